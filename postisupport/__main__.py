@@ -1,0 +1,3 @@
+from postisupport.cli import main
+
+main()

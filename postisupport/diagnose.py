@@ -1,0 +1,23 @@
+"""One diagnosis, end to end: identifier -> SCIM resources -> facts -> decision -> report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from postisupport import facts as facts_
+from postisupport.decide import decide
+from postisupport.identifiers import normalise
+from postisupport.lookup import fetch
+from postisupport.render import Report, report
+from postisupport.scim import ScimClient
+
+
+async def diagnose(
+    client: ScimClient,
+    identifier: str,
+    services: Sequence[str] = (),
+    lang: str | None = None,
+) -> Report:
+    snapshot = await fetch(client, normalise(identifier))
+    found = facts_.build(snapshot)
+    return report(found, decide(found, services), lang)

@@ -1,0 +1,50 @@
+"""What a caller gives us to find their account: an e-mail address or a legacy user ID."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from postisupport.errors import UsageError
+
+MAX_LENGTH = 254  # the longest e-mail address SMTP can carry (RFC 5321)
+
+
+def normalise(raw: str) -> str:
+    """The form identifiers are compared in: trimmed and case-folded.
+
+    Raises UsageError for what cannot be anyone's identifier, so that the API
+    is never asked about it.
+    """
+    value = unicodedata.normalize("NFC", raw.strip())
+    if not value:
+        raise UsageError("the identifier is empty: give an e-mail address or a legacy user ID")
+    if len(value) > MAX_LENGTH:
+        raise UsageError(f"the identifier is {len(value)} characters long; at most {MAX_LENGTH}")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        raise UsageError("the identifier contains control characters")
+    if "@" in value and not looks_like_email(value):
+        raise UsageError(f"{value!r} is not a valid e-mail address")
+    if "@" not in value and any(ch.isspace() for ch in value):
+        raise UsageError(f"{value!r} is not a valid legacy user ID: it contains spaces")
+    return fold(value)
+
+
+def looks_like_email(value: str) -> bool:
+    """A deliberately loose check: one @, something on both sides, a dot in the domain."""
+    local, at, domain = value.partition("@")
+    return (
+        bool(at and local and domain)
+        and "@" not in domain
+        and "." in domain.strip(".")
+        and not any(ch.isspace() for ch in value)
+    )
+
+
+def fold(value: str) -> str:
+    """The comparison key: what the API calls case-insensitive, ignoring surrounding space."""
+    return unicodedata.normalize("NFC", value.strip()).casefold()
+
+
+def same(a: str | None, b: str) -> bool:
+    """Whether a value from the API equals an already folded identifier."""
+    return a is not None and fold(a) == b

@@ -1,0 +1,190 @@
+"""Lean, tolerant views of the SCIM resources the client reads.
+
+Only the attributes postisupport uses are modelled. A malformed attribute does
+not reject its resource: it becomes None (or is left out of its list) and a
+note of the problem is kept on the resource, because the broken accounts are
+exactly the ones a support desk needs to look at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+
+from postisupport import urns
+from postisupport.identifiers import looks_like_email
+
+T = TypeVar("T")
+MAX_NOTED_VALUE = 60
+
+
+def _note(info: ValidationInfo, problem: str) -> None:
+    if info.context is not None:
+        info.context.setdefault("problems", []).append(problem)
+
+
+def _attribute(info: ValidationInfo) -> str:
+    head, *rest = (info.field_name or "?").split("_")
+    return head + "".join(word.title() for word in rest)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_NOTED_VALUE else text[: MAX_NOTED_VALUE - 3] + "..."
+
+
+def _lenient(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as error:
+        reason = error.errors()[0]["msg"]
+        _note(info, f"{_attribute(info)}: {_shown(value)} ignored ({reason})")
+        return None
+
+
+def _lenient_list(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        _note(info, f"{_attribute(info)}: {_shown(value)} ignored (not a list)")
+        return []
+    return [item for item in handler(value) if item is not None]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SCIM dateTimes carry a zone; a server that drops it almost surely means UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+Lenient = Annotated[T | None, WrapValidator(_lenient)]
+LenientList = Annotated[list[Lenient[T]], WrapValidator(_lenient_list)]
+Timestamp = Annotated[Lenient[datetime], AfterValidator(_utc)]
+
+
+class ScimModel(BaseModel):
+    """Attribute names are matched case-insensitively, as RFC 7643 section 2.1 asks."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_names(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        names = _canonical_names_of(cls)
+        return {names.get(str(key).lower(), key): value for key, value in data.items()}
+
+
+@cache
+def _canonical_names_of(cls: type[BaseModel]) -> dict[str, str]:
+    return {(field.alias or name).lower(): field.alias or name for name, field in cls.model_fields.items()}
+
+
+class MultiValue(ScimModel):
+    value: Lenient[str] = None
+    display: Lenient[str] = None
+    type: Lenient[str] = None
+    primary: Lenient[bool] = None
+
+
+class Name(ScimModel):
+    formatted: Lenient[str] = None
+    given_name: Lenient[str] = Field(None, alias="givenName")
+    family_name: Lenient[str] = Field(None, alias="familyName")
+
+
+class LoginExtension(ScimModel):
+    legacy_user_id: Lenient[str] = Field(None, alias="legacyUserId")
+    force_password_reset: Lenient[bool] = Field(None, alias="forcePasswordReset")
+    password_reset_sent_at: Timestamp = Field(None, alias="passwordResetSentAt")
+    password_reset_sent_to: Lenient[str] = Field(None, alias="passwordResetSentTo")
+    last_password_update_time: Timestamp = Field(None, alias="lastPasswordUpdateTime")
+    last_login_time: Timestamp = Field(None, alias="lastLoginTime")
+    last_failed_login_time: Timestamp = Field(None, alias="lastFailedLoginTime")
+    account_locked: Lenient[bool] = Field(None, alias="accountLocked")
+
+
+class OrganisationExtension(ScimModel):
+    business_id: Lenient[str] = Field(None, alias="businessId")
+    services: LenientList[MultiValue] = []
+
+
+class Resource(ScimModel):
+    id: Lenient[str] = None
+    schemas: LenientList[str] = []
+    _problems: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        """What was wrong with the resource as the server sent it."""
+        return self._problems
+
+    @classmethod
+    def parse(cls: type[R], data: Any) -> R:
+        context: dict[str, list[str]] = {"problems": []}
+        resource = cls.model_validate(data, context=context)
+        resource._problems = context["problems"]
+        if not resource.id:
+            resource._problems.insert(0, "id: missing")
+        return resource
+
+
+R = TypeVar("R", bound=Resource)
+
+
+class User(Resource):
+    user_name: Lenient[str] = Field(None, alias="userName")
+    display_name: Lenient[str] = Field(None, alias="displayName")
+    name: Lenient[Name] = None
+    active: Lenient[bool] = None
+    preferred_language: Lenient[str] = Field(None, alias="preferredLanguage")
+    emails: LenientList[MultiValue] = []
+    roles: LenientList[MultiValue] = []
+    entitlements: LenientList[MultiValue] = []
+    groups: LenientList[MultiValue] = []
+    login: Lenient[LoginExtension] = Field(None, alias=urns.LOGIN_EXTENSION)
+
+    @model_validator(mode="after")
+    def _check_addresses(self, info: ValidationInfo) -> User:
+        if self.user_name is None:
+            _note(info, "userName: missing, so the login e-mail address is unknown")
+        elif not looks_like_email(self.user_name):
+            _note(info, f"userName: {_shown(self.user_name)} is not an e-mail address")
+        for email in self.emails:
+            if email.value is not None and not looks_like_email(email.value):
+                _note(info, f"emails: {_shown(email.value)} is not an e-mail address")
+        return self
+
+
+class Group(Resource):
+    display_name: Lenient[str] = Field(None, alias="displayName")
+    members: LenientList[MultiValue] = []
+    organisation: Lenient[OrganisationExtension] = Field(None, alias=urns.ORGANISATION_EXTENSION)
+
+
+@dataclass
+class Snapshot:
+    """The SCIM resources behind one diagnosis, parsed, with what was wrong with them."""
+
+    identifier: str
+    users: list[User]
+    groups: list[Group] = field(default_factory=list)
+    admins: list[User] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
