@@ -220,7 +220,7 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str]) -> Deci
         evidence.append(Evidence(verdict.rule, f"service:{verdict.asked}", verdict.outcome))
     parts = []
     for rule in SERVICE_PRECEDENCE:
-        names = [v.asked for v in verdicts if v.rule == rule]
+        names = [_service_name(facts, user, v.asked) for v in verdicts if v.rule == rule]
         if names:
             params = {"services": names, "admins": facts.admins, "login_email": user.user_name}
             parts.append(ScriptPart(rule, params))
@@ -236,6 +236,12 @@ def _service_rule(facts: Facts, user: UserFacts, asked: str) -> str:
     if facts.organisation is not None and not facts.organisation.subscribes_to(asked):
         return "service.not-subscribed"
     return _escalation(facts, user, "service-access")
+
+
+def _service_name(facts: Facts, user: UserFacts, asked: str) -> str:
+    """The service's own name when the directory knows it, else what the caller said."""
+    known = [*user.entitlements, *(facts.organisation.services if facts.organisation else ())]
+    return next((s.name for s in known if s.name and s.answers_to(asked)), asked.strip())
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -162,10 +162,12 @@ def screen(rep: Report) -> Any:
     if who.row_count:
         parts += [Text(), who]
 
-    evidence = Table("Rule", "Fact", "Value", box=None, padding=(0, 1), title_justify="left",
-                     title="Evidence", title_style="bold")
+    evidence = Table(box=None, padding=(0, 1), title_justify="left", title="Evidence",
+                     title_style="bold")
+    for header in ("Rule", "Fact", "Value"):
+        evidence.add_column(header, overflow="fold")
     for item in decision.evidence:
-        evidence.add_row(item.rule, item.fact, _value_text(item.value), overflow="fold")
+        evidence.add_row(item.rule, item.fact, _value_text(item.value))
     parts += [Text(), evidence]
 
     if facts.admins:

@@ -1,0 +1,174 @@
+"""The SCIM client against mocked HTTP answers: what it sends, and every way an answer can fail."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from postisupport.errors import ApiError, AuthError, UnreachableError
+from postisupport.lookup import fetch
+from postisupport.scim import ScimClient
+
+BASE = "https://idp.example.com/scim/v2"
+
+
+def listing(*resources: Any, total: int | None = None) -> dict[str, Any]:
+    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": len(resources) if total is None else total,
+            "Resources": list(resources)}
+
+
+def find(client_kwargs: dict[str, Any] | None = None) -> Any:
+    async def go() -> Any:
+        async with ScimClient(BASE, **(client_kwargs or {})) as client:
+            return await client.find_users("aino@example.fi")
+    return asyncio.run(go())
+
+
+@respx.mock
+def test_lookup_request_carries_the_escaped_filter_and_the_token() -> None:
+    route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
+    find({"token": "s3cret-token"})
+    request = route.calls.last.request
+    assert request.headers["Authorization"] == "Bearer s3cret-token"
+    assert request.url.params["filter"] == (
+        'userName eq "aino@example.fi" or emails.value eq "aino@example.fi" or '
+        'urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId eq "aino@example.fi"')
+
+
+@pytest.mark.parametrize(("status", "error", "text"), [
+    (401, AuthError, "rejected the credentials (HTTP 401): token expired"),
+    (403, AuthError, "refused access (HTTP 403): token expired"),
+    (404, ApiError, "HTTP 404 to GET /Users: token expired"),
+    (500, ApiError, "HTTP 500 to GET /Users: token expired"),
+])
+@respx.mock
+def test_http_errors_carry_the_scim_detail(status: int, error: type, text: str) -> None:
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": str(status),
+            "detail": "token\nexpired"}
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(status, json=body))
+    with pytest.raises(error) as caught:
+        find()
+    assert text in str(caught.value)
+
+
+@respx.mock
+def test_the_token_never_appears_in_an_error() -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(401, text="no"))
+    with pytest.raises(AuthError) as caught:
+        find({"token": "s3cret-token"})
+    assert "s3cret-token" not in str(caught.value)
+
+
+@respx.mock
+def test_429_is_retried_after_the_wait_the_server_asks_for() -> None:
+    route = respx.get(f"{BASE}/Users").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "0"}),
+        httpx.Response(200, json=listing()),
+    ])
+    assert find().total == 0
+    assert route.call_count == 2
+
+
+@respx.mock
+def test_429_that_persists_is_an_api_error() -> None:
+    route = respx.get(f"{BASE}/Users").mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "0"}, json={"detail": "slow down"}))
+    with pytest.raises(ApiError, match="HTTP 429 to GET /Users: slow down"):
+        find()
+    assert route.call_count == 3
+
+
+@respx.mock
+def test_timeout_is_unreachable() -> None:
+    respx.get(f"{BASE}/Users").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(UnreachableError, match="did not answer within 2 s"):
+        find({"timeout": 2})
+
+
+@respx.mock
+def test_connection_refused_is_unreachable() -> None:
+    respx.get(f"{BASE}/Users").mock(side_effect=httpx.ConnectError("connection refused"))
+    with pytest.raises(UnreachableError, match="cannot reach .*connection refused"):
+        find()
+
+
+@respx.mock
+def test_non_json_is_an_api_error() -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(
+        200, text="<html>login</html>", headers={"Content-Type": "text/html"}))
+    with pytest.raises(ApiError, match="not JSON \\(text/html\\)"):
+        find()
+
+
+@pytest.mark.parametrize("body", [[1, 2], {"Resources": "x", "totalResults": 1},
+                                  {"Resources": []}, {"totalResults": True}, "text"])
+@respx.mock
+def test_wrong_shape_is_an_api_error(body: Any) -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, content=json.dumps(body)))
+    with pytest.raises(ApiError, match="list response"):
+        find()
+
+
+@respx.mock
+def test_scim_error_body_with_200_is_an_api_error() -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "detail": "invalid filter"}))
+    with pytest.raises(ApiError, match="with an error: invalid filter"):
+        find()
+
+
+@respx.mock
+def test_non_resource_entries_are_noted() -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing({"id": "1"}, 7)))
+    page = find()
+    assert len(page.resources) == 1
+    assert page.problems == ["Users result 2 is not a resource; ignored"]
+
+
+@respx.mock
+def test_a_diagnosis_falls_back_to_asking_groups_by_member() -> None:
+    me = {"id": "u-1", "userName": "aino@example.fi", "emails": [{"value": "aino@example.fi"}]}
+    org = {"id": "g-1", "displayName": "Org",
+           "urn:postisupport:scim:schemas:extension:organisation:1.0:Group": {"businessId": "1"}}
+    users = respx.get(f"{BASE}/Users").mock(side_effect=[
+        httpx.Response(200, json=listing(me)), httpx.Response(200, json=listing())])
+    groups = respx.get(f"{BASE}/Groups").mock(return_value=httpx.Response(200, json=listing(org)))
+
+    async def go() -> Any:
+        async with ScimClient(BASE) as client:
+            return await fetch(client, "aino@example.fi")
+
+    snapshot = asyncio.run(go())
+    assert groups.calls.last.request.url.params["filter"] == 'members.value eq "u-1"'
+    assert groups.calls.last.request.url.params["excludedAttributes"] == "members"
+    assert users.calls.last.request.url.params["filter"] == (
+        'roles.value eq "admin" and (groups.value eq "g-1")')
+    assert [g.id for g in snapshot.groups] == ["g-1"]
+
+
+@respx.mock
+def test_concurrency_is_bounded_by_one_shared_limit() -> None:
+    active = peak = 0
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0.01)
+        active -= 1
+        return httpx.Response(200, json=listing())
+
+    respx.get(f"{BASE}/Users").mock(side_effect=slow)
+
+    async def go() -> None:
+        async with ScimClient(BASE, max_concurrency=3) as client:
+            await asyncio.gather(*(client.find_users(f"u{i}@example.fi") for i in range(20)))
+
+    asyncio.run(go())
+    assert peak == 3

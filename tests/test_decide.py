@@ -1,0 +1,212 @@
+"""Every rule of the runbook, and every precedence between rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from postisupport.decide import CHANGE_PASSWORD_URL, RULES, decide
+from postisupport.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
+
+SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
+ADMIN = Contact("u-admin", "Maija Virtanen", "maija@example.fi")
+REPORTS = Service("reports", "Reporting")
+INVOICING = Service("invoicing", "E-invoicing")
+
+
+def a_user(**changes: object) -> UserFacts:
+    user = UserFacts(
+        id="u-1", user_name="aino@example.fi", display_name="Aino", active=True, is_admin=False,
+        emails=("aino@example.fi", "aino@home.example.net"), preferred_language="fi",
+        legacy_user_id="ESIM0042", force_password_reset=False, reset_sent_at=None,
+        reset_sent_to=None, last_password_update=None, last_login=None, last_failed_login=None,
+        locked=False, entitlements=(REPORTS,),
+    )
+    return replace(user, **changes)
+
+
+def facts(user: UserFacts | None = None, **changes: object) -> Facts:
+    base = Facts(
+        identifier="aino@example.fi", matched_by="userName", user=user or a_user(), candidates=(),
+        organisation=OrganisationFacts("g-1", "Esimerkki Oy", "2345678-0", (REPORTS, INVOICING)),
+        admins=(ADMIN,), inactive_admins=0, problems=(),
+    )
+    return replace(base, **changes)
+
+
+def test_not_found_is_step_3() -> None:
+    decision = decide(replace(facts(), user=None, matched_by=None))
+    assert (decision.outcome, decision.step, decision.rule) == ("not-found", 3, "lookup.not-found")
+
+
+def test_several_matches_are_ambiguous_without_a_guess() -> None:
+    two = (a_user(id="u-1"), a_user(id="u-2"))
+    decision = decide(replace(facts(), user=None, matched_by=None, candidates=two))
+    assert (decision.outcome, decision.step) == ("ambiguous", None)
+    assert decision.evidence[0].value == ["u-1", "u-2"]
+
+
+@pytest.mark.parametrize("matched_by", ["userName", "email", "legacyUserId"])
+def test_forced_reset_is_step_1_whatever_the_identifier(matched_by: str) -> None:
+    decision = decide(facts(a_user(force_password_reset=True), matched_by=matched_by))
+    assert (decision.outcome, decision.step) == ("change-password", 1)
+    part = decision.script[0]
+    assert part.params == {"login_email": "aino@example.fi", "change_url": CHANGE_PASSWORD_URL}
+
+
+def test_request_sent_and_password_not_changed_since_is_pending() -> None:
+    user = a_user(reset_sent_at=SENT, last_password_update=datetime(2020, 5, 1, tzinfo=UTC))
+    decision = decide(facts(user))
+    assert decision.rule == "login.reset-pending"
+    assert {e.fact for e in decision.evidence} >= {"passwordResetSentAt", "lastPasswordUpdateTime"}
+
+
+def test_request_sent_and_never_changed_is_pending() -> None:
+    assert decide(facts(a_user(reset_sent_at=SENT))).rule == "login.reset-pending"
+
+
+def test_password_changed_after_the_request_is_not_pending() -> None:
+    user = a_user(reset_sent_at=SENT, last_password_update=datetime(2021, 1, 18, tzinfo=UTC))
+    assert decide(facts(user)).rule == "login.contact-admin"
+
+
+@pytest.mark.parametrize("matched_by", ["email", "legacyUserId"])
+def test_other_identifier_than_login_email_is_step_2(matched_by: str) -> None:
+    decision = decide(facts(matched_by=matched_by))
+    assert (decision.outcome, decision.step) == ("use-login-email", 2)
+    assert decision.script[0].params["login_email"] == "aino@example.fi"
+    assert any(e.fact == "matchedBy" and e.value == matched_by for e in decision.evidence)
+
+
+def test_reset_pending_wins_over_wrong_identifier() -> None:
+    decision = decide(facts(a_user(force_password_reset=True), matched_by="legacyUserId"))
+    assert decision.rule == "login.reset-pending"
+
+
+def test_login_email_with_nothing_wrong_goes_to_the_admin() -> None:
+    decision = decide(facts())
+    assert (decision.outcome, decision.step) == ("contact-admin", 3)
+    assert decision.script[0].params["admins"] == (ADMIN,)
+
+
+@pytest.mark.parametrize("change", [{"active": False}, {"locked": True}])
+def test_deactivated_or_locked_accounts_go_to_the_admin_with_evidence(change: dict) -> None:
+    decision = decide(facts(a_user(**change)))
+    assert decision.rule == "login.contact-admin"
+    fact = "active" if "active" in change else "accountLocked"
+    assert any(e.fact == fact and e.rule == "login.contact-admin" for e in decision.evidence)
+
+
+def test_user_who_is_admin_goes_to_customer_service() -> None:
+    decision = decide(facts(a_user(is_admin=True)))
+    assert (decision.outcome, decision.step, decision.rule) == (
+        "contact-customer-service", 3, "login.user-is-admin")
+
+
+def test_organisation_without_other_admin_goes_to_customer_service() -> None:
+    decision = decide(facts(admins=()))
+    assert (decision.outcome, decision.rule) == ("contact-customer-service", "login.no-admin")
+
+
+def test_user_without_organisation_goes_to_customer_service() -> None:
+    decision = decide(facts(organisation=None, admins=()))
+    assert (decision.outcome, decision.rule) == ("contact-customer-service", "login.no-organisation")
+
+
+def test_admin_rule_wins_over_missing_organisation() -> None:
+    decision = decide(facts(a_user(is_admin=True), organisation=None, admins=()))
+    assert decision.rule == "login.user-is-admin"
+
+
+def test_wrong_identifier_wins_over_escalation() -> None:
+    decision = decide(facts(a_user(is_admin=True), matched_by="email", admins=()))
+    assert decision.rule == "login.not-login-email"
+
+
+def test_service_the_user_has_is_no_fault() -> None:
+    decision = decide(facts(), ["REPORTING"])
+    assert (decision.outcome, decision.step, decision.problem) == (
+        "no-fault-found", None, "service-access")
+
+
+def test_missing_right_to_a_subscribed_service_goes_to_the_admin() -> None:
+    decision = decide(facts(), ["invoicing"])
+    assert decision.outcome == "check-service-rights"
+    assert decision.script[0].params["services"] == ["E-invoicing"]
+    assert decision.script[0].params["admins"] == (ADMIN,)
+
+
+def test_service_the_organisation_lacks_goes_to_customer_service() -> None:
+    decision = decide(facts(), ["parcel lockers"])
+    assert (decision.outcome, decision.rule) == (
+        "contact-customer-service", "service.not-subscribed")
+
+
+@pytest.mark.parametrize(("changes", "rule"), [
+    ({"user": a_user(is_admin=True)}, "service.user-is-admin"),
+    ({"admins": ()}, "service.no-admin"),
+    ({"organisation": None, "admins": ()}, "service.no-organisation"),
+])
+def test_missing_right_without_anyone_to_grant_it(changes: dict, rule: str) -> None:
+    decision = decide(facts(**changes), ["invoicing"])
+    assert (decision.outcome, decision.rule) == ("contact-customer-service", rule)
+
+
+def test_not_subscribed_wins_over_user_being_admin() -> None:
+    decision = decide(facts(a_user(is_admin=True)), ["parcel lockers"])
+    assert decision.rule == "service.not-subscribed"
+
+
+def test_several_services_each_get_a_verdict_and_the_hardest_decides() -> None:
+    decision = decide(facts(), ["reports", "invoicing", "parcel lockers"])
+    assert [(v.asked, v.outcome) for v in decision.services] == [
+        ("reports", "no-fault-found"),
+        ("invoicing", "check-service-rights"),
+        ("parcel lockers", "contact-customer-service"),
+    ]
+    assert decision.outcome == "contact-customer-service"
+    assert [p.key for p in decision.script] == [
+        "service.not-subscribed", "service.missing-right", "service.granted"]
+
+
+def test_missing_right_wins_over_no_fault() -> None:
+    assert decide(facts(), ["reports", "invoicing"]).outcome == "check-service-rights"
+
+
+def test_service_question_for_unknown_identifier_is_not_found() -> None:
+    decision = decide(replace(facts(), user=None, matched_by=None), ["reports"])
+    assert (decision.outcome, decision.problem) == ("not-found", "service-access")
+
+
+def test_every_evidence_names_a_known_rule() -> None:
+    decisions = [
+        decide(facts(a_user(force_password_reset=True, reset_sent_at=SENT, reset_sent_to="a@x.fi"))),
+        decide(facts(matched_by="email")),
+        decide(facts(a_user(last_failed_login=SENT), inactive_admins=2)),
+        decide(facts(), ["reports", "invoicing", "x"]),
+    ]
+    for decision in decisions:
+        assert decision.evidence
+        assert all(e.rule in RULES for e in decision.evidence)
+
+
+def test_every_rule_is_reachable() -> None:
+    seen = {
+        decide(replace(facts(), user=None, matched_by=None)).rule,
+        decide(replace(facts(), user=None, matched_by=None, candidates=(a_user(), a_user()))).rule,
+        decide(facts(a_user(force_password_reset=True))).rule,
+        decide(facts(matched_by="legacyUserId")).rule,
+        decide(facts(a_user(is_admin=True))).rule,
+        decide(facts(organisation=None)).rule,
+        decide(facts(admins=())).rule,
+        decide(facts()).rule,
+        decide(facts(), ["x"]).rule,
+        decide(facts(a_user(is_admin=True)), ["invoicing"]).rule,
+        decide(facts(organisation=None), ["invoicing"]).rule,
+        decide(facts(admins=()), ["invoicing"]).rule,
+        decide(facts(), ["invoicing"]).rule,
+        decide(facts(), ["reports"]).rule,
+    }
+    assert seen == set(RULES)
