@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,7 +33,7 @@ sandbox_app = typer.Typer(help="The embedded SCIM sandbox with fictional demo da
 app.add_typer(sandbox_app, name="sandbox")
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     fi = "fi"
     sv = "sv"
     en = "en"
@@ -117,9 +117,12 @@ def sandbox_serve(
 
     application = sandbox.application(data, os.environ.get("POSTISUPPORT_SANDBOX_TOKEN") or None)
     sock, url = sandbox.bind(host, port)
-    print(url, flush=True)
-    print(f"serving the SCIM sandbox at {url}; Ctrl-C stops it", file=sys.stderr, flush=True)
-    sandbox.serve(application, sock)
+
+    def announce() -> None:
+        print(url, flush=True)
+        print(f"serving the SCIM sandbox at {url}; Ctrl-C stops it", file=sys.stderr, flush=True)
+
+    sandbox.serve(application, sock, announce)
     print("sandbox stopped", file=sys.stderr)
 
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path as FilePath
 from typing import Any, cast
@@ -408,6 +407,7 @@ def bind(host: str, port: int) -> tuple[socket.socket, str]:
         sock = socket.socket(family, kind, proto)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        sock.listen(128)  # connections made before the server runs wait instead of failing
     except OSError as error:
         raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     bound_host, bound_port = sock.getsockname()[:2]
@@ -415,23 +415,26 @@ def bind(host: str, port: int) -> tuple[socket.socket, str]:
     return sock, f"http://{shown}:{bound_port}{BASE_PATH}"
 
 
-def serve(app: SandboxApplication, sock: socket.socket) -> None:
-    """Serve until Ctrl-C or SIGTERM, then return after a graceful shutdown."""
+def serve(app: SandboxApplication, sock: socket.socket, on_ready: Callable[[], None]) -> None:
+    """Serve until Ctrl-C or SIGTERM, then return after a graceful shutdown.
+
+    `on_ready` runs once a signal would stop the server cleanly, so whoever
+    waits for it can stop the server straight away.
+    """
     import uvicorn
 
     config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
-    with _signals_ignored_after_shutdown():
-        uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
 
+    def stop(signum: int, frame: Any) -> None:
+        # Before uvicorn runs, this stops it as soon as it starts; after its
+        # graceful shutdown, uvicorn re-raises the signal here, where it ends.
+        server.should_exit = True
 
-@contextmanager
-def _signals_ignored_after_shutdown() -> Iterator[None]:
-    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal
-    # to the handler it found; a no-op handler makes that a clean exit.
-    ignore: Callable[[int, Any], None] = lambda signum, frame: None  # noqa: E731
-    previous = {sig: signal.signal(sig, ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        on_ready()
+        server.run(sockets=[sock])
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -79,7 +79,7 @@ def test_429_is_retried_after_the_wait_the_server_asks_for() -> None:
 def test_429_that_persists_is_an_api_error() -> None:
     route = respx.get(f"{BASE}/Users").mock(
         return_value=httpx.Response(429, headers={"Retry-After": "0"}, json={"detail": "slow down"}))
-    with pytest.raises(ApiError, match="HTTP 429 to GET /Users: slow down"):
+    with pytest.raises(ApiError, match=r"HTTP 429 to GET /Users: slow down"):
         find()
     assert route.call_count == 3
 
@@ -94,7 +94,7 @@ def test_timeout_is_unreachable() -> None:
 @respx.mock
 def test_connection_refused_is_unreachable() -> None:
     respx.get(f"{BASE}/Users").mock(side_effect=httpx.ConnectError("connection refused"))
-    with pytest.raises(UnreachableError, match="cannot reach .*connection refused"):
+    with pytest.raises(UnreachableError, match=r"cannot reach .*connection refused"):
         find()
 
 

@@ -1,0 +1,148 @@
+"""Over real HTTP on 127.0.0.1: the served sandbox, hostile servers, and the round-trip budget."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from postisupport import sandbox
+from postisupport.errors import ExitStatus
+from tests.conftest import start_server
+
+
+@pytest.fixture
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    env = {**os.environ, **getattr(request, "param", {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "postisupport", "sandbox", "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    yield process, url
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+
+
+def test_sandbox_serve_answers_diagnoses_and_stops_on_sigterm(served, run) -> None:
+    process, url = served
+    assert url.startswith("http://127.0.0.1:") and url.endswith("/scim/v2")
+    result = run("--api", url, "diagnose", "ESIM0042", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["outcome"] == "change-password"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(15) == 0
+    assert "sandbox stopped" in process.stderr.read()
+
+
+def test_sandbox_serve_stops_on_ctrl_c(served) -> None:
+    process, _ = served
+    process.send_signal(signal.SIGINT)
+    assert process.wait(15) == 0
+
+
+@pytest.mark.parametrize("served", [{"POSTISUPPORT_SANDBOX_TOKEN": "loopback-t0ken"}], indirect=True)
+def test_token_is_sent_and_never_shown(served, run, monkeypatch) -> None:
+    _, url = served
+    refused = run("--api", url, "diagnose", "ESIM0042")
+    assert refused.exit_code == ExitStatus.AUTH
+    assert "HTTP 401" in refused.stderr and "POSTISUPPORT_TOKEN" in refused.stderr
+    monkeypatch.setenv("POSTISUPPORT_TOKEN", "loopback-t0ken")
+    accepted = run("--api", url, "diagnose", "ESIM0042", "--json")
+    assert accepted.exit_code == 0
+    monkeypatch.setenv("POSTISUPPORT_TOKEN", "wrong")
+    wrong = run("--api", url, "diagnose", "ESIM0042", "--json")
+    assert wrong.exit_code == ExitStatus.AUTH
+    for result in (refused, accepted, wrong):
+        assert "loopback-t0ken" not in result.stdout + result.stderr
+
+
+def test_serving_on_a_taken_port_is_a_usage_error(loopback_sandbox, run) -> None:
+    port = loopback_sandbox.url.split(":")[2].split("/")[0]
+    result = run("sandbox", "serve", "--port", port)
+    assert result.exit_code == ExitStatus.USAGE
+    assert "cannot listen on 127.0.0.1" in result.stderr
+
+
+class Hostile:
+    """An HTTP server that answers every request with the same broken response."""
+
+    def __init__(self, status: int, body: bytes, content_type: bytes, delay: float = 0) -> None:
+        self.status, self.body, self.content_type, self.delay = status, body, content_type, delay
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await asyncio.sleep(self.delay)
+        await send({"type": "http.response.start", "status": self.status,
+                    "headers": [(b"content-type", self.content_type)]})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+@pytest.mark.parametrize(("app", "code", "message"), [
+    (Hostile(200, b"<html>maintenance</html>", b"text/html"), ExitStatus.API_ERROR, "not JSON"),
+    (Hostile(200, b'{"Resources": 5}', b"application/json"), ExitStatus.API_ERROR, "malformed list"),
+    (Hostile(500, json.dumps({"detail": "db down"}).encode(), b"application/scim+json"),
+     ExitStatus.API_ERROR, "HTTP 500 to GET /Users: db down"),
+    (Hostile(403, b"{}", b"application/json"), ExitStatus.AUTH, "refused access"),
+    (Hostile(200, b"{}", b"application/json", delay=2), ExitStatus.UNREACHABLE, "within 0.3 s"),
+    (Hostile(200, b"\xff\xfe garbage", b"application/json"), ExitStatus.API_ERROR, "not JSON"),
+])
+def test_broken_servers_get_one_line_and_a_code(app: Hostile, code: int, message: str, run) -> None:
+    server, thread, url = start_server(app)
+    try:
+        result = run("--api", url, "--timeout", "0.3", "diagnose", "a@example.fi")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert result.exit_code == code
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr
+
+
+class Timeline:
+    """ASGI middleware that records when each request starts and ends."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.events: list[tuple[str, int]] = []
+        self.count = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        number = self.count
+        self.count += 1
+        self.events.append(("start", number))
+        await asyncio.sleep(0.02)  # long enough that concurrent requests overlap
+        await self.app(scope, receive, send)
+        self.events.append(("end", number))
+
+    def depth(self) -> int:
+        """The longest chain of requests where each started after the previous one ended."""
+        depth_of: dict[int, int] = {}
+        finished: set[int] = set()
+        for kind, number in self.events:
+            if kind == "start":
+                depth_of[number] = 1 + max((depth_of[f] for f in finished), default=0)
+            else:
+                finished.add(number)
+        return max(depth_of.values())
+
+
+def test_a_diagnosis_is_two_round_trips_deep_over_http(run) -> None:
+    timeline = Timeline(sandbox.application())
+    server, thread, url = start_server(timeline)
+    try:
+        result = run("--api", url, "diagnose", "johanna.makinen@esimerkki.example.fi", "--json")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert result.json()["outcome"] == "contact-admin"
+    assert timeline.count == 3
+    assert timeline.depth() == 2
