@@ -359,8 +359,10 @@ def _validated(model: Any, entry: dict[str, Any], type_name: str, where: str) ->
 class SandboxApplication(ASGIApplication):
     """scim2-server's ASGI application, mounted under /scim, with an optional bearer token."""
 
-    def __init__(self, storage: DirectoryStorage, token: str | None = None) -> None:
-        super().__init__(AsyncInMemoryStorage(storage), provider())
+    def __init__(
+        self, storage: DirectoryStorage, token: str | None = None, scim: ScimProvider | None = None
+    ) -> None:
+        super().__init__(AsyncInMemoryStorage(storage), scim or provider())
         self.token = token
 
     def check_auth(self, request: ScimRequest) -> None:
@@ -391,7 +393,8 @@ async def _not_found(send: Any) -> None:
 
 def application(data_file: FilePath | None = None, token: str | None = None) -> SandboxApplication:
     data = demo_data() if data_file is None else read_data_file(data_file)
-    return SandboxApplication(build_storage(data), token)
+    scim = provider()
+    return SandboxApplication(build_storage(data, scim), token, scim)
 
 
 def transport(app: SandboxApplication) -> Any:

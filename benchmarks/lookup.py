@@ -1,0 +1,78 @@
+"""E-mail look-up over a 10,000-user sandbox: our indexed storage vs scim2-server's stock one.
+
+Run: python benchmarks/lookup.py [--users N] [--lookups K]
+Both storages hold the same resources and answer the same requests through
+the same SCIM application, side by side in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from typing import Any
+
+import httpx
+from scim2_server.memory import InMemoryStorage
+
+from postisupport import sandbox, urns
+from postisupport.scim import lookup_filter
+
+
+def directory(n: int) -> dict[str, Any]:
+    users = [{
+        "id": f"u{i}", "userName": f"user{i}@example.com",
+        "emails": [{"value": f"user{i}@example.com"}, {"value": f"alias{i}@example.net"}],
+        "roles": [{"value": "admin"}] if i % 100 == 0 else [],
+        urns.LOGIN_EXTENSION: {"legacyUserId": f"LEG{i:06d}"},
+    } for i in range(n)]
+    groups = [{
+        "id": f"g{k}", "displayName": f"Org {k}",
+        "members": [{"value": f"u{i}"} for i in range(k, n, 100)],
+        urns.ORGANISATION_EXTENSION: {"businessId": "2345678-0", "services": []},
+    } for k in range(100)]
+    return {"Users": users, "Groups": groups}
+
+
+async def timed_lookups(app: Any, identifiers: list[str]) -> list[float]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=sandbox.IN_PROCESS_URL) as client:
+        samples = []
+        for identifier in identifiers:
+            start = time.perf_counter()
+            response = await client.get("/Users", params={"filter": lookup_filter(identifier)})
+            samples.append(time.perf_counter() - start)
+            assert response.json()["totalResults"] == 1, identifier
+        return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--lookups", type=int, default=7)
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    ours = sandbox.build_storage(directory(args.users))
+    load = time.perf_counter() - start
+    stock = InMemoryStorage()
+    stock.resources = ours.resources
+    indexed_app = sandbox.SandboxApplication(ours)
+    stock_app = sandbox.SandboxApplication(ours)
+    stock_app.storage.storage = stock
+
+    step = max(1, args.users // args.lookups)
+    identifiers = [f"alias{i}@example.net" for i in range(step // 2, args.users, step)]
+    asyncio.run(timed_lookups(indexed_app, identifiers[:1]))  # builds the indexes once
+    indexed = statistics.median(asyncio.run(timed_lookups(indexed_app, identifiers)))
+    linear = statistics.median(asyncio.run(timed_lookups(stock_app, identifiers)))
+    print(f"directory: {args.users} users, 100 organisations; loaded in {load:.2f} s")
+    print(f"e-mail look-up, median of {len(identifiers)} (same app, same HTTP path):")
+    print(f"  stock InMemoryStorage   {linear * 1000:9.1f} ms")
+    print(f"  postisupport indexes    {indexed * 1000:9.1f} ms")
+    print(f"  speed-up                {linear / indexed:9.0f} x")
+
+
+if __name__ == "__main__":
+    main()
