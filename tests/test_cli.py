@@ -162,3 +162,20 @@ def test_internal_errors_are_one_line_without_debug(run, monkeypatch) -> None:
     monkeypatch.setattr("postisupport.render.as_json", broken)
     assert_error(run("--sandbox", "diagnose", "ESIM0042", "--json"), ExitStatus.INTERNAL_ERROR,
                  "internal error: RuntimeError: boom \\(rerun with --debug")
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_do_not_load_heavy_modules(flag: str) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        f"sys.argv = ['postisupport', '{flag}']\n"
+        "from postisupport.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('httpx', 'pydantic', 'rich', 'scim2_models', 'scim2_server', 'uvicorn')\n"
+        "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
