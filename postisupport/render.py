@@ -162,12 +162,16 @@ def screen(rep: Report) -> Any:
     if who.row_count:
         parts += [Text(), who]
 
+    # The deciding rule is on the second line; a rule column only earns its
+    # width when other rules (other services) contributed evidence.
+    several_rules = any(item.rule != decision.rule for item in decision.evidence)
     evidence = Table(box=None, padding=(0, 1), title_justify="left", title="Evidence",
                      title_style="bold")
-    for header in ("Rule", "Fact", "Value"):
+    for header in ("Rule", "Fact", "Value") if several_rules else ("Fact", "Value"):
         evidence.add_column(header, overflow="fold")
     for item in decision.evidence:
-        evidence.add_row(item.rule, item.fact, _value_text(item.value))
+        row = (item.fact, _value_text(item.value))
+        evidence.add_row(*((item.rule, *row) if several_rules else row))
     parts += [Text(), evidence]
 
     if facts.admins:

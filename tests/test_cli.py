@@ -121,6 +121,11 @@ def test_malformed_identifier_is_a_usage_error(run, identifier: str) -> None:
     assert_error(run("--sandbox", "diagnose", identifier), ExitStatus.USAGE, "^postisupport: error: ")
 
 
+def test_blank_service_is_a_usage_error(run) -> None:
+    assert_error(run("--sandbox", "diagnose", "ESIM0105", "--service", " "),
+                 ExitStatus.USAGE, "--service needs a service id or name")
+
+
 def test_bad_api_url_is_a_usage_error(run) -> None:
     assert_error(run("--api", "idp.example.com", "diagnose", "a@example.fi"),
                  ExitStatus.USAGE, "is not an http\\(s\\) URL")
