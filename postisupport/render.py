@@ -9,6 +9,7 @@ from typing import Any
 from postisupport.decide import RULES, Decision, ScriptPart
 from postisupport.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
 from postisupport.messages import catalog, language_for
+from postisupport.printable import printable
 
 OUTCOME_STYLE = {
     "change-password": "bold yellow",
@@ -136,11 +137,19 @@ def _iso(moment: Any) -> str | None:
 
 
 def screen(rep: Report) -> Any:
-    """A rich renderable that fits an 80-column terminal."""
+    """A rich renderable that fits an 80-column terminal.
+
+    Every value from the API goes in as plain Text, never as markup, with its
+    control characters replaced: a display name like "[/]" or one carrying
+    escape sequences must neither crash the screen nor drive the terminal.
+    """
     from rich.console import Group as Stack
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
+
+    def plain(value: str, style: str = "") -> Text:
+        return Text(printable(value), style=style, overflow="fold")
 
     facts, decision = rep.facts, rep.decision
     step = f"STEP {decision.step} · " if decision.step else ""
@@ -153,12 +162,13 @@ def screen(rep: Report) -> Any:
     who.add_column(style="bold")
     who.add_column(overflow="fold")
     if facts.user:
-        who.add_row("User", _user_line(facts.user, facts.matched_by))
+        who.add_row("User", plain(_user_line(facts.user, facts.matched_by)))
     if facts.organisation:
         org = facts.organisation
-        who.add_row("Organisation", f"{org.name or org.id} ({org.business_id or 'no business ID'})")
+        who.add_row("Organisation",
+                    plain(f"{org.name or org.id} ({org.business_id or 'no business ID'})"))
     for candidate in facts.candidates:
-        who.add_row("Candidate", _user_line(candidate, None))
+        who.add_row("Candidate", plain(_user_line(candidate, None)))
     if who.row_count:
         parts += [Text(), who]
 
@@ -170,20 +180,20 @@ def screen(rep: Report) -> Any:
     for header in ("Rule", "Fact", "Value") if several_rules else ("Fact", "Value"):
         evidence.add_column(header, overflow="fold")
     for item in decision.evidence:
-        row = (item.fact, _value_text(item.value))
+        row = (plain(item.fact), plain(_value_text(item.value)))
         evidence.add_row(*((item.rule, *row) if several_rules else row))
     parts += [Text(), evidence]
 
     if facts.admins:
         admins = Table("Administrator", "E-mail", box=None, padding=(0, 1))
         for admin in facts.admins:
-            admins.add_row(admin.display_name or admin.id or "?", admin.email or "-")
+            admins.add_row(plain(admin.display_name or admin.id or "?"), plain(admin.email or "-"))
         parts += [Text(), admins]
     if facts.problems:
         parts += [Text(), Text("Data problems", style="bold red")]
-        parts += [Text(f"- {p}", overflow="fold") for p in facts.problems]
+        parts += [plain(f"- {p}") for p in facts.problems]
 
-    script = Panel(script_text(decision, rep.lang), title=f"Say to the caller ({rep.lang})",
+    script = Panel(plain(script_text(decision, rep.lang)), title=f"Say to the caller ({rep.lang})",
                    title_align="left", border_style="green")
     parts += [Text(), script]
     return Stack(*parts)

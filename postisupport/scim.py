@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 
 from postisupport import urns
-from postisupport.errors import ApiError, AuthError, UnreachableError
+from postisupport.errors import ApiError, AuthError, UnreachableError, UsageError
 from postisupport.models import Group, User
+from postisupport.printable import printable
 
 LOOKUP_FILTER = (
     "userName eq {value} or emails.value eq {value} or "
@@ -31,6 +32,7 @@ RETRIED_STATUSES = frozenset({429, 503})
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 5.0
 MAX_ERROR_DETAIL = 200
+MAX_ANSWER_BYTES = 16 * 2**20  # far above any honest page; a bound on what a hostile server costs
 
 
 def quote(value: str) -> str:
@@ -137,10 +139,21 @@ class ScimClient:
             await asyncio.sleep(_retry_wait(response, attempt))
         return _body_of(response, path)
 
-    async def _send(self, path: str, params: dict[str, str]) -> httpx.Response:
+    async def _send(self, path: str, params: dict[str, str]) -> Answer:
         self.requests_sent += 1
         try:
-            return await self._http.get(path, params=params)
+            async with self._http.stream("GET", path, params=params) as response:
+                content = bytearray()
+                async for chunk in response.aiter_bytes():
+                    content += chunk
+                    if len(content) > MAX_ANSWER_BYTES:
+                        raise ApiError(
+                            f"the identity API's answer to GET /{path} is larger than "
+                            f"{MAX_ANSWER_BYTES // 2**20} MB; refused"
+                        )
+                return Answer(response.status_code, response.headers, bytes(content))
+        except httpx.InvalidURL as error:
+            raise UsageError(f"--api: {self.base_url!r} is not a usable URL ({error})") from None
         except httpx.TimeoutException:
             raise UnreachableError(
                 f"the identity API at {self.base_url} did not answer within {self.timeout:g} s"
@@ -155,7 +168,14 @@ def _reason(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def _retry_wait(response: httpx.Response, attempt: int) -> float:
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+
+def _retry_wait(response: Answer, attempt: int) -> float:
     try:
         wait = float(response.headers.get("Retry-After", ""))
     except ValueError:
@@ -163,11 +183,11 @@ def _retry_wait(response: httpx.Response, attempt: int) -> float:
     return max(0.0, min(wait, MAX_RETRY_WAIT))
 
 
-def _body_of(response: httpx.Response, path: str) -> Any:
+def _body_of(response: Answer, path: str) -> Any:
     where = f"GET /{path}"
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested to blow the stack
         body = None
     status = response.status_code
     if status in (401, 403):
@@ -177,7 +197,7 @@ def _body_of(response: httpx.Response, path: str) -> Any:
     if status >= 400:
         raise ApiError(f"the identity API answered HTTP {status} to {where}{_detail(body)}")
     if body is None:
-        kind = response.headers.get("Content-Type", "no content type")
+        kind = printable(response.headers.get("Content-Type", "no content type"))
         raise ApiError(f"the identity API answered {where} with something that is not JSON ({kind})")
     if isinstance(body, dict) and urns.ERROR in _schemas(body):
         raise ApiError(f"the identity API answered {where} with an error{_detail(body)}")
@@ -195,7 +215,7 @@ def _detail(body: Any) -> str:
     detail = body.get("detail")
     if not isinstance(detail, str) or not detail.strip():
         return ""
-    text = " ".join(detail.split())
+    text = printable(" ".join(detail.split()))
     if len(text) > MAX_ERROR_DETAIL:
         text = text[: MAX_ERROR_DETAIL - 3] + "..."
     return f": {text}"

@@ -184,3 +184,20 @@ def test_help_and_version_do_not_load_heavy_modules(flag: str) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_hostile_values_neither_crash_nor_drive_the_terminal(run, tmp_path: Path, monkeypatch) -> None:
+    evil = "[/]\x1b[2J[bold]Evil\x07"
+    data = {"Users": [
+        {"id": "u1", "userName": "victim@example.fi", "displayName": evil},
+        {"id": "u2", "userName": "boss@example.fi", "displayName": evil,
+         "roles": [{"value": "admin"}]}],
+        "Groups": [{"id": "g1", "displayName": evil, "members": [{"value": "u1"}, {"value": "u2"}],
+                    "urn:postisupport:scim:schemas:extension:organisation:1.0:Group": {}}]}
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps(data))
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = run("--sandbox-data", str(path), "diagnose", "victim@example.fi")
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "[/]" in result.stdout and "[bold]Evil" in result.stdout

@@ -172,3 +172,27 @@ def test_concurrency_is_bounded_by_one_shared_limit() -> None:
 
     asyncio.run(go())
     assert peak == 3
+
+
+@respx.mock
+def test_deeply_nested_json_is_an_api_error_not_a_crash() -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, content=b"[" * 200_000))
+    with pytest.raises(ApiError, match="not JSON"):
+        find()
+
+
+@respx.mock
+def test_an_oversized_answer_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("postisupport.scim.MAX_ANSWER_BYTES", 1000)
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, content=b" " * 5000))
+    with pytest.raises(ApiError, match="larger than"):
+        find()
+
+
+@respx.mock
+def test_control_characters_in_error_details_are_neutralised() -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(
+        500, json={"detail": "bad\x1b[2Jthing"}))
+    with pytest.raises(ApiError) as caught:
+        find()
+    assert "\x1b" not in str(caught.value) and "bad\ufffd[2Jthing" in str(caught.value)

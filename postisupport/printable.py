@@ -1,0 +1,11 @@
+"""Text from the API, made safe to show on a terminal."""
+
+from __future__ import annotations
+
+REPLACEMENT = "\ufffd"
+
+
+def printable(text: str) -> str:
+    """Replace control characters, so no value from a server can move the cursor,
+    clear the screen or fake a line of output."""
+    return "".join(ch if ch.isprintable() or ch == " " else REPLACEMENT for ch in text)
