@@ -16,23 +16,8 @@ from typing import Any
 import httpx
 from scim2_server.memory import InMemoryStorage
 
-from postisupport import sandbox, urns
+from postisupport import sandbox
 from postisupport.scim import lookup_filter
-
-
-def directory(n: int) -> dict[str, Any]:
-    users = [{
-        "id": f"u{i}", "userName": f"user{i}@example.com",
-        "emails": [{"value": f"user{i}@example.com"}, {"value": f"alias{i}@example.net"}],
-        "roles": [{"value": "admin"}] if i % 100 == 0 else [],
-        urns.LOGIN_EXTENSION: {"legacyUserId": f"LEG{i:06d}"},
-    } for i in range(n)]
-    groups = [{
-        "id": f"g{k}", "displayName": f"Org {k}",
-        "members": [{"value": f"u{i}"} for i in range(k, n, 100)],
-        urns.ORGANISATION_EXTENSION: {"businessId": "2345678-0", "services": []},
-    } for k in range(100)]
-    return {"Users": users, "Groups": groups}
 
 
 async def timed_lookups(app: Any, identifiers: list[str]) -> list[float]:
@@ -54,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    ours = sandbox.build_storage(directory(args.users))
+    ours = sandbox.build_storage(sandbox.generated_directory(args.users, 100, 100))
     load = time.perf_counter() - start
     stock = InMemoryStorage()
     stock.resources = ours.resources

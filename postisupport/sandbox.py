@@ -277,6 +277,28 @@ def demo_data() -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(text))
 
 
+def generated_directory(users: int, organisations: int = 10, admin_every: int = 50) -> dict[str, Any]:
+    """A large fictional directory for load tests and benchmarks.
+
+    User i is user{i}@example.com, also answers to alias{i}@example.net and
+    legacy ID LEG{i:06d}, is an admin when i is a multiple of `admin_every`,
+    and belongs to organisation g{i % organisations}.
+    """
+    return {
+        "Users": [{
+            "id": f"u{i}", "userName": f"user{i}@example.com",
+            "emails": [{"value": f"user{i}@example.com"}, {"value": f"alias{i}@example.net"}],
+            "roles": [{"value": "admin"}] if i % admin_every == 0 else [],
+            urns.LOGIN_EXTENSION: {"legacyUserId": f"LEG{i:06d}"},
+        } for i in range(users)],
+        "Groups": [{
+            "id": f"g{k}", "displayName": f"Organisation {k}",
+            "members": [{"value": f"u{i}"} for i in range(k, users, organisations)],
+            urns.ORGANISATION_EXTENSION: {"businessId": "2345678-0", "services": []},
+        } for k in range(organisations)],
+    }
+
+
 def read_data_file(path: FilePath) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
