@@ -32,6 +32,9 @@ class Settings:
 
 def checked_url(url: str) -> str:
     parts = urlsplit(url.strip())
+    if parts.username is not None or parts.password is not None:
+        # Not echoed: the part before the @ is likely a secret.
+        raise UsageError("--api: the URL holds credentials; put the token in POSTISUPPORT_TOKEN instead")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"--api: {url!r} is not an http(s) URL, e.g. https://idp.example.com/scim/v2")
     return url.strip().rstrip("/")

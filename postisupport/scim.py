@@ -92,7 +92,6 @@ class ScimClient:
             ),
         )
         self._slots = asyncio.Semaphore(max_concurrency)
-        self.requests_sent = 0
 
     async def __aenter__(self) -> ScimClient:
         return self
@@ -140,7 +139,6 @@ class ScimClient:
         return _body_of(response, path)
 
     async def _send(self, path: str, params: dict[str, str]) -> Answer:
-        self.requests_sent += 1
         try:
             async with self._http.stream("GET", path, params=params) as response:
                 content = bytearray()

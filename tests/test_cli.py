@@ -138,6 +138,12 @@ def test_bad_sandbox_file_is_a_usage_error(run, tmp_path: Path) -> None:
                  ExitStatus.USAGE, "userName is missing")
 
 
+def test_credentials_in_the_api_url_are_refused_and_not_echoed(run) -> None:
+    result = run("--api", "https://agent:hunter2@idp.example.com/scim/v2", "diagnose", "a@example.fi")
+    assert_error(result, ExitStatus.USAGE, "holds credentials")
+    assert "hunter2" not in result.stderr
+
+
 def test_unknown_option_is_a_usage_error(run) -> None:
     result = run("--sandbox", "diagnose", "a@example.fi", "--lang", "de")
     assert result.exit_code == ExitStatus.USAGE
