@@ -33,8 +33,15 @@ class Report:
 
 
 def report(facts: Facts, decision: Decision, lang: str | None = None) -> Report:
-    preferred = facts.user.preferred_language if facts.user else None
-    return Report(facts, decision, language_for(preferred, lang))
+    return Report(facts, decision, language_for(_preferred_language(facts), lang))
+
+
+def _preferred_language(facts: Facts) -> str | None:
+    if facts.user:
+        return facts.user.preferred_language
+    # Several candidates who all prefer the same language are surely a caller who does too.
+    spoken = {language_for(c.preferred_language) for c in facts.candidates if c.preferred_language}
+    return spoken.pop() if len(spoken) == 1 else None
 
 
 def script_text(decision: Decision, lang: str) -> str:

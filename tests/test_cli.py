@@ -207,3 +207,16 @@ def test_hostile_values_neither_crash_nor_drive_the_terminal(run, tmp_path: Path
     assert result.exit_code == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "[/]" in result.stdout and "[bold]Evil" in result.stdout
+
+
+def test_candidates_sharing_a_language_get_their_script_in_it(run, tmp_path: Path) -> None:
+    users = [{"id": f"u{i}", "userName": f"p{i}@example.fi", "preferredLanguage": "sv-FI",
+              "emails": [{"value": "shared@example.fi"}]} for i in (1, 2)]
+    path = tmp_path / "dir.json"
+    path.write_text(json.dumps({"Users": users}))
+    doc = run("--sandbox-data", str(path), "diagnose", "shared@example.fi", "--json").json()
+    assert (doc["outcome"], doc["script"]["lang"]) == ("ambiguous", "sv")
+    users[1]["preferredLanguage"] = "en"
+    path.write_text(json.dumps({"Users": users}))
+    doc = run("--sandbox-data", str(path), "diagnose", "shared@example.fi", "--json").json()
+    assert doc["script"]["lang"] == "fi"
