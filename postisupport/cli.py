@@ -16,7 +16,7 @@ import typer
 
 from postisupport import __version__
 from postisupport.connect import API_URL_VARIABLE, DEFAULT_TIMEOUT, Settings
-from postisupport.errors import ExitStatus, PostisupportError, exit_status_of
+from postisupport.errors import PostisupportError, exit_status_of
 
 DEBUG_VARIABLE = "POSTISUPPORT_DEBUG"
 
@@ -161,5 +161,3 @@ def _fail(message: str, error: BaseException) -> None:
     print(f"postisupport: {message}", file=sys.stderr)
     sys.exit(int(exit_status_of(error)))
 
-
-__all__ = ["ExitStatus", "app", "main"]

@@ -97,12 +97,7 @@ def matched_by(user: User, identifier: str) -> MatchedBy | None:
 
 def matches(users: list[User], identifier: str) -> list[tuple[User, MatchedBy]]:
     """The users that really answer to the identifier, whatever else the server sent."""
-    found = []
-    for user in users:
-        how = matched_by(user, identifier)
-        if how is not None:
-            found.append((user, how))
-    return found
+    return [(user, how) for user in users if (how := matched_by(user, identifier))]
 
 
 def build(snapshot: Snapshot) -> Facts:
@@ -130,10 +125,10 @@ def build(snapshot: Snapshot) -> Facts:
         problems.extend(f"group {group.id or '?'}: {p}" for p in group.problems)
     organisation = organisations[0] if organisations else None
     if len(organisations) > 1:
-        names = ", ".join(g.display_name or g.id or "?" for g in organisations)
+        names = [g.display_name or g.id or "?" for g in organisations]
         problems.append(
-            f"the user belongs to {len(organisations)} organisations ({names}); "
-            f"the first, {organisation and (organisation.display_name or organisation.id)}, is used"
+            f"the user belongs to {len(names)} organisations ({', '.join(names)}); "
+            f"the first, {names[0]}, is used"
         )
     admins = [
         a for a in snapshot.admins

@@ -29,11 +29,12 @@ async def fetch(client: ScimClient, identifier: str) -> Snapshot:
         groups, admins = await asyncio.gather(
             client.groups_by_id(group_ids), client.admins_of(group_ids)
         )
+        snapshot.groups = groups_of(groups)
     else:
         groups = await client.groups_of_member(str(user.id))
-        org_ids = [g.id for g in groups_of(groups) if g.organisation is not None and g.id]
+        snapshot.groups = groups_of(groups)
+        org_ids = [g.id for g in snapshot.groups if g.organisation is not None and g.id]
         admins = await client.admins_of(org_ids) if org_ids else Page([], 0)
-    snapshot.groups = groups_of(groups)
     snapshot.admins = users_of(admins)
     _keep_problems(snapshot, "Groups", groups)
     _keep_problems(snapshot, "administrators", admins)
