@@ -131,7 +131,7 @@ def _unidentified(facts: Facts, problem: Problem) -> Decision:
 
 
 def _login(facts: Facts, user: UserFacts) -> Decision:
-    login = {"login_email": user.user_name}
+    login: dict[str, Any] = {"login_email": user.user_name}
     if user.reset_pending:
         rule = "login.reset-pending"
         evidence = _reset_evidence(rule, user)

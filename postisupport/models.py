@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -74,8 +74,11 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 Lenient = Annotated[T | None, WrapValidator(_lenient)]
-LenientList = Annotated[list[Lenient[T]], WrapValidator(_lenient_list)]
 Timestamp = Annotated[Lenient[datetime], AfterValidator(_utc)]
+if TYPE_CHECKING:
+    LenientList = list  # what code sees: the invalid items are already dropped
+else:
+    LenientList = Annotated[list[Lenient[T]], WrapValidator(_lenient_list)]
 
 
 class ScimModel(BaseModel):
@@ -159,7 +162,7 @@ class User(Resource):
     roles: LenientList[MultiValue] = []
     entitlements: LenientList[MultiValue] = []
     groups: LenientList[MultiValue] = []
-    login: Lenient[LoginExtension] = Field(None, alias=urns.LOGIN_EXTENSION)
+    login: Lenient[LoginExtension] = Field(None, alias=urns.LOGIN_EXTENSION)  # type: ignore[literal-required]
 
     @model_validator(mode="after")
     def _check_addresses(self, info: ValidationInfo) -> User:
@@ -176,7 +179,9 @@ class User(Resource):
 class Group(Resource):
     display_name: Lenient[str] = Field(None, alias="displayName")
     members: LenientList[MultiValue] = []
-    organisation: Lenient[OrganisationExtension] = Field(None, alias=urns.ORGANISATION_EXTENSION)
+    organisation: Lenient[OrganisationExtension] = Field(  # type: ignore[literal-required]
+        None, alias=urns.ORGANISATION_EXTENSION
+    )
 
 
 @dataclass

@@ -105,10 +105,10 @@ def provider() -> ScimProvider:
     user_type, group_type = resource_types["User"], resource_types["Group"]
     user_type.schema_extensions = [
         *(user_type.schema_extensions or []),
-        SchemaExtension(schema_=urns.LOGIN_EXTENSION, required=False),
+        SchemaExtension.model_validate({"schema": urns.LOGIN_EXTENSION, "required": False}),
     ]
     group_type.schema_extensions = [
-        SchemaExtension(schema_=urns.ORGANISATION_EXTENSION, required=False)
+        SchemaExtension.model_validate({"schema": urns.ORGANISATION_EXTENSION, "required": False})
     ]
     schemas = [*load_default_schemas().values(), *extension_schemas()]
     return ScimProvider.from_discovery(
