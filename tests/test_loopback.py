@@ -146,3 +146,16 @@ def test_a_diagnosis_is_two_round_trips_deep_over_http(run) -> None:
     assert result.json()["outcome"] == "contact-admin"
     assert timeline.count == 3
     assert timeline.depth() == 2
+
+
+def test_a_diagnosis_against_an_api_does_not_load_the_scim2_libraries(loopback_sandbox) -> None:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['postisupport', '--api', '{loopback_sandbox.url}', 'diagnose', 'ESIM0042', '--json']\n"
+        "from postisupport.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scim2')), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["outcome"] == "change-password"
+    assert done.stderr.strip().splitlines()[-1] == "[]"
