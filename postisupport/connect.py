@@ -31,13 +31,21 @@ class Settings:
 
 
 def checked_url(url: str) -> str:
-    parts = urlsplit(url.strip())
+    """The API's base URL, or UsageError: every malformed URL is caught here, before any I/O."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as error:
+        raise UsageError(f"--api: {url!r} is not a valid URL ({error})") from None
     if parts.username is not None or parts.password is not None:
         # Not echoed: the part before the @ is likely a secret.
         raise UsageError("--api: the URL holds credentials; put the token in POSTISUPPORT_TOKEN instead")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"--api: {url!r} is not an http(s) URL, e.g. https://idp.example.com/scim/v2")
-    return url.strip().rstrip("/")
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise UsageError(f"--api: {url!r} contains spaces or control characters")
+    return url.rstrip("/")
 
 
 def token_from_environment() -> str | None:

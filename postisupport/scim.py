@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from postisupport import urns
-from postisupport.errors import ApiError, AuthError, UnreachableError, UsageError
+from postisupport.errors import ApiError, AuthError, UnreachableError
 from postisupport.models import Group, User
 from postisupport.printable import printable
 
@@ -150,8 +150,6 @@ class ScimClient:
                             f"{MAX_ANSWER_BYTES // 2**20} MB; refused"
                         )
                 return Answer(response.status_code, response.headers, bytes(content))
-        except httpx.InvalidURL as error:
-            raise UsageError(f"--api: {self.base_url!r} is not a usable URL ({error})") from None
         except httpx.TimeoutException:
             raise UnreachableError(
                 f"the identity API at {self.base_url} did not answer within {self.timeout:g} s"

@@ -126,9 +126,15 @@ def test_blank_service_is_a_usage_error(run) -> None:
                  ExitStatus.USAGE, "--service needs a service id or name")
 
 
-def test_bad_api_url_is_a_usage_error(run) -> None:
-    assert_error(run("--api", "idp.example.com", "diagnose", "a@example.fi"),
-                 ExitStatus.USAGE, "is not an http\\(s\\) URL")
+@pytest.mark.parametrize(("url", "pattern"), [
+    ("idp.example.com", "is not an http\\(s\\) URL"),
+    ("http://[::1/scim/v2", "is not a valid URL"),
+    ("http://idp.example.com:99999/scim/v2", "is not a valid URL"),
+    ("http://idp example.com/scim/v2", "contains spaces or control characters"),
+    ("http://idp.example.com/\x00scim", "contains spaces or control characters"),
+])
+def test_bad_api_url_is_a_usage_error(run, url: str, pattern: str) -> None:
+    assert_error(run("--api", url, "diagnose", "a@example.fi"), ExitStatus.USAGE, pattern)
 
 
 def test_bad_sandbox_file_is_a_usage_error(run, tmp_path: Path) -> None:
