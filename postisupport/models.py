@@ -28,6 +28,7 @@ from pydantic import (
 
 from postisupport import urns
 from postisupport.identifiers import looks_like_email
+from postisupport.printable import shortened
 
 T = TypeVar("T")
 MAX_NOTED_VALUE = 60
@@ -44,8 +45,7 @@ def _attribute(info: ValidationInfo) -> str:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= MAX_NOTED_VALUE else text[: MAX_NOTED_VALUE - 3] + "..."
+    return shortened(repr(value), MAX_NOTED_VALUE)
 
 
 def _lenient(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:

@@ -19,7 +19,7 @@ import httpx
 from postisupport import urns
 from postisupport.errors import ApiError, AuthError, UnreachableError
 from postisupport.models import Group, User
-from postisupport.printable import printable
+from postisupport.printable import printable, shortened
 
 LOOKUP_FILTER = (
     "userName eq {value} or emails.value eq {value} or "
@@ -211,10 +211,7 @@ def _detail(body: Any) -> str:
     detail = body.get("detail")
     if not isinstance(detail, str) or not detail.strip():
         return ""
-    text = printable(" ".join(detail.split()))
-    if len(text) > MAX_ERROR_DETAIL:
-        text = text[: MAX_ERROR_DETAIL - 3] + "..."
-    return f": {text}"
+    return f": {shortened(printable(' '.join(detail.split())), MAX_ERROR_DETAIL)}"
 
 
 def _page_of(body: Any, endpoint: str) -> Page:
