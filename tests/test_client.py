@@ -196,3 +196,12 @@ def test_control_characters_in_error_details_are_neutralised() -> None:
     with pytest.raises(ApiError) as caught:
         find()
     assert "\x1b" not in str(caught.value) and "bad\ufffd[2Jthing" in str(caught.value)
+
+
+@respx.mock
+def test_long_error_details_are_cut_to_one_short_line() -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(500, json={"detail": "x\n" * 500}))
+    with pytest.raises(ApiError) as caught:
+        find()
+    detail = str(caught.value).split(": ", 1)[1]
+    assert len(detail) == 200 and detail.endswith("...") and "\n" not in detail
