@@ -1,59 +1,116 @@
-"""Every failure postisupport reports, and the exit code each one ends with.
+"""Every failure postisupport can explain, as data.
 
     PostisupportError                 any failure we can explain in one line
-    ├── UsageError          (2)       bad option, malformed identifier or input file
-    │   └── NotConfiguredError        no identity API and no --sandbox
-    ├── AuthError           (3)       the API refused our credentials (401/403)
-    ├── UnreachableError    (4)       no connection, or a request timed out
-    └── ApiError            (5)       the API answered with an error or unusable data
+    ├── InvalidInput                  a value the user gave is unusable (which input, why)
+    ├── ConfigurationError            the tool is not set up to run
+    │   ├── NotConfigured             no identity API and no sandbox
+    │   ├── InvalidSetting            a setting's value is unusable (which setting, from where, why)
+    │   └── ConflictingSettings       two settings contradict each other
+    ├── DataFileError                 a sandbox data file is unusable (which file, where in it, why)
+    ├── ListenError                   the sandbox cannot listen on the address asked for
+    ├── AuthError                     the API refused our credentials (status, endpoint, detail)
+    ├── UnreachableError              no connection, or a request timed out (base URL, reason)
+    └── ApiError                      the API answered with an error or unusable data
+                                      (endpoint, status, detail)
 
-A diagnosis that was produced always exits 0, whatever its outcome. Anything
-not in this tree is a bug: exit 1, with a traceback only under --debug.
+Library code raises these with their data and a plain message that names no
+command-line flag, environment variable or exit code; the command line words
+them for its user and maps each to its exit code, in one place
+(postisupport.cli.main). Anything not in this tree is a bug.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
-
-
-class ExitStatus(IntEnum):
-    OK = 0
-    INTERNAL_ERROR = 1
-    USAGE = 2
-    AUTH = 3
-    UNREACHABLE = 4
-    API_ERROR = 5
-    INTERRUPTED = 130
+from pathlib import Path
 
 
 class PostisupportError(Exception):
-    exit_status: ExitStatus = ExitStatus.INTERNAL_ERROR
+    """The message is the exception's text; subclasses keep their data in attributes."""
 
 
-class UsageError(PostisupportError):
-    exit_status = ExitStatus.USAGE
+class InvalidInput(PostisupportError):
+    """`field` names the input ("identifier", "service"); one bad bulk row is one of these."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
 
 
-class NotConfiguredError(UsageError):
+class ConfigurationError(PostisupportError):
     pass
 
 
+class NotConfigured(ConfigurationError):
+    def __init__(self) -> None:
+        super().__init__("no identity API configured")
+
+
+class InvalidSetting(ConfigurationError):
+    """`setting` is the settings field ("api_url", "timeout"); `origin` where its value came from;
+    `instead` the setting where what was given belongs, when it belongs elsewhere."""
+
+    def __init__(self, setting: str, origin: str, reason: str, instead: str | None = None) -> None:
+        super().__init__(reason)
+        self.setting = setting
+        self.origin = origin
+        self.reason = reason
+        self.instead = instead
+
+
+class ConflictingSettings(ConfigurationError):
+    def __init__(self, settings: tuple[str, ...], reason: str) -> None:
+        super().__init__(reason)
+        self.settings = settings
+        self.reason = reason
+
+
+class DataFileError(PostisupportError):
+    """`path` is the file when it is known; the message names the resource and attribute at fault."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ListenError(PostisupportError):
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: {reason}")
+        self.host = host
+        self.port = port
+        self.reason = reason
+
+
 class AuthError(PostisupportError):
-    exit_status = ExitStatus.AUTH
+    def __init__(self, status: int, endpoint: str, detail: str = "") -> None:
+        word = "rejected the credentials" if status == 401 else "refused access"
+        suffix = f": {detail}" if detail else ""
+        super().__init__(f"the identity API {word} (HTTP {status}){suffix}")
+        self.status = status
+        self.endpoint = endpoint
+        self.detail = detail
 
 
 class UnreachableError(PostisupportError):
-    exit_status = ExitStatus.UNREACHABLE
+    """`timeout` is set when the API was reached too slowly rather than not at all."""
+
+    def __init__(self, base_url: str, reason: str, timeout: float | None = None) -> None:
+        if timeout is not None:
+            message = f"the identity API at {base_url} did not answer within {timeout:g} s"
+        else:
+            message = f"cannot reach the identity API at {base_url}: {reason}"
+        super().__init__(message)
+        self.base_url = base_url
+        self.reason = reason
+        self.timeout = timeout
 
 
 class ApiError(PostisupportError):
-    exit_status = ExitStatus.API_ERROR
+    """`status` is None when the answer was unusable rather than an HTTP error."""
 
-
-def exit_status_of(error: BaseException) -> ExitStatus:
-    """The one place that turns a failure into an exit code."""
-    if isinstance(error, PostisupportError):
-        return error.exit_status
-    if isinstance(error, KeyboardInterrupt):
-        return ExitStatus.INTERRUPTED
-    return ExitStatus.INTERNAL_ERROR
+    def __init__(self, endpoint: str, reason: str, status: int | None = None, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.endpoint = endpoint
+        self.reason = reason
+        self.status = status
+        self.detail = detail

@@ -1,12 +1,10 @@
-"""Shared fixtures: an isolated environment, the CLI run in-process, and real sandbox servers."""
+"""Shared fixtures: an isolated Environment for every test, the CLI run in-process, a loopback sandbox."""
 
 from __future__ import annotations
 
 import json
-import socket
+import os
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,19 +12,28 @@ from typing import Any
 
 import pytest
 
-from postisupport import cli, sandbox
+from postisupport.cli.main import run as run_cli
+from postisupport.config.environment import Environment
+from postisupport.sandbox.app import application
+from tests.servers import serving
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test sees the developer's API, token, config or keyring."""
-    for name in ("POSTISUPPORT_API_URL", "POSTISUPPORT_TOKEN", "POSTISUPPORT_DEBUG",
-                 "POSTISUPPORT_SANDBOX_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
+def environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """No test sees the developer's API, token or config: the process environment loses every
+    POSTISUPPORT_* variable (subprocesses inherit that), and in-process runs get a copy to change."""
+    for name in [n for n in os.environ if n.startswith("POSTISUPPORT_")]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     monkeypatch.setenv("COLUMNS", "80")
+    return dict(os.environ)
+
+
+@pytest.fixture
+def env(environ: dict[str, str], tmp_path: Path) -> Environment:
+    """The Environment in-process runs use; streams are bound when a command runs."""
+    return Environment(environ=environ, config_dir=tmp_path / "config" / "postisupport")
 
 
 @dataclass
@@ -40,56 +47,22 @@ class Result:
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    """Run the console script in-process, exactly as `postisupport ARGS` would."""
+def run(capsys: pytest.CaptureFixture[str], env: Environment):
+    """Run the command line in-process, exactly as `postisupport ARGS` would, in the test's Environment."""
 
     def invoke(*args: str) -> Result:
-        monkeypatch.setattr(sys, "argv", ["postisupport", *args])
         capsys.readouterr()
-        try:
-            cli.main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        # sys.stdout is capsys's capture now; Click's own help output goes there too.
+        env.stdin, env.stdout, env.stderr = sys.stdin, sys.stdout, sys.stderr
+        code = run_cli(list(args), env)
         out, err = capsys.readouterr()
         return Result(code, out, err)
 
     return invoke
 
 
-@dataclass
-class Server:
-    url: str
-    app: sandbox.SandboxApplication
-
-
-def start_server(app: Any) -> tuple[Any, threading.Thread, str]:
-    import uvicorn
-
-    sock, url = sandbox.bind("127.0.0.1", 0)
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    return server, thread, url
-
-
 @pytest.fixture
-def loopback_sandbox() -> Iterator[Server]:
-    """The demo sandbox over real HTTP on 127.0.0.1, on a free port."""
-    app = sandbox.application()
-    server, thread, url = start_server(app)
-    yield Server(url, app)
-    server.should_exit = True
-    thread.join(10)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def loopback_sandbox() -> Iterator[str]:
+    """The demo sandbox over real HTTP on 127.0.0.1, on a free port: its SCIM base URL."""
+    with serving(application()) as url:
+        yield url

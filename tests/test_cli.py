@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from postisupport.errors import ExitStatus
+from postisupport.cli.main import ExitStatus
 
 DEMO = [
     ("ESIM0042", "change-password", 1, "legacyUserId"),
@@ -76,8 +76,8 @@ def test_script_follows_the_users_language_unless_overridden(run) -> None:
     assert "business customer service" in doc["script"]["text"]
 
 
-def test_screen_shows_step_evidence_admins_and_script_in_80_columns(run, monkeypatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
+def test_screen_shows_step_evidence_admins_and_script_in_80_columns(run, environ) -> None:
+    environ["NO_COLOR"] = "1"
     result = run("--sandbox", "diagnose", "ESIM0042")
     assert result.exit_code == 0
     out = result.stdout
@@ -157,7 +157,7 @@ def test_unknown_option_is_a_usage_error(run) -> None:
 
 
 def test_unreachable_api(run) -> None:
-    from tests.conftest import free_port
+    from tests.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}/scim/v2"
     assert_error(run("--api", url, "diagnose", "a@example.fi"), ExitStatus.UNREACHABLE,
@@ -176,7 +176,7 @@ def test_internal_errors_are_one_line_without_debug(run, monkeypatch) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("postisupport.render.as_json", broken)
+    monkeypatch.setattr("postisupport.output.document.as_json", broken)
     assert_error(run("--sandbox", "diagnose", "ESIM0042", "--json"), ExitStatus.INTERNAL_ERROR,
                  "internal error: RuntimeError: boom \\(rerun with --debug")
 
@@ -198,7 +198,7 @@ def test_help_and_version_do_not_load_heavy_modules(flag: str) -> None:
     assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
-def test_hostile_values_neither_crash_nor_drive_the_terminal(run, tmp_path: Path, monkeypatch) -> None:
+def test_hostile_values_neither_crash_nor_drive_the_terminal(run, tmp_path: Path, environ) -> None:
     evil = "[/]\x1b[2J[bold]Evil\x07"
     data = {"Users": [
         {"id": "u1", "userName": "victim@example.fi", "displayName": evil},
@@ -208,7 +208,7 @@ def test_hostile_values_neither_crash_nor_drive_the_terminal(run, tmp_path: Path
                     "urn:postisupport:scim:schemas:extension:organisation:1.0:Group": {}}]}
     path = tmp_path / "evil.json"
     path.write_text(json.dumps(data))
-    monkeypatch.setenv("NO_COLOR", "1")
+    environ["NO_COLOR"] = "1"
     result = run("--sandbox-data", str(path), "diagnose", "victim@example.fi")
     assert result.exit_code == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout

@@ -11,8 +11,8 @@ import pytest
 import respx
 
 from postisupport.errors import ApiError, AuthError, UnreachableError
-from postisupport.lookup import fetch
-from postisupport.scim import ScimClient
+from postisupport.ops.fetch import fetch
+from postisupport.scim.client import ScimClient
 
 BASE = "https://idp.example.com/scim/v2"
 
@@ -149,7 +149,7 @@ def test_a_diagnosis_falls_back_to_asking_groups_by_member() -> None:
     assert groups.calls.last.request.url.params["excludedAttributes"] == "members"
     assert users.calls.last.request.url.params["filter"] == (
         'roles.value eq "admin" and (groups.value eq "g-1")')
-    assert [g.id for g in snapshot.groups] == ["g-1"]
+    assert [g.id for g in snapshot.organisations] == ["g-1"]
 
 
 @respx.mock
@@ -183,7 +183,7 @@ def test_deeply_nested_json_is_an_api_error_not_a_crash() -> None:
 
 @respx.mock
 def test_an_oversized_answer_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("postisupport.scim.MAX_ANSWER_BYTES", 1000)
+    monkeypatch.setattr("postisupport.scim.client.MAX_ANSWER_BYTES", 1000)
     respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, content=b" " * 5000))
     with pytest.raises(ApiError, match="larger than"):
         find()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from postisupport.decide import RULES
-from postisupport.errors import ExitStatus
+from postisupport.cli.main import ExitStatus
+from postisupport.core.rules import RULES
 from tests.test_cli import DEMO
 
 DOCS = Path(__file__).parent.parent / "docs"

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from scim2_models import ScimFilter
 from scim2_models.path import Comparison, LogicalExpr
 
-from postisupport import urns
-from postisupport.scim import lookup_filter, quote
+from postisupport.idp import urns
+from postisupport.scim.filters import lookup_filter, quote
 
 
 @given(st.text())

@@ -1,75 +1,114 @@
-"""From parsed resources to facts: matching, pending resets, who the administrators are."""
+"""From API resources to facts: reading, matching, pending resets, who the administrators are."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from postisupport import facts, urns
-from postisupport.models import Group, Snapshot, User
+from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, build, matched_by, matches
+from postisupport.idp import urns
+from postisupport.idp.reading import group_facts, user_facts
 
 
-def user(id: str, login: str, **extra: Any) -> User:
-    return User.parse({"id": id, "userName": login, "emails": [{"value": login}], **extra})
+def user(id: str, login: str, **extra: Any) -> UserFacts:
+    return user_facts({"id": id, "userName": login, "emails": [{"value": login}], **extra})
 
 
 ORG = {"id": "g-1", "displayName": "Esimerkki Oy",
        urns.ORGANISATION_EXTENSION: {"businessId": "2345678-0", "services": []}}
 
 
+def organisation(resource: dict[str, Any] = ORG) -> OrganisationFacts:
+    found, problems = group_facts(resource)
+    assert found is not None and problems == []
+    return found
+
+
+def snapshot(identifier: str, users: list[UserFacts], **rest: Any) -> Snapshot:
+    return Snapshot(identifier, tuple(users), matches(users, identifier), **rest)
+
+
 def test_match_prefers_the_login_address() -> None:
     u = user("1", "Aino@Example.fi", emails=[{"value": "aino@example.fi"}],
              **{urns.LOGIN_EXTENSION: {"legacyUserId": "aino@example.fi"}})
-    assert facts.matched_by(u, "aino@example.fi") == "userName"
+    assert matched_by(u, "aino@example.fi") == "userName"
 
 
 def test_match_by_other_address_and_legacy_id_ignoring_case() -> None:
     u = user("1", "aino@example.fi", emails=[{"value": "aino@example.fi"}, {"value": "A@Home.example.net"}],
              **{urns.LOGIN_EXTENSION: {"legacyUserId": "ESIM0042"}})
-    assert facts.matched_by(u, "a@home.example.net") == "email"
-    assert facts.matched_by(u, "esim0042") == "legacyUserId"
-    assert facts.matched_by(u, "someone@example.fi") is None
+    assert matched_by(u, "a@home.example.net") == "email"
+    assert matched_by(u, "esim0042") == "legacyUserId"
+    assert matched_by(u, "someone@example.fi") is None
 
 
 def test_users_the_server_returned_that_do_not_match_are_noted_not_used() -> None:
-    snap = Snapshot("aino@example.fi", [user("1", "aino@example.fi"), user("2", "other@example.fi")])
-    built = facts.build(snap)
+    built = build(snapshot("aino@example.fi", [user("1", "aino@example.fi"), user("2", "other@example.fi")]))
     assert built.user is not None and built.user.id == "1"
-    assert any("do not answer" in p for p in built.problems)
+    assert built.problems == ("the API returned 1 user(s) that do not answer to the identifier",)
 
 
 def test_admins_are_active_admin_members_other_than_the_user() -> None:
     me = user("1", "me@example.fi", groups=[{"value": "g-1"}])
     admin = user("2", "boss@example.fi", roles=[{"value": "Admin"}], groups=[{"value": "g-1"}],
-                 displayName="Boss")
+                 displayName="Boss",
+                 emails=[{"value": "x@example.fi"}, {"value": "b@example.fi", "primary": True}])
     retired = user("3", "old@example.fi", roles=[{"value": "admin"}], groups=[{"value": "g-1"}],
                    active=False)
     elsewhere = user("4", "x@example.fi", roles=[{"value": "admin"}], groups=[{"value": "g-2"}])
-    snap = Snapshot("me@example.fi", [me], [Group.parse(ORG)], [me, admin, retired, elsewhere])
-    built = facts.build(snap)
-    assert [(a.id, a.display_name, a.email) for a in built.admins] == [("2", "Boss", "boss@example.fi")]
+    plain = user("5", "y@example.fi", groups=[{"value": "g-1"}])
+    built = build(snapshot("me@example.fi", [me], organisations=(organisation(),),
+                           admins=(me, admin, retired, elsewhere, plain)))
+    assert [(a.id, a.display_name, a.email) for a in built.admins] == [("2", "Boss", "b@example.fi")]
     assert built.inactive_admins == 1
 
 
-def test_groups_without_the_extension_are_not_organisations() -> None:
+def test_an_admin_without_groups_counts_when_asked_by_membership() -> None:
     me = user("1", "me@example.fi")
-    snap = Snapshot("me@example.fi", [me], [Group.parse({"id": "g-9", "displayName": "Readers"})])
-    assert facts.build(snap).organisation is None
+    admin = user("2", "boss@example.fi", roles=[{"value": "admin"}])
+    built = build(snapshot("me@example.fi", [me], organisations=(organisation(),), admins=(admin,)))
+    assert [a.email for a in built.admins] == ["boss@example.fi"]
+
+
+def test_groups_without_the_extension_are_not_organisations() -> None:
+    assert group_facts({"id": "g-9", "displayName": "Readers"}) == (None, [])
 
 
 def test_several_organisations_are_noted() -> None:
-    me = user("1", "me@example.fi")
-    second = {**ORG, "id": "g-2", "displayName": "Toinen Oy"}
-    built = facts.build(Snapshot("me@example.fi", [me], [Group.parse(ORG), Group.parse(second)]))
+    second = organisation({**ORG, "id": "g-2", "displayName": "Toinen Oy"})
+    built = build(snapshot("me@example.fi", [user("1", "me@example.fi")],
+                           organisations=(organisation(), second)))
     assert built.organisation is not None and built.organisation.id == "g-1"
-    assert any("2 organisations" in p for p in built.problems)
+    assert built.problems == (
+        "the user belongs to 2 organisations (Esimerkki Oy, Toinen Oy); the first, Esimerkki Oy, is used",)
 
 
-def test_resource_problems_reach_the_facts() -> None:
+def test_problems_keep_their_order_snapshot_stray_user_groups() -> None:
     me = user("1", "me@example.fi", active="sometimes")
-    built = facts.build(Snapshot("me@example.fi", [me]))
-    assert any(p.startswith("user 1: active") for p in built.problems)
+    built = build(Snapshot("me@example.fi", (me, user("2", "x@example.fi")), matches([me], "me@example.fi"),
+                           problems=("page problem",), group_problems=("group g-1: bad",)))
+    assert built.problems == (
+        "page problem",
+        "the API returned 1 user(s) that do not answer to the identifier",
+        "user 1: active: 'sometimes' ignored (Input should be a valid boolean, unable to interpret input)",
+        "group g-1: bad",
+    )
+
+
+def test_ambiguous_keeps_every_candidate_and_no_organisation() -> None:
+    one, two = user("1", "a@example.fi"), user("2", "b@example.fi", emails=[{"value": "a@example.fi"}])
+    built = build(snapshot("a@example.fi", [one, two], organisations=(organisation(),)))
+    assert (built.user, built.candidates, built.organisation, built.matched_by) == (
+        None, (one, two), None, None)
 
 
 def test_display_name_falls_back_to_the_name() -> None:
     me = user("1", "me@example.fi", name={"givenName": "Aino", "familyName": "Korhonen"})
-    assert facts.user_facts(me).display_name == "Aino Korhonen"
+    assert me.display_name == "Aino Korhonen"
+    assert user("1", "me@example.fi", name={"formatted": "Dr Aino K"}).display_name == "Dr Aino K"
+
+
+def test_group_problems_name_the_group() -> None:
+    found, problems = group_facts({"id": "g-1", "displayName": "Org",
+                                   urns.ORGANISATION_EXTENSION: {"services": "all"}})
+    assert found is not None and found.services == ()
+    assert problems == ["group g-1: services: 'all' ignored (not a list)"]

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from postisupport.errors import UsageError
-from postisupport.identifiers import normalise
+from postisupport.core.identifiers import normalise
+from postisupport.errors import InvalidInput
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -27,5 +27,5 @@ def test_identifiers_are_trimmed_and_case_folded(raw: str, expected: str) -> Non
     ("x" * 300, "characters long"),
 ])
 def test_malformed_identifiers_are_refused(raw: str, message: str) -> None:
-    with pytest.raises(UsageError, match=message):
+    with pytest.raises(InvalidInput, match=message):
         normalise(raw)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from postisupport import sandbox
-from postisupport.errors import ExitStatus
-from tests.conftest import start_server
+from postisupport.cli.main import ExitStatus
+from postisupport.sandbox.app import application
+from tests.servers import Hostile, Timeline, serving
 
 
 @pytest.fixture
@@ -50,15 +48,15 @@ def test_sandbox_serve_stops_on_ctrl_c(served) -> None:
 
 
 @pytest.mark.parametrize("served", [{"POSTISUPPORT_SANDBOX_TOKEN": "loopback-t0ken"}], indirect=True)
-def test_token_is_sent_and_never_shown(served, run, monkeypatch) -> None:
+def test_token_is_sent_and_never_shown(served, run, environ) -> None:
     _, url = served
     refused = run("--api", url, "diagnose", "ESIM0042")
     assert refused.exit_code == ExitStatus.AUTH
     assert "HTTP 401" in refused.stderr and "POSTISUPPORT_TOKEN" in refused.stderr
-    monkeypatch.setenv("POSTISUPPORT_TOKEN", "loopback-t0ken")
+    environ["POSTISUPPORT_TOKEN"] = "loopback-t0ken"
     accepted = run("--api", url, "diagnose", "ESIM0042", "--json")
     assert accepted.exit_code == 0
-    monkeypatch.setenv("POSTISUPPORT_TOKEN", "wrong")
+    environ["POSTISUPPORT_TOKEN"] = "wrong"
     wrong = run("--api", url, "diagnose", "ESIM0042", "--json")
     assert wrong.exit_code == ExitStatus.AUTH
     for result in (refused, accepted, wrong):
@@ -66,23 +64,10 @@ def test_token_is_sent_and_never_shown(served, run, monkeypatch) -> None:
 
 
 def test_serving_on_a_taken_port_is_a_usage_error(loopback_sandbox, run) -> None:
-    port = loopback_sandbox.url.split(":")[2].split("/")[0]
+    port = loopback_sandbox.split(":")[2].split("/")[0]
     result = run("sandbox", "serve", "--port", port)
     assert result.exit_code == ExitStatus.USAGE
     assert "cannot listen on 127.0.0.1" in result.stderr
-
-
-class Hostile:
-    """An HTTP server that answers every request with the same broken response."""
-
-    def __init__(self, status: int, body: bytes, content_type: bytes, delay: float = 0) -> None:
-        self.status, self.body, self.content_type, self.delay = status, body, content_type, delay
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await asyncio.sleep(self.delay)
-        await send({"type": "http.response.start", "status": self.status,
-                    "headers": [(b"content-type", self.content_type)]})
-        await send({"type": "http.response.body", "body": self.body})
 
 
 @pytest.mark.parametrize(("app", "code", "message"), [
@@ -95,54 +80,18 @@ class Hostile:
     (Hostile(200, b"\xff\xfe garbage", b"application/json"), ExitStatus.API_ERROR, "not JSON"),
 ])
 def test_broken_servers_get_one_line_and_a_code(app: Hostile, code: int, message: str, run) -> None:
-    server, thread, url = start_server(app)
-    try:
+    with serving(app) as url:
         result = run("--api", url, "--timeout", "0.3", "diagnose", "a@example.fi")
-    finally:
-        server.should_exit = True
-        thread.join(10)
     assert result.exit_code == code
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
 
 
-class Timeline:
-    """ASGI middleware that records when each request starts and ends."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.events: list[tuple[str, int]] = []
-        self.count = 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        number = self.count
-        self.count += 1
-        self.events.append(("start", number))
-        await asyncio.sleep(0.02)  # long enough that concurrent requests overlap
-        await self.app(scope, receive, send)
-        self.events.append(("end", number))
-
-    def depth(self) -> int:
-        """The longest chain of requests where each started after the previous one ended."""
-        depth_of: dict[int, int] = {}
-        finished: set[int] = set()
-        for kind, number in self.events:
-            if kind == "start":
-                depth_of[number] = 1 + max((depth_of[f] for f in finished), default=0)
-            else:
-                finished.add(number)
-        return max(depth_of.values())
-
-
 def test_a_diagnosis_is_two_round_trips_deep_over_http(run) -> None:
-    timeline = Timeline(sandbox.application())
-    server, thread, url = start_server(timeline)
-    try:
+    timeline = Timeline(application())
+    with serving(timeline) as url:
         result = run("--api", url, "diagnose", "johanna.makinen@esimerkki.example.fi", "--json")
-    finally:
-        server.should_exit = True
-        thread.join(10)
     assert result.json()["outcome"] == "contact-admin"
     assert timeline.count == 3
     assert timeline.depth() == 2
@@ -151,7 +100,7 @@ def test_a_diagnosis_is_two_round_trips_deep_over_http(run) -> None:
 def test_a_diagnosis_against_an_api_does_not_load_the_scim2_libraries(loopback_sandbox) -> None:
     code = (
         "import sys\n"
-        f"sys.argv = ['postisupport', '--api', '{loopback_sandbox.url}', 'diagnose', 'ESIM0042', '--json']\n"
+        f"sys.argv = ['postisupport', '--api', '{loopback_sandbox}', 'diagnose', 'ESIM0042', '--json']\n"
         "from postisupport.cli import main\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
         "print(sorted(m for m in sys.modules if m.startswith('scim2')), file=sys.stderr)\n"

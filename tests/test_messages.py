@@ -6,8 +6,9 @@ from string import Formatter
 
 import pytest
 
-from postisupport.decide import RULES
-from postisupport.messages import LANGUAGES, catalog, language_for
+from postisupport.core.report import LANGUAGES, language_for
+from postisupport.core.rules import RULES
+from postisupport.output.messages import catalog
 
 
 def placeholders(text: str) -> set[str]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from postisupport import urns
-from postisupport.models import Group, User
+from postisupport.idp import urns
+from postisupport.idp.models import Group, User
 
 
 def test_a_well_formed_user_reads_fully() -> None:
     user = User.parse({
-        "schemas": [urns.USER, urns.LOGIN_EXTENSION],
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", urns.LOGIN_EXTENSION],
         "id": "u-1", "userName": "aino@example.fi", "displayName": "Aino K",
         "active": True, "preferredLanguage": "sv-FI",
         "emails": [{"value": "aino@example.fi", "primary": True}],

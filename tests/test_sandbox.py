@@ -11,21 +11,24 @@ import httpx
 import pytest
 from scim2_server.memory import InMemoryStorage
 
-from postisupport import sandbox, urns
-from postisupport.errors import UsageError
-from postisupport.scim import lookup_filter
+from postisupport.errors import DataFileError
+from postisupport.idp import urns
+from postisupport.sandbox.app import IN_PROCESS_URL, SandboxApplication, application
+from postisupport.sandbox.datafile import build_storage, demo_data
+from postisupport.scim.filters import lookup_filter
+from tests.servers import generated_directory
 
 
 def call(app: Any, method: str, path: str, **kwargs: Any) -> httpx.Response:
     async def go() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url=sandbox.IN_PROCESS_URL) as client:
+                                     base_url=IN_PROCESS_URL) as client:
             return await client.request(method, path, **kwargs)
     return asyncio.run(go())
 
 
 def test_extensions_are_served_under_schemas() -> None:
-    app = sandbox.application()
+    app = application()
     ids = {s["id"] for s in call(app, "GET", "/Schemas").json()["Resources"]}
     assert {urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION} <= ids
     types = {t["id"]: t for t in call(app, "GET", "/ResourceTypes").json()["Resources"]}
@@ -34,7 +37,7 @@ def test_extensions_are_served_under_schemas() -> None:
 
 
 def test_ids_in_the_file_are_kept_and_groups_filled() -> None:
-    app = sandbox.application()
+    app = application()
     user = call(app, "GET", "/Users/u-1004").json()
     assert user["id"] == "u-1004"
     assert {g["value"] for g in user["groups"]} == {"g-esimerkki", "g-newsletter"}
@@ -42,13 +45,13 @@ def test_ids_in_the_file_are_kept_and_groups_filled() -> None:
 
 
 def test_outside_the_mount_is_a_scim_404() -> None:
-    response = call(sandbox.application(), "GET", "http://sandbox.invalid/Users")
+    response = call(application(), "GET", "http://sandbox.invalid/Users")
     assert response.status_code == 404
     assert "/scim/v2" in response.json()["detail"]
 
 
 def test_group_membership_changes_show_on_users() -> None:
-    app = sandbox.application()
+    app = application()
     patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
              "Operations": [{"op": "add", "path": "members", "value": [{"value": "u-4001"}]}]}
     assert call(app, "PATCH", "/Groups/g-exempel", json=patch).status_code in (200, 204)
@@ -65,7 +68,7 @@ def test_group_membership_changes_show_on_users() -> None:
 
 
 def test_renaming_a_group_renames_it_on_its_members() -> None:
-    app = sandbox.application()
+    app = application()
     group = call(app, "GET", "/Groups/g-sample").json()
     group["displayName"] = "Sample Group Ltd"
     del group["meta"]
@@ -88,12 +91,12 @@ FILTERS = [
 
 @pytest.mark.parametrize("scim_filter", FILTERS)
 def test_indexed_search_answers_as_the_stock_storage(scim_filter: str) -> None:
-    data = sandbox.generated_directory(120)
-    ours = sandbox.build_storage(data)
+    data = generated_directory(120)
+    ours = build_storage(data)
     stock = InMemoryStorage()
     stock.resources = ours.resources
-    app = sandbox.SandboxApplication(ours)
-    reference = sandbox.SandboxApplication(ours)
+    app = SandboxApplication(ours)
+    reference = SandboxApplication(ours)
     reference.storage.storage = stock
     endpoint = "/Groups" if scim_filter.startswith("members") else "/Users"
     params = {"filter": scim_filter, "count": "1000"}
@@ -105,7 +108,7 @@ def test_indexed_search_answers_as_the_stock_storage(scim_filter: str) -> None:
 
 
 def test_lookups_walk_only_the_matching_users() -> None:
-    storage = sandbox.build_storage(sandbox.generated_directory(2000))
+    storage = build_storage(generated_directory(2000))
     walked: list[int] = []
     original = storage._candidates
 
@@ -115,7 +118,7 @@ def test_lookups_walk_only_the_matching_users() -> None:
         return found
 
     storage._candidates = spy  # type: ignore[method-assign]
-    app = sandbox.SandboxApplication(storage)
+    app = SandboxApplication(storage)
     response = call(app, "GET", "/Users", params={"filter": lookup_filter("alias1234@example.net")})
     assert [u["id"] for u in response.json()["Resources"]] == ["u1234"]
     admins = 'roles.value eq "admin" and (groups.value eq "g0")'
@@ -151,18 +154,18 @@ USER = {"id": "u1", "userName": "a@example.fi"}
      "group 'g1': members.value 'u9' is no user or group in the file"),
 ])
 def test_a_bad_file_names_the_resource_and_attribute(tmp_path: Path, data: Any, message: str) -> None:
-    with pytest.raises(UsageError) as caught:
-        sandbox.application(write(tmp_path, data))
+    with pytest.raises(DataFileError) as caught:
+        application(write(tmp_path, data))
     assert message in str(caught.value)
 
 
 def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot read sandbox data"):
-        sandbox.application(tmp_path / "nope.json")
+    with pytest.raises(DataFileError, match="cannot read sandbox data"):
+        application(tmp_path / "nope.json")
 
 
 def test_token_protected_sandbox_refuses_without_it() -> None:
-    app = sandbox.SandboxApplication(sandbox.build_storage(sandbox.demo_data()), token="t0ken")
+    app = SandboxApplication(build_storage(demo_data()), token="t0ken")
     assert call(app, "GET", "/Users").status_code == 401
     ok = call(app, "GET", "/Users", headers={"Authorization": "Bearer t0ken"})
     assert ok.status_code == 200

@@ -8,7 +8,6 @@ exactly the ones a support desk needs to look at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -26,9 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from postisupport import urns
-from postisupport.identifiers import looks_like_email
-from postisupport.printable import shortened
+from postisupport.core.identifiers import looks_like_email
+from postisupport.core.text import shortened
+from postisupport.idp import urns
 
 T = TypeVar("T")
 MAX_NOTED_VALUE = 60
@@ -103,7 +102,6 @@ def _canonical_names_of(cls: type[BaseModel]) -> dict[str, str]:
 class MultiValue(ScimModel):
     value: Lenient[str] = None
     display: Lenient[str] = None
-    type: Lenient[str] = None
     primary: Lenient[bool] = None
 
 
@@ -131,7 +129,6 @@ class OrganisationExtension(ScimModel):
 
 class Resource(ScimModel):
     id: Lenient[str] = None
-    schemas: LenientList[str] = []
     _problems: list[str] = PrivateAttr(default_factory=list)
 
     @property
@@ -178,18 +175,6 @@ class User(Resource):
 
 class Group(Resource):
     display_name: Lenient[str] = Field(None, alias="displayName")
-    members: LenientList[MultiValue] = []
     organisation: Lenient[OrganisationExtension] = Field(  # type: ignore[literal-required]
         None, alias=urns.ORGANISATION_EXTENSION
     )
-
-
-@dataclass
-class Snapshot:
-    """The SCIM resources behind one diagnosis, parsed, with what was wrong with them."""
-
-    identifier: str
-    users: list[User]
-    groups: list[Group] = field(default_factory=list)
-    admins: list[User] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)

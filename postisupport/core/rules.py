@@ -2,17 +2,17 @@
 
 A decision names the rule that chose it, the evidence (each fact with the rule
 that used it) and the script parts to read to the caller, as message keys with
-parameters; render.py turns those into words.
+parameters; postisupport.output turns those into words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
-from postisupport.facts import Facts, UserFacts
+from postisupport.core.facts import Facts, UserFacts
+from postisupport.core.text import iso
 
 Outcome = Literal[
     "change-password",
@@ -180,9 +180,9 @@ def _reset_evidence(rule: str, user: UserFacts) -> tuple[Evidence, ...]:
     if user.force_password_reset:
         evidence.append(Evidence(rule, "forcePasswordReset", True))
     if user.reset_sent_at is not None:
-        evidence.append(Evidence(rule, "passwordResetSentAt", _iso(user.reset_sent_at)))
+        evidence.append(Evidence(rule, "passwordResetSentAt", iso(user.reset_sent_at)))
         evidence.append(
-            Evidence(rule, "lastPasswordUpdateTime", _iso(user.last_password_update))
+            Evidence(rule, "lastPasswordUpdateTime", iso(user.last_password_update))
         )
     if user.reset_sent_to is not None:
         evidence.append(Evidence(rule, "passwordResetSentTo", user.reset_sent_to))
@@ -199,18 +199,12 @@ def _account_evidence(rule: str, user: UserFacts) -> list[Evidence]:
     if user.last_failed_login is not None and (
         user.last_login is None or user.last_failed_login > user.last_login
     ):
-        evidence.append(Evidence(rule, "lastFailedLoginTime", _iso(user.last_failed_login)))
+        evidence.append(Evidence(rule, "lastFailedLoginTime", iso(user.last_failed_login)))
     return evidence
 
 
-SERVICE_PRECEDENCE = (
-    "service.not-subscribed",
-    "service.user-is-admin",
-    "service.no-organisation",
-    "service.no-admin",
-    "service.missing-right",
-    "service.granted",
-)
+# The order of RULES is the precedence: the service rules, most escalated first.
+SERVICE_PRECEDENCE = tuple(rule for rule in RULES if rule.startswith("service."))
 
 
 def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str]) -> Decision:
@@ -244,5 +238,3 @@ def _service_name(facts: Facts, user: UserFacts, asked: str) -> str:
     return next((s.name for s in known if s.name and s.answers_to(asked)), asked.strip())
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None

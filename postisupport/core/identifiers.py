@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from postisupport.errors import UsageError
+from postisupport.errors import InvalidInput
 
 MAX_LENGTH = 254  # the longest e-mail address SMTP can carry (RFC 5321)
 
@@ -12,20 +12,24 @@ MAX_LENGTH = 254  # the longest e-mail address SMTP can carry (RFC 5321)
 def normalise(raw: str) -> str:
     """The form identifiers are compared in: trimmed and case-folded.
 
-    Raises UsageError for what cannot be anyone's identifier, so that the API
+    Raises InvalidInput for what cannot be anyone's identifier, so that the API
     is never asked about it.
     """
     value = unicodedata.normalize("NFC", raw.strip())
+
+    def invalid(reason: str) -> InvalidInput:
+        return InvalidInput("identifier", reason)
+
     if not value:
-        raise UsageError("the identifier is empty: give an e-mail address or a legacy user ID")
+        raise invalid("the identifier is empty: give an e-mail address or a legacy user ID")
     if len(value) > MAX_LENGTH:
-        raise UsageError(f"the identifier is {len(value)} characters long; at most {MAX_LENGTH}")
+        raise invalid(f"the identifier is {len(value)} characters long; at most {MAX_LENGTH}")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
-        raise UsageError("the identifier contains control characters")
+        raise invalid("the identifier contains control characters")
     if "@" in value and not looks_like_email(value):
-        raise UsageError(f"{value!r} is not a valid e-mail address")
+        raise invalid(f"{value!r} is not a valid e-mail address")
     if "@" not in value and any(ch.isspace() for ch in value):
-        raise UsageError(f"{value!r} is not a valid legacy user ID: it contains spaces")
+        raise invalid(f"{value!r} is not a valid legacy user ID: it contains spaces")
     return fold(value)
 
 
@@ -45,6 +49,6 @@ def fold(value: str) -> str:
     return unicodedata.normalize("NFC", value.strip()).casefold()
 
 
-def same(a: str | None, b: str) -> bool:
-    """Whether a value from the API equals an already folded identifier."""
-    return a is not None and fold(a) == b
+def equal_folded(a: str | None, b: str | None) -> bool:
+    """Whether two values are the same identifier once both are folded (None equals nothing)."""
+    return a is not None and b is not None and fold(a) == fold(b)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from postisupport.decide import CHANGE_PASSWORD_URL, RULES, decide
-from postisupport.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
+from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
+from postisupport.core.rules import CHANGE_PASSWORD_URL, RULES, decide
 
 SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
 ADMIN = Contact("u-admin", "Maija Virtanen", "maija@example.fi")

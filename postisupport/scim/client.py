@@ -1,4 +1,4 @@
-"""The read-only SCIM 2.0 client: HTTP in, tolerant models out, nothing else.
+"""The read-only SCIM 2.0 client: HTTP in, list responses of plain JSON resources out, nothing else.
 
 One client serves a single diagnosis, a warm interactive session or a bulk
 run: it keeps its connections open, and every request it makes passes one
@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from postisupport import urns
+from postisupport.core.text import shortened, terminal_safe
 from postisupport.errors import ApiError, AuthError, UnreachableError
-from postisupport.models import Group, User
-from postisupport.printable import printable, shortened
+from postisupport.idp import contract, urns
+from postisupport.scim.filters import admins_filter, groups_filter, lookup_filter, member_filter
 
-LOOKUP_FILTER = (
-    "userName eq {value} or emails.value eq {value} or "
-    + urns.LOGIN_EXTENSION
-    + ":legacyUserId eq {value}"
-)
 LOOKUP_COUNT = 20
 PAGE_COUNT = 200
 RETRIED_STATUSES = frozenset({429, 503})
@@ -34,22 +29,7 @@ MAX_RETRY_WAIT = 5.0
 MAX_ERROR_DETAIL = 200
 MAX_ANSWER_BYTES = 16 * 2**20  # far above any honest page; a bound on what a hostile server costs
 
-
-def quote(value: str) -> str:
-    """A SCIM filter string literal (RFC 7644 section 3.4.2.2: JSON string syntax).
-
-    Backslash, double quote and control characters are escaped, so no value
-    can end the literal and change the filter.
-    """
-    return json.dumps(value, ensure_ascii=False)
-
-
-def lookup_filter(identifier: str) -> str:
-    return LOOKUP_FILTER.format(value=quote(identifier))
-
-
-def any_of(attribute: str, values: Iterable[str]) -> str:
-    return " or ".join(f"{attribute} eq {quote(v)}" for v in values)
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass
@@ -76,6 +56,7 @@ class ScimClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
         max_concurrency: int = 8,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         headers = {"Accept": "application/scim+json, application/json"}
         if token:
@@ -92,6 +73,7 @@ class ScimClient:
             ),
         )
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._sleep = sleep
 
     async def __aenter__(self) -> ScimClient:
         return self
@@ -107,18 +89,13 @@ class ScimClient:
         return await self.search("Users", lookup_filter(identifier), count=LOOKUP_COUNT)
 
     async def groups_by_id(self, group_ids: Iterable[str]) -> Page:
-        # Members are left out: an organisation may have thousands of them and
-        # the diagnosis needs none.
-        return await self.search("Groups", any_of("id", group_ids), excluded="members")
+        return await self.search("Groups", groups_filter(group_ids), excluded=contract.MEMBERS)
 
     async def groups_of_member(self, user_id: str) -> Page:
-        return await self.search(
-            "Groups", f"members.value eq {quote(user_id)}", excluded="members"
-        )
+        return await self.search("Groups", member_filter(user_id), excluded=contract.MEMBERS)
 
     async def admins_of(self, group_ids: Iterable[str]) -> Page:
-        groups = any_of("groups.value", group_ids)
-        return await self.search("Users", f'roles.value eq "admin" and ({groups})')
+        return await self.search("Users", admins_filter(group_ids))
 
     async def search(
         self, endpoint: str, scim_filter: str, *, count: int = PAGE_COUNT, excluded: str = ""
@@ -135,7 +112,7 @@ class ScimClient:
                 response = await self._send(path, params)
             if response.status_code not in RETRIED_STATUSES or attempt == MAX_RETRIES:
                 break
-            await asyncio.sleep(_retry_wait(response, attempt))
+            await self._sleep(_retry_wait(response, attempt))
         return _body_of(response, path)
 
     async def _send(self, path: str, params: dict[str, str]) -> Answer:
@@ -146,18 +123,15 @@ class ScimClient:
                     content += chunk
                     if len(content) > MAX_ANSWER_BYTES:
                         raise ApiError(
+                            f"GET /{path}",
                             f"the identity API's answer to GET /{path} is larger than "
-                            f"{MAX_ANSWER_BYTES // 2**20} MB; refused"
+                            f"{MAX_ANSWER_BYTES // 2**20} MB; refused",
                         )
                 return Answer(response.status_code, response.headers, bytes(content))
-        except httpx.TimeoutException:
-            raise UnreachableError(
-                f"the identity API at {self.base_url} did not answer within {self.timeout:g} s"
-            ) from None
+        except httpx.TimeoutException as error:
+            raise UnreachableError(self.base_url, _reason(error), timeout=self.timeout) from None
         except httpx.TransportError as error:
-            raise UnreachableError(
-                f"cannot reach the identity API at {self.base_url}: {_reason(error)}"
-            ) from None
+            raise UnreachableError(self.base_url, _reason(error)) from None
 
 
 def _reason(error: Exception) -> str:
@@ -187,16 +161,14 @@ def _body_of(response: Answer, path: str) -> Any:
         body = None
     status = response.status_code
     if status in (401, 403):
-        word = "rejected the credentials" if status == 401 else "refused access"
-        raise AuthError(f"the identity API {word} (HTTP {status}){_detail(body)}; "
-                        "check POSTISUPPORT_TOKEN")
+        raise AuthError(status, where, _detail(body))
     if status >= 400:
-        raise ApiError(f"the identity API answered HTTP {status} to {where}{_detail(body)}")
+        raise ApiError(where, f"the identity API answered HTTP {status} to {where}", status, _detail(body))
     if body is None:
-        kind = printable(response.headers.get("Content-Type", "no content type"))
-        raise ApiError(f"the identity API answered {where} with something that is not JSON ({kind})")
+        kind = terminal_safe(response.headers.get("Content-Type", "no content type"))
+        raise ApiError(where, f"the identity API answered {where} with something that is not JSON ({kind})")
     if isinstance(body, dict) and urns.ERROR in _schemas(body):
-        raise ApiError(f"the identity API answered {where} with an error{_detail(body)}")
+        raise ApiError(where, f"the identity API answered {where} with an error", None, _detail(body))
     return body
 
 
@@ -206,23 +178,25 @@ def _schemas(body: dict[str, Any]) -> list[Any]:
 
 
 def _detail(body: Any) -> str:
+    """The SCIM error's `detail`, on one short line that is safe to print; "" when there is none."""
     if not isinstance(body, dict):
         return ""
     detail = body.get("detail")
     if not isinstance(detail, str) or not detail.strip():
         return ""
-    return f": {shortened(printable(' '.join(detail.split())), MAX_ERROR_DETAIL)}"
+    return shortened(terminal_safe(" ".join(detail.split())), MAX_ERROR_DETAIL)
 
 
 def _page_of(body: Any, endpoint: str) -> Page:
     where = f"GET /{endpoint}"
     if not isinstance(body, dict):
-        raise ApiError(f"the identity API answered {where} with JSON that is not a list response")
+        raise ApiError(where, f"the identity API answered {where} with JSON that is not a list response")
     keys = {str(k).lower(): v for k, v in body.items()}
     resources = keys.get("resources", [])
     total = keys.get("totalresults")
     if not isinstance(resources, list) or not isinstance(total, int) or isinstance(total, bool):
         raise ApiError(
+            where,
             f"the identity API answered {where} with a malformed list response "
             "(needs totalResults and a Resources list)"
         )
@@ -233,11 +207,3 @@ def _page_of(body: Any, endpoint: str) -> Page:
         else:
             page.problems.append(f"{endpoint} result {position} is not a resource; ignored")
     return page
-
-
-def users_of(page: Page) -> list[User]:
-    return [User.parse(resource) for resource in page.resources]
-
-
-def groups_of(page: Page) -> list[Group]:
-    return [Group.parse(resource) for resource in page.resources]

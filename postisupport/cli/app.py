@@ -1,0 +1,50 @@
+"""The Typer app: the global options, and the commands registered from their modules.
+
+Heavy modules (httpx, pydantic, rich, scim2) are imported inside the commands,
+so `--help` and `--version` stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from postisupport import __version__
+from postisupport.cli import diagnose, sandbox
+from postisupport.cli.options import ConnectionOptions, state_of, with_options
+
+app = typer.Typer(
+    help="Which step of Posti's login-renewal runbook applies to a caller, with the evidence "
+    "and a script to read to them.\n\nExample: postisupport --sandbox diagnose ESIM0042",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"postisupport {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+@with_options(ConnectionOptions, "connection")
+def configure(
+    ctx: typer.Context,
+    connection: ConnectionOptions,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show a traceback for internal errors.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    state = state_of(ctx)
+    state.connection = connection
+    state.debug = debug
+
+
+app.command("diagnose")(diagnose.command)
+app.add_typer(sandbox.app, name="sandbox")

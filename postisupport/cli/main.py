@@ -1,0 +1,159 @@
+"""The console script, and the one place that turns a failure into words for the user and an exit code.
+
+Library errors carry data (postisupport.errors); only here are they worded with
+the flags and environment variables the user knows, and mapped to exit codes.
+Every failure is one line on stderr; a traceback only for a bug under --debug.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from enum import IntEnum
+
+import typer
+
+from postisupport.cli.app import app
+from postisupport.cli.options import State
+from postisupport.config.environment import Environment
+from postisupport.config.settings import ENVIRONMENT_VARIABLES, Origin
+from postisupport.core.text import terminal_safe
+from postisupport.errors import (
+    ApiError,
+    AuthError,
+    ConfigurationError,
+    ConflictingSettings,
+    DataFileError,
+    InvalidInput,
+    InvalidSetting,
+    ListenError,
+    NotConfigured,
+    PostisupportError,
+    UnreachableError,
+)
+
+PROG = "postisupport"
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    INTERNAL_ERROR = 1
+    USAGE = 2
+    AUTH = 3
+    UNREACHABLE = 4
+    API_ERROR = 5
+    INTERRUPTED = 130
+
+
+# What each exit code means, for --help and the docs (docs/cli.md is generated from this).
+MEANINGS = {
+    ExitStatus.OK: "A diagnosis was produced, whatever its outcome (also `not-found`, `ambiguous`).",
+    ExitStatus.INTERNAL_ERROR: "Internal error (a bug): one line, or the traceback with `--debug`.",
+    ExitStatus.USAGE: "Usage or bad input: unknown or contradictory option, malformed identifier, "
+                      "bad URL or setting, bad sandbox data file, no API configured, port taken.",
+    ExitStatus.AUTH: "Authentication: the API answered 401 or 403.",
+    ExitStatus.UNREACHABLE: "The API could not be reached, or a request timed out.",
+    ExitStatus.API_ERROR: "The API answered with an error (4xx other than 401/403, 5xx, 429 after "
+                          "retries) or with data that is not a usable SCIM answer.",
+    ExitStatus.INTERRUPTED: "Interrupted with Ctrl-C.",
+}
+
+# Most specific first: the first class an error is an instance of decides its code.
+EXIT_STATUS: tuple[tuple[type[BaseException], ExitStatus], ...] = (
+    (InvalidInput, ExitStatus.USAGE),
+    (ConfigurationError, ExitStatus.USAGE),
+    (DataFileError, ExitStatus.USAGE),
+    (ListenError, ExitStatus.USAGE),
+    (AuthError, ExitStatus.AUTH),
+    (UnreachableError, ExitStatus.UNREACHABLE),
+    (ApiError, ExitStatus.API_ERROR),
+    (KeyboardInterrupt, ExitStatus.INTERRUPTED),
+    (typer.Abort, ExitStatus.INTERRUPTED),
+)
+
+# Settings and inputs by the name the user gave them under.
+FLAGS = {"api_url": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
+         "timeout": "--timeout", "service": "--service"}
+
+
+def exit_status_of(error: BaseException) -> ExitStatus:
+    for kind, status in EXIT_STATUS:
+        if isinstance(error, kind):
+            return status
+    return ExitStatus.INTERNAL_ERROR
+
+
+def wording(error: PostisupportError) -> str:
+    """The error in the user's terms: the flag or variable they used, and what to do."""
+    if isinstance(error, InvalidSetting):
+        text = f"{_source(error.setting, error.origin)}: {error.reason}"
+        if error.instead:
+            text += f"; put it in {ENVIRONMENT_VARIABLES[error.instead]} instead"
+        return text
+    if isinstance(error, ConflictingSettings):
+        return f"{' and '.join(FLAGS[s] for s in error.settings)} contradict each other; give one of them"
+    if isinstance(error, NotConfigured):
+        return (f"{error}: pass --api URL or set {ENVIRONMENT_VARIABLES['api_url']} (and the bearer "
+                f"token in {ENVIRONMENT_VARIABLES['token']}), or try the demo directory with --sandbox")
+    if isinstance(error, InvalidInput) and error.field in FLAGS:
+        return f"{FLAGS[error.field]} {error.reason}"
+    if isinstance(error, AuthError):
+        return f"{error}; check {ENVIRONMENT_VARIABLES['token']}"
+    return str(error)
+
+
+def _source(setting: str, origin: str) -> str:
+    if origin == Origin.ENVIRONMENT:
+        return ENVIRONMENT_VARIABLES[setting]
+    if origin == Origin.PROFILE:
+        return f"the profile's {setting}"
+    return FLAGS[setting]
+
+
+def one_line(text: str) -> str:
+    return " ".join(terminal_safe(text).split())
+
+
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> None:
+    """Run the command line and exit with its status: `postisupport ARGS`."""
+    sys.exit(run(list(sys.argv[1:] if argv is None else argv), env or Environment()))
+
+
+def run(argv: list[str], env: Environment) -> int:
+    state = State(env)
+    command = typer.main.get_command(app)
+    try:
+        # Not standalone: every failure comes back here rather than being printed by Typer.
+        code = command.main(argv, prog_name=PROG, standalone_mode=False, obj=state)
+    except PostisupportError as error:
+        return _fail(env, f"error: {wording(error)}", error)
+    except (KeyboardInterrupt, typer.Abort) as error:
+        return _fail(env, "interrupted", error)
+    except typer.TyperException as error:
+        return _usage_error(env, error)
+    except Exception as error:
+        if state.debug:
+            raise
+        return _fail(env, f"internal error: {type(error).__name__}: {error} (rerun with --debug for details)",
+                     error)
+    if code == ExitStatus.INTERRUPTED:
+        # Typer turns Ctrl-C into this code before we see the KeyboardInterrupt.
+        return _fail(env, "interrupted", KeyboardInterrupt())
+    return code if isinstance(code, int) else ExitStatus.OK
+
+
+def _fail(env: Environment, message: str, error: BaseException) -> int:
+    env.say(f"{PROG}: {one_line(message)}")
+    return exit_status_of(error)
+
+
+def _usage_error(env: Environment, error: typer.TyperException) -> int:
+    """A Click usage error on one line, with where to find help, instead of Click's usage block."""
+    ctx = getattr(error, "ctx", None)
+    if type(error).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        # A group called without a command: its help is the most useful answer.
+        env.stderr.write(ctx.get_help() + "\n")
+        return ExitStatus.USAGE
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    env.say(f"{PROG}: error: {one_line(error.format_message())}{hint}")
+    return ExitStatus.USAGE

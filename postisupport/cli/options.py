@@ -1,0 +1,112 @@
+"""Option groups shared by several commands, each declared once, and the state commands share.
+
+A group is a frozen dataclass whose fields carry their Typer options;
+`with_options` puts those options on a command (or the app's callback) and
+hands the command one object instead of loose parameters. The connection
+options work before and after the subcommand (`postisupport --sandbox diagnose X`
+and `postisupport diagnose X --sandbox`); given in both places, they must agree.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Annotated, Any, TypeVar, get_type_hints
+
+import typer
+
+from postisupport.config.environment import Environment
+from postisupport.config.settings import Settings, resolve
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """Which identity API to read: a real one, or the embedded sandbox."""
+
+    api: Annotated[str | None, typer.Option(
+        "--api", metavar="URL", show_default=False,
+        help="SCIM base URL of the identity API (also POSTISUPPORT_API_URL); "
+             "the token comes from POSTISUPPORT_TOKEN.")] = None
+    sandbox: Annotated[bool, typer.Option(
+        "--sandbox", help="Use the embedded sandbox with its fictional demo directory.")] = False
+    sandbox_data: Annotated[Path | None, typer.Option(
+        "--sandbox-data", metavar="FILE", show_default=False,
+        help='Use the sandbox with this directory file ({"Users": [...], "Groups": [...]}).')] = None
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", metavar="SECONDS", show_default=False,
+        help="Seconds to wait for each API request (also POSTISUPPORT_TIMEOUT; default 10).")] = None
+
+    def flags(self) -> dict[str, Any]:
+        """As the settings resolver takes them: only what was given."""
+        return {"api_url": self.api, "sandbox": self.sandbox or None,
+                "sandbox_data": self.sandbox_data, "timeout": self.timeout}
+
+    def given(self) -> list[str]:
+        """The options given, by their flag."""
+        return [OPTION_NAMES[name] for name, value in vars(self).items() if value not in (None, False)]
+
+
+OPTION_NAMES = {"api": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
+                "timeout": "--timeout"}
+
+
+def merged(before: ConnectionOptions, after: ConnectionOptions) -> ConnectionOptions:
+    """The options given before the subcommand with those given after it; a disagreement is refused."""
+    values: dict[str, Any] = {}
+    for name in OPTION_NAMES:
+        first, second = getattr(before, name), getattr(after, name)
+        if first not in (None, False) and second not in (None, False) and first != second:
+            raise typer.BadParameter(f"given twice with different values ({first} and {second})",
+                                     param_hint=f"'{OPTION_NAMES[name]}'")
+        values[name] = second if second not in (None, False) else first
+    return ConnectionOptions(**values)
+
+
+@dataclass
+class State:
+    """What the app's callback learnt, for the command that runs after it."""
+
+    env: Environment
+    connection: ConnectionOptions = field(default_factory=ConnectionOptions)
+    debug: bool = False
+
+    def settings(self, after: ConnectionOptions | None = None) -> Settings:
+        given = merged(self.connection, after) if after is not None else self.connection
+        return resolve(given.flags(), self.env.environ)
+
+
+def with_options(group: type, name: str) -> Callable[[F], F]:
+    """Give a command the options of `group` (a dataclass), passed to it as one argument `name`."""
+    hints = get_type_hints(group, include_extras=True)
+    members = fields(group)
+
+    def decorate(command: F) -> F:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != name]
+        taken = {p.name for p in own} & {m.name for m in members}
+        assert not taken, f"{command.__name__}: {taken} clash with the {group.__name__} options"
+        added = [inspect.Parameter(m.name, inspect.Parameter.KEYWORD_ONLY, default=m.default,
+                                   annotation=hints[m.name]) for m in members]
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[name] = group(**{m.name: kwargs.pop(m.name) for m in members})
+            return command(*args, **kwargs)
+
+        parameters = [*own, *added]
+        wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def state_of(ctx: typer.Context) -> State:
+    state = ctx.find_root().obj
+    assert isinstance(state, State), "commands run through postisupport.cli.main"
+    return state

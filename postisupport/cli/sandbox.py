@@ -1,0 +1,52 @@
+"""`postisupport sandbox ...`: the embedded SCIM sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from postisupport.cli.options import state_of
+
+app = typer.Typer(help="The embedded SCIM sandbox with fictional demo data.\n\n"
+                  "Example: postisupport sandbox serve --port 8080", no_args_is_help=True)
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    data: Annotated[Path | None, typer.Option(
+        metavar="FILE", show_default=False,
+        help="Directory file to serve instead of the demo data (or give --sandbox-data).")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8080,
+) -> None:
+    """Serve the sandbox over HTTP until Ctrl-C or SIGTERM.
+
+    Set POSTISUPPORT_SANDBOX_TOKEN to make it demand that bearer token.
+
+    Example: postisupport sandbox serve --port 8080
+    """
+    from postisupport.cli.options import ConnectionOptions
+
+    state = state_of(ctx)
+    # The global --sandbox-data names the file to serve too; options for reaching an API mean nothing here.
+    misplaced = [flag for flag in state.connection.given() if flag not in ("--sandbox", "--sandbox-data")]
+    if misplaced:
+        raise typer.BadParameter("sandbox serve serves the sandbox; it reads no identity API",
+                                 param_hint=" and ".join(f"'{flag}'" for flag in misplaced))
+    settings = state.settings(ConnectionOptions(sandbox=True, sandbox_data=data))
+    from postisupport.sandbox.app import application
+    from postisupport.sandbox.serve import bind
+    from postisupport.sandbox.serve import serve as serve_forever
+
+    served = application(settings.sandbox_data, settings.sandbox_token)
+    sock, url = bind(host, port)
+
+    def announce() -> None:
+        print(url, file=state.env.stdout, flush=True)
+        state.env.say(f"serving the SCIM sandbox at {url}; Ctrl-C stops it")
+
+    serve_forever(served, sock, announce)
+    state.env.say("sandbox stopped")

@@ -1,0 +1,1 @@
+"""Settings and the environment the tool runs in: one resolver, one swappable Environment."""

@@ -1,0 +1,52 @@
+"""The world the command line runs in, as one object: streams, environment, config folder, clock.
+
+Commands take what they need from here instead of from globals, so a test swaps
+the whole world by passing its own Environment (as httpie's tests do).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+APP_NAME = "postisupport"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _config_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+@dataclass
+class Environment:
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    # The platform's config folder for postisupport (XDG_CONFIG_HOME honoured); not created here.
+    config_dir: Path = field(default_factory=_config_dir)
+    clock: Callable[[], datetime] = _now
+
+    def console(self, **options: Any) -> Console:
+        """A rich console on stdout; colours and width follow the terminal, NO_COLOR and COLUMNS
+        as this environment has them."""
+        from rich.console import Console
+
+        return Console(file=self.stdout, _environ=dict(self.environ), **options)
+
+    def say(self, message: str) -> None:
+        """One line for the user on stderr (never stdout, which carries data)."""
+        print(message, file=self.stderr, flush=True)

@@ -1,0 +1,181 @@
+"""The plain facts the runbook decides on, and how they are put together. Pure: no I/O, no clock.
+
+The identity API's resources are read into these facts in postisupport.idp.reading;
+this module knows nothing of SCIM's wire format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from postisupport.core.identifiers import equal_folded
+
+MatchedBy = Literal["userName", "email", "legacyUserId"]
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str | None
+    name: str | None
+
+    def answers_to(self, asked: str) -> bool:
+        return equal_folded(self.id, asked) or equal_folded(self.name, asked)
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str | None
+    display_name: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    id: str | None
+    user_name: str | None
+    display_name: str | None
+    active: bool | None
+    is_admin: bool
+    emails: tuple[str, ...]
+    preferred_language: str | None
+    legacy_user_id: str | None
+    force_password_reset: bool
+    reset_sent_at: datetime | None
+    reset_sent_to: str | None
+    last_password_update: datetime | None
+    last_login: datetime | None
+    last_failed_login: datetime | None
+    locked: bool
+    entitlements: tuple[Service, ...]
+    primary_email: str | None = None
+    group_ids: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # what was wrong with the resource as the server sent it
+
+    @property
+    def reset_pending(self) -> bool:
+        """Asked to change the password, and not done since (the API contract's definition)."""
+        if self.force_password_reset:
+            return True
+        if self.reset_sent_at is None:
+            return False
+        return self.last_password_update is None or self.last_password_update < self.reset_sent_at
+
+    def has_right_to(self, asked: str) -> bool:
+        return any(service.answers_to(asked) for service in self.entitlements)
+
+    def contact(self) -> Contact:
+        return Contact(self.id, self.display_name, self.primary_email or self.user_name)
+
+
+@dataclass(frozen=True)
+class OrganisationFacts:
+    id: str | None
+    name: str | None
+    business_id: str | None
+    services: tuple[Service, ...]
+
+    def subscribes_to(self, asked: str) -> bool:
+        return any(service.answers_to(asked) for service in self.services)
+
+
+@dataclass(frozen=True)
+class Facts:
+    identifier: str
+    matched_by: MatchedBy | None
+    user: UserFacts | None
+    candidates: tuple[UserFacts, ...]
+    organisation: OrganisationFacts | None
+    admins: tuple[Contact, ...]
+    inactive_admins: int
+    problems: tuple[str, ...]
+
+
+Match = tuple[UserFacts, MatchedBy]
+
+
+def matched_by(user: UserFacts, identifier: str) -> MatchedBy | None:
+    """How a user answers to an identifier, the login address first."""
+    if equal_folded(user.user_name, identifier):
+        return "userName"
+    if any(equal_folded(email, identifier) for email in user.emails):
+        return "email"
+    if equal_folded(user.legacy_user_id, identifier):
+        return "legacyUserId"
+    return None
+
+
+def matches(users: Sequence[UserFacts], identifier: str) -> tuple[Match, ...]:
+    """The users that really answer to the identifier, whatever else the server sent."""
+    return tuple((user, how) for user in users if (how := matched_by(user, identifier)))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the identity API said about one identifier, read into facts, before any conclusion.
+
+    `found` is `matches(users, identifier)`, computed once by whoever fetched the users.
+    `organisations` are the user's groups that are organisations, in the API's order;
+    `group_problems` what was wrong with any of the user's groups.
+    """
+
+    identifier: str
+    users: tuple[UserFacts, ...]
+    found: tuple[Match, ...]
+    organisations: tuple[OrganisationFacts, ...] = ()
+    admins: tuple[UserFacts, ...] = ()
+    problems: tuple[str, ...] = ()
+    group_problems: tuple[str, ...] = ()
+
+
+def build(snapshot: Snapshot) -> Facts:
+    problems = list(snapshot.problems)
+    stray = len(snapshot.users) - len(snapshot.found)
+    if stray:
+        problems.append(f"the API returned {stray} user(s) that do not answer to the identifier")
+    if len(snapshot.found) != 1:
+        return Facts(
+            identifier=snapshot.identifier,
+            matched_by=None,
+            user=None,
+            candidates=tuple(user for user, _ in snapshot.found),
+            organisation=None,
+            admins=(),
+            inactive_admins=0,
+            problems=tuple(problems),
+        )
+
+    user, how = snapshot.found[0]
+    problems.extend(f"user {user.id or '?'}: {p}" for p in user.problems)
+    problems.extend(snapshot.group_problems)
+    organisations = snapshot.organisations
+    organisation = organisations[0] if organisations else None
+    if len(organisations) > 1:
+        names = [org.name or org.id or "?" for org in organisations]
+        problems.append(
+            f"the user belongs to {len(names)} organisations ({', '.join(names)}); "
+            f"the first, {names[0]}, is used"
+        )
+    admins = [
+        a for a in snapshot.admins
+        if organisation is not None and a.id != user.id and a.is_admin
+        and _member_of(a, organisation)
+    ]
+    active_admins = [a for a in admins if a.active is not False]
+    return Facts(
+        identifier=snapshot.identifier,
+        matched_by=how,
+        user=user,
+        candidates=(),
+        organisation=organisation,
+        admins=tuple(a.contact() for a in active_admins),
+        inactive_admins=len(admins) - len(active_admins),
+        problems=tuple(problems),
+    )
+
+
+def _member_of(user: UserFacts, organisation: OrganisationFacts) -> bool:
+    # A server that does not fill User.groups was asked by membership already.
+    return not user.group_ids or organisation.id in user.group_ids

@@ -1,0 +1,22 @@
+"""The Posti contract on top of SCIM: which attributes the tool asks by, and what makes an administrator.
+
+The filters the client sends and the facts read from the answers both take
+these names from here, so the two cannot drift apart. Free of imports beyond
+the URNs, so any layer can use them cheaply.
+"""
+
+from postisupport.idp import urns
+
+ADMIN_ROLE = "admin"  # a user with this role value (any case) administers their organisations
+
+USER_NAME = "userName"  # the login e-mail address
+EMAILS = "emails.value"
+LEGACY_USER_ID = f"{urns.LOGIN_EXTENSION}:legacyUserId"
+# A caller is looked up by each of these, in this order of preference.
+LOOKUP_ATTRIBUTES = (USER_NAME, EMAILS, LEGACY_USER_ID)
+
+ROLES = "roles.value"
+USER_GROUPS = "groups.value"
+GROUP_ID = "id"
+GROUP_MEMBERS = "members.value"
+MEMBERS = "members"  # left out of group answers: an organisation may have thousands

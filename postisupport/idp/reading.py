@@ -1,0 +1,67 @@
+"""The identity API's resources read into the core's facts: the one place wire meets core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from postisupport.core.facts import OrganisationFacts, Service, UserFacts
+from postisupport.core.identifiers import equal_folded
+from postisupport.idp.contract import ADMIN_ROLE
+from postisupport.idp.models import Group, MultiValue, User
+
+
+def user_facts(resource: dict[str, Any]) -> UserFacts:
+    """A User resource as the API sent it, read tolerantly; what was wrong is kept in `problems`."""
+    user = User.parse(resource)
+    login = user.login
+    return UserFacts(
+        id=user.id,
+        user_name=user.user_name,
+        display_name=user.display_name or _formatted_name(user),
+        active=user.active,
+        is_admin=any(equal_folded(role.value, ADMIN_ROLE) for role in user.roles),
+        emails=tuple(e.value for e in user.emails if e.value),
+        preferred_language=user.preferred_language,
+        legacy_user_id=login.legacy_user_id if login else None,
+        force_password_reset=bool(login and login.force_password_reset),
+        reset_sent_at=login.password_reset_sent_at if login else None,
+        reset_sent_to=login.password_reset_sent_to if login else None,
+        last_password_update=login.last_password_update_time if login else None,
+        last_login=login.last_login_time if login else None,
+        last_failed_login=login.last_failed_login_time if login else None,
+        locked=bool(login and login.account_locked),
+        entitlements=_services(user.entitlements),
+        primary_email=next((e.value for e in user.emails if e.primary and e.value), None),
+        group_ids=tuple(g.value for g in user.groups if g.value),
+        problems=tuple(user.problems),
+    )
+
+
+def group_facts(resource: dict[str, Any]) -> tuple[OrganisationFacts | None, list[str]]:
+    """A Group resource: its organisation facts (None for a group that is no organisation),
+    and what was wrong with it, each problem naming the group."""
+    group = Group.parse(resource)
+    problems = [f"group {group.id or '?'}: {p}" for p in group.problems]
+    extension = group.organisation
+    if extension is None:
+        return None, problems
+    organisation = OrganisationFacts(
+        id=group.id,
+        name=group.display_name,
+        business_id=extension.business_id,
+        services=_services(extension.services),
+    )
+    return organisation, problems
+
+
+def _services(values: list[MultiValue]) -> tuple[Service, ...]:
+    return tuple(Service(v.value, v.display) for v in values if v.value or v.display)
+
+
+def _formatted_name(user: User) -> str | None:
+    if user.name is None:
+        return None
+    if user.name.formatted:
+        return user.name.formatted
+    parts = [user.name.given_name, user.name.family_name]
+    return " ".join(p for p in parts if p) or None

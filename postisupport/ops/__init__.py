@@ -1,0 +1,1 @@
+"""Operations: what a command does, as library calls that take options and return data."""

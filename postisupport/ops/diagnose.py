@@ -1,0 +1,44 @@
+"""One diagnosis, end to end: identifier -> SCIM resources -> facts -> decision -> report."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from postisupport.config.settings import Settings
+from postisupport.core.facts import build
+from postisupport.core.identifiers import normalise
+from postisupport.core.report import Report, report
+from postisupport.core.rules import decide
+from postisupport.errors import InvalidInput
+from postisupport.ops import connect
+from postisupport.ops.fetch import fetch
+from postisupport.scim.client import ScimClient
+
+
+@dataclass(frozen=True)
+class DiagnoseOptions:
+    """What one diagnosis is asked: who, which services (none: a login problem), which script language."""
+
+    identifier: str
+    services: tuple[str, ...] = ()
+    lang: str | None = None
+
+
+def run(settings: Settings, options: DiagnoseOptions) -> Report:
+    """Open a client for `settings`, diagnose once, close it."""
+
+    async def once() -> Report:
+        async with connect.client(settings) as client:
+            return await diagnose(client, options)
+
+    return asyncio.run(once())
+
+
+async def diagnose(client: ScimClient, options: DiagnoseOptions) -> Report:
+    """One diagnosis on an open client, so a session or a bulk run can share the client."""
+    if any(not name.strip() for name in options.services):
+        raise InvalidInput("service", "needs a service id or name, not an empty value")
+    identifier = normalise(options.identifier)
+    found = build(await fetch(client, identifier))
+    return report(found, decide(found, options.services), options.lang)

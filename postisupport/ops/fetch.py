@@ -1,0 +1,64 @@
+"""Fetch what the identity API knows about one identifier, in two round trips.
+
+Round 1 finds the user; round 2 asks, at the same time, for the user's groups
+and for the administrators among their members. Only a server that does not
+fill `User.groups` costs a third round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches
+from postisupport.idp.reading import group_facts, user_facts
+from postisupport.scim.client import Page, ScimClient
+
+
+async def fetch(client: ScimClient, identifier: str) -> Snapshot:
+    """`identifier` must already be normalised (postisupport.core.identifiers.normalise)."""
+    found = await client.find_users(identifier)
+    users = _users(found)
+    problems = _problems("Users", found)
+    candidates = matches(users, identifier)
+    snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems))
+    if len(candidates) != 1 or not candidates[0][0].id:
+        return snapshot
+
+    user = candidates[0][0]
+    if user.group_ids:
+        groups, admins = await asyncio.gather(
+            client.groups_by_id(user.group_ids), client.admins_of(user.group_ids)
+        )
+        organisations, group_problems = _groups(groups)
+    else:
+        groups = await client.groups_of_member(str(user.id))
+        organisations, group_problems = _groups(groups)
+        org_ids = [org.id for org in organisations if org.id]
+        admins = await client.admins_of(org_ids) if org_ids else Page([], 0)
+    problems += _problems("Groups", groups) + _problems("administrators", admins)
+    return Snapshot(
+        identifier, users, candidates, organisations, _users(admins), tuple(problems),
+        tuple(group_problems),
+    )
+
+
+def _users(page: Page) -> tuple[UserFacts, ...]:
+    return tuple(user_facts(resource) for resource in page.resources)
+
+
+def _groups(page: Page) -> tuple[tuple[OrganisationFacts, ...], list[str]]:
+    organisations: list[OrganisationFacts] = []
+    problems: list[str] = []
+    for resource in page.resources:
+        organisation, noted = group_facts(resource)
+        problems += noted
+        if organisation is not None:
+            organisations.append(organisation)
+    return tuple(organisations), problems
+
+
+def _problems(what: str, page: Page) -> list[str]:
+    problems = list(page.problems)
+    if page.truncated:
+        problems.append(f"the API found {page.total} {what} but sent only {len(page.resources)}")
+    return problems

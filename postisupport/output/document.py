@@ -1,0 +1,76 @@
+"""The diagnosis as one JSON document: the contract scripts and bulk output rely on.
+
+`SCHEMA_VERSION` changes whenever a key is added, removed or changes meaning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from postisupport.core.facts import Contact, OrganisationFacts, Service, UserFacts
+from postisupport.core.report import Report
+from postisupport.core.text import iso
+from postisupport.output.script import script_text
+
+SCHEMA_VERSION = 1
+
+
+def as_json(rep: Report) -> dict[str, Any]:
+    facts, decision = rep.facts, rep.decision
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "outcome": decision.outcome,
+        "step": decision.step,
+        "problem": decision.problem,
+        "rule": decision.rule,
+        "matched_by": facts.matched_by,
+        "user": user_json(facts.user) if facts.user else None,
+        "organisation": _organisation_json(facts.organisation) if facts.organisation else None,
+        "admins": [_contact_json(c) for c in facts.admins],
+        "candidates": [user_json(c) for c in facts.candidates],
+        "services": [
+            {"asked": v.asked, "outcome": v.outcome, "rule": v.rule} for v in decision.services
+        ],
+        "evidence": [{"rule": e.rule, "fact": e.fact, "value": e.value} for e in decision.evidence],
+        "data_problems": list(facts.problems),
+        "script": {"lang": rep.lang, "text": script_text(decision, rep.lang)},
+    }
+
+
+def user_json(user: UserFacts) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "userName": user.user_name,
+        "displayName": user.display_name,
+        "active": user.active,
+        "isAdmin": user.is_admin,
+        "emails": list(user.emails),
+        "preferredLanguage": user.preferred_language,
+        "legacyUserId": user.legacy_user_id,
+        "resetPending": user.reset_pending,
+        "forcePasswordReset": user.force_password_reset,
+        "passwordResetSentAt": iso(user.reset_sent_at),
+        "passwordResetSentTo": user.reset_sent_to,
+        "lastPasswordUpdateTime": iso(user.last_password_update),
+        "lastLoginTime": iso(user.last_login),
+        "lastFailedLoginTime": iso(user.last_failed_login),
+        "accountLocked": user.locked,
+        "entitlements": [_service_json(s) for s in user.entitlements],
+    }
+
+
+def _organisation_json(org: OrganisationFacts) -> dict[str, Any]:
+    return {
+        "id": org.id,
+        "name": org.name,
+        "businessId": org.business_id,
+        "services": [_service_json(s) for s in org.services],
+    }
+
+
+def _service_json(service: Service) -> dict[str, Any]:
+    return {"id": service.id, "name": service.name}
+
+
+def _contact_json(contact: Contact) -> dict[str, Any]:
+    return {"id": contact.id, "displayName": contact.display_name, "email": contact.email}

@@ -1,0 +1,68 @@
+"""The sandbox as an ASGI application (scim2-server), mounted under /scim/v2, and its in-process transport."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scim2_models import ScimProvider, UnauthorizedException
+from scim2_server.applications.asgi import ASGIApplication
+from scim2_server.memory import AsyncInMemoryStorage
+from scim2_server.requests import ScimRequest
+
+from postisupport.idp import urns
+from postisupport.sandbox.datafile import build_storage, demo_data, read_data_file
+from postisupport.sandbox.schemas import provider
+from postisupport.sandbox.storage import DirectoryStorage
+
+MOUNT = "/scim"
+BASE_PATH = f"{MOUNT}/v2"
+IN_PROCESS_URL = f"http://sandbox.invalid{BASE_PATH}"
+
+
+class SandboxApplication(ASGIApplication):
+    """scim2-server's ASGI application, mounted under /scim, with an optional bearer token."""
+
+    def __init__(
+        self, storage: DirectoryStorage, token: str | None = None, scim: ScimProvider | None = None
+    ) -> None:
+        super().__init__(AsyncInMemoryStorage(storage), scim or provider())
+        self.token = token
+
+    def check_auth(self, request: ScimRequest) -> None:
+        if self.token is None:
+            return
+        scheme, _, given = (request.header("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or given != self.token:
+            raise UnauthorizedException
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path != MOUNT and not path.startswith(MOUNT + "/"):
+                await _not_found(send)
+                return
+            scope = {**scope, "root_path": MOUNT}
+        await super().__call__(scope, receive, send)
+
+
+async def _not_found(send: Any) -> None:
+    body = json.dumps({
+        "schemas": [urns.ERROR], "status": "404", "detail": f"the SCIM API is under {BASE_PATH}"
+    }).encode()
+    await send({"type": "http.response.start", "status": 404,
+                "headers": [(b"content-type", b"application/scim+json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def application(data_file: Path | None = None, token: str | None = None) -> SandboxApplication:
+    data = demo_data() if data_file is None else read_data_file(data_file)
+    scim = provider()
+    return SandboxApplication(build_storage(data, scim), token, scim)
+
+
+def transport(app: SandboxApplication) -> Any:
+    import httpx
+
+    return httpx.ASGITransport(app=app)

@@ -1,0 +1,38 @@
+"""SCIM filter expressions (RFC 7644 section 3.4.2.2) for the questions a diagnosis asks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from postisupport.idp import contract
+
+
+def quote(value: str) -> str:
+    """A SCIM filter string literal (JSON string syntax).
+
+    Backslash, double quote and control characters are escaped, so no value
+    can end the literal and change the filter.
+    """
+    return json.dumps(value, ensure_ascii=False)
+
+
+def any_of(attribute: str, values: Iterable[str]) -> str:
+    return " or ".join(f"{attribute} eq {quote(v)}" for v in values)
+
+
+def lookup_filter(identifier: str) -> str:
+    """Users whose login address, any e-mail address or legacy user ID equals the identifier."""
+    return " or ".join(f"{attribute} eq {quote(identifier)}" for attribute in contract.LOOKUP_ATTRIBUTES)
+
+
+def admins_filter(group_ids: Iterable[str]) -> str:
+    return f"{contract.ROLES} eq {quote(contract.ADMIN_ROLE)} and ({any_of(contract.USER_GROUPS, group_ids)})"
+
+
+def groups_filter(group_ids: Iterable[str]) -> str:
+    return any_of(contract.GROUP_ID, group_ids)
+
+
+def member_filter(user_id: str) -> str:
+    return f"{contract.GROUP_MEMBERS} eq {quote(user_id)}"
