@@ -65,23 +65,56 @@ def test_the_token_never_appears_in_an_error() -> None:
     assert "s3cret-token" not in str(caught.value)
 
 
+def find_waiting(responses: list[httpx.Response]) -> tuple[Any, list[float], int]:
+    """find() with a recording sleep: the result (or the error), the waits asked for, the calls made."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    route = respx.get(f"{BASE}/Users").mock(side_effect=responses)
+    try:
+        result: Any = find({"sleep": sleep})
+    except ApiError as error:
+        result = error
+    return result, waits, route.call_count
+
+
+@pytest.mark.parametrize(("headers", "waits"), [
+    ({"Retry-After": "3"}, [3.0]),
+    ({"Retry-After": "0.25"}, [0.25]),
+    ({"Retry-After": "60"}, [5.0]),  # capped: an agent on a call cannot wait a minute
+    ({"Retry-After": "-4"}, [0.0]),
+    ({}, [0.5]),  # no advice: back off from half a second
+    ({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, [0.5]),
+])
 @respx.mock
-def test_429_is_retried_after_the_wait_the_server_asks_for() -> None:
-    route = respx.get(f"{BASE}/Users").mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "0"}),
-        httpx.Response(200, json=listing()),
-    ])
-    assert find().total == 0
-    assert route.call_count == 2
+def test_429_is_retried_after_the_wait_the_server_asks_for(headers: dict[str, str], waits: list[float]) -> None:
+    result, waited, calls = find_waiting([httpx.Response(429, headers=headers),
+                                          httpx.Response(200, json=listing())])
+    assert (result.total, waited, calls) == (0, waits, 2)
+
+
+@respx.mock
+def test_503_is_retried_with_backoff_then_an_api_error() -> None:
+    result, waited, calls = find_waiting([httpx.Response(503, json={"detail": "busy"})] * 3)
+    assert (str(result), waited, calls) == ("the identity API answered HTTP 503 to GET /Users: busy",
+                                            [0.5, 1.0], 3)
 
 
 @respx.mock
 def test_429_that_persists_is_an_api_error() -> None:
-    route = respx.get(f"{BASE}/Users").mock(
-        return_value=httpx.Response(429, headers={"Retry-After": "0"}, json={"detail": "slow down"}))
-    with pytest.raises(ApiError, match=r"HTTP 429 to GET /Users: slow down"):
-        find()
-    assert route.call_count == 3
+    result, waited, calls = find_waiting(
+        [httpx.Response(429, headers={"Retry-After": "1"}, json={"detail": "slow down"})] * 3)
+    assert (str(result), result.status, waited, calls) == (
+        "the identity API answered HTTP 429 to GET /Users: slow down", 429, [1.0, 1.0], 3)
+
+
+@pytest.mark.parametrize("status", [400, 404, 500, 502])
+@respx.mock
+def test_other_errors_are_not_retried(status: int) -> None:
+    result, waited, calls = find_waiting([httpx.Response(status)] * 3)
+    assert (result.status, waited, calls) == (status, [], 1)
 
 
 @respx.mock

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
-from postisupport.core.rules import CHANGE_PASSWORD_URL, RULES, decide
+from postisupport.core.rules import CHANGE_PASSWORD_URL, RULES, SERVICE_PRECEDENCE, Evidence, decide
 
 SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
 ADMIN = Contact("u-admin", "Maija Virtanen", "maija@example.fi")
@@ -180,16 +180,88 @@ def test_service_question_for_unknown_identifier_is_not_found() -> None:
     assert (decision.outcome, decision.problem) == ("not-found", "service-access")
 
 
-def test_every_evidence_names_a_known_rule() -> None:
-    decisions = [
-        decide(facts(a_user(force_password_reset=True, reset_sent_at=SENT, reset_sent_to="a@x.fi"))),
-        decide(facts(matched_by="email")),
-        decide(facts(a_user(last_failed_login=SENT), inactive_admins=2)),
-        decide(facts(), ["reports", "invoicing", "x"]),
+def ev(rule: str, *pairs: tuple[str, object]) -> list[Evidence]:
+    return [Evidence(rule, fact, value) for fact, value in pairs]
+
+
+def test_reset_evidence_is_exactly_what_decided() -> None:
+    user = a_user(force_password_reset=True, reset_sent_at=SENT, reset_sent_to="a@x.example.fi",
+                  last_password_update=datetime(2020, 5, 1, tzinfo=UTC))
+    assert list(decide(facts(user)).evidence) == ev(
+        "login.reset-pending",
+        ("forcePasswordReset", True),
+        ("passwordResetSentAt", "2021-01-17T06:00:00+00:00"),
+        ("lastPasswordUpdateTime", "2020-05-01T00:00:00+00:00"),
+        ("passwordResetSentTo", "a@x.example.fi"),
+    )
+
+
+def test_wrong_identifier_evidence() -> None:
+    assert list(decide(facts(matched_by="email")).evidence) == ev(
+        "login.not-login-email", ("matchedBy", "email"), ("userName", "aino@example.fi"))
+
+
+def test_escalation_evidence_names_admins_deactivated_admins_and_account_state() -> None:
+    failed = datetime(2021, 2, 1, tzinfo=UTC)
+    user = a_user(active=False, locked=True, last_failed_login=failed,
+                  last_login=datetime(2021, 1, 30, tzinfo=UTC))
+    assert list(decide(facts(user, inactive_admins=2)).evidence) == ev(
+        "login.contact-admin",
+        ("isAdmin", False),
+        ("organisation", "Esimerkki Oy"),
+        ("otherAdmins", 1),
+        ("deactivatedAdmins", 2),
+        ("active", False),
+        ("accountLocked", True),
+        ("lastFailedLoginTime", "2021-02-01T00:00:00+00:00"),
+    )
+
+
+def test_a_failed_login_before_the_last_success_is_no_evidence() -> None:
+    user = a_user(last_failed_login=datetime(2021, 1, 29, tzinfo=UTC),
+                  last_login=datetime(2021, 1, 30, tzinfo=UTC))
+    assert [e.fact for e in decide(facts(user)).evidence] == ["isAdmin", "organisation", "otherAdmins"]
+
+
+def test_a_failed_login_without_any_success_is_evidence() -> None:
+    user = a_user(last_failed_login=SENT)
+    assert decide(facts(user)).evidence[-1] == Evidence(
+        "login.contact-admin", "lastFailedLoginTime", "2021-01-17T06:00:00+00:00")
+
+
+def test_no_organisation_evidence_has_no_admin_count() -> None:
+    assert list(decide(facts(organisation=None, admins=())).evidence) == ev(
+        "login.no-organisation", ("isAdmin", False), ("organisation", None))
+
+
+def test_organisation_evidence_falls_back_to_its_id() -> None:
+    org = OrganisationFacts("g-1", None, None, ())
+    assert decide(facts(organisation=org)).evidence[1] == Evidence("login.contact-admin", "organisation", "g-1")
+
+
+def test_service_evidence_lists_each_verdict_then_who_can_help() -> None:
+    decision = decide(facts(), ["reports", "invoicing", "x"])
+    assert list(decision.evidence) == [
+        Evidence("service.granted", "service:reports", "no-fault-found"),
+        Evidence("service.missing-right", "service:invoicing", "check-service-rights"),
+        Evidence("service.not-subscribed", "service:x", "contact-customer-service"),
+        *ev("service.not-subscribed", ("isAdmin", False), ("organisation", "Esimerkki Oy"),
+            ("otherAdmins", 1)),
     ]
-    for decision in decisions:
-        assert decision.evidence
-        assert all(e.rule in RULES for e in decision.evidence)
+
+
+def test_not_found_and_ambiguous_evidence() -> None:
+    assert list(decide(replace(facts(), user=None, matched_by=None)).evidence) == ev(
+        "lookup.not-found", ("identifier", "aino@example.fi"))
+    two = (a_user(id="u-1"), a_user(id="u-2"))
+    assert list(decide(replace(facts(), user=None, matched_by=None, candidates=two)).evidence) == ev(
+        "lookup.ambiguous", ("candidates", ["u-1", "u-2"]))
+
+
+def test_service_precedence_is_the_order_of_the_rules() -> None:
+    assert SERVICE_PRECEDENCE == (
+        "service.not-subscribed", "service.user-is-admin", "service.no-organisation",
+        "service.no-admin", "service.missing-right", "service.granted")
 
 
 def test_every_rule_is_reachable() -> None:
