@@ -55,7 +55,8 @@ def serving(app: Any) -> Iterator[str]:
     try:
         yield url
     finally:
-        server.should_exit = True
+        # Forced: a hostile server may still be sleeping on a request the client gave up on.
+        server.should_exit = server.force_exit = True
         thread.join(10)
 
 

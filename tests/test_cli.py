@@ -48,16 +48,22 @@ def test_service_access(run, services: list[str], outcome: str) -> None:
     assert [s["asked"] for s in doc["services"]] == services
 
 
-def test_json_has_the_documented_keys(run) -> None:
+def test_json_has_exactly_the_documented_keys(run) -> None:
     doc = run("--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi", "--json").json()
-    assert {"outcome", "step", "problem", "matched_by", "user", "organisation", "admins",
-            "candidates", "evidence", "script"} <= set(doc)
-    assert {"id", "userName", "displayName", "active", "isAdmin", "resetPending",
-            "forcePasswordReset", "passwordResetSentAt", "entitlements"} <= set(doc["user"])
-    assert {"id", "name", "businessId", "services"} <= set(doc["organisation"])
+    assert list(doc) == ["schema_version", "outcome", "step", "problem", "rule", "matched_by", "user",
+                         "organisation", "admins", "candidates", "services", "evidence", "data_problems",
+                         "script"]
+    assert doc["schema_version"] == 1
+    assert list(doc["user"]) == [
+        "id", "userName", "displayName", "active", "isAdmin", "emails", "preferredLanguage", "legacyUserId",
+        "resetPending", "forcePasswordReset", "passwordResetSentAt", "passwordResetSentTo",
+        "lastPasswordUpdateTime", "lastLoginTime", "lastFailedLoginTime", "accountLocked", "entitlements"]
+    assert list(doc["organisation"]) == ["id", "name", "businessId", "services"]
     assert doc["admins"] == [{"id": "u-1001", "displayName": "Maija Virtanen",
                               "email": "maija.virtanen@esimerkki.example.fi"}]
-    assert all({"rule", "fact", "value"} == set(e) for e in doc["evidence"])
+    assert all(list(e) == ["rule", "fact", "value"] for e in doc["evidence"])
+    assert (doc["data_problems"], doc["candidates"], doc["services"]) == ([], [], [])
+    assert list(doc["script"]) == ["lang", "text"]
     assert doc["script"]["lang"] == "fi"
     assert "Maija Virtanen" in doc["script"]["text"]
 
@@ -226,3 +232,146 @@ def test_candidates_sharing_a_language_get_their_script_in_it(run, tmp_path: Pat
     path.write_text(json.dumps({"Users": users}))
     doc = run("--sandbox-data", str(path), "diagnose", "shared@example.fi", "--json").json()
     assert doc["script"]["lang"] == "fi"
+
+
+# -- options, settings and the wording of errors ---------------------------------
+
+
+def test_connection_options_work_before_and_after_the_command(run) -> None:
+    before = run("--sandbox", "diagnose", "ESIM0042", "--json")
+    after = run("diagnose", "ESIM0042", "--json", "--sandbox")
+    assert (before.exit_code, after.exit_code) == (0, 0)
+    assert before.stdout == after.stdout
+
+
+def test_the_same_option_twice_with_different_values_is_refused(run) -> None:
+    assert_error(run("--timeout", "3", "diagnose", "ESIM0042", "--sandbox", "--timeout", "5"),
+                 ExitStatus.USAGE, "'--timeout': given twice with different values \\(3.0 and 5.0\\)")
+    assert run("--timeout", "3", "diagnose", "ESIM0042", "--sandbox", "--timeout", "3").exit_code == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["--api", "https://idp.example.com/scim/v2", "--sandbox", "diagnose", "ESIM0042"],
+    ["--api", "https://idp.example.com/scim/v2", "diagnose", "ESIM0042", "--sandbox"],
+    ["diagnose", "ESIM0042", "--sandbox-data", "x.json", "--api", "https://idp.example.com/scim/v2"],
+])
+def test_api_and_sandbox_together_are_refused(run, args: list[str]) -> None:
+    assert_error(run(*args), ExitStatus.USAGE,
+                 "^postisupport: error: --api and --sandbox contradict each other; give one of them$")
+
+
+def test_a_sandbox_flag_outranks_an_api_in_the_environment(run, environ) -> None:
+    environ["POSTISUPPORT_API_URL"] = "https://idp.example.com/scim/v2"
+    assert run("--sandbox", "diagnose", "ESIM0042", "--json").json()["outcome"] == "change-password"
+
+
+def test_a_bad_url_from_the_environment_is_blamed_on_the_variable(run, environ) -> None:
+    environ["POSTISUPPORT_API_URL"] = "idp.example.com"
+    assert_error(run("diagnose", "a@example.fi"), ExitStatus.USAGE,
+                 "^postisupport: error: POSTISUPPORT_API_URL: 'idp.example.com' is not an http\\(s\\) URL")
+
+
+@pytest.mark.parametrize(("where", "value", "pattern"), [
+    ("flag", "inf", "--timeout: 'inf' is not a finite number of seconds, at least 0.1$"),
+    ("flag", "0", "--timeout: '0.0' is not a finite number of seconds, at least 0.1$"),
+    ("flag", "-1", "--timeout: '-1.0' is not a finite number"),
+    ("environment", "soon", "POSTISUPPORT_TIMEOUT: 'soon' is not a number of seconds$"),
+    ("environment", "nan", "POSTISUPPORT_TIMEOUT: 'nan' is not a finite number of seconds"),
+])
+def test_a_bad_timeout_names_where_it_came_from(run, environ, where: str, value: str, pattern: str) -> None:
+    if where == "flag":
+        result = run("--sandbox", "--timeout", value, "diagnose", "ESIM0042")
+    else:
+        environ["POSTISUPPORT_TIMEOUT"] = value
+        result = run("--sandbox", "diagnose", "ESIM0042")
+    assert_error(result, ExitStatus.USAGE, pattern)
+
+
+def test_a_timeout_from_the_environment_is_used(run, environ) -> None:
+    from tests.servers import Hostile, serving
+
+    environ["POSTISUPPORT_TIMEOUT"] = "0.2"
+    with serving(Hostile(200, b"{}", b"application/json", delay=2)) as url:
+        result = run("--api", url, "diagnose", "a@example.fi")
+    assert_error(result, ExitStatus.UNREACHABLE, "did not answer within 0.2 s$")
+
+
+@pytest.mark.parametrize(("args", "pattern"), [
+    (["--sandbox", "diagnose", "ESIM0042", "--frobnicate"],
+     "^postisupport: error: No such option: --frobnicate \\(see 'postisupport diagnose --help'\\)$"),
+    (["--sandbox", "diagnose"],
+     "^postisupport: error: Missing argument 'IDENTIFIER'. \\(see 'postisupport diagnose --help'\\)$"),
+    (["--sandbox", "diagnose", "ESIM0042", "--lang", "de"],
+     "^postisupport: error: Invalid value for '--lang': 'de' is not one of fi, sv, en "),
+    (["frobnicate"], "^postisupport: error: No such command 'frobnicate'. \\(see 'postisupport --help'\\)$"),
+    (["sandbox", "serve", "--port", "70000"], "^postisupport: error: Invalid value for '--port'"),
+])
+def test_usage_errors_are_one_line(run, args: list[str], pattern: str) -> None:
+    assert_error(run(*args), ExitStatus.USAGE, pattern)
+
+
+def test_a_group_without_a_command_shows_its_help(run) -> None:
+    result = run("sandbox")
+    assert (result.exit_code, result.stdout) == (ExitStatus.USAGE, "")
+    assert result.stderr.startswith("Usage: postisupport sandbox [OPTIONS] COMMAND [ARGS]...")
+
+
+def test_bad_input_and_bad_configuration_are_different_errors() -> None:
+    from postisupport.config.settings import resolve
+    from postisupport.core.identifiers import normalise
+    from postisupport.errors import ConfigurationError, InvalidInput
+
+    with pytest.raises(InvalidInput) as bad_row:
+        normalise("a@@example.fi")
+    with pytest.raises(ConfigurationError) as bad_setup:
+        resolve({"api_url": "ftp://idp.example.com"}, {})
+    assert (bad_row.value.field, isinstance(bad_row.value, ConfigurationError)) == ("identifier", False)
+    assert (bad_setup.value.setting, bad_setup.value.origin) == ("api_url", "flag")  # type: ignore[attr-defined]
+
+
+def test_debug_shows_the_traceback_of_an_internal_error(run, monkeypatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("postisupport.output.document.as_json", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        run("--debug", "--sandbox", "diagnose", "ESIM0042", "--json")
+
+
+def test_debug_leaves_the_process_environment_alone(run) -> None:
+    import os
+
+    run("--debug", "--sandbox", "diagnose", "ESIM0042", "--json")
+    assert [name for name in os.environ if name.startswith("POSTISUPPORT_")] == []
+
+
+def test_the_screen_lists_data_problems(run, tmp_path: Path, environ) -> None:
+    environ["NO_COLOR"] = "1"
+    data = {"Users": [{"id": "u1", "userName": "solo@example.fi", "preferredLanguage": "en",
+                       "emails": [{"value": "solo@example.fi"}, {"value": "not-an-address"}]}]}
+    path = tmp_path / "dir.json"
+    path.write_text(json.dumps(data))
+    out = run("--sandbox-data", str(path), "diagnose", "solo@example.fi").stdout
+    lines = [line.strip() for line in out.splitlines()]
+    start = lines.index("Data problems")
+    assert lines[start + 1:start + 3] == [
+        "- user u1: emails: 'not-an-address' is not an e-mail address", ""]
+
+
+def test_a_truncated_answer_is_noted(run, tmp_path: Path) -> None:
+    from postisupport.idp import urns
+
+    users = [{"id": f"u{i}", "userName": f"p{i}@example.fi", "emails": [{"value": "shared@example.fi"}]}
+             for i in range(25)]
+    path = tmp_path / "dir.json"
+    path.write_text(json.dumps({"Users": users}))
+    doc = run("--sandbox-data", str(path), "diagnose", "shared@example.fi", "--json").json()
+    assert (doc["outcome"], len(doc["candidates"])) == ("ambiguous", 20)
+    assert doc["data_problems"] == ["the API found 25 Users but sent only 20"]
+    assert urns.LOGIN_EXTENSION  # the file needs no extension to be served
+
+
+def test_sandbox_serve_refuses_api_options(run) -> None:
+    assert_error(run("--api", "https://idp.example.com/scim/v2", "sandbox", "serve"), ExitStatus.USAGE,
+                 "'--api': sandbox serve serves the sandbox; it reads no identity API")
+    assert_error(run("--timeout", "3", "sandbox", "serve"), ExitStatus.USAGE, "'--timeout': sandbox serve")

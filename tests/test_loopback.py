@@ -108,3 +108,20 @@ def test_a_diagnosis_against_an_api_does_not_load_the_scim2_libraries(loopback_s
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)["outcome"] == "change-password"
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_ctrl_c_during_a_lookup_says_interrupted_and_exits_130() -> None:
+    import time
+
+    slow = Hostile(200, b"{}", b"application/json", delay=30)
+    with serving(slow) as url:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "postisupport", "--api", url, "--timeout", "60", "diagnose", "a@example.fi"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while slow.requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert slow.requests == 1, "the look-up never reached the server"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=15)
+    assert (process.returncode, out, err) == (ExitStatus.INTERRUPTED, "", "postisupport: interrupted\n")

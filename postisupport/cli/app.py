@@ -6,7 +6,7 @@ so `--help` and `--version` stay fast.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -48,3 +48,20 @@ def configure(
 
 app.command("diagnose")(diagnose.command)
 app.add_typer(sandbox.app, name="sandbox")
+
+
+def commands(**context: Any) -> list[tuple[str, Any, Any]]:
+    """Every command of the app, the app itself first, as (path, Click command, its context):
+    what the docs and their test walk, so a new command cannot go undocumented."""
+    root = typer.main.get_command(app)
+    found: list[tuple[str, Any, Any]] = []
+
+    def walk(command: Any, ctx: Any, path: str) -> None:
+        found.append((path, command, ctx))
+        for name in sorted(getattr(command, "commands", {})):
+            sub = command.commands[name]
+            walk(sub, sub.context_class(sub, info_name=name, parent=ctx), f"{path} {name}".strip())
+
+    settings = {**root.context_settings, **context}
+    walk(root, root.context_class(root, info_name="postisupport", **settings), "")
+    return found

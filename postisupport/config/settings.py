@@ -116,7 +116,7 @@ def _checked_timeout(value: Any, origin: Origin) -> float:
     except (TypeError, ValueError):
         raise InvalidSetting("timeout", origin, f"{value!r} is not a number of seconds") from None
     if not math.isfinite(seconds) or seconds < MIN_TIMEOUT:
-        raise InvalidSetting("timeout", origin, f"{value!r} is not a finite number of seconds, "
+        raise InvalidSetting("timeout", origin, f"{str(value)!r} is not a finite number of seconds, "
                              f"at least {MIN_TIMEOUT:g}")
     return seconds
 

@@ -1,0 +1,61 @@
+"""Helpers for the cog blocks in docs/*.md: the docs are generated from the code, then checked.
+
+    cog -r -I docs docs/cli.md docs/rules.md      # regenerate
+    cog --check -I docs docs/cli.md docs/rules.md  # CI: fail when a doc has drifted
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import cog
+
+from postisupport.cli.app import commands
+from postisupport.cli.main import MEANINGS
+from postisupport.core.rules import RULES
+
+WIDTH = 80
+
+
+def help_of(path: str) -> None:
+    """The --help text of one command ("" for the app itself), as the code has it."""
+    helps = {name: command.get_help(ctx) for name, command, ctx in commands(terminal_width=WIDTH)}
+    cog.outl("```")
+    cog.outl(helps[path].rstrip())
+    cog.outl("```")
+
+
+def exit_codes() -> None:
+    cog.outl("| code | meaning |")
+    cog.outl("| --- | --- |")
+    for status, meaning in MEANINGS.items():
+        cog.outl(f"| {int(status)} | {meaning} |")
+
+
+def rules(prefix: str, with_step: bool = True) -> None:
+    """The rules whose id starts with `prefix`, in precedence order, as RULES has them."""
+    cog.outl("| rule | outcome | step | summary |" if with_step else "| rule | outcome | summary |")
+    cog.outl("| --- | --- | --- | --- |" if with_step else "| --- | --- | --- |")
+    for rule in RULES.values():
+        if rule.id.startswith(prefix):
+            step = f" {rule.step if rule.step is not None else '–'} |" if with_step else ""
+            cog.outl(f"| `{rule.id}` | `{rule.outcome}` |{step} {rule.summary} |")
+
+
+def json_example(*args: str) -> None:
+    """The JSON document of a real diagnosis against the demo sandbox."""
+    from postisupport.config.settings import resolve
+    from postisupport.ops.diagnose import DiagnoseOptions, run
+    from postisupport.output.document import as_json
+
+    settings = resolve({"sandbox": True}, {})
+    report = run(settings, DiagnoseOptions(*args))
+    document: Any = as_json(report)
+    cog.outl("```json")
+    cog.outl(json.dumps(document, ensure_ascii=False, indent=2))
+    cog.outl("```")
+
+
+os.environ.setdefault("COLUMNS", str(WIDTH))
