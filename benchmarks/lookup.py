@@ -1,6 +1,6 @@
 """E-mail look-up over a 10,000-user sandbox: our indexed storage vs scim2-server's stock one.
 
-Run: python benchmarks/lookup.py [--users N] [--lookups K]
+Run: python -m benchmarks.lookup [--users N] [--lookups K]   (from the repository root)
 Both storages hold the same resources and answer the same requests through
 the same SCIM application, side by side in one run.
 """
@@ -16,13 +16,15 @@ from typing import Any
 import httpx
 from scim2_server.memory import InMemoryStorage
 
-from postisupport import sandbox
-from postisupport.scim import lookup_filter
+from postisupport.sandbox.app import IN_PROCESS_URL, SandboxApplication
+from postisupport.sandbox.datafile import build_storage
+from postisupport.scim.filters import lookup_filter
+from tests.servers import generated_directory
 
 
 async def timed_lookups(app: Any, identifiers: list[str]) -> list[float]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=sandbox.IN_PROCESS_URL) as client:
+    async with httpx.AsyncClient(transport=transport, base_url=IN_PROCESS_URL) as client:
         samples = []
         for identifier in identifiers:
             start = time.perf_counter()
@@ -39,12 +41,12 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    ours = sandbox.build_storage(sandbox.generated_directory(args.users, 100, 100))
+    ours = build_storage(generated_directory(args.users, 100, 100))
     load = time.perf_counter() - start
     stock = InMemoryStorage()
     stock.resources = ours.resources
-    indexed_app = sandbox.SandboxApplication(ours)
-    stock_app = sandbox.SandboxApplication(ours)
+    indexed_app = SandboxApplication(ours)
+    stock_app = SandboxApplication(ours)
     stock_app.storage.storage = stock
 
     step = max(1, args.users // args.lookups)

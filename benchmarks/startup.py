@@ -1,6 +1,6 @@
 """Start-up cost of the CLI: medians of --help, --version and a sandbox diagnosis vs `python -c pass`.
 
-Run: python benchmarks/startup.py [--runs N]
+Run: python -m benchmarks.startup [--runs N]   (from the repository root)
 The commands run interleaved, round by round, so machine noise hits them alike.
 """
 

@@ -40,7 +40,7 @@ def rules(prefix: str, with_step: bool = True) -> None:
     cog.outl("| --- | --- | --- | --- |" if with_step else "| --- | --- | --- |")
     for rule in RULES.values():
         if rule.id.startswith(prefix):
-            step = f" {rule.step if rule.step is not None else '–'} |" if with_step else ""
+            step = f" {rule.step if rule.step is not None else '-'} |" if with_step else ""
             cog.outl(f"| `{rule.id}` | `{rule.outcome}` |{step} {rule.summary} |")
 
 

@@ -33,7 +33,7 @@ def environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def env(environ: dict[str, str], tmp_path: Path) -> Environment:
     """The Environment in-process runs use; streams are bound when a command runs."""
-    return Environment(environ=environ, config_dir=tmp_path / "config" / "postisupport")
+    return Environment(environ=environ, config_home=tmp_path / "config" / "postisupport")
 
 
 @dataclass

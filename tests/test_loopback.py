@@ -116,7 +116,8 @@ def test_ctrl_c_during_a_lookup_says_interrupted_and_exits_130() -> None:
     slow = Hostile(200, b"{}", b"application/json", delay=30)
     with serving(slow) as url:
         process = subprocess.Popen(
-            [sys.executable, "-m", "postisupport", "--api", url, "--timeout", "60", "diagnose", "a@example.fi"],
+            [sys.executable, "-m", "postisupport", "--api", url, "--timeout", "60",
+             "diagnose", "a@example.fi"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20
         while slow.requests == 0 and time.monotonic() < deadline:

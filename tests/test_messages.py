@@ -6,7 +6,7 @@ from string import Formatter
 
 import pytest
 
-from postisupport.core.report import LANGUAGES, language_for
+from postisupport.core.language import LANGUAGES, language_for
 from postisupport.core.rules import RULES
 from postisupport.output.messages import catalog
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from postisupport.cli.options import ConnectionOptions, state_of, with_options
-from postisupport.core.report import LANGUAGES
+from postisupport.core.language import LANGUAGES
 
 
 def _language(value: str | None) -> str | None:

@@ -36,9 +36,13 @@ class Environment:
     stdout: IO[str] = field(default_factory=lambda: sys.stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    # The platform's config folder for postisupport (XDG_CONFIG_HOME honoured); not created here.
-    config_dir: Path = field(default_factory=_config_dir)
+    config_home: Path | None = None  # None: the platform's config folder
     clock: Callable[[], datetime] = _now
+
+    @property
+    def config_dir(self) -> Path:
+        """postisupport's config folder (XDG_CONFIG_HOME honoured); not created here."""
+        return self.config_home or _config_dir()
 
     def console(self, **options: Any) -> Console:
         """A rich console on stdout; colours and width follow the terminal, NO_COLOR and COLUMNS

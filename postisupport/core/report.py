@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 from postisupport.core.facts import Facts
+from postisupport.core.language import language_for
 from postisupport.core.rules import Decision
-
-# The languages a caller script can be read in; each has its message catalog in
-# postisupport/output/messages/, and the command line offers exactly these.
-Language = Literal["fi", "sv", "en"]
-LANGUAGES: tuple[Language, ...] = get_args(Language)
-DEFAULT_LANGUAGE = "fi"
 
 
 @dataclass(frozen=True)
@@ -26,17 +20,6 @@ class Report:
 
 def report(facts: Facts, decision: Decision, lang: str | None = None) -> Report:
     return Report(facts, decision, language_for(_preferred_language(facts), lang))
-
-
-def language_for(preferred: str | None, override: str | None = None) -> str:
-    """The asked language first, then the user's preferredLanguage (RFC 5646 tags such as sv-FI),
-    then Finnish."""
-    for tag in (override, preferred):
-        if tag:
-            primary = tag.replace("_", "-").split("-")[0].strip().lower()
-            if primary in LANGUAGES:
-                return primary
-    return DEFAULT_LANGUAGE
 
 
 def _preferred_language(facts: Facts) -> str | None:
