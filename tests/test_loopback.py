@@ -8,19 +8,23 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from postisupport.cli.main import ExitStatus
+from postisupport.idp import urns
 from postisupport.sandbox.app import application
 from tests.servers import Hostile, Timeline, serving
 
 
 @pytest.fixture
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    env = {**os.environ, **getattr(request, "param", {})}
+    """`postisupport [ARGS] sandbox serve --port 0` in a subprocess; `param` may set "env" and "args"."""
+    param = getattr(request, "param", {})
+    env = {**os.environ, **param.get("env", {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "postisupport", "sandbox", "serve", "--port", "0"],
+        [sys.executable, "-m", "postisupport", *param.get("args", []), "sandbox", "serve", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
     url = process.stdout.readline().strip()
@@ -47,7 +51,7 @@ def test_sandbox_serve_stops_on_ctrl_c(served) -> None:
     assert process.wait(15) == 0
 
 
-@pytest.mark.parametrize("served", [{"POSTISUPPORT_SANDBOX_TOKEN": "loopback-t0ken"}], indirect=True)
+@pytest.mark.parametrize("served", [{"env": {"POSTISUPPORT_SANDBOX_TOKEN": "loopback-t0ken"}}], indirect=True)
 def test_token_is_sent_and_never_shown(served, run, environ) -> None:
     _, url = served
     refused = run("--api", url, "diagnose", "ESIM0042")
@@ -61,6 +65,35 @@ def test_token_is_sent_and_never_shown(served, run, environ) -> None:
     assert wrong.exit_code == ExitStatus.AUTH
     for result in (refused, accepted, wrong):
         assert "loopback-t0ken" not in result.stdout + result.stderr
+
+
+SOLO = {"Users": [{"id": "x1", "userName": "solo@example.com",
+                   urns.LOGIN_EXTENSION: {"legacyUserId": "SOLO1"}}]}
+
+
+@pytest.fixture
+def solo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "solo.json"
+    path.write_text(json.dumps(SOLO))
+    return path
+
+
+@pytest.mark.parametrize("where", ["global", "command"])
+def test_sandbox_serve_serves_the_file_given_before_or_after(where: str, solo_file: Path, run) -> None:
+    args = (["--sandbox-data", str(solo_file), "sandbox", "serve"] if where == "global"
+            else ["sandbox", "serve", "--data", str(solo_file)])
+    process = subprocess.Popen([sys.executable, "-m", "postisupport", *args, "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        solo = run("--api", url, "diagnose", "solo1", "--json")
+        demo = run("--api", url, "diagnose", "ESIM0042", "--json")
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert (solo.exit_code, solo.json()["user"]["id"]) == (0, "x1")
+    assert demo.json()["outcome"] == "not-found"
 
 
 def test_serving_on_a_taken_port_is_a_usage_error(loopback_sandbox, run) -> None:
