@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from postisupport.cli.options import state_of
+from postisupport.cli.options import ConnectionOptions, state_of
 
 app = typer.Typer(help="The embedded SCIM sandbox with fictional demo data.\n\n"
                   "Example: postisupport sandbox serve --port 8080", no_args_is_help=True)
@@ -28,7 +28,8 @@ def serve(
 
     Example: postisupport sandbox serve --port 8080
     """
-    from postisupport.cli.options import ConnectionOptions
+    from postisupport.ops.sandbox import ServeOptions
+    from postisupport.ops.sandbox import serve as run
 
     state = state_of(ctx)
     # The global --sandbox-data names the file to serve too; options for reaching an API mean nothing here.
@@ -36,17 +37,11 @@ def serve(
     if misplaced:
         raise typer.BadParameter("sandbox serve serves the sandbox; it reads no identity API",
                                  param_hint=" and ".join(f"'{flag}'" for flag in misplaced))
-    settings = state.settings(ConnectionOptions(sandbox=True, sandbox_data=data))
-    from postisupport.sandbox.app import application
-    from postisupport.sandbox.serve import bind
-    from postisupport.sandbox.serve import serve as serve_forever
 
-    served = application(settings.sandbox_data, settings.sandbox_token)
-    sock, url = bind(host, port)
-
-    def announce() -> None:
+    def announce(url: str) -> None:
         print(url, file=state.env.stdout, flush=True)
         state.env.say(f"serving the SCIM sandbox at {url}; Ctrl-C stops it")
 
-    serve_forever(served, sock, announce)
+    settings = state.settings(ConnectionOptions(sandbox=True, sandbox_data=data))
+    run(settings, ServeOptions(host, port), announce)
     state.env.say("sandbox stopped")

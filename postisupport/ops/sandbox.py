@@ -1,0 +1,28 @@
+"""Serving the sandbox over HTTP: the data the settings name, on the address asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from postisupport.config.settings import Settings
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+def serve(settings: Settings, options: ServeOptions, on_ready: Callable[[str], None]) -> None:
+    """Serve until Ctrl-C or SIGTERM. `on_ready(url)` runs once the socket accepts connections.
+
+    The data file is checked before the port is taken, so a bad file costs no socket.
+    """
+    from postisupport.sandbox.app import application
+    from postisupport.sandbox.serve import bind
+    from postisupport.sandbox.serve import serve as serve_forever
+
+    served = application(settings.sandbox_data, settings.sandbox_token)
+    sock, url = bind(options.host, options.port)
+    serve_forever(served, sock, lambda: on_ready(url))
