@@ -5,7 +5,8 @@
     ├── ConfigurationError            the tool is not set up to run
     │   ├── NotConfigured             no identity API and no sandbox
     │   ├── InvalidSetting            a setting's value is unusable (which setting, from where, why)
-    │   └── ConflictingSettings       two settings contradict each other
+    │   ├── ConflictingSettings       two settings contradict each other
+    │   └── KeyringUnavailable        no usable OS keyring to store a secret in
     ├── DataFileError                 a sandbox data file is unusable (which file, where in it, why)
     ├── ListenError                   the sandbox cannot listen on the address asked for
     ├── AuthError                     the API refused our credentials (status, endpoint, detail)
@@ -48,20 +49,26 @@ class NotConfigured(ConfigurationError):
 
 class InvalidSetting(ConfigurationError):
     """`setting` is the settings field ("api_url", "timeout"); `origin` where its value came from;
-    `instead` the setting where what was given belongs, when it belongs elsewhere."""
+    `remedy` another setting that would fix it, when there is one ("token", "allow_insecure_http")."""
 
-    def __init__(self, setting: str, origin: str, reason: str, instead: str | None = None) -> None:
+    def __init__(self, setting: str, origin: str, reason: str, remedy: str | None = None) -> None:
         super().__init__(reason)
         self.setting = setting
         self.origin = origin
         self.reason = reason
-        self.instead = instead
+        self.remedy = remedy
 
 
 class ConflictingSettings(ConfigurationError):
     def __init__(self, settings: tuple[str, ...], reason: str) -> None:
         super().__init__(reason)
         self.settings = settings
+        self.reason = reason
+
+
+class KeyringUnavailable(ConfigurationError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"no usable keyring to store the secret in ({reason})")
         self.reason = reason
 
 

@@ -51,9 +51,9 @@ def test_service_access(run, services: list[str], outcome: str) -> None:
 def test_json_has_exactly_the_documented_keys(run) -> None:
     doc = run("--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi", "--json").json()
     assert list(doc) == ["schema_version", "outcome", "step", "problem", "rule", "matched_by", "user",
-                         "organisation", "admins", "candidates", "services", "evidence", "data_problems",
-                         "script"]
-    assert doc["schema_version"] == 1
+                         "organisation", "admins", "candidates", "candidates_total", "services", "evidence",
+                         "data_problems", "script"]
+    assert doc["schema_version"] == 2
     assert list(doc["user"]) == [
         "id", "userName", "displayName", "active", "isAdmin", "emails", "preferredLanguage", "legacyUserId",
         "resetPending", "forcePasswordReset", "passwordResetSentAt", "passwordResetSentTo",
@@ -62,7 +62,7 @@ def test_json_has_exactly_the_documented_keys(run) -> None:
     assert doc["admins"] == [{"id": "u-1001", "displayName": "Maija Virtanen",
                               "email": "maija.virtanen@esimerkki.example.fi"}]
     assert all(list(e) == ["rule", "fact", "value"] for e in doc["evidence"])
-    assert (doc["data_problems"], doc["candidates"], doc["services"]) == ([], [], [])
+    assert (doc["data_problems"], doc["candidates"], doc["candidates_total"], doc["services"]) == ([], [], 0, [])
     assert list(doc["script"]) == ["lang", "text"]
     assert doc["script"]["lang"] == "fi"
     assert "Maija Virtanen" in doc["script"]["text"]

@@ -51,7 +51,7 @@ def test_outside_the_mount_is_a_scim_404() -> None:
 
 
 def test_group_membership_changes_show_on_users() -> None:
-    app = application()
+    app = application(writable=True)
     patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
              "Operations": [{"op": "add", "path": "members", "value": [{"value": "u-4001"}]}]}
     assert call(app, "PATCH", "/Groups/g-exempel", json=patch).status_code in (200, 204)
@@ -68,7 +68,7 @@ def test_group_membership_changes_show_on_users() -> None:
 
 
 def test_renaming_a_group_renames_it_on_its_members() -> None:
-    app = application()
+    app = application(writable=True)
     group = call(app, "GET", "/Groups/g-sample").json()
     group["displayName"] = "Sample Group Ltd"
     del group["meta"]
@@ -169,3 +169,24 @@ def test_token_protected_sandbox_refuses_without_it() -> None:
     assert call(app, "GET", "/Users").status_code == 401
     ok = call(app, "GET", "/Users", headers={"Authorization": "Bearer t0ken"})
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/Users"), ("PUT", "/Users/u-1002"), ("PATCH", "/Groups/g-esimerkki"), ("DELETE", "/Users/u-1002"),
+])
+def test_the_sandbox_is_read_only_unless_writable(method: str, path: str) -> None:
+    app = application()
+    response = call(app, method, path, json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]})
+    assert (response.status_code, response.json()["detail"]) == (403, "the sandbox is served read-only")
+    assert call(app, "GET", "/Users/u-1002").json()["userName"] == "aino.korhonen@esimerkki.example.fi"
+    search = call(app, "POST", "/Users/.search", json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": 'userName eq "x"'})
+    assert search.status_code == 200
+
+
+def test_a_file_nested_too_deeply_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DataFileError, match="is nested too deeply to be a directory"):
+        application(path)
+

@@ -73,7 +73,14 @@ EXIT_STATUS: tuple[tuple[type[BaseException], ExitStatus], ...] = (
 
 # Settings and inputs by the name the user gave them under.
 FLAGS = {"api_url": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
-         "timeout": "--timeout", "service": "--service"}
+         "timeout": "--timeout", "service": "--service", "profile": "--profile",
+         "ca_bundle": "--ca-bundle", "allow_insecure_http": "--allow-insecure-http",
+         "token_url": "--token-url", "client_id": "--client-id", "scope": "--scope"}
+# What to do about a setting's error, by the setting that would fix it.
+REMEDIES = {
+    "token": f"; put the token in {ENVIRONMENT_VARIABLES['token']} or the keyring (auth login) instead",
+    "allow_insecure_http": " (or pass --allow-insecure-http, to a test server only)",
+}
 
 
 def exit_status_of(error: BaseException) -> ExitStatus:
@@ -87,9 +94,7 @@ def wording(error: PostisupportError) -> str:
     """The error in the user's terms: the flag or variable they used, and what to do."""
     if isinstance(error, InvalidSetting):
         text = f"{_source(error.setting, error.origin)}: {error.reason}"
-        if error.instead:
-            text += f"; put it in {ENVIRONMENT_VARIABLES[error.instead]} instead"
-        return text
+        return text + REMEDIES.get(error.remedy or "", "")
     if isinstance(error, ConflictingSettings):
         return f"{' and '.join(FLAGS[s] for s in error.settings)} contradict each other; give one of them"
     if isinstance(error, NotConfigured):
@@ -107,7 +112,11 @@ def _source(setting: str, origin: str) -> str:
         return ENVIRONMENT_VARIABLES[setting]
     if origin == Origin.PROFILE:
         return f"the profile's {setting}"
-    return FLAGS[setting]
+    if origin == Origin.KEYRING:
+        return f"the keyring's {setting.replace('_', ' ')}"
+    if origin == Origin.FLAG:
+        return FLAGS.get(setting, setting)
+    return str(origin)  # e.g. "config file": the reason names the file
 
 
 def one_line(text: str) -> str:

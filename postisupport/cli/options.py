@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar, get_type_hints
 import typer
 
 from postisupport.config.environment import Environment
-from postisupport.config.settings import Settings, resolve
+from postisupport.config.settings import Settings, config_path, resolve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,12 +39,24 @@ class ConnectionOptions:
         help='Use the sandbox with this directory file ({"Users": [...], "Groups": [...]}).')] = None
     timeout: Annotated[float | None, typer.Option(
         "--timeout", metavar="SECONDS", show_default=False,
-        help="Seconds to wait for each API request (also POSTISUPPORT_TIMEOUT; default 10).")] = None
+        help="Seconds one API request may take, whole (also POSTISUPPORT_TIMEOUT; default 10).")] = None
+    profile: Annotated[str | None, typer.Option(
+        "--profile", metavar="NAME", show_default=False,
+        help="Settings profile from the config file (also POSTISUPPORT_PROFILE).")] = None
+    ca_bundle: Annotated[Path | None, typer.Option(
+        "--ca-bundle", metavar="FILE", show_default=False,
+        help="Also trust the CA certificates in this PEM file (a private CA).")] = None
+    allow_insecure_http: Annotated[bool, typer.Option(
+        "--allow-insecure-http", help="Allow a plain-http API that is not on this machine (warned).")] = False
+    no_audit: Annotated[bool, typer.Option(
+        "--no-audit", help="Do not record this look-up in the audit trail.")] = False
 
     def flags(self) -> dict[str, Any]:
         """As the settings resolver takes them: only what was given."""
-        return {"api_url": self.api, "sandbox": self.sandbox or None,
-                "sandbox_data": self.sandbox_data, "timeout": self.timeout}
+        return {"api_url": self.api, "sandbox": self.sandbox or None, "sandbox_data": self.sandbox_data,
+                "timeout": self.timeout, "profile": self.profile, "ca_bundle": self.ca_bundle,
+                "allow_insecure_http": self.allow_insecure_http or None,
+                "audit": False if self.no_audit else None}
 
     def given(self) -> list[str]:
         """The options given, by their flag."""
@@ -52,7 +64,8 @@ class ConnectionOptions:
 
 
 OPTION_NAMES = {"api": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
-                "timeout": "--timeout"}
+                "timeout": "--timeout", "profile": "--profile", "ca_bundle": "--ca-bundle",
+                "allow_insecure_http": "--allow-insecure-http", "no_audit": "--no-audit"}
 
 
 def merged(before: ConnectionOptions, after: ConnectionOptions) -> ConnectionOptions:
@@ -76,8 +89,16 @@ class State:
     debug: bool = False
 
     def settings(self, after: ConnectionOptions | None = None) -> Settings:
+        """The settings in force for a command, with a warning on stderr for plain http."""
+        from postisupport.config import profiles, secrets
+
         given = merged(self.connection, after) if after is not None else self.connection
-        return resolve(given.flags(), self.env.environ)
+        config = profiles.load(config_path(self.env.environ, self.env.config_dir))
+        settings = resolve(given.flags(), self.env.environ, config, secrets.get)
+        if settings.insecure_http:
+            self.env.say(f"postisupport: warning: the API is plain http ({settings.api_url}): "
+                         "credentials and personal data travel unencrypted")
+        return settings
 
 
 def with_options(group: type, name: str) -> Callable[[F], F]:

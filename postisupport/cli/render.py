@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 from postisupport.config.environment import Environment
 from postisupport.core.report import Report
 
 
 def print_json(env: Environment, report: Report) -> None:
-    from postisupport.output.document import as_json
+    from postisupport.output.document import as_json, dumps
 
-    env.stdout.write(json.dumps(as_json(report), ensure_ascii=False, indent=2) + "\n")
+    env.stdout.write(dumps(as_json(report)) + "\n")
 
 
 def print_screen(env: Environment, report: Report) -> None:

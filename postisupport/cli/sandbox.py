@@ -21,6 +21,8 @@ def serve(
         help="Directory file to serve instead of the demo data (or give --sandbox-data).")] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8080,
+    writable: Annotated[bool, typer.Option(
+        "--writable", help="Accept changes (POST, PUT, PATCH, DELETE); read-only otherwise.")] = False,
 ) -> None:
     """Serve the sandbox over HTTP until Ctrl-C or SIGTERM.
 
@@ -28,7 +30,7 @@ def serve(
 
     Example: postisupport sandbox serve --port 8080
     """
-    from postisupport.ops.sandbox import ServeOptions
+    from postisupport.ops.sandbox import ServeOptions, exposed
     from postisupport.ops.sandbox import serve as run
 
     state = state_of(ctx)
@@ -43,5 +45,9 @@ def serve(
         state.env.say(f"serving the SCIM sandbox at {url}; Ctrl-C stops it")
 
     settings = state.settings(ConnectionOptions(sandbox=True, sandbox_data=data))
-    run(settings, ServeOptions(host, port), announce)
+    options = ServeOptions(host, port, writable)
+    if exposed(settings, options):
+        state.env.say(f"postisupport: warning: serving on {host} without POSTISUPPORT_SANDBOX_TOKEN: "
+                      "anyone who can reach this address can read the directory")
+    run(settings, options, announce)
     state.env.say("sandbox stopped")

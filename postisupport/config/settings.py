@@ -2,25 +2,30 @@
 
     1. a flag on the command line          (origin "flag")
     2. the environment (POSTISUPPORT_*)    (origin "environment")
-    3. the profile in the config file      (origin "profile"; profiles arrive with credentials)
+    3. the profile in the config file      (origin "profile"); secrets: the OS keyring (origin "keyring")
     4. the built-in default                (origin "default")
 
 The first layer that has a value wins, setting by setting. Each resolved
 setting remembers its origin, so an error can say where a bad value came from
 and `config show` can tell the user. This module is the only one that knows
 the environment variables' names.
+
+The profile is chosen first, in the same order: --profile, POSTISUPPORT_PROFILE,
+the config file's default_profile, else a profile called "default" if there is one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from postisupport.config.profiles import ConfigFile
 from postisupport.errors import ConflictingSettings, InvalidSetting
 
 
@@ -28,60 +33,126 @@ class Origin(StrEnum):
     FLAG = "flag"
     ENVIRONMENT = "environment"
     PROFILE = "profile"
+    KEYRING = "keyring"
     DEFAULT = "default"
 
 
-# Setting -> its environment variable. The token is read only from here (or,
-# later, a keyring): never from a flag, where it would land in shell history.
+# Setting -> its environment variable. Secrets are read only from here or the
+# keyring: never from a flag, where they would land in shell history.
 ENVIRONMENT_VARIABLES = {
+    "profile": "POSTISUPPORT_PROFILE",
     "api_url": "POSTISUPPORT_API_URL",
     "token": "POSTISUPPORT_TOKEN",
     "timeout": "POSTISUPPORT_TIMEOUT",
+    "ca_bundle": "POSTISUPPORT_CA_BUNDLE",
+    "ssl_cert_file": "SSL_CERT_FILE",  # the OpenSSL convention, honoured as a further CA file
+    "default_lang": "POSTISUPPORT_LANG",
     "sandbox_token": "POSTISUPPORT_SANDBOX_TOKEN",
+    "config": "POSTISUPPORT_CONFIG",
 }
 DEFAULTS: dict[str, Any] = {
+    "profile": None,
     "api_url": None,
+    "auth": "token",
     "token": None,
+    "token_url": None,
+    "client_id": None,
+    "scope": None,
+    "client_secret": None,
     "timeout": 10.0,
+    "ca_bundle": None,
+    "ssl_cert_file": None,
+    "allow_insecure_http": False,
+    "default_lang": None,
+    "audit": True,
     "sandbox": False,
     "sandbox_data": None,
     "sandbox_token": None,
 }
+SECRETS = ("token", "client_secret", "sandbox_token")
+AUTH_KINDS = ("token", "oauth2")
 MIN_TIMEOUT = 0.1
+DEFAULT_PROFILE = "default"
+
+# Reads a secret of a profile from the keyring: (profile, "token" | "client_secret") -> secret or None.
+SecretReader = Callable[[str, str], str | None]
 
 
 @dataclass(frozen=True)
 class Settings:
+    profile: str | None = None
     api_url: str | None = None
+    auth: str = "token"
+    token: str | None = field(default=None, repr=False)
+    token_url: str | None = None
+    client_id: str | None = None
+    scope: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    timeout: float = DEFAULTS["timeout"]
+    ca_bundle: Path | None = None
+    ssl_cert_file: Path | None = None
+    allow_insecure_http: bool = False
+    default_lang: str | None = None
+    audit: bool = True
     sandbox: bool = False
     sandbox_data: Path | None = None
-    timeout: float = DEFAULTS["timeout"]
-    token: str | None = field(default=None, repr=False)
     sandbox_token: str | None = field(default=None, repr=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
+    config_path: Path | None = None
 
     @property
     def uses_sandbox(self) -> bool:
         return self.sandbox or self.sandbox_data is not None
 
+    @property
+    def insecure_http(self) -> bool:
+        """The token would go over plain http to a host that is not this machine (allowed, warned about)."""
+        return bool(self.api_url and self.api_url.startswith("http://") and not _is_loopback(self.api_url))
+
     def origin(self, setting: str) -> Origin:
         return self.origins.get(setting, Origin.DEFAULT)
+
+
+def config_path(environ: Mapping[str, str], config_dir: Path) -> Path:
+    """POSTISUPPORT_CONFIG names the config file; else config.toml in the config folder."""
+    from postisupport.config.profiles import FILE_NAME
+
+    named = environ.get(ENVIRONMENT_VARIABLES["config"])
+    return Path(named) if named else config_dir / FILE_NAME
 
 
 def resolve(
     flags: Mapping[str, Any],
     environ: Mapping[str, str],
-    profile: Mapping[str, Any] | None = None,
+    config: ConfigFile | None = None,
+    secrets: SecretReader | None = None,
 ) -> Settings:
     """The settings in force. `flags` holds only what was given on the command line (None = not given).
 
     Raises InvalidSetting for an unusable value and ConflictingSettings for
     flags that contradict each other.
     """
+    given = {k: v for k, v in flags.items() if v is not None and v is not False}
+    from_environment = _from_environment(environ)
+    profile_name, profile_origin = _profile_name(given, from_environment, config)
+    profile: Mapping[str, Any] = {}
+    if profile_name is not None:
+        profiles = config.profiles if config is not None else {}
+        if profile_name not in profiles:
+            where = f" in {config.path}" if config is not None else ""
+            raise InvalidSetting("profile", profile_origin, f"no profile named {profile_name!r}{where}")
+        profile = dict(profiles[profile_name])
+    if config is not None and config.audit is not None:
+        profile = {**profile, "audit": config.audit}
+    stored: dict[str, Any] = {}
+    if profile_name is not None and secrets is not None:
+        stored = {kind: secrets(profile_name, kind) for kind in ("token", "client_secret")}
+
     layers: list[tuple[Origin, Mapping[str, Any]]] = [
-        (Origin.FLAG, {k: v for k, v in flags.items() if v is not None and v is not False}),
-        (Origin.ENVIRONMENT, _from_environment(environ)),
-        (Origin.PROFILE, profile or {}),
+        (Origin.FLAG, given),
+        (Origin.ENVIRONMENT, from_environment),
+        (Origin.PROFILE, profile),
+        (Origin.KEYRING, stored),
     ]
     values = dict(DEFAULTS)
     origins = dict.fromkeys(DEFAULTS, Origin.DEFAULT)
@@ -90,6 +161,7 @@ def resolve(
             if layer.get(setting) is not None:
                 values[setting], origins[setting] = layer[setting], origin
                 break
+    values["profile"], origins["profile"] = profile_name, profile_origin
 
     sandbox = bool(values["sandbox"]) or values["sandbox_data"] is not None
     if sandbox and origins["api_url"] is Origin.FLAG:
@@ -100,9 +172,37 @@ def resolve(
         # The sandbox was chosen on the command line, which outranks an API set elsewhere.
         values["api_url"], origins["api_url"] = None, Origin.DEFAULT
     elif values["api_url"] is not None:
-        values["api_url"] = checked_url(values["api_url"], origins["api_url"])
+        values["api_url"] = checked_url(
+            values["api_url"], origins["api_url"], bool(values["allow_insecure_http"])
+        )
+    if values["token_url"] is not None:
+        values["token_url"] = checked_url(values["token_url"], origins["token_url"],
+                                          bool(values["allow_insecure_http"]), setting="token_url")
     values["timeout"] = _checked_timeout(values["timeout"], origins["timeout"])
-    return Settings(**values, origins=origins)
+    for secret in SECRETS:
+        if values[secret] is not None:
+            values[secret] = checked_secret(values[secret], secret, origins[secret])
+    if values["auth"] not in AUTH_KINDS:
+        raise InvalidSetting("auth", origins["auth"],
+                             f"{values['auth']!r} is not one of {', '.join(AUTH_KINDS)}")
+    for path_setting in ("ca_bundle", "ssl_cert_file", "sandbox_data"):
+        if values[path_setting] is not None:
+            values[path_setting] = Path(values[path_setting])
+    return Settings(**values, origins=origins, config_path=config.path if config is not None else None)
+
+
+def _profile_name(
+    given: Mapping[str, Any], environ: Mapping[str, Any], config: ConfigFile | None
+) -> tuple[str | None, Origin]:
+    if given.get("profile"):
+        return str(given["profile"]), Origin.FLAG
+    if environ.get("profile"):
+        return str(environ["profile"]), Origin.ENVIRONMENT
+    if config is not None and config.default_profile:
+        return config.default_profile, Origin.PROFILE
+    if config is not None and DEFAULT_PROFILE in config.profiles:
+        return DEFAULT_PROFILE, Origin.PROFILE
+    return None, Origin.DEFAULT
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -121,23 +221,59 @@ def _checked_timeout(value: Any, origin: Origin) -> float:
     return seconds
 
 
-def checked_url(url: str, origin: Origin = Origin.FLAG) -> str:
-    """The API's base URL, or InvalidSetting: every malformed URL is caught here, before any I/O."""
+def checked_secret(value: str, setting: str, origin: Origin) -> str:
+    """A secret with its surrounding white space (a trailing newline from a secret store) removed.
+
+    Any other control or non-ASCII character cannot go into an HTTP header; the
+    error says so without ever holding the secret.
+    """
+    secret = value.strip()
+    if not secret:
+        raise InvalidSetting(setting, origin, "the secret is empty")
+    if not secret.isascii() or not secret.isprintable():
+        raise InvalidSetting(setting, origin, "the secret holds a control or non-ASCII character")
+    return secret
+
+
+def checked_url(url: str, origin: Origin = Origin.FLAG, allow_insecure_http: bool = False,
+                setting: str = "api_url") -> str:
+    """An http(s) base URL, or InvalidSetting: every malformed URL is caught here, before any I/O.
+
+    Never echoes a query string, a fragment or credentials: they may hold secrets.
+    """
     url = url.strip()
 
-    def invalid(reason: str) -> InvalidSetting:
-        return InvalidSetting("api_url", origin, reason)
+    def invalid(reason: str, **extra: Any) -> InvalidSetting:
+        return InvalidSetting(setting, origin, reason, **extra)
 
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError as error:
-        raise invalid(f"{url!r} is not a valid URL ({error})") from None
+        raise invalid(f"{_shown(url)!r} is not a valid URL ({error})") from None
     if parts.username is not None or parts.password is not None:
-        # Not echoed: the part before the @ is likely a secret.
-        raise InvalidSetting("api_url", origin, "the URL holds credentials", instead="token")
+        raise invalid("the URL holds credentials", remedy="token")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise invalid("the URL holds a query string or fragment; a SCIM base URL has none")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise invalid(f"{url!r} is not an http(s) URL, e.g. https://idp.example.com/scim/v2")
     if any(ch.isspace() or not ch.isprintable() for ch in url):
         raise invalid(f"{url!r} contains spaces or control characters")
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(url):
+        raise invalid(f"{url!r} is plain http, which would send the credentials unencrypted; use https",
+                      remedy="allow_insecure_http")
     return url.rstrip("/")
+
+
+def _shown(url: str) -> str:
+    return url.split("?", 1)[0].split("#", 1)[0]
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -91,6 +91,11 @@ class Facts:
     admins: tuple[Contact, ...]
     inactive_admins: int
     problems: tuple[str, ...]
+    candidates_reported: int = 0  # how many users the API said answer, of which `candidates` were read
+
+    @property
+    def candidates_total(self) -> int:
+        return max(len(self.candidates), self.candidates_reported)
 
 
 Match = tuple[UserFacts, MatchedBy]
@@ -128,6 +133,7 @@ class Snapshot:
     admins: tuple[UserFacts, ...] = ()
     problems: tuple[str, ...] = ()
     group_problems: tuple[str, ...] = ()
+    users_reported: int = 0  # the API's totalResults for the look-up, whatever it sent
 
 
 def build(snapshot: Snapshot) -> Facts:
@@ -145,6 +151,7 @@ def build(snapshot: Snapshot) -> Facts:
             admins=(),
             inactive_admins=0,
             problems=tuple(problems),
+            candidates_reported=snapshot.users_reported if len(snapshot.found) > 1 else 0,
         )
 
     user, how = snapshot.found[0]

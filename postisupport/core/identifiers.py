@@ -15,11 +15,13 @@ def normalise(raw: str) -> str:
     Raises InvalidInput for what cannot be anyone's identifier, so that the API
     is never asked about it.
     """
-    value = unicodedata.normalize("NFC", raw.strip())
-
     def invalid(reason: str) -> InvalidInput:
         return InvalidInput("identifier", reason)
 
+    # Bytes that are not UTF-8 reach us as lone surrogates (Python's surrogateescape).
+    if any("\ud800" <= ch <= "\udfff" for ch in raw):
+        raise invalid("the identifier is not valid text (its bytes are not UTF-8)")
+    value = unicodedata.normalize("NFC", raw.strip())
     if not value:
         raise invalid("the identifier is empty: give an e-mail address or a legacy user ID")
     if len(value) > MAX_LENGTH:

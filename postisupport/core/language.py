@@ -11,10 +11,10 @@ LANGUAGES: tuple[Language, ...] = get_args(Language)
 DEFAULT_LANGUAGE: Language = "fi"
 
 
-def language_for(preferred: str | None, override: str | None = None) -> str:
+def language_for(preferred: str | None, override: str | None = None, fallback: str | None = None) -> str:
     """The asked language first, then the user's preferredLanguage (RFC 5646 tags such as sv-FI),
-    then Finnish."""
-    for tag in (override, preferred):
+    then the fallback, then Finnish."""
+    for tag in (override, preferred, fallback):
         if tag:
             primary = tag.replace("_", "-").split("-")[0].strip().lower()
             if primary in LANGUAGES:

@@ -18,8 +18,9 @@ class Report:
     lang: str
 
 
-def report(facts: Facts, decision: Decision, lang: str | None = None) -> Report:
-    return Report(facts, decision, language_for(_preferred_language(facts), lang))
+def report(facts: Facts, decision: Decision, lang: str | None = None, fallback: str | None = None) -> Report:
+    """`lang` the language asked for; else the user's; else `fallback` (a profile's default); else Finnish."""
+    return Report(facts, decision, language_for(_preferred_language(facts), lang, fallback))
 
 
 def _preferred_language(facts: Facts) -> str | None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ssl
+from typing import Any
+
 from postisupport.config.settings import Settings
-from postisupport.errors import NotConfigured
+from postisupport.errors import InvalidSetting, NotConfigured
 from postisupport.scim.client import ScimClient
 
 
-def client(settings: Settings, *, max_concurrency: int = 8) -> ScimClient:
+def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = None) -> ScimClient:
+    """`transport` replaces the network (tests); the sandbox brings its own."""
     if settings.uses_sandbox:
         from postisupport.sandbox import app as sandbox
 
@@ -20,9 +24,47 @@ def client(settings: Settings, *, max_concurrency: int = 8) -> ScimClient:
         )
     if not settings.api_url:
         raise NotConfigured()
+    verify = tls_context(settings)
     return ScimClient(
         settings.api_url,
         token=settings.token,
+        auth=_oauth2(settings, verify, transport),
+        verify=verify,
+        transport=transport,
         timeout=settings.timeout,
         max_concurrency=max_concurrency,
     )
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """The OS trust store plus the CA bundle and SSL_CERT_FILE; a missing or unusable file is named."""
+    from postisupport.scim.tls import ssl_context, trust
+
+    context = ssl_context()
+    for name in ("ca_bundle", "ssl_cert_file"):
+        path = getattr(settings, name)
+        if path is None:
+            continue
+        try:
+            trust(context, path)
+        except FileNotFoundError:
+            raise InvalidSetting(name, settings.origin(name), f"{path}: no such file") from None
+        except (OSError, ssl.SSLError) as error:
+            reason = getattr(error, "reason", None) or error.strerror or type(error).__name__
+            raise InvalidSetting(name, settings.origin(name),
+                                 f"{path}: not usable as CA certificates ({reason})") from None
+    return context
+
+
+def _oauth2(settings: Settings, verify: ssl.SSLContext, transport: Any) -> Any:
+    """The OAuth2 flow when the profile asks for it and no bearer token overrides it."""
+    if settings.auth != "oauth2" or settings.token:
+        return None
+    from postisupport.scim.oauth2 import ClientCredentials
+
+    missing = [name for name in ("token_url", "client_id", "client_secret") if not getattr(settings, name)]
+    if missing:
+        raise InvalidSetting(missing[0], settings.origin(missing[0]),
+                             f"OAuth2 needs {', '.join(missing)}; set them with auth login")
+    return ClientCredentials(str(settings.token_url), str(settings.client_id), str(settings.client_secret),
+                             settings.scope, timeout=settings.timeout, verify=verify, transport=transport)

@@ -10,10 +10,12 @@ from postisupport.core.facts import build
 from postisupport.core.identifiers import normalise
 from postisupport.core.report import Report, report
 from postisupport.core.rules import decide
-from postisupport.errors import InvalidInput
+from postisupport.errors import InvalidInput, UnreachableError
 from postisupport.ops import connect
 from postisupport.ops.fetch import fetch
 from postisupport.scim.client import ScimClient
+
+ROUND_TRIPS = 3
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class DiagnoseOptions:
     identifier: str
     services: tuple[str, ...] = ()
     lang: str | None = None
+    default_lang: str | None = None  # when the user has no preferredLanguage
 
 
 def run(settings: Settings, options: DiagnoseOptions) -> Report:
@@ -36,9 +39,19 @@ def run(settings: Settings, options: DiagnoseOptions) -> Report:
 
 
 async def diagnose(client: ScimClient, options: DiagnoseOptions) -> Report:
-    """One diagnosis on an open client, so a session or a bulk run can share the client."""
+    """One diagnosis on an open client, so a session or a bulk run can share the client.
+
+    A diagnosis is at most three round trips, so it gets three request timeouts
+    in all: a server that answers each request just in time cannot hold it longer.
+    """
     if any(not name.strip() for name in options.services):
         raise InvalidInput("service", "needs a service id or name, not an empty value")
     identifier = normalise(options.identifier)
-    found = build(await fetch(client, identifier))
-    return report(found, decide(found, options.services), options.lang)
+    deadline = ROUND_TRIPS * client.timeout
+    try:
+        async with asyncio.timeout(deadline):
+            snapshot = await fetch(client, identifier)
+    except TimeoutError:
+        raise UnreachableError(client.base_url, "the diagnosis took too long", timeout=deadline) from None
+    found = build(snapshot)
+    return report(found, decide(found, options.services), options.lang, options.default_lang)

@@ -11,16 +11,21 @@ import asyncio
 
 from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches
 from postisupport.idp.reading import group_facts, user_facts
-from postisupport.scim.client import Page, ScimClient
+from postisupport.scim.client import LOOKUP_COUNT, Page, ScimClient
 
 
 async def fetch(client: ScimClient, identifier: str) -> Snapshot:
     """`identifier` must already be normalised (postisupport.core.identifiers.normalise)."""
     found = await client.find_users(identifier)
-    users = _users(found)
     problems = _problems("Users", found)
+    if len(found.resources) > LOOKUP_COUNT:
+        # A server that ignores `count` must not flood the agent's screen or cost seconds of parsing.
+        problems.append(f"the API sent {len(found.resources)} Users where {LOOKUP_COUNT} were asked for; "
+                        f"the first {LOOKUP_COUNT} are read")
+        found.resources = found.resources[:LOOKUP_COUNT]
+    users = _users(found)
     candidates = matches(users, identifier)
-    snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems))
+    snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems), users_reported=found.total)
     if len(candidates) != 1 or not candidates[0][0].id:
         return snapshot
 
@@ -38,7 +43,7 @@ async def fetch(client: ScimClient, identifier: str) -> Snapshot:
     problems += _problems("Groups", groups) + _problems("administrators", admins)
     return Snapshot(
         identifier, users, candidates, organisations, _users(admins), tuple(problems),
-        tuple(group_problems),
+        tuple(group_problems), found.total,
     )
 
 

@@ -12,6 +12,19 @@ from postisupport.config.settings import Settings
 class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8080
+    writable: bool = False
+
+
+def exposed(settings: Settings, options: ServeOptions) -> bool:
+    """Whether the sandbox would be reachable from other machines with no token to stop anyone."""
+    import ipaddress
+
+    if settings.sandbox_token or options.host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(options.host).is_loopback
+    except ValueError:
+        return True  # a host name: it may resolve to anything
 
 
 def serve(settings: Settings, options: ServeOptions, on_ready: Callable[[str], None]) -> None:
@@ -23,6 +36,6 @@ def serve(settings: Settings, options: ServeOptions, on_ready: Callable[[str], N
     from postisupport.sandbox.serve import bind
     from postisupport.sandbox.serve import serve as serve_forever
 
-    served = application(settings.sandbox_data, settings.sandbox_token)
+    served = application(settings.sandbox_data, settings.sandbox_token, writable=options.writable)
     sock, url = bind(options.host, options.port)
     serve_forever(served, sock, lambda: on_ready(url))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from postisupport.core.facts import Contact, OrganisationFacts, Service, UserFacts
@@ -12,7 +13,7 @@ from postisupport.core.report import Report
 from postisupport.core.text import iso
 from postisupport.output.script import script_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def as_json(rep: Report) -> dict[str, Any]:
@@ -28,6 +29,7 @@ def as_json(rep: Report) -> dict[str, Any]:
         "organisation": _organisation_json(facts.organisation) if facts.organisation else None,
         "admins": [_contact_json(c) for c in facts.admins],
         "candidates": [user_json(c) for c in facts.candidates],
+        "candidates_total": facts.candidates_total,
         "services": [
             {"asked": v.asked, "outcome": v.outcome, "rule": v.rule} for v in decision.services
         ],
@@ -74,3 +76,20 @@ def _service_json(service: Service) -> dict[str, Any]:
 
 def _contact_json(contact: Contact) -> dict[str, Any]:
     return {"id": contact.id, "displayName": contact.display_name, "email": contact.email}
+
+
+def dumps(document: Any) -> str:
+    """JSON text that is safe on a terminal and in a log: UTF-8 for readable text, but every character
+    that is not printable (C1 controls, bidi overrides such as U+202E, line separators U+2028/2029,
+    invisible format characters) written as a \\u escape, so a value from the API cannot reorder,
+    hide or split what the reader sees. The parsed value is unchanged."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return "".join(ch if ch.isprintable() or ch in " \n" else _escaped(ch) for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # outside the basic plane JSON needs a surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

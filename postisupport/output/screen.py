@@ -10,6 +10,8 @@ from postisupport.core.rules import RULES
 from postisupport.core.text import terminal_safe
 from postisupport.output.script import script_text
 
+SHOWN_CANDIDATES = 10  # an agent on a call reads a few names, not a directory
+
 OUTCOME_STYLE = {
     "change-password": "bold yellow",
     "use-login-email": "bold yellow",
@@ -53,8 +55,12 @@ def screen(rep: Report) -> Any:
         org = facts.organisation
         who.add_row("Organisation",
                     plain(f"{org.name or org.id} ({org.business_id or 'no business ID'})"))
-    for candidate in facts.candidates:
+    for candidate in facts.candidates[:SHOWN_CANDIDATES]:
         who.add_row("Candidate", plain(_user_line(candidate, None)))
+    hidden = facts.candidates_total - min(len(facts.candidates), SHOWN_CANDIDATES)
+    if hidden > 0:
+        who.add_row("", Text(f"... and {hidden} more ({facts.candidates_total} candidates in all)",
+                             style="dim"))
     if who.row_count:
         parts += [Text(), who]
 

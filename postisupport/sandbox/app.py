@@ -21,14 +21,23 @@ BASE_PATH = f"{MOUNT}/v2"
 IN_PROCESS_URL = f"http://sandbox.invalid{BASE_PATH}"
 
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 class SandboxApplication(ASGIApplication):
-    """scim2-server's ASGI application, mounted under /scim, with an optional bearer token."""
+    """scim2-server's ASGI application, mounted under /scim, with an optional bearer token.
+
+    Read-only unless `writable`: anyone who can reach a served sandbox could
+    otherwise change the directory other people are testing against.
+    """
 
     def __init__(
-        self, storage: DirectoryStorage, token: str | None = None, scim: ScimProvider | None = None
+        self, storage: DirectoryStorage, token: str | None = None, scim: ScimProvider | None = None,
+        *, writable: bool = False,
     ) -> None:
         super().__init__(AsyncInMemoryStorage(storage), scim or provider())
         self.token = token
+        self.writable = writable
 
     def check_auth(self, request: ScimRequest) -> None:
         if self.token is None:
@@ -41,25 +50,29 @@ class SandboxApplication(ASGIApplication):
         if scope["type"] == "http":
             path = scope["path"]
             if path != MOUNT and not path.startswith(MOUNT + "/"):
-                await _not_found(send)
+                await _error(send, 404, f"the SCIM API is under {BASE_PATH}")
+                return
+            searching = scope["method"] == "POST" and path.endswith("/.search")
+            if not self.writable and scope["method"] not in READ_METHODS and not searching:
+                await _error(send, 403, "the sandbox is served read-only")
                 return
             scope = {**scope, "root_path": MOUNT}
         await super().__call__(scope, receive, send)
 
 
-async def _not_found(send: Any) -> None:
-    body = json.dumps({
-        "schemas": [urns.ERROR], "status": "404", "detail": f"the SCIM API is under {BASE_PATH}"
-    }).encode()
-    await send({"type": "http.response.start", "status": 404,
+async def _error(send: Any, status: int, detail: str) -> None:
+    body = json.dumps({"schemas": [urns.ERROR], "status": str(status), "detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/scim+json")]})
     await send({"type": "http.response.body", "body": body})
 
 
-def application(data_file: Path | None = None, token: str | None = None) -> SandboxApplication:
+def application(
+    data_file: Path | None = None, token: str | None = None, *, writable: bool = False
+) -> SandboxApplication:
     data = demo_data() if data_file is None else read_data_file(data_file)
     scim = provider()
-    return SandboxApplication(build_storage(data, scim), token, scim)
+    return SandboxApplication(build_storage(data, scim), token, scim, writable=writable)
 
 
 def transport(app: SandboxApplication) -> Any:

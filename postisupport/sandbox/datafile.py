@@ -29,6 +29,8 @@ def read_data_file(path: Path) -> dict[str, Any]:
         raise DataFileError(f"cannot read sandbox data {path}: {error.strerror or error}", path) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DataFileError(f"sandbox data {path} is not valid JSON: {error}", path) from None
+    except RecursionError:
+        raise DataFileError(f"sandbox data {path} is nested too deeply to be a directory", path) from None
     if not isinstance(data, dict):
         raise DataFileError(
             f'sandbox data {path} must be a JSON object {{"Users": [...], "Groups": [...]}}', path

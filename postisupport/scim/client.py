@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterable
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from postisupport.core.text import shortened, terminal_safe
 from postisupport.errors import ApiError, AuthError, UnreachableError
 from postisupport.idp import contract, urns
-from postisupport.scim.filters import admins_filter, groups_filter, lookup_filter, member_filter
+from postisupport.scim.filters import (
+    admins_filter,
+    batched_filters,
+    groups_filter,
+    lookup_filter,
+    member_filter,
+)
 
 LOOKUP_COUNT = 20
 PAGE_COUNT = 200
@@ -28,6 +36,8 @@ MAX_RETRIES = 2
 MAX_RETRY_WAIT = 5.0
 MAX_ERROR_DETAIL = 200
 MAX_ANSWER_BYTES = 16 * 2**20  # far above any honest page; a bound on what a hostile server costs
+MAX_URL_BYTES = 8000  # what servers and proxies commonly accept in a request line
+URL_OVERHEAD = 200  # the endpoint, "?filter=", count and excludedAttributes around the filter
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -57,6 +67,8 @@ class ScimClient:
         timeout: float = 10.0,
         max_concurrency: int = 8,
         sleep: Sleep = asyncio.sleep,
+        auth: httpx.Auth | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         headers = {"Accept": "application/scim+json, application/json"}
         if token:
@@ -68,6 +80,9 @@ class ScimClient:
             headers=headers,
             timeout=timeout,
             transport=transport,
+            auth=auth,
+            verify=verify,
+            follow_redirects=False,  # a redirect is an error: the token never goes where it points
             limits=httpx.Limits(
                 max_connections=max_concurrency, max_keepalive_connections=max_concurrency
             ),
@@ -88,14 +103,38 @@ class ScimClient:
         """Users whose userName, any e-mail or legacy user ID equals the identifier."""
         return await self.search("Users", lookup_filter(identifier), count=LOOKUP_COUNT)
 
-    async def groups_by_id(self, group_ids: Iterable[str]) -> Page:
-        return await self.search("Groups", groups_filter(group_ids), excluded=contract.MEMBERS)
+    async def groups_by_id(self, group_ids: Sequence[str]) -> Page:
+        return await self._search_batched("Groups", groups_filter, group_ids, excluded=contract.MEMBERS)
 
     async def groups_of_member(self, user_id: str) -> Page:
         return await self.search("Groups", member_filter(user_id), excluded=contract.MEMBERS)
 
-    async def admins_of(self, group_ids: Iterable[str]) -> Page:
-        return await self.search("Users", admins_filter(group_ids))
+    async def admins_of(self, group_ids: Sequence[str]) -> Page:
+        return await self._search_batched("Users", admins_filter, group_ids)
+
+    async def probe(self) -> None:
+        """One cheap authenticated request: raises AuthError when the API refuses our credentials."""
+        _page_of(await self._get("Users", {"count": "0"}), "Users")
+
+    async def _search_batched(
+        self, endpoint: str, make_filter: Callable[[Sequence[str]], str], values: Sequence[str],
+        excluded: str = "",
+    ) -> Page:
+        """One search per batch of values, each URL under MAX_URL_BYTES, all at once; one Page back.
+
+        Servers refuse long URLs (414), and a user can be in hundreds of groups.
+        """
+        budget = MAX_URL_BYTES - len(self.base_url) - URL_OVERHEAD
+        pages = await asyncio.gather(*(
+            self.search(endpoint, scim_filter, excluded=excluded)
+            for scim_filter in batched_filters(make_filter, values, budget)
+        ))
+        merged = Page([], 0)
+        for page in pages:
+            merged.resources += page.resources
+            merged.total += page.total
+            merged.problems += page.problems
+        return merged
 
     async def search(
         self, endpoint: str, scim_filter: str, *, count: int = PAGE_COUNT, excluded: str = ""
@@ -116,8 +155,12 @@ class ScimClient:
         return _body_of(response, path)
 
     async def _send(self, path: str, params: dict[str, str]) -> Answer:
+        """One request, whole: `timeout` is a deadline for all of it, not for each read."""
         try:
-            async with self._http.stream("GET", path, params=params) as response:
+            async with (
+                asyncio.timeout(self.timeout),
+                self._http.stream("GET", path, params=params) as response,
+            ):
                 content = bytearray()
                 async for chunk in response.aiter_bytes():
                     content += chunk
@@ -128,14 +171,17 @@ class ScimClient:
                             f"{MAX_ANSWER_BYTES // 2**20} MB; refused",
                         )
                 return Answer(response.status_code, response.headers, bytes(content))
-        except httpx.TimeoutException as error:
+        except (httpx.TimeoutException, TimeoutError) as error:
             raise UnreachableError(self.base_url, _reason(error), timeout=self.timeout) from None
         except httpx.TransportError as error:
             raise UnreachableError(self.base_url, _reason(error)) from None
 
 
 def _reason(error: Exception) -> str:
-    return str(error) or type(error).__name__
+    reason = str(error) or type(error).__name__
+    if "CERTIFICATE_VERIFY_FAILED" in reason:
+        return f"its TLS certificate is not trusted ({reason}); a private CA can be added as a CA bundle"
+    return reason
 
 
 @dataclass(frozen=True)
@@ -162,6 +208,11 @@ def _body_of(response: Answer, path: str) -> Any:
     status = response.status_code
     if status in (401, 403):
         raise AuthError(status, where, _detail(body))
+    if 300 <= status < 400:
+        # Named by host only: the rest of a redirect's URL may carry a token.
+        target = urlsplit(response.headers.get("Location", "")).hostname or "an unnamed place"
+        raise ApiError(where, f"the identity API answered HTTP {status} to {where}, a redirect to "
+                       f"{terminal_safe(target)}; redirects are not followed", status)
     if status >= 400:
         raise ApiError(where, f"the identity API answered HTTP {status} to {where}", status, _detail(body))
     if body is None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from urllib.parse import quote_plus
 
 from postisupport.idp import contract
 
@@ -24,6 +25,21 @@ def any_of(attribute: str, values: Iterable[str]) -> str:
 def lookup_filter(identifier: str) -> str:
     """Users whose login address, any e-mail address or legacy user ID equals the identifier."""
     return " or ".join(f"{attribute} eq {quote(identifier)}" for attribute in contract.LOOKUP_ATTRIBUTES)
+
+
+def batched_filters(make: Callable[[Sequence[str]], str], values: Sequence[str], budget: int) -> list[str]:
+    """`make(batch)` for consecutive batches of `values`, each filter at most `budget` bytes URL-encoded
+    (one value per batch when a single value alone is longer)."""
+    filters: list[str] = []
+    batch: list[str] = []
+    for value in values:
+        if batch and len(quote_plus(make([*batch, value]))) > budget:
+            filters.append(make(batch))
+            batch = []
+        batch.append(value)
+    if batch:
+        filters.append(make(batch))
+    return filters
 
 
 def admins_filter(group_ids: Iterable[str]) -> str:

@@ -1,0 +1,98 @@
+"""The config file: profiles of settings, in TOML, in the platform's config folder. Never a secret.
+
+    default_profile = "work"
+    audit = true                      # the look-up audit trail (docs/auth.md)
+
+    [profiles.work]
+    api_url = "https://idp.example.com/scim/v2"
+    auth = "oauth2"                   # or "token"
+    token_url = "https://idp.example.com/oauth2/token"
+    client_id = "support-desk"
+    scope = "scim.read"
+    ca_bundle = "/etc/ssl/private-ca.pem"
+    timeout = 10
+    default_lang = "sv"               # the caller script's language when the user has none
+
+Secrets (bearer tokens, client secrets) live in the OS keyring (secrets.py).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from postisupport.errors import InvalidSetting
+
+FILE_NAME = "config.toml"
+# What a profile may hold; anything else in the file is refused, so a typo is not silently ignored.
+PROFILE_KEYS = frozenset({"api_url", "auth", "token_url", "client_id", "scope", "ca_bundle", "timeout",
+                          "default_lang", "allow_insecure_http"})
+TOP_KEYS = frozenset({"default_profile", "audit", "profiles"})
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    path: Path
+    default_profile: str | None = None
+    audit: bool | None = None
+    profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def load(path: Path) -> ConfigFile:
+    """The config file at `path`; a missing file is an empty config. Raises InvalidSetting for a bad one."""
+
+    def bad(reason: str) -> InvalidSetting:
+        return InvalidSetting("config", "config file", f"{path}: {reason}")
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ConfigFile(path)
+    except OSError as error:
+        raise bad(f"cannot read it ({error.strerror or error})") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise bad(f"not valid TOML ({error})") from None
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        raise bad(f"unknown key(s) {', '.join(sorted(unknown))}")
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict) or not all(isinstance(p, dict) for p in profiles.values()):
+        raise bad("[profiles.NAME] must be tables")
+    for name, profile in profiles.items():
+        unknown = set(profile) - PROFILE_KEYS
+        if unknown:
+            raise bad(f"profile {name}: unknown key(s) {', '.join(sorted(unknown))}")
+    default, audit = data.get("default_profile"), data.get("audit")
+    if default is not None and not isinstance(default, str):
+        raise bad("default_profile must be a profile's name")
+    if audit is not None and not isinstance(audit, bool):
+        raise bad("audit must be true or false")
+    return ConfigFile(path, default, audit, profiles)
+
+
+def save_profile(
+    config: ConfigFile, name: str, values: Mapping[str, Any], make_default: bool
+) -> ConfigFile:
+    """Write `values` as profile `name` (replacing it), keeping the rest of the file.
+
+    Returns the config as it now is."""
+    import tomli_w
+
+    profiles = {**config.profiles, name: {k: v for k, v in values.items() if v is not None}}
+    default = name if make_default or config.default_profile is None else config.default_profile
+    document: dict[str, Any] = {"default_profile": default}
+    if config.audit is not None:
+        document["audit"] = config.audit
+    document["profiles"] = profiles
+    config.path.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole to a temporary file and renamed, so a crash never leaves half a config.
+    temporary = config.path.with_name(config.path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(tomli_w.dumps(document))
+    os.replace(temporary, config.path)
+    return ConfigFile(config.path, default, config.audit, profiles)

@@ -1,0 +1,112 @@
+"""OAuth2 client credentials (RFC 6749 section 4.4) as an httpx auth flow.
+
+The access token is fetched on the first request and kept in memory for the
+client's life, so a bulk run or an agent's session fetches one token, not one
+per request. It is fetched again shortly before it expires, and once when the
+API answers 401 (a token revoked early). Concurrent requests share one fetch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+import httpx
+
+from postisupport.core.text import shortened, terminal_safe
+from postisupport.errors import ApiError, AuthError, UnreachableError
+
+REFRESH_MARGIN = 30.0  # seconds before expiry that a token counts as expired
+DEFAULT_LIFETIME = 300.0  # when the token endpoint does not say (expires_in is only RECOMMENDED)
+
+
+class ClientCredentials(httpx.Auth):
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scope: str | None = None,
+        *,
+        timeout: float = 10.0,
+        verify: Any = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.token_url = token_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._scope = scope
+        self._timeout = timeout
+        self._verify = verify
+        self._transport = transport
+        self._clock = clock
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock: asyncio.Lock | None = None
+        self.fetches = 0  # how many tokens this process fetched
+
+    def __repr__(self) -> str:  # never the secret or the token
+        return f"ClientCredentials({self.token_url!r}, client_id={self._client_id!r})"
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await self._current()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            request.headers["Authorization"] = f"Bearer {await self._current(stale=token)}"
+            yield request
+
+    async def _current(self, stale: str | None = None) -> str:
+        """The access token in force; `stale` is one the API refused, to be replaced (once)."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            fresh = self._token is not None and self._clock() < self._expires_at - REFRESH_MARGIN
+            if self._token is not None and ((stale is None and fresh) or (stale and self._token != stale)):
+                return self._token
+            self._token, lifetime = await self._fetch()
+            self._expires_at = self._clock() + lifetime
+            return self._token
+
+    async def _fetch(self) -> tuple[str, float]:
+        where = "POST token endpoint"
+        data = {"grant_type": "client_credentials"}
+        if self._scope:
+            data["scope"] = self._scope
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout, verify=self._verify,
+                                         transport=self._transport, follow_redirects=False) as http:
+                response = await http.post(self.token_url, data=data,
+                                           auth=(self._client_id, self._client_secret))
+        except httpx.TimeoutException:
+            raise UnreachableError(self.token_url, "timed out", timeout=self._timeout) from None
+        except httpx.TransportError as error:
+            raise UnreachableError(self.token_url, str(error) or type(error).__name__) from None
+        self.fetches += 1
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code in (400, 401, 403):
+            # RFC 6749 section 5.2: invalid_client, unauthorized_client, invalid_scope ...
+            raise AuthError(response.status_code, where, _oauth_error(body))
+        if response.status_code != 200 or not isinstance(body, dict):
+            raise ApiError(where, f"the token endpoint answered HTTP {response.status_code} without a token",
+                           response.status_code)
+        token, lifetime = body.get("access_token"), body.get("expires_in", DEFAULT_LIFETIME)
+        if not isinstance(token, str) or not token.isascii() or not token.isprintable() or not token:
+            raise ApiError(where, "the token endpoint's answer holds no usable access_token")
+        if not isinstance(lifetime, int | float) or isinstance(lifetime, bool) or lifetime <= 0:
+            lifetime = DEFAULT_LIFETIME
+        return token, float(lifetime)
+
+
+def _oauth_error(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    parts = [body.get("error"), body.get("error_description")]
+    text = " ".join(p for p in parts if isinstance(p, str))
+    return shortened(terminal_safe(" ".join(text.split())), 200)
