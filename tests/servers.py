@@ -4,12 +4,16 @@ a request timeline, and a large generated directory."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from postisupport.idp import urns
 from postisupport.sandbox.serve import bind
@@ -38,12 +42,18 @@ def generated_directory(users: int, organisations: int = 10, admin_every: int = 
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Serve an ASGI app on 127.0.0.1 on a free port; yields its SCIM base URL; stops it after."""
+def serving(app: Any, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """Serve an ASGI app on 127.0.0.1 on a free port; yields its SCIM base URL; stops it after.
+
+    With `tls` (certificate file, key file) it serves HTTPS, and the URL names 127.0.0.1 too."""
     import uvicorn
 
     sock, url = bind("127.0.0.1", 0)
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+    options: dict[str, Any] = {}
+    if tls is not None:
+        options = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])}
+        url = url.replace("http://", "https://", 1)
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -109,3 +119,88 @@ class Timeline:
             else:
                 finished.add(number)
         return max(depth_of.values())
+
+
+class Trickle:
+    """An HTTP server that answers 200 at once, then sends its body one byte every `interval` seconds."""
+
+    def __init__(self, body: bytes, interval: float) -> None:
+        self.body, self.interval = body, interval
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/scim+json")]})
+        for byte in self.body:
+            await send({"type": "http.response.body", "body": bytes([byte]), "more_body": True})
+            await asyncio.sleep(self.interval)
+        await send({"type": "http.response.body", "body": b""})
+
+
+class Redirecting:
+    """An HTTP server that answers every request with a redirect carrying a JSON body."""
+
+    def __init__(self, status: int, location: str) -> None:
+        self.status, self.location = status, location
+        self.requests: list[dict[str, str]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        self.requests.append({k.decode(): v.decode() for k, v in scope["headers"]})
+        await send({"type": "http.response.start", "status": self.status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"location", self.location.encode())]})
+        await send({"type": "http.response.body", "body": b'{"totalResults": 0, "Resources": []}'})
+
+
+class OAuthServer:
+    """An OAuth2 token endpoint (client credentials, RFC 6749 section 4.4) in front of an ASGI app.
+
+    POST /token with HTTP Basic client authentication returns a new access token each time
+    (token-1, token-2, ...); every other request must carry a token issued and not revoked.
+    """
+
+    def __init__(self, app: Any, client_id: str, client_secret: str, expires_in: int = 3600) -> None:
+        self.app, self.client_id, self.client_secret = app, client_id, client_secret
+        self.expires_in = expires_in
+        self.issued: list[str] = []
+        self.revoked: set[str] = set()
+        self.token_requests: list[dict[str, list[str]]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        if scope["path"] == "/token":
+            body = b""
+            while True:
+                message = await receive()
+                body += message.get("body", b"")
+                if not message.get("more_body"):
+                    break
+            form = parse_qs(body.decode())
+            self.token_requests.append(form)
+            expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+            if headers.get("authorization") != expected or form.get("grant_type") != ["client_credentials"]:
+                await _json(send, 401, {"error": "invalid_client", "error_description": "unknown client"})
+                return
+            token = f"token-{len(self.issued) + 1}"
+            self.issued.append(token)
+            await _json(send, 200, {"access_token": token, "token_type": "Bearer",
+                                    "expires_in": self.expires_in})
+            return
+        given = headers.get("authorization", "").removeprefix("Bearer ")
+        if given not in self.issued or given in self.revoked:
+            await _json(send, 401, {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                                    "status": "401", "detail": "token not accepted"})
+            return
+        await self.app(scope, receive, send)
+
+
+async def _json(send: Any, status: int, body: Any) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from postisupport import __version__
-from postisupport.cli import diagnose, sandbox
+from postisupport.cli import audit, auth, config, diagnose, sandbox
 from postisupport.cli.options import ConnectionOptions, state_of, with_options
 
 app = typer.Typer(
@@ -47,6 +47,9 @@ def configure(
 
 
 app.command("diagnose")(diagnose.command)
+app.add_typer(auth.app, name="auth")
+app.add_typer(config.app, name="config")
+app.add_typer(audit.app, name="audit")
 app.add_typer(sandbox.app, name="sandbox")
 
 

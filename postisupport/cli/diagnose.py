@@ -38,7 +38,9 @@ def command(
     from postisupport.ops.diagnose import DiagnoseOptions, run
 
     state = state_of(ctx)
-    report = run(state.settings(connection), DiagnoseOptions(identifier, tuple(service or ()), lang))
+    settings = state.settings(connection)
+    options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
+    report = run(settings, options, state.audit_trail(settings))
     if as_json:
         from postisupport.cli.render import print_json
 

@@ -26,6 +26,7 @@ from postisupport.errors import (
     DataFileError,
     InvalidInput,
     InvalidSetting,
+    KeyringUnavailable,
     ListenError,
     NotConfigured,
     PostisupportError,
@@ -50,11 +51,15 @@ MEANINGS = {
     ExitStatus.OK: "A diagnosis was produced, whatever its outcome (also `not-found`, `ambiguous`).",
     ExitStatus.INTERNAL_ERROR: "Internal error (a bug): one line, or the traceback with `--debug`.",
     ExitStatus.USAGE: "Usage or bad input: unknown or contradictory option, malformed identifier, "
-                      "bad URL or setting, bad sandbox data file, no API configured, port taken.",
-    ExitStatus.AUTH: "Authentication: the API answered 401 or 403.",
-    ExitStatus.UNREACHABLE: "The API could not be reached, or a request timed out.",
-    ExitStatus.API_ERROR: "The API answered with an error (4xx other than 401/403, 5xx, 429 after "
-                          "retries) or with data that is not a usable SCIM answer.",
+                      "bad URL, token or setting (plain http beyond this machine, a CA file that is "
+                      "missing), bad config or sandbox data file, no API configured, no usable keyring "
+                      "for `auth login`, port taken.",
+    ExitStatus.AUTH: "Authentication: the API (or the OAuth2 token endpoint) refused the credentials "
+                     "(401 or 403); `auth status` when the API does not accept them.",
+    ExitStatus.UNREACHABLE: "The API could not be reached (its TLS certificate not trusted included), or "
+                            "a request or the whole diagnosis ran past its deadline.",
+    ExitStatus.API_ERROR: "The API answered with an error (a redirect, 4xx other than 401/403, 5xx, "
+                          "429 after retries) or with data that is not a usable SCIM answer.",
     ExitStatus.INTERRUPTED: "Interrupted with Ctrl-C.",
 }
 
@@ -97,6 +102,9 @@ def wording(error: PostisupportError) -> str:
         return text + REMEDIES.get(error.remedy or "", "")
     if isinstance(error, ConflictingSettings):
         return f"{' and '.join(FLAGS[s] for s in error.settings)} contradict each other; give one of them"
+    if isinstance(error, KeyringUnavailable):
+        return (f"{error}: set the token in {ENVIRONMENT_VARIABLES['token']} instead, or install a "
+                "keyring backend")
     if isinstance(error, NotConfigured):
         return (f"{error}: pass --api URL or set {ENVIRONMENT_VARIABLES['api_url']} (and the bearer "
                 f"token in {ENVIRONMENT_VARIABLES['token']}), or try the demo directory with --sandbox")

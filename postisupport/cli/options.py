@@ -14,12 +14,15 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
 from postisupport.config.environment import Environment
 from postisupport.config.settings import Settings, config_path, resolve
+
+if TYPE_CHECKING:
+    from postisupport.ops.audit import AuditTrail
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,17 +91,25 @@ class State:
     connection: ConnectionOptions = field(default_factory=ConnectionOptions)
     debug: bool = False
 
+    def config_path(self) -> Path:
+        return config_path(self.env.environ, self.env.config_dir)
+
     def settings(self, after: ConnectionOptions | None = None) -> Settings:
         """The settings in force for a command, with a warning on stderr for plain http."""
         from postisupport.config import profiles, secrets
 
         given = merged(self.connection, after) if after is not None else self.connection
-        config = profiles.load(config_path(self.env.environ, self.env.config_dir))
+        config = profiles.load(self.config_path())
         settings = resolve(given.flags(), self.env.environ, config, secrets.get)
         if settings.insecure_http:
             self.env.say(f"postisupport: warning: the API is plain http ({settings.api_url}): "
                          "credentials and personal data travel unencrypted")
         return settings
+
+    def audit_trail(self, settings: Settings) -> AuditTrail | None:
+        from postisupport.ops.audit import AuditTrail
+
+        return AuditTrail(self.env.state_dir, self.env.clock) if settings.audit else None
 
 
 def with_options(group: type, name: str) -> Callable[[F], F]:

@@ -30,6 +30,12 @@ def _config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME))
 
 
+def _state_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP_NAME))
+
+
 @dataclass
 class Environment:
     stdin: IO[str] = field(default_factory=lambda: sys.stdin)
@@ -37,12 +43,18 @@ class Environment:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     config_home: Path | None = None  # None: the platform's config folder
+    state_home: Path | None = None  # None: the platform's state folder
     clock: Callable[[], datetime] = _now
 
     @property
     def config_dir(self) -> Path:
         """postisupport's config folder (XDG_CONFIG_HOME honoured); not created here."""
         return self.config_home or _config_dir()
+
+    @property
+    def state_dir(self) -> Path:
+        """postisupport's state folder, where the audit trail lives (XDG_STATE_HOME honoured)."""
+        return self.state_home or _state_dir()
 
     def console(self, **options: Any) -> Console:
         """A rich console on stdout; colours and width follow the terminal, NO_COLOR and COLUMNS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from postisupport.config.settings import Settings
 from postisupport.core.facts import build
@@ -12,6 +13,7 @@ from postisupport.core.report import Report, report
 from postisupport.core.rules import decide
 from postisupport.errors import InvalidInput, UnreachableError
 from postisupport.ops import connect
+from postisupport.ops.audit import AuditTrail
 from postisupport.ops.fetch import fetch
 from postisupport.scim.client import ScimClient
 
@@ -28,14 +30,22 @@ class DiagnoseOptions:
     default_lang: str | None = None  # when the user has no preferredLanguage
 
 
-def run(settings: Settings, options: DiagnoseOptions) -> Report:
-    """Open a client for `settings`, diagnose once, close it."""
+def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None = None) -> Report:
+    """Open a client for `settings`, diagnose once, close it; the look-up goes into `trail`."""
 
     async def once() -> Report:
         async with connect.client(settings) as client:
             return await diagnose(client, options)
 
-    return asyncio.run(once())
+    result = asyncio.run(once())
+    if trail is not None:
+        trail.record(options.identifier, profile=settings.profile, api_host=api_host(settings),
+                     outcome=result.decision.outcome, rule=result.decision.rule)
+    return result
+
+
+def api_host(settings: Settings) -> str:
+    return "sandbox" if settings.uses_sandbox else urlsplit(settings.api_url or "").hostname or "?"
 
 
 async def diagnose(client: ScimClient, options: DiagnoseOptions) -> Report:

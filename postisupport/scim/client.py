@@ -127,7 +127,8 @@ class ScimClient:
         budget = MAX_URL_BYTES - len(self.base_url) - URL_OVERHEAD
         pages = await asyncio.gather(*(
             self.search(endpoint, scim_filter, excluded=excluded)
-            for scim_filter in batched_filters(make_filter, values, budget)
+            # At most a page of values per batch, so a batch of group ids fits one page of groups.
+            for scim_filter in batched_filters(make_filter, values, budget, PAGE_COUNT)
         ))
         merged = Page([], 0)
         for page in pages:

@@ -27,13 +27,15 @@ def lookup_filter(identifier: str) -> str:
     return " or ".join(f"{attribute} eq {quote(identifier)}" for attribute in contract.LOOKUP_ATTRIBUTES)
 
 
-def batched_filters(make: Callable[[Sequence[str]], str], values: Sequence[str], budget: int) -> list[str]:
-    """`make(batch)` for consecutive batches of `values`, each filter at most `budget` bytes URL-encoded
-    (one value per batch when a single value alone is longer)."""
+def batched_filters(
+    make: Callable[[Sequence[str]], str], values: Sequence[str], budget: int, most: int
+) -> list[str]:
+    """`make(batch)` for consecutive batches of `values`: each filter at most `budget` bytes URL-encoded
+    (one value per batch when a single value alone is longer), each batch at most `most` values."""
     filters: list[str] = []
     batch: list[str] = []
     for value in values:
-        if batch and len(quote_plus(make([*batch, value]))) > budget:
+        if batch and (len(batch) == most or len(quote_plus(make([*batch, value]))) > budget):
             filters.append(make(batch))
             batch = []
         batch.append(value)

@@ -1,0 +1,130 @@
+"""`postisupport auth ...`: credentials in the OS keyring, per profile."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from postisupport.cli.options import ConnectionOptions, State, state_of
+
+app = typer.Typer(help="Credentials for the identity API, kept in the OS keyring.\n\n"
+                  "Example: postisupport auth login --profile work --api URL --with-token < token.txt",
+                  no_args_is_help=True)
+
+ProfileOption = Annotated[str | None, typer.Option(
+    "--profile", metavar="NAME", show_default=False,
+    help="The profile (default: the config file's default profile, else \"default\").")]
+
+
+@app.command("login")
+def login(
+    ctx: typer.Context,
+    api: Annotated[str, typer.Option("--api", metavar="URL", help="SCIM base URL of the identity API.")],
+    profile: ProfileOption = None,
+    with_token: Annotated[bool, typer.Option(
+        "--with-token", help="Read a bearer token from stdin (a hidden prompt on a terminal).")] = False,
+    with_client_secret: Annotated[bool, typer.Option(
+        "--with-client-secret",
+        help="OAuth2 client credentials: read the client secret from stdin.")] = False,
+    token_url: Annotated[str | None, typer.Option(
+        "--token-url", metavar="URL", show_default=False, help="OAuth2 token endpoint.")] = None,
+    client_id: Annotated[str | None, typer.Option(
+        "--client-id", metavar="ID", show_default=False, help="OAuth2 client id.")] = None,
+    scope: Annotated[str | None, typer.Option(
+        "--scope", metavar="SCOPE", show_default=False, help="OAuth2 scope to ask for.")] = None,
+    allow_insecure_http: Annotated[bool, typer.Option(
+        "--allow-insecure-http",
+        help="Allow plain-http URLs beyond this machine (test servers only).")] = False,
+    make_default: Annotated[bool, typer.Option(
+        "--default", help="Make this the default profile.")] = False,
+) -> None:
+    """Store a profile's secret in the keyring and its settings in the config file.
+
+    The secret is read from stdin, never from the command line.
+
+    Example: postisupport auth login --profile work --api https://idp.example.com/scim/v2 --with-token
+    """
+    from postisupport.ops.auth import LoginOptions
+    from postisupport.ops.auth import login as run
+
+    state = state_of(ctx)
+    if with_token == with_client_secret:
+        raise typer.BadParameter("give exactly one of --with-token and --with-client-secret",
+                                 param_hint="'--with-token'")
+    if with_client_secret and not (token_url and client_id):
+        raise typer.BadParameter("OAuth2 client credentials need --token-url and --client-id",
+                                 param_hint="'--with-client-secret'")
+    if with_token and (token_url or client_id or scope):
+        raise typer.BadParameter("a bearer token takes no --token-url, --client-id or --scope",
+                                 param_hint="'--with-token'")
+    name = _profile(state, profile, api)
+    secret = _read_secret(state, "Client secret: " if with_client_secret else "Token: ")
+    options = LoginOptions(name, api, secret, token_url, client_id, scope, allow_insecure_http, make_default)
+    config = run(state.config_path(), options)
+    state.env.say(f"profile {name} saved in {config.path}; its secret is in the keyring")
+
+
+@app.command("status")
+def status(ctx: typer.Context, profile: ProfileOption = None) -> None:
+    """Show the profile, URL, kind of credentials, where the secret comes from, and whether the API
+    accepts it (exit 3 if not).
+
+    Example: postisupport auth status --profile work
+    """
+    from postisupport.cli.main import ENVIRONMENT_VARIABLES
+    from postisupport.ops.auth import status as run
+
+    state = state_of(ctx)
+    result = run(state.settings(ConnectionOptions(profile=profile)))
+    origin = result.secret_origin
+    if origin == "environment":
+        origin = f"environment ({ENVIRONMENT_VARIABLES[result.secret]})"
+    lines = {
+        "profile": result.profile or "(none)",
+        "api": result.api_url or "(none)",
+        "auth": result.auth,
+        result.secret.replace("_", " "): origin,
+        "accepted": "no" if result.refused else "yes",
+    }
+    for key, value in lines.items():
+        print(f"{key:14} {value}", file=state.env.stdout)
+    if result.refused:
+        raise result.refused
+
+
+@app.command("logout")
+def logout(ctx: typer.Context, profile: ProfileOption = None) -> None:
+    """Remove the profile's secret from the keyring (the profile's settings stay).
+
+    Example: postisupport auth logout --profile work
+    """
+    from postisupport.ops.auth import logout as run
+
+    state = state_of(ctx)
+    name = _profile(state, profile, None)
+    removed = run(name)
+    state.env.say(f"profile {name}: " + (f"removed its {' and '.join(k.replace('_', ' ') for k in removed)}"
+                                         if removed else "no secret was stored"))
+
+
+def _profile(state: State, given: str | None, api: str | None) -> str:
+    """The profile a login or logout is for: as given here or globally (they must agree), else the default."""
+    from postisupport.cli.options import merged
+    from postisupport.config import profiles
+    from postisupport.config.settings import DEFAULT_PROFILE
+
+    chosen = merged(state.connection, ConnectionOptions(profile=given, api=api))
+    if chosen.profile:
+        return chosen.profile
+    config = profiles.load(state.config_path())
+    return config.default_profile or DEFAULT_PROFILE
+
+
+def _read_secret(state: State, prompt: str) -> str:
+    """From a hidden prompt on a terminal, else all of stdin (a pipe from a secret store)."""
+    import getpass
+
+    if state.env.stdin.isatty():
+        return getpass.getpass(prompt)
+    return state.env.stdin.read()

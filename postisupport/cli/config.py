@@ -1,0 +1,43 @@
+"""`postisupport config ...`: the settings in force and where each comes from."""
+
+from __future__ import annotations
+
+import typer
+
+from postisupport.cli.options import ConnectionOptions, state_of, with_options
+
+app = typer.Typer(help="The settings in force and the config file.\n\n"
+                  "Example: postisupport config show --profile work", no_args_is_help=True)
+
+
+@app.command("show")
+@with_options(ConnectionOptions, "connection")
+def show(ctx: typer.Context, connection: ConnectionOptions) -> None:
+    """Print every setting in force and where it came from (flag, environment, profile, keyring,
+    default). Secrets are never shown, only whether they are set.
+
+    Example: postisupport config show --profile work
+    """
+    from postisupport.cli.main import FLAGS
+    from postisupport.config.settings import DEFAULTS, ENVIRONMENT_VARIABLES, SECRETS, Origin
+
+    state = state_of(ctx)
+    settings = state.settings(connection)
+    print(f"{'config file':20} {settings.config_path}", file=state.env.stdout)
+    for name in DEFAULTS:
+        value = getattr(settings, name)
+        shown = ("set" if value else "not set") if name in SECRETS else ("-" if value is None else value)
+        origin = settings.origin(name)
+        where = {Origin.FLAG: FLAGS.get(name, ""), Origin.ENVIRONMENT: ENVIRONMENT_VARIABLES.get(name, "")}
+        source = f"{origin} {where[origin]}".strip() if origin in where else str(origin)
+        print(f"{name:20} {shown}  ({source})", file=state.env.stdout)
+
+
+@app.command("path")
+def path(ctx: typer.Context) -> None:
+    """Print where the config file is (POSTISUPPORT_CONFIG, else the platform's config folder).
+
+    Example: postisupport config path
+    """
+    state = state_of(ctx)
+    print(state.config_path(), file=state.env.stdout)

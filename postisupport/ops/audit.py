@@ -1,0 +1,117 @@
+"""The audit trail: one JSON line per look-up of a person, and how an auditor searches it.
+
+A record says when (UTC), who (the OS user), through which profile and API
+host, what came of it (outcome, rule), and whom: as a keyed hash (HMAC-SHA256)
+of the normalised identifier, never the identifier, a name or an address in
+clear. The key is random per installation and kept beside the trail, mode
+0600, so the hash cannot be reversed by guessing common addresses elsewhere;
+`find` hashes an identifier with the same key to answer "was this person
+looked up?". The trail rotates by size (RECORD_BYTES x BACKUPS at most).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import hmac
+import io
+import json
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any, cast
+
+from postisupport.core.identifiers import normalise
+
+RECORD_FILE = "audit.jsonl"
+KEY_FILE = "audit.key"
+RECORD_BYTES = 1_000_000
+BACKUPS = 5
+
+
+class _PrivateRotatingFile(RotatingFileHandler):
+    """RotatingFileHandler whose files only their owner can read (0600), the rotated ones included."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return cast(io.TextIOWrapper, os.fdopen(fd, "a", encoding=self.encoding))
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    folder: Path
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    @property
+    def path(self) -> Path:
+        return self.folder / RECORD_FILE
+
+    def record(self, identifier: str, *, profile: str | None, api_host: str, outcome: str, rule: str) -> None:
+        """Append one look-up. `identifier` as the user gave it; only its keyed hash is written."""
+        entry = {
+            "time": self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "os_user": _os_user(),
+            "profile": profile,
+            "api_host": api_host,
+            "identifier_hmac": self.digest(identifier),
+            "outcome": outcome,
+            "rule": rule,
+        }
+        handler = _PrivateRotatingFile(self.path, maxBytes=RECORD_BYTES, backupCount=BACKUPS,
+                                       encoding="utf-8")
+        try:
+            handler.handle(logging.makeLogRecord({"msg": json.dumps(entry, ensure_ascii=False)}))
+        finally:
+            handler.close()
+
+    def find(self, identifier: str) -> Iterator[dict[str, Any]]:
+        """The records of look-ups of `identifier`, oldest first, across the rotated files."""
+        wanted = self.digest(identifier)
+        for path in [*(self.path.with_name(f"{RECORD_FILE}.{n}") for n in range(BACKUPS, 0, -1)), self.path]:
+            if not path.exists():
+                continue
+            with path.open(encoding="utf-8") as lines:
+                for line in lines:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue  # a line cut short by a crash
+                    if isinstance(entry, dict) and entry.get("identifier_hmac") == wanted:
+                        yield entry
+
+    def digest(self, identifier: str) -> str:
+        return hmac.new(self._key(), normalise(identifier).encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _key(self) -> bytes:
+        path = self.folder / KEY_FILE
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            pass
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = secrets.token_bytes(32)
+        # Written whole under a private name, then linked into place: a reader never sees half a key,
+        # and when two processes race, both end up using the one that was linked first.
+        private = path.with_name(f"{KEY_FILE}.{os.getpid()}")
+        fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+        try:
+            os.link(private, path)
+        except FileExistsError:
+            pass
+        finally:
+            private.unlink()
+        return path.read_bytes()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

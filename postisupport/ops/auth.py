@@ -1,0 +1,89 @@
+"""Credentials: storing a profile's secret in the keyring, checking it against the API, removing it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from postisupport.config import profiles, secrets
+from postisupport.config.settings import Origin, Settings, checked_secret, checked_url
+from postisupport.errors import AuthError
+from postisupport.ops import connect
+
+
+@dataclass(frozen=True)
+class LoginOptions:
+    """A bearer token (no token_url) or OAuth2 client credentials (token_url and client_id)."""
+
+    profile: str
+    api_url: str
+    secret: str
+    token_url: str | None = None
+    client_id: str | None = None
+    scope: str | None = None
+    allow_insecure_http: bool = False
+    make_default: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "oauth2" if self.token_url else "token"
+
+
+def login(config_path: Path, options: LoginOptions) -> profiles.ConfigFile:
+    """Store the secret in the keyring, then the profile in the config file; returns the config.
+
+    The keyring comes first: when there is none, nothing is written.
+    """
+    api_url = checked_url(options.api_url, Origin.FLAG, options.allow_insecure_http)
+    token_url = (checked_url(options.token_url, Origin.FLAG, options.allow_insecure_http, setting="token_url")
+                 if options.token_url else None)
+    kind: secrets.Kind = "client_secret" if options.kind == "oauth2" else "token"
+    secrets.put(options.profile, kind, checked_secret(options.secret, kind, Origin.FLAG))
+    stale: secrets.Kind = "token" if kind == "client_secret" else "client_secret"
+    secrets.delete(options.profile, stale)  # a profile that changed kind keeps no secret of the old one
+    values = {
+        "api_url": api_url,
+        "auth": options.kind,
+        "token_url": token_url,
+        "client_id": options.client_id,
+        "scope": options.scope,
+        "allow_insecure_http": options.allow_insecure_http or None,
+    }
+    config = profiles.load(config_path)
+    kept = {k: v for k, v in config.profiles.get(options.profile, {}).items() if k not in values}
+    return profiles.save_profile(config, options.profile, {**kept, **values}, options.make_default)
+
+
+@dataclass(frozen=True)
+class Status:
+    profile: str | None
+    api_url: str | None
+    auth: str
+    secret: str  # which secret is in use: "token" or "client_secret"
+    secret_origin: str  # "environment", "keyring" or "none"
+    refused: AuthError | None  # None: the API accepted the credentials
+
+
+def status(settings: Settings) -> Status:
+    """Where the credentials come from, and whether the API takes them (one cheap request)."""
+    secret = "client_secret" if settings.auth == "oauth2" and not settings.token else "token"
+    origin = str(settings.origin(secret)) if getattr(settings, secret) else "none"
+
+    async def probe() -> None:
+        async with connect.client(settings) as client:
+            await client.probe()
+
+    try:
+        asyncio.run(probe())
+        refused = None
+    except AuthError as error:
+        refused = error
+    return Status(settings.profile, settings.api_url, settings.auth, secret, origin, refused)
+
+
+def logout(profile: str) -> list[str]:
+    """Remove the profile's secrets from the keyring; the kinds that were there."""
+    kinds: tuple[secrets.Kind, ...] = ("token", "client_secret")
+    return [kind for kind in kinds if secrets.delete(profile, kind)]
+

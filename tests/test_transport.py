@@ -1,0 +1,217 @@
+"""The faults found when the tool was attacked, each with its regression test, over real loopback HTTP(S)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from postisupport.cli.main import ExitStatus
+from postisupport.idp import urns
+from postisupport.ops.sandbox import ServeOptions, exposed
+from postisupport.sandbox.app import application
+from tests.servers import Hostile, Redirecting, Trickle, serving
+from tests.test_cli import assert_error
+
+CANARY = "c4nary-T0KEN-do-not-print"
+
+
+# 1. A token with white space around it is trimmed; any other odd character is refused, unshown.
+
+@pytest.mark.parametrize("token", [f"{CANARY}\n", f"  {CANARY}\r\n", f"\t{CANARY} "])
+def test_a_token_with_surrounding_white_space_is_trimmed(run, environ, token: str) -> None:
+    environ["POSTISUPPORT_TOKEN"] = token
+    with serving(application(token=CANARY)) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--json")
+    assert (result.exit_code, result.json()["outcome"]) == (0, "change-password")
+    assert CANARY not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("token", [f"{CANARY}\nX-Evil: 1", f"{CANARY}\x00", f"{CANARY}ä", f"{CANARY}\x7f"])
+def test_a_token_with_control_or_non_ascii_characters_is_refused_unshown(run, environ, token: str) -> None:
+    environ["POSTISUPPORT_TOKEN"] = token
+    result = run("--api", "https://idp.example.com/scim/v2", "diagnose", "ESIM0042")
+    assert_error(result, ExitStatus.USAGE,
+                 "^postisupport: error: POSTISUPPORT_TOKEN: the secret holds a control or non-ASCII "
+                 "character$")
+    assert CANARY not in result.stderr
+
+
+# 2. The token goes over plain http only to this machine, unless allowed (with a warning).
+
+def test_plain_http_beyond_loopback_is_refused_before_any_connection(run, environ) -> None:
+    environ["POSTISUPPORT_TOKEN"] = CANARY
+    assert_error(run("--api", "http://idp.example.com/scim/v2", "diagnose", "a@example.fi"), ExitStatus.USAGE,
+                 "^postisupport: error: --api: 'http://idp.example.com/scim/v2' is plain http, which would "
+                 "send the credentials unencrypted; use https \\(or pass --allow-insecure-http")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "[::1]", "localhost"])
+def test_plain_http_to_loopback_is_fine(host: str) -> None:
+    from postisupport.config.settings import resolve
+
+    settings = resolve({"api_url": f"http://{host}:8080/scim/v2"}, {})
+    assert (settings.api_url, settings.insecure_http) == (f"http://{host}:8080/scim/v2", False)
+
+
+def test_allowed_insecure_http_warns_on_stderr(run) -> None:
+    from tests.servers import free_port
+
+    url = f"http://idp.example.com:{free_port()}/scim/v2"
+    result = run("--api", url, "--allow-insecure-http", "--timeout", "0.5", "diagnose", "a@example.fi")
+    lines = result.stderr.splitlines()
+    assert lines[0] == (f"postisupport: warning: the API is plain http ({url}): credentials and personal "
+                        "data travel unencrypted")
+
+
+# 3. --timeout is a deadline for a whole request, and a diagnosis has one too.
+
+def test_a_server_trickling_bytes_cannot_hold_a_request_past_its_timeout(run) -> None:
+    with serving(Trickle(b'{"totalResults": 0, "Resources": []}' * 10, interval=0.2)) as url:
+        start = time.monotonic()
+        result = run("--api", url, "--timeout", "1", "diagnose", "a@example.fi")
+        took = time.monotonic() - start
+    assert_error(result, ExitStatus.UNREACHABLE, "did not answer within 1 s$")
+    assert took < 3, took
+
+
+# 4. A user in 1,100 groups: every URL stays under 8 KB, and the diagnosis works.
+
+class Recorder:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.targets: list[int] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.targets.append(len(scope["raw_path"]) + len(scope["query_string"]) + 1)
+        await self.app(scope, receive, send)
+
+
+def test_a_user_in_a_thousand_groups_gets_urls_under_8_kb(run, tmp_path: Path) -> None:
+    groups = [{"id": f"group-{k:04d}", "displayName": f"Team {k}", "members": [{"value": "u1"}]}
+              for k in range(1100)]
+    groups.append({"id": "org", "displayName": "Esimerkki Oy",
+                   "members": [{"value": "u1"}, {"value": "boss"}],
+                   urns.ORGANISATION_EXTENSION: {"businessId": "2345678-0"}})
+    users = [{"id": "u1", "userName": "many@example.fi"},
+             {"id": "boss", "userName": "boss@example.fi", "roles": [{"value": "admin"}]}]
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps({"Users": users, "Groups": groups}))
+    recorder = Recorder(application(path))
+    with serving(recorder) as url:
+        doc = run("--api", url, "diagnose", "many@example.fi", "--json").json()
+    assert (doc["outcome"], doc["organisation"]["id"], [a["id"] for a in doc["admins"]]) == (
+        "contact-admin", "org", ["boss"])
+    assert max(recorder.targets) < 8000
+    assert len(recorder.targets) > 3  # the filters were split into batches
+
+
+# 5. A redirect is an API error naming its target host; the token never follows it.
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_an_api_error_and_never_followed(run, environ, status: int) -> None:
+    environ["POSTISUPPORT_TOKEN"] = CANARY
+    target = Redirecting(200, "")
+    with serving(target) as elsewhere, serving(Redirecting(status, f"{elsewhere}/Users?token=abc")) as url:
+        result = run("--api", url, "diagnose", "a@example.fi")
+    assert_error(result, ExitStatus.API_ERROR,
+                 f"answered HTTP {status} to GET /Users, a redirect to 127.0.0.1; "
+                 "redirects are not followed$")
+    assert target.requests == []
+    assert "token=abc" not in result.stderr
+
+
+# 6. Bad input that used to end as an internal error.
+
+def test_an_identifier_that_is_not_utf8_is_bad_input() -> None:
+    argv = [sys.executable, "-m", "postisupport", "--sandbox", "diagnose", b"aino\xff@example.fi"]
+    done = subprocess.run(argv,
+                          capture_output=True)
+    assert (done.returncode, done.stdout) == (ExitStatus.USAGE, b"")
+    assert done.stderr.decode() == (
+        "postisupport: error: the identifier is not valid text (its bytes are not UTF-8)\n")
+
+
+def test_a_sandbox_file_nested_too_deeply_is_bad_input(run, tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert_error(run("--sandbox-data", str(path), "diagnose", "a@example.fi"), ExitStatus.USAGE,
+                 "is nested too deeply to be a directory$")
+
+
+def test_a_missing_ssl_cert_file_is_named(run, environ, tmp_path: Path) -> None:
+    environ["SSL_CERT_FILE"] = str(tmp_path / "nowhere.pem")
+    result = run("--api", "https://idp.example.com/scim/v2", "diagnose", "a@example.fi")
+    assert_error(result, ExitStatus.USAGE, f"^postisupport: error: SSL_CERT_FILE: {tmp_path / 'nowhere.pem'}: no such file$")
+
+
+# 7. A server that ignores `count` cannot flood the screen or the JSON.
+
+def flood(total: int) -> Hostile:
+    users = [{"id": f"u{i}", "userName": f"p{i}@example.fi", "emails": [{"value": "shared@example.fi"}]}
+             for i in range(total)]
+    body = json.dumps({"totalResults": total, "Resources": users}).encode()
+    return Hostile(200, body, b"application/scim+json")
+
+
+def test_ten_thousand_candidates_are_capped_with_the_total(run, environ) -> None:
+    environ["NO_COLOR"] = "1"
+    with serving(flood(10_000)) as url:
+        doc = run("--api", url, "diagnose", "shared@example.fi", "--json")
+        screen = run("--api", url, "diagnose", "shared@example.fi")
+    document = doc.json()
+    assert (document["outcome"], len(document["candidates"]), document["candidates_total"]) == (
+        "ambiguous", 20, 10_000)
+    assert len(doc.stdout) < 40_000
+    assert document["data_problems"][-1] == (
+        "the API sent 10000 Users where 20 were asked for; the first 20 are read")
+    lines = screen.stdout.splitlines()
+    assert sum(line.startswith("Candidate") for line in lines) == 10
+    assert any("... and 9990 more (10000 candidates in all)" in line for line in lines)
+    assert len(lines) < 80
+
+
+# 8. A query string in the API URL is refused and never echoed.
+
+@pytest.mark.parametrize("url", ["https://idp.example.com/scim/v2?access_token=SECRETQ",
+                                 "https://idp.example.com/scim/v2#SECRETQ",
+                                 "https://[::1/scim/v2?access_token=SECRETQ"])
+def test_a_query_string_in_the_api_url_is_never_echoed(run, url: str) -> None:
+    result = run("--api", url, "diagnose", "a@example.fi")
+    assert result.exit_code == ExitStatus.USAGE
+    assert "SECRETQ" not in result.stderr
+
+
+# 9. --json escapes what could reorder or split what the reader sees.
+
+def test_json_escapes_bidi_overrides_line_separators_and_c1_controls(run, tmp_path: Path) -> None:
+    evil = "Evil\u202eTXT.exe\u2028second line\x85\u200b"
+    path = tmp_path / "evil.json"
+    users = [{"id": "u1", "userName": "victim@example.fi", "displayName": evil}]
+    path.write_text(json.dumps({"Users": users}))
+    result = run("--sandbox-data", str(path), "diagnose", "victim@example.fi", "--json")
+    assert not any(ch in result.stdout for ch in "\u202e\u2028\x85\u200b")
+    assert "Evil\\u202eTXT.exe\\u2028second line\\u0085\\u200b" in result.stdout
+    assert result.json()["user"]["displayName"] == evil
+
+
+# 11. The served sandbox is read-only unless asked, and warns when exposed without a token.
+
+@pytest.mark.parametrize(("host", "token", "warned"), [
+    ("127.0.0.1", None, False), ("::1", None, False), ("localhost", None, False),
+    ("0.0.0.0", None, True), ("192.0.2.10", None, True), ("sandbox.example.net", None, True),
+    ("0.0.0.0", "t0ken", False),
+])
+def test_an_exposed_sandbox_is_one_reachable_without_a_token(
+    host: str, token: str | None, warned: bool
+) -> None:
+    from postisupport.config.settings import resolve
+
+    settings = resolve({"sandbox": True}, {"POSTISUPPORT_SANDBOX_TOKEN": token} if token else {})
+    assert exposed(settings, ServeOptions(host, 0)) is warned
