@@ -62,7 +62,8 @@ def test_json_has_exactly_the_documented_keys(run) -> None:
     assert doc["admins"] == [{"id": "u-1001", "displayName": "Maija Virtanen",
                               "email": "maija.virtanen@esimerkki.example.fi"}]
     assert all(list(e) == ["rule", "fact", "value"] for e in doc["evidence"])
-    assert (doc["data_problems"], doc["candidates"], doc["candidates_total"], doc["services"]) == ([], [], 0, [])
+    assert (doc["data_problems"], doc["candidates"], doc["candidates_total"], doc["services"]) == (
+        [], [], 0, [])
     assert list(doc["script"]) == ["lang", "text"]
     assert doc["script"]["lang"] == "fi"
     assert "Maija Virtanen" in doc["script"]["text"]

@@ -172,7 +172,8 @@ def test_token_protected_sandbox_refuses_without_it() -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), [
-    ("POST", "/Users"), ("PUT", "/Users/u-1002"), ("PATCH", "/Groups/g-esimerkki"), ("DELETE", "/Users/u-1002"),
+    ("POST", "/Users"), ("PUT", "/Users/u-1002"), ("PATCH", "/Groups/g-esimerkki"),
+    ("DELETE", "/Users/u-1002"),
 ])
 def test_the_sandbox_is_read_only_unless_writable(method: str, path: str) -> None:
     app = application()

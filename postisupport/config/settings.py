@@ -132,7 +132,7 @@ def resolve(
     Raises InvalidSetting for an unusable value and ConflictingSettings for
     flags that contradict each other.
     """
-    given = {k: v for k, v in flags.items() if v is not None and v is not False}
+    given = {k: v for k, v in flags.items() if v is not None}
     from_environment = _from_environment(environ)
     profile_name, profile_origin = _profile_name(given, from_environment, config)
     profile: Mapping[str, Any] = {}
