@@ -148,7 +148,8 @@ def test_a_sandbox_file_nested_too_deeply_is_bad_input(run, tmp_path: Path) -> N
 def test_a_missing_ssl_cert_file_is_named(run, environ, tmp_path: Path) -> None:
     environ["SSL_CERT_FILE"] = str(tmp_path / "nowhere.pem")
     result = run("--api", "https://idp.example.com/scim/v2", "diagnose", "a@example.fi")
-    assert_error(result, ExitStatus.USAGE, f"^postisupport: error: SSL_CERT_FILE: {tmp_path / 'nowhere.pem'}: no such file$")
+    missing = tmp_path / "nowhere.pem"
+    assert_error(result, ExitStatus.USAGE, f"^postisupport: error: SSL_CERT_FILE: {missing}: no such file$")
 
 
 # 7. A server that ignores `count` cannot flood the screen or the JSON.
@@ -215,3 +216,13 @@ def test_an_exposed_sandbox_is_one_reachable_without_a_token(
 
     settings = resolve({"sandbox": True}, {"POSTISUPPORT_SANDBOX_TOKEN": token} if token else {})
     assert exposed(settings, ServeOptions(host, 0)) is warned
+
+
+def test_a_diagnosis_has_an_overall_deadline_of_three_request_timeouts(run) -> None:
+    # Each answer comes just inside the 1 s timeout, but 503s and their retries add up past 3 s.
+    with serving(Hostile(503, b"{}", b"application/scim+json", delay=0.8)) as url:
+        start = time.monotonic()
+        result = run("--api", url, "--timeout", "1", "diagnose", "a@example.fi")
+        took = time.monotonic() - start
+    assert_error(result, ExitStatus.UNREACHABLE, "did not answer within 3 s$")
+    assert 2.9 < took < 4, took
