@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import respx
+import trustme
 
 from postisupport.errors import ApiError, AuthError, UnreachableError
 from postisupport.ops.fetch import fetch
-from postisupport.scim.client import ScimClient
+from postisupport.scim.client import MAX_URL_BYTES, Page, ScimClient
 
 BASE = "https://idp.example.com/scim/v2"
 
@@ -89,7 +92,8 @@ def find_waiting(responses: list[httpx.Response]) -> tuple[Any, list[float], int
     ({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, [0.5]),
 ])
 @respx.mock
-def test_429_is_retried_after_the_wait_the_server_asks_for(headers: dict[str, str], waits: list[float]) -> None:
+def test_429_is_retried_after_the_wait_the_server_asks_for(
+        headers: dict[str, str], waits: list[float]) -> None:
     result, waited, calls = find_waiting([httpx.Response(429, headers=headers),
                                           httpx.Response(200, json=listing())])
     assert (result.total, waited, calls) == (0, waits, 2)
@@ -185,8 +189,9 @@ def test_a_diagnosis_falls_back_to_asking_groups_by_member() -> None:
     assert [g.id for g in snapshot.organisations] == ["g-1"]
 
 
+@pytest.mark.parametrize(("client_kwargs", "limit"), [({"max_concurrency": 3}, 3), ({}, 8)])
 @respx.mock
-def test_concurrency_is_bounded_by_one_shared_limit() -> None:
+def test_concurrency_is_bounded_by_one_shared_limit(client_kwargs: dict[str, Any], limit: int) -> None:
     active = peak = 0
 
     async def slow(request: httpx.Request) -> httpx.Response:
@@ -200,11 +205,11 @@ def test_concurrency_is_bounded_by_one_shared_limit() -> None:
     respx.get(f"{BASE}/Users").mock(side_effect=slow)
 
     async def go() -> None:
-        async with ScimClient(BASE, max_concurrency=3) as client:
+        async with ScimClient(BASE, **client_kwargs) as client:
             await asyncio.gather(*(client.find_users(f"u{i}@example.fi") for i in range(20)))
 
     asyncio.run(go())
-    assert peak == 3
+    assert peak == limit
 
 
 @respx.mock
@@ -238,3 +243,364 @@ def test_long_error_details_are_cut_to_one_short_line() -> None:
         find()
     detail = str(caught.value).split(": ", 1)[1]
     assert len(detail) == 200 and detail.endswith("...") and "\n" not in detail
+
+
+LOOKUP = ('userName eq "aino@example.fi" or emails.value eq "aino@example.fi" or '
+          'urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId eq "aino@example.fi"')
+
+
+def failure(error: Exception) -> tuple[Any, ...]:
+    """An error as the command line sees it: its kind, its words and every field it carries."""
+    fields = ("endpoint", "status", "detail", "base_url", "reason", "timeout")
+    return (type(error).__name__, str(error), *(getattr(error, f, "-") for f in fields))
+
+
+def failure_of(response: httpx.Response) -> tuple[Any, ...]:
+    respx.get(f"{BASE}/Users").mock(return_value=response)
+    with pytest.raises((ApiError, AuthError, UnreachableError)) as caught:
+        find()
+    return failure(caught.value)
+
+
+@respx.mock
+def test_a_lookup_asks_for_exactly_the_filter_and_a_short_page() -> None:
+    """No excludedAttributes on Users, 20 at most, the SCIM media type first, the default timeout."""
+    route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
+    find()
+    request = route.calls.last.request
+    assert dict(request.url.params) == {"filter": LOOKUP, "count": "20"}
+    assert (request.headers["Accept"], "Authorization" in request.headers) == (
+        "application/scim+json, application/json", False)
+    assert request.extensions["timeout"] == {"connect": 10.0, "read": 10.0, "write": 10.0, "pool": 10.0}
+
+
+@respx.mock
+def test_groups_by_id_asks_for_those_groups_without_their_members() -> None:
+    org = {"id": "g-1", "displayName": "Esimerkki Oy"}
+    route = respx.get(f"{BASE}/Groups").mock(return_value=httpx.Response(200, json=listing(org)))
+
+    async def go() -> Page:
+        async with ScimClient(BASE) as client:
+            return await client.groups_by_id(["g-1", "g-2"])
+
+    assert asyncio.run(go()) == Page(resources=[org], total=1, problems=[])
+    assert dict(route.calls.last.request.url.params) == {
+        "filter": 'id eq "g-1" or id eq "g-2"', "count": "200", "excludedAttributes": "members"}
+
+
+@respx.mock
+def test_a_trailing_slash_on_the_base_url_is_dropped() -> None:
+    route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
+
+    async def go() -> str:
+        async with ScimClient(BASE + "/") as client:
+            await client.find_users("aino@example.fi")
+            return client.base_url
+
+    assert (asyncio.run(go()), route.call_count) == (BASE, 1)
+
+
+@respx.mock
+def test_the_timeout_given_bounds_every_request_and_is_named_when_it_runs_out() -> None:
+    route = respx.get(f"{BASE}/Users").mock(side_effect=[httpx.Response(200, json=listing()),
+                                                          httpx.ReadTimeout("slow")])
+    find({"timeout": 2})
+    with pytest.raises(UnreachableError) as caught:
+        find({"timeout": 2})
+    assert route.calls[0].request.extensions["timeout"] == {"connect": 2, "read": 2, "write": 2, "pool": 2}
+    assert failure(caught.value) == (
+        "UnreachableError", f"the identity API at {BASE} did not answer within 2 s",
+        "-", "-", "-", BASE, "slow", 2)
+
+
+@pytest.mark.parametrize(("raised", "reason"), [
+    (httpx.ConnectError("connection refused"), "connection refused"),
+    (httpx.ConnectError(""), "ConnectError"),  # no words from httpx: at least the kind of failure
+])
+@respx.mock
+def test_an_unreachable_api_is_named_with_the_reason(raised: Exception, reason: str) -> None:
+    respx.get(f"{BASE}/Users").mock(side_effect=raised)
+    with pytest.raises(UnreachableError) as caught:
+        find()
+    assert failure(caught.value) == (
+        "UnreachableError", f"cannot reach the identity API at {BASE}: {reason}",
+        "-", "-", "-", BASE, reason, None)
+
+
+class Chunks(httpx.AsyncByteStream):
+    def __init__(self, *chunks: bytes) -> None:
+        self.chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+
+
+def test_the_transport_given_is_used_and_an_answer_in_chunks_is_read_whole() -> None:
+    body = json.dumps(listing({"id": "u-1"})).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(
+        200, stream=Chunks(body[:10], body[10:20], body[20:])))
+
+    async def go() -> Page:
+        async with ScimClient(BASE, transport=transport, timeout=1) as client:
+            return await client.find_users("aino@example.fi")
+
+    assert asyncio.run(go()) == Page(resources=[{"id": "u-1"}], total=1, problems=[])
+
+
+@respx.mock
+def test_an_answer_of_exactly_the_size_limit_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = json.dumps(listing()).encode()
+    monkeypatch.setattr("postisupport.scim.client.MAX_ANSWER_BYTES", len(body))
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, content=body))
+    assert find() == Page(resources=[], total=0, problems=[])
+
+
+@respx.mock
+def test_an_oversized_answer_is_refused_in_megabytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("postisupport.scim.client.MAX_ANSWER_BYTES", 2**20)
+    reason = "the identity API's answer to GET /Users is larger than 1 MB; refused"
+    assert failure_of(httpx.Response(200, content=b" " * (2**20 + 1))) == (
+        "ApiError", reason, "GET /Users", None, "", "-", reason, "-")
+
+
+SCIM_ERROR = ["urn:ietf:params:scim:api:messages:2.0:Error"]
+
+
+@pytest.mark.parametrize(("response", "expected"), [
+    (httpx.Response(401, json={"schemas": SCIM_ERROR, "detail": "token expired"}),
+     ("AuthError", "the identity API rejected the credentials (HTTP 401): token expired",
+      "GET /Users", 401, "token expired", "-", "-", "-")),
+    (httpx.Response(403, text="forbidden"),
+     ("AuthError", "the identity API refused access (HTTP 403)", "GET /Users", 403, "", "-", "-", "-")),
+    (httpx.Response(500, text="Internal Server Error"),
+     ("ApiError", "the identity API answered HTTP 500 to GET /Users", "GET /Users", 500, "",
+      "-", "the identity API answered HTTP 500 to GET /Users", "-")),
+    (httpx.Response(500, json={"detail": 42}),
+     ("ApiError", "the identity API answered HTTP 500 to GET /Users", "GET /Users", 500, "",
+      "-", "the identity API answered HTTP 500 to GET /Users", "-")),
+    (httpx.Response(500, json={"status": "500"}),
+     ("ApiError", "the identity API answered HTTP 500 to GET /Users", "GET /Users", 500, "",
+      "-", "the identity API answered HTTP 500 to GET /Users", "-")),
+    (httpx.Response(500, json={"detail": " \n "}),
+     ("ApiError", "the identity API answered HTTP 500 to GET /Users", "GET /Users", 500, "",
+      "-", "the identity API answered HTTP 500 to GET /Users", "-")),
+    (httpx.Response(200, json={"schemas": SCIM_ERROR, "detail": "invalid  filter"}),
+     ("ApiError", "the identity API answered GET /Users with an error: invalid filter", "GET /Users", None,
+      "invalid filter", "-", "the identity API answered GET /Users with an error", "-")),
+], ids=["401-detail", "403-text", "500-text", "500-detail-not-text", "500-no-detail", "500-blank-detail",
+        "200-scim-error"])
+def test_http_and_scim_errors_carry_exactly_what_the_answer_said(
+        response: httpx.Response, expected: tuple[Any, ...]) -> None:
+    with respx.mock:
+        assert failure_of(response) == expected
+
+
+@pytest.mark.parametrize(("response", "reason"), [
+    (httpx.Response(200, content=b"<html>login</html>", headers={"Content-Type": "text/html"}),
+     "the identity API answered GET /Users with something that is not JSON (text/html)"),
+    (httpx.Response(200, content=b"<html>login</html>"),
+     "the identity API answered GET /Users with something that is not JSON (no content type)"),
+    (httpx.Response(200, json=[1, 2]),
+     "the identity API answered GET /Users with JSON that is not a list response"),
+    (httpx.Response(200, json={"Resources": "x", "totalResults": 1}),
+     "the identity API answered GET /Users with a malformed list response "
+     "(needs totalResults and a Resources list)"),
+], ids=["html", "no-content-type", "not-an-object", "malformed"])
+def test_unusable_answers_say_exactly_what_was_wrong(response: httpx.Response, reason: str) -> None:
+    with respx.mock:
+        assert failure_of(response) == ("ApiError", reason, "GET /Users", None, "", "-", reason, "-")
+
+
+@respx.mock
+def test_a_list_response_without_resources_is_an_empty_page() -> None:
+    """RFC 7644 lets a server leave out Resources when there are none."""
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json={"totalResults": 0}))
+    assert find() == Page(resources=[], total=0, problems=[])
+
+
+
+@pytest.mark.parametrize(("status", "location", "target"), [
+    (302, "https://login.example.net/sso?token=s3cret", "login.example.net"),
+    (300, "https://mirror.example.com/scim/v2/Users", "mirror.example.com"),
+    (399, "https://ev\x1bil.example.net/", "ev\ufffdil.example.net"),
+    (307, None, "an unnamed place"),
+    (301, "/elsewhere", "an unnamed place"),
+])
+@respx.mock
+def test_a_redirect_is_an_error_naming_only_the_host(status: int, location: str | None, target: str) -> None:
+    """Never followed (the token would go along), and the rest of the URL may itself carry a secret."""
+    headers = {"Location": location} if location is not None else {}
+    reason = (f"the identity API answered HTTP {status} to GET /Users, a redirect to {target}; "
+              "redirects are not followed")
+    assert failure_of(httpx.Response(status, headers=headers)) == (
+        "ApiError", reason, "GET /Users", status, "", "-", reason, "-")
+
+
+@respx.mock
+def test_http_400_is_an_error_not_a_redirect() -> None:
+    reason = "the identity API answered HTTP 400 to GET /Users"
+    assert failure_of(httpx.Response(400, headers={"Location": "https://login.example.net/"})) == (
+        "ApiError", reason, "GET /Users", 400, "", "-", reason, "-")
+
+
+@respx.mock
+def test_an_untrusted_certificate_is_named_with_the_remedy() -> None:
+    error = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"
+    respx.get(f"{BASE}/Users").mock(side_effect=httpx.ConnectError(error))
+    with pytest.raises(UnreachableError) as caught:
+        find()
+    reason = f"its TLS certificate is not trusted ({error}); a private CA can be added as a CA bundle"
+    assert failure(caught.value) == ("UnreachableError", f"cannot reach the identity API at {BASE}: {reason}",
+                                     "-", "-", "-", BASE, reason, None)
+
+
+@respx.mock
+def test_the_timeout_is_a_deadline_for_the_whole_request() -> None:
+    """A server that never times out one read can still not hold an agent's call for longer."""
+    async def stalling(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200, json=listing())
+
+    respx.get(f"{BASE}/Users").mock(side_effect=stalling)
+    with pytest.raises(UnreachableError) as caught:
+        find({"timeout": 0.05})
+    assert failure(caught.value) == (
+        "UnreachableError", f"the identity API at {BASE} did not answer within 0.05 s",
+        "-", "-", "-", BASE, "TimeoutError", 0.05)
+
+
+@respx.mock
+def test_auth_given_signs_every_request() -> None:
+    route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
+    find({"auth": httpx.BasicAuth("support", "example-password")})
+    assert route.calls.last.request.headers["Authorization"] == "Basic c3VwcG9ydDpleGFtcGxlLXBhc3N3b3Jk"
+
+
+@respx.mock
+def test_admins_of_asks_users_by_role_and_group_in_full() -> None:
+    route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
+
+    async def go() -> Page:
+        async with ScimClient(BASE) as client:
+            return await client.admins_of(["g-1"])
+
+    assert asyncio.run(go()) == Page(resources=[], total=0, problems=[])
+    assert dict(route.calls.last.request.url.params) == {
+        "filter": 'roles.value eq "admin" and (groups.value eq "g-1")', "count": "200"}
+
+
+def groups_in_batches(ids: list[str]) -> tuple[list[httpx.Request], Page]:
+    """groups_by_id(ids) against a server that answers each batch with its first id, a non-resource,
+    and a total of 10: the requests made and the page returned."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        first = request.url.params["filter"].split('"')[1]
+        return httpx.Response(200, json=listing({"id": first}, "junk", total=10))
+
+    async def go() -> Page:
+        async with ScimClient(BASE) as client:
+            return await client.groups_by_id(ids)
+
+    with respx.mock:
+        route = respx.get(f"{BASE}/Groups").mock(side_effect=answer)
+        page = asyncio.run(go())
+    return [call.request for call in route.calls], page
+
+
+@pytest.mark.parametrize(("ids", "batches"), [
+    # A 31-character base URL leaves 7769 bytes for the filter; each of these ids costs 50 URL-encoded.
+    ([f"group-{i:04d}-esimerkki-oy-example-fi" for i in range(500)], [155, 155, 155, 35]),
+    # Short ids fit the URL by the thousand, but a batch is at most one page of groups.
+    ([f"g-{i:04d}" for i in range(450)], [200, 200, 50]),
+], ids=["url-limit", "page-limit"])
+def test_many_groups_are_asked_in_batches_each_under_both_limits(ids: list[str], batches: list[int]) -> None:
+    requests, _ = groups_in_batches(ids)
+    asked = [found.split('"')[1] for r in requests for found in r.url.params["filter"].split(" or ")]
+    assert [r.url.params["filter"].count(" or ") + 1 for r in requests] == batches
+    assert (asked, max(len(str(r.url)) for r in requests) <= MAX_URL_BYTES) == (ids, True)
+
+
+def test_the_pages_of_a_batched_search_are_merged_in_order() -> None:
+    _, page = groups_in_batches([f"g-{i:04d}" for i in range(450)])
+    assert page == Page(resources=[{"id": "g-0000"}, {"id": "g-0200"}, {"id": "g-0400"}], total=30,
+                        problems=["Groups result 2 is not a resource; ignored"] * 3)
+
+
+@respx.mock
+def test_probe_asks_for_no_users_and_accepts_a_list_response() -> None:
+    route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing(total=42)))
+
+    async def go() -> None:
+        async with ScimClient(BASE) as client:
+            await client.probe()
+
+    asyncio.run(go())
+    assert str(route.calls.last.request.url) == f"{BASE}/Users?count=0"
+
+
+@respx.mock
+def test_probe_refuses_an_answer_that_is_not_a_list_response() -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json={"id": "u-1"}))
+
+    async def go() -> None:
+        async with ScimClient(BASE) as client:
+            await client.probe()
+
+    with pytest.raises(ApiError) as caught:
+        asyncio.run(go())
+    reason = ("the identity API answered GET /Users with a malformed list response "
+              "(needs totalResults and a Resources list)")
+    assert failure(caught.value) == ("ApiError", reason, "GET /Users", None, "", "-", reason, "-")
+
+
+async def tls_server(context: ssl.SSLContext) -> asyncio.Server:
+    """A loopback HTTPS server that answers every request with an empty list response."""
+    body = json.dumps(listing()).encode()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\n"
+                         b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass  # the client refused our certificate
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
+
+
+def find_over_tls(trust_the_ca: bool) -> Any:
+    """find() against a loopback HTTPS server whose certificate a private CA issued: the page or the error."""
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+
+    async def go() -> Any:
+        server = await tls_server(server_context)
+        port = server.sockets[0].getsockname()[1]
+        client_kwargs: dict[str, Any] = {"timeout": 5}
+        if trust_the_ca:
+            client_kwargs["verify"] = ssl.create_default_context()
+            ca.configure_trust(client_kwargs["verify"])
+        try:
+            async with ScimClient(f"https://127.0.0.1:{port}/scim/v2", **client_kwargs) as client:
+                return await client.find_users("aino@example.fi")
+        except UnreachableError as error:
+            return error
+        finally:
+            server.close()
+
+    return asyncio.run(go())
+
+
+def test_a_server_certificate_from_an_unknown_ca_is_refused_by_default() -> None:
+    error = find_over_tls(trust_the_ca=False)
+    assert isinstance(error, UnreachableError)
+    # The words after the prefix are OpenSSL's and vary by version.
+    assert error.reason.startswith("its TLS certificate is not trusted ([SSL: CERTIFICATE_VERIFY_FAILED]")
+
+
+def test_a_private_ca_given_as_verify_is_trusted() -> None:
+    assert find_over_tls(trust_the_ca=True) == Page(resources=[], total=0, problems=[])

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, build, matched_by, matches
+from postisupport.core.facts import (
+    Contact,
+    Facts,
+    OrganisationFacts,
+    Snapshot,
+    UserFacts,
+    build,
+    matched_by,
+    matches,
+)
 from postisupport.idp import urns
 from postisupport.idp.reading import group_facts, user_facts
 
@@ -112,3 +122,50 @@ def test_group_problems_name_the_group() -> None:
                                    urns.ORGANISATION_EXTENSION: {"services": "all"}})
     assert found is not None and found.services == ()
     assert problems == ["group g-1: services: 'all' ignored (not a list)"]
+
+
+def test_nobody_found_is_the_identifier_and_the_strays_only() -> None:
+    boss = user("3", "boss@example.fi", roles=[{"value": "admin"}])
+    built = build(snapshot("aino@example.fi", [user("2", "other@example.fi")],
+                           organisations=(organisation(),), admins=(boss,), users_reported=1))
+    assert built == Facts(
+        identifier="aino@example.fi", matched_by=None, user=None, candidates=(), organisation=None,
+        admins=(), inactive_admins=0,
+        problems=("the API returned 1 user(s) that do not answer to the identifier",),
+        candidates_reported=0)
+
+
+def test_ambiguous_facts_are_exactly_the_candidates_and_how_many_the_api_reported() -> None:
+    """The API may report more users than one page carried: two read, 25 in all."""
+    one, two = user("1", "a@example.fi"), user("2", "b@example.fi", emails=[{"value": "a@example.fi"}])
+    retired = user("3", "old@example.fi", roles=[{"value": "admin"}], active=False)
+    built = build(snapshot("a@example.fi", [one, two], organisations=(organisation(),), admins=(retired,),
+                           users_reported=25))
+    assert (built, built.candidates_total) == (Facts(
+        identifier="a@example.fi", matched_by=None, user=None, candidates=(one, two), organisation=None,
+        admins=(), inactive_admins=0, problems=(), candidates_reported=25), 25)
+
+
+def test_one_user_in_one_organisation_is_exactly_that() -> None:
+    me = user("1", "me@example.fi", emails=[{"value": "me@example.fi"}, {"value": "me@home.example.net"}])
+    boss = user("2", "boss@example.fi", roles=[{"value": "admin"}], displayName="Boss")
+    built = build(snapshot("me@home.example.net", [me], organisations=(organisation(),), admins=(boss,)))
+    assert built == Facts(
+        identifier="me@home.example.net", matched_by="email", user=me, candidates=(),
+        organisation=organisation(), admins=(Contact("2", "Boss", "boss@example.fi"),), inactive_admins=0,
+        problems=())
+
+
+def test_problems_of_a_user_without_an_id_name_it_with_a_question_mark() -> None:
+    me = replace(user("1", "me@example.fi"), id=None, problems=("active: 'x' ignored",))
+    built = build(snapshot("me@example.fi", [me]))
+    assert built.problems == ("user ?: active: 'x' ignored",)
+
+
+def test_organisations_without_a_name_are_named_by_their_id_or_a_question_mark() -> None:
+    unnamed = OrganisationFacts("g-2", None, None, ())
+    anonymous = OrganisationFacts(None, None, None, ())
+    built = build(snapshot("me@example.fi", [user("1", "me@example.fi")],
+                           organisations=(unnamed, anonymous, organisation())))
+    assert (built.organisation, built.problems) == (unnamed, (
+        "the user belongs to 3 organisations (g-2, ?, Esimerkki Oy); the first, g-2, is used",))

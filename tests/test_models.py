@@ -74,7 +74,8 @@ def test_the_login_extension_itself_may_be_malformed() -> None:
 def test_long_values_are_shortened_in_problem_notes() -> None:
     user = User.parse({"id": "1", "userName": "a@example.fi", "active": "x" * 500})
     quoted = "'" + "x" * 56 + "..."
-    assert user.problems == [f"active: {quoted} ignored (Input should be a valid boolean, unable to interpret input)"]
+    assert user.problems == [
+        f"active: {quoted} ignored (Input should be a valid boolean, unable to interpret input)"]
 
 
 def test_organisation_group() -> None:

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
-from postisupport.core.rules import CHANGE_PASSWORD_URL, RULES, SERVICE_PRECEDENCE, Evidence, decide
+from postisupport.core.rules import (
+    CHANGE_PASSWORD_URL,
+    RULES,
+    SERVICE_PRECEDENCE,
+    Evidence,
+    ScriptPart,
+    decide,
+)
 
 SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
 ADMIN = Contact("u-admin", "Maija Virtanen", "maija@example.fi")
@@ -236,7 +243,8 @@ def test_no_organisation_evidence_has_no_admin_count() -> None:
 
 def test_organisation_evidence_falls_back_to_its_id() -> None:
     org = OrganisationFacts("g-1", None, None, ())
-    assert decide(facts(organisation=org)).evidence[1] == Evidence("login.contact-admin", "organisation", "g-1")
+    evidence = decide(facts(organisation=org)).evidence
+    assert evidence[1] == Evidence("login.contact-admin", "organisation", "g-1")
 
 
 def test_service_evidence_lists_each_verdict_then_who_can_help() -> None:
@@ -282,3 +290,46 @@ def test_every_rule_is_reachable() -> None:
         decide(facts(), ["reports"]).rule,
     }
     assert seen == set(RULES)
+
+
+def test_lookup_scripts_are_the_rule_alone() -> None:
+    nobody = replace(facts(), user=None, matched_by=None)
+    two = replace(nobody, candidates=(a_user(id="u-1"), a_user(id="u-2")))
+    assert (decide(nobody).script, decide(two).script) == (
+        (ScriptPart("lookup.not-found"),), (ScriptPart("lookup.ambiguous"),))
+
+
+def test_login_scripts_are_keyed_by_the_deciding_rule() -> None:
+    """The message key is what the renderer looks up; every login rule must name its own."""
+    assert decide(facts(a_user(force_password_reset=True))).script == (ScriptPart(
+        "login.reset-pending", {"login_email": "aino@example.fi", "change_url": CHANGE_PASSWORD_URL}),)
+    assert decide(facts(matched_by="email")).script == (
+        ScriptPart("login.not-login-email", {"login_email": "aino@example.fi"}),)
+    assert decide(facts()).script == (
+        ScriptPart("login.contact-admin", {"login_email": "aino@example.fi", "admins": (ADMIN,)}),)
+
+
+def test_a_failed_login_at_the_moment_of_the_last_success_is_no_evidence() -> None:
+    user = a_user(last_failed_login=SENT, last_login=SENT)
+    assert [e.fact for e in decide(facts(user)).evidence] == ["isAdmin", "organisation", "otherAdmins"]
+
+
+def test_service_script_parts_carry_the_services_admins_and_login_email() -> None:
+    decision = decide(facts(), ["invoicing", " Parcel lockers ", "REPORTS"])
+    assert decision.script == (
+        ScriptPart("service.not-subscribed",
+                   {"services": ["Parcel lockers"], "admins": (ADMIN,), "login_email": "aino@example.fi"}),
+        ScriptPart("service.missing-right",
+                   {"services": ["E-invoicing"], "admins": (ADMIN,), "login_email": "aino@example.fi"}),
+        ScriptPart("service.granted",
+                   {"services": ["Reporting"], "admins": (ADMIN,), "login_email": "aino@example.fi"}),
+    )
+
+
+def test_service_evidence_of_the_account_state_names_the_deciding_rule() -> None:
+    decision = decide(facts(a_user(locked=True)), ["invoicing"])
+    assert list(decision.evidence) == [
+        Evidence("service.missing-right", "service:invoicing", "check-service-rights"),
+        *ev("service.missing-right", ("isAdmin", False), ("organisation", "Esimerkki Oy"),
+            ("otherAdmins", 1), ("accountLocked", True)),
+    ]
