@@ -6,7 +6,8 @@
     │   ├── NotConfigured             no identity API and no sandbox
     │   ├── InvalidSetting            a setting's value is unusable (which setting, from where, why)
     │   ├── ConflictingSettings       two settings contradict each other
-    │   └── KeyringUnavailable        no usable OS keyring to store a secret in
+    │   ├── KeyringUnavailable        no usable OS keyring to store a secret in
+    │   └── AuditError                the audit trail cannot be written or read (which file, why)
     ├── DataFileError                 a sandbox data file is unusable (which file, where in it, why)
     ├── ListenError                   the sandbox cannot listen on the address asked for
     ├── AuthError                     the API refused our credentials (status, endpoint, detail)
@@ -72,6 +73,15 @@ class KeyringUnavailable(ConfigurationError):
         self.reason = reason
 
 
+class AuditError(ConfigurationError):
+    """A look-up that cannot be recorded is not shown: no unaudited reading of personal data."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"the audit trail at {path} cannot be used: {reason}")
+        self.path = path
+        self.reason = reason
+
+
 class DataFileError(PostisupportError):
     """`path` is the file when it is known; the message names the resource and attribute at fault."""
 
@@ -89,13 +99,17 @@ class ListenError(PostisupportError):
 
 
 class AuthError(PostisupportError):
-    def __init__(self, status: int, endpoint: str, detail: str = "") -> None:
+    """`token_endpoint` is set when the OAuth2 token endpoint refused the client, not the API a token."""
+
+    def __init__(self, status: int, endpoint: str, detail: str = "", token_endpoint: bool = False) -> None:
+        who = "the OAuth2 token endpoint" if token_endpoint else "the identity API"
         word = "rejected the credentials" if status == 401 else "refused access"
         suffix = f": {detail}" if detail else ""
-        super().__init__(f"the identity API {word} (HTTP {status}){suffix}")
+        super().__init__(f"{who} {word} (HTTP {status}){suffix}")
         self.status = status
         self.endpoint = endpoint
         self.detail = detail
+        self.token_endpoint = token_endpoint
 
 
 class UnreachableError(PostisupportError):

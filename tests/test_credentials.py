@@ -225,8 +225,9 @@ def test_a_wrong_client_secret_is_an_auth_error_without_the_secret(run, oauth) -
     _, url = oauth
     login_oauth(run, url, secret="not-the-S3CRET")
     result = run("diagnose", "ESIM0042")
-    assert_error(result, ExitStatus.AUTH, "^postisupport: error: the identity API rejected the credentials "
-                 "\\(HTTP 401\\): invalid_client unknown client; check POSTISUPPORT_TOKEN$")
+    assert_error(result, ExitStatus.AUTH, "^postisupport: error: the OAuth2 token endpoint rejected the "
+                 "credentials \\(HTTP 401\\): invalid_client unknown client; check the profile's client id "
+                 "and secret \\(auth login\\)$")
     assert "S3CRET" not in result.stderr
 
 

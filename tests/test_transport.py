@@ -56,7 +56,7 @@ def test_plain_http_to_loopback_is_fine(host: str) -> None:
     from postisupport.config.settings import resolve
 
     settings = resolve({"api_url": f"http://{host}:8080/scim/v2"}, {})
-    assert (settings.api_url, settings.insecure_http) == (f"http://{host}:8080/scim/v2", False)
+    assert (settings.api_url, settings.insecure_urls) == (f"http://{host}:8080/scim/v2", [])
 
 
 def test_allowed_insecure_http_warns_on_stderr(run) -> None:
@@ -65,8 +65,8 @@ def test_allowed_insecure_http_warns_on_stderr(run) -> None:
     url = f"http://idp.example.com:{free_port()}/scim/v2"
     result = run("--api", url, "--allow-insecure-http", "--timeout", "0.5", "diagnose", "a@example.fi")
     lines = result.stderr.splitlines()
-    assert lines[0] == (f"postisupport: warning: the API is plain http ({url}): credentials and personal "
-                        "data travel unencrypted")
+    assert lines[0] == (f"postisupport: warning: {url} is plain http: credentials and personal data "
+                        "travel unencrypted")
 
 
 # 3. --timeout is a deadline for a whole request, and a diagnosis has one too.

@@ -121,10 +121,20 @@ def _profile(state: State, given: str | None, api: str | None) -> str:
     return config.default_profile or DEFAULT_PROFILE
 
 
+MAX_SECRET = 16_000  # far above any real token; a bound on what `< /dev/zero` costs
+
+
 def _read_secret(state: State, prompt: str) -> str:
-    """From a hidden prompt on a terminal, else all of stdin (a pipe from a secret store)."""
+    """From a hidden prompt on a terminal, else stdin (a pipe from a secret store); "" when closed."""
     import getpass
 
-    if state.env.stdin.isatty():
+    stdin = state.env.stdin
+    if stdin is None or stdin.closed:
+        return ""
+    if stdin.isatty():
         return getpass.getpass(prompt)
-    return state.env.stdin.read()
+    secret = stdin.read(MAX_SECRET + 1)
+    if len(secret) > MAX_SECRET:
+        raise typer.BadParameter(f"the secret on stdin is longer than {MAX_SECRET} characters",
+                                 param_hint="stdin")
+    return secret

@@ -97,6 +97,8 @@ def exit_status_of(error: BaseException) -> ExitStatus:
 
 def wording(error: PostisupportError) -> str:
     """The error in the user's terms: the flag or variable they used, and what to do."""
+    if isinstance(error, InvalidSetting) and error.setting == "config":
+        return error.reason  # it names the file
     if isinstance(error, InvalidSetting):
         text = f"{_source(error.setting, error.origin)}: {error.reason}"
         return text + REMEDIES.get(error.remedy or "", "")
@@ -110,6 +112,8 @@ def wording(error: PostisupportError) -> str:
                 f"token in {ENVIRONMENT_VARIABLES['token']}), or try the demo directory with --sandbox")
     if isinstance(error, InvalidInput) and error.field in FLAGS:
         return f"{FLAGS[error.field]} {error.reason}"
+    if isinstance(error, AuthError) and error.token_endpoint:
+        return f"{error}; check the profile's client id and secret (auth login)"
     if isinstance(error, AuthError):
         return f"{error}; check {ENVIRONMENT_VARIABLES['token']}"
     return str(error)
@@ -124,7 +128,7 @@ def _source(setting: str, origin: str) -> str:
         return f"the keyring's {setting.replace('_', ' ')}"
     if origin == Origin.FLAG:
         return FLAGS.get(setting, setting)
-    return str(origin)  # e.g. "config file": the reason names the file
+    return setting.replace("_", " ")  # a default: the setting by its name
 
 
 def one_line(text: str) -> str:

@@ -101,9 +101,9 @@ class State:
         given = merged(self.connection, after) if after is not None else self.connection
         config = profiles.load(self.config_path())
         settings = resolve(given.flags(), self.env.environ, config, secrets.get)
-        if settings.insecure_http:
-            self.env.say(f"postisupport: warning: the API is plain http ({settings.api_url}): "
-                         "credentials and personal data travel unencrypted")
+        for url in settings.insecure_urls:
+            self.env.say(f"postisupport: warning: {url} is plain http: credentials and personal data "
+                         "travel unencrypted")
         return settings
 
     def audit_trail(self, settings: Settings) -> AuditTrail | None:

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from postisupport.core.text import terminal_safe
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -64,5 +66,6 @@ class Environment:
         return Console(file=self.stdout, _environ=dict(self.environ), **options)
 
     def say(self, message: str) -> None:
-        """One line for the user on stderr (never stdout, which carries data)."""
-        print(message, file=self.stderr, flush=True)
+        """One line for the user on stderr (never stdout, which carries data), with any control
+        character replaced: messages quote values the user or a server gave."""
+        print(terminal_safe(message), file=self.stderr, flush=True)

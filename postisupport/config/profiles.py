@@ -28,9 +28,13 @@ from typing import Any
 from postisupport.errors import InvalidSetting
 
 FILE_NAME = "config.toml"
-# What a profile may hold; anything else in the file is refused, so a typo is not silently ignored.
-PROFILE_KEYS = frozenset({"api_url", "auth", "token_url", "client_id", "scope", "ca_bundle", "timeout",
-                          "default_lang", "allow_insecure_http"})
+# What a profile may hold, and of which TOML type; anything else is refused, so a typo is not
+# silently ignored.
+PROFILE_KEYS: dict[str, tuple[type, ...]] = {
+    "api_url": (str,), "auth": (str,), "token_url": (str,), "client_id": (str,), "scope": (str,),
+    "ca_bundle": (str,), "timeout": (int, float), "default_lang": (str,), "allow_insecure_http": (bool,),
+}
+MAX_BYTES = 1_000_000  # far above any honest config; a bound on what a wrong path costs
 TOP_KEYS = frozenset({"default_profile", "audit", "profiles"})
 
 
@@ -49,7 +53,11 @@ def load(path: Path) -> ConfigFile:
         return InvalidSetting("config", "config file", f"{path}: {reason}")
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise bad(f"larger than {MAX_BYTES // 1_000_000} MB; not a config file")
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         return ConfigFile(path)
     except OSError as error:
@@ -63,9 +71,15 @@ def load(path: Path) -> ConfigFile:
     if not isinstance(profiles, dict) or not all(isinstance(p, dict) for p in profiles.values()):
         raise bad("[profiles.NAME] must be tables")
     for name, profile in profiles.items():
-        unknown = set(profile) - PROFILE_KEYS
+        unknown = set(profile) - set(PROFILE_KEYS)
         if unknown:
             raise bad(f"profile {name}: unknown key(s) {', '.join(sorted(unknown))}")
+        for key, value in profile.items():
+            kinds = PROFILE_KEYS[key]
+            if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+                words = {"str": "a string", "int": "a number", "float": "a number", "bool": "true or false"}
+                wanted = " or ".join(dict.fromkeys(words[k.__name__] for k in kinds))
+                raise bad(f"profile {name}: {key} must be {wanted}")
     default, audit = data.get("default_profile"), data.get("audit")
     if default is not None and not isinstance(default, str):
         raise bad("default_profile must be a profile's name")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from postisupport.config.profiles import ConfigFile
+from postisupport.core.language import LANGUAGES
 from postisupport.errors import ConflictingSettings, InvalidSetting
 
 
@@ -70,6 +72,9 @@ DEFAULTS: dict[str, Any] = {
     "sandbox_token": None,
 }
 SECRETS = ("token", "client_secret", "sandbox_token")
+# What goes with a profile's API and no other: dropped when the API comes from a flag or the environment.
+CREDENTIAL_SETTINGS = frozenset({"auth", "token_url", "client_id", "scope"})
+PROFILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 AUTH_KINDS = ("token", "oauth2")
 MIN_TIMEOUT = 0.1
 DEFAULT_PROFILE = "default"
@@ -105,9 +110,10 @@ class Settings:
         return self.sandbox or self.sandbox_data is not None
 
     @property
-    def insecure_http(self) -> bool:
-        """The token would go over plain http to a host that is not this machine (allowed, warned about)."""
-        return bool(self.api_url and self.api_url.startswith("http://") and not _is_loopback(self.api_url))
+    def insecure_urls(self) -> list[str]:
+        """The URLs credentials would go to over plain http beyond this machine (allowed, warned about)."""
+        urls = [] if self.uses_sandbox else [self.api_url, self.token_url if self.auth == "oauth2" else None]
+        return [url for url in urls if url and _scheme(url) == "http" and not _is_loopback(url)]
 
     def origin(self, setting: str) -> Origin:
         return self.origins.get(setting, Origin.DEFAULT)
@@ -135,6 +141,9 @@ def resolve(
     given = {k: v for k, v in flags.items() if v is not None}
     from_environment = _from_environment(environ)
     profile_name, profile_origin = _profile_name(given, from_environment, config)
+    if profile_name is not None and not PROFILE_NAME.fullmatch(profile_name):
+        raise InvalidSetting("profile", profile_origin,
+                             "a profile's name is letters, digits, '.', '_' and '-' only")
     profile: Mapping[str, Any] = {}
     if profile_name is not None:
         profiles = config.profiles if config is not None else {}
@@ -144,9 +153,16 @@ def resolve(
         profile = dict(profiles[profile_name])
     if config is not None and config.audit is not None:
         profile = {**profile, "audit": config.audit}
+    api_elsewhere = [layer["api_url"] for layer in (given, from_environment) if layer.get("api_url")]
+    own_api = "api_url" in profile and (not api_elsewhere or _same_url(api_elsewhere[0], profile["api_url"]))
+    if not own_api:
+        # The profile's credentials belong to the profile's API: never send them to another one.
+        profile = {k: v for k, v in profile.items() if k not in CREDENTIAL_SETTINGS}
     stored: dict[str, Any] = {}
-    if profile_name is not None and secrets is not None:
-        stored = {kind: secrets(profile_name, kind) for kind in ("token", "client_secret")}
+    if profile_name is not None and secrets is not None and own_api:
+        # Only the secret of the profile's kind: a stale token must not beat the OAuth2 it was replaced by.
+        kind = "client_secret" if profile.get("auth") == "oauth2" else "token"
+        stored = {kind: secrets(profile_name, kind)}
 
     layers: list[tuple[Origin, Mapping[str, Any]]] = [
         (Origin.FLAG, given),
@@ -179,6 +195,9 @@ def resolve(
         values["token_url"] = checked_url(values["token_url"], origins["token_url"],
                                           bool(values["allow_insecure_http"]), setting="token_url")
     values["timeout"] = _checked_timeout(values["timeout"], origins["timeout"])
+    if values["default_lang"] is not None and values["default_lang"] not in LANGUAGES:
+        raise InvalidSetting("default_lang", origins["default_lang"],
+                             f"{values['default_lang']!r} is not one of {', '.join(LANGUAGES)}")
     for secret in SECRETS:
         if values[secret] is not None:
             values[secret] = checked_secret(values[secret], secret, origins[secret])
@@ -242,31 +261,47 @@ def checked_url(url: str, origin: Origin = Origin.FLAG, allow_insecure_http: boo
     Never echoes a query string, a fragment or credentials: they may hold secrets.
     """
     url = url.strip()
+    shown = _shown(url)
 
     def invalid(reason: str, **extra: Any) -> InvalidSetting:
         return InvalidSetting(setting, origin, reason, **extra)
 
+    if _USERINFO.search(url):
+        raise invalid("the URL holds credentials", remedy="token")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError as error:
-        raise invalid(f"{_shown(url)!r} is not a valid URL ({error})") from None
-    if parts.username is not None or parts.password is not None:
-        raise invalid("the URL holds credentials", remedy="token")
+        raise invalid(f"{shown!r} is not a valid URL ({error})") from None
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise invalid("the URL holds a query string or fragment; a SCIM base URL has none")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise invalid(f"{url!r} is not an http(s) URL, e.g. https://idp.example.com/scim/v2")
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise invalid(f"{shown!r} is not an http(s) URL, e.g. https://idp.example.com/scim/v2")
     if any(ch.isspace() or not ch.isprintable() for ch in url):
-        raise invalid(f"{url!r} contains spaces or control characters")
-    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(url):
-        raise invalid(f"{url!r} is plain http, which would send the credentials unencrypted; use https",
+        raise invalid(f"{shown!r} contains spaces or control characters")
+    if parts.scheme.lower() == "http" and not allow_insecure_http and not _is_loopback(url):
+        raise invalid(f"{shown!r} is plain http, which would send the credentials unencrypted; use https",
                       remedy="allow_insecure_http")
     return url.rstrip("/")
 
 
+# user[:password]@ after the scheme, however malformed the rest of the URL is.
+_USERINFO = re.compile(r"^[^:/?#]*://[^/?#]*@")
+
+
 def _shown(url: str) -> str:
-    return url.split("?", 1)[0].split("#", 1)[0]
+    """What of a URL may be echoed: no query, no fragment (they may hold tokens), shortened, printable."""
+    visible = url.split("?", 1)[0].split("#", 1)[0]
+    visible = "".join(ch if ch.isprintable() else "\ufffd" for ch in visible)
+    return visible if len(visible) <= 200 else visible[:197] + "..."
+
+
+def _scheme(url: str) -> str:
+    return urlsplit(url).scheme.lower()
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.strip().rstrip("/") == str(b).strip().rstrip("/")
 
 
 def _is_loopback(url: str) -> bool:

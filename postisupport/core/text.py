@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 REPLACEMENT = "\ufffd"
@@ -21,3 +22,14 @@ def shortened(text: str, limit: int) -> str:
 def iso(moment: datetime | None) -> str | None:
     """A moment as the JSON document and the evidence show it (ISO 8601), or None."""
     return moment.isoformat() if moment is not None else None
+
+
+REDACTED = "[redacted]"
+
+
+def redacted(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every occurrence of each secret replaced: for text a server sent back, which may
+    echo the credentials it was given."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text

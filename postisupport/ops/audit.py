@@ -27,19 +27,26 @@ from pathlib import Path
 from typing import Any, cast
 
 from postisupport.core.identifiers import normalise
+from postisupport.errors import AuditError
 
 RECORD_FILE = "audit.jsonl"
 KEY_FILE = "audit.key"
+KEY_BYTES = 32
 RECORD_BYTES = 1_000_000
 BACKUPS = 5
 
 
 class _PrivateRotatingFile(RotatingFileHandler):
-    """RotatingFileHandler whose files only their owner can read (0600), the rotated ones included."""
+    """RotatingFileHandler whose files only their owner can read (0600), the rotated ones included,
+    and whose failures reach the caller instead of logging's own traceback on stderr."""
 
     def _open(self) -> io.TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)  # a trail left readable by an older version is made private
         return cast(io.TextIOWrapper, os.fdopen(fd, "a", encoding=self.encoding))
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        raise
 
 
 @dataclass(frozen=True)
@@ -62,20 +69,31 @@ class AuditTrail:
             "outcome": outcome,
             "rule": rule,
         }
-        handler = _PrivateRotatingFile(self.path, maxBytes=RECORD_BYTES, backupCount=BACKUPS,
-                                       encoding="utf-8")
         try:
-            handler.handle(logging.makeLogRecord({"msg": json.dumps(entry, ensure_ascii=False)}))
-        finally:
-            handler.close()
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.folder.chmod(0o700)
+            handler = _PrivateRotatingFile(self.path, maxBytes=RECORD_BYTES, backupCount=BACKUPS,
+                                           encoding="utf-8")
+            try:
+                handler.handle(logging.makeLogRecord({"msg": json.dumps(entry, ensure_ascii=False)}))
+            finally:
+                handler.close()
+        except OSError as error:
+            raise AuditError(self.path, error.strerror or str(error)) from None
 
     def find(self, identifier: str) -> Iterator[dict[str, Any]]:
         """The records of look-ups of `identifier`, oldest first, across the rotated files."""
+        if not (self.folder / KEY_FILE).exists():
+            return  # no key yet: nothing was ever recorded
         wanted = self.digest(identifier)
         for path in [*(self.path.with_name(f"{RECORD_FILE}.{n}") for n in range(BACKUPS, 0, -1)), self.path]:
-            if not path.exists():
+            try:
+                lines = path.open(encoding="utf-8", errors="replace")
+            except FileNotFoundError:
                 continue
-            with path.open(encoding="utf-8") as lines:
+            except OSError as error:
+                raise AuditError(path, error.strerror or str(error)) from None
+            with lines:
                 for line in lines:
                     try:
                         entry = json.loads(line)
@@ -90,11 +108,19 @@ class AuditTrail:
     def _key(self) -> bytes:
         path = self.folder / KEY_FILE
         try:
-            return path.read_bytes()
+            return _checked_key(path, path.read_bytes())
         except FileNotFoundError:
             pass
+        except OSError as error:
+            raise AuditError(path, error.strerror or str(error)) from None
+        try:
+            return self._new_key(path)
+        except OSError as error:
+            raise AuditError(path, error.strerror or str(error)) from None
+
+    def _new_key(self, path: Path) -> bytes:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = secrets.token_bytes(32)
+        key = secrets.token_bytes(KEY_BYTES)
         # Written whole under a private name, then linked into place: a reader never sees half a key,
         # and when two processes race, both end up using the one that was linked first.
         private = path.with_name(f"{KEY_FILE}.{os.getpid()}")
@@ -107,7 +133,15 @@ class AuditTrail:
             pass
         finally:
             private.unlink()
-        return path.read_bytes()
+        return _checked_key(path, path.read_bytes())
+
+
+def _checked_key(path: Path, key: bytes) -> bytes:
+    # A damaged key (say, emptied) would make every hash one anyone can compute.
+    if len(key) != KEY_BYTES:
+        raise AuditError(path, f"the key is {len(key)} bytes, not {KEY_BYTES}: damaged; move it away to "
+                         "start a new one (the records made with it can then no longer be matched)")
+    return key
 
 
 def _os_user() -> str:

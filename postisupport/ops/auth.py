@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from postisupport.config import profiles, secrets
-from postisupport.config.settings import Origin, Settings, checked_secret, checked_url
-from postisupport.errors import AuthError
+from postisupport.config.settings import PROFILE_NAME, Origin, Settings, checked_secret, checked_url
+from postisupport.errors import AuthError, InvalidSetting
 from postisupport.ops import connect
 
 
@@ -31,16 +31,23 @@ class LoginOptions:
 
 
 def login(config_path: Path, options: LoginOptions) -> profiles.ConfigFile:
-    """Store the secret in the keyring, then the profile in the config file; returns the config.
+    """Store the secret in the keyring and the profile in the config file; returns the config.
 
-    The keyring comes first: when there is none, nothing is written.
+    All or nothing: everything is checked first, and when writing the config
+    fails, the keyring gets back what it had.
     """
     api_url = checked_url(options.api_url, Origin.FLAG, options.allow_insecure_http)
     token_url = (checked_url(options.token_url, Origin.FLAG, options.allow_insecure_http, setting="token_url")
                  if options.token_url else None)
+    if not PROFILE_NAME.fullmatch(options.profile):
+        raise InvalidSetting("profile", Origin.FLAG,
+                             "a profile's name is letters, digits, '.', '_' and '-' only")
     kind: secrets.Kind = "client_secret" if options.kind == "oauth2" else "token"
-    secrets.put(options.profile, kind, checked_secret(options.secret, kind, Origin.FLAG))
+    secret = checked_secret(options.secret, kind, Origin.FLAG)
+    config = profiles.load(config_path)
     stale: secrets.Kind = "token" if kind == "client_secret" else "client_secret"
+    before = {k: secrets.get(options.profile, k) for k in (kind, stale)}
+    secrets.put(options.profile, kind, secret)
     secrets.delete(options.profile, stale)  # a profile that changed kind keeps no secret of the old one
     values = {
         "api_url": api_url,
@@ -50,9 +57,17 @@ def login(config_path: Path, options: LoginOptions) -> profiles.ConfigFile:
         "scope": options.scope,
         "allow_insecure_http": options.allow_insecure_http or None,
     }
-    config = profiles.load(config_path)
     kept = {k: v for k, v in config.profiles.get(options.profile, {}).items() if k not in values}
-    return profiles.save_profile(config, options.profile, {**kept, **values}, options.make_default)
+    try:
+        return profiles.save_profile(config, options.profile, {**kept, **values}, options.make_default)
+    except OSError as error:
+        for k, old in before.items():
+            if old is None:
+                secrets.delete(options.profile, k)
+            else:
+                secrets.put(options.profile, k, old)
+        raise InvalidSetting("config", "config file", f"{config.path}: cannot write it "
+                             f"({error.strerror or error}); nothing was changed") from None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ class SandboxApplication(ASGIApplication):
         if self.token is None:
             return
         scheme, _, given = (request.header("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or given != self.token:
+        # Compared in constant time, so response timing tells nothing about the token.
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), self.token.encode()):
             raise UnauthorizedException
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from postisupport.core.text import shortened, terminal_safe
-from postisupport.errors import ApiError, AuthError, UnreachableError
+from postisupport.core.text import redacted, shortened, terminal_safe
+from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
 from postisupport.idp import contract, urns
 from postisupport.scim.filters import (
     admins_filter,
@@ -73,6 +73,8 @@ class ScimClient:
         headers = {"Accept": "application/scim+json, application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        self._token = token
+        self._auth = auth
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._http = httpx.AsyncClient(
@@ -83,6 +85,7 @@ class ScimClient:
             auth=auth,
             verify=verify,
             follow_redirects=False,  # a redirect is an error: the token never goes where it points
+            event_hooks={"response": [_keep_location_aside]},
             limits=httpx.Limits(
                 max_connections=max_concurrency, max_keepalive_connections=max_concurrency
             ),
@@ -147,13 +150,27 @@ class ScimClient:
         return _page_of(body, endpoint)
 
     async def _get(self, path: str, params: dict[str, str]) -> Any:
-        for attempt in range(MAX_RETRIES + 1):
-            async with self._slots:
-                response = await self._send(path, params)
-            if response.status_code not in RETRIED_STATUSES or attempt == MAX_RETRIES:
-                break
-            await self._sleep(_retry_wait(response, attempt))
-        return _body_of(response, path)
+        try:
+            attempt = 0
+            while True:
+                async with self._slots:
+                    response = await self._send(path, params)
+                if response.status_code not in RETRIED_STATUSES or attempt == MAX_RETRIES:
+                    return _body_of(response, path)
+                await self._sleep(_retry_wait(response, attempt))
+                attempt += 1
+        except PostisupportError as error:
+            raise self._scrubbed(error) from None
+
+    def _scrubbed(self, error: PostisupportError) -> PostisupportError:
+        """The error with our own credentials cut out of what the server said: a server may echo them."""
+        # An auth flow that holds secrets (OAuth2) names them; a bearer token is ours already.
+        secrets = [self._token or "", *(getattr(self._auth, "secrets", list)())]
+        error.args = tuple(redacted(a, secrets) if isinstance(a, str) else a for a in error.args)
+        for name in ("detail", "reason"):
+            if isinstance(getattr(error, name, None), str):
+                setattr(error, name, redacted(getattr(error, name), secrets))
+        return error
 
     async def _send(self, path: str, params: dict[str, str]) -> Answer:
         """One request, whole: `timeout` is a deadline for all of it, not for each read."""
@@ -200,28 +217,48 @@ def _retry_wait(response: Answer, attempt: int) -> float:
     return max(0.0, min(wait, MAX_RETRY_WAIT))
 
 
+NOT_JSON = object()  # an answer that does not parse (JSON null is a body, and parses to None)
+
+
 def _body_of(response: Answer, path: str) -> Any:
     where = f"GET /{path}"
     try:
         body = json.loads(response.content)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested to blow the stack
-        body = None
+        body = NOT_JSON
     status = response.status_code
     if status in (401, 403):
         raise AuthError(status, where, _detail(body))
     if 300 <= status < 400:
         # Named by host only: the rest of a redirect's URL may carry a token.
-        target = urlsplit(response.headers.get("Location", "")).hostname or "an unnamed place"
+        target = _host(response.headers.get(LOCATION_ASIDE, "")) or "an unnamed place"
         raise ApiError(where, f"the identity API answered HTTP {status} to {where}, a redirect to "
-                       f"{terminal_safe(target)}; redirects are not followed", status)
+                       f"{shortened(terminal_safe(target), 100)}; redirects are not followed", status)
     if status >= 400:
         raise ApiError(where, f"the identity API answered HTTP {status} to {where}", status, _detail(body))
-    if body is None:
-        kind = terminal_safe(response.headers.get("Content-Type", "no content type"))
+    if body is NOT_JSON:
+        kind = shortened(terminal_safe(response.headers.get("Content-Type", "no content type")), 100)
         raise ApiError(where, f"the identity API answered {where} with something that is not JSON ({kind})")
     if isinstance(body, dict) and urns.ERROR in _schemas(body):
         raise ApiError(where, f"the identity API answered {where} with an error", None, _detail(body))
     return body
+
+
+LOCATION_ASIDE = "X-Postisupport-Location"
+
+
+async def _keep_location_aside(response: httpx.Response) -> None:
+    """Move a redirect's Location out of httpx's sight: we never follow one, and httpx would otherwise
+    parse it, failing on a hostile one (javascript:, malformed hosts) before we could say what it was."""
+    if "Location" in response.headers:
+        response.headers[LOCATION_ASIDE] = response.headers.pop("Location")
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _schemas(body: dict[str, Any]) -> list[Any]:

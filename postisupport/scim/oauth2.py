@@ -9,15 +9,18 @@ API answers 401 (a token revoked early). Concurrent requests share one fetch.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import time
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import httpx
 
-from postisupport.core.text import shortened, terminal_safe
+from postisupport.core.text import redacted, shortened, terminal_safe
 from postisupport.errors import ApiError, AuthError, UnreachableError
 
+MAX_ANSWER_BYTES = 100_000  # a token response is a few hundred bytes
 REFRESH_MARGIN = 30.0  # seconds before expiry that a token counts as expired
 DEFAULT_LIFETIME = 300.0  # when the token endpoint does not say (expires_in is only RECOMMENDED)
 
@@ -44,12 +47,19 @@ class ClientCredentials(httpx.Auth):
         self._transport = transport
         self._clock = clock
         self._token: str | None = None
+        self._issued: list[str] = []  # every access token this process got, to cut out of echoed text
         self._expires_at = 0.0
         self._lock: asyncio.Lock | None = None
         self.fetches = 0  # how many tokens this process fetched
 
     def __repr__(self) -> str:  # never the secret or the token
         return f"ClientCredentials({self.token_url!r}, client_id={self._client_id!r})"
+
+    def secrets(self) -> list[str]:
+        """What a server must never be shown to have said back: the client secret (alone and as the
+        Basic credentials it is sent in) and every access token issued to us."""
+        basic = base64.b64encode(f"{self._client_id}:{self._client_secret}".encode()).decode()
+        return [self._client_secret, basic, *self._issued]
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         token = await self._current()
@@ -68,6 +78,7 @@ class ClientCredentials(httpx.Auth):
             if self._token is not None and ((stale is None and fresh) or (stale and self._token != stale)):
                 return self._token
             self._token, lifetime = await self._fetch()
+            self._issued.append(self._token)
             self._expires_at = self._clock() + lifetime
             return self._token
 
@@ -77,25 +88,33 @@ class ClientCredentials(httpx.Auth):
         if self._scope:
             data["scope"] = self._scope
         try:
-            async with httpx.AsyncClient(timeout=self._timeout, verify=self._verify,
-                                         transport=self._transport, follow_redirects=False) as http:
-                response = await http.post(self.token_url, data=data,
-                                           auth=(self._client_id, self._client_secret))
+            async with (
+                httpx.AsyncClient(timeout=self._timeout, verify=self._verify,
+                                  transport=self._transport, follow_redirects=False) as http,
+                http.stream("POST", self.token_url, data=data,
+                            auth=(self._client_id, self._client_secret)) as response,
+            ):
+                content = bytearray()
+                async for chunk in response.aiter_bytes():
+                    content += chunk
+                    if len(content) > MAX_ANSWER_BYTES:
+                        raise ApiError(where, "the token endpoint's answer is larger than "
+                                       f"{MAX_ANSWER_BYTES // 1000} KB; refused")
         except httpx.TimeoutException:
             raise UnreachableError(self.token_url, "timed out", timeout=self._timeout) from None
         except httpx.TransportError as error:
             raise UnreachableError(self.token_url, str(error) or type(error).__name__) from None
         self.fetches += 1
         try:
-            body = response.json()
-        except ValueError:
+            body = json.loads(content)
+        except (ValueError, RecursionError):
             body = None
-        if response.status_code in (400, 401, 403):
+        status = response.status_code
+        if status in (400, 401, 403):
             # RFC 6749 section 5.2: invalid_client, unauthorized_client, invalid_scope ...
-            raise AuthError(response.status_code, where, _oauth_error(body))
-        if response.status_code != 200 or not isinstance(body, dict):
-            raise ApiError(where, f"the token endpoint answered HTTP {response.status_code} without a token",
-                           response.status_code)
+            raise AuthError(status, where, redacted(_oauth_error(body), self.secrets()), token_endpoint=True)
+        if status != 200 or not isinstance(body, dict):
+            raise ApiError(where, f"the token endpoint answered HTTP {status} without a token", status)
         token, lifetime = body.get("access_token"), body.get("expires_in", DEFAULT_LIFETIME)
         if not isinstance(token, str) or not token.isascii() or not token.isprintable() or not token:
             raise ApiError(where, "the token endpoint's answer holds no usable access_token")
