@@ -604,3 +604,48 @@ def test_a_server_certificate_from_an_unknown_ca_is_refused_by_default() -> None
 
 def test_a_private_ca_given_as_verify_is_trusted() -> None:
     assert find_over_tls(trust_the_ca=True) == Page(resources=[], total=0, problems=[])
+
+
+class EchoedAuth(httpx.Auth):
+    """An auth flow holding secrets of its own, as the OAuth2 flow does."""
+
+    def secrets(self) -> list[str]:
+        return ["flow-S3CRET"]
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        request.headers["Authorization"] = "Bearer flow-S3CRET"
+        yield request
+
+
+@pytest.mark.parametrize(("response", "expected"), [
+    (httpx.Response(401, json={"detail": "tok-S3CRET and flow-S3CRET are revoked"}),
+     ("AuthError",
+      "the identity API rejected the credentials (HTTP 401): [redacted] and [redacted] are revoked",
+      "GET /Users", 401, "[redacted] and [redacted] are revoked", "-", "-", "-")),
+    (httpx.Response(500, json={"detail": "bad tok-S3CRET"}),
+     ("ApiError", "the identity API answered HTTP 500 to GET /Users: bad [redacted]", "GET /Users", 500,
+      "bad [redacted]", "-", "the identity API answered HTTP 500 to GET /Users", "-")),
+    (httpx.Response(200, text="<x>", headers={"Content-Type": "text/html; echo=tok-S3CRET"}),
+     ("ApiError", "the identity API answered GET /Users with something that is not JSON (text/html; "
+      "echo=[redacted])", "GET /Users", None, "", "-", "the identity API answered GET /Users with something "
+      "that is not JSON (text/html; echo=[redacted])", "-")),
+])
+@respx.mock
+def test_credentials_a_server_echoes_are_redacted(
+    response: httpx.Response, expected: tuple[Any, ...]
+) -> None:
+    respx.get(f"{BASE}/Users").mock(return_value=response)
+    with pytest.raises((ApiError, AuthError)) as caught:
+        find({"token": "tok-S3CRET", "auth": EchoedAuth()})
+    assert failure(caught.value) == expected
+
+
+@respx.mock
+def test_a_long_redirect_target_and_content_type_are_cut_to_100_characters() -> None:
+    host = "a" * 150 + ".example.com"
+    redirect = failure_of(httpx.Response(302, headers={"Location": f"https://{host}/"}))
+    assert redirect[1] == ("the identity API answered HTTP 302 to GET /Users, a redirect to "
+                           f"{'a' * 97}...; redirects are not followed")
+    kind = failure_of(httpx.Response(200, text="<x>", headers={"Content-Type": "text/" + "b" * 200}))
+    assert kind[1] == (
+        f"the identity API answered GET /Users with something that is not JSON (text/{'b' * 92}...)")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from postisupport.core.text import iso, shortened, terminal_safe
+from postisupport.core.text import iso, redacted, shortened, terminal_safe
 
 
 @pytest.mark.parametrize(("text", "safe"), [
@@ -30,3 +30,13 @@ def test_shortened_cuts_only_what_is_over_the_limit(text: str, limit: int, resul
 
 def test_iso_shows_a_moment_as_iso_8601_and_nothing_as_none() -> None:
     assert (iso(datetime(2021, 1, 17, 6, 5, tzinfo=UTC)), iso(None)) == ("2021-01-17T06:05:00+00:00", None)
+
+
+@pytest.mark.parametrize(("text", "secrets", "result"), [
+    ("token abcdef and abc", ["abc", "abcdef"], "token [redacted] and [redacted]"),  # longest first
+    ("token abcdef and abc", ["abcdef", "abc"], "token [redacted] and [redacted]"),
+    ("nothing to hide", ["abc", ""], "nothing to hide"),
+    ("", ["abc"], ""),
+])
+def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[str], result: str) -> None:
+    assert redacted(text, secrets) == result

@@ -30,7 +30,7 @@ def normalise(raw: str) -> str:
         raise invalid("the identifier contains control characters")
     if "@" in value and not looks_like_email(value):
         raise invalid(f"{value!r} is not a valid e-mail address")
-    if "@" not in value and any(ch.isspace() for ch in value):
+    if any(ch.isspace() for ch in value):  # an address with spaces was refused just above
         raise invalid(f"{value!r} is not a valid legacy user ID: it contains spaces")
     return fold(value)
 

@@ -152,16 +152,23 @@ def _login(facts: Facts, user: UserFacts) -> Decision:
     return Decision(rule, "login", evidence, (ScriptPart(rule, params),))
 
 
+# The rule group of each problem, and its rule for "an administrator can help".
+GROUPS: dict[Problem, tuple[str, str]] = {
+    "login": ("login", "login.contact-admin"),
+    "service-access": ("service", "service.missing-right"),
+}
+
+
 def _escalation(facts: Facts, user: UserFacts, problem: Problem) -> str:
     """Step 3 of the runbook, and section B: who can help the caller."""
-    group = "login" if problem == "login" else "service"
+    group, admin_can_help = GROUPS[problem]
     if user.is_admin:
         return f"{group}.user-is-admin"
     if facts.organisation is None:
         return f"{group}.no-organisation"
     if not facts.admins:
         return f"{group}.no-admin"
-    return "login.contact-admin" if problem == "login" else "service.missing-right"
+    return admin_can_help
 
 
 def _escalation_evidence(facts: Facts, user: UserFacts, rule: str) -> list[Evidence]:

@@ -11,7 +11,7 @@ REPLACEMENT = "\ufffd"
 def terminal_safe(text: str) -> str:
     """Control characters replaced, so no value from a server can move the cursor,
     clear the screen or fake a line of output."""
-    return "".join(ch if ch.isprintable() or ch == " " else REPLACEMENT for ch in text)
+    return "".join(ch if ch.isprintable() else REPLACEMENT for ch in text)
 
 
 def shortened(text: str, limit: int) -> str:

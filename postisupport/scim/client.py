@@ -86,9 +86,6 @@ class ScimClient:
             verify=verify,
             follow_redirects=False,  # a redirect is an error: the token never goes where it points
             event_hooks={"response": [_keep_location_aside]},
-            limits=httpx.Limits(
-                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
-            ),
         )
         self._slots = asyncio.Semaphore(max_concurrency)
         self._sleep = sleep
