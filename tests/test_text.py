@@ -35,6 +35,7 @@ def test_iso_shows_a_moment_as_iso_8601_and_nothing_as_none() -> None:
 @pytest.mark.parametrize(("text", "secrets", "result"), [
     ("token abcdef and abc", ["abc", "abcdef"], "token [redacted] and [redacted]"),  # longest first
     ("token abcdef and abc", ["abcdef", "abc"], "token [redacted] and [redacted]"),
+    ("key azzb", ["zz", "azzb"], "key [redacted]"),  # by length, not by alphabet
     ("nothing to hide", ["abc", ""], "nothing to hide"),
     ("", ["abc"], ""),
 ])
