@@ -376,3 +376,32 @@ def test_sandbox_serve_refuses_api_options(run) -> None:
     assert_error(run("--api", "https://idp.example.com/scim/v2", "sandbox", "serve"), ExitStatus.USAGE,
                  "'--api': sandbox serve serves the sandbox; it reads no identity API")
     assert_error(run("--timeout", "3", "sandbox", "serve"), ExitStatus.USAGE, "'--timeout': sandbox serve")
+
+
+def test_the_apps_listing_of_each_command_group_is_the_groups_own_line() -> None:
+    import importlib
+
+    import typer
+
+    from postisupport.cli.app import GROUPS
+
+    for module, line in GROUPS.values():
+        assert typer.main.get_group(importlib.import_module(module).app).get_short_help_str(200) == line
+
+
+def test_version_and_diagnose_do_not_load_the_command_groups() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from postisupport.cli.main import run\n"
+        "from postisupport.config.environment import Environment\n"
+        "run(['--version'], Environment())\n"
+        "run(['--sandbox', 'diagnose', 'ESIM0042', '--json', '--no-audit'], Environment())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('postisupport.cli.')), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == str(
+        ["postisupport.cli.app", "postisupport.cli.diagnose", "postisupport.cli.main",
+         "postisupport.cli.options", "postisupport.cli.render"])

@@ -1,15 +1,14 @@
 """`postisupport audit ...`: searching the trail of look-ups."""
 
-from __future__ import annotations
 
 from typing import Annotated
 
 import typer
 
-from postisupport.cli.options import state_of
+from postisupport.cli.options import command_group, state_of
 
-app = typer.Typer(help="The audit trail of look-ups (docs/auth.md).\n\n"
-                  "Example: postisupport audit find aino.korhonen@esimerkki.example.fi", no_args_is_help=True)
+app = command_group("The audit trail of look-ups (docs/auth.md).\n\n"
+                  "Example: postisupport audit find aino.korhonen@esimerkki.example.fi")
 
 
 @app.command("find")

@@ -1,16 +1,14 @@
 """`postisupport auth ...`: credentials in the OS keyring, per profile."""
 
-from __future__ import annotations
 
 from typing import Annotated
 
 import typer
 
-from postisupport.cli.options import ConnectionOptions, State, state_of
+from postisupport.cli.options import ConnectionOptions, State, command_group, state_of
 
-app = typer.Typer(help="Credentials for the identity API, kept in the OS keyring.\n\n"
-                  "Example: postisupport auth login --profile work --api URL --with-token < token.txt",
-                  no_args_is_help=True)
+app = command_group("Credentials for the identity API, kept in the OS keyring.\n\n"
+                  "Example: postisupport auth login --profile work --api URL --with-token < token.txt")
 
 ProfileOption = Annotated[str | None, typer.Option(
     "--profile", metavar="NAME", show_default=False,

@@ -1,13 +1,12 @@
 """`postisupport config ...`: the settings in force and where each comes from."""
 
-from __future__ import annotations
 
 import typer
 
-from postisupport.cli.options import ConnectionOptions, state_of, with_options
+from postisupport.cli.options import ConnectionOptions, command_group, state_of, with_options
 
-app = typer.Typer(help="The settings in force and the config file.\n\n"
-                  "Example: postisupport config show --profile work", no_args_is_help=True)
+app = command_group("The settings in force and the config file.\n\n"
+                  "Example: postisupport config show --profile work")
 
 
 @app.command("show")
@@ -19,7 +18,8 @@ def show(ctx: typer.Context, connection: ConnectionOptions) -> None:
     Example: postisupport config show --profile work
     """
     from postisupport.cli.main import FLAGS
-    from postisupport.config.settings import DEFAULTS, ENVIRONMENT_VARIABLES, SECRETS, Origin
+    from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
+    from postisupport.config.settings import DEFAULTS, SECRETS
 
     state = state_of(ctx)
     settings = state.settings(connection)

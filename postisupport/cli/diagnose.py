@@ -1,6 +1,5 @@
 """`postisupport diagnose`: which runbook step applies to one caller."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -16,7 +16,7 @@ import typer
 from postisupport.cli.app import app
 from postisupport.cli.options import State
 from postisupport.config.environment import Environment
-from postisupport.config.settings import ENVIRONMENT_VARIABLES, Origin
+from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
 from postisupport.core.text import terminal_safe
 from postisupport.errors import (
     ApiError,

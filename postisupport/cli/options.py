@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 import typer
 
 from postisupport.config.environment import Environment
-from postisupport.config.settings import Settings, config_path, resolve
 
 if TYPE_CHECKING:
+    from postisupport.config.settings import Settings
     from postisupport.ops.audit import AuditTrail
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,11 +92,14 @@ class State:
     debug: bool = False
 
     def config_path(self) -> Path:
+        from postisupport.config.settings import config_path
+
         return config_path(self.env.environ, self.env.config_dir)
 
     def settings(self, after: ConnectionOptions | None = None) -> Settings:
         """The settings in force for a command, with a warning on stderr for plain http."""
         from postisupport.config import profiles, secrets
+        from postisupport.config.settings import resolve
 
         given = merged(self.connection, after) if after is not None else self.connection
         config = profiles.load(self.config_path())
@@ -142,3 +145,11 @@ def state_of(ctx: typer.Context) -> State:
     state = ctx.find_root().obj
     assert isinstance(state, State), "commands run through postisupport.cli.main"
     return state
+
+
+def command_group(help: str) -> typer.Typer:
+    """A group of commands that looks and behaves like the app: plain help (no rich, which would
+    slow start-up), -h as well as --help, its help when called alone."""
+    return typer.Typer(help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                       context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode=None)
+

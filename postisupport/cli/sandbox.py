@@ -1,16 +1,15 @@
 """`postisupport sandbox ...`: the embedded SCIM sandbox."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from postisupport.cli.options import ConnectionOptions, state_of
+from postisupport.cli.options import ConnectionOptions, command_group, state_of
 
-app = typer.Typer(help="The embedded SCIM sandbox with fictional demo data.\n\n"
-                  "Example: postisupport sandbox serve --port 8080", no_args_is_help=True)
+app = command_group("The embedded SCIM sandbox with fictional demo data.\n\n"
+                  "Example: postisupport sandbox serve --port 8080")
 
 
 @app.command("serve")

@@ -19,7 +19,6 @@ Secrets (bearer tokens, client secrets) live in the OS keyring (secrets.py).
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +47,8 @@ class ConfigFile:
 
 def load(path: Path) -> ConfigFile:
     """The config file at `path`; a missing file is an empty config. Raises InvalidSetting for a bad one."""
+
+    import tomllib
 
     def bad(reason: str) -> InvalidSetting:
         return InvalidSetting("config", "config file", f"{path}: {reason}")

@@ -16,42 +16,22 @@ the config file's default_profile, else a profile called "default" if there is o
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from postisupport.config.profiles import ConfigFile
+from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
 from postisupport.core.language import LANGUAGES
 from postisupport.errors import ConflictingSettings, InvalidSetting
 
-
-class Origin(StrEnum):
-    FLAG = "flag"
-    ENVIRONMENT = "environment"
-    PROFILE = "profile"
-    KEYRING = "keyring"
-    DEFAULT = "default"
+if TYPE_CHECKING:
+    from postisupport.config.profiles import ConfigFile
 
 
-# Setting -> its environment variable. Secrets are read only from here or the
-# keyring: never from a flag, where they would land in shell history.
-ENVIRONMENT_VARIABLES = {
-    "profile": "POSTISUPPORT_PROFILE",
-    "api_url": "POSTISUPPORT_API_URL",
-    "token": "POSTISUPPORT_TOKEN",
-    "timeout": "POSTISUPPORT_TIMEOUT",
-    "ca_bundle": "POSTISUPPORT_CA_BUNDLE",
-    "ssl_cert_file": "SSL_CERT_FILE",  # the OpenSSL convention, honoured as a further CA file
-    "default_lang": "POSTISUPPORT_LANG",
-    "sandbox_token": "POSTISUPPORT_SANDBOX_TOKEN",
-    "config": "POSTISUPPORT_CONFIG",
-}
 DEFAULTS: dict[str, Any] = {
     "profile": None,
     "api_url": None,
@@ -305,6 +285,8 @@ def _same_url(a: str, b: str) -> bool:
 
 
 def _is_loopback(url: str) -> bool:
+    import ipaddress
+
     host = urlsplit(url).hostname or ""
     if host == "localhost":
         return True

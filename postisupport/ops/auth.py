@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from postisupport.config import profiles, secrets
-from postisupport.config.settings import PROFILE_NAME, Origin, Settings, checked_secret, checked_url
+from postisupport.config.names import Origin
+from postisupport.config.settings import PROFILE_NAME, Settings, checked_secret, checked_url
 from postisupport.errors import AuthError, InvalidSetting
 from postisupport.ops import connect
 

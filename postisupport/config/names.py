@@ -1,0 +1,29 @@
+"""Where settings come from, and the environment variables' names: kept light, as the command line
+needs them at start-up to word its errors."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Origin(StrEnum):
+    FLAG = "flag"
+    ENVIRONMENT = "environment"
+    PROFILE = "profile"
+    KEYRING = "keyring"
+    DEFAULT = "default"
+
+
+# Setting -> its environment variable. Secrets are read only from here or the
+# keyring: never from a flag, where they would land in shell history.
+ENVIRONMENT_VARIABLES = {
+    "profile": "POSTISUPPORT_PROFILE",
+    "api_url": "POSTISUPPORT_API_URL",
+    "token": "POSTISUPPORT_TOKEN",
+    "timeout": "POSTISUPPORT_TIMEOUT",
+    "ca_bundle": "POSTISUPPORT_CA_BUNDLE",
+    "ssl_cert_file": "SSL_CERT_FILE",  # the OpenSSL convention, honoured as a further CA file
+    "default_lang": "POSTISUPPORT_LANG",
+    "sandbox_token": "POSTISUPPORT_SANDBOX_TOKEN",
+    "config": "POSTISUPPORT_CONFIG",
+}
