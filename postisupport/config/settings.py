@@ -121,29 +121,7 @@ def resolve(
     given = {k: v for k, v in flags.items() if v is not None}
     from_environment = _from_environment(environ)
     profile_name, profile_origin = _profile_name(given, from_environment, config)
-    if profile_name is not None and not PROFILE_NAME.fullmatch(profile_name):
-        raise InvalidSetting("profile", profile_origin,
-                             "a profile's name is letters, digits, '.', '_' and '-' only")
-    profile: Mapping[str, Any] = {}
-    if profile_name is not None:
-        profiles = config.profiles if config is not None else {}
-        if profile_name not in profiles:
-            where = f" in {config.path}" if config is not None else ""
-            raise InvalidSetting("profile", profile_origin, f"no profile named {profile_name!r}{where}")
-        profile = dict(profiles[profile_name])
-    if config is not None and config.audit is not None:
-        profile = {**profile, "audit": config.audit}
-    api_elsewhere = [layer["api_url"] for layer in (given, from_environment) if layer.get("api_url")]
-    own_api = "api_url" in profile and (not api_elsewhere or _same_url(api_elsewhere[0], profile["api_url"]))
-    if not own_api:
-        # The profile's credentials belong to the profile's API: never send them to another one.
-        profile = {k: v for k, v in profile.items() if k not in CREDENTIAL_SETTINGS}
-    stored: dict[str, Any] = {}
-    if profile_name is not None and secrets is not None and own_api:
-        # Only the secret of the profile's kind: a stale token must not beat the OAuth2 it was replaced by.
-        kind = "client_secret" if profile.get("auth") == "oauth2" else "token"
-        stored = {kind: secrets(profile_name, kind)}
-
+    profile, stored = _profile_layers(profile_name, profile_origin, given, from_environment, config, secrets)
     layers: list[tuple[Origin, Mapping[str, Any]]] = [
         (Origin.FLAG, given),
         (Origin.ENVIRONMENT, from_environment),
@@ -158,7 +136,40 @@ def resolve(
                 values[setting], origins[setting] = layer[setting], origin
                 break
     values["profile"], origins["profile"] = profile_name, profile_origin
+    _check(values, origins)
+    return Settings(**values, origins=origins, config_path=config.path if config is not None else None)
 
+
+def _profile_layers(
+    name: str | None, origin: Origin, given: Mapping[str, Any], environ: Mapping[str, Any],
+    config: ConfigFile | None, secrets: SecretReader | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The chosen profile's settings, and its secret from the keyring."""
+    if name is not None and not PROFILE_NAME.fullmatch(name):
+        raise InvalidSetting("profile", origin, "a profile's name is letters, digits, '.', '_' and '-' only")
+    profile: dict[str, Any] = {}
+    if name is not None:
+        profiles = config.profiles if config is not None else {}
+        if name not in profiles:
+            where = f" in {config.path}" if config is not None else ""
+            raise InvalidSetting("profile", origin, f"no profile named {name!r}{where}")
+        profile = dict(profiles[name])
+    if config is not None and config.audit is not None:
+        profile["audit"] = config.audit
+    api_elsewhere = [layer["api_url"] for layer in (given, environ) if layer.get("api_url")]
+    own_api = "api_url" in profile and (not api_elsewhere or _same_url(api_elsewhere[0], profile["api_url"]))
+    if not own_api:
+        # The profile's credentials belong to the profile's API: never send them to another one.
+        return {k: v for k, v in profile.items() if k not in CREDENTIAL_SETTINGS}, {}
+    if name is None or secrets is None:
+        return profile, {}
+    # Only the secret of the profile's kind: a stale token must not beat the OAuth2 it was replaced by.
+    kind = "client_secret" if profile.get("auth") == "oauth2" else "token"
+    return profile, {kind: secrets(name, kind)}
+
+
+def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:
+    """Every value checked, and put in its final form, in place; each error names the value's origin."""
     sandbox = bool(values["sandbox"]) or values["sandbox_data"] is not None
     if sandbox and origins["api_url"] is Origin.FLAG:
         raise ConflictingSettings(
@@ -187,7 +198,6 @@ def resolve(
     for path_setting in ("ca_bundle", "ssl_cert_file", "sandbox_data"):
         if values[path_setting] is not None:
             values[path_setting] = Path(values[path_setting])
-    return Settings(**values, origins=origins, config_path=config.path if config is not None else None)
 
 
 def _profile_name(
