@@ -49,18 +49,20 @@ def test_service_access(run, services: list[str], outcome: str) -> None:
 
 
 def test_json_has_exactly_the_documented_keys(run) -> None:
-    doc = run("--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi", "--json").json()
-    assert list(doc) == ["schema_version", "outcome", "step", "problem", "rule", "matched_by", "user",
-                         "organisation", "admins", "candidates", "candidates_total", "services", "evidence",
-                         "data_problems", "script"]
-    assert doc["schema_version"] == 2
+    doc = run("--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi", "--json", "--verified").json()
+    assert list(doc) == ["schema_version", "verified", "masked", "outcome", "step", "problem", "rule",
+                         "matched_by", "user", "organisation", "admins", "candidates", "candidates_total",
+                         "services", "evidence", "considered", "data_problems", "script"]
+    assert (doc["schema_version"], doc["verified"], doc["masked"]) == (3, True, False)
     assert list(doc["user"]) == [
         "id", "userName", "displayName", "active", "isAdmin", "emails", "preferredLanguage", "legacyUserId",
         "resetPending", "forcePasswordReset", "passwordResetSentAt", "passwordResetSentTo",
-        "lastPasswordUpdateTime", "lastLoginTime", "lastFailedLoginTime", "accountLocked", "entitlements"]
+        "lastPasswordUpdateTime", "lastLoginTime", "lastFailedLoginTime", "accountLocked", "phone",
+        "entitlements"]
     assert list(doc["organisation"]) == ["id", "name", "businessId", "services"]
     assert doc["admins"] == [{"id": "u-1001", "displayName": "Maija Virtanen",
-                              "email": "maija.virtanen@esimerkki.example.fi"}]
+                              "email": "maija.virtanen@esimerkki.example.fi", "phone": "+358 40 123 4567"}]
+    assert all(list(c) == ["rule", "service", "fired", "read"] for c in doc["considered"])
     assert all(list(e) == ["rule", "fact", "value"] for e in doc["evidence"])
     assert (doc["data_problems"], doc["candidates"], doc["candidates_total"], doc["services"]) == (
         [], [], 0, [])
@@ -83,18 +85,19 @@ def test_script_follows_the_users_language_unless_overridden(run) -> None:
     assert "business customer service" in doc["script"]["text"]
 
 
-def test_screen_shows_step_evidence_admins_and_script_in_80_columns(run, environ) -> None:
+def test_screen_shows_step_admins_and_script_in_80_columns(run, environ) -> None:
     environ["NO_COLOR"] = "1"
     result = run("--sandbox", "diagnose", "ESIM0042")
     assert result.exit_code == 0
     out = result.stdout
-    assert "STEP 1 · change-password" in out
-    assert "login.reset-pending" in out and "forcePasswordReset" in out
-    assert "Maija Virtanen" in out
+    assert out.splitlines()[0] == "Step 1 — the password must be changed"
+    assert "Maija Virtanen · maija.virtanen@esimerkki.example.fi ·" in out and "+358 40 123 4567" in out
     assert "https://www.posti.fi/changepassword" in out
     assert "\x1b[" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
     assert result.stderr == ""
+    explained = run("--sandbox", "diagnose", "ESIM0042", "--explain").stdout
+    assert "login.reset-pending" in explained and "forcePasswordReset" in explained
 
 
 def test_sandbox_data_file(run, tmp_path: Path) -> None:
@@ -352,11 +355,12 @@ def test_the_screen_lists_data_problems(run, tmp_path: Path, environ) -> None:
                        "emails": [{"value": "solo@example.fi"}, {"value": "not-an-address"}]}]}
     path = tmp_path / "dir.json"
     path.write_text(json.dumps(data))
-    out = run("--sandbox-data", str(path), "diagnose", "solo@example.fi").stdout
+    plain = run("--sandbox-data", str(path), "diagnose", "solo@example.fi").stdout
+    assert plain.splitlines()[-1].strip() == "1 data problem in the API's answer: --explain shows it"
+    out = run("--sandbox-data", str(path), "diagnose", "solo@example.fi", "--explain").stdout
     lines = [line.strip() for line in out.splitlines()]
     start = lines.index("Data problems")
-    assert lines[start + 1:start + 3] == [
-        "- user u1: emails: 'not-an-address' is not an e-mail address", ""]
+    assert lines[start + 1:] == ["- user u1: emails: 'not-an-address' is not an e-mail address"]
 
 
 def test_a_truncated_answer_is_noted(run, tmp_path: Path) -> None:

@@ -1,48 +1,140 @@
-"""Every language has every key with the same placeholders, and every rule has a script."""
+"""Every catalog has every key in every language, with the same plural forms and placeholders; every
+rule has its words; and lists read right for one and for many."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from string import Formatter
+from typing import Any
 
 import pytest
 
+from postisupport.core.facts import Contact
 from postisupport.core.language import LANGUAGES, language_for
-from postisupport.core.rules import RULES
-from postisupport.output.messages import catalog
+from postisupport.core.rules import RULES, Decision, ScriptPart
+from postisupport.output.messages import catalog, ui_catalog
+from postisupport.output.script import script_text
+
+CATALOGS = [catalog, ui_catalog]
 
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
 
 
-def test_every_language_has_the_same_keys() -> None:
-    reference = set(catalog("en"))
+def shape(entry: Any) -> Any:
+    """What must be the same in every language: the kind, the counted parameter, the forms and the
+    placeholders of each form."""
+    if isinstance(entry, dict):
+        return ("plural", entry["count"], {form: placeholders(text) for form, text in entry.items()
+                                           if form != "count"})
+    if isinstance(entry, list):
+        return ("list", len(entry))
+    return ("text", placeholders(entry))
+
+
+DATE_FIELDS = {"day", "month", "month_name", "year"}
+
+
+@pytest.mark.parametrize("load", CATALOGS)
+def test_every_language_has_the_same_keys_forms_and_placeholders(load: Any) -> None:
+    # A date is written each language's own way, from the same fields.
+    def shapes(lang: str) -> dict[str, Any]:
+        return {key: "date" if key == "date" else shape(entry) for key, entry in load(lang).items()}
+
+    reference = shapes("en")
     for lang in LANGUAGES:
-        assert set(catalog(lang)) == reference, lang
+        assert shapes(lang) == reference, lang
+        if "date" in load(lang):
+            assert placeholders(load(lang)["date"]) <= DATE_FIELDS
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_key_has_the_same_placeholders_as_english(lang: str) -> None:
-    for key, text in catalog("en").items():
-        assert placeholders(catalog(lang)[key]) == placeholders(text), (lang, key)
+@pytest.mark.parametrize("load", CATALOGS)
+def test_plural_entries_have_one_and_other(load: Any) -> None:
+    for key, entry in load("en").items():
+        if isinstance(entry, dict):
+            assert {"one", "other"} <= set(entry) <= {"count", "none", "one", "other"}, key
 
 
-def test_every_rule_has_a_script() -> None:
-    assert set(RULES) <= set(catalog("en"))
+def test_every_rule_has_its_script_and_the_agents_words() -> None:
+    for lang in LANGUAGES:
+        for rule in RULES:
+            assert rule in catalog(lang), (lang, rule)
+            assert f"headline.{rule}" in ui_catalog(lang), (lang, rule)
+            assert f"do.{rule}" in ui_catalog(lang), (lang, rule)
 
 
 def test_texts_are_not_copies_of_each_other() -> None:
-    for key in RULES:
-        assert len({catalog(lang)[key] for lang in LANGUAGES}) == len(LANGUAGES), key
+    for key in catalog("en"):
+        if key in ("months", "date"):
+            continue
+        assert len({str(catalog(lang)[key]) for lang in LANGUAGES}) == len(LANGUAGES), key
 
 
-@pytest.mark.parametrize(("override", "preferred", "expected"), [
-    (None, "sv", "sv"),
-    (None, "sv-FI", "sv"),
-    (None, "en_GB", "en"),
-    (None, "de", "fi"),
-    (None, None, "fi"),
-    ("en", "sv", "en"),
+ONE = Contact("u-1", "Maija Virtanen", "maija@example.fi")
+TWO = Contact("u-2", "Ville Heikkinen", "ville@example.fi", "+358 50 765 4321")
+
+
+def said(lang: str, *parts: ScriptPart) -> str:
+    return script_text(Decision("login.contact-admin", "login", (), parts), lang)
+
+
+@pytest.mark.parametrize(("lang", "one", "two"), [
+    ("en", "Your administrator is Maija Virtanen (maija@example.fi).",
+     "Your administrators are Maija Virtanen (maija@example.fi) or Ville Heikkinen (ville@example.fi, "
+     "+358 50 765 4321); any of them can help."),
+    ("fi", "Pääkäyttäjänne on Maija Virtanen (maija@example.fi).",
+     "Pääkäyttäjänne ovat Maija Virtanen (maija@example.fi) tai Ville Heikkinen (ville@example.fi, "
+     "+358 50 765 4321); kuka tahansa heistä voi auttaa."),
+    ("sv", "Er administratör är Maija Virtanen (maija@example.fi).",
+     "Era administratörer är Maija Virtanen (maija@example.fi) eller Ville Heikkinen (ville@example.fi, "
+     "+358 50 765 4321); vem som helst av dem kan hjälpa dig."),
 ])
-def test_language_choice(override: str | None, preferred: str | None, expected: str) -> None:
-    assert language_for(preferred, override) == expected
+def test_administrators_are_one_or_a_choice_of_several(lang: str, one: str, two: str) -> None:
+    assert said(lang, ScriptPart("detail.admins", {"admins": (ONE,)})) == one
+    assert said(lang, ScriptPart("detail.admins", {"admins": (ONE, TWO)})) == two
+
+
+@pytest.mark.parametrize(("lang", "none", "one", "two"), [
+    ("en", "You don't have access to that service yet.", "You don't have access to Reporting yet.",
+     "You don't have access to Reporting and E-invoicing yet."),
+    ("fi", "Sinulla ei ole vielä käyttöoikeutta tähän palveluun.",
+     "Sinulla ei ole vielä käyttöoikeutta palveluun Reporting.",
+     "Sinulla ei ole vielä käyttöoikeutta palveluihin Reporting ja E-invoicing."),
+    ("sv", "Du har ännu inte rätt att använda den tjänsten.",
+     "Du har ännu inte rätt att använda tjänsten Reporting.",
+     "Du har ännu inte rätt att använda tjänsterna Reporting och E-invoicing."),
+])
+def test_every_service_key_reads_right_for_none_one_and_many(
+    lang: str, none: str, one: str, two: str
+) -> None:
+    for services, start in (([], none), (["Reporting"], one), (["Reporting", "E-invoicing"], two)):
+        text = said(lang, ScriptPart("service.missing-right", {"services": services}))
+        assert text.startswith(start), (lang, services, text)
+    for rule in (r for r in RULES if r.startswith("service.")):
+        for services in ([], ["Reporting"], ["Reporting", "E-invoicing"]):
+            text = said(lang, ScriptPart(rule, {"services": services}))
+            assert "{" not in text and ("Reporting" in text) == bool(services), (lang, rule, text)
+
+
+@pytest.mark.parametrize(("lang", "date"), [("en", "17 January 2021"), ("fi", "17.1.2021"),
+                                            ("sv", "17.1.2021")])
+def test_the_reset_request_date_is_said_in_the_callers_way(lang: str, date: str) -> None:
+    sent = datetime(2021, 1, 17, 6, tzinfo=UTC)
+    text = said(lang, ScriptPart("login.reset-pending.sent", {"change_url": "U", "sent_at": sent}))
+    assert date in text
+
+
+@pytest.mark.parametrize(("override", "preferred", "fallback", "expected"), [
+    (None, "sv", None, "sv"),
+    (None, "sv-FI", None, "sv"),
+    (None, "en_GB", None, "en"),
+    (None, "de", None, "fi"),
+    (None, None, None, "fi"),
+    ("en", "sv", None, "en"),
+    (None, None, "sv", "sv"),
+    (None, "en", "sv", "en"),
+])
+def test_language_choice(override: str | None, preferred: str | None, fallback: str | None,
+                         expected: str) -> None:
+    assert language_for(preferred, override, fallback) == expected

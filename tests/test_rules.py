@@ -12,6 +12,7 @@ from postisupport.core.rules import (
     CHANGE_PASSWORD_URL,
     RULES,
     SERVICE_PRECEDENCE,
+    Check,
     Evidence,
     ScriptPart,
     decide,
@@ -59,8 +60,8 @@ def test_several_matches_are_ambiguous_without_a_guess() -> None:
 def test_forced_reset_is_step_1_whatever_the_identifier(matched_by: str) -> None:
     decision = decide(facts(a_user(force_password_reset=True), matched_by=matched_by))
     assert (decision.outcome, decision.step) == ("change-password", 1)
-    part = decision.script[0]
-    assert part.params == {"login_email": "aino@example.fi", "change_url": CHANGE_PASSWORD_URL}
+    assert decision.script == (ScriptPart("login.reset-pending", {"change_url": CHANGE_PASSWORD_URL}),
+                               LOGIN_ADDRESS)
 
 
 def test_request_sent_and_password_not_changed_since_is_pending() -> None:
@@ -83,7 +84,7 @@ def test_password_changed_after_the_request_is_not_pending() -> None:
 def test_other_identifier_than_login_email_is_step_2(matched_by: str) -> None:
     decision = decide(facts(matched_by=matched_by))
     assert (decision.outcome, decision.step) == ("use-login-email", 2)
-    assert decision.script[0].params["login_email"] == "aino@example.fi"
+    assert decision.script == (ScriptPart("login.not-login-email"), LOGIN_ADDRESS)
     assert any(e.fact == "matchedBy" and e.value == matched_by for e in decision.evidence)
 
 
@@ -95,7 +96,7 @@ def test_reset_pending_wins_over_wrong_identifier() -> None:
 def test_login_email_with_nothing_wrong_goes_to_the_admin() -> None:
     decision = decide(facts())
     assert (decision.outcome, decision.step) == ("contact-admin", 3)
-    assert decision.script[0].params["admins"] == (ADMIN,)
+    assert decision.script == (ScriptPart("login.contact-admin"), ADMINS)
 
 
 @pytest.mark.parametrize("change", [{"active": False}, {"locked": True}])
@@ -141,8 +142,7 @@ def test_service_the_user_has_is_no_fault() -> None:
 def test_missing_right_to_a_subscribed_service_goes_to_the_admin() -> None:
     decision = decide(facts(), ["invoicing"])
     assert decision.outcome == "check-service-rights"
-    assert decision.script[0].params["services"] == ["E-invoicing"]
-    assert decision.script[0].params["admins"] == (ADMIN,)
+    assert decision.script == (ScriptPart("service.missing-right", {"services": ["E-invoicing"]}), ADMINS)
 
 
 def test_service_the_organisation_lacks_goes_to_customer_service() -> None:
@@ -175,7 +175,8 @@ def test_several_services_each_get_a_verdict_and_the_hardest_decides() -> None:
     ]
     assert decision.outcome == "contact-customer-service"
     assert [p.key for p in decision.script] == [
-        "service.not-subscribed", "service.missing-right", "service.granted"]
+        "service.not-subscribed", "service.missing-right", "service.granted", "detail.admins",
+        "detail.login-email"]
 
 
 def test_missing_right_wins_over_no_fault() -> None:
@@ -299,14 +300,70 @@ def test_lookup_scripts_are_the_rule_alone() -> None:
         (ScriptPart("lookup.not-found"),), (ScriptPart("lookup.ambiguous"),))
 
 
-def test_login_scripts_are_keyed_by_the_deciding_rule() -> None:
-    """The message key is what the renderer looks up; every login rule must name its own."""
-    assert decide(facts(a_user(force_password_reset=True))).script == (ScriptPart(
-        "login.reset-pending", {"login_email": "aino@example.fi", "change_url": CHANGE_PASSWORD_URL}),)
-    assert decide(facts(matched_by="email")).script == (
-        ScriptPart("login.not-login-email", {"login_email": "aino@example.fi"}),)
-    assert decide(facts()).script == (
-        ScriptPart("login.contact-admin", {"login_email": "aino@example.fi", "admins": (ADMIN,)}),)
+LOGIN_ADDRESS = ScriptPart("detail.login-email", {"login_email": "aino@example.fi"}, personal=True)
+ADMINS = ScriptPart("detail.admins", {"admins": (ADMIN,)}, personal=True)
+
+
+def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apart() -> None:
+    """The message key is what the renderer looks up; what names someone is a part of its own,
+    left out until the caller is verified."""
+    assert decide(facts(a_user(force_password_reset=True))).script == (
+        ScriptPart("login.reset-pending", {"change_url": CHANGE_PASSWORD_URL}), LOGIN_ADDRESS)
+    assert decide(facts(a_user(reset_sent_at=SENT))).script == (
+        ScriptPart("login.reset-pending.sent", {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT}),
+        LOGIN_ADDRESS)
+    assert decide(facts(matched_by="email")).script == (ScriptPart("login.not-login-email"), LOGIN_ADDRESS)
+    assert decide(facts()).script == (ScriptPart("login.contact-admin"), ADMINS)
+    assert decide(facts(a_user(user_name=None), matched_by="email")).script == (
+        ScriptPart("login.not-login-email"),)
+
+
+@pytest.mark.parametrize(("changes", "script"), [
+    ({"locked": True}, (ScriptPart("login.contact-admin.locked"), ADMINS)),
+    ({"active": False}, (ScriptPart("login.contact-admin.inactive"), ADMINS)),
+    ({"active": False, "locked": True}, (ScriptPart("login.contact-admin.inactive"), ADMINS)),
+])
+def test_a_locked_or_unused_account_is_said_as_it_is(changes: dict, script: tuple) -> None:
+    assert decide(facts(a_user(**changes))).script == script
+
+
+@pytest.mark.parametrize(("changes", "rule"), [
+    ({"user": a_user(is_admin=True, locked=True)}, "login.user-is-admin"),
+    ({"user": a_user(locked=True), "admins": ()}, "login.no-admin"),
+    ({"user": a_user(locked=True), "organisation": None, "admins": ()}, "login.no-organisation"),
+])
+def test_a_locked_account_of_a_customer_service_case_is_said_first(changes: dict, rule: str) -> None:
+    assert decide(facts(**changes)).script == (ScriptPart("account.locked"), ScriptPart(rule))
+
+
+def test_ambiguous_callers_are_asked_what_tells_them_apart() -> None:
+    base = replace(facts(), user=None, matched_by=None)
+    two_sent = (a_user(id="u-1", reset_sent_at=SENT), a_user(id="u-2", reset_sent_at=SENT))
+    assert decide(replace(base, candidates=two_sent)).script == (
+        ScriptPart("lookup.ambiguous.reset-on", {"sent_at": SENT}),)
+    other = datetime(2021, 2, 1, tzinfo=UTC)
+    assert decide(replace(base, candidates=(two_sent[0], a_user(id="u-2", reset_sent_at=other)))).script == (
+        ScriptPart("lookup.ambiguous.reset"),)
+    assert decide(replace(base, candidates=(a_user(id="u-1"), a_user(id="u-2")))).script == (
+        ScriptPart("lookup.ambiguous"),)
+
+
+def test_the_trail_lists_every_rule_considered_in_order() -> None:
+    decision = decide(facts(matched_by="email"))
+    assert decision.considered == (
+        Check("login.reset-pending", False, (("forcePasswordReset", False), ("passwordResetSentAt", None),
+                                             ("lastPasswordUpdateTime", None))),
+        Check("login.not-login-email", True, (("matchedBy", "email"),)),
+    )
+    escalated = decide(facts(admins=()))
+    assert [(c.rule, c.fired) for c in escalated.considered] == [
+        ("login.reset-pending", False), ("login.not-login-email", False), ("login.user-is-admin", False),
+        ("login.no-organisation", False), ("login.no-admin", True)]
+    service = decide(facts(), ["invoicing"])
+    assert [(c.rule, c.fired, c.subject) for c in service.considered] == [
+        ("service.granted", False, "invoicing"), ("service.not-subscribed", False, "invoicing"),
+        ("service.user-is-admin", False, "invoicing"), ("service.no-organisation", False, "invoicing"),
+        ("service.no-admin", False, "invoicing"), ("service.missing-right", True, "invoicing")]
 
 
 def test_a_failed_login_at_the_moment_of_the_last_success_is_no_evidence() -> None:
@@ -314,16 +371,18 @@ def test_a_failed_login_at_the_moment_of_the_last_success_is_no_evidence() -> No
     assert [e.fact for e in decide(facts(user)).evidence] == ["isAdmin", "organisation", "otherAdmins"]
 
 
-def test_service_script_parts_carry_the_services_admins_and_login_email() -> None:
+def test_service_script_parts_name_only_known_services() -> None:
+    """A name no service has (a slip, or a service the organisation lacks) is never repeated."""
     decision = decide(facts(), ["invoicing", " Parcel lockers ", "REPORTS"])
     assert decision.script == (
-        ScriptPart("service.not-subscribed",
-                   {"services": ["Parcel lockers"], "admins": (ADMIN,), "login_email": "aino@example.fi"}),
-        ScriptPart("service.missing-right",
-                   {"services": ["E-invoicing"], "admins": (ADMIN,), "login_email": "aino@example.fi"}),
-        ScriptPart("service.granted",
-                   {"services": ["Reporting"], "admins": (ADMIN,), "login_email": "aino@example.fi"}),
+        ScriptPart("service.not-subscribed", {"services": []}),
+        ScriptPart("service.missing-right", {"services": ["E-invoicing"]}),
+        ScriptPart("service.granted", {"services": ["Reporting"]}),
+        ADMINS,
+        LOGIN_ADDRESS,
     )
+    assert [(v.asked, v.known_as) for v in decision.services] == [
+        ("invoicing", "E-invoicing"), (" Parcel lockers ", None), ("REPORTS", "Reporting")]
 
 
 def test_service_evidence_of_the_account_state_names_the_deciding_rule() -> None:

@@ -1,12 +1,13 @@
 """`postisupport diagnose`: which runbook step applies to one caller."""
 
-
 from typing import Annotated
 
 import typer
 
 from postisupport.cli.options import ConnectionOptions, state_of, with_options
 from postisupport.core.language import LANGUAGES
+
+LANGUAGE_CHOICE = "|".join(LANGUAGES)
 
 
 def _language(value: str | None) -> str | None:
@@ -25,26 +26,50 @@ def command(
     service: Annotated[list[str] | None, typer.Option(
         "--service", "-s", metavar="SERVICE",
         help="The caller can't reach this service (id or name); repeatable.")] = None,
+    verified: Annotated[bool, typer.Option(
+        "--verified", help="The caller is verified: the script may name their login address and "
+                           "administrators.")] = False,
+    mask: Annotated[bool, typer.Option(
+        "--mask", help="No full e-mail address, name, business ID or phone number in the output "
+                       "(for screen sharing and tickets).")] = False,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Also show every rule considered, the facts it read, the evidence and the "
+                          "data problems.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
+    script: Annotated[bool, typer.Option(
+        "--script", help="Print only the caller script, as plain text.")] = False,
     lang: Annotated[str | None, typer.Option(
-        "--lang", metavar="|".join(LANGUAGES), show_default=False, callback=_language,
+        "--lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=_language,
         help="Language of the caller script; default: the user's preferredLanguage.")] = None,
+    ui_lang: Annotated[str | None, typer.Option(
+        "--ui-lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=_language,
+        help="Language of the agent's screen (also POSTISUPPORT_UI_LANG or the profile; "
+             "default en).")] = None,
 ) -> None:
     """Say which runbook step applies to one caller.
 
-    Example: postisupport --sandbox diagnose aino.korhonen@esimerkki.example.fi --lang en
+    Example: postisupport --sandbox diagnose aino.korhonen@esimerkki.example.fi --verified --lang en
     """
+    from postisupport.cli import render
+    from postisupport.core.language import language_for
+    from postisupport.errors import ApiError, AuthError, UnreachableError
     from postisupport.ops.diagnose import DiagnoseOptions, run
 
+    if as_json and script:
+        raise typer.BadParameter("give one of --json and --script", param_hint="'--script'")
     state = state_of(ctx)
-    settings = state.settings(connection)
+    settings = state.settings(connection, ui_lang=ui_lang)
+    view = render.view_for(state.env, settings, verified=verified, masked=mask, explain=explain)
     options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
-    report = run(settings, options, state.audit_trail(settings))
+    try:
+        report = run(settings, options, state.audit_trail(settings))
+    except (AuthError, UnreachableError, ApiError):
+        if not (as_json or script) and state.env.stdout.isatty():
+            render.print_fallback(state.env, language_for(None, lang, settings.default_lang), view)
+        raise
     if as_json:
-        from postisupport.cli.render import print_json
-
-        print_json(state.env, report)
+        render.print_json(state.env, report, view)
+    elif script:
+        render.print_script(state.env, report, view)
     else:
-        from postisupport.cli.render import print_screen
-
-        print_screen(state.env, report)
+        render.print_screen(state.env, report, view)

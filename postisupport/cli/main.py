@@ -80,7 +80,7 @@ EXIT_STATUS: tuple[tuple[type[BaseException], ExitStatus], ...] = (
 FLAGS = {"api_url": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
          "timeout": "--timeout", "service": "--service", "profile": "--profile",
          "ca_bundle": "--ca-bundle", "allow_insecure_http": "--allow-insecure-http",
-         "token_url": "--token-url", "client_id": "--client-id", "scope": "--scope"}
+         "token_url": "--token-url", "client_id": "--client-id", "scope": "--scope", "ui_lang": "--ui-lang"}
 # What to do about a setting's error, by the setting that would fix it.
 REMEDIES = {
     "token": f"; put the token in {ENVIRONMENT_VARIABLES['token']} or the keyring (auth login) instead",

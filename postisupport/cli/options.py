@@ -96,14 +96,15 @@ class State:
 
         return config_path(self.env.environ, self.env.config_dir)
 
-    def settings(self, after: ConnectionOptions | None = None) -> Settings:
-        """The settings in force for a command, with a warning on stderr for plain http."""
+    def settings(self, after: ConnectionOptions | None = None, **flags: Any) -> Settings:
+        """The settings in force for a command, with a warning on stderr for plain http. `flags`:
+        the command's own settings flags (None when not given)."""
         from postisupport.config import profiles, secrets
         from postisupport.config.settings import resolve
 
         given = merged(self.connection, after) if after is not None else self.connection
         config = profiles.load(self.config_path())
-        settings = resolve(given.flags(), self.env.environ, config, secrets.get)
+        settings = resolve({**given.flags(), **flags}, self.env.environ, config, secrets.get)
         for url in settings.insecure_urls:
             self.env.say(f"postisupport: warning: {url} is plain http: credentials and personal data "
                          "travel unencrypted")

@@ -24,6 +24,8 @@ ENVIRONMENT_VARIABLES = {
     "ca_bundle": "POSTISUPPORT_CA_BUNDLE",
     "ssl_cert_file": "SSL_CERT_FILE",  # the OpenSSL convention, honoured as a further CA file
     "default_lang": "POSTISUPPORT_LANG",
+    "ui_lang": "POSTISUPPORT_UI_LANG",
+    "timezone": "POSTISUPPORT_TIMEZONE",
     "sandbox_token": "POSTISUPPORT_SANDBOX_TOKEN",
     "config": "POSTISUPPORT_CONFIG",
 }

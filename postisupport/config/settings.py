@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "ssl_cert_file": None,
     "allow_insecure_http": False,
     "default_lang": None,
+    "ui_lang": "en",
+    "timezone": "Europe/Helsinki",
     "audit": True,
     "sandbox": False,
     "sandbox_data": None,
@@ -78,6 +80,8 @@ class Settings:
     ssl_cert_file: Path | None = None
     allow_insecure_http: bool = False
     default_lang: str | None = None
+    ui_lang: str = "en"
+    timezone: str = "Europe/Helsinki"
     audit: bool = True
     sandbox: bool = False
     sandbox_data: Path | None = None
@@ -186,9 +190,13 @@ def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:
         values["token_url"] = checked_url(values["token_url"], origins["token_url"],
                                           bool(values["allow_insecure_http"]), setting="token_url")
     values["timeout"] = _checked_timeout(values["timeout"], origins["timeout"])
-    if values["default_lang"] is not None and values["default_lang"] not in LANGUAGES:
-        raise InvalidSetting("default_lang", origins["default_lang"],
-                             f"{values['default_lang']!r} is not one of {', '.join(LANGUAGES)}")
+    for lang in ("default_lang", "ui_lang"):
+        if values[lang] is not None and values[lang] not in LANGUAGES:
+            raise InvalidSetting(lang, origins[lang],
+                                 f"{values[lang]!r} is not one of {', '.join(LANGUAGES)}")
+    if not _is_time_zone(values["timezone"]):
+        raise InvalidSetting("timezone", origins["timezone"],
+                             f"{values['timezone']!r} is not a time zone, e.g. Europe/Helsinki")
     for secret in SECRETS:
         if values[secret] is not None:
             values[secret] = checked_secret(values[secret], secret, origins[secret])
@@ -284,6 +292,16 @@ def _shown(url: str) -> str:
     visible = url.split("?", 1)[0].split("#", 1)[0]
     visible = "".join(ch if ch.isprintable() else "\ufffd" for ch in visible)
     return visible if len(visible) <= 200 else visible[:197] + "..."
+
+
+def _is_time_zone(name: Any) -> bool:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(str(name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _scheme(url: str) -> str:

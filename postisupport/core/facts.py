@@ -6,14 +6,16 @@ this module knows nothing of SCIM's wire format.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from postisupport.core.identifiers import equal_folded
+from postisupport.core.identifiers import equal_folded, fold
 
 MatchedBy = Literal["userName", "email", "legacyUserId"]
+SLIP = 0.8  # difflib's similarity at or above which a service name counts as mistyped
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Contact:
     id: str | None
     display_name: str | None
     email: str | None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class UserFacts:
     locked: bool
     entitlements: tuple[Service, ...]
     primary_email: str | None = None
+    phone: str | None = None  # the primary (else first) work phone number
     group_ids: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()  # what was wrong with the resource as the server sent it
 
@@ -67,7 +71,7 @@ class UserFacts:
         return any(service.answers_to(asked) for service in self.entitlements)
 
     def contact(self) -> Contact:
-        return Contact(self.id, self.display_name, self.primary_email or self.user_name)
+        return Contact(self.id, self.display_name, self.primary_email or self.user_name, self.phone)
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,21 @@ class Facts:
     @property
     def candidates_total(self) -> int:
         return max(len(self.candidates), self.candidates_reported)
+
+    def known_services(self) -> tuple[Service, ...]:
+        """The services the user has or the organisation subscribes to."""
+        org = self.organisation.services if self.organisation else ()
+        return (*(self.user.entitlements if self.user else ()), *org)
+
+    def suggestion_for(self, asked: str) -> str | None:
+        """For a service name that no known service has, the known name it was most likely meant
+        to be (a small typing slip away), or None."""
+        known = self.known_services()
+        if any(service.answers_to(asked) for service in known):
+            return None
+        names = {fold(n): n for s in known for n in (s.id, s.name) if n}
+        close = difflib.get_close_matches(fold(asked), list(names), n=1, cutoff=SLIP)
+        return names[close[0]] if close else None
 
 
 Match = tuple[UserFacts, MatchedBy]

@@ -156,6 +156,7 @@ class User(Resource):
     active: Lenient[bool] = None
     preferred_language: Lenient[str] = Field(None, alias="preferredLanguage")
     emails: LenientList[MultiValue] = []
+    phone_numbers: LenientList[MultiValue] = Field([], alias="phoneNumbers")
     roles: LenientList[MultiValue] = []
     entitlements: LenientList[MultiValue] = []
     groups: LenientList[MultiValue] = []

@@ -32,6 +32,8 @@ def user_facts(resource: dict[str, Any]) -> UserFacts:
         locked=bool(login and login.account_locked),
         entitlements=_services(user.entitlements),
         primary_email=next((e.value for e in user.emails if e.primary and e.value), None),
+        phone=next((p.value for p in sorted(user.phone_numbers, key=lambda p: not p.primary) if p.value),
+                   None),
         group_ids=tuple(g.value for g in user.groups if g.value),
         problems=tuple(user.problems),
     )

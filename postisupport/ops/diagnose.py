@@ -64,4 +64,10 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions) -> Report:
     except TimeoutError:
         raise UnreachableError(client.base_url, "the diagnosis took too long", timeout=deadline) from None
     found = build(snapshot)
+    for asked in options.services:
+        meant = found.suggestion_for(asked)
+        if meant is not None:
+            # Told to the agent, never to the caller: a slip must not become "you have no <slip>".
+            raise InvalidInput("service", f"{asked!r} is no service of this user or organisation; "
+                               f"did you mean {meant!r}?")
     return report(found, decide(found, options.services), options.lang, options.default_lang)

@@ -12,14 +12,19 @@ from postisupport.core.facts import Contact, OrganisationFacts, Service, UserFac
 from postisupport.core.report import Report
 from postisupport.core.text import iso
 from postisupport.output.script import script_text
+from postisupport.output.view import View
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
-def as_json(rep: Report) -> dict[str, Any]:
+def as_json(rep: Report, view: View) -> dict[str, Any]:
+    """`view` says whether the caller is verified (the script follows it; the other fields stay
+    complete for scripts) and whether `rep` was masked."""
     facts, decision = rep.facts, rep.decision
     return {
         "schema_version": SCHEMA_VERSION,
+        "verified": view.verified,
+        "masked": view.masked,
         "outcome": decision.outcome,
         "step": decision.step,
         "problem": decision.problem,
@@ -31,11 +36,17 @@ def as_json(rep: Report) -> dict[str, Any]:
         "candidates": [user_json(c) for c in facts.candidates],
         "candidates_total": facts.candidates_total,
         "services": [
-            {"asked": v.asked, "outcome": v.outcome, "rule": v.rule} for v in decision.services
+            {"asked": v.asked, "known_as": v.known_as, "outcome": v.outcome, "rule": v.rule}
+            for v in decision.services
         ],
         "evidence": [{"rule": e.rule, "fact": e.fact, "value": e.value} for e in decision.evidence],
+        "considered": [
+            {"rule": c.rule, "service": c.subject, "fired": c.fired, "read": dict(c.read)}
+            for c in decision.considered
+        ],
         "data_problems": list(facts.problems),
-        "script": {"lang": rep.lang, "text": script_text(decision, rep.lang)},
+        "script": {"lang": rep.lang, "text": script_text(decision, rep.lang, verified=view.verified,
+                                                          tz=view.tz)},
     }
 
 
@@ -57,6 +68,7 @@ def user_json(user: UserFacts) -> dict[str, Any]:
         "lastLoginTime": iso(user.last_login),
         "lastFailedLoginTime": iso(user.last_failed_login),
         "accountLocked": user.locked,
+        "phone": user.phone,
         "entitlements": [_service_json(s) for s in user.entitlements],
     }
 
@@ -75,7 +87,8 @@ def _service_json(service: Service) -> dict[str, Any]:
 
 
 def _contact_json(contact: Contact) -> dict[str, Any]:
-    return {"id": contact.id, "displayName": contact.display_name, "email": contact.email}
+    return {"id": contact.id, "displayName": contact.display_name, "email": contact.email,
+            "phone": contact.phone}
 
 
 def dumps(document: Any) -> str:

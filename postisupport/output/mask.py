@@ -1,0 +1,100 @@
+"""Masking for screen sharing and screenshots: enough left to recognise, too little to misuse."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from postisupport.core.facts import Contact, UserFacts
+from postisupport.core.report import Report
+
+MASK = "***"
+
+
+def email(address: str | None) -> str | None:
+    """aino.korhonen@esimerkki.example.fi -> a***n@e***.fi: first and last letter, the top-level domain."""
+    if not address:
+        return address
+    local, at, domain = address.partition("@")
+    if not at:
+        return _ends(address)
+    top = domain.rsplit(".", 1)[-1] if "." in domain else ""
+    return f"{_ends(local)}@{domain[:1]}{MASK}{'.' + top if top else ''}"
+
+
+def name(full: str | None) -> str | None:
+    """Aino Korhonen -> A. K.: initials only."""
+    if not full:
+        return full
+    return " ".join(f"{word[0]}." for word in full.split() if word)
+
+
+def digits(value: str | None, keep: int = 2) -> str | None:
+    """2345678-0 -> *******-0 style: every digit but the last `keep` hidden, separators kept."""
+    if not value:
+        return value
+    total = sum(ch.isdigit() for ch in value)
+    seen = 0
+    out = []
+    for ch in value:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen > total - keep else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _ends(text: str) -> str:
+    return f"{text[:1]}{MASK}{text[-1:]}" if len(text) > 1 else f"{text}{MASK}"
+
+
+_EMAIL = re.compile(r"[^\s'\"<>(),;]+@[^\s'\"<>(),;]+")
+
+
+def in_text(text: str) -> str:
+    """Every e-mail address in free text (a data-problem note) masked."""
+    return _EMAIL.sub(lambda found: str(email(found.group(0))), text)
+
+
+def report(rep: Report) -> Report:
+    """The report as a screen share or a ticket may show it: no full e-mail address, full name,
+    business ID or phone number anywhere, the script's included."""
+    facts = rep.facts
+    masked_facts = replace(
+        facts,
+        identifier=in_text(facts.identifier),
+        user=_user(facts.user) if facts.user else None,
+        candidates=tuple(_user(c) for c in facts.candidates),
+        organisation=replace(facts.organisation, business_id=digits(facts.organisation.business_id, 1))
+        if facts.organisation else None,
+        admins=tuple(_contact(c) for c in facts.admins),
+        problems=tuple(in_text(p) for p in facts.problems),
+    )
+    decision = replace(
+        rep.decision,
+        script=tuple(replace(part, params={k: _param(v) for k, v in part.params.items()})
+                     for part in rep.decision.script),
+        evidence=tuple(replace(e, value=_param(e.value)) for e in rep.decision.evidence),
+    )
+    return replace(rep, facts=masked_facts, decision=decision)
+
+
+def _user(user: UserFacts) -> UserFacts:
+    return replace(user, user_name=email(user.user_name), display_name=name(user.display_name),
+                   emails=tuple(str(email(e)) for e in user.emails), reset_sent_to=email(user.reset_sent_to),
+                   primary_email=email(user.primary_email), phone=digits(user.phone))
+
+
+def _contact(contact: Contact) -> Contact:
+    return replace(contact, display_name=name(contact.display_name), email=email(contact.email),
+                   phone=digits(contact.phone))
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, str):
+        return in_text(value)
+    if isinstance(value, tuple) and all(isinstance(v, Contact) for v in value):
+        return tuple(_contact(v) for v in value)
+    return value
