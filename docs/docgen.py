@@ -50,9 +50,11 @@ def json_example(*args: str) -> None:
     from postisupport.ops.diagnose import DiagnoseOptions, run
     from postisupport.output.document import as_json
 
+    from postisupport.output.view import View
+
     settings = resolve({"sandbox": True}, {})
     report = run(settings, DiagnoseOptions(*args))
-    document: Any = as_json(report)
+    document: Any = as_json(report, View(verified=True))
     cog.outl("```json")
     cog.outl(json.dumps(document, ensure_ascii=False, indent=2))
     cog.outl("```")

@@ -83,8 +83,11 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
         for label, text in _timeline(facts.user, view):
             table.add_row(label, _plain(text))
     for n, admin in enumerate(facts.admins):
-        reach = " · ".join(x for x in (admin.display_name, admin.email, admin.phone) if x)
-        table.add_row(view.text("label.admins") if n == 0 else "", _plain(reach or admin.id or "?"))
+        # Name and phone on one line, the address on the next: neither is ever split by the fold.
+        who = " · ".join(x for x in (admin.display_name, admin.phone) if x) or admin.id or "?"
+        table.add_row(view.text("label.admins") if n == 0 else "", _plain(who))
+        if admin.email:
+            table.add_row("", _plain(admin.email))
     return table
 
 
