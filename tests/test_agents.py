@@ -172,7 +172,7 @@ def test_explain_lists_every_rule_considered_in_order_with_what_it_read(run, env
     lines = screen_lines(run, environ, "--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi",
                          "--explain")
     block = lines[lines.index("Rules considered"):lines.index("Evidence")]
-    rows = [line.split()[:2] for line in block if line.startswith("login.")]
+    rows = [line.split()[:2] for line in block if line.strip().startswith("login.")]
     assert rows == [["login.reset-pending", "no"], ["login.not-login-email", "no"],
                     ["login.user-is-admin", "no"], ["login.no-organisation", "no"], ["login.no-admin", "no"],
                     ["login.contact-admin", "fired"]]
