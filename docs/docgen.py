@@ -1,7 +1,7 @@
 """Helpers for the cog blocks in docs/*.md: the docs are generated from the code, then checked.
 
-    cog -r -I docs docs/cli.md docs/rules.md      # regenerate
-    cog --check -I docs docs/cli.md docs/rules.md  # CI: fail when a doc has drifted
+    cog -r -I docs docs/cli.md docs/rules.md docs/agents.md      # regenerate
+    cog --check -I docs docs/cli.md docs/rules.md docs/agents.md  # CI: fail when a doc has drifted
 """
 
 from __future__ import annotations
@@ -61,3 +61,24 @@ def json_example(*args: str) -> None:
 
 
 os.environ.setdefault("COLUMNS", str(WIDTH))
+
+
+def screen_sample(*args: str) -> None:
+    """What the agent sees for `postisupport --sandbox diagnose ARGS`, as of 20.11.2026, 80 columns."""
+    import io
+    import tempfile
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from postisupport.cli.main import run
+    from postisupport.config.environment import Environment
+
+    with tempfile.TemporaryDirectory() as scratch:
+        out = io.StringIO()
+        env = Environment(stdout=out, stderr=io.StringIO(), environ={"NO_COLOR": "1", "COLUMNS": str(WIDTH)},
+                          config_home=Path(scratch), state_home=Path(scratch),
+                          clock=lambda: datetime(2026, 11, 20, 10, tzinfo=UTC))
+        run(["--sandbox", "diagnose", *args, "--no-audit"], env)
+    cog.outl("```")
+    cog.outl("\n".join(line.rstrip() for line in out.getvalue().splitlines()))
+    cog.outl("```")
