@@ -49,7 +49,6 @@ def json_example(*args: str) -> None:
     from postisupport.config.settings import resolve
     from postisupport.ops.diagnose import DiagnoseOptions, run
     from postisupport.output.document import as_json
-
     from postisupport.output.view import View
 
     settings = resolve({"sandbox": True}, {})

@@ -16,33 +16,40 @@ from postisupport import __version__
 from postisupport.cli import diagnose
 from postisupport.cli.options import ConnectionOptions, state_of, with_options
 
-# Command group -> (its module, which has `app`, and its one-line help for the app's listing).
-# A test holds each line to the group's own help.
+# Command groups -> (the module whose `app` is a Typer with the group's commands, and its one-line
+# help for the app's listing). A test holds each line to the group's own help.
 GROUPS = {
     "auth": ("postisupport.cli.auth", "Credentials for the identity API, kept in the OS keyring."),
     "config": ("postisupport.cli.config", "The settings in force and the config file."),
     "audit": ("postisupport.cli.audit", "The audit trail of look-ups (docs/auth.md)."),
     "sandbox": ("postisupport.cli.sandbox", "The embedded SCIM sandbox with fictional demo data."),
 }
+# Commands that stand alone, loaded the same way: their module's `app` holds just the one command.
+COMMANDS = {
+    "shell": ("postisupport.cli.shell", "A warm session for a whole shift: look up caller after caller."),
+}
+LAZY = {**GROUPS, **COMMANDS}
 
 
 class LazyGroup(TyperGroup):
     """The app's group: a command group's module is imported and built on first use."""
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return [*super().list_commands(ctx), *(name for name in GROUPS if name not in self.commands)]
+        return [*super().list_commands(ctx), *(name for name in LAZY if name not in self.commands)]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name in GROUPS and cmd_name not in self.commands:
-            group = typer.main.get_group(importlib.import_module(GROUPS[cmd_name][0]).app)
-            group.name = cmd_name
-            self.commands[cmd_name] = group
+        if cmd_name in LAZY and cmd_name not in self.commands:
+            sub_app = importlib.import_module(LAZY[cmd_name][0]).app
+            build = typer.main.get_command if cmd_name in COMMANDS else typer.main.get_group
+            command = build(sub_app)
+            command.name = cmd_name
+            self.commands[cmd_name] = command
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # The listing takes a group's line from GROUPS rather than loading the group for it.
         rows = [(name, self.commands[name].get_short_help_str(formatter.width)
-                 if name in self.commands else GROUPS[name][1]) for name in self.list_commands(ctx)]
+                 if name in self.commands else LAZY[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
