@@ -81,14 +81,14 @@ def said(lang: str, *parts: ScriptPart) -> str:
 
 @pytest.mark.parametrize(("lang", "one", "two"), [
     ("en", "Your administrator is Maija Virtanen (maija@example.fi).",
-     "Your administrators are Maija Virtanen (maija@example.fi) or Ville Heikkinen (ville@example.fi, "
-     "+358 50 765 4321); any of them can help."),
+     "Your organisation has more than one administrator, and any of them can help: Maija Virtanen "
+     "(maija@example.fi) or Ville Heikkinen (ville@example.fi, +358 50 765 4321)."),
     ("fi", "Pääkäyttäjänne on Maija Virtanen (maija@example.fi).",
-     "Pääkäyttäjänne ovat Maija Virtanen (maija@example.fi) tai Ville Heikkinen (ville@example.fi, "
-     "+358 50 765 4321); kuka tahansa heistä voi auttaa."),
+     "Organisaatiollasi on useampi pääkäyttäjä, ja kuka tahansa heistä voi auttaa: Maija Virtanen "
+     "(maija@example.fi) tai Ville Heikkinen (ville@example.fi, +358 50 765 4321)."),
     ("sv", "Er administratör är Maija Virtanen (maija@example.fi).",
-     "Era administratörer är Maija Virtanen (maija@example.fi) eller Ville Heikkinen (ville@example.fi, "
-     "+358 50 765 4321); vem som helst av dem kan hjälpa dig."),
+     "Din organisation har flera administratörer, och vilken som helst av dem kan hjälpa dig: Maija "
+     "Virtanen (maija@example.fi) eller Ville Heikkinen (ville@example.fi, +358 50 765 4321)."),
 ])
 def test_administrators_are_one_or_a_choice_of_several(lang: str, one: str, two: str) -> None:
     assert said(lang, ScriptPart("detail.admins", {"admins": (ONE,)})) == one
