@@ -4,17 +4,13 @@ from typing import Annotated
 
 import typer
 
-from postisupport.cli.options import ConnectionOptions, state_of, with_options
-from postisupport.core.language import LANGUAGES
-
-LANGUAGE_CHOICE = "|".join(LANGUAGES)
-
-
-def _language(value: str | None) -> str | None:
-    # The choices are the languages the catalogs have, by construction.
-    if value is not None and value not in LANGUAGES:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(LANGUAGES)}")
-    return value
+from postisupport.cli.options import (
+    LANGUAGE_CHOICE,
+    ConnectionOptions,
+    language_option,
+    state_of,
+    with_options,
+)
 
 
 @with_options(ConnectionOptions, "connection")
@@ -39,10 +35,10 @@ def command(
     script: Annotated[bool, typer.Option(
         "--script", help="Print only the caller script, as plain text.")] = False,
     lang: Annotated[str | None, typer.Option(
-        "--lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=_language,
+        "--lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=language_option,
         help="Language of the caller script; default: the user's preferredLanguage.")] = None,
     ui_lang: Annotated[str | None, typer.Option(
-        "--ui-lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=_language,
+        "--ui-lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=language_option,
         help="Language of the agent's screen (also POSTISUPPORT_UI_LANG or the profile; "
              "default en).")] = None,
 ) -> None:
@@ -51,7 +47,6 @@ def command(
     Example: postisupport --sandbox diagnose aino.korhonen@esimerkki.example.fi --verified --lang en
     """
     from postisupport.cli import render
-    from postisupport.core.language import language_for
     from postisupport.errors import ApiError, AuthError, UnreachableError
     from postisupport.ops.diagnose import DiagnoseOptions, run
 
@@ -64,8 +59,8 @@ def command(
     try:
         report = run(settings, options, state.audit_trail(settings))
     except (AuthError, UnreachableError, ApiError):
-        if not (as_json or script) and state.env.stdout.isatty():
-            render.print_fallback(state.env, language_for(None, lang, settings.default_lang), view)
+        if not (as_json or script):
+            render.print_fallback(state.env, settings, lang, view)
         raise
     if as_json:
         render.print_json(state.env, report, view)

@@ -146,25 +146,33 @@ def run(argv: list[str], env: Environment) -> int:
     try:
         # Not standalone: every failure comes back here rather than being printed by Typer.
         code = command.main(argv, prog_name=PROG, standalone_mode=False, obj=state)
-    except PostisupportError as error:
-        return _fail(env, f"error: {wording(error)}", error)
-    except (KeyboardInterrupt, typer.Abort) as error:
-        return _fail(env, "interrupted", error)
+    except (PostisupportError, KeyboardInterrupt, typer.Abort) as error:
+        return _fail(env, error)
     except typer.TyperException as error:
         return _usage_error(env, error)
     except Exception as error:
         if state.debug:
             raise
-        return _fail(env, f"internal error: {type(error).__name__}: {error} (rerun with --debug for details)",
-                     error)
+        return _fail(env, error)
     if code == ExitStatus.INTERRUPTED:
         # Typer turns Ctrl-C into this code before we see the KeyboardInterrupt.
-        return _fail(env, "interrupted", KeyboardInterrupt())
+        return _fail(env, KeyboardInterrupt())
     return code if isinstance(code, int) else ExitStatus.OK
 
 
-def _fail(env: Environment, message: str, error: BaseException) -> int:
-    env.say(f"{PROG}: {one_line(message)}")
+def failure_line(error: BaseException) -> str:
+    """The one line a failure is told in, wherever it happens (a command, a session's look-up)."""
+    if isinstance(error, PostisupportError):
+        message = f"error: {wording(error)}"
+    elif isinstance(error, KeyboardInterrupt | typer.Abort):
+        message = "interrupted"
+    else:
+        message = f"internal error: {type(error).__name__}: {error} (rerun with --debug for details)"
+    return f"{PROG}: {one_line(message)}"
+
+
+def _fail(env: Environment, error: BaseException) -> int:
+    env.say(failure_line(error))
     return exit_status_of(error)
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 import typer
 
 from postisupport.config.environment import Environment
+from postisupport.core.language import LANGUAGES
 
 if TYPE_CHECKING:
     from postisupport.config.settings import Settings
@@ -153,4 +154,14 @@ def command_group(help: str) -> typer.Typer:
     slow start-up), -h as well as --help, its help when called alone."""
     return typer.Typer(help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                        context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode=None)
+
+
+LANGUAGE_CHOICE = "|".join(LANGUAGES)
+
+
+def language_option(value: str | None) -> str | None:
+    """The callback of --lang and --ui-lang: the choices are the languages the catalogs have."""
+    if value is not None and value not in LANGUAGES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(LANGUAGES)}")
+    return value
 

@@ -7,12 +7,12 @@ from postisupport.output.view import View
 
 
 def view_for(env: Environment, settings: Settings, *, verified: bool, masked: bool, explain: bool,
-             ui_lang: str | None = None) -> View:
+             ui_lang: str | None = None, in_session: bool = False) -> View:
     """The view the settings and flags ask for, as of now: the clock is read here, once."""
     from zoneinfo import ZoneInfo
 
     return View(ui_lang=ui_lang or settings.ui_lang, verified=verified, masked=masked, explain=explain,
-                tz=ZoneInfo(settings.timezone), now=env.clock())
+                tz=ZoneInfo(settings.timezone), now=env.clock(), in_session=in_session)
 
 
 def shown(report: Report, view: View) -> Report:
@@ -41,8 +41,12 @@ def print_script(env: Environment, report: Report, view: View) -> None:
     env.stdout.write(script_text(rep.decision, rep.lang, verified=view.verified, tz=view.tz) + "\n")
 
 
-def print_fallback(env: Environment, lang: str, view: View) -> None:
-    """When the API cannot answer: the generic runbook, so the agent still has something to say."""
+def print_fallback(env: Environment, settings: Settings, lang: str | None, view: View) -> None:
+    """When the API cannot answer an agent at a terminal: the generic runbook in the caller's
+    language, so the agent still has something to say. Nothing for a pipe, which wants data only."""
+    from postisupport.core.language import language_for
     from postisupport.output.messages import catalog
 
-    env.stdout.write(f"{view.text('fallback.title', lang=lang)}\n\n{catalog(lang)['fallback.runbook']}\n")
+    if env.stdout.isatty():
+        said = language_for(None, lang, settings.default_lang)
+        env.stdout.write(f"{view.text('fallback.title', lang=said)}\n\n{catalog(said)['fallback.runbook']}\n")

@@ -38,10 +38,15 @@ def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None =
             return await diagnose(client, options)
 
     result = asyncio.run(once())
+    record(trail, settings, options, result)
+    return result
+
+
+def record(trail: AuditTrail | None, settings: Settings, options: DiagnoseOptions, result: Report) -> None:
+    """One look-up into the audit trail (when there is one): every way of diagnosing calls this."""
     if trail is not None:
         trail.record(options.identifier, profile=settings.profile, api_host=api_host(settings),
                      outcome=result.decision.outcome, rule=result.decision.rule)
-    return result
 
 
 def api_host(settings: Settings) -> str:

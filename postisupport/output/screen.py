@@ -147,7 +147,8 @@ def _verify(facts: Facts, view: View) -> Any:
     if org is not None:
         compare += [org.name or org.id or "?", org.business_id or view.text("label.no-business-id")]
     text = Text(f"{view.text('label.verify')}: ", style="bold yellow")
-    text.append(terminal_safe(f"{view.text('label.verify.how')} {' · '.join(compare)}"))
+    how = view.text("label.verify.how.session" if view.in_session else "label.verify.how")
+    text.append(terminal_safe(f"{how} {' · '.join(compare)}"))
     return text
 
 

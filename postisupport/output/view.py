@@ -19,6 +19,7 @@ class View:
     explain: bool = False
     tz: tzinfo = UTC
     now: datetime | None = None
+    in_session: bool = False  # in `postisupport shell`, where the agent types `verified`
 
     def text(self, key: str, **params: object) -> str:
         """An agent-facing text; `n` chooses the plural form of a counted entry."""

@@ -1,0 +1,464 @@
+"""`postisupport shell`: the session's state machine (ops/session.py), the shell fed from a pipe, and
+the shell on a real pseudo-terminal, driven as an agent would drive it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from postisupport.config.settings import resolve
+from postisupport.core.report import Report
+from postisupport.errors import InvalidInput
+from postisupport.ops import session as machine
+from postisupport.ops.audit import AuditTrail
+from postisupport.ops.diagnose import DiagnoseOptions
+from postisupport.ops.diagnose import run as diagnose_once
+from postisupport.ops.session import (
+    Diagnose,
+    End,
+    Explain,
+    Help,
+    Json,
+    LookUp,
+    Mask,
+    Notice,
+    Quit,
+    ScreenLanguage,
+    Script,
+    ScriptLanguage,
+    Session,
+    Show,
+    ShowHelp,
+    ShowScript,
+    Verified,
+    completions,
+    diagnosed,
+    parse,
+    step,
+)
+from postisupport.output.messages import ui_catalog
+from postisupport.sandbox.app import application
+from tests.servers import serving
+
+PROMPT = "postisupport> "
+ROOT = Path(__file__).parent.parent
+
+
+def demo_report(identifier: str, *services: str) -> Report:
+    return diagnose_once(resolve({"sandbox": True}, {}), DiagnoseOptions(identifier, services))
+
+
+# -- (a) the state machine: parsing a line ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "command"), [
+    ("ESIM0042", LookUp("ESIM0042")),
+    ("  olof@example.fi  ", LookUp("olof@example.fi")),
+    ("olof@example.fi -s reports -s invoicing", LookUp("olof@example.fi", ("reports", "invoicing"))),
+    ("ESIM0105 --service reports --service=E-invoicing", LookUp("ESIM0105", ("reports", "E-invoicing"))),
+    ('ESIM0105 -s "parcel lockers"', LookUp("ESIM0105", ("parcel lockers",))),
+    ("verified", Verified()),
+    ("VERIFIED", Verified()),
+    ("lang sv", ScriptLanguage("sv")),
+    ("lang EN", ScriptLanguage("en")),
+    ("lang", ScriptLanguage(None)),
+    ("ui fi", ScreenLanguage("fi")),
+    ("mask on", Mask(True)),
+    ("mask off", Mask(False)),
+    ("json on", Json(True)),
+    ("json OFF", Json(False)),
+    ("explain", Explain()),
+    ("script", Script()),
+    ("help", Help()),
+    ("quit", Quit()),
+])
+def test_a_line_is_parsed_into_its_command(line: str, command: machine.Command) -> None:
+    assert parse(line) == command
+
+
+@pytest.mark.parametrize("line", ["", "   ", "\n", "\t \n"])
+def test_a_blank_line_is_no_command(line: str) -> None:
+    assert parse(line) is None
+
+
+@pytest.mark.parametrize(("line", "field", "reason"), [
+    ("verifed", "command", "unknown command 'verifed'; did you mean 'verified'?"),
+    ("exlpain", "command", "unknown command 'exlpain'; did you mean 'explain'?"),
+    ("--verified", "command", "'--verified': give an identifier first, then its services; type help for the "
+                              "commands"),
+    ("foo@bar", "identifier", "'foo@bar' is not a valid e-mail address"),
+    ("a@b@example.fi", "identifier", "'a@b@example.fi' is not a valid e-mail address"),
+    ("ESIM0042 -s", "service", "needs a service id or name, not an empty value"),
+    ("ESIM0042 --service ' '", "service", "needs a service id or name, not an empty value"),
+    ("ESIM0042 reports", "command", "'reports' is neither a service option nor a command; services go after "
+                                    "-s or --service"),
+    ("ESIM0042 --verified", "command", "'--verified' is neither a service option nor a command; services go "
+                                       "after -s or --service"),
+    ('ESIM0105 -s "parcel', "command", "cannot read the line: no closing quotation"),
+    ("lang de", "command", "lang: 'de' is not one of fi, sv, en"),
+    ("lang sv fi", "command", "lang takes one language, not 'sv fi'"),
+    ("ui", "command", "ui needs a language: one of fi, sv, en"),
+    ("mask", "command", "mask takes on or off"),
+    ("json yes", "command", "json takes on or off"),
+    ("verified now", "command", "verified takes nothing after it, not 'now'"),
+    ("quit now", "command", "quit takes nothing after it, not 'now'"),
+])
+def test_bad_input_is_refused_with_the_input_it_concerns(line: str, field: str, reason: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse(line)
+    assert (caught.value.field, caught.value.reason) == (field, reason)
+
+
+# -- (a) the state machine: what each command changes ----------------------------------------
+
+
+def test_a_new_caller_starts_unverified() -> None:
+    report = demo_report("ESIM0042")
+    session, effect = step(Session(), LookUp("ESIM0042"))
+    assert effect == Diagnose(LookUp("ESIM0042")) and not session.verified
+    session = diagnosed(session, report)
+    session, effect = step(session, Verified())
+    assert (session.verified, effect) == (True, Show())
+    session, effect = step(session, LookUp("karin.holm@exempel.example.fi"))
+    assert (session.verified, session.current) == (False, None)
+
+
+def test_verified_before_the_look_up_marks_the_next_caller() -> None:
+    session, effect = step(Session(), Verified())
+    assert (session.verified, effect) == (True, Notice("the next caller looked up is marked verified"))
+    session, effect = step(session, LookUp("ESIM0042"))
+    assert session.verified
+    session = diagnosed(session, demo_report("ESIM0042"))
+    session, _ = step(session, LookUp("ESIM0077"))
+    assert not session.verified
+
+
+def test_a_failed_look_up_leaves_no_diagnosis_to_show() -> None:
+    session = diagnosed(Session(), demo_report("ESIM0042"))
+    session, _ = step(session, LookUp("ESIM0077"))  # ... and the look-up fails: no `diagnosed`
+    assert session.current is None
+    for command in (Explain(), Script()):
+        with pytest.raises(InvalidInput, match="no diagnosis yet: type an identifier first"):
+            step(session, command)
+    session, effect = step(session, Verified())
+    assert isinstance(effect, Notice) and session.verified
+
+
+def test_explain_and_script_show_the_current_diagnosis() -> None:
+    session = diagnosed(Session(), demo_report("ESIM0042"))
+    assert step(session, Explain()) == (session, Show(explain=True))
+    assert step(session, Script()) == (session, ShowScript())
+    assert step(session, Help()) == (session, ShowHelp())
+    assert step(session, Quit()) == (session, End())
+
+
+def test_settings_hold_for_the_rest_of_the_session() -> None:
+    session = Session()
+    for command in (ScriptLanguage("sv"), ScreenLanguage("fi"), Mask(True), Json(True)):
+        session, effect = step(session, command)
+        assert isinstance(effect, Notice)
+    session, _ = step(session, LookUp("ESIM0042"))
+    assert (session.lang, session.ui_lang, session.masked, session.as_json) == ("sv", "fi", True, True)
+    assert step(session, Mask(False))[0].masked is False
+    assert step(session, ScriptLanguage(None))[0].lang is None
+
+
+def test_the_script_language_changes_the_current_diagnosis_without_asking_again() -> None:
+    session = diagnosed(Session(default_lang="en"), demo_report("ESIM0042"))
+    assert session.current is not None and session.current.lang == "fi"  # Aino prefers Finnish
+    swedish, effect = step(session, ScriptLanguage("sv"))
+    assert swedish.current is not None and swedish.current.lang == "sv"
+    assert swedish.current.decision == session.current.decision
+    assert effect == Notice("caller scripts in sv")
+    back, effect = step(swedish, ScriptLanguage(None))
+    assert back.current is not None and back.current.lang == "fi"
+    assert effect == Notice("caller scripts in each user's own language")
+
+
+def test_the_services_to_complete_are_the_last_diagnosed_users() -> None:
+    session = diagnosed(Session(), demo_report("ESIM0105"))
+    assert session.services == ("reports", "Reporting", "invoicing", "E-invoicing", "tracking",
+                                "Shipment tracking")
+    # One who is not found leaves the last organisation's services to complete.
+    assert diagnosed(session, demo_report("nobody@example.com")).services == session.services
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", (0, list(machine.WORDS))),
+    ("v", (1, ["verified"])),
+    ("QU", (2, ["quit"])),
+    ("lang ", (0, ["fi", "sv", "en"])),
+    ("ui s", (1, ["sv"])),
+    ("mask o", (1, ["on", "off"])),
+    ("json of", (2, ["off"])),
+    ("explain ", (0, [])),
+    ("ESIM0105 -s inv", (3, ["invoicing"])),
+    ("ESIM0105 -s INV", (3, ["invoicing"])),
+    ("ESIM0105 --service e", (1, ["E-invoicing"])),
+    ("ESIM0105 -s reports -s ", (0, ["reports", "Reporting", "invoicing", "E-invoicing", "tracking",
+                                     "'Shipment tracking'"])),
+    ("ESIM0105 -s Shi", (3, ["'Shipment tracking'"])),
+    ("ESIM0105 -s 'Shi", (4, ["'Shipment tracking'"])),
+    ("ESIM0105 --se", (4, ["--service"])),
+    ("ESIM0105 ", (0, [])),
+    ("ESIM01", (6, [])),
+])
+def test_tab_completes_commands_and_the_organisations_services(text: str, expected: Any) -> None:
+    session = diagnosed(Session(), demo_report("ESIM0105"))
+    assert completions(text, session) == expected
+
+
+def test_with_no_user_diagnosed_there_are_no_services_to_complete() -> None:
+    assert completions("ESIM0105 -s inv", Session()) == (3, [])
+
+
+# -- (b) the shell fed from a pipe -------------------------------------------------------------
+
+
+def shell(*lines: str, args: tuple[str, ...] = ("--sandbox", "shell"),
+          env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "postisupport", *args],
+                          input="".join(f"{line}\n" for line in lines),
+                          capture_output=True, text=True, timeout=30, cwd=ROOT,
+                          env={**os.environ, "NO_COLOR": "1", "TERM": "xterm", **(env or {})})
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def in_session(*screens: str) -> str:
+    """What `diagnose` printed, as the session prints it: the same, but for the verify hint, which in
+    the session says to type `verified` (compared word by word, as the hint wraps differently)."""
+    ui = ui_catalog("en")
+    said = words("".join(screens))
+    return said.replace(words(ui["label.verify.how"]), words(ui["label.verify.how.session"]))
+
+
+def test_a_piped_session_prints_what_diagnose_prints(run) -> None:
+    done = shell("ESIM0042", "verified", "lang sv", "script", "quit")
+    assert done.returncode == 0, done.stderr
+    screen = run("--sandbox", "diagnose", "ESIM0042", "--no-audit")
+    verified = run("--sandbox", "diagnose", "ESIM0042", "--no-audit", "--verified")
+    script = run("--sandbox", "diagnose", "ESIM0042", "--no-audit", "--verified", "--lang", "sv", "--script")
+    assert "Step 1 — the password must be changed" in screen.stdout
+    assert "aino.korhonen@esimerkki.example.fi." in verified.stdout.split("Say to the caller")[1]
+    assert words(done.stdout) == in_session(screen.stdout, verified.stdout, script.stdout)
+    # The prompt and the notices go to stderr, so stdout carries only the diagnoses.
+    assert done.stderr == PROMPT * 3 + "caller scripts in sv\n" + PROMPT * 2
+
+
+def test_a_new_identifier_is_a_new_unverified_caller(run) -> None:
+    done = shell("verified", "ESIM0105", "karin.holm@exempel.example.fi", "script")
+    assert done.returncode == 0, done.stderr
+    first = run("--sandbox", "diagnose", "ESIM0105", "--no-audit", "--verified")
+    second = run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "--no-audit")
+    script = run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "--no-audit", "--script")
+    assert words(done.stdout) == in_session(first.stdout, second.stdout, script.stdout)
+    assert done.stderr == PROMPT + "the next caller looked up is marked verified\n" + PROMPT * 4 + "\n"
+
+
+def test_json_on_prints_one_diagnose_json_document_per_look_up(run) -> None:
+    done = shell("json on", "ESIM0042", "ESIM0105 -s invoicing", "verified", "json off", "quit")
+    assert done.returncode == 0, done.stderr
+    expected = [run("--sandbox", "diagnose", *args, "--json", "--no-audit").stdout for args in (
+        ["ESIM0042"], ["ESIM0105", "-s", "invoicing"], ["ESIM0105", "-s", "invoicing", "--verified"])]
+    assert words(done.stdout) == in_session(*expected)
+    documents = [json.loads(d) for d in done.stdout.replace("}\n{", "}\x00{").split("\x00")]
+    assert [(d["outcome"], d["verified"]) for d in documents] == [
+        ("change-password", False), ("check-service-rights", False), ("check-service-rights", True)]
+    assert done.stderr == (PROMPT + "JSON on: one document per look-up\n" + PROMPT * 4 + "JSON off\n"
+                           + PROMPT)
+
+
+def test_mask_on_masks_as_diagnose_does(run) -> None:
+    done = shell("mask on", "johanna.makinen@esimerkki.example.fi", "mask off", "explain")
+    assert done.returncode == 0, done.stderr
+    johanna = "johanna.makinen@esimerkki.example.fi"
+    masked = run("--sandbox", "diagnose", johanna, "--mask", "--no-audit")
+    explained = run("--sandbox", "diagnose", johanna, "--explain", "--no-audit")
+    assert words(done.stdout) == in_session(masked.stdout, explained.stdout)
+    assert "maija.virtanen@esimerkki.example.fi" not in masked.stdout
+    assert done.stderr == (PROMPT + "masking on: no full e-mail address, name, business ID or phone number\n"
+                           + PROMPT * 2 + "masking off\n" + PROMPT * 2 + "\n")
+
+
+def test_errors_are_one_line_each_and_the_session_goes_on(run) -> None:
+    done = shell("verifed", "foo@bar", "ESIM0105 -s invocing", "explain", "lang de", "ESIM0105 -s invoicing",
+                 "quit")
+    assert done.returncode == 0
+    diagnosis = run("--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "--no-audit")
+    assert words(done.stdout) == in_session(diagnosis.stdout)
+    # Worded as the command line words them: `diagnose ESIM0105 -s invocing` says the same.
+    mistyped = run("--sandbox", "diagnose", "ESIM0105", "-s", "invocing", "--no-audit")
+    assert mistyped.stderr.splitlines() == [
+        "postisupport: error: --service 'invocing' is no service of this user or organisation; did you mean "
+        "'invoicing'?"]
+    assert done.stderr.split(PROMPT) == [
+        "",
+        "postisupport: error: unknown command 'verifed'; did you mean 'verified'?\n",
+        "postisupport: error: 'foo@bar' is not a valid e-mail address\n",
+        mistyped.stderr,
+        "postisupport: error: no diagnosis yet: type an identifier first\n",
+        "postisupport: error: lang: 'de' is not one of fi, sv, en\n",
+        "",
+        "",
+    ]
+
+
+def test_help_and_the_end_of_input(run) -> None:
+    done = shell("help")
+    assert done.returncode == 0
+    assert done.stdout.startswith("Type what the caller gives")
+    assert "json on|off" in done.stdout and "quit" in done.stdout
+    assert done.stderr == PROMPT * 2 + "\n"
+
+
+def test_each_look_up_is_recorded_in_the_audit_trail(tmp_path: Path) -> None:
+    done = shell("ESIM0042", "verified", "explain", "foo@bar", "nobody@example.com", "quit")
+    assert done.returncode == 0, done.stderr
+    trail = AuditTrail(tmp_path / "state" / "postisupport")
+    records = list(trail.find("esim0042")) + list(trail.find("nobody@example.com"))
+    assert [(r["api_host"], r["outcome"], r["rule"]) for r in records] == [
+        ("sandbox", "change-password", "login.reset-pending"), ("sandbox", "not-found", "lookup.not-found")]
+    lines = trail.path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2  # re-showing (verified, explain) reads nothing new; a refused line is no look-up
+    assert "esim0042" not in trail.path.read_text(encoding="utf-8").casefold()
+
+
+def test_no_audit_records_nothing(tmp_path: Path) -> None:
+    assert shell("ESIM0042", args=("--sandbox", "shell", "--no-audit")).returncode == 0
+    assert not (tmp_path / "state" / "postisupport" / "audit.jsonl").exists()
+
+
+def test_connection_options_work_before_and_after_shell() -> None:
+    before = shell("ESIM0042", args=("--sandbox", "shell", "--no-audit"))
+    after = shell("ESIM0042", args=("shell", "--sandbox", "--no-audit"))
+    assert (before.returncode, after.returncode) == (0, 0)
+    assert before.stdout == after.stdout and "Step 1" in before.stdout
+
+
+def test_the_shells_own_options_set_the_session_going(run) -> None:
+    done = shell("karin.holm@exempel.example.fi", args=("--sandbox", "shell", "--json", "--lang", "en",
+                                                         "--mask", "--ui-lang", "fi"))
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert (document["script"]["lang"], document["masked"]) == ("en", True)
+    assert done.stdout == run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "--json",
+                              "--lang", "en", "--mask", "--no-audit").stdout
+
+
+def test_a_shell_without_an_api_does_not_start() -> None:
+    done = shell("ESIM0042", args=("shell",))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("postisupport: error: no identity API configured: pass --api URL")
+
+
+def test_an_unreachable_api_is_one_line_and_the_session_goes_on() -> None:
+    from tests.servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/scim/v2"
+    done = shell("ESIM0042", "ESIM0042", "quit", args=("--api", url, "shell"))
+    assert done.returncode == 0
+    errors = [line for line in done.stderr.split(PROMPT) if line]
+    assert len(errors) == 2
+    assert all(e.startswith(f"postisupport: error: cannot reach the identity API at {url}") for e in errors)
+
+
+def test_the_shell_module_loads_no_heavy_module_until_it_runs() -> None:
+    code = (
+        "import sys\n"
+        "import postisupport.cli.shell\n"
+        "heavy = ('httpx', 'pydantic', 'rich', 'prompt_toolkit', 'scim2_models', 'scim2_server')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
+
+
+# -- (c) the shell on a terminal ---------------------------------------------------------------
+
+
+class SlowWhenAsked:
+    """The demo sandbox, except that a look-up of "slow@example.fi" hangs until it is given up on."""
+
+    def __init__(self) -> None:
+        self.app = application()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and b"slow%40example.fi" in scope.get("query_string", b""):
+            await asyncio.sleep(30)
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture
+def slow_sandbox() -> Iterator[str]:
+    with serving(SlowWhenAsked()) as url:
+        yield url
+
+
+def test_an_agent_on_a_terminal(slow_sandbox: str, tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    # A terminal as an agent has it, but one that answers no cursor position requests (CPR): tell
+    # prompt_toolkit so rather than have it wait for the answer.
+    env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env.pop("COLUMNS")
+    child = pexpect.spawn(sys.executable, ["-m", "postisupport", "--api", slow_sandbox, "shell"],
+                          cwd=str(ROOT), env=env, dimensions=(40, 100), encoding="utf-8", timeout=10)
+    prompt = "postisupport>"  # prompt_toolkit draws the space after it as a cursor move
+    try:
+        child.expect_exact(prompt)
+        child.sendline("ESIM0042")
+        child.expect_exact("Step 1 — the password must be changed")
+        child.expect_exact("Say to the caller (fi)")
+        child.expect_exact(prompt)
+        assert "aino.korhonen@esimerkki.example.fi." not in child.before  # not verified: not read out
+
+        child.sendline("verified")
+        child.expect_exact("Say to the caller (fi)")
+        child.expect_exact("aino.korhonen@esimerkki.example.fi.")
+        child.expect_exact(prompt)
+
+        # Tab completes the service from the organisation of the last user diagnosed.
+        child.send("ESIM0105 -s inv")
+        child.expect_exact("ESIM0105 -s inv")
+        child.send("\t")
+        child.expect_exact("oicing")
+        child.send("\r")
+        child.expect_exact("E-invoicing: the administrator can grant the right")
+        child.expect_exact(prompt)
+
+        # Ctrl-C drops a half-typed line ...
+        child.send("johanna.mak")
+        child.expect_exact("johanna.mak")
+        child.sendintr()
+        child.expect_exact(prompt)
+        # ... and cancels a look-up in flight; the session, and its client, go on.
+        child.sendline("slow@example.fi")
+        time.sleep(0.3)
+        child.sendintr()
+        child.expect_exact("postisupport: interrupted")
+        child.expect_exact(prompt)
+        child.sendline("karin.holm@exempel.example.fi")
+        child.expect_exact("Say to the caller (sv)")
+        child.expect_exact(prompt)
+        assert child.isalive()
+
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    # The history held people's addresses: nothing but the audit trail may have reached the disk.
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == ["state/postisupport/audit.jsonl", "state/postisupport/audit.key"]
