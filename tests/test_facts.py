@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from postisupport.core.facts import (
     Contact,
     Facts,
     OrganisationFacts,
+    Service,
     Snapshot,
     UserFacts,
     build,
@@ -169,3 +172,42 @@ def test_organisations_without_a_name_are_named_by_their_id_or_a_question_mark()
                            organisations=(unnamed, anonymous, organisation())))
     assert (built.organisation, built.problems) == (unnamed, (
         "the user belongs to 3 organisations (g-2, ?, Esimerkki Oy); the first, g-2, is used",))
+
+
+def test_a_contact_is_the_primary_address_else_the_login_with_the_phone() -> None:
+    with_primary = user("1", "me@example.fi", displayName="Me",
+                        emails=[{"value": "x@example.fi"}, {"value": "p@example.fi", "primary": True}],
+                        phoneNumbers=[{"value": "+358 1"}, {"value": "+358 2", "primary": True}])
+    assert with_primary.contact() == Contact("1", "Me", "p@example.fi", "+358 2")
+    plain = user("2", "you@example.fi", emails=[])
+    assert plain.contact() == Contact("2", None, "you@example.fi", None)
+
+
+REPORTING, INVOICING = Service("reports", "Reporting"), Service("invoicing", "E-invoicing")
+
+
+def facts_with(entitlements: tuple[Service, ...], services: tuple[Service, ...] | None) -> Facts:
+    me = replace(user("1", "me@example.fi"), entitlements=entitlements)
+    org = OrganisationFacts("g-1", "Org", None, services) if services is not None else None
+    return Facts("me@example.fi", "userName", me, (), org, (), 0, ())
+
+
+def test_known_services_are_the_users_then_the_organisations() -> None:
+    assert facts_with((REPORTING,), (INVOICING,)).known_services() == (REPORTING, INVOICING)
+    assert facts_with((REPORTING,), None).known_services() == (REPORTING,)
+    no_user = replace(facts_with((), (INVOICING,)), user=None)
+    assert no_user.known_services() == (INVOICING,)
+
+
+@pytest.mark.parametrize(("asked", "meant"), [
+    ("reprots", "reports"), ("Reportign", "Reporting"), ("invoicng", "invoicing"),
+    ("E-invocing", "E-invoicing"),
+    ("reports", None), ("E-INVOICING", None), ("parcel lockers", None), ("xyz", None),
+    ("repo", None), ("report card", None),  # similar, but not a slip
+])
+def test_a_slip_of_the_keyboard_is_recognised(asked: str, meant: str | None) -> None:
+    assert facts_with((REPORTING,), (INVOICING,)).suggestion_for(asked) == meant
+
+
+def test_no_known_service_means_no_suggestion() -> None:
+    assert facts_with((), None).suggestion_for("reprots") is None

@@ -392,3 +392,57 @@ def test_service_evidence_of_the_account_state_names_the_deciding_rule() -> None
         *ev("service.missing-right", ("isAdmin", False), ("organisation", "Esimerkki Oy"),
             ("otherAdmins", 1), ("accountLocked", True)),
     ]
+
+
+def test_the_trail_of_an_unidentified_caller() -> None:
+    nobody = decide(replace(facts(), user=None, matched_by=None), ["reports"])
+    assert (nobody.problem, nobody.considered) == ("service-access", (
+        Check("lookup.ambiguous", False, (("candidates", 0),)),
+        Check("lookup.not-found", True, (("identifier", "aino@example.fi"),)),
+    ))
+    pair = (a_user(id="u-1"), a_user(id="u-2"))
+    two = decide(replace(facts(), user=None, matched_by=None, candidates=pair))
+    assert (two.problem, two.considered) == (
+        "login", (Check("lookup.ambiguous", True, (("candidates", 2),)),))
+
+
+def test_the_trail_of_an_escalation_reads_each_fact() -> None:
+    changed = datetime(2021, 2, 1, tzinfo=UTC)
+    decision = decide(facts(a_user(reset_sent_at=SENT, last_password_update=changed)))
+    assert decision.considered == (
+        Check("login.reset-pending", False, (("forcePasswordReset", False),
+                                             ("passwordResetSentAt", "2021-01-17T06:00:00+00:00"),
+                                             ("lastPasswordUpdateTime", "2021-02-01T00:00:00+00:00"))),
+        Check("login.not-login-email", False, (("matchedBy", "userName"),)),
+        Check("login.user-is-admin", False, (("isAdmin", False),)),
+        Check("login.no-organisation", False, (("organisation", "Esimerkki Oy"),)),
+        Check("login.no-admin", False, (("otherAdmins", 1),)),
+        Check("login.contact-admin", True, (("otherAdmins", 1),)),
+    )
+    assert decide(facts(organisation=None, admins=())).considered[-1] == Check(
+        "login.no-organisation", True, (("organisation", None),))
+
+
+def test_the_trail_of_a_service_question_reads_each_fact() -> None:
+    decision = decide(facts(), ["invoicing", "reports"])
+    assert decision.considered == (
+        Check("service.granted", False, (("entitlements", 1),), "invoicing"),
+        Check("service.not-subscribed", False, (("organisationServices", 2),), "invoicing"),
+        Check("service.user-is-admin", False, (("isAdmin", False),), "invoicing"),
+        Check("service.no-organisation", False, (("organisation", "Esimerkki Oy"),), "invoicing"),
+        Check("service.no-admin", False, (("otherAdmins", 1),), "invoicing"),
+        Check("service.missing-right", True, (("otherAdmins", 1),), "invoicing"),
+        Check("service.granted", True, (("entitlements", 1),), "reports"),
+    )
+    orphan = decide(facts(organisation=None, admins=()), ["invoicing"])
+    assert orphan.considered[1] == Check("service.not-subscribed", False, (("organisationServices", None),),
+                                         "invoicing")
+
+
+@pytest.mark.parametrize(("changes", "rule"), [
+    ({"user": a_user(is_admin=True)}, "login.user-is-admin"),
+    ({"admins": ()}, "login.no-admin"),
+    ({"organisation": None, "admins": ()}, "login.no-organisation"),
+])
+def test_a_customer_service_case_of_an_account_in_order_is_its_rule_alone(changes: dict, rule: str) -> None:
+    assert decide(facts(**changes)).script == (ScriptPart(rule),)

@@ -212,7 +212,8 @@ def _login_address(user: UserFacts) -> tuple[ScriptPart, ...]:
 
 
 def _admins(facts: Facts) -> tuple[ScriptPart, ...]:
-    return (ScriptPart("detail.admins", {"admins": facts.admins}, personal=True),) if facts.admins else ()
+    # Only the rules where an administrator can help call this, so there always is one.
+    return (ScriptPart("detail.admins", {"admins": facts.admins}, personal=True),)
 
 
 # The rule group of each problem, and its rule for "an administrator can help".
