@@ -7,7 +7,8 @@
     │   ├── InvalidSetting            a setting's value is unusable (which setting, from where, why)
     │   ├── ConflictingSettings       two settings contradict each other
     │   ├── KeyringUnavailable        no usable OS keyring to store a secret in
-    │   └── AuditError                the audit trail cannot be written or read (which file, why)
+    │   ├── AuditError                the audit trail cannot be written or read (which file, why)
+    │   └── OutputExists              a bulk run would overwrite an output it was not told to
     ├── DataFileError                 a sandbox data file is unusable (which file, where in it, why)
     ├── ListenError                   the sandbox cannot listen on the address asked for
     ├── AuthError                     the API refused our credentials (status, endpoint, detail)
@@ -80,6 +81,12 @@ class AuditError(ConfigurationError):
         super().__init__(f"the audit trail at {path} cannot be used: {reason}")
         self.path = path
         self.reason = reason
+
+
+class OutputExists(ConfigurationError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"the output {path} exists already")
+        self.path = path
 
 
 class DataFileError(PostisupportError):

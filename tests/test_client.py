@@ -87,9 +87,11 @@ def find_waiting(responses: list[httpx.Response]) -> tuple[Any, list[float], int
     ({"Retry-After": "3"}, [3.0]),
     ({"Retry-After": "0.25"}, [0.25]),
     ({"Retry-After": "60"}, [5.0]),  # capped: an agent on a call cannot wait a minute
-    ({"Retry-After": "-4"}, [0.0]),
+    ({"Retry-After": "-4"}, []),  # a moment already past: no wait at all
     ({}, [0.5]),  # no advice: back off from half a second
-    ({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, [0.5]),
+    ({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, []),  # an HTTP date already past
+    ({"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"}, [5.0]),  # an HTTP date far ahead: capped
+    ({"Retry-After": "soon"}, [0.5]),  # neither a delay nor a date: back off
 ])
 @respx.mock
 def test_429_is_retried_after_the_wait_the_server_asks_for(

@@ -29,6 +29,7 @@ from postisupport.errors import (
     KeyringUnavailable,
     ListenError,
     NotConfigured,
+    OutputExists,
     PostisupportError,
     UnreachableError,
 )
@@ -43,6 +44,7 @@ class ExitStatus(IntEnum):
     AUTH = 3
     UNREACHABLE = 4
     API_ERROR = 5
+    ROWS_FAILED = 6
     INTERRUPTED = 130
 
 
@@ -60,6 +62,8 @@ MEANINGS = {
                             "a request or the whole diagnosis ran past its deadline.",
     ExitStatus.API_ERROR: "The API answered with an error (a redirect, 4xx other than 401/403, 5xx, "
                           "429 after retries) or with data that is not a usable SCIM answer.",
+    ExitStatus.ROWS_FAILED: "`bulk`: every row was done, but some ended with an error (in their output "
+                            "row); `--retry-failed` runs them again.",
     ExitStatus.INTERRUPTED: "Interrupted with Ctrl-C.",
 }
 
@@ -88,6 +92,16 @@ REMEDIES = {
 }
 
 
+# The kind of a bulk row's error, as its `error` object names it.
+ERROR_KINDS = {InvalidInput: "invalid-input", ApiError: "api-error"}
+
+
+def error_object(error: PostisupportError) -> dict[str, object]:
+    """A bulk row's error as data: its kind, the exit code `diagnose` would end with, one line."""
+    kind = next((name for cls, name in ERROR_KINDS.items() if isinstance(error, cls)), "error")
+    return {"kind": kind, "exit_code": int(exit_status_of(error)), "message": one_line(wording(error))}
+
+
 def exit_status_of(error: BaseException) -> ExitStatus:
     for kind, status in EXIT_STATUS:
         if isinstance(error, kind):
@@ -104,6 +118,8 @@ def wording(error: PostisupportError) -> str:
         return text + REMEDIES.get(error.remedy or "", "")
     if isinstance(error, ConflictingSettings):
         return f"{' and '.join(FLAGS[s] for s in error.settings)} contradict each other; give one of them"
+    if isinstance(error, OutputExists):
+        return f"{error}: add --resume to finish it, --retry-failed to redo its errors, or --force"
     if isinstance(error, KeyringUnavailable):
         return (f"{error}: set the token in {ENVIRONMENT_VARIABLES['token']} instead, or install a "
                 "keyring backend")

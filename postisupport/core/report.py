@@ -16,11 +16,13 @@ class Report:
     facts: Facts
     decision: Decision
     lang: str
+    asked: str = ""  # the identifier exactly as it was given, to join any output back to its input
 
 
-def report(facts: Facts, decision: Decision, lang: str | None = None, fallback: str | None = None) -> Report:
+def report(facts: Facts, decision: Decision, lang: str | None = None, fallback: str | None = None,
+           asked: str = "") -> Report:
     """`lang` the language asked for; else the user's; else `fallback` (a profile's default); else Finnish."""
-    return Report(facts, decision, language_for(_preferred_language(facts), lang, fallback))
+    return Report(facts, decision, language_for(_preferred_language(facts), lang, fallback), asked)
 
 
 def _preferred_language(facts: Facts) -> str | None:

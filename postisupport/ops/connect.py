@@ -7,11 +7,13 @@ from typing import Any
 
 from postisupport.config.settings import Settings
 from postisupport.errors import InvalidSetting, NotConfigured
-from postisupport.scim.client import ScimClient
+from postisupport.scim.client import QUICK, RetryPolicy, ScimClient
 
 
-def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = None) -> ScimClient:
-    """`transport` replaces the network (tests); the sandbox brings its own."""
+def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = None,
+           retry: RetryPolicy = QUICK, throttle: Any = None) -> ScimClient:
+    """`transport` replaces the network (tests); the sandbox brings its own. `retry` and `throttle`
+    (a shared rate limit) are for bulk runs."""
     if settings.uses_sandbox:
         from postisupport.sandbox import app as sandbox
 
@@ -21,6 +23,8 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
             transport=sandbox.transport(application),
             timeout=settings.timeout,
             max_concurrency=max_concurrency,
+            retry=retry,
+            throttle=throttle,
         )
     if not settings.api_url:
         raise NotConfigured()
@@ -33,6 +37,8 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
         transport=transport,
         timeout=settings.timeout,
         max_concurrency=max_concurrency,
+        retry=retry,
+        throttle=throttle,
     )
 
 

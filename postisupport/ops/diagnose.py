@@ -14,7 +14,7 @@ from postisupport.core.rules import decide
 from postisupport.errors import InvalidInput, UnreachableError
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
-from postisupport.ops.fetch import fetch
+from postisupport.ops.fetch import Shared, fetch
 from postisupport.scim.client import ScimClient
 
 ROUND_TRIPS = 3
@@ -53,7 +53,7 @@ def api_host(settings: Settings) -> str:
     return "sandbox" if settings.uses_sandbox else urlsplit(settings.api_url or "").hostname or "?"
 
 
-async def diagnose(client: ScimClient, options: DiagnoseOptions) -> Report:
+async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared | None = None) -> Report:
     """One diagnosis on an open client, so a session or a bulk run can share the client.
 
     A diagnosis is at most three round trips, so it gets three request timeouts
@@ -65,7 +65,7 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions) -> Report:
     deadline = ROUND_TRIPS * client.timeout
     try:
         async with asyncio.timeout(deadline):
-            snapshot = await fetch(client, identifier)
+            snapshot = await fetch(client, identifier, shared)
     except TimeoutError:
         raise UnreachableError(client.base_url, "the diagnosis took too long", timeout=deadline) from None
     found = build(snapshot)
@@ -75,4 +75,5 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions) -> Report:
             # Told to the agent, never to the caller: a slip must not become "you have no <slip>".
             raise InvalidInput("service", f"{asked!r} is no service of this user or organisation; "
                                f"did you mean {meant!r}?")
-    return report(found, decide(found, options.services), options.lang, options.default_lang)
+    return report(found, decide(found, options.services), options.lang, options.default_lang,
+                  options.identifier)

@@ -14,7 +14,33 @@ from postisupport.idp.reading import group_facts, user_facts
 from postisupport.scim.client import LOOKUP_COUNT, Page, ScimClient
 
 
-async def fetch(client: ScimClient, identifier: str) -> Snapshot:
+class Shared:
+    """Round 2 answers shared by every look-up of one run: a bulk check over thousands of users
+    asks for each organisation's groups and administrators once. Concurrent look-ups of the same
+    organisation wait for the one request in flight instead of each sending their own."""
+
+    def __init__(self) -> None:
+        self._answers: dict[frozenset[str], asyncio.Task[tuple[Page, Page]]] = {}
+
+    async def groups_and_admins(self, client: ScimClient, group_ids: tuple[str, ...]) -> tuple[Page, Page]:
+        key = frozenset(group_ids)
+        if key not in self._answers:
+            self._answers[key] = asyncio.ensure_future(_groups_and_admins(client, group_ids))
+        task = self._answers[key]
+        try:
+            return await asyncio.shield(task)
+        except BaseException:
+            if task.done() and self._answers.get(key) is task:
+                del self._answers[key]  # a failure is not kept: the next look-up asks again
+            raise
+
+
+async def _groups_and_admins(client: ScimClient, group_ids: tuple[str, ...]) -> tuple[Page, Page]:
+    groups, admins = await asyncio.gather(client.groups_by_id(group_ids), client.admins_of(group_ids))
+    return groups, admins
+
+
+async def fetch(client: ScimClient, identifier: str, shared: Shared | None = None) -> Snapshot:
     """`identifier` must already be normalised (postisupport.core.identifiers.normalise)."""
     found = await client.find_users(identifier)
     problems = _problems("Users", found)
@@ -31,9 +57,10 @@ async def fetch(client: ScimClient, identifier: str) -> Snapshot:
 
     user = candidates[0][0]
     if user.group_ids:
-        groups, admins = await asyncio.gather(
-            client.groups_by_id(user.group_ids), client.admins_of(user.group_ids)
-        )
+        if shared is not None:
+            groups, admins = await shared.groups_and_admins(client, user.group_ids)
+        else:
+            groups, admins = await _groups_and_admins(client, user.group_ids)
         organisations, group_problems = _groups(groups)
     else:
         groups = await client.groups_of_member(str(user.id))

@@ -14,7 +14,7 @@ from postisupport.core.text import iso
 from postisupport.output.script import script_text
 from postisupport.output.view import View
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def as_json(rep: Report, view: View) -> dict[str, Any]:
@@ -25,6 +25,7 @@ def as_json(rep: Report, view: View) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "verified": view.verified,
         "masked": view.masked,
+        "identifier": rep.asked,
         "outcome": decision.outcome,
         "step": decision.step,
         "problem": decision.problem,
@@ -96,7 +97,15 @@ def dumps(document: Any) -> str:
     that is not printable (C1 controls, bidi overrides such as U+202E, line separators U+2028/2029,
     invisible format characters) written as a \\u escape, so a value from the API cannot reorder,
     hide or split what the reader sees. The parsed value is unchanged."""
-    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return _safe(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+def dumps_line(document: Any) -> str:
+    """The same, on one line: one record of an NDJSON stream."""
+    return _safe(json.dumps(document, ensure_ascii=False))
+
+
+def _safe(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch in " \n" else _escaped(ch) for ch in text)
 
 

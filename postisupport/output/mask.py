@@ -78,7 +78,7 @@ def report(rep: Report) -> Report:
                      for part in rep.decision.script),
         evidence=tuple(replace(e, value=_param(e.value)) for e in rep.decision.evidence),
     )
-    return replace(rep, facts=masked_facts, decision=decision)
+    return replace(rep, facts=masked_facts, decision=decision, asked=in_text(rep.asked))
 
 
 def _user(user: UserFacts) -> UserFacts:

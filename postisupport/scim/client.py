@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from postisupport.core.text import redacted, shortened, terminal_safe
 from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
@@ -40,6 +45,31 @@ MAX_URL_BYTES = 8000  # what servers and proxies commonly accept in a request li
 URL_OVERHEAD = 200  # the endpoint, "?filter=", count and excludedAttributes around the filter
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Which failures are tried again, how many tries in all, and how long to wait between them:
+    the server's Retry-After when it gives one, else exponential backoff from half a second."""
+
+    statuses: frozenset[int] = RETRIED_STATUSES
+    attempts: int = MAX_RETRIES + 1
+    transport: bool = False  # connection errors and timeouts too
+    max_wait: float = MAX_RETRY_WAIT
+    jitter: float = 0.0  # up to this many seconds added to a backoff, so workers don't retry in step
+
+
+# An agent on a call can't wait long; a bulk run of thousands of rows can, and should be polite.
+QUICK = RetryPolicy()
+PATIENT = RetryPolicy(frozenset({429, 502, 503, 504}), attempts=5, transport=True, max_wait=30.0, jitter=0.5)
+
+
+class _TryAgain(Exception):
+    """A failure the policy tries again: the answer, or the error, to give up with."""
+
+    def __init__(self, answer: Answer | None = None, error: PostisupportError | None = None) -> None:
+        super().__init__()
+        self.answer, self.error = answer, error
 
 
 @dataclass
@@ -69,6 +99,8 @@ class ScimClient:
         sleep: Sleep = asyncio.sleep,
         auth: httpx.Auth | None = None,
         verify: ssl.SSLContext | bool = True,
+        retry: RetryPolicy = QUICK,
+        throttle: AbstractAsyncContextManager[Any] | None = None,
     ) -> None:
         headers = {"Accept": "application/scim+json, application/json"}
         if token:
@@ -89,6 +121,14 @@ class ScimClient:
         )
         self._slots = asyncio.Semaphore(max_concurrency)
         self._sleep = sleep
+        self._retry = retry
+        self._throttle = throttle  # a rate limit shared by every request (aiolimiter in bulk runs)
+        # While a server asks everyone to wait (Retry-After), the gate is shut for all requests;
+        # the one request that was told waits and opens it again.
+        self._open = asyncio.Event()
+        self._open.set()
+        self._closer: asyncio.Task[Any] | None = None
+        self.requests = 0  # sent, retries included
 
     async def __aenter__(self) -> ScimClient:
         return self
@@ -147,17 +187,60 @@ class ScimClient:
         return _page_of(body, endpoint)
 
     async def _get(self, path: str, params: dict[str, str]) -> Any:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._retry.attempts), wait=self._wait, sleep=self._nap,
+            retry=retry_if_exception_type(_TryAgain), reraise=True,
+        )
         try:
-            attempt = 0
-            while True:
-                async with self._slots:
-                    response = await self._send(path, params)
-                if response.status_code not in RETRIED_STATUSES or attempt == MAX_RETRIES:
-                    return _body_of(response, path)
-                await self._sleep(_retry_wait(response, attempt))
-                attempt += 1
+            try:
+                async for attempt in retrying:
+                    with attempt:
+                        return _body_of(await self._attempt(path, params), path)
+            except _TryAgain as last:
+                if last.error is not None:
+                    raise last.error from None
+                assert last.answer is not None
+                return _body_of(last.answer, path)
         except PostisupportError as error:
             raise self._scrubbed(error) from None
+        raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
+
+    async def _attempt(self, path: str, params: dict[str, str]) -> Answer:
+        if not self._open.is_set():
+            if self._closer is asyncio.current_task():
+                self._open.set()  # this request waited the server out: everyone may go again
+            else:
+                await self._open.wait()
+        async with self._slots:
+            if self._throttle is not None:
+                async with self._throttle:
+                    pass
+            self.requests += 1
+            try:
+                answer = await self._send(path, params)
+            except UnreachableError as error:
+                if self._retry.transport:
+                    raise _TryAgain(error=error) from None
+                raise
+        if answer.status_code in self._retry.statuses:
+            raise _TryAgain(answer=answer)
+        return answer
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Seconds before the next try: what the server asked (then every request waits), or backoff."""
+        failed = state.outcome.exception() if state.outcome else None
+        answer = failed.answer if isinstance(failed, _TryAgain) else None
+        told = _retry_after(answer) if answer is not None else None
+        if told is not None:
+            self._open.clear()
+            self._closer = asyncio.current_task()
+            return max(0.0, min(told, self._retry.max_wait))
+        backoff = 0.5 * 2 ** (state.attempt_number - 1) + random.uniform(0, self._retry.jitter)
+        return min(backoff, self._retry.max_wait)
+
+    async def _nap(self, seconds: float) -> None:
+        if seconds > 0:
+            await self._sleep(seconds)
 
     def _scrubbed(self, error: PostisupportError) -> PostisupportError:
         """The error with our own credentials cut out of what the server said: a server may echo them."""
@@ -206,12 +289,22 @@ class Answer:
     content: bytes
 
 
-def _retry_wait(response: Answer, attempt: int) -> float:
+def _retry_after(answer: Answer) -> float | None:
+    """Retry-After in seconds (RFC 9110 allows a delay or an HTTP date), or None when there is none."""
+    value = answer.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
     try:
-        wait = float(response.headers.get("Retry-After", ""))
+        return float(value)
     except ValueError:
-        wait = 0.5 * 2**attempt
-    return max(0.0, min(wait, MAX_RETRY_WAIT))
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - datetime.now(UTC)).total_seconds()
 
 
 NOT_JSON = object()  # an answer that does not parse (JSON null is a body, and parses to None)
