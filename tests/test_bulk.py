@@ -1,0 +1,317 @@
+"""Bulk checks: what Excel writes comes in, one output row per input row goes out, politely, and a
+killed run resumes to exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from postisupport.cli.main import ExitStatus
+from postisupport.output.table import CSV_COLUMNS
+from postisupport.sandbox.app import SandboxApplication
+from postisupport.sandbox.datafile import build_storage
+from tests.servers import generated_directory, serving
+from tests.test_cli import assert_error
+
+ROOT = Path(__file__).parent.parent
+
+
+def lines_of(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# -- input as Excel and people write it ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "data", "encoding"), [
+    ("excel-fi.csv",
+     "Nimi;Sähköposti;Palvelu\r\nÄijä;ESIM0042;\r\n\r\n\"Salo; Laura\";ESIM0105;invoicing|reports\r\n",
+     "cp1252"),
+    ("bom.csv", "\ufeffemail,lang\r\nESIM0042,sv\r\n\r\nESIM0105,\r\n", "utf-8"),
+    ("tabs.tsv", "käyttäjätunnus\tkieli\nESIM0042\t\nESIM0105\ten\n", "utf-8"),
+    ("plain.txt", "ESIM0042\n\nESIM0105\n", "utf-8"),
+    ("header.txt", "E-mail\nESIM0042\nESIM0105\n", "utf-8"),
+    ("rows.ndjson", '{"email": "ESIM0042"}\n\n{"identifier": "ESIM0105", "service": ["invoicing"]}\n',
+     "utf-8"),
+])
+def test_what_excel_and_people_write_is_read(
+    run, tmp_path: Path, name: str, data: str, encoding: str
+) -> None:
+    source = write(tmp_path / name, data, encoding)
+    result = run("--sandbox", "bulk", str(source), "-o", str(tmp_path / "out.ndjson"), "-q")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    out = lines_of(tmp_path / "out.ndjson")
+    assert [(r["row"], r["input"], r["error"]) for r in out] == [
+        (1, "ESIM0042", None), (2, "ESIM0105", None)]
+    assert out[0]["outcome"] == "change-password"
+
+
+def test_services_and_languages_come_from_their_columns(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", "user;service;lang\r\nESIM0105;invoicing|reports;sv\r\n")
+    run("--sandbox", "bulk", str(source), "-o", str(tmp_path / "out.ndjson"), "-q")
+    [row] = lines_of(tmp_path / "out.ndjson")
+    assert ([s["asked"] for s in row["services"]], row["script"]["lang"], row["outcome"]) == (
+        ["invoicing", "reports"], "sv", "check-service-rights")
+
+
+def test_a_named_column_and_a_missing_one(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", "who,note\r\nESIM0042,first\r\n")
+    assert_error(run("--sandbox", "bulk", str(source), "-q"), ExitStatus.USAGE,
+                 "no identifier column in the header \\(who, note\\); name it with the column option")
+    ok = run("--sandbox", "bulk", str(source), "--column", "WHO", "-o", str(tmp_path / "o.ndjson"), "-q")
+    assert ok.exit_code == 0
+    assert_error(run("--sandbox", "bulk", str(source), "--column", "whom", "-q"), ExitStatus.USAGE,
+                 "the input has no column 'whom'; it has who, note")
+
+
+# -- output: one row per input row ------------------------------------------------------------------------
+
+
+def test_each_ndjson_line_is_the_diagnose_document_plus_row_input_and_error(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "  ESIM0042 \nbad@@example.fi\nESIM0105\n")
+    result = run("--sandbox", "bulk", str(source), "-q")  # stdout: NDJSON
+    assert result.exit_code == ExitStatus.ROWS_FAILED
+    first, bad, third = (json.loads(line) for line in result.stdout.splitlines())
+    diagnosed = run("--sandbox", "diagnose", "  ESIM0042 ", "--json", "--verified").json()
+    assert first == {**diagnosed, "row": 1, "input": "  ESIM0042 ", "error": None}
+    assert bad == {"row": 2, "input": "bad@@example.fi", "error": {
+        "kind": "invalid-input", "exit_code": 2,
+        "message": "'bad@@example.fi' is not a valid e-mail address"}}
+    assert (third["row"], third["identifier"]) == (3, "ESIM0105")
+
+
+def test_csv_has_the_documented_columns_then_the_inputs_own(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", "Name;Email;Team\r\nAino;ESIM0042;North\r\nX;;South\r\n")
+    result = run("--sandbox", "bulk", str(source), "-o", str(tmp_path / "out.csv"), "-q")
+    assert result.exit_code == ExitStatus.ROWS_FAILED
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert text.splitlines() == [
+        ",".join([*CSV_COLUMNS, "Name", "Team"]),
+        "1,ESIM0042,change-password,1,login,login.reset-pending,legacyUserId,"
+        "aino.korhonen@esimerkki.example.fi,Esimerkki Oy,2345678-0,"
+        "Maija Virtanen <maija.virtanen@esimerkki.example.fi>,,Aino,North",
+        "2,,,,,,,,,,,invalid-input: the identifier is empty,X,South",
+    ]
+
+
+def test_excel_output_has_a_bom_and_semicolons(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "ESIM0042\n")
+    run("--sandbox", "bulk", str(source), "-o", str(tmp_path / "out.csv"), "--excel", "-q")
+    raw = (tmp_path / "out.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfrow;identifier;outcome;")
+
+
+def test_an_existing_output_is_not_overwritten_by_accident(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "ESIM0042\n")
+    out = write(tmp_path / "out.ndjson", "precious\n")
+    assert_error(run("--sandbox", "bulk", str(source), "-o", str(out), "-q"), ExitStatus.USAGE,
+                 f"the output {out} exists already: add --resume to finish it, --retry-failed to redo its "
+                 "errors, or --force")
+    assert out.read_text() == "precious\n"
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "--force", "-q").exit_code == 0
+    assert [r["row"] for r in lines_of(out)] == [1]
+
+
+def test_the_summary_counts_outcomes_errors_and_requests(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "ESIM0042\n\nbad@@x\nkarin.holm@exempel.example.fi\n")
+    result = run("--sandbox", "bulk", str(source), "-o", str(tmp_path / "o.ndjson"))
+    summary = result.stderr.strip().splitlines()[-1]
+    assert summary.startswith("postisupport: 3 rows in ")
+    assert summary.endswith("; outcomes: 1 change-password, 1 contact-customer-service; "
+                            "errors: 1 invalid-input; 1 blank lines skipped")
+
+
+# -- resume and retry ---------------------------------------------------------------------------------------
+
+
+class Slow:
+    """ASGI middleware: every request waits `delay` seconds, and the requests are counted."""
+
+    def __init__(self, app: Any, delay: float) -> None:
+        self.app, self.delay, self.requests = app, delay, 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.requests += 1
+            await asyncio.sleep(self.delay)
+        await self.app(scope, receive, send)
+
+
+def directory(users: int, organisations: int) -> SandboxApplication:
+    return SandboxApplication(build_storage(generated_directory(users, organisations)))
+
+
+def bulk_process(url: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "postisupport", "--api", url, "bulk", *args, "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def test_a_run_killed_with_sigkill_resumes_to_every_row_exactly_once(tmp_path: Path) -> None:
+    users = 150
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(users)))
+    killed, whole = tmp_path / "killed.ndjson", tmp_path / "whole.ndjson"
+    with serving(Slow(directory(users, 5), 0.02)) as url:
+        process = bulk_process(url, str(source), "-o", str(killed), "--concurrency", "4")
+        deadline = time.monotonic() + 30
+        while (not killed.exists() or killed.read_text().count("\n") < 20) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        cut = killed.read_text().count("\n")
+        assert 20 <= cut < users
+        with killed.open("a") as half:
+            half.write('{"row": 9999, "outcome": "half-writ')  # a line cut in half by the kill
+        resumed = bulk_process(url, str(source), "-o", str(killed), "--resume")
+        assert resumed.wait(60) == 0, resumed.stderr.read() if resumed.stderr else ""
+        uninterrupted = bulk_process(url, str(source), "-o", str(whole))
+        assert uninterrupted.wait(60) == 0
+    rows = [r["row"] for r in lines_of(killed)]
+    assert sorted(rows) == list(range(1, users + 1))
+    outcomes = {r["row"]: r["outcome"] for r in lines_of(killed)}
+    assert outcomes == {r["row"]: r["outcome"] for r in lines_of(whole)}
+
+
+class Flaky:
+    """Answers 500 to the look-up of any identifier in `failing`, until `failing` is emptied."""
+
+    def __init__(self, app: Any, failing: set[str]) -> None:
+        self.app, self.failing = app, failing
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        query = scope.get("query_string", b"").decode()
+        if scope["type"] == "http" and any(f in query for f in self.failing):
+            await send({"type": "http.response.start", "status": 500,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": b'{"detail": "db down"}'})
+            return
+        await self.app(scope, receive, send)
+
+
+def test_retry_failed_reruns_only_the_errors_and_rewrites_atomically(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(6)))
+    out = tmp_path / "out.ndjson"
+    flaky = Flaky(directory(6, 2), {"user2%40", "user4%40"})
+    with serving(flaky) as url:
+        first = run("--api", url, "bulk", str(source), "-o", str(out), "-q")
+        assert first.exit_code == ExitStatus.ROWS_FAILED
+        assert [(r["row"], r["error"]["kind"] if r["error"] else None) for r in lines_of(out)] == [
+            (1, None), (2, None), (3, "api-error"), (4, None), (5, "api-error"), (6, None)]
+        flaky.failing.clear()
+        again = run("--api", url, "bulk", str(source), "-o", str(out), "--retry-failed", "-q")
+    assert again.exit_code == 0
+    rows = lines_of(out)
+    assert sorted(r["row"] for r in rows) == [1, 2, 3, 4, 5, 6]
+    assert all(r["error"] is None for r in rows)
+    assert [p.name for p in tmp_path.iterdir()] == sorted(["in.txt", "out.ndjson"]) or not any(
+        p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+# -- politeness: rate limits, retries, a shared pause ------------------------------------------------
+
+
+class Rude:
+    """A server that rejects, stalls and drops: 429 with Retry-After now and then, bursts of 503,
+    slow answers, a dropped connection. Every look-up eventually gets through."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.seen = app, 0
+        self.times: list[float] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        self.seen += 1
+        self.times.append(time.monotonic())
+        n = self.seen
+        if n % 7 == 1:
+            return await _answer(send, 429, {"Retry-After": "0.2"})
+        if n % 11 == 2:
+            return await _answer(send, 503, {})
+        if n % 13 == 3:  # the connection drops half-way: fewer bytes than the length promised
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"500")]})
+            await send({"type": "http.response.body", "body": b'{"totalRes'})
+            return None
+        if n % 5 == 0:
+            await asyncio.sleep(0.3)
+        await self.app(scope, receive, send)
+
+
+async def _answer(send: Any, status: int, headers: dict[str, str]) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+def test_a_rude_server_is_waited_out_and_every_row_gets_through(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(40)))
+    out = tmp_path / "out.ndjson"
+    with serving(Rude(directory(40, 4))) as url:
+        result = run("--api", url, "--timeout", "2", "bulk", str(source), "-o", str(out),
+                     "--concurrency", "8", "-q")
+    assert result.exit_code == 0, result.stderr
+    rows = lines_of(out)
+    assert (len(rows), [r for r in rows if r["error"]]) == (40, [])
+
+
+def test_the_rate_limit_is_shared_by_all_workers(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(12)))
+    slow = Slow(directory(12, 12), 0.0)
+    with serving(slow) as url:
+        started = time.monotonic()
+        result = run("--api", url, "bulk", str(source), "-o", str(tmp_path / "o.ndjson"),
+                     "--concurrency", "8", "--rate", "20", "-q")
+        took = time.monotonic() - started
+    assert result.exit_code == 0
+    # 12 rows of about 2 requests each at 20 per second take about a second, whatever the concurrency.
+    assert slow.requests >= 24 and took >= (slow.requests - 20) / 20
+
+
+def test_organisations_are_asked_once_each(run, tmp_path: Path) -> None:
+    users, organisations = 120, 6
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(users)))
+    counting = Slow(directory(users, organisations), 0.0)
+    with serving(counting) as url:
+        result = run("--api", url, "bulk", str(source), "-o", str(tmp_path / "o.ndjson"), "-q")
+    assert result.exit_code == 0
+    assert counting.requests == users + 2 * organisations  # a look-up each, groups and admins per org
+
+
+def test_an_unreachable_api_stops_the_run_early_and_it_can_resume(run, tmp_path: Path) -> None:
+    from tests.servers import free_port
+
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(50)))
+    out = tmp_path / "out.ndjson"
+    nowhere = f"http://127.0.0.1:{free_port()}/scim/v2"
+    result = run("--api", nowhere, "--timeout", "0.5", "bulk", str(source), "-o", str(out), "-q")
+    assert result.exit_code == ExitStatus.UNREACHABLE
+    # Connection refused, tried again with backoff until the look-up's deadline: then the run stops.
+    assert result.stderr == f"postisupport: error: the identity API at {nowhere} did not answer within 1.5 s\n"
+    assert lines_of(out) == []
+    with serving(directory(50, 5)) as url:
+        resumed = run("--api", url, "bulk", str(source), "-o", str(out), "--resume", "-q")
+    assert resumed.exit_code == 0
+    assert Counter(r["row"] for r in lines_of(out)) == Counter(range(1, 51))
+
+
+def test_stdin_is_read_with_a_dash(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "postisupport", "--sandbox", "bulk", "-", "-q"],
+                          input="ESIM0042\nESIM0105\n", capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["row"] for line in done.stdout.splitlines()] == [1, 2]
