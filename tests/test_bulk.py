@@ -301,7 +301,8 @@ def test_an_unreachable_api_stops_the_run_early_and_it_can_resume(run, tmp_path:
     result = run("--api", nowhere, "--timeout", "0.5", "bulk", str(source), "-o", str(out), "-q")
     assert result.exit_code == ExitStatus.UNREACHABLE
     # Connection refused, tried again with backoff until the look-up's deadline: then the run stops.
-    assert result.stderr == f"postisupport: error: the identity API at {nowhere} did not answer within 1.5 s\n"
+    assert result.stderr == (
+        f"postisupport: error: the identity API at {nowhere} did not answer within 1.5 s\n")
     assert lines_of(out) == []
     with serving(directory(50, 5)) as url:
         resumed = run("--api", url, "bulk", str(source), "-o", str(out), "--resume", "-q")
