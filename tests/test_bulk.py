@@ -315,3 +315,47 @@ def test_stdin_is_read_with_a_dash(tmp_path: Path) -> None:
                           env={**os.environ, "HOME": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     assert [json.loads(line)["row"] for line in done.stdout.splitlines()] == [1, 2]
+
+
+class TellsToWait:
+    """Answers the first request with 429 and Retry-After: 1; records when every request starts."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.starts = app, []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        self.starts.append(time.monotonic())
+        if len(self.starts) == 1:
+            return await _answer(send, 429, {"Retry-After": "1"})
+        await self.app(scope, receive, send)
+
+
+def test_a_retry_after_pauses_every_worker_not_only_the_one_told(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(8)))
+    server = TellsToWait(directory(8, 8))
+    with serving(server) as url:
+        result = run("--api", url, "bulk", str(source), "-o", str(tmp_path / "o.ndjson"),
+                     "--concurrency", "4", "-q")
+    assert result.exit_code == 0
+    told = server.starts[0]
+    # Requests already on their way may arrive just after; none may start while everyone waits.
+    assert [t - told for t in server.starts if told + 0.1 < t < told + 0.9] == []
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_finish(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(100)))
+    out = tmp_path / "out.ndjson"
+    with serving(Slow(directory(100, 5), 0.05)) as url:
+        process = bulk_process(url, str(source), "-o", str(out), "--concurrency", "2")
+        deadline = time.monotonic() + 20
+        while (not out.exists() or out.read_text().count("\n") < 5) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == ExitStatus.INTERRUPTED
+    assert err.splitlines() == [
+        f"postisupport: stopped; to finish: postisupport bulk {source} -o {out} --resume",
+        "postisupport: interrupted"]
+    assert all(line.endswith("}") for line in out.read_text().splitlines())
