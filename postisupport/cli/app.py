@@ -26,8 +26,7 @@ GROUPS = {
 }
 # Commands that stand alone, loaded the same way: their module's `app` holds just the one command.
 COMMANDS = {
-    "bulk": ("postisupport.cli.bulk",
-             "Check many users at once: CSV, plain text or NDJSON in, CSV or NDJSON out."),
+    "bulk": ("postisupport.cli.bulk", "Check many users at once, politely; safe to interrupt and resume."),
     "shell": ("postisupport.cli.shell", "A warm session for a whole shift: look up caller after caller."),
 }
 LAZY = {**GROUPS, **COMMANDS}

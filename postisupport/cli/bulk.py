@@ -7,7 +7,7 @@ import typer
 
 from postisupport.cli.options import ConnectionOptions, command_group, state_of, with_options
 
-app = command_group("Check many users at once: CSV, plain text or NDJSON in, CSV or NDJSON out.")
+app = command_group("Check many users at once, politely; safe to interrupt and resume.")
 
 
 @app.command("bulk")
@@ -41,9 +41,10 @@ def bulk(
         "--excel", help="CSV that Excel opens directly (a BOM, ; between fields).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary.")] = False,
 ) -> None:
-    """Diagnose every user of an input file, many at once, politely; safe to interrupt and resume.
+    """Check many users at once, politely; safe to interrupt and resume.
 
-    Exit 0 when every row got a diagnosis, 6 when some rows ended with an error.
+    Reads CSV (as Excel writes it), one identifier per line, or NDJSON; writes one NDJSON or CSV
+    row per input row. Exit 0 when every row got a diagnosis, 6 when some rows ended with an error.
 
     Example: postisupport bulk users.csv -o results.csv --concurrency 16 --rate 50
     """
@@ -101,6 +102,7 @@ class _Watcher:
         import time
 
         self.env, self.last, self.time = env, time.monotonic(), time
+        self.started = self.last
         self.bar: Any = None
         if env.stderr.isatty():
             from rich.console import Console
@@ -113,7 +115,9 @@ class _Watcher:
             self.bar.start()
 
     def row_done(self, summary: Any) -> None:
-        note = f"{summary.failed} errors"
+        elapsed = self.time.monotonic() - self.started
+        rate = summary.rows / elapsed if elapsed > 0 else 0.0
+        note = f"{summary.failed} errors, {rate:.1f} rows/s"
         if self.bar is not None:
             self.bar.update(self.task, completed=summary.rows, note=note)
         elif self.time.monotonic() - self.last >= self.EVERY:

@@ -47,6 +47,7 @@ Mode = Literal["new", "resume", "retry-failed", "force"]
 # A row's own failures become its output row; any other (the API unreachable, the credentials
 # refused) stops the run, which can then be resumed.
 ROW_ERRORS = (InvalidInput, ApiError)
+WINDOW = 8  # rows in flight per unit of concurrency: room to keep every worker busy behind a slow row
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,8 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 window.append((row, asyncio.ensure_future(one(row))))
                 while window and window[0][1].done():
                     flush_head()
-                if len(window) >= 2 * options.concurrency:
+                # Rows started ahead of the oldest unfinished one; bounded, so memory stays flat.
+                if len(window) >= WINDOW * options.concurrency:
                     await asyncio.wait([window[0][1]])
                     while window and window[0][1].done():
                         flush_head()
