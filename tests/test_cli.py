@@ -50,10 +50,12 @@ def test_service_access(run, services: list[str], outcome: str) -> None:
 
 def test_json_has_exactly_the_documented_keys(run) -> None:
     doc = run("--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi", "--json", "--verified").json()
-    assert list(doc) == ["schema_version", "verified", "masked", "outcome", "step", "problem", "rule",
+    assert list(doc) == ["schema_version", "verified", "masked", "identifier", "outcome", "step", "problem",
+                         "rule",
                          "matched_by", "user", "organisation", "admins", "candidates", "candidates_total",
                          "services", "evidence", "considered", "data_problems", "script"]
-    assert (doc["schema_version"], doc["verified"], doc["masked"]) == (3, True, False)
+    assert (doc["schema_version"], doc["verified"], doc["masked"], doc["identifier"]) == (
+        4, True, False, "johanna.makinen@esimerkki.example.fi")
     assert list(doc["user"]) == [
         "id", "userName", "displayName", "active", "isAdmin", "emails", "preferredLanguage", "legacyUserId",
         "resetPending", "forcePasswordReset", "passwordResetSentAt", "passwordResetSentTo",
