@@ -359,3 +359,22 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_finish(tmp_path: Path) -> None:
         f"postisupport: stopped; to finish: postisupport bulk {source} -o {out} --resume",
         "postisupport: interrupted"]
     assert all(line.endswith("}") for line in out.read_text().splitlines())
+
+
+@pytest.mark.parametrize(("name", "content"), [("out.ndjson", "not json\n"), ("out.csv", "a,b\r\n1,2\r\n"),
+                                               ("out.ndjson", '{"no": "row"}\n')])
+def test_resuming_into_a_file_that_is_no_bulk_output_is_refused(run, tmp_path: Path, name: str,
+                                                               content: str) -> None:
+    source = write(tmp_path / "in.txt", "ESIM0042\n")
+    out = write(tmp_path / name, content)
+    assert_error(run("--sandbox", "bulk", str(source), "-o", str(out), "--resume", "-q"), ExitStatus.USAGE,
+                 f"line 1 of {out} is not a result of a bulk run; is it the right file, and the right "
+                 "format\\?$")
+    assert out.read_bytes() == content.encode()
+
+
+def test_resuming_an_empty_output_does_every_row(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "ESIM0042\nESIM0105\n")
+    out = write(tmp_path / "out.csv", "")
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "--resume", "-q").exit_code == 0
+    assert out.read_text().count("\n") == 3  # the header and two rows

@@ -246,22 +246,40 @@ def _read_back(options: BulkOptions) -> tuple[set[int], set[int]]:
     _repair(path)
     done: set[int] = set()
     failed: set[int] = set()
+    for number, row, error in _results(path, options):
+        if row is None:
+            raise InvalidInput("output", f"line {number} of {path} is not a result of a bulk run; "
+                               "is it the right file, and the right format?")
+        done.add(row)
+        if error:
+            failed.add(row)
+    return done, failed
+
+
+def _results(path: Path, options: BulkOptions) -> Iterator[tuple[int, int | None, bool]]:
+    """(line number, row or None when the line is no result, whether it is an error) per line."""
     with path.open(encoding="utf-8-sig", newline="") as lines:
         if options.format == "ndjson":
-            for line in lines:
-                entry = json.loads(line)
-                done.add(int(entry["row"]))
-                if entry.get("error"):
-                    failed.add(int(entry["row"]))
-        else:
-            records = csv.reader(lines, delimiter=";" if options.excel else ",")
-            header = next(records, [])
-            at_row, at_error = header.index("row"), header.index("error")
-            for cells in records:
-                done.add(int(cells[at_row]))
-                if cells[at_error]:
-                    failed.add(int(cells[at_row]))
-    return done, failed
+            for number, line in enumerate(lines, start=1):
+                try:
+                    entry = json.loads(line)
+                    yield number, int(entry["row"]), bool(entry.get("error"))
+                except (ValueError, TypeError, KeyError, RecursionError):
+                    yield number, None, False
+            return
+        records = csv.reader(lines, delimiter=";" if options.excel else ",")
+        header = next(records, None)
+        if header is None:
+            return
+        if "row" not in header or "error" not in header:
+            yield 1, None, False
+            return
+        at_row, at_error = header.index("row"), header.index("error")
+        for number, cells in enumerate(records, start=2):
+            try:
+                yield number, int(cells[at_row]), bool(cells[at_error])
+            except (ValueError, IndexError):
+                yield number, None, False
 
 
 def _repair(path: Path) -> None:
