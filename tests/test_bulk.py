@@ -378,3 +378,25 @@ def test_resuming_an_empty_output_does_every_row(run, tmp_path: Path) -> None:
     out = write(tmp_path / "out.csv", "")
     assert run("--sandbox", "bulk", str(source), "-o", str(out), "--resume", "-q").exit_code == 0
     assert out.read_text().count("\n") == 3  # the header and two rows
+
+
+class Hangs:
+    """Never answers a look-up of `stuck`; everything else goes through."""
+
+    def __init__(self, app: Any, stuck: str) -> None:
+        self.app, self.stuck = app, stuck
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.stuck in scope.get("query_string", b"").decode():
+            await asyncio.sleep(30)
+        await self.app(scope, receive, send)
+
+
+def test_one_row_the_api_never_answers_is_that_rows_error_not_the_runs_end(run, tmp_path: Path) -> None:
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(6)))
+    out = tmp_path / "out.ndjson"
+    with serving(Hangs(directory(6, 2), "user3%40")) as url:
+        result = run("--api", url, "--timeout", "0.3", "bulk", str(source), "-o", str(out), "-q")
+    assert result.exit_code == ExitStatus.ROWS_FAILED
+    errors = {r["row"]: r["error"]["kind"] for r in lines_of(out) if r["error"]}
+    assert (len(lines_of(out)), errors) == (6, {4: "unreachable"})

@@ -93,7 +93,7 @@ REMEDIES = {
 
 
 # The kind of a bulk row's error, as its `error` object names it.
-ERROR_KINDS = {InvalidInput: "invalid-input", ApiError: "api-error"}
+ERROR_KINDS = {InvalidInput: "invalid-input", ApiError: "api-error", UnreachableError: "unreachable"}
 
 
 def error_object(error: PostisupportError) -> dict[str, object]:

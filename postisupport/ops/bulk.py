@@ -32,6 +32,7 @@ from postisupport.errors import (
     InvalidInput,
     OutputExists,
     PostisupportError,
+    UnreachableError,
 )
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
@@ -44,9 +45,11 @@ from postisupport.output.view import View
 
 Format = Literal["csv", "ndjson"]
 Mode = Literal["new", "resume", "retry-failed", "force"]
-# A row's own failures become its output row; any other (the API unreachable, the credentials
-# refused) stops the run, which can then be resumed.
-ROW_ERRORS = (InvalidInput, ApiError)
+# A row's own failures become its output row. Refused credentials stop the run at once, and so
+# does an API that can't be reached before any row got through, or for STOP_AFTER rows in a row:
+# nothing is gained by writing thousands of identical errors, and the run can be resumed.
+ROW_ERRORS = (InvalidInput, ApiError, UnreachableError)
+STOP_AFTER = 5
 WINDOW = 8  # rows in flight per unit of concurrency: room to keep every worker busy behind a slow row
 
 
@@ -145,9 +148,18 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
             record(trail, settings, asked, result)
             return result
 
+        unreachable = 0
+
         def flush_head() -> None:
+            nonlocal unreachable
             row, task = window.popleft()
             outcome = task.result()
+            if isinstance(outcome, UnreachableError):
+                unreachable += 1
+                if unreachable >= STOP_AFTER or not summary.outcomes:
+                    raise outcome
+            elif not isinstance(outcome, PostisupportError):
+                unreachable = 0
             if isinstance(outcome, PostisupportError):
                 summary.errors[describe(outcome)["kind"]] += 1
                 out.write(row, None, describe(outcome))
