@@ -651,3 +651,119 @@ def test_a_long_redirect_target_and_content_type_are_cut_to_100_characters() -> 
     kind = failure_of(httpx.Response(200, text="<x>", headers={"Content-Type": "text/" + "b" * 200}))
     assert kind[1] == (
         f"the identity API answered GET /Users with something that is not JSON (text/{'b' * 92}...)")
+
+
+# -- retry policies, the shared pause and the request count (bulk runs lean on them) --------------------
+
+
+def find_with(policy: Any, responses: list[Any], **kwargs: Any) -> tuple[Any, list[float], int]:
+    """find() under a retry policy with a recording sleep: the result or error, the waits, the requests."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    respx.get(f"{BASE}/Users").mock(side_effect=responses)
+
+    async def go() -> Any:
+        async with ScimClient(BASE, retry=policy, sleep=sleep, **kwargs) as client:
+            try:
+                result: Any = await client.find_users("aino@example.fi")
+            except (ApiError, UnreachableError) as error:
+                result = error
+            return result, client.requests
+
+    result, requests = asyncio.run(go())
+    return result, waits, requests
+
+
+@respx.mock
+def test_the_patient_policy_retries_gateway_errors_and_lost_connections_with_jitter(monkeypatch) -> None:
+    from postisupport.scim.client import PATIENT
+
+    monkeypatch.setattr("postisupport.scim.client.random.uniform", lambda low, high: high / 2)
+    result, waits, requests = find_with(PATIENT, [
+        httpx.Response(502), httpx.ConnectError("refused"), httpx.Response(504),
+        httpx.ReadTimeout("slow"), httpx.Response(200, json=listing())])
+    assert (result.total, waits, requests) == (0, [0.75, 1.25, 2.25, 4.25], 5)
+
+
+@respx.mock
+def test_the_patient_policy_gives_up_with_the_last_reason() -> None:
+    from postisupport.scim.client import PATIENT, RetryPolicy
+
+    policy = RetryPolicy(PATIENT.statuses, attempts=2, transport=True, max_wait=30.0, jitter=0.0)
+    result, waits, requests = find_with(policy, [httpx.ConnectError("refused")] * 2)
+    assert (failure(result), waits, requests) == (
+        ("UnreachableError", f"cannot reach the identity API at {BASE}: refused", "-", "-", "-", BASE,
+         "refused", None), [0.5], 2)
+
+
+@respx.mock
+def test_the_quick_policy_does_not_retry_a_lost_connection() -> None:
+    from postisupport.scim.client import QUICK
+
+    result, waits, requests = find_with(QUICK, [httpx.ConnectError("refused")])
+    assert (type(result).__name__, waits, requests) == ("UnreachableError", [], 1)
+
+
+@respx.mock
+def test_a_retry_after_given_as_a_date_without_a_zone_is_read_as_utc() -> None:
+    from postisupport.scim.client import QUICK
+
+    later = {"Retry-After": "Wed, 21 Oct 2099 07:28:00"}
+    result, waits, _ = find_with(QUICK, [httpx.Response(429, headers=later), httpx.Response(200, json=listing())])
+    assert (result.total, waits) == (0, [5.0])
+
+
+@respx.mock
+def test_while_the_server_asks_to_wait_no_other_request_is_sent() -> None:
+    release = asyncio.Event()
+    sent: list[str] = []
+
+    async def sleep(seconds: float) -> None:
+        await release.wait()  # the told request waits until the test lets it go
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        who = request.url.params["filter"].split('"')[1]
+        sent.append(who)
+        if len(sent) == 1:
+            return httpx.Response(429, headers={"Retry-After": "5"})
+        return httpx.Response(200, json=listing())
+
+    respx.get(f"{BASE}/Users").mock(side_effect=answer)
+
+    async def go() -> list[list[str]]:
+        async with ScimClient(BASE, sleep=sleep) as client:
+            told = asyncio.ensure_future(client.find_users("a@example.fi"))
+            while not sent:
+                await asyncio.sleep(0)
+            other = asyncio.ensure_future(client.find_users("b@example.fi"))
+            for _ in range(20):
+                await asyncio.sleep(0)
+            during = list(sent)
+            release.set()
+            await asyncio.gather(told, other)
+            return [during, list(sent)]
+
+    assert asyncio.run(go()) == [["a@example.fi"], ["a@example.fi", "a@example.fi", "b@example.fi"]]
+
+
+@respx.mock
+def test_every_request_is_counted_and_passes_the_shared_throttle() -> None:
+    from postisupport.scim.client import QUICK
+
+    class Throttle:
+        def __init__(self) -> None:
+            self.entered = 0
+
+        async def __aenter__(self) -> None:
+            self.entered += 1
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+    throttle = Throttle()
+    result, waits, requests = find_with(QUICK, [httpx.Response(503), httpx.Response(200, json=listing())],
+                                        throttle=throttle)
+    assert (result.total, waits, requests, throttle.entered) == (0, [0.5], 2, 2)

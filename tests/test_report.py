@@ -65,3 +65,12 @@ def test_a_fallback_language_comes_after_the_users(
         facts: Facts, lang: str | None, fallback: str, expected: str) -> None:
     decision = decide(facts)
     assert report(facts, decision, lang, fallback) == Report(facts, decision, expected)
+
+
+def test_a_report_keeps_the_identifier_as_it_was_asked() -> None:
+    from postisupport.core.facts import Facts
+    from postisupport.core.report import report
+    from postisupport.core.rules import decide
+
+    nobody = Facts("aino@example.fi", None, None, (), None, (), 0, ())
+    assert report(nobody, decide(nobody), asked="  Aino@Example.fi ").asked == "  Aino@Example.fi "
