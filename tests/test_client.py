@@ -712,7 +712,8 @@ def test_a_retry_after_given_as_a_date_without_a_zone_is_read_as_utc() -> None:
     from postisupport.scim.client import QUICK
 
     later = {"Retry-After": "Wed, 21 Oct 2099 07:28:00"}
-    result, waits, _ = find_with(QUICK, [httpx.Response(429, headers=later), httpx.Response(200, json=listing())])
+    result, waits, _ = find_with(QUICK, [httpx.Response(429, headers=later),
+                                         httpx.Response(200, json=listing())])
     assert (result.total, waits) == (0, [5.0])
 
 
