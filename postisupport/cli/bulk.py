@@ -72,7 +72,7 @@ def bulk(
     try:
         summary = run_bulk(settings, options, view, error_object, state.audit_trail(settings), watcher,
                            stdin=getattr(state.env.stdin, "buffer", None) if source == "-" else None,
-                           stdout=state.env.stdout)
+                           stdout=state.env.stdout, observe=state.observer(settings))
     except KeyboardInterrupt:
         if output is not None:
             state.env.say(f"postisupport: stopped; to finish: postisupport bulk {source} -o {output} "

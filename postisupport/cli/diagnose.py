@@ -57,7 +57,7 @@ def command(
     view = render.view_for(state.env, settings, verified=verified, masked=mask, explain=explain)
     options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
     try:
-        report = run(settings, options, state.audit_trail(settings))
+        report = run(settings, options, state.audit_trail(settings), state.observer(settings))
     except (AuthError, UnreachableError, ApiError):
         if not (as_json or script):
             render.print_fallback(state.env, settings, lang, view)

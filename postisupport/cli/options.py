@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
+from urllib.parse import urlsplit
 
 import typer
 
@@ -54,13 +56,19 @@ class ConnectionOptions:
         "--allow-insecure-http", help="Allow a plain-http API that is not on this machine (warned).")] = False
     no_audit: Annotated[bool, typer.Option(
         "--no-audit", help="Do not record this look-up in the audit trail.")] = False
+    trace: Annotated[Path | None, typer.Option(
+        "--trace", metavar="FILE", show_default=False,
+        help="Append every HTTP exchange to FILE as a JSON line, secrets cut (also the profile).")] = None
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="A short line per HTTP request on stderr.")] = False
 
     def flags(self) -> dict[str, Any]:
         """As the settings resolver takes them: only what was given."""
         return {"api_url": self.api, "sandbox": self.sandbox or None, "sandbox_data": self.sandbox_data,
                 "timeout": self.timeout, "profile": self.profile, "ca_bundle": self.ca_bundle,
                 "allow_insecure_http": self.allow_insecure_http or None,
-                "audit": False if self.no_audit else None}
+                "audit": False if self.no_audit else None, "trace": self.trace,
+                "verbose": self.verbose or None}
 
     def given(self) -> list[str]:
         """The options given, by their flag."""
@@ -69,7 +77,8 @@ class ConnectionOptions:
 
 OPTION_NAMES = {"api": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
                 "timeout": "--timeout", "profile": "--profile", "ca_bundle": "--ca-bundle",
-                "allow_insecure_http": "--allow-insecure-http", "no_audit": "--no-audit"}
+                "allow_insecure_http": "--allow-insecure-http", "no_audit": "--no-audit",
+                "trace": "--trace", "verbose": "--verbose"}
 
 
 def merged(before: ConnectionOptions, after: ConnectionOptions) -> ConnectionOptions:
@@ -110,6 +119,25 @@ class State:
             self.env.say(f"postisupport: warning: {url} is plain http: credentials and personal data "
                          "travel unencrypted")
         return settings
+
+    def observer(self, settings: Settings) -> Callable[[dict[str, Any]], None] | None:
+        """What sees every HTTP exchange: the trace file (0600: it holds personal data) and -v lines."""
+        if settings.trace is None and not settings.verbose:
+            return None
+        from postisupport.output.document import dumps_line
+
+        env, path = self.env, settings.trace
+
+        def observe(record: dict[str, Any]) -> None:
+            if path is not None:
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as out:
+                    out.write(dumps_line(record) + "\n")
+            if settings.verbose:
+                target = urlsplit(record["url"])
+                env.say(f"{record['method']} {target.path} {record['status']} {record['elapsed_ms']:g} ms")
+
+        return observe
 
     def audit_trail(self, settings: Settings) -> AuditTrail | None:
         from postisupport.ops.audit import AuditTrail

@@ -90,7 +90,7 @@ def shell(
     start = Session(lang=lang, masked=mask, as_json=as_json, default_lang=settings.default_lang)
 
     async def opened() -> ScimClient:
-        return connect.client(settings)
+        return connect.client(settings, observe=state.observer(settings))
 
     with asyncio.Runner() as runner:
         client = runner.run(opened())

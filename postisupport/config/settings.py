@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "ui_lang": "en",
     "timezone": "Europe/Helsinki",
     "audit": True,
+    "trace": None,
+    "verbose": False,
     "sandbox": False,
     "sandbox_data": None,
     "sandbox_token": None,
@@ -83,6 +85,8 @@ class Settings:
     ui_lang: str = "en"
     timezone: str = "Europe/Helsinki"
     audit: bool = True
+    trace: Path | None = None  # a file: every HTTP exchange as a JSON line (scim/trace.py)
+    verbose: bool = False  # a short line per HTTP request on stderr
     sandbox: bool = False
     sandbox_data: Path | None = None
     sandbox_token: str | None = field(default=None, repr=False)
@@ -203,7 +207,7 @@ def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:
     if values["auth"] not in AUTH_KINDS:
         raise InvalidSetting("auth", origins["auth"],
                              f"{values['auth']!r} is not one of {', '.join(AUTH_KINDS)}")
-    for path_setting in ("ca_bundle", "ssl_cert_file", "sandbox_data"):
+    for path_setting in ("ca_bundle", "ssl_cert_file", "sandbox_data", "trace"):
         if values[path_setting] is not None:
             values[path_setting] = Path(values[path_setting])
 

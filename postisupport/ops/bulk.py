@@ -91,7 +91,7 @@ DescribeError = Callable[[PostisupportError], dict[str, Any]]
 
 def run(settings: Settings, options: BulkOptions, view: View, describe: DescribeError,
         trail: AuditTrail | None = None, progress: Progress | None = None,
-        stdin: IO[bytes] | None = None, stdout: IO[str] | None = None) -> Summary:
+        stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, observe: Any = None) -> Summary:
     """Check every row of the input; returns what happened. `describe` turns a row's error into its
     `error` object (kind, exit code, message): only the command line knows exit codes."""
     check_output(options)
@@ -106,7 +106,8 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
         wanted = (r for r in rows(source, options.column, reading)
                   if (r.number in failed if options.mode == "retry-failed" else r.number not in done))
         with _Output(options, reading, failed, stdout) as out:
-            asyncio.run(_check(settings, options, view, describe, trail, progress, wanted, out, summary))
+            asyncio.run(_check(settings, options, view, describe, trail, progress, wanted, out, summary,
+                               observe))
     finally:
         if options.input is not None:
             source.close()
@@ -126,7 +127,7 @@ def check_output(options: BulkOptions) -> None:
 
 async def _check(settings: Settings, options: BulkOptions, view: View, describe: DescribeError,
                  trail: AuditTrail | None, progress: Progress | None, wanted: Iterator[Row],
-                 out: _Output, summary: Summary) -> None:
+                 out: _Output, summary: Summary, observe: Any) -> None:
     from aiolimiter import AsyncLimiter
 
     from postisupport.scim.client import PATIENT
@@ -134,7 +135,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
     throttle = AsyncLimiter(options.rate, 1) if options.rate else None
     shared = Shared()
     async with connect.client(settings, max_concurrency=options.concurrency, retry=PATIENT,
-                              throttle=throttle) as client:
+                              throttle=throttle, observe=observe) as client:
         window: deque[tuple[Row, asyncio.Task[Any]]] = deque()
 
         async def one(row: Row) -> Any:

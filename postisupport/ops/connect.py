@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postisupport.config.settings import Settings
 from postisupport.errors import InvalidSetting, NotConfigured
 from postisupport.scim.client import QUICK, RetryPolicy, ScimClient
 
+if TYPE_CHECKING:
+    from postisupport.scim.trace import Sink
+
 
 def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = None,
-           retry: RetryPolicy = QUICK, throttle: Any = None) -> ScimClient:
+           retry: RetryPolicy = QUICK, throttle: Any = None, observe: Sink | None = None) -> ScimClient:
     """`transport` replaces the network (tests); the sandbox brings its own. `retry` and `throttle`
-    (a shared rate limit) are for bulk runs."""
+    (a shared rate limit) are for bulk runs. `observe` gets every HTTP exchange, secrets cut
+    (scim/trace.py): the engineer's trace."""
     if settings.uses_sandbox:
         from postisupport.sandbox import app as sandbox
 
         application = sandbox.application(settings.sandbox_data)
         return ScimClient(
             sandbox.IN_PROCESS_URL,
-            transport=sandbox.transport(application),
+            transport=_traced(sandbox.transport(application), observe, settings, None),
             timeout=settings.timeout,
             max_concurrency=max_concurrency,
             retry=retry,
@@ -29,10 +33,18 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
     if not settings.api_url:
         raise NotConfigured()
     verify = tls_context(settings)
+    if observe is not None and transport is None:
+        import httpx
+
+        transport = httpx.AsyncHTTPTransport(verify=verify)
+    flow: list[Any] = []
+    transport = _traced(transport, observe, settings, flow)
+    auth = _oauth2(settings, verify, transport)
+    flow.append(auth)
     return ScimClient(
         settings.api_url,
         token=settings.token,
-        auth=_oauth2(settings, verify, transport),
+        auth=auth,
         verify=verify,
         transport=transport,
         timeout=settings.timeout,
@@ -74,3 +86,18 @@ def _oauth2(settings: Settings, verify: ssl.SSLContext, transport: Any) -> Any:
                              f"OAuth2 needs {', '.join(missing)}; set them with auth login")
     return ClientCredentials(str(settings.token_url), str(settings.client_id), str(settings.client_secret),
                              settings.scope, timeout=settings.timeout, verify=verify, transport=transport)
+
+
+def _traced(transport: Any, observe: Sink | None, settings: Settings, flow: list[Any] | None) -> Any:
+    """The transport, wrapped to report each exchange when someone observes; the secrets to cut are
+    the settings' and, once it has fetched one, the OAuth2 flow's."""
+    if observe is None:
+        return transport
+    from postisupport.scim.trace import TracingTransport
+
+    def secrets() -> list[str]:
+        known = [settings.token or "", settings.client_secret or ""]
+        return known + [s for auth in (flow or []) if auth is not None for s in auth.secrets()]
+
+    return TracingTransport(transport, observe, secrets)
+

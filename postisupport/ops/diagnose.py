@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from postisupport.config.settings import Settings
@@ -30,11 +31,13 @@ class DiagnoseOptions:
     default_lang: str | None = None  # when the user has no preferredLanguage
 
 
-def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None = None) -> Report:
-    """Open a client for `settings`, diagnose once, close it; the look-up goes into `trail`."""
+def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None = None,
+        observe: Any = None) -> Report:
+    """Open a client for `settings`, diagnose once, close it; the look-up goes into `trail`, and every
+    HTTP exchange to `observe` (the engineer's trace)."""
 
     async def once() -> Report:
-        async with connect.client(settings) as client:
+        async with connect.client(settings, observe=observe) as client:
             return await diagnose(client, options)
 
     result = asyncio.run(once())

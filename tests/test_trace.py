@@ -1,0 +1,88 @@
+"""The engineer's HTTP trace: every exchange as a JSON line, and never a secret in it."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from postisupport.sandbox.app import application
+from postisupport.scim.trace import BODY_BYTES, _body, safe_url
+from tests.servers import OAuthServer, serving
+
+TOKEN = "c4nary-bearer-T0KEN"
+SECRET = "c4nary-client-S3CRET"
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_each_exchange_is_one_json_line_with_the_documented_keys(run, tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+    result = run("--sandbox", "--trace", str(trace), "diagnose", "johanna.makinen@esimerkki.example.fi")
+    assert result.exit_code == 0
+    lines = records(trace)
+    assert [(r["method"], r["url"].split("?")[0], r["status"]) for r in lines] == [
+        ("GET", "http://sandbox.invalid/scim/v2/Users", 200),
+        ("GET", "http://sandbox.invalid/scim/v2/Groups", 200),
+        ("GET", "http://sandbox.invalid/scim/v2/Users", 200)]
+    keys = ["time", "method", "url", "status", "elapsed_ms", "request", "response"]
+    assert all(list(r) == keys for r in lines)
+    assert json.loads(lines[0]["response"]["body"])["Resources"][0]["id"] == "u-1004"
+    assert (lines[0]["response"]["truncated"], lines[0]["request"]["body"]) == (False, None)
+    assert stat.S_IMODE(trace.stat().st_mode) == 0o600  # it holds personal data
+    run("--sandbox", "--trace", str(trace), "diagnose", "ESIM0042")
+    assert len(records(trace)) == 6  # appended, not overwritten
+
+
+def test_verbose_prints_one_short_line_per_request(run) -> None:
+    result = run("--sandbox", "-v", "diagnose", "ESIM0042", "--json")
+    lines = result.stderr.splitlines()
+    assert [line.rsplit(" ", 2)[0] for line in lines] == [
+        "GET /scim/v2/Users 200", "GET /scim/v2/Groups 200", "GET /scim/v2/Users 200"]
+    assert all(line.endswith(" ms") for line in lines)
+    assert json.loads(result.stdout)["outcome"] == "change-password"
+
+
+def test_the_trace_never_holds_a_token_or_a_client_secret(run, environ, tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+    server = OAuthServer(application(), "support-desk", SECRET)
+    with serving(server) as url:
+        run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
+            "--client-id", "support-desk", "--with-client-secret", input=SECRET)
+        assert run("--trace", str(trace), "diagnose", "ESIM0042").exit_code == 0
+        issued = list(server.issued)
+        environ["POSTISUPPORT_TOKEN"] = TOKEN
+        run("--trace", str(trace), "diagnose", "ESIM0042")
+    text = trace.read_text()
+    for secret in (SECRET, TOKEN, *issued, "c3VwcG9ydC1kZXNr"):  # the last: base64 of the Basic header
+        assert secret not in text, secret
+    token_call = next(r for r in records(trace) if r["url"].endswith("/token"))
+    assert (token_call["request"]["headers"]["authorization"], json.loads(token_call["response"]["body"])[
+        "access_token"]) == ("[redacted]", "[redacted]")
+
+
+@pytest.mark.parametrize(("url", "safe"), [
+    ("https://idp.example.com/scim/v2/Users?access_token=abc&count=1",
+     "https://idp.example.com/scim/v2/Users?access_token=%5Bredacted%5D&count=1"),
+    ("https://idp.example.com/cb?code=xyz&state=1", "https://idp.example.com/cb?code=%5Bredacted%5D&state=1"),
+    ("https://idp.example.com/scim/v2/Users?filter=a", "https://idp.example.com/scim/v2/Users?filter=a"),
+])
+def test_secret_query_parameters_are_redacted(url: str, safe: str) -> None:
+    assert safe_url(url) == safe
+
+
+def test_bodies_keep_scim_data_and_lose_credentials() -> None:
+    form = _body(b"grant_type=client_credentials&client_secret=s3&scope=x", [], True)
+    assert form["body"] == "grant_type=client_credentials&client_secret=%5Bredacted%5D&scope=x"
+    scim = json.dumps({"passwordResetSentAt": "2021-01-17", "refresh_token": "r",
+                       "nested": [{"token": "t"}]})
+    assert json.loads(_body(scim.encode(), [], True)["body"]) == {
+        "passwordResetSentAt": "2021-01-17", "refresh_token": "[redacted]",
+        "nested": [{"token": "[redacted]"}]}
+    big = _body(b"x" * (BODY_BYTES + 10), [], True)
+    assert (big["size"], big["truncated"], len(big["body"])) == (BODY_BYTES + 10, True, BODY_BYTES)
