@@ -26,6 +26,9 @@ GROUPS = {
 }
 # Commands that stand alone, loaded the same way: their module's `app` holds just the one command.
 COMMANDS = {
+    "capture": ("postisupport.cli.capture",
+                "Keep what the API said about a caller, as a replayable file."),
+    "replay": ("postisupport.cli.replay", "Decide again from a capture, offline, and say what differs."),
     "bulk": ("postisupport.cli.bulk", "Check many users at once, politely; safe to interrupt and resume."),
     "shell": ("postisupport.cli.shell", "A warm session for a whole shift: look up caller after caller."),
 }

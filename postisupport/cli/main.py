@@ -45,6 +45,7 @@ class ExitStatus(IntEnum):
     UNREACHABLE = 4
     API_ERROR = 5
     ROWS_FAILED = 6
+    REPLAY_DIFFERS = 7
     INTERRUPTED = 130
 
 
@@ -64,6 +65,8 @@ MEANINGS = {
                           "429 after retries) or with data that is not a usable SCIM answer.",
     ExitStatus.ROWS_FAILED: "`bulk`: every row was done, but some ended with an error (in their output "
                             "row); `--retry-failed` runs them again.",
+    ExitStatus.REPLAY_DIFFERS: "`replay`: today's rules decide differently from the captured decision "
+                               "(the difference is shown).",
     ExitStatus.INTERRUPTED: "Interrupted with Ctrl-C.",
 }
 

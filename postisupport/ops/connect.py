@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = None,
-           retry: RetryPolicy = QUICK, throttle: Any = None, observe: Sink | None = None) -> ScimClient:
+           retry: RetryPolicy = QUICK, throttle: Any = None, observe: Sink | None = None,
+           on_page: Any = None) -> ScimClient:
     """`transport` replaces the network (tests); the sandbox brings its own. `retry` and `throttle`
     (a shared rate limit) are for bulk runs. `observe` gets every HTTP exchange, secrets cut
     (scim/trace.py): the engineer's trace."""
@@ -29,6 +30,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
             max_concurrency=max_concurrency,
             retry=retry,
             throttle=throttle,
+            on_page=on_page,
         )
     if not settings.api_url:
         raise NotConfigured()
@@ -51,6 +53,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
         max_concurrency=max_concurrency,
         retry=retry,
         throttle=throttle,
+        on_page=on_page,
     )
 
 

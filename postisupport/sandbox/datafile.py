@@ -44,7 +44,7 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
     Raises DataFileError naming the resource and the attribute at fault.
     """
     scim = scim or provider()
-    unknown = set(data) - {"Users", "Groups"}
+    unknown = set(data) - {"Users", "Groups", "capture"}  # a capture file is a data file too
     if unknown:
         raise DataFileError(f"sandbox data: unknown key(s) {', '.join(sorted(unknown))}; "
                          "expected Users and Groups")

@@ -101,6 +101,7 @@ class ScimClient:
         verify: ssl.SSLContext | bool = True,
         retry: RetryPolicy = QUICK,
         throttle: AbstractAsyncContextManager[Any] | None = None,
+        on_page: Callable[[str, Page], None] | None = None,
     ) -> None:
         headers = {"Accept": "application/scim+json, application/json"}
         if token:
@@ -129,6 +130,7 @@ class ScimClient:
         self._open.set()
         self._closer: asyncio.Task[Any] | None = None
         self.requests = 0  # sent, retries included
+        self._on_page = on_page  # sees every list response read (a capture keeps the resources)
 
     async def __aenter__(self) -> ScimClient:
         return self
@@ -184,7 +186,14 @@ class ScimClient:
         if excluded:
             params["excludedAttributes"] = excluded
         body = await self._get(endpoint, params)
-        return _page_of(body, endpoint)
+        page = _page_of(body, endpoint)
+        if self._on_page is not None:
+            self._on_page(endpoint, page)
+        return page
+
+    async def service_provider_config(self) -> Any:
+        """What the server says it supports (RFC 7644 section 5), as it said it."""
+        return await self._get("ServiceProviderConfig", {})
 
     async def _get(self, path: str, params: dict[str, str]) -> Any:
         retrying = AsyncRetrying(

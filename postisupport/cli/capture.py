@@ -1,0 +1,51 @@
+"""`postisupport capture`: what the identity API said about a caller, kept as a replayable file."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from postisupport.cli.options import (
+    LANGUAGE_CHOICE,
+    ConnectionOptions,
+    command_group,
+    language_option,
+    state_of,
+    with_options,
+)
+
+app = command_group("Keep what the API said about a caller, as a replayable file.")
+
+
+@app.command("capture")
+@with_options(ConnectionOptions, "connection")
+def capture(
+    ctx: typer.Context,
+    identifier: Annotated[str, typer.Argument(
+        metavar="IDENTIFIER", help="What the caller gave: their e-mail address or old legacy user ID.")],
+    connection: ConnectionOptions,
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", metavar="FILE", help="The capture file to write (mode 0600).")],
+    service: Annotated[list[str] | None, typer.Option(
+        "--service", "-s", metavar="SERVICE", help="A service the caller can't reach; repeatable.")] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=language_option,
+        help="Language of the caller script.")] = None,
+) -> None:
+    """Keep what the API said about a caller, as a replayable file.
+
+    The file is a sandbox directory of every resource the diagnosis read, plus a record of the
+    diagnosis: replay it with `replay`, or serve it with --sandbox-data.
+
+    Example: postisupport capture aino.korhonen@esimerkki.example.fi -o ticket.json
+    """
+    from postisupport.cli import render
+    from postisupport.ops.capture import capture as run
+    from postisupport.ops.diagnose import DiagnoseOptions
+
+    state = state_of(ctx)
+    settings = state.settings(connection)
+    view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
+    options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
+    done = run(settings, options, output, view, state.audit_trail(settings), state.observer(settings))
+    state.env.say(f"captured {done.report.decision.outcome} ({done.report.decision.rule}) in {done.path}")

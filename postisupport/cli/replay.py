@@ -1,0 +1,45 @@
+"""`postisupport replay`: decide again from a capture, offline, with today's rules."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from postisupport.cli.options import command_group, state_of
+
+app = command_group("Decide again from a capture, offline, and say what differs.")
+
+
+@app.command("replay")
+def replay(
+    ctx: typer.Context,
+    capture: Annotated[Path, typer.Argument(metavar="CAPTURE", help="A file made by `capture`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
+) -> None:
+    """Decide again from a capture, offline, and say what differs.
+
+    No identity API is configured or contacted. Exits 7 when today's rules decide differently
+    from the captured decision, so capture files can serve as regression tests.
+
+    Example: postisupport replay ticket.json
+    """
+    import json
+
+    from postisupport.cli import render
+    from postisupport.cli.main import ExitStatus
+    from postisupport.config.settings import resolve
+    from postisupport.ops.capture import replay as run
+
+    state = state_of(ctx)
+    settings = resolve({"sandbox": True}, state.env.environ)
+    view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
+    result = run(capture, view, dict(state.env.environ))
+    if as_json:
+        render.print_json(state.env, result.report, view)
+    else:
+        render.print_screen(state.env, result.report, view)
+    for field, before, now in result.differences:
+        was, is_now = json.dumps(before, ensure_ascii=False), json.dumps(now, ensure_ascii=False)
+        state.env.say(f"postisupport: replay differs in {field}: captured {was}, now {is_now}")
+    if result.differences:
+        raise typer.Exit(int(ExitStatus.REPLAY_DIFFERS))

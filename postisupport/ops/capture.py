@@ -1,0 +1,116 @@
+"""Capture and replay: one file that is both a sandbox directory and the record of a diagnosis.
+
+`capture` keeps every SCIM resource a diagnosis read (ids kept) as a sandbox
+data file ({"Users": [...], "Groups": [...]}), with, under "capture", what the
+tool was asked, when, of which API, what the server said it supports, and the
+diagnosis it produced. `replay` decides again from those resources, offline,
+with today's rules, and says what differs from the captured decision: a
+ticket file doubles as a regression test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from postisupport import __version__
+from postisupport.config.settings import Settings, resolve
+from postisupport.core.report import Report
+from postisupport.errors import DataFileError
+from postisupport.ops import connect
+from postisupport.ops.audit import AuditTrail
+from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
+from postisupport.output.document import as_json
+from postisupport.output.view import View
+from postisupport.scim.client import Page
+
+# What a replay compares: the decision, not the wording or the timestamps.
+COMPARED = ("outcome", "step", "problem", "rule", "evidence")
+
+
+@dataclass(frozen=True)
+class Capture:
+    path: Path
+    report: Report
+
+
+def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: View,
+            trail: AuditTrail | None = None, observe: Any = None) -> Capture:
+    users: dict[str, dict[str, Any]] = {}
+    groups: dict[str, dict[str, Any]] = {}
+
+    def keep(endpoint: str, page: Page) -> None:
+        kept = users if endpoint == "Users" else groups
+        for resource in page.resources:
+            if isinstance(resource.get("id"), str):
+                kept[resource["id"]] = {k: v for k, v in resource.items() if k != "meta"}
+
+    async def once() -> tuple[Any, Report]:
+        async with connect.client(settings, on_page=keep, observe=observe) as client:
+            try:
+                offered = await client.service_provider_config()
+            except Exception:
+                offered = None
+            return offered, await diagnose(client, options)
+
+    offered, result = asyncio.run(once())
+    record(trail, settings, options, result)
+    for group_id, group in groups.items():
+        # Groups were read without their members (they may have thousands); the users read say
+        # which of them belong, and the sandbox needs that to give them their groups back.
+        members = [{"value": uid} for uid, user in users.items()
+                   if any(isinstance(g, dict) and g.get("value") == group_id
+                          for g in user.get("groups") or [])]
+        group["members"] = members
+    document = {
+        "Users": list(users.values()),
+        "Groups": list(groups.values()),
+        "capture": {
+            "tool": f"postisupport {__version__}",
+            "time": view.now.isoformat(timespec="seconds") if view.now else None,
+            "api_host": api_host(settings),
+            "arguments": {"identifier": options.identifier, "services": list(options.services),
+                          "lang": options.lang},
+            "service_provider_config": offered,
+            "diagnosis": as_json(result, view),
+        },
+    }
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds personal data
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(document, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    return Capture(output, result)
+
+
+@dataclass(frozen=True)
+class Replay:
+    report: Report
+    captured: dict[str, Any]
+    differences: list[tuple[str, Any, Any]]  # (field, captured, now)
+
+
+def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Replay:
+    """Decide again from a capture file, offline: no API is configured or contacted."""
+    try:
+        record_of = json.loads(path.read_text(encoding="utf-8"))["capture"]
+        arguments = record_of["arguments"]
+        captured = record_of["diagnosis"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise DataFileError(f"{path} is not a capture file (made by `capture`)", path) from None
+    settings = resolve({"sandbox_data": path}, environ or {})
+    options = DiagnoseOptions(arguments["identifier"], tuple(arguments.get("services") or ()),
+                              arguments.get("lang"))
+
+    async def once() -> Report:
+        async with connect.client(settings) as client:
+            return await diagnose(client, options)
+
+    result = asyncio.run(once())
+    now = as_json(result, view)
+    differences = [(field, captured.get(field), now.get(field)) for field in COMPARED
+                   if captured.get(field) != now.get(field)]
+    return Replay(result, captured, differences)

@@ -1,0 +1,61 @@
+"""Capture and replay: a ticket file is a sandbox directory, replays offline, and catches a change."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from postisupport.cli.main import ExitStatus
+from tests.test_cli import DEMO, assert_error
+
+
+@pytest.mark.parametrize(("identifier", "services"), [
+    *[(identifier, []) for identifier, *_ in DEMO], ("ESIM0105", ["reports", "invoicing"]),
+    ("ESIM0105", ["parcel lockers"])])
+def test_a_capture_of_every_demo_caller_replays_to_the_same_decision(
+    run, tmp_path: Path, identifier: str, services: list[str]
+) -> None:
+    ticket = tmp_path / "ticket.json"
+    flags = [a for s in services for a in ("-s", s)]
+    made = run("--sandbox", "capture", identifier, *flags, "-o", str(ticket))
+    assert made.exit_code == 0, made.stderr
+    captured = json.loads(ticket.read_text())["capture"]["diagnosis"]
+    replayed = run("replay", str(ticket), "--json")
+    assert (replayed.exit_code, replayed.stderr) == (0, "")
+    now = replayed.json()
+    assert [now[k] for k in ("outcome", "step", "rule", "evidence")] == [
+        captured[k] for k in ("outcome", "step", "rule", "evidence")]
+    assert stat.S_IMODE(ticket.stat().st_mode) == 0o600
+
+
+def test_a_capture_is_a_sandbox_data_file_too(run, tmp_path: Path) -> None:
+    ticket = tmp_path / "ticket.json"
+    run("--sandbox", "capture", "johanna.makinen@esimerkki.example.fi", "-o", str(ticket))
+    data = json.loads(ticket.read_text())
+    assert (sorted(u["id"] for u in data["Users"]), sorted(g["id"] for g in data["Groups"])) == (
+        ["u-1001", "u-1004", "u-1007"], ["g-esimerkki", "g-newsletter"])
+    assert list(data["capture"]) == ["tool", "time", "api_host", "arguments", "service_provider_config",
+                                     "diagnosis"]
+    served = run("--sandbox-data", str(ticket), "diagnose", "johanna.makinen@esimerkki.example.fi", "--json")
+    assert served.json()["outcome"] == "contact-admin"
+
+
+def test_a_replay_that_decides_differently_says_how_and_exits_7(run, tmp_path: Path) -> None:
+    ticket = tmp_path / "ticket.json"
+    run("--sandbox", "capture", "ESIM0042", "-o", str(ticket))
+    data = json.loads(ticket.read_text())
+    data["capture"]["diagnosis"]["rule"] = "login.contact-admin"  # as if the rules had changed since
+    ticket.write_text(json.dumps(data))
+    result = run("replay", str(ticket), "--json")
+    assert result.exit_code == ExitStatus.REPLAY_DIFFERS
+    assert result.stderr == ('postisupport: replay differs in rule: captured "login.contact-admin", '
+                             'now "login.reset-pending"\n')
+
+
+def test_replaying_a_file_that_is_no_capture_is_refused(run, tmp_path: Path) -> None:
+    other = tmp_path / "dir.json"
+    other.write_text(json.dumps({"Users": []}))
+    assert_error(run("replay", str(other)), ExitStatus.USAGE, f"{other} is not a capture file")
