@@ -12,14 +12,15 @@ from postisupport.cli.main import ExitStatus
 from tests.test_cli import DEMO, assert_error
 
 
+@pytest.mark.parametrize("pseudonymise", [False, True])
 @pytest.mark.parametrize(("identifier", "services"), [
     *[(identifier, []) for identifier, *_ in DEMO], ("ESIM0105", ["reports", "invoicing"]),
     ("ESIM0105", ["parcel lockers"])])
 def test_a_capture_of_every_demo_caller_replays_to_the_same_decision(
-    run, tmp_path: Path, identifier: str, services: list[str]
+    run, tmp_path: Path, identifier: str, services: list[str], pseudonymise: bool
 ) -> None:
     ticket = tmp_path / "ticket.json"
-    flags = [a for s in services for a in ("-s", s)]
+    flags = [a for s in services for a in ("-s", s)] + (["--pseudonymise"] if pseudonymise else [])
     made = run("--sandbox", "capture", identifier, *flags, "-o", str(ticket))
     assert made.exit_code == 0, made.stderr
     captured = json.loads(ticket.read_text())["capture"]["diagnosis"]
@@ -37,8 +38,8 @@ def test_a_capture_is_a_sandbox_data_file_too(run, tmp_path: Path) -> None:
     data = json.loads(ticket.read_text())
     assert (sorted(u["id"] for u in data["Users"]), sorted(g["id"] for g in data["Groups"])) == (
         ["u-1001", "u-1004", "u-1007"], ["g-esimerkki", "g-newsletter"])
-    assert list(data["capture"]) == ["tool", "time", "api_host", "arguments", "service_provider_config",
-                                     "diagnosis"]
+    assert list(data["capture"]) == ["tool", "time", "api_host", "arguments", "pseudonymised",
+                                     "service_provider_config", "diagnosis"]
     served = run("--sandbox-data", str(ticket), "diagnose", "johanna.makinen@esimerkki.example.fi", "--json")
     assert served.json()["outcome"] == "contact-admin"
 
@@ -59,3 +60,29 @@ def test_replaying_a_file_that_is_no_capture_is_refused(run, tmp_path: Path) -> 
     other = tmp_path / "dir.json"
     other.write_text(json.dumps({"Users": []}))
     assert_error(run("replay", str(other)), ExitStatus.USAGE, f"{other} is not a capture file")
+
+
+@pytest.mark.parametrize("identifier", ["ESIM0042", "johanna.makinen@esimerkki.example.fi", "ESIM0105",
+                                        "toimisto@salo.example.fi", "karin.holm@exempel.example.fi"])
+def test_a_pseudonymised_capture_holds_no_name_address_legacy_id_or_business_id(
+    run, tmp_path: Path, identifier: str
+) -> None:
+    from postisupport.sandbox.datafile import demo_data
+
+    ticket = tmp_path / "ticket.json"
+    assert run("--sandbox", "capture", identifier, "--pseudonymise", "-o", str(ticket)).exit_code == 0
+    text = ticket.read_text().casefold()
+    login = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+    organisation = "urn:postisupport:scim:schemas:extension:organisation:1.0:Group"
+    originals = {identifier}
+    for user in demo_data()["Users"]:
+        originals |= {user["userName"], user.get("displayName", ""), *user.get("name", {}).values(),
+                      *(e["value"] for e in user.get("emails", [])),
+                      *(p["value"] for p in user.get("phoneNumbers", [])),
+                      user.get(login, {}).get("legacyUserId", ""),
+                      user.get(login, {}).get("passwordResetSentTo", "")}
+    for group in demo_data()["Groups"]:
+        originals |= {group["displayName"], group.get(organisation, {}).get("businessId", "")}
+    originals.discard("")
+    assert sorted(o for o in originals if o.casefold() in text) == []
+

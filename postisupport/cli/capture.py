@@ -31,6 +31,9 @@ def capture(
     lang: Annotated[str | None, typer.Option(
         "--lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=language_option,
         help="Language of the caller script.")] = None,
+    pseudonymise: Annotated[bool, typer.Option(
+        "--pseudonymise", help="Replace names, addresses, legacy IDs, business IDs and phone numbers "
+                               "consistently, so the file can go into a ticket.")] = False,
 ) -> None:
     """Keep what the API said about a caller, as a replayable file.
 
@@ -47,5 +50,6 @@ def capture(
     settings = state.settings(connection)
     view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
     options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
-    done = run(settings, options, output, view, state.audit_trail(settings), state.observer(settings))
+    done = run(settings, options, output, view, state.audit_trail(settings), state.observer(settings),
+               pseudonymise)
     state.env.say(f"captured {done.report.decision.outcome} ({done.report.decision.rule}) in {done.path}")

@@ -24,6 +24,7 @@ from postisupport.errors import DataFileError
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
+from postisupport.ops.pseudonym import Pseudonyms
 from postisupport.output.document import as_json
 from postisupport.output.view import View
 from postisupport.scim.client import Page
@@ -39,7 +40,7 @@ class Capture:
 
 
 def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: View,
-            trail: AuditTrail | None = None, observe: Any = None) -> Capture:
+            trail: AuditTrail | None = None, observe: Any = None, pseudonymise: bool = False) -> Capture:
     users: dict[str, dict[str, Any]] = {}
     groups: dict[str, dict[str, Any]] = {}
 
@@ -66,24 +67,46 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: Vi
                    if any(isinstance(g, dict) and g.get("value") == group_id
                           for g in user.get("groups") or [])]
         group["members"] = members
-    document = {
-        "Users": list(users.values()),
-        "Groups": list(groups.values()),
+    identifier, kept_users, kept_groups = options.identifier, list(users.values()), list(groups.values())
+    if pseudonymise:
+        stand_in = Pseudonyms()
+        identifier = stand_in.identifier(options.identifier)
+        kept_users = [stand_in.user(u) for u in kept_users]
+        kept_groups = [stand_in.group(g) for g in kept_groups]
+    arguments = {"identifier": identifier, "services": list(options.services), "lang": options.lang}
+    document: dict[str, Any] = {
+        "Users": kept_users,
+        "Groups": kept_groups,
         "capture": {
             "tool": f"postisupport {__version__}",
             "time": view.now.isoformat(timespec="seconds") if view.now else None,
             "api_host": api_host(settings),
-            "arguments": {"identifier": options.identifier, "services": list(options.services),
-                          "lang": options.lang},
+            "arguments": arguments,
+            "pseudonymised": pseudonymise,
             "service_provider_config": offered,
             "diagnosis": as_json(result, view),
         },
     }
+    _write(output, document)
+    if pseudonymise:
+        # The record's diagnosis names people too: it is the one the stand-ins decide, which must
+        # be the decision the real data got.
+        again = replay(output, view)
+        before, now = as_json(result, view), as_json(again.report, view)
+        if any(before[k] != now[k] for k in ("outcome", "step", "problem", "rule")):
+            output.unlink()
+            raise DataFileError("the pseudonymised directory decides differently from the real one; "
+                                "nothing was written", output)
+        document["capture"]["diagnosis"] = now
+        _write(output, document)
+    return Capture(output, result)
+
+
+def _write(output: Path, document: dict[str, Any]) -> None:
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds personal data
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(document, out, ensure_ascii=False, indent=2)
         out.write("\n")
-    return Capture(output, result)
 
 
 @dataclass(frozen=True)
