@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from postisupport.idp import urns
 from postisupport.sandbox.serve import bind
@@ -204,3 +204,35 @@ async def _json(send: Any, status: int, body: Any) -> None:
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": json.dumps(body).encode()})
 
+
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+class Quirky:
+    """The wrapped SCIM app with one quirk of a real-world server, made to its query string:
+    "ignores-filters" drops filter=, "ignores-attributes" drops attributes=, "case-sensitive"
+    finds nothing for a filter value holding an upper-case letter (the demo's userNames are
+    lower-case), "no-schemas" answers 404 on /Schemas, "fails-halfway" answers 500 from the
+    fifth request on."""
+
+    def __init__(self, app: Any, quirk: str) -> None:
+        self.app, self.quirk, self.requests = app, quirk, 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        query = parse_qs(scope["query_string"].decode(), keep_blank_values=True)
+        self.requests += 1
+        if self.quirk == "fails-halfway" and self.requests > 4:
+            return await _json(send, 500, {"status": "500", "detail": "internal error"})
+        if self.quirk == "no-schemas" and scope["path"].endswith("/Schemas"):
+            return await _json(send, 404, {"status": "404", "detail": "no such endpoint"})
+        if self.quirk == "case-sensitive" and any(
+                " eq " in value and value.split(" eq ", 1)[1] != value.split(" eq ", 1)[1].lower()
+                for value in query.get("filter", [])):
+            return await _json(send, 200, {"schemas": [LIST_RESPONSE], "totalResults": 0, "Resources": []})
+        dropped = {"ignores-filters": "filter", "ignores-attributes": "attributes"}.get(self.quirk)
+        if dropped:
+            kept = [(k, v) for k, values in query.items() if k != dropped for v in values]
+            scope = {**scope, "query_string": urlencode(kept).encode()}
+        await self.app(scope, receive, send)

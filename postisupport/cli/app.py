@@ -30,6 +30,7 @@ COMMANDS = {
                 "Keep what the API said about a caller, as a replayable file."),
     "replay": ("postisupport.cli.replay", "Decide again from a capture, offline, and say what differs."),
     "bulk": ("postisupport.cli.bulk", "Check many users at once, politely; safe to interrupt and resume."),
+    "doctor": ("postisupport.cli.doctor", "Check what the identity API does that diagnoses depend on."),
     "shell": ("postisupport.cli.shell", "A warm session for a whole shift: look up caller after caller."),
 }
 LAZY = {**GROUPS, **COMMANDS}

@@ -46,6 +46,7 @@ class ExitStatus(IntEnum):
     API_ERROR = 5
     ROWS_FAILED = 6
     REPLAY_DIFFERS = 7
+    DOCTOR_FAILED = 8
     INTERRUPTED = 130
 
 
@@ -67,6 +68,8 @@ MEANINGS = {
                             "row); `--retry-failed` runs them again.",
     ExitStatus.REPLAY_DIFFERS: "`replay`: today's rules decide differently from the captured decision "
                                "(the difference is shown).",
+    ExitStatus.DOCTOR_FAILED: "`doctor`: a check failed; diagnoses against this identity API can't be "
+                              "trusted (the failing check says why).",
     ExitStatus.INTERRUPTED: "Interrupted with Ctrl-C.",
 }
 

@@ -191,6 +191,10 @@ class ScimClient:
             self._on_page(endpoint, page)
         return page
 
+    async def get_json(self, path: str, params: dict[str, str]) -> Any:
+        """Any read the identity API serves, as JSON: for checks of the server itself (doctor)."""
+        return await self._get(path, params)
+
     async def service_provider_config(self) -> Any:
         """What the server says it supports (RFC 7644 section 5), as it said it."""
         return await self._get("ServiceProviderConfig", {})

@@ -1,0 +1,47 @@
+"""`postisupport doctor`: which quirks of the identity API matter for diagnoses."""
+
+from typing import Annotated
+
+import typer
+
+from postisupport.cli.options import ConnectionOptions, command_group, state_of, with_options
+
+app = command_group("Check what the identity API does that diagnoses depend on.")
+
+
+@app.command("doctor")
+@with_options(ConnectionOptions, "connection")
+def doctor(
+    ctx: typer.Context,
+    connection: ConnectionOptions,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+) -> None:
+    """Check what the identity API does that diagnoses depend on.
+
+    Read-only: filters applied, values escaped, userName compared case-insensitively,
+    attributes= and paging honoured, extensions declared, and the latency. Each check
+    passes, warns (diagnoses hold, with the caveat shown) or fails; exits 8 if any fails.
+
+    Example: postisupport --sandbox doctor
+    """
+    import json
+    from dataclasses import asdict
+
+    from postisupport.cli.main import ExitStatus
+    from postisupport.core.text import terminal_safe
+    from postisupport.ops.doctor import run
+
+    state = state_of(ctx)
+    settings = state.settings(connection)
+    checks = run(settings, state.observer(settings))
+    if as_json:
+        state.env.stdout.write(json.dumps([asdict(check) for check in checks], ensure_ascii=False,
+                                          indent=2) + "\n")
+    else:
+        # Details quote what the server said: no control character reaches the terminal.
+        width = max(len(check.id) for check in checks)
+        for check in checks:
+            state.env.stdout.write(terminal_safe(f"{check.status:<4}  {check.id:<{width}}  {check.detail}")
+                                   + "\n")
+    if any(check.status == "fail" for check in checks):
+        raise typer.Exit(int(ExitStatus.DOCTOR_FAILED))

@@ -1,0 +1,193 @@
+"""Doctor: which quirks of a SCIM server matter for diagnoses, found by reading only.
+
+Each check asks the server something whose right answer is known, and says
+pass, warn or fail, and what that means for a diagnosis. A failed check means
+diagnoses can't be trusted against this server; a warning, that they can with
+a caveat the detail gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from postisupport.config.settings import Settings
+from postisupport.errors import PostisupportError
+from postisupport.idp import contract, urns
+from postisupport.ops import connect
+from postisupport.scim.client import ScimClient
+from postisupport.scim.filters import quote
+
+Status = Literal["pass", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    status: Status
+    detail: str
+
+
+class _Server:
+    """The client, timing every request, and a sample user for the checks that need one."""
+
+    def __init__(self, client: ScimClient) -> None:
+        self.client = client
+        self.times: list[float] = []
+        self.sample: dict[str, Any] | None = None
+
+    async def get(self, path: str, **params: str) -> Any:
+        started = time.perf_counter()
+        try:
+            return await self.client.get_json(path, params)
+        finally:
+            self.times.append(time.perf_counter() - started)
+
+    async def users(self, scim_filter: str, **params: str) -> list[dict[str, Any]]:
+        body = await self.get("Users", filter=scim_filter, count="10", **params)
+        resources = body.get("Resources", []) if isinstance(body, dict) else []
+        return [r for r in resources if isinstance(r, dict)]
+
+
+def _nobody() -> str:
+    return f"postisupport-doctor-{secrets.token_hex(6)}@example.invalid"
+
+
+async def _service_provider_config(server: _Server) -> Check:
+    body = await server.get("ServiceProviderConfig")
+    if not isinstance(body, dict):
+        return Check("service-provider-config", "warn", "no ServiceProviderConfig: nothing claimed")
+    features = ("filter", "patch", "bulk", "etag", "sort")
+    claims = {name: bool((body.get(name) or {}).get("supported")) for name in features}
+    said = ", ".join(f"{name} {'yes' if on else 'no'}" for name, on in claims.items())
+    if not claims["filter"]:
+        return Check("service-provider-config", "warn", f"says it does not support filters ({said})")
+    return Check("service-provider-config", "pass", said)
+
+
+async def _schemas(server: _Server) -> Check:
+    body = await server.get("Schemas")
+    found = {r.get("id") for r in (body.get("Resources", []) if isinstance(body, dict) else [])
+             if isinstance(r, dict)}
+    missing = [urn for urn in (urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION) if urn not in found]
+    if missing:
+        return Check("extensions", "warn", f"not in /Schemas: {', '.join(missing)}; facts from them "
+                     "(reset requests, organisations) may be missing")
+    return Check("extensions", "pass", "both extensions are in /Schemas")
+
+
+async def _filters_applied(server: _Server) -> Check:
+    if await server.users(f"{contract.USER_NAME} eq {quote(_nobody())}"):
+        return Check("filters", "fail", "a filter for a userName no one has returned users: the server "
+                     "ignores filters, so every diagnosis would be about the wrong people")
+    if await server.users(f"{contract.LEGACY_USER_ID} eq {quote(_nobody())}"):
+        return Check("filters", "fail", "a filter on the legacy user ID returned users: the server drops "
+                     "filter attributes it doesn't know")
+    return Check("filters", "pass", "filters are applied, the extension's attributes too")
+
+
+async def _escaping(server: _Server) -> Check:
+    hostile = 'postisupport "doctor" \\ test@example.invalid'
+    try:
+        found = await server.users(f"{contract.USER_NAME} eq {quote(hostile)}")
+    except PostisupportError as error:
+        return Check("escaping", "fail", f"a value holding \" and \\ was refused ({error})")
+    if found:
+        return Check("escaping", "fail", "a value holding \" and \\ matched users")
+    return Check("escaping", "pass", "a value holding \" and \\ gives a clean empty answer")
+
+
+async def _case(server: _Server) -> Check:
+    sample = await _sample(server)
+    if sample is None:
+        return Check("case-insensitive", "warn", "no user to test with")
+    emails = [e.get("value") for e in sample.get("emails") or [] if isinstance(e, dict)]
+    probes = {contract.USER_NAME: str(sample.get(contract.USER_NAME) or ""),
+              "emails.value": str(emails[0] if emails else "")}
+    sensitive = [attribute for attribute, value in probes.items() if value.swapcase() != value
+                 and not await server.users(f"{attribute} eq {quote(value.swapcase())}")]
+    if sensitive:
+        return Check("case-insensitive", "warn", f"{' and '.join(sensitive)} compared case-sensitively "
+                     "(against RFC 7644): a value stored in mixed case can only be found as typed")
+    return Check("case-insensitive", "pass", "userName and emails.value are compared case-insensitively")
+
+
+async def _attributes(server: _Server) -> Check:
+    only = await server.users(f"{contract.USER_NAME} pr", attributes=contract.USER_NAME)
+    extra = set(only[0]) - {"id", "userName", "schemas", "meta"} if only else set()
+    without = await server.users(f"{contract.USER_NAME} pr", excludedAttributes="emails")
+    ignored = [*(["attributes="] if extra else []),
+               *(["excludedAttributes="] if any("emails" in user for user in without) else [])]
+    if ignored:
+        return Check("attributes", "warn", f"{' and '.join(ignored)} ignored: answers are larger than "
+                     "they need to be")
+    if not only:
+        return Check("attributes", "warn", "no user to test with")
+    return Check("attributes", "pass", "attributes= and excludedAttributes= are honoured")
+
+
+async def _paging(server: _Server) -> Check:
+    first = await server.get("Users", startIndex="1", count="1")
+    total = first.get("totalResults") if isinstance(first, dict) else None
+    page = first.get("Resources", []) if isinstance(first, dict) else []
+    if not isinstance(total, int) or len(page) > 1:
+        return Check("paging", "warn", "count is not honoured, or totalResults is missing")
+    beyond = await server.get("Users", startIndex=str(total + 1), count="1")
+    again = beyond.get("Resources", []) if isinstance(beyond, dict) else []
+    if again and page and again[0].get("id") == page[0].get("id"):
+        return Check("paging", "warn", "a startIndex past totalResults returns the first page again; "
+                     "paging stops on totalResults and on ids already seen")
+    return Check("paging", "pass", f"count and startIndex are honoured ({total} users)")
+
+
+async def _groups_filled(server: _Server) -> Check:
+    sample = await _sample(server)
+    if sample is None:
+        return Check("user-groups", "warn", "no user to test with")
+    if isinstance(sample.get("groups"), list):
+        return Check("user-groups", "pass", "User.groups is filled")
+    return Check("user-groups", "warn", "User.groups is not filled: each diagnosis takes one more round trip")
+
+
+async def _sample(server: _Server) -> dict[str, Any] | None:
+    if server.sample is None:
+        body = await server.get("Users", count="1")
+        resources = body.get("Resources", []) if isinstance(body, dict) else []
+        server.sample = resources[0] if resources and isinstance(resources[0], dict) else {}
+    return server.sample or None
+
+
+CHECKS: dict[str, Callable[[_Server], Awaitable[Check]]] = {
+    "service-provider-config": _service_provider_config, "extensions": _schemas,
+    "filters": _filters_applied, "escaping": _escaping, "case-insensitive": _case,
+    "attributes": _attributes, "paging": _paging, "user-groups": _groups_filled,
+}
+FAILED_IF_UNANSWERED = {"filters", "escaping"}  # without them no diagnosis can be trusted
+
+
+def run(settings: Settings, observe: Any = None) -> list[Check]:
+    """Every check, in order; a check the server fails to answer is a warning, or a failure for the
+    checks diagnoses depend on; then the median latency."""
+
+    async def all_checks() -> list[Check]:
+        results: list[Check] = []
+        async with connect.client(settings, observe=observe) as client:
+            server = _Server(client)
+            for name, check in CHECKS.items():
+                try:
+                    results.append(await check(server))
+                except PostisupportError as error:
+                    status: Status = "fail" if name in FAILED_IF_UNANSWERED else "warn"
+                    results.append(Check(name, status, f"the server could not answer: {error}"))
+            if server.times:
+                median = statistics.median(server.times) * 1000
+                results.append(Check("latency", "pass", f"median {median:.0f} ms over {len(server.times)} "
+                                     "requests"))
+        return results
+
+    return asyncio.run(all_checks())

@@ -1,0 +1,92 @@
+"""`doctor`: each quirk of a real-world SCIM server is found, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from postisupport.cli.main import ExitStatus
+from postisupport.sandbox.app import application
+from tests.servers import Hostile, Quirky, serving
+
+CHECKS = ["service-provider-config", "extensions", "filters", "escaping", "case-insensitive", "attributes",
+          "paging", "user-groups", "latency"]
+
+
+def statuses(output: str) -> dict[str, str]:
+    return {check["id"]: check["status"] for check in json.loads(output)}
+
+
+def test_the_sandbox_passes_every_check(run, loopback_sandbox: str) -> None:
+    result = run("--api", loopback_sandbox, "doctor", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    checks = json.loads(result.stdout)
+    assert [c["id"] for c in checks] == CHECKS
+    assert {c["id"]: c["status"] for c in checks} == dict.fromkeys(CHECKS, "pass")
+    assert checks[6]["detail"] == "count and startIndex are honoured (13 users)"
+    assert checks[2]["detail"] == "filters are applied, the extension's attributes too"
+
+
+def test_the_screen_lists_one_line_per_check(run) -> None:
+    result = run("--sandbox", "doctor")
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0
+    assert [line.split()[:2] for line in lines] == [["pass", check] for check in CHECKS]
+    assert lines[3] == 'pass  escaping                 a value holding " and \\ gives a clean empty answer'
+
+
+@pytest.mark.parametrize(("quirk", "found", "exit_code"), [
+    ("ignores-filters", {"filters": "fail", "escaping": "fail"}, ExitStatus.DOCTOR_FAILED),
+    ("case-sensitive", {"case-insensitive": "warn"}, ExitStatus.OK),
+    ("ignores-attributes", {"attributes": "warn"}, ExitStatus.OK),
+    ("no-schemas", {"extensions": "warn"}, ExitStatus.OK),
+])
+def test_each_quirk_is_found_and_nothing_else(run, quirk: str, found: dict[str, str], exit_code: int) -> None:
+    with serving(Quirky(application(), quirk)) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert result.exit_code == exit_code, result.stderr
+    assert statuses(result.stdout) == {**dict.fromkeys(CHECKS, "pass"), **found}
+
+
+def test_a_server_ignoring_attributes_names_what_it_sent_too(run) -> None:
+    with serving(Quirky(application(), "ignores-attributes")) as url:
+        checks = json.loads(run("--api", url, "doctor", "--json").stdout)
+    assert checks[5]["detail"] == "attributes= ignored: answers are larger than they need to be"
+
+
+def test_a_server_that_answers_nothing_useful_fails_the_checks_diagnoses_depend_on(run) -> None:
+    with serving(Hostile(500, b"<html>down</html>", b"text/html")) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert result.exit_code == ExitStatus.DOCTOR_FAILED
+    found = statuses(result.stdout)
+    assert found == {**dict.fromkeys(CHECKS[:-1], "warn"), "filters": "fail", "escaping": "fail",
+                     "latency": "pass"}
+
+
+def test_a_server_that_fails_halfway_gets_a_report_of_what_it_answered_and_what_not(run) -> None:
+    with serving(Quirky(application(), "fails-halfway")) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert result.exit_code == ExitStatus.DOCTOR_FAILED
+    checks = json.loads(result.stdout)
+    assert {c["id"]: c["status"] for c in checks} == {
+        **dict.fromkeys(CHECKS, "pass"), "escaping": "fail", "case-insensitive": "warn",
+        "attributes": "warn", "paging": "warn", "user-groups": "warn"}
+    assert (checks[3]["detail"], checks[4]["detail"]) == (
+        'a value holding " and \\ was refused (the identity API answered HTTP 500 to GET /Users: '
+        'internal error)',
+        "the server could not answer: the identity API answered HTTP 500 to GET /Users: internal error")
+
+
+def test_doctor_without_an_api_is_a_usage_error(run) -> None:
+    result = run("doctor")
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stdout == ""
+
+
+def test_doctor_traces_like_every_command_that_reads(run, tmp_path: Path) -> None:
+    trace = tmp_path / "trace.log"
+    assert run("--sandbox", "--trace", str(trace), "doctor").exit_code == 0
+    urls = [json.loads(line)["url"] for line in trace.read_text().splitlines()]
+    assert (len(urls), urls[0]) == (12, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
