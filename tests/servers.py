@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import socket
 import threading
 import time
@@ -209,11 +210,12 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 class Quirky:
-    """The wrapped SCIM app with one quirk of a real-world server, made to its query string:
-    "ignores-filters" drops filter=, "ignores-attributes" drops attributes=, "case-sensitive"
-    finds nothing for a filter value holding an upper-case letter (the demo's userNames are
-    lower-case), "no-schemas" answers 404 on /Schemas, "fails-halfway" answers 500 from the
-    fifth request on."""
+    """The wrapped SCIM app with one quirk of a real-world server:
+    "ignores-filters" drops filter=; "ignores-attributes" drops attributes=;
+    "case-sensitive" keeps only the users whose userName, e-mail or legacy ID is exactly a value
+    a filter on userName names (as the Node server issue 9 tells of); "no-schemas" answers 404
+    on /Schemas; "refuses" answers 400 to attributes= naming an extension attribute and to the
+    filter `roles pr`; "fails-halfway" answers 500 from the fifth request on."""
 
     def __init__(self, app: Any, quirk: str) -> None:
         self.app, self.quirk, self.requests = app, quirk, 0
@@ -225,14 +227,30 @@ class Quirky:
         self.requests += 1
         if self.quirk == "fails-halfway" and self.requests > 4:
             return await _json(send, 500, {"status": "500", "detail": "internal error"})
+        if self.quirk == "refuses" and (any("urn:" in v for v in query.get("attributes", []))
+                                        or query.get("filter") == ["roles pr"]):
+            return await _json(send, 400, {"status": "400", "scimType": "invalidFilter"})
         if self.quirk == "no-schemas" and scope["path"].endswith("/Schemas"):
             return await _json(send, 404, {"status": "404", "detail": "no such endpoint"})
-        if self.quirk == "case-sensitive" and any(
-                " eq " in value and value.split(" eq ", 1)[1] != value.split(" eq ", 1)[1].lower()
-                for value in query.get("filter", [])):
-            return await _json(send, 200, {"schemas": [LIST_RESPONSE], "totalResults": 0, "Resources": []})
+        if self.quirk == "case-sensitive" and "userName eq " in query.get("filter", [""])[0]:
+            return await self._exactly(query["filter"][0], scope, receive, send)
         dropped = {"ignores-filters": "filter", "ignores-attributes": "attributes"}.get(self.quirk)
         if dropped:
             kept = [(k, v) for k, values in query.items() if k != dropped for v in values]
             scope = {**scope, "query_string": urlencode(kept).encode()}
         await self.app(scope, receive, send)
+
+    async def _exactly(self, scim_filter: str, scope: Any, receive: Any, send: Any) -> None:
+        values = {json.loads(f'"{v}"') for v in re.findall(r'eq "((?:[^"\\]|\\.)*)"', scim_filter)}
+        sent: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        resources = [user for user in body.get("Resources", []) if values & {
+            user.get("userName"), *(e.get("value") for e in user.get("emails", [])),
+            user.get(urns.LOGIN_EXTENSION, {}).get("legacyUserId")}]
+        await _json(send, 200, {"schemas": [LIST_RESPONSE], "totalResults": len(resources),
+                                "Resources": resources})

@@ -39,9 +39,7 @@ def test_lookup_request_carries_the_escaped_filter_and_the_token() -> None:
     find({"token": "s3cret-token"})
     request = route.calls.last.request
     assert request.headers["Authorization"] == "Bearer s3cret-token"
-    assert request.url.params["filter"] == (
-        'userName eq "aino@example.fi" or emails.value eq "aino@example.fi" or '
-        'urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId eq "aino@example.fi"')
+    assert request.url.params["filter"] == LOOKUP
 
 
 @pytest.mark.parametrize(("status", "error", "text"), [
@@ -247,8 +245,11 @@ def test_long_error_details_are_cut_to_one_short_line() -> None:
     assert len(detail) == 200 and detail.endswith("...") and "\n" not in detail
 
 
-LOOKUP = ('userName eq "aino@example.fi" or emails.value eq "aino@example.fi" or '
-          'urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId eq "aino@example.fi"')
+# Lower and upper case both: a case-sensitive server still finds a value stored either way.
+LOOKUP = ('userName eq "aino@example.fi" or userName eq "AINO@EXAMPLE.FI" or '
+          'emails.value eq "aino@example.fi" or emails.value eq "AINO@EXAMPLE.FI" or '
+          'urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId eq "aino@example.fi" or '
+          'urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId eq "AINO@EXAMPLE.FI"')
 
 
 def failure(error: Exception) -> tuple[Any, ...]:

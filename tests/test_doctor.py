@@ -12,7 +12,7 @@ from postisupport.sandbox.app import application
 from tests.servers import Hostile, Quirky, serving
 
 CHECKS = ["service-provider-config", "extensions", "filters", "escaping", "case-insensitive", "attributes",
-          "paging", "user-groups", "latency"]
+          "refusals", "paging", "user-groups", "latency"]
 
 
 def statuses(output: str) -> dict[str, str]:
@@ -25,7 +25,7 @@ def test_the_sandbox_passes_every_check(run, loopback_sandbox: str) -> None:
     checks = json.loads(result.stdout)
     assert [c["id"] for c in checks] == CHECKS
     assert {c["id"]: c["status"] for c in checks} == dict.fromkeys(CHECKS, "pass")
-    assert checks[6]["detail"] == "count and startIndex are honoured (13 users)"
+    assert checks[7]["detail"] == "count and startIndex are honoured (13 users)"
     assert checks[2]["detail"] == "filters are applied, the extension's attributes too"
 
 
@@ -42,6 +42,7 @@ def test_the_screen_lists_one_line_per_check(run) -> None:
     ("case-sensitive", {"case-insensitive": "warn"}, ExitStatus.OK),
     ("ignores-attributes", {"attributes": "warn"}, ExitStatus.OK),
     ("no-schemas", {"extensions": "warn"}, ExitStatus.OK),
+    ("refuses", {"refusals": "warn"}, ExitStatus.OK),
 ])
 def test_each_quirk_is_found_and_nothing_else(run, quirk: str, found: dict[str, str], exit_code: int) -> None:
     with serving(Quirky(application(), quirk)) as url:
@@ -72,7 +73,7 @@ def test_a_server_that_fails_halfway_gets_a_report_of_what_it_answered_and_what_
     checks = json.loads(result.stdout)
     assert {c["id"]: c["status"] for c in checks} == {
         **dict.fromkeys(CHECKS, "pass"), "escaping": "fail", "case-insensitive": "warn",
-        "attributes": "warn", "paging": "warn", "user-groups": "warn"}
+        "attributes": "warn", "refusals": "warn", "paging": "warn", "user-groups": "warn"}
     assert (checks[3]["detail"], checks[4]["detail"]) == (
         'a value holding " and \\ was refused (the identity API answered HTTP 500 to GET /Users: '
         'internal error)',
@@ -89,4 +90,19 @@ def test_doctor_traces_like_every_command_that_reads(run, tmp_path: Path) -> Non
     trace = tmp_path / "trace.log"
     assert run("--sandbox", "--trace", str(trace), "doctor").exit_code == 0
     urls = [json.loads(line)["url"] for line in trace.read_text().splitlines()]
-    assert (len(urls), urls[0]) == (12, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
+    assert (len(urls), urls[0]) == (14, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
+
+
+@pytest.mark.parametrize(("typed", "outcome"), [
+    ("ESIM0042", "change-password"), ("esim0042", "change-password"), ("Esim0042", "change-password"),
+    ("JOHANNA.MAKINEN@esimerkki.example.fi", "contact-admin"),
+])
+def test_a_case_sensitive_server_still_finds_values_stored_all_lower_or_upper_case_in_one_request(
+    run, tmp_path: Path, typed: str, outcome: str
+) -> None:
+    trace = tmp_path / "trace.log"
+    with serving(Quirky(application(), "case-sensitive")) as url:
+        result = run("--api", url, "--trace", str(trace), "diagnose", typed, "--json")
+    assert (result.exit_code, result.json()["outcome"]) == (0, outcome)
+    lookups = [line for line in trace.read_text().splitlines() if "userName+eq" in json.loads(line)["url"]]
+    assert len(lookups) == 1

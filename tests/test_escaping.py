@@ -10,14 +10,18 @@ from scim2_models.path import Comparison, LogicalExpr
 from postisupport.idp import urns
 from postisupport.scim.filters import lookup_filter, quote
 
+LEGACY = f"{urns.LOGIN_EXTENSION}:legacyUserId"
+
 
 @given(st.text())
-def test_the_lookup_filter_always_has_three_comparisons_of_exactly_the_value(value: str) -> None:
+def test_the_lookup_filter_compares_three_attributes_with_exactly_the_value_and_its_upper_case(
+    value: str
+) -> None:
     ast = ScimFilter(lookup_filter(value)).ast
+    forms = list(dict.fromkeys([value, value.upper()]))
     assert isinstance(ast, LogicalExpr)
-    assert [str(term.attr_path) for term in ast.terms] == [
-        "userName", "emails.value", f"{urns.LOGIN_EXTENSION}:legacyUserId"]
-    assert all(isinstance(term, Comparison) and term.value == value for term in ast.terms)
+    assert [(str(term.attr_path), term.value) for term in ast.terms if isinstance(term, Comparison)] == [
+        (attribute, form) for attribute in ("userName", "emails.value", LEGACY) for form in forms]
 
 
 @given(st.text(alphabet=st.sampled_from('"\\ ) or ( a'), max_size=30))

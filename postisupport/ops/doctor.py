@@ -131,6 +131,21 @@ async def _attributes(server: _Server) -> Check:
     return Check("attributes", "pass", "attributes= and excludedAttributes= are honoured")
 
 
+async def _refusals(server: _Server) -> Check:
+    asks = {"attributes= naming an extension attribute": {"attributes": contract.LEGACY_USER_ID},
+            "the filter roles pr": {"filter": "roles pr"}}
+    refused = []
+    for what, params in asks.items():
+        try:
+            await server.get("Users", count="1", **params)
+        except PostisupportError:
+            refused.append(what)
+    if refused:
+        return Check("refusals", "warn", f"refuses {' and '.join(refused)}; postisupport never asks "
+                     "either, but other SCIM tools may")
+    return Check("refusals", "pass", "answers attributes= naming an extension attribute, and roles pr")
+
+
 async def _paging(server: _Server) -> Check:
     first = await server.get("Users", startIndex="1", count="1")
     total = first.get("totalResults") if isinstance(first, dict) else None
@@ -165,7 +180,7 @@ async def _sample(server: _Server) -> dict[str, Any] | None:
 CHECKS: dict[str, Callable[[_Server], Awaitable[Check]]] = {
     "service-provider-config": _service_provider_config, "extensions": _schemas,
     "filters": _filters_applied, "escaping": _escaping, "case-insensitive": _case,
-    "attributes": _attributes, "paging": _paging, "user-groups": _groups_filled,
+    "attributes": _attributes, "refusals": _refusals, "paging": _paging, "user-groups": _groups_filled,
 }
 FAILED_IF_UNANSWERED = {"filters", "escaping"}  # without them no diagnosis can be trusted
 

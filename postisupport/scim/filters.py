@@ -23,8 +23,16 @@ def any_of(attribute: str, values: Iterable[str]) -> str:
 
 
 def lookup_filter(identifier: str) -> str:
-    """Users whose login address, any e-mail address or legacy user ID equals the identifier."""
-    return " or ".join(f"{attribute} eq {quote(identifier)}" for attribute in contract.LOOKUP_ATTRIBUTES)
+    """Users whose login address, any e-mail address or legacy user ID equals the identifier, in
+    lower or upper case.
+
+    RFC 7644 compares these case-insensitively, but some servers compare case-sensitively: asking
+    for both forms in the one request finds a value stored all lower or all upper case there too.
+    The client's own folded comparison still decides what matches.
+    """
+    forms = dict.fromkeys((identifier, identifier.upper()))
+    return " or ".join(f"{attribute} eq {quote(form)}" for attribute in contract.LOOKUP_ATTRIBUTES
+                       for form in forms)
 
 
 def batched_filters(
