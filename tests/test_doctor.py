@@ -75,9 +75,19 @@ def test_a_server_that_fails_halfway_gets_a_report_of_what_it_answered_and_what_
         **dict.fromkeys(CHECKS, "pass"), "escaping": "fail", "case-insensitive": "warn",
         "attributes": "warn", "refusals": "warn", "paging": "warn", "user-groups": "warn"}
     assert (checks[3]["detail"], checks[4]["detail"]) == (
-        'a value holding " and \\ was refused (the identity API answered HTTP 500 to GET /Users: '
+        'a value holding " and \\ got no usable answer (the identity API answered HTTP 500 to GET /Users: '
         'internal error)',
         "the server could not answer: the identity API answered HTTP 500 to GET /Users: internal error")
+
+
+def test_a_server_answering_json_of_every_wrong_shape_gets_a_report_not_a_traceback(run) -> None:
+    body = json.dumps({"Resources": [1, "x", None], "totalResults": "many", "filter": "yes",
+                       "emails": 7}).encode()
+    with serving(Hostile(200, body, b"application/scim+json")) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert (result.exit_code, result.stderr) == (ExitStatus.DOCTOR_FAILED, "")
+    assert [c["status"] for c in json.loads(result.stdout)] == [
+        "warn", "warn", "fail", "fail", "warn", "warn", "pass", "warn", "warn", "pass"]
 
 
 def test_doctor_without_an_api_is_a_usage_error(run) -> None:

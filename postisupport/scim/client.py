@@ -185,11 +185,14 @@ class ScimClient:
         params = {"filter": scim_filter, "count": str(count)}
         if excluded:
             params["excludedAttributes"] = excluded
-        body = await self._get(endpoint, params)
-        page = _page_of(body, endpoint)
+        page = await self.get_page(endpoint, params)
         if self._on_page is not None:
             self._on_page(endpoint, page)
         return page
+
+    async def get_page(self, endpoint: str, params: dict[str, str]) -> Page:
+        """One list response for any query; raises ApiError when it is not a usable one."""
+        return _page_of(await self._get(endpoint, params), endpoint)
 
     async def get_json(self, path: str, params: dict[str, str]) -> Any:
         """Any read the identity API serves, as JSON: for checks of the server itself (doctor)."""
