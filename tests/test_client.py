@@ -42,6 +42,23 @@ def test_lookup_request_carries_the_escaped_filter_and_the_token() -> None:
     assert request.url.params["filter"] == LOOKUP
 
 
+@respx.mock
+@pytest.mark.parametrize(("identifier", "terms"), [
+    ("ä" * 240 + "@example.fi", 3), ("a" * 240 + "@example.fi", 6)])
+def test_a_lookup_too_long_for_both_cases_in_one_url_asks_for_the_identifier_as_given(
+    identifier: str, terms: int
+) -> None:
+    route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
+
+    async def go() -> None:
+        async with ScimClient(BASE) as client:
+            await client.find_users(identifier)
+
+    asyncio.run(go())
+    request = route.calls.last.request
+    assert (request.url.params["filter"].count(" or ") + 1, len(str(request.url)) <= 8000) == (terms, True)
+
+
 @pytest.mark.parametrize(("status", "error", "text"), [
     (401, AuthError, "rejected the credentials (HTTP 401): token expired"),
     (403, AuthError, "refused access (HTTP 403): token expired"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
@@ -132,6 +132,12 @@ class ScimClient:
         self.requests = 0  # sent, retries included
         self._on_page = on_page  # sees every list response read (a capture keeps the resources)
 
+    @property
+    def _url_budget(self) -> int:
+        """How many URL-encoded bytes a filter may take, so the whole request line stays under
+        MAX_URL_BYTES."""
+        return MAX_URL_BYTES - len(self.base_url) - URL_OVERHEAD
+
     async def __aenter__(self) -> ScimClient:
         return self
 
@@ -143,7 +149,10 @@ class ScimClient:
 
     async def find_users(self, identifier: str) -> Page:
         """Users whose userName, any e-mail or legacy user ID equals the identifier."""
-        return await self.search("Users", lookup_filter(identifier), count=LOOKUP_COUNT)
+        scim_filter = lookup_filter(identifier)
+        if len(quote_plus(scim_filter)) > self._url_budget:
+            scim_filter = lookup_filter(identifier, upper=False)
+        return await self.search("Users", scim_filter, count=LOOKUP_COUNT)
 
     async def groups_by_id(self, group_ids: Sequence[str]) -> Page:
         return await self._search_batched("Groups", groups_filter, group_ids, excluded=contract.MEMBERS)
@@ -166,11 +175,10 @@ class ScimClient:
 
         Servers refuse long URLs (414), and a user can be in hundreds of groups.
         """
-        budget = MAX_URL_BYTES - len(self.base_url) - URL_OVERHEAD
         pages = await asyncio.gather(*(
             self.search(endpoint, scim_filter, excluded=excluded)
             # At most a page of values per batch, so a batch of group ids fits one page of groups.
-            for scim_filter in batched_filters(make_filter, values, budget, PAGE_COUNT)
+            for scim_filter in batched_filters(make_filter, values, self._url_budget, PAGE_COUNT)
         ))
         merged = Page([], 0)
         for page in pages:

@@ -22,15 +22,16 @@ def any_of(attribute: str, values: Iterable[str]) -> str:
     return " or ".join(f"{attribute} eq {quote(v)}" for v in values)
 
 
-def lookup_filter(identifier: str) -> str:
+def lookup_filter(identifier: str, *, upper: bool = True) -> str:
     """Users whose login address, any e-mail address or legacy user ID equals the identifier, in
     lower or upper case.
 
     RFC 7644 compares these case-insensitively, but some servers compare case-sensitively: asking
     for both forms in the one request finds a value stored all lower or all upper case there too.
-    The client's own folded comparison still decides what matches.
+    The client's own folded comparison still decides what matches. Without `upper`, just the
+    identifier as given (for one so long that both forms would not fit in a URL).
     """
-    forms = dict.fromkeys((identifier, identifier.upper()))
+    forms = dict.fromkeys((identifier, identifier.upper()) if upper else (identifier,))
     return " or ".join(f"{attribute} eq {quote(form)}" for attribute in contract.LOOKUP_ATTRIBUTES
                        for form in forms)
 
