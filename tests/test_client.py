@@ -512,10 +512,10 @@ def test_admins_of_asks_users_by_role_and_group_in_full() -> None:
 
 def groups_in_batches(ids: list[str]) -> tuple[list[httpx.Request], Page]:
     """groups_by_id(ids) against a server that answers each batch with its first id, a non-resource,
-    and a total of 10: the requests made and the page returned."""
+    and a total of 2 (so no batch pages): the requests made and the page returned."""
     def answer(request: httpx.Request) -> httpx.Response:
         first = request.url.params["filter"].split('"')[1]
-        return httpx.Response(200, json=listing({"id": first}, "junk", total=10))
+        return httpx.Response(200, json=listing({"id": first}, "junk", total=2))
 
     async def go() -> Page:
         async with ScimClient(BASE) as client:
@@ -542,8 +542,60 @@ def test_many_groups_are_asked_in_batches_each_under_both_limits(ids: list[str],
 
 def test_the_pages_of_a_batched_search_are_merged_in_order() -> None:
     _, page = groups_in_batches([f"g-{i:04d}" for i in range(450)])
-    assert page == Page(resources=[{"id": "g-0000"}, {"id": "g-0200"}, {"id": "g-0400"}], total=30,
+    assert page == Page(resources=[{"id": "g-0000"}, {"id": "g-0200"}, {"id": "g-0400"}], total=6,
                         problems=["Groups result 2 is not a resource; ignored"] * 3)
+
+
+def admins_paged(
+    total: int, holds: int | None = None, repeat: bool = True
+) -> tuple[list[str | None], list[str]]:
+    """admins_of(["g-1"]) against a server that says it has `total` admins, sends 2 a page and holds
+    `holds` (default `total`); past what it holds it sends the first page again, as some servers
+    do (or, without `repeat`, an empty page). Returns the startIndexes asked for and the ids read."""
+    admins = [{"id": f"u-{i}"} for i in range(total if holds is None else holds)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("startIndex", "1"))
+        chunk = admins[start - 1:start + 1] or (admins[:2] if repeat else [])
+        return httpx.Response(200, json=listing(*chunk, total=total))
+
+    async def go() -> Page:
+        async with ScimClient(BASE) as client:
+            return await client.admins_of(["g-1"])
+
+    with respx.mock:
+        route = respx.get(f"{BASE}/Users").mock(side_effect=answer)
+        page = asyncio.run(go())
+    asked = [call.request.url.params.get("startIndex") for call in route.calls]
+    return asked, [str(r["id"]) for r in page.resources]
+
+
+def test_a_search_reads_every_page_until_total_results() -> None:
+    assert admins_paged(5) == ([None, "3", "5"], ["u-0", "u-1", "u-2", "u-3", "u-4"])
+
+
+def test_paging_stops_on_a_page_of_ids_already_read() -> None:
+    assert admins_paged(9, holds=5) == ([None, "3", "5", "6"], ["u-0", "u-1", "u-2", "u-3", "u-4"])
+
+
+def test_paging_stops_on_an_empty_page() -> None:
+    assert admins_paged(9, holds=3, repeat=False) == ([None, "3", "4"], ["u-0", "u-1", "u-2"])
+    assert admins_paged(9, holds=0) == ([None], [])
+
+
+def test_paging_stops_at_the_page_limit() -> None:
+    from postisupport.scim.client import MAX_PAGES
+
+    asked, read = admins_paged(2 * MAX_PAGES + 10)
+    assert (len(asked), len(read)) == (MAX_PAGES, 2 * MAX_PAGES)
+
+
+def test_a_look_up_reads_one_page_only() -> None:
+    with respx.mock:
+        route = respx.get(f"{BASE}/Users").mock(
+            return_value=httpx.Response(200, json=listing({"id": "u-1"}, total=40)))
+        page = find()
+    assert (route.call_count, page.total, page.truncated) == (1, 40, True)
 
 
 @respx.mock

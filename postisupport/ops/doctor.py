@@ -160,7 +160,7 @@ async def _paging(server: _Server) -> Check:
     again = beyond.get("Resources", []) if isinstance(beyond, dict) else []
     if again and page and again[0].get("id") == page[0].get("id"):
         return Check("paging", "warn", "a startIndex past totalResults returns the first page again; "
-                     "a client paging until an empty page would never stop (postisupport reads single pages)")
+                     "postisupport stops paging on totalResults and on a page of ids it has read")
     return Check("paging", "pass", f"count and startIndex are honoured ({total} users)")
 
 

@@ -36,6 +36,7 @@ from postisupport.scim.filters import (
 
 LOOKUP_COUNT = 20
 PAGE_COUNT = 200
+MAX_PAGES = 25  # 5,000 groups or administrators for one question: past that, the answer is reported cut
 RETRIED_STATUSES = frozenset({429, 503})
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 5.0
@@ -79,6 +80,8 @@ class Page:
     resources: list[dict[str, Any]]
     total: int
     problems: list[str] = field(default_factory=list)
+    # Items the server sent, non-resources too: where the next page starts (startIndex is 1-based).
+    received: int = field(default=0, compare=False, repr=False)
 
     @property
     def truncated(self) -> bool:
@@ -152,7 +155,8 @@ class ScimClient:
         scim_filter = lookup_filter(identifier)
         if len(quote_plus(scim_filter)) > self._url_budget:
             scim_filter = lookup_filter(identifier, upper=False)
-        return await self.search("Users", scim_filter, count=LOOKUP_COUNT)
+        # One page: more candidates than that is "ambiguous", whatever the rest would be.
+        return await self.search("Users", scim_filter, count=LOOKUP_COUNT, pages=1)
 
     async def groups_by_id(self, group_ids: Sequence[str]) -> Page:
         return await self._search_batched("Groups", groups_filter, group_ids, excluded=contract.MEMBERS)
@@ -188,12 +192,30 @@ class ScimClient:
         return merged
 
     async def search(
-        self, endpoint: str, scim_filter: str, *, count: int = PAGE_COUNT, excluded: str = ""
+        self, endpoint: str, scim_filter: str, *, count: int = PAGE_COUNT, excluded: str = "",
+        pages: int = MAX_PAGES,
     ) -> Page:
+        """Everything a filter finds, in up to `pages` pages.
+
+        Paging stops on totalResults, on an empty page, and on a page holding only resources
+        already read: some servers send the first page again for a startIndex past the end.
+        """
         params = {"filter": scim_filter, "count": str(count)}
         if excluded:
             params["excludedAttributes"] = excluded
         page = await self.get_page(endpoint, params)
+        seen = {resource.get("id") for resource in page.resources}
+        for _ in range(pages - 1):
+            if page.received >= page.total or not page.received:
+                break
+            more = await self.get_page(endpoint, {**params, "startIndex": str(page.received + 1)})
+            fresh = [resource for resource in more.resources if resource.get("id") not in seen]
+            if not fresh:
+                break
+            seen.update(resource.get("id") for resource in fresh)
+            page.resources += fresh
+            page.problems += more.problems
+            page.received += more.received
         if self._on_page is not None:
             self._on_page(endpoint, page)
         return page
@@ -403,7 +425,7 @@ def _page_of(body: Any, endpoint: str) -> Page:
             f"the identity API answered {where} with a malformed list response "
             "(needs totalResults and a Resources list)"
         )
-    page = Page(resources=[], total=total)
+    page = Page(resources=[], total=total, received=len(resources))
     for position, resource in enumerate(resources, start=1):
         if isinstance(resource, dict):
             page.resources.append(resource)
