@@ -116,3 +116,20 @@ def test_a_case_sensitive_server_still_finds_values_stored_all_lower_or_upper_ca
     assert (result.exit_code, result.json()["outcome"]) == (0, outcome)
     lookups = [line for line in trace.read_text().splitlines() if "userName+eq" in json.loads(line)["url"]]
     assert len(lookups) == 1
+
+
+@pytest.mark.parametrize("quirk", ["refuses", "ignores-attributes", "no-schemas"])
+def test_diagnoses_do_not_depend_on_what_quirky_servers_refuse_or_ignore(run, quirk: str) -> None:
+    expected = run("--sandbox", "diagnose", "ESIM0105", "-s", "reports", "--json").json()
+    with serving(Quirky(application(), quirk)) as url:
+        result = run("--api", url, "diagnose", "ESIM0105", "-s", "reports", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == expected
+
+
+def test_doctor_says_what_a_case_sensitive_server_means_for_look_ups(run) -> None:
+    with serving(Quirky(application(), "case-sensitive")) as url:
+        checks = json.loads(run("--api", url, "doctor", "--json").stdout)
+    assert checks[4] == {"id": "case-insensitive", "status": "warn", "detail": (
+        "userName compared case-sensitively (against RFC 7644): look-ups ask for lower and upper case, "
+        "so a value stored in mixed case is not found")}

@@ -117,7 +117,8 @@ async def _case(server: _Server) -> Check:
                  and not await server.users(f"{attribute} eq {quote(value.swapcase())}")]
     if sensitive:
         return Check("case-insensitive", "warn", f"{' and '.join(sensitive)} compared case-sensitively "
-                     "(against RFC 7644): a value stored in mixed case can only be found as typed")
+                     "(against RFC 7644): look-ups ask for lower and upper case, so a value stored in "
+                     "mixed case is not found")
     return Check("case-insensitive", "pass", "userName and emails.value are compared case-insensitively")
 
 
