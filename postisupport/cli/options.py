@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -124,14 +123,14 @@ class State:
         """What sees every HTTP exchange: the trace file (0600: it holds personal data) and -v lines."""
         if settings.trace is None and not settings.verbose:
             return None
+        from postisupport.config.private import open_private
         from postisupport.output.document import dumps_line
 
         env, path = self.env, settings.trace
 
         def observe(record: dict[str, Any]) -> None:
             if path is not None:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                with os.fdopen(fd, "a", encoding="utf-8") as out:
+                with open_private(path, "a") as out:
                     out.write(dumps_line(record) + "\n")
             if settings.verbose:
                 target = urlsplit(record["url"])

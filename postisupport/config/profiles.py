@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from postisupport.config.private import open_private
 from postisupport.errors import InvalidSetting
 
 FILE_NAME = "config.toml"
@@ -107,8 +108,7 @@ def save_profile(
     config.path.parent.mkdir(parents=True, exist_ok=True)
     # Written whole to a temporary file and renamed, so a crash never leaves half a config.
     temporary = config.path.with_name(config.path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
+    with open_private(temporary) as out:
         out.write(tomli_w.dumps(document))
     os.replace(temporary, config.path)
     return ConfigFile(config.path, default, config.audit, profiles)

@@ -26,6 +26,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any, cast
 
+from postisupport.config.private import open_private
 from postisupport.core.identifiers import normalise
 from postisupport.errors import AuditError
 
@@ -41,9 +42,9 @@ class _PrivateRotatingFile(RotatingFileHandler):
     and whose failures reach the caller instead of logging's own traceback on stderr."""
 
     def _open(self) -> io.TextIOWrapper:
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        os.fchmod(fd, 0o600)  # a trail left readable by an older version is made private
-        return cast(io.TextIOWrapper, os.fdopen(fd, "a", encoding=self.encoding))
+        stream = open_private(self.baseFilename, "a", self.encoding)
+        os.fchmod(stream.fileno(), 0o600)  # a trail left readable by an older version is made private
+        return cast(io.TextIOWrapper, stream)
 
     def handleError(self, record: logging.LogRecord) -> None:
         raise
@@ -124,8 +125,7 @@ class AuditTrail:
         # Written whole under a private name, then linked into place: a reader never sees half a key,
         # and when two processes race, both end up using the one that was linked first.
         private = path.with_name(f"{KEY_FILE}.{os.getpid()}")
-        fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
+        with open_private(private, "wb") as out:
             out.write(key)
         try:
             os.link(private, path)
