@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from postisupport import __version__
+from postisupport.config.private import open_private
 from postisupport.config.settings import Settings, resolve
 from postisupport.core.report import Report
 from postisupport.errors import DataFileError
@@ -29,8 +29,10 @@ from postisupport.output.document import as_json
 from postisupport.output.view import View
 from postisupport.scim.client import Page
 
-# What a replay compares: the decision, not the wording or the timestamps.
-COMPARED = ("outcome", "step", "problem", "rule", "evidence")
+# What a pseudonymised capture must keep: the decision (its evidence quotes the stand-ins).
+DECISION = ("outcome", "step", "problem", "rule")
+# What a replay compares: the decision and its evidence, not the wording or the timestamps.
+COMPARED = (*DECISION, "evidence")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: Vi
         # be the decision the real data got.
         again = replay(output, view)
         before, now = as_json(result, view), as_json(again.report, view)
-        if any(before[k] != now[k] for k in ("outcome", "step", "problem", "rule")):
+        if any(before[k] != now[k] for k in DECISION):
             output.unlink()
             raise DataFileError("the pseudonymised directory decides differently from the real one; "
                                 "nothing was written", output)
@@ -103,8 +105,7 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: Vi
 
 
 def _write(output: Path, document: dict[str, Any]) -> None:
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds personal data
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
+    with open_private(output) as out:
         json.dump(document, out, ensure_ascii=False, indent=2)
         out.write("\n")
 

@@ -14,7 +14,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from postisupport.config.settings import Settings
 from postisupport.errors import PostisupportError
@@ -24,6 +24,7 @@ from postisupport.scim.client import ScimClient
 from postisupport.scim.filters import quote
 
 Status = Literal["pass", "warn", "fail"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,21 +42,25 @@ class _Server:
         self.times: list[float] = []
         self.sample: dict[str, Any] | None = None
 
-    async def get(self, path: str, **params: str) -> Any:
+    async def _timed(self, request: Awaitable[T]) -> T:
         started = time.perf_counter()
         try:
-            return await self.client.get_json(path, params)
+            return await request
         finally:
             self.times.append(time.perf_counter() - started)
 
+    async def get(self, path: str, **params: str) -> Any:
+        return await self._timed(self.client.get_json(path, params))
+
     async def users(self, scim_filter: str, **params: str) -> list[dict[str, Any]]:
         """The users a filter finds; a malformed list response raises, as it would in a diagnosis."""
-        started = time.perf_counter()
-        try:
-            page = await self.client.get_page("Users", {"filter": scim_filter, "count": "10", **params})
-        finally:
-            self.times.append(time.perf_counter() - started)
-        return page.resources
+        params = {"filter": scim_filter, "count": "10", **params}
+        return (await self._timed(self.client.get_page("Users", params))).resources
+
+
+def _listed(body: Any) -> list[Any]:
+    """The Resources of a list response read leniently: doctor reports a wrong shape, not fails on it."""
+    return body.get("Resources", []) if isinstance(body, dict) else []
 
 
 def _nobody() -> str:
@@ -76,8 +81,7 @@ async def _service_provider_config(server: _Server) -> Check:
 
 async def _schemas(server: _Server) -> Check:
     body = await server.get("Schemas")
-    found = {r.get("id") for r in (body.get("Resources", []) if isinstance(body, dict) else [])
-             if isinstance(r, dict)}
+    found = {r.get("id") for r in _listed(body) if isinstance(r, dict)}
     missing = [urn for urn in (urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION) if urn not in found]
     if missing:
         return Check("extensions", "warn", f"not in /Schemas: {', '.join(missing)}; facts from them "
@@ -154,11 +158,11 @@ async def _refusals(server: _Server) -> Check:
 async def _paging(server: _Server) -> Check:
     first = await server.get("Users", startIndex="1", count="1")
     total = first.get("totalResults") if isinstance(first, dict) else None
-    page = first.get("Resources", []) if isinstance(first, dict) else []
+    page = _listed(first)
     if not isinstance(total, int) or len(page) > 1:
         return Check("paging", "warn", "count is not honoured, or totalResults is missing")
     beyond = await server.get("Users", startIndex=str(total + 1), count="1")
-    again = beyond.get("Resources", []) if isinstance(beyond, dict) else []
+    again = _listed(beyond)
     if again and page and again[0].get("id") == page[0].get("id"):
         return Check("paging", "warn", "a startIndex past totalResults returns the first page again; "
                      "postisupport stops paging on totalResults and on a page of ids it has read")
@@ -176,8 +180,7 @@ async def _groups_filled(server: _Server) -> Check:
 
 async def _sample(server: _Server) -> dict[str, Any] | None:
     if server.sample is None:
-        body = await server.get("Users", count="1")
-        resources = body.get("Resources", []) if isinstance(body, dict) else []
+        resources = _listed(await server.get("Users", count="1"))
         server.sample = resources[0] if resources and isinstance(resources[0], dict) else {}
     return server.sample or None
 
