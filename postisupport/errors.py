@@ -10,6 +10,8 @@
     │   ├── AuditError                the audit trail cannot be written or read (which file, why)
     │   └── OutputExists              a bulk run would overwrite an output it was not told to
     ├── DataFileError                 a sandbox data file is unusable (which file, where in it, why)
+    ├── FileProblem                   a file or folder the user named can't be read or written
+                                      (which path, why: missing, a directory, disk full, ...)
     ├── ListenError                   the sandbox cannot listen on the address asked for
     ├── AuthError                     the API refused our credentials (status, endpoint, detail)
     ├── UnreachableError              no connection, or a request timed out (base URL, reason)
@@ -24,6 +26,7 @@ them for its user and maps each to its exit code, in one place
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -95,6 +98,43 @@ class DataFileError(PostisupportError):
     def __init__(self, message: str, path: Path | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class FileProblem(PostisupportError):
+    """An ordinary fault of a file the user named: `path` and a plain `reason`, never a traceback."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+    @classmethod
+    def of(cls, error: OSError, path: Path | str | None = None) -> FileProblem:
+        """The OSError in plain words ("no such file or folder", "disk full"), naming `path` or its own."""
+        where = path if path is not None else (error.filename or "output")
+        return cls(where, os_reason(error))
+
+
+# errno -> the words a user needs; anything else keeps the system's own text, lower-cased.
+_REASONS = {
+    errno.ENOENT: "no such file or folder",
+    errno.EISDIR: "is a folder, not a file",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOSPC: "no space left on the device (disk full)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "the file is too large (a file size limit, ulimit -f?)",
+    errno.EROFS: "the file system is read-only",
+    errno.ELOOP: "is a symbolic link, which is refused for a private file",
+    errno.EEXIST: "exists already",
+}
+
+
+def os_reason(error: OSError) -> str:
+    if error.errno in _REASONS:
+        return _REASONS[error.errno]
+    return (error.strerror or str(error)).lower()
 
 
 class ListenError(PostisupportError):

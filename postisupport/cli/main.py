@@ -24,6 +24,7 @@ from postisupport.errors import (
     ConfigurationError,
     ConflictingSettings,
     DataFileError,
+    FileProblem,
     InvalidInput,
     InvalidSetting,
     KeyringUnavailable,
@@ -78,6 +79,7 @@ EXIT_STATUS: tuple[tuple[type[BaseException], ExitStatus], ...] = (
     (InvalidInput, ExitStatus.USAGE),
     (ConfigurationError, ExitStatus.USAGE),
     (DataFileError, ExitStatus.USAGE),
+    (FileProblem, ExitStatus.USAGE),
     (ListenError, ExitStatus.USAGE),
     (AuthError, ExitStatus.AUTH),
     (UnreachableError, ExitStatus.UNREACHABLE),
@@ -172,6 +174,11 @@ def run(argv: list[str], env: Environment) -> int:
         return _fail(env, error)
     except typer.TyperException as error:
         return _usage_error(env, error)
+    except OSError as error:
+        # A file fault nobody wrapped (a disk filling up mid-write): still the user's file, not a bug.
+        if state.debug:
+            raise
+        return _fail(env, FileProblem.of(error))
     except Exception as error:
         if state.debug:
             raise

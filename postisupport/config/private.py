@@ -2,16 +2,76 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from postisupport.errors import FileProblem
+
 
 def open_private(path: Path | str, mode: str = "w", encoding: str | None = "utf-8") -> IO[Any]:
-    """`path` opened for writing ("w", "a", "wb"), created with mode 0600 when new.
+    """`path` opened for writing ("w", "a", "wb"), owner-only (0600) whether new or not.
 
-    An existing file keeps its mode: the audit trail makes its own private on every open.
+    A symbolic link is never followed (another user could plant one to make us overwrite their
+    target), a file owned by someone else is refused, and an existing file is made 0600 again,
+    so a 0666 file left by someone else cannot keep our data readable. Raises FileProblem.
     """
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
-    fd = os.open(path, flags, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as error:
+        raise FileProblem.of(error, path) from None
+    try:
+        _make_private(fd, path)
+    except BaseException:
+        os.close(fd)
+        raise
     return os.fdopen(fd, mode, encoding=None if "b" in mode else encoding)
+
+
+def _make_private(fd: int, path: Path | str) -> None:
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise FileProblem(path, "is not a regular file")
+    if info.st_uid != os.geteuid():
+        raise FileProblem(path, "belongs to another user; refusing to write personal data into it")
+    os.fchmod(fd, 0o600)
+
+
+@contextlib.contextmanager
+def replacing(target: Path | str, mode: str = "w", encoding: str | None = "utf-8",
+              keep_mode: bool = True) -> Iterator[IO[Any]]:
+    """Write `target` whole or not at all: a private temporary file beside it, renamed over it at the end.
+
+    The temporary file comes from mkstemp in the target's own folder (unpredictable, O_EXCL, 0600),
+    so no planted file or link is followed. The result keeps the old file's owner bits when
+    `keep_mode` (never more than 0600: what we write holds personal data); a new file is 0600.
+    On any failure the temporary file is removed and the target is left as it was.
+    """
+    target = Path(target)
+    folder = target.parent
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise FileProblem.of(error, folder if not folder.is_dir() else target) from None
+    try:
+        final_mode = 0o600
+        if keep_mode:
+            with contextlib.suppress(FileNotFoundError):
+                final_mode = stat.S_IMODE(os.stat(target).st_mode) & 0o600 or 0o600
+        os.fchmod(fd, final_mode)
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise FileProblem.of(error, target) from None
+        raise
