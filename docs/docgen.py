@@ -1,7 +1,7 @@
 """Helpers for the cog blocks in docs/*.md: the docs are generated from the code, then checked.
 
-    cog -r -I docs docs/cli.md docs/rules.md docs/agents.md      # regenerate
-    cog --check -I docs docs/cli.md docs/rules.md docs/agents.md  # CI: fail when a doc has drifted
+    cog -r -I docs docs/cli.md docs/rules.md docs/agents.md docs/identity-api.md       # regenerate
+    cog --check -I docs docs/cli.md docs/rules.md docs/agents.md docs/identity-api.md  # CI: drifted?
 """
 
 from __future__ import annotations
@@ -80,4 +80,30 @@ def screen_sample(*args: str) -> None:
         run(["--sandbox", "diagnose", *args, "--no-audit"], env)
     cog.outl("```")
     cog.outl("\n".join(line.rstrip() for line in out.getvalue().splitlines()))
+    cog.outl("```")
+
+
+def requests_of(*args: str) -> None:
+    """The requests `postisupport --sandbox diagnose ARGS` sends, in order, as its trace recorded them."""
+    import io
+    import tempfile
+    from pathlib import Path
+    from urllib.parse import unquote_plus, urlsplit
+
+    from postisupport.cli.main import run
+    from postisupport.config.environment import Environment
+
+    with tempfile.TemporaryDirectory() as scratch:
+        trace = Path(scratch) / "trace.jsonl"
+        env = Environment(stdout=io.StringIO(), stderr=io.StringIO(), environ={"NO_COLOR": "1"},
+                          config_home=Path(scratch), state_home=Path(scratch))
+        run(["--sandbox", "--trace", str(trace), "diagnose", *args, "--no-audit"], env)
+        exchanges = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()]
+    cog.outl("```")
+    for exchange in exchanges:
+        url = urlsplit(exchange["url"])
+        path = url.path.removeprefix("/scim/v2")
+        line = f"{exchange['method']} {path}?{unquote_plus(url.query)}"
+        # One condition a line where a filter is long, so a reader can count what is asked.
+        cog.outl(line.replace(" or ", " or\n    "))
     cog.outl("```")
