@@ -33,11 +33,12 @@ def test_iso_shows_a_moment_as_iso_8601_and_nothing_as_none() -> None:
 
 
 @pytest.mark.parametrize(("text", "secrets", "result"), [
-    ("token abcdef and abc", ["abc", "abcdef"], "token [redacted] and [redacted]"),  # longest first
-    ("token abcdef and abc", ["abcdef", "abc"], "token [redacted] and [redacted]"),
-    ("key azzb", ["zz", "azzb"], "key [redacted]"),  # by length, not by alphabet
-    ("nothing to hide", ["abc", ""], "nothing to hide"),
-    ("", ["abc"], ""),
+    ("token abcdefghijkl and abcdefgh", ["abcdefgh", "abcdefghijkl"], "token [redacted] and [redacted]"),
+    ("token abcdefghijkl and abcdefgh", ["abcdefghijkl", "abcdefgh"], "token [redacted] and [redacted]"),
+    ("key azzzzzzzzb", ["zzzzzzzz", "azzzzzzzzb"], "key [redacted]"),  # by length, not by alphabet
+    ("nothing to hide", ["abcdefgh", ""], "nothing to hide"),
+    ("", ["abcdefgh"], ""),
+    ("a t and a tiny one", ["t", "tiny"], "a t and a tiny one"),  # under MIN_SECRET: left alone
 ])
 def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[str], result: str) -> None:
     assert redacted(text, secrets) == result

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import quote, quote_plus
 
 REPLACEMENT = "\ufffd"
 
@@ -14,9 +17,12 @@ def terminal_safe(text: str) -> str:
     return "".join(ch if ch.isprintable() else REPLACEMENT for ch in text)
 
 
+CUT = "..."
+
+
 def shortened(text: str, limit: int) -> str:
     """At most `limit` characters, with "..." marking a cut."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - len(CUT)] + CUT
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -25,11 +31,43 @@ def iso(moment: datetime | None) -> str | None:
 
 
 REDACTED = "[redacted]"
+# Shorter secrets are not cut out of text: a one-character token would turn every such letter of every
+# message into REDACTED. `auth login` refuses them instead.
+MIN_SECRET = 8
+MIN_CUT = 4  # the fewest characters of a secret's start, before a cut, that are taken for it
 
 
 def redacted(text: str, secrets: Iterable[str]) -> str:
     """`text` with every occurrence of each secret replaced: for text a server sent back, which may
-    echo the credentials it was given."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    echo the credentials it was given, as sent or percent-encoded or base64-encoded.
+
+    Secrets shorter than MIN_SECRET are left alone."""
+    forms = {form for secret in secrets if len(secret) >= MIN_SECRET for form in _forms(secret)}
+    if not forms or not text:
+        return text
+    # One pass, longest first, so a form inside a longer one (a token inside its base64) is not cut halfway.
+    pattern = "|".join(_pattern(form) for form in sorted(forms, key=lambda f: (-len(f), f)))
+    text = re.sub(pattern, REDACTED, text)
+    if text.endswith(CUT):
+        # Text cut short by shortened() may end in the first part of a secret: that part goes too.
+        kept = text[: -len(CUT)]
+        folded = kept.lower()
+        start = min((len(kept) - k for form in forms for k in range(len(form) - 1, MIN_CUT - 1, -1)
+                     if folded.endswith(form[:k].lower())), default=len(kept))
+        text = kept[:start] + (REDACTED if start < len(kept) else "") + CUT
     return text
+
+
+def _forms(secret: str) -> set[str]:
+    """The secret as a server may echo it: as is, URL-quoted (path and query style), and base64
+    (standard and URL-safe alphabets, with and without padding)."""
+    raw = secret.encode()
+    encoded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    return ({secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}
+            | encoded | {form.rstrip("=") for form in encoded})
+
+
+def _pattern(form: str) -> str:
+    """A regular expression for `form` whose percent-escapes match in either case (%2F and %2f)."""
+    parts = re.split(r"(%[0-9A-F]{2})", form)
+    return "".join(f"%(?i:{part[1:]})" if i % 2 else re.escape(part) for i, part in enumerate(parts))
