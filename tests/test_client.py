@@ -42,11 +42,15 @@ def test_lookup_request_carries_the_escaped_filter_and_the_token() -> None:
     assert request.url.params["filter"] == LOOKUP
 
 
+LEGACY = "urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId"
+
+
 @respx.mock
-@pytest.mark.parametrize(("identifier", "terms"), [
-    ("ä" * 240 + "@example.fi", 3), ("a" * 240 + "@example.fi", 6)])
+@pytest.mark.parametrize(("identifier", "forms"), [
+    ("ä" * 240 + "@example.fi", ["ä" * 240 + "@example.fi"]),
+    ("a" * 240 + "@example.fi", ["a" * 240 + "@example.fi", "A" * 240 + "@EXAMPLE.FI"])])
 def test_a_lookup_too_long_for_both_cases_in_one_url_asks_for_the_identifier_as_given(
-    identifier: str, terms: int
+    identifier: str, forms: list[str]
 ) -> None:
     route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
 
@@ -56,7 +60,9 @@ def test_a_lookup_too_long_for_both_cases_in_one_url_asks_for_the_identifier_as_
 
     asyncio.run(go())
     request = route.calls.last.request
-    assert (request.url.params["filter"].count(" or ") + 1, len(str(request.url)) <= 8000) == (terms, True)
+    expected = " or ".join(f'{attribute} eq "{form}"' for attribute in ("userName", "emails.value", LEGACY)
+                           for form in forms)
+    assert (request.url.params["filter"], len(str(request.url)) <= 8000) == (expected, True)
 
 
 @pytest.mark.parametrize(("status", "error", "text"), [
@@ -838,3 +844,138 @@ def test_every_request_is_counted_and_passes_the_shared_throttle() -> None:
     result, waits, requests = find_with(QUICK, [httpx.Response(503), httpx.Response(200, json=listing())],
                                         throttle=throttle)
     assert (result.total, waits, requests, throttle.entered) == (0, [0.5], 2, 2)
+
+
+def paged(pages: dict[int, list[Any]], total: int) -> tuple[list[str | None], Page]:
+    """admins_of(["g-1"]) against a server that answers startIndex N with `pages[N]` (or an empty
+    page) and says it holds `total`: the startIndexes asked for, and the page read."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("startIndex", "1"))
+        return httpx.Response(200, json=listing(*pages.get(start, []), total=total))
+
+    async def go() -> Page:
+        async with ScimClient(BASE) as client:
+            return await client.admins_of(["g-1"])
+
+    with respx.mock:
+        route = respx.get(f"{BASE}/Users").mock(side_effect=answer)
+        page = asyncio.run(go())
+    return [call.request.url.params.get("startIndex") for call in route.calls], page
+
+
+def test_paging_remembers_every_page_and_stops_when_page_three_repeats_page_two() -> None:
+    one, two = [{"id": "u-0"}, {"id": "u-1"}], [{"id": "u-2"}, {"id": "u-3"}]
+    asked, page = paged({1: one, 3: two, 5: two}, total=9)
+    assert (asked, page) == ([None, "3", "5"], Page(one + two, 9))
+
+
+def test_paging_keeps_the_problems_of_every_page() -> None:
+    asked, page = paged({1: [{"id": "u-0"}, "junk"], 3: [7, {"id": "u-1"}]}, total=4)
+    assert (asked, page) == ([None, "3"], Page([{"id": "u-0"}, {"id": "u-1"}], 4, problems=[
+        "Users result 2 is not a resource; ignored", "Users result 1 is not a resource; ignored"]))
+
+
+@pytest.mark.parametrize("wrong", [["u-0"], {"id": "u-0"}, [], {}, [[1]], 3, 1.5, True, None])
+def test_paging_over_ids_of_the_wrong_type_neither_crashes_nor_loops(wrong: Any) -> None:
+    # A page of unhashable ids, then the same page again: paging still sees the repeat and stops.
+    first = [{"id": wrong, "userName": "x@example.fi"}, {"id": "u-1"}]
+    asked, page = paged({1: first, 3: first}, total=6)
+    assert (asked, page) == ([None, "3"], Page(first, 6))
+
+
+def test_paging_tells_a_wrong_type_id_from_the_same_text_as_a_string() -> None:
+    first, second = [{"id": ["u-0"]}, {"id": "u-1"}], [{"id": '["u-0"]'}, {"id": "u-0"}]
+    asked, page = paged({1: first, 3: second}, total=4)
+    assert (asked, page) == ([None, "3"], Page(first + second, 4))
+
+
+# What doctor and capture use: any read as JSON, one page for any query, and every page read.
+
+@respx.mock
+def test_get_json_returns_any_answer_as_it_came_for_the_path_and_query_given() -> None:
+    route = respx.get(f"{BASE}/Schemas").mock(return_value=httpx.Response(200, json=[{"id": "x"}, 1]))
+
+    async def go() -> Any:
+        async with ScimClient(BASE) as client:
+            return await client.get_json("Schemas", {"count": "1"})
+
+    assert (asyncio.run(go()), str(route.calls.last.request.url)) == (
+        [{"id": "x"}, 1], f"{BASE}/Schemas?count=1")
+
+
+@respx.mock
+def test_get_json_raises_what_any_read_raises() -> None:
+    respx.get(f"{BASE}/Schemas").mock(return_value=httpx.Response(404, json={"detail": "no such thing"}))
+
+    async def go() -> Any:
+        async with ScimClient(BASE) as client:
+            return await client.get_json("Schemas", {})
+
+    with pytest.raises(ApiError) as raised:
+        asyncio.run(go())
+    assert failure(raised.value) == failure(ApiError(
+        "GET /Schemas", "the identity API answered HTTP 404 to GET /Schemas", 404, "no such thing"))
+
+
+@respx.mock
+def test_service_provider_config_is_one_plain_get() -> None:
+    config = {"patch": {"supported": False}, "filter": {"supported": True, "maxResults": 200}}
+    route = respx.get(f"{BASE}/ServiceProviderConfig").mock(return_value=httpx.Response(200, json=config))
+
+    async def go() -> Any:
+        async with ScimClient(BASE) as client:
+            return await client.service_provider_config()
+
+    assert (asyncio.run(go()), str(route.calls.last.request.url), route.call_count) == (
+        config, f"{BASE}/ServiceProviderConfig", 1)
+
+
+@respx.mock
+def test_get_page_reads_one_list_response_for_exactly_the_query_given() -> None:
+    route = respx.get(f"{BASE}/Groups").mock(
+        return_value=httpx.Response(200, json=listing({"id": "g-1"}, "junk", total=7)))
+
+    async def go() -> Page:
+        async with ScimClient(BASE) as client:
+            return await client.get_page("Groups", {"startIndex": "3", "count": "2"})
+
+    page = asyncio.run(go())
+    assert (page, page.received, route.call_count, str(route.calls.last.request.url)) == (
+        Page([{"id": "g-1"}], 7, ["Groups result 2 is not a resource; ignored"]), 2, 1,
+        f"{BASE}/Groups?startIndex=3&count=2")
+
+
+@respx.mock
+def test_get_page_refuses_an_answer_that_is_not_a_list_response() -> None:
+    respx.get(f"{BASE}/Groups").mock(return_value=httpx.Response(200, json={"id": "g-1"}))
+
+    async def go() -> Page:
+        async with ScimClient(BASE) as client:
+            return await client.get_page("Groups", {})
+
+    with pytest.raises(ApiError) as raised:
+        asyncio.run(go())
+    assert failure(raised.value) == failure(ApiError(
+        "GET /Groups", "the identity API answered GET /Groups with a malformed list response "
+        "(needs totalResults and a Resources list)"))
+
+
+def test_on_page_sees_each_search_once_with_all_its_pages() -> None:
+    seen: list[tuple[str, Page]] = []
+    users = [{"id": "u-0"}, {"id": "u-1"}, {"id": "u-2"}]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("startIndex", "1"))
+        return httpx.Response(200, json=listing(*users[start - 1:start + 1], total=3))
+
+    async def go() -> None:
+        async with ScimClient(BASE, on_page=lambda endpoint, page: seen.append((endpoint, page))) as client:
+            await client.admins_of(["g-1"])
+            await client.find_users("aino@example.fi")
+            await client.get_page("Users", {})  # a single page asked for directly is not a search
+
+    with respx.mock:
+        respx.get(f"{BASE}/Users").mock(side_effect=answer)
+        asyncio.run(go())
+    assert seen == [("Users", Page(users, 3)), ("Users", Page(users[:2], 3))]

@@ -211,3 +211,13 @@ def test_a_slip_of_the_keyboard_is_recognised(asked: str, meant: str | None) -> 
 
 def test_no_known_service_means_no_suggestion() -> None:
     assert facts_with((), None).suggestion_for("reprots") is None
+
+
+def test_an_administrator_without_a_usable_id_is_still_named_and_noted() -> None:
+    org = organisation()
+    boss = user_facts({"id": {"x": 1}, "userName": "boss@example.fi", "roles": [{"value": "admin"}],
+                       "groups": [{"value": "g-1"}]})
+    aino = user("1", "aino@example.fi", groups=[{"value": "g-1"}])
+    built = build(snapshot("aino@example.fi", [aino], organisations=(org,), admins=(boss,)))
+    assert (built.admins, built.problems) == ((Contact(None, None, "boss@example.fi"),), (
+        "administrator boss@example.fi: id: {'x': 1} ignored (Input should be a valid string)",))

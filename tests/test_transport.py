@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -226,3 +227,88 @@ def test_a_diagnosis_has_an_overall_deadline_of_three_request_timeouts(run) -> N
         took = time.monotonic() - start
     assert_error(result, ExitStatus.UNREACHABLE, "did not answer within 3 s$")
     assert 2.9 < took < 4, took
+
+
+# 12. An id that is a list, an object, a number (any JSON but a string) is a data problem, not a crash.
+
+class WrongIds:
+    """A directory of one user (u1, in organisation g1, whose administrator is a1) with one id of a
+    wrong type at `place`."""
+
+    def __init__(self, place: str = "", wrong: Any = None) -> None:
+        self.put(place, wrong)
+
+    def put(self, place: str, wrong: Any) -> None:
+        def put(here: str, value: str) -> Any:
+            return wrong if place == here else value
+
+        self.user = {"id": put("user", "u1"), "userName": "aino@example.fi",
+                     "groups": [{"value": put("user.groups", "g1")}]}
+        self.admin = {"id": put("admin", "a1"), "userName": "boss@example.fi",
+                      "roles": [{"value": "admin"}], "groups": [{"value": "g1"}]}
+        self.group = {"id": put("group", "g1"), "displayName": "Esimerkki Oy",
+                      "members": [{"value": put("member", "u1")}, {"value": "a1"}],
+                      urns.ORGANISATION_EXTENSION: {"businessId": "2345678-0"}}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        query = scope["query_string"].decode()
+        if scope["path"].endswith("/Groups"):
+            found = [self.group]
+        elif "roles" in query:
+            found = [self.admin]
+        else:
+            found = [self.user]
+        body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                "totalResults": len(found), "Resources": found}
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/scim+json")]})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+WRONG_IDS = [["u1"], {"value": "u1"}, 42, 1.5, True, [], {}, [["nested"]]]
+
+
+@pytest.fixture(scope="module")
+def wrong_ids() -> Iterator[tuple[WrongIds, str]]:
+    """One server for the whole matrix: starting one per case would cost seconds."""
+    server = WrongIds()
+    with serving(server) as url:
+        yield server, url
+
+
+def _ignored(value: Any) -> str:
+    return f"id: {value!r} ignored (Input should be a valid string)"
+
+
+@pytest.mark.parametrize("wrong", [["u1"], {"id": "u1"}, 7])
+def test_a_user_id_of_the_wrong_type_is_a_data_problem_not_an_internal_error(run, wrong: Any) -> None:
+    with serving(WrongIds("user", wrong)) as url:
+        result = run("--api", url, "diagnose", "aino@example.fi", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    document = result.json()
+    assert (document["outcome"], document["data_problems"]) == (
+        "contact-customer-service", [f"user ?: {_ignored(wrong)}"])
+
+
+@pytest.mark.parametrize("wrong", WRONG_IDS)
+@pytest.mark.parametrize(("place", "noted"), [
+    ("user", "user ?: {id}"),
+    ("user.groups", "user u1: groups.value: {value!r} ignored (Input should be a valid string)"),
+    ("group", "group ?: {id}"),
+    ("admin", "administrator boss@example.fi: {id}"),
+    ("member", None),  # members are never read: a group is asked for without them
+])
+def test_any_id_of_the_wrong_type_anywhere_gives_a_diagnosis_and_names_the_problem(
+    run, wrong_ids: tuple[WrongIds, str], place: str, noted: str | None, wrong: Any
+) -> None:
+    server, url = wrong_ids
+    server.put(place, wrong)
+    result = run("--api", url, "diagnose", "aino@example.fi", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    document = result.json()
+    expected = [] if noted is None else [noted.format(id=_ignored(wrong), value=wrong)]
+    # Without its id the organisation has no administrators that can be shown to be its own.
+    outcome = "contact-customer-service" if place in ("user", "group") else "contact-admin"
+    assert (document["outcome"], document["data_problems"]) == (outcome, expected)

@@ -189,6 +189,9 @@ def build(snapshot: Snapshot) -> Facts:
         if organisation is not None and a.id != user.id and a.is_admin
         and _member_of(a, organisation)
     ]
+    # An administrator the script names but whose id could not be read is a broken account too.
+    problems.extend(f"administrator {a.user_name or '?'}: {p}"
+                    for a in admins if not a.id for p in a.problems)
     active_admins = [a for a in admins if a.active is not False]
     return Facts(
         identifier=snapshot.identifier,

@@ -59,10 +59,16 @@ def _lenient(value: Any, handler: ValidatorFunctionWrapHandler, info: Validation
 def _lenient_list(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
     if value is None:
         return []
+    name = _attribute(info)
     if not isinstance(value, list):
-        _note(info, f"{_attribute(info)}: {_shown(value)} ignored (not a list)")
+        _note(info, f"{name}: {_shown(value)} ignored (not a list)")
         return []
-    return [item for item in handler(value) if item is not None]
+    noted = info.context.setdefault("problems", []) if info.context is not None else []
+    before = len(noted)
+    items = [item for item in handler(value) if item is not None]
+    # An item's attribute is named with its list's ("groups.value"): a bare "value" says nothing.
+    noted[before:] = [p if p.startswith(f"{name}:") else f"{name}.{p}" for p in noted[before:]]
+    return items
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -141,7 +147,7 @@ class Resource(ScimModel):
         context: dict[str, list[str]] = {"problems": []}
         resource = cls.model_validate(data, context=context)
         resource._problems = context["problems"]
-        if not resource.id:
+        if not resource.id and not any(p.startswith("id: ") for p in resource._problems):
             resource._problems.insert(0, "id: missing")
         return resource
 

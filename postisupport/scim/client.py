@@ -204,15 +204,15 @@ class ScimClient:
         if excluded:
             params["excludedAttributes"] = excluded
         page = await self.get_page(endpoint, params)
-        seen = {resource.get("id") for resource in page.resources}
+        seen = {_identity(resource) for resource in page.resources}
         for _ in range(pages - 1):
             if page.received >= page.total or not page.received:
                 break
             more = await self.get_page(endpoint, {**params, "startIndex": str(page.received + 1)})
-            fresh = [resource for resource in more.resources if resource.get("id") not in seen]
+            fresh = [resource for resource in more.resources if _identity(resource) not in seen]
             if not fresh:
                 break
-            seen.update(resource.get("id") for resource in fresh)
+            seen.update(_identity(resource) for resource in fresh)
             page.resources += fresh
             page.problems += more.problems
             page.received += more.received
@@ -410,6 +410,16 @@ def _detail(body: Any) -> str:
     if not isinstance(detail, str) or not detail.strip():
         return ""
     return shortened(terminal_safe(" ".join(detail.split())), MAX_ERROR_DETAIL)
+
+
+def _identity(resource: dict[str, Any]) -> str | tuple[str, str]:
+    """What tells a resource from the others on a page: its id. A server may send an id that is a
+    list or an object (unhashable): it is told by its JSON text instead, so paging still sees a page
+    repeated; reading the resource notes the id as a data problem."""
+    value = resource.get("id")
+    if isinstance(value, str):
+        return value
+    return ("json", json.dumps(value, sort_keys=True, default=repr))
 
 
 def _page_of(body: Any, endpoint: str) -> Page:
