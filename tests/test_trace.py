@@ -86,3 +86,72 @@ def test_bodies_keep_scim_data_and_lose_credentials() -> None:
         "nested": [{"token": "[redacted]"}]}
     big = _body(b"x" * (BODY_BYTES + 10), [], True)
     assert (big["size"], big["truncated"], len(big["body"])) == (BODY_BYTES + 10, True, BODY_BYTES)
+
+
+# -- token responses: big ones, echoes, and credentials that are not strings --------------------
+
+
+ACCESS = "c4nary-access-T0KEN"
+REFRESH = "c4nary-refresh-T0KEN"
+
+
+class TokenEndpoint:
+    """A token endpoint that answers with `answer` (plus the access token ACCESS) in front of the
+    sandbox, which takes ACCESS only."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.answer, self.app = answer, application(token=ACCESS)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/token":
+            body = json.dumps({"access_token": ACCESS, "token_type": "Bearer", **self.answer}).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def traced_token_call(run, tmp_path: Path, answer: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A diagnosis through the token endpoint, traced: the whole trace, and the token call's record."""
+    trace = tmp_path / "trace.jsonl"
+    with serving(TokenEndpoint(answer)) as url:
+        login = run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
+                    "--client-id", "support-desk", "--with-client-secret", input=SECRET)
+        assert login.exit_code == 0, login.stderr
+        assert run("--trace", str(trace), "diagnose", "ESIM0042").exit_code == 0
+    return trace.read_text(), next(r for r in records(trace) if r["url"].endswith("/token"))
+
+
+def test_a_token_response_over_64_kb_is_scrubbed_before_it_is_cut(run, tmp_path: Path) -> None:
+    text, call = traced_token_call(run, tmp_path, {"padding": "x" * (BODY_BYTES + 1000)})
+    assert ACCESS not in text
+    body = call["response"]["body"]
+    assert (call["response"]["truncated"], len(body)) == (True, BODY_BYTES)
+    assert body.startswith('{"access_token": "[redacted]", "token_type": "Bearer", "padding": "xxx')
+
+
+def test_a_token_response_saying_its_token_again_is_redacted_there_too(run, tmp_path: Path) -> None:
+    text, call = traced_token_call(run, tmp_path, {"note": f"issued {ACCESS} to support-desk"})
+    assert ACCESS not in text
+    assert json.loads(call["response"]["body"]) == {
+        "access_token": "[redacted]", "token_type": "Bearer", "note": "issued [redacted] to support-desk"}
+
+
+def test_credentials_that_are_not_strings_are_redacted_whole(run, tmp_path: Path) -> None:
+    text, call = traced_token_call(run, tmp_path, {"refresh_token": {"value": REFRESH, "expires": 60},
+                                                   "client_secret": [REFRESH], "id_token": 12345678})
+    assert REFRESH not in text and "12345678" not in text
+    assert json.loads(call["response"]["body"]) == {
+        "access_token": "[redacted]", "token_type": "Bearer", "refresh_token": "[redacted]",
+        "client_secret": "[redacted]", "id_token": "[redacted]"}
+
+
+def test_json_that_does_not_parse_loses_its_credentials_by_name() -> None:
+    broken = b'{"token_type": "Bearer", "access_token": "abc\\"def", "expires_in": 60, "refresh_token": "xy'
+    assert _body(broken, [], True)["body"] == (
+        '{"token_type": "Bearer", "access_token": "[redacted]", "expires_in": 60, '
+        '"refresh_token": "[redacted]"')
+    nested = json.dumps({"refresh_token": {"value": "r"}, "keys": [{"client_secret": ["s"]}]}).encode()
+    assert json.loads(_body(nested, [], True)["body"]) == {
+        "refresh_token": "[redacted]", "keys": [{"client_secret": "[redacted]"}]}

@@ -78,7 +78,6 @@ class ClientCredentials(httpx.Auth):
             if self._token is not None and ((stale is None and fresh) or (stale and self._token != stale)):
                 return self._token
             self._token, lifetime = await self._fetch()
-            self._issued.append(self._token)
             self._expires_at = self._clock() + lifetime
             return self._token
 
@@ -100,15 +99,15 @@ class ClientCredentials(httpx.Auth):
                     if len(content) > MAX_ANSWER_BYTES:
                         raise ApiError(where, "the token endpoint's answer is larger than "
                                        f"{MAX_ANSWER_BYTES // 1000} KB; refused")
+                # Known before the response is closed, which is when a trace records it.
+                body = _parsed(content)
+                if isinstance(body, dict) and isinstance(body.get("access_token"), str):
+                    self._issued.append(body["access_token"])
         except httpx.TimeoutException:
             raise UnreachableError(self.token_url, "timed out", timeout=self._timeout) from None
         except httpx.TransportError as error:
             raise UnreachableError(self.token_url, str(error) or type(error).__name__) from None
         self.fetches += 1
-        try:
-            body = json.loads(content)
-        except (ValueError, RecursionError):
-            body = None
         status = response.status_code
         if status in (400, 401, 403):
             # RFC 6749 section 5.2: invalid_client, unauthorized_client, invalid_scope ...
@@ -121,6 +120,13 @@ class ClientCredentials(httpx.Auth):
         if not isinstance(lifetime, int | float) or isinstance(lifetime, bool) or lifetime <= 0:
             lifetime = DEFAULT_LIFETIME
         return token, float(lifetime)
+
+
+def _parsed(content: bytes | bytearray) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _oauth_error(body: Any) -> str:

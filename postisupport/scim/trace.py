@@ -23,6 +23,9 @@ import httpx
 from postisupport.core.text import REDACTED, redacted
 
 BODY_BYTES = 64 * 1024  # per body: enough for any diagnosis's answers, a bound on a hostile one
+# A body is scrubbed whole before it is cut to BODY_BYTES (cut first, a token response's JSON no longer
+# parses, and its access_token would be written in clear); this much of it is kept for that.
+SCRUB_BYTES = 2 * 2**20
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 # Names whose values are credentials, in a query string, a form or a JSON body; SCIM's own
 # attributes (passwordResetSentAt, ...) are data an engineer needs, and stay.
@@ -36,6 +39,9 @@ class TracingTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, sink: Sink,
                  secrets: Callable[[], Iterable[str]] = tuple) -> None:
         self._inner, self._sink, self._secrets = inner, sink, secrets
+        # Values seen under a credential's name (an access token in a token response): secrets too,
+        # wherever they turn up again, in that body or a later exchange.
+        self._learnt: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         started = time.perf_counter()
@@ -43,8 +49,8 @@ class TracingTransport(httpx.AsyncBaseTransport):
         sent = request.content if isinstance(request.stream, httpx.ByteStream) else b""
         response = await self._inner.handle_async_request(request)
 
-        def done(received: bytes, complete: bool) -> None:
-            self._sink(self._record(request, response, when, started, sent, received, complete))
+        def done(received: bytes, size: int, complete: bool) -> None:
+            self._sink(self._record(request, response, when, started, sent, received, size, complete))
 
         response.stream = _Tee(response.stream, done)  # type: ignore[arg-type]
         return response
@@ -53,40 +59,44 @@ class TracingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
     def _record(self, request: httpx.Request, response: httpx.Response, when: datetime, started: float,
-                sent: bytes, received: bytes, complete: bool) -> dict[str, Any]:
-        secrets = [s for s in self._secrets() if s]
+                sent: bytes, received: bytes, size: int, complete: bool) -> dict[str, Any]:
+        secrets = [s for s in [*self._secrets(), *self._learnt] if s]
+        request_body = _body(sent, secrets, True, learnt=self._learnt)
+        response_body = _body(received, secrets, complete, size, learnt=self._learnt)
+        secrets += self._learnt  # so headers of this exchange, too
         return {
             "time": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "method": request.method,
             "url": redacted(safe_url(str(request.url)), secrets),
             "status": response.status_code,
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
-            "request": {"headers": _headers(request.headers, secrets), **_body(sent, secrets, True)},
-            "response": {"headers": _headers(response.headers, secrets),
-                          **_body(received, secrets, complete)},
+            "request": {"headers": _headers(request.headers, secrets), **request_body},
+            "response": {"headers": _headers(response.headers, secrets), **response_body},
         }
 
 
 class _Tee(httpx.AsyncByteStream):
     """The response's bytes passed on as they come, a capped copy kept; recorded when closed."""
 
-    def __init__(self, inner: Any, done: Callable[[bytes, bool], None]) -> None:
+    def __init__(self, inner: Any, done: Callable[[bytes, int, bool], None]) -> None:
         self._inner, self._done = inner, done
         self._kept = bytearray()
+        self._size = 0
         self._complete = False
         self._recorded = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._inner:
-            if len(self._kept) < BODY_BYTES + 1:
-                self._kept += chunk[: BODY_BYTES + 1 - len(self._kept)]
+            self._size += len(chunk)
+            if len(self._kept) < SCRUB_BYTES:
+                self._kept += chunk[: SCRUB_BYTES - len(self._kept)]
             yield chunk
         self._complete = True
 
     async def aclose(self) -> None:
         if not self._recorded:
             self._recorded = True
-            self._done(bytes(self._kept), self._complete)
+            self._done(bytes(self._kept), self._size, self._complete)
         await self._inner.aclose()
 
 
@@ -102,25 +112,66 @@ def _headers(headers: httpx.Headers, secrets: list[str]) -> dict[str, str]:
             for name, value in headers.items()}
 
 
-def _body(content: bytes, secrets: list[str], complete: bool) -> dict[str, Any]:
-    if not content:
+def _body(content: bytes, secrets: list[str], complete: bool, size: int | None = None,
+          learnt: list[str] | None = None) -> dict[str, Any]:
+    """The body as the trace shows it: scrubbed whole (what of it was kept), then cut to BODY_BYTES.
+    What it holds under credentials' names is added to `learnt`."""
+    size = len(content) if size is None else size
+    if not size:
         return {"body": None, "size": 0}
-    text = content[:BODY_BYTES].decode("utf-8", errors="replace")
+    text = content[:SCRUB_BYTES].decode("utf-8", errors="replace")
+    found: list[str] = []
     try:
-        body: Any = _scrubbed(json.loads(text))
+        body: Any = _scrubbed(json.loads(text), found)
         shown = json.dumps(body, ensure_ascii=False)
     except (ValueError, RecursionError):
         pairs = parse_qsl(text, keep_blank_values=True) if "=" in text and " " not in text else []
+        found += [v for k, v in pairs if SECRET_NAME.search(k)]
         scrubbed = [(k, REDACTED if SECRET_NAME.search(k) else v) for k, v in pairs]
-        shown = urlencode(scrubbed) if pairs else text
-    cut = len(content) > BODY_BYTES or not complete
-    return {"body": redacted(shown, secrets), "size": len(content), "truncated": cut}
+        shown = urlencode(scrubbed) if pairs else _JSON_MEMBER.sub(lambda m: _scrubbed_member(m, found), text)
+    if learnt is not None:
+        learnt += [value for value in found if value not in learnt]
+    shown = redacted(shown, [*secrets, *found])
+    cut = len(shown) > BODY_BYTES or size > len(content) or not complete
+    return {"body": shown[:BODY_BYTES], "size": size, "truncated": cut}
 
 
-def _scrubbed(value: Any) -> Any:
+def _scrubbed(value: Any, found: list[str]) -> Any:
+    """`value` with whatever is under a credential's name redacted, whatever its type
+    ({"refresh_token": {"value": ...}} holds a secret as much as a string); the strings cut, in `found`."""
     if isinstance(value, dict):
-        return {k: REDACTED if SECRET_NAME.search(str(k)) and isinstance(v, str) else _scrubbed(v)
-                for k, v in value.items()}
+        scrubbed = {}
+        for k, v in value.items():
+            if SECRET_NAME.search(str(k)):
+                found += _strings(v)
+                scrubbed[k] = REDACTED
+            else:
+                scrubbed[k] = _scrubbed(v, found)
+        return scrubbed
     if isinstance(value, list):
-        return [_scrubbed(v) for v in value]
+        return [_scrubbed(v, found) for v in value]
     return value
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, bool) or value is None:
+        return []
+    return [str(value)]
+
+
+# "name": value in JSON that does not parse (cut, or broken): a string (perhaps cut off), or any other
+# value up to the next comma or bracket. Objects and lists nested under a credential's name are left to
+# the known secrets: without parsing, their end can't be told.
+_JSON_MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|$)|[^,}\]\s"{\[]+)')
+
+
+def _scrubbed_member(match: re.Match[str], found: list[str]) -> str:
+    name, colon, value = match.groups()
+    if not SECRET_NAME.search(name):
+        return match.group(0)
+    found.append(value.removeprefix('"').removesuffix('"'))
+    return f'"{name}"{colon}"{REDACTED}"'
