@@ -87,9 +87,12 @@ class AuditError(ConfigurationError):
 
 
 class OutputExists(ConfigurationError):
-    def __init__(self, path: Path) -> None:
+    """`resumable` when the run that made the output can be finished rather than only redone."""
+
+    def __init__(self, path: Path, resumable: bool = True) -> None:
         super().__init__(f"the output {path} exists already")
         self.path = path
+        self.resumable = resumable
 
 
 class DataFileError(PostisupportError):
@@ -160,17 +163,21 @@ class AuthError(PostisupportError):
 
 
 class UnreachableError(PostisupportError):
-    """`timeout` is set when the API was reached too slowly rather than not at all."""
+    """`timeout` is set when the API was reached too slowly rather than not at all; `token_endpoint`
+    when it was the OAuth2 token endpoint (at `base_url`), not the identity API."""
 
-    def __init__(self, base_url: str, reason: str, timeout: float | None = None) -> None:
+    def __init__(self, base_url: str, reason: str, timeout: float | None = None,
+                 token_endpoint: bool = False) -> None:
+        who = "the OAuth2 token endpoint" if token_endpoint else "the identity API"
         if timeout is not None:
-            message = f"the identity API at {base_url} did not answer within {timeout:g} s"
+            message = f"{who} at {base_url} did not answer within {timeout:g} s"
         else:
-            message = f"cannot reach the identity API at {base_url}: {reason}"
+            message = f"cannot reach {who} at {base_url}: {reason}"
         super().__init__(message)
         self.base_url = base_url
         self.reason = reason
         self.timeout = timeout
+        self.token_endpoint = token_endpoint
 
 
 class ApiError(PostisupportError):

@@ -25,7 +25,8 @@ def capture(
         metavar="IDENTIFIER", help="What the caller gave: their e-mail address or old legacy user ID.")],
     connection: ConnectionOptions,
     output: Annotated[Path, typer.Option(
-        "--output", "-o", metavar="FILE", help="The capture file to write (mode 0600).")],
+        "--output", "-o", metavar="FILE", help="The capture file to write (mode 0600); an existing "
+                                               "file only with --force.")],
     service: Annotated[list[str] | None, typer.Option(
         "--service", "-s", metavar="SERVICE", help="A service the caller can't reach; repeatable.")] = None,
     lang: Annotated[str | None, typer.Option(
@@ -33,12 +34,17 @@ def capture(
         help="Language of the caller script.")] = None,
     pseudonymise: Annotated[bool, typer.Option(
         "--pseudonymise", help="Replace names, addresses, legacy IDs, business IDs and phone numbers "
-                               "consistently, so the file can go into a ticket.")] = False,
+                               "consistently, and leave out what the diagnosis does not read, "
+                               "so the file can go into a ticket.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the capture file if it exists.")] = False,
 ) -> None:
     """Keep what the API said about a caller, as a replayable file.
 
     The file is a sandbox directory of every resource the diagnosis read, plus a record of the
     diagnosis: replay it with `replay`, or serve it with --sandbox-data.
+
+    Nothing is written unless the whole file is: a capture that fails leaves no file, and an
+    existing file is left as it was.
 
     Example: postisupport capture aino.korhonen@esimerkki.example.fi -o ticket.json
     """
@@ -51,5 +57,5 @@ def capture(
     view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
     options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
     done = run(settings, options, output, view, state.audit_trail(settings), state.observer(settings),
-               pseudonymise)
+               pseudonymise, overwrite=force)
     state.env.say(f"captured {done.report.decision.outcome} ({done.report.decision.rule}) in {done.path}")

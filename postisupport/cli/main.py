@@ -126,6 +126,8 @@ def wording(error: PostisupportError) -> str:
         return text + REMEDIES.get(error.remedy or "", "")
     if isinstance(error, ConflictingSettings):
         return f"{' and '.join(FLAGS[s] for s in error.settings)} contradict each other; give one of them"
+    if isinstance(error, OutputExists) and not error.resumable:
+        return f"{error}: add --force to overwrite it"
     if isinstance(error, OutputExists):
         return f"{error}: add --resume to finish it, --retry-failed to redo its errors, or --force"
     if isinstance(error, KeyringUnavailable):

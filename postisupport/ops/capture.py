@@ -12,22 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from postisupport import __version__
-from postisupport.config.private import open_private
+from postisupport.config.private import replacing
 from postisupport.config.settings import Settings, resolve
 from postisupport.core.report import Report
-from postisupport.errors import DataFileError
+from postisupport.errors import DataFileError, FileProblem, OutputExists
+from postisupport.idp.reading import user_facts
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
-from postisupport.ops.pseudonym import Pseudonyms
+from postisupport.ops.pseudonym import MEMBERS, Pseudonyms
 from postisupport.output.document import as_json
 from postisupport.output.view import View
-from postisupport.scim.client import Page
+from postisupport.scim.client import Page, ScimClient
 
 # What a pseudonymised capture must keep: the decision (its evidence quotes the stand-ins).
 DECISION = ("outcome", "step", "problem", "rule")
@@ -42,15 +46,25 @@ class Capture:
 
 
 def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: View,
-            trail: AuditTrail | None = None, observe: Any = None, pseudonymise: bool = False) -> Capture:
+            trail: AuditTrail | None = None, observe: Any = None, pseudonymise: bool = False,
+            overwrite: bool = False) -> Capture:
+    """Diagnose, and write what was read and decided to `output`, whole or not at all.
+
+    The output is checked first, so a look-up is not made (and audited) for a file that can't
+    be written. Raises OutputExists when `output` exists and not `overwrite`, FileProblem when
+    it can't be written, DataFileError when a pseudonymised directory would not decide the same.
+    """
+    _check_output(output, overwrite)
     users: dict[str, dict[str, Any]] = {}
     groups: dict[str, dict[str, Any]] = {}
 
     def keep(endpoint: str, page: Page) -> None:
         kept = users if endpoint == "Users" else groups
         for resource in page.resources:
-            if isinstance(resource.get("id"), str):
-                kept[resource["id"]] = {k: v for k, v in resource.items() if k != "meta"}
+            # Attribute names in any case (RFC 7643 section 2.1), as the diagnosis read them.
+            resource_id = _attribute(resource, "id")
+            if isinstance(resource_id, str):
+                kept[resource_id] = {k: v for k, v in resource.items() if str(k).lower() != "meta"}
 
     async def once() -> tuple[Any, Report]:
         async with connect.client(settings, on_page=keep, observe=observe) as client:
@@ -65,20 +79,15 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: Vi
     for group_id, group in groups.items():
         # Groups were read without their members (they may have thousands); the users read say
         # which of them belong, and the sandbox needs that to give them their groups back.
-        members = [{"value": uid} for uid, user in users.items()
-                   if any(isinstance(g, dict) and g.get("value") == group_id
-                          for g in user.get("groups") or [])]
-        group["members"] = members
-    identifier, kept_users, kept_groups = options.identifier, list(users.values()), list(groups.values())
-    if pseudonymise:
-        stand_in = Pseudonyms()
-        identifier = stand_in.identifier(options.identifier)
-        kept_users = [stand_in.user(u) for u in kept_users]
-        kept_groups = [stand_in.group(g) for g in kept_groups]
-    arguments = {"identifier": identifier, "services": list(options.services), "lang": options.lang}
+        for key in [k for k in group if str(k).lower() == MEMBERS]:
+            del group[key]
+        group[MEMBERS] = [{"value": uid} for uid, user in users.items()
+                          if group_id in user_facts(user).group_ids]
+    arguments: dict[str, Any] = {"identifier": options.identifier, "services": list(options.services),
+                                 "lang": options.lang}
     document: dict[str, Any] = {
-        "Users": kept_users,
-        "Groups": kept_groups,
+        "Users": list(users.values()),
+        "Groups": list(groups.values()),
         "capture": {
             "tool": f"postisupport {__version__}",
             "time": view.now.isoformat(timespec="seconds") if view.now else None,
@@ -89,25 +98,54 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: Vi
             "diagnosis": as_json(result, view),
         },
     }
-    _write(output, document)
     if pseudonymise:
-        # The record's diagnosis names people too: it is the one the stand-ins decide, which must
-        # be the decision the real data got.
-        again = replay(output, view)
-        before, now = as_json(result, view), as_json(again.report, view)
-        if any(before[k] != now[k] for k in DECISION):
-            output.unlink()
-            raise DataFileError("the pseudonymised directory decides differently from the real one; "
-                                "nothing was written", output)
-        document["capture"]["diagnosis"] = now
-        _write(output, document)
+        document = _pseudonymised(document, result, settings, view, output)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    _check_output(output, overwrite)  # the diagnosis took a while: the file may have appeared since
+    with replacing(output, keep_mode=False) as out:
+        out.write(text)
     return Capture(output, result)
 
 
-def _write(output: Path, document: dict[str, Any]) -> None:
-    with open_private(output) as out:
-        json.dump(document, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings, view: View,
+                   output: Path) -> dict[str, Any]:
+    """The document with stand-ins, checked in memory to decide as the real directory did.
+
+    Its record's diagnosis is the stand-ins' own: the real one names people too."""
+    stand_in = Pseudonyms()
+    arguments = document["capture"]["arguments"]
+    out: dict[str, Any] = {
+        "Users": [stand_in.user(u) for u in document["Users"]],
+        "Groups": [stand_in.group(g) for g in document["Groups"]],
+        "capture": {**document["capture"],
+                    "arguments": {**arguments, "identifier": stand_in.identifier(arguments["identifier"])}},
+    }
+    try:
+        again = _decide(out, _options(out["capture"]["arguments"]), settings)
+    except DataFileError as error:
+        raise DataFileError(f"the pseudonymised directory can't be read back ({_reason(error)}); "
+                            "nothing was written", output) from None
+    before, now = as_json(result, view), as_json(again, view)
+    if any(before[k] != now[k] for k in DECISION):
+        raise DataFileError("the pseudonymised directory decides differently from the real one; "
+                            "nothing was written", output)
+    out["capture"]["diagnosis"] = now
+    return out
+
+
+def _check_output(output: Path, overwrite: bool) -> None:
+    if output.is_dir():
+        raise FileProblem(output, "is a folder, not a file")
+    folder = output.parent
+    if not folder.is_dir():
+        raise FileProblem(output, f"its folder {folder} does not exist" if not folder.exists()
+                          else f"{folder} is not a folder")
+    if os.path.lexists(output) and not overwrite:
+        raise OutputExists(output, resumable=False)
+
+
+def _attribute(resource: dict[str, Any], name: str) -> Any:
+    return next((value for key, value in resource.items() if str(key).lower() == name.lower()), None)
 
 
 @dataclass(frozen=True)
@@ -117,24 +155,102 @@ class Replay:
     differences: list[tuple[str, Any, Any]]  # (field, captured, now)
 
 
+Scalar = str | int | float | bool | None
+
+
+class _Checked(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class _Arguments(_Checked):
+    identifier: str
+    services: list[str] = []
+    lang: str | None = None
+
+
+class _Evidence(_Checked):
+    rule: str
+    fact: str
+    value: Scalar | list[Scalar] = None
+
+
+class _Diagnosis(_Checked):
+    outcome: str
+    step: int | None
+    problem: str | None
+    rule: str
+    evidence: list[_Evidence]
+
+
+class _Record(_Checked):
+    arguments: _Arguments
+    diagnosis: _Diagnosis
+
+
+class _CaptureFile(_Checked):
+    """What replay reads of a capture file; the directory in it is checked as any sandbox data is."""
+
+    capture: _Record
+    Users: list[dict[str, Any]] = []
+    Groups: list[dict[str, Any]] = []
+
+
 def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Replay:
-    """Decide again from a capture file, offline: no API is configured or contacted."""
+    """Decide again from a capture file, offline: no API is configured or contacted.
+
+    Raises FileProblem when the file can't be read, DataFileError when it is no capture file."""
+    from postisupport.sandbox.datafile import NotJson, read_json
+
+    def refused(reason: str) -> DataFileError:
+        return DataFileError(f"{path} is not a capture file (made by `capture`): {reason}", path)
+
     try:
-        record_of = json.loads(path.read_text(encoding="utf-8"))["capture"]
-        arguments = record_of["arguments"]
-        captured = record_of["diagnosis"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise DataFileError(f"{path} is not a capture file (made by `capture`)", path) from None
-    settings = resolve({"sandbox_data": path}, environ or {})
-    options = DiagnoseOptions(arguments["identifier"], tuple(arguments.get("services") or ()),
-                              arguments.get("lang"))
-
-    async def once() -> Report:
-        async with connect.client(settings) as client:
-            return await diagnose(client, options)
-
-    result = asyncio.run(once())
+        data = read_json(path)
+    except OSError as error:
+        raise FileProblem.of(error, path) from None
+    except NotJson as error:
+        raise refused(error.reason) from None
+    if not isinstance(data, dict):
+        raise refused("it is no JSON object")
+    try:
+        _CaptureFile.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise refused(f"{where}: {first['msg']}") from None
+    captured = data["capture"]["diagnosis"]
+    try:
+        settings = resolve({"sandbox": True}, environ or {})
+        result = _decide(data, _options(data["capture"]["arguments"]), settings)
+    except DataFileError as error:
+        raise refused(_reason(error)) from None
     now = as_json(result, view)
     differences = [(field, captured.get(field), now.get(field)) for field in COMPARED
                    if captured.get(field) != now.get(field)]
     return Replay(result, captured, differences)
+
+
+def _options(arguments: dict[str, Any]) -> DiagnoseOptions:
+    return DiagnoseOptions(arguments["identifier"], tuple(arguments.get("services") or ()),
+                           arguments.get("lang"))
+
+
+def _decide(data: dict[str, Any], options: DiagnoseOptions, settings: Settings) -> Report:
+    """The diagnosis `data` gives as a sandbox directory, in memory: nothing is read or written."""
+    from postisupport.sandbox import app as sandbox
+    from postisupport.sandbox.datafile import build_storage
+    from postisupport.sandbox.schemas import provider
+
+    scim = provider()
+    application = sandbox.SandboxApplication(build_storage(data, scim), scim=scim)
+
+    async def once() -> Report:
+        async with ScimClient(sandbox.IN_PROCESS_URL, transport=sandbox.transport(application),
+                              timeout=settings.timeout) as client:
+            return await diagnose(client, options)
+
+    return asyncio.run(once())
+
+
+def _reason(error: DataFileError) -> str:
+    return str(error).removeprefix("sandbox data: ")

@@ -4,25 +4,106 @@ within one file, so the directory still decides the same way, but no one can tel
 Keyed (HMAC-SHA256) with a random key made for each capture and never stored: the stand-ins
 can't be traced back, not even by guessing. Values are folded first (case, surrounding space),
 as the look-up compares them, so matching works exactly as before.
+
+What is kept is an allow-list, not a deny-list: a resource is first read by the models the
+diagnosis reads it with (postisupport.idp.models: attribute names in any case, wrong types left
+out as the diagnosis leaves them out), and only the attributes named in USER and GROUP below
+are written, each kept, replaced or dropped as it says. Whatever else a server sends
+(externalId, nickName, addresses, photos, an enterprise extension, ...) never reaches the file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import types
+import typing
+from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
+from pydantic import BaseModel
+
 from postisupport.core.identifiers import fold
-from postisupport.idp import urns
+from postisupport.idp import models, urns
+
+Path = tuple[str, ...]  # an attribute by its names from the resource down ("emails", "value")
+
+
+class Treatment(Enum):
+    KEEP = "keep"  # not personal, and the decision depends on it
+    DROP = "drop"  # the diagnosis does not read it
+    ID = "id"  # a resource id, or a reference to one
+    IDENTIFIER = "identifier"  # what a caller may be looked up by: an address or a legacy ID
+    PERSON = "person"  # a person's display name
+    NAME = "name"  # a part of a person's name
+    ORGANISATION = "organisation"  # an organisation's name
+    BUSINESS_ID = "business id"
+    PHONE = "phone"
+    LANGUAGE = "language"  # kept when it is a language tag, dropped when it could be anything else
+
+
+KEEP, DROP = Treatment.KEEP, Treatment.DROP
+LOGIN, ORGANISATION = urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION
+
+# Every attribute the models read, and what becomes of it. One the models read that is missing
+# here is dropped (and a test says so), so a new attribute can't go into a ticket in clear.
+USER: dict[Path, Treatment] = {
+    ("id",): Treatment.ID,
+    ("userName",): Treatment.IDENTIFIER,
+    ("displayName",): Treatment.PERSON,
+    ("name", "formatted"): Treatment.NAME,
+    ("name", "givenName"): Treatment.NAME,
+    ("name", "familyName"): Treatment.NAME,
+    ("active",): KEEP,
+    ("preferredLanguage",): Treatment.LANGUAGE,
+    ("emails", "value"): Treatment.IDENTIFIER,
+    ("emails", "display"): DROP,
+    ("emails", "primary"): KEEP,
+    ("phoneNumbers", "value"): Treatment.PHONE,
+    ("phoneNumbers", "display"): DROP,
+    ("phoneNumbers", "primary"): KEEP,
+    ("roles", "value"): KEEP,
+    ("roles", "display"): DROP,
+    ("roles", "primary"): DROP,
+    ("entitlements", "value"): KEEP,  # service ids and names: what the caller asks about
+    ("entitlements", "display"): KEEP,
+    ("entitlements", "primary"): DROP,
+    ("groups", "value"): Treatment.ID,
+    ("groups", "display"): DROP,  # the sandbox names a user's groups from the groups themselves
+    ("groups", "primary"): DROP,
+    (LOGIN, "legacyUserId"): Treatment.IDENTIFIER,
+    (LOGIN, "forcePasswordReset"): KEEP,
+    (LOGIN, "passwordResetSentAt"): KEEP,
+    (LOGIN, "passwordResetSentTo"): Treatment.IDENTIFIER,
+    (LOGIN, "lastPasswordUpdateTime"): KEEP,
+    (LOGIN, "lastLoginTime"): KEEP,
+    (LOGIN, "lastFailedLoginTime"): KEEP,
+    (LOGIN, "accountLocked"): KEEP,
+}
+GROUP: dict[Path, Treatment] = {
+    ("id",): Treatment.ID,
+    ("displayName",): Treatment.ORGANISATION,
+    (ORGANISATION, "businessId"): Treatment.BUSINESS_ID,
+    (ORGANISATION, "services", "value"): KEEP,
+    (ORGANISATION, "services", "display"): KEEP,
+    (ORGANISATION, "services", "primary"): DROP,
+}
+# Members are no attribute the diagnosis reads (groups are asked without them); a capture
+# gives them back from the users read, and the sandbox needs them.
+MEMBERS = "members"
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,4}")
 
 
 class Pseudonyms:
     def __init__(self, key: bytes | None = None) -> None:
         self._key = key if key is not None else secrets.token_bytes(32)
 
-    def _digest(self, value: str) -> str:
-        return hmac.new(self._key, fold(value).encode("utf-8"), hashlib.sha256).hexdigest()
+    def _digest(self, value: str, kind: str = "") -> str:
+        message = f"{kind}\0{fold(value)}" if kind else fold(value)
+        return hmac.new(self._key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def email(self, value: str) -> str:
         if "@" not in value:
@@ -31,11 +112,18 @@ class Pseudonyms:
         return f"user-{self._digest(local + '@' + domain)[:10]}@{self._digest(domain)[:8]}.example.com"
 
     def identifier(self, value: str) -> str:
-        """What a caller gives: an address, or a legacy user ID."""
+        """What a caller gives, or what they are looked up by: an address, or a legacy user ID.
+
+        One function for all of them, so a value stands for the same whichever attribute holds it."""
         return self.email(value) if "@" in value else self.legacy_id(value)
 
     def legacy_id(self, value: str) -> str:
         return "ID" + self._digest(value)[:10].upper()
+
+    def resource_id(self, value: str) -> str:
+        # Not folded: ids are compared exactly, and two ids in different case are two resources.
+        digest = hmac.new(self._key, f"id\0{value}".encode(), hashlib.sha256).hexdigest()
+        return f"id-{digest[:16]}"
 
     def text(self, value: str, prefix: str) -> str:
         return f"{prefix}-{self._digest(value)[:8]}"
@@ -48,46 +136,76 @@ class Pseudonyms:
         return f"+000 {int(self._digest(value)[:12], 16) % 10**9:09d}"
 
     def user(self, user: dict[str, Any]) -> dict[str, Any]:
-        out = dict(user)
-        if isinstance(out.get("userName"), str):
-            out["userName"] = self.email(out["userName"])
-        if isinstance(out.get("displayName"), str):
-            out["displayName"] = self.text(out["displayName"], "Person")
-        if isinstance(out.get("name"), dict):
-            out["name"] = {k: self.text(v, k) if isinstance(v, str) else v for k, v in out["name"].items()}
-        out["emails"] = [_replace(e, self.email) for e in out.get("emails") or [] if isinstance(e, dict)]
-        out["phoneNumbers"] = [_replace(p, self.phone) for p in out.get("phoneNumbers") or []
-                               if isinstance(p, dict)]
-        out["groups"] = [_replace(g, lambda v: v, display=self._group_name) for g in out.get("groups") or []
-                         if isinstance(g, dict)]
-        login = out.get(urns.LOGIN_EXTENSION)
-        if isinstance(login, dict):
-            login = dict(login)
-            if isinstance(login.get("legacyUserId"), str):
-                login["legacyUserId"] = self.legacy_id(login["legacyUserId"])
-            if isinstance(login.get("passwordResetSentTo"), str):
-                login["passwordResetSentTo"] = self.email(login["passwordResetSentTo"])
-            out[urns.LOGIN_EXTENSION] = login
-        return out
+        """A User resource as the API sent it: only what the diagnosis reads, personal values replaced."""
+        return self._rewritten(_read(models.User, user), USER)
 
     def group(self, group: dict[str, Any]) -> dict[str, Any]:
-        out = dict(group)
-        if isinstance(out.get("displayName"), str):
-            out["displayName"] = self._group_name(out["displayName"])
-        organisation = out.get(urns.ORGANISATION_EXTENSION)
-        if isinstance(organisation, dict) and isinstance(organisation.get("businessId"), str):
-            out[urns.ORGANISATION_EXTENSION] = {**organisation,
-                                                "businessId": self.business_id(organisation["businessId"])}
+        """A Group resource as the API sent it (with the members a capture gave it back)."""
+        out = self._rewritten(_read(models.Group, group), GROUP)
+        members = next((v for k, v in group.items() if str(k).lower() == MEMBERS), None)
+        if isinstance(members, list):
+            out[MEMBERS] = [{"value": self.resource_id(m["value"])} for m in members
+                            if isinstance(m, dict) and isinstance(m.get("value"), str)]
         return out
 
-    def _group_name(self, value: str) -> str:
-        return self.text(value, "Organisation")
+    def _rewritten(self, read: dict[str, Any], treatments: dict[Path, Treatment]) -> dict[str, Any]:
+        def walk(node: Any, path: Path) -> Any:
+            if isinstance(node, dict):
+                kept = {key: walk(value, (*path, key)) for key, value in node.items()}
+                return {key: value for key, value in kept.items() if value is not _GONE}
+            if isinstance(node, list):
+                return [item for item in (walk(item, path) for item in node) if item is not _GONE]
+            return self._treated(treatments.get(path, DROP), node)
+
+        return walk(read, ())  # type: ignore[no-any-return]
+
+    def _treated(self, treatment: Treatment, value: Any) -> Any:
+        if treatment is KEEP:
+            return value
+        if treatment is Treatment.LANGUAGE:
+            return value if isinstance(value, str) and LANGUAGE_TAG.fullmatch(value) else _GONE
+        change = self._changes().get(treatment)
+        return change(value) if change is not None and isinstance(value, str) else _GONE
+
+    def _changes(self) -> dict[Treatment, Callable[[str], str]]:
+        return {
+            Treatment.ID: self.resource_id,
+            Treatment.IDENTIFIER: self.identifier,
+            Treatment.PERSON: lambda v: self.text(v, "Person"),
+            Treatment.NAME: lambda v: self.text(v, "Name"),
+            Treatment.ORGANISATION: lambda v: self.text(v, "Organisation"),
+            Treatment.BUSINESS_ID: self.business_id,
+            Treatment.PHONE: self.phone,
+        }
 
 
-def _replace(item: dict[str, Any], change: Any, display: Any = None) -> dict[str, Any]:
-    out = dict(item)
-    if isinstance(out.get("value"), str):
-        out["value"] = change(out["value"])
-    if display is not None and isinstance(out.get("display"), str):
-        out["display"] = display(out["display"])
-    return out
+_GONE = object()  # what a dropped value becomes while a resource is rewritten
+
+
+def _read(model: type[models.Resource], resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource as the diagnosis reads it: canonical names, wrong types and unknown attributes gone."""
+    return model.parse(resource).model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+def read_paths(model: type[BaseModel]) -> set[Path]:
+    """Every attribute `model` reads, as a path of names from the resource down."""
+    paths: set[Path] = set()
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        nested = _model_in(field.annotation)
+        if nested is None:
+            paths.add((key,))
+        else:
+            paths |= {(key, *rest) for rest in read_paths(nested)}
+    return paths
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        for argument in typing.get_args(annotation):
+            found = _model_in(argument)
+            if found is not None:
+                return found
+    return None

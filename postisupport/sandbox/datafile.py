@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from scim2_models import Meta, Resource, ScimProvider
 
 from postisupport.core.identifiers import fold
-from postisupport.errors import DataFileError
+from postisupport.errors import DataFileError, os_reason
 from postisupport.idp import urns
 from postisupport.sandbox.schemas import provider
 from postisupport.sandbox.storage import DirectoryStorage
@@ -22,15 +22,50 @@ def demo_data() -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(text))
 
 
+# The most of any data or capture file that is read: a directory a diagnosis reads is a few
+# kilobytes, the largest test directory a few megabytes. Beyond this a file is refused, so
+# /dev/zero or a runaway file cannot eat the memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+NESTED = "nested too deeply"
+
+
+class NotJson(ValueError):
+    """A file's content is no JSON document we read: `reason` says why ("not valid JSON: ...")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_json(path: Path, limit: int = MAX_FILE_BYTES) -> Any:
+    """The JSON document in `path`, reading at most `limit` bytes of it, whatever the file is.
+
+    Raises OSError when it can't be read, NotJson when it holds no JSON document (or too much).
+    """
+    with open(path, "rb") as source:
+        # One byte past the limit tells a file of exactly `limit` bytes from a larger one,
+        # also for a character device or a pipe that has no size to ask for.
+        content = source.read(limit + 1)
+    if len(content) > limit:
+        raise NotJson(f"larger than {limit // (1024 * 1024)} MB")
+    try:
+        return json.loads(content.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise NotJson("not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise NotJson(f"not valid JSON: {error}") from None
+    except RecursionError:
+        raise NotJson(NESTED) from None
+
+
 def read_data_file(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
     except OSError as error:
-        raise DataFileError(f"cannot read sandbox data {path}: {error.strerror or error}", path) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataFileError(f"sandbox data {path} is not valid JSON: {error}", path) from None
-    except RecursionError:
-        raise DataFileError(f"sandbox data {path} is nested too deeply to be a directory", path) from None
+        raise DataFileError(f"cannot read sandbox data {path}: {os_reason(error)}", path) from None
+    except NotJson as error:
+        suffix = " to be a directory" if error.reason == NESTED else ""
+        raise DataFileError(f"sandbox data {path} is {error.reason}{suffix}", path) from None
     if not isinstance(data, dict):
         raise DataFileError(
             f'sandbox data {path} must be a JSON object {{"Users": [...], "Groups": [...]}}', path
@@ -60,18 +95,18 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
             where = f"{kind}[{position}]"
             if not isinstance(entry, dict):
                 raise DataFileError(f"sandbox data: {where} is not a JSON object")
-            resource_id = entry.get("id")
+            resource_id = _attribute(entry, "id")
             if not isinstance(resource_id, str) or not resource_id:
                 raise DataFileError(f"sandbox data: {where}: id is missing")
             where = f"{kind}[{position}] (id {resource_id!r})"
             if (kind, resource_id) in ids:
                 raise DataFileError(f"sandbox data: {where}: id is used twice")
             ids.add((kind, resource_id))
-            if not entry.get(required):
+            if not _attribute(entry, required):
                 raise DataFileError(f"sandbox data: {where}: {required} is missing")
             loaded.append(_validated(model, entry, kind[:-1], where))
             if kind == "Users":
-                login = fold(str(entry["userName"]))
+                login = fold(str(_attribute(entry, "userName")))
                 if login in user_names:
                     raise DataFileError(f"sandbox data: {where}: userName is also used by "
                                      f"user {user_names[login]!r}")
@@ -84,6 +119,11 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
     storage = DirectoryStorage()
     storage.load(loaded)
     return storage
+
+
+def _attribute(entry: dict[str, Any], name: str) -> Any:
+    """An attribute by its name in any case, as RFC 7643 section 2.1 asks (the models read them so)."""
+    return next((value for key, value in entry.items() if str(key).lower() == name.lower()), None)
 
 
 def _validated(model: Any, entry: dict[str, Any], type_name: str, where: str) -> Resource[Any]:
