@@ -1,0 +1,217 @@
+"""Every example in the README, in docs/ and in each command's --help runs as printed.
+
+Each document's examples run in order, as a shell would run them (redirections included), in a
+fresh folder with their own home, config and state: what a reader does after a fresh clone. An
+example against a real identity API (`https://idp.example.com/scim/v2`, or `sandbox serve`'s
+port) gets the demo sandbox served on a free loopback port in its place, and the keyring is a
+file the test owns; nothing else is changed. `sandbox serve` itself is started in the background
+and stopped after the document.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from postisupport.cli.app import commands
+from tests.servers import free_port
+
+ROOT = Path(__file__).parent.parent
+DOCUMENTS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
+EXAMPLE = re.compile(r"^ {4,}(postisupport .*|python3 -m venv .*)$")
+REAL_API = "https://idp.example.com/scim/v2"
+TOKEN = "example-token-for-the-docs-0123456789"
+
+pytestmark = pytest.mark.slow
+
+
+def examples_in(text: str) -> list[str]:
+    """Indented command lines, with backslash continuations joined and trailing comments cut."""
+    found: list[str] = []
+    lines = iter(text.splitlines())
+    for line in lines:
+        match = EXAMPLE.match(line)
+        if not match:
+            continue
+        command = match.group(1)
+        while command.rstrip().endswith("\\"):
+            command = command.rstrip()[:-1].rstrip() + " " + next(lines).strip()
+        found.append(_without_comment(command).strip())
+    return found
+
+
+def _without_comment(command: str) -> str:
+    """The command without a trailing `# comment`; a # inside quotes or a word stays."""
+    quote = ""
+    for at, char in enumerate(command):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and at > 0 and command[at - 1].isspace():
+            return command[:at]
+    return command
+
+
+def help_examples() -> list[str]:
+    """The `Example:` line of every command's --help, unwrapped."""
+    found = []
+    for _, command, ctx in commands(terminal_width=10_000):
+        for line in command.get_help(ctx).splitlines():
+            if line.strip().startswith("Example: "):
+                found.append(line.strip().removeprefix("Example: "))
+    return found
+
+
+KEYRING = '''
+import json, os
+from keyring.backend import KeyringBackend
+
+class FileKeyring(KeyringBackend):
+    priority = 1
+    def _load(self):
+        try:
+            with open(os.environ["EXAMPLE_KEYRING"]) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
+    def get_password(self, service, username):
+        return self._load().get(service + "/" + username)
+    def set_password(self, service, username, password):
+        entries = self._load()
+        entries[service + "/" + username] = password
+        with open(os.environ["EXAMPLE_KEYRING"], "w") as f:
+            json.dump(entries, f)
+    def delete_password(self, service, username):
+        from keyring.errors import PasswordDeleteError
+        entries = self._load()
+        if entries.pop(service + "/" + username, None) is None:
+            raise PasswordDeleteError(username)
+        with open(os.environ["EXAMPLE_KEYRING"], "w") as f:
+            json.dump(entries, f)
+'''
+
+
+class Reader:
+    """A reader's fresh folder and shell, and a sandbox served where the docs name a real API."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.background: list[subprocess.Popen[bytes]] = []
+        (folder / "token.txt").write_text(TOKEN + "\n")
+        (folder / "example_keyring.py").write_text(KEYRING)
+        bin_folder = str(Path(sys.executable).parent)
+        self.environ = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("POSTISUPPORT_")},
+            "PATH": bin_folder + os.pathsep + os.environ.get("PATH", ""),
+            "HOME": str(folder / "home"), "XDG_CONFIG_HOME": str(folder / "config"),
+            "XDG_STATE_HOME": str(folder / "state"), "NO_COLOR": "1", "COLUMNS": "80",
+            "PYTHONPATH": str(folder), "PYTHON_KEYRING_BACKEND": "example_keyring.FileKeyring",
+            "EXAMPLE_KEYRING": str(folder / "keyring.json"),
+        }
+        self.api: str | None = None
+
+    def as_run_here(self, command: str) -> str:
+        command = command.replace("--port 8080", f"--port {self.port}")
+        command = command.replace("127.0.0.1:8080", f"127.0.0.1:{self.port}")
+        if REAL_API in command:
+            command = command.replace(REAL_API, self.served())
+        return command
+
+    def environ_for(self, command: str) -> dict[str, str]:
+        """A command that names no directory runs against the desk's configured one: until an
+        example has run `auth login`, the reader's desk is set up in the environment."""
+        names_one = re.search(r"--sandbox\b|--sandbox-data\b|--api\b|--profile\b|sandbox serve", command)
+        if names_one or (self.folder / "config" / "postisupport" / "config.toml").exists():
+            return self.environ
+        return {**self.environ, "POSTISUPPORT_API_URL": self.served(), "POSTISUPPORT_TOKEN": TOKEN}
+
+    def served(self) -> str:
+        """The demo sandbox on a loopback port, started on first need."""
+        if self.api is None:
+            port = free_port()
+            self.start(f"postisupport sandbox serve --port {port}", port)
+            self.api = f"http://127.0.0.1:{port}/scim/v2"
+        return self.api
+
+    def start(self, command: str, port: int) -> None:
+        process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=self.folder, env=self.environ,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.background.append(process)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                import socket
+
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return
+            except OSError:
+                assert process.poll() is None, f"{command!r} ended: {process.stderr.read()!r}"  # type: ignore[union-attr]
+                time.sleep(0.1)
+        raise AssertionError(f"{command!r} never listened on {port}")
+
+    def run(self, command: str) -> subprocess.CompletedProcess[str]:
+        if re.search(r"sandbox serve\b", command):
+            port = re.search(r"--port (\d+)", command)
+            self.start(command, int(port.group(1)) if port else 8080)
+            return subprocess.CompletedProcess(command, 0, "", "")
+        return subprocess.run(["bash", "-c", command], cwd=self.folder, env=self.environ_for(command),
+                              text=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
+
+    def stop(self) -> None:
+        for process in self.background:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def reader(tmp_path: Path) -> Iterator[Reader]:
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    reading = Reader(folder)
+    yield reading
+    reading.stop()
+
+
+def _runs_as_printed(reader: Reader, examples: list[str]) -> None:
+    failures = []
+    for example in examples:
+        if example.startswith("python3 -m venv"):
+            continue  # the quick start's install, which CI itself has just done
+        done = reader.run(reader.as_run_here(example))
+        if done.returncode != 0:
+            failures.append(f"{example}\n  exit {done.returncode}: {done.stderr.strip()[-400:]}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_every_example_in_a_document_runs_as_printed(document: str, reader: Reader) -> None:
+    examples = examples_in((ROOT / document).read_text(encoding="utf-8"))
+    _runs_as_printed(reader, examples)
+
+
+def test_every_example_in_the_help_runs_as_printed(reader: Reader) -> None:
+    _runs_as_printed(reader, help_examples())
+
+
+def test_the_example_reader_finds_commands_joins_continuations_and_cuts_comments() -> None:
+    text = ("Run it:\n\n    postisupport --sandbox diagnose ESIM0042   # the screen\n"
+            "    postisupport auth login --api URL \\\n        --with-token < token.txt\n"
+            "    postisupport --sandbox diagnose 'a#b@example.com'\n\nnot postisupport here\n")
+    assert examples_in(text) == ["postisupport --sandbox diagnose ESIM0042",
+                                 "postisupport auth login --api URL --with-token < token.txt",
+                                 "postisupport --sandbox diagnose 'a#b@example.com'"]
+
+
+def test_the_reader_has_a_postisupport_to_run() -> None:
+    assert shutil.which("postisupport", path=str(Path(sys.executable).parent))
