@@ -2,10 +2,24 @@
 
 Nothing is read whole: a million-row file streams through in constant memory.
 What Excel writes is understood: `;`, `,` or tab between fields (sniffed),
-UTF-8 with or without a BOM, or cp1252 when the bytes are not UTF-8, CRLF,
-quoted fields with delimiters inside. Blank lines are skipped and counted,
-never numbered as rows. A row that can't be used is still a row: it carries
-its problem and becomes an output row with an error.
+UTF-8 with or without a BOM, UTF-16 with its BOM (Excel's "Unicode text",
+tab-separated), CRLF (or CR alone), quoted fields with delimiters inside.
+Each line is decoded on its own: UTF-8, else cp1252 for that line, so one
+Windows byte deep in a UTF-8 file costs nothing. Blank lines are skipped and
+counted, never numbered as rows. A plain list (no delimiter in its first line)
+is read line by line, never as CSV, so a stray `"` can't swallow the rows
+after it. A row that can't be used is still a row: it carries its problem and
+becomes an output row with an error. That covers a line that is neither UTF-8
+nor cp1252, a line or field over the limits, CSV the csv module refuses, and
+an identifier running over several lines (a quote opened by mistake); the
+lines after such a row are read again as rows of their own.
+
+Besides the rows, `Reading` tells (its attributes are filled while reading):
+`format`, `encoding`, `extra_columns`, `blank_lines`; `excel_style`, True when
+the input looks written by Excel (`;` between fields, a BOM, or a line in
+cp1252; it may turn True part way through); `bytes_read`, the bytes of the
+input handed out as rows so far, and `total_bytes`, the input's size when it
+is a regular file (None for a pipe), for a progress bar.
 """
 
 from __future__ import annotations
@@ -14,11 +28,16 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
+import os
+import re
+import stat
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from postisupport.core.identifiers import fold
+from postisupport.core.text import shortened
 from postisupport.errors import InvalidInput
 
 # Header names of the identifier column, any case (folded), in English, Finnish and Swedish.
@@ -31,6 +50,12 @@ SERVICE_COLUMNS = ("service", "services", "palvelu", "palvelut", "tjänst", "tj�
 LANG_COLUMNS = ("lang", "language", "kieli", "språk")
 SERVICE_SEPARATOR = "|"
 SAMPLE_BYTES = 64 * 1024
+MAX_FIELD = 2**20  # characters in one CSV field (the csv module's own default is 131,072)
+MAX_LINE_BYTES = 4 * 2**20  # one line: past that it is a row error, and the rest of it is skipped
+SHOWN = 200  # characters of an unusable line kept as the row's input
+LINE_END = re.compile(rb"\r\n|\r|\n")
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // 2**20} MB; skipped"
 
 
 @dataclass(frozen=True)
@@ -48,12 +73,23 @@ class Row:
 
 @dataclass
 class Reading:
-    """What reading found besides the rows: the format, the encoding, the other columns, blank lines."""
+    """What reading found besides the rows: the format, the encoding, the other columns, blank lines,
+    whether it looks written by Excel, and how far reading has got (see the module's docstring)."""
 
     format: str = "lines"
     encoding: str = "utf-8"
     extra_columns: list[str] = field(default_factory=list)
     blank_lines: int = 0
+    excel_style: bool = False
+    bytes_read: int = 0
+    total_bytes: int | None = None
+
+
+class Line(NamedTuple):
+    """One line of the input with its line ending, decoded; `problem` when it could not be read whole."""
+
+    text: str
+    problem: str | None = None
 
 
 def rows(
@@ -64,34 +100,207 @@ def rows(
     Raises InvalidInput (field "input") when the input as a whole can't be read: no identifier column
     in a CSV header, a `column` that isn't there."""
     reading = reading if reading is not None else Reading()
+    reading.total_bytes = _size(binary)
     sample = binary.read(SAMPLE_BYTES)
-    reading.encoding = _encoding(sample)
-    raw = io.BufferedReader(_Rewound(sample, binary))
-    text = io.TextIOWrapper(raw, encoding=reading.encoding, newline="")
-    head = sample.decode(reading.encoding, errors="replace").lstrip("\ufeff")
-    first = next((line for line in head.splitlines() if line.strip()), "")
-    if first.lstrip().startswith("{"):
+    source = _Source(_lines(binary, sample, reading), reading)
+    head = source.peek(20)
+    if head and head[0].lstrip().startswith("{"):
         reading.format = "ndjson"
-        return _ndjson(text, reading)
-    return _table(text, head, column, reading)
+        return _ndjson(source)
+    delimiter = _delimiter(head)
+    if not head or delimiter not in head[0]:
+        reading.format = "lines"
+        return _plain(source, head[0] if head else "")
+    if delimiter == ";":
+        reading.excel_style = True
+    return _table(source, delimiter, column, reading)
 
 
-def _encoding(sample: bytes) -> str:
-    """UTF-8 (a BOM is dropped), else cp1252: what Finnish Excel writes as "CSV"."""
+def _size(binary: IO[bytes]) -> int | None:
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        status = os.fstat(binary.fileno())
+    except (OSError, AttributeError, ValueError):  # no file descriptor: a test's BytesIO, say
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
+# Lines: bytes to text, one line at a time.
+
+def _lines(binary: IO[bytes], sample: bytes, reading: Reading) -> Iterator[Line]:
+    if sample.startswith(UTF16_BOMS):
+        reading.encoding, reading.excel_style = "utf-16", True
+        return _utf16_lines(binary, sample, reading)
+    if sample.startswith(codecs.BOM_UTF8):
+        reading.encoding, reading.excel_style = "utf-8-sig", True
+        reading.bytes_read = len(codecs.BOM_UTF8)
+        sample = sample[len(codecs.BOM_UTF8):]
+    return _byte_lines(binary, sample, reading)
+
+
+def _byte_lines(binary: IO[bytes], buffer: bytes, reading: Reading) -> Iterator[Line]:
+    """Lines split on CRLF, LF or CR, each decoded as UTF-8, else as cp1252."""
+    at, ended, skipping = 0, False, False
+    while True:
+        found = LINE_END.search(buffer, at)
+        # A CR at the end of what was read may be the first half of a CRLF.
+        if found is None or (found.group() == b"\r" and found.end() == len(buffer) and not ended):
+            if len(buffer) - at > MAX_LINE_BYTES and not skipping:
+                reading.bytes_read += len(buffer) - at
+                yield Line(_decoded(buffer[at:at + SHOWN], reading),
+                           TOO_LONG)
+                buffer, at, skipping = b"", 0, True
+                continue
+            if ended:
+                if at < len(buffer) and not skipping:
+                    reading.bytes_read += len(buffer) - at
+                    yield _line(buffer[at:], reading)
+                return
+            more = binary.read(SAMPLE_BYTES)
+            ended = not more
+            if skipping:
+                reading.bytes_read += len(buffer) - at
+                buffer, at = b"", 0
+            buffer = buffer[at:] + more
+            at = 0
+            continue
+        raw = buffer[at:found.end()]
+        at = found.end()
+        reading.bytes_read += len(raw)
+        if skipping:
+            skipping = False
+            continue
+        if len(raw) > MAX_LINE_BYTES:
+            yield Line(_decoded(raw[:SHOWN], reading), TOO_LONG)
+            continue
+        yield _line(raw, reading)
+
+
+def _line(raw: bytes, reading: Reading) -> Line:
+    try:
+        return Line(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig"
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return Line(raw.decode("cp1252", errors="replace"), "the line is neither UTF-8 nor cp1252 text")
+    reading.encoding, reading.excel_style = "cp1252", True
+    return Line(text)
 
 
-def _table(text: IO[str], head: str, column: str | None, reading: Reading) -> Iterator[Row]:
-    lines = [line for line in head.splitlines() if line.strip()]
-    delimiter = _delimiter(lines[:20])
-    records = csv.reader(_skip_blank(text, reading), delimiter=delimiter)
-    header = next(records, None)
-    if header is None:
-        return iter(())
+def _decoded(raw: bytes, reading: Reading) -> str:
+    return _line(raw, reading).text
+
+
+def _utf16_lines(binary: IO[bytes], sample: bytes, reading: Reading) -> Iterator[Line]:
+    text = io.TextIOWrapper(io.BufferedReader(_Rewound(sample, binary)), encoding="utf-16",
+                            errors="replace", newline="")
+    reading.bytes_read = 2  # the BOM
+    limit = MAX_LINE_BYTES // 2
+    while line := text.readline(limit):
+        reading.bytes_read += 2 * len(line)  # near enough for progress: surrogate pairs are rare
+        if len(line) == limit and not line.endswith(("\n", "\r")):
+            while (rest := text.readline(limit)) and not rest.endswith(("\n", "\r")):
+                reading.bytes_read += 2 * len(rest)
+            reading.bytes_read += 2 * len(rest)
+            yield Line(line[:SHOWN], TOO_LONG)
+            continue
+        yield Line(line)
+
+
+class _Source:
+    """The input's non-blank lines (blank ones are counted), with the lines a CSV record took kept
+    aside, so lines swallowed by a broken record can be put back and read again."""
+
+    def __init__(self, lines: Iterator[Line], reading: Reading) -> None:
+        self._lines, self._reading = lines, reading
+        self._back: deque[Line] = deque()
+        self.taken: list[Line] = []
+
+    def peek(self, count: int) -> list[str]:
+        """The first `count` non-blank lines within the sample, left to be read again."""
+        seen: list[Line] = []
+        while len(seen) < count and self._reading.bytes_read < SAMPLE_BYTES:
+            line = self._next_line()
+            if line is None:
+                break
+            seen.append(line)
+        self._back.extendleft(reversed(seen))
+        return [line.text for line in seen]
+
+    def put_back(self, lines: list[Line]) -> None:
+        self._back.extendleft(reversed(lines))
+
+    def _next_line(self) -> Line | None:
+        while True:
+            line = self._back.popleft() if self._back else next(self._lines, None)
+            if line is None or line.text.strip():
+                return line
+            self._reading.blank_lines += 1
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self._next_line()
+        if line is None:
+            raise StopIteration
+        self.taken.append(line)
+        return line.text
+
+    def next_line(self) -> Line | None:
+        line = self._next_line()
+        if line is not None:
+            self.taken.append(line)
+        return line
+
+
+def _strip_end(text: str) -> str:
+    return text.rstrip("\r\n")
+
+
+# Plain lists: one identifier a line.
+
+def _plain(source: _Source, first: str) -> Iterator[Row]:
+    # A lone known column name on the first line is a header; anything else there is a row.
+    if fold(_unquoted(_strip_end(first))) in IDENTIFIER_COLUMNS:
+        source.next_line()
+    number = 0
+    while (line := source.next_line()) is not None:
+        number += 1
+        text = _unquoted(_strip_end(line.text))
+        if line.problem is not None:
+            yield Row(number, shortened(text, SHOWN), problem=line.problem)
+        else:
+            yield _row(number, text)
+
+
+def _unquoted(text: str) -> str:
+    """A line that is wholly one quoted field, as a spreadsheet may save it, without its quotes."""
+    if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in text[1:-1].replace('""', ""):
+        return text[1:-1].replace('""', '"')
+    return text
+
+
+# CSV.
+
+def _delimiter(lines: list[str]) -> str:
+    """The delimiter Excel used: `;`, `,` or tab, whichever splits the first lines alike."""
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("".join(lines), delimiters=";,\t").delimiter
+    except csv.Error:
+        return next((d for d in ";\t," if d in lines[0]), ",")
+
+
+def _table(source: _Source, delimiter: str, column: str | None, reading: Reading) -> Iterator[Row]:
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
+    records = csv.reader(source, delimiter=delimiter, strict=True)
+    try:
+        header = next(records)
+    except csv.Error as error:
+        raise InvalidInput("input", f"the header is not valid CSV ({error})") from None
     names = [fold(name) for name in header]
     wanted = fold(column) if column else None
     at = names.index(wanted) if wanted in names else None
@@ -100,49 +309,45 @@ def _table(text: IO[str], head: str, column: str | None, reading: Reading) -> It
     if at is None:
         at = next((i for i, name in enumerate(names) if name in IDENTIFIER_COLUMNS), None)
     if at is None:
-        if len(header) > 1:
-            raise InvalidInput("input", "no identifier column in the header ("
-                               f"{', '.join(header)}); name it with the column option")
-        # One column and no known name: plain lines, the first of them a row too.
-        reading.format = "lines"
-        return _lines(header, records)
-    reading.format = "csv" if len(header) > 1 or delimiter in "".join(lines[:1]) else "lines"
+        raise InvalidInput("input", "no identifier column in the header ("
+                           f"{', '.join(header)}); name it with the column option")
+    reading.format = "csv"
     services = next((i for i, name in enumerate(names) if name in SERVICE_COLUMNS), None)
     langs = next((i for i, name in enumerate(names) if name in LANG_COLUMNS), None)
     others = [i for i in range(len(header)) if i not in (at, services, langs)]
     reading.extra_columns = [header[i] for i in others]
-    return _records(records, at, services, langs, others, header)
+    return _records(source, records, at, services, langs, others, header)
 
 
-def _delimiter(lines: list[str]) -> str:
-    """The delimiter Excel used: `;`, `,` or tab, whichever splits the first lines alike."""
-    if not lines:
-        return ","
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=";,\t").delimiter
-    except csv.Error:
-        return ","
-
-
-def _skip_blank(text: IO[str], reading: Reading) -> Iterator[str]:
-    for line in text:
-        if line.strip():
-            yield line
-        else:
-            reading.blank_lines += 1
-
-
-def _lines(first: list[str], records: Iterator[list[str]]) -> Iterator[Row]:
-    number = 1
-    yield _row(number, first[0] if first else "")
-    for record in records:
+def _records(source: _Source, records: Iterator[list[str]], at: int, services: int | None,
+             langs: int | None, others: list[int], header: list[str]) -> Iterator[Row]:
+    number = 0
+    while True:
+        source.taken = []
+        problem = None
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if not source.taken:  # the csv module gave up without taking a line: nothing is left
+                return
+            problem = f"not valid CSV ({error})"
+            record = []
         number += 1
-        yield _row(number, record[0] if record else "")
-
-
-def _records(records: Iterator[list[str]], at: int, services: int | None, langs: int | None,
-             others: list[int], header: list[str]) -> Iterator[Row]:
-    for number, record in enumerate(records, start=1):
+        taken = source.taken
+        if problem is None and len(taken) > 1 and len(record) > at and "\n" in record[at].replace(
+                "\r", "\n"):
+            problem = "a quote opened on this line is not closed on it (a stray \")"
+        if problem is not None:
+            # The row is its first line only; the lines the broken record swallowed are rows again.
+            source.put_back(taken[1:])
+            yield Row(number, shortened(_strip_end(taken[0].text), SHOWN), problem=problem)
+            continue
+        noted = next((line.problem for line in taken if line.problem), None)
+        if noted is not None:
+            yield Row(number, shortened(_strip_end(taken[0].text), SHOWN), problem=noted)
+            continue
         if len(record) <= at:
             yield Row(number, "", problem=f"row {number} has {len(record)} field(s); the identifier is "
                       f"field {at + 1}")
@@ -160,30 +365,40 @@ def _row(number: int, identifier: str, services: str = "", lang: str | None = No
     return Row(number, identifier, asked, lang, extra or {}, problem)
 
 
-def _ndjson(text: IO[str], reading: Reading) -> Iterator[Row]:
+# NDJSON.
+
+def _ndjson(source: _Source) -> Iterator[Row]:
     number = 0
-    for line in _skip_blank(text, reading):
+    while (line := source.next_line()) is not None:
         number += 1
-        try:
-            record: Any = json.loads(line)
-        except (ValueError, RecursionError):
-            yield Row(number, line.strip(), problem="not a JSON object")
+        if line.problem is not None:
+            yield Row(number, shortened(line.text.strip(), SHOWN), problem=line.problem)
             continue
-        if not isinstance(record, dict):
-            yield Row(number, line.strip(), problem="not a JSON object")
-            continue
-        folded = {fold(str(k)): v for k, v in record.items()}
-        identifier = next((folded[k] for k in IDENTIFIER_COLUMNS if k in folded), None)
-        services = next((folded[k] for k in SERVICE_COLUMNS if k in folded), None)
-        lang = next((folded[k] for k in LANG_COLUMNS if k in folded), None)
-        if not isinstance(identifier, str):
-            yield Row(number, "" if identifier is None else str(identifier),
-                      problem="no identifier (a string under a key such as \"identifier\" or \"email\")")
-            continue
-        if isinstance(services, list):
-            services = SERVICE_SEPARATOR.join(str(s) for s in services)
-        yield _row(number, identifier, services if isinstance(services, str) else "",
-                   lang if isinstance(lang, str) and lang.strip() else None)
+        yield _object_row(number, line.text)
+
+
+def _object_row(number: int, line: str) -> Row:
+    try:
+        record: Any = json.loads(line)
+    except (ValueError, RecursionError):
+        return Row(number, line.strip(), problem="not a JSON object")
+    if not isinstance(record, dict):
+        return Row(number, line.strip(), problem="not a JSON object")
+    folded = {fold(str(k)): v for k, v in record.items()}
+    identifier = _first(folded, IDENTIFIER_COLUMNS)
+    services = _first(folded, SERVICE_COLUMNS)
+    lang = _first(folded, LANG_COLUMNS)
+    if not isinstance(identifier, str):
+        return Row(number, "" if identifier is None else str(identifier),
+                   problem="no identifier (a string under a key such as \"identifier\" or \"email\")")
+    if isinstance(services, list):
+        services = SERVICE_SEPARATOR.join(str(s) for s in services)
+    return _row(number, identifier, services if isinstance(services, str) else "",
+                lang if isinstance(lang, str) and lang.strip() else None)
+
+
+def _first(folded: dict[str, Any], keys: Iterable[str]) -> Any:
+    return next((folded[k] for k in keys if k in folded), None)
 
 
 class _Rewound(io.RawIOBase):
