@@ -51,6 +51,8 @@ from tests.servers import serving
 
 PROMPT = "postisupport> "
 ROOT = Path(__file__).parent.parent
+CONTROL_REFUSED = ("the line holds a control character (an escape sequence typed or pasted?); nothing was "
+                   "done: type it again")
 
 
 def demo_report(identifier: str, *services: str) -> Report:
@@ -111,6 +113,11 @@ def test_a_blank_line_is_no_command(line: str) -> None:
     ("json yes", "command", "json takes on or off"),
     ("verified now", "command", "verified takes nothing after it, not 'now'"),
     ("quit now", "command", "quit takes nothing after it, not 'now'"),
+    ("ESIM\x1b[1;5Z0042", "command", CONTROL_REFUSED),
+    ("lang sv\x1b", "command", CONTROL_REFUSED),
+    ("ESIM0042\u202e", "command", CONTROL_REFUSED),
+    ("x" * 1001, "command", "the line is longer than 1000 characters; nothing was done"),
+    ("ESIM0042 -s " + "a" * 100_000, "command", "the line is longer than 1000 characters; nothing was done"),
 ])
 def test_bad_input_is_refused_with_the_input_it_concerns(line: str, field: str, reason: str) -> None:
     with pytest.raises(InvalidInput) as caught:
@@ -151,6 +158,22 @@ def test_a_failed_look_up_leaves_no_diagnosis_to_show() -> None:
             step(session, command)
     session, effect = step(session, Verified())
     assert isinstance(effect, Notice) and session.verified
+
+
+def test_a_verification_carried_into_a_failed_look_up_holds_for_that_identifier_only() -> None:
+    session, _ = step(Session(), Verified())
+    session, _ = step(session, LookUp("ESIM0105", ("invocing",)))  # ... and the look-up fails
+    assert (session.verified, session.verified_for, session.current) == (True, "esim0105", None)
+    other, effect = step(session, LookUp("ESIM0042"))
+    assert (other.verified, other.verified_for, effect) == (False, None, Diagnose(LookUp("ESIM0042")))
+    # ... and not later either: the other caller's verification is gone for good.
+    assert step(other, LookUp("ESIM0105"))[0].verified is False
+    retyped, _ = step(session, LookUp("esim0105", ("invoicing",)))
+    assert (retyped.verified, retyped.verified_for) == (True, "esim0105")
+    assert diagnosed(retyped, demo_report("ESIM0105")).verified_for is None
+    # `verified` typed again after the failure marks whoever comes next.
+    again, _ = step(session, Verified())
+    assert step(again, LookUp("ESIM0042"))[0].verified is True
 
 
 def test_explain_and_script_show_the_current_diagnosis() -> None:
@@ -315,6 +338,31 @@ def test_errors_are_one_line_each_and_the_session_goes_on(run) -> None:
     ]
 
 
+def test_a_failed_look_up_carries_no_verification_to_another_caller(run) -> None:
+    done = shell("verified", "ESIM0105 -s invocing", "ESIM0042", "quit")
+    assert done.returncode == 0, done.stderr
+    unverified = run("--sandbox", "diagnose", "ESIM0042", "--no-audit")
+    assert words(done.stdout) == in_session(unverified.stdout)
+    assert "aino.korhonen@esimerkki.example.fi." not in done.stdout.split("Say to the caller")[1]
+    # The same caller, the identifier retyped with the service right, is still verified.
+    retyped = shell("verified", "ESIM0105 -s invocing", "ESIM0105 -s invoicing", "quit")
+    verified = run("--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "--verified", "--no-audit")
+    assert words(retyped.stdout) == in_session(verified.stdout)
+
+
+def test_a_line_with_an_escape_sequence_or_too_long_is_refused_unread(tmp_path: Path) -> None:
+    done = shell("ESIM\x1b[1;5Z0042", "x" * 100_000, "ESIM0042 -s " + "y" * 2000, "quit")
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr.split(PROMPT) == [
+        "", f"postisupport: error: {CONTROL_REFUSED}\n",
+        "postisupport: error: the line is longer than 1000 characters; nothing was done\n",
+        "postisupport: error: the line is longer than 1000 characters; nothing was done\n", ""]
+    assert not (tmp_path / "state" / "postisupport" / "audit.jsonl").exists()
+    # The rest of an over-long line is skipped, not read as the next command.
+    after = shell("x" * 5000, "ESIM0042", args=("--sandbox", "shell", "--no-audit"))
+    assert "Step 1 — the password must be changed" in after.stdout
+
+
 def test_help_and_the_end_of_input(run) -> None:
     done = shell("help")
     assert done.returncode == 0
@@ -462,3 +510,61 @@ def test_an_agent_on_a_terminal(slow_sandbox: str, tmp_path: Path) -> None:
     # The history held people's addresses: nothing but the audit trail may have reached the disk.
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == ["state/postisupport/audit.jsonl", "state/postisupport/audit.key"]
+
+
+def spawn_shell(url: str) -> Any:
+    pexpect = pytest.importorskip("pexpect")
+    env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env.pop("COLUMNS")
+    return pexpect.spawn(sys.executable, ["-m", "postisupport", "--api", url, "shell"],
+                         cwd=str(ROOT), env=env, dimensions=(40, 100), encoding="utf-8", timeout=10)
+
+
+@pytest.mark.parametrize("typed", [
+    "ESIM\x1b[1;5Z0042",  # a sequence prompt_toolkit does not know: it dropped the escape
+    "ESIM\x1b[<0;1;1M0042",  # a mouse report: it took it whole, leaving ESIM0042
+    "ESIM\x1b[1;5R0042",  # a cursor-position answer nobody asked for: the same
+    "\x1b[200~ESIM\x1b[1;5Z0042\x1b[201~",  # pasted
+])
+def test_an_escape_sequence_typed_on_a_terminal_is_refused_whole(loopback_sandbox: str, tmp_path: Path,
+                                                                 typed: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = spawn_shell(loopback_sandbox)
+    try:
+        child.expect_exact("postisupport>")
+        child.send(typed)
+        child.send("\r")
+        child.expect_exact("postisupport: error: the line holds a control character")
+        assert "Step" not in child.before and "Traceback" not in child.before
+        child.expect_exact("postisupport>")
+        assert "Traceback" not in child.before
+        child.sendline("karin.holm@exempel.example.fi")  # the session goes on
+        child.expect_exact("Say to the caller (sv)")
+        child.expect_exact("postisupport>")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    trail = AuditTrail(tmp_path / "state" / "postisupport")
+    assert len(trail.path.read_text(encoding="utf-8").splitlines()) == 1  # Karin only
+    assert list(trail.find("ESIM0042")) == []
+
+
+def test_an_over_long_line_on_a_terminal_is_refused(loopback_sandbox: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = spawn_shell(loopback_sandbox)
+    try:
+        child.expect_exact("postisupport>")
+        line = "x" * 5000
+        for start in range(0, len(line), 1000):
+            child.send(line[start:start + 1000])
+        child.send("\r")
+        child.expect_exact("postisupport: error: the line is longer than 1000 characters; nothing was done")
+        child.expect_exact("postisupport>")
+        child.sendline("ESIM0042")
+        child.expect_exact("Step 1 — the password must be changed")
+        child.expect_exact("postisupport>")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)

@@ -203,15 +203,21 @@ class Shell:
 
     def _plain_reader(self) -> Callable[[], str]:
         """Lines from a pipe: the same prompt (on stderr, so stdout carries only the diagnoses)."""
+        from postisupport.ops.session import MAX_LINE
+
         env = self.env
 
         def read() -> str:
             env.stderr.write(PROMPT)
             env.stderr.flush()
-            line = env.stdin.readline()
+            line = env.stdin.readline(MAX_LINE + 2)
             if not line:
                 env.stderr.write("\n")
                 raise EOFError
+            if len(line) > MAX_LINE and not line.endswith("\n"):
+                # Too long to be a command: the rest of it is skipped unread, the line refused.
+                while (rest := env.stdin.readline(65536)) and not rest.endswith("\n"):
+                    pass
             return line
 
         return read
@@ -222,6 +228,7 @@ class Shell:
         from prompt_toolkit import PromptSession
         from prompt_toolkit.completion import Completer, Completion
         from prompt_toolkit.history import InMemoryHistory
+        from prompt_toolkit.input import create_input
 
         from postisupport.ops.session import completions
 
@@ -233,10 +240,85 @@ class Shell:
                 for word in words:
                     yield Completion(word, start_position=-replaced)
 
+        terminal = create_input()
+        read_keys = terminal.read_keys
+        # A flood of characters (typed by a program, pasted by a terminal without bracketed paste)
+        # goes in as one paste: prompt_toolkit spends a fresh key-binding look-up on every key.
+        setattr(terminal, "read_keys", lambda: _runs_as_pastes(read_keys()))  # noqa: B010
         prompt: PromptSession[str] = PromptSession(
-            history=InMemoryHistory(), completer=SessionCompleter(), complete_while_typing=False)
+            history=InMemoryHistory(), completer=SessionCompleter(), complete_while_typing=False,
+            key_bindings=_guarded_keys(), input=terminal)
 
         def read() -> str:
             return self.runner.run(prompt.prompt_async(PROMPT))
 
         return read
+
+
+def _guarded_keys() -> Any:
+    """Key bindings that keep what the terminal eats out of the line the agent sends.
+
+    prompt_toolkit silently drops the escape of a sequence it does not know, and takes mouse
+    reports and cursor-position answers nobody asked for: what is left would be looked up as if
+    typed. These bindings put such input into the line as it came, so the session refuses the line
+    whole. And the line stops growing past MAX_LINE + 1 characters (typed or pasted): a huge paste
+    would cost prompt_toolkit minutes and gigabytes, and the session refuses it anyway.
+    """
+    from prompt_toolkit.application.current import get_app
+    from prompt_toolkit.filters import Condition
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.keys import Keys
+
+    from postisupport.ops.session import MAX_LINE
+
+    bindings = KeyBindings()
+
+    def room(event: Any) -> int:
+        return max(0, MAX_LINE + 1 - len(event.current_buffer.text))
+
+    def insert(event: Any, data: str) -> None:
+        event.current_buffer.insert_text(data[:room(event)])
+
+    @bindings.add(Keys.Any, filter=Condition(lambda: len(get_app().current_buffer.text) > MAX_LINE))
+    def _full(event: Any) -> None:
+        pass  # the line is already too long: the key is dropped
+
+    @bindings.add(Keys.BracketedPaste)
+    def _paste(event: Any) -> None:
+        insert(event, event.data.replace("\r\n", "\n").replace("\r", "\n"))
+
+    @bindings.add("escape", Keys.Any)
+    @bindings.add(Keys.Vt100MouseEvent)
+    @bindings.add(Keys.CPRResponse, filter=Condition(lambda: not get_app().renderer.waiting_for_cpr))
+    def _raw(event: Any) -> None:
+        insert(event, "".join(press.data for press in event.key_sequence))
+
+    return bindings
+
+
+FLOOD = 64  # characters in one read of the terminal: more than a person types between two reads
+
+
+def _runs_as_pastes(keys: list[Any]) -> list[Any]:
+    """The key presses read, with each run of FLOOD or more plain characters made one paste."""
+    from prompt_toolkit.key_binding import KeyPress
+    from prompt_toolkit.keys import Keys
+
+    out: list[Any] = []
+    run: list[Any] = []
+
+    def flush() -> None:
+        if len(run) >= FLOOD:
+            out.append(KeyPress(Keys.BracketedPaste, "".join(press.data for press in run)))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for press in keys:
+        if press.key == press.data and len(press.data) == 1 and press.data.isprintable():
+            run.append(press)
+        else:
+            flush()
+            out.append(press)
+    flush()
+    return out

@@ -7,14 +7,21 @@ diagnosis back with `diagnosed`. `completions` is what the tab key offers for a 
 
 A new caller must be verified again: a look-up of a new identifier starts unverified, unless
 `verified` was given while no diagnosis was current (before the first look-up, or after one that
-failed: the same caller, retyped). The other settings (script and screen language, masking, JSON)
-hold for the rest of the session.
+failed). A verification given in advance belongs to the identifier of the look-up it was given
+for: if that look-up fails, only the same identifier retyped is still verified, never another
+person's. The other settings (script and screen language, masking, JSON) hold for the rest of the
+session.
+
+A line is refused before it is read at all when it is longer than MAX_LINE characters (reading a
+huge line word by word is slow) or holds a control character (an escape sequence typed or pasted:
+what is left of it once the terminal has eaten part is not what the agent meant to look up).
 """
 
 from __future__ import annotations
 
 import difflib
 import shlex
+import unicodedata
 from dataclasses import dataclass, replace
 
 from postisupport.core.facts import Facts
@@ -92,10 +99,18 @@ WORDS = ("verified", "lang", "ui", "mask", "explain", "json", "script", "help", 
 SIMPLE: dict[str, Command] = {
     "verified": Verified(), "explain": Explain(), "script": Script(), "help": Help(), "quit": Quit()}
 LIKENESS = 0.75  # difflib's similarity at or above which a lone word counts as a mistyped command word
+MAX_LINE = 1000  # characters: far beyond any identifier and its services, far below what is slow to read
+CONTROL = ("Cc", "Cf", "Zl", "Zp")  # Unicode categories of control and invisible format characters
 
 
 def parse(line: str) -> Command | None:
     """The command on one line; None for a blank line. Raises InvalidInput for what is not one."""
+    line = line.removesuffix("\n").removesuffix("\r")
+    if len(line) > MAX_LINE:
+        raise InvalidInput("command", f"the line is longer than {MAX_LINE} characters; nothing was done")
+    if any(unicodedata.category(ch) in CONTROL and ch != "\t" for ch in line):
+        raise InvalidInput("command", "the line holds a control character (an escape sequence typed or "
+                           "pasted?); nothing was done: type it again")
     try:
         words = shlex.split(line)
     except ValueError as error:  # an unclosed quote
@@ -159,6 +174,9 @@ class Session:
     """The agent's choices, and the current caller's diagnosis."""
 
     verified: bool = False  # the current caller is (with no current diagnosis: the next one is)
+    # With no current diagnosis: the folded identifier of the look-up the verification was carried
+    # into (None: no look-up since `verified`). Only that identifier, retyped, keeps it.
+    verified_for: str | None = None
     lang: str | None = None  # the caller script's language; None: the user's own
     ui_lang: str | None = None  # the agent's screen; None: the settings' own
     masked: bool = False
@@ -216,12 +234,17 @@ def step(session: Session, command: Command) -> tuple[Session, Effect]:
     """What `command` makes of `session`, and what to do. Raises InvalidInput for what cannot be done
     now (showing a diagnosis before there is one)."""
     if isinstance(command, LookUp):
-        # A new caller until the diagnosis says otherwise: unverified, unless marked so in advance.
-        verified = session.verified and session.current is None
-        return replace(session, verified=verified, current=None), Diagnose(command)
+        # A new caller until the diagnosis says otherwise: unverified, unless marked so in advance
+        # (and, after a failed look-up, only for the identifier that look-up was of).
+        asked = normalise(command.identifier)
+        verified = (session.verified and session.current is None
+                    and session.verified_for in (None, asked))
+        return (replace(session, verified=verified, verified_for=asked if verified else None, current=None),
+                Diagnose(command))
     if isinstance(command, Verified):
         if session.current is None:
-            return replace(session, verified=True), Notice("the next caller looked up is marked verified")
+            return (replace(session, verified=True, verified_for=None),
+                    Notice("the next caller looked up is marked verified"))
         return replace(session, verified=True), Show()
     if isinstance(command, ScriptLanguage):
         current = _in_language(session.current, command.lang, session.default_lang)
@@ -248,7 +271,8 @@ def step(session: Session, command: Command) -> tuple[Session, Effect]:
 
 def diagnosed(session: Session, rep: Report) -> Session:
     """The session once a look-up has produced `rep`: the current caller's diagnosis."""
-    return replace(session, current=rep, services=services_of(rep.facts) or session.services)
+    return replace(session, current=rep, verified_for=None,
+                   services=services_of(rep.facts) or session.services)
 
 
 def _in_language(rep: Report | None, lang: str | None, default_lang: str | None) -> Report | None:
