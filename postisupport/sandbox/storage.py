@@ -27,11 +27,22 @@ class DirectoryStorage(InMemoryStorage):
         self._indexed: dict[tuple[str | None, str], list[tuple[IndexKey, Any]]] = {}
         self._members: dict[str, set[str]] = {}
         self._groups_of: dict[str, set[str]] = {}
+        self._loading = False
 
     def load(self, loaded: list[Resource[Any]]) -> None:
         self._indexes, self._bindings, self._indexed = {}, {}, {}
         self._members, self._groups_of = {}, {}
-        InMemoryStorage.resources.fset(self, loaded)  # type: ignore[attr-defined]
+        # Members are synced once, after everything is in: syncing a user's groups as each group
+        # comes costs a user in n groups n stores of ever longer lists (1,100 groups took 30 s).
+        self._loading = True
+        try:
+            InMemoryStorage.resources.fset(self, loaded)  # type: ignore[attr-defined]
+        finally:
+            self._loading = False
+        users = self._resources.get("User", {})
+        for user_id in sorted(self._groups_of):
+            if user_id in users:
+                self._store(users[user_id], self._unique_values.get(("User", user_id), {}))
 
     # Searching.
 
@@ -125,6 +136,8 @@ class DirectoryStorage(InMemoryStorage):
             self._groups_of.get(user_id, set()).discard(group_id)
         for user_id in members:
             self._groups_of.setdefault(user_id, set()).add(group_id)
+        if self._loading:
+            return
         users = self._resources.get("User", {})
         for user_id in before | members:
             if user_id in users:
