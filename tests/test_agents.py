@@ -48,27 +48,80 @@ MAIJA = "Maija Virtanen (maija.virtanen@esimerkki.example.fi, +358 40 123 4567)"
 # -- 1. what the caller hears is true ------------------------------------------------------------------
 
 
+CLOSED = {
+    ("pekka.nieminen@esimerkki.example.fi", "fi"): (
+        "Tunnuksesi on poistettu käytöstä. Organisaatiosi Postin palveluiden pääkäyttäjä voi "
+        "ottaa sen uudelleen käyttöön."),
+    ("pekka.nieminen@esimerkki.example.fi", "sv"): (
+        "Ditt konto har inaktiverats. Din organisations administratör för Postis tjänster kan "
+        "aktivera det igen."),
+    ("pekka.nieminen@esimerkki.example.fi", "en"): (
+        "Your account has been deactivated. Your organisation's administrator for Posti's "
+        "services can reactivate it."),
+    ("sanna.laine@esimerkki.example.fi", "fi"): (
+        "Tunnuksesi on lukittu. Organisaatiosi Postin palveluiden pääkäyttäjä voi avata "
+        "lukituksen."),
+    ("sanna.laine@esimerkki.example.fi", "sv"): (
+        "Ditt konto är låst. Din organisations administratör för Postis tjänster kan låsa upp "
+        "det."),
+    ("sanna.laine@esimerkki.example.fi", "en"): (
+        "Your account is locked. Your organisation's administrator for Posti's services can "
+        "unlock it."),
+}
+MAIJA_SAID = {
+    "fi": (
+        "Organisaatiosi Postin palveluiden pääkäyttäjä on Maija Virtanen. Yhteystiedot: "
+        "sähköpostiosoite maija.virtanen@esimerkki.example.fi ja puhelinnumero +358 40 123 4567."),
+    "sv": (
+        "Din organisations administratör för Postis tjänster är Maija Virtanen. Kontaktuppgifter: "
+        "e-postadress maija.virtanen@esimerkki.example.fi och telefonnummer +358 40 123 4567."),
+    "en": (
+        "Your organisation's administrator for Posti's services is Maija Virtanen. Contact "
+        "details: e-mail address maija.virtanen@esimerkki.example.fi and phone number +358 40 123 "
+        "4567."),
+}
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize(("identifier", "key"), [
-    ("pekka.nieminen@esimerkki.example.fi", "login.contact-admin.inactive"),
-    ("sanna.laine@esimerkki.example.fi", "login.contact-admin.locked"),
-])
-def test_a_locked_or_unused_account_is_said_as_it_is(run, lang: str, identifier: str, key: str) -> None:
+@pytest.mark.parametrize("identifier", ["pekka.nieminen@esimerkki.example.fi",
+                                        "sanna.laine@esimerkki.example.fi"])
+def test_a_locked_or_unused_account_is_said_as_it_is(run, lang: str, identifier: str) -> None:
     said = script(run, identifier, "--lang", lang, "--verified")
-    assert said == f"{catalog(lang)[key]} {admins_sentence(lang, MAIJA)}"
-    assert str(catalog(lang)["login.contact-admin"]) not in said
+    assert said == f"{CLOSED[identifier, lang]} {MAIJA_SAID[lang]}"
+
+
+NO_ADMIN = {
+    "fi": (
+        "Organisaatiollasi ei ole Postin palveluiden pääkäyttäjää, joka voisi juuri nyt auttaa "
+        "sinua."),
+    "sv": (
+        "Din organisation har ingen administratör för Postis tjänster som kan hjälpa dig just nu."),
+    "en": (
+        "Your organisation has no administrator for Posti's services who could help you just now."),
+}
+TICKET = {
+    "fi": (
+        "Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä ollaan sinuun "
+        "yhteydessä."),
+    "sv": (
+        "Jag gör ett supportärende till e-tjänsternas support, och de kontaktar dig."),
+    "en": (
+        "I'll pass this on to our e-services support as a support request, and they will get back "
+        "to you."),
+}
 
 
 @pytest.mark.parametrize(("lang", "other"), [("fi", "muuta"), ("sv", "annan"), ("en", "other")])
 def test_no_other_administrator_is_said_only_of_an_administrator(run, lang: str, other: str) -> None:
     said = script(run, "karin.holm@exempel.example.fi", "--lang", lang, "--verified")
-    assert said == catalog(lang)["login.no-admin"]
+    assert said == f"{NO_ADMIN[lang]} {TICKET[lang]}"  # and what really happens next: the ticket
     assert other not in said
 
 
 def two_admins(tmp_path: Path) -> Path:
+    logged_in = {urns.LOGIN_EXTENSION: {"lastLoginTime": "2021-01-25T10:00:00Z"}}
     users = [
-        {"id": "u1", "userName": "staff@example.fi", "entitlements": [{"value": "reports"}]},
+        {"id": "u1", "userName": "staff@example.fi", "entitlements": [{"value": "reports"}], **logged_in},
         {"id": "a1", "userName": "anna@example.fi", "displayName": "Anna Admin",
          "roles": [{"value": "admin"}]},
         {"id": "a2", "userName": "bo@example.fi", "displayName": "Bo Boss", "roles": [{"value": "admin"}]},
@@ -82,18 +135,36 @@ def two_admins(tmp_path: Path) -> Path:
     return path
 
 
+TWO_ADMINS = {
+    "fi": (
+        "Sinulla ei ole vielä käyttöoikeutta palveluihin E-laskutus ja Lähetysseuranta. Pyydä "
+        "organisaatiosi Postin palveluiden pääkäyttäjää tarkistamaan käyttöoikeutesi. "
+        "Organisaatiollasi on useampi Postin palveluiden pääkäyttäjä, ja kuka tahansa heistä voi "
+        "auttaa: Anna Admin ja Bo Boss. Voin lukea heidän yhteystietonsa yksi kerrallaan. Anna "
+        "Admin: sähköpostiosoite anna@example.fi. Bo Boss: sähköpostiosoite bo@example.fi."),
+    "sv": (
+        "Du har ännu inte rätt att använda tjänsterna E-fakturering och Försändelsespårning. Be "
+        "din organisations administratör för Postis tjänster kontrollera dina rättigheter. Din "
+        "organisation har flera administratörer för Postis tjänster, och vilken som helst av dem "
+        "kan hjälpa dig: Anna Admin och Bo Boss. Jag kan läsa upp deras kontaktuppgifter en i "
+        "taget. Anna Admin: e-postadress anna@example.fi. Bo Boss: e-postadress bo@example.fi."),
+    "en": (
+        "You don't have access to E-invoicing and Shipment tracking yet. Please ask your "
+        "organisation's administrator for Posti's services to check your access rights. Your "
+        "organisation has several administrators for Posti's services, and any of them can help "
+        "you: Anna Admin and Bo Boss. I can read you their contact details one at a time. Anna "
+        "Admin: e-mail address anna@example.fi. Bo Boss: e-mail address bo@example.fi."),
+}
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_two_services_and_two_administrators_are_plural_and_a_choice(run, tmp_path: Path, lang: str) -> None:
+def test_two_services_and_two_administrators_are_plural_and_read_one_at_a_time(
+    run, tmp_path: Path, lang: str
+) -> None:
     path = two_admins(tmp_path)
     result = run("--sandbox-data", str(path), "diagnose", "staff@example.fi", "-s", "invoicing",
                  "-s", "tracking", "--lang", lang, "--verified", "--json")
-    words = catalog(lang)
-    services = f"E-invoicing {words['and']} Shipment tracking"
-    admins = f"Anna Admin (anna@example.fi) {words['or']} Bo Boss (bo@example.fi)"
-    assert result.json()["script"]["text"] == " ".join([
-        words["service.missing-right"]["other"].format(services=services),
-        words["detail.admins"]["other"].format(admins=admins),
-    ])
+    assert result.json()["script"]["text"] == TWO_ADMINS[lang]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -121,11 +192,13 @@ def test_a_mistyped_service_is_refused_with_a_suggestion(run, typed: str, meant:
 def test_an_unknown_service_is_never_repeated_to_the_caller(run, environ) -> None:
     said = script(run, "ESIM0105", "-s", "parcel lockers", "--verified")
     assert "parcel" not in said.lower()
-    assert said.startswith(str(catalog("fi")["service.not-subscribed"]["none"]))
+    assert said.startswith(str(catalog("fi")["service.not-subscribed"]["one"]))
     lines = screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0105", "-s", "parcel lockers")
     text = " ".join(" ".join(lines).split())
-    assert ("Services parcel lockers (no such service): the organisation does not have the service "
-            "The organisation has: Reporting, E-invoicing, Shipment tracking") in text
+    # A service the tool does not know is not said not to exist: only not to be the user's or organisation's.
+    assert ("Services parcel lockers (is not one of this user's or organisation's services): not among the "
+            "organisation's services The organisation has: Reporting, E-invoicing, Shipment tracking") in text
+    assert "no such service" not in text
 
 
 # -- 2. a screen for agents ---------------------------------------------------------------------------------
@@ -174,7 +247,8 @@ def test_explain_lists_every_rule_considered_in_order_with_what_it_read(run, env
     block = lines[lines.index("Rules considered"):lines.index("Evidence")]
     rows = [line.split()[:2] for line in block if line.strip().startswith("login.")]
     assert rows == [["login.reset-pending", "no"], ["login.not-login-email", "no"],
-                    ["login.user-is-admin", "no"], ["login.no-organisation", "no"], ["login.no-admin", "no"],
+                    ["login.other-admin", "no"], ["login.user-is-admin", "no"],
+                    ["login.no-organisation", "no"], ["login.no-admin", "no"],
                     ["login.contact-admin", "fired"]]
 
 
@@ -185,13 +259,41 @@ DEMO_LOGINS = ["ESIM0042", "grace.taylor@sample.example.com", "esim0077", "erik@
                "timo.lahtinen@example.net"]
 
 
-@pytest.mark.parametrize("identifier", DEMO_LOGINS)
+DEMO_OUTCOMES = [*([identifier] for identifier in DEMO_LOGINS),
+                 ["toimisto@salo.example.fi"], ["nobody@example.com"], ["ESIM0105", "-s", "reports"],
+                 ["ESIM0105", "-s", "invoicing"], ["ESIM0105", "-s", "parcel lockers"],
+                 ["ESIM0105", "-s", "invoicing", "-s", "reports", "-s", "tracking"],
+                 ["ESIM0105", "-s", "invoicing", "-s", "tracking", "-s", "parcel lockers"],
+                 ["ESIM0200"], ["ville.heikkinen@esimerkki.example.fi"],
+                 ["mikael.aalto@esimerkki.example.fi"],
+                 ["aile.cuoppa@esimerkki.example.fi"], ["olli.ovinen@lukko.example.fi"],
+                 ["kaisa.koski@exempel.example.fi"], ["sanna.laine@esimerkki.example.fi", "-s", "reports"]]
+
+
+@pytest.mark.parametrize("args", DEMO_OUTCOMES, ids=" ".join)
 @pytest.mark.parametrize("verified", [False, True])
-def test_the_common_outcomes_fit_a_24_line_80_column_terminal(run, environ, identifier: str,
-                                                              verified: bool) -> None:
-    lines = screen_lines(run, environ, "--sandbox", "diagnose", identifier, *(["--verified"] * verified))
-    assert len(lines) <= 24, "\n".join(lines)
+@pytest.mark.parametrize("ui", ["en", "fi"])
+def test_the_step_stays_in_view_of_a_24_row_80_column_terminal(run, environ, args: list[str],
+                                                               verified: bool, ui: str) -> None:
+    """Fits 22 rows (the command line and the next prompt take two), or says its step again last."""
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", *args, "--ui-lang", ui,
+                         *(["--verified"] * verified))
+    assert len(lines) <= 22 or lines[-1] == lines[0], "\n".join(lines)
     assert max(len(line) for line in lines) <= 80
+
+
+def test_a_screen_too_tall_repeats_its_step_and_a_short_one_does_not(run, environ) -> None:
+    tall = screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "-s", "reports",
+                        "-s", "tracking")
+    assert len(tall) > 22 and tall[-1] == tall[0] == "Service access — the administrator can grant the right"
+    short = screen_lines(run, environ, "--sandbox", "diagnose", "karin.holm@exempel.example.fi")
+    assert len(short) <= 22 and short.count(short[0]) == 1
+
+
+def test_a_piped_screen_has_no_trailing_blanks(run, environ) -> None:
+    environ["NO_COLOR"] = "1"
+    out = run("--sandbox", "diagnose", "ESIM0042").stdout
+    assert [line for line in out.splitlines() if line != line.rstrip()] == []
 
 
 def test_times_are_local_with_how_long_ago_in_a_timeline(run, env, environ) -> None:
@@ -199,14 +301,14 @@ def test_times_are_local_with_how_long_ago_in_a_timeline(run, env, environ) -> N
     timeline = [line for line in lines if line.split("  ")[0] in (
         "Reset request sent", "Password changed", "Last login")]
     assert timeline == [
-        "Reset request sent  17.1.2021 08:00 (5 years ago) to",
-        "Password changed    2.5.2019 13:00 (7 years ago)",
+        "Reset request sent  17 Jan 2021 08:00 (5 years ago) to",
+        "Password changed    2 May 2019 13:00 (7 years ago)",
         "Last login          never",
     ]
     env.config_dir.mkdir(parents=True, exist_ok=True)
     (env.config_dir / "config.toml").write_text('[profiles.default]\ntimezone = "UTC"\n')
     utc = screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0042")
-    assert "Reset request sent  17.1.2021 06:00 (5 years ago) to" in utc
+    assert "Reset request sent  17 Jan 2021 06:00 (5 years ago) to" in utc
 
 
 def test_customer_service_cases_give_the_agent_the_next_action(run, environ) -> None:
@@ -258,8 +360,16 @@ def test_an_unverified_caller_hears_no_address_and_no_administrator(run, environ
         assert "@" in verified["script"]["text"]
         assert document["user"] == verified["user"]  # the other fields stay complete for scripts
     lines = screen_lines(run, environ, "--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi")
-    verify = " ".join(line for line in lines if line).split("Verify first: ", 1)[1]
-    assert "Johanna Mäkinen · Esimerkki Oy · 2345678-0" in " ".join(verify.split())
+    # Right under the Do-line, before any contact; what to ask without reading it out; the values apart.
+    assert lines[1:6] == [
+        "Do this: Tell the caller the organisation's administrator can help; verify them",
+        "before you name anyone.",
+        "Verify first: Ask the caller for their name, organisation and business ID",
+        "without reading them out, and compare with the line below. Then run again with",
+        "--verified to read them their details.",
+    ]
+    assert lines[6] == "  Johanna Mäkinen · Esimerkki Oy 2345678-0"
+    assert "give" not in " ".join(lines[1:3]).lower()
 
 
 PERSONAL = ["johanna.makinen@esimerkki.example.fi", "Johanna Mäkinen", "maija.virtanen@esimerkki.example.fi",

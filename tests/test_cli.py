@@ -52,18 +52,26 @@ def test_json_has_exactly_the_documented_keys(run) -> None:
     doc = run("--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi", "--json", "--verified").json()
     assert list(doc) == ["schema_version", "verified", "masked", "identifier", "outcome", "step", "problem",
                          "rule",
-                         "matched_by", "user", "organisation", "admins", "candidates", "candidates_total",
-                         "services", "evidence", "considered", "data_problems", "script"]
+                         "matched_by", "user", "organisation", "admins", "unable_admins", "organisations",
+                         "organisation_chosen", "candidates", "candidates_total",
+                         "services", "actions", "evidence", "considered", "data_problems", "script"]
     assert (doc["schema_version"], doc["verified"], doc["masked"], doc["identifier"]) == (
-        4, True, False, "johanna.makinen@esimerkki.example.fi")
+        5, True, False, "johanna.makinen@esimerkki.example.fi")
     assert list(doc["user"]) == [
         "id", "userName", "displayName", "active", "isAdmin", "emails", "preferredLanguage", "legacyUserId",
         "resetPending", "forcePasswordReset", "passwordResetSentAt", "passwordResetSentTo",
         "lastPasswordUpdateTime", "lastLoginTime", "lastFailedLoginTime", "accountLocked", "phone",
         "entitlements"]
     assert list(doc["organisation"]) == ["id", "name", "businessId", "services"]
-    assert doc["admins"] == [{"id": "u-1001", "displayName": "Maija Virtanen",
-                              "email": "maija.virtanen@esimerkki.example.fi", "phone": "+358 40 123 4567"}]
+    maija = {"id": "u-1001", "displayName": "Maija Virtanen", "email": "maija.virtanen@esimerkki.example.fi",
+             "phone": "+358 40 123 4567", "state": None}
+    ville = {"id": "u-1007", "displayName": "Ville Heikkinen",
+             "email": "ville.heikkinen@esimerkki.example.fi", "phone": "+358 50 765 4321",
+             "state": "inactive"}
+    assert (doc["admins"], doc["unable_admins"]) == ([maija], [ville])
+    assert doc["organisations"] == [{**doc["organisation"], "admins": [maija, ville]}]
+    assert (doc["organisation_chosen"], doc["actions"]) == (None, [{"rule": "login.contact-admin",
+                                                                    "services": []}])
     assert all(list(c) == ["rule", "service", "fired", "read"] for c in doc["considered"])
     assert all(list(e) == ["rule", "fact", "value"] for e in doc["evidence"])
     assert (doc["data_problems"], doc["candidates"], doc["candidates_total"], doc["services"]) == (
@@ -84,7 +92,9 @@ def test_script_follows_the_users_language_unless_overridden(run) -> None:
     assert doc["script"]["lang"] == "sv"
     doc = run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "--json", "--lang", "en").json()
     assert doc["script"]["lang"] == "en"
-    assert "business customer service" in doc["script"]["text"]
+    assert doc["script"]["text"] == (
+        "Your organisation has no administrator for Posti's services who could help you just now. I'll pass "
+        "this on to our e-services support as a support request, and they will get back to you.")
 
 
 def test_screen_shows_step_admins_and_script_in_80_columns(run, environ) -> None:
@@ -96,7 +106,7 @@ def test_screen_shows_step_admins_and_script_in_80_columns(run, environ) -> None
     lines = [line.rstrip() for line in out.splitlines()]
     at = lines.index("Administrators      Maija Virtanen · +358 40 123 4567")
     assert lines[at + 1] == "                    maija.virtanen@esimerkki.example.fi"
-    assert "https://www.posti.fi/changepassword" in out
+    assert "posti.fi/changepassword" in out and "https://" not in out  # said aloud, not clicked
     assert "\x1b[" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
     assert result.stderr == ""

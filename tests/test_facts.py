@@ -10,6 +10,7 @@ import pytest
 from postisupport.core.facts import (
     Contact,
     Facts,
+    Membership,
     OrganisationFacts,
     Service,
     Snapshot,
@@ -72,6 +73,7 @@ def test_admins_are_active_admin_members_other_than_the_user() -> None:
     built = build(snapshot("me@example.fi", [me], organisations=(organisation(),),
                            admins=(me, admin, retired, elsewhere, plain)))
     assert [(a.id, a.display_name, a.email) for a in built.admins] == [("2", "Boss", "b@example.fi")]
+    assert built.unable_admins == (Contact("3", None, "old@example.fi", active=False),)
     assert built.inactive_admins == 1
 
 
@@ -86,13 +88,27 @@ def test_groups_without_the_extension_are_not_organisations() -> None:
     assert group_facts({"id": "g-9", "displayName": "Readers"}) == (None, [])
 
 
-def test_several_organisations_are_noted() -> None:
+def test_several_organisations_are_each_kept_and_the_choice_named() -> None:
     second = organisation({**ORG, "id": "g-2", "displayName": "Toinen Oy"})
     built = build(snapshot("me@example.fi", [user("1", "me@example.fi")],
                            organisations=(organisation(), second)))
     assert built.organisation is not None and built.organisation.id == "g-1"
-    assert built.problems == (
-        "the user belongs to 2 organisations (Esimerkki Oy, Toinen Oy); the first, Esimerkki Oy, is used",)
+    assert (built.chosen, built.problems) == ("first", ())
+    assert built.memberships == (Membership(organisation()), Membership(second))
+
+
+def test_with_several_organisations_the_first_whose_administrator_can_act_decides() -> None:
+    second = organisation({**ORG, "id": "g-2", "displayName": "Toinen Oy"})
+    me = user("1", "me@example.fi", groups=[{"value": "g-1"}, {"value": "g-2"}])
+    gone = user("2", "gone@example.fi", roles=[{"value": "admin"}], groups=[{"value": "g-1"}], active=False)
+    boss = user("3", "boss@example.fi", roles=[{"value": "admin"}], groups=[{"value": "g-2"}])
+    built = build(snapshot("me@example.fi", [me], organisations=(organisation(), second),
+                           admins=(gone, boss)))
+    assert (built.organisation, built.chosen) == (second, "first-with-admin")
+    assert built.admins == (Contact("3", None, "boss@example.fi"),)
+    gone_contact = Contact("2", None, "gone@example.fi", active=False)
+    assert built.memberships == (Membership(organisation(), (gone_contact,)),
+                                 Membership(second, (Contact("3", None, "boss@example.fi"),)))
 
 
 def test_problems_keep_their_order_snapshot_stray_user_groups() -> None:
@@ -133,7 +149,7 @@ def test_nobody_found_is_the_identifier_and_the_strays_only() -> None:
                            organisations=(organisation(),), admins=(boss,), users_reported=1))
     assert built == Facts(
         identifier="aino@example.fi", matched_by=None, user=None, candidates=(), organisation=None,
-        admins=(), inactive_admins=0,
+        admins=(),
         problems=("the API returned 1 user(s) that do not answer to the identifier",),
         candidates_reported=0)
 
@@ -146,7 +162,7 @@ def test_ambiguous_facts_are_exactly_the_candidates_and_how_many_the_api_reporte
                            users_reported=25))
     assert (built, built.candidates_total) == (Facts(
         identifier="a@example.fi", matched_by=None, user=None, candidates=(one, two), organisation=None,
-        admins=(), inactive_admins=0, problems=(), candidates_reported=25), 25)
+        admins=(),  problems=(), candidates_reported=25), 25)
 
 
 def test_one_user_in_one_organisation_is_exactly_that() -> None:
@@ -155,8 +171,8 @@ def test_one_user_in_one_organisation_is_exactly_that() -> None:
     built = build(snapshot("me@home.example.net", [me], organisations=(organisation(),), admins=(boss,)))
     assert built == Facts(
         identifier="me@home.example.net", matched_by="email", user=me, candidates=(),
-        organisation=organisation(), admins=(Contact("2", "Boss", "boss@example.fi"),), inactive_admins=0,
-        problems=())
+        organisation=organisation(), admins=(Contact("2", "Boss", "boss@example.fi"),),
+        problems=(), memberships=(Membership(organisation(), (Contact("2", "Boss", "boss@example.fi"),)),))
 
 
 def test_problems_of_a_user_without_an_id_name_it_with_a_question_mark() -> None:
@@ -165,13 +181,12 @@ def test_problems_of_a_user_without_an_id_name_it_with_a_question_mark() -> None
     assert built.problems == ("user ?: active: 'x' ignored",)
 
 
-def test_organisations_without_a_name_are_named_by_their_id_or_a_question_mark() -> None:
+def test_organisations_without_a_name_are_kept_first_as_listed() -> None:
     unnamed = OrganisationFacts("g-2", None, None, ())
     anonymous = OrganisationFacts(None, None, None, ())
     built = build(snapshot("me@example.fi", [user("1", "me@example.fi")],
                            organisations=(unnamed, anonymous, organisation())))
-    assert (built.organisation, built.problems) == (unnamed, (
-        "the user belongs to 3 organisations (g-2, ?, Esimerkki Oy); the first, g-2, is used",))
+    assert (built.organisation, built.chosen, built.problems) == (unnamed, "first", ())
 
 
 def test_a_contact_is_the_primary_address_else_the_login_with_the_phone() -> None:

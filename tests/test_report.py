@@ -22,7 +22,7 @@ def a_user(id: str, preferred_language: str | None) -> UserFacts:
 
 def found(preferred_language: str | None) -> Facts:
     return Facts(identifier="aino@example.fi", matched_by="userName", user=a_user("aino", preferred_language),
-                 candidates=(), organisation=None, admins=(), inactive_admins=0, problems=())
+                 candidates=(), organisation=None, admins=(), problems=())
 
 
 def ambiguous(*languages: str | None) -> Facts:

@@ -12,6 +12,7 @@ from postisupport.core.rules import (
     CHANGE_PASSWORD_URL,
     RULES,
     SERVICE_PRECEDENCE,
+    Action,
     Check,
     Evidence,
     ScriptPart,
@@ -19,6 +20,7 @@ from postisupport.core.rules import (
 )
 
 SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
+LOGGED_IN = datetime(2021, 1, 20, 8, tzinfo=UTC)  # the user has logged in since the renewal
 ADMIN = Contact("u-admin", "Maija Virtanen", "maija@example.fi")
 REPORTS = Service("reports", "Reporting")
 INVOICING = Service("invoicing", "E-invoicing")
@@ -29,7 +31,7 @@ def a_user(**changes: object) -> UserFacts:
         id="u-1", user_name="aino@example.fi", display_name="Aino", active=True, is_admin=False,
         emails=("aino@example.fi", "aino@home.example.net"), preferred_language="fi",
         legacy_user_id="ESIM0042", force_password_reset=False, reset_sent_at=None,
-        reset_sent_to=None, last_password_update=None, last_login=None, last_failed_login=None,
+        reset_sent_to=None, last_password_update=None, last_login=LOGGED_IN, last_failed_login=None,
         locked=False, entitlements=(REPORTS,),
     )
     return replace(user, **changes)
@@ -39,7 +41,7 @@ def facts(user: UserFacts | None = None, **changes: object) -> Facts:
     base = Facts(
         identifier="aino@example.fi", matched_by="userName", user=user or a_user(), candidates=(),
         organisation=OrganisationFacts("g-1", "Esimerkki Oy", "2345678-0", (REPORTS, INVOICING)),
-        admins=(ADMIN,), inactive_admins=0, problems=(),
+        admins=(ADMIN,),  problems=(),
     )
     return replace(base, **changes)
 
@@ -84,7 +86,8 @@ def test_password_changed_after_the_request_is_not_pending() -> None:
 def test_other_identifier_than_login_email_is_step_2(matched_by: str) -> None:
     decision = decide(facts(matched_by=matched_by))
     assert (decision.outcome, decision.step) == ("use-login-email", 2)
-    assert decision.script == (ScriptPart("login.not-login-email"), LOGIN_ADDRESS)
+    key = "login.not-login-email" if matched_by == "legacyUserId" else "login.not-login-email.email"
+    assert decision.script == (ScriptPart(key), LOGIN_ADDRESS, CURRENT_PASSWORD)
     assert any(e.fact == "matchedBy" and e.value == matched_by for e in decision.evidence)
 
 
@@ -96,7 +99,7 @@ def test_reset_pending_wins_over_wrong_identifier() -> None:
 def test_login_email_with_nothing_wrong_goes_to_the_admin() -> None:
     decision = decide(facts())
     assert (decision.outcome, decision.step) == ("contact-admin", 3)
-    assert decision.script == (ScriptPart("login.contact-admin"), ADMINS)
+    assert decision.script == (ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
 
 
 @pytest.mark.parametrize("change", [{"active": False}, {"locked": True}])
@@ -108,7 +111,7 @@ def test_deactivated_or_locked_accounts_go_to_the_admin_with_evidence(change: di
 
 
 def test_user_who_is_admin_goes_to_customer_service() -> None:
-    decision = decide(facts(a_user(is_admin=True)))
+    decision = decide(facts(a_user(is_admin=True), admins=()))
     assert (decision.outcome, decision.step, decision.rule) == (
         "contact-customer-service", 3, "login.user-is-admin")
 
@@ -142,7 +145,7 @@ def test_service_the_user_has_is_no_fault() -> None:
 def test_missing_right_to_a_subscribed_service_goes_to_the_admin() -> None:
     decision = decide(facts(), ["invoicing"])
     assert decision.outcome == "check-service-rights"
-    assert decision.script == (ScriptPart("service.missing-right", {"services": ["E-invoicing"]}), ADMINS)
+    assert decision.script == (ScriptPart("service.missing-right", {"services": [INVOICING]}), *ADMINS)
 
 
 def test_service_the_organisation_lacks_goes_to_customer_service() -> None:
@@ -152,7 +155,7 @@ def test_service_the_organisation_lacks_goes_to_customer_service() -> None:
 
 
 @pytest.mark.parametrize(("changes", "rule"), [
-    ({"user": a_user(is_admin=True)}, "service.user-is-admin"),
+    ({"user": a_user(is_admin=True), "admins": ()}, "service.user-is-admin"),
     ({"admins": ()}, "service.no-admin"),
     ({"organisation": None, "admins": ()}, "service.no-organisation"),
 ])
@@ -174,9 +177,13 @@ def test_several_services_each_get_a_verdict_and_the_hardest_decides() -> None:
         ("parcel lockers", "contact-customer-service"),
     ]
     assert decision.outcome == "contact-customer-service"
+    # What works, what does not and who can help, each once; then what happens next.
     assert [p.key for p in decision.script] == [
-        "service.not-subscribed", "service.missing-right", "service.granted", "detail.admins",
-        "detail.login-email"]
+        "service.granted", "service.not-subscribed.some", "next.order-check", "service.missing-right",
+        "detail.admins", "detail.contact", "service.granted.retry.some"]
+    assert decision.actions == (Action("service.not-subscribed"),
+                                Action("service.missing-right", (INVOICING,)),
+                                Action("service.granted", (REPORTS,)))
 
 
 def test_missing_right_wins_over_no_fault() -> None:
@@ -201,6 +208,7 @@ def test_reset_evidence_is_exactly_what_decided() -> None:
         ("passwordResetSentAt", "2021-01-17T06:00:00+00:00"),
         ("lastPasswordUpdateTime", "2020-05-01T00:00:00+00:00"),
         ("passwordResetSentTo", "a@x.example.fi"),
+        ("passwordResetSentToOnAccount", False),
     )
 
 
@@ -213,12 +221,14 @@ def test_escalation_evidence_names_admins_deactivated_admins_and_account_state()
     failed = datetime(2021, 2, 1, tzinfo=UTC)
     user = a_user(active=False, locked=True, last_failed_login=failed,
                   last_login=datetime(2021, 1, 30, tzinfo=UTC))
-    assert list(decide(facts(user, inactive_admins=2)).evidence) == ev(
+    unable = (replace(ADMIN, active=False), replace(ADMIN, active=False), replace(ADMIN, locked=True))
+    assert list(decide(facts(user, unable_admins=unable)).evidence) == ev(
         "login.contact-admin",
         ("isAdmin", False),
         ("organisation", "Esimerkki Oy"),
         ("otherAdmins", 1),
         ("deactivatedAdmins", 2),
+        ("lockedAdmins", 1),
         ("active", False),
         ("accountLocked", True),
         ("lastFailedLoginTime", "2021-02-01T00:00:00+00:00"),
@@ -232,7 +242,7 @@ def test_a_failed_login_before_the_last_success_is_no_evidence() -> None:
 
 
 def test_a_failed_login_without_any_success_is_evidence() -> None:
-    user = a_user(last_failed_login=SENT)
+    user = a_user(last_failed_login=SENT, last_login=None)
     assert decide(facts(user)).evidence[-1] == Evidence(
         "login.contact-admin", "lastFailedLoginTime", "2021-01-17T06:00:00+00:00")
 
@@ -270,7 +280,7 @@ def test_not_found_and_ambiguous_evidence() -> None:
 def test_service_precedence_is_the_order_of_the_rules() -> None:
     assert SERVICE_PRECEDENCE == (
         "service.not-subscribed", "service.user-is-admin", "service.no-organisation",
-        "service.no-admin", "service.missing-right", "service.granted")
+        "service.no-admin", "service.other-admin", "service.missing-right", "service.granted")
 
 
 def test_every_rule_is_reachable() -> None:
@@ -280,11 +290,13 @@ def test_every_rule_is_reachable() -> None:
         decide(facts(a_user(force_password_reset=True))).rule,
         decide(facts(matched_by="legacyUserId")).rule,
         decide(facts(a_user(is_admin=True))).rule,
+        decide(facts(a_user(is_admin=True), admins=())).rule,
         decide(facts(organisation=None)).rule,
         decide(facts(admins=())).rule,
         decide(facts()).rule,
         decide(facts(), ["x"]).rule,
         decide(facts(a_user(is_admin=True)), ["invoicing"]).rule,
+        decide(facts(a_user(is_admin=True), admins=()), ["invoicing"]).rule,
         decide(facts(organisation=None), ["invoicing"]).rule,
         decide(facts(admins=()), ["invoicing"]).rule,
         decide(facts(), ["invoicing"]).rule,
@@ -301,7 +313,9 @@ def test_lookup_scripts_are_the_rule_alone() -> None:
 
 
 LOGIN_ADDRESS = ScriptPart("detail.login-email", {"login_email": "aino@example.fi"}, personal=True)
-ADMINS = ScriptPart("detail.admins", {"admins": (ADMIN,)}, personal=True)
+CURRENT_PASSWORD = ScriptPart("login.with-current-password")
+ADMINS = (ScriptPart("detail.admins", {"admins": (ADMIN,)}, personal=True),
+          ScriptPart("detail.contact", {"contact": ADMIN}, personal=True))
 
 
 def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apart() -> None:
@@ -312,28 +326,41 @@ def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apar
     assert decide(facts(a_user(reset_sent_at=SENT))).script == (
         ScriptPart("login.reset-pending.sent", {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT}),
         LOGIN_ADDRESS)
-    assert decide(facts(matched_by="email")).script == (ScriptPart("login.not-login-email"), LOGIN_ADDRESS)
-    assert decide(facts()).script == (ScriptPart("login.contact-admin"), ADMINS)
+    assert decide(facts(matched_by="email")).script == (ScriptPart("login.not-login-email.email"),
+                                                         LOGIN_ADDRESS, CURRENT_PASSWORD)
+    assert decide(facts()).script == (ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
     assert decide(facts(a_user(user_name=None), matched_by="email")).script == (
-        ScriptPart("login.not-login-email"),)
+        ScriptPart("login.not-login-email.email"), CURRENT_PASSWORD)
+
+
+def closed(key: str) -> ScriptPart:
+    return ScriptPart(key, {"n": 1}, personal=True, unverified="login.contact-admin")
 
 
 @pytest.mark.parametrize(("changes", "script"), [
-    ({"locked": True}, (ScriptPart("login.contact-admin.locked"), ADMINS)),
-    ({"active": False}, (ScriptPart("login.contact-admin.inactive"), ADMINS)),
-    ({"active": False, "locked": True}, (ScriptPart("login.contact-admin.inactive"), ADMINS)),
+    ({"locked": True}, (closed("login.contact-admin.locked"), *ADMINS)),
+    ({"active": False}, (closed("login.contact-admin.inactive"), *ADMINS)),
+    ({"active": False, "locked": True}, (closed("login.contact-admin.inactive"), *ADMINS)),
 ])
 def test_a_locked_or_unused_account_is_said_as_it_is(changes: dict, script: tuple) -> None:
     assert decide(facts(a_user(**changes))).script == script
 
 
 @pytest.mark.parametrize(("changes", "rule"), [
-    ({"user": a_user(is_admin=True, locked=True)}, "login.user-is-admin"),
+    ({"user": a_user(is_admin=True, locked=True), "admins": ()}, "login.user-is-admin"),
     ({"user": a_user(locked=True), "admins": ()}, "login.no-admin"),
     ({"user": a_user(locked=True), "organisation": None, "admins": ()}, "login.no-organisation"),
 ])
 def test_a_locked_account_of_a_customer_service_case_is_said_first(changes: dict, rule: str) -> None:
-    assert decide(facts(**changes)).script == (ScriptPart("account.locked"), ScriptPart(rule))
+    said = escalated(rule)
+    assert decide(facts(**changes)).script == (ScriptPart("account.locked", personal=True), *said)
+
+
+def escalated(rule: str) -> tuple[ScriptPart, ...]:
+    """A customer-service case: what it is (what only the verified may hear apart), then the ticket."""
+    if rule == "login.user-is-admin":
+        return ScriptPart(rule, personal=True, unverified="escalate"), ScriptPart("next.ticket")
+    return ScriptPart(rule), ScriptPart("next.ticket")
 
 
 def test_ambiguous_callers_are_asked_what_tells_them_apart() -> None:
@@ -352,17 +379,18 @@ def test_the_trail_lists_every_rule_considered_in_order() -> None:
     decision = decide(facts(matched_by="email"))
     assert decision.considered == (
         Check("login.reset-pending", False, (("forcePasswordReset", False), ("passwordResetSentAt", None),
-                                             ("lastPasswordUpdateTime", None))),
-        Check("login.not-login-email", True, (("matchedBy", "email"),)),
+                                             ("lastPasswordUpdateTime", None), ("accountState", None))),
+        Check("login.not-login-email", True, (("matchedBy", "email"), ("accountState", None))),
     )
-    escalated = decide(facts(admins=()))
-    assert [(c.rule, c.fired) for c in escalated.considered] == [
-        ("login.reset-pending", False), ("login.not-login-email", False), ("login.user-is-admin", False),
-        ("login.no-organisation", False), ("login.no-admin", True)]
+    to_us = decide(facts(admins=()))
+    assert [(c.rule, c.fired) for c in to_us.considered] == [
+        ("login.reset-pending", False), ("login.not-login-email", False), ("login.other-admin", False),
+        ("login.user-is-admin", False), ("login.no-organisation", False), ("login.no-admin", True)]
     service = decide(facts(), ["invoicing"])
     assert [(c.rule, c.fired, c.subject) for c in service.considered] == [
         ("service.granted", False, "invoicing"), ("service.not-subscribed", False, "invoicing"),
-        ("service.user-is-admin", False, "invoicing"), ("service.no-organisation", False, "invoicing"),
+        ("service.other-admin", False, "invoicing"), ("service.user-is-admin", False, "invoicing"),
+        ("service.no-organisation", False, "invoicing"),
         ("service.no-admin", False, "invoicing"), ("service.missing-right", True, "invoicing")]
 
 
@@ -375,22 +403,24 @@ def test_service_script_parts_name_only_known_services() -> None:
     """A name no service has (a slip, or a service the organisation lacks) is never repeated."""
     decision = decide(facts(), ["invoicing", " Parcel lockers ", "REPORTS"])
     assert decision.script == (
-        ScriptPart("service.not-subscribed", {"services": []}),
-        ScriptPart("service.missing-right", {"services": ["E-invoicing"]}),
-        ScriptPart("service.granted", {"services": ["Reporting"]}),
-        ADMINS,
-        LOGIN_ADDRESS,
+        ScriptPart("service.granted", {"services": [REPORTS]}),
+        ScriptPart("service.not-subscribed.some", {"n": 1}),
+        ScriptPart("next.order-check", {"n": 1}),
+        ScriptPart("service.missing-right", {"services": [INVOICING]}),
+        *ADMINS,
+        ScriptPart("service.granted.retry.some", {"services": [REPORTS]}),
     )
     assert [(v.asked, v.known_as) for v in decision.services] == [
         ("invoicing", "E-invoicing"), (" Parcel lockers ", None), ("REPORTS", "Reporting")]
 
 
-def test_service_evidence_of_the_account_state_names_the_deciding_rule() -> None:
+def test_a_service_question_of_a_locked_account_gets_the_login_first_with_its_evidence() -> None:
     decision = decide(facts(a_user(locked=True)), ["invoicing"])
+    assert (decision.rule, decision.problem, decision.step) == ("login.contact-admin", "service-access", 3)
     assert list(decision.evidence) == [
-        Evidence("service.missing-right", "service:invoicing", "check-service-rights"),
-        *ev("service.missing-right", ("isAdmin", False), ("organisation", "Esimerkki Oy"),
+        *ev("login.contact-admin", ("isAdmin", False), ("organisation", "Esimerkki Oy"),
             ("otherAdmins", 1), ("accountLocked", True)),
+        Evidence("service.missing-right", "service:invoicing", "check-service-rights"),
     ]
 
 
@@ -412,11 +442,13 @@ def test_the_trail_of_an_escalation_reads_each_fact() -> None:
     assert decision.considered == (
         Check("login.reset-pending", False, (("forcePasswordReset", False),
                                              ("passwordResetSentAt", "2021-01-17T06:00:00+00:00"),
-                                             ("lastPasswordUpdateTime", "2021-02-01T00:00:00+00:00"))),
-        Check("login.not-login-email", False, (("matchedBy", "userName"),)),
+                                             ("lastPasswordUpdateTime", "2021-02-01T00:00:00+00:00"),
+                                             ("accountState", None))),
+        Check("login.not-login-email", False, (("matchedBy", "userName"), ("accountState", None))),
+        Check("login.other-admin", False, (("isAdmin", False), ("otherAdmins", 1))),
         Check("login.user-is-admin", False, (("isAdmin", False),)),
         Check("login.no-organisation", False, (("organisation", "Esimerkki Oy"),)),
-        Check("login.no-admin", False, (("otherAdmins", 1),)),
+        Check("login.no-admin", False, (("otherAdmins", 1), ("unableAdmins", 0))),
         Check("login.contact-admin", True, (("otherAdmins", 1),)),
     )
     assert decide(facts(organisation=None, admins=())).considered[-1] == Check(
@@ -428,9 +460,10 @@ def test_the_trail_of_a_service_question_reads_each_fact() -> None:
     assert decision.considered == (
         Check("service.granted", False, (("entitlements", 1),), "invoicing"),
         Check("service.not-subscribed", False, (("organisationServices", 2),), "invoicing"),
+        Check("service.other-admin", False, (("isAdmin", False), ("otherAdmins", 1)), "invoicing"),
         Check("service.user-is-admin", False, (("isAdmin", False),), "invoicing"),
         Check("service.no-organisation", False, (("organisation", "Esimerkki Oy"),), "invoicing"),
-        Check("service.no-admin", False, (("otherAdmins", 1),), "invoicing"),
+        Check("service.no-admin", False, (("otherAdmins", 1), ("unableAdmins", 0)), "invoicing"),
         Check("service.missing-right", True, (("otherAdmins", 1),), "invoicing"),
         Check("service.granted", True, (("entitlements", 1),), "reports"),
     )
@@ -440,9 +473,145 @@ def test_the_trail_of_a_service_question_reads_each_fact() -> None:
 
 
 @pytest.mark.parametrize(("changes", "rule"), [
-    ({"user": a_user(is_admin=True)}, "login.user-is-admin"),
+    ({"user": a_user(is_admin=True), "admins": ()}, "login.user-is-admin"),
     ({"admins": ()}, "login.no-admin"),
     ({"organisation": None, "admins": ()}, "login.no-organisation"),
 ])
-def test_a_customer_service_case_of_an_account_in_order_is_its_rule_alone(changes: dict, rule: str) -> None:
-    assert decide(facts(**changes)).script == (ScriptPart(rule),)
+def test_a_customer_service_case_of_an_account_in_order_is_its_rule_then_the_ticket(
+    changes: dict, rule: str
+) -> None:
+    assert decide(facts(**changes)).script == escalated(rule)
+
+
+# -- issue 13: the account's state and the caller's question meet ----------------------------------------
+
+
+@pytest.mark.parametrize(("changes", "key"), [
+    ({"locked": True}, "login.contact-admin.locked"),
+    ({"active": False}, "login.contact-admin.inactive"),
+    ({"active": False, "locked": True}, "login.contact-admin.inactive"),
+])
+def test_a_closed_account_is_said_on_the_service_path_before_any_verdict(changes: dict, key: str) -> None:
+    decision = decide(facts(a_user(**changes)), ["reports"])
+    assert decision.script == (closed(key), *ADMINS,
+                               ScriptPart("service.granted.after-login", {"services": [REPORTS]}))
+    assert decision.actions == (Action("login.contact-admin"),)  # "log out and in again" can't help
+
+
+@pytest.mark.parametrize("changes", [{"active": False}, {"locked": True}, {"active": False, "locked": True}])
+def test_a_closed_account_found_by_its_old_id_is_not_told_to_just_log_in(changes: dict) -> None:
+    decision = decide(facts(a_user(**changes), matched_by="legacyUserId"))
+    state = "inactive" if "active" in changes else "locked"
+    assert decision.rule == "login.contact-admin"
+    assert decision.script == (closed(f"login.contact-admin.{state}"), *ADMINS, ScriptPart("then.legacy"),
+                               LOGIN_ADDRESS)
+    assert decision.considered[:2] == (
+        Check("login.reset-pending", False, (("forcePasswordReset", False), ("passwordResetSentAt", None),
+                                             ("lastPasswordUpdateTime", None), ("accountState", state))),
+        Check("login.not-login-email", False, (("matchedBy", "legacyUserId"), ("accountState", state))),
+    )
+
+
+def test_a_closed_account_with_a_reset_pending_is_told_the_password_comes_after() -> None:
+    decision = decide(facts(a_user(locked=True, force_password_reset=True)))
+    assert decision.script == (closed("login.contact-admin.locked"), *ADMINS,
+                               ScriptPart("then.reset-pending", {"change_url": CHANGE_PASSWORD_URL}))
+
+
+@pytest.mark.parametrize(("user", "admins"), [(a_user(force_password_reset=True), ADMINS),
+                                              (a_user(last_login=None), ())])
+def test_the_login_comes_before_a_service_for_a_user_who_cannot_log_in_yet(
+    user: UserFacts, admins: tuple[ScriptPart, ...]
+) -> None:
+    decision = decide(facts(user), ["invoicing"])
+    login = decide(facts(user))
+    assert (decision.rule, decision.step) == (login.rule, login.step)
+    # Who can help is said once: after the login's own administrators, not again.
+    assert decision.script == (*login.script,
+                               ScriptPart("service.missing-right", {"services": [INVOICING]}), *admins)
+    assert decision.actions == (Action(login.rule), Action("service.missing-right", (INVOICING,)))
+
+
+def test_a_user_who_never_logged_in_hears_no_no_fault() -> None:
+    decision = decide(facts(a_user(last_login=None)), ["reports"])
+    assert [p.key for p in decision.script] == ["login.contact-admin", "detail.admins", "detail.contact",
+                                                "service.granted.after-login"]
+
+
+def test_another_address_hears_only_the_login_address_works_and_the_seed_pages_test() -> None:
+    user = a_user(reset_sent_at=SENT, reset_sent_to="AINO@example.fi", last_password_update=LOGGED_IN)
+    decision = decide(facts(user, matched_by="email"))
+    assert decision.script == (ScriptPart("login.not-login-email.email"),
+                               ScriptPart("detail.login-email.test", {"sent_at": SENT}), LOGIN_ADDRESS,
+                               CURRENT_PASSWORD)
+    legacy = decide(facts(user, matched_by="legacyUserId"))
+    assert legacy.script[0] == ScriptPart("login.not-login-email")
+    # No test when the request went elsewhere, or no request went out.
+    elsewhere = replace(user, reset_sent_to="aino@home.example.net")
+    assert decide(facts(elsewhere, matched_by="email")).script == (
+        ScriptPart("login.not-login-email.email"), LOGIN_ADDRESS, CURRENT_PASSWORD)
+
+
+def test_a_reset_request_to_an_address_no_longer_on_the_account_is_flagged() -> None:
+    user = a_user(reset_sent_at=SENT, reset_sent_to="aino@old.example.fi")
+    decision = decide(facts(user))
+    sent = {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT}
+    assert decision.script == (ScriptPart("login.reset-pending.elsewhere", sent, personal=True,
+                                          unverified="login.reset-pending.sent"), LOGIN_ADDRESS)
+    assert decision.evidence[-2:] == (
+        Evidence("login.reset-pending", "passwordResetSentTo", "aino@old.example.fi"),
+        Evidence("login.reset-pending", "passwordResetSentToOnAccount", False))
+    on_account = decide(facts(replace(user, reset_sent_to="aino@home.example.net")))
+    assert on_account.script[0].key == "login.reset-pending.sent"
+
+
+LOCKED_ADMIN = Contact("u-locked", "Lasse Lukko", "lasse@example.fi", active=True, locked=True)
+GONE_ADMIN = Contact("u-gone", "Ville Heikkinen", "ville@example.fi", active=False)
+
+
+@pytest.mark.parametrize("services", [(), ("invoicing",)])
+def test_administrators_who_cannot_log_in_are_no_help(services: tuple[str, ...]) -> None:
+    decision = decide(facts(admins=(), unable_admins=(LOCKED_ADMIN, GONE_ADMIN)), services)
+    assert decision.outcome == "contact-customer-service"
+    assert decision.rule == ("service.no-admin" if services else "login.no-admin")
+    assert "detail.admins" not in [p.key for p in decision.script]
+    assert [e for e in decision.evidence if e.fact.endswith("Admins")] == [
+        Evidence(decision.rule, "otherAdmins", 0), Evidence(decision.rule, "deactivatedAdmins", 1),
+        Evidence(decision.rule, "lockedAdmins", 1)]
+
+
+def test_one_of_several_administrators_is_sent_to_the_others_who_can_act() -> None:
+    ville = a_user(is_admin=True, active=False)
+    decision = decide(facts(ville))
+    assert (decision.rule, decision.outcome, decision.step) == ("login.other-admin", "contact-admin", 3)
+    others = (replace(ADMINS[0], key="detail.admins.others"), ADMINS[1])
+    assert decision.script == (
+        ScriptPart("login.other-admin.inactive", {"n": 1}, personal=True, unverified="login.contact-admin"),
+        *others)
+    service = decide(facts(a_user(is_admin=True)), ["invoicing"])
+    assert (service.rule, service.outcome) == ("service.other-admin", "check-service-rights")
+    assert service.script == (ScriptPart("service.other-admin", {"services": [INVOICING]}, personal=True,
+                                         unverified="service.missing-right"), *others)
+
+
+def test_an_administrator_whose_co_administrators_cannot_act_is_one_of_them_and_ours() -> None:
+    decision = decide(facts(a_user(is_admin=True), admins=(), unable_admins=(GONE_ADMIN,)))
+    assert decision.script == (ScriptPart("login.user-is-admin.one-of", personal=True, unverified="escalate"),
+                               ScriptPart("next.ticket"))
+
+
+def test_several_services_are_one_script_what_works_what_does_not_who_helps_each_once() -> None:
+    decision = decide(facts(admins=()), ["reports", "invoicing", "x", "y"])
+    assert decision.script == (
+        ScriptPart("service.granted", {"services": [REPORTS]}),
+        ScriptPart("service.not-subscribed.some", {"n": 2}),
+        ScriptPart("next.order-check", {"n": 2}),
+        ScriptPart("service.no-admin", {"services": [INVOICING]}),
+        ScriptPart("next.ticket"),
+        ScriptPart("service.granted.retry.some", {"services": [REPORTS]}),
+    )
+    assert decision.actions == (Action("service.not-subscribed"), Action("service.no-admin", (INVOICING,)),
+                                Action("service.granted", (REPORTS,)))
+    every = decide(facts(), ["x", "y"])
+    assert every.script == (ScriptPart("service.not-subscribed", {"n": 2}), ScriptPart("next.order-check",
+                                                                                        {"n": 2}))

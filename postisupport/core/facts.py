@@ -29,10 +29,25 @@ class Service:
 
 @dataclass(frozen=True)
 class Contact:
+    """Someone the caller can be sent to: an administrator, with whether they can log in themselves."""
+
     id: str | None
     display_name: str | None
     email: str | None
     phone: str | None = None
+    active: bool | None = None
+    locked: bool = False
+
+    @property
+    def state(self) -> str | None:
+        """"inactive" or "locked" for an administrator who cannot log in (so cannot act); else None."""
+        if self.active is False:
+            return "inactive"
+        return "locked" if self.locked else None
+
+    @property
+    def can_act(self) -> bool:
+        return self.state is None
 
 
 @dataclass(frozen=True)
@@ -71,7 +86,19 @@ class UserFacts:
         return any(service.answers_to(asked) for service in self.entitlements)
 
     def contact(self) -> Contact:
-        return Contact(self.id, self.display_name, self.primary_email or self.user_name, self.phone)
+        return Contact(self.id, self.display_name, self.primary_email or self.user_name, self.phone,
+                       self.active, self.locked)
+
+    @property
+    def state(self) -> str | None:
+        """What stops the user logging in whatever else is right: "inactive" (deactivated), "locked"."""
+        if self.active is False:
+            return "inactive"
+        return "locked" if self.locked else None
+
+    def has_address(self, address: str | None) -> bool:
+        """Whether `address` is the login address or another address on the account."""
+        return equal_folded(self.user_name, address) or any(equal_folded(e, address) for e in self.emails)
 
 
 @dataclass(frozen=True)
@@ -86,16 +113,44 @@ class OrganisationFacts:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """One organisation of the user, with its administrators other than the user (each with its state)."""
+
+    organisation: OrganisationFacts
+    admins: tuple[Contact, ...] = ()
+
+
+# Why the decision used the organisation it used, when the user belongs to several.
+OrganisationChoice = Literal["first", "first-with-admin"]
+
+
+@dataclass(frozen=True)
 class Facts:
+    """`admins` are the administrators of `organisation` (other than the user) who can act: they are
+    the help the runbook offers; `unable_admins` those who cannot log in themselves (deactivated or
+    locked). `memberships` are all the user's organisations in the API's order, `organisation` the
+    one the decision uses and `chosen` why, when there are several."""
+
     identifier: str
     matched_by: MatchedBy | None
     user: UserFacts | None
     candidates: tuple[UserFacts, ...]
     organisation: OrganisationFacts | None
     admins: tuple[Contact, ...]
-    inactive_admins: int
     problems: tuple[str, ...]
     candidates_reported: int = 0  # how many users the API said answer, of which `candidates` were read
+    unable_admins: tuple[Contact, ...] = ()
+    memberships: tuple[Membership, ...] = ()
+    chosen: OrganisationChoice | None = None
+    candidate_organisations: tuple[tuple[str, ...], ...] = ()  # each candidate's organisations' names
+
+    @property
+    def inactive_admins(self) -> int:
+        return sum(1 for a in self.unable_admins if a.state == "inactive")
+
+    @property
+    def locked_admins(self) -> int:
+        return sum(1 for a in self.unable_admins if a.state == "locked")
 
     @property
     def candidates_total(self) -> int:
@@ -168,7 +223,6 @@ def build(snapshot: Snapshot) -> Facts:
             candidates=tuple(user for user, _ in snapshot.found),
             organisation=None,
             admins=(),
-            inactive_admins=0,
             problems=tuple(problems),
             candidates_reported=snapshot.users_reported if len(snapshot.found) > 1 else 0,
         )
@@ -176,32 +230,37 @@ def build(snapshot: Snapshot) -> Facts:
     user, how = snapshot.found[0]
     problems.extend(f"user {user.id or '?'}: {p}" for p in user.problems)
     problems.extend(snapshot.group_problems)
-    organisations = snapshot.organisations
-    organisation = organisations[0] if organisations else None
-    if len(organisations) > 1:
-        names = [org.name or org.id or "?" for org in organisations]
-        problems.append(
-            f"the user belongs to {len(names)} organisations ({', '.join(names)}); "
-            f"the first, {names[0]}, is used"
-        )
-    admins = [
-        a for a in snapshot.admins
-        if organisation is not None and a.id != user.id and a.is_admin
-        and _member_of(a, organisation)
-    ]
+    memberships = tuple(
+        Membership(org, tuple(a.contact() for a in snapshot.admins
+                              if a.id != user.id and a.is_admin and _member_of(a, org)))
+        for org in snapshot.organisations
+    )
+    chosen: OrganisationChoice | None = None
+    membership = memberships[0] if memberships else None
+    if len(memberships) > 1:
+        # The runbook sends the caller to their organisation's administrator: with several
+        # organisations, the first the API lists whose administrator can act is the help to offer.
+        able = next((m for m in memberships if any(a.can_act for a in m.admins)), None)
+        chosen = "first-with-admin" if able is not None and able is not memberships[0] else "first"
+        membership = able or memberships[0]
+    admins = [a for a in snapshot.admins
+              if membership is not None and a.id != user.id and a.is_admin
+              and _member_of(a, membership.organisation)]
     # An administrator the script names but whose id could not be read is a broken account too.
     problems.extend(f"administrator {a.user_name or '?'}: {p}"
                     for a in admins if not a.id for p in a.problems)
-    active_admins = [a for a in admins if a.active is not False]
+    contacts = membership.admins if membership else ()
     return Facts(
         identifier=snapshot.identifier,
         matched_by=how,
         user=user,
         candidates=(),
-        organisation=organisation,
-        admins=tuple(a.contact() for a in active_admins),
-        inactive_admins=len(admins) - len(active_admins),
+        organisation=membership.organisation if membership else None,
+        admins=tuple(a for a in contacts if a.can_act),
         problems=tuple(problems),
+        unable_admins=tuple(a for a in contacts if not a.can_act),
+        memberships=memberships,
+        chosen=chosen,
     )
 
 

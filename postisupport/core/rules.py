@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from postisupport.core.facts import Facts, UserFacts
+from postisupport.core.facts import Facts, Service, UserFacts
+from postisupport.core.identifiers import equal_folded
 from postisupport.core.text import iso
 
 Outcome = Literal[
@@ -47,26 +48,35 @@ RULES = _rules(
     Rule("login.reset-pending", "change-password", 1, "a password change is pending"),
     Rule("login.not-login-email", "use-login-email", 2,
          "the caller identified with something other than the login e-mail"),
+    Rule("login.other-admin", "contact-admin", 3,
+         "the user is one of the administrators, and another one can act"),
     Rule("login.user-is-admin", "contact-customer-service", 3,
-         "the user is an administrator of the organisation"),
+         "the user is an administrator of the organisation, and no other one can act"),
     Rule("login.no-organisation", "contact-customer-service", 3,
          "the user belongs to no organisation"),
     Rule("login.no-admin", "contact-customer-service", 3,
-         "the organisation has no other administrator"),
+         "the organisation has no other administrator who can act"),
     Rule("login.contact-admin", "contact-admin", 3,
          "the organisation's administrator can help"),
     Rule("service.not-subscribed", "contact-customer-service", None,
-         "the organisation does not subscribe to the service"),
+         "the service is not among the organisation's services"),
     Rule("service.user-is-admin", "contact-customer-service", None,
-         "the user lacks the right and is the administrator"),
+         "the user lacks the right and is the administrator; no other one can act"),
     Rule("service.no-organisation", "contact-customer-service", None,
          "the user belongs to no organisation"),
     Rule("service.no-admin", "contact-customer-service", None,
-         "the user lacks the right and the organisation has no other administrator"),
+         "the user lacks the right and the organisation has no other administrator who can act"),
+    Rule("service.other-admin", "check-service-rights", None,
+         "the user lacks the right and is one of the administrators; another one can grant it"),
     Rule("service.missing-right", "check-service-rights", None,
          "the user lacks the right; an administrator can grant it"),
     Rule("service.granted", "no-fault-found", None, "the user has the right to the service"),
 )
+
+ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.others"})
+# The escalations that end with a support request (ticket) opened by the agent.
+TICKETED = frozenset({"login.user-is-admin", "login.no-organisation", "login.no-admin",
+                      "service.user-is-admin", "service.no-organisation", "service.no-admin"})
 
 
 @dataclass(frozen=True)
@@ -80,13 +90,16 @@ class Evidence:
 class ScriptPart:
     """One sentence or two to tell the caller: a message key and its parameters.
 
-    A `personal` part names someone (the login address, the administrators); it
-    is left out of the script until the agent has verified the caller.
+    A `personal` part names someone (the login address, the administrators) or
+    tells what only the account's owner may hear (locked, deactivated, an
+    administrator, where a reset request went: docs/agents.md); until the agent
+    has verified the caller it is left out, or said as its `unverified` key.
     """
 
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     personal: bool = False
+    unverified: str | None = None  # for a personal part, the key said instead until verified (else nothing)
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,7 @@ class ServiceVerdict:
     asked: str
     rule: str
     known_as: str | None = None  # the service's own name, when the directory knows the service
+    service_id: str | None = None  # its id, which names it in each language's catalog
 
     @property
     def outcome(self) -> Outcome:
@@ -118,6 +132,7 @@ class Decision:
     script: tuple[ScriptPart, ...]
     services: tuple[ServiceVerdict, ...] = ()
     considered: tuple[Check, ...] = ()
+    actions: tuple[Action, ...] = ()  # what the agent does, one per group of verdicts, in order
 
     @property
     def outcome(self) -> Outcome:
@@ -125,7 +140,17 @@ class Decision:
 
     @property
     def step(self) -> int | None:
-        return RULES[self.rule].step if self.problem == "login" else None
+        # A service question of a user who cannot log in gets the login step first.
+        login_first = self.problem == "login" or self.rule.startswith("login.")
+        return RULES[self.rule].step if login_first else None
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing for the agent to do: the rule whose "do" it is, and the services it is about."""
+
+    rule: str
+    services: tuple[Service, ...] = ()
 
 
 class _Trail:
@@ -144,22 +169,33 @@ def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
     trail = _Trail()
     if facts.user is None:
         decision = _unidentified(facts, problem, trail)
-    elif services:
+    elif services and not _cannot_log_in(facts.user):
         decision = _service_access(facts, facts.user, services, trail)
+    elif services:
+        # The login comes before any service: its steps first, then each service's verdict.
+        login = _login(facts, facts.user, trail)
+        access = _service_access(facts, facts.user, services, trail, after_login=login)
+        decision = replace(access, rule=login.rule, evidence=(*login.evidence, *access.evidence),
+                           actions=(*login.actions, *access.actions))
     else:
         decision = _login(facts, facts.user, trail)
     return replace(decision, considered=tuple(trail.checks))
+
+
+def _cannot_log_in(user: UserFacts) -> bool:
+    """A password change pending, a locked or deactivated account, or no login since the renewal."""
+    return user.reset_pending or user.state is not None or user.last_login is None
 
 
 def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
     if trail.check("lookup.ambiguous", bool(facts.candidates), candidates=len(facts.candidates)):
         rule = "lookup.ambiguous"
         evidence = [Evidence(rule, "candidates", [c.id for c in facts.candidates])]
-        return Decision(rule, problem, tuple(evidence), (_ask_the_ambiguous(facts),))
+        return Decision(rule, problem, tuple(evidence), (_ask_the_ambiguous(facts),), actions=(Action(rule),))
     trail.check("lookup.not-found", True, identifier=facts.identifier)
     rule = "lookup.not-found"
     evidence = [Evidence(rule, "identifier", facts.identifier)]
-    return Decision(rule, problem, tuple(evidence), (ScriptPart(rule),))
+    return Decision(rule, problem, tuple(evidence), (ScriptPart(rule),), actions=(Action(rule),))
 
 
 def _ask_the_ambiguous(facts: Facts) -> ScriptPart:
@@ -171,39 +207,73 @@ def _ask_the_ambiguous(facts: Facts) -> ScriptPart:
 
 
 def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
-    login_address = _login_address(user)
-    if trail.check("login.reset-pending", user.reset_pending, forcePasswordReset=user.force_password_reset,
+    """Part A of the runbook. A locked or deactivated account cannot log in whatever the password or
+    the address, so steps 1 and 2 wait until it is open again: step 3 says its state first."""
+    state = user.state
+    if trail.check("login.reset-pending", user.reset_pending and state is None,
+                   forcePasswordReset=user.force_password_reset,
                    passwordResetSentAt=iso(user.reset_sent_at),
-                   lastPasswordUpdateTime=iso(user.last_password_update)):
+                   lastPasswordUpdateTime=iso(user.last_password_update), accountState=state):
         rule = "login.reset-pending"
-        sent = {"sent_at": user.reset_sent_at} if user.reset_sent_at is not None else {}
-        part = ScriptPart(f"{rule}.sent" if sent else rule, {"change_url": CHANGE_PASSWORD_URL, **sent})
-        return Decision(rule, "login", _reset_evidence(rule, user), (part, *login_address))
+        return Decision(rule, "login", _reset_evidence(rule, user), _reset_parts(user),
+                        actions=(Action(rule),))
 
-    if trail.check("login.not-login-email", facts.matched_by != "userName", matchedBy=facts.matched_by):
+    if trail.check("login.not-login-email", facts.matched_by != "userName" and state is None,
+                   matchedBy=facts.matched_by, accountState=state):
         rule = "login.not-login-email"
         wrong_name = (
             Evidence(rule, "matchedBy", facts.matched_by),
             Evidence(rule, "userName", user.user_name),
         )
-        return Decision(rule, "login", wrong_name, (ScriptPart(rule), *login_address))
+        return Decision(rule, "login", wrong_name, _login_address_parts(facts, user), actions=(Action(rule),))
 
     rule = _escalation(facts, user, "login", trail)
     evidence = (*_escalation_evidence(facts, user, rule), *_account_evidence(rule, user))
-    state = _account_state(user)
-    if rule == "login.contact-admin":
-        parts: tuple[ScriptPart, ...] = (
-            ScriptPart(f"{rule}.{state}" if state else rule), *_admins(facts))
+    parts: list[ScriptPart] = []
+    if rule in ("login.contact-admin", "login.other-admin"):
+        key = f"{rule}.{state}" if state else rule
+        personal = rule == "login.other-admin" or state is not None
+        parts.append(ScriptPart(key, {"n": len(facts.admins)}, personal=personal,
+                                unverified="login.contact-admin" if personal else None))
+        parts.extend(_admins(facts, others=rule == "login.other-admin"))
     else:
-        parts = (*((ScriptPart(f"account.{state}"),) if state else ()), ScriptPart(rule))
-    return Decision(rule, "login", evidence, parts)
+        if state:
+            parts.append(ScriptPart(f"account.{state}", personal=True))
+        personal = rule == "login.user-is-admin"
+        key = "login.user-is-admin.one-of" if personal and facts.unable_admins else rule
+        parts.append(ScriptPart(key, personal=personal, unverified="escalate" if personal else None))
+        parts.append(ScriptPart("next.ticket"))
+    if state is not None:
+        # Once it is open again, what steps 1 and 2 would have said still holds.
+        if user.reset_pending:
+            parts.append(ScriptPart("then.reset-pending", {"change_url": CHANGE_PASSWORD_URL}))
+        elif facts.matched_by != "userName":
+            parts.extend(_login_address_parts(facts, user, then=True))
+    return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))
 
 
-def _account_state(user: UserFacts) -> str | None:
-    """What the caller must hear about their account before anything else: not in use, or locked."""
-    if user.active is False:
-        return "inactive"
-    return "locked" if user.locked else None
+def _reset_parts(user: UserFacts) -> tuple[ScriptPart, ...]:
+    url = {"change_url": CHANGE_PASSWORD_URL}
+    if user.reset_sent_at is None:
+        return (ScriptPart("login.reset-pending", url), *_login_address(user))
+    sent = {**url, "sent_at": user.reset_sent_at}
+    if user.reset_sent_to is not None and not user.has_address(user.reset_sent_to):
+        # Sent to an address no longer on the account: it may never have arrived; a new one can be asked.
+        return (ScriptPart("login.reset-pending.elsewhere", sent, personal=True,
+                           unverified="login.reset-pending.sent"), *_login_address(user))
+    return (ScriptPart("login.reset-pending.sent", sent), *_login_address(user))
+
+
+def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> tuple[ScriptPart, ...]:
+    """Step 2: only the login address works. The seed page's own test for which address that is, when
+    it holds for this user: the address the password-change request went to on its date."""
+    how = "email" if facts.matched_by == "email" else "legacy"
+    key = "login.not-login-email" if how == "legacy" else "login.not-login-email.email"
+    parts = [ScriptPart(f"then.{how}" if then else key)]
+    if user.reset_sent_at is not None and user.user_name and equal_folded(user.reset_sent_to, user.user_name):
+        parts.append(ScriptPart("detail.login-email.test", {"sent_at": user.reset_sent_at}))
+    parts.extend(_login_address(user))
+    return (*parts, *(() if then else (ScriptPart("login.with-current-password"),)))
 
 
 def _login_address(user: UserFacts) -> tuple[ScriptPart, ...]:
@@ -211,31 +281,44 @@ def _login_address(user: UserFacts) -> tuple[ScriptPart, ...]:
         if user.user_name else ()
 
 
-def _admins(facts: Facts) -> tuple[ScriptPart, ...]:
-    # Only the rules where an administrator can help call this, so there always is one.
-    return (ScriptPart("detail.admins", {"admins": facts.admins}, personal=True),)
+def _admins(facts: Facts, others: bool = False) -> tuple[ScriptPart, ...]:
+    """Who can help, by name (`others`: to a caller who is an administrator too), then each one's
+    contacts as a sentence of their own."""
+    if not facts.admins:
+        return ()
+    named = len(facts.admins) > 1
+    key = "detail.admins.others" if others else "detail.admins"
+    return (ScriptPart(key, {"admins": facts.admins}, personal=True),
+            *(ScriptPart("detail.contact.named" if named else "detail.contact", {"contact": a}, personal=True)
+              for a in facts.admins))
 
 
-# The rule group of each problem, and its rule for "an administrator can help".
-GROUPS: dict[Problem, tuple[str, str]] = {
-    "login": ("login", "login.contact-admin"),
-    "service-access": ("service", "service.missing-right"),
+# The rule group of each problem, and its rules for "an administrator can help".
+GROUPS: dict[Problem, tuple[str, str, str]] = {
+    "login": ("login", "login.contact-admin", "login.other-admin"),
+    "service-access": ("service", "service.missing-right", "service.other-admin"),
 }
 
 
 def _escalation(facts: Facts, user: UserFacts, problem: Problem, trail: _Trail,
                 subject: str | None = None) -> str:
-    """Step 3 of the runbook, and section B: who can help the caller."""
-    group, admin_can_help = GROUPS[problem]
+    """Step 3 of the runbook, and section B: who can help the caller. Only administrators who can
+    log in themselves count as help."""
+    group, admin_can_help, another_admin = GROUPS[problem]
     org = facts.organisation
+    able = len(facts.admins)
+    if trail.check(another_admin, user.is_admin and able > 0, subject, isAdmin=user.is_admin,
+                   otherAdmins=able):
+        return another_admin
     if trail.check(f"{group}.user-is-admin", user.is_admin, subject, isAdmin=user.is_admin):
         return f"{group}.user-is-admin"
     if trail.check(f"{group}.no-organisation", org is None, subject,
                    organisation=org.name or org.id if org else None):
         return f"{group}.no-organisation"
-    if trail.check(f"{group}.no-admin", not facts.admins, subject, otherAdmins=len(facts.admins)):
+    if trail.check(f"{group}.no-admin", not facts.admins, subject, otherAdmins=able,
+                   unableAdmins=len(facts.unable_admins)):
         return f"{group}.no-admin"
-    trail.check(admin_can_help, True, subject, otherAdmins=len(facts.admins))
+    trail.check(admin_can_help, True, subject, otherAdmins=able)
     return admin_can_help
 
 
@@ -247,6 +330,10 @@ def _escalation_evidence(facts: Facts, user: UserFacts, rule: str) -> list[Evide
         evidence.append(Evidence(rule, "otherAdmins", len(facts.admins)))
         if facts.inactive_admins:
             evidence.append(Evidence(rule, "deactivatedAdmins", facts.inactive_admins))
+        if facts.locked_admins:
+            evidence.append(Evidence(rule, "lockedAdmins", facts.locked_admins))
+    if facts.chosen is not None:
+        evidence.append(Evidence(rule, "organisationChosen", facts.chosen))
     return evidence
 
 
@@ -261,6 +348,8 @@ def _reset_evidence(rule: str, user: UserFacts) -> tuple[Evidence, ...]:
         )
     if user.reset_sent_to is not None:
         evidence.append(Evidence(rule, "passwordResetSentTo", user.reset_sent_to))
+        if not user.has_address(user.reset_sent_to):
+            evidence.append(Evidence(rule, "passwordResetSentToOnAccount", False))
     return tuple(evidence)
 
 
@@ -282,27 +371,62 @@ def _account_evidence(rule: str, user: UserFacts) -> list[Evidence]:
 SERVICE_PRECEDENCE = tuple(rule for rule in RULES if rule.startswith("service."))
 
 
-def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: _Trail) -> Decision:
-    verdicts = tuple(
-        ServiceVerdict(name, _service_rule(facts, user, name, trail), _service_name(facts, user, name))
-        for name in asked
-    )
+def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: _Trail,
+                    after_login: Decision | None = None) -> Decision:
+    """Part B: a verdict per service. The script says what works, what does not and who can help,
+    each once; after the login steps (`after_login`) when the user cannot log in yet."""
+    verdicts = tuple(_verdict(facts, user, name, trail) for name in asked)
     evidence = [Evidence(v.rule, f"service:{v.asked}", v.outcome) for v in verdicts]
-    parts: list[ScriptPart] = []
-    for rule in SERVICE_PRECEDENCE:
-        chosen = [v for v in verdicts if v.rule == rule]
-        if chosen:
+    groups = {rule: [v for v in verdicts if v.rule == rule] for rule in SERVICE_PRECEDENCE}
+    groups = {rule: chosen for rule, chosen in groups.items() if chosen}
+    top = next(iter(groups))
+    parts: list[ScriptPart] = list(after_login.script) if after_login else []
+    granted = groups.get("service.granted", [])
+    if granted:
+        key = "service.granted.after-login" if after_login else "service.granted"
+        parts.append(ScriptPart(key, {"services": _named(granted)}))
+    for rule, chosen in groups.items():
+        if rule == "service.granted":
+            continue
+        if rule == "service.not-subscribed":
             # Only names the directory knows are said: a mistyped name is never repeated to the caller.
-            names = list(dict.fromkeys(v.known_as for v in chosen if v.known_as))
-            parts.append(ScriptPart(rule, {"services": names}))
-    top = parts[0].key
-    if any(p.key == "service.missing-right" for p in parts):
-        parts.extend(_admins(facts))
-    if any(p.key == "service.granted" for p in parts):
-        parts.extend(_login_address(user))
-    evidence.extend(_escalation_evidence(facts, user, top))
-    evidence.extend(_account_evidence(top, user))
-    return Decision(top, "service-access", tuple(evidence), tuple(parts), verdicts)
+            some = len(chosen) < len(verdicts)
+            parts.append(ScriptPart(f"{rule}.some" if some else rule, {"n": len(chosen)}))
+            parts.append(ScriptPart("next.order-check", {"n": len(chosen)}))  # what happens to them next
+            continue
+        personal = rule in ("service.user-is-admin", "service.other-admin")
+        unverified = {"service.user-is-admin": "service.escalate",
+                      "service.other-admin": "service.missing-right"}.get(rule)
+        parts.append(ScriptPart(rule, {"services": _named(chosen)}, personal=personal, unverified=unverified))
+    keys = {p.key for p in parts}
+    if {"service.missing-right", "service.other-admin"} & set(groups) and not keys & ADMIN_KEYS:
+        parts.extend(_admins(facts, others="service.other-admin" in groups))
+    if set(groups) & TICKETED and "next.ticket" not in keys:
+        parts.append(ScriptPart("next.ticket"))
+    if granted and not after_login:
+        if len(groups) == 1:
+            parts.extend((ScriptPart("service.granted.retry"), *_login_address(user)))
+        else:
+            parts.append(ScriptPart("service.granted.retry.some", {"services": _named(granted)}))
+    if after_login is None:  # else the login's evidence has said who can help and the account's state
+        evidence.extend(_escalation_evidence(facts, user, top))
+        evidence.extend(_account_evidence(top, user))
+    # After the login steps, a granted service needs nothing more than the login.
+    actions = tuple(Action(rule, tuple(_named(chosen))) for rule, chosen in groups.items()
+                    if not (after_login and rule == "service.granted"))
+    return Decision(top, "service-access", tuple(evidence), tuple(parts), verdicts, actions=actions)
+
+
+def _named(verdicts: Sequence[ServiceVerdict]) -> list[Service]:
+    """The services of some verdicts as the directory knows them (id and name), each once."""
+    seen = dict.fromkeys(Service(v.service_id, v.known_as) for v in verdicts if v.known_as)
+    return list(seen)
+
+
+def _verdict(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> ServiceVerdict:
+    known = _service(facts, user, asked)
+    return ServiceVerdict(asked, _service_rule(facts, user, asked, trail),
+                          known.name or known.id if known else None, known.id if known else None)
 
 
 def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> str:
@@ -315,7 +439,7 @@ def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> s
     return _escalation(facts, user, "service-access", trail, asked)
 
 
-def _service_name(facts: Facts, user: UserFacts, asked: str) -> str | None:
-    """The service's own name (else its id) when the user or the organisation has it; else None."""
+def _service(facts: Facts, user: UserFacts, asked: str) -> Service | None:
+    """The service as the user or the organisation has it; None when neither does."""
     known = [*user.entitlements, *(facts.organisation.services if facts.organisation else ())]
-    return next((s.name or s.id for s in known if s.answers_to(asked)), None)
+    return next((s for s in known if s.answers_to(asked)), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import quote, quote_plus
@@ -13,8 +14,9 @@ REPLACEMENT = "\ufffd"
 
 def terminal_safe(text: str) -> str:
     """Control characters replaced, so no value from a server can move the cursor,
-    clear the screen or fake a line of output."""
-    return "".join(ch if ch.isprintable() else REPLACEMENT for ch in text)
+    clear the screen or fake a line of output; in NFC, so a name stored decomposed (A + a combining
+    accent) is one character per letter, as wide as it looks."""
+    return "".join(ch if ch.isprintable() else REPLACEMENT for ch in unicodedata.normalize("NFC", text))
 
 
 CUT = "..."

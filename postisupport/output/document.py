@@ -14,7 +14,7 @@ from postisupport.core.text import iso
 from postisupport.output.script import script_text
 from postisupport.output.view import View
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def as_json(rep: Report, view: View) -> dict[str, Any]:
@@ -34,12 +34,21 @@ def as_json(rep: Report, view: View) -> dict[str, Any]:
         "user": user_json(facts.user) if facts.user else None,
         "organisation": _organisation_json(facts.organisation) if facts.organisation else None,
         "admins": [_contact_json(c) for c in facts.admins],
+        "unable_admins": [_contact_json(c) for c in facts.unable_admins],
+        "organisations": [
+            {**_organisation_json(m.organisation), "admins": [_contact_json(c) for c in m.admins]}
+            for m in facts.memberships
+        ],
+        "organisation_chosen": facts.chosen,
         "candidates": [user_json(c) for c in facts.candidates],
         "candidates_total": facts.candidates_total,
         "services": [
-            {"asked": v.asked, "known_as": v.known_as, "outcome": v.outcome, "rule": v.rule}
+            {"asked": v.asked, "known_as": v.known_as, "id": v.service_id, "outcome": v.outcome,
+             "rule": v.rule}
             for v in decision.services
         ],
+        "actions": [{"rule": a.rule, "services": [s.id or s.name for s in a.services]}
+                    for a in decision.actions],
         "evidence": [{"rule": e.rule, "fact": e.fact, "value": e.value} for e in decision.evidence],
         "considered": [
             {"rule": c.rule, "service": c.subject, "fired": c.fired, "read": dict(c.read)}
@@ -89,7 +98,7 @@ def _service_json(service: Service) -> dict[str, Any]:
 
 def _contact_json(contact: Contact) -> dict[str, Any]:
     return {"id": contact.id, "displayName": contact.display_name, "email": contact.email,
-            "phone": contact.phone}
+            "phone": contact.phone, "state": contact.state}
 
 
 def dumps(document: Any) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from typing import Any
 
-from postisupport.core.facts import Contact, UserFacts
+from postisupport.core.facts import Contact, OrganisationFacts, UserFacts
 from postisupport.core.report import Report
 
 MASK = "***"
@@ -27,7 +28,8 @@ def name(full: str | None) -> str | None:
     """Aino Korhonen -> A. K.: initials only."""
     if not full:
         return full
-    return " ".join(f"{word[0]}." for word in full.split() if word)
+    # NFC first: a name stored decomposed (A + combining acute) keeps its letter, Á, not a bare A.
+    return " ".join(f"{word[0]}." for word in unicodedata.normalize("NFC", full).split() if word)
 
 
 def digits(value: str | None, keep: int = 2) -> str | None:
@@ -67,9 +69,11 @@ def report(rep: Report) -> Report:
         identifier=in_text(facts.identifier),
         user=_user(facts.user) if facts.user else None,
         candidates=tuple(_user(c) for c in facts.candidates),
-        organisation=replace(facts.organisation, business_id=digits(facts.organisation.business_id, 1))
-        if facts.organisation else None,
+        organisation=_organisation(facts.organisation) if facts.organisation else None,
         admins=tuple(_contact(c) for c in facts.admins),
+        unable_admins=tuple(_contact(c) for c in facts.unable_admins),
+        memberships=tuple(replace(m, organisation=_organisation(m.organisation),
+                                  admins=tuple(_contact(c) for c in m.admins)) for m in facts.memberships),
         problems=tuple(in_text(p) for p in facts.problems),
     )
     decision = replace(
@@ -87,6 +91,10 @@ def _user(user: UserFacts) -> UserFacts:
                    primary_email=email(user.primary_email), phone=digits(user.phone))
 
 
+def _organisation(org: OrganisationFacts) -> OrganisationFacts:
+    return replace(org, business_id=digits(org.business_id, 1))
+
+
 def _contact(contact: Contact) -> Contact:
     return replace(contact, display_name=name(contact.display_name), email=email(contact.email),
                    phone=digits(contact.phone))
@@ -95,6 +103,8 @@ def _contact(contact: Contact) -> Contact:
 def _param(value: Any) -> Any:
     if isinstance(value, str):
         return in_text(value)
+    if isinstance(value, Contact):
+        return _contact(value)
     if isinstance(value, tuple) and all(isinstance(v, Contact) for v in value):
         return tuple(_contact(v) for v in value)
     return value

@@ -9,13 +9,17 @@ sequences must neither crash the screen nor drive the terminal.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from postisupport.core.facts import Facts, UserFacts
+from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
+from postisupport.core.language import LANGUAGES
 from postisupport.core.report import Report
-from postisupport.core.rules import Decision
+from postisupport.core.rules import Action, Decision
 from postisupport.core.text import terminal_safe
-from postisupport.output.script import script_text
+from postisupport.output.messages import catalog, ui_catalog
+from postisupport.output.script import listing, script_text, service_name
 from postisupport.output.view import View
 
 SHOWN_CANDIDATES = 10  # an agent on a call reads a few names, not a directory
@@ -32,30 +36,99 @@ OUTCOME_STYLE = {
 }
 
 
+SCREEN_ROWS = 22  # a 24-row terminal less the command line and the next prompt
+
+
 def screen(rep: Report, view: View) -> Any:
-    """A rich renderable for one report."""
+    """A rich renderable for one report. Unless explained, a screen taller than SCREEN_ROWS repeats
+    its step on its last line, so the headline is in view whatever scrolled away."""
     from rich.console import Group as Stack
     from rich.panel import Panel
     from rich.text import Text
 
     facts, decision = rep.facts, rep.decision
-    parts: list[Any] = [
-        Text(view.text(f"headline.{decision.rule}"), style=OUTCOME_STYLE[decision.outcome]),
-        _labelled(view.text("label.do"), view.text(f"do.{decision.rule}")),
-    ]
+    headline = Text(view.text(f"headline.{decision.rule}"), style=OUTCOME_STYLE[decision.outcome])
+    parts: list[Any] = [headline, _labelled(view.text("label.do"), _do(facts, decision, view))]
+    if facts.user and not view.verified:
+        parts += _verify(facts, view)
+    if facts.candidates:
+        parts.append(Text(terminal_safe(view.text("label.candidates.warning")), style="bold yellow"))
+    note = _language_note(rep, view)
+    if note:
+        parts.append(Text(terminal_safe(note), style="yellow"))
     who = _who(facts, decision, view)
     if who.row_count:
         parts += [Text(), who]
-    if facts.user and not view.verified:
-        parts += [Text(), _verify(facts, view)]
-    script = script_text(decision, rep.lang, verified=view.verified, tz=view.tz)
+    script = script_text(decision, rep.lang, verified=view.verified, tz=view.tz, spoken=True)
     parts += [Text(), Panel(_plain(script), title=view.text("label.script", lang=rep.lang),
                             title_align="left", border_style="green")]
     if facts.problems and not view.explain:
         parts.append(Text(view.text("label.data-problems.hint", n=len(facts.problems)), style="dim"))
     if view.explain:
         parts += _explanation(facts, decision, view)
-    return Stack(*parts)
+        return Fitted(Stack(*parts), None)
+    return Fitted(Stack(*parts), headline)
+
+
+class Fitted:
+    """A screen whose lines carry no trailing blanks, and whose step is repeated on its last line
+    when it is taller than SCREEN_ROWS."""
+
+    def __init__(self, body: Any, headline: Any) -> None:
+        self.body, self.headline = body, headline
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.segment import Segment
+
+        lines = console.render_lines(self.body, options, pad=False)
+        if self.headline is not None and len(lines) > SCREEN_ROWS:
+            lines += console.render_lines(self.headline, options, pad=False)
+        for line in lines:
+            yield from _trimmed(line)
+            yield Segment.line()
+
+
+def _trimmed(line: list[Any]) -> list[Any]:
+    """A rendered line without the blanks a table or a fold pads it with at its end."""
+    from rich.segment import Segment
+
+    line = list(line)
+    while line and not line[-1].control and not line[-1].text.rstrip() and not _has_background(line[-1]):
+        line.pop()
+    if line and not line[-1].control and not _has_background(line[-1]):
+        last = line[-1]
+        line[-1] = Segment(last.text.rstrip(), last.style)
+    return line
+
+
+def _has_background(segment: Any) -> bool:
+    return bool(segment.style and segment.style.bgcolor)
+
+
+def _do(facts: Facts, decision: Decision, view: View) -> str:
+    """What the agent does: one sentence per group of verdicts, named when there are several.
+    Until the caller is verified, no "give the contact details"."""
+    actions = decision.actions or (Action(decision.rule),)
+    words = catalog(view.ui_lang)
+    texts = []
+    for action in actions:
+        key = f"do.{action.rule}"
+        if not view.verified and f"{key}.unverified" in ui_catalog(view.ui_lang):
+            key += ".unverified"
+        text = view.text(key, n=len(facts.admins))
+        if len(actions) > 1 and action.services:
+            names = listing([service_name(s, words) for s in action.services], words["and"])
+            text = view.text("label.do-for", services=names, do=text)
+        texts.append(text)
+    return " ".join(texts)
+
+
+def _language_note(rep: Report, view: View) -> str | None:
+    """When the caller's own language has no script: which language the script is in, and why."""
+    preferred = rep.facts.user.preferred_language if rep.facts.user else None
+    if not preferred or preferred.replace("_", "-").split("-")[0].strip().lower() in LANGUAGES:
+        return None
+    return view.text("label.lang-unsupported", asked=preferred, lang=rep.lang)
 
 
 def _who(facts: Facts, decision: Decision, view: View) -> Any:
@@ -68,11 +141,16 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
     if facts.user:
         table.add_row(view.text("label.user"), _plain(_user_line(facts.user, facts, view)))
     if facts.organisation:
-        org = facts.organisation
-        business_id = org.business_id or view.text("label.no-business-id")
-        table.add_row(view.text("label.organisation"), _plain(f"{org.name or org.id} ({business_id})"))
-    for candidate in facts.candidates[:SHOWN_CANDIDATES]:
-        table.add_row(view.text("label.candidate"), _plain(_user_line(candidate, None, view)))
+        line = _organisation_line(facts.organisation, view)
+        if facts.chosen:
+            line += " · " + view.text(f"label.chosen.{facts.chosen}")
+        table.add_row(view.text("label.organisation"), _plain(line))
+    for n, candidate in enumerate(facts.candidates[:SHOWN_CANDIDATES]):
+        line = _user_line(candidate, None, view)
+        if n < len(facts.candidate_organisations):
+            orgs = facts.candidate_organisations[n]
+            line += " · " + (", ".join(orgs) or view.text("label.no-organisation"))
+        table.add_row(view.text("label.candidate"), _plain(line))
     hidden = facts.candidates_total - min(len(facts.candidates), SHOWN_CANDIDATES)
     if hidden > 0:
         table.add_row("", Text(view.text("label.more-candidates", more=hidden, total=facts.candidates_total),
@@ -82,13 +160,32 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
     if facts.user:
         for label, text in _timeline(facts.user, view):
             table.add_row(label, _plain(text))
-    for n, admin in enumerate(facts.admins):
-        # Name and phone on one line, the address on the next: neither is ever split by the fold.
-        who = " · ".join(x for x in (admin.display_name, admin.phone) if x) or admin.id or "?"
-        table.add_row(view.text("label.admins") if n == 0 else "", _plain(who))
-        if admin.email:
-            table.add_row("", _plain(admin.email))
+    _admin_rows(table, view.text("label.admins"), (*facts.admins, *facts.unable_admins), view)
+    for membership in facts.memberships:
+        if facts.organisation is not None and membership.organisation.id == facts.organisation.id:
+            continue
+        line = _organisation_line(membership.organisation, view)
+        if not any(a.can_act for a in membership.admins):
+            line += " · " + view.text("label.no-admins")
+        table.add_row(view.text("label.other-organisation"), _plain(line))
+        _admin_rows(table, "", membership.admins, view)
     return table
+
+
+def _organisation_line(org: OrganisationFacts, view: View) -> str:
+    return f"{org.name or org.id} ({org.business_id or view.text('label.no-business-id')})"
+
+
+def _admin_rows(table: Any, label: str, admins: Sequence[Contact], view: View) -> None:
+    for n, admin in enumerate(admins):
+        # Name, phone and state on one line, the address on the next: neither is split by the fold.
+        # One who cannot act is no help to offer: their state, not their contacts.
+        state = view.text(f"state.{admin.state}") if admin.state else None
+        reach = (admin.phone,) if state is None else ()
+        who = " · ".join(x for x in (admin.display_name, *reach, state) if x) or admin.id or "?"
+        table.add_row(label if n == 0 else "", _plain(who))
+        if admin.email and state is None:
+            table.add_row("", _plain(admin.email))
 
 
 def _user_line(user: UserFacts, facts: Facts | None, view: View) -> str:
@@ -110,14 +207,16 @@ def _services(facts: Facts, decision: Decision, view: View) -> list[tuple[str, s
     """Each asked service with its verdict, and what the organisation has, for a mistyped name."""
     if not decision.services:
         return []
+    words = catalog(view.ui_lang)
     rows = []
     for n, verdict in enumerate(decision.services):
-        name = verdict.known_as or f"{verdict.asked} {view.text('label.unknown-service')}"
+        name = service_name(Service(verdict.service_id, verdict.known_as), words) if verdict.known_as \
+            else f"{verdict.asked} {view.text('label.unknown-service')}"
         headline = view.text(f"headline.{verdict.rule}").split(" — ", 1)[-1]
         rows.append((view.text("label.services") if n == 0 else "",
                      view.text("label.verdict", asked=name, verdict=headline)))
     if facts.organisation is not None:
-        names = [s.name or s.id or "?" for s in facts.organisation.services]
+        names = [service_name(s, words) for s in facts.organisation.services]
         rows.append(("", view.text("label.organisation-services", services=", ".join(names)) if names
                      else view.text("label.organisation-services.none")))
     return rows
@@ -129,6 +228,8 @@ def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
         sent = view.moment(user.reset_sent_at)
         if user.reset_sent_to:
             sent += " " + view.text("event.reset-sent-to", address=user.reset_sent_to)
+            if not user.has_address(user.reset_sent_to):
+                sent += " · " + view.text("event.reset-sent-elsewhere")
         events.append((view.text("event.reset-sent"), sent))
     if user.reset_sent_at is not None or user.last_password_update is not None:
         events.append((view.text("event.password-changed"), view.moment(user.last_password_update)))
@@ -138,18 +239,20 @@ def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
     return events
 
 
-def _verify(facts: Facts, view: View) -> Any:
+def _verify(facts: Facts, view: View) -> list[Any]:
+    """Right under the Do-line, before any contact: what to ask, then the values to compare, on a
+    line of their own."""
     from rich.text import Text
 
     assert facts.user is not None
-    org = facts.organisation
+    orgs = [m.organisation for m in facts.memberships] or ([facts.organisation] if facts.organisation else [])
     compare = [facts.user.display_name or view.text("label.no-name")]
-    if org is not None:
-        compare += [org.name or org.id or "?", org.business_id or view.text("label.no-business-id")]
+    compare += [f"{org.name or org.id or '?'} {org.business_id or view.text('label.no-business-id')}"
+                for org in orgs]
     text = Text(f"{view.text('label.verify')}: ", style="bold yellow")
-    how = view.text("label.verify.how.session" if view.in_session else "label.verify.how")
-    text.append(terminal_safe(f"{how} {' · '.join(compare)}"))
-    return text
+    how = "label.verify.how.session" if view.in_session else "label.verify.how"
+    text.append(terminal_safe(view.text(how)))
+    return [text, Text("  " + terminal_safe(" · ".join(compare)), style="bold")]
 
 
 def _explanation(facts: Facts, decision: Decision, view: View) -> list[Any]:
@@ -158,25 +261,25 @@ def _explanation(facts: Facts, decision: Decision, view: View) -> list[Any]:
 
     considered = Table(box=None, padding=(0, 1), title=view.text("label.considered"), title_justify="left",
                        title_style="bold")
-    for header in ("rule", "", "facts read"):
+    for header in (view.text("label.rule"), "", view.text("label.facts-read")):
         considered.add_column(header, overflow="fold")
     for check in decision.considered:
         subject = f" [{check.subject}]" if check.subject else ""
-        read = ", ".join(f"{name}={_value(value)}" for name, value in check.read)
+        read = ", ".join(f"{name}={_value(value, view)}" for name, value in check.read)
         fired = view.text("label.fired") if check.fired else view.text("label.not-fired")
         considered.add_row(_plain(check.rule + subject), fired, _plain(read))
     evidence = Table(box=None, padding=(0, 1), title=view.text("label.evidence"), title_justify="left",
                      title_style="bold")
-    for header in ("rule", "fact", "value"):
-        evidence.add_column(header, overflow="fold")
+    for header in ("label.rule", "label.fact", "label.value"):
+        evidence.add_column(view.text(header), overflow="fold")
     for item in decision.evidence:
-        evidence.add_row(item.rule, _plain(item.fact), _plain(_value(item.value)))
+        evidence.add_row(item.rule, _plain(item.fact), _plain(_value(item.value, view)))
     parts: list[Any] = [Text(), considered, Text(), evidence]
     ids = [f"user {facts.user.id}"] if facts.user else []
     ids += [f"organisation {facts.organisation.id}"] if facts.organisation else []
     ids += [f"candidate {c.id}" for c in facts.candidates]
     if ids:
-        parts += [Text(), _plain("ids: " + ", ".join(i for i in ids if i))]
+        parts += [Text(), _plain(f"{view.text('label.ids')}: " + ", ".join(i for i in ids if i))]
     if facts.problems:
         parts += [Text(), Text(view.text("label.data-problems"), style="bold red")]
         parts += [_plain(f"- {p}") for p in facts.problems]
@@ -197,11 +300,19 @@ def _plain(value: str) -> Any:
     return Text(terminal_safe(value), overflow="fold")
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, view: View) -> str:
+    """A fact as the agent reads it: yes or no in their language, a moment in their time zone."""
     if value is None:
         return "-"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return view.text("value.yes" if value else "value.no")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return view.moment(moment, ago=False)
     return str(value)

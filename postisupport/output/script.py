@@ -9,25 +9,46 @@ administrators) are left out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from postisupport.core.facts import Contact
+from postisupport.core.facts import Contact, Service
 from postisupport.core.rules import Decision, ScriptPart
 from postisupport.output.messages import catalog
 
+SPOKEN_URL = "posti.fi/changepassword"  # what a caller on the phone hears; the full URL is for chat
 
-def script_text(decision: Decision, lang: str, *, verified: bool = True, tz: tzinfo = UTC) -> str:
+
+def script_text(decision: Decision, lang: str, *, verified: bool = True, tz: tzinfo = UTC,
+                spoken: bool = False) -> str:
+    """The script in `lang`. `spoken` for the agent's screen, read aloud on a call (the short
+    address); else for pasting into a chat or a ticket (the full URL)."""
     words = catalog(lang)
-    parts = [part for part in decision.script if verified or not part.personal]
-    return " ".join(_sentence(part, words, tz) for part in parts)
+    sentences = (_sentence(part, words, tz, spoken) for part in said(decision.script, verified))
+    return " ".join(s for s in sentences if s)
 
 
-def _sentence(part: ScriptPart, words: dict[str, Any], tz: tzinfo) -> str:
+def said(parts: Sequence[ScriptPart], verified: bool) -> list[ScriptPart]:
+    """The parts a caller hears: until verified, a personal part is said as its `unverified` key, or not."""
+    if verified:
+        return list(parts)
+    return [replace(part, key=part.unverified, personal=False) if part.unverified else part
+            for part in parts if not part.personal or part.unverified]
+
+
+def _sentence(part: ScriptPart, words: dict[str, Any], tz: tzinfo, spoken: bool = False) -> str:
     entry = words[part.key]
     if isinstance(entry, dict):
-        entry = entry[plural_form(len(part.params[entry["count"]]), entry)]
-    params = {name: _param(name, value, words, tz) for name, value in part.params.items()}
+        counted = part.params[entry["count"]]
+        entry = entry[plural_form(counted if isinstance(counted, int) else len(counted), entry)]
+    params = {name: _param(name, value, words, tz, spoken) for name, value in part.params.items()}
+    if isinstance(part.params.get("contact"), Contact):
+        contact = part.params["contact"]
+        params["name"] = contact.display_name or contact.email or contact.id or "?"
+        params["reach"] = reach_text(contact, words)
+        if not params["reach"]:
+            return ""  # no way to reach them to read out
     return str(entry).format(**params)
 
 
@@ -38,14 +59,24 @@ def plural_form(count: int, forms: dict[str, Any]) -> str:
     return "one" if count == 1 else "other"
 
 
-def _param(name: str, value: Any, words: dict[str, Any], tz: tzinfo) -> str:
-    if name == "admins":  # a choice of people: A or B
-        return listing([contact_text(c) for c in value], words["or"])
+def _param(name: str, value: Any, words: dict[str, Any], tz: tzinfo, spoken: bool = False) -> str:
+    if name == "admins":  # the people who can help, by name: their contacts follow one by one
+        return listing([c.display_name or c.email or c.id or "?" for c in value], words["and"])
     if name == "services":
-        return listing(list(value), words["and"])
+        return listing([service_name(s, words) for s in value], words["and"])
+    if name == "change_url" and spoken:
+        return SPOKEN_URL
     if isinstance(value, datetime):
         return local_date(value, words, tz)
     return str(value)
+
+
+def service_name(service: Service | str, words: dict[str, Any]) -> str:
+    """A service as the caller's language calls it: the catalog's name for its id, else the directory's."""
+    if isinstance(service, str):
+        return service
+    own = words.get(f"service-name.{service.id}") if service.id else None
+    return str(own or service.name or service.id or "?")
 
 
 def listing(items: Sequence[str], conjunction: str) -> str:
@@ -60,7 +91,15 @@ def local_date(moment: datetime, words: dict[str, Any], tz: tzinfo) -> str:
                                      month_name=words["months"][local.month - 1])
 
 
+def reach_text(contact: Contact, words: dict[str, Any]) -> str:
+    """How to reach someone, read out as words: "e-mail address a@b, phone number +358 ..."."""
+    pieces = [str(words["contact.email"]).format(email=contact.email) if contact.email else "",
+              str(words["contact.phone"]).format(phone=contact.phone) if contact.phone else ""]
+    return listing([p for p in pieces if p], words["and"])
+
+
 def contact_text(contact: Contact) -> str:
+    """A contact on one line, for a table or a list: "Name (address, phone)"."""
     reach = ", ".join(x for x in (contact.email, contact.phone) if x)
     if contact.display_name and reach:
         return f"{contact.display_name} ({reach})"

@@ -28,13 +28,17 @@ class View:
             entry = entry[plural_form(int(str(params[entry["count"]])), entry)]
         return str(entry).format(**params)
 
-    def moment(self, when: datetime | None) -> str:
-        """17.1.2021 08:00 (5 years ago), in the view's time zone; "never" for no moment."""
+    def moment(self, when: datetime | None, ago: bool = True) -> str:
+        """17.1.2021 klo 8.00 (5 vuotta sitten): in the view's time zone, the way the agent's language
+        writes a time; "never" for no moment."""
         if when is None:
             return self.text("event.never")
         local = when.astimezone(self.tz)
-        shown = f"{local.day}.{local.month}.{local.year} {local:%H:%M}"
-        return f"{shown} ({self.ago(local)})" if self.now is not None else shown
+        words = ui_catalog(self.ui_lang)
+        shown = str(words["moment"]).format(day=local.day, month=local.month, year=local.year,
+                                            month_name=words["months"][local.month - 1], hour=local.hour,
+                                            hour2=f"{local.hour:02}", minute=f"{local.minute:02}")
+        return f"{shown} ({self.ago(local)})" if ago and self.now is not None else shown
 
     def ago(self, local: datetime) -> str:
         assert self.now is not None
