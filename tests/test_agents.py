@@ -335,17 +335,54 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_when_the_api_cannot_answer_the_agent_still_has_the_runbook(capsys, env) -> None:
+def test_when_the_api_cannot_answer_the_cause_comes_first_then_the_numbered_runbook(capsys, env) -> None:
     from postisupport.cli.main import run as run_cli
     from tests.servers import free_port
 
     env.stdout, env.stderr = Terminal(), io.StringIO()
+    env.environ["COLUMNS"] = "60"
     code = run_cli(["--api", f"http://127.0.0.1:{free_port()}/scim/v2", "diagnose", "x@example.fi",
-                    "--lang", "sv"], env)
+                    "--lang", "sv", "--ui-lang", "fi"], env)
     assert code == ExitStatus.UNREACHABLE
-    assert env.stdout.getvalue() == (f"{ui_catalog('en')['fallback.title'].format(lang='sv')}\n\n"
-                                     f"{catalog('sv')['fallback.runbook']}\n")
+    lines = env.stdout.getvalue().splitlines()
+    assert lines[:6] == [
+        "Tunnistuspalveluun ei saada yhteyttä, joten soittajan",
+        "tunnusta ei voi tarkistaa.",
+        "",
+        "Käy sen sijaan ohje läpi soittajan kanssa vaihe vaiheelta",
+        "(sv):",
+        "",
+    ]
+    assert lines[8:10] == ["1. Om du har ombetts att byta lösenord, gå till",
+                           "   posti.fi/changepassword, ange din e-postadress och följ"]
+    # The seed page's own test for the login address is one of the steps.
+    text = " ".join(" ".join(lines).split())
+    assert ("2. Logga in med din e-postadress, inte med den gamla ärendekoden. Rätt adress är den som vi "
+            "skickade begäran om att byta lösenord till den 17.1.2021.") in text
+    assert max(len(line) for line in lines) <= 60 and all(line == line.rstrip() for line in lines)
     assert env.stderr.getvalue().startswith("postisupport: error: cannot reach the identity API")
+
+
+def test_when_the_api_cannot_answer_script_still_prints_the_runbook_with_exit_4(run) -> None:
+    from tests.servers import free_port
+
+    result = run("--api", f"http://127.0.0.1:{free_port()}/scim/v2", "diagnose", "x@example.fi", "--script",
+                 "--lang", "en")
+    assert result.exit_code == ExitStatus.UNREACHABLE
+    assert result.stdout.splitlines() == [
+        "I can't look up your account just now, so let's go through the usual steps.",
+        "1. If you were asked to change your password, go to https://www.posti.fi/changepassword, enter your "
+        "e-mail address and follow the instructions you get by e-mail. Then try logging in again.",
+        "2. Log in with your e-mail address, not the old user ID. The address to use is the one our "
+        "password-change request was sent to on 17 January 2021.",
+        "3. If you didn't get that request, or don't know which address to log in with, contact your "
+        "organisation's administrator for Posti's services. If you are the administrator yourself, or don't "
+        "know who it is, we'll sort it out here at business customer service.",
+        "4. If you can log in to some services but not all, ask your administrator to check your access "
+        "rights to them.",
+    ]
+    assert run("--api", f"http://127.0.0.1:{free_port()}/scim/v2", "diagnose", "x@example.fi",
+               "--json").stdout == ""
 
 
 # -- 3. verification before revealing, and masking ---------------------------------------------------------

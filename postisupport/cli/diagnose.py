@@ -58,9 +58,9 @@ def command(
     options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
     try:
         report = run(settings, options, state.audit_trail(settings), state.observer(settings))
-    except (AuthError, UnreachableError, ApiError):
-        if not (as_json or script):
-            render.print_fallback(state.env, settings, lang, view)
+    except (AuthError, UnreachableError, ApiError) as error:
+        if not as_json:
+            render.print_fallback(state.env, settings, lang, view, error, script=script)
         raise
     if as_json:
         render.print_json(state.env, report, view)

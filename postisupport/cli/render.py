@@ -41,12 +41,49 @@ def print_script(env: Environment, report: Report, view: View) -> None:
     env.stdout.write(script_text(rep.decision, rep.lang, verified=view.verified, tz=view.tz) + "\n")
 
 
-def print_fallback(env: Environment, settings: Settings, lang: str | None, view: View) -> None:
-    """When the API cannot answer an agent at a terminal: the generic runbook in the caller's
-    language, so the agent still has something to say. Nothing for a pipe, which wants data only."""
+def print_fallback(env: Environment, settings: Settings, lang: str | None, view: View,
+                   error: Exception | None = None, *, script: bool = False) -> None:
+    """When the API cannot answer: the cause first, in the agent's language, then the runbook as
+    numbered steps in the caller's language, so the agent still has something to say; wrapped at word
+    boundaries to the terminal, never splitting a URL. For `--script`, the runbook alone as plain text
+    (the full URL, for a chat). Nothing for any other pipe, which wants data only."""
     from postisupport.core.language import language_for
+    from postisupport.core.rules import CHANGE_PASSWORD_URL
     from postisupport.output.messages import catalog
+    from postisupport.output.script import SPOKEN_URL
 
-    if env.stdout.isatty():
-        said = language_for(None, lang, settings.default_lang)
-        env.stdout.write(f"{view.text('fallback.title', lang=said)}\n\n{catalog(said)['fallback.runbook']}\n")
+    said = language_for(None, lang, settings.default_lang)
+    words = catalog(said)
+    url = CHANGE_PASSWORD_URL if script else SPOKEN_URL
+    steps = [f"{n}. {str(step).format(change_url=url)}" for n, step in enumerate(words["fallback.steps"], 1)]
+    if script:
+        env.stdout.write("\n".join([str(words["fallback.runbook"]), *steps]) + "\n")
+        return
+    if not env.stdout.isatty():
+        return
+    width = env.console().width
+    cause = view.text(f"fallback.cause.{_cause(error)}")
+    paragraphs = [cause, "", view.text("fallback.title", lang=said), "", str(words["fallback.runbook"]),
+                  *steps]
+    env.stdout.write("\n".join(_wrapped(p, width, hanging="   " if p[:1].isdigit() else "")
+                               for p in paragraphs) + "\n")
+
+
+def _cause(error: Exception | None) -> str:
+    from postisupport.errors import AuthError, UnreachableError
+
+    if error is None:
+        return "unknown"
+    if isinstance(error, AuthError):
+        return "refused"
+    return "unreachable" if isinstance(error, UnreachableError) else "error"
+
+
+def _wrapped(text: str, width: int, hanging: str = "") -> str:
+    """At word boundaries only: a URL or an address longer than the line stays whole."""
+    import textwrap
+
+    if not text:
+        return ""
+    return textwrap.fill(text, width=max(width, 20), subsequent_indent=hanging, break_long_words=False,
+                         break_on_hyphens=False)
