@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -432,3 +433,309 @@ def test_masked_json_says_so_and_masks_every_personal_field(run) -> None:
         "a***n@e***.fi", "A. K.", "+*** ** *** **01")
     assert document["organisation"]["businessId"] == "*******-0"
     assert document["admins"][0]["displayName"] == "M. V."
+
+
+# -- 4. issue 13: the whole truth on every call ------------------------------------------------------------
+
+
+def said_in(run, lang: str, *args: str) -> str:
+    return script(run, *args, "--lang", lang)
+
+
+LOCKED_REPORTS = {
+    "fi": "Tunnuksesi on lukittu. Organisaatiosi Postin palveluiden pääkäyttäjä voi avata lukituksen. "
+          f"{MAIJA_SAID['fi']} Sinulla on jo käyttöoikeus palveluun Raportointi, joten se aukeaa, kun pääset "
+          "kirjautumaan.",
+    "sv": "Ditt konto är låst. Din organisations administratör för Postis tjänster kan låsa upp det. "
+          f"{MAIJA_SAID['sv']} Du har redan rätt att använda tjänsten Rapportering, så den öppnas när du kan "
+          "logga in.",
+    "en": "Your account is locked. Your organisation's administrator for Posti's services can unlock it. "
+          f"{MAIJA_SAID['en']} You already have access to Reporting, so it will open once you can log in.",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_1_a_locked_account_asking_about_a_service_hears_it_is_locked_not_no_fault(run, lang: str) -> None:
+    assert said_in(run, lang, "sanna.laine@esimerkki.example.fi", "-s", "reports", "--verified") == \
+        LOCKED_REPORTS[lang]
+
+
+DEACTIVATED_OLD_ID = {
+    "fi": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'fi']} {MAIJA_SAID['fi']} Kirjaudu sen jälkeen "
+          "sisään sähköpostiosoitteellasi, ei vanhalla asiointitunnuksella. Kirjautumiseen käytettävä "
+          "sähköpostiosoitteesi on pekka.nieminen@esimerkki.example.fi.",
+    "sv": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'sv']} {MAIJA_SAID['sv']} Logga sedan in med din "
+          "e-postadress, inte med den gamla ärendekoden. Din e-postadress för inloggning är "
+          "pekka.nieminen@esimerkki.example.fi.",
+    "en": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'en']} {MAIJA_SAID['en']} After that, log in with "
+          "your e-mail address, not the old user ID. The e-mail address you log in with is "
+          "pekka.nieminen@esimerkki.example.fi.",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_1_a_deactivated_account_found_by_its_old_id_is_not_told_to_just_log_in(run, lang: str) -> None:
+    assert said_in(run, lang, "ESIM0200", "--verified") == DEACTIVATED_OLD_ID[lang]
+    deactivated_service = said_in(run, lang, "pekka.nieminen@esimerkki.example.fi", "-s", "invoicing",
+                                  "--verified")
+    assert deactivated_service.startswith(CLOSED["pekka.nieminen@esimerkki.example.fi", lang])
+
+
+@pytest.mark.parametrize("args", [["ESIM0042", "-s", "invoicing"],
+                                  ["grace.taylor@sample.example.com", "-s", "reports"],
+                                  ["karin.holm@exempel.example.fi", "-s", "reports"]])
+def test_2_the_login_comes_before_the_service(run, args: list[str]) -> None:
+    document = run("--sandbox", "diagnose", *args, "--json", "--verified").json()
+    login = run("--sandbox", "diagnose", args[0], "--json", "--verified").json()
+    assert (document["rule"], document["step"]) == (login["rule"], login["step"])
+    assert document["script"]["text"].startswith(login["script"]["text"])
+    assert "log out" not in document["script"]["text"].lower() and "ulos" not in document["script"]["text"]
+
+
+ANOTHER_ADDRESS = {
+    "fi": "Postin yrityspalveluihin pääsee kirjautumaan vain kirjautumiseen käytettävällä "
+          "sähköpostiosoitteella, ei tunnuksesi muilla osoitteilla. Kirjautumiseen käytettävä osoitteesi on "
+          "se, "
+          "johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään kirjautumiseen käytettävällä "
+          "sähköpostiosoitteellasi ja nykyisellä salasanallasi.",
+    "sv": "I Postis företagstjänster kan du bara logga in med din e-postadress för inloggning, inte med de "
+          "andra adresserna på ditt konto. Din adress för inloggning är den som vi skickade begäran om att "
+          "byta lösenord till den 17.1.2021. Logga in med din e-postadress för inloggning och ditt nuvarande "
+          "lösenord.",
+    "en": "Only your login e-mail address works for logging in to Posti's business services, not the other "
+          "addresses on your account. The address you log in with is the one we sent the password-change "
+          "request to on 17 January 2021. Please log in with your login e-mail address and your current "
+          "password.",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_4_another_address_hears_only_the_login_address_works_and_the_seed_pages_test(run, lang: str) -> None:
+    said = said_in(run, lang, "erik@lindqvist.example.net")  # before verification: no address named
+    assert said == ANOTHER_ADDRESS[lang]
+    assert "ID" not in said.replace("e-mail", "") and "asiointitunnus" not in said and "ärendekod" not in said
+
+
+ELSEWHERE = {
+    "fi": "Lähetimme sinulle 17.1.2021 salasanan vaihtopyynnön, mutta osoitteeseen, joka ei ole enää "
+          "tunnuksessasi, joten viesti ei ehkä ole tullut perille. Voit pyytää uuden: mene osoitteeseen "
+          "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin saat "
+          "ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään sillä osoitteella.",
+    "sv": "Den 17.1.2021 skickade vi dig en begäran om att byta lösenord, men till en e-postadress som inte "
+          "längre finns på ditt konto, så den har kanske aldrig nått dig. Du kan be om en ny: gå till "
+          "https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så får du "
+          "anvisningar "
+          "per e-post. När du har bytt lösenordet loggar du in med den adressen.",
+    "en": "We sent you a request on 17 January 2021 to change your password, but to an e-mail address that "
+          "is no longer on your account, so it may never have reached you. You can ask for a new one: go to "
+          "https://www.posti.fi/changepassword and enter the e-mail address you log in with, and you'll get "
+          "instructions by e-mail. Once you've changed the password, log in again with that address.",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_5_a_request_to_an_address_no_longer_on_the_account_may_not_have_arrived(run, lang: str) -> None:
+    said = said_in(run, lang, "mikael.aalto@esimerkki.example.fi", "--verified")
+    assert said.startswith(ELSEWHERE[lang] + " ")
+
+
+def test_5_the_screen_flags_a_request_to_an_address_no_longer_on_the_account(run, environ) -> None:
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "mikael.aalto@esimerkki.example.fi")
+    text = " ".join(" ".join(lines).split())
+    assert ("Reset request sent 17 Jan 2021 08:00 (5 years ago) to mikael.aalto@vanha.example.fi · NO LONGER "
+            "ON THE ACCOUNT: it may not have arrived") in text
+
+
+def test_6_an_administrator_who_cannot_log_in_is_shown_with_the_state_and_not_offered(run, environ) -> None:
+    document = run("--sandbox", "diagnose", "olli.ovinen@lukko.example.fi", "--json", "--verified").json()
+    assert (document["outcome"], document["rule"], document["admins"]) == (
+        "contact-customer-service", "login.no-admin", [])
+    assert [a["state"] for a in document["unable_admins"]] == ["locked"]
+    assert "Leena" not in document["script"]["text"]
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "olli.ovinen@lukko.example.fi")
+    assert "Administrator  Leena Lukkari · LOCKED" in lines  # one: "Administrator"
+    assert "leena.lukkari@lukko.example.fi" not in "\n".join(lines)
+    esimerkki = screen_lines(run, environ, "--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi",
+                             "--ui-lang", "sv")
+    assert "                    Ville Heikkinen · INAKTIVERAT" in esimerkki
+
+
+ONE_OF_SEVERAL = {
+    "fi": "Tunnuksesi on poistettu käytöstä. Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, ja "
+          "toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Toinen pääkäyttäjä on Maija Virtanen. "
+          "Yhteystiedot: sähköpostiosoite maija.virtanen@esimerkki.example.fi ja puhelinnumero +358 40 123 "
+          "4567.",
+    "sv": "Ditt konto har inaktiverats. Du är en av din organisations administratörer för Postis tjänster, "
+          "och den andra administratören kan aktivera det igen. Den andra administratören är Maija Virtanen. "
+          "Kontaktuppgifter: e-postadress maija.virtanen@esimerkki.example.fi och telefonnummer +358 40 123 "
+          "4567.",
+    "en": "Your account has been deactivated. You are one of your organisation's administrators for Posti's "
+          "services, and the other administrator can reactivate it. The other administrator is Maija "
+          "Virtanen. "
+          "Contact details: e-mail address maija.virtanen@esimerkki.example.fi and phone number "
+          "+358 40 123 4567.",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_7_one_of_several_administrators_is_sent_to_the_one_who_can_act(run, lang: str) -> None:
+    assert said_in(run, lang, "ville.heikkinen@esimerkki.example.fi", "--verified") == ONE_OF_SEVERAL[lang]
+    maija = said_in(run, lang, "maija.virtanen@esimerkki.example.fi", "--verified")
+    assert maija.startswith(str(catalog(lang)["login.user-is-admin.one-of"]))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_8_an_escalation_says_what_really_happens_next(run, lang: str) -> None:
+    for identifier in ("maija.virtanen@esimerkki.example.fi", "timo.lahtinen@example.net"):
+        assert said_in(run, lang, identifier, "--verified").endswith(" " + TICKET[lang])
+
+
+THREE_SERVICES = (
+    "You do have access to Reporting. You don't have access to E-invoicing and Shipment tracking yet. Please "
+    "ask your organisation's administrator for Posti's services to check your access rights. Your "
+    "organisation's administrator for Posti's services is Maija Virtanen. Contact details: e-mail address "
+    "maija.virtanen@esimerkki.example.fi and phone number +358 40 123 4567. If Reporting still won't open, "
+    "log "
+    "out and log in again; if that doesn't help, I'll open a support request for it.")
+
+
+def test_9_several_services_are_one_coherent_script_and_a_do_line_for_each_group(run, environ) -> None:
+    said = said_in(run, "en", "ESIM0105", "-s", "invoicing", "-s", "reports", "-s", "tracking", "--verified")
+    assert said == THREE_SERVICES
+    unknown = said_in(run, "en", "ESIM0105", "-s", "invoicing", "-s", "tracking", "-s", "parcel lockers")
+    assert unknown.startswith("One of the services you asked about isn't one of your organisation's "
+                              "services, "
+                              "so no administrator can give you access to it. I'll check whether your "
+                              "organisation has ordered that service:")
+    assert "this service" not in unknown and "that service yet" not in unknown
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "-s",
+                         "reports", "-s", "tracking", "--verified")
+    do = " ".join(line for line in lines[1:5])
+    assert do.startswith("Do this: E-invoicing and Shipment tracking: Give the caller the administrator's "
+                         "contact details: the administrator grants the right. Reporting: Ask the caller")
+
+
+def test_10_two_organisations_are_shown_with_which_one_decided_and_why(run, environ) -> None:
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "kaisa.koski@exempel.example.fi")
+    text = " ".join(" ".join(lines).split())
+    assert ("Organisation Sample Trading Ltd (1234567-1) · used: the first with an administrator who can act"
+            in text)
+    assert "Also in Exempel Ab (7654321-2) · no administrator who can act" in text
+    assert "  Kaisa Koski · Exempel Ab 7654321-2 · Sample Trading Ltd 1234567-1" in lines
+    assert "data problem" not in text
+    document = run("--sandbox", "diagnose", "kaisa.koski@exempel.example.fi", "--json").json()
+    assert ([o["name"] for o in document["organisations"]], document["organisation_chosen"]) == (
+        ["Exempel Ab", "Sample Trading Ltd"], "first-with-admin")
+
+
+def test_11_masked_initials_keep_their_letters_when_a_name_is_stored_decomposed(run) -> None:
+    from postisupport.output import mask
+
+    decomposed = unicodedata.normalize("NFD", "Áile Čuoppa")
+    assert (len(decomposed), mask.name(decomposed)) == (13, "Á. Č.")
+    document = run("--sandbox", "diagnose", "aile.cuoppa@esimerkki.example.fi", "--json", "--mask").json()
+    assert document["user"]["displayName"] == "Á. Č."
+
+
+# -- privacy: what an unverified caller hears (docs/agents.md) -----------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("identifier", [
+    "sanna.laine@esimerkki.example.fi", "pekka.nieminen@esimerkki.example.fi", "ESIM0200",
+    "ville.heikkinen@esimerkki.example.fi", "maija.virtanen@esimerkki.example.fi",
+    "mikael.aalto@esimerkki.example.fi", "oliver.smith@sample.example.com"])
+def test_an_unverified_caller_hears_what_to_do_not_what_the_account_is(
+    run, lang: str, identifier: str
+) -> None:
+    """Not locked, not deactivated, not an administrator, not where a request went; no name or address."""
+    said = said_in(run, lang, identifier)
+    words = catalog(lang)
+    for key in ("account.locked", "account.inactive", "login.user-is-admin", "login.user-is-admin.one-of"):
+        assert str(words[key])[:25] not in said, key
+    forbidden = {"fi": ["lukittu", "poistettu käytöstä", "pääkäyttäjistä", "ei ole enää"],
+                 "sv": ["låst", "inaktiverats", "administratörer för", "inte längre finns"],
+                 "en": ["locked", "deactivated", "one of your organisation's administrators", "no longer"]}
+    assert [w for w in forbidden[lang] if w in said] == []
+    assert "@" not in said and "Maija" not in said and "+358" not in said
+
+
+@pytest.mark.parametrize("rule_of", ["johanna.makinen@esimerkki.example.fi",
+                                     "ville.heikkinen@esimerkki.example.fi"])
+def test_an_unverified_do_line_never_says_give_the_contact_details(run, environ, rule_of: str) -> None:
+    for ui in LANGUAGES:
+        lines = screen_lines(run, environ, "--sandbox", "diagnose", rule_of, "--ui-lang", ui)
+        do = " ".join(lines[1:3])
+        assert [w for w in ("Give the caller", "Anna soittajalle", "Ge den som ringer") if w in do] == []
+
+
+def test_ambiguous_matches_warn_the_agent_and_show_each_candidates_organisation(run, environ) -> None:
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "toimisto@salo.example.fi")
+    assert lines[3:5] == ["Don't read these names to the caller: ask for the login address, or their name",
+                          "and organisation."]
+    assert [line for line in lines if line.startswith("Candidate")] == [
+        "Candidate  Laura Salo <laura.salo@esimerkki.example.fi> · Esimerkki Oy",
+        "Candidate  Mikko Salo <mikko.salo@esimerkki.example.fi> · Esimerkki Oy"]
+
+
+# -- words as a native caller hears them, and the agent's screen ----------------------------------------
+
+
+def test_service_names_are_said_in_the_callers_language_and_the_url_short_on_the_phone(run, environ) -> None:
+    assert said_in(run, "fi", "ESIM0105", "-s", "invoicing").startswith(
+        "Sinulla ei ole vielä käyttöoikeutta palveluun E-laskutus.")
+    assert said_in(run, "sv", "ESIM0105", "-s", "tracking").startswith(
+        "Du har ännu inte rätt att använda tjänsten Försändelsespårning.")
+    box = " ".join(screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0042"))
+    assert "posti.fi/changepassword" in box and "https://" not in box
+    assert "https://www.posti.fi/changepassword" in said_in(run, "fi", "ESIM0042")  # --json/--script: chat
+
+
+@pytest.mark.parametrize(("ui", "sent"), [("fi", "17.1.2021 klo 8.00"), ("sv", "17.1.2021 kl. 8.00"),
+                                          ("en", "17 Jan 2021 08:00")])
+def test_times_are_written_each_languages_own_way(run, environ, ui: str, sent: str) -> None:
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0042", "--ui-lang", ui)
+    assert any(sent in line for line in lines), lines
+
+
+def test_swedish_says_anvisningar_and_supportarende(run, environ) -> None:
+    said = said_in(run, "sv", "ESIM0042")
+    assert "anvisningar" in said and "instruktioner" not in said
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "maija.virtanen@esimerkki.example.fi",
+                         "--ui-lang", "sv")
+    do = " ".join(" ".join(lines[1:4]).split())
+    assert "(supportärende: Inloggning / administratör)" in do
+
+
+def test_the_screens_state_word_is_the_scripts(run, environ) -> None:
+    for ui, word in (("sv", "INAKTIVERAT"), ("en", "DEACTIVATED"), ("fi", "POISTETTU KÄYTÖSTÄ")):
+        lines = screen_lines(run, environ, "--sandbox", "diagnose", "pekka.nieminen@esimerkki.example.fi",
+                             "--ui-lang", ui)
+        assert word in " ".join(" ".join(lines).split())
+
+
+def test_explain_speaks_the_agents_language_and_time_zone(run, environ) -> None:
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "sanna.laine@esimerkki.example.fi",
+                         "--explain", "--ui-lang", "fi")
+    text = "\n".join(lines)
+    assert " sääntö                          luetut tiedot" in lines
+    assert " sääntö               tieto                arvo" in lines
+    assert " login.contact-admin  accountLocked        kyllä" in lines
+    assert " login.contact-admin  lastFailedLoginTime  19.1.2021 klo 17.45" in lines
+    assert "tunnisteet: user u-1006, organisation g-esimerkki" in lines
+    assert "yes" not in text and "2021-01-19T" not in text
+
+
+@pytest.mark.parametrize(("ui", "note"), [
+    ("en", "The directory gives the caller's language as se, which has no script, so the script is in "
+           "Finnish."),
+    ("fi", "Hakemiston mukaan soittajan kieli on se, jolle ei ole ohjetta, joten ohje on suomeksi."),
+    ("sv", "Enligt katalogen talar den som ringer se, och på det språket finns inget manus, så manuset är på "
+           "finska."),
+])
+def test_an_unsupported_caller_language_is_said_with_the_scripts(run, environ, ui: str, note: str) -> None:
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "aile.cuoppa@esimerkki.example.fi",
+                         "--ui-lang", ui)
+    assert note in " ".join(" ".join(lines).split())
+    plain = screen_lines(run, environ, "--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi")
+    assert not any("no script" in line for line in plain)

@@ -208,6 +208,7 @@ class Snapshot:
     problems: tuple[str, ...] = ()
     group_problems: tuple[str, ...] = ()
     users_reported: int = 0  # the API's totalResults for the look-up, whatever it sent
+    candidate_organisations: tuple[tuple[str, ...], ...] = ()  # for several matches: each one's, by name
 
 
 def build(snapshot: Snapshot) -> Facts:
@@ -225,6 +226,7 @@ def build(snapshot: Snapshot) -> Facts:
             admins=(),
             problems=tuple(problems),
             candidates_reported=snapshot.users_reported if len(snapshot.found) > 1 else 0,
+            candidate_organisations=snapshot.candidate_organisations,
         )
 
     user, how = snapshot.found[0]

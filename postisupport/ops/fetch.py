@@ -8,6 +8,7 @@ fill `User.groups` costs a third round trip.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches
 from postisupport.idp.reading import group_facts, user_facts
@@ -52,6 +53,8 @@ async def fetch(client: ScimClient, identifier: str, shared: Shared | None = Non
     users = _users(found)
     candidates = matches(users, identifier)
     snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems), users_reported=found.total)
+    if len(candidates) > 1:
+        return await _with_candidate_organisations(client, snapshot)
     if len(candidates) != 1 or not candidates[0][0].id:
         return snapshot
 
@@ -72,6 +75,24 @@ async def fetch(client: ScimClient, identifier: str, shared: Shared | None = Non
         identifier, users, candidates, organisations, _users(admins), tuple(problems),
         tuple(group_problems), found.total,
     )
+
+
+SHOWN_CANDIDATES = 10  # as many as the agent's screen lists
+
+
+async def _with_candidate_organisations(client: ScimClient, snapshot: Snapshot) -> Snapshot:
+    """Several users answer: each one's organisations by name, in one more round trip, so the agent can
+    tell them apart without reading their names to the caller."""
+    shown = [user for user, _ in snapshot.found[:SHOWN_CANDIDATES]]
+    group_ids = tuple(dict.fromkeys(g for user in shown for g in user.group_ids))
+    if not group_ids:
+        return snapshot
+    groups = await client.groups_by_id(group_ids)
+    organisations, _ = _groups(groups)
+    names = {org.id: org.name or org.id or "?" for org in organisations}
+    named = tuple(tuple(names[g] for g in user.group_ids if g in names) for user in shown)
+    return replace(snapshot, candidate_organisations=named,
+                   problems=(*snapshot.problems, *_problems("Groups", groups)))
 
 
 def _users(page: Page) -> tuple[UserFacts, ...]:

@@ -128,7 +128,7 @@ def _language_note(rep: Report, view: View) -> str | None:
     preferred = rep.facts.user.preferred_language if rep.facts.user else None
     if not preferred or preferred.replace("_", "-").split("-")[0].strip().lower() in LANGUAGES:
         return None
-    return view.text("label.lang-unsupported", asked=preferred, lang=rep.lang)
+    return view.text("label.lang-unsupported", asked=preferred, lang_name=view.text(f"lang.{rep.lang}"))
 
 
 def _who(facts: Facts, decision: Decision, view: View) -> Any:
@@ -160,7 +160,8 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
     if facts.user:
         for label, text in _timeline(facts.user, view):
             table.add_row(label, _plain(text))
-    _admin_rows(table, view.text("label.admins"), (*facts.admins, *facts.unable_admins), view)
+    admins = (*facts.admins, *facts.unable_admins)
+    _admin_rows(table, view.text("label.admins", n=len(admins)), admins, view)
     for membership in facts.memberships:
         if facts.organisation is not None and membership.organisation.id == facts.organisation.id:
             continue
