@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
+from postisupport.core.identifiers import equal_folded
 from postisupport.core.language import LANGUAGES
 from postisupport.core.report import Report
 from postisupport.core.rules import Action, Decision
@@ -227,7 +228,8 @@ def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
     events = []
     if user.reset_sent_at is not None:
         sent = view.moment(user.reset_sent_at)
-        if user.reset_sent_to:
+        # Where it went, when that is not the login address the User line shows already.
+        if user.reset_sent_to and not equal_folded(user.reset_sent_to, user.user_name):
             sent += " " + view.text("event.reset-sent-to", address=user.reset_sent_to)
             if not user.has_address(user.reset_sent_to):
                 sent += " · " + view.text("event.reset-sent-elsewhere")
