@@ -167,3 +167,9 @@ def test_the_reset_request_date_is_said_in_the_callers_way(lang: str, date: str)
 def test_language_choice(override: str | None, preferred: str | None, fallback: str | None,
                          expected: str) -> None:
     assert language_for(preferred, override, fallback) == expected
+
+
+def test_masked_initials_that_end_a_sentence_get_no_second_full_stop() -> None:
+    masked = Contact("u-1", "M. V.", "m***n@e***.fi")
+    assert said("en", ScriptPart("detail.admins", {"admins": (masked,)})) == (
+        "Your organisation's administrator for Posti's services is M. V.")

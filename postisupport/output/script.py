@@ -49,7 +49,11 @@ def _sentence(part: ScriptPart, words: dict[str, Any], tz: tzinfo, spoken: bool 
         params["reach"] = reach_text(contact, words)
         if not params["reach"]:
             return ""  # no way to reach them to read out
-    return str(entry).format(**params)
+    text = str(entry).format(**params)
+    # A value that ends a sentence with its own full stop (masked initials: "M. V.") gets no second one.
+    for value in {v for v in params.values() if isinstance(v, str) and v.endswith(".")}:
+        text = text.replace(f"{value}.", value)
+    return text
 
 
 def plural_form(count: int, forms: dict[str, Any]) -> str:
