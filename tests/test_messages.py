@@ -134,7 +134,7 @@ def test_every_service_key_reads_right_for_none_one_and_many_in_the_callers_lang
     name = str(catalog(lang)["service-name.reports"])
     keys = [k for k, v in catalog(lang).items() if k.startswith("service.") and isinstance(v, dict)
             and v["count"] == "services"]
-    assert len(keys) == 9
+    assert len(keys) == 10
     for key in keys:
         for services in ([], [reports], [reports, invoicing]):
             text = said(lang, ScriptPart(key, {"services": services}))

@@ -615,3 +615,23 @@ def test_several_services_are_one_script_what_works_what_does_not_who_helps_each
     every = decide(facts(), ["x", "y"])
     assert every.script == (ScriptPart("service.not-subscribed", {"n": 2}), ScriptPart("next.order-check",
                                                                                         {"n": 2}))
+
+
+@pytest.mark.parametrize(("changes", "rule"), [
+    ({"organisation": None, "admins": ()}, "no-organisation"),
+    ({"admins": ()}, "no-admin"),
+    ({"user": a_user(is_admin=True, last_login=None), "admins": ()}, "user-is-admin"),
+])
+def test_a_service_blocked_for_the_logins_own_reason_says_it_once(changes: dict, rule: str) -> None:
+    changes.setdefault("user", a_user(last_login=None))
+    decision = decide(facts(**changes), ["invoicing"])
+    assert decision.rule == f"login.{rule}"
+    keys = [p.key for p in decision.script]
+    assert keys[-2:] == ["service.same-reason", "next.ticket"] and keys.count("next.ticket") == 1
+
+
+def test_an_orphan_asking_about_a_service_hears_the_reason_and_the_ticket_once() -> None:
+    decision = decide(facts(a_user(last_login=None), organisation=None, admins=()), ["invoicing"])
+    assert decision.script == (ScriptPart("login.no-organisation"), ScriptPart("service.same-reason",
+                                                                                {"services": []}),
+                               ScriptPart("next.ticket"))

@@ -381,6 +381,8 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     groups = {rule: chosen for rule, chosen in groups.items() if chosen}
     top = next(iter(groups))
     parts: list[ScriptPart] = list(after_login.script) if after_login else []
+    # What happens next comes last, after what is said about the services too.
+    ticket = [parts.pop()] if parts and parts[-1].key == "next.ticket" else []
     granted = groups.get("service.granted", [])
     if granted:
         key = "service.granted.after-login" if after_login else "service.granted"
@@ -394,6 +396,10 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
             parts.append(ScriptPart(f"{rule}.some" if some else rule, {"n": len(chosen)}))
             parts.append(ScriptPart("next.order-check", {"n": len(chosen)}))  # what happens to them next
             continue
+        if after_login is not None and rule.split(".", 1)[1] == after_login.rule.split(".", 1)[1]:
+            # The login's step has said why no one there can help: the service has the same reason.
+            parts.append(ScriptPart("service.same-reason", {"services": _named(chosen)}))
+            continue
         personal = rule in ("service.user-is-admin", "service.other-admin")
         unverified = {"service.user-is-admin": "service.escalate",
                       "service.other-admin": "service.missing-right"}.get(rule)
@@ -401,7 +407,7 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     keys = {p.key for p in parts}
     if {"service.missing-right", "service.other-admin"} & set(groups) and not keys & ADMIN_KEYS:
         parts.extend(_admins(facts, others="service.other-admin" in groups))
-    if set(groups) & TICKETED and "next.ticket" not in keys:
+    if ticket or set(groups) & TICKETED:
         parts.append(ScriptPart("next.ticket"))
     if granted and not after_login:
         if len(groups) == 1:
