@@ -93,7 +93,8 @@ def test_login_with_a_token_stores_it_in_the_keyring_and_the_profile_uses_it(
 ) -> None:
     login = run("auth", "login", "--profile", "work", "--api", protected, "--with-token", input=f"{TOKEN}\n")
     assert (login.exit_code, login.stdout) == (0, "")
-    assert memory_keyring.entries == {("postisupport", "work:token"): TOKEN}
+    assert memory_keyring.entries == {("postisupport", "work:token"): json.dumps(
+        {"secret": TOKEN, "api_url": protected, "token_url": None})}
     text = (env.config_dir / "config.toml").read_text()
     assert text == f'default_profile = "work"\n\n[profiles.work]\napi_url = "{protected}"\nauth = "token"\n'
     assert stat.S_IMODE((env.config_dir / "config.toml").stat().st_mode) == 0o600
@@ -104,7 +105,8 @@ def test_login_with_a_token_stores_it_in_the_keyring_and_the_profile_uses_it(
 
 
 def test_the_environment_token_overrides_the_keyring(run, environ, protected: str) -> None:
-    run("auth", "login", "--profile", "work", "--api", protected, "--with-token", input="wrong-token")
+    run("auth", "login", "--profile", "work", "--api", protected, "--with-token", "--no-check",
+        input="wrong-token")
     refused = run("auth", "status")
     assert refused.exit_code == ExitStatus.AUTH
     assert refused.stdout.splitlines()[-1] == "accepted       no"
@@ -128,7 +130,8 @@ def test_without_a_usable_keyring_login_says_what_to_do_and_writes_nothing(run, 
     from keyring.backends import fail
 
     keyring.set_keyring(fail.Keyring())
-    result = run("auth", "login", "--api", "https://idp.example.com/scim/v2", "--with-token", input=TOKEN)
+    result = run("auth", "login", "--api", "https://idp.example.com/scim/v2", "--with-token", "--no-check",
+                 input=TOKEN)
     assert_error(result, ExitStatus.USAGE, "^postisupport: error: no usable keyring to store the secret in "
                  "\\(NoKeyringError\\): set the token in POSTISUPPORT_TOKEN instead, or install a keyring "
                  "backend$")
@@ -157,10 +160,11 @@ def oauth() -> Iterator[tuple[OAuthServer, str]]:
         yield server, url
 
 
-def login_oauth(run, url: str, secret: str = SECRET):
+def login_oauth(run, url: str, secret: str = SECRET, *extra: str):
     token_url = url.replace("/scim/v2", "/token")
     return run("auth", "login", "--profile", "sso", "--api", url, "--token-url", token_url,
-               "--client-id", "support-desk", "--scope", "scim.read", "--with-client-secret", input=secret)
+               "--client-id", "support-desk", "--scope", "scim.read", "--with-client-secret", *extra,
+               input=secret)
 
 
 def test_oauth2_fetches_one_token_for_a_whole_diagnosis(run, oauth) -> None:
@@ -168,8 +172,8 @@ def test_oauth2_fetches_one_token_for_a_whole_diagnosis(run, oauth) -> None:
     assert login_oauth(run, url).exit_code == 0
     doc = run("diagnose", "johanna.makinen@esimerkki.example.fi", "--json").json()
     assert doc["outcome"] == "contact-admin"
-    assert server.issued == ["token-1"]  # three API requests, one token
-    assert server.token_requests == [{"grant_type": ["client_credentials"], "scope": ["scim.read"]}]
+    assert server.issued == ["token-1", "token-2"]  # login's check, then three API requests on one token
+    assert server.token_requests == [{"grant_type": ["client_credentials"], "scope": ["scim.read"]}] * 2
 
 
 def test_oauth2_fetches_a_new_token_once_after_a_401(run, env, oauth) -> None:
@@ -180,7 +184,7 @@ def test_oauth2_fetches_a_new_token_once_after_a_401(run, env, oauth) -> None:
     from postisupport.ops.diagnose import DiagnoseOptions, diagnose
 
     server, url = oauth
-    login_oauth(run, url)
+    login_oauth(run, url, SECRET, "--no-check")
     settings = resolve({}, {}, profiles.load(env.config_dir / "config.toml"), secrets.get)
 
     async def twice() -> list[str]:
@@ -221,14 +225,19 @@ def test_oauth2_refreshes_a_token_before_it_expires() -> None:
     assert SECRET not in repr(flow)
 
 
-def test_a_wrong_client_secret_is_an_auth_error_without_the_secret(run, oauth) -> None:
+def test_a_wrong_client_secret_is_an_auth_error_without_the_secret(run, env, oauth, memory_keyring) -> None:
     _, url = oauth
-    login_oauth(run, url, secret="not-the-S3CRET")
+    login = login_oauth(run, url, "not-the-S3CRET")
+    assert_error(login, ExitStatus.AUTH, "^postisupport: error: the OAuth2 token endpoint rejected the "
+                 "credentials \\(HTTP 401\\): invalid_client unknown client; the client secret given to "
+                 "auth login was not stored \\(--no-check stores it without trying it\\)$")
+    assert not (env.config_dir / "config.toml").exists() and memory_keyring.entries == {}
+    login_oauth(run, url, "not-the-S3CRET", "--no-check")
     result = run("diagnose", "ESIM0042")
     assert_error(result, ExitStatus.AUTH, "^postisupport: error: the OAuth2 token endpoint rejected the "
-                 "credentials \\(HTTP 401\\): invalid_client unknown client; check the profile's client id "
-                 "and secret \\(auth login\\)$")
-    assert "S3CRET" not in result.stderr
+                 "credentials \\(HTTP 401\\): invalid_client unknown client; check the client id and secret "
+                 "of profile sso \\(in the keyring; auth login --profile sso\\)$")
+    assert "S3CRET" not in login.stderr + result.stderr
 
 
 # -- TLS --------------------------------------------------------------------------------------
