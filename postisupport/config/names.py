@@ -33,8 +33,8 @@ ENVIRONMENT_VARIABLES = {
 
 # Variables honoured that are no setting of ours: read by the libraries we use, or by convention.
 OTHER_VARIABLES = {
-    "NO_COLOR": "no colours on the screen (any value; https://no-color.org)",
-    "FORCE_COLOR": "colours even when stdout is not a terminal (any value)",
+    "NO_COLOR": "no colours on the screen (any value but empty; https://no-color.org)",
+    "FORCE_COLOR": "colours even when stdout is not a terminal (any value but empty)",
     "COLUMNS": "the screen's width, when it can't be told from the terminal",
     "XDG_CONFIG_HOME": "the folder the config folder is in (Linux; default ~/.config)",
     "XDG_STATE_HOME": "the folder the audit trail's folder is in (Linux; default ~/.local/state)",
