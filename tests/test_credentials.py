@@ -16,6 +16,7 @@ from postisupport.config.settings import resolve
 from postisupport.sandbox.app import application
 from tests.servers import OAuthServer, serving
 from tests.test_cli import assert_error
+from tests.test_secrets_echo import EncodedEcho, encoded_forms
 
 TOKEN = "c4nary-bearer-T0KEN"
 SECRET = "c4nary-client-S3CRET"
@@ -377,12 +378,21 @@ def test_no_command_ever_shows_or_writes_a_secret(run, env, environ, oauth, prot
     results += [run("--api", protected, "diagnose", "ESIM0042"), run("config", "show"), run("auth", "status")]
     environ["POSTISUPPORT_TOKEN"] = TOKEN + "\x01"
     results += [run("--api", protected, "diagnose", "ESIM0042"), run("config", "show")]
+    # A server that says the token back percent-encoded and in base64, to every command that reads.
+    environ["POSTISUPPORT_TOKEN"] = TOKEN
+    (tmp_path / "who.txt").write_text("ESIM0042\n")
+    with serving(EncodedEcho()) as echo:
+        results += [run("--api", echo, "--trace", str(tmp_path / "trace.jsonl"), "diagnose", "ESIM0042"),
+                    run("--api", echo, "bulk", str(tmp_path / "who.txt"), "-q"),
+                    run("--api", echo, "auth", "status", "--json")]
     assert [r.exit_code for r in results][:3] == [0, 0, 0]
+    forms = [TOKEN, SECRET, *encoded_forms(TOKEN), *encoded_forms(SECRET)]
     for result in results:
-        assert TOKEN not in result.stdout + result.stderr
-        assert SECRET not in result.stdout + result.stderr
+        for form in forms:
+            assert form not in result.stdout + result.stderr, form
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert {p.name for p in written} >= {"config.toml", "audit.jsonl", "audit.key"}
+    assert {p.name for p in written} >= {"config.toml", "audit.jsonl", "audit.key", "trace.jsonl"}
     for path in written:
         data = path.read_bytes()
-        assert TOKEN.encode() not in data and SECRET.encode() not in data, path
+        for form in forms:
+            assert form.encode() not in data, (path, form)
