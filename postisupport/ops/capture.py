@@ -224,7 +224,10 @@ def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Rep
         settings = resolve({"sandbox": True}, environ or {})
         result = _decide(data, _options(data["capture"]["arguments"]), settings)
     except DataFileError as error:
-        raise refused(_reason(error)) from None
+        # A record of the right shape, and a directory the sandbox can't serve (one a capture
+        # kept of a server that sends the wrong types, or one edited by hand).
+        raise DataFileError(f"{path} cannot be replayed: the sandbox can't load its directory: "
+                            f"{_reason(error)}", path) from None
     except InvalidInput as error:
         # What a caller would have typed is in the file: its fault is the file's.
         where = {"service": "services"}.get(error.field, error.field)
