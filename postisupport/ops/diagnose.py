@@ -48,8 +48,22 @@ def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None =
 def record(trail: AuditTrail | None, settings: Settings, options: DiagnoseOptions, result: Report) -> None:
     """One look-up into the audit trail (when there is one): every way of diagnosing calls this."""
     if trail is not None:
+        user = result.facts.user
         trail.record(options.identifier, profile=settings.profile, api_host=api_host(settings),
-                     outcome=result.decision.outcome, rule=result.decision.rule)
+                     outcome=result.decision.outcome, rule=result.decision.rule,
+                     user_id=user.id if user is not None else None)
+
+
+def user_of(settings: Settings, identifier: str, observe: Any = None) -> str | None:
+    """The id of the one user `identifier` finds (None: no one, or several), as a diagnosis finds
+    them; for the auditor, so nothing is recorded."""
+
+    async def once() -> str | None:
+        async with connect.client(settings, observe=observe) as client:
+            found = build(await fetch(client, normalise(identifier)))
+        return found.user.id if found.user is not None else None
+
+    return asyncio.run(once())
 
 
 def api_host(settings: Settings) -> str:
