@@ -136,3 +136,50 @@ def test_jq_is_imported_only_when_asked_for() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.splitlines()[-2:] == ["False", "True"]
+
+
+# -- shell completion -----------------------------------------------------------------------------
+
+ROOT = Path(__file__).parent.parent
+
+
+def postisupport(*args: str, **environ: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "postisupport", *args], capture_output=True, text=True,
+                          timeout=30, cwd=ROOT, env={**os.environ, **environ})
+
+
+@pytest.mark.parametrize(("shell", "start"), [
+    ("bash", "_postisupport_completion() {"), ("zsh", "#compdef postisupport"),
+    ("fish", "complete --command postisupport --no-files"),
+])
+def test_completion_prints_the_shells_script(shell: str, start: str) -> None:
+    done = postisupport("completion", shell)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(start) and "_POSTISUPPORT_COMPLETE=complete_" + shell in done.stdout
+
+
+def test_completion_of_an_unknown_shell_is_a_usage_error(run) -> None:
+    result = run("completion", "tcsh")
+    assert (result.exit_code, result.stdout) == (ExitStatus.USAGE, "")
+    assert result.stderr == ("postisupport: error: Invalid value for 'SHELL': Value error, 'tcsh' is not one "
+                             "of 'bash', 'zsh', 'fish'. (see 'postisupport completion --help')\n")
+
+
+COMMANDS = ["diagnose", "auth", "config", "audit", "sandbox", "capture", "replay", "bulk", "doctor", "shell",
+            "completion"]
+
+
+def test_the_completion_protocol_lists_the_commands_and_their_options() -> None:
+    bash = postisupport(COMP_WORDS="postisupport ", COMP_CWORD="1", _POSTISUPPORT_COMPLETE="complete_bash")
+    assert (bash.returncode, bash.stdout.split()) == (0, COMMANDS)
+    group = postisupport(COMP_WORDS="postisupport audit ", COMP_CWORD="2",
+                         _POSTISUPPORT_COMPLETE="complete_bash")
+    assert group.stdout.split() == ["find"]
+    zsh = postisupport(_TYPER_COMPLETE_ARGS="postisupport diagnose --fi",
+                       _POSTISUPPORT_COMPLETE="complete_zsh")
+    assert zsh.stdout.startswith("_arguments '*: :((\"--fields\":\"JSON with only these fields")
+    fish = postisupport(_TYPER_COMPLETE_ARGS="postisupport sh", _TYPER_COMPLETE_FISH_ACTION="get-args",
+                        _POSTISUPPORT_COMPLETE="complete_fish")
+    assert [line.split("\t")[0] for line in fish.stdout.splitlines()] == ["shell"]
