@@ -8,7 +8,8 @@ import typer
 from postisupport.cli.options import ConnectionOptions, State, command_group, state_of
 
 app = command_group("Credentials for the identity API, kept in the OS keyring.\n\n"
-                  "Example: postisupport auth login --profile work --api URL --with-token < token.txt")
+                  "Example: postisupport auth login --profile work --api https://idp.example.com/scim/v2 "
+                  "--with-token < token.txt")
 
 ProfileOption = Annotated[str | None, typer.Option(
     "--profile", metavar="NAME", show_default=False,
@@ -46,6 +47,7 @@ def login(
     only: a profile edited to name other ones gets no secret until auth login is run again.
 
     Example: postisupport auth login --profile work --api https://idp.example.com/scim/v2 --with-token
+    < token.txt
     """
     from postisupport.config.settings import transport_only
     from postisupport.ops.auth import LoginOptions

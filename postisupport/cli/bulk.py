@@ -53,7 +53,7 @@ def bulk(
     workbook row per input row. Exit 0 when every row of the output has a diagnosis, 6 when some
     rows of the output are errors (those read back by a resume included).
 
-    Example: postisupport bulk users.csv -o results.csv --concurrency 16 --rate 50
+    Example: postisupport bulk users.csv -o checked.csv --concurrency 16 --rate 50
     """
     from postisupport.cli import render
     from postisupport.cli.main import ExitStatus, error_object
