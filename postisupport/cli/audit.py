@@ -27,7 +27,7 @@ def find(
     look-ups under their other addresses or legacy ID are found too (nothing is recorded for it);
     without one, only the look-ups under this very identifier are.
 
-    Example: postisupport --profile work audit find ESIM0042
+    Example: postisupport audit find ESIM0042
     """
     import json
 

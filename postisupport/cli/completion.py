@@ -30,13 +30,15 @@ def completion(
 ) -> None:
     """Print the shell completion script for bash, zsh or fish.
 
-    Load it in the shell's start-up file; then Tab completes commands and options.
+    Load it from the shell's start-up file (bash: ~/.bashrc; zsh: a file _postisupport in a folder
+    of $fpath; fish: ~/.config/fish/completions/postisupport.fish); then Tab completes commands
+    and options.
 
-    Example: postisupport completion bash > ~/.local/share/bash-completion/completions/postisupport
+    Example: eval "$(postisupport completion bash)"
 
-    Example: postisupport completion zsh > "${fpath[1]}/_postisupport"
+    Example: postisupport completion zsh > _postisupport
 
-    Example: postisupport completion fish > ~/.config/fish/completions/postisupport.fish
+    Example: postisupport completion fish > postisupport.fish
     """
     from typer._completion_shared import get_completion_script
 
