@@ -309,7 +309,7 @@ def test_each_lookup_leaves_one_private_line_without_personal_data(run, env) -> 
     run("--sandbox", "diagnose", "ESIM0042", "-s", "reports")
     lines = audit_lines(env)
     assert [list(line) for line in lines] == [
-        ["time", "os_user", "profile", "api_host", "identifier_hmac", "outcome", "rule"]] * 2
+        ["time", "os_user", "profile", "api_host", "identifier_hmac", "user_hmac", "outcome", "rule"]] * 2
     assert (lines[0]["time"], lines[0]["api_host"], lines[0]["outcome"], lines[0]["rule"]) == (
         "2026-11-20T09:30:00Z", "sandbox", "change-password", "login.reset-pending")
     assert lines[1]["rule"] == "service.granted"
@@ -326,7 +326,10 @@ def test_audit_find_answers_whether_someone_was_looked_up(run, env) -> None:
     run("--sandbox", "diagnose", "karin.holm@exempel.example.fi")
     found = run("audit", "find", "  AINO.KORHONEN@esimerkki.example.fi ")
     assert [json.loads(line)["outcome"] for line in found.stdout.splitlines()] == ["change-password"]
-    assert found.stderr == f"1 look-up(s) of this identifier in {env.state_dir / 'audit.jsonl'}\n"
+    assert found.stderr == (
+        "postisupport: warning: matching the identifier only, not the person's other addresses or legacy "
+        "ID: no identity API configured (--api, --profile or --sandbox) to resolve it to the user\n"
+        f"1 look-up(s) of this identifier in {env.state_dir / 'audit.jsonl'}\n")
     assert run("audit", "find", "nobody@example.com").stdout == ""
 
 

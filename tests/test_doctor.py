@@ -93,6 +93,21 @@ def test_a_server_answering_json_of_every_wrong_shape_gets_a_report_not_a_traceb
         "warn", "warn", "fail", "fail", "warn", "warn", "pass", "warn", "warn", "pass"]
 
 
+@pytest.mark.parametrize("wrong_id", [["x"], {"x": 1}, 7, None])
+def test_resources_whose_ids_are_not_strings_get_a_report_not_a_traceback(run, wrong_id: object) -> None:
+    body = json.dumps({"Resources": [{"id": wrong_id, "userName": "a@example.com"}],
+                       "totalResults": 1}).encode()
+    with serving(Hostile(200, body, b"application/scim+json")) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert (result.exit_code, result.stderr) == (ExitStatus.DOCTOR_FAILED, "")
+    checks = json.loads(result.stdout)
+    assert [(c["id"], c["status"]) for c in checks] == [
+        ("service-provider-config", "warn"), ("extensions", "warn"), ("filters", "fail"),
+        ("escaping", "fail"), ("case-insensitive", "pass"), ("attributes", "pass"), ("refusals", "pass"),
+        ("paging", "warn"), ("user-groups", "warn"), ("latency", "pass")]
+    assert checks[1]["detail"].startswith("not in /Schemas: urn:postisupport:scim:schemas:extension:login")
+
+
 def test_doctor_without_an_api_is_a_usage_error(run) -> None:
     result = run("doctor")
     assert result.exit_code == ExitStatus.USAGE

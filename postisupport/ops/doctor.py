@@ -89,7 +89,7 @@ async def _service_provider_config(server: _Server) -> Check:
 
 async def _schemas(server: _Server) -> Check:
     body = await server.get("Schemas")
-    found = {r.get("id") for r in _listed(body) if isinstance(r, dict)}
+    found = {r.get("id") for r in _listed(body) if isinstance(r, dict) and isinstance(r.get("id"), str)}
     missing = [urn for urn in (urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION) if urn not in found]
     if missing:
         return Check("extensions", "warn", f"not in /Schemas: {', '.join(missing)}; facts from them "
