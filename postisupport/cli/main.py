@@ -106,8 +106,12 @@ REMEDIES = {
 ERROR_KINDS = {InvalidInput: "invalid-input", ApiError: "api-error", UnreachableError: "unreachable"}
 
 
-def error_object(error: PostisupportError) -> dict[str, object]:
-    """A bulk row's error as data: its kind, the exit code `diagnose` would end with, one line."""
+def error_object(error: Exception) -> dict[str, object]:
+    """A bulk row's error as data: its kind, the exit code `diagnose` would end with, one line. An
+    unexpected error of one row (a bug, odd data) is that row's `internal-error`, not the run's end."""
+    if not isinstance(error, PostisupportError):
+        return {"kind": "internal-error", "exit_code": int(ExitStatus.INTERNAL_ERROR),
+                "message": one_line(f"internal error: {type(error).__name__}: {error}")}
     kind = next((name for cls, name in ERROR_KINDS.items() if isinstance(error, cls)), "error")
     return {"kind": kind, "exit_code": int(exit_status_of(error)), "message": one_line(wording(error))}
 
