@@ -342,13 +342,13 @@ def test_no_audit_flag_and_config_turn_it_off(run, env) -> None:
 
 
 def test_the_trail_rotates_by_size(run, env, monkeypatch) -> None:
-    monkeypatch.setattr("postisupport.ops.audit.RECORD_BYTES", 600)
+    monkeypatch.setattr("postisupport.ops.audit.RECORD_BYTES", 800)
     monkeypatch.setattr("postisupport.ops.audit.BACKUPS", 2)
     for _ in range(12):
         run("--sandbox", "diagnose", "ESIM0042", "--json")
     names = sorted(p.name for p in env.state_dir.iterdir())
     assert names == ["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2", "audit.key"]
-    assert all(p.stat().st_size <= 600 for p in env.state_dir.glob("audit.jsonl*"))
+    assert all(p.stat().st_size <= 800 for p in env.state_dir.glob("audit.jsonl*"))
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in env.state_dir.iterdir())
     assert len(run("audit", "find", "esim0042").stdout.splitlines()) == 6
 
