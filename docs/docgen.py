@@ -44,6 +44,39 @@ def rules(prefix: str, with_step: bool = True) -> None:
             cog.outl(f"| `{rule.id}` | `{rule.outcome}` |{step} {rule.summary} |")
 
 
+def settings() -> None:
+    """Every setting, and where each may come from, as the resolver has them (config/settings.py
+    DEFAULTS, config/names.py, the config file's keys and the flags), then the other variables read."""
+    from postisupport.cli.main import FLAGS
+    from postisupport.cli.options import OPTION_NAMES
+    from postisupport.config.names import ENVIRONMENT_VARIABLES, OTHER_VARIABLES
+    from postisupport.config.profiles import PROFILE_KEYS
+    from postisupport.config.settings import DEFAULTS, SECRETS
+
+    def code(text: str | None) -> str:
+        return f"`{text}`" if text else "-"
+
+    def default(value: Any) -> str:
+        return "-" if value is None else code(json.dumps(value) if isinstance(value, bool) else str(value))
+
+    cog.outl("| setting | flag | environment | config file | default |")
+    cog.outl("| --- | --- | --- | --- | --- |")
+    for name, value in DEFAULTS.items():
+        flag = FLAGS.get(name) or OPTION_NAMES.get(name) or OPTION_NAMES.get(f"no_{name}")
+        stored = ("the keyring" if name in SECRETS and name != "sandbox_token" else
+                  "`default_profile`" if name == "profile" else "`audit` (top level)" if name == "audit"
+                  else code(name) if name in PROFILE_KEYS else "-")
+        cog.outl(f"| `{name}` | {code(flag)} | {code(ENVIRONMENT_VARIABLES.get(name))} | {stored} | "
+                 f"{default(value)} |")
+    cog.outl(f"| the config file | - | {code(ENVIRONMENT_VARIABLES['config'])} | - | "
+             "`config.toml` in the config folder |")
+    cog.outl("")
+    cog.outl("Also read:")
+    cog.outl("")
+    for variable, meaning in OTHER_VARIABLES.items():
+        cog.outl(f"- `{variable}`: {meaning}.")
+
+
 def json_example(*args: str) -> None:
     """The JSON document of a real diagnosis against the demo sandbox."""
     from postisupport.config.settings import resolve

@@ -7,6 +7,7 @@
     │   ├── InvalidSetting            a setting's value is unusable (which setting, from where, why)
     │   ├── ConflictingSettings       two settings contradict each other
     │   ├── KeyringUnavailable        no usable OS keyring to store a secret in
+    │   ├── UnboundSecret             a stored secret is not for the URLs the profile names now
     │   ├── AuditError                the audit trail cannot be written or read (which file, why)
     │   └── OutputExists              a bulk run would overwrite an output it was not told to
     ├── DataFileError                 a sandbox data file is unusable (which file, where in it, why)
@@ -27,6 +28,7 @@ them for its user and maps each to its exit code, in one place
 from __future__ import annotations
 
 import errno
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -75,6 +77,24 @@ class KeyringUnavailable(ConfigurationError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"no usable keyring to store the secret in ({reason})")
         self.reason = reason
+
+
+class UnboundSecret(ConfigurationError):
+    """A profile's secret in the keyring was stored for other URLs than the profile names now (someone
+    edited the config file?), or by an older version for none: it is never sent. `stored_for` is the
+    URL it was stored for (None: none), `named` the one the profile names instead."""
+
+    def __init__(self, profile: str, kind: str, stored_for: str | None, named: str | None) -> None:
+        what = f"profile {profile}: its {kind.replace('_', ' ')} in the keyring"
+        if stored_for is None:
+            super().__init__(f"{what} was stored by an older version, for no API in particular, "
+                             "and is not sent anywhere")
+        else:
+            super().__init__(f"{what} was stored for {stored_for}, not for {named}, and is not sent there")
+        self.profile = profile
+        self.kind = kind
+        self.stored_for = stored_for
+        self.named = named
 
 
 class AuditError(ConfigurationError):
@@ -148,8 +168,21 @@ class ListenError(PostisupportError):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class SecretSource:
+    """Where the secret a server refused came from: `origin` "environment", "keyring" or "login" (given
+    to auth login), `secret` "token" or "client_secret", and the profile."""
+
+    origin: str
+    secret: str
+    profile: str | None = None
+
+
 class AuthError(PostisupportError):
-    """`token_endpoint` is set when the OAuth2 token endpoint refused the client, not the API a token."""
+    """`token_endpoint` is set when the OAuth2 token endpoint refused the client, not the API a token;
+    `source`, when known, is where the refused secret came from."""
+
+    source: SecretSource | None = None
 
     def __init__(self, status: int, endpoint: str, detail: str = "", token_endpoint: bool = False) -> None:
         who = "the OAuth2 token endpoint" if token_endpoint else "the identity API"

@@ -55,7 +55,7 @@ def test_an_oauth2_profile_is_not_used_for_another_api(run) -> None:
     server = OAuthServer(application(), "support-desk", SECRET)
     with serving(server) as url:
         run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
-            "--client-id", "support-desk", "--with-client-secret", input=SECRET)
+            "--client-id", "support-desk", "--with-client-secret", "--no-check", input=SECRET)
         other = Redirecting(200, "")
         with serving(other) as elsewhere:
             run("--api", elsewhere, "diagnose", "ESIM0042")
@@ -67,7 +67,7 @@ def test_a_stale_keyring_token_does_not_beat_the_profiles_oauth2(run, memory_key
     server = OAuthServer(application(), "support-desk", SECRET)
     with serving(server) as url:
         run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
-            "--client-id", "support-desk", "--with-client-secret", input=SECRET)
+            "--client-id", "support-desk", "--with-client-secret", "--no-check", input=SECRET)
         memory_keyring.entries[("postisupport", "default:token")] = "stale-token"
         assert run("diagnose", "ESIM0042", "--json").exit_code == 0
     assert server.issued == ["token-1"]
@@ -118,7 +118,7 @@ def test_a_token_endpoint_echoing_the_client_secret_is_redacted(run) -> None:
 
     with serving(EchoingTokens()) as url:
         run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
-            "--client-id", "cid", "--with-client-secret", input=SECRET)
+            "--client-id", "cid", "--with-client-secret", "--no-check", input=SECRET)
         result = run("diagnose", "ESIM0042")
     assert_error(result, ExitStatus.AUTH, "^postisupport: error: the OAuth2 token endpoint refused access "
                  "\\(HTTP 400\\): invalid_client bad cid:\\[redacted\\] \\(\\[redacted\\]\\)")
@@ -128,7 +128,7 @@ def test_a_token_endpoint_echoing_the_client_secret_is_redacted(run) -> None:
 def test_a_huge_token_endpoint_answer_is_refused(run) -> None:
     with serving(Hostile(200, b" " * 300_000, b"application/json")) as url:
         run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
-            "--client-id", "cid", "--with-client-secret", input=SECRET)
+            "--client-id", "cid", "--with-client-secret", "--no-check", input=SECRET)
         result = run("diagnose", "ESIM0042")
     assert_error(result, ExitStatus.API_ERROR, "the token endpoint's answer is larger than 100 KB; refused$")
 
@@ -208,18 +208,19 @@ def test_a_login_that_cannot_write_its_config_changes_nothing(run, environ, tmp_
     environ["POSTISUPPORT_CONFIG"] = str(tmp_path / "bad.toml")
     (tmp_path / "bad.toml").write_text("[profiles\n")
     result = run("auth", "login", "--profile", "o", "--api", "https://idp.example.com/scim/v2",
-                 "--with-token", input="NEW")
+                 "--with-token", "--no-check", input="NEW-T0KEN")
     assert result.exit_code == ExitStatus.USAGE
-    (tmp_path / "bad.toml").write_text("")
-    (tmp_path / "bad.toml.tmp").mkdir()  # where the new config is written first: writing fails there
+    (tmp_path / "bad.toml").unlink()
+    # A link to a file in a folder that is not there: read as no config, written beside its target: fails.
+    (tmp_path / "bad.toml").symlink_to(tmp_path / "gone" / "config.toml")
     result = run("auth", "login", "--profile", "o", "--api", "https://idp.example.com/scim/v2",
-                 "--with-token", input="NEW")
+                 "--with-token", "--no-check", input="NEW-T0KEN")
     assert_error(result, ExitStatus.USAGE, "cannot write it .*; nothing was changed$")
     assert memory_keyring.entries == {("postisupport", "o:client_secret"): "old-secret"}
 
 
 @pytest.mark.parametrize(("stdin", "pattern"), [
-    ("", "POSTISUPPORT_TOKEN: the secret is empty|token: the secret is empty"),
+    ("", "^postisupport: error: the token given to auth login: the secret is empty$"),
     ("x" * 20_000, "the secret on stdin is longer than 16000 characters"),
 ])
 def test_login_refuses_an_empty_or_endless_stdin(run, stdin: str, pattern: str) -> None:

@@ -16,6 +16,7 @@ from postisupport.config.settings import resolve
 from postisupport.sandbox.app import application
 from tests.servers import OAuthServer, serving
 from tests.test_cli import assert_error
+from tests.test_secrets_echo import EncodedEcho, encoded_forms
 
 TOKEN = "c4nary-bearer-T0KEN"
 SECRET = "c4nary-client-S3CRET"
@@ -93,7 +94,8 @@ def test_login_with_a_token_stores_it_in_the_keyring_and_the_profile_uses_it(
 ) -> None:
     login = run("auth", "login", "--profile", "work", "--api", protected, "--with-token", input=f"{TOKEN}\n")
     assert (login.exit_code, login.stdout) == (0, "")
-    assert memory_keyring.entries == {("postisupport", "work:token"): TOKEN}
+    assert memory_keyring.entries == {("postisupport", "work:token"): json.dumps(
+        {"secret": TOKEN, "api_url": protected, "token_url": None})}
     text = (env.config_dir / "config.toml").read_text()
     assert text == f'default_profile = "work"\n\n[profiles.work]\napi_url = "{protected}"\nauth = "token"\n'
     assert stat.S_IMODE((env.config_dir / "config.toml").stat().st_mode) == 0o600
@@ -104,7 +106,8 @@ def test_login_with_a_token_stores_it_in_the_keyring_and_the_profile_uses_it(
 
 
 def test_the_environment_token_overrides_the_keyring(run, environ, protected: str) -> None:
-    run("auth", "login", "--profile", "work", "--api", protected, "--with-token", input="wrong-token")
+    run("auth", "login", "--profile", "work", "--api", protected, "--with-token", "--no-check",
+        input="wrong-token")
     refused = run("auth", "status")
     assert refused.exit_code == ExitStatus.AUTH
     assert refused.stdout.splitlines()[-1] == "accepted       no"
@@ -128,7 +131,8 @@ def test_without_a_usable_keyring_login_says_what_to_do_and_writes_nothing(run, 
     from keyring.backends import fail
 
     keyring.set_keyring(fail.Keyring())
-    result = run("auth", "login", "--api", "https://idp.example.com/scim/v2", "--with-token", input=TOKEN)
+    result = run("auth", "login", "--api", "https://idp.example.com/scim/v2", "--with-token", "--no-check",
+                 input=TOKEN)
     assert_error(result, ExitStatus.USAGE, "^postisupport: error: no usable keyring to store the secret in "
                  "\\(NoKeyringError\\): set the token in POSTISUPPORT_TOKEN instead, or install a keyring "
                  "backend$")
@@ -157,10 +161,11 @@ def oauth() -> Iterator[tuple[OAuthServer, str]]:
         yield server, url
 
 
-def login_oauth(run, url: str, secret: str = SECRET):
+def login_oauth(run, url: str, secret: str = SECRET, *extra: str):
     token_url = url.replace("/scim/v2", "/token")
     return run("auth", "login", "--profile", "sso", "--api", url, "--token-url", token_url,
-               "--client-id", "support-desk", "--scope", "scim.read", "--with-client-secret", input=secret)
+               "--client-id", "support-desk", "--scope", "scim.read", "--with-client-secret", *extra,
+               input=secret)
 
 
 def test_oauth2_fetches_one_token_for_a_whole_diagnosis(run, oauth) -> None:
@@ -168,8 +173,8 @@ def test_oauth2_fetches_one_token_for_a_whole_diagnosis(run, oauth) -> None:
     assert login_oauth(run, url).exit_code == 0
     doc = run("diagnose", "johanna.makinen@esimerkki.example.fi", "--json").json()
     assert doc["outcome"] == "contact-admin"
-    assert server.issued == ["token-1"]  # three API requests, one token
-    assert server.token_requests == [{"grant_type": ["client_credentials"], "scope": ["scim.read"]}]
+    assert server.issued == ["token-1", "token-2"]  # login's check, then three API requests on one token
+    assert server.token_requests == [{"grant_type": ["client_credentials"], "scope": ["scim.read"]}] * 2
 
 
 def test_oauth2_fetches_a_new_token_once_after_a_401(run, env, oauth) -> None:
@@ -180,7 +185,7 @@ def test_oauth2_fetches_a_new_token_once_after_a_401(run, env, oauth) -> None:
     from postisupport.ops.diagnose import DiagnoseOptions, diagnose
 
     server, url = oauth
-    login_oauth(run, url)
+    login_oauth(run, url, SECRET, "--no-check")
     settings = resolve({}, {}, profiles.load(env.config_dir / "config.toml"), secrets.get)
 
     async def twice() -> list[str]:
@@ -221,14 +226,19 @@ def test_oauth2_refreshes_a_token_before_it_expires() -> None:
     assert SECRET not in repr(flow)
 
 
-def test_a_wrong_client_secret_is_an_auth_error_without_the_secret(run, oauth) -> None:
+def test_a_wrong_client_secret_is_an_auth_error_without_the_secret(run, env, oauth, memory_keyring) -> None:
     _, url = oauth
-    login_oauth(run, url, secret="not-the-S3CRET")
+    login = login_oauth(run, url, "not-the-S3CRET")
+    assert_error(login, ExitStatus.AUTH, "^postisupport: error: the OAuth2 token endpoint rejected the "
+                 "credentials \\(HTTP 401\\): invalid_client unknown client; the client secret given to "
+                 "auth login was not stored \\(--no-check stores it without trying it\\)$")
+    assert not (env.config_dir / "config.toml").exists() and memory_keyring.entries == {}
+    login_oauth(run, url, "not-the-S3CRET", "--no-check")
     result = run("diagnose", "ESIM0042")
     assert_error(result, ExitStatus.AUTH, "^postisupport: error: the OAuth2 token endpoint rejected the "
-                 "credentials \\(HTTP 401\\): invalid_client unknown client; check the profile's client id "
-                 "and secret \\(auth login\\)$")
-    assert "S3CRET" not in result.stderr
+                 "credentials \\(HTTP 401\\): invalid_client unknown client; check the client id and secret "
+                 "of profile sso \\(in the keyring; auth login --profile sso\\)$")
+    assert "S3CRET" not in login.stderr + result.stderr
 
 
 # -- TLS --------------------------------------------------------------------------------------
@@ -299,11 +309,12 @@ def test_each_lookup_leaves_one_private_line_without_personal_data(run, env) -> 
     run("--sandbox", "diagnose", "ESIM0042", "-s", "reports")
     lines = audit_lines(env)
     assert [list(line) for line in lines] == [
-        ["time", "os_user", "profile", "api_host", "identifier_hmac", "outcome", "rule"]] * 2
+        ["time", "os_user", "profile", "api_host", "identifier_hmac", "user_hmac", "outcome", "rule"]] * 2
     assert (lines[0]["time"], lines[0]["api_host"], lines[0]["outcome"], lines[0]["rule"]) == (
         "2026-11-20T09:30:00Z", "sandbox", "change-password", "login.reset-pending")
-    assert lines[1]["rule"] == "service.granted"
+    assert lines[1]["rule"] == "login.reset-pending"  # the login comes before the service asked
     assert lines[0]["identifier_hmac"] != lines[1]["identifier_hmac"]
+    assert lines[0]["user_hmac"] == lines[1]["user_hmac"]  # one person, found by two identifiers
     text = (env.state_dir / "audit.jsonl").read_text().casefold()
     for clear in ("aino", "korhonen", "esim0042", "esimerkki"):
         assert clear not in text
@@ -316,7 +327,10 @@ def test_audit_find_answers_whether_someone_was_looked_up(run, env) -> None:
     run("--sandbox", "diagnose", "karin.holm@exempel.example.fi")
     found = run("audit", "find", "  AINO.KORHONEN@esimerkki.example.fi ")
     assert [json.loads(line)["outcome"] for line in found.stdout.splitlines()] == ["change-password"]
-    assert found.stderr == f"1 look-up(s) of this identifier in {env.state_dir / 'audit.jsonl'}\n"
+    assert found.stderr == (
+        "postisupport: warning: matching the identifier only, not the person's other addresses or legacy "
+        "ID: no identity API configured (--api, --profile or --sandbox) to resolve it to the user\n"
+        f"1 look-up(s) of this identifier in {env.state_dir / 'audit.jsonl'}\n")
     assert run("audit", "find", "nobody@example.com").stdout == ""
 
 
@@ -329,13 +343,13 @@ def test_no_audit_flag_and_config_turn_it_off(run, env) -> None:
 
 
 def test_the_trail_rotates_by_size(run, env, monkeypatch) -> None:
-    monkeypatch.setattr("postisupport.ops.audit.RECORD_BYTES", 600)
+    monkeypatch.setattr("postisupport.ops.audit.RECORD_BYTES", 800)
     monkeypatch.setattr("postisupport.ops.audit.BACKUPS", 2)
     for _ in range(12):
         run("--sandbox", "diagnose", "ESIM0042", "--json")
     names = sorted(p.name for p in env.state_dir.iterdir())
     assert names == ["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2", "audit.key"]
-    assert all(p.stat().st_size <= 600 for p in env.state_dir.glob("audit.jsonl*"))
+    assert all(p.stat().st_size <= 800 for p in env.state_dir.glob("audit.jsonl*"))
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in env.state_dir.iterdir())
     assert len(run("audit", "find", "esim0042").stdout.splitlines()) == 6
 
@@ -368,12 +382,21 @@ def test_no_command_ever_shows_or_writes_a_secret(run, env, environ, oauth, prot
     results += [run("--api", protected, "diagnose", "ESIM0042"), run("config", "show"), run("auth", "status")]
     environ["POSTISUPPORT_TOKEN"] = TOKEN + "\x01"
     results += [run("--api", protected, "diagnose", "ESIM0042"), run("config", "show")]
+    # A server that says the token back percent-encoded and in base64, to every command that reads.
+    environ["POSTISUPPORT_TOKEN"] = TOKEN
+    (tmp_path / "who.txt").write_text("ESIM0042\n")
+    with serving(EncodedEcho()) as echo:
+        results += [run("--api", echo, "--trace", str(tmp_path / "trace.jsonl"), "diagnose", "ESIM0042"),
+                    run("--api", echo, "bulk", str(tmp_path / "who.txt"), "-q"),
+                    run("--api", echo, "auth", "status", "--json")]
     assert [r.exit_code for r in results][:3] == [0, 0, 0]
+    forms = [TOKEN, SECRET, *encoded_forms(TOKEN), *encoded_forms(SECRET)]
     for result in results:
-        assert TOKEN not in result.stdout + result.stderr
-        assert SECRET not in result.stdout + result.stderr
+        for form in forms:
+            assert form not in result.stdout + result.stderr, form
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert {p.name for p in written} >= {"config.toml", "audit.jsonl", "audit.key"}
+    assert {p.name for p in written} >= {"config.toml", "audit.jsonl", "audit.key", "trace.jsonl"}
     for path in written:
         data = path.read_bytes()
-        assert TOKEN.encode() not in data and SECRET.encode() not in data, path
+        for form in forms:
+            assert form.encode() not in data, (path, form)

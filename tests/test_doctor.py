@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from postisupport.cli.main import ExitStatus
 from postisupport.sandbox.app import application
-from tests.servers import Hostile, Quirky, serving
+from tests.servers import Hostile, Quirky, free_port, serving
 
 CHECKS = ["service-provider-config", "extensions", "filters", "escaping", "case-insensitive", "attributes",
           "refusals", "paging", "user-groups", "latency"]
@@ -25,7 +28,7 @@ def test_the_sandbox_passes_every_check(run, loopback_sandbox: str) -> None:
     checks = json.loads(result.stdout)
     assert [c["id"] for c in checks] == CHECKS
     assert {c["id"]: c["status"] for c in checks} == dict.fromkeys(CHECKS, "pass")
-    assert checks[7]["detail"] == "count and startIndex are honoured (13 users)"
+    assert checks[7]["detail"] == "count and startIndex are honoured (18 users)"
     assert checks[2]["detail"] == "filters are applied, the extension's attributes too"
 
 
@@ -90,6 +93,21 @@ def test_a_server_answering_json_of_every_wrong_shape_gets_a_report_not_a_traceb
         "warn", "warn", "fail", "fail", "warn", "warn", "pass", "warn", "warn", "pass"]
 
 
+@pytest.mark.parametrize("wrong_id", [["x"], {"x": 1}, 7, None])
+def test_resources_whose_ids_are_not_strings_get_a_report_not_a_traceback(run, wrong_id: object) -> None:
+    body = json.dumps({"Resources": [{"id": wrong_id, "userName": "a@example.com"}],
+                       "totalResults": 1}).encode()
+    with serving(Hostile(200, body, b"application/scim+json")) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert (result.exit_code, result.stderr) == (ExitStatus.DOCTOR_FAILED, "")
+    checks = json.loads(result.stdout)
+    assert [(c["id"], c["status"]) for c in checks] == [
+        ("service-provider-config", "warn"), ("extensions", "warn"), ("filters", "fail"),
+        ("escaping", "fail"), ("case-insensitive", "pass"), ("attributes", "pass"), ("refusals", "pass"),
+        ("paging", "warn"), ("user-groups", "warn"), ("latency", "pass")]
+    assert checks[1]["detail"].startswith("not in /Schemas: urn:postisupport:scim:schemas:extension:login")
+
+
 def test_doctor_without_an_api_is_a_usage_error(run) -> None:
     result = run("doctor")
     assert result.exit_code == ExitStatus.USAGE
@@ -133,3 +151,66 @@ def test_doctor_says_what_a_case_sensitive_server_means_for_look_ups(run) -> Non
     assert checks[4] == {"id": "case-insensitive", "status": "warn", "detail": (
         "userName compared case-sensitively (against RFC 7644): look-ups ask for lower and upper case, "
         "so a value stored in mixed case is not found")}
+
+
+# -- what is no finding about the server: not reached, refused, timed out -------------------------
+
+
+def test_an_unreachable_api_stops_doctor_with_its_own_exit_code(run) -> None:
+    url = f"http://127.0.0.1:{free_port()}/scim/v2"
+    result = run("--api", url, "doctor", "--json")
+    assert (result.exit_code, result.stdout) == (ExitStatus.UNREACHABLE, "")
+    assert result.stderr.startswith(f"postisupport: error: cannot reach the identity API at {url}: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_refused_credentials_stop_doctor_with_their_own_exit_code(run) -> None:
+    body = json.dumps({"status": "401", "detail": "token not accepted"}).encode()
+    with serving(Hostile(401, body, b"application/scim+json")) as url:
+        result = run("--api", url, "doctor")
+    assert (result.exit_code, result.stdout) == (ExitStatus.AUTH, "")
+    assert result.stderr == ("postisupport: error: the identity API rejected the credentials (HTTP 401): "
+                             "token not accepted; check POSTISUPPORT_TOKEN\n")
+
+
+def test_a_server_that_answers_nothing_in_time_is_unreachable(run) -> None:
+    with serving(Hostile(200, b"{}", b"application/scim+json", delay=5)) as url:
+        result = run("--api", url, "--timeout", "0.3", "doctor", "--json")
+    assert (result.exit_code, result.stdout) == (ExitStatus.UNREACHABLE, "")
+    assert result.stderr == f"postisupport: error: the identity API at {url} did not answer within 0.3 s\n"
+
+
+class HangsOnEscaping:
+    """The demo sandbox, but a look-up of the doctor's hostile value never gets an answer."""
+
+    def __init__(self) -> None:
+        self.app = application()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"doctor" in query and b"%5C" in query:  # the value holding a backslash
+            await asyncio.sleep(30)
+        await self.app(scope, receive, send)
+
+
+def test_the_latency_counts_only_the_requests_answered(run) -> None:
+    with serving(HangsOnEscaping()) as url:
+        result = run("--api", url, "--timeout", "0.5", "doctor", "--json")
+    assert result.exit_code == ExitStatus.DOCTOR_FAILED, result.stderr
+    checks = {c["id"]: c for c in json.loads(result.stdout)}
+    assert checks["escaping"] == {"id": "escaping", "status": "fail", "detail": (
+        f"the server could not answer: the identity API at {url} did not answer within 0.5 s")}
+    assert re.fullmatch(r"median \d+ ms over 13 requests answered", checks["latency"]["detail"])
+    assert statuses(result.stdout) == {**dict.fromkeys(CHECKS, "pass"), "escaping": "fail"}
+
+
+def test_only_a_4xx_answer_counts_as_a_refusal(run) -> None:
+    with serving(Hostile(500, b'{"status": "500", "detail": "internal error"}', b"application/json")) as url:
+        checks = {c["id"]: c for c in json.loads(run("--api", url, "doctor", "--json").stdout)}
+    assert checks["refusals"] == {"id": "refusals", "status": "warn", "detail": (
+        "the server could not answer: the identity API answered HTTP 500 to GET /Users: internal error")}
+    with serving(Quirky(application(), "refuses")) as url:
+        checks = {c["id"]: c for c in json.loads(run("--api", url, "doctor", "--json").stdout)}
+    assert checks["refusals"] == {"id": "refusals", "status": "warn", "detail": (
+        "refuses attributes= naming an extension attribute and the filter roles pr; postisupport never "
+        "asks either, but other SCIM tools may")}

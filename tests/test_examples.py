@@ -2,14 +2,16 @@
 
 Each document's examples run in order, as a shell would run them (redirections included), in a
 fresh folder with their own home, config and state: what a reader does after a fresh clone. An
-example against a real identity API (`https://idp.example.com/scim/v2`, or `sandbox serve`'s
-port) gets the demo sandbox served on a free loopback port in its place, and the keyring is a
-file the test owns; nothing else is changed. `sandbox serve` itself is started in the background
+example against a real identity API (`https://idp.example.com/scim/v2` and its OAuth2 token
+endpoint, or `sandbox serve`'s port) gets the demo sandbox served on a free loopback port in its
+place, behind a token endpoint that knows the docs' client; the keyring is a file the test owns;
+nothing else is changed. `sandbox serve` itself is started in the background
 and stopped after the document.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -23,13 +25,17 @@ from pathlib import Path
 import pytest
 
 from postisupport.cli.app import commands
-from tests.servers import free_port
+from postisupport.sandbox.app import application
+from tests.servers import OAuthServer, free_port, serving
 
 ROOT = Path(__file__).parent.parent
 DOCUMENTS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
-EXAMPLE = re.compile(r"^ {4,}(postisupport .*|python3 -m venv .*)$")
+# A command line: postisupport itself, or a pipe into it, or the quick start's install.
+EXAMPLE = re.compile(r"^ {4,}((?:[a-z][\w.-]* [^|]*\| *)?postisupport .*|python3 -m venv .*)$")
 REAL_API = "https://idp.example.com/scim/v2"
+REAL_TOKEN_URL = "https://idp.example.com/oauth2/token"
 TOKEN = "example-token-for-the-docs-0123456789"
+CLIENT_ID, CLIENT_SECRET = "support-desk", "example-client-secret-0123456789"
 
 pytestmark = pytest.mark.slow
 
@@ -104,11 +110,13 @@ class FileKeyring(KeyringBackend):
 class Reader:
     """A reader's fresh folder and shell, and a sandbox served where the docs name a real API."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, configured: bool = False) -> None:
         self.folder = folder
+        self.configured = configured  # the desk's API always set up in the environment
         self.port = free_port()
         self.background: list[subprocess.Popen[bytes]] = []
         (folder / "token.txt").write_text(TOKEN + "\n")
+        (folder / "client-secret.txt").write_text(CLIENT_SECRET + "\n")
         (folder / "example_keyring.py").write_text(KEYRING)
         bin_folder = str(Path(sys.executable).parent)
         self.environ = {
@@ -120,28 +128,33 @@ class Reader:
             "EXAMPLE_KEYRING": str(folder / "keyring.json"),
         }
         self.api: str | None = None
+        self.serving: contextlib.ExitStack = contextlib.ExitStack()
 
     def as_run_here(self, command: str) -> str:
         command = command.replace("--port 8080", f"--port {self.port}")
         command = command.replace("127.0.0.1:8080", f"127.0.0.1:{self.port}")
-        if REAL_API in command:
-            command = command.replace(REAL_API, self.served())
+        if REAL_API in command or REAL_TOKEN_URL in command:
+            api = self.served()
+            token_url = api.removesuffix("/scim/v2") + "/token"
+            command = command.replace(REAL_API, api).replace(REAL_TOKEN_URL, token_url)
         return command
 
     def environ_for(self, command: str) -> dict[str, str]:
         """A command that names no directory runs against the desk's configured one: until an
         example has run `auth login`, the reader's desk is set up in the environment."""
         names_one = re.search(r"--sandbox\b|--sandbox-data\b|--api\b|--profile\b|sandbox serve", command)
-        if names_one or (self.folder / "config" / "postisupport" / "config.toml").exists():
+        logged_in = (self.folder / "config" / "postisupport" / "config.toml").exists()
+        if not self.configured and (names_one or logged_in):
             return self.environ
         return {**self.environ, "POSTISUPPORT_API_URL": self.served(), "POSTISUPPORT_TOKEN": TOKEN}
 
     def served(self) -> str:
-        """The demo sandbox on a loopback port, started on first need."""
+        """The demo sandbox on a loopback port, started on first need: it takes the docs' bearer
+        token, and tokens its OAuth2 endpoint (`/token`) issues to the docs' client."""
         if self.api is None:
-            port = free_port()
-            self.start(f"postisupport sandbox serve --port {port}", port)
-            self.api = f"http://127.0.0.1:{port}/scim/v2"
+            desk = OAuthServer(application(), CLIENT_ID, CLIENT_SECRET)
+            desk.issued.append(TOKEN)
+            self.api = self.serving.enter_context(serving(desk))
         return self.api
 
     def start(self, command: str, port: int) -> None:
@@ -163,15 +176,21 @@ class Reader:
     def run(self, command: str) -> subprocess.CompletedProcess[str]:
         if re.search(r"sandbox serve\b", command):
             port = re.search(r"--port (\d+)", command)
+            self.stop_background()  # the same port, served again
             self.start(command, int(port.group(1)) if port else 8080)
             return subprocess.CompletedProcess(command, 0, "", "")
         return subprocess.run(["bash", "-c", command], cwd=self.folder, env=self.environ_for(command),
                               text=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
 
     def stop(self) -> None:
+        self.serving.close()
+        self.stop_background()
+
+    def stop_background(self) -> None:
         for process in self.background:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=10)
+        self.background.clear()
 
 
 @pytest.fixture
@@ -201,16 +220,20 @@ def test_every_example_in_a_document_runs_as_printed(document: str, reader: Read
 
 
 def test_every_example_in_the_help_runs_as_printed(reader: Reader) -> None:
+    # Help examples are no story told in order: each runs on a desk whose API is set up.
+    reader.configured = True
     _runs_as_printed(reader, help_examples())
 
 
 def test_the_example_reader_finds_commands_joins_continuations_and_cuts_comments() -> None:
     text = ("Run it:\n\n    postisupport --sandbox diagnose ESIM0042   # the screen\n"
             "    postisupport auth login --api URL \\\n        --with-token < token.txt\n"
-            "    postisupport --sandbox diagnose 'a#b@example.com'\n\nnot postisupport here\n")
+            "    postisupport --sandbox diagnose 'a#b@example.com'\n"
+            "    cut -d, -f1 users.csv | postisupport bulk -\n\nnot postisupport here\n")
     assert examples_in(text) == ["postisupport --sandbox diagnose ESIM0042",
                                  "postisupport auth login --api URL --with-token < token.txt",
-                                 "postisupport --sandbox diagnose 'a#b@example.com'"]
+                                 "postisupport --sandbox diagnose 'a#b@example.com'",
+                                 "cut -d, -f1 users.csv | postisupport bulk -"]
 
 
 def test_the_reader_has_a_postisupport_to_run() -> None:

@@ -59,7 +59,7 @@ def test_group_membership_changes_show_on_users() -> None:
     assert [(g["value"], g["display"]) for g in groups] == [("g-exempel", "Exempel Ab")]
 
     found = call(app, "GET", "/Users", params={"filter": 'groups.value eq "g-exempel"'}).json()
-    assert {u["id"] for u in found["Resources"]} == {"u-2001", "u-4001"}
+    assert {u["id"] for u in found["Resources"]} == {"u-2001", "u-4001", "u-6001"}
 
     assert call(app, "DELETE", "/Groups/g-exempel").status_code == 204
     assert "groups" not in call(app, "GET", "/Users/u-4001").json()

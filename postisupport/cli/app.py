@@ -7,6 +7,7 @@ commands there are.
 """
 
 import importlib
+import os
 from typing import Annotated, Any
 
 import typer
@@ -32,6 +33,7 @@ COMMANDS = {
     "bulk": ("postisupport.cli.bulk", "Check many users at once, politely; safe to interrupt and resume."),
     "doctor": ("postisupport.cli.doctor", "Check what the identity API does that diagnoses depend on."),
     "shell": ("postisupport.cli.shell", "A warm session for a whole shift: look up caller after caller."),
+    "completion": ("postisupport.cli.completion", "Print the shell completion script for bash, zsh or fish."),
 }
 LAZY = {**GROUPS, **COMMANDS}
 
@@ -50,6 +52,15 @@ class LazyGroup(TyperGroup):
             command.name = cmd_name
             self.commands[cmd_name] = command
         return super().get_command(ctx, cmd_name)
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        # The completion script calls back with the variable set: only then load Typer's completion
+        # classes (bash, zsh, fish), which plain start-up never needs.
+        if os.environ.get(complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()):
+            from typer._completion_classes import completion_init
+
+            completion_init()
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # The listing takes a group's line from GROUPS rather than loading the group for it.

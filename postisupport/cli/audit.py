@@ -1,37 +1,74 @@
 """`postisupport audit ...`: searching the trail of look-ups."""
 
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from postisupport.cli.options import command_group, state_of
+from postisupport.cli.options import ConnectionOptions, command_group, state_of, with_options
 
 app = command_group("The audit trail of look-ups (docs/auth.md).\n\n"
                   "Example: postisupport audit find aino.korhonen@esimerkki.example.fi")
 
 
 @app.command("find")
+@with_options(ConnectionOptions, "connection")
 def find(
     ctx: typer.Context,
     identifier: Annotated[str, typer.Argument(
-        metavar="IDENTIFIER", help="The e-mail address or legacy user ID to look for.")],
+        metavar="IDENTIFIER", help="An e-mail address or legacy user ID of the person to look for.")],
+    connection: ConnectionOptions,
 ) -> None:
-    """Print every recorded look-up of this identifier, oldest first, one JSON line each.
+    """Print every recorded look-up of this person, oldest first, one JSON line each.
 
-    The trail holds only a keyed hash of each identifier; this hashes the one given with the same
-    key and compares.
+    The trail holds only keyed hashes of each identifier and of the user it was found to be. With
+    an identity API configured (or --sandbox), the identifier is first resolved to the user, so the
+    look-ups under their other addresses or legacy ID are found too (nothing is recorded for it);
+    without one, only the look-ups under this very identifier are.
 
-    Example: postisupport audit find aino.korhonen@esimerkki.example.fi
+    Example: postisupport audit find ESIM0042
     """
     import json
 
+    from postisupport.cli.main import one_line, wording
+    from postisupport.core.identifiers import normalise
+    from postisupport.errors import InvalidInput, PostisupportError
     from postisupport.ops.audit import AuditTrail
+    from postisupport.ops.diagnose import user_of
 
     state = state_of(ctx)
+    normalise(identifier)  # a malformed identifier is refused before anything is asked
+    settings = state.settings(connection)
+    user_id = None
+    why = "no identity API configured (--api, --profile or --sandbox) to resolve it to the user"
+    if settings.api_url or settings.uses_sandbox:
+        try:
+            user_id = user_of(settings, identifier, state.observer(settings))
+            why = "the identity API finds no one user by it"
+        except InvalidInput:
+            raise
+        except PostisupportError as error:
+            why = f"it could not be resolved to the user ({one_line(wording(error))})"
+    if user_id is None:
+        state.env.say(f"postisupport: warning: matching the identifier only, not the person's other "
+                      f"addresses or legacy ID: {why}")
     trail = AuditTrail(state.env.state_dir, state.env.clock)
     found = 0
-    for entry in trail.find(identifier):
+    for entry in trail.find(identifier, user_id):
         print(json.dumps(entry, ensure_ascii=False), file=state.env.stdout)
         found += 1
-    state.env.say(f"{found} look-up(s) of this identifier in {trail.path}")
+    whom = "this person" if user_id is not None else "this identifier"
+    state.env.say(f"{found} look-up(s) of {whom} {_where(trail.path, trail.files())}")
+
+
+def _where(current: Path, files: list[Path]) -> str:
+    """The files read, by name: the trail rotates, and a count must not pass for one file's."""
+    if not files:
+        return f"(no audit trail at {current} yet)"
+    if files == [current]:
+        return f"in {current}"
+    rotated = [path.name for path in files if path != current]
+    return (f"in {current} and {len(rotated)} rotated file(s) beside it ({', '.join(rotated)})"
+            if current in files else f"in {len(rotated)} rotated file(s) in {current.parent} "
+            f"({', '.join(rotated)})")

@@ -8,7 +8,8 @@ import typer
 from postisupport.cli.options import ConnectionOptions, State, command_group, state_of
 
 app = command_group("Credentials for the identity API, kept in the OS keyring.\n\n"
-                  "Example: postisupport auth login --profile work --api URL --with-token < token.txt")
+                  "Example: postisupport auth login --profile work --api https://idp.example.com/scim/v2 "
+                  "--with-token < token.txt")
 
 ProfileOption = Annotated[str | None, typer.Option(
     "--profile", metavar="NAME", show_default=False,
@@ -36,13 +37,19 @@ def login(
         help="Allow plain-http URLs beyond this machine (test servers only).")] = False,
     make_default: Annotated[bool, typer.Option(
         "--default", help="Make this the default profile.")] = False,
+    no_check: Annotated[bool, typer.Option(
+        "--no-check", help="Store the secret without trying it against the API first.")] = False,
 ) -> None:
     """Store a profile's secret in the keyring and its settings in the config file.
 
-    The secret is read from stdin, never from the command line.
+    The secret is read from stdin, never from the command line. It is first tried against the API
+    (as auth status does; --no-check to skip), and is kept for the profile's API and token endpoint
+    only: a profile edited to name other ones gets no secret until auth login is run again.
 
     Example: postisupport auth login --profile work --api https://idp.example.com/scim/v2 --with-token
+    < token.txt
     """
+    from postisupport.config.settings import transport_only
     from postisupport.ops.auth import LoginOptions
     from postisupport.ops.auth import login as run
 
@@ -59,12 +66,19 @@ def login(
     name = _profile(state, profile, api)
     secret = _read_secret(state, "Client secret: " if with_client_secret else "Token: ")
     options = LoginOptions(name, api, secret, token_url, client_id, scope, allow_insecure_http, make_default)
-    config = run(state.config_path(), options)
-    state.env.say(f"profile {name} saved in {config.path}; its secret is in the keyring")
+    check = None if no_check else transport_only(state.connection.flags(), state.env.environ)
+    config = run(state.config_path(), options, check)
+    checked = "not checked" if no_check else "the API accepts it"
+    state.env.say(f"profile {name} saved in {config.path}; its secret is in the keyring ({checked})")
 
 
 @app.command("status")
-def status(ctx: typer.Context, profile: ProfileOption = None) -> None:
+def status(
+    ctx: typer.Context,
+    profile: ProfileOption = None,
+    json: Annotated[bool, typer.Option(
+        "--json", help="As one JSON object on stdout (the secret only as set or not).")] = False,
+) -> None:
     """Show the profile, URL, kind of credentials, where the secret comes from, and whether the API
     accepts it (exit 3 if not).
 
@@ -76,6 +90,19 @@ def status(ctx: typer.Context, profile: ProfileOption = None) -> None:
     state = state_of(ctx)
     result = run(state.settings(ConnectionOptions(profile=profile)))
     origin = result.secret_origin
+    if json:
+        from postisupport.output.document import dumps
+
+        document = {"profile": result.profile, "api_url": result.api_url, "auth": result.auth,
+                    "secret": {"name": result.secret, "set": origin != "none",
+                               "origin": None if origin == "none" else origin,
+                               "variable": ENVIRONMENT_VARIABLES.get(result.secret)
+                               if origin == "environment" else None},
+                    "accepted": result.refused is None}
+        print(dumps(document), file=state.env.stdout)
+        if result.refused:
+            raise result.refused
+        return
     if origin == "environment":
         origin = f"environment ({ENVIRONMENT_VARIABLES[result.secret]})"
     lines = {

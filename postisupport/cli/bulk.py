@@ -1,5 +1,6 @@
 """`postisupport bulk`: check many users at once, from a CSV, plain-text or NDJSON file."""
 
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,10 +21,11 @@ def bulk(
     connection: ConnectionOptions,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE", show_default=False,
-        help="Where results go (default: stdout, as NDJSON).")] = None,
+        help="Where results go: .csv, .xlsx (a workbook), .ndjson or .jsonl; - or none: stdout, as "
+             "NDJSON.")] = None,
     format: Annotated[str | None, typer.Option(
-        "--format", metavar="csv|ndjson", show_default=False,
-        help="Output format; default: from the output's extension (.csv, .ndjson, .jsonl).")] = None,
+        "--format", metavar="csv|ndjson|xlsx", show_default=False,
+        help="Output format; default: from the output's extension.")] = None,
     column: Annotated[str | None, typer.Option(
         "--column", metavar="NAME", show_default=False,
         help="The CSV column holding the identifiers (found by name otherwise).")] = None,
@@ -35,18 +37,23 @@ def bulk(
     resume: Annotated[bool, typer.Option(
         "--resume", help="Finish an interrupted run: do only the rows the output lacks.")] = False,
     retry_failed: Annotated[bool, typer.Option(
-        "--retry-failed", help="Run again only the rows whose result is an error.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.")] = False,
-    excel: Annotated[bool, typer.Option(
-        "--excel", help="CSV that Excel opens directly (a BOM, ; between fields).")] = False,
+        "--retry-failed", help="Run again the rows whose result is an error (and those the output "
+                               "lacks).")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing output (when the run ends).")] = False,
+    excel: Annotated[bool | None, typer.Option(
+        "--excel/--no-excel", show_default=False,
+        help="CSV that Excel opens directly (a BOM, ; between fields); default: when the input is as "
+             "Excel writes it (;, a BOM or cp1252).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary.")] = False,
 ) -> None:
     """Check many users at once, politely; safe to interrupt and resume.
 
-    Reads CSV (as Excel writes it), one identifier per line, or NDJSON; writes one NDJSON or CSV
-    row per input row. Exit 0 when every row got a diagnosis, 6 when some rows ended with an error.
+    Reads CSV (as Excel writes it), one identifier per line, or NDJSON; writes one NDJSON, CSV or
+    workbook row per input row. Exit 0 when every row of the output has a diagnosis, 6 when some
+    rows of the output are errors (those read back by a resume included).
 
-    Example: postisupport bulk users.csv -o results.csv --concurrency 16 --rate 50
+    Example: postisupport bulk users.csv -o checked.csv --concurrency 16 --rate 50
     """
     from postisupport.cli import render
     from postisupport.cli.main import ExitStatus, error_object
@@ -59,24 +66,37 @@ def bulk(
     if len(modes) > 1:
         raise typer.BadParameter("give at most one of --resume, --retry-failed and --force",
                                  param_hint=f"'--{modes[1]}'")
+    if output is not None and str(output) == "-":
+        output = None
     chosen = format or _format_of(output)
-    if chosen not in ("csv", "ndjson"):
-        raise typer.BadParameter(f"{chosen!r} is not csv or ndjson", param_hint="'--format'")
-    if excel and chosen != "csv":
+    if chosen not in FORMATS:
+        raise typer.BadParameter(f"{chosen!r} is not csv, ndjson or xlsx", param_hint="'--format'")
+    if excel is not None and chosen != "csv":
         raise typer.BadParameter("--excel writes CSV", param_hint="'--excel'")
     settings = state.settings(connection)
     view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
-    options = BulkOptions(None if source == "-" else Path(source), output, chosen, column,  # type: ignore[arg-type]
-                          concurrency, rate, modes[0] if modes else "new", excel)  # type: ignore[arg-type]
+    mode = modes[0] if modes else "new"
+    source_path = None if source == "-" else Path(source)
+    options = BulkOptions(source_path, output, chosen, column, concurrency, rate,  # type: ignore[arg-type]
+                          mode, excel, count_rows=not quiet and source_path is not None)  # type: ignore[arg-type]
     watcher = None if quiet else _Watcher(state.env)
     try:
         summary = run_bulk(settings, options, view, error_object, state.audit_trail(settings), watcher,
                            stdin=getattr(state.env.stdin, "buffer", None) if source == "-" else None,
                            stdout=state.env.stdout, observe=state.observer(settings))
     except KeyboardInterrupt:
+        if watcher is not None:
+            watcher.close()
         if output is not None:
-            state.env.say(f"postisupport: stopped; to finish: postisupport bulk {source} -o {output} "
-                          "--resume")
+            again = chosen == "xlsx" or mode == "force"
+            # A workbook and a forced run replace the output only at the end: start again. Otherwise
+            # the output holds every row done, and the same mode (a resume for a new run) finishes it.
+            finish = mode if again else ("retry-failed" if mode == "retry-failed" else "resume")
+            words = ["postisupport", *_connection_words(state, connection), "bulk", source, "-o", str(output),
+                     *_option_words(format, column, concurrency, rate, excel, quiet),
+                     *([] if finish == "new" else [f"--{finish}"])]
+            what = "to start again" if again else "to finish"
+            state.env.say(f"postisupport: stopped; {what}: {shlex.join(words)}")
         raise
     finally:
         if watcher is not None:
@@ -87,49 +107,107 @@ def bulk(
         raise typer.Exit(int(ExitStatus.ROWS_FAILED))
 
 
+FORMATS = ("csv", "ndjson", "xlsx")
+SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xlsx": "xlsx"}
+
+
+def _connection_words(state: Any, after: Any) -> list[str]:
+    """The connection options given, before the command or after it, as they were given."""
+    from postisupport.cli.options import OPTION_NAMES, merged
+
+    given = merged(state.connection, after)
+    words: list[str] = []
+    for name, flag in OPTION_NAMES.items():
+        value = getattr(given, name)
+        if value is True:
+            words.append(flag)
+        elif value not in (None, False):
+            words += [flag, str(value)]
+    return words
+
+
+def _option_words(format: str | None, column: str | None, concurrency: int, rate: float | None,
+                  excel: bool | None, quiet: bool) -> list[str]:
+    words = [*(["--format", format] if format else []), *(["--column", column] if column else []),
+             "--concurrency", str(concurrency), *(["--rate", f"{rate:g}"] if rate else [])]
+    if excel is not None:
+        words.append("--excel" if excel else "--no-excel")
+    return [*words, *(["--quiet"] if quiet else [])]
+
+
 def _format_of(output: Path | None) -> str:
     if output is None:
         return "ndjson"
-    return "csv" if output.suffix.lower() == ".csv" else "ndjson"
+    if output.suffix.lower() in SUFFIXES:
+        return SUFFIXES[output.suffix.lower()]
+    if output.is_dir() or (output.exists() and not output.is_file()):
+        return "ndjson"  # a folder is refused with its own reason; a device (/dev/null) takes a stream
+    raise typer.BadParameter(f"no format is known by the name {output.name!r}: name the file .csv, .xlsx, "
+                             ".ndjson or .jsonl, or give --format", param_hint="'--output'")
 
 
 class _Watcher:
-    """Progress on stderr: a live bar on a terminal, a line every few seconds otherwise."""
+    """Progress on stderr: a live bar on a terminal (rows, a percentage and the time left when the
+    input's rows were counted), a line every few seconds otherwise."""
 
     EVERY = 5.0
 
     def __init__(self, env: Any) -> None:
         import time
 
-        self.env, self.last, self.time = env, time.monotonic(), time
-        self.started = self.last
+        self.env, self.time = env, time
+        self.last = self.started_at = time.monotonic()
         self.bar: Any = None
-        if env.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        self.total: int | None = None
+        self.before = 0
 
-            self.bar = Progress(TextColumn("{task.completed} rows"), BarColumn(),
+    def started(self, summary: Any) -> None:
+        self.total, self.before = summary.total, summary.done_before
+        self.started_at = self.last = self.time.monotonic()
+        if self.env.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn("{task.completed}/{task.total} rows" if self.total is not None
+                                           else "{task.completed} rows"),
+                                BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                                 TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
-                                console=Console(file=env.stderr), transient=True)
-            self.task = self.bar.add_task("bulk", total=None, note="")
+                                console=Console(file=self.env.stderr), transient=True)
+            self.task = self.bar.add_task("bulk", total=self.total, completed=self.before, note="")
             self.bar.start()
 
     def row_done(self, summary: Any) -> None:
-        elapsed = self.time.monotonic() - self.started
+        now = self.time.monotonic()
+        elapsed = now - self.started_at
         rate = summary.rows / elapsed if elapsed > 0 else 0.0
         note = f"{summary.failed} errors, {rate:.1f} rows/s"
+        done = self.before + summary.rows
         if self.bar is not None:
-            self.bar.update(self.task, completed=summary.rows, note=note)
-        elif self.time.monotonic() - self.last >= self.EVERY:
-            self.last = self.time.monotonic()
-            self.env.say(f"postisupport: {summary.rows} rows done, {note}")
+            self.bar.update(self.task, completed=done, note=note)
+        elif now - self.last >= self.EVERY:
+            self.last = now
+            if self.total:
+                left = (self.total - done) / rate if rate else 0.0
+                share = f" of {self.total} ({100 * done // self.total} %, about {left:.0f} s left)"
+            else:
+                share = ""
+            self.env.say(f"postisupport: {done} rows done{share}, {note}")
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+            self.bar = None
 
 
 def _summarise(env: Any, summary: Any) -> None:
+    """Counts of what the output holds when the run ends, per outcome and per kind of error."""
     rate = summary.rows / summary.seconds if summary.seconds else 0.0
     outcomes = ", ".join(f"{n} {name}" for name, n in sorted(summary.outcomes.items())) or "none"
     errors = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.errors.items())) or "none"

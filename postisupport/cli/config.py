@@ -1,6 +1,9 @@
 """`postisupport config ...`: the settings in force and where each comes from."""
 
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
 from postisupport.cli.options import ConnectionOptions, command_group, state_of, with_options
@@ -11,7 +14,12 @@ app = command_group("The settings in force and the config file.\n\n"
 
 @app.command("show")
 @with_options(ConnectionOptions, "connection")
-def show(ctx: typer.Context, connection: ConnectionOptions) -> None:
+def show(
+    ctx: typer.Context,
+    connection: ConnectionOptions,
+    json: Annotated[bool, typer.Option(
+        "--json", help="As one JSON object on stdout (secrets only as set or not set).")] = False,
+) -> None:
     """Print every setting in force and where it came from (flag, environment, profile, keyring,
     default). Secrets are never shown, only whether they are set.
 
@@ -23,13 +31,31 @@ def show(ctx: typer.Context, connection: ConnectionOptions) -> None:
 
     state = state_of(ctx)
     settings = state.settings(connection)
-    print(f"{'config file':20} {settings.config_path}", file=state.env.stdout)
+    rows: dict[str, dict[str, Any]] = {}
     for name in DEFAULTS:
         value = getattr(settings, name)
-        shown = ("set" if value else "not set") if name in SECRETS else ("-" if value is None else value)
         origin = settings.origin(name)
-        where = {Origin.FLAG: FLAGS.get(name, ""), Origin.ENVIRONMENT: ENVIRONMENT_VARIABLES.get(name, "")}
-        source = f"{origin} {where[origin]}".strip() if origin in where else str(origin)
+        names = {Origin.FLAG: FLAGS.get(name), Origin.ENVIRONMENT: ENVIRONMENT_VARIABLES.get(name)}
+        named = names.get(origin)
+        row: dict[str, Any] = {"value": ("set" if value else "not set") if name in SECRETS else value,
+                               "origin": str(origin), "from": named}
+        if settings.unbound is not None and settings.unbound.kind == name:
+            row.update(origin=str(Origin.KEYRING), refused=str(settings.unbound))
+        rows[name] = row
+    if json:
+        from postisupport.output.document import dumps
+
+        document = {"config_file": str(settings.config_path) if settings.config_path else None,
+                    "settings": {name: {k: str(v) if isinstance(v, Path) else v for k, v in row.items()}
+                                 for name, row in rows.items()}}
+        print(dumps(document), file=state.env.stdout)
+        return
+    print(f"{'config file':20} {settings.config_path}", file=state.env.stdout)
+    for name, row in rows.items():
+        shown = "-" if row["value"] is None else row["value"]
+        source = f"{row['origin']} {row['from']}" if row["from"] else row["origin"]
+        if "refused" in row:
+            source += ": stored for other URLs; auth login again"
         print(f"{name:20} {shown}  ({source})", file=state.env.stdout)
 
 

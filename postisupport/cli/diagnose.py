@@ -1,6 +1,9 @@
-"""`postisupport diagnose`: which runbook step applies to one caller."""
+"""`postisupport diagnose`: which runbook step applies to one caller (or to each identifier on stdin)."""
 
-from typing import Annotated
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,12 +15,20 @@ from postisupport.cli.options import (
     with_options,
 )
 
+if TYPE_CHECKING:
+    from postisupport.config.environment import Environment
+    from postisupport.core.report import Report
+    from postisupport.output.view import View
+
+STDIN = "-"
+
 
 @with_options(ConnectionOptions, "connection")
 def command(
     ctx: typer.Context,
     identifier: Annotated[str, typer.Argument(
-        metavar="IDENTIFIER", help="What the caller gave: their e-mail address or old legacy user ID.")],
+        metavar="IDENTIFIER", help="What the caller gave: their e-mail address or old legacy user ID; "
+                                   "- reads one identifier a line from stdin.")],
     connection: ConnectionOptions,
     service: Annotated[list[str] | None, typer.Option(
         "--service", "-s", metavar="SERVICE",
@@ -32,6 +43,12 @@ def command(
         "--explain", help="Also show every rule considered, the facts it read, the evidence and the "
                           "data problems.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
+    fields: Annotated[str | None, typer.Option(
+        "--fields", metavar="FIELDS", show_default=False,
+        help="JSON with only these fields, comma-separated (outcome,step,user; see docs/cli.md).")] = None,
+    jq_expression: Annotated[str | None, typer.Option(
+        "--jq", metavar="EXPR", show_default=False,
+        help="Filter the JSON with this jq expression; a string result is printed as it is.")] = None,
     script: Annotated[bool, typer.Option(
         "--script", help="Print only the caller script, as plain text.")] = False,
     lang: Annotated[str | None, typer.Option(
@@ -44,27 +61,94 @@ def command(
 ) -> None:
     """Say which runbook step applies to one caller.
 
+    With - as the identifier, each line of stdin is one diagnosis (with --json, --fields or --jq:
+    one JSON document, or jq's results, per line); a line that fails says so on stderr and the
+    others go on.
+
     Example: postisupport --sandbox diagnose aino.korhonen@esimerkki.example.fi --verified --lang en
+
+    Example: postisupport --sandbox diagnose ESIM0042 --fields outcome,step --jq .step
     """
     from postisupport.cli import render
     from postisupport.errors import ApiError, AuthError, UnreachableError
     from postisupport.ops.diagnose import DiagnoseOptions, run
 
-    if as_json and script:
-        raise typer.BadParameter("give one of --json and --script", param_hint="'--script'")
+    wants_json = as_json or fields is not None or jq_expression is not None
+    if script and wants_json:
+        raise typer.BadParameter("give one of --json (or --fields, --jq) and --script",
+                                 param_hint="'--script'")
     state = state_of(ctx)
     settings = state.settings(connection, ui_lang=ui_lang)
     view = render.view_for(state.env, settings, verified=verified, masked=mask, explain=explain)
-    options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
+    show = _output(state.env, view, script=script, wants_json=wants_json, fields=fields,
+                   jq_expression=jq_expression, one_line=identifier == STDIN)
+    services = tuple(service or ())
+    if identifier == STDIN:
+        _each(ctx, state.env, show, settings, services, lang)
+        return
+    options = DiagnoseOptions(identifier, services, lang, settings.default_lang)
     try:
         report = run(settings, options, state.audit_trail(settings), state.observer(settings))
     except (AuthError, UnreachableError, ApiError) as error:
-        if not as_json:
+        if not wants_json:
             render.print_fallback(state.env, settings, lang, view, error, script=script)
         raise
-    if as_json:
-        render.print_json(state.env, report, view)
-    elif script:
-        render.print_script(state.env, report, view)
-    else:
-        render.print_screen(state.env, report, view)
+    show(report)
+
+
+def _output(env: Environment, view: View, *, script: bool, wants_json: bool, fields: str | None,
+            jq_expression: str | None, one_line: bool) -> Callable[[Report], None]:
+    """How each report is printed. The fields and the jq expression are checked here, before anything
+    is asked of the API."""
+    from postisupport.cli import render
+    from postisupport.output import document
+
+    if script:
+        return lambda report: render.print_script(env, report, view)
+    if not wants_json:
+        return lambda report: render.print_screen(env, report, view)
+    names = document.fields(fields) if fields is not None else None
+    program = document.jq_program(jq_expression) if jq_expression is not None else None
+
+    def show(report: Report) -> None:
+        doc: Any = document.as_json(render.shown(report, view), view)
+        if names is not None:
+            doc = document.selected(doc, names)
+        if program is not None:
+            lines = document.jq_lines(program, doc)
+        else:
+            lines = [document.dumps_line(doc) if one_line else document.dumps(doc)]
+        env.stdout.write("".join(f"{line}\n" for line in lines))
+        env.stdout.flush()
+
+    return show
+
+
+def _each(ctx: typer.Context, env: Environment, show: Callable[[Report], None], settings: Any,
+          services: tuple[str, ...], lang: str | None) -> None:
+    """Each identifier on stdin, one diagnosis each; exits with the first failure's code at the end."""
+    from collections import deque
+
+    from postisupport.cli.main import exit_status_of, failure_line
+    from postisupport.errors import PostisupportError
+    from postisupport.ops.diagnose import DiagnoseOptions, each
+
+    state = state_of(ctx)
+    numbers: deque[int] = deque()  # the line each identifier asked about was on, for its error
+
+    def asked() -> Iterator[DiagnoseOptions]:
+        for number, line in enumerate(env.stdin, start=1):
+            if line.strip():
+                numbers.append(number)
+                yield DiagnoseOptions(line.strip(), services, lang, settings.default_lang)
+
+    failed = 0
+    for _, outcome in each(settings, asked(), state.audit_trail(settings), state.observer(settings)):
+        number = numbers.popleft()
+        if isinstance(outcome, PostisupportError):
+            env.say(failure_line(outcome).replace(": error: ", f": error: line {number}: ", 1))
+            failed = failed or int(exit_status_of(outcome))
+        else:
+            show(outcome)
+    if failed:
+        raise typer.Exit(failed)

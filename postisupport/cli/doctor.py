@@ -20,7 +20,9 @@ def doctor(
 
     Read-only: filters applied, values escaped, userName compared case-insensitively,
     attributes= and paging honoured, extensions declared, and the latency. Each check
-    passes, warns (diagnoses hold, with the caveat shown) or fails; exits 8 if any fails.
+    passes, warns (diagnoses hold, with the caveat shown) or fails; exits 8 if any fails. An API
+    that can't be reached (or answers nothing in time) stops it with exit 4, refused credentials
+    with exit 3: neither is a finding about the server.
 
     Example: postisupport --sandbox doctor
     """

@@ -32,6 +32,7 @@ from postisupport.errors import (
     NotConfigured,
     OutputExists,
     PostisupportError,
+    UnboundSecret,
     UnreachableError,
 )
 
@@ -92,7 +93,8 @@ EXIT_STATUS: tuple[tuple[type[BaseException], ExitStatus], ...] = (
 FLAGS = {"api_url": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
          "timeout": "--timeout", "service": "--service", "profile": "--profile",
          "ca_bundle": "--ca-bundle", "allow_insecure_http": "--allow-insecure-http",
-         "token_url": "--token-url", "client_id": "--client-id", "scope": "--scope", "ui_lang": "--ui-lang"}
+         "token_url": "--token-url", "client_id": "--client-id", "scope": "--scope", "ui_lang": "--ui-lang",
+         "fields": "--fields", "jq": "--jq"}
 # What to do about a setting's error, by the setting that would fix it.
 REMEDIES = {
     "token": f"; put the token in {ENVIRONMENT_VARIABLES['token']} or the keyring (auth login) instead",
@@ -104,8 +106,12 @@ REMEDIES = {
 ERROR_KINDS = {InvalidInput: "invalid-input", ApiError: "api-error", UnreachableError: "unreachable"}
 
 
-def error_object(error: PostisupportError) -> dict[str, object]:
-    """A bulk row's error as data: its kind, the exit code `diagnose` would end with, one line."""
+def error_object(error: Exception) -> dict[str, object]:
+    """A bulk row's error as data: its kind, the exit code `diagnose` would end with, one line. An
+    unexpected error of one row (a bug, odd data) is that row's `internal-error`, not the run's end."""
+    if not isinstance(error, PostisupportError):
+        return {"kind": "internal-error", "exit_code": int(ExitStatus.INTERNAL_ERROR),
+                "message": one_line(f"internal error: {type(error).__name__}: {error}")}
     kind = next((name for cls, name in ERROR_KINDS.items() if isinstance(error, cls)), "error")
     return {"kind": kind, "exit_code": int(exit_status_of(error)), "message": one_line(wording(error))}
 
@@ -138,11 +144,30 @@ def wording(error: PostisupportError) -> str:
                 f"token in {ENVIRONMENT_VARIABLES['token']}), or try the demo directory with --sandbox")
     if isinstance(error, InvalidInput) and error.field in FLAGS:
         return f"{FLAGS[error.field]} {error.reason}"
-    if isinstance(error, AuthError) and error.token_endpoint:
-        return f"{error}; check the profile's client id and secret (auth login)"
     if isinstance(error, AuthError):
-        return f"{error}; check {ENVIRONMENT_VARIABLES['token']}"
+        return f"{error}; {_what_to_check(error)}"
+    if isinstance(error, UnboundSecret):
+        return (f"{error}; run auth login --profile {error.profile} again to store it for the URLs the "
+                "profile names")
     return str(error)
+
+
+def _what_to_check(error: AuthError) -> str:
+    """Where the refused secret came from, so the user knows which one to fix."""
+    source = error.source
+    client = "the client id and secret" if error.token_endpoint else None
+    if source is not None and source.origin == Origin.LOGIN:
+        return (f"the {source.secret.replace('_', ' ')} given to auth login was not stored "
+                "(--no-check stores it without trying it)")
+    if source is not None and source.origin == Origin.KEYRING and source.profile:
+        what = client or f"the {source.secret.replace('_', ' ')}"
+        return (f"check {what} of profile {source.profile} (in the keyring; auth login --profile "
+                f"{source.profile})")
+    if source is not None and source.origin == Origin.ENVIRONMENT and source.secret in ENVIRONMENT_VARIABLES:
+        return f"check {ENVIRONMENT_VARIABLES[source.secret]}"
+    if client:
+        return "check the profile's client id and secret (auth login)"
+    return f"check {ENVIRONMENT_VARIABLES['token']}"
 
 
 def _source(setting: str, origin: str) -> str:
@@ -154,6 +179,8 @@ def _source(setting: str, origin: str) -> str:
         return f"the keyring's {setting.replace('_', ' ')}"
     if origin == Origin.FLAG:
         return FLAGS.get(setting, setting)
+    if origin == Origin.LOGIN:
+        return f"the {setting.replace('_', ' ')} given to auth login"
     return setting.replace("_", " ")  # a default: the setting by its name
 
 
@@ -168,6 +195,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> N
 
 def run(argv: list[str], env: Environment) -> int:
     state = State(env)
+    _warn_about_the_config_file(env)
     command = typer.main.get_command(app)
     try:
         # Not standalone: every failure comes back here rather than being printed by Typer.
@@ -189,6 +217,16 @@ def run(argv: list[str], env: Environment) -> int:
         # Typer turns Ctrl-C into this code before we see the KeyboardInterrupt.
         return _fail(env, KeyboardInterrupt())
     return code if isinstance(code, int) else ExitStatus.OK
+
+
+def _warn_about_the_config_file(env: Environment) -> None:
+    from postisupport.config.profiles import others_can_write
+    from postisupport.config.settings import config_path
+
+    path = config_path(env.environ, env.config_dir)
+    if others_can_write(path):
+        env.say(f"{PROG}: warning: {path} can be changed by other users, who could send your stored "
+                "credentials' requests elsewhere; make it yours alone (chmod go-w)")
 
 
 def failure_line(error: BaseException) -> str:

@@ -127,6 +127,11 @@ class State:
         from postisupport.output.document import dumps_line
 
         env, path = self.env, settings.trace
+        if path is not None:
+            # A trace that can't be written (a missing folder, a directory) is refused before any
+            # request is made, not halfway through a look-up.
+            with open_private(path, "a"):
+                pass
 
         def observe(record: dict[str, Any]) -> None:
             if path is not None:

@@ -50,3 +50,15 @@ def serve(
                       "anyone who can reach this address can read the directory")
     run(settings, options, announce)
     state.env.say("sandbox stopped")
+
+
+@app.command("demo-csv")
+def demo_csv(ctx: typer.Context) -> None:
+    """Write a bulk input of the demo directory's identifiers (CSV) to stdout.
+
+    Example: postisupport sandbox demo-csv > users.csv && postisupport --sandbox bulk users.csv -o results.csv
+    """
+    from importlib.resources import files
+
+    data = files("postisupport.sandbox").joinpath("data/users.csv").read_bytes()
+    state_of(ctx).env.stdout.write(data.decode("utf-8"))

@@ -12,6 +12,7 @@ class Origin(StrEnum):
     PROFILE = "profile"
     KEYRING = "keyring"
     DEFAULT = "default"
+    LOGIN = "login"  # given to `auth login`, which checks it before storing it
 
 
 # Setting -> its environment variable. Secrets are read only from here or the
@@ -28,4 +29,13 @@ ENVIRONMENT_VARIABLES = {
     "timezone": "POSTISUPPORT_TIMEZONE",
     "sandbox_token": "POSTISUPPORT_SANDBOX_TOKEN",
     "config": "POSTISUPPORT_CONFIG",
+}
+
+# Variables honoured that are no setting of ours: read by the libraries we use, or by convention.
+OTHER_VARIABLES = {
+    "NO_COLOR": "no colours on the screen (any value but empty; https://no-color.org)",
+    "FORCE_COLOR": "colours even when stdout is not a terminal (any value but empty)",
+    "COLUMNS": "the screen's width, when it can't be told from the terminal",
+    "XDG_CONFIG_HOME": "the folder the config folder is in (Linux; default ~/.config)",
+    "XDG_STATE_HOME": "the folder the audit trail's folder is in (Linux; default ~/.local/state)",
 }

@@ -19,12 +19,13 @@ Secrets (bearer tokens, client secrets) live in the OS keyring (secrets.py).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from postisupport.config.private import open_private
+from postisupport.config.private import replacing
 from postisupport.errors import InvalidSetting
 
 FILE_NAME = "config.toml"
@@ -106,9 +107,18 @@ def save_profile(
         document["audit"] = config.audit
     document["profiles"] = profiles
     config.path.parent.mkdir(parents=True, exist_ok=True)
-    # Written whole to a temporary file and renamed, so a crash never leaves half a config.
-    temporary = config.path.with_name(config.path.name + ".tmp")
-    with open_private(temporary) as out:
+    # Written whole beside the file and renamed over it, so a crash never leaves half a config; a
+    # symbolic link (a config kept in a dotfiles repository) is written through, not replaced.
+    with replacing(os.path.realpath(config.path)) as out:
         out.write(tomli_w.dumps(document))
-    os.replace(temporary, config.path)
     return ConfigFile(config.path, default, config.audit, profiles)
+
+
+def others_can_write(path: Path) -> bool:
+    """Whether the config file (a link's target) is writable by its group or by everyone: they could
+    point a profile at their own server. False when there is no such file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) and bool(mode & (stat.S_IWGRP | stat.S_IWOTH))

@@ -1,7 +1,18 @@
-"""Secrets in the OS keyring, one entry per profile and kind; never in the config file, never on argv."""
+"""Secrets in the OS keyring, one entry per profile and kind; never in the config file, never on argv.
+
+An entry holds the secret with the URLs it was stored for, as JSON:
+
+    {"secret": "...", "api_url": "https://idp.example.com/scim/v2", "token_url": null}
+
+so that a config file edited to name another API (or token endpoint) does not send the secret there:
+settings.resolve() compares them with the profile's. An entry of an older version holds the bare
+secret; it is bound to no URL, and is not used until `auth login` stores it again.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from typing import Literal
 
 from postisupport.errors import KeyringUnavailable
@@ -10,12 +21,48 @@ SERVICE = "postisupport"
 Kind = Literal["token", "client_secret"]
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A secret and where it may go; the URLs are None for an entry of an older version."""
+
+    secret: str = field(repr=False)
+    api_url: str | None = None
+    token_url: str | None = None
+
+    @property
+    def bound(self) -> bool:
+        return self.api_url is not None
+
+
 def _entry(profile: str, kind: str) -> str:
     return f"{profile}:{kind}"
 
 
-def get(profile: str, kind: str) -> str | None:
+def get(profile: str, kind: str) -> Stored | None:
     """The stored secret, or None when there is none or no usable keyring (reading never fails a command)."""
+    raw = get_raw(profile, kind)
+    return None if raw is None else parse(raw)
+
+
+def parse(raw: str) -> Stored:
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        entry = None
+    if not (isinstance(entry, dict) and isinstance(entry.get("secret"), str)
+            and isinstance(entry.get("api_url"), str)):
+        return Stored(raw)  # a bare secret, as older versions stored it
+    token_url = entry.get("token_url")
+    return Stored(entry["secret"], entry["api_url"], token_url if isinstance(token_url, str) else None)
+
+
+def put(profile: str, kind: Kind, secret: str, api_url: str, token_url: str | None = None) -> None:
+    """Store `secret` for `api_url` (and, for OAuth2, `token_url`) only."""
+    put_raw(profile, kind, json.dumps({"secret": secret, "api_url": api_url, "token_url": token_url}))
+
+
+def get_raw(profile: str, kind: str) -> str | None:
+    """The entry as the keyring holds it: to put back unchanged when a login fails halfway."""
     import keyring
     from keyring.errors import KeyringError
 
@@ -25,12 +72,12 @@ def get(profile: str, kind: str) -> str | None:
         return None
 
 
-def put(profile: str, kind: Kind, secret: str) -> None:
+def put_raw(profile: str, kind: Kind, raw: str) -> None:
     import keyring
     from keyring.errors import KeyringError
 
     try:
-        keyring.set_password(SERVICE, _entry(profile, kind), secret)
+        keyring.set_password(SERVICE, _entry(profile, kind), raw)
     except (KeyringError, RuntimeError) as error:
         raise KeyringUnavailable(type(error).__name__) from None
 

@@ -26,10 +26,11 @@ from urllib.parse import urlsplit
 
 from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
 from postisupport.core.language import LANGUAGES
-from postisupport.errors import ConflictingSettings, InvalidSetting
+from postisupport.errors import ConflictingSettings, InvalidSetting, UnboundSecret
 
 if TYPE_CHECKING:
     from postisupport.config.profiles import ConfigFile
+    from postisupport.config.secrets import Stored
 
 
 DEFAULTS: dict[str, Any] = {
@@ -63,8 +64,10 @@ AUTH_KINDS = ("token", "oauth2")
 MIN_TIMEOUT = 0.1
 DEFAULT_PROFILE = "default"
 
-# Reads a secret of a profile from the keyring: (profile, "token" | "client_secret") -> secret or None.
-SecretReader = Callable[[str, str], str | None]
+# Reads a secret of a profile from the keyring: (profile, "token" | "client_secret") -> it, or None.
+SecretReader = Callable[[str, str], "Stored | None"]
+# How a server is reached, whatever the profile: what a check of a secret before it is stored uses.
+TRANSPORT_SETTINGS = ("timeout", "ca_bundle", "ssl_cert_file", "allow_insecure_http")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class Settings:
     sandbox_token: str | None = field(default=None, repr=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
     config_path: Path | None = None
+    # The profile's secret in the keyring, refused as it was stored for other URLs: raised when a
+    # client would need it (ops/connect.py), so `config show` still works.
+    unbound: UnboundSecret | None = field(default=None, compare=False, repr=False)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -129,7 +135,8 @@ def resolve(
     given = {k: v for k, v in flags.items() if v is not None}
     from_environment = _from_environment(environ)
     profile_name, profile_origin = _profile_name(given, from_environment, config)
-    profile, stored = _profile_layers(profile_name, profile_origin, given, from_environment, config, secrets)
+    profile, stored, unbound = _profile_layers(profile_name, profile_origin, given, from_environment, config,
+                                               secrets)
     layers: list[tuple[Origin, Mapping[str, Any]]] = [
         (Origin.FLAG, given),
         (Origin.ENVIRONMENT, from_environment),
@@ -145,14 +152,26 @@ def resolve(
                 break
     values["profile"], origins["profile"] = profile_name, profile_origin
     _check(values, origins)
-    return Settings(**values, origins=origins, config_path=config.path if config is not None else None)
+    if unbound is not None and (values[unbound.kind] is not None or values["token"] is not None):
+        unbound = None  # the environment gives a secret that outranks it: the refused one is not needed
+    return Settings(**values, origins=origins, config_path=config.path if config is not None else None,
+                    unbound=unbound)
+
+
+def transport_only(flags: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
+    """Only how servers are reached (timeout, CA files, plain http): for checking a secret that no
+    profile holds yet, so nothing of the profiles or the environment's credentials is taken."""
+    names = {ENVIRONMENT_VARIABLES[s] for s in TRANSPORT_SETTINGS if s in ENVIRONMENT_VARIABLES}
+    return resolve({k: v for k, v in flags.items() if k in TRANSPORT_SETTINGS},
+                   {k: v for k, v in environ.items() if k in names})
 
 
 def _profile_layers(
     name: str | None, origin: Origin, given: Mapping[str, Any], environ: Mapping[str, Any],
     config: ConfigFile | None, secrets: SecretReader | None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The chosen profile's settings, and its secret from the keyring."""
+) -> tuple[dict[str, Any], dict[str, Any], UnboundSecret | None]:
+    """The chosen profile's settings, its secret from the keyring, and that secret's refusal when it
+    was stored for other URLs than the profile names."""
     if name is not None and not PROFILE_NAME.fullmatch(name):
         raise InvalidSetting("profile", origin, "a profile's name is letters, digits, '.', '_' and '-' only")
     profile: dict[str, Any] = {}
@@ -168,12 +187,23 @@ def _profile_layers(
     own_api = "api_url" in profile and (not api_elsewhere or _same_url(api_elsewhere[0], profile["api_url"]))
     if not own_api:
         # The profile's credentials belong to the profile's API: never send them to another one.
-        return {k: v for k, v in profile.items() if k not in CREDENTIAL_SETTINGS}, {}
+        return {k: v for k, v in profile.items() if k not in CREDENTIAL_SETTINGS}, {}, None
     if name is None or secrets is None:
-        return profile, {}
+        return profile, {}, None
     # Only the secret of the profile's kind: a stale token must not beat the OAuth2 it was replaced by.
     kind = "client_secret" if profile.get("auth") == "oauth2" else "token"
-    return profile, {kind: secrets(name, kind)}
+    stored = secrets(name, kind)
+    if stored is None:
+        return profile, {}, None
+    # The secret goes only where it was stored for: the profile's URLs are a file anyone with write
+    # access to it may have changed.
+    wanted = [("api_url", stored.api_url)] + ([("token_url", stored.token_url)] if kind == "client_secret"
+                                              else [])
+    for setting, stored_for in wanted:
+        named = profile.get(setting)
+        if stored_for is None or named is None or not _same_url(stored_for, named):
+            return profile, {}, UnboundSecret(name, kind, stored_for, named)
+    return profile, {kind: stored.secret}, None
 
 
 def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:

@@ -1,12 +1,15 @@
 """The audit trail: one JSON line per look-up of a person, and how an auditor searches it.
 
 A record says when (UTC), who (the OS user), through which profile and API
-host, what came of it (outcome, rule), and whom: as a keyed hash (HMAC-SHA256)
-of the normalised identifier, never the identifier, a name or an address in
-clear. The key is random per installation and kept beside the trail, mode
-0600, so the hash cannot be reversed by guessing common addresses elsewhere;
-`find` hashes an identifier with the same key to answer "was this person
-looked up?". The trail rotates by size (RECORD_BYTES x BACKUPS at most).
+host, what came of it (outcome, rule), and whom: as keyed hashes (HMAC-SHA256)
+of the normalised identifier and of the id of the user it was found to be
+(null when no one, or several, answered to it), never the identifier, the id,
+a name or an address in clear. The key is random per installation and kept
+beside the trail, mode 0600, so the hashes cannot be reversed by guessing
+common addresses elsewhere; `find` hashes an identifier (and the user id it
+resolves to) with the same key to answer "was this person looked up?", by
+whichever of their addresses or legacy ID. The trail rotates by size
+(RECORD_BYTES x BACKUPS at most).
 """
 
 from __future__ import annotations
@@ -59,14 +62,17 @@ class AuditTrail:
     def path(self) -> Path:
         return self.folder / RECORD_FILE
 
-    def record(self, identifier: str, *, profile: str | None, api_host: str, outcome: str, rule: str) -> None:
-        """Append one look-up. `identifier` as the user gave it; only its keyed hash is written."""
+    def record(self, identifier: str, *, profile: str | None, api_host: str, outcome: str, rule: str,
+               user_id: str | None = None) -> None:
+        """Append one look-up. `identifier` as the user gave it, `user_id` the id of the user it was
+        found to be (None: no one, or no one alone); only their keyed hashes are written."""
         entry = {
             "time": self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "os_user": _os_user(),
             "profile": profile,
             "api_host": api_host,
             "identifier_hmac": self.digest(identifier),
+            "user_hmac": self.user_digest(user_id) if user_id is not None else None,
             "outcome": outcome,
             "rule": rule,
         }
@@ -82,12 +88,19 @@ class AuditTrail:
         except OSError as error:
             raise AuditError(self.path, error.strerror or str(error)) from None
 
-    def find(self, identifier: str) -> Iterator[dict[str, Any]]:
-        """The records of look-ups of `identifier`, oldest first, across the rotated files."""
+    def files(self) -> list[Path]:
+        """The trail's files there are, oldest first: the rotated ones, then the current one."""
+        paths = [*(self.path.with_name(f"{RECORD_FILE}.{n}") for n in range(BACKUPS, 0, -1)), self.path]
+        return [path for path in paths if path.exists()]
+
+    def find(self, identifier: str, user_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """The records of look-ups of `identifier`, or of the user whose id is `user_id` under any
+        identifier, oldest first, across the rotated files."""
         if not (self.folder / KEY_FILE).exists():
             return  # no key yet: nothing was ever recorded
         wanted = self.digest(identifier)
-        for path in [*(self.path.with_name(f"{RECORD_FILE}.{n}") for n in range(BACKUPS, 0, -1)), self.path]:
+        person = self.user_digest(user_id) if user_id is not None else None
+        for path in self.files():
             try:
                 lines = path.open(encoding="utf-8", errors="replace")
             except FileNotFoundError:
@@ -100,11 +113,16 @@ class AuditTrail:
                         entry = json.loads(line)
                     except ValueError:
                         continue  # a line cut short by a crash
-                    if isinstance(entry, dict) and entry.get("identifier_hmac") == wanted:
+                    if isinstance(entry, dict) and (entry.get("identifier_hmac") == wanted or (
+                            person is not None and entry.get("user_hmac") == person)):
                         yield entry
 
     def digest(self, identifier: str) -> str:
         return hmac.new(self._key(), normalise(identifier).encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def user_digest(self, user_id: str) -> str:
+        # Prefixed so that a user id never hashes like an identifier that happens to be spelt the same.
+        return hmac.new(self._key(), f"user-id:{user_id}".encode(), hashlib.sha256).hexdigest()
 
     def _key(self) -> bytes:
         path = self.folder / KEY_FILE

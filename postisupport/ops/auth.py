@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from postisupport.config import profiles, secrets
 from postisupport.config.names import Origin
 from postisupport.config.settings import PROFILE_NAME, Settings, checked_secret, checked_url
-from postisupport.errors import AuthError, InvalidSetting
+from postisupport.core.text import MIN_SECRET
+from postisupport.errors import AuthError, FileProblem, InvalidSetting, os_reason
 from postisupport.ops import connect
 
 
@@ -31,8 +32,10 @@ class LoginOptions:
         return "oauth2" if self.token_url else "token"
 
 
-def login(config_path: Path, options: LoginOptions) -> profiles.ConfigFile:
-    """Store the secret in the keyring and the profile in the config file; returns the config.
+def login(config_path: Path, options: LoginOptions, check: Settings | None = None) -> profiles.ConfigFile:
+    """Store the secret in the keyring, bound to the profile's URLs, and the profile in the config file;
+    returns the config. With `check` (how to reach servers: settings.transport_only), the secret is
+    first tried against the API with the request `auth status` makes; a refusal stores nothing.
 
     All or nothing: everything is checked first, and when writing the config
     fails, the keyring gets back what it had.
@@ -44,11 +47,17 @@ def login(config_path: Path, options: LoginOptions) -> profiles.ConfigFile:
         raise InvalidSetting("profile", Origin.FLAG,
                              "a profile's name is letters, digits, '.', '_' and '-' only")
     kind: secrets.Kind = "client_secret" if options.kind == "oauth2" else "token"
-    secret = checked_secret(options.secret, kind, Origin.FLAG)
+    secret = checked_secret(options.secret, kind, Origin.LOGIN)
+    if len(secret) < MIN_SECRET:
+        # A secret this short could not be kept out of messages (text.redacted leaves it alone).
+        raise InvalidSetting(kind, Origin.LOGIN, f"only {len(secret)} character(s); a real one has at "
+                             f"least {MIN_SECRET}")
     config = profiles.load(config_path)
+    if check is not None:
+        _check(check, options, api_url, token_url, secret)
     stale: secrets.Kind = "token" if kind == "client_secret" else "client_secret"
-    before = {k: secrets.get(options.profile, k) for k in (kind, stale)}
-    secrets.put(options.profile, kind, secret)
+    before = {k: secrets.get_raw(options.profile, k) for k in (kind, stale)}
+    secrets.put(options.profile, kind, secret, api_url, token_url)
     secrets.delete(options.profile, stale)  # a profile that changed kind keeps no secret of the old one
     values = {
         "api_url": api_url,
@@ -61,14 +70,33 @@ def login(config_path: Path, options: LoginOptions) -> profiles.ConfigFile:
     kept = {k: v for k, v in config.profiles.get(options.profile, {}).items() if k not in values}
     try:
         return profiles.save_profile(config, options.profile, {**kept, **values}, options.make_default)
-    except OSError as error:
+    except (OSError, FileProblem) as error:
         for k, old in before.items():
             if old is None:
                 secrets.delete(options.profile, k)
             else:
-                secrets.put(options.profile, k, old)
+                secrets.put_raw(options.profile, k, old)
+        reason = error.reason if isinstance(error, FileProblem) else os_reason(error)
         raise InvalidSetting("config", "config file", f"{config.path}: cannot write it "
-                             f"({error.strerror or error}); nothing was changed") from None
+                             f"({reason}); nothing was changed") from None
+
+
+def _check(transport: Settings, options: LoginOptions, api_url: str, token_url: str | None,
+           secret: str) -> None:
+    """The secret tried against the API (through the token endpoint for OAuth2); AuthError if refused."""
+    kind = "client_secret" if options.kind == "oauth2" else "token"
+    trial = replace(transport, profile=options.profile, api_url=api_url, auth=options.kind,
+                    token=secret if kind == "token" else None, token_url=token_url,
+                    client_id=options.client_id, scope=options.scope,
+                    client_secret=secret if kind == "client_secret" else None,
+                    allow_insecure_http=options.allow_insecure_http,
+                    origins={**transport.origins, kind: Origin.LOGIN})
+
+    async def probe() -> None:
+        async with connect.client(trial) as client:
+            await client.probe()
+
+    asyncio.run(probe())
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,14 @@
 Rows stream in (ops/bulk_input.py) and results stream out in input order, each
 appended and flushed as soon as it and the rows before it are done, so memory
 stays flat however long the input. The output is its own journal: a rerun with
-`resume` reads it back, repairs a last line cut short by a kill, and does only
-the rows it lacks; `retry_failed` reruns the rows that ended with an error and
-rewrites the output atomically (a temporary file, then a rename).
+`resume` reads it back, keeps only its complete records (a record cut short by a
+kill is cut off, so its row is done again), checks that they came from this
+input, and does only the rows it lacks; `retry_failed` also reruns the rows that
+ended with an error and writes the output anew. An output that is rewritten
+(`retry_failed`, `force`, a workbook) is written to a private temporary file
+beside it that takes its place at the end (config.private.replacing). Outputs
+are private (0600): they hold names, addresses and phone numbers. One run at a
+time writes an output: it holds an exclusive lock on it for the whole run.
 
 A bulk row is exactly one `diagnose` (ops.diagnose.diagnose): the same engine,
 the same document, on one shared client, with the organisations' groups and
@@ -15,10 +20,15 @@ administrators asked once per organisation (ops.fetch.Shared).
 from __future__ import annotations
 
 import asyncio
+import codecs
+import contextlib
 import csv
+import fcntl
 import io
 import json
 import os
+import stat
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -26,9 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
+from postisupport.config.private import open_private, replacing
 from postisupport.config.settings import Settings
 from postisupport.errors import (
     ApiError,
+    FileProblem,
     InvalidInput,
     OutputExists,
     PostisupportError,
@@ -40,17 +52,20 @@ from postisupport.ops.bulk_input import Reading, Row, rows
 from postisupport.ops.diagnose import DiagnoseOptions, diagnose, record
 from postisupport.ops.fetch import Shared
 from postisupport.output.document import as_json, dumps_line
-from postisupport.output.table import CSV_COLUMNS, csv_record
+from postisupport.output.table import CSV_COLUMNS, csv_record, spreadsheet_safe
 from postisupport.output.view import View
 
-Format = Literal["csv", "ndjson"]
+Format = Literal["csv", "ndjson", "xlsx"]
 Mode = Literal["new", "resume", "retry-failed", "force"]
-# A row's own failures become its output row. Refused credentials stop the run at once, and so
-# does an API that can't be reached before any row got through, or for STOP_AFTER rows in a row:
-# nothing is gained by writing thousands of identical errors, and the run can be resumed.
+# A row's own failures become its output row, and so does anything unexpected while one row is
+# diagnosed or written down (odd data a rule did not foresee). Refused credentials stop the run at
+# once, and so does an API that can't be reached before any row got through, or for STOP_AFTER rows
+# in a row: nothing is gained by writing thousands of identical errors, and the run can be resumed.
 ROW_ERRORS = (InvalidInput, ApiError, UnreachableError)
 STOP_AFTER = 5
 WINDOW = 8  # rows in flight per unit of concurrency: room to keep every worker busy behind a slow row
+SAMPLE_BYTES = 64 * 1024  # what is read of the input to tell whether Excel wrote it
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -62,31 +77,38 @@ class BulkOptions:
     concurrency: int = 8
     rate: float | None = None  # requests per second, shared by all workers
     mode: Mode = "new"
-    excel: bool = False
+    excel: bool | None = None  # CSV as Excel writes it; None: when the input is as Excel writes it
+    count_rows: bool = False  # count an input file's rows first, for a total to show progress against
 
 
 @dataclass
 class Summary:
-    rows: int = 0
-    done_before: int = 0  # rows a resumed run found already in the output
+    rows: int = 0  # rows this run did
+    done_before: int = 0  # rows a resumed run found already in the output, and kept
+    total: int | None = None  # rows the input has, when they were counted
+    # What the output holds when the run ends: the rows kept and the rows done.
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     blank_lines: int = 0
     requests: int = 0
     seconds: float = 0.0
+    excel: bool = False  # whether the CSV written is as Excel writes it
 
     @property
     def failed(self) -> int:
+        """Rows of the output that are errors."""
         return sum(self.errors.values())
 
 
 class Progress(Protocol):
     """What a bulk run tells its watcher; the command line shows it, a test may count it."""
 
+    def started(self, summary: Summary) -> None: ...
+
     def row_done(self, summary: Summary) -> None: ...
 
 
-DescribeError = Callable[[PostisupportError], dict[str, Any]]
+DescribeError = Callable[[Exception], dict[str, Any]]
 
 
 def run(settings: Settings, options: BulkOptions, view: View, describe: DescribeError,
@@ -94,40 +116,145 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
         stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, observe: Any = None) -> Summary:
     """Check every row of the input; returns what happened. `describe` turns a row's error into its
     `error` object (kind, exit code, message): only the command line knows exit codes."""
-    check_output(options)
     summary = Summary()
     started = time.monotonic()
+    check_output(options)
     reading = Reading()
-    done, failed = _read_back(options)
-    summary.done_before = len(done) - len(failed) if options.mode == "retry-failed" else len(done)
-    source = options.input.open("rb") if options.input is not None else stdin
-    assert source is not None, "stdin is the input when no file is named"
-    try:
-        wanted = (r for r in rows(source, options.column, reading)
-                  if (r.number in failed if options.mode == "retry-failed" else r.number not in done))
-        with _Output(options, reading, failed, stdout) as out:
-            asyncio.run(_check(settings, options, view, describe, trail, progress, wanted, out, summary,
-                               observe))
-    finally:
+    with contextlib.ExitStack() as stack:
+        source = _open_input(options.input, stdin)
         if options.input is not None:
-            source.close()
-        summary.blank_lines = reading.blank_lines
-        summary.seconds = time.monotonic() - started
+            stack.callback(source.close)
+        sample = source.read(SAMPLE_BYTES)
+        output = stack.enter_context(_Output(options, stdout))
+        kept = output.kept
+        summary.done_before = len(kept.inputs) - len(kept.failed & kept.redo)
+        summary.outcomes.update(kept.outcomes)
+        if not kept.redo:  # a retry does every error row again: they count when done
+            summary.errors.update(kept.errors)
+        if options.input is not None and (kept.inputs or options.count_rows):
+            # Before anything is written: an output resumed from another input is refused whole.
+            summary.total = _first_pass(options.input, options.column, kept)
+        summary.excel = (kept.excel if kept.excel is not None else
+                         options.excel if options.excel is not None else _excel_style(sample))
+        try:
+            stream = rows(io.BufferedReader(_Rewound(sample, source)), options.column, reading)
+            wanted = kept.wanted(stream)
+            sink = stack.enter_context(output.sink(summary.excel, reading.extra_columns))
+            if progress is not None:
+                progress.started(summary)
+            asyncio.run(_check(settings, options, view, describe, trail, progress, wanted, sink, summary,
+                               reading, observe))
+        finally:
+            summary.blank_lines = reading.blank_lines
+            summary.seconds = time.monotonic() - started
     return summary
 
 
 def check_output(options: BulkOptions) -> None:
-    """An existing output is never overwritten by accident."""
-    exists = options.output is not None and options.output.exists() and options.output.stat().st_size > 0
+    """What can be told of the output before the input is opened: never overwritten by accident,
+    never the input itself, a folder that exists."""
+    path = options.output
+    if path is None:
+        if options.mode in ("resume", "retry-failed"):
+            raise InvalidInput("output", f"{options.mode} needs an output file to read back")
+        if options.format == "xlsx":
+            raise InvalidInput("output", "a workbook (xlsx) needs an output file")
+        return
+    if path.is_dir():
+        raise FileProblem(path, "is a folder, not a file: name a file for the results")
+    if not path.parent.is_dir():
+        raise FileProblem(path, f"the folder {path.parent} does not exist")
+    if options.input is not None and path.exists() and options.input.exists():
+        there, here = os.stat(path), os.stat(options.input)
+        if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
+            raise FileProblem(path, "is the input itself: the results must go to another file")
+    if _is_stream(path):
+        if options.mode in ("resume", "retry-failed"):
+            raise InvalidInput("output", f"{path} is not a regular file: it can't be read back")
+        return
+    exists = path.exists() and path.stat().st_size > 0
     if exists and options.mode == "new":
-        raise OutputExists(options.output)  # type: ignore[arg-type]
-    if options.mode in ("resume", "retry-failed") and options.output is None:
-        raise InvalidInput("output", f"{options.mode} needs an output file to read back")
+        raise OutputExists(path)
+    if options.format == "xlsx" and options.mode in ("resume", "retry-failed"):
+        raise InvalidInput("output", f"{path}: a workbook is written whole when the run ends, so there is "
+                           "nothing to resume in it; write it again in full, or write CSV or NDJSON to "
+                           "be able to resume")
+
+
+def _is_stream(path: Path) -> bool:
+    """A device or a pipe (/dev/null, /dev/stdout): written as a stream, neither locked nor read back."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _close(file: IO[Any], path: Path) -> None:
+    """Closed; what could not be flushed is the file's fault, told once (not over the first fault)."""
+    failing = sys.exc_info()[0] is not None
+    try:
+        file.close()
+    except OSError as error:
+        if not failing:
+            raise FileProblem.of(error, path) from None
+
+
+def _open_input(path: Path | None, stdin: IO[bytes] | None) -> IO[bytes]:
+    if path is None:
+        assert stdin is not None, "stdin is the input when no file is named"
+        return stdin
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise FileProblem.of(error, path) from None
+
+
+def _excel_style(sample: bytes) -> bool:
+    """Whether Excel wrote the input: a BOM, bytes that are cp1252 rather than UTF-8, or `;` between
+    fields (what Excel writes as "CSV" where the decimal separator is a comma)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return True
+    lines = [line for line in sample.decode("utf-8", errors="replace").splitlines() if line.strip()][:20]
+    if not lines or lines[0].lstrip().startswith("{"):
+        return False
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=";,\t").delimiter == ";"
+    except csv.Error:
+        return False
+
+
+def _first_pass(path: Path, column: str | None, kept: _Kept) -> int:
+    """The input's rows, counted; each row the output kept is held to the input's row of that number."""
+    count = 0
+    with _open_input(path, None) as source:
+        for row in rows(source, column):
+            kept.check(row)
+            count += 1
+    kept.check_length(count)
+    return count
+
+
+@dataclass
+class _Done:
+    """One row, done: its output line or cells, what it counts as, and for a workbook's summary its
+    organisation."""
+
+    row: Row
+    line: Any  # str (NDJSON) or list[str] (CSV, workbook cells)
+    outcome: str | None = None
+    error_kind: str | None = None
+    organisation: str = ""
+    error: Exception | None = None
 
 
 async def _check(settings: Settings, options: BulkOptions, view: View, describe: DescribeError,
                  trail: AuditTrail | None, progress: Progress | None, wanted: Iterator[Row],
-                 out: _Output, summary: Summary, observe: Any) -> None:
+                 sink: _Sink, summary: Summary, reading: Reading, observe: Any) -> None:
     from aiolimiter import AsyncLimiter
 
     from postisupport.scim.client import PATIENT
@@ -136,37 +263,50 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
     shared = Shared()
     async with connect.client(settings, max_concurrency=options.concurrency, retry=PATIENT,
                               throttle=throttle, observe=observe) as client:
-        window: deque[tuple[Row, asyncio.Task[Any]]] = deque()
+        window: deque[asyncio.Task[_Done]] = deque()
 
-        async def one(row: Row) -> Any:
+        def failed(row: Row, error: Exception) -> _Done:
+            described = describe(error)
+            line = sink.line(row, None, described)
+            return _Done(row, line, error_kind=described["kind"], error=error)
+
+        async def one(row: Row) -> _Done:
             if row.problem is not None:
-                return InvalidInput("input", row.problem)
+                return failed(row, InvalidInput("input", row.problem))
             asked = DiagnoseOptions(row.identifier, row.services, row.lang, settings.default_lang)
             try:
                 result = await diagnose(client, asked, shared)
             except ROW_ERRORS as error:
-                return error
+                return failed(row, error)
+            except PostisupportError:
+                raise  # refused credentials, an audit trail that can't be written: the run's end
+            except Exception as error:
+                return failed(row, error)
             record(trail, settings, asked, result)
-            return result
+            try:
+                document = as_json(result, view)
+                organisation = (document.get("organisation") or {}).get("name") or ""
+                return _Done(row, sink.line(row, document, None), outcome=result.decision.outcome,
+                             organisation=str(organisation))
+            except Exception as error:
+                return failed(row, error)
 
         unreachable = 0
 
         def flush_head() -> None:
             nonlocal unreachable
-            row, task = window.popleft()
-            outcome = task.result()
-            if isinstance(outcome, UnreachableError):
+            done = window.popleft().result()
+            if isinstance(done.error, UnreachableError):
                 unreachable += 1
                 if unreachable >= STOP_AFTER or not summary.outcomes:
-                    raise outcome
-            elif not isinstance(outcome, PostisupportError):
+                    raise done.error
+            elif done.error_kind is None:
                 unreachable = 0
-            if isinstance(outcome, PostisupportError):
-                summary.errors[describe(outcome)["kind"]] += 1
-                out.write(row, None, describe(outcome))
+            if done.error_kind is not None:
+                summary.errors[done.error_kind] += 1
             else:
-                summary.outcomes[outcome.decision.outcome] += 1
-                out.write(row, as_json(outcome, view), None)
+                summary.outcomes[str(done.outcome)] += 1
+            sink.write(done)
             summary.rows += 1
             summary.requests = client.requests
             if progress is not None:
@@ -174,151 +314,446 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
 
         try:
             for row in wanted:
-                window.append((row, asyncio.ensure_future(one(row))))
-                while window and window[0][1].done():
+                window.append(asyncio.ensure_future(one(row)))
+                while window and window[0].done():
                     flush_head()
                 # Rows started ahead of the oldest unfinished one; bounded, so memory stays flat.
                 if len(window) >= WINDOW * options.concurrency:
-                    await asyncio.wait([window[0][1]])
-                    while window and window[0][1].done():
+                    await asyncio.wait([window[0]])
+                    while window and window[0].done():
                         flush_head()
             while window:
-                await asyncio.wait([window[0][1]])
-                while window and window[0][1].done():
+                await asyncio.wait([window[0]])
+                while window and window[0].done():
                     flush_head()
         finally:
-            for _, task in window:
+            for task in window:
                 task.cancel()
             summary.requests = client.requests
 
 
-class _Output:
-    """Where results go, one flushed line per row: NDJSON documents or CSV records."""
+@dataclass
+class _Kept:
+    """What an output being resumed already holds: each row's input (a hash of it, to hold the input
+    to), the rows that are errors, and what its rows count as."""
 
-    def __init__(self, options: BulkOptions, reading: Reading, failed: set[int], stdout: IO[str] | None):
-        self.options, self.reading, self.failed = options, reading, failed
-        self.stdout = stdout
-        self.file: IO[str] | None = None
-        self.csv: Any = None
-        self.temporary: Path | None = None
+    inputs: dict[int, int] = field(default_factory=dict)
+    failed: set[int] = field(default_factory=set)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    excel: bool | None = None  # the CSV dialect the output was written in, when it is CSV
+    redo: set[int] = field(default_factory=set)  # the error rows this run does again
+    path: Path | None = None
+    format: Format = "ndjson"
+    largest: int = 0
+
+    def keep(self, row: int, given: str, outcome: str | None, error_kind: str | None) -> None:
+        self.inputs[row] = hash(given)
+        self.largest = max(self.largest, row)
+        if error_kind is not None:
+            self.failed.add(row)
+            self.errors[error_kind] += 1
+        else:
+            self.outcomes[outcome or ""] += 1
+
+    def check(self, row: Row) -> None:
+        had = self.inputs.get(row.number)
+        given = spreadsheet_safe(row.identifier) if self.format == "csv" else row.identifier
+        if had is not None and had != hash(given):
+            raise InvalidInput("input", f"row {row.number} of the input is {row.identifier!r}, but row "
+                               f"{row.number} of {self.path} was another identifier: the output is "
+                               "from another input")
+
+    def check_length(self, count: int) -> None:
+        if self.largest > count:
+            raise InvalidInput("input", f"{self.path} has row {self.largest}, but the input has only {count} "
+                               "rows: the output is from another input")
+
+    def wanted(self, stream: Iterator[Row]) -> Iterator[Row]:
+        """The input's rows this run does: those the output lacks, and those to do again."""
+        count = 0
+        for row in stream:
+            count += 1
+            if self.inputs:
+                self.check(row)
+            if row.number not in self.inputs or row.number in self.redo:
+                yield row
+        if self.inputs:
+            self.check_length(count)
+
+
+class _Output:
+    """The output: stdout, a device, or a private file locked for the whole run and read back when
+    resumed. `sink()` gives what rows are written to."""
+
+    def __init__(self, options: BulkOptions, stdout: IO[str] | None) -> None:
+        self.options, self.stdout = options, stdout
+        self.path = options.output
+        self.handle: IO[str] | None = None  # the locked output, opened to append
+        self.created = False
+        self.kept = _Kept(path=self.path, format=options.format)
+        self.finished = False
 
     def __enter__(self) -> _Output:
-        options = self.options
-        if options.output is None:
-            assert self.stdout is not None
-            self.file = self.stdout
-        elif options.mode == "retry-failed":
-            # Every row that did not fail, copied; the reruns appended; then the temp file takes its place.
-            self.temporary = options.output.with_name(options.output.name + ".tmp")
-            self.file = self.temporary.open("w", encoding=_encoding(options), newline="")
-            _copy_kept(options, self.failed, self.file)
-        else:
-            mode = "a" if options.mode == "resume" else "w"
-            self.file = options.output.open(mode, encoding=_encoding(options), newline="")
+        path, options = self.path, self.options
+        if path is None or _is_stream(path):
+            return self
+        self.created = not os.path.lexists(path)
+        self.handle = open_private(path, "a")
+        try:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise FileProblem(path, "is being written by another bulk run right now; let it finish, "
+                              "or stop it first") from None
+        if options.mode in ("resume", "retry-failed") and os.fstat(self.handle.fileno()).st_size > 0:
+            _read_back(path, self.handle, self.kept)
+            if options.mode == "retry-failed":
+                self.kept.redo = set(self.kept.failed)
         return self
 
-    def write(self, row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None) -> None:
-        assert self.file is not None
-        if self.options.format == "ndjson":
-            line = {**(document or {}), "row": row.number, "input": row.identifier, "error": error}
-            self.file.write(dumps_line(line) + "\n")
+    @contextlib.contextmanager
+    def sink(self, excel: bool, extra_columns: list[str]) -> Iterator[_Sink]:
+        options, path = self.options, self.path
+        if path is None:
+            assert self.stdout is not None
+            yield from self._stream(self.stdout, excel, extra_columns, "stdout")
+        elif _is_stream(path):
+            try:
+                device = path.open("w", encoding="utf-8", newline="")
+            except OSError as error:
+                raise FileProblem.of(error, path) from None
+            try:
+                yield from self._stream(device, excel, extra_columns, str(path))
+            finally:
+                _close(device, path)
+        elif options.format == "xlsx":
+            workbook = _Workbook(extra_columns)
+            yield workbook
+            with replacing(path, "wb") as out:
+                workbook.save(out)
+        elif options.mode in ("retry-failed", "force"):
+            yield from self._rewritten(path, excel, extra_columns)
         else:
-            if self.csv is None:
-                self._start_csv()
-            identifier = document["identifier"] if document else row.identifier
-            self.csv.writerow([*csv_record(row.number, identifier, document, error).values(),
-                               *(row.extra.get(name, "") for name in self.reading.extra_columns)])
-        self.file.flush()
+            assert self.handle is not None
+            fresh = os.fstat(self.handle.fileno()).st_size == 0
+            yield from self._stream(self.handle, excel, extra_columns, str(path), fresh)
+        self.finished = True
 
-    def _start_csv(self) -> None:
-        assert self.file is not None
-        self.csv = csv.writer(self.file, delimiter=";" if self.options.excel else ",", lineterminator="\r\n")
-        fresh = self.file is self.stdout or self.file.tell() == 0
+    def _stream(self, file: IO[str], excel: bool, extra_columns: list[str], name: str,
+                fresh: bool = True) -> Iterator[_Sink]:
+        sink = _TextSink(file, self.options.format, excel, extra_columns, name)
         if fresh:
-            self.csv.writerow([*CSV_COLUMNS, *self.reading.extra_columns])
+            sink.header()
+        yield sink
+        sink.flush()
+
+    def _rewritten(self, path: Path, excel: bool, extra_columns: list[str]) -> Iterator[_Sink]:
+        """Into a temporary file that takes the output's place at the end. A retry keeps every row that
+        is no error, and when stopped keeps what it did too: the rows it did not get to stay as they
+        were, so nothing is lost and the same retry finishes the run."""
+        stopped: BaseException | None = None
+        with replacing(path, "w") as out:
+            sink = _TextSink(out, self.options.format, excel, extra_columns, str(path))
+            if self.options.mode == "retry-failed" and self.kept.inputs:
+                _copy(path, self.options.format, excel, out, lambda row: row not in self.kept.failed)
+                sink.started = sink.track = True
+            else:
+                sink.header()
+            try:
+                yield sink
+            except BaseException as stop:
+                if self.options.mode != "retry-failed":
+                    raise
+                stopped = stop
+                left = self.kept.redo - sink.rows_written
+                _copy(path, self.options.format, excel, out, lambda row: row in left, header=False)
+            sink.flush()
+        if stopped is not None:
+            raise stopped
 
     def __exit__(self, *exc: object) -> None:
-        if self.file is not None and self.file is not self.stdout:
-            self.file.close()
-        if self.temporary is not None and exc[0] is None:
-            assert self.options.output is not None
-            os.replace(self.temporary, self.options.output)
-
-
-def _encoding(options: BulkOptions) -> str:
-    # Excel opens a CSV as UTF-8 only when it starts with a BOM.
-    return "utf-8-sig" if options.excel else "utf-8"
-
-
-def _read_back(options: BulkOptions) -> tuple[set[int], set[int]]:
-    """The rows the output already has, and those of them that ended with an error. A last line cut
-    short by a kill is cut off the file, so its row is done again."""
-    path = options.output
-    if options.mode not in ("resume", "retry-failed") or path is None or not path.exists():
-        return set(), set()
-    _repair(path)
-    done: set[int] = set()
-    failed: set[int] = set()
-    for number, row, error in _results(path, options):
-        if row is None:
-            raise InvalidInput("output", f"line {number} of {path} is not a result of a bulk run; "
-                               "is it the right file, and the right format?")
-        done.add(row)
-        if error:
-            failed.add(row)
-    return done, failed
-
-
-def _results(path: Path, options: BulkOptions) -> Iterator[tuple[int, int | None, bool]]:
-    """(line number, row or None when the line is no result, whether it is an error) per line."""
-    with path.open(encoding="utf-8-sig", newline="") as lines:
-        if options.format == "ndjson":
-            for number, line in enumerate(lines, start=1):
-                try:
-                    entry = json.loads(line)
-                    yield number, int(entry["row"]), bool(entry.get("error"))
-                except (ValueError, TypeError, KeyError, RecursionError):
-                    yield number, None, False
+        if self.handle is None:
             return
-        records = csv.reader(lines, delimiter=";" if options.excel else ",")
-        header = next(records, None)
-        if header is None:
-            return
-        if "row" not in header or "error" not in header:
-            yield 1, None, False
-            return
-        at_row, at_error = header.index("row"), header.index("error")
-        for number, cells in enumerate(records, start=2):
+        try:
+            if not self.finished and self.created and os.fstat(self.handle.fileno()).st_size == 0:
+                # Nothing was written: leave no empty file behind (the lock is still ours).
+                with contextlib.suppress(OSError):
+                    os.unlink(str(self.path))
+        finally:
+            assert self.path is not None
+            _close(self.handle, self.path)
+
+
+class _Sink(Protocol):
+    def line(self, row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None) -> Any: ...
+
+    def write(self, done: _Done) -> None: ...
+
+
+class _TextSink:
+    """NDJSON lines or CSV records, each flushed as soon as it is written."""
+
+    def __init__(self, file: IO[str], format: Format, excel: bool, extra_columns: list[str], name: str):
+        self.file, self.format, self.excel, self.name = file, format, excel, name
+        self.extra_columns = extra_columns
+        self.csv = csv.writer(file, delimiter=";" if excel else ",", lineterminator="\r\n")
+        self.started = False
+        self.track = False  # whether to remember the rows written (a retry, to keep those it did not get to)
+        self.rows_written: set[int] = set()
+
+    def header(self) -> None:
+        if self.format == "csv":
+            self._do(self._header)
+        self.started = True
+
+    def _header(self) -> None:
+        if self.excel:
+            self.file.write(BOM)  # Excel reads a CSV as UTF-8 only when it starts with a BOM
+        self.csv.writerow([*CSV_COLUMNS, *map(spreadsheet_safe, self.extra_columns)])
+
+    def line(self, row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None) -> Any:
+        if self.format == "ndjson":
+            return dumps_line({**(document or {}), "row": row.number, "input": row.identifier,
+                               "error": error}) + "\n"
+        return _cells(row, document, error, self.extra_columns)
+
+    def write(self, done: _Done) -> None:
+        if self.format == "ndjson":
+            self._do(lambda: self.file.write(done.line))
+        else:
+            self._do(lambda: self.csv.writerow(done.line))
+        if self.track:
+            self.rows_written.add(done.row.number)
+        self.flush()
+
+    def flush(self) -> None:
+        self._do(self.file.flush)
+
+    def _do(self, action: Callable[[], Any]) -> None:
+        try:
+            action()
+        except OSError as error:
+            raise FileProblem.of(error, self.name) from None
+
+
+def _cells(row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None,
+           extra_columns: list[str]) -> list[str]:
+    return [*csv_record(row.number, row.identifier, row.services, document, error).values(),
+            *(spreadsheet_safe(row.extra.get(name, "")) for name in extra_columns)]
+
+
+class _Workbook:
+    """An Excel workbook: the results sheet, and a summary sheet of the outcomes by organisation with a
+    chart. Built as rows come (openpyxl's write-only mode keeps them out of memory), saved at the end."""
+
+    TOP = 20  # organisations in the chart, those with the most rows
+
+    def __init__(self, extra_columns: list[str]) -> None:
+        from openpyxl import Workbook
+
+        self.extra_columns = extra_columns
+        self.book = Workbook(write_only=True)
+        self.results = self.book.create_sheet("Results")
+        self.summary = self.book.create_sheet("Summary")
+        self.results.append([*CSV_COLUMNS, *map(spreadsheet_safe, extra_columns)])
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def line(self, row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None) -> Any:
+        return _cells(row, document, error, self.extra_columns)
+
+    def write(self, done: _Done) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        cells = []
+        for value in done.line:
+            # A string cell, never a formula, whatever it starts with.
+            cell = WriteOnlyCell(self.results, value=value)
+            cell.data_type = "s"
+            cells.append(cell)
+        self.results.append(cells)
+        outcome = done.outcome if done.error_kind is None else f"error: {done.error_kind}"
+        self.counts[(spreadsheet_safe(done.organisation) or "(no organisation)", str(outcome))] += 1
+
+    def save(self, out: IO[bytes]) -> None:
+        from openpyxl.chart import BarChart, Reference
+
+        outcomes = sorted({outcome for _, outcome in self.counts})
+        totals: Counter[str] = Counter()
+        for (organisation, _), n in self.counts.items():
+            totals[organisation] += n
+        organisations = sorted(totals, key=lambda name: (-totals[name], name))
+        self.summary.append(["organisation", *outcomes, "rows"])
+        for organisation in organisations:
+            self.summary.append([organisation, *(self.counts[(organisation, o)] for o in outcomes),
+                                 totals[organisation]])
+        if organisations:
+            chart = BarChart()
+            chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+            chart.title = "Outcomes by organisation"
+            shown = min(len(organisations), self.TOP)
+            data = Reference(self.summary, min_col=2, max_col=1 + len(outcomes), min_row=1, max_row=1 + shown)
+            chart.add_data(data, titles_from_data=True)
+            chart.set_categories(Reference(self.summary, min_col=1, min_row=2, max_row=1 + shown))
+            chart.height, chart.width = max(7.5, 0.6 * shown + 3), 18
+            self.summary.add_chart(chart, "A" + str(len(organisations) + 3))
+        self.book.save(out)
+
+
+def _read_back(path: Path, handle: IO[str], kept: _Kept) -> None:
+    """What the output holds, and its last record cut off when a kill left it incomplete."""
+    end = _read_back_ndjson(path, kept) if kept.format == "ndjson" else _read_back_csv(path, kept)
+    if end < os.fstat(handle.fileno()).st_size:
+        os.ftruncate(handle.fileno(), end)
+
+
+def _not_a_result(path: Path, line: int) -> InvalidInput:
+    return InvalidInput("output", f"line {line} of {path} is not a result of a bulk run; is it the right "
+                        "file, and the right format?")
+
+
+def _read_back_ndjson(path: Path, kept: _Kept) -> int:
+    end = 0
+    with path.open("rb") as lines:
+        size = os.fstat(lines.fileno()).st_size
+        for number, line in enumerate(lines, start=1):
             try:
-                yield number, int(cells[at_row]), bool(cells[at_error])
-            except (ValueError, IndexError):
-                yield number, None, False
+                entry = json.loads(line)
+                row, given, error = int(entry["row"]), str(entry["input"]), entry.get("error")
+                kind = str(error["kind"]) if error else None
+            except (ValueError, TypeError, KeyError, RecursionError):
+                entry = None
+            if entry is None or not line.endswith(b"\n"):
+                if not line.endswith(b"\n") and end + len(line) >= size:  # the last line, cut short
+                    break
+                raise _not_a_result(path, number)
+            kept.keep(row, given, entry.get("outcome"), kind)
+            end += len(line)
+    return end
 
 
-def _repair(path: Path) -> None:
-    """Cut the file after its last complete line: a row half-written when the process was killed."""
-    with path.open("rb+") as file:
-        data = file.read()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
-            file.truncate(end)
-
-
-def _copy_kept(options: BulkOptions, failed: set[int], target: IO[str]) -> None:
-    assert options.output is not None
-    with options.output.open(encoding="utf-8-sig", newline="") as lines:
-        if options.format == "ndjson":
-            for line in lines:
-                if int(json.loads(line)["row"]) not in failed:
-                    target.write(line)
-            return
-        raw = io.StringIO()
-        records = csv.reader(lines, delimiter=";" if options.excel else ",")
-        writer = csv.writer(raw, delimiter=";" if options.excel else ",", lineterminator="\r\n")
-        header = next(records, [])
-        writer.writerow(header)
-        at_row = header.index("row")
+def _read_back_csv(path: Path, kept: _Kept) -> int:
+    """Parsed as CSV, so a record with line breaks in a cell is one record; only complete records, with
+    as many cells as the header, are kept."""
+    with path.open("rb") as raw:
+        size = os.fstat(raw.fileno()).st_size
+        head = raw.read(len(codecs.BOM_UTF8))
+        kept.excel = head == codecs.BOM_UTF8
+        if not kept.excel:
+            raw.seek(0)
+        records = _Records(raw, delimiter=None)
+        header = next(records, None)
+        if header is None or not records.complete:
+            return 0  # not even the header was written whole: start afresh
+        if "row" not in header or "error" not in header:
+            raise _not_a_result(path, 1)
+        kept.excel = kept.excel or records.delimiter == ";"
+        at_row, at_input = header.index("row"), header.index("identifier") if "identifier" in header else 0
+        at_error, at_outcome = header.index("error"), header.index("outcome") if "outcome" in header else 0
+        end = records.end
         for cells in records:
-            if int(cells[at_row]) not in failed:
+            whole = records.complete and len(cells) == len(header) and cells[at_row].isdigit()
+            if not whole:
+                if records.end >= size or records.failed:
+                    break
+                raise _not_a_result(path, records.line)
+            error = cells[at_error]
+            kept.keep(int(cells[at_row]), cells[at_input], cells[at_outcome],
+                      error.split(":", 1)[0] if error else None)
+            end = records.end
+        if records.failed and records.failed_at < size:
+            raise _not_a_result(path, records.line)
+    return end
+
+
+class _Records:
+    """CSV records of a binary file with the byte offset where each ends and whether it ended with a
+    line break: the reader takes a line at a time and returns a record as soon as its last line is in."""
+
+    def __init__(self, raw: IO[bytes], delimiter: str | None) -> None:
+        self.raw, self.delimiter = raw, delimiter
+        self.end = raw.tell()
+        self.line = 0
+        self.complete = True
+        self.failed = False
+        self.failed_at = 0
+        self._reader: Any = None
+
+    def _lines(self) -> Iterator[str]:
+        for line in self.raw:
+            self.end += len(line)
+            self.line += 1
+            self.complete = line.endswith(b"\n")
+            yield line.decode("utf-8", errors="replace")
+
+    def __iter__(self) -> _Records:
+        return self
+
+    def __next__(self) -> list[str]:
+        if self._reader is None:
+            lines = self._lines()
+            first = next(lines, None)
+            if first is None:
+                raise StopIteration
+            self.delimiter = ";" if first.startswith("row;") else ","
+            self._reader = csv.reader(_chain(first, lines), delimiter=self.delimiter, strict=True)
+        if self.failed:
+            raise StopIteration
+        try:
+            return list(next(self._reader))
+        except csv.Error:
+            # The end of the file inside a quoted cell: a record cut short.
+            self.failed, self.failed_at = True, self.end
+            raise StopIteration from None
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _copy(path: Path, format: Format, excel: bool, target: IO[str], keep: Callable[[int], bool],
+          header: bool = True) -> None:
+    """The output's records whose row `keep` says, copied to `target` (the header too, when `header`)."""
+    if format == "ndjson":
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                if line.endswith("\n") and keep(int(json.loads(line)["row"])):
+                    target.write(line)
+        return
+    with path.open("rb") as raw:
+        if raw.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            raw.seek(0)
+        records = _Records(raw, None)
+        first = next(records, None)
+        if first is None:
+            return
+        writer = csv.writer(target, delimiter=records.delimiter or ",", lineterminator="\r\n")
+        if header:
+            if excel:
+                target.write(BOM)
+            writer.writerow(first)
+        at_row = first.index("row")
+        for cells in records:
+            if len(cells) == len(first) and records.complete and keep(int(cells[at_row])):
                 writer.writerow(cells)
-        target.write(raw.getvalue())
+
+
+class _Rewound(io.RawIOBase):
+    """The sample read to tell the input's style, then the rest of the stream: stdin can't seek."""
+
+    def __init__(self, sample: bytes, rest: IO[bytes]) -> None:
+        self._sample, self._rest = sample, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._sample:
+            n = min(len(buffer), len(self._sample))
+            buffer[:n] = self._sample[:n]
+            self._sample = self._sample[n:]
+            return n
+        chunk = self._rest.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)

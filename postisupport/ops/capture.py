@@ -22,8 +22,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from postisupport import __version__
 from postisupport.config.private import replacing
 from postisupport.config.settings import Settings, resolve
+from postisupport.core.language import Language
 from postisupport.core.report import Report
-from postisupport.errors import DataFileError, FileProblem, OutputExists
+from postisupport.errors import DataFileError, FileProblem, InvalidInput, OutputExists
 from postisupport.idp.reading import user_facts
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
@@ -76,13 +77,13 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: Vi
 
     offered, result = asyncio.run(once())
     record(trail, settings, options, result)
+    groups_of = {uid: user_facts(user).group_ids for uid, user in users.items()}
     for group_id, group in groups.items():
         # Groups were read without their members (they may have thousands); the users read say
         # which of them belong, and the sandbox needs that to give them their groups back.
         for key in [k for k in group if str(k).lower() == MEMBERS]:
             del group[key]
-        group[MEMBERS] = [{"value": uid} for uid, user in users.items()
-                          if group_id in user_facts(user).group_ids]
+        group[MEMBERS] = [{"value": uid} for uid in users if group_id in groups_of[uid]]
     arguments: dict[str, Any] = {"identifier": options.identifier, "services": list(options.services),
                                  "lang": options.lang}
     document: dict[str, Any] = {
@@ -165,7 +166,7 @@ class _Checked(BaseModel):
 class _Arguments(_Checked):
     identifier: str
     services: list[str] = []
-    lang: str | None = None
+    lang: Language | None = None
 
 
 class _Evidence(_Checked):
@@ -223,7 +224,14 @@ def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Rep
         settings = resolve({"sandbox": True}, environ or {})
         result = _decide(data, _options(data["capture"]["arguments"]), settings)
     except DataFileError as error:
-        raise refused(_reason(error)) from None
+        # A record of the right shape, and a directory the sandbox can't serve (one a capture
+        # kept of a server that sends the wrong types, or one edited by hand).
+        raise DataFileError(f"{path} cannot be replayed: the sandbox can't load its directory: "
+                            f"{_reason(error)}", path) from None
+    except InvalidInput as error:
+        # What a caller would have typed is in the file: its fault is the file's.
+        where = {"service": "services"}.get(error.field, error.field)
+        raise refused(f"capture.arguments.{where}: {error.reason}") from None
     now = as_json(result, view)
     differences = [(field, captured.get(field), now.get(field)) for field in COMPARED
                    if captured.get(field) != now.get(field)]

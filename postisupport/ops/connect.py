@@ -6,7 +6,7 @@ import ssl
 from typing import TYPE_CHECKING, Any
 
 from postisupport.config.settings import Settings
-from postisupport.errors import InvalidSetting, NotConfigured
+from postisupport.errors import InvalidSetting, NotConfigured, SecretSource
 from postisupport.scim.client import QUICK, RetryPolicy, ScimClient
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
         )
     if not settings.api_url:
         raise NotConfigured()
+    if settings.unbound is not None:
+        raise settings.unbound  # before any I/O: the secret never goes to a URL it was not stored for
     verify = tls_context(settings)
     if observe is not None and transport is None:
         import httpx
@@ -54,7 +56,16 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
         retry=retry,
         throttle=throttle,
         on_page=on_page,
+        secret_source=secret_source(settings),
     )
+
+
+def secret_source(settings: Settings) -> SecretSource | None:
+    """Where the secret in use comes from, for an error to name when a server refuses it."""
+    secret = "client_secret" if settings.auth == "oauth2" and not settings.token else "token"
+    if getattr(settings, secret) is None:
+        return None
+    return SecretSource(str(settings.origin(secret)), secret, settings.profile)
 
 
 def tls_context(settings: Settings) -> ssl.SSLContext:

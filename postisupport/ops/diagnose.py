@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from postisupport.core.facts import build
 from postisupport.core.identifiers import normalise
 from postisupport.core.report import Report, report
 from postisupport.core.rules import decide
-from postisupport.errors import InvalidInput, UnreachableError
+from postisupport.errors import ApiError, InvalidInput, PostisupportError, UnreachableError
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.fetch import Shared, fetch
@@ -45,11 +46,50 @@ def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None =
     return result
 
 
+def each(settings: Settings, asked: Iterable[DiagnoseOptions], trail: AuditTrail | None = None,
+         observe: Any = None) -> Iterator[tuple[DiagnoseOptions, Report | PostisupportError]]:
+    """Diagnose one after the other on one open client (identifiers read from a pipe): each report,
+    recorded in `trail` as `run` records it, or the error that identifier alone met (a bad identifier
+    or service, an API error about it). An API that can't be reached or refuses the credentials
+    raises: the next identifier would fare no better."""
+
+    async def opened() -> ScimClient:
+        return connect.client(settings, observe=observe)
+
+    with asyncio.Runner() as runner:
+        client = runner.run(opened())
+        try:
+            for options in asked:
+                try:
+                    result = runner.run(diagnose(client, options))
+                except (InvalidInput, ApiError) as error:
+                    yield options, error
+                    continue
+                record(trail, settings, options, result)
+                yield options, result
+        finally:
+            runner.run(client.aclose())
+
+
 def record(trail: AuditTrail | None, settings: Settings, options: DiagnoseOptions, result: Report) -> None:
     """One look-up into the audit trail (when there is one): every way of diagnosing calls this."""
     if trail is not None:
+        user = result.facts.user
         trail.record(options.identifier, profile=settings.profile, api_host=api_host(settings),
-                     outcome=result.decision.outcome, rule=result.decision.rule)
+                     outcome=result.decision.outcome, rule=result.decision.rule,
+                     user_id=user.id if user is not None else None)
+
+
+def user_of(settings: Settings, identifier: str, observe: Any = None) -> str | None:
+    """The id of the one user `identifier` finds (None: no one, or several), as a diagnosis finds
+    them; for the auditor, so nothing is recorded."""
+
+    async def once() -> str | None:
+        async with connect.client(settings, observe=observe) as client:
+            found = build(await fetch(client, normalise(identifier)))
+        return found.user.id if found.user is not None else None
+
+    return asyncio.run(once())
 
 
 def api_host(settings: Settings) -> str:

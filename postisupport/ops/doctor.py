@@ -4,6 +4,11 @@ Each check asks the server something whose right answer is known, and says
 pass, warn or fail, and what that means for a diagnosis. A failed check means
 diagnoses can't be trusted against this server; a warning, that they can with
 a caveat the detail gives.
+
+A server that cannot be reached, or that refuses the credentials, is no finding
+about the server's quirks: doctor stops with that error (so does a server that
+answers not even its first request in time). The latency is that of the requests
+answered, errors included; one that timed out is not an answer.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from postisupport.config.settings import Settings
-from postisupport.errors import PostisupportError
+from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
 from postisupport.idp import contract, urns
 from postisupport.ops import connect
 from postisupport.scim.client import ScimClient
@@ -45,9 +50,12 @@ class _Server:
     async def _timed(self, request: Awaitable[T]) -> T:
         started = time.perf_counter()
         try:
-            return await request
-        finally:
-            self.times.append(time.perf_counter() - started)
+            answer = await request
+        except ApiError:
+            self.times.append(time.perf_counter() - started)  # an error answered is an answer
+            raise
+        self.times.append(time.perf_counter() - started)
+        return answer
 
     async def get(self, path: str, **params: str) -> Any:
         return await self._timed(self.client.get_json(path, params))
@@ -81,7 +89,7 @@ async def _service_provider_config(server: _Server) -> Check:
 
 async def _schemas(server: _Server) -> Check:
     body = await server.get("Schemas")
-    found = {r.get("id") for r in _listed(body) if isinstance(r, dict)}
+    found = {r.get("id") for r in _listed(body) if isinstance(r, dict) and isinstance(r.get("id"), str)}
     missing = [urn for urn in (urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION) if urn not in found]
     if missing:
         return Check("extensions", "warn", f"not in /Schemas: {', '.join(missing)}; facts from them "
@@ -103,7 +111,7 @@ async def _escaping(server: _Server) -> Check:
     hostile = 'postisupport "doctor" \\ test@example.invalid'
     try:
         found = await server.users(f"{contract.USER_NAME} eq {quote(hostile)}")
-    except PostisupportError as error:
+    except ApiError as error:
         return Check("escaping", "fail", f"a value holding \" and \\ got no usable answer ({error})")
     if found:
         return Check("escaping", "fail", "a value holding \" and \\ matched users")
@@ -147,7 +155,9 @@ async def _refusals(server: _Server) -> Check:
     for what, params in asks.items():
         try:
             await server.get("Users", count="1", **params)
-        except PostisupportError:
+        except ApiError as error:
+            if error.status is None or not 400 <= error.status < 500:
+                raise  # a server error or a garbled answer is no refusal: the check is unanswered
             refused.append(what)
     if refused:
         return Check("refusals", "warn", f"refuses {' and '.join(refused)}; postisupport never asks "
@@ -197,9 +207,18 @@ def _unanswered(name: str) -> Status:
     return "fail" if name in FAILED_IF_UNANSWERED else "warn"
 
 
+def _stops(error: PostisupportError, server: _Server) -> bool:
+    """Whether `error` is about reaching the server at all rather than about one check."""
+    if isinstance(error, AuthError):
+        return True
+    return isinstance(error, UnreachableError) and (error.timeout is None or not server.times)
+
+
 def run(settings: Settings, observe: Any = None) -> list[Check]:
     """Every check, in order; a check the server fails to answer is a warning, or a failure for the
-    checks diagnoses depend on; then the median latency."""
+    checks diagnoses depend on; then the median latency of the requests answered. Raises
+    UnreachableError when the server can't be reached (or answers nothing in time), and AuthError
+    when it refuses the credentials."""
 
     async def all_checks() -> list[Check]:
         results: list[Check] = []
@@ -209,6 +228,8 @@ def run(settings: Settings, observe: Any = None) -> list[Check]:
                 try:
                     results.append(await check(server))
                 except PostisupportError as error:
+                    if _stops(error, server):
+                        raise
                     results.append(Check(name, _unanswered(name), f"the server could not answer: {error}"))
                 except (AttributeError, TypeError, ValueError, IndexError):
                     # The checks read JSON a server shaped as it liked: a wrong shape is a finding.
@@ -217,7 +238,7 @@ def run(settings: Settings, observe: Any = None) -> list[Check]:
             if server.times:
                 median = statistics.median(server.times) * 1000
                 results.append(Check("latency", "pass", f"median {median:.0f} ms over {len(server.times)} "
-                                     "requests"))
+                                     "requests answered"))
         return results
 
     return asyncio.run(all_checks())

@@ -8,26 +8,42 @@ fill `User.groups` costs a third round trip.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import replace
 
 from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches
 from postisupport.idp.reading import group_facts, user_facts
 from postisupport.scim.client import LOOKUP_COUNT, Page, ScimClient
 
+# Organisations whose answers a run keeps: enough for every organisation a run meets in a row, few
+# enough that a run over ten thousand organisations stays as small as one over ten.
+SHARED_ANSWERS = 1000
+
 
 class Shared:
     """Round 2 answers shared by every look-up of one run: a bulk check over thousands of users
     asks for each organisation's groups and administrators once. Concurrent look-ups of the same
-    organisation wait for the one request in flight instead of each sending their own."""
+    organisation wait for the one request in flight instead of each sending their own. The answers
+    of the `capacity` organisations used most recently are kept (least recently used first out), so
+    memory stays flat however many organisations the run meets."""
 
-    def __init__(self) -> None:
-        self._answers: dict[frozenset[str], asyncio.Task[tuple[Page, Page]]] = {}
+    def __init__(self, capacity: int | None = None) -> None:
+        self.capacity = SHARED_ANSWERS if capacity is None else capacity
+        self._answers: OrderedDict[frozenset[str], asyncio.Task[tuple[Page, Page]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._answers)
 
     async def groups_and_admins(self, client: ScimClient, group_ids: tuple[str, ...]) -> tuple[Page, Page]:
         key = frozenset(group_ids)
-        if key not in self._answers:
-            self._answers[key] = asyncio.ensure_future(_groups_and_admins(client, group_ids))
-        task = self._answers[key]
+        task = self._answers.get(key)
+        if task is None:
+            task = self._answers[key] = asyncio.ensure_future(_groups_and_admins(client, group_ids))
+            while len(self._answers) > self.capacity:
+                # An evicted answer still in flight stays with those already waiting for it.
+                self._answers.popitem(last=False)
+        else:
+            self._answers.move_to_end(key)
         try:
             return await asyncio.shield(task)
         except BaseException:

@@ -11,6 +11,7 @@ from typing import Any
 from postisupport.core.facts import Contact, OrganisationFacts, Service, UserFacts
 from postisupport.core.report import Report
 from postisupport.core.text import iso
+from postisupport.errors import InvalidInput
 from postisupport.output.script import script_text
 from postisupport.output.view import View
 
@@ -58,6 +59,56 @@ def as_json(rep: Report, view: View) -> dict[str, Any]:
         "script": {"lang": rep.lang, "text": script_text(decision, rep.lang, verified=view.verified,
                                                           tz=view.tz)},
     }
+
+
+# The document's top-level keys, in order: what `diagnose --fields` may select.
+FIELDS = ("schema_version", "verified", "masked", "identifier", "outcome", "step", "problem", "rule",
+          "matched_by", "user", "organisation", "admins", "unable_admins", "organisations",
+          "organisation_chosen", "candidates", "candidates_total", "services", "actions", "evidence",
+          "considered", "data_problems", "script")
+
+
+def fields(text: str) -> tuple[str, ...]:
+    """The fields a comma-separated list names, each once, in the order given. Raises InvalidInput
+    for a name that is no field of the document, before anything is asked."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise InvalidInput("fields", f"needs field names, separated by commas: {', '.join(FIELDS)}")
+    for name in names:
+        if name not in FIELDS:
+            raise InvalidInput("fields", f"{name!r} is no field of the diagnosis; the fields are "
+                               f"{', '.join(FIELDS)}")
+    return tuple(dict.fromkeys(names))
+
+
+def selected(document: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: document[name] for name in names}
+
+
+def jq_program(expression: str) -> Any:
+    """`expression` compiled by jq (the `jq` package, imported here only: it is not needed at start).
+    Raises InvalidInput with jq's own first line for one it can't compile."""
+    import jq
+
+    try:
+        return jq.compile(expression)
+    except ValueError as error:
+        raise InvalidInput("jq", f"cannot be compiled: {_jq_reason(error)}") from None
+
+
+def jq_lines(program: Any, document: Any) -> list[str]:
+    """What the program makes of the document, one line per result, as gh prints them: a string as
+    it is (its control characters escaped), anything else as one line of JSON."""
+    try:
+        results = program.input_value(document).all()
+    except ValueError as error:
+        raise InvalidInput("jq", f"failed on the diagnosis: {_jq_reason(error)}") from None
+    return [_safe(r) if isinstance(r, str) else dumps_line(r) for r in results]
+
+
+def _jq_reason(error: ValueError) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0].removeprefix("jq: error: ").rstrip(":") if lines else "jq cannot run it"
 
 
 def user_json(user: UserFacts) -> dict[str, Any]:

@@ -1,22 +1,38 @@
-"""A diagnosis as one CSV row, from its JSON document: a documented, stable column order."""
+"""A diagnosis as one table row (CSV, a workbook), from its JSON document: a documented, stable column order.
+
+Every cell a spreadsheet will open is neutralised (`spreadsheet_safe`): a cell from the input or from
+the identity API that starts like a formula (`=HYPERLINK(...)`, `+SUM(...)`, `=cmd|...`) would
+otherwise run as one when an admin opens the file.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 # Ours first, in this order; the input's other columns follow (see docs/bulk.md).
-CSV_COLUMNS = ("row", "identifier", "outcome", "step", "problem", "rule", "matched_by", "login",
+CSV_COLUMNS = ("row", "identifier", "service", "outcome", "step", "problem", "rule", "matched_by", "login",
                "organisation", "business_id", "admins", "error")
+# What a spreadsheet reads as the start of a formula (or of a DDE call), tab and CR included: Excel
+# and LibreOffice drop a leading tab or CR and evaluate what follows (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SERVICE_SEPARATOR = "|"
 
 
-def csv_record(row: int, identifier: str, document: dict[str, Any] | None,
+def spreadsheet_safe(cell: str) -> str:
+    """`cell` as text a spreadsheet shows and never evaluates: a leading `'` when it starts like a formula."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def csv_record(row: int, identifier: str, services: tuple[str, ...], document: dict[str, Any] | None,
                error: dict[str, Any] | None) -> dict[str, str]:
-    """The CSV cells of one input row: its diagnosis, or its error."""
+    """The cells of one input row, its diagnosis or its error, each spreadsheet-safe. `identifier` is the
+    input's, exactly as given, so every row joins back to its input."""
     record = dict.fromkeys(CSV_COLUMNS, "")
     record["row"], record["identifier"] = str(row), identifier
+    record["service"] = SERVICE_SEPARATOR.join(services)
     if error is not None:
         record["error"] = f"{error['kind']}: {error['message']}"
-        return record
+        return {name: spreadsheet_safe(cell) for name, cell in record.items()}
     assert document is not None
     user, org = document["user"] or {}, document["organisation"] or {}
     record.update({
@@ -25,12 +41,16 @@ def csv_record(row: int, identifier: str, document: dict[str, Any] | None,
         "problem": document["problem"],
         "rule": document["rule"],
         "matched_by": document["matched_by"] or "",
-        "login": user.get("userName") or "",
-        "organisation": org.get("name") or "",
-        "business_id": org.get("businessId") or "",
+        "login": _text(user.get("userName")),
+        "organisation": _text(org.get("name")),
+        "business_id": _text(org.get("businessId")),
         "admins": "; ".join(_contact(a) for a in document["admins"]),
     })
-    return record
+    return {name: spreadsheet_safe(cell) for name, cell in record.items()}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _contact(admin: dict[str, Any]) -> str:

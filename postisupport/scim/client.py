@@ -23,8 +23,9 @@ from urllib.parse import quote_plus, urlsplit
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
+from postisupport import USER_AGENT
 from postisupport.core.text import redacted, shortened, terminal_safe
-from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
+from postisupport.errors import ApiError, AuthError, PostisupportError, SecretSource, UnreachableError
 from postisupport.idp import contract, urns
 from postisupport.scim.filters import (
     admins_filter,
@@ -105,12 +106,14 @@ class ScimClient:
         retry: RetryPolicy = QUICK,
         throttle: AbstractAsyncContextManager[Any] | None = None,
         on_page: Callable[[str, Page], None] | None = None,
+        secret_source: SecretSource | None = None,
     ) -> None:
-        headers = {"Accept": "application/scim+json, application/json"}
+        headers = {"Accept": "application/scim+json, application/json", "User-Agent": USER_AGENT}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._token = token
         self._auth = auth
+        self._secret_source = secret_source  # named by an AuthError, so the user knows what to fix
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._http = httpx.AsyncClient(
@@ -293,6 +296,8 @@ class ScimClient:
         # An auth flow that holds secrets (OAuth2) names them; a bearer token is ours already.
         secrets = [self._token or "", *(getattr(self._auth, "secrets", list)())]
         error.args = tuple(redacted(a, secrets) if isinstance(a, str) else a for a in error.args)
+        if isinstance(error, AuthError) and error.source is None:
+            error.source = self._secret_source
         for name in ("detail", "reason"):
             if isinstance(getattr(error, name, None), str):
                 setattr(error, name, redacted(getattr(error, name), secrets))
@@ -316,6 +321,10 @@ class ScimClient:
                         )
                 return Answer(response.status_code, response.headers, bytes(content))
         except (httpx.TimeoutException, TimeoutError) as error:
+            # The deadline covers the auth flow: an OAuth2 token endpoint may be what kept us waiting.
+            stalled = getattr(self._auth, "stalled", None)
+            if isinstance(stalled, UnreachableError):
+                raise stalled from None
             raise UnreachableError(self.base_url, _reason(error), timeout=self.timeout) from None
         except httpx.TransportError as error:
             raise UnreachableError(self.base_url, _reason(error)) from None

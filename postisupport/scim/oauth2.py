@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from postisupport import USER_AGENT
 from postisupport.core.text import redacted, shortened, terminal_safe
 from postisupport.errors import ApiError, AuthError, UnreachableError
 
@@ -51,6 +52,9 @@ class ClientCredentials(httpx.Auth):
         self._expires_at = 0.0
         self._lock: asyncio.Lock | None = None
         self.fetches = 0  # how many tokens this process fetched
+        # Set when a fetch was cut short by the caller's deadline: what the caller should say then,
+        # as the token endpoint, not the API, kept it waiting.
+        self.stalled: UnreachableError | None = None
 
     def __repr__(self) -> str:  # never the secret or the token
         return f"ClientCredentials({self.token_url!r}, client_id={self._client_id!r})"
@@ -83,13 +87,14 @@ class ClientCredentials(httpx.Auth):
 
     async def _fetch(self) -> tuple[str, float]:
         where = "POST token endpoint"
+        self.stalled = None
         data = {"grant_type": "client_credentials"}
         if self._scope:
             data["scope"] = self._scope
         try:
             async with (
-                httpx.AsyncClient(timeout=self._timeout, verify=self._verify,
-                                  transport=self._transport, follow_redirects=False) as http,
+                httpx.AsyncClient(timeout=self._timeout, verify=self._verify, transport=self._transport,
+                                  headers={"User-Agent": USER_AGENT}, follow_redirects=False) as http,
                 http.stream("POST", self.token_url, data=data,
                             auth=(self._client_id, self._client_secret)) as response,
             ):
@@ -103,10 +108,16 @@ class ClientCredentials(httpx.Auth):
                 body = _parsed(content)
                 if isinstance(body, dict) and isinstance(body.get("access_token"), str):
                     self._issued.append(body["access_token"])
+        except asyncio.CancelledError:
+            self.stalled = UnreachableError(self.token_url, "timed out", timeout=self._timeout,
+                                            token_endpoint=True)
+            raise
         except httpx.TimeoutException:
-            raise UnreachableError(self.token_url, "timed out", timeout=self._timeout) from None
+            raise UnreachableError(self.token_url, "timed out", timeout=self._timeout,
+                                   token_endpoint=True) from None
         except httpx.TransportError as error:
-            raise UnreachableError(self.token_url, str(error) or type(error).__name__) from None
+            raise UnreachableError(self.token_url, str(error) or type(error).__name__,
+                                   token_endpoint=True) from None
         self.fetches += 1
         status = response.status_code
         if status in (400, 401, 403):
