@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import json
 import os
@@ -99,6 +100,14 @@ def test_quoted_fields_with_delimiters_and_line_breaks_inside_are_still_csv() ->
     found, _ = read(b'email;note\r\n"ESIM0042";"a; b\r\nc ""quoted"""\r\nESIM0105;d\r\n')
     assert [(r.number, r.identifier, r.extra) for r in found] == [
         (1, "ESIM0042", {"note": 'a; b\r\nc "quoted"'}), (2, "ESIM0105", {"note": "d"})]
+
+
+
+def test_a_blank_line_inside_a_quoted_cell_is_the_cells_and_one_between_records_is_skipped() -> None:
+    found, reading = read(b'email;note\r\nESIM0042;"first\r\n\r\n   \r\nlast"\r\n\r\nESIM0105;"\r\n"\r\n')
+    assert [(r.number, r.identifier, r.extra, r.problem) for r in found] == [
+        (1, "ESIM0042", {"note": "first\r\n\r\n   \r\nlast"}, None), (2, "ESIM0105", {"note": "\r\n"}, None)]
+    assert reading.blank_lines == 1
 
 
 # Encodings: every line its own, UTF-16 too.
@@ -210,3 +219,15 @@ def test_bulk_reads_a_cp1252_line_deep_in_utf8_and_excel_unicode_text(run, tmp_p
         assert [(r["row"], r["input"], r["outcome"]) for r in out] == [
             (1, "ESIM0042", "change-password"), (2, "ESIM0105", "use-login-email")]
         (tmp_path / "out.ndjson").unlink()
+
+
+def test_bulk_keeps_a_blank_line_inside_an_extra_columns_cell(run, tmp_path: Path) -> None:
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_bytes(b'email,note\r\nESIM0042,"call back\r\n\r\nafter lunch"\r\n\r\nESIM0105,x\r\n')
+    result = run("--sandbox", "bulk", str(source), "-o", str(out))
+    assert (result.exit_code, result.stderr.count("1 blank lines skipped")) == (0, 1)
+    with out.open(encoding="utf-8", newline="") as written:
+        records = list(csv.DictReader(written))
+    assert [(r["row"], r["identifier"], r["outcome"], r["note"]) for r in records] == [
+        ("1", "ESIM0042", "change-password", "call back\r\n\r\nafter lunch"),
+        ("2", "ESIM0105", "use-login-email", "x")]

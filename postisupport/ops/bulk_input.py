@@ -2,17 +2,18 @@
 
 Nothing is read whole: a million-row file streams through in constant memory.
 What Excel writes is understood: `;`, `,` or tab between fields (sniffed),
-UTF-8 with or without a BOM, UTF-16 with its BOM (Excel's "Unicode text",
-tab-separated), CRLF (or CR alone), quoted fields with delimiters inside.
-Each line is decoded on its own: UTF-8, else cp1252 for that line, so one
-Windows byte deep in a UTF-8 file costs nothing. Blank lines are skipped and
-counted, never numbered as rows. A plain list (no delimiter in its first line)
-is read line by line, never as CSV, so a stray `"` can't swallow the rows
-after it. A row that can't be used is still a row: it carries its problem and
-becomes an output row with an error. That covers a line that is neither UTF-8
-nor cp1252, a line or field over the limits, CSV the csv module refuses, and
-an identifier running over several lines (a quote opened by mistake); the
-lines after such a row are read again as rows of their own.
+UTF-8 with or without a BOM, UTF-16 with its BOM (Excel's "Unicode text", tab-
+separated), CRLF (or CR alone), quoted fields with delimiters inside. Each
+line is decoded on its own: UTF-8, else cp1252 for that line, so one Windows
+byte deep in a UTF-8 file costs nothing. Blank lines are skipped and counted,
+never numbered as rows (one inside a quoted CSV cell is the cell's). A plain
+list (no delimiter in its first line) is read line by line, never as CSV, so a
+stray `"` can't swallow the rows after it. A row that can't be used is still a
+row: it carries its problem and becomes an output row with an error. That
+covers a line that is neither UTF-8 nor cp1252, a line or field over the
+limits, CSV the csv module refuses, and an identifier running over several
+lines (a quote opened by mistake); the lines after such a row are read again
+as rows of their own.
 
 Besides the rows, `Reading` tells (its attributes are filled while reading):
 `format`, `encoding`, `extra_columns`, `blank_lines`; `excel_style`, True when
@@ -216,17 +217,23 @@ class _Source:
         self._lines, self._reading = lines, reading
         self._back: deque[Line] = deque()
         self.taken: list[Line] = []
+        # CSV records skip their blank lines themselves: a blank line inside a quoted cell is the cell's.
+        self.skip_blank = True
 
     def peek(self, count: int) -> list[str]:
-        """The first `count` non-blank lines within the sample, left to be read again."""
+        """The first `count` non-blank lines within the sample; every line, blank ones too, is left to
+        be read again."""
         seen: list[Line] = []
-        while len(seen) < count and self._reading.bytes_read < SAMPLE_BYTES:
-            line = self._next_line()
+        texts: list[str] = []
+        while len(texts) < count and self._reading.bytes_read < SAMPLE_BYTES:
+            line = self._back.popleft() if self._back else next(self._lines, None)
             if line is None:
                 break
             seen.append(line)
+            if line.text.strip():
+                texts.append(line.text)
         self._back.extendleft(reversed(seen))
-        return [line.text for line in seen]
+        return texts
 
     def put_back(self, lines: list[Line]) -> None:
         self._back.extendleft(reversed(lines))
@@ -234,7 +241,7 @@ class _Source:
     def _next_line(self) -> Line | None:
         while True:
             line = self._back.popleft() if self._back else next(self._lines, None)
-            if line is None or line.text.strip():
+            if line is None or not self.skip_blank or line.text.strip():
                 return line
             self._reading.blank_lines += 1
 
@@ -316,11 +323,12 @@ def _table(source: _Source, delimiter: str, column: str | None, reading: Reading
     langs = next((i for i, name in enumerate(names) if name in LANG_COLUMNS), None)
     others = [i for i in range(len(header)) if i not in (at, services, langs)]
     reading.extra_columns = [header[i] for i in others]
-    return _records(source, records, at, services, langs, others, header)
+    source.skip_blank = False
+    return _records(source, records, at, services, langs, others, header, reading)
 
 
 def _records(source: _Source, records: Iterator[list[str]], at: int, services: int | None,
-             langs: int | None, others: list[int], header: list[str]) -> Iterator[Row]:
+             langs: int | None, others: list[int], header: list[str], reading: Reading) -> Iterator[Row]:
     number = 0
     while True:
         source.taken = []
@@ -334,8 +342,11 @@ def _records(source: _Source, records: Iterator[list[str]], at: int, services: i
                 return
             problem = f"not valid CSV ({error})"
             record = []
-        number += 1
         taken = source.taken
+        if problem is None and len(taken) == 1 and not taken[0].text.strip():
+            reading.blank_lines += 1  # a blank line between records; one inside a quoted cell is the cell's
+            continue
+        number += 1
         if problem is None and len(taken) > 1 and len(record) > at and "\n" in record[at].replace(
                 "\r", "\n"):
             problem = "a quote opened on this line is not closed on it (a stray \")"
