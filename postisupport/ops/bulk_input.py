@@ -2,8 +2,8 @@
 
 Nothing is read whole: a million-row file streams through in constant memory.
 What Excel writes is understood: `;`, `,` or tab between fields (sniffed),
-UTF-8 with or without a BOM, UTF-16 with its BOM (Excel's "Unicode text", tab-
-separated), CRLF (or CR alone), quoted fields with delimiters inside. Each
+UTF-8 with or without a BOM, UTF-16 with its BOM (Excel's "Unicode text",
+tab-separated), CRLF (or CR alone), quoted fields with delimiters inside. Each
 line is decoded on its own: UTF-8, else cp1252 for that line, so one Windows
 byte deep in a UTF-8 file costs nothing. Blank lines are skipped and counted,
 never numbered as rows (one inside a quoted CSV cell is the cell's). A plain
