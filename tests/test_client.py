@@ -7,13 +7,14 @@ import json
 import ssl
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote_plus
 
 import httpx
 import pytest
 import respx
 import trustme
 
-from postisupport.errors import ApiError, AuthError, UnreachableError
+from postisupport.errors import ApiError, AuthError, SecretSource, UnreachableError
 from postisupport.ops.fetch import fetch
 from postisupport.scim.client import MAX_URL_BYTES, Page, ScimClient
 
@@ -979,3 +980,109 @@ def test_on_page_sees_each_search_once_with_all_its_pages() -> None:
         respx.get(f"{BASE}/Users").mock(side_effect=answer)
         asyncio.run(go())
     assert seen == [("Users", Page(users, 3)), ("Users", Page(users[:2], 3))]
+
+
+# -- what mutation testing found unpinned (issue 12): each test fails on a mutant that survived ----------
+
+
+@respx.mock
+def test_every_request_names_postisupport_and_its_version_as_the_user_agent() -> None:
+    from postisupport import __version__
+
+    route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
+    find()
+    assert route.calls.last.request.headers["User-Agent"] == f"postisupport/{__version__}"
+
+
+@respx.mock
+def test_only_trailing_slashes_are_dropped_from_the_base_url() -> None:
+    base = "https://idp.example.com/scimX"
+    route = respx.get(f"{base}/Users").mock(return_value=httpx.Response(200, json=listing()))
+
+    async def go() -> str:
+        async with ScimClient(base + "//") as client:
+            await client.find_users("aino@example.fi")
+            return client.base_url
+
+    assert (asyncio.run(go()), route.call_count) == (base, 1)
+
+
+@pytest.mark.parametrize(("spare", "expected"), [
+    (0, LOOKUP),  # the filter's URL-encoded length is exactly the budget: both cases still fit
+    (-1, 'userName eq "aino@example.fi" or emails.value eq "aino@example.fi" or '
+         'urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId eq "aino@example.fi"'),
+])
+def test_a_lookup_asks_for_both_cases_while_they_fit_the_url_budget(spare: int, expected: str) -> None:
+    # The budget is MAX_URL_BYTES less the base URL and 200 bytes of overhead: the base URL's length sets it.
+    host = "https://idp.example.com/"
+    base = host + "s" * (MAX_URL_BYTES - 200 - len(quote_plus(LOOKUP)) - len(host) - spare)
+
+    async def go() -> None:
+        async with ScimClient(base) as client:
+            await client.find_users("aino@example.fi")
+
+    with respx.mock:
+        route = respx.get(f"{base}/Users").mock(return_value=httpx.Response(200, json=listing()))
+        asyncio.run(go())
+    assert route.calls.last.request.url.params["filter"] == expected
+
+
+class RaisingAuth(httpx.Auth):
+    """An auth flow that fails before any request, as the OAuth2 flow does when its token endpoint refuses."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        raise self.error
+        yield request
+
+
+@respx.mock
+def test_an_auth_error_names_where_the_refused_secret_came_from_unless_it_says_so_itself() -> None:
+    ours, theirs = SecretSource("keyring", "token", "work"), SecretSource("login", "client_secret", "work")
+    respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(401, json={"detail": "expired"}))
+    with pytest.raises(AuthError) as refused:
+        find({"token": "s3cret-token-1", "secret_source": ours})
+    flow_error = AuthError(401, "POST /token", "invalid_client", token_endpoint=True)
+    flow_error.source = theirs
+    with pytest.raises(AuthError) as flow_refused:
+        find({"auth": RaisingAuth(flow_error), "secret_source": ours})
+    assert (refused.value.source, flow_refused.value is flow_error, flow_refused.value.source) == (
+        ours, True, theirs)
+
+
+class StalledAuth(httpx.Auth):
+    """An auth flow whose token endpoint was what kept the request waiting, as the OAuth2 flow notes."""
+
+    def __init__(self, stalled: UnreachableError | None) -> None:
+        self.stalled = stalled
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        yield request
+
+
+@respx.mock
+def test_a_timeout_caused_by_the_token_endpoint_names_the_token_endpoint() -> None:
+    stalled = UnreachableError("https://login.example.com/token", "timed out", timeout=10.0,
+                               token_endpoint=True)
+    respx.get(f"{BASE}/Users").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(UnreachableError) as caught:
+        find({"auth": StalledAuth(stalled)})
+    with pytest.raises(UnreachableError) as plain:
+        find({"auth": StalledAuth(None)})
+    assert (caught.value is stalled, failure(plain.value)) == (True, (
+        "UnreachableError", f"the identity API at {BASE} did not answer within 10 s",
+        "-", "-", "-", BASE, "slow", 10.0))
+
+
+def test_paging_tells_wrong_type_ids_apart_by_their_value() -> None:
+    first, second = [{"id": ["u-0"]}, {"id": "u-1"}], [{"id": ["u-2"]}]
+    asked, page = paged({1: first, 3: second}, total=3)
+    assert (asked, page) == ([None, "3"], Page(first + second, 3))
+
+
+def test_paging_sees_an_object_id_repeated_in_another_key_order() -> None:
+    first, again = [{"id": {"a": 1, "b": 2}}, {"id": "u-1"}], [{"id": {"b": 2, "a": 1}}]
+    asked, page = paged({1: first, 3: again, 4: [{"id": "u-9"}]}, total=4)
+    assert (asked, page) == ([None, "3"], Page(first, 4))

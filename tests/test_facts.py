@@ -236,3 +236,14 @@ def test_an_administrator_without_a_usable_id_is_still_named_and_noted() -> None
     built = build(snapshot("aino@example.fi", [aino], organisations=(org,), admins=(boss,)))
     assert (built.admins, built.problems) == ((Contact(None, None, "boss@example.fi"),), (
         "administrator boss@example.fi: id: {'x': 1} ignored (Input should be a valid string)",))
+
+
+def test_an_administrator_without_an_id_or_a_login_is_noted_with_a_question_mark() -> None:
+    org = organisation()
+    boss = user_facts({"id": {"x": 1}, "emails": [{"value": "boss@example.fi", "primary": True}],
+                       "roles": [{"value": "admin"}], "groups": [{"value": "g-1"}]})
+    aino = user("1", "aino@example.fi", groups=[{"value": "g-1"}])
+    built = build(snapshot("aino@example.fi", [aino], organisations=(org,), admins=(boss,)))
+    assert (built.admins, built.problems) == ((Contact(None, None, "boss@example.fi"),), (
+        "administrator ?: id: {'x': 1} ignored (Input should be a valid string)",
+        "administrator ?: userName: missing, so the login e-mail address is unknown"))

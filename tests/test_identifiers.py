@@ -10,6 +10,8 @@ from postisupport.errors import InvalidInput
     ("  Aino.Korhonen@Esimerkki.Example.FI \t", "aino.korhonen@esimerkki.example.fi"),
     ("ESIM0042", "esim0042"),
     ("\nesim0042 ", "esim0042"),
+    ("Aino@X.fi", "aino@x.fi"),  # a one-letter domain name in capitals, next to the only dot
+    ("aino@example.X", "aino@example.x"),
 ])
 def test_identifiers_are_trimmed_and_case_folded(raw: str, expected: str) -> None:
     assert normalise(raw) == expected

@@ -42,3 +42,34 @@ def test_iso_shows_a_moment_as_iso_8601_and_nothing_as_none() -> None:
 ])
 def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[str], result: str) -> None:
     assert redacted(text, secrets) == result
+
+
+@pytest.mark.parametrize(("text", "secrets", "result"), [
+    # Every form a server may echo: percent-encoded path and query style (a space as %20 or +, a slash
+    # kept or escaped), and base64 in both alphabets with and without its padding.
+    ("a abc/ def gh b", ["abc/ def gh"], "a [redacted] b"),
+    ("a abc/%20def%20gh b", ["abc/ def gh"], "a [redacted] b"),
+    ("a abc%2F%20def%20gh b", ["abc/ def gh"], "a [redacted] b"),
+    ("a abc%2F+def+gh b", ["abc/ def gh"], "a [redacted] b"),
+    ("a YWJjLyBkZWYgZ2g= b YWJjLyBkZWYgZ2g.", ["abc/ def gh"], "a [redacted] b [redacted]."),
+    ("a fn5+fn5+fn4= b fn5-fn5-fn4= c fn5+fn5+fn4. d fn5-fn5-fn4.", ["~~~~~~~~"],
+     "a [redacted] b [redacted] c [redacted]. d [redacted]."),
+    # A percent-escape matches in either case; the letters around it do not.
+    ("a abc%2f%20def%20gh b abc%2F%20DEF%20gh", ["abc/ def gh"], "a [redacted] b abc%2F%20DEF%20gh"),
+])
+def test_redacted_cuts_every_encoding_of_a_secret(text: str, secrets: list[str], result: str) -> None:
+    assert redacted(text, secrets) == result
+
+
+@pytest.mark.parametrize(("text", "result"), [
+    ("token abcdefgh...", "token [redacted]..."),  # whole before the cut
+    ("token abcdefg...", "token [redacted]..."),  # all but the last character
+    ("token abcdef...", "token [redacted]..."),
+    ("token abcd...", "token [redacted]..."),  # MIN_CUT characters
+    ("token abc...", "token abc..."),  # fewer: too common a start to be taken for the secret
+    ("nothing to hide...", "nothing to hide..."),
+    ("token abcd", "token abcd"),  # not cut: a start of the secret is just text
+    ("see abc%2f%20de...", "see [redacted]..."),  # the start of an encoded form, escapes in either case
+])
+def test_redacted_cuts_the_start_of_a_secret_that_text_cut_short_ends_in(text: str, result: str) -> None:
+    assert redacted(text, ["abcdefgh", "abc/ def gh"]) == result

@@ -428,7 +428,7 @@ def _identity(resource: dict[str, Any]) -> str | tuple[str, str]:
     value = resource.get("id")
     if isinstance(value, str):
         return value
-    return ("json", json.dumps(value, sort_keys=True, default=repr))
+    return ("json", json.dumps(value, sort_keys=True))  # it came from json.loads: always dumps
 
 
 def _page_of(body: Any, endpoint: str) -> Page:
