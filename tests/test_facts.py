@@ -247,3 +247,34 @@ def test_an_administrator_without_an_id_or_a_login_is_noted_with_a_question_mark
     assert (built.admins, built.problems) == ((Contact(None, None, "boss@example.fi"),), (
         "administrator ?: id: {'x': 1} ignored (Input should be a valid string)",
         "administrator ?: userName: missing, so the login e-mail address is unknown"))
+
+
+def test_a_contact_carries_whether_the_administrator_can_log_in() -> None:
+    boss = replace(user("2", "boss@example.fi"), active=False, locked=True)
+    assert boss.contact() == Contact("2", None, "boss@example.fi", None, False, True)
+
+
+@pytest.mark.parametrize(("address", "has"), [
+    ("AINO@example.fi", True),  # the login address, whatever its case
+    ("a.k@example.fi", True),  # another address on the account
+    ("boss@example.fi", False),
+    (None, False),
+])
+def test_an_address_is_the_users_when_it_is_the_login_or_any_e_mail(address: str | None, has: bool) -> None:
+    assert user("1", "aino@example.fi", emails=[{"value": "a.k@example.fi"}]).has_address(address) is has
+
+
+def test_ambiguous_facts_keep_each_candidates_organisations() -> None:
+    one, two = user("1", "aino@example.fi"), user("2", "aino@example.fi")
+    names = (("Esimerkki Oy",), ("Esimerkki Oy", "Toinen Oy"))
+    built = build(snapshot("aino@example.fi", [one, two], users_reported=2, candidate_organisations=names))
+    assert (built.candidates, built.candidates_reported, built.candidate_organisations) == (
+        (one, two), 2, names)
+
+
+def test_a_member_without_a_usable_id_who_is_no_administrator_is_not_noted() -> None:
+    org = organisation()
+    member = user_facts({"id": {"x": 1}, "userName": "member@example.fi", "groups": [{"value": "g-1"}]})
+    aino = user("1", "aino@example.fi", groups=[{"value": "g-1"}])
+    built = build(snapshot("aino@example.fi", [aino], organisations=(org,), admins=(member,)))
+    assert (built.admins, built.problems) == ((), ())
