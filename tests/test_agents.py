@@ -670,6 +670,23 @@ def test_an_unverified_do_line_never_says_give_the_contact_details(run, environ,
         assert [w for w in ("Give the caller", "Anna soittajalle", "Ge den som ringer") if w in do] == []
 
 
+@pytest.mark.parametrize(("ui", "expected"), [
+    ("en", "Do this: Tell the caller the organisation's administrator can help; verify them before you "
+           "name anyone."),
+    ("fi", "Tee näin: Kerro soittajalle, että organisaation pääkäyttäjä voi auttaa; tunnista soittaja ennen "
+           "kuin kerrot nimiä."),
+    ("sv", "Gör så här: Säg att organisationens administratör kan hjälpa; identifiera den som ringer innan "
+           "du nämner namn."),
+])
+def test_an_unverified_do_line_does_not_reveal_that_the_caller_is_an_administrator(
+        run, environ, ui: str, expected: str) -> None:
+    # Ville is one of two administrators: "another administrator can help" would tell an unverified
+    # caller that the account they named is an administrator's.
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "ville.heikkinen@esimerkki.example.fi",
+                         "--ui-lang", ui)
+    assert " ".join(lines[1:3]) == expected
+
+
 def test_ambiguous_matches_warn_the_agent_and_show_each_candidates_organisation(run, environ) -> None:
     lines = screen_lines(run, environ, "--sandbox", "diagnose", "toimisto@salo.example.fi")
     assert lines[3:5] == ["Don't read these names to the caller: ask for the login address, or their name",
