@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -117,9 +119,16 @@ def _output(env: Environment, view: View, *, script: bool, wants_json: bool, fie
         if program is not None:
             lines = document.jq_lines(program, doc)
         else:
-            lines = [document.dumps_line(doc) if one_line else document.dumps(doc)]
-        env.stdout.write("".join(f"{line}\n" for line in lines))
-        env.stdout.flush()
+            lines = iter([document.dumps_line(doc) if one_line else document.dumps(doc)])
+        try:
+            for line in lines:
+                env.stdout.write(f"{line}\n")
+                env.stdout.flush()
+        except BrokenPipeError:
+            # The reader went away (`| head`) with what it wanted: no failure. Click would call it
+            # exit 1; stdout goes to /dev/null so the interpreter's last flush doesn't fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
 
     return show
 

@@ -56,6 +56,7 @@ MAX_LINE_BYTES = 4 * 2**20  # one line: past that it is a row error, and the res
 SHOWN = 200  # characters of an unusable line kept as the row's input
 LINE_END = re.compile(rb"\r\n|\r|\n")
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+WORKBOOK = b"PK\x03\x04"  # a zip file: an .xlsx workbook is one
 TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // 2**20} MB; skipped"
 
 
@@ -103,6 +104,9 @@ def rows(
     reading = reading if reading is not None else Reading()
     reading.total_bytes = _size(binary)
     sample = binary.read(SAMPLE_BYTES)
+    if sample.startswith(WORKBOOK):
+        raise InvalidInput("input", "the input is an Excel workbook (.xlsx), which bulk writes but does "
+                           "not read: save it as CSV (Excel: File > Save As > CSV UTF-8) and give that file")
     source = _Source(_lines(binary, sample, reading), reading)
     head = source.peek(20)
     if head and head[0].lstrip().startswith("{"):

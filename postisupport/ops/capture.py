@@ -143,6 +143,9 @@ def _check_output(output: Path, overwrite: bool) -> None:
                           else f"{folder} is not a folder")
     if os.path.lexists(output) and not overwrite:
         raise OutputExists(output, resumable=False)
+    if os.path.lexists(output) and not (output.is_symlink() or output.is_file()):
+        # --force replaces a file by renaming over it: a device or a pipe would be destroyed.
+        raise FileProblem(output, "is not a regular file; capture writes only to a file")
 
 
 def _attribute(resource: dict[str, Any], name: str) -> Any:

@@ -68,7 +68,8 @@ class _Server:
 
 def _listed(body: Any) -> list[Any]:
     """The Resources of a list response read leniently: doctor reports a wrong shape, not fails on it."""
-    return body.get("Resources", []) if isinstance(body, dict) else []
+    resources = body.get("Resources", []) if isinstance(body, dict) else []
+    return resources if isinstance(resources, list) else []
 
 
 def _nobody() -> str:

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from postisupport.core.facts import Contact, OrganisationFacts, Service, UserFacts
@@ -90,20 +92,26 @@ def jq_program(expression: str) -> Any:
     Raises InvalidInput with jq's own first line for one it can't compile."""
     import jq
 
+    if re.search(r"\$ENV\b|(?<![\w$.])(env|inputs?)\b", expression):
+        # jq hands the whole process environment to $ENV and env: a token in POSTISUPPORT_TOKEN
+        # would be printed. input/inputs would read our stdin. Neither is about the diagnosis.
+        raise InvalidInput("jq", "may not read the environment ($ENV, env) or further input (input, "
+                           "inputs); it filters the diagnosis only")
     try:
         return jq.compile(expression)
     except ValueError as error:
         raise InvalidInput("jq", f"cannot be compiled: {_jq_reason(error)}") from None
 
 
-def jq_lines(program: Any, document: Any) -> list[str]:
-    """What the program makes of the document, one line per result, as gh prints them: a string as
-    it is (its control characters escaped), anything else as one line of JSON."""
+def jq_lines(program: Any, document: Any) -> Iterator[str]:
+    """What the program makes of the document, one line per result as it comes (so `range(1e9) |
+    head` prints at once and holds nothing), as gh prints them: a string as it is (its control
+    characters escaped), anything else as one line of JSON."""
     try:
-        results = program.input_value(document).all()
+        for result in program.input_value(document):
+            yield _safe(result) if isinstance(result, str) else dumps_line(result)
     except ValueError as error:
         raise InvalidInput("jq", f"failed on the diagnosis: {_jq_reason(error)}") from None
-    return [_safe(r) if isinstance(r, str) else dumps_line(r) for r in results]
 
 
 def _jq_reason(error: ValueError) -> str:
