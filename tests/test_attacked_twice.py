@@ -65,3 +65,28 @@ def test_a_workbook_given_as_bulk_input_is_refused_in_one_line(run, tmp_path: Pa
                              "but does not read: save it as CSV (Excel: File > Save As > CSV UTF-8) and "
                              "give that file\n")
     assert not (tmp_path / "again.csv").exists()
+
+
+def test_ctrl_c_during_a_workbook_run_is_two_lines_and_leaves_no_rows_in_temporary_files(
+        tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from tests.test_bulk import Slow, directory
+
+    source = tmp_path / "in.txt"
+    source.write_text("".join(f"user{i}@example.com\n" for i in range(200)))
+    out, scratch = tmp_path / "r.xlsx", tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "XDG_STATE_HOME": str(tmp_path / "state")}
+    with serving(Slow(directory(200, 4), 0.05)) as url:
+        process = subprocess.Popen([sys.executable, "-m", "postisupport", "--api", url, "bulk", str(source),
+                                    "-o", str(out), "--concurrency", "2", "-q"],
+                                   stderr=subprocess.PIPE, text=True, env=env)
+        time.sleep(2)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == ExitStatus.INTERRUPTED
+    assert [line.partition(": ")[2].partition(":")[0] for line in err.splitlines()] == [
+        "stopped; to start again", "interrupted"]
+    assert (list(scratch.iterdir()), out.exists()) == ([], False)

@@ -429,7 +429,11 @@ class _Output:
                 _close(device, path)
         elif options.format == "xlsx":
             workbook = _Workbook(extra_columns)
-            yield workbook
+            try:
+                yield workbook
+            except BaseException:
+                workbook.discard()
+                raise
             with replacing(path, "wb") as out:
                 workbook.save(out)
         elif options.mode in ("retry-failed", "force"):
@@ -598,6 +602,17 @@ class _Workbook:
             chart.height, chart.width = max(7.5, 0.6 * shown + 3), 18
             self.summary.add_chart(chart, "A" + str(len(organisations) + 3))
         self.book.save(out)
+
+    def discard(self) -> None:
+        """A run stopped before the end: finish the sheets' writers (else they complain, at exit, of a
+        closed file) and delete their temporary files, which hold the rows so far."""
+        for sheet in self.book.worksheets:
+            with contextlib.suppress(Exception):
+                sheet.close()
+            temporary = getattr(getattr(sheet, "_writer", None), "out", None)  # openpyxl's own temp file
+            if isinstance(temporary, str):
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
 
 
 def _read_back(path: Path, handle: IO[str], kept: _Kept) -> None:
