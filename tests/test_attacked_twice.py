@@ -90,3 +90,36 @@ def test_ctrl_c_during_a_workbook_run_is_two_lines_and_leaves_no_rows_in_tempora
     assert [line.partition(": ")[2].partition(":")[0] for line in err.splitlines()] == [
         "stopped; to start again", "interrupted"]
     assert (list(scratch.iterdir()), out.exists()) == ([], False)
+
+
+def test_a_shared_answer_whose_waiters_are_gone_fails_quietly() -> None:
+    import asyncio
+    from typing import Any
+
+    from postisupport.ops.fetch import Shared
+
+    class Closing:
+        """A client closed while the shared request is in flight, as at the end of a stopped run."""
+
+        async def groups_by_id(self, ids: Any) -> Any:
+            await asyncio.sleep(0.05)
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+
+        async def admins_of(self, ids: Any) -> Any:
+            await asyncio.sleep(0.05)
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+
+    unhandled: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _, context: unhandled.append(context))
+        waiter = asyncio.ensure_future(Shared().groups_and_admins(Closing(), ("g-1",)))  # type: ignore[arg-type]
+        await asyncio.sleep(0.01)
+        waiter.cancel()
+        await asyncio.sleep(0.1)
+        import gc
+
+        gc.collect()
+
+    asyncio.run(main())
+    assert unhandled == []

@@ -39,6 +39,9 @@ class Shared:
         task = self._answers.get(key)
         if task is None:
             task = self._answers[key] = asyncio.ensure_future(_groups_and_admins(client, group_ids))
+            # Its waiters may all be gone (a run stopped, the client closed under it): its failure is
+            # then nobody's, and must not come out at exit as "Task exception was never retrieved".
+            task.add_done_callback(_retrieved)
             while len(self._answers) > self.capacity:
                 # An evicted answer still in flight stays with those already waiting for it.
                 self._answers.popitem(last=False)
@@ -50,6 +53,11 @@ class Shared:
             if task.done() and self._answers.get(key) is task:
                 del self._answers[key]  # a failure is not kept: the next look-up asks again
             raise
+
+
+def _retrieved(task: asyncio.Task[tuple[Page, Page]]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 async def _groups_and_admins(client: ScimClient, group_ids: tuple[str, ...]) -> tuple[Page, Page]:
