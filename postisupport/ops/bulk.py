@@ -48,7 +48,7 @@ from postisupport.errors import (
 )
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
-from postisupport.ops.bulk_input import Reading, Row, rows
+from postisupport.ops.bulk_input import Reading, Rewound, Row, rows
 from postisupport.ops.diagnose import DiagnoseOptions, diagnose, record
 from postisupport.ops.fetch import Shared
 from postisupport.output.document import as_json, dumps_line
@@ -137,7 +137,7 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
         summary.excel = (kept.excel if kept.excel is not None else
                          options.excel if options.excel is not None else _excel_style(sample))
         try:
-            stream = rows(io.BufferedReader(_Rewound(sample, source)), options.column, reading)
+            stream = rows(io.BufferedReader(Rewound(sample, source)), options.column, reading)
             wanted = kept.wanted(stream)
             sink = stack.enter_context(output.sink(summary.excel, reading.extra_columns))
             if progress is not None:
@@ -752,23 +752,3 @@ def _copy(path: Path, format: Format, excel: bool, target: IO[str], keep: Callab
         for cells in records:
             if len(cells) == len(first) and records.complete and keep(int(cells[at_row])):
                 writer.writerow(cells)
-
-
-class _Rewound(io.RawIOBase):
-    """The sample read to tell the input's style, then the rest of the stream: stdin can't seek."""
-
-    def __init__(self, sample: bytes, rest: IO[bytes]) -> None:
-        self._sample, self._rest = sample, rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._sample:
-            n = min(len(buffer), len(self._sample))
-            buffer[:n] = self._sample[:n]
-            self._sample = self._sample[n:]
-            return n
-        chunk = self._rest.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)

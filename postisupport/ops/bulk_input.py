@@ -198,7 +198,7 @@ def _decoded(raw: bytes, reading: Reading) -> str:
 
 
 def _utf16_lines(binary: IO[bytes], sample: bytes, reading: Reading) -> Iterator[Line]:
-    text = io.TextIOWrapper(io.BufferedReader(_Rewound(sample, binary)), encoding="utf-16",
+    text = io.TextIOWrapper(io.BufferedReader(Rewound(sample, binary)), encoding="utf-16",
                             errors="replace", newline="")
     reading.bytes_read = 2  # the BOM
     limit = MAX_LINE_BYTES // 2
@@ -416,7 +416,7 @@ def _first(folded: dict[str, Any], keys: Iterable[str]) -> Any:
     return next((folded[k] for k in keys if k in folded), None)
 
 
-class _Rewound(io.RawIOBase):
+class Rewound(io.RawIOBase):
     """The sample read for sniffing, then the rest of the stream: no seeking needed (stdin can't)."""
 
     def __init__(self, sample: bytes, rest: IO[bytes]) -> None:
