@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -274,6 +274,16 @@ LOOKUP = ('userName eq "aino@example.fi" or userName eq "AINO@EXAMPLE.FI" or '
           'emails.value eq "aino@example.fi" or emails.value eq "AINO@EXAMPLE.FI" or '
           'urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId eq "aino@example.fi" or '
           'urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId eq "AINO@EXAMPLE.FI"')
+
+
+def against(call: Callable[[ScimClient], Awaitable[Any]]) -> Any:
+    """`call` made on a client of BASE, opened and closed around it."""
+
+    async def go() -> Any:
+        async with ScimClient(BASE) as client:
+            return await call(client)
+
+    return asyncio.run(go())
 
 
 def failure(error: Exception) -> tuple[Any, ...]:
@@ -897,24 +907,16 @@ def test_paging_tells_a_wrong_type_id_from_the_same_text_as_a_string() -> None:
 def test_get_json_returns_any_answer_as_it_came_for_the_path_and_query_given() -> None:
     route = respx.get(f"{BASE}/Schemas").mock(return_value=httpx.Response(200, json=[{"id": "x"}, 1]))
 
-    async def go() -> Any:
-        async with ScimClient(BASE) as client:
-            return await client.get_json("Schemas", {"count": "1"})
-
-    assert (asyncio.run(go()), str(route.calls.last.request.url)) == (
-        [{"id": "x"}, 1], f"{BASE}/Schemas?count=1")
+    answer = against(lambda client: client.get_json("Schemas", {"count": "1"}))
+    assert (answer, str(route.calls.last.request.url)) == ([{"id": "x"}, 1], f"{BASE}/Schemas?count=1")
 
 
 @respx.mock
 def test_get_json_raises_what_any_read_raises() -> None:
     respx.get(f"{BASE}/Schemas").mock(return_value=httpx.Response(404, json={"detail": "no such thing"}))
 
-    async def go() -> Any:
-        async with ScimClient(BASE) as client:
-            return await client.get_json("Schemas", {})
-
     with pytest.raises(ApiError) as raised:
-        asyncio.run(go())
+        against(lambda client: client.get_json("Schemas", {}))
     assert failure(raised.value) == failure(ApiError(
         "GET /Schemas", "the identity API answered HTTP 404 to GET /Schemas", 404, "no such thing"))
 
@@ -924,11 +926,8 @@ def test_service_provider_config_is_one_plain_get() -> None:
     config = {"patch": {"supported": False}, "filter": {"supported": True, "maxResults": 200}}
     route = respx.get(f"{BASE}/ServiceProviderConfig").mock(return_value=httpx.Response(200, json=config))
 
-    async def go() -> Any:
-        async with ScimClient(BASE) as client:
-            return await client.service_provider_config()
-
-    assert (asyncio.run(go()), str(route.calls.last.request.url), route.call_count) == (
+    answer = against(lambda client: client.service_provider_config())
+    assert (answer, str(route.calls.last.request.url), route.call_count) == (
         config, f"{BASE}/ServiceProviderConfig", 1)
 
 
@@ -937,11 +936,7 @@ def test_get_page_reads_one_list_response_for_exactly_the_query_given() -> None:
     route = respx.get(f"{BASE}/Groups").mock(
         return_value=httpx.Response(200, json=listing({"id": "g-1"}, "junk", total=7)))
 
-    async def go() -> Page:
-        async with ScimClient(BASE) as client:
-            return await client.get_page("Groups", {"startIndex": "3", "count": "2"})
-
-    page = asyncio.run(go())
+    page = against(lambda client: client.get_page("Groups", {"startIndex": "3", "count": "2"}))
     assert (page, page.received, route.call_count, str(route.calls.last.request.url)) == (
         Page([{"id": "g-1"}], 7, ["Groups result 2 is not a resource; ignored"]), 2, 1,
         f"{BASE}/Groups?startIndex=3&count=2")
@@ -951,12 +946,8 @@ def test_get_page_reads_one_list_response_for_exactly_the_query_given() -> None:
 def test_get_page_refuses_an_answer_that_is_not_a_list_response() -> None:
     respx.get(f"{BASE}/Groups").mock(return_value=httpx.Response(200, json={"id": "g-1"}))
 
-    async def go() -> Page:
-        async with ScimClient(BASE) as client:
-            return await client.get_page("Groups", {})
-
     with pytest.raises(ApiError) as raised:
-        asyncio.run(go())
+        against(lambda client: client.get_page("Groups", {}))
     assert failure(raised.value) == failure(ApiError(
         "GET /Groups", "the identity API answered GET /Groups with a malformed list response "
         "(needs totalResults and a Resources list)"))
