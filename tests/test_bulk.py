@@ -400,7 +400,7 @@ def test_one_row_the_api_never_answers_is_that_rows_error_not_the_runs_end(run, 
     source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(6)))
     out = tmp_path / "out.ndjson"
     with serving(Hangs(directory(6, 2), "user3%40")) as url:
-        result = run("--api", url, "--timeout", "0.3", "bulk", str(source), "-o", str(out), "-q")
+        result = run("--api", url, "--timeout", "1", "bulk", str(source), "-o", str(out), "-q")
     assert result.exit_code == ExitStatus.ROWS_FAILED
     errors = {r["row"]: r["error"]["kind"] for r in lines_of(out) if r["error"]}
     assert (len(lines_of(out)), errors) == (6, {4: "unreachable"})

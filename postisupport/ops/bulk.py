@@ -262,7 +262,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
     throttle = AsyncLimiter(options.rate, 1) if options.rate else None
     shared = Shared()
     async with connect.client(settings, max_concurrency=options.concurrency, retry=PATIENT,
-                              throttle=throttle, observe=observe) as client:
+                              throttle=throttle, observe=observe, pace=True) as client:
         window: deque[asyncio.Task[_Done]] = deque()
 
         def failed(row: Row, error: Exception) -> _Done:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from postisupport.config.settings import Settings
 from postisupport.errors import InvalidSetting, NotConfigured, SecretSource
 from postisupport.scim.client import QUICK, RetryPolicy, ScimClient
+from postisupport.scim.pacing import Pacer
 
 if TYPE_CHECKING:
     from postisupport.scim.trace import Sink
@@ -15,9 +16,10 @@ if TYPE_CHECKING:
 
 def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = None,
            retry: RetryPolicy = QUICK, throttle: Any = None, observe: Sink | None = None,
-           on_page: Any = None) -> ScimClient:
+           on_page: Any = None, pace: bool = False) -> ScimClient:
     """`transport` replaces the network (tests); the sandbox brings its own. `retry` and `throttle`
-    (a shared rate limit) are for bulk runs. `observe` gets every HTTP exchange, secrets cut
+    (a shared rate limit) and `pace` (request starts spread over the round trip, scim/pacing.py) are
+    for bulk runs. `observe` gets every HTTP exchange, secrets cut
     (scim/trace.py): the engineer's trace."""
     if settings.uses_sandbox:
         from postisupport.sandbox import app as sandbox
@@ -31,6 +33,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
             retry=retry,
             throttle=throttle,
             on_page=on_page,
+            pacer=_pacer(pace, max_concurrency),
         )
     if not settings.api_url:
         raise NotConfigured()
@@ -57,7 +60,12 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
         throttle=throttle,
         on_page=on_page,
         secret_source=secret_source(settings),
+        pacer=_pacer(pace, max_concurrency),
     )
+
+
+def _pacer(pace: bool, concurrency: int) -> Pacer | None:
+    return Pacer(concurrency) if pace else None
 
 
 def secret_source(settings: Settings) -> SecretSource | None:

@@ -174,6 +174,8 @@ def dumps_line(document: Any) -> str:
 
 
 def _safe(text: str) -> str:
+    if text.replace("\n", "").isprintable():
+        return text  # the common case, checked in one pass in C: bulk writes thousands of lines
     return "".join(ch if ch.isprintable() or ch in " \n" else _escaped(ch) for ch in text)
 
 

@@ -34,6 +34,7 @@ from postisupport.scim.filters import (
     lookup_filter,
     member_filter,
 )
+from postisupport.scim.pacing import Pacer
 
 LOOKUP_COUNT = 20
 PAGE_COUNT = 200
@@ -107,6 +108,7 @@ class ScimClient:
         throttle: AbstractAsyncContextManager[Any] | None = None,
         on_page: Callable[[str, Page], None] | None = None,
         secret_source: SecretSource | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         headers = {"Accept": "application/scim+json, application/json", "User-Agent": USER_AGENT}
         if token:
@@ -130,6 +132,7 @@ class ScimClient:
         self._sleep = sleep
         self._retry = retry
         self._throttle = throttle  # a rate limit shared by every request (aiolimiter in bulk runs)
+        self._pacer = pacer  # request starts spread over the round trip (bulk runs)
         # While a server asks everyone to wait (Retry-After), the gate is shut for all requests;
         # the one request that was told waits and opens it again.
         self._open = asyncio.Event()
@@ -264,6 +267,7 @@ class ScimClient:
             if self._throttle is not None:
                 async with self._throttle:
                     pass
+            started = await self._pacer.start() if self._pacer is not None else 0.0
             self.requests += 1
             try:
                 answer = await self._send(path, params)
@@ -271,6 +275,8 @@ class ScimClient:
                 if self._retry.transport:
                     raise _TryAgain(error=error) from None
                 raise
+            if self._pacer is not None:
+                self._pacer.answered(started)
         if answer.status_code in self._retry.statuses:
             raise _TryAgain(answer=answer)
         return answer
