@@ -100,3 +100,15 @@ def test_no_trail_yet_is_said_so(run, env) -> None:
     assert (found.exit_code, found.stdout) == (0, "")
     trail = env.state_dir / "audit.jsonl"
     assert found.stderr == f"0 look-up(s) of this person (no audit trail at {trail} yet)\n"
+
+
+def test_damaged_lines_are_named_not_silently_skipped(run, env, loopback_sandbox: str) -> None:
+    looked_up(run, loopback_sandbox, "ESIM0077")
+    trail: Path = env.state_dir / "audit.jsonl"
+    good = trail.read_text()
+    trail.write_text(good + '{"identifier_hmac": "cut sh\n' + "[1, 2]\n\n" + good)
+    found = run("--api", loopback_sandbox, "audit", "find", "ESIM0077")
+    assert (found.exit_code, len(found.stdout.splitlines())) == (0, 2)
+    assert found.stderr == (f"2 look-up(s) of this person in {trail}\n"
+                            "postisupport: warning: 2 damaged line(s) of the trail could not be read, so "
+                            "look-ups recorded there are not counted: audit.jsonl line 2, audit.jsonl line 3\n")

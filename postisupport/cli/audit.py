@@ -60,6 +60,11 @@ def find(
         found += 1
     whom = "this person" if user_id is not None else "this identifier"
     state.env.say(f"{found} look-up(s) of {whom} {_where(trail.path, trail.files())}")
+    if trail.damaged:
+        shown = ", ".join(f"{path.name} line {number}" for path, number in trail.damaged[:5])
+        more = f" and {len(trail.damaged) - 5} more" if len(trail.damaged) > 5 else ""
+        state.env.say(f"postisupport: warning: {len(trail.damaged)} damaged line(s) of the trail could "
+                      f"not be read, so look-ups recorded there are not counted: {shown}{more}")
 
 
 def _where(current: Path, files: list[Path]) -> str:

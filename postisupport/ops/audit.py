@@ -23,7 +23,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -57,6 +57,8 @@ class _PrivateRotatingFile(RotatingFileHandler):
 class AuditTrail:
     folder: Path
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # The lines the last `find` could not read, as (file, line number).
+    damaged: list[tuple[Path, int]] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def path(self) -> Path:
@@ -95,7 +97,10 @@ class AuditTrail:
 
     def find(self, identifier: str, user_id: str | None = None) -> Iterator[dict[str, Any]]:
         """The records of look-ups of `identifier`, or of the user whose id is `user_id` under any
-        identifier, oldest first, across the rotated files."""
+        identifier, oldest first, across the rotated files. Lines that are no record (cut short by a
+        crash, or damaged) are listed in `self.damaged` as (file, line number): they can't be
+        matched, and whoever reads the result must know some of the trail was not read."""
+        self.damaged.clear()
         if not (self.folder / KEY_FILE).exists():
             return  # no key yet: nothing was ever recorded
         wanted = self.digest(identifier)
@@ -108,12 +113,16 @@ class AuditTrail:
             except OSError as error:
                 raise AuditError(path, error.strerror or str(error)) from None
             with lines:
-                for line in lines:
+                for number, line in enumerate(lines, 1):
                     try:
                         entry = json.loads(line)
                     except ValueError:
-                        continue  # a line cut short by a crash
-                    if isinstance(entry, dict) and (entry.get("identifier_hmac") == wanted or (
+                        entry = None
+                    if not isinstance(entry, dict):
+                        if line.strip():
+                            self.damaged.append((path, number))
+                        continue
+                    if (entry.get("identifier_hmac") == wanted or (
                             person is not None and entry.get("user_hmac") == person)):
                         yield entry
 
