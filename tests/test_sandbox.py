@@ -142,6 +142,8 @@ USER = {"id": "u1", "userName": "a@example.fi"}
     ({"People": []}, "unknown key(s) People"),
     ({"Users": {}}, "Users must be a list"),
     ({"Users": [{"userName": "a@example.fi"}]}, "Users[0]: id is missing"),
+    ({"Users": [{"id": 5, "userName": "a@example.fi"}]}, "Users[0]: id is a number, not a string"),
+    ({"Users": [USER], "Groups": [{"id": ["g"], "displayName": "G"}]}, "Groups[0]: id is a list, not a string"),
     ({"Users": [USER, USER]}, "Users[1] (id 'u1'): id is used twice"),
     ({"Users": [{"id": "u1"}]}, "Users[0] (id 'u1'): userName is missing"),
     ({"Users": [USER, {"id": "u2", "userName": "A@example.fi"}]},

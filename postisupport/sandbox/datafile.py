@@ -96,8 +96,10 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
             if not isinstance(entry, dict):
                 raise DataFileError(f"sandbox data: {where} is not a JSON object")
             resource_id = _attribute(entry, "id")
-            if not isinstance(resource_id, str) or not resource_id:
+            if resource_id is None or resource_id == "":
                 raise DataFileError(f"sandbox data: {where}: id is missing")
+            if not isinstance(resource_id, str):
+                raise DataFileError(f"sandbox data: {where}: id is {_json_type(resource_id)}, not a string")
             where = f"{kind}[{position}] (id {resource_id!r})"
             if (kind, resource_id) in ids:
                 raise DataFileError(f"sandbox data: {where}: id is used twice")
@@ -119,6 +121,11 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
     storage = DirectoryStorage()
     storage.load(loaded)
     return storage
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _attribute(entry: dict[str, Any], name: str) -> Any:
