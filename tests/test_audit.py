@@ -110,5 +110,6 @@ def test_damaged_lines_are_named_not_silently_skipped(run, env, loopback_sandbox
     found = run("--api", loopback_sandbox, "audit", "find", "ESIM0077")
     assert (found.exit_code, len(found.stdout.splitlines())) == (0, 2)
     assert found.stderr == (f"2 look-up(s) of this person in {trail}\n"
-                            "postisupport: warning: 2 damaged line(s) of the trail could not be read, so "
-                            "look-ups recorded there are not counted: audit.jsonl line 2, audit.jsonl line 3\n")
+                            "postisupport: warning: 2 damaged line(s) of the trail could not be read, "
+                            "so look-ups recorded there are not counted: audit.jsonl line 2, "
+                            "audit.jsonl line 3\n")

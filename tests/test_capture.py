@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -42,6 +43,20 @@ def test_a_capture_is_a_sandbox_data_file_too(run, tmp_path: Path) -> None:
                                      "service_provider_config", "diagnosis"]
     served = run("--sandbox-data", str(ticket), "diagnose", "johanna.makinen@esimerkki.example.fi", "--json")
     assert served.json()["outcome"] == "contact-admin"
+
+
+def test_a_capture_to_a_dash_goes_to_stdout_and_no_file_named_dash_is_made(
+        run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    ticket = here / "ticket.json"
+    run("--sandbox", "capture", "johanna.makinen@esimerkki.example.fi", "-o", str(ticket))
+    piped = run("--sandbox", "capture", "johanna.makinen@esimerkki.example.fi", "-o", "-")
+    assert (piped.exit_code, piped.stderr) == (0, "captured contact-admin (login.contact-admin) on stdout\n")
+    assert os.listdir(here) == ["ticket.json"]
+    kept, streamed = json.loads(ticket.read_text()), json.loads(piped.stdout)
+    assert [streamed[k] for k in ("Users", "Groups")] == [kept[k] for k in ("Users", "Groups")]
 
 
 def test_a_replay_that_decides_differently_says_how_and_exits_7(run, tmp_path: Path) -> None:

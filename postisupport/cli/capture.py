@@ -26,7 +26,7 @@ def capture(
     connection: ConnectionOptions,
     output: Annotated[Path, typer.Option(
         "--output", "-o", metavar="FILE", help="The capture file to write (mode 0600); an existing "
-                                               "file only with --force.")],
+                                               "file only with --force; - for stdout.")],
     service: Annotated[list[str] | None, typer.Option(
         "--service", "-s", metavar="SERVICE", help="A service the caller can't reach; repeatable.")] = None,
     lang: Annotated[str | None, typer.Option(
@@ -56,6 +56,8 @@ def capture(
     settings = state.settings(connection)
     view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
     options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
-    done = run(settings, options, output, view, state.audit_trail(settings), state.observer(settings),
+    target = state.env.stdout if str(output) == "-" else output
+    done = run(settings, options, target, view, state.audit_trail(settings), state.observer(settings),
                pseudonymise, overwrite=force)
-    state.env.say(f"captured {done.report.decision.outcome} ({done.report.decision.rule}) in {done.path}")
+    where = "on stdout" if done.path is None else f"in {done.path}"
+    state.env.say(f"captured {done.report.decision.outcome} ({done.report.decision.rule}) {where}")

@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -42,20 +42,22 @@ COMPARED = (*DECISION, "evidence")
 
 @dataclass(frozen=True)
 class Capture:
-    path: Path
+    path: Path | None  # None: written to the stream given
     report: Report
 
 
-def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: View,
+def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str], view: View,
             trail: AuditTrail | None = None, observe: Any = None, pseudonymise: bool = False,
             overwrite: bool = False) -> Capture:
-    """Diagnose, and write what was read and decided to `output`, whole or not at all.
+    """Diagnose, and write what was read and decided to `output` (a file, or a stream such as
+    stdout), whole or not at all.
 
     The output is checked first, so a look-up is not made (and audited) for a file that can't
     be written. Raises OutputExists when `output` exists and not `overwrite`, FileProblem when
     it can't be written, DataFileError when a pseudonymised directory would not decide the same.
     """
-    _check_output(output, overwrite)
+    if isinstance(output, Path):
+        _check_output(output, overwrite)
     users: dict[str, dict[str, Any]] = {}
     groups: dict[str, dict[str, Any]] = {}
 
@@ -100,16 +102,19 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path, view: Vi
         },
     }
     if pseudonymise:
-        document = _pseudonymised(document, result, settings, view, output)
+        document = _pseudonymised(document, result, settings, view)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if not isinstance(output, Path):
+        output.write(text)
+        return Capture(None, result)
     _check_output(output, overwrite)  # the diagnosis took a while: the file may have appeared since
     with replacing(output, keep_mode=False) as out:
         out.write(text)
     return Capture(output, result)
 
 
-def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings, view: View,
-                   output: Path) -> dict[str, Any]:
+def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings,
+                   view: View) -> dict[str, Any]:
     """The document with stand-ins, checked in memory to decide as the real directory did.
 
     Its record's diagnosis is the stand-ins' own: the real one names people too."""
@@ -125,11 +130,11 @@ def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings,
         again = _decide(out, _options(out["capture"]["arguments"]), settings)
     except DataFileError as error:
         raise DataFileError(f"the pseudonymised directory can't be read back ({_reason(error)}); "
-                            "nothing was written", output) from None
+                            "nothing was written") from None
     before, now = as_json(result, view), as_json(again, view)
     if any(before[k] != now[k] for k in DECISION):
         raise DataFileError("the pseudonymised directory decides differently from the real one; "
-                            "nothing was written", output)
+                            "nothing was written")
     out["capture"]["diagnosis"] = now
     return out
 
