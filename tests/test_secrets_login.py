@@ -232,3 +232,17 @@ def test_config_show_json(run, env, environ, protected) -> None:
     }
     assert TOKEN not in result.stdout
     assert json.loads(result.stdout) == document
+
+
+def test_a_config_folder_others_can_write_is_warned_about_unless_sticky(run, env, protected) -> None:
+    login(run, protected)
+    path = config_path(env)
+    os.chmod(path.parent, 0o777)
+    result = run("config", "path")
+    assert result.stderr == (f"postisupport: warning: the folder of {path}, {path.parent} can be changed by "
+                             "other users, who could send your stored credentials' requests elsewhere; "
+                             "make it yours alone (chmod go-w)\n")
+    os.chmod(path.parent, 0o1777)  # sticky, as /tmp: others can't replace a file that is not theirs
+    assert run("config", "path").stderr == ""
+    os.chmod(path.parent, 0o700)
+    assert run("config", "path").stderr == ""

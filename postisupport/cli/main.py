@@ -224,9 +224,11 @@ def _warn_about_the_config_file(env: Environment) -> None:
     from postisupport.config.settings import config_path
 
     path = config_path(env.environ, env.config_dir)
-    if others_can_write(path):
-        env.say(f"{PROG}: warning: {path} can be changed by other users, who could send your stored "
-                "credentials' requests elsewhere; make it yours alone (chmod go-w)")
+    exposed = others_can_write(path)
+    if exposed is not None:
+        what = "" if exposed.is_file() else f"the folder of {path}, "
+        env.say(f"{PROG}: warning: {what}{exposed} can be changed by other users, who could send your "
+                "stored credentials' requests elsewhere; make it yours alone (chmod go-w)")
 
 
 def failure_line(error: BaseException) -> str:

@@ -114,11 +114,20 @@ def save_profile(
     return ConfigFile(config.path, default, config.audit, profiles)
 
 
-def others_can_write(path: Path) -> bool:
-    """Whether the config file (a link's target) is writable by its group or by everyone: they could
-    point a profile at their own server. False when there is no such file."""
+def others_can_write(path: Path) -> Path | None:
+    """The config file (a link's target), or its folder, when its group or everyone may change it:
+    they could point a profile at their own server. A folder they may write (and not sticky) lets
+    them replace the file. None when neither, or when there is no such file."""
     try:
-        mode = path.stat().st_mode
+        target = Path(os.path.realpath(path))
+        mode = target.stat().st_mode
+        folder_mode = target.parent.stat().st_mode
     except OSError:
-        return False
-    return stat.S_ISREG(mode) and bool(mode & (stat.S_IWGRP | stat.S_IWOTH))
+        return None
+    if not stat.S_ISREG(mode):
+        return None
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return target
+    if folder_mode & (stat.S_IWGRP | stat.S_IWOTH) and not folder_mode & stat.S_ISVTX:
+        return target.parent
+    return None
