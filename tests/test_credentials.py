@@ -120,10 +120,21 @@ def test_the_environment_token_overrides_the_keyring(run, environ, protected: st
 def test_logout_removes_the_secret_and_keeps_the_profile(run, env, protected: str, memory_keyring) -> None:
     run("auth", "login", "--profile", "work", "--api", protected, "--with-token", input=TOKEN)
     out = run("auth", "logout", "--profile", "work")
-    assert (out.exit_code, out.stderr) == (0, "profile work: removed its token\n")
+    assert (out.exit_code, out.stderr) == (0, "profile work: removed its token from the keyring\n")
     assert memory_keyring.entries == {}
     assert run("auth", "logout", "--profile", "work").stderr == "profile work: no secret was stored\n"
     assert run("diagnose", "ESIM0042").exit_code == ExitStatus.AUTH
+
+
+def test_logout_says_a_token_in_the_environment_still_authenticates(
+        run, env, environ, protected: str, memory_keyring) -> None:
+    run("auth", "login", "--profile", "work", "--api", protected, "--with-token", input=TOKEN)
+    environ["POSTISUPPORT_TOKEN"] = TOKEN
+    out = run("auth", "logout", "--profile", "work")
+    assert (out.exit_code, out.stderr) == (0, "profile work: removed its token from the keyring\n"
+                                              "postisupport: warning: POSTISUPPORT_TOKEN is set in this "
+                                              "environment and is still used; unset it to stop\n")
+    assert run("diagnose", "ESIM0042", "--json").json()["outcome"] == "change-password"
 
 
 def test_without_a_usable_keyring_login_says_what_to_do_and_writes_nothing(run, env) -> None:

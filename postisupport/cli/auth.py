@@ -129,8 +129,15 @@ def logout(ctx: typer.Context, profile: ProfileOption = None) -> None:
     state = state_of(ctx)
     name = _profile(state, profile, None)
     removed = run(name)
-    state.env.say(f"profile {name}: " + (f"removed its {' and '.join(k.replace('_', ' ') for k in removed)}"
-                                         if removed else "no secret was stored"))
+    state.env.say(f"profile {name}: " + (f"removed its {' and '.join(k.replace('_', ' ') for k in removed)} "
+                                         "from the keyring" if removed else "no secret was stored"))
+    from postisupport.config.names import ENVIRONMENT_VARIABLES
+
+    variable = ENVIRONMENT_VARIABLES["token"]
+    if state.env.environ.get(variable):
+        # Logged out of the keyring is not logged out: the variable still authenticates every command.
+        state.env.say(f"postisupport: warning: {variable} is set in this environment and is still used; "
+                      f"unset it to stop")
 
 
 def _profile(state: State, given: str | None, api: str | None) -> str:
