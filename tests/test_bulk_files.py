@@ -440,6 +440,20 @@ def test_a_file_size_limit_is_one_line(tmp_path: Path) -> None:
         f"postisupport: error: {out}: the file is too large (a file size limit, ulimit -f?)\n")
 
 
+def test_a_trace_over_a_file_size_limit_is_one_line_naming_the_trace(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    command = [sys.executable, "-m", "postisupport", "--sandbox", "--no-audit", "--trace", str(trace),
+               "diagnose", "ESIM0042"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60, preexec_fn=limited)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        ExitStatus.USAGE, "",
+        f"postisupport: error: {trace}: the file is too large (a file size limit, ulimit -f?)\n")
+
+
 @pytest.mark.parametrize("content", [None, ""])
 def test_retry_failed_without_an_output_yet_does_every_row(run, tmp_path: Path, content: str | None) -> None:
     source = write(tmp_path / "in.txt", "ESIM0042\nESIM0105\n")

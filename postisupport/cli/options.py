@@ -124,6 +124,7 @@ class State:
         if settings.trace is None and not settings.verbose:
             return None
         from postisupport.config.private import open_private
+        from postisupport.errors import FileProblem
         from postisupport.output.document import dumps_line
 
         env, path = self.env, settings.trace
@@ -135,8 +136,13 @@ class State:
 
         def observe(record: dict[str, Any]) -> None:
             if path is not None:
-                with open_private(path, "a") as out:
-                    out.write(dumps_line(record) + "\n")
+                try:
+                    with open_private(path, "a") as out:
+                        out.write(dumps_line(record) + "\n")
+                except FileProblem:
+                    raise
+                except OSError as error:  # a write's own error names no file (a full disk, ulimit -f)
+                    raise FileProblem.of(error, path) from None
             if settings.verbose:
                 target = urlsplit(record["url"])
                 env.say(f"{record['method']} {target.path} {record['status']} {record['elapsed_ms']:g} ms")
