@@ -484,6 +484,10 @@ def test_a_dash_is_stdout_and_excel_csv_there_has_its_bom(run, tmp_path: Path) -
     ("\ufeffemail,Team\r\nESIM0042,North\r\n", "utf-8", True),
     ("email,Team\r\nESIM0042,Pohjoinen ä\r\n", "cp1252", True),
     ("email,Team\r\nESIM0042,North\r\n", "utf-8", False),
+    # A bare CR inside a cell, or ending the rows (old Mac files), hides no delimiter.
+    ("email;Team\nESIM0042;No\rrth\nESIM0105;South\n", "utf-8", True),
+    ("email;Team\rESIM0042;North\rESIM0105;South\r", "utf-8", True),
+    ("email,Team\nESIM0042,No\rrth\nESIM0105,South\n", "utf-8", False),
 ])
 def test_excel_style_input_gives_excel_style_output(run, tmp_path: Path, data: str, encoding: str,
                                                    excel: bool) -> None:

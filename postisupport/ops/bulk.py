@@ -219,7 +219,14 @@ def _excel_style(sample: bytes) -> bool:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
         return True
-    lines = [line for line in sample.decode("utf-8", errors="replace").splitlines() if line.strip()][:20]
+    text = sample.decode("utf-8", errors="replace")
+    # A bare CR may end a row (old Mac files) or sit inside a cell (pasted text): the sniffer is asked
+    # both ways, so neither hides the delimiter from it.
+    splits = (text.splitlines(), [line.replace("\r", " ") for line in text.replace("\r\n", "\n").split("\n")])
+    return any(_semicolons([line for line in lines if line.strip()][:20]) for lines in splits)
+
+
+def _semicolons(lines: list[str]) -> bool:
     if not lines or lines[0].lstrip().startswith("{"):
         return False
     try:
