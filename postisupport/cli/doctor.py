@@ -30,7 +30,7 @@ def doctor(
     from dataclasses import asdict
 
     from postisupport.cli.main import ExitStatus
-    from postisupport.core.text import terminal_safe
+    from postisupport.core.text import terminal_safe, wrapped
     from postisupport.ops.doctor import run
 
     state = state_of(ctx)
@@ -42,8 +42,11 @@ def doctor(
     else:
         # Details quote what the server said: no control character reaches the terminal.
         width = max(len(check.id) for check in checks)
+        columns = state.env.terminal_width(state.env.stdout)
         for check in checks:
-            state.env.stdout.write(terminal_safe(f"{check.status:<4}  {check.id:<{width}}  {check.detail}")
-                                   + "\n")
+            line = terminal_safe(f"{check.status:<4}  {check.id:<{width}}  {check.detail}")
+            if columns is not None:
+                line = wrapped(line, columns, indent=4 + 2 + width + 2)  # details under details
+            state.env.stdout.write(line + "\n")
     if any(check.status == "fail" for check in checks):
         raise typer.Exit(int(ExitStatus.DOCTOR_FAILED))

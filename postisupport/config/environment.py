@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from postisupport.core.text import terminal_safe
+from postisupport.core.text import terminal_safe, wrapped
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,7 +65,26 @@ class Environment:
 
         return Console(file=self.stdout, _environ=dict(self.environ), **options)
 
+    def terminal_width(self, stream: IO[str]) -> int | None:
+        """The width to wrap text to on `stream`: the terminal's (COLUMNS first), or None when the
+        stream is a pipe or a file, whose readers (grep, a script) want one line per message."""
+        try:
+            if not stream.isatty():
+                return None
+        except (AttributeError, ValueError):
+            return None
+        columns = self.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        try:
+            return os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            return 80
+
     def say(self, message: str) -> None:
-        """One line for the user on stderr (never stdout, which carries data), with any control
-        character replaced: messages quote values the user or a server gave."""
-        print(terminal_safe(message), file=self.stderr, flush=True)
+        """One message for the user on stderr (never stdout, which carries data), with any control
+        character replaced: messages quote values the user or a server gave. On a terminal it is
+        wrapped at word boundaries; to a pipe it stays one line."""
+        text = terminal_safe(message)
+        width = self.terminal_width(self.stderr)
+        print(text if width is None else wrapped(text, width), file=self.stderr, flush=True)

@@ -22,6 +22,18 @@ def terminal_safe(text: str) -> str:
 CUT = "..."
 
 
+def wrapped(text: str, width: int, indent: int = 0) -> str:
+    """`text` wrapped at word boundaries to `width` columns, each line after the first indented by
+    `indent` spaces. A word longer than a line (a URL, a path) is never split, and no line ends in
+    a blank."""
+    import textwrap
+
+    if width <= indent + 10:
+        return text  # too narrow to help: one long line beats a column of fragments
+    return "\n".join(textwrap.wrap(text, width=width, subsequent_indent=" " * indent,
+                                    break_long_words=False, break_on_hyphens=False)) or text
+
+
 def shortened(text: str, limit: int) -> str:
     """At most `limit` characters, with "..." marking a cut."""
     return text if len(text) <= limit else text[: limit - len(CUT)] + CUT

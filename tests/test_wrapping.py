@@ -1,0 +1,53 @@
+"""Text on a terminal is wrapped at word boundaries, never splitting a URL; to a pipe it stays one line."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from postisupport.cli.main import run as run_cli
+from postisupport.config.environment import Environment
+from postisupport.core.text import wrapped
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_wrapping_keeps_words_and_urls_whole_and_indents_what_follows() -> None:
+    text = "go to https://www.posti.fi/changepassword-and-some-more then log in again with it"
+    assert wrapped(text, 30, indent=2) == (
+        "go to\n  https://www.posti.fi/changepassword-and-some-more\n  then log in again with it")
+    assert wrapped("short", 30) == "short"
+    assert wrapped("a few words here", 12, indent=4) == "a few words here"  # too narrow to help
+
+
+def environment(tmp_path: Path, columns: str, stream: type[io.StringIO]) -> Environment:
+    return Environment(stdin=io.StringIO(), stdout=stream(), stderr=stream(),
+                       environ={"COLUMNS": columns, "NO_COLOR": "1", "HOME": str(tmp_path)},
+                       config_home=tmp_path / "config", state_home=tmp_path / "state")
+
+
+def test_a_message_on_a_terminal_is_wrapped_and_in_a_pipe_is_one_line(tmp_path: Path) -> None:
+    message = "postisupport: error: the identifier 'bad@@x' is not an e-mail address or a legacy user ID"
+    on_terminal = environment(tmp_path, "40", Terminal)
+    on_terminal.say(message)
+    assert on_terminal.stderr.getvalue() == ("postisupport: error: the identifier\n'bad@@x' is not an "
+                                             "e-mail address or a\nlegacy user ID\n")
+    piped = environment(tmp_path, "40", io.StringIO)
+    piped.say(message)
+    assert piped.stderr.getvalue() == message + "\n"
+
+
+def test_doctor_on_a_terminal_wraps_details_under_details(tmp_path: Path) -> None:
+    env = environment(tmp_path, "60", Terminal)
+    assert run_cli(["--sandbox", "doctor"], env) == 0
+    lines = env.stdout.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 60
+    assert lines[:3] == [
+        "pass  service-provider-config  filter yes, patch yes, bulk",
+        "                               yes, etag yes, sort yes",
+        "pass  extensions               both extensions are in",
+    ]
+    assert all(line == line.rstrip() for line in lines)
