@@ -41,7 +41,15 @@ def starts(paced: Pacer, count: int) -> list[float]:
 
 def test_nothing_is_held_back_before_a_first_answer() -> None:
     paced, fake = pacer(4)
-    assert (starts(paced, 3), fake.slept, paced.gap) == ([100.0, 100.0, 100.0], [], 0.0)
+    fake.now = 0.0  # a clock just started holds nothing back either
+    assert (starts(paced, 3), fake.slept, paced.gap) == ([0.0, 0.0, 0.0], [], 0.0)
+
+
+def test_one_at_a_time_is_spaced_by_most_of_the_round_trip_and_none_counts_as_one() -> None:
+    for concurrency in (1, 0):
+        paced, fake = pacer(concurrency)
+        paced.answered(fake.now - 0.5)
+        assert round(paced.gap, 9) == 0.4
 
 
 def test_after_an_answer_starts_are_spaced_by_most_of_the_round_trip_over_the_concurrency() -> None:
