@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from postisupport.core.text import iso, redacted, shortened, terminal_safe
+from postisupport.core.text import iso, redacted, shortened, terminal_safe, wrapped
 
 
 @pytest.mark.parametrize(("text", "safe"), [
@@ -73,3 +73,11 @@ def test_redacted_cuts_every_encoding_of_a_secret(text: str, secrets: list[str],
 ])
 def test_redacted_cuts_the_start_of_a_secret_that_text_cut_short_ends_in(text: str, result: str) -> None:
     assert redacted(text, ["abcdefgh", "abc/ def gh"]) == result
+
+
+def test_wrapping_keeps_words_and_urls_whole_and_indents_what_follows() -> None:
+    text = "go to https://www.posti.fi/changepassword-and-some-more then log in again with it"
+    assert wrapped(text, 30, indent=2) == (
+        "go to\n  https://www.posti.fi/changepassword-and-some-more\n  then log in again with it")
+    assert wrapped("short", 30) == "short"
+    assert wrapped("a few words here", 12, indent=4) == "a few words here"  # too narrow to help

@@ -7,20 +7,11 @@ from pathlib import Path
 
 from postisupport.cli.main import run as run_cli
 from postisupport.config.environment import Environment
-from postisupport.core.text import wrapped
 
 
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
-
-
-def test_wrapping_keeps_words_and_urls_whole_and_indents_what_follows() -> None:
-    text = "go to https://www.posti.fi/changepassword-and-some-more then log in again with it"
-    assert wrapped(text, 30, indent=2) == (
-        "go to\n  https://www.posti.fi/changepassword-and-some-more\n  then log in again with it")
-    assert wrapped("short", 30) == "short"
-    assert wrapped("a few words here", 12, indent=4) == "a few words here"  # too narrow to help
 
 
 def environment(tmp_path: Path, columns: str, stream: type[io.StringIO]) -> Environment:
