@@ -80,6 +80,7 @@ def test_wrapping_keeps_words_and_urls_whole_and_indents_what_follows() -> None:
     assert wrapped(text, 30, indent=2) == (
         "go to\n  https://www.posti.fi/changepassword-and-some-more\n  then log in again with it")
     assert wrapped("short", 30) == "short"
+    assert wrapped("aaaa bbbb cccc", 11) == "aaaa bbbb\ncccc"  # no indent unless asked
     assert wrapped("a few words here", 12, indent=4) == "a few words here"  # too narrow to help
     assert wrapped("aaa bbb ccc ddd eee", 14, indent=4) == "aaa bbb ccc ddd eee"  # the narrowest refused
     assert wrapped("aaa bbb ccc ddd eee", 15, indent=4) == "aaa bbb ccc ddd\n    eee"  # the narrowest done
