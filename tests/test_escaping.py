@@ -8,7 +8,13 @@ from scim2_models import ScimFilter
 from scim2_models.path import Comparison, LogicalExpr
 
 from postisupport.idp import urns
-from postisupport.scim.filters import lookup_filter, quote
+from postisupport.scim.filters import (
+    business_id_filter,
+    lookup_filter,
+    members_filter,
+    organisation_name_filter,
+    quote,
+)
 
 LEGACY = f"{urns.LOGIN_EXTENSION}:legacyUserId"
 
@@ -32,3 +38,15 @@ def test_quote_and_hostile_characters(value: str) -> None:
 
 def test_quote_escapes_backslash_and_double_quote() -> None:
     assert quote('a"b\\c') == '"a\\"b\\\\c"'
+
+
+@given(st.text())
+def test_the_organisation_filters_compare_one_attribute_with_exactly_the_value(value: str) -> None:
+    for make, attribute, operator in (
+        (business_id_filter, f"{urns.ORGANISATION_EXTENSION}:businessId", "eq"),
+        (organisation_name_filter, "displayName", "sw"),
+        (members_filter, "groups.value", "eq"),
+    ):
+        ast = ScimFilter(make(value)).ast
+        assert isinstance(ast, Comparison)
+        assert (str(ast.attr_path), ast.op.value, ast.value) == (attribute, operator, value)

@@ -29,9 +29,15 @@ STDIN = "-"
 def command(
     ctx: typer.Context,
     identifier: Annotated[str, typer.Argument(
-        metavar="IDENTIFIER", help="What the caller gave: their e-mail address or old legacy user ID; "
-                                   "- reads one identifier a line from stdin.")],
+        metavar="IDENTIFIER", help="What the caller gave: their e-mail address, old legacy user ID "
+                                   "(ESIM 0042 as read out is fine), or organisation's business ID "
+                                   "(the organisation and its administrators); with --org, their "
+                                   "name; - reads one identifier a line from stdin.")],
     connection: ConnectionOptions,
+    org: Annotated[str | None, typer.Option(
+        "--org", "-o", metavar="ORGANISATION", show_default=False,
+        help="Find the caller by name (IDENTIFIER) among this organisation's members: its name or "
+             "business ID.")] = None,
     service: Annotated[list[str] | None, typer.Option(
         "--service", "-s", metavar="SERVICE",
         help="The caller can't reach this service (id or name); repeatable.")] = None,
@@ -70,6 +76,10 @@ def command(
     Example: postisupport --sandbox diagnose aino.korhonen@esimerkki.example.fi --verified --lang en
 
     Example: postisupport --sandbox diagnose ESIM0042 --fields outcome,step --jq .step
+
+    Example: postisupport --sandbox diagnose "Aino Korhonen" -o 2345678-0
+
+    Example: postisupport --sandbox diagnose 2345678-0   (who is the organisation's administrator?)
     """
     from postisupport.cli import render
     from postisupport.errors import ApiError, AuthError, UnreachableError
@@ -86,9 +96,9 @@ def command(
                    jq_expression=jq_expression, one_line=identifier == STDIN)
     services = tuple(service or ())
     if identifier == STDIN:
-        _each(ctx, state.env, show, settings, services, lang)
+        _each(ctx, state.env, show, settings, services, lang, org)
         return
-    options = DiagnoseOptions(identifier, services, lang, settings.default_lang)
+    options = DiagnoseOptions(identifier, services, lang, settings.default_lang, org)
     try:
         report = run(settings, options, state.audit_trail(settings), state.observer(settings))
     except (AuthError, UnreachableError, ApiError) as error:
@@ -134,8 +144,9 @@ def _output(env: Environment, view: View, *, script: bool, wants_json: bool, fie
 
 
 def _each(ctx: typer.Context, env: Environment, show: Callable[[Report], None], settings: Any,
-          services: tuple[str, ...], lang: str | None) -> None:
-    """Each identifier on stdin, one diagnosis each; exits with the first failure's code at the end."""
+          services: tuple[str, ...], lang: str | None, org: str | None = None) -> None:
+    """Each identifier on stdin, one diagnosis each (with `org`: each a name in that organisation);
+    exits with the first failure's code at the end."""
     from collections import deque
 
     from postisupport.cli.main import exit_status_of, failure_line
@@ -149,7 +160,7 @@ def _each(ctx: typer.Context, env: Environment, show: Callable[[Report], None], 
         for number, line in enumerate(env.stdin, start=1):
             if line.strip():
                 numbers.append(number)
-                yield DiagnoseOptions(line.strip(), services, lang, settings.default_lang)
+                yield DiagnoseOptions(line.strip(), services, lang, settings.default_lang, org)
 
     failed = 0
     for _, outcome in each(settings, asked(), state.audit_trail(settings), state.observer(settings)):

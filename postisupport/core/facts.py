@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from postisupport.core.identifiers import equal_folded, fold
+from postisupport.core.identifiers import Asked, equal_folded, fold, name_answers
 
-MatchedBy = Literal["userName", "email", "legacyUserId"]
+# "name": found by their name within their organisation (the caller gave no address or ID).
+MatchedBy = Literal["userName", "email", "legacyUserId", "name"]
 SLIP = 0.8  # difflib's similarity at or above which a service name counts as mistyped
 
 
@@ -72,6 +73,7 @@ class UserFacts:
     phone: str | None = None  # the primary (else first) work phone number
     group_ids: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()  # what was wrong with the resource as the server sent it
+    names: tuple[str, ...] = ()  # every form of the name the directory gives (display, formatted, parts)
 
     @property
     def reset_pending(self) -> bool:
@@ -143,6 +145,8 @@ class Facts:
     memberships: tuple[Membership, ...] = ()
     chosen: OrganisationChoice | None = None
     candidate_organisations: tuple[tuple[str, ...], ...] = ()  # each candidate's organisations' names
+    # What the agent typed and what it was taken for; None for facts put together by hand.
+    asked: Asked | None = None
 
     @property
     def inactive_admins(self) -> int:
@@ -191,6 +195,13 @@ def matches(users: Sequence[UserFacts], identifier: str) -> tuple[Match, ...]:
     return tuple((user, how) for user in users if (how := matched_by(user, identifier)))
 
 
+def name_matches(users: Sequence[UserFacts], typed: str) -> tuple[Match, ...]:
+    """The users (an organisation's members) whose name answers to the typed name, case and accents
+    aside, its words in any order."""
+    return tuple((user, "name") for user in users
+                 if name_answers(typed, user.display_name, *user.names))
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """What the identity API said about one identifier, read into facts, before any conclusion.
@@ -209,9 +220,17 @@ class Snapshot:
     group_problems: tuple[str, ...] = ()
     users_reported: int = 0  # the API's totalResults for the look-up, whatever it sent
     candidate_organisations: tuple[tuple[str, ...], ...] = ()  # for several matches: each one's, by name
+    asked: Asked | None = None
 
 
 def build(snapshot: Snapshot) -> Facts:
+    facts = _build(snapshot)
+    return replace(facts, asked=snapshot.asked) if snapshot.asked is not None else facts
+
+
+def _build(snapshot: Snapshot) -> Facts:
+    if snapshot.asked is not None and snapshot.asked.kind == "business-id":
+        return _organisation_only(snapshot)
     problems = list(snapshot.problems)
     stray = len(snapshot.users) - len(snapshot.found)
     if stray:
@@ -263,6 +282,25 @@ def build(snapshot: Snapshot) -> Facts:
         unable_admins=tuple(a for a in contacts if not a.can_act),
         memberships=memberships,
         chosen=chosen,
+    )
+
+
+def _organisation_only(snapshot: Snapshot) -> Facts:
+    """A business ID looked up: the organisation and all its administrators, each with its state."""
+    problems = [*snapshot.problems, *snapshot.group_problems]
+    org = snapshot.organisations[0] if snapshot.organisations else None
+    contacts = tuple(a.contact() for a in snapshot.admins
+                     if org is not None and a.is_admin and _member_of(a, org))
+    return Facts(
+        identifier=snapshot.identifier,
+        matched_by=None,
+        user=None,
+        candidates=(),
+        organisation=org,
+        admins=tuple(a for a in contacts if a.can_act),
+        problems=tuple(problems),
+        unable_admins=tuple(a for a in contacts if not a.can_act),
+        memberships=(Membership(org, contacts),) if org is not None else (),
     )
 
 

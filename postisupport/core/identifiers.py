@@ -1,12 +1,28 @@
-"""What a caller gives us to find their account: an e-mail address or a legacy user ID."""
+"""What a caller gives us to find their account: an e-mail address or a legacy user ID; or their
+name within their organisation, the organisation given by its name or its business ID."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from dataclasses import dataclass
+from typing import Literal
 
 from postisupport.errors import InvalidInput
 
 MAX_LENGTH = 254  # the longest e-mail address SMTP can carry (RFC 5321)
+MAX_NAME_LENGTH = 200  # longer than any person's or organisation's name a caller says
+
+# What the agent typed was taken for: the kinds of look-up the tool makes.
+Kind = Literal["email", "legacy", "name", "business-id"]
+
+# A legacy user ID read out in groups ("ESIM 0042", "ESIM-0042"): letters and digits, both, with
+# spaces or hyphens between the groups. A name has no digit and a business ID no letter.
+_GROUPED = re.compile(r"[A-Za-z0-9]+(?:[\s-]+[A-Za-z0-9]+)+")
+_SEPARATORS = re.compile(r"[\s-]+")
+_BUSINESS_ID = re.compile(r"(\d{7})-(\d)")
+# The weights of the Finnish business ID's check digit, one per digit of its first seven.
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 
 def normalise(raw: str) -> str:
@@ -30,9 +46,101 @@ def normalise(raw: str) -> str:
         raise invalid("the identifier contains control characters")
     if "@" in value and not looks_like_email(value):
         raise invalid(f"{value!r} is not a valid e-mail address")
+    if "@" not in value and _GROUPED.fullmatch(value) and _has_letter_and_digit(value):
+        return fold(_SEPARATORS.sub("", value))
     if any(ch.isspace() for ch in value):  # an address with spaces was refused just above
-        raise invalid(f"{value!r} is not a valid legacy user ID: it contains spaces")
+        raise invalid(f"{value!r} is not a valid legacy user ID: it contains spaces "
+                      "(a name is looked up within its organisation)")
     return fold(value)
+
+
+def _has_letter_and_digit(value: str) -> bool:
+    return any(ch.isalpha() for ch in value) and any(ch.isdigit() for ch in value)
+
+
+def kind_of(identifier: str) -> Kind:
+    """What a normalised identifier is taken for: an address has its @, anything else is a legacy ID."""
+    return "email" if "@" in identifier else "legacy"
+
+
+def looks_like_business_id(raw: str) -> bool:
+    """Whether what was typed has a Finnish business ID's shape, NNNNNNN-N (its check digit unchecked)."""
+    return _BUSINESS_ID.fullmatch(raw.strip()) is not None
+
+
+def business_id(raw: str) -> str:
+    """A Finnish business ID (Y-tunnus, FO-nummer) as NNNNNNN-N, its check digit verified.
+
+    Raises InvalidInput when it has another shape or a wrong check digit: a number misheard on the
+    phone is said so, instead of "no such organisation".
+    """
+    value = raw.strip()
+    found = _BUSINESS_ID.fullmatch(value)
+    if found is None:
+        raise InvalidInput("business ID", f"{value!r} is not a business ID: it is written NNNNNNN-N, "
+                           "seven digits, a hyphen and a check digit")
+    if check_digit(found.group(1)) != found.group(2):
+        raise InvalidInput("business ID", f"{value} is not a valid business ID: its check digit does not "
+                           "match its other digits; check the number with the caller")
+    return value
+
+
+def check_digit(first_seven: str) -> str | None:
+    """The check digit of a business ID whose first seven digits these are; None when there is none
+    (a remainder of 1: no business ID is given those digits)."""
+    remainder = sum(int(d) * w for d, w in zip(first_seven, _WEIGHTS, strict=True)) % 11
+    if remainder == 1:
+        return None
+    return "0" if remainder == 0 else str(11 - remainder)
+
+
+def name_text(raw: str, field: str = "name") -> str:
+    """A name as typed (a person's or an organisation's), checked: trimmed, NFC, one line."""
+    if any("\ud800" <= ch <= "\udfff" for ch in raw):
+        raise InvalidInput(field, f"the {field} is not valid text (its bytes are not UTF-8)")
+    value = " ".join(unicodedata.normalize("NFC", raw).split())
+    if not value:
+        raise InvalidInput(field, f"the {field} is empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidInput(field, f"the {field} is {len(value)} characters long; at most {MAX_NAME_LENGTH}")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        raise InvalidInput(field, f"the {field} contains control characters")
+    return value
+
+
+def name_key(name: str) -> str:
+    """The form names are compared in: case and accents folded (Mäkinen = makinen, Áile = aile),
+    hyphens and runs of space as one space (Anna-Liisa = Anna Liisa)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.replace("-", " ").split())
+
+
+def name_answers(typed: str, *names: str | None) -> bool:
+    """Whether a typed name is someone's: every word typed is a whole word of one of their names, in
+    any order ("Aino Korhonen", "Korhonen Aino", "Korhonen")."""
+    words = name_key(typed).split()
+    if not words:
+        return False
+    for name in names:
+        if not name:
+            continue
+        have = name_key(name).split()
+        if all(have.count(word) >= words.count(word) for word in words):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the agent typed, as typed (trimmed), and what it was taken for; for a name, the
+    organisation it was looked up in as typed, and whether that organisation was found."""
+
+    text: str
+    kind: Kind
+    organisation: str | None = None
+    organisation_found: bool = True
+    organisation_name: str | None = None  # the organisation's own name, when found (typed: its business ID)
 
 
 def looks_like_email(value: str) -> bool:

@@ -24,6 +24,7 @@ Outcome = Literal[
     "no-fault-found",
     "not-found",
     "ambiguous",
+    "organisation",
 ]
 Problem = Literal["login", "service-access"]
 CHANGE_PASSWORD_URL = "https://www.posti.fi/changepassword"
@@ -45,6 +46,10 @@ def _rules(*rules: Rule) -> dict[str, Rule]:
 RULES = _rules(
     Rule("lookup.not-found", "not-found", 3, "no user answers to the identifier"),
     Rule("lookup.ambiguous", "ambiguous", None, "several users answer to the identifier"),
+    Rule("lookup.organisation", "organisation", None,
+         "a business ID: its organisation has an administrator who can act"),
+    Rule("lookup.organisation.no-admin", "organisation", None,
+         "a business ID: its organisation has no administrator who can act"),
     Rule("login.reset-pending", "change-password", 1, "a password change is pending"),
     Rule("login.not-login-email", "use-login-email", 2,
          "the caller identified with something other than the login e-mail"),
@@ -188,6 +193,8 @@ def _cannot_log_in(user: UserFacts) -> bool:
 
 
 def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
+    if facts.asked is not None and facts.asked.kind == "business-id" and facts.organisation is not None:
+        return _organisation_found(facts, problem, trail)
     if trail.check("lookup.ambiguous", bool(facts.candidates), candidates=len(facts.candidates)):
         rule = "lookup.ambiguous"
         evidence = [Evidence(rule, "candidates", [c.id for c in facts.candidates])]
@@ -195,7 +202,45 @@ def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
     trail.check("lookup.not-found", True, identifier=facts.identifier)
     rule = "lookup.not-found"
     evidence = [Evidence(rule, "identifier", facts.identifier)]
-    return Decision(rule, problem, tuple(evidence), (ScriptPart(rule),), actions=(Action(rule),))
+    return Decision(rule, problem, tuple(evidence), _not_found_parts(facts), actions=(Action(rule),))
+
+
+def _not_found_parts(facts: Facts) -> tuple[ScriptPart, ...]:
+    """What was asked said back, and first the likeliest fix: its spelling, or the other identifier;
+    then, for a person, who can tell which address is theirs. Only what the caller said is repeated."""
+    asked = facts.asked
+    if asked is None:
+        return (ScriptPart("lookup.not-found"),)
+    if asked.kind == "name" and not asked.organisation_found:
+        return (ScriptPart("lookup.not-found.organisation", {"organisation": asked.organisation}),)
+    organisation = asked.organisation_name or asked.organisation or ""
+    check = ScriptPart(f"lookup.not-found.{asked.kind}", {"typed": asked.text, "organisation": organisation})
+    if asked.kind == "business-id":
+        return (check,)
+    return (check, ScriptPart("lookup.not-found.then"))
+
+
+def _organisation_found(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
+    """"Who is our administrator?": the organisation of a business ID, and who of its administrators
+    can act. Their names are for a verified caller only; until then, that there is one."""
+    org = facts.organisation
+    assert org is not None
+    able = len(facts.admins)
+    trail.check("lookup.organisation", able > 0, businessId=org.business_id, otherAdmins=able,
+                unableAdmins=len(facts.unable_admins))
+    rule = "lookup.organisation" if able else "lookup.organisation.no-admin"
+    evidence = [Evidence(rule, "organisation", org.name or org.id),
+                Evidence(rule, "businessId", org.business_id), Evidence(rule, "otherAdmins", able)]
+    if facts.inactive_admins:
+        evidence.append(Evidence(rule, "deactivatedAdmins", facts.inactive_admins))
+    if facts.locked_admins:
+        evidence.append(Evidence(rule, "lockedAdmins", facts.locked_admins))
+    if able:
+        named = _admins(facts)
+        parts = (replace(named[0], unverified="lookup.organisation"), *named[1:])
+    else:
+        parts = (ScriptPart("lookup.organisation.no-admin"), ScriptPart("next.ticket"))
+    return Decision(rule, problem, tuple(evidence), parts, actions=(Action(rule),))
 
 
 def _ask_the_ambiguous(facts: Facts) -> ScriptPart:
@@ -203,6 +248,8 @@ def _ask_the_ambiguous(facts: Facts) -> ScriptPart:
     sent = {c.reset_sent_at for c in facts.candidates if c.reset_sent_at is not None}
     if len(sent) == 1:
         return ScriptPart("lookup.ambiguous.reset-on", {"sent_at": sent.pop()})
+    if not sent and facts.asked is not None and facts.asked.kind == "name":
+        return ScriptPart("lookup.ambiguous.name")  # they gave their name and organisation already
     return ScriptPart("lookup.ambiguous.reset" if sent else "lookup.ambiguous")
 
 
@@ -267,8 +314,8 @@ def _reset_parts(user: UserFacts) -> tuple[ScriptPart, ...]:
 def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> tuple[ScriptPart, ...]:
     """Step 2: only the login address works. The seed page's own test for which address that is, when
     it holds for this user: the address the password-change request went to on its date."""
-    how = "email" if facts.matched_by == "email" else "legacy"
-    key = "login.not-login-email" if how == "legacy" else "login.not-login-email.email"
+    how = {"email": "email", "name": "name"}.get(facts.matched_by or "", "legacy")
+    key = "login.not-login-email" if how == "legacy" else f"login.not-login-email.{how}"
     parts = [ScriptPart(f"then.{how}" if then else key)]
     if user.reset_sent_at is not None and user.user_name and equal_folded(user.reset_sent_to, user.user_name):
         parts.append(ScriptPart("detail.login-email.test", {"sent_at": user.reset_sent_at}))

@@ -19,4 +19,6 @@ ROLES = "roles.value"
 USER_GROUPS = "groups.value"
 GROUP_ID = "id"
 GROUP_MEMBERS = "members.value"
+GROUP_NAME = "displayName"  # an organisation's name
+BUSINESS_ID = f"{urns.ORGANISATION_EXTENSION}:businessId"
 MEMBERS = "members"  # left out of group answers: an organisation may have thousands

@@ -36,6 +36,7 @@ def user_facts(resource: dict[str, Any]) -> UserFacts:
                    None),
         group_ids=tuple(g.value for g in user.groups if g.value),
         problems=tuple(user.problems),
+        names=_names(user),
     )
 
 
@@ -58,6 +59,16 @@ def group_facts(resource: dict[str, Any]) -> tuple[OrganisationFacts | None, lis
 
 def _services(values: list[MultiValue]) -> tuple[Service, ...]:
     return tuple(Service(v.value, v.display) for v in values if v.value or v.display)
+
+
+def _names(user: User) -> tuple[str, ...]:
+    """Every form of the user's name, for a look-up by name: the display name, the formatted name,
+    and given and family name together."""
+    forms = [user.display_name]
+    if user.name is not None:
+        forms.append(user.name.formatted)
+        forms.append(" ".join(p for p in (user.name.given_name, user.name.family_name) if p))
+    return tuple(dict.fromkeys(f for f in forms if f))
 
 
 def _formatted_name(user: User) -> str | None:

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from postisupport.config.settings import Settings
-from postisupport.core.facts import build
-from postisupport.core.identifiers import normalise
+from postisupport.core.facts import Snapshot, build
+from postisupport.core.identifiers import (
+    Asked,
+    business_id,
+    kind_of,
+    looks_like_business_id,
+    name_text,
+    normalise,
+)
 from postisupport.core.report import Report, report
 from postisupport.core.rules import decide
 from postisupport.errors import ApiError, InvalidInput, PostisupportError, UnreachableError
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
-from postisupport.ops.fetch import Shared, fetch
+from postisupport.ops.fetch import Shared, fetch, fetch_by_name, fetch_organisation
 from postisupport.scim.client import ScimClient
 
 ROUND_TRIPS = 3
@@ -30,6 +37,9 @@ class DiagnoseOptions:
     services: tuple[str, ...] = ()
     lang: str | None = None
     default_lang: str | None = None  # when the user has no preferredLanguage
+    # Given: `identifier` is the caller's name, looked up among this organisation's members (its name
+    # or business ID).
+    organisation: str | None = None
 
 
 def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None = None,
@@ -92,6 +102,23 @@ def user_of(settings: Settings, identifier: str, observe: Any = None) -> str | N
     return asyncio.run(once())
 
 
+def _look_up(client: ScimClient, options: DiagnoseOptions, shared: Shared | None) -> Awaitable[Snapshot]:
+    """What the identifier is taken for, checked before anything is asked of the API: a name within
+    its organisation, a business ID (the organisation and its administrators), else an e-mail
+    address or a legacy user ID."""
+    if options.organisation is not None:
+        name = name_text(options.identifier)
+        organisation = name_text(options.organisation, "organisation")
+        if looks_like_business_id(organisation):
+            organisation = business_id(organisation)
+        return fetch_by_name(client, name, organisation, shared)
+    if looks_like_business_id(options.identifier):
+        return fetch_organisation(client, business_id(options.identifier))
+    identifier = normalise(options.identifier)
+    asked = Asked(options.identifier.strip(), kind_of(identifier))
+    return fetch(client, identifier, shared, asked)
+
+
 def api_host(settings: Settings) -> str:
     return "sandbox" if settings.uses_sandbox else urlsplit(settings.api_url or "").hostname or "?"
 
@@ -104,11 +131,12 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared 
     """
     if any(not name.strip() for name in options.services):
         raise InvalidInput("service", "needs a service id or name, not an empty value")
-    identifier = normalise(options.identifier)
-    deadline = ROUND_TRIPS * client.timeout
+    looked_up = _look_up(client, options, shared)
+    # A name costs two rounds more than an address (its organisation, then the members' names).
+    deadline = (ROUND_TRIPS + (2 if options.organisation is not None else 0)) * client.timeout
     try:
         async with asyncio.timeout(deadline):
-            snapshot = await fetch(client, identifier, shared)
+            snapshot = await looked_up
     except TimeoutError:
         raise UnreachableError(client.base_url, "the diagnosis took too long", timeout=deadline) from None
     found = build(snapshot)

@@ -2,7 +2,9 @@
 
 Round 1 finds the user; round 2 asks, at the same time, for the user's groups
 and for the administrators among their members. Only a server that does not
-fill `User.groups` costs a third round trip.
+fill `User.groups` costs a third round trip. A caller looked up by name first
+costs a round for their organisation and one for its members; a business ID,
+the organisation and then its administrators.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import replace
 
-from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches
+from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches, name_matches
+from postisupport.core.identifiers import Asked, looks_like_business_id, name_key
+from postisupport.errors import InvalidInput
 from postisupport.idp.reading import group_facts, user_facts
 from postisupport.scim.client import LOOKUP_COUNT, Page, ScimClient
 
@@ -65,7 +69,8 @@ async def _groups_and_admins(client: ScimClient, group_ids: tuple[str, ...]) -> 
     return groups, admins
 
 
-async def fetch(client: ScimClient, identifier: str, shared: Shared | None = None) -> Snapshot:
+async def fetch(client: ScimClient, identifier: str, shared: Shared | None = None,
+                asked: Asked | None = None) -> Snapshot:
     """`identifier` must already be normalised (postisupport.core.identifiers.normalise)."""
     found = await client.find_users(identifier)
     problems = _problems("Users", found)
@@ -76,12 +81,75 @@ async def fetch(client: ScimClient, identifier: str, shared: Shared | None = Non
         found.resources = found.resources[:LOOKUP_COUNT]
     users = _users(found)
     candidates = matches(users, identifier)
-    snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems), users_reported=found.total)
+    snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems), users_reported=found.total,
+                        asked=asked)
+    return await _completed(client, snapshot, shared)
+
+
+async def fetch_by_name(client: ScimClient, name: str, organisation: str,
+                        shared: Shared | None = None) -> Snapshot:
+    """A caller by their name within their organisation, the organisation by its business ID (already
+    checked, postisupport.core.identifiers.business_id) or by its name. Round 1 finds the
+    organisation, round 2 its members, whose names are compared here; then as `fetch`."""
+    by_id = looks_like_business_id(organisation)
+    org, problems = await _organisation(client, organisation, by_id)
+    asked = Asked(name, "name", organisation, organisation_found=org is not None,
+                  organisation_name=org.name if org is not None else None)
+    if org is None or not org.id:
+        return Snapshot(name, (), (), problems=tuple(problems), asked=asked)
+    members = await client.members_of(org.id)
+    problems += _problems("members", members)
+    found = name_matches(_users(members), name)
+    # Only those who answer: the other members are no look-up's concern (nor "stray" answers).
+    snapshot = Snapshot(name, tuple(user for user, _ in found), found, problems=tuple(problems),
+                        users_reported=len(found), asked=asked)
+    return await _completed(client, snapshot, shared)
+
+
+async def fetch_organisation(client: ScimClient, business_id: str) -> Snapshot:
+    """An organisation by its business ID (already checked) and all its administrators."""
+    org, problems = await _organisation(client, business_id, by_id=True)
+    asked = Asked(business_id, "business-id")
+    if org is None or not org.id:
+        return Snapshot(business_id, (), (), problems=tuple(problems), asked=asked)
+    admins = await client.admins_of([org.id])
+    problems += _problems("administrators", admins)
+    return Snapshot(business_id, (), (), (org,), _users(admins), tuple(problems), asked=asked)
+
+
+async def _organisation(client: ScimClient, given: str, by_id: bool) -> tuple[OrganisationFacts | None,
+                                                                               list[str]]:
+    """The one organisation `given` names (a business ID, or a name as typed), and the problems met;
+    None when none answers. Several by that name are refused: the business ID tells them apart."""
+    page = await (client.find_organisations(business_id=given) if by_id
+                  else client.find_organisations(name=given))
+    organisations, problems = _groups(page)
+    problems += _problems("Groups", page)
+    if by_id:
+        meant = [org for org in organisations if (org.business_id or "").strip() == given]
+    else:
+        key = name_key(given)
+        exact = [org for org in organisations if org.name and name_key(org.name) == key]
+        # "Esimerkki" for "Esimerkki Oy": a whole word or more of the name, when no name is exactly it.
+        meant = exact or [org for org in organisations
+                          if org.name and name_key(org.name).startswith(key + " ")]
+    if len(meant) > 1:
+        names = ", ".join(f"{org.name or org.id} ({org.business_id or 'no business ID'})" for org in meant)
+        raise InvalidInput("organisation", f"{given!r} is the name of {len(meant)} organisations: {names}; "
+                           "give its business ID")
+    return (meant[0] if meant else None), problems
+
+
+async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | None) -> Snapshot:
+    """Round 2 for the users found: the organisations of several, or the one's groups and
+    administrators."""
+    candidates = snapshot.found
     if len(candidates) > 1:
         return await _with_candidate_organisations(client, snapshot)
     if len(candidates) != 1 or not candidates[0][0].id:
         return snapshot
 
+    problems = list(snapshot.problems)
     user = candidates[0][0]
     if user.group_ids:
         if shared is not None:
@@ -95,10 +163,8 @@ async def fetch(client: ScimClient, identifier: str, shared: Shared | None = Non
         org_ids = [org.id for org in organisations if org.id]
         admins = await client.admins_of(org_ids) if org_ids else Page([], 0)
     problems += _problems("Groups", groups) + _problems("administrators", admins)
-    return Snapshot(
-        identifier, users, candidates, organisations, _users(admins), tuple(problems),
-        tuple(group_problems), found.total,
-    )
+    return replace(snapshot, organisations=organisations, admins=_users(admins), problems=tuple(problems),
+                   group_problems=tuple(group_problems))
 
 
 SHOWN_CANDIDATES = 10  # as many as the agent's screen lists

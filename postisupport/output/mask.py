@@ -64,9 +64,13 @@ def report(rep: Report) -> Report:
     """The report as a screen share or a ticket may show it: no full e-mail address, full name,
     business ID or phone number anywhere, the script's included."""
     facts = rep.facts
+    # A name typed to look the caller up is as personal as the name the directory gives.
+    by_name = facts.asked is not None and facts.asked.kind == "name"
+    typed = (lambda text: str(name(text))) if by_name else in_text
     masked_facts = replace(
         facts,
-        identifier=in_text(facts.identifier),
+        identifier=typed(facts.identifier),
+        asked=replace(facts.asked, text=typed(facts.asked.text)) if facts.asked is not None else None,
         user=_user(facts.user) if facts.user else None,
         candidates=tuple(_user(c) for c in facts.candidates),
         organisation=_organisation(facts.organisation) if facts.organisation else None,
@@ -78,11 +82,13 @@ def report(rep: Report) -> Report:
     )
     decision = replace(
         rep.decision,
-        script=tuple(replace(part, params={k: _param(v) for k, v in part.params.items()})
+        script=tuple(replace(part, params={k: typed(v) if k == "typed" else _param(v)
+                                           for k, v in part.params.items()})
                      for part in rep.decision.script),
-        evidence=tuple(replace(e, value=_param(e.value)) for e in rep.decision.evidence),
+        evidence=tuple(replace(e, value=typed(e.value) if e.fact == "identifier" else _param(e.value))
+                       for e in rep.decision.evidence),
     )
-    return replace(rep, facts=masked_facts, decision=decision, asked=in_text(rep.asked))
+    return replace(rep, facts=masked_facts, decision=decision, asked=typed(rep.asked))
 
 
 def _user(user: UserFacts) -> UserFacts:

@@ -34,6 +34,7 @@ OUTCOME_STYLE = {
     "no-fault-found": "bold green",
     "not-found": "bold red",
     "ambiguous": "bold red",
+    "organisation": "bold cyan",
 }
 
 
@@ -53,7 +54,9 @@ def screen(rep: Report, view: View) -> Any:
     if facts.user and not view.verified:
         parts += _verify(facts, view)
     if facts.candidates:
-        parts.append(Text(terminal_safe(view.text("label.candidates.warning")), style="bold yellow"))
+        by_name = facts.asked is not None and facts.asked.kind == "name"
+        warning = view.text("label.candidates.warning.name" if by_name else "label.candidates.warning")
+        parts.append(Text(terminal_safe(warning), style="bold yellow"))
     note = _language_note(rep, view)
     if note:
         parts.append(Text(terminal_safe(note), style="yellow"))
@@ -113,15 +116,40 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
     words = catalog(view.ui_lang)
     texts = []
     for action in actions:
-        key = f"do.{action.rule}"
+        key = _looked_up_key(f"do.{action.rule}", facts, view)
         if not view.verified and f"{key}.unverified" in ui_catalog(view.ui_lang):
             key += ".unverified"
-        text = view.text(key, n=len(facts.admins))
+        business_id = facts.organisation.business_id if facts.organisation else None
+        text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N")
         if len(actions) > 1 and action.services:
             names = listing([service_name(s, words) for s in action.services], words["and"])
             text = view.text("label.do-for", services=names, do=text)
         texts.append(text)
     return " ".join(texts)
+
+
+def _looked_up_key(key: str, facts: Facts, view: View) -> str:
+    """A look-up's Do-line for what was typed, when it has its own (a name not found: its spelling,
+    or the other identifiers), else `key`."""
+    asked = facts.asked
+    if asked is not None and asked.kind == "name" and key == "do.login.not-login-email":
+        return f"{key}.name"  # they gave no old user ID
+    if asked is None or not key.startswith("do.lookup."):
+        return key
+    kind = "organisation" if asked.kind == "name" and not asked.organisation_found else asked.kind
+    own = f"{key}.{kind}"
+    return own if own in ui_catalog(view.ui_lang) else key
+
+
+def _asked_line(facts: Facts, view: View) -> str | None:
+    """What was typed, as typed, and what it was taken for: said back when nothing answers to it."""
+    asked = facts.asked
+    if asked is None:
+        return None
+    line = view.text(f"asked.{asked.kind}", typed=asked.text, organisation=asked.organisation)
+    if asked.kind == "name" and not asked.organisation_found:
+        line += " · " + view.text("asked.organisation-unknown", organisation=asked.organisation)
+    return line
 
 
 def _language_note(rep: Report, view: View) -> str | None:
@@ -139,6 +167,9 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
+    asked = _asked_line(facts, view) if decision.outcome == "not-found" else None
+    if asked is not None:
+        table.add_row(view.text("label.asked"), _plain(asked))
     if facts.user:
         table.add_row(view.text("label.user"), _plain(_user_line(facts.user, facts, view)))
     if facts.organisation:

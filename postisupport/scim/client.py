@@ -30,9 +30,12 @@ from postisupport.idp import contract, urns
 from postisupport.scim.filters import (
     admins_filter,
     batched_filters,
+    business_id_filter,
     groups_filter,
     lookup_filter,
     member_filter,
+    members_filter,
+    organisation_name_filter,
 )
 from postisupport.scim.pacing import Pacer
 
@@ -172,6 +175,19 @@ class ScimClient:
 
     async def admins_of(self, group_ids: Sequence[str]) -> Page:
         return await self._search_batched("Users", admins_filter, group_ids)
+
+    async def find_organisations(self, *, business_id: str | None = None, name: str | None = None) -> Page:
+        """Groups with this business ID, or whose name starts with this name (one page: more than
+        that is several organisations, whatever the rest would be)."""
+        scim_filter = business_id_filter(business_id) if business_id is not None \
+            else organisation_name_filter(name or "")
+        return await self.search("Groups", scim_filter, count=LOOKUP_COUNT, excluded=contract.MEMBERS,
+                                 pages=1)
+
+    async def members_of(self, group_id: str) -> Page:
+        """Every user in a group (up to MAX_PAGES pages): their names are compared here, case and
+        accents aside, which no SCIM filter can do."""
+        return await self.search("Users", members_filter(group_id))
 
     async def probe(self) -> None:
         """One cheap authenticated request: raises AuthError when the API refuses our credentials."""

@@ -63,3 +63,19 @@ def groups_filter(group_ids: Iterable[str]) -> str:
 
 def member_filter(user_id: str) -> str:
     return f"{contract.GROUP_MEMBERS} eq {quote(user_id)}"
+
+
+def business_id_filter(business_id: str) -> str:
+    """Groups whose organisation extension has this business ID."""
+    return f"{contract.BUSINESS_ID} eq {quote(business_id)}"
+
+
+def organisation_name_filter(name: str) -> str:
+    """Groups whose name starts with the name as typed ("Esimerkki" finds "Esimerkki Oy"); the
+    client's own comparison, case and accents aside, decides which one is meant."""
+    return f"{contract.GROUP_NAME} sw {quote(name)}"
+
+
+def members_filter(group_id: str) -> str:
+    """The users in a group, as their own `groups` say."""
+    return f"{contract.USER_GROUPS} eq {quote(group_id)}"
