@@ -113,3 +113,12 @@ def test_damaged_lines_are_named_not_silently_skipped(run, env, loopback_sandbox
                             "postisupport: warning: 2 damaged line(s) of the trail could not be read, "
                             "so look-ups recorded there are not counted: audit.jsonl line 2, "
                             "audit.jsonl line 3\n")
+
+
+def test_a_look_up_by_name_is_recorded_and_found_by_the_name_however_typed(run, env) -> None:
+    assert run("--sandbox", "diagnose", "Aino Korhonen", "--org", "2345678-0", "--json").exit_code == 0
+    found = run("--sandbox", "audit", "find", "aino  KORHONEN")
+    assert [json.loads(line)["outcome"] for line in found.stdout.splitlines()] == ["change-password"]
+    assert found.stderr == (f"{IDENTIFIER_ONLY}a name is resolved to a user only within an organisation\n"
+                            f"1 look-up(s) of this identifier in {env.state_dir / 'audit.jsonl'}\n")
+    assert "korhonen" not in (env.state_dir / "audit.jsonl").read_text().casefold()

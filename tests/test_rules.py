@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
+from postisupport.core.identifiers import Asked
 from postisupport.core.rules import (
     CHANGE_PASSWORD_URL,
     RULES,
@@ -301,8 +302,13 @@ def test_every_rule_is_reachable() -> None:
         decide(facts(admins=()), ["invoicing"]).rule,
         decide(facts(), ["invoicing"]).rule,
         decide(facts(), ["reports"]).rule,
+        decide(replace(facts(), user=None, matched_by=None, asked=BUSINESS_ID)).rule,
+        decide(replace(facts(), user=None, matched_by=None, admins=(), asked=BUSINESS_ID)).rule,
     }
     assert seen == set(RULES)
+
+
+BUSINESS_ID = Asked("2345678-0", "business-id")
 
 
 def test_lookup_scripts_are_the_rule_alone() -> None:

@@ -32,17 +32,26 @@ def find(
     import json
 
     from postisupport.cli.main import one_line, wording
-    from postisupport.core.identifiers import normalise
+    from postisupport.core.identifiers import name_text, normalise
     from postisupport.errors import InvalidInput, PostisupportError
     from postisupport.ops.audit import AuditTrail
     from postisupport.ops.diagnose import user_of
 
     state = state_of(ctx)
-    normalise(identifier)  # a malformed identifier is refused before anything is asked
+    try:
+        normalise(identifier)  # a malformed identifier is refused before anything is asked
+        is_name = False
+    except InvalidInput:
+        if "@" in identifier or len(identifier.split()) < 2:
+            raise
+        name_text(identifier)  # a caller's name, as a look-up by name within an organisation has it
+        is_name = True
     settings = state.settings(connection)
     user_id = None
     why = "no identity API configured (--api, --profile or --sandbox) to resolve it to the user"
-    if settings.api_url or settings.uses_sandbox:
+    if is_name:
+        why = "a name is resolved to a user only within an organisation"
+    elif settings.api_url or settings.uses_sandbox:
         try:
             user_id = user_of(settings, identifier, state.observer(settings))
             why = "the identity API finds no one user by it"

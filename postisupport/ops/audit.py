@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from postisupport.config.private import open_private
-from postisupport.core.identifiers import normalise
-from postisupport.errors import AuditError
+from postisupport.core.identifiers import name_key, name_text, normalise
+from postisupport.errors import AuditError, InvalidInput
 
 RECORD_FILE = "audit.jsonl"
 KEY_FILE = "audit.key"
@@ -127,7 +127,7 @@ class AuditTrail:
                         yield entry
 
     def digest(self, identifier: str) -> str:
-        return hmac.new(self._key(), normalise(identifier).encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.new(self._key(), _compared(identifier).encode("utf-8"), hashlib.sha256).hexdigest()
 
     def user_digest(self, user_id: str) -> str:
         # Prefixed so that a user id never hashes like an identifier that happens to be spelt the same.
@@ -176,3 +176,13 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def _compared(identifier: str) -> str:
+    """The form an identifier is hashed in, so that its look-ups match however it was typed: an
+    address or legacy ID normalised; a name (looked up within its organisation) or a business ID
+    folded as names are compared."""
+    try:
+        return normalise(identifier)
+    except InvalidInput:
+        return "name:" + name_key(name_text(identifier))
