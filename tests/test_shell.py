@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from postisupport.config.settings import resolve
+from postisupport.core.facts import Service
 from postisupport.core.report import Report
 from postisupport.errors import InvalidInput
 from postisupport.ops import session as machine
@@ -40,6 +43,7 @@ from postisupport.ops.session import (
     ShowHelp,
     ShowScript,
     Verified,
+    caller_state,
     completions,
     diagnosed,
     parse,
@@ -49,7 +53,11 @@ from postisupport.output.messages import ui_catalog
 from postisupport.sandbox.app import application
 from tests.servers import serving
 
-PROMPT = "postisupport> "
+PROMPT = "postisupport [sandbox]> "  # before any caller
+UNVERIFIED = "postisupport [sandbox] not verified> "
+VERIFIED = "postisupport [sandbox] verified> "
+NEXT_VERIFIED = "postisupport [sandbox] next caller verified> "
+ANY_PROMPT = re.compile(r"postisupport \[[^\]]+\][^>\n]*> ")
 ROOT = Path(__file__).parent.parent
 CONTROL_REFUSED = ("the line holds a control character (an escape sequence typed or pasted?); nothing was "
                    "done: type it again")
@@ -141,7 +149,7 @@ def test_a_new_caller_starts_unverified() -> None:
 
 def test_verified_before_the_look_up_marks_the_next_caller() -> None:
     session, effect = step(Session(), Verified())
-    assert (session.verified, effect) == (True, Notice("the next caller looked up is marked verified"))
+    assert (session.verified, effect) == (True, Notice("shell.notice.verified-next"))
     session, effect = step(session, LookUp("ESIM0042"))
     assert session.verified
     session = diagnosed(session, demo_report("ESIM0042"))
@@ -201,18 +209,50 @@ def test_the_script_language_changes_the_current_diagnosis_without_asking_again(
     swedish, effect = step(session, ScriptLanguage("sv"))
     assert swedish.current is not None and swedish.current.lang == "sv"
     assert swedish.current.decision == session.current.decision
-    assert effect == Notice("caller scripts in sv")
+    assert effect == Notice("shell.notice.script-lang", {"lang": "sv"})
     back, effect = step(swedish, ScriptLanguage(None))
     assert back.current is not None and back.current.lang == "fi"
-    assert effect == Notice("caller scripts in each user's own language")
+    assert effect == Notice("shell.notice.script-own")
 
 
-def test_the_services_to_complete_are_the_last_diagnosed_users() -> None:
+def test_the_services_to_complete_are_the_current_callers_organisations() -> None:
     session = diagnosed(Session(), demo_report("ESIM0105"))
     assert session.services == ("reports", "Reporting", "invoicing", "E-invoicing", "tracking",
                                 "Shipment tracking")
-    # One who is not found leaves the last organisation's services to complete.
-    assert diagnosed(session, demo_report("nobody@example.com")).services == session.services
+    # Karin's organisation has reporting only: Esimerkki's invoicing is no service of hers to offer.
+    karin = diagnosed(session, demo_report("karin.holm@exempel.example.fi"))
+    assert karin.services == ("reports", "Reporting")
+    assert completions("karin.holm@exempel.example.fi -s inv", karin) == (3, [])
+    # One who is not found, or has no organisation, has none: not the caller's before.
+    assert diagnosed(session, demo_report("nobody@example.com")).services == ()
+    assert diagnosed(session, demo_report("timo.lahtinen@example.net")).services == ()
+    # A failed look-up (no diagnosis) leaves them, for the same caller retyped.
+    assert step(session, LookUp("ESIM0105", ("invocing",)))[0].services == session.services
+
+
+def test_a_right_the_user_has_from_elsewhere_is_not_offered() -> None:
+    """A user's own rights may name a service their organisation doesn't subscribe to (granted
+    through another organisation): the caller can't be missing it from this one."""
+    rep = demo_report("karin.holm@exempel.example.fi")
+    assert rep.facts.user is not None
+    user = replace(rep.facts.user, entitlements=(*rep.facts.user.entitlements,
+                                                 Service("lockers", "Parcel lockers")))
+    facts = replace(rep.facts, user=user)
+    session = diagnosed(Session(), replace(rep, facts=facts))
+    assert session.services == ("reports", "Reporting")
+    assert completions("karin.holm@exempel.example.fi -s p", session) == (1, [])
+
+
+def test_the_prompt_says_whether_the_current_caller_is_verified() -> None:
+    assert caller_state(Session()) is None
+    session, _ = step(Session(), Verified())
+    assert caller_state(session) == "shell.state.next-verified"
+    session = diagnosed(step(session, LookUp("ESIM0042"))[0], demo_report("ESIM0042"))
+    assert caller_state(session) == "shell.state.verified"
+    session = diagnosed(step(session, LookUp("ESIM0105"))[0], demo_report("ESIM0105"))
+    assert caller_state(session) == "shell.state.not-verified"
+    # A failed look-up leaves no caller: nothing to say until the next diagnosis.
+    assert caller_state(step(session, LookUp("ESIM0077"))[0]) is None
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -276,8 +316,10 @@ def test_a_piped_session_prints_what_diagnose_prints(run) -> None:
     assert "Step 1 — the password must be changed" in screen.stdout
     assert "aino.korhonen@esimerkki.example.fi." in verified.stdout.split("Say to the caller")[1]
     assert words(done.stdout) == in_session(screen.stdout, verified.stdout, script.stdout)
-    # The prompt and the notices go to stderr, so stdout carries only the diagnoses.
-    assert done.stderr == PROMPT * 3 + "caller scripts in sv\n" + PROMPT * 2
+    # The prompt and the notices go to stderr, so stdout carries only the diagnoses. The prompt says
+    # where the look-ups go, and whether the caller on the line is verified.
+    assert done.stderr == (PROMPT + UNVERIFIED + VERIFIED + "caller scripts in Swedish from now on\n"
+                           + VERIFIED * 2)
 
 
 def test_a_new_identifier_is_a_new_unverified_caller(run) -> None:
@@ -287,7 +329,8 @@ def test_a_new_identifier_is_a_new_unverified_caller(run) -> None:
     second = run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "--no-audit")
     script = run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "--no-audit", "--script")
     assert words(done.stdout) == in_session(first.stdout, second.stdout, script.stdout)
-    assert done.stderr == PROMPT + "the next caller looked up is marked verified\n" + PROMPT * 4 + "\n"
+    assert done.stderr == (PROMPT + "the next caller looked up is marked verified\n" + NEXT_VERIFIED
+                           + VERIFIED + UNVERIFIED * 2 + "\n")
 
 
 def test_json_on_prints_one_diagnose_json_document_per_look_up(run) -> None:
@@ -299,8 +342,8 @@ def test_json_on_prints_one_diagnose_json_document_per_look_up(run) -> None:
     documents = [json.loads(d) for d in done.stdout.replace("}\n{", "}\x00{").split("\x00")]
     assert [(d["outcome"], d["verified"]) for d in documents] == [
         ("change-password", False), ("check-service-rights", False), ("check-service-rights", True)]
-    assert done.stderr == (PROMPT + "JSON on: one document per look-up\n" + PROMPT * 4 + "JSON off\n"
-                           + PROMPT)
+    assert done.stderr == (PROMPT + "JSON on: one document per look-up\n" + PROMPT + UNVERIFIED * 2
+                           + VERIFIED + "JSON off\n" + VERIFIED)
 
 
 def test_mask_on_masks_as_diagnose_does(run) -> None:
@@ -312,7 +355,7 @@ def test_mask_on_masks_as_diagnose_does(run) -> None:
     assert words(done.stdout) == in_session(masked.stdout, explained.stdout)
     assert "maija.virtanen@esimerkki.example.fi" not in masked.stdout
     assert done.stderr == (PROMPT + "masking on: no full e-mail address, name, business ID or phone number\n"
-                           + PROMPT * 2 + "masking off\n" + PROMPT * 2 + "\n")
+                           + PROMPT + UNVERIFIED + "masking off\n" + UNVERIFIED * 2 + "\n")
 
 
 def test_errors_are_one_line_each_and_the_session_goes_on(run) -> None:
@@ -326,7 +369,7 @@ def test_errors_are_one_line_each_and_the_session_goes_on(run) -> None:
     assert mistyped.stderr.splitlines() == [
         "postisupport: error: --service 'invocing' is no service of this user or organisation; did you mean "
         "'invoicing'?"]
-    assert done.stderr.split(PROMPT) == [
+    assert ANY_PROMPT.split(done.stderr) == [
         "",
         "postisupport: error: unknown command 'verifed'; did you mean 'verified'?\n",
         "postisupport: error: 'foo@bar' is not a valid e-mail address\n",
@@ -418,7 +461,7 @@ def test_an_unreachable_api_is_one_line_and_the_session_goes_on() -> None:
     url = f"http://127.0.0.1:{free_port()}/scim/v2"
     done = shell("ESIM0042", "ESIM0042", "quit", args=("--api", url, "shell"))
     assert done.returncode == 0
-    errors = [line for line in done.stderr.split(PROMPT) if line]
+    errors = [line for line in ANY_PROMPT.split(done.stderr) if line]
     assert len(errors) == 2
     assert all(e.startswith(f"postisupport: error: cannot reach the identity API at {url}") for e in errors)
 
@@ -437,15 +480,24 @@ def test_the_shell_module_loads_no_heavy_module_until_it_runs() -> None:
 # -- (c) the shell on a terminal ---------------------------------------------------------------
 
 
+# Any prompt, as prompt_toolkit draws it on a terminal (the space after it is a cursor move).
+TERMINAL_PROMPT = r"postisupport \[[^\]\r\n]+\][^>\r\n]*>"
+LATE = 1.0  # seconds "late@example.fi" takes to look up: well beyond the shell's SIGN_AFTER
+
+
 class SlowWhenAsked:
-    """The demo sandbox, except that a look-up of "slow@example.fi" hangs until it is given up on."""
+    """The demo sandbox, except that a look-up of "slow@example.fi" hangs until it is given up on, and
+    one of "late@example.fi" (no such user) answers LATE seconds late."""
 
     def __init__(self) -> None:
         self.app = application()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and b"slow%40example.fi" in scope.get("query_string", b""):
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"slow%40example.fi" in query:
             await asyncio.sleep(30)
+        if b"late%40example.fi" in query:
+            await asyncio.sleep(LATE)
         await self.app(scope, receive, send)
 
 
@@ -463,19 +515,19 @@ def test_an_agent_on_a_terminal(slow_sandbox: str, tmp_path: Path) -> None:
     env.pop("COLUMNS")
     child = pexpect.spawn(sys.executable, ["-m", "postisupport", "--api", slow_sandbox, "shell"],
                           cwd=str(ROOT), env=env, dimensions=(40, 100), encoding="utf-8", timeout=10)
-    prompt = "postisupport>"  # prompt_toolkit draws the space after it as a cursor move
+    prompt = TERMINAL_PROMPT
     try:
-        child.expect_exact(prompt)
+        child.expect(prompt)
         child.sendline("ESIM0042")
         child.expect_exact("Step 1 — the password must be changed")
         child.expect_exact("Say to the caller (fi)")
-        child.expect_exact(prompt)
+        child.expect(prompt)
         assert "aino.korhonen@esimerkki.example.fi." not in child.before  # not verified: not read out
 
         child.sendline("verified")
         child.expect_exact("Say to the caller (fi)")
         child.expect_exact("aino.korhonen@esimerkki.example.fi.")
-        child.expect_exact(prompt)
+        child.expect(prompt)
 
         # Tab completes the service from the organisation of the last user diagnosed.
         child.send("ESIM0105 -s inv")
@@ -484,22 +536,22 @@ def test_an_agent_on_a_terminal(slow_sandbox: str, tmp_path: Path) -> None:
         child.expect_exact("oicing")
         child.send("\r")
         child.expect_exact("E-invoicing: the administrator can grant the right")
-        child.expect_exact(prompt)
+        child.expect(prompt)
 
         # Ctrl-C drops a half-typed line ...
         child.send("johanna.mak")
         child.expect_exact("johanna.mak")
         child.sendintr()
-        child.expect_exact(prompt)
+        child.expect(prompt)
         # ... and cancels a look-up in flight; the session, and its client, go on.
         child.sendline("slow@example.fi")
         time.sleep(0.3)
         child.sendintr()
         child.expect_exact("postisupport: interrupted")
-        child.expect_exact(prompt)
+        child.expect(prompt)
         child.sendline("karin.holm@exempel.example.fi")
         child.expect_exact("Say to the caller (sv)")
-        child.expect_exact(prompt)
+        child.expect(prompt)
         assert child.isalive()
 
         child.sendeof()
@@ -512,12 +564,21 @@ def test_an_agent_on_a_terminal(slow_sandbox: str, tmp_path: Path) -> None:
     assert written == ["state/postisupport/audit.jsonl", "state/postisupport/audit.key"]
 
 
-def spawn_shell(url: str) -> Any:
+def spawn(*args: str) -> Any:
     pexpect = pytest.importorskip("pexpect")
     env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"}
     env.pop("COLUMNS")
-    return pexpect.spawn(sys.executable, ["-m", "postisupport", "--api", url, "shell"],
+    return pexpect.spawn(sys.executable, ["-m", "postisupport", *args],
                          cwd=str(ROOT), env=env, dimensions=(40, 100), encoding="utf-8", timeout=10)
+
+
+def spawn_shell(url: str, *options: str) -> Any:
+    return spawn("--api", url, "shell", *options)
+
+
+def host_of(url: str) -> str:
+    """What the prompt calls an API given by its URL: its host and port."""
+    return url.split("/")[2]
 
 
 @pytest.mark.parametrize("typed", [
@@ -531,16 +592,16 @@ def test_an_escape_sequence_typed_on_a_terminal_is_refused_whole(loopback_sandbo
     pexpect = pytest.importorskip("pexpect")
     child = spawn_shell(loopback_sandbox)
     try:
-        child.expect_exact("postisupport>")
+        child.expect(TERMINAL_PROMPT)
         child.send(typed)
         child.send("\r")
         child.expect_exact("postisupport: error: the line holds a control character")
         assert "Step" not in child.before and "Traceback" not in child.before
-        child.expect_exact("postisupport>")
+        child.expect(TERMINAL_PROMPT)
         assert "Traceback" not in child.before
         child.sendline("karin.holm@exempel.example.fi")  # the session goes on
         child.expect_exact("Say to the caller (sv)")
-        child.expect_exact("postisupport>")
+        child.expect(TERMINAL_PROMPT)
         child.sendeof()
         child.expect(pexpect.EOF)
     finally:
@@ -554,17 +615,230 @@ def test_an_over_long_line_on_a_terminal_is_refused(loopback_sandbox: str) -> No
     pexpect = pytest.importorskip("pexpect")
     child = spawn_shell(loopback_sandbox)
     try:
-        child.expect_exact("postisupport>")
+        child.expect(TERMINAL_PROMPT)
         line = "x" * 5000
         for start in range(0, len(line), 1000):
             child.send(line[start:start + 1000])
         child.send("\r")
         child.expect_exact("postisupport: error: the line is longer than 1000 characters; nothing was done")
-        child.expect_exact("postisupport>")
+        child.expect(TERMINAL_PROMPT)
         child.sendline("ESIM0042")
         child.expect_exact("Step 1 — the password must be changed")
-        child.expect_exact("postisupport>")
+        child.expect(TERMINAL_PROMPT)
         child.sendeof()
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
+
+
+# -- (d) the shell tells the agent where they are, who is on the line, and what it is doing ---------
+
+
+def test_on_a_terminal_the_banner_and_prompt_name_the_api_and_the_callers_state(slow_sandbox: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    host = host_of(slow_sandbox)
+    child = spawn_shell(slow_sandbox)
+    try:
+        child.expect_exact(f"The identity API at {slow_sandbox}.")
+        child.expect_exact("Type help for the commands; quit or Ctrl-D ends the session.")
+        child.expect_exact(f"postisupport [{host}]>")
+        child.sendline("ESIM0042")
+        child.expect_exact("Step 1 — the password must be changed")
+        child.expect_exact(f"postisupport [{host}] not verified>")
+        child.sendline("verified")
+        child.expect_exact("aino.korhonen@esimerkki.example.fi.")
+        child.expect_exact(f"postisupport [{host}] verified>")
+        # A look-up that waits says so, and the sign is wiped before the screen is drawn.
+        child.sendline("late@example.fi")
+        child.expect_exact("looking up…")
+        child.expect_exact("\r\x1b[K")
+        child.expect_exact("Step 3 — no user has these details")
+        assert "looking up" not in child.before
+        child.expect_exact(f"postisupport [{host}] not verified>")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+
+
+def test_a_quick_look_up_shows_no_sign(loopback_sandbox: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = spawn_shell(loopback_sandbox)
+    try:
+        child.expect(TERMINAL_PROMPT)
+        child.sendline("ESIM0042")
+        child.expect_exact("Step 1 — the password must be changed")
+        child.expect(TERMINAL_PROMPT)
+        assert "looking up" not in child.before
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
+def test_on_a_terminal_the_sandbox_is_marked_and_the_shell_speaks_the_agents_language(
+        slow_sandbox: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = spawn("--sandbox", "shell", "--ui-lang", "fi", "--no-audit")
+    try:
+        # Wrapped at the terminal's 100 columns.
+        child.expect_exact("Hiekkalaatikko (--sandbox): kuvitteellisten henkilöiden esittelyhakemisto, "
+                           "ei oikea\r\ntunnistuspalvelu.")
+        child.expect_exact("Kirjoita help, niin näet komennot; quit tai Ctrl-D lopettaa istunnon.")
+        child.expect_exact("postisupport [sandbox]>")
+        child.sendline("ESIM0042")
+        child.expect_exact("Vaihe 1 — salasana on vaihdettava")
+        child.expect_exact("postisupport [sandbox] ei tunnistettu>")
+        child.sendline("verifed")
+        child.expect_exact("postisupport: virhe: tuntematon komento 'verifed'; tarkoititko 'verified'?")
+        child.expect_exact("postisupport [sandbox] ei tunnistettu>")
+        child.sendline("verified")
+        child.expect_exact("postisupport [sandbox] tunnistettu>")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    # The sign and the interruption in the agent's language, against an API that keeps them waiting.
+    child = spawn_shell(slow_sandbox, "--ui-lang", "sv")
+    try:
+        child.expect(TERMINAL_PROMPT)
+        child.sendline("slow@example.fi")
+        child.expect_exact("söker…")
+        child.sendintr()
+        child.expect_exact("postisupport: avbrutet")
+        child.expect(TERMINAL_PROMPT)
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
+def test_up_finds_the_earlier_line_that_starts_as_typed(loopback_sandbox: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = spawn_shell(loopback_sandbox)
+    try:
+        child.expect(TERMINAL_PROMPT)
+        child.sendline("ESIM0042")
+        child.expect_exact("Step 1 — the password must be changed")
+        child.expect(TERMINAL_PROMPT)
+        child.sendline("karin.holm@exempel.example.fi")
+        child.expect_exact("Say to the caller (sv)")
+        child.expect(TERMINAL_PROMPT)
+        # Up alone brings the last line back (Karin); after "ES" it brings the last that starts so.
+        child.send("ES")
+        child.expect_exact("ES")
+        child.send("\x1b[A")
+        child.expect_exact("IM0042")
+        child.send("\r")
+        child.expect_exact("Step 1 — the password must be changed")
+        child.expect(TERMINAL_PROMPT)
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
+@pytest.mark.parametrize(("ui_lang", "cause"), [
+    ("en", "The identity API can't be reached, so the caller's account can't be looked up."),
+    ("fi", "Tunnistuspalveluun ei saada yhteyttä, joten soittajan tunnusta ei voi tarkistaa."),
+])
+def test_on_a_terminal_an_api_that_cannot_answer_is_said_cause_first(ui_lang: str, cause: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    from tests.servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/scim/v2"
+    child = spawn_shell(url, "--ui-lang", ui_lang)
+    try:
+        child.expect(TERMINAL_PROMPT)
+        child.sendline("ESIM0042")
+        child.expect_exact(cause)
+        assert "Traceback" not in child.before and "1. " not in child.before
+        child.expect_exact("1. ")  # ... then the runbook, step by step
+        child.expect_exact(f"postisupport: error: cannot reach the identity API at {url}")
+        child.expect(TERMINAL_PROMPT)
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
+def test_a_piped_session_shows_no_sign_while_it_waits(slow_sandbox: str, run) -> None:
+    host = host_of(slow_sandbox)
+    done = shell("late@example.fi", "quit", args=("--api", slow_sandbox, "shell", "--no-audit"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == run("--api", slow_sandbox, "diagnose", "late@example.fi", "--no-audit").stdout
+    assert done.stderr == f"postisupport [{host}]> postisupport [{host}] not verified> "
+
+
+def test_the_prompt_names_the_profile(loopback_sandbox: str, tmp_path: Path) -> None:
+    config = tmp_path / "config" / "postisupport" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[profiles.work]\napi_url = "{loopback_sandbox}"\n', encoding="utf-8")
+    config.chmod(0o600)
+    done = shell("ESIM0042", args=("--profile", "work", "shell", "--no-audit"))
+    assert done.returncode == 0, done.stderr
+    assert "Step 1 — the password must be changed" in done.stdout
+    assert done.stderr == "postisupport [work]> postisupport [work] not verified> \n"
+    # An API given on the command line is not the profile's: the prompt names where the look-ups go.
+    other = shell("quit", args=("--profile", "work", "--api", loopback_sandbox, "shell"))
+    assert other.stderr == f"postisupport [{host_of(loopback_sandbox)}]> "
+
+
+def test_notices_errors_and_the_prompt_in_the_agents_language() -> None:
+    done = shell("verified", "ESIM0042 -s", "explain", "lang sv", "mask on", "json on", "json off",
+                 "ESIM0042", "lang", "ui sv", "verified now", "lang de", "quit",
+                 args=("--sandbox", "shell", "--ui-lang", "fi", "--no-audit"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "postisupport [sandbox]> seuraava haettu soittaja merkitään tunnistetuksi",
+        "postisupport [sandbox] seuraava soittaja tunnistettu> postisupport: virhe: --service vaatii "
+        "palvelun tunnuksen tai nimen, ei tyhjää arvoa",
+        "postisupport [sandbox] seuraava soittaja tunnistettu> postisupport: virhe: ketään ei ole vielä "
+        "haettu: kirjoita ensin sähköpostiosoite tai asiointitunnus",
+        "postisupport [sandbox] seuraava soittaja tunnistettu> ohjeet soittajalle tästä lähtien ruotsiksi",
+        "postisupport [sandbox] seuraava soittaja tunnistettu> peitto päällä: ei kokonaisia "
+        "sähköpostiosoitteita, nimiä, Y-tunnuksia eikä puhelinnumeroita",
+        "postisupport [sandbox] seuraava soittaja tunnistettu> JSON päällä: yksi dokumentti kustakin hausta",
+        "postisupport [sandbox] seuraava soittaja tunnistettu> JSON pois",
+        "postisupport [sandbox] seuraava soittaja tunnistettu> postisupport [sandbox] tunnistettu> ohjeet "
+        "soittajalle tästä lähtien kunkin käyttäjän omalla kielellä",
+        "postisupport [sandbox] tunnistettu> din vy på svenska från och med nu",
+        "postisupport [sandbox] identifierad> postisupport: fel: efter verified skrivs ingenting (nu: 'now')",
+        "postisupport [sandbox] identifierad> postisupport: fel: lang: 'de' är inte något av fi, sv, en",
+        "postisupport [sandbox] identifierad> ",
+    ]
+
+
+def test_the_screen_language_from_the_settings_speaks_the_shell_too() -> None:
+    done = shell("help", "ui en", "exlpain", env={"POSTISUPPORT_UI_LANG": "sv"},
+                 args=("--sandbox", "shell", "--no-audit"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:4] == [
+        "Skriv det som den som ringer uppger, och de tjänster som hen inte kommer åt, om",
+        "några:",
+        "  ESIM0042      en e-postadress eller den gamla ärendekoden",
+        "  olof@example.fi -s reports -s invoicing",
+    ]
+    assert done.stderr.splitlines() == [
+        "postisupport [sandbox]> postisupport [sandbox]> your screen in English from now on",
+        "postisupport [sandbox]> postisupport: error: unknown command 'exlpain'; did you mean 'explain'?",
+        "postisupport [sandbox]> ",
+    ]
+
+
+def test_help_in_english_is_worded_as_before_and_fits_the_width() -> None:
+    done = shell("help", args=("--sandbox", "shell", "--no-audit"))
+    lines = done.stdout.splitlines()
+    assert lines[:5] == [
+        "Type what the caller gives, and the services they cannot reach, if any:",
+        "  ESIM0042      an e-mail address or old legacy user ID",
+        "  olof@example.fi -s reports -s invoicing",
+        "                ... and the services (-s or --service)",
+        "A new identifier is a new caller, unverified until you type verified.",
+    ]
+    assert lines[-2:] == [
+        "Tab completes the commands, and after -s the services of the current caller's",
+        "organisation. Type the start of an earlier line and press Up to find it again.",
+    ]
+    assert max(len(line) for line in lines) <= 80 and all(line == line.rstrip() for line in lines)

@@ -10,7 +10,7 @@ with the very functions `diagnose` uses, so the output is the same.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -25,30 +25,38 @@ from postisupport.cli.options import (
 
 if TYPE_CHECKING:
     import asyncio
+    from collections.abc import Awaitable
 
     from postisupport.cli.options import State
     from postisupport.config.settings import Settings
     from postisupport.ops.audit import AuditTrail
-    from postisupport.ops.session import Effect, LookUp, Session
+    from postisupport.ops.session import Effect, LookUp, Refused, Session
+    from postisupport.output.view import View
     from postisupport.scim.client import ScimClient
 
-PROMPT = "postisupport> "
+# The help, a line each: the command as typed (never translated) and the catalog key of what it does;
+# None: a line of its own.
+HELP: tuple[tuple[str | None, str], ...] = (
+    (None, "shell.help.intro"),
+    ("ESIM0042", "shell.help.identifier"),
+    ("olof@example.fi -s reports -s invoicing", "shell.help.services"),
+    (None, "shell.help.new-caller"),
+    ("verified", "shell.help.verified"),
+    ("explain", "shell.help.explain"),
+    ("script", "shell.help.script"),
+    ("lang sv", "shell.help.lang"),
+    ("ui fi", "shell.help.ui"),
+    ("mask on|off", "shell.help.mask"),
+    ("json on|off", "shell.help.json"),
+    ("help", "shell.help.help"),
+    ("quit", "shell.help.quit"),
+    (None, "shell.help.keys"),
+)
+HELP_COLUMN = 16  # where what a command does starts: after the longest command word and three spaces
+SIGN_AFTER = 0.1  # seconds a look-up waits before it says so: a warm one is done well before
+ERASE_LINE = "\r\x1b[K"
 
-HELP = """\
-Type what the caller gives, and the services they cannot reach, if any:
-  ESIM0042                                  an e-mail address or old legacy user ID
-  olof@example.fi -s reports -s invoicing   ... and the services (-s or --service)
-A new identifier is a new caller, unverified until you type verified.
-  verified      the caller is verified: the diagnosis again, their details in the script
-  explain       the diagnosis again, with every rule considered, the evidence, data problems
-  script        only the caller script, as plain text
-  lang sv       caller scripts in fi, sv or en from now on; lang alone: each user's own
-  ui fi         the agent screen in fi, sv or en
-  mask on|off   no full e-mail address, name, business ID or phone number (screen sharing)
-  json on|off   each diagnosis as its JSON document (as diagnose --json)
-  help          this text
-  quit          end the session (or Ctrl-D); Ctrl-C cancels a look-up or the line typed
-Tab completes the commands, and after -s the services of the last user's organisation."""
+T = TypeVar("T")
 
 app = command_group("A warm session for a whole shift: look up caller after caller.")
 
@@ -107,10 +115,13 @@ class Shell:
                  client: ScimClient, session: Session) -> None:
         self.state, self.env, self.settings, self.trail = state, state.env, settings, trail
         self.runner, self.client, self.session = runner, client, session
+        self.on_terminal = self.env.stdin.isatty() and self.env.stdout.isatty()
+        self.label = where(settings)
 
     def run(self) -> None:
-        env = self.env
-        read = self._terminal_reader() if env.stdin.isatty() and env.stdout.isatty() else self._plain_reader()
+        read = self._terminal_reader() if self.on_terminal else self._plain_reader()
+        if self.on_terminal:
+            self.env.stdout.write(self._banner() + "\n")
         while True:
             try:
                 line = read()
@@ -127,7 +138,7 @@ class Shell:
 
         from postisupport.cli.main import failure_line
         from postisupport.errors import PostisupportError
-        from postisupport.ops.session import End, parse, step
+        from postisupport.ops.session import End, Refused, parse, step
 
         try:
             command = parse(line)
@@ -137,16 +148,79 @@ class Shell:
             if isinstance(effect, End):
                 return False
             self._do(effect)
+        except Refused as error:
+            self.env.say(self._refusal(error))
         except Exception as error:
             if self.state.debug and not isinstance(error, PostisupportError):
                 traceback.print_exc(file=self.env.stderr)
             else:
                 self.env.say(failure_line(error))
-        except KeyboardInterrupt as error:
-            self.env.say(failure_line(error))
+        except KeyboardInterrupt:
+            self.env.say(f"{_prog()}: {self._text('shell.interrupted')}")
         finally:
             self.env.stdout.flush()
         return True
+
+    def prompt(self) -> str:
+        """postisupport [sandbox]> before any caller; postisupport [work] not verified> once one is
+        looked up: where the look-ups go, and whether the caller may hear their details."""
+        from postisupport.ops.session import caller_state
+
+        state = caller_state(self.session)
+        said = f" {self._text(state)}" if state else ""
+        return f"postisupport [{self.label}]{said}> "
+
+    def _banner(self) -> str:
+        settings = self.settings
+        if settings.uses_sandbox:
+            line = self._text("shell.banner.sandbox")
+        elif settings.profile and self.label == settings.profile:
+            line = self._text("shell.banner.profile", profile=settings.profile, api=_shown_url(settings))
+        else:
+            line = self._text("shell.banner.api", api=_shown_url(settings))
+        return "\n".join(self._wrapped(text) for text in (line, self._text("shell.banner.help")))
+
+    def _text(self, key: str, **params: str) -> str:
+        """An agent-facing text in the session's screen language; a `lang` parameter is also
+        given as its name in that language (`lang_name`: "in Swedish", "ruotsiksi")."""
+        view = self._words()
+        if "lang" in params:
+            params["lang_name"] = view.text(f"lang.{params['lang']}")
+        return view.text(key, **params)
+
+    def _words(self) -> View:
+        from postisupport.output.view import View
+
+        return View(ui_lang=self.session.ui_lang or self.settings.ui_lang)
+
+    def _refusal(self, error: Refused) -> str:
+        """What the session refused, in the agent's language, worded as failure_line words it."""
+        from postisupport.cli.main import FLAGS, one_line
+
+        flag = f"{FLAGS[error.field]} " if error.field in FLAGS else ""
+        reason = one_line(flag + self._text(error.key, **error.params))
+        return f"{_prog()}: {self._text('shell.error')}: {reason}"
+
+    def _wrapped(self, text: str, first: str = "", hanging: str = "") -> str:
+        """At word boundaries to the terminal's width, never splitting an address or a URL."""
+        import textwrap
+
+        width = max(self.env.console().width, len(first) + 20)
+        return textwrap.fill(text, width=width, initial_indent=first, subsequent_indent=hanging,
+                             break_long_words=False, break_on_hyphens=False)
+
+    def _help(self) -> str:
+        """The commands and what each does, in the agent's language, wrapped under the second column."""
+        indent = " " * HELP_COLUMN
+        lines = []
+        for command, key in HELP:
+            if command is None:
+                lines.append(self._wrapped(self._text(key)))
+            elif len(command) + 2 > HELP_COLUMN - 3:  # an example line: what it does goes under it
+                lines += [f"  {command}", self._wrapped(self._text(key), indent, indent)]
+            else:
+                lines.append(self._wrapped(self._text(key), f"  {command}".ljust(HELP_COLUMN), indent))
+        return "\n".join(lines)
 
     def _do(self, effect: Effect) -> None:
         from postisupport.ops.session import Diagnose, Notice, Show, ShowHelp, ShowScript
@@ -158,9 +232,9 @@ class Shell:
         elif isinstance(effect, ShowScript):
             self._show(script=True)
         elif isinstance(effect, Notice):
-            self.env.say(effect.text)
+            self.env.say(self._text(effect.key, **effect.params))
         elif isinstance(effect, ShowHelp):
-            self.env.stdout.write(HELP + "\n")
+            self.env.stdout.write(self._help() + "\n")
 
     def _look_up(self, look_up: LookUp) -> None:
         """One diagnosis on the open client, recorded as `diagnose` records it, then shown."""
@@ -172,14 +246,40 @@ class Shell:
         session, settings = self.session, self.settings
         options = DiagnoseOptions(look_up.identifier, look_up.services, session.lang, settings.default_lang)
         try:
-            rep = self.runner.run(diagnose(self.client, options))
-        except (AuthError, UnreachableError, ApiError):
+            rep = self.runner.run(self._waiting(diagnose(self.client, options)))
+        except (AuthError, UnreachableError, ApiError) as error:
             if not session.as_json:
-                render.print_fallback(self.env, settings, session.lang, self._view(explain=False))
+                # As `diagnose` prints it: the cause first, then the runbook (on a terminal only).
+                render.print_fallback(self.env, settings, session.lang, self._view(explain=False), error)
             raise
         record(self.trail, settings, options, rep)
         self.session = diagnosed(session, rep)
         self._show()
+
+    async def _waiting(self, work: Awaitable[T]) -> T:
+        """`work`, with "looking up…" on the terminal while it takes longer than SIGN_AFTER, wiped
+        before anything else is printed (the answer, an error, an interruption). Never on a pipe:
+        there the output is what `diagnose` prints, to the byte."""
+        import asyncio
+
+        if not self.on_terminal:
+            return await work
+        out, shown = self.env.stdout, False
+
+        def show() -> None:
+            nonlocal shown
+            out.write(self._text("shell.looking-up"))
+            out.flush()
+            shown = True
+
+        sign = asyncio.get_running_loop().call_later(SIGN_AFTER, show)
+        try:
+            return await work
+        finally:
+            sign.cancel()
+            if shown:
+                out.write(ERASE_LINE)
+                out.flush()
 
     def _show(self, *, explain: bool = False, script: bool = False) -> None:
         from postisupport.cli import render
@@ -208,7 +308,7 @@ class Shell:
         env = self.env
 
         def read() -> str:
-            env.stderr.write(PROMPT)
+            env.stderr.write(self.prompt())
             env.stderr.flush()
             line = env.stdin.readline(MAX_LINE + 2)
             if not line:
@@ -224,7 +324,8 @@ class Shell:
 
     def _terminal_reader(self) -> Callable[[], str]:
         """prompt_toolkit on the terminal, on the session's one event loop. The history lives in
-        memory only: it holds people's addresses, and nothing of it may reach the disk."""
+        memory only: it holds people's addresses, and nothing of it may reach the disk. Up searches
+        it by what is typed before the cursor (the start of an earlier line), as a shell does."""
         from prompt_toolkit import PromptSession
         from prompt_toolkit.completion import Completer, Completion
         from prompt_toolkit.history import InMemoryHistory
@@ -246,13 +347,45 @@ class Shell:
         # goes in as one paste: prompt_toolkit spends a fresh key-binding look-up on every key.
         setattr(terminal, "read_keys", lambda: _runs_as_pastes(read_keys()))  # noqa: B010
         prompt: PromptSession[str] = PromptSession(
-            history=InMemoryHistory(), completer=SessionCompleter(), complete_while_typing=False,
-            key_bindings=_guarded_keys(), input=terminal)
+            history=InMemoryHistory(), enable_history_search=True, completer=SessionCompleter(),
+            complete_while_typing=False, key_bindings=_guarded_keys(), input=terminal)
 
         def read() -> str:
-            return self.runner.run(prompt.prompt_async(PROMPT))
+            return self.runner.run(prompt.prompt_async(self.prompt()))
 
         return read
+
+
+def where(settings: Settings) -> str:
+    """Where the look-ups go, as the prompt names it: the sandbox, the profile whose API it is, else
+    the API's host (an --api or POSTISUPPORT_API_URL beats the profile's: then the profile's name
+    would say the wrong place)."""
+    from urllib.parse import urlsplit
+
+    from postisupport.config.names import Origin
+    from postisupport.core.text import terminal_safe
+
+    if settings.uses_sandbox:
+        return "sandbox"
+    if settings.profile and settings.origin("api_url") == Origin.PROFILE:
+        return settings.profile
+    return terminal_safe(urlsplit(settings.api_url or "").netloc.rpartition("@")[2]) or "?"
+
+
+def _shown_url(settings: Settings) -> str:
+    """The API's URL without anything a URL may carry beyond where it is (user, password, query)."""
+    from urllib.parse import urlsplit
+
+    from postisupport.core.text import terminal_safe
+
+    parts = urlsplit(settings.api_url or "")
+    return terminal_safe(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}")
+
+
+def _prog() -> str:
+    from postisupport.cli.main import PROG
+
+    return PROG
 
 
 def _guarded_keys() -> Any:

@@ -15,6 +15,10 @@ session.
 A line is refused before it is read at all when it is longer than MAX_LINE characters (reading a
 huge line word by word is slow) or holds a control character (an escape sequence typed or pasted:
 what is left of it once the terminal has eaten part is not what the agent meant to look up).
+
+Whatever the session says to the agent (a notice, a refused line, the state shown in the prompt) is a
+key of the agent's catalogs (output/messages/ui.*.json) and its parameters, so the shell says it in the
+agent's language; a refusal's English words are its `reason` too, as every InvalidInput has one.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from __future__ import annotations
 import difflib
 import shlex
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from postisupport.core.facts import Facts
 from postisupport.core.identifiers import normalise
 from postisupport.core.language import LANGUAGES
 from postisupport.core.report import Report, report
 from postisupport.errors import InvalidInput
+from postisupport.output.messages import ui_catalog
 
 SERVICE_OPTIONS = ("-s", "--service")
 SWITCHES = ("on", "off")
@@ -101,42 +106,60 @@ SIMPLE: dict[str, Command] = {
 LIKENESS = 0.75  # difflib's similarity at or above which a lone word counts as a mistyped command word
 MAX_LINE = 1000  # characters: far beyond any identifier and its services, far below what is slow to read
 CONTROL = ("Cc", "Cf", "Zl", "Zp")  # Unicode categories of control and invisible format characters
+# shlex's words for a line it cannot split, and the catalog's key for each.
+UNREADABLE = {"No closing quotation": "shell.refused.unclosed-quote",
+              "No escaped character": "shell.refused.lone-escape"}
+
+
+class Refused(InvalidInput):
+    """A line the session will not do, said by a key of the agent's catalogs and its parameters;
+    `reason` is the English text."""
+
+    def __init__(self, field_: str, key: str, **params: str) -> None:
+        super().__init__(field_, str(ui_catalog("en")[key]).format(**params))
+        self.key = key
+        self.params = params
+
+
+def _languages() -> str:
+    return ", ".join(LANGUAGES)
 
 
 def parse(line: str) -> Command | None:
-    """The command on one line; None for a blank line. Raises InvalidInput for what is not one."""
+    """The command on one line; None for a blank line. Raises InvalidInput (a Refused, for the session's
+    own words) for what is not one."""
     line = line.removesuffix("\n").removesuffix("\r")
     if len(line) > MAX_LINE:
-        raise InvalidInput("command", f"the line is longer than {MAX_LINE} characters; nothing was done")
+        raise Refused("command", "shell.refused.too-long", max=str(MAX_LINE))
     if any(unicodedata.category(ch) in CONTROL and ch != "\t" for ch in line):
-        raise InvalidInput("command", "the line holds a control character (an escape sequence typed or "
-                           "pasted?); nothing was done: type it again")
+        raise Refused("command", "shell.refused.control")
     try:
         words = shlex.split(line)
-    except ValueError as error:  # an unclosed quote
-        raise InvalidInput("command", f"cannot read the line: {str(error).lower()}") from None
+    except ValueError as error:  # an unclosed quote, a lone backslash at the end
+        raise Refused("command", UNREADABLE.get(str(error), "shell.refused.unreadable")) from None
     if not words:
         return None
     first, rest = words[0], words[1:]
     word = first.casefold()
     if word in SIMPLE:
         if rest:
-            raise InvalidInput("command", f"{word} takes nothing after it, not {rest[0]!r}")
+            raise Refused("command", "shell.refused.takes-nothing", word=word, given=repr(rest[0]))
         return SIMPLE[word]
     if word in ("lang", "ui"):
         if len(rest) > 1:
-            raise InvalidInput("command", f"{word} takes one language, not {' '.join(rest)!r}")
+            raise Refused("command", "shell.refused.one-language", word=word, given=repr(" ".join(rest)))
         lang = rest[0].casefold() if rest else None
         if lang is not None and lang not in LANGUAGES:
-            raise InvalidInput("command", f"{word}: {rest[0]!r} is not one of {', '.join(LANGUAGES)}")
+            raise Refused("command", "shell.refused.not-a-language", word=word, given=repr(rest[0]),
+                          languages=_languages())
         if word == "lang":
             return ScriptLanguage(lang)
         if lang is None:
-            raise InvalidInput("command", f"ui needs a language: one of {', '.join(LANGUAGES)}")
+            raise Refused("command", "shell.refused.needs-language", languages=_languages())
         return ScreenLanguage(lang)
     if word in ("mask", "json"):
         if len(rest) != 1 or rest[0].casefold() not in SWITCHES:
-            raise InvalidInput("command", f"{word} takes on or off")
+            raise Refused("command", "shell.refused.on-off", word=word)
         on = rest[0].casefold() == "on"
         return Mask(on) if word == "mask" else Json(on)
     return _look_up(first, rest)
@@ -144,12 +167,11 @@ def parse(line: str) -> Command | None:
 
 def _look_up(first: str, rest: list[str]) -> LookUp:
     if first.startswith("-"):
-        raise InvalidInput("command", f"{first!r}: give an identifier first, then its services; "
-                           "type help for the commands")
+        raise Refused("command", "shell.refused.identifier-first", given=repr(first))
     if "@" not in first and not any(ch.isdigit() for ch in first):
         meant = difflib.get_close_matches(first.casefold(), WORDS, n=1, cutoff=LIKENESS)
         if meant:
-            raise InvalidInput("command", f"unknown command {first!r}; did you mean {meant[0]!r}?")
+            raise Refused("command", "shell.refused.unknown-command", given=repr(first), meant=repr(meant[0]))
     normalise(first)  # a malformed identifier is refused before anything changes, as the API is never asked
     services: list[str] = []
     words = iter(rest)
@@ -158,10 +180,9 @@ def _look_up(first: str, rest: list[str]) -> LookUp:
         if option in SERVICE_OPTIONS and not equals:
             value = next(words, "")
         elif option != "--service" or not equals:
-            raise InvalidInput("command", f"{word!r} is neither a service option nor a command; "
-                               "services go after -s or --service")
+            raise Refused("command", "shell.refused.not-an-option", given=repr(word))
         if not value.strip():
-            raise InvalidInput("service", "needs a service id or name, not an empty value")
+            raise Refused("service", "shell.refused.empty-service")
         services.append(value)
     return LookUp(first, tuple(services))
 
@@ -183,7 +204,9 @@ class Session:
     as_json: bool = False
     default_lang: str | None = None  # the script's language for a user who has none (the settings')
     current: Report | None = None  # the current caller's diagnosis, in the script's language
-    services: tuple[str, ...] = ()  # to complete after -s: the last diagnosed user's and organisation's
+    # To complete after -s: the services of the organisation of the caller diagnosed last (none when
+    # that caller was not found or has none); a failed look-up leaves them, for the same caller retyped.
+    services: tuple[str, ...] = ()
 
 
 # -- what to do about a command --------------------------------------------------------------
@@ -210,9 +233,10 @@ class ShowScript:
 
 @dataclass(frozen=True)
 class Notice:
-    """A line for the agent: what changed."""
+    """A line for the agent: what changed, as a key of the agent's catalogs and its parameters."""
 
-    text: str
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -227,7 +251,6 @@ class End:
 
 Effect = Diagnose | Show | ShowScript | Notice | ShowHelp | End
 
-NO_DIAGNOSIS = "no diagnosis yet: type an identifier first"
 
 
 def step(session: Session, command: Command) -> tuple[Session, Effect]:
@@ -243,36 +266,44 @@ def step(session: Session, command: Command) -> tuple[Session, Effect]:
                 Diagnose(command))
     if isinstance(command, Verified):
         if session.current is None:
-            return (replace(session, verified=True, verified_for=None),
-                    Notice("the next caller looked up is marked verified"))
+            return replace(session, verified=True, verified_for=None), Notice("shell.notice.verified-next")
         return replace(session, verified=True), Show()
     if isinstance(command, ScriptLanguage):
         current = _in_language(session.current, command.lang, session.default_lang)
-        text = (f"caller scripts in {command.lang}" if command.lang
-                else "caller scripts in each user's own language")
-        return replace(session, lang=command.lang, current=current), Notice(text)
+        notice = (Notice("shell.notice.script-lang", {"lang": command.lang}) if command.lang
+                  else Notice("shell.notice.script-own"))
+        return replace(session, lang=command.lang, current=current), notice
     if isinstance(command, ScreenLanguage):
-        return replace(session, ui_lang=command.lang), Notice(f"agent screen in {command.lang}")
+        return replace(session, ui_lang=command.lang), Notice("shell.notice.ui-lang", {"lang": command.lang})
     if isinstance(command, Mask):
-        text = ("masking on: no full e-mail address, name, business ID or phone number" if command.on
-                else "masking off")
-        return replace(session, masked=command.on), Notice(text)
+        return replace(session, masked=command.on), Notice(f"shell.notice.mask-{_switch(command.on)}")
     if isinstance(command, Json):
-        text = "JSON on: one document per look-up" if command.on else "JSON off"
-        return replace(session, as_json=command.on), Notice(text)
+        return replace(session, as_json=command.on), Notice(f"shell.notice.json-{_switch(command.on)}")
     if isinstance(command, Explain | Script):
         if session.current is None:
-            raise InvalidInput("command", NO_DIAGNOSIS)
+            raise Refused("command", "shell.refused.no-diagnosis")
         return session, Show(explain=True) if isinstance(command, Explain) else ShowScript()
     if isinstance(command, Help):
         return session, ShowHelp()
     return session, End()
 
 
+def _switch(on: bool) -> str:
+    return "on" if on else "off"
+
+
 def diagnosed(session: Session, rep: Report) -> Session:
     """The session once a look-up has produced `rep`: the current caller's diagnosis."""
-    return replace(session, current=rep, verified_for=None,
-                   services=services_of(rep.facts) or session.services)
+    return replace(session, current=rep, verified_for=None, services=services_of(rep.facts))
+
+
+def caller_state(session: Session) -> str | None:
+    """The catalog key of what the prompt says of the caller: verified or not (with no current
+    diagnosis: whether the next one is); None before any caller, or after a failed look-up with no
+    verification carried."""
+    if session.current is not None:
+        return "shell.state.verified" if session.verified else "shell.state.not-verified"
+    return "shell.state.next-verified" if session.verified else None
 
 
 def _in_language(rep: Report | None, lang: str | None, default_lang: str | None) -> Report | None:
@@ -281,9 +312,12 @@ def _in_language(rep: Report | None, lang: str | None, default_lang: str | None)
 
 
 def services_of(facts: Facts) -> tuple[str, ...]:
-    """The service ids and names the user has or the organisation subscribes to, each once."""
+    """The ids and names of the services the caller's own organisation (the one the decision used)
+    subscribes to, each once: what the caller may be missing. Not the services of every organisation
+    known, nor the user's own rights from elsewhere: completing those would offer what the caller's
+    organisation cannot have."""
     seen: dict[str, str] = {}
-    for service in facts.known_services():
+    for service in facts.organisation.services if facts.organisation else ():
         for name in (service.id, service.name):
             if name and name.casefold() not in seen:
                 seen[name.casefold()] = name
