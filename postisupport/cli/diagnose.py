@@ -79,7 +79,9 @@ def command(
 
     Example: postisupport --sandbox diagnose "Aino Korhonen" -o 2345678-0
 
-    Example: postisupport --sandbox diagnose 2345678-0   (who is the organisation's administrator?)
+    Who is the organisation's administrator? Give its business ID:
+
+    Example: postisupport --sandbox diagnose 2345678-0
     """
     from postisupport.cli import render
     from postisupport.errors import ApiError, AuthError, UnreachableError
