@@ -26,9 +26,9 @@ def placeholders(text: str) -> set[str]:
 def shape(entry: Any) -> Any:
     """What must be the same in every language: the kind, the counted parameter, the forms and the
     placeholders of each form."""
-    if isinstance(entry, dict):
-        return ("plural", entry["count"], {form: placeholders(text) for form, text in entry.items()
-                                           if form != "count"})
+    if isinstance(entry, dict):  # a form may be plural forms itself, by another parameter
+        return ("plural", entry["count"], {form: shape(text) if isinstance(text, dict) else placeholders(text)
+                                           for form, text in entry.items() if form != "count"})
     if isinstance(entry, list):
         return ("list", len(entry))
     return ("text", placeholders(entry))
@@ -54,9 +54,15 @@ def test_every_language_has_the_same_keys_forms_and_placeholders(load: Any) -> N
 
 @pytest.mark.parametrize("load", CATALOGS)
 def test_plural_entries_have_one_and_other(load: Any) -> None:
+    def forms(key: str, entry: dict[str, Any]) -> None:
+        assert {"one", "other"} <= set(entry) <= {"count", "none", "one", "other"}, key
+        for form in entry.values():
+            if isinstance(form, dict):
+                forms(key, form)
+
     for key, entry in load("en").items():
         if isinstance(entry, dict):
-            assert {"one", "other"} <= set(entry) <= {"count", "none", "one", "other"}, key
+            forms(key, entry)
 
 
 def test_every_rule_has_its_script_and_the_agents_words() -> None:
@@ -116,7 +122,7 @@ def test_administrators_are_one_or_several_with_contacts_read_as_sentences(
 
 @pytest.mark.parametrize(("lang", "none", "one", "two"), [
     ("en", "You don't have access to that service yet.", "You don't have access to Reporting yet.",
-     "You don't have access to Reporting and E-invoicing yet."),
+     "You don't have access to Reporting or E-invoicing yet."),
     ("fi", "Sinulla ei ole vielä käyttöoikeutta tähän palveluun.",
      "Sinulla ei ole vielä käyttöoikeutta palveluun Raportointi.",
      "Sinulla ei ole vielä käyttöoikeutta palveluihin Raportointi ja E-laskutus."),
@@ -127,18 +133,36 @@ def test_administrators_are_one_or_several_with_contacts_read_as_sentences(
 def test_every_service_key_reads_right_for_none_one_and_many_in_the_callers_language(
     lang: str, none: str, one: str, two: str
 ) -> None:
+    """What the user lacks is listed as one lists what one could ask for: English says "A or B"."""
     reports, invoicing = Service("reports", "Reporting"), Service("invoicing", "E-invoicing")
     for services, start in (([], none), ([reports], one), ([reports, invoicing], two)):
-        text = said(lang, ScriptPart("service.missing-right", {"services": services}))
+        text = said(lang, ScriptPart("service.missing-right", {"missing": services, "n": 1}))
         assert text.startswith(start), (lang, services, text)
     name = str(catalog(lang)["service-name.reports"])
-    keys = [k for k, v in catalog(lang).items() if k.startswith("service.") and isinstance(v, dict)
-            and v["count"] == "services"]
-    assert len(keys) == 10
-    for key in keys:
-        for services in ([], [reports], [reports, invoicing]):
-            text = said(lang, ScriptPart(key, {"services": services}))
-            assert "{" not in text and (name in text) == bool(services), (lang, key, text)
+    keys = {param: [k for k, v in catalog(lang).items() if k.startswith("service.") and isinstance(v, dict)
+                    and v["count"] == param] for param in ("services", "missing")}
+    assert (len(keys["services"]), len(keys["missing"])) == (6, 6)
+    for param, named in keys.items():
+        for key in named:
+            for services in ([], [reports], [reports, invoicing]):
+                for n in (1, 3):
+                    text = said(lang, ScriptPart(key, {param: services, "n": n}))
+                    assert "{" not in text and (name in text) == bool(services), (lang, key, text)
+
+
+@pytest.mark.parametrize(("lang", "one", "three"), [
+    ("en", "The same goes for your access to the service you asked about.",
+     "The same goes for your access to the services you asked about."),
+    ("fi", "Sama koskee käyttöoikeuttasi palveluun, jota kysyit.",
+     "Sama koskee käyttöoikeuksiasi palveluihin, joita kysyit."),
+    ("sv", "Detsamma gäller din rätt att använda tjänsten som du frågade om.",
+     "Detsamma gäller din rätt att använda tjänsterna som du frågade om."),
+])
+def test_services_the_directory_cannot_name_agree_with_how_many_were_asked(
+        lang: str, one: str, three: str) -> None:
+    """Never "that service" after three were asked, when none of them can be named."""
+    assert said(lang, ScriptPart("service.same-reason", {"services": [], "n": 1})) == one
+    assert said(lang, ScriptPart("service.same-reason", {"services": [], "n": 3})) == three
 
 
 def test_a_service_the_catalog_does_not_name_is_said_as_the_directory_names_it() -> None:

@@ -63,8 +63,11 @@ def test_several_matches_are_ambiguous_without_a_guess() -> None:
 def test_forced_reset_is_step_1_whatever_the_identifier(matched_by: str) -> None:
     decision = decide(facts(a_user(force_password_reset=True), matched_by=matched_by))
     assert (decision.outcome, decision.step) == ("change-password", 1)
+    # Then, to a caller who named another address or the old ID, that only the login address works.
+    only = {"userName": (), "email": (ScriptPart("login.not-login-email.email"),),
+            "legacyUserId": (ScriptPart("login.not-login-email"),)}[matched_by]
     assert decision.script == (ScriptPart("login.reset-pending", {"change_url": CHANGE_PASSWORD_URL}),
-                               LOGIN_ADDRESS)
+                               *only, LOGIN_ADDRESS)
 
 
 def test_request_sent_and_password_not_changed_since_is_pending() -> None:
@@ -146,7 +149,7 @@ def test_service_the_user_has_is_no_fault() -> None:
 def test_missing_right_to_a_subscribed_service_goes_to_the_admin() -> None:
     decision = decide(facts(), ["invoicing"])
     assert decision.outcome == "check-service-rights"
-    assert decision.script == (ScriptPart("service.missing-right", {"services": [INVOICING]}), *ADMINS)
+    assert decision.script == (ScriptPart("service.missing-right", {"missing": [INVOICING], "n": 1}), *ADMINS)
 
 
 def test_service_the_organisation_lacks_goes_to_customer_service() -> None:
@@ -178,12 +181,13 @@ def test_several_services_each_get_a_verdict_and_the_hardest_decides() -> None:
         ("parcel lockers", "contact-customer-service"),
     ]
     assert decision.outcome == "contact-customer-service"
-    # What works, what does not and who can help, each once; then what happens next.
+    # What works, what is missing and who can help, what the organisation lacks, each once; then
+    # what happens next, with one support request.
     assert [p.key for p in decision.script] == [
-        "service.granted", "service.not-subscribed.some", "next.order-check", "service.missing-right",
-        "detail.admins", "detail.contact", "service.granted.retry.some"]
-    assert decision.actions == (Action("service.not-subscribed"),
-                                Action("service.missing-right", (INVOICING,)),
+        "service.granted", "service.granted.retry.logout", "service.missing-right", "detail.admins",
+        "detail.contact", "service.not-subscribed.some", "next.order-check.or-retry"]
+    assert decision.actions == (Action("service.missing-right", (INVOICING,)),
+                                Action("service.not-subscribed"),
                                 Action("service.granted", (REPORTS,)))
 
 
@@ -409,12 +413,12 @@ def test_service_script_parts_name_only_known_services() -> None:
     """A name no service has (a slip, or a service the organisation lacks) is never repeated."""
     decision = decide(facts(), ["invoicing", " Parcel lockers ", "REPORTS"])
     assert decision.script == (
-        ScriptPart("service.granted", {"services": [REPORTS]}),
-        ScriptPart("service.not-subscribed.some", {"n": 1}),
-        ScriptPart("next.order-check", {"n": 1}),
-        ScriptPart("service.missing-right", {"services": [INVOICING]}),
+        ScriptPart("service.granted", {"services": [REPORTS], "n": 1}),
+        ScriptPart("service.granted.retry.logout", {"services": [REPORTS], "n": 1}),
+        ScriptPart("service.missing-right", {"missing": [INVOICING], "n": 1}),
         *ADMINS,
-        ScriptPart("service.granted.retry.some", {"services": [REPORTS]}),
+        ScriptPart("service.not-subscribed.some", {"n": 1}),
+        ScriptPart("next.order-check.or-retry", {"n": 1}),
     )
     assert [(v.asked, v.known_as) for v in decision.services] == [
         ("invoicing", "E-invoicing"), (" Parcel lockers ", None), ("REPORTS", "Reporting")]
@@ -500,7 +504,7 @@ def test_a_customer_service_case_of_an_account_in_order_is_its_rule_then_the_tic
 def test_a_closed_account_is_said_on_the_service_path_before_any_verdict(changes: dict, key: str) -> None:
     decision = decide(facts(a_user(**changes)), ["reports"])
     assert decision.script == (closed(key), *ADMINS,
-                               ScriptPart("service.granted.after-login", {"services": [REPORTS]}))
+                               ScriptPart("service.granted.after-login", {"services": [REPORTS], "n": 1}))
     assert decision.actions == (Action("login.contact-admin"),)  # "log out and in again" can't help
 
 
@@ -534,7 +538,7 @@ def test_the_login_comes_before_a_service_for_a_user_who_cannot_log_in_yet(
     assert (decision.rule, decision.step) == (login.rule, login.step)
     # Who can help is said once: after the login's own administrators, not again.
     assert decision.script == (*login.script,
-                               ScriptPart("service.missing-right", {"services": [INVOICING]}), *admins)
+                               ScriptPart("service.missing-right", {"missing": [INVOICING], "n": 1}), *admins)
     assert decision.actions == (Action(login.rule), Action("service.missing-right", (INVOICING,)))
 
 
@@ -596,27 +600,28 @@ def test_one_of_several_administrators_is_sent_to_the_others_who_can_act() -> No
         *others)
     service = decide(facts(a_user(is_admin=True)), ["invoicing"])
     assert (service.rule, service.outcome) == ("service.other-admin", "check-service-rights")
-    assert service.script == (ScriptPart("service.other-admin", {"services": [INVOICING]}, personal=True,
-                                         unverified="service.missing-right"), *others)
+    assert service.script == (ScriptPart("service.other-admin", {"missing": [INVOICING], "n": 1},
+                                         personal=True, unverified="service.missing-right"), *others)
 
 
 def test_an_administrator_whose_co_administrators_cannot_act_is_one_of_them_and_ours() -> None:
     decision = decide(facts(a_user(is_admin=True), admins=(), unable_admins=(GONE_ADMIN,)))
-    assert decision.script == (ScriptPart("login.user-is-admin.one-of", personal=True, unverified="escalate"),
-                               ScriptPart("next.ticket"))
+    assert decision.script == (ScriptPart("login.user-is-admin.one-of", {"n": 1}, personal=True,
+                                          unverified="escalate"), ScriptPart("next.ticket"))
 
 
 def test_several_services_are_one_script_what_works_what_does_not_who_helps_each_once() -> None:
     decision = decide(facts(admins=()), ["reports", "invoicing", "x", "y"])
+    # One support request: what the organisation may have ordered, and a retry that fails, join it.
     assert decision.script == (
-        ScriptPart("service.granted", {"services": [REPORTS]}),
+        ScriptPart("service.granted", {"services": [REPORTS], "n": 1}),
+        ScriptPart("service.no-admin", {"missing": [INVOICING], "n": 1}),
         ScriptPart("service.not-subscribed.some", {"n": 2}),
-        ScriptPart("next.order-check", {"n": 2}),
-        ScriptPart("service.no-admin", {"services": [INVOICING]}),
         ScriptPart("next.ticket"),
-        ScriptPart("service.granted.retry.some", {"services": [REPORTS]}),
+        ScriptPart("next.order-check.ticketed", {"n": 2}),
+        ScriptPart("service.granted.retry.ticketed", {"services": [REPORTS], "n": 1}),
     )
-    assert decision.actions == (Action("service.not-subscribed"), Action("service.no-admin", (INVOICING,)),
+    assert decision.actions == (Action("service.no-admin", (INVOICING,)), Action("service.not-subscribed"),
                                 Action("service.granted", (REPORTS,)))
     every = decide(facts(), ["x", "y"])
     assert every.script == (ScriptPart("service.not-subscribed", {"n": 2}), ScriptPart("next.order-check",
@@ -638,6 +643,6 @@ def test_a_service_blocked_for_the_logins_own_reason_says_it_once(changes: dict,
 
 def test_an_orphan_asking_about_a_service_hears_the_reason_and_the_ticket_once() -> None:
     decision = decide(facts(a_user(last_login=None), organisation=None, admins=()), ["invoicing"])
-    assert decision.script == (ScriptPart("login.no-organisation"), ScriptPart("service.same-reason",
-                                                                                {"services": []}),
+    assert decision.script == (ScriptPart("login.no-organisation"),
+                               ScriptPart("service.same-reason", {"services": [], "n": 1}),
                                ScriptPart("next.ticket"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from postisupport.core.identifiers import Asked, equal_folded, fold, name_answers
@@ -17,6 +17,9 @@ from postisupport.core.identifiers import Asked, equal_folded, fold, name_answer
 # "name": found by their name within their organisation (the caller gave no address or ID).
 MatchedBy = Literal["userName", "email", "legacyUserId", "name"]
 SLIP = 0.8  # difflib's similarity at or above which a service name counts as mistyped
+# Posti renewed its business customers' login on 16-17 January 2021 (the seed page): midnight in
+# Helsinki (UTC+2) as the first day began. A login before it says nothing about logging in now.
+RENEWAL = datetime(2021, 1, 15, 22, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,14 @@ class UserFacts:
         if self.reset_sent_at is None:
             return False
         return self.last_password_update is None or self.last_password_update < self.reset_sent_at
+
+    @property
+    def logs_in(self) -> bool:
+        """Whether the directory shows the user logging in since the renewal, with no failed login
+        after it: a login from before the renewal, or a failed one since, says they cannot now."""
+        if self.last_login is None or self.last_login < RENEWAL:
+            return False
+        return self.last_failed_login is None or self.last_failed_login <= self.last_login
 
     def has_right_to(self, asked: str) -> bool:
         return any(service.answers_to(asked) for service in self.entitlements)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from postisupport.core.facts import Facts, Service, UserFacts
+from postisupport.core.facts import RENEWAL, Facts, Service, UserFacts
 from postisupport.core.identifiers import equal_folded
 from postisupport.core.text import iso
 
@@ -188,8 +188,9 @@ def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
 
 
 def _cannot_log_in(user: UserFacts) -> bool:
-    """A password change pending, a locked or deactivated account, or no login since the renewal."""
-    return user.reset_pending or user.state is not None or user.last_login is None
+    """A password change pending, a locked or deactivated account, no login since the renewal, or a
+    failed login after the last one."""
+    return user.reset_pending or user.state is not None or not user.logs_in
 
 
 def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
@@ -255,15 +256,17 @@ def _ask_the_ambiguous(facts: Facts) -> ScriptPart:
 
 def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     """Part A of the runbook. A locked or deactivated account cannot log in whatever the password or
-    the address, so steps 1 and 2 wait until it is open again: step 3 says its state first."""
+    the address, so steps 1 and 2 wait until it is open again: step 3 says its state first. Whatever
+    the step, a caller who named another address or the old ID hears that only the login address
+    works (and, once verified, which it is)."""
     state = user.state
     if trail.check("login.reset-pending", user.reset_pending and state is None,
                    forcePasswordReset=user.force_password_reset,
                    passwordResetSentAt=iso(user.reset_sent_at),
                    lastPasswordUpdateTime=iso(user.last_password_update), accountState=state):
         rule = "login.reset-pending"
-        return Decision(rule, "login", _reset_evidence(rule, user), _reset_parts(user),
-                        actions=(Action(rule),))
+        reset = (*_reset_parts(user), *_address_note(facts, user))
+        return Decision(rule, "login", _reset_evidence(rule, user), reset, actions=(Action(rule),))
 
     if trail.check("login.not-login-email", facts.matched_by != "userName" and state is None,
                    matchedBy=facts.matched_by, accountState=state):
@@ -277,6 +280,7 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     rule = _escalation(facts, user, "login", trail)
     evidence = (*_escalation_evidence(facts, user, rule), *_account_evidence(rule, user))
     parts: list[ScriptPart] = []
+    ticket = False
     if rule in ("login.contact-admin", "login.other-admin"):
         key = f"{rule}.{state}" if state else rule
         personal = rule == "login.other-admin" or state is not None
@@ -287,28 +291,43 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
         if state:
             parts.append(ScriptPart(f"account.{state}", personal=True))
         personal = rule == "login.user-is-admin"
-        key = "login.user-is-admin.one-of" if personal and facts.unable_admins else rule
-        parts.append(ScriptPart(key, personal=personal, unverified="escalate" if personal else None))
-        parts.append(ScriptPart("next.ticket"))
+        if personal and facts.unable_admins:
+            parts.append(ScriptPart("login.user-is-admin.one-of", {"n": len(facts.unable_admins)},
+                                    personal=True, unverified="escalate"))
+        else:
+            parts.append(ScriptPart(rule, personal=personal, unverified="escalate" if personal else None))
+        ticket = True
     if state is not None:
-        # Once it is open again, what steps 1 and 2 would have said still holds.
+        # Once it is open again, what steps 1 and 2 would have said still holds: both of them.
         if user.reset_pending:
             parts.append(ScriptPart("then.reset-pending", {"change_url": CHANGE_PASSWORD_URL}))
-        elif facts.matched_by != "userName":
+        if facts.matched_by != "userName":
             parts.extend(_login_address_parts(facts, user, then=True))
+    if ticket:  # what happens next comes last
+        parts.append(ScriptPart("next.ticket"))
     return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))
 
 
 def _reset_parts(user: UserFacts) -> tuple[ScriptPart, ...]:
     url = {"change_url": CHANGE_PASSWORD_URL}
     if user.reset_sent_at is None:
-        return (ScriptPart("login.reset-pending", url), *_login_address(user))
+        return (ScriptPart("login.reset-pending", url),)
     sent = {**url, "sent_at": user.reset_sent_at}
     if user.reset_sent_to is not None and not user.has_address(user.reset_sent_to):
         # Sent to an address no longer on the account: it may never have arrived; a new one can be asked.
         return (ScriptPart("login.reset-pending.elsewhere", sent, personal=True,
-                           unverified="login.reset-pending.sent"), *_login_address(user))
-    return (ScriptPart("login.reset-pending.sent", sent), *_login_address(user))
+                           unverified="login.reset-pending.sent"),)
+    return (ScriptPart("login.reset-pending.sent", sent),)
+
+
+def _address_note(facts: Facts, user: UserFacts) -> tuple[ScriptPart, ...]:
+    """After another step: that only the login address works, to a caller who named another address
+    or the old ID, then (personal) the login address itself."""
+    if facts.matched_by == "legacyUserId":
+        return (ScriptPart("login.not-login-email"), *_login_address(user))
+    if facts.matched_by == "email":
+        return (ScriptPart("login.not-login-email.email"), *_login_address(user))
+    return _login_address(user)
 
 
 def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> tuple[ScriptPart, ...]:
@@ -407,6 +426,8 @@ def _account_evidence(rule: str, user: UserFacts) -> list[Evidence]:
         evidence.append(Evidence(rule, "active", False))
     if user.locked:
         evidence.append(Evidence(rule, "accountLocked", True))
+    if user.last_login is not None and user.last_login < RENEWAL:  # says nothing of logging in now
+        evidence.append(Evidence(rule, "lastLoginTime", iso(user.last_login)))
     if user.last_failed_login is not None and (
         user.last_login is None or user.last_failed_login > user.last_login
     ):
@@ -420,8 +441,9 @@ SERVICE_PRECEDENCE = tuple(rule for rule in RULES if rule.startswith("service.")
 
 def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: _Trail,
                     after_login: Decision | None = None) -> Decision:
-    """Part B: a verdict per service. The script says what works, what does not and who can help,
-    each once; after the login steps (`after_login`) when the user cannot log in yet."""
+    """Part B: a verdict per service. The script says what works, what is missing and who can help,
+    what is not among the organisation's services, then what happens next, each once; after the
+    login steps (`after_login`) when the user cannot log in yet."""
     verdicts = tuple(_verdict(facts, user, name, trail) for name in asked)
     evidence = [Evidence(v.rule, f"service:{v.asked}", v.outcome) for v in verdicts]
     groups = {rule: [v for v in verdicts if v.rule == rule] for rule in SERVICE_PRECEDENCE}
@@ -429,45 +451,87 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     top = next(iter(groups))
     parts: list[ScriptPart] = list(after_login.script) if after_login else []
     # What happens next comes last, after what is said about the services too.
-    ticket = [parts.pop()] if parts and parts[-1].key == "next.ticket" else []
+    ticket = bool(parts) and parts[-1].key == "next.ticket"
+    if ticket:
+        parts.pop()
+    # A service missing for the reason the login's step gave (no one there can help) is said right
+    # after that reason, before any later login step, and needs nothing of its own.
+    same = [rule for rule in groups if after_login is not None and rule not in VERDICT_ONLY
+            and rule.split(".", 1)[1] == after_login.rule.split(".", 1)[1]]
+    at = next((n for n, part in enumerate(parts) if part.key.startswith("then.")), len(parts))
+    parts[at:at] = [_group_part("service.same-reason", groups[rule]) for rule in same]
+    legacy = after_login is None and facts.matched_by == "legacyUserId"
+    if legacy:  # the old ID no longer works, whatever the question
+        parts.extend(_address_note(facts, user))
     granted = groups.get("service.granted", [])
+    missing = [rule for rule in groups if rule not in VERDICT_ONLY and rule not in same]
+    unordered = groups.get("service.not-subscribed", [])
+    ticketed = ticket or bool(set(missing) & TICKETED)
     if granted:
         key = "service.granted.after-login" if after_login else "service.granted"
-        parts.append(ScriptPart(key, {"services": _named(granted)}))
-    for rule, chosen in groups.items():
-        if rule == "service.granted":
-            continue
-        if rule == "service.not-subscribed":
-            # Only names the directory knows are said: a mistyped name is never repeated to the caller.
-            some = len(chosen) < len(verdicts)
-            parts.append(ScriptPart(f"{rule}.some" if some else rule, {"n": len(chosen)}))
-            parts.append(ScriptPart("next.order-check", {"n": len(chosen)}))  # what happens to them next
-            continue
-        if after_login is not None and rule.split(".", 1)[1] == after_login.rule.split(".", 1)[1]:
-            # The login's step has said why no one there can help: the service has the same reason.
-            parts.append(ScriptPart("service.same-reason", {"services": _named(chosen)}))
-            continue
+        parts.append(_group_part(key, granted))
+        if after_login is None and unordered and not ticketed:
+            # What to try is said with what works; what happens if it fails, once, with the order check.
+            parts.append(_group_part("service.granted.retry.logout", granted))
+    for rule in missing:
         personal = rule in ("service.user-is-admin", "service.other-admin")
         unverified = {"service.user-is-admin": "service.escalate",
                       "service.other-admin": "service.missing-right"}.get(rule)
-        parts.append(ScriptPart(rule, {"services": _named(chosen)}, personal=personal, unverified=unverified))
+        parts.append(_group_part(rule, groups[rule], "missing", personal=personal, unverified=unverified))
     keys = {p.key for p in parts}
-    if {"service.missing-right", "service.other-admin"} & set(groups) and not keys & ADMIN_KEYS:
+    if {"service.missing-right", "service.other-admin"} & set(missing) and not keys & ADMIN_KEYS:
         parts.extend(_admins(facts, others="service.other-admin" in groups))
-    if ticket or set(groups) & TICKETED:
-        parts.append(ScriptPart("next.ticket"))
-    if granted and not after_login:
-        if len(groups) == 1:
-            parts.extend((ScriptPart("service.granted.retry"), *_login_address(user)))
-        else:
-            parts.append(ScriptPart("service.granted.retry.some", {"services": _named(granted)}))
+    # Only names the directory knows are said: a mistyped name is never repeated to the caller.
+    if unordered:
+        some = len(unordered) < len(verdicts)
+        parts.append(ScriptPart("service.not-subscribed.some" if some else "service.not-subscribed",
+                                {"n": len(unordered)}))
+    parts.extend(_next(user, ticketed, len(unordered), granted, after_login is not None, len(groups), legacy))
     if after_login is None:  # else the login's evidence has said who can help and the account's state
         evidence.extend(_escalation_evidence(facts, user, top))
         evidence.extend(_account_evidence(top, user))
-    # After the login steps, a granted service needs nothing more than the login.
-    actions = tuple(Action(rule, tuple(_named(chosen))) for rule, chosen in groups.items()
-                    if not (after_login and rule == "service.granted"))
+    # In the script's order. After the login steps, a granted service needs nothing more than the
+    # login, and one missing for the login's own reason nothing more than the login's action.
+    acted = [*missing, *(["service.not-subscribed"] if unordered else []),
+             *(["service.granted"] if granted and after_login is None else [])]
+    actions = tuple(Action(rule, tuple(_named(groups[rule]))) for rule in acted)
     return Decision(top, "service-access", tuple(evidence), tuple(parts), verdicts, actions=actions)
+
+
+# The service rules whose sentence is no missing right that someone could grant.
+VERDICT_ONLY = frozenset({"service.granted", "service.not-subscribed"})
+
+
+def _next(user: UserFacts, ticketed: bool, unordered: int, granted: Sequence[ServiceVerdict],
+          after_login: bool, groups: int, address_said: bool) -> list[ScriptPart]:
+    """What happens next, with a support request promised once: the ticket the agent opens, whether
+    the organisation ordered the services it lacks, and what to do if a granted service still won't
+    open (nothing, after the login steps: it opens with the login)."""
+    if granted and not after_login and groups == 1:
+        return [ScriptPart("service.granted.retry"), *(() if address_said else _login_address(user))]
+    retry = bool(granted) and not after_login
+    parts = [ScriptPart("next.ticket")] if ticketed else []
+    if ticketed:
+        if unordered:
+            parts.append(ScriptPart("next.order-check.ticketed", {"n": unordered}))
+        if retry:
+            parts.append(_group_part("service.granted.retry.ticketed", granted))
+    elif unordered and retry:  # what to try was said with what works
+        parts.append(ScriptPart("next.order-check.or-retry", {"n": unordered}))
+    elif unordered:
+        parts.append(ScriptPart("next.order-check", {"n": unordered}))
+    elif retry:
+        parts.append(_group_part("service.granted.retry.some", granted))
+    return parts
+
+
+def _group_part(key: str, chosen: Sequence[ServiceVerdict], param: str = "services", personal: bool = False,
+                unverified: str | None = None) -> ScriptPart:
+    """A sentence about a group of verdicts: the services by name (`param`: "missing" for those the
+    user lacks, which a language may list with its "or"), and `n`, how many were asked, for when
+    the directory names none of them."""
+    return ScriptPart(key, {param: _named(chosen), "n": len(chosen)}, personal=personal,
+                      unverified=unverified)
 
 
 def _named(verdicts: Sequence[ServiceVerdict]) -> list[Service]:

@@ -17,10 +17,10 @@ from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, 
 from postisupport.core.identifiers import equal_folded
 from postisupport.core.language import LANGUAGES
 from postisupport.core.report import Report
-from postisupport.core.rules import Action, Decision
+from postisupport.core.rules import TICKETED, Action, Decision
 from postisupport.core.text import terminal_safe
 from postisupport.output.messages import catalog, ui_catalog
-from postisupport.output.script import listing, script_text, service_name
+from postisupport.output.script import catalog_service, listing, script_text, service_name
 from postisupport.output.view import View
 
 SHOWN_CANDIDATES = 10  # an agent on a call reads a few names, not a directory
@@ -110,21 +110,33 @@ def _has_background(segment: Any) -> bool:
 
 
 def _do(facts: Facts, decision: Decision, view: View) -> str:
-    """What the agent does: one sentence per group of verdicts, named when there are several.
-    Until the caller is verified, no "give the contact details"."""
+    """What the agent does: one sentence per group of verdicts, named when there are several, each
+    said once. Until the caller is verified, no "give the contact details". A ticket is opened once:
+    what else may need one goes into the same ticket; an administrator the login's step gives already
+    is not given again for a service."""
     actions = decision.actions or (Action(decision.rule),)
+    # The ticket is opened first, so that what joins it comes after it.
+    actions = tuple(sorted(actions, key=lambda a: a.rule not in TICKETED))
+    ticketed = any(a.rule in TICKETED for a in actions)
+    admin_given = any(a.rule in ("login.contact-admin", "login.other-admin") for a in actions)
     words = catalog(view.ui_lang)
+    ui = ui_catalog(view.ui_lang)
     texts = []
     for action in actions:
         key = _looked_up_key(f"do.{action.rule}", facts, view)
-        if not view.verified and f"{key}.unverified" in ui_catalog(view.ui_lang):
+        if ticketed and action.rule not in TICKETED and f"{key}.ticketed" in ui:
+            key += ".ticketed"
+        elif admin_given and action.rule in ("service.missing-right", "service.other-admin"):
+            key = "do.service.missing-right.same"
+        elif not view.verified and f"{key}.unverified" in ui:
             key += ".unverified"
         business_id = facts.organisation.business_id if facts.organisation else None
         text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N")
         if len(actions) > 1 and action.services:
             names = listing([service_name(s, words) for s in action.services], words["and"])
             text = view.text("label.do-for", services=names, do=text)
-        texts.append(text)
+        if text not in texts:
+            texts.append(text)
     return " ".join(texts)
 
 
@@ -155,9 +167,13 @@ def _asked_line(facts: Facts, view: View) -> str | None:
 def _language_note(rep: Report, view: View) -> str | None:
     """When the caller's own language has no script: which language the script is in, and why."""
     preferred = rep.facts.user.preferred_language if rep.facts.user else None
-    if not preferred or preferred.replace("_", "-").split("-")[0].strip().lower() in LANGUAGES:
+    primary = preferred.replace("_", "-").split("-")[0].strip().lower() if preferred else None
+    if not preferred or primary in LANGUAGES:
         return None
-    return view.text("label.lang-unsupported", asked=preferred, lang_name=view.text(f"lang.{rep.lang}"))
+    # A bare code reads as a word of the agent's language ("se" is a Finnish pronoun): named, with the code.
+    named = f"lang-name.{primary}"
+    asked = f"{view.text(named)} ({preferred})" if named in ui_catalog(view.ui_lang) else preferred
+    return view.text("label.lang-unsupported", asked=asked, lang_name=view.text(f"lang.{rep.lang}"))
 
 
 def _who(facts: Facts, decision: Decision, view: View) -> Any:
@@ -193,7 +209,9 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
         for label, text in _timeline(facts.user, view):
             table.add_row(label, _plain(text))
     admins = (*facts.admins, *facts.unable_admins)
-    _admin_rows(table, view.text("label.admins", n=len(admins)), admins, view)
+    # The user's own organisation's administrators other than the user: "other" to an administrator.
+    label = "label.admins.others" if facts.user is not None and facts.user.is_admin else "label.admins"
+    _admin_rows(table, view.text(label, n=len(admins)), admins, view)
     for membership in facts.memberships:
         if facts.organisation is not None and membership.organisation.id == facts.organisation.id:
             continue
@@ -243,8 +261,13 @@ def _services(facts: Facts, decision: Decision, view: View) -> list[tuple[str, s
     words = catalog(view.ui_lang)
     rows = []
     for n, verdict in enumerate(decision.services):
-        name = service_name(Service(verdict.service_id, verdict.known_as), words) if verdict.known_as \
-            else f"{verdict.asked} {view.text('label.unknown-service')}"
+        # The catalog's name, else the directory's, else what was asked: a service the organisation lacks
+        # is still one the catalog may name.
+        own = catalog_service(verdict.asked) if not verdict.known_as else None
+        if verdict.known_as or own:
+            name = service_name(Service(verdict.service_id or own, verdict.known_as), words)
+        else:
+            name = f"{verdict.asked} {view.text('label.unknown-service')}"
         headline = view.text(f"headline.{verdict.rule}").split(" — ", 1)[-1]
         rows.append((view.text("label.services") if n == 0 else "",
                      view.text("label.verdict", asked=name, verdict=headline)))

@@ -1,7 +1,9 @@
 """The caller script: a decision's script parts put into words in the caller's language.
 
 Catalog entries are plain text, or plural forms chosen by the length of one
-list parameter: {"count": "services", "none": ..., "one": ..., "other": ...}.
+list parameter: {"count": "services", "none": ..., "one": ..., "other": ...}; a form
+may itself be plural forms by another parameter (the "none" of a list whose items the
+directory could not name, by how many there were).
 Until the caller is verified, parts that name someone (the login address, the
 administrators) are left out.
 """
@@ -14,6 +16,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from postisupport.core.facts import Contact, Service
+from postisupport.core.identifiers import equal_folded
+from postisupport.core.language import LANGUAGES
 from postisupport.core.rules import Decision, ScriptPart
 from postisupport.output.messages import catalog
 
@@ -39,7 +43,7 @@ def said(parts: Sequence[ScriptPart], verified: bool) -> list[ScriptPart]:
 
 def _sentence(part: ScriptPart, words: dict[str, Any], tz: tzinfo, spoken: bool = False) -> str:
     entry = words[part.key]
-    if isinstance(entry, dict):
+    while isinstance(entry, dict):
         counted = part.params[entry["count"]]
         entry = entry[plural_form(counted if isinstance(counted, int) else len(counted), entry)]
     params = {name: _param(name, value, words, tz, spoken) for name, value in part.params.items()}
@@ -66,8 +70,10 @@ def plural_form(count: int, forms: dict[str, Any]) -> str:
 def _param(name: str, value: Any, words: dict[str, Any], tz: tzinfo, spoken: bool = False) -> str:
     if name == "admins":  # the people who can help, by name: their contacts follow one by one
         return listing([c.display_name or c.email or c.id or "?" for c in value], words["and"])
-    if name == "services":
-        return listing([service_name(s, words) for s in value], words["and"])
+    if name in ("services", "missing"):
+        # What the user lacks is listed as the language lists what one could ask for (en "A or B").
+        conjunction = words["and.missing" if name == "missing" else "and"]
+        return listing([service_name(s, words) for s in value], conjunction)
     if name == "change_url" and spoken:
         return SPOKEN_URL
     if isinstance(value, datetime):
@@ -81,6 +87,17 @@ def service_name(service: Service | str, words: dict[str, Any]) -> str:
         return service
     own = words.get(f"service-name.{service.id}") if service.id else None
     return str(own or service.name or service.id or "?")
+
+
+def catalog_service(asked: str) -> str | None:
+    """The id of the service the catalogs name `asked` by (its id, or its name in any language), or
+    None: a service the user and the organisation lack can still be said in the agent's words."""
+    for lang in LANGUAGES:
+        for key, name in catalog(lang).items():
+            if key.startswith("service-name.") and (equal_folded(key.removeprefix("service-name."), asked)
+                                                    or equal_folded(str(name), asked)):
+                return key.removeprefix("service-name.")
+    return None
 
 
 def listing(items: Sequence[str], conjunction: str) -> str:
