@@ -169,6 +169,7 @@ class OAuthServer:
         self.issued: list[str] = []
         self.revoked: set[str] = set()
         self.token_requests: list[dict[str, list[str]]] = []
+        self.down = False  # the token endpoint answers 500 while set
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -183,6 +184,9 @@ class OAuthServer:
                     break
             form = parse_qs(body.decode())
             self.token_requests.append(form)
+            if self.down:
+                await _json(send, 500, {"error": "server_error"})
+                return
             expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
             if headers.get("authorization") != expected or form.get("grant_type") != ["client_credentials"]:
                 await _json(send, 401, {"error": "invalid_client", "error_description": "unknown client"})

@@ -237,6 +237,37 @@ def test_oauth2_refreshes_a_token_before_it_expires() -> None:
     assert SECRET not in repr(flow)
 
 
+def test_a_failing_token_endpoint_is_asked_again_only_after_a_pause() -> None:
+    import asyncio
+
+    import httpx
+
+    from postisupport.errors import ApiError
+    from postisupport.scim.oauth2 import FAILURE_HOLD, ClientCredentials
+
+    server = OAuthServer(application(), "support-desk", SECRET)
+    server.down = True
+    now = [1000.0]
+    flow = ClientCredentials("http://sandbox.invalid/token", "support-desk", SECRET,
+                             transport=httpx.ASGITransport(app=server), clock=lambda: now[0])
+
+    async def ask() -> str:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server), auth=flow) as http:
+            try:
+                response = await http.get("http://sandbox.invalid/scim/v2/Users?count=0")
+            except ApiError as error:
+                return str(error)
+            return str(response.status_code)
+
+    failed = "the token endpoint answered HTTP 500 without a token"
+    # A bulk run's rows, one after another: the endpoint that is down is asked once, not each time.
+    assert [asyncio.run(ask()) for _ in range(3)] == [failed] * 3
+    assert len(server.token_requests) == 1
+    now[0] += FAILURE_HOLD + 0.1
+    server.down = False
+    assert (asyncio.run(ask()), asyncio.run(ask()), len(server.token_requests)) == ("200", "200", 2)
+
+
 def test_a_wrong_client_secret_is_an_auth_error_without_the_secret(run, env, oauth, memory_keyring) -> None:
     _, url = oauth
     login = login_oauth(run, url, "not-the-S3CRET")

@@ -19,11 +19,14 @@ import httpx
 
 from postisupport import USER_AGENT
 from postisupport.core.text import redacted, shortened, terminal_safe
-from postisupport.errors import ApiError, AuthError, UnreachableError
+from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
 
 MAX_ANSWER_BYTES = 100_000  # a token response is a few hundred bytes
 REFRESH_MARGIN = 30.0  # seconds before expiry that a token counts as expired
 DEFAULT_LIFETIME = 300.0  # when the token endpoint does not say (expires_in is only RECOMMENDED)
+# After the token endpoint failed, requests in this many seconds get the same failure without asking
+# it again: a bulk run's hundreds of rows must not each hammer an endpoint that is down.
+FAILURE_HOLD = 2.0
 
 
 class ClientCredentials(httpx.Auth):
@@ -51,6 +54,7 @@ class ClientCredentials(httpx.Auth):
         self._issued: list[str] = []  # every access token this process got, to cut out of echoed text
         self._expires_at = 0.0
         self._lock: asyncio.Lock | None = None
+        self._failed: tuple[PostisupportError, float] | None = None  # the last failure, and when
         self.fetches = 0  # how many tokens this process fetched
         # Set when a fetch was cut short by the caller's deadline: what the caller should say then,
         # as the token endpoint, not the API, kept it waiting.
@@ -81,7 +85,14 @@ class ClientCredentials(httpx.Auth):
             fresh = self._token is not None and self._clock() < self._expires_at - REFRESH_MARGIN
             if self._token is not None and ((stale is None and fresh) or (stale and self._token != stale)):
                 return self._token
-            self._token, lifetime = await self._fetch()
+            if self._failed is not None and self._clock() < self._failed[1] + FAILURE_HOLD:
+                raise self._failed[0].with_traceback(None)
+            try:
+                self._token, lifetime = await self._fetch()
+            except (ApiError, UnreachableError) as error:
+                self._failed = (error, self._clock())
+                raise
+            self._failed = None
             self._expires_at = self._clock() + lifetime
             return self._token
 
