@@ -442,3 +442,11 @@ def test_no_command_ever_shows_or_writes_a_secret(run, env, environ, oauth, prot
         data = path.read_bytes()
         for form in forms:
             assert form.encode() not in data, (path, form)
+
+
+def test_logout_on_a_keyring_that_deletes_nothing_silently_says_nothing_was_stored(
+        run, memory_keyring, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Some backends (files, some Secret Service versions) don't raise for an entry that isn't there.
+    monkeypatch.setattr(memory_keyring, "delete_password",
+                        lambda service, username: memory_keyring.entries.pop((service, username), None))
+    assert run("auth", "logout", "--profile", "work").stderr == "profile work: no secret was stored\n"

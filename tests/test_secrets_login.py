@@ -246,3 +246,12 @@ def test_a_config_folder_others_can_write_is_warned_about_unless_sticky(run, env
     assert run("config", "path").stderr == ""
     os.chmod(path.parent, 0o700)
     assert run("config", "path").stderr == ""
+
+
+def test_a_default_profile_that_is_not_there_is_named_as_the_config_files(run, env) -> None:
+    path = config_path(env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('default_profile = "nope"\n\n[profiles.work]\napi_url = "https://idp.example.com/scim/v2"\n')
+    os.chmod(path, 0o600)
+    assert_error(run("diagnose", "ESIM0042"), ExitStatus.USAGE,
+                 f"^postisupport: error: the config file's default_profile: no profile named 'nope' in {path}$")

@@ -173,6 +173,8 @@ def _what_to_check(error: AuthError) -> str:
 def _source(setting: str, origin: str) -> str:
     if origin == Origin.ENVIRONMENT:
         return ENVIRONMENT_VARIABLES[setting]
+    if origin == Origin.PROFILE and setting == "profile":
+        return "the config file's default_profile"  # the profile named by the config file itself
     if origin == Origin.PROFILE:
         return f"the profile's {setting}"
     if origin == Origin.KEYRING:

@@ -88,6 +88,9 @@ def delete(profile: str, kind: Kind) -> bool:
     from keyring.errors import KeyringError, PasswordDeleteError
 
     try:
+        # Some backends delete what is not there without a word: ask first, so "removed" is true.
+        if keyring.get_password(SERVICE, _entry(profile, kind)) is None:
+            return False
         keyring.delete_password(SERVICE, _entry(profile, kind))
     except PasswordDeleteError:
         return False
