@@ -254,4 +254,5 @@ def test_a_default_profile_that_is_not_there_is_named_as_the_config_files(run, e
     path.write_text('default_profile = "nope"\n\n[profiles.work]\napi_url = "https://idp.example.com/scim/v2"\n')
     os.chmod(path, 0o600)
     assert_error(run("diagnose", "ESIM0042"), ExitStatus.USAGE,
-                 f"^postisupport: error: the config file's default_profile: no profile named 'nope' in {path}$")
+                 "^postisupport: error: the config file's default_profile: no profile named 'nope' "
+                 f"in {path}$")
