@@ -103,6 +103,13 @@ def test_serving_on_a_taken_port_is_a_usage_error(loopback_sandbox, run) -> None
     assert "cannot listen on 127.0.0.1" in result.stderr
 
 
+def test_an_address_that_cant_be_listened_on_is_one_line_without_the_exposure_warning(run) -> None:
+    result = run("sandbox", "serve", "--host", "999.1.1.1", "--port", "0")
+    assert (result.exit_code, result.stdout) == (ExitStatus.USAGE, "")
+    assert result.stderr.startswith("postisupport: error: cannot listen on 999.1.1.1:0: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
 @pytest.mark.parametrize(("app", "code", "message"), [
     (Hostile(200, b"<html>maintenance</html>", b"text/html"), ExitStatus.API_ERROR, "not JSON"),
     (Hostile(200, b'{"Resources": 5}', b"application/json"), ExitStatus.API_ERROR, "malformed list"),

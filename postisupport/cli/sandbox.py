@@ -39,15 +39,17 @@ def serve(
         raise typer.BadParameter("sandbox serve serves the sandbox; it reads no identity API",
                                  param_hint=" and ".join(f"'{flag}'" for flag in misplaced))
 
+    settings = state.settings(ConnectionOptions(sandbox=True, sandbox_data=data))
+    options = ServeOptions(host, port, writable)
+
     def announce(url: str) -> None:
+        # Warned once the address is taken: an address that can't be listened on is an error alone.
+        if exposed(settings, options):
+            state.env.say(f"postisupport: warning: serving on {host} without POSTISUPPORT_SANDBOX_TOKEN: "
+                          "anyone who can reach this address can read the directory")
         print(url, file=state.env.stdout, flush=True)
         state.env.say(f"serving the SCIM sandbox at {url}; Ctrl-C stops it")
 
-    settings = state.settings(ConnectionOptions(sandbox=True, sandbox_data=data))
-    options = ServeOptions(host, port, writable)
-    if exposed(settings, options):
-        state.env.say(f"postisupport: warning: serving on {host} without POSTISUPPORT_SANDBOX_TOKEN: "
-                      "anyone who can reach this address can read the directory")
     run(settings, options, announce)
     state.env.say("sandbox stopped")
 
