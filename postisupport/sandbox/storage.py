@@ -28,9 +28,10 @@ class DirectoryStorage(InMemoryStorage):
         self._members: dict[str, set[str]] = {}
         self._groups_of: dict[str, set[str]] = {}
         self._loading = False
-        self.changes = 0  # counts every store and removal: what was read before is stale when it moves
+        self.changes = 0  # counts every load, store and removal: what was read before is stale once it moves
 
     def load(self, loaded: list[Resource[Any]]) -> None:
+        self.changes += 1
         self._indexes, self._bindings, self._indexed = {}, {}, {}
         self._members, self._groups_of = {}, {}
         # Members are synced once, after everything is in: syncing a user's groups as each group
