@@ -35,7 +35,7 @@ class SandboxService(ScimService):
     Publishing a resource (a deep copy with its location and its references as URLs) is a third of
     a search's time, and a session asks for the same organisations' groups and administrators call
     after call. Only searches use what is kept: they just serialise it, and every other answer
-    publishes afresh. Any store or removal in the storage drops all of it.
+    publishes afresh. Any change to the storage (a load, a store, a removal) drops all of it.
     """
 
     def __init__(self, scim: ScimProvider, storage: DirectoryStorage) -> None:
