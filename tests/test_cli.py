@@ -222,6 +222,31 @@ def test_help_and_version_do_not_load_heavy_modules(flag: str) -> None:
     assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
+def test_a_diagnosis_over_http_loads_only_what_it_uses(loopback_sandbox: str, tmp_path: Path) -> None:
+    """What a cold diagnosis against a real API does not need stays out of it (docs/performance.md):
+    the retry machinery until a retry, the audit trail with --no-audit, pydantic's plugin scan,
+    a TOML parser without a config file, rich's emoji table, the scim2 libraries."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        f"sys.argv = ['postisupport', '--api', '{loopback_sandbox}', 'diagnose', 'ESIM0042', '--no-audit']\n"
+        "from postisupport.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
+        "unused = ('tenacity', 'postisupport.ops.audit', 'importlib.metadata', 'tomllib', "
+        "'rich._emoji_codes', 'scim2_models', 'scim2_server', 'uvicorn')\n"
+        "print(sorted(m for m in unused if m in sys.modules), file=sys.stderr)\n"
+    )
+    environ = {name: value for name, value in os.environ.items() if not name.startswith("POSTISUPPORT_")}
+    environ.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "state"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env=environ)
+    assert "Step 1" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_hostile_values_neither_crash_nor_drive_the_terminal(run, tmp_path: Path, environ) -> None:
     evil = "[/]\x1b[2J[bold]Evil\x07"
     data = {"Users": [

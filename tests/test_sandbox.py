@@ -77,6 +77,30 @@ def test_renaming_a_group_renames_it_on_its_members() -> None:
     assert groups[0]["display"] == "Sample Group Ltd"
 
 
+def test_searches_answer_what_the_directory_holds_after_each_write() -> None:
+    # A search keeps the published form of what it answers (SandboxService): every write drops it,
+    # a membership mirrored onto a user included.
+    app = application(writable=True)
+
+    def found() -> list[tuple[str, str, list[str]]]:
+        page = call(app, "GET", "/Users", params={"filter": 'id eq "u-4001"'}).json()
+        return [(u["id"], u["displayName"], [g["value"] for g in u.get("groups", [])])
+                for u in page["Resources"]]
+
+    assert found() == [("u-4001", "Timo Lahtinen", [])]
+    patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+             "Operations": [{"op": "add", "path": "members", "value": [{"value": "u-4001"}]}]}
+    assert call(app, "PATCH", "/Groups/g-exempel", json=patch).status_code in (200, 204)
+    assert found() == [("u-4001", "Timo Lahtinen", ["g-exempel"])]
+    user = call(app, "GET", "/Users/u-4001").json()
+    user["displayName"] = "Timo Lahtinen-Virtanen"
+    del user["meta"], user["groups"]
+    assert call(app, "PUT", "/Users/u-4001", json=user).status_code == 200
+    assert found() == [("u-4001", "Timo Lahtinen-Virtanen", ["g-exempel"])]
+    assert call(app, "DELETE", "/Groups/g-exempel").status_code == 204
+    assert found() == [("u-4001", "Timo Lahtinen-Virtanen", [])]
+
+
 FILTERS = [
     lookup_filter("user7@example.com"),
     lookup_filter("ALIAS7@EXAMPLE.NET"),

@@ -192,7 +192,21 @@ def one_line(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> None:
     """Run the command line and exit with its status: `postisupport ARGS`."""
+    _without_pydantic_plugins()
     sys.exit(run(list(sys.argv[1:] if argv is None else argv), env or Environment()))
+
+
+def _without_pydantic_plugins() -> None:
+    """The command line uses no pydantic plugins, so pydantic is told there are none rather than
+    looking: its look reads the metadata of every installed distribution (importlib.metadata and the
+    scan: 10-40 ms of every diagnosis, however many plugins there are). Only pydantic's schema
+    builder asks its plugin loader, for `get_plugins`; PYDANTIC_DISABLE_PLUGINS would skip the scan
+    but not the import. Library users of postisupport keep pydantic as it is."""
+    import types
+
+    loader = types.ModuleType("pydantic.plugin._loader", "No pydantic plugins in the command line.")
+    loader.get_plugins = tuple  # type: ignore[attr-defined]  # get_plugins() -> (): none installed
+    sys.modules.setdefault(loader.__name__, loader)
 
 
 def run(argv: list[str], env: Environment) -> int:

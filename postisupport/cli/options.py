@@ -150,9 +150,11 @@ class State:
         return observe
 
     def audit_trail(self, settings: Settings) -> AuditTrail | None:
+        if not settings.audit:
+            return None
         from postisupport.ops.audit import AuditTrail
 
-        return AuditTrail(self.env.state_dir, self.env.clock) if settings.audit else None
+        return AuditTrail(self.env.state_dir, self.env.clock)
 
 
 def with_options(group: type, name: str) -> Callable[[F], F]:

@@ -51,21 +51,22 @@ class ConfigFile:
 def load(path: Path) -> ConfigFile:
     """The config file at `path`; a missing file is an empty config. Raises InvalidSetting for a bad one."""
 
-    import tomllib
-
     def bad(reason: str) -> InvalidSetting:
         return InvalidSetting("config", "config file", f"{path}: {reason}")
 
     try:
         with path.open("rb") as file:
             raw = file.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            raise bad(f"larger than {MAX_BYTES // 1_000_000} MB; not a config file")
-        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         return ConfigFile(path)
     except OSError as error:
         raise bad(f"cannot read it ({error.strerror or error})") from None
+    if len(raw) > MAX_BYTES:
+        raise bad(f"larger than {MAX_BYTES // 1_000_000} MB; not a config file")
+    import tomllib  # only for a file there is (2-5 ms of a start without one)
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise bad(f"not valid TOML ({error})") from None
     unknown = set(data) - TOP_KEYS

