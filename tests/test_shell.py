@@ -162,10 +162,12 @@ def test_a_failed_look_up_leaves_no_diagnosis_to_show() -> None:
     session, _ = step(session, LookUp("ESIM0077"))  # ... and the look-up fails: no `diagnosed`
     assert session.current is None
     for command in (Explain(), Script()):
-        with pytest.raises(InvalidInput, match="no diagnosis yet: type an identifier first"):
+        with pytest.raises(InvalidInput) as caught:
             step(session, command)
+        assert caught.value.reason == ("no current caller: the last look-up was refused or failed; type the "
+                                       "caller's identifier")
     session, effect = step(session, Verified())
-    assert isinstance(effect, Notice) and session.verified
+    assert (effect, session.verified) == (Notice("shell.notice.verified-next-no-caller"), True)
 
 
 def test_a_verification_carried_into_a_failed_look_up_holds_for_that_identifier_only() -> None:
@@ -374,7 +376,8 @@ def test_errors_are_one_line_each_and_the_session_goes_on(run) -> None:
         "postisupport: error: unknown command 'verifed'; did you mean 'verified'?\n",
         "postisupport: error: 'foo@bar' is not a valid e-mail address\n",
         mistyped.stderr,
-        "postisupport: error: no diagnosis yet: type an identifier first\n",
+        "postisupport: error: no current caller: the last look-up was refused or failed; type the caller's "
+        "identifier\n",
         "postisupport: error: lang: 'de' is not one of fi, sv, en\n",
         "",
         "",
@@ -794,8 +797,9 @@ def test_notices_errors_and_the_prompt_in_the_agents_language() -> None:
         "postisupport [sandbox]> seuraava haettu soittaja merkitään tunnistetuksi",
         "postisupport [sandbox] seuraava soittaja tunnistettu> postisupport: virhe: --service vaatii "
         "palvelun tunnuksen tai nimen, ei tyhjää arvoa",
-        "postisupport [sandbox] seuraava soittaja tunnistettu> postisupport: virhe: ketään ei ole vielä "
-        "haettu: kirjoita ensin sähköpostiosoite tai asiointitunnus",
+        "postisupport [sandbox] seuraava soittaja tunnistettu> postisupport: virhe: nykyistä soittajaa ei "
+        "ole: edellinen haku hylättiin tai epäonnistui; kirjoita soittajan sähköpostiosoite tai "
+        "asiointitunnus",
         "postisupport [sandbox] seuraava soittaja tunnistettu> ohjeet soittajalle tästä lähtien ruotsiksi",
         "postisupport [sandbox] seuraava soittaja tunnistettu> peitto päällä: ei kokonaisia "
         "sähköpostiosoitteita, nimiä, Y-tunnuksia eikä puhelinnumeroita",

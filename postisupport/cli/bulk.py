@@ -83,7 +83,8 @@ def bulk(
     try:
         summary = run_bulk(settings, options, view, error_object, state.audit_trail(settings), watcher,
                            stdin=getattr(state.env.stdin, "buffer", None) if source == "-" else None,
-                           stdout=state.env.stdout, observe=state.observer(settings))
+                           stdout=state.env.stdout,
+                           observe=state.observer(settings, input=source_path, output=output))
     except KeyboardInterrupt:
         if watcher is not None:
             watcher.close()

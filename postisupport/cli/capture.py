@@ -57,7 +57,7 @@ def capture(
     view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
     options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
     target = state.env.stdout if str(output) == "-" else output
-    done = run(settings, options, target, view, state.audit_trail(settings), state.observer(settings),
-               pseudonymise, overwrite=force)
+    done = run(settings, options, target, view, state.audit_trail(settings),
+               state.observer(settings, output=output), pseudonymise, overwrite=force)
     where = "on stdout" if done.path is None else f"in {done.path}"
     state.env.say(f"captured {done.report.decision.outcome} ({done.report.decision.rule}) {where}")

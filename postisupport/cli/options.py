@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -119,8 +120,12 @@ class State:
                          "travel unencrypted")
         return settings
 
-    def observer(self, settings: Settings) -> Callable[[dict[str, Any]], None] | None:
-        """What sees every HTTP exchange: the trace file (0600: it holds personal data) and -v lines."""
+    def observer(self, settings: Settings, **files: Path | None) -> Callable[[dict[str, Any]], None] | None:
+        """What sees every HTTP exchange: the trace file (0600: it holds personal data) and -v lines.
+
+        `files`: the files the command itself reads or writes, by what they are to it ("input",
+        "output"; None or "-": none, or stdin/stdout, which are compared anyway). The trace is
+        appended to, so it may be none of them, nor a file of the audit trail's folder."""
         if settings.trace is None and not settings.verbose:
             return None
         from postisupport.config.private import open_private
@@ -129,8 +134,11 @@ class State:
 
         env, path = self.env, settings.trace
         if path is not None:
-            # A trace that can't be written (a missing folder, a directory) is refused before any
-            # request is made, not halfway through a look-up.
+            # A trace that can't be written (a missing folder, a directory, a pipe) or that is
+            # another file in disguise is refused before any request is made, not halfway through.
+            read = {"directory file (--sandbox-data)": settings.sandbox_data,
+                    "CA bundle (--ca-bundle)": settings.ca_bundle, "config file": self.config_path()}
+            _check_trace(path, env, {**files, **read})
             with open_private(path, "a"):
                 pass
 
@@ -155,6 +163,68 @@ class State:
         from postisupport.ops.audit import AuditTrail
 
         return AuditTrail(self.env.state_dir, self.env.clock)
+
+
+def _check_trace(path: Path, env: Environment, files: dict[str, Path | None]) -> None:
+    """Refuse a trace that is not a regular file (a FIFO with no reader would hang the open), that
+    is a file of the audit trail's folder or takes one of its names (the trail and its key, rotated
+    files included: the trace holds in clear what the trail never does, and a trace appended to the
+    key damages it), or that is the same file as one the command reads or writes (the exchanges
+    would be appended into it)."""
+    import errno
+    import stat
+
+    from postisupport.errors import FileProblem
+    from postisupport.ops.audit import KEY_FILE, RECORD_FILE
+
+    state_dir = env.state_dir
+    if state_dir.is_dir():
+        for kept in sorted(state_dir.iterdir()):
+            if _same(path, kept):
+                raise FileProblem(path, f"is the audit trail's {kept.name}: the trace holds the exchanges "
+                                  "in clear; name another file for it")
+        if _same(path.parent, state_dir) and path.name.startswith((RECORD_FILE, KEY_FILE)):
+            # Not there yet, but a name the trail takes (a rotated file): the trail would append to it.
+            raise FileProblem(path, f"is a name of the audit trail's files in {state_dir}: name another "
+                              "file for the trace")
+    streams = {"stdin": env.stdin, "stdout": env.stdout}
+    for what, named in files.items():
+        if named is not None and str(named) != "-" and _same(path, named):
+            raise FileProblem(path, f"is this command's {what} too: name another file for the trace")
+    try:
+        # Non-blocking: a FIFO with no reader answers ENXIO at once instead of waiting for one.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            raise FileProblem(path, "is not a regular file") from None
+        raise FileProblem.of(error, path) from None
+    try:
+        info = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise FileProblem(path, "is not a regular file")
+    for what, stream in streams.items():
+        if _fd_is(stream, info):
+            raise FileProblem(path, f"is this command's {what} too: name another file for the trace")
+
+
+def _same(a: Path, b: Path) -> bool:
+    """The same file (device and inode, so also through a link), or, when either is not there yet,
+    the same path once resolved."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _fd_is(stream: Any, info: os.stat_result) -> bool:
+    """Whether the stream's file descriptor is the file `info` is of (a stream with none: no)."""
+    try:
+        there = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+    return (there.st_dev, there.st_ino) == (info.st_dev, info.st_ino)
 
 
 def with_options(group: type, name: str) -> Callable[[F], F]:

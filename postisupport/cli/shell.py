@@ -10,7 +10,7 @@ with the very functions `diagnose` uses, so the output is the same.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -113,7 +113,12 @@ class Shell:
 
     def __init__(self, state: State, settings: Settings, trail: AuditTrail | None, runner: asyncio.Runner,
                  client: ScimClient, session: Session) -> None:
-        self.state, self.env, self.settings, self.trail = state, state.env, settings, trail
+        from dataclasses import replace
+
+        # Every write to stdout goes through the guard, so a failed one ends the session as what it
+        # is (a reader gone, a full disk) wherever it happens, not as a look-up's internal error.
+        self.env = replace(state.env, stdout=cast(IO[str], _GuardedStdout(state.env.stdout)))
+        self.state, self.settings, self.trail = state, settings, trail
         self.runner, self.client, self.session = runner, client, session
         self.on_terminal = self.env.stdin.isatty() and self.env.stdout.isatty()
         self.label = where(settings)
@@ -137,17 +142,25 @@ class Shell:
         import traceback
 
         from postisupport.cli.main import failure_line
-        from postisupport.errors import PostisupportError
-        from postisupport.ops.session import End, Refused, parse, step
+        from postisupport.errors import InvalidInput, PostisupportError
+        from postisupport.ops.session import End, Refused, parse, refused, step
 
         try:
-            command = parse(line)
+            try:
+                command = parse(line)
+            except InvalidInput:
+                # A look-up refused (a malformed identifier) still means the agent moved on.
+                self.session = refused(self.session, line)
+                raise
             if command is None:
                 return True
             self.session, effect = step(self.session, command)
             if isinstance(effect, End):
                 return False
             self._do(effect)
+            self.env.stdout.flush()
+        except StdoutFailed as failed:
+            return self._stdout_failed(failed.error)
         except Refused as error:
             self.env.say(self._refusal(error))
         except Exception as error:
@@ -157,9 +170,25 @@ class Shell:
                 self.env.say(failure_line(error))
         except KeyboardInterrupt:
             self.env.say(f"{_prog()}: {self._text('shell.interrupted')}")
-        finally:
-            self.env.stdout.flush()
+        try:
+            self.env.stdout.flush()  # what a failed look-up had printed before it failed
+        except StdoutFailed as failed:
+            return self._stdout_failed(failed.error)
         return True
+
+    def _stdout_failed(self, error: OSError) -> bool:
+        """The session's end when stdout can't be written: quietly when the reader went away
+        (`| head` had what it wanted), as `diagnose` ends; else (a full disk) as a file fault, one
+        line and exit 2. Either way stdout becomes /dev/null, so the interpreter's last flush of
+        what is still buffered doesn't fail again."""
+        import errno
+
+        from postisupport.errors import FileProblem
+
+        _to_devnull(self.env.stdout)
+        if error.errno == errno.EPIPE:
+            return False
+        raise FileProblem.of(error) from None
 
     def prompt(self) -> str:
         """postisupport [sandbox]> before any caller; postisupport [work] not verified> once one is
@@ -354,6 +383,52 @@ class Shell:
             return self.runner.run(prompt.prompt_async(self.prompt()))
 
         return read
+
+
+class StdoutFailed(Exception):
+    """A write to stdout failed; `error` says why."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _GuardedStdout:
+    """stdout, with a failed write or flush raised as StdoutFailed: distinct from every other
+    OSError a look-up may meet."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise StdoutFailed(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise StdoutFailed(error) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _to_devnull(stream: IO[str]) -> None:
+    """Point the stream's file descriptor at /dev/null (a stream with none, in tests: nothing to do)."""
+    import os
+
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def where(settings: Settings) -> str:

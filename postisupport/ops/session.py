@@ -9,8 +9,10 @@ A new caller must be verified again: a look-up of a new identifier starts unveri
 `verified` was given while no diagnosis was current (before the first look-up, or after one that
 failed). A verification given in advance belongs to the identifier of the look-up it was given
 for: if that look-up fails, only the same identifier retyped is still verified, never another
-person's. The other settings (script and screen language, masking, JSON) hold for the rest of the
-session.
+person's. Any look-up ends the current caller, also one the session refuses (a malformed identifier,
+a service option mistyped): the agent has moved on, and `verified`, `explain` and `script` must not
+show the previous caller again; they say there is no current caller. The other settings (script and
+screen language, masking, JSON) hold for the rest of the session.
 
 A line is refused before it is read at all when it is longer than MAX_LINE characters (reading a
 huge line word by word is slow) or holds a control character (an escape sequence typed or pasted:
@@ -168,10 +170,9 @@ def parse(line: str) -> Command | None:
 def _look_up(first: str, rest: list[str]) -> LookUp:
     if first.startswith("-"):
         raise Refused("command", "shell.refused.identifier-first", given=repr(first))
-    if "@" not in first and not any(ch.isdigit() for ch in first):
-        meant = difflib.get_close_matches(first.casefold(), WORDS, n=1, cutoff=LIKENESS)
-        if meant:
-            raise Refused("command", "shell.refused.unknown-command", given=repr(first), meant=repr(meant[0]))
+    meant = _meant_word(first)
+    if meant:
+        raise Refused("command", "shell.refused.unknown-command", given=repr(first), meant=repr(meant))
     normalise(first)  # a malformed identifier is refused before anything changes, as the API is never asked
     services: list[str] = []
     words = iter(rest)
@@ -185,6 +186,28 @@ def _look_up(first: str, rest: list[str]) -> LookUp:
             raise Refused("service", "shell.refused.empty-service")
         services.append(value)
     return LookUp(first, tuple(services))
+
+
+def _meant_word(first: str) -> str | None:
+    """The command word `first` looks like a mistyping of, if any; never for what could be an
+    identifier (an address, a code with digits)."""
+    if "@" in first or any(ch.isdigit() for ch in first):
+        return None
+    meant = difflib.get_close_matches(first.casefold(), WORDS, n=1, cutoff=LIKENESS)
+    return meant[0] if meant else None
+
+
+def meant_as_look_up(line: str) -> bool:
+    """Whether a line `parse` refused was meant as a look-up: its first word (without the control
+    characters that got it refused) is no command word nor a mistyping of one, nor an option. Read
+    as a split at whitespace, not shlex's: the line may be one shlex cannot read."""
+    words = line.split(None, 1)
+    if not words:
+        return False
+    first = "".join(ch for ch in words[0] if unicodedata.category(ch) not in CONTROL)
+    if not first or first.startswith("-") or first.casefold() in WORDS:
+        return False
+    return _meant_word(first) is None
 
 
 # -- what the session is --------------------------------------------------------------------
@@ -207,6 +230,9 @@ class Session:
     # To complete after -s: the services of the organisation of the caller diagnosed last (none when
     # that caller was not found or has none); a failed look-up leaves them, for the same caller retyped.
     services: tuple[str, ...] = ()
+    # Whether a look-up was tried (done, failed or refused): with no current diagnosis, the last
+    # caller has ended, rather than none having been looked up yet.
+    looked_up: bool = False
 
 
 # -- what to do about a command --------------------------------------------------------------
@@ -262,11 +288,14 @@ def step(session: Session, command: Command) -> tuple[Session, Effect]:
         asked = normalise(command.identifier)
         verified = (session.verified and session.current is None
                     and session.verified_for in (None, asked))
-        return (replace(session, verified=verified, verified_for=asked if verified else None, current=None),
+        return (replace(session, verified=verified, verified_for=asked if verified else None, current=None,
+                        looked_up=True),
                 Diagnose(command))
     if isinstance(command, Verified):
         if session.current is None:
-            return replace(session, verified=True, verified_for=None), Notice("shell.notice.verified-next")
+            notice = Notice("shell.notice.verified-next-no-caller" if session.looked_up
+                            else "shell.notice.verified-next")
+            return replace(session, verified=True, verified_for=None), notice
         return replace(session, verified=True), Show()
     if isinstance(command, ScriptLanguage):
         current = _in_language(session.current, command.lang, session.default_lang)
@@ -281,7 +310,8 @@ def step(session: Session, command: Command) -> tuple[Session, Effect]:
         return replace(session, as_json=command.on), Notice(f"shell.notice.json-{_switch(command.on)}")
     if isinstance(command, Explain | Script):
         if session.current is None:
-            raise Refused("command", "shell.refused.no-diagnosis")
+            raise Refused("command", "shell.refused.no-caller" if session.looked_up
+                          else "shell.refused.no-diagnosis")
         return session, Show(explain=True) if isinstance(command, Explain) else ShowScript()
     if isinstance(command, Help):
         return session, ShowHelp()
@@ -294,7 +324,24 @@ def _switch(on: bool) -> str:
 
 def diagnosed(session: Session, rep: Report) -> Session:
     """The session once a look-up has produced `rep`: the current caller's diagnosis."""
-    return replace(session, current=rep, verified_for=None, services=services_of(rep.facts))
+    return replace(session, current=rep, verified_for=None, services=services_of(rep.facts), looked_up=True)
+
+
+def refused(session: Session, line: str) -> Session:
+    """The session once `parse` has refused `line`: a line meant as a look-up is a look-up that
+    failed. It ends the current caller; a verification carried in advance holds for its identifier
+    only, and for none when the identifier itself is malformed (what the agent types next is
+    another string). Any other line changes nothing."""
+    if not meant_as_look_up(line):
+        return session
+    try:
+        asked: str | None = normalise(line.split(None, 1)[0])
+    except InvalidInput:
+        asked = None
+    verified = (asked is not None and session.verified and session.current is None
+                and session.verified_for in (None, asked))
+    return replace(session, verified=verified, verified_for=asked if verified else None, current=None,
+                   looked_up=True)
 
 
 def caller_state(session: Session) -> str | None:
