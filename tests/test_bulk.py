@@ -88,8 +88,9 @@ def test_each_ndjson_line_is_the_diagnose_document_plus_row_input_and_error(run,
     assert result.exit_code == ExitStatus.ROWS_FAILED
     first, bad, third = (json.loads(line) for line in result.stdout.splitlines())
     diagnosed = run("--sandbox", "diagnose", "  ESIM0042 ", "--json", "--verified").json()
-    assert first == {**diagnosed, "row": 1, "input": "  ESIM0042 ", "error": None}
-    assert bad == {"row": 2, "input": "bad@@example.fi", "error": {
+    nothing_asked = {"services": [], "lang": None}
+    assert first == {**diagnosed, "row": 1, "input": "  ESIM0042 ", "asked": nothing_asked, "error": None}
+    assert bad == {"row": 2, "input": "bad@@example.fi", "asked": nothing_asked, "error": {
         "kind": "invalid-input", "exit_code": 2,
         "message": "'bad@@example.fi' is not a valid e-mail address"}}
     assert (third["row"], third["identifier"]) == (3, "ESIM0105")

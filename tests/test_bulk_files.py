@@ -346,7 +346,7 @@ def test_resuming_with_another_input_is_refused(run, tmp_path: Path, name: str) 
                  "identifier: the output is from another input$")
     shorter = write(tmp_path / "shorter.txt", "ESIM0042\n")
     assert_error(run("--sandbox", "bulk", str(shorter), "-o", str(out), "--resume", "-q"), ExitStatus.USAGE,
-                 f"^postisupport: error: {out} has row 2, but the input has only 1 rows: the output is from "
+                 f"^postisupport: error: {out} has row 2, but the input has only 1 row: the output is from "
                  "another input$")
     assert out.read_bytes() == before
 

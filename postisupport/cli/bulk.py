@@ -1,6 +1,10 @@
 """`postisupport bulk`: check many users at once, from a CSV, plain-text or NDJSON file."""
 
+import contextlib
 import shlex
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,13 +82,15 @@ def bulk(
     mode = modes[0] if modes else "new"
     source_path = None if source == "-" else Path(source)
     options = BulkOptions(source_path, output, chosen, column, concurrency, rate,  # type: ignore[arg-type]
-                          mode, excel, count_rows=not quiet and source_path is not None)  # type: ignore[arg-type]
+                          mode, excel, count_rows=not quiet and source_path is not None,  # type: ignore[arg-type]
+                          own_files=_own_files(state.env.state_dir))
     watcher = None if quiet else _Watcher(state.env)
     try:
-        summary = run_bulk(settings, options, view, error_object, state.audit_trail(settings), watcher,
-                           stdin=getattr(state.env.stdin, "buffer", None) if source == "-" else None,
-                           stdout=state.env.stdout,
-                           observe=state.observer(settings, input=source_path, output=output))
+        with _stopped_as_by_ctrl_c():
+            summary = run_bulk(settings, options, view, error_object, state.audit_trail(settings), watcher,
+                               stdin=getattr(state.env.stdin, "buffer", None) if source == "-" else None,
+                               stdout=state.env.stdout,
+                               observe=state.observer(settings, input=source_path, output=output))
     except KeyboardInterrupt:
         if watcher is not None:
             watcher.close()
@@ -97,19 +103,60 @@ def bulk(
                      *_option_words(format, column, concurrency, rate, excel, quiet),
                      *([] if finish == "new" else [f"--{finish}"])]
             what = "to start again" if again else "to finish"
-            state.env.say(f"postisupport: stopped; {what}: {shlex.join(words)}")
+            with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+                state.env.say(f"postisupport: stopped; {what}: {shlex.join(words)}")
         raise
     finally:
         if watcher is not None:
             watcher.close()
+    _warn(state.env, summary)
     if not quiet:
         _summarise(state.env, summary)
     if summary.failed:
         raise typer.Exit(int(ExitStatus.ROWS_FAILED))
 
 
+STOPPING = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _stopped_as_by_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP (`kill`, `timeout`, systemd, a closed terminal) stop the run as Ctrl-C does:
+    the temporary files, which hold the rows so far, are removed and the command that finishes the run
+    is printed. Python's default for them is to die on the spot, leaving those files behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        # What Ctrl-C would do now: asyncio's handler cancels the run's task (and the run raises
+        # KeyboardInterrupt once it has wound down), Python's raises KeyboardInterrupt. SIGINT may be
+        # ignored (a background job of a script): stop all the same.
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
+
+    before = {number: signal.signal(number, stop) for number in STOPPING}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
 FORMATS = ("csv", "ndjson", "xlsx")
 SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xlsx": "xlsx"}
+
+
+def _own_files(folder: Path) -> tuple[Path, ...]:
+    """The audit trail's files, rotated ones included, and its key: whether audit is on or not, they
+    are never an output."""
+    from postisupport.ops.audit import BACKUPS, KEY_FILE, RECORD_FILE
+
+    return (folder / RECORD_FILE, *(folder / f"{RECORD_FILE}.{n}" for n in range(1, BACKUPS + 1)),
+            folder / KEY_FILE)
 
 
 def _connection_words(state: Any, after: Any) -> list[str]:
@@ -207,12 +254,33 @@ class _Watcher:
             self.bar = None
 
 
+def _warn(env: Any, summary: Any) -> None:
+    """What the workbook could not hold as it was given, said even with --quiet: the cells differ
+    from the input and the API."""
+    from postisupport.output.table import WORKBOOK_CELL
+
+    if summary.replaced_cells:
+        n = summary.replaced_cells
+        env.say(f"postisupport: warning: {_cells(n)} held characters a workbook can't (control characters, "
+                "U+FFFE, U+FFFF), shown as U+FFFD (\ufffd) instead; CSV and NDJSON keep them")
+    if summary.cut_cells:
+        n = summary.cut_cells
+        env.say(f"postisupport: warning: {_cells(n)} {'was' if n == 1 else 'were'} longer than the "
+                f"{WORKBOOK_CELL:,} characters a workbook cell holds, and {'was' if n == 1 else 'were'} cut "
+                "(marked \"[cut: ...]\" at the end); CSV and NDJSON keep them whole")
+
+
+def _cells(count: int) -> str:
+    return f"{count} workbook cell{'' if count == 1 else 's'}"
+
+
 def _summarise(env: Any, summary: Any) -> None:
     """Counts of what the output holds when the run ends, per outcome and per kind of error."""
     rate = summary.rows / summary.seconds if summary.seconds else 0.0
     outcomes = ", ".join(f"{n} {name}" for name, n in sorted(summary.outcomes.items())) or "none"
     errors = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.errors.items())) or "none"
     before = f" ({summary.done_before} done before)" if summary.done_before else ""
-    env.say(f"postisupport: {summary.rows} rows{before} in {summary.seconds:.1f} s ({rate:.1f} rows/s), "
+    rows = f"{summary.rows} row{'' if summary.rows == 1 else 's'}"
+    env.say(f"postisupport: {rows}{before} in {summary.seconds:.1f} s ({rate:.1f} rows/s), "
             f"{summary.requests} requests; outcomes: {outcomes}; errors: {errors}"
             + (f"; {summary.blank_lines} blank lines skipped" if summary.blank_lines else ""))

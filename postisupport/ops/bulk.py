@@ -27,6 +27,7 @@ import fcntl
 import io
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -52,7 +53,14 @@ from postisupport.ops.bulk_input import Reading, Rewound, Row, rows
 from postisupport.ops.diagnose import DiagnoseOptions, diagnose, record
 from postisupport.ops.fetch import Shared
 from postisupport.output.document import as_json, dumps_line
-from postisupport.output.table import CSV_COLUMNS, csv_record, spreadsheet_safe
+from postisupport.output.table import (
+    CSV_COLUMNS,
+    REPLACEMENT,
+    SERVICE_SEPARATOR,
+    csv_record,
+    spreadsheet_safe,
+    workbook_safe,
+)
 from postisupport.output.view import View
 
 Format = Literal["csv", "ndjson", "xlsx"]
@@ -63,9 +71,11 @@ Mode = Literal["new", "resume", "retry-failed", "force"]
 # in a row: nothing is gained by writing thousands of identical errors, and the run can be resumed.
 ROW_ERRORS = (InvalidInput, ApiError, UnreachableError)
 STOP_AFTER = 5
+LAST_WORDS = 2.0  # seconds a stopped run waits for its tasks to end before it closes its client
 WINDOW = 8  # rows in flight per unit of concurrency: room to keep every worker busy behind a slow row
 SAMPLE_BYTES = 64 * 1024  # what is read of the input to tell whether Excel wrote it
 BOM = "\ufeff"
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,8 @@ class BulkOptions:
     mode: Mode = "new"
     excel: bool | None = None  # CSV as Excel writes it; None: when the input is as Excel writes it
     count_rows: bool = False  # count an input file's rows first, for a total to show progress against
+    # The tool's own files (the audit trail and its key), never an output, whatever the options say.
+    own_files: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -93,6 +105,9 @@ class Summary:
     requests: int = 0
     seconds: float = 0.0
     excel: bool = False  # whether the CSV written is as Excel writes it
+    # Workbook cells that held what XML can't (replaced by U+FFFD), and cells cut to Excel's limit.
+    replaced_cells: int = 0
+    cut_cells: int = 0
 
     @property
     def failed(self) -> int:
@@ -118,7 +133,7 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
     `error` object (kind, exit code, message): only the command line knows exit codes."""
     summary = Summary()
     started = time.monotonic()
-    check_output(options)
+    check_output(options, stdin, stdout)
     reading = Reading()
     with contextlib.ExitStack() as stack:
         source = _open_input(options.input, stdin)
@@ -131,15 +146,16 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
         summary.outcomes.update(kept.outcomes)
         if not kept.redo:  # a retry does every error row again: they count when done
             summary.errors.update(kept.errors)
-        if options.input is not None and (kept.inputs or options.count_rows):
-            # Before anything is written: an output resumed from another input is refused whole.
+        if options.input is not None and (kept.inputs or options.count_rows) and _is_file(options.input):
+            # Before anything is written: an output resumed from another input is refused whole. (A named
+            # pipe can't be read twice: its rows are held to the output as they come, in `wanted`.)
             summary.total = _first_pass(options.input, options.column, kept)
         summary.excel = (kept.excel if kept.excel is not None else
                          options.excel if options.excel is not None else _excel_style(sample))
         try:
             stream = rows(io.BufferedReader(Rewound(sample, source)), options.column, reading)
             wanted = kept.wanted(stream)
-            sink = stack.enter_context(output.sink(summary.excel, reading.extra_columns))
+            sink = stack.enter_context(output.sink(summary.excel, reading.extra_columns, summary))
             if progress is not None:
                 progress.started(summary)
             asyncio.run(_check(settings, options, view, describe, trail, progress, wanted, sink, summary,
@@ -150,24 +166,28 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
     return summary
 
 
-def check_output(options: BulkOptions) -> None:
+def check_output(options: BulkOptions, stdin: IO[bytes] | None = None, stdout: IO[str] | None = None) -> None:
     """What can be told of the output before the input is opened: never overwritten by accident,
-    never the input itself, a folder that exists."""
+    never the input itself (named, or on stdin; nor stdout appended to the input, which would read
+    its own results back without end), never the tool's own files, a folder that exists."""
     path = options.output
+    given = _file_of(options.input) if options.input is not None else _file_of(stdin)
     if path is None:
         if options.mode in ("resume", "retry-failed"):
             raise InvalidInput("output", f"{options.mode} needs an output file to read back")
         if options.format == "xlsx":
             raise InvalidInput("output", "a workbook (xlsx) needs an output file")
+        if given is not None and given == _file_of(stdout):
+            raise FileProblem("stdout", "is the input itself (appended to it?), so the run would read its "
+                              "own results back without end: send the results to another file")
         return
     if path.is_dir():
         raise FileProblem(path, "is a folder, not a file: name a file for the results")
     if not path.parent.is_dir():
         raise FileProblem(path, f"the folder {path.parent} does not exist")
-    if options.input is not None and path.exists() and options.input.exists():
-        there, here = os.stat(path), os.stat(options.input)
-        if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
-            raise FileProblem(path, "is the input itself: the results must go to another file")
+    _check_not_own(path, options.own_files)
+    if given is not None and given == _file_of(path):
+        raise FileProblem(path, "is the input itself: the results must go to another file")
     if _is_stream(path):
         if options.mode in ("resume", "retry-failed"):
             raise InvalidInput("output", f"{path} is not a regular file: it can't be read back")
@@ -179,6 +199,41 @@ def check_output(options: BulkOptions) -> None:
         raise InvalidInput("output", f"{path}: a workbook is written whole when the run ends, so there is "
                            "nothing to resume in it; write it again in full, or write CSV or NDJSON to "
                            "be able to resume")
+
+
+def _file_of(what: Path | IO[Any] | None) -> tuple[int, int] | None:
+    """The file a path names or a stream is open on, as (device, inode), when it is a regular file or
+    a named pipe; None for anything else (a terminal, a device, a socket: stdin and stdout on one
+    terminal are both reading and writing the same device, and that is no input written over)."""
+    try:
+        if isinstance(what, Path):
+            status = os.stat(what)
+        elif what is not None:
+            status = os.fstat(what.fileno())
+        else:
+            return None
+    except (OSError, AttributeError, ValueError):  # gone, or no descriptor (a test's StringIO)
+        return None
+    kind = status.st_mode
+    return (status.st_dev, status.st_ino) if stat.S_ISREG(kind) or stat.S_ISFIFO(kind) else None
+
+
+def _check_not_own(path: Path, own_files: tuple[Path, ...]) -> None:
+    """Refused when `path` is one of the tool's own files, by name (a rotated trail that isn't there
+    yet) or as the same file through a link."""
+    there = _file_of(path)
+    named = Path(os.path.realpath(path))
+    for own in own_files:
+        if named == Path(os.path.realpath(own)) or (there is not None and there == _file_of(own)):
+            raise FileProblem(path, "is postisupport's own audit trail (or its key), never an output: the "
+                              "results must go to another file")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _is_stream(path: Path) -> bool:
@@ -336,6 +391,18 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
         finally:
             for task in window:
                 task.cancel()
+            # A stopped run: every task of it ends before the client closes. A shared answer in flight,
+            # left to itself, would send its next request on the closed client, and its failure would
+            # come out at exit as an "unhandled exception during asyncio.run() shutdown". Bounded: a
+            # task that ignores its cancellation must not keep a stopped run waiting.
+            others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            if others:
+                await asyncio.wait(others, timeout=LAST_WORDS)
+                for task in others:
+                    if task.done() and not task.cancelled():
+                        task.exception()  # retrieved: a stopped row's failure is nobody's
             summary.requests = client.requests
 
 
@@ -345,6 +412,9 @@ class _Kept:
     to), the rows that are errors, and what its rows count as."""
 
     inputs: dict[int, int] = field(default_factory=dict)
+    # What else of each row its result depends on (services, and in NDJSON the script's language), as a
+    # hash; rows without it (NDJSON written by an older version) are held to their identifier only.
+    asked: dict[int, int] = field(default_factory=dict)
     failed: set[int] = field(default_factory=set)
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -354,8 +424,11 @@ class _Kept:
     format: Format = "ndjson"
     largest: int = 0
 
-    def keep(self, row: int, given: str, outcome: str | None, error_kind: str | None) -> None:
+    def keep(self, row: int, given: str, outcome: str | None, error_kind: str | None,
+             asked: Any = None) -> None:
         self.inputs[row] = hash(given)
+        if asked is not None:
+            self.asked[row] = hash(asked)
         self.largest = max(self.largest, row)
         if error_kind is not None:
             self.failed.add(row)
@@ -370,11 +443,18 @@ class _Kept:
             raise InvalidInput("input", f"row {row.number} of the input is {row.identifier!r}, but row "
                                f"{row.number} of {self.path} was another identifier: the output is "
                                "from another input")
+        # A row done again gets new results: its services may have been mended since (a mistyped one).
+        asked = None if row.number in self.redo else self.asked.get(row.number)
+        if asked is not None and asked != hash(_asked(row, self.format)):
+            what = "other services" if self.format == "csv" else "other services or another language"
+            raise InvalidInput("input", f"row {row.number} of the input ({row.identifier!r}) asks for {what} "
+                               f"than row {row.number} of {self.path} was done for: the output is from "
+                               "another input, or the input has changed since")
 
     def check_length(self, count: int) -> None:
         if self.largest > count:
             raise InvalidInput("input", f"{self.path} has row {self.largest}, but the input has only {count} "
-                               "rows: the output is from another input")
+                               f"row{'' if count == 1 else 's'}: the output is from another input")
 
     def wanted(self, stream: Iterator[Row]) -> Iterator[Row]:
         """The input's rows this run does: those the output lacks, and those to do again."""
@@ -387,6 +467,34 @@ class _Kept:
                 yield row
         if self.inputs:
             self.check_length(count)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """The temporary files a killed run (kill -9, a power cut) left beside the output: they hold its
+    rows, personal data, and nothing will ever read them. Only a run holding the output's lock writes
+    them, so with the lock held here, any there are left over."""
+    leftover = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.tmp")
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not leftover.fullmatch(name):
+            continue
+        candidate = path.parent / name
+        with contextlib.suppress(OSError):
+            status = os.lstat(candidate)
+            if stat.S_ISREG(status.st_mode) and status.st_uid == os.geteuid():
+                os.unlink(candidate)
+
+
+def _asked(row: Row, format: Format) -> Any:
+    """What a row asks besides its identifier, as its output holds it: the services cell in CSV (the
+    script and its language are not in CSV), the services and the language in NDJSON."""
+    services = SERVICE_SEPARATOR.join(row.services)
+    if format == "csv":
+        return spreadsheet_safe(services)
+    return (services, row.lang)
 
 
 class _Output:
@@ -413,6 +521,7 @@ class _Output:
             self.handle.close()
             raise FileProblem(path, "is being written by another bulk run right now; let it finish, "
                               "or stop it first") from None
+        _remove_leftovers(path)
         if options.mode in ("resume", "retry-failed") and os.fstat(self.handle.fileno()).st_size > 0:
             _read_back(path, self.handle, self.kept)
             if options.mode == "retry-failed":
@@ -420,7 +529,7 @@ class _Output:
         return self
 
     @contextlib.contextmanager
-    def sink(self, excel: bool, extra_columns: list[str]) -> Iterator[_Sink]:
+    def sink(self, excel: bool, extra_columns: list[str], summary: Summary) -> Iterator[_Sink]:
         options, path = self.options, self.path
         if path is None:
             assert self.stdout is not None
@@ -435,7 +544,7 @@ class _Output:
             finally:
                 _close(device, path)
         elif options.format == "xlsx":
-            workbook = _Workbook(extra_columns)
+            workbook = _Workbook(extra_columns, summary)
             try:
                 yield workbook
             except BaseException:
@@ -526,6 +635,7 @@ class _TextSink:
     def line(self, row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None) -> Any:
         if self.format == "ndjson":
             return dumps_line({**(document or {}), "row": row.number, "input": row.identifier,
+                               "asked": {"services": list(row.services), "lang": row.lang},
                                "error": error}) + "\n"
         return _cells(row, document, error, self.extra_columns)
 
@@ -550,8 +660,10 @@ class _TextSink:
 
 def _cells(row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None,
            extra_columns: list[str]) -> list[str]:
-    return [*csv_record(row.number, row.identifier, row.services, document, error).values(),
-            *(spreadsheet_safe(row.extra.get(name, "")) for name in extra_columns)]
+    cells = [*csv_record(row.number, row.identifier, row.services, document, error).values(),
+             *(spreadsheet_safe(row.extra.get(name, "")) for name in extra_columns)]
+    # A lone surrogate (the API's JSON may hold "\ud800") is no text: no UTF-8 file can hold it.
+    return [LONE_SURROGATE.sub(REPLACEMENT, cell) for cell in cells]
 
 
 class _Workbook:
@@ -560,31 +672,43 @@ class _Workbook:
 
     TOP = 20  # organisations in the chart, those with the most rows
 
-    def __init__(self, extra_columns: list[str]) -> None:
+    def __init__(self, extra_columns: list[str], tally: Summary) -> None:
         from openpyxl import Workbook
 
-        self.extra_columns = extra_columns
+        self.extra_columns, self.tally = extra_columns, tally
         self.book = Workbook(write_only=True)
         self.results = self.book.create_sheet("Results")
         self.summary = self.book.create_sheet("Summary")
-        self.results.append([*CSV_COLUMNS, *map(spreadsheet_safe, extra_columns)])
+        self.results.append(self._cells([*CSV_COLUMNS, *map(spreadsheet_safe, extra_columns)]))
         self.counts: Counter[tuple[str, str]] = Counter()
+
+    def _text(self, value: str) -> str:
+        """A cell's text as a workbook holds it (output.table.workbook_safe), counted when changed."""
+        text, replaced, cut = workbook_safe(value)
+        self.tally.replaced_cells += replaced
+        self.tally.cut_cells += cut
+        return text
+
+    def _cells(self, values: list[str]) -> list[Any]:
+        from openpyxl.cell import WriteOnlyCell
+
+        cells = []
+        for value in values:
+            # A string cell, never a formula, whatever it starts with.
+            cell = WriteOnlyCell(self.results, value=self._text(value))
+            cell.data_type = "s"
+            cells.append(cell)
+        return cells
 
     def line(self, row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None) -> Any:
         return _cells(row, document, error, self.extra_columns)
 
     def write(self, done: _Done) -> None:
-        from openpyxl.cell import WriteOnlyCell
-
-        cells = []
-        for value in done.line:
-            # A string cell, never a formula, whatever it starts with.
-            cell = WriteOnlyCell(self.results, value=value)
-            cell.data_type = "s"
-            cells.append(cell)
-        self.results.append(cells)
+        self.results.append(self._cells(done.line))
         outcome = done.outcome if done.error_kind is None else f"error: {done.error_kind}"
-        self.counts[(spreadsheet_safe(done.organisation) or "(no organisation)", str(outcome))] += 1
+        # Counted already as the row's organisation cell.
+        organisation = workbook_safe(spreadsheet_safe(done.organisation))[0]
+        self.counts[(organisation or "(no organisation)", str(outcome))] += 1
 
     def save(self, out: IO[bytes]) -> None:
         from openpyxl.chart import BarChart, Reference
@@ -643,15 +767,26 @@ def _read_back_ndjson(path: Path, kept: _Kept) -> int:
                 entry = json.loads(line)
                 row, given, error = int(entry["row"]), str(entry["input"]), entry.get("error")
                 kind = str(error["kind"]) if error else None
+                asked = _asked_of(entry.get("asked"))
             except (ValueError, TypeError, KeyError, RecursionError):
                 entry = None
             if entry is None or not line.endswith(b"\n"):
                 if not line.endswith(b"\n") and end + len(line) >= size:  # the last line, cut short
                     break
                 raise _not_a_result(path, number)
-            kept.keep(row, given, entry.get("outcome"), kind)
+            kept.keep(row, given, entry.get("outcome"), kind, asked)
             end += len(line)
     return end
+
+
+def _asked_of(asked: Any) -> Any:
+    """An NDJSON record's `asked`, as _asked gives it; None when it has none (an older version's)."""
+    if not isinstance(asked, dict):
+        return None
+    services, lang = asked.get("services"), asked.get("lang")
+    if not isinstance(services, list) or not (lang is None or isinstance(lang, str)):
+        raise ValueError("not what bulk writes")
+    return (SERVICE_SEPARATOR.join(str(s) for s in services), lang)
 
 
 def _read_back_csv(path: Path, kept: _Kept) -> int:
@@ -672,20 +807,27 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         kept.excel = kept.excel or records.delimiter == ";"
         at_row, at_input = header.index("row"), header.index("identifier") if "identifier" in header else 0
         at_error, at_outcome = header.index("error"), header.index("outcome") if "outcome" in header else 0
+        at_service = header.index("service") if "service" in header else None
         end = records.end
         for cells in records:
-            whole = records.complete and len(cells) == len(header) and cells[at_row].isdigit()
+            whole = records.complete and len(cells) == len(header) and _number(cells[at_row])
             if not whole:
                 if records.end >= size or records.failed:
                     break
                 raise _not_a_result(path, records.line)
             error = cells[at_error]
             kept.keep(int(cells[at_row]), cells[at_input], cells[at_outcome],
-                      error.split(":", 1)[0] if error else None)
+                      error.split(":", 1)[0] if error else None,
+                      None if at_service is None else cells[at_service])
             end = records.end
         if records.failed and records.failed_at < size:
             raise _not_a_result(path, records.line)
     return end
+
+
+def _number(cell: str) -> bool:
+    """Whether a row cell is a row number: ASCII digits (str.isdigit takes "²", which int refuses)."""
+    return cell.isascii() and cell.isdigit()
 
 
 class _Records:
@@ -706,7 +848,12 @@ class _Records:
             self.end += len(line)
             self.line += 1
             self.complete = line.endswith(b"\n")
-            yield line.decode("utf-8", errors="replace")
+            # As the input is read (ops.bulk_input): UTF-8, else cp1252, a line at a time, so an output
+            # that Excel saved again in its own encoding still compares with its input.
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield line.decode("cp1252", errors="replace")
 
     def __iter__(self) -> _Records:
         return self
@@ -757,5 +904,6 @@ def _copy(path: Path, format: Format, excel: bool, target: IO[str], keep: Callab
             writer.writerow(first)
         at_row = first.index("row")
         for cells in records:
-            if len(cells) == len(first) and records.complete and keep(int(cells[at_row])):
+            if len(cells) == len(first) and records.complete and _number(cells[at_row]) and keep(
+                    int(cells[at_row])):
                 writer.writerow(cells)

@@ -11,9 +11,13 @@ list (no delimiter in its first line) is read line by line, never as CSV, so a
 stray `"` can't swallow the rows after it. A row that can't be used is still a
 row: it carries its problem and becomes an output row with an error. That
 covers a line that is neither UTF-8 nor cp1252, a line or field over the
-limits, CSV the csv module refuses, and an identifier running over several
-lines (a quote opened by mistake); the lines after such a row are read again
-as rows of their own.
+limits, CSV the csv module refuses, and a quote opened by mistake: an
+identifier running over several lines, or a cell of another column whose lines
+look like rows of their own (the identifier column holds an identifier, and
+the line has as many fields as the header), that leaves its record with
+another number of fields than the header, or that runs over more than
+MAX_RECORD_LINES lines; the lines after such a row are read again as rows of
+their own.
 
 Besides the rows, `Reading` tells (its attributes are filled while reading):
 `format`, `encoding`, `extra_columns`, `blank_lines`; `excel_style`, True when
@@ -37,7 +41,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
-from postisupport.core.identifiers import fold
+from postisupport.core.identifiers import fold, looks_like_email
 from postisupport.core.text import shortened
 from postisupport.errors import InvalidInput
 
@@ -58,6 +62,11 @@ LINE_END = re.compile(rb"\r\n|\r|\n")
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 WORKBOOK = b"PK\x03\x04"  # a zip file: an .xlsx workbook is one
 TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // 2**20} MB; skipped"
+# Lines one CSV record may take: a note typed in Excel with Alt+Enter takes a few, a stray quote takes
+# every row up to the next quote.
+MAX_RECORD_LINES = 100
+LEGACY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+STRAY = "a quote opened on this line is not closed on it (a stray \")"
 
 
 @dataclass(frozen=True)
@@ -328,11 +337,12 @@ def _table(source: _Source, delimiter: str, column: str | None, reading: Reading
     others = [i for i in range(len(header)) if i not in (at, services, langs)]
     reading.extra_columns = [header[i] for i in others]
     source.skip_blank = False
-    return _records(source, records, at, services, langs, others, header, reading)
+    return _records(source, records, at, services, langs, others, header, reading, delimiter)
 
 
 def _records(source: _Source, records: Iterator[list[str]], at: int, services: int | None,
-             langs: int | None, others: list[int], header: list[str], reading: Reading) -> Iterator[Row]:
+             langs: int | None, others: list[int], header: list[str], reading: Reading,
+             delimiter: str) -> Iterator[Row]:
     number = 0
     while True:
         source.taken = []
@@ -351,9 +361,8 @@ def _records(source: _Source, records: Iterator[list[str]], at: int, services: i
             reading.blank_lines += 1  # a blank line between records; one inside a quoted cell is the cell's
             continue
         number += 1
-        if problem is None and len(taken) > 1 and len(record) > at and "\n" in record[at].replace(
-                "\r", "\n"):
-            problem = "a quote opened on this line is not closed on it (a stray \")"
+        if problem is None and len(taken) > 1:
+            problem = _stray_quote(taken, record, at, len(header), delimiter)
         if problem is not None:
             # The row is its first line only; the lines the broken record swallowed are rows again.
             source.put_back(taken[1:])
@@ -371,6 +380,36 @@ def _records(source: _Source, records: Iterator[list[str]], at: int, services: i
         lang = record[langs].strip() if langs is not None and langs < len(record) else ""
         extra = {header[i]: record[i] if i < len(record) else "" for i in others}
         yield _row(number, record[at], cell, lang or None, extra)
+
+
+def _stray_quote(taken: list[Line], record: list[str], at: int, width: int, delimiter: str) -> str | None:
+    """Why a record over several lines is a quote opened by mistake rather than a cell with line
+    breaks, if it is one (see the module's docstring)."""
+    if len(record) > at and "\n" in record[at].replace("\r", "\n"):
+        return STRAY
+    if len(record) != width:
+        return (f"a quote opened on this line runs over {len(taken)} lines and leaves {len(record)} "
+                f"field(s), not {width} (a stray \")")
+    if len(taken) > MAX_RECORD_LINES:
+        return (f"a quote opened on this line runs over {len(taken)} lines, more than the "
+                f"{MAX_RECORD_LINES} one cell may take (a stray \")")
+    for line in taken[1:]:
+        try:
+            fields = next(csv.reader([line.text], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if len(fields) == width and _looks_like_identifier(fields[at]):
+            return ("a quote opened on this line is not closed on it, and the lines it takes look like "
+                    "rows of their own (a stray \")")
+    return None
+
+
+def _looks_like_identifier(cell: str) -> bool:
+    value = cell.strip()
+    if "@" in value:
+        return looks_like_email(value)
+    return LEGACY_ID.fullmatch(value) is not None and any(c.isalpha() for c in value) and any(
+        c.isdigit() for c in value)
 
 
 def _row(number: int, identifier: str, services: str = "", lang: str | None = None,
@@ -407,7 +446,7 @@ def _object_row(number: int, line: str) -> Row:
         return Row(number, "" if identifier is None else str(identifier),
                    problem="no identifier (a string under a key such as \"identifier\" or \"email\")")
     if isinstance(services, list):
-        services = SERVICE_SEPARATOR.join(str(s) for s in services)
+        services = SERVICE_SEPARATOR.join(str(s) for s in services if s is not None)
     return _row(number, identifier, services if isinstance(services, str) else "",
                 lang if isinstance(lang, str) and lang.strip() else None)
 

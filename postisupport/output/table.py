@@ -7,6 +7,7 @@ otherwise run as one when an admin opens the file.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # Ours first, in this order; the input's other columns follow (see docs/bulk.md).
@@ -16,6 +17,22 @@ CSV_COLUMNS = ("row", "identifier", "service", "outcome", "step", "problem", "ru
 # and LibreOffice drop a leading tab or CR and evaluate what follows (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SERVICE_SEPARATOR = "|"
+# What XML 1.0 can't hold, and so no workbook cell: C0 controls but tab, LF and CR; lone surrogates;
+# U+FFFE and U+FFFF. openpyxl refuses the controls (the whole run would die on one cell) and writes
+# the others into a sheet that no longer opens.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+REPLACEMENT = "\ufffd"
+WORKBOOK_CELL = 32_767  # characters a workbook cell holds (Excel's limit; openpyxl cuts silently beyond)
+
+
+def workbook_safe(cell: str) -> tuple[str, bool, bool]:
+    """`cell` as a workbook can hold it: what XML can't hold replaced by U+FFFD, and past Excel's
+    limit cut with a visible note. Also whether anything was replaced and whether it was cut."""
+    text, replaced = NOT_XML.subn(REPLACEMENT, cell)
+    if len(text) <= WORKBOOK_CELL:
+        return text, bool(replaced), False
+    note = f" [cut: {len(text):,} characters, a workbook cell holds {WORKBOOK_CELL:,}]"
+    return text[:WORKBOOK_CELL - len(note)] + note, bool(replaced), True
 
 
 def spreadsheet_safe(cell: str) -> str:
