@@ -54,8 +54,10 @@ def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[s
     ("a YWJjLyBkZWYgZ2g= b YWJjLyBkZWYgZ2g.", ["abc/ def gh"], "a [redacted] b [redacted]."),
     ("a fn5+fn5+fn4= b fn5-fn5-fn4= c fn5+fn5+fn4. d fn5-fn5-fn4.", ["~~~~~~~~"],
      "a [redacted] b [redacted] c [redacted]. d [redacted]."),
-    # A percent-escape matches in either case; the letters around it do not.
-    ("a abc%2f%20def%20gh b abc%2F%20DEF%20gh", ["abc/ def gh"], "a [redacted] b abc%2F%20DEF%20gh"),
+    # Any case: a percent-escape's (%2f), and the secret's own letters, which a server may upper-case.
+    ("a abc%2f%20def%20gh b abc%2F%20DEF%20gh", ["abc/ def gh"], "a [redacted] b [redacted]"),
+    ("echo ABC/ DEF GH and abc/ dEf gh", ["abc/ def gh"], "echo [redacted] and [redacted]"),
+    ("cut xABCDEFGH...", ["abcdefgh"], "cut x[redacted]..."),  # whole before a cut, as its start is
 ])
 def test_redacted_cuts_every_encoding_of_a_secret(text: str, secrets: list[str], result: str) -> None:
     assert redacted(text, secrets) == result
