@@ -271,5 +271,16 @@ def _usage_error(env: Environment, error: typer.TyperException) -> int:
         env.stderr.write(ctx.get_help() + "\n")
         return ExitStatus.USAGE
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-    env.say(f"{PROG}: error: {one_line(error.format_message())}{hint}")
+    message = error.format_message()
+    if message.startswith(EXTRA_ARGUMENTS):
+        # Click repeats them, and a token pasted after --with-token is one: never shown again
+        # (terminal scrollback, CI logs, a shared screen).
+        message = "an unexpected extra argument (not shown: it may be a secret)"
+        if ctx is not None and ctx.command_path.split()[1:2] == ["auth"]:
+            message += "; a token or client secret is read from stdin only"
+    env.say(f"{PROG}: error: {one_line(message)}{hint}")
     return ExitStatus.USAGE
+
+
+# Click's "Got unexpected extra argument (X)" / "arguments (X Y)", Typer's "argument(s) (X)".
+EXTRA_ARGUMENTS = "Got unexpected extra argument"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from postisupport.core.facts import OrganisationFacts, Service, UserFacts
@@ -9,11 +11,29 @@ from postisupport.core.identifiers import equal_folded
 from postisupport.idp.contract import ADMIN_ROLE
 from postisupport.idp.models import Group, MultiValue, User
 
+# A language tag (RFC 5646) as a directory gives one: a language, perhaps a script, a region and
+# variants ("fi", "sv-FI", "sr-Latn-RS", "de_DE"). Anything else in preferredLanguage (an address,
+# a name such as "Aino-Korhonen": its first part is no 2-3 letter language) is not shown in clear
+# by --mask, nor kept by a pseudonymised capture.
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?(?:[-_](?:[A-Za-z]{2}|[0-9]{3}))?"
+                          r"(?:[-_](?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*")
+
+
+def is_language_tag(value: str | None) -> bool:
+    return value is not None and LANGUAGE_TAG.fullmatch(value) is not None
+
 
 def user_facts(resource: dict[str, Any]) -> UserFacts:
     """A User resource as the API sent it, read tolerantly; what was wrong is kept in `problems`."""
     user = User.parse(resource)
     login = user.login
+    problems = list(user.problems)
+    # Read before the facts are made: each one that can't be shown adds to `problems`.
+    reset_sent_at, last_password_update, last_login, last_failed_login = (
+        _moment(name, getattr(login, field, None), problems) for name, field in (
+            ("passwordResetSentAt", "password_reset_sent_at"),
+            ("lastPasswordUpdateTime", "last_password_update_time"),
+            ("lastLoginTime", "last_login_time"), ("lastFailedLoginTime", "last_failed_login_time")))
     return UserFacts(
         id=user.id,
         user_name=user.user_name,
@@ -24,20 +44,35 @@ def user_facts(resource: dict[str, Any]) -> UserFacts:
         preferred_language=user.preferred_language,
         legacy_user_id=login.legacy_user_id if login else None,
         force_password_reset=bool(login and login.force_password_reset),
-        reset_sent_at=login.password_reset_sent_at if login else None,
+        reset_sent_at=reset_sent_at,
         reset_sent_to=login.password_reset_sent_to if login else None,
-        last_password_update=login.last_password_update_time if login else None,
-        last_login=login.last_login_time if login else None,
-        last_failed_login=login.last_failed_login_time if login else None,
+        last_password_update=last_password_update,
+        last_login=last_login,
+        last_failed_login=last_failed_login,
         locked=bool(login and login.account_locked),
         entitlements=_services(user.entitlements),
         primary_email=next((e.value for e in user.emails if e.primary and e.value), None),
         phone=next((p.value for p in sorted(user.phone_numbers, key=lambda p: not p.primary) if p.value),
                    None),
         group_ids=tuple(g.value for g in user.groups if g.value),
-        problems=tuple(user.problems),
+        problems=tuple(problems),
         names=_names(user),
     )
+
+
+# Every time zone is within a day of UTC: a moment between these can be shown in any of them, and
+# compared or subtracted, without overflowing. A server (or a data file) that sends the calendar's
+# first or last day sends no real moment, and a crash there would lose the whole diagnosis.
+EARLIEST = datetime(1, 1, 3, tzinfo=UTC)
+LATEST = datetime(9999, 12, 29, tzinfo=UTC)
+
+
+def _moment(name: str, value: datetime | None, problems: list[str]) -> datetime | None:
+    """`value` when it can be shown as a local time; else None, and a data problem noted."""
+    if value is None or EARLIEST <= value <= LATEST:
+        return value
+    problems.append(f"{name}: {value.isoformat()!r} ignored (at the edge of the calendar: no real moment)")
+    return None
 
 
 def group_facts(resource: dict[str, Any]) -> tuple[OrganisationFacts | None, list[str]]:

@@ -29,7 +29,7 @@ from postisupport.idp.reading import user_facts
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
-from postisupport.ops.pseudonym import MEMBERS, Pseudonyms
+from postisupport.ops.pseudonym import MEMBERS, Pseudonyms, service_provider_config
 from postisupport.output.document import as_json
 from postisupport.output.view import View
 from postisupport.scim.client import Page, ScimClient
@@ -124,7 +124,10 @@ def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings,
         "Users": [stand_in.user(u) for u in document["Users"]],
         "Groups": [stand_in.group(g) for g in document["Groups"]],
         "capture": {**document["capture"],
-                    "arguments": {**arguments, "identifier": stand_in.identifier(arguments["identifier"])}},
+                    "arguments": {**arguments, "identifier": stand_in.identifier(arguments["identifier"])},
+                    # Allow-listed as the resources are: its free text may name anyone.
+                    "service_provider_config": service_provider_config(
+                        document["capture"]["service_provider_config"])},
     }
     try:
         again = _decide(out, _options(out["capture"]["arguments"]), settings)

@@ -30,6 +30,9 @@ from postisupport.scim.filters import quote
 
 Status = Literal["pass", "warn", "fail"]
 T = TypeVar("T")
+# Too many requests, or unavailable for now: the server rate limits (or is overloaded). Such an
+# answer says nothing about what it supports, so it is never taken for a refusal.
+RATE_LIMITED = frozenset({429, 503})
 
 
 @dataclass(frozen=True)
@@ -157,8 +160,8 @@ async def _refusals(server: _Server) -> Check:
         try:
             await server.get("Users", count="1", **params)
         except ApiError as error:
-            if error.status is None or not 400 <= error.status < 500:
-                raise  # a server error or a garbled answer is no refusal: the check is unanswered
+            if error.status is None or not 400 <= error.status < 500 or error.status in RATE_LIMITED:
+                raise  # a server error, a garbled or rate-limited answer is no refusal: unanswered
             refused.append(what)
     if refused:
         return Check("refusals", "warn", f"refuses {' and '.join(refused)}; postisupport never asks "
@@ -208,6 +211,13 @@ def _unanswered(name: str) -> Status:
     return "fail" if name in FAILED_IF_UNANSWERED else "warn"
 
 
+def _could_not_answer(error: PostisupportError) -> str:
+    if isinstance(error, ApiError) and error.status in RATE_LIMITED:
+        return (f"the server is rate limiting ({error}), so this check is unanswered: run doctor "
+                "again when it answers")
+    return f"the server could not answer: {error}"
+
+
 def _stops(error: PostisupportError, server: _Server) -> bool:
     """Whether `error` is about reaching the server at all rather than about one check."""
     if isinstance(error, AuthError):
@@ -231,7 +241,7 @@ def run(settings: Settings, observe: Any = None) -> list[Check]:
                 except PostisupportError as error:
                     if _stops(error, server):
                         raise
-                    results.append(Check(name, _unanswered(name), f"the server could not answer: {error}"))
+                    results.append(Check(name, _unanswered(name), _could_not_answer(error)))
                 except (AttributeError, TypeError, ValueError, IndexError):
                     # The checks read JSON a server shaped as it liked: a wrong shape is a finding.
                     results.append(Check(name, _unanswered(name), "the server answered JSON of an "

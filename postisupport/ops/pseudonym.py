@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 import types
 import typing
@@ -26,8 +25,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from postisupport.core.identifiers import fold
+from postisupport.core.identifiers import equal_folded, fold
 from postisupport.idp import models, urns
+from postisupport.idp.contract import ADMIN_ROLE
+from postisupport.idp.reading import is_language_tag
 
 Path = tuple[str, ...]  # an attribute by its names from the resource down ("emails", "value")
 
@@ -43,6 +44,7 @@ class Treatment(Enum):
     BUSINESS_ID = "business id"
     PHONE = "phone"
     LANGUAGE = "language"  # kept when it is a language tag, dropped when it could be anything else
+    ROLE = "role"  # the admin role kept (the decision reads it), any other replaced: it may name anyone
 
 
 KEEP, DROP = Treatment.KEEP, Treatment.DROP
@@ -65,7 +67,7 @@ USER: dict[Path, Treatment] = {
     ("phoneNumbers", "value"): Treatment.PHONE,
     ("phoneNumbers", "display"): DROP,
     ("phoneNumbers", "primary"): KEEP,
-    ("roles", "value"): KEEP,
+    ("roles", "value"): Treatment.ROLE,
     ("roles", "display"): DROP,
     ("roles", "primary"): DROP,
     ("entitlements", "value"): KEEP,  # service ids and names: what the caller asks about
@@ -94,7 +96,21 @@ GROUP: dict[Path, Treatment] = {
 # Members are no attribute the diagnosis reads (groups are asked without them); a capture
 # gives them back from the users read, and the sandbox needs them.
 MEMBERS = "members"
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,4}")
+
+# What a pseudonymised capture keeps of the ServiceProviderConfig: the flags and limits (RFC 7643
+# section 5), by their names in any case, of the right type. Never its free text: a
+# documentationUri, an authentication scheme's name and description, meta.location (the server's
+# own address) and any extension may name the people who run it.
+SUPPORTED: dict[str, tuple[str, ...]] = {
+    "patch": ("supported",),
+    "bulk": ("supported", "maxOperations", "maxPayloadSize"),
+    "filter": ("supported", "maxResults"),
+    "changePassword": ("supported",),
+    "sort": ("supported",),
+    "etag": ("supported",),
+}
+# The authentication scheme types RFC 7643 section 5 names; another type is left out.
+AUTHENTICATION_TYPES = frozenset({"oauth", "oauth2", "oauthbearertoken", "httpbasic", "httpdigest"})
 
 
 class Pseudonyms:
@@ -163,7 +179,11 @@ class Pseudonyms:
         if treatment is KEEP:
             return value
         if treatment is Treatment.LANGUAGE:
-            return value if isinstance(value, str) and LANGUAGE_TAG.fullmatch(value) else _GONE
+            return value if isinstance(value, str) and is_language_tag(value) else _GONE
+        if treatment is Treatment.ROLE:
+            if not isinstance(value, str):
+                return _GONE
+            return ADMIN_ROLE if equal_folded(value, ADMIN_ROLE) else self.text(value, "role")
         change = self._changes().get(treatment)
         return change(value) if change is not None and isinstance(value, str) else _GONE
 
@@ -180,6 +200,35 @@ class Pseudonyms:
 
 
 _GONE = object()  # what a dropped value becomes while a resource is rewritten
+
+
+def service_provider_config(offered: Any) -> dict[str, Any] | None:
+    """What the server said it supports, as a pseudonymised capture keeps it: SUPPORTED and the
+    authentication scheme types only, or None when it sent nothing of them."""
+    if not isinstance(offered, dict):
+        return None
+    kept: dict[str, Any] = {}
+    for feature, flags in SUPPORTED.items():
+        given = _named(offered, feature)
+        if not isinstance(given, dict):
+            continue
+        values = {flag: _named(given, flag) for flag in flags}
+        shown = {flag: value for flag, value in values.items()
+                 if (isinstance(value, bool) if flag == "supported"
+                     else isinstance(value, int) and not isinstance(value, bool) and value >= 0)}
+        if shown:
+            kept[feature] = shown
+    schemes = _named(offered, "authenticationSchemes")
+    if isinstance(schemes, list):
+        types_ = [fold(kind) for scheme in schemes if isinstance(scheme, dict)
+                  and isinstance(kind := _named(scheme, "type"), str)]
+        kept["authenticationSchemes"] = [{"type": kind} for kind in types_ if kind in AUTHENTICATION_TYPES]
+    return kept or None
+
+
+def _named(node: dict[str, Any], name: str) -> Any:
+    # Attribute names in any case (RFC 7643 section 2.1).
+    return next((value for key, value in node.items() if str(key).lower() == name.lower()), None)
 
 
 def _read(model: type[models.Resource], resource: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,7 +91,7 @@ def selected(document: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]
     return {name: document[name] for name in names}
 
 
-def jq_program(expression: str) -> Any:
+def jq_program(expression: str) -> JqProgram:
     """`expression` compiled by jq (the `jq` package, imported here only: it is not needed at start).
     Raises InvalidInput with jq's own first line for one it can't compile."""
     import jq
@@ -98,17 +102,120 @@ def jq_program(expression: str) -> Any:
         raise InvalidInput("jq", "may not read the environment ($ENV, env) or further input (input, "
                            "inputs); it filters the diagnosis only")
     try:
-        return jq.compile(expression)
+        jq.compile(expression)  # here, so a wrong expression is refused before the API is asked
     except ValueError as error:
         raise InvalidInput("jq", f"cannot be compiled: {_jq_reason(error)}") from None
+    return JqProgram(expression)
 
 
-def jq_lines(program: Any, document: Any) -> Iterator[str]:
+# The jq package runs a program in C without ever looking at signals: `repeat(.)` in this process
+# could be stopped by kill -9 only. So the program runs in a worker process of its own, which
+# Ctrl-C stops (it is killed), with a bound on its memory (`[range(1e9)]` would take the
+# machine's). It gets an empty environment: $ENV holds nothing even if the check above is fooled.
+JQ_MEMORY = 1024 * 2**20
+OUT_OF_MEMORY = 3  # the worker's exit status when Python itself runs out
+_JQ_WORKER = f"""
+import json, os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent is told of Ctrl-C, and kills us
+try:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, ({JQ_MEMORY}, {JQ_MEMORY}))
+except (ImportError, ValueError, OSError):
+    pass
+import jq
+source, out = sys.stdin.buffer, sys.stdout.buffer
+program = jq.compile(json.loads(source.readline()))
+for line in source:
+    try:
+        for result in program.input_text(line.decode("utf-8")):
+            out.write(b"r " + json.dumps(result).encode("ascii") + b"\\n")
+            out.flush()
+    except ValueError as error:
+        out.write(b"e " + json.dumps(str(error)).encode("ascii") + b"\\n")
+    except MemoryError:
+        os._exit({OUT_OF_MEMORY})
+    out.write(b"d\\n")
+    out.flush()
+"""
+OUT_OF_MEMORY_CODES = (OUT_OF_MEMORY, -signal.SIGABRT)  # jq itself aborts when it can't allocate
+
+
+class JqProgram:
+    """A jq program run in its worker, started at the first document and kept for the next ones."""
+
+    def __init__(self, expression: str) -> None:
+        self.expression = expression
+        self._worker: subprocess.Popen[bytes] | None = None
+
+    def results(self, document: Any) -> Iterator[Any]:
+        """What the program makes of `document`, each result as soon as the worker sends it."""
+        worker = self._started()
+        assert worker.stdin is not None and worker.stdout is not None
+        finished = False
+        try:
+            worker.stdin.write(json.dumps(document).encode("ascii") + b"\n")
+            worker.stdin.flush()
+            while True:
+                line = worker.stdout.readline()
+                kind, _, value = line.rstrip(b"\n").partition(b" ")
+                if kind == b"r":
+                    yield json.loads(value)
+                elif kind == b"e":
+                    finished = True
+                    raise ValueError(json.loads(value))
+                elif kind == b"d":
+                    finished = True
+                    return
+                else:
+                    raise ValueError(self._died())
+        except BrokenPipeError:
+            raise ValueError(self._died()) from None
+        finally:
+            if not finished:
+                # Interrupted (Ctrl-C), or the reader stopped early (`| head`): the worker may be
+                # deep in a runaway program, which only killing stops.
+                self.close()
+
+    def close(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            _stop(worker)
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._worker is None:
+            self._worker = subprocess.Popen(
+                [sys.executable, "-I", "-c", _JQ_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, env={}, close_fds=True)
+            assert self._worker.stdin is not None
+            self._worker.stdin.write(json.dumps(self.expression).encode("ascii") + b"\n")
+            # Stopped with the program, when the command that made it is done: no worker outlives it.
+            weakref.finalize(self, _stop, self._worker)
+        return self._worker
+
+    def _died(self) -> str:
+        worker = self._worker
+        self.close()
+        code = worker.returncode if worker is not None else None
+        if code in OUT_OF_MEMORY_CODES:
+            return f"jq stopped: it needed more than {JQ_MEMORY // 2**20} MB of memory"
+        return "jq stopped without finishing"
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    if worker.returncode is None:
+        worker.kill()
+        worker.wait()
+    for stream in (worker.stdin, worker.stdout):
+        if stream is not None:
+            stream.close()
+
+
+def jq_lines(program: JqProgram, document: Any) -> Iterator[str]:
     """What the program makes of the document, one line per result as it comes (so `range(1e9) |
     head` prints at once and holds nothing), as gh prints them: a string as it is (its control
     characters escaped), anything else as one line of JSON."""
     try:
-        for result in program.input_value(document):
+        for result in program.results(document):
             yield _safe(result) if isinstance(result, str) else dumps_line(result)
     except ValueError as error:
         raise InvalidInput("jq", f"failed on the diagnosis: {_jq_reason(error)}") from None

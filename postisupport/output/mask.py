@@ -9,6 +9,8 @@ from typing import Any
 
 from postisupport.core.facts import Contact, OrganisationFacts, UserFacts
 from postisupport.core.report import Report
+from postisupport.core.text import CUT
+from postisupport.idp.reading import is_language_tag
 
 MASK = "***"
 
@@ -60,6 +62,43 @@ def in_text(text: str) -> str:
     return _EMAIL.sub(lambda found: str(email(found.group(0))), text)
 
 
+def words(text: str) -> str:
+    """Free text that may hold a name and addresses ("Aino Private <aino@example.fi>"): every
+    address masked, every other word only its initial ("A. P. <a***o@e***.fi>")."""
+    return " ".join(in_text(word) if "@" in word else f"{word[0]}." for word in text.split())
+
+
+# Data problems about these attributes quote no personal value (a moment, a yes or no, an id).
+# Any other attribute's, or one whose attribute can't be told, may quote a name, an address, a
+# phone number or a role: its quoted values are masked whole, not only the addresses in them.
+NOT_PERSONAL = frozenset({"id", "active", "primary", "forcePasswordReset", "accountLocked",
+                          "passwordResetSentAt", "lastPasswordUpdateTime", "lastLoginTime",
+                          "lastFailedLoginTime"})
+# "user u-1: emails.value: 'x' ignored (...)": the attribute after the resource it is about.
+_NOTED = re.compile(r"(?:(?:user|group) \S*: )?(?P<attribute>[A-Za-z][\w.]*): ")
+# A value as the models quote it (repr), closed, or cut at its end by shortened() with CUT.
+_QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|['"].*""" + re.escape(CUT))
+_NUMBER = re.compile(r"\d{5,}")  # a phone number or an ID sent as a number, not as a string
+
+
+def problem(text: str) -> str:
+    """A data-problem note as --mask shows it."""
+    noted = _NOTED.match(text)
+    if noted is not None and noted["attribute"].rsplit(".", 1)[-1] in NOT_PERSONAL:
+        return in_text(text)
+    head, rest = (text[:noted.end()], text[noted.end():]) if noted is not None else ("", text)
+    rest = _QUOTED.sub(lambda found: _quoted(found.group(0)), rest)
+    if noted is not None:
+        rest = _NUMBER.sub(lambda found: str(digits(found.group(0))), rest)
+    return in_text(head) + in_text(rest)
+
+
+def _quoted(literal: str) -> str:
+    quote, cut = literal[0], literal.endswith(CUT) and not literal.endswith(literal[0])
+    inner = literal[1:-len(CUT)] if cut else literal[1:-1]
+    return f"{quote}{words(inner)}{CUT if cut else quote}"
+
+
 def report(rep: Report) -> Report:
     """The report as a screen share or a ticket may show it: no full e-mail address, full name,
     business ID or phone number anywhere, the script's included."""
@@ -78,7 +117,7 @@ def report(rep: Report) -> Report:
         unable_admins=tuple(_contact(c) for c in facts.unable_admins),
         memberships=tuple(replace(m, organisation=_organisation(m.organisation),
                                   admins=tuple(_contact(c) for c in m.admins)) for m in facts.memberships),
-        problems=tuple(in_text(p) for p in facts.problems),
+        problems=tuple(problem(p) for p in facts.problems),
     )
     decision = replace(
         rep.decision,
@@ -94,7 +133,13 @@ def report(rep: Report) -> Report:
 def _user(user: UserFacts) -> UserFacts:
     return replace(user, user_name=email(user.user_name), display_name=name(user.display_name),
                    emails=tuple(str(email(e)) for e in user.emails), reset_sent_to=email(user.reset_sent_to),
-                   primary_email=email(user.primary_email), phone=digits(user.phone))
+                   primary_email=email(user.primary_email), phone=digits(user.phone),
+                   preferred_language=_language(user.preferred_language))
+
+
+def _language(value: str | None) -> str | None:
+    # A language tag is no one's; anything else a directory put there (an address) may be.
+    return value if not value or is_language_tag(value) else words(value)
 
 
 def _organisation(org: OrganisationFacts) -> OrganisationFacts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -54,6 +55,11 @@ def read_json(path: Path, limit: int = MAX_FILE_BYTES) -> Any:
         raise NotJson("not UTF-8 text") from None
     except json.JSONDecodeError as error:
         raise NotJson(f"not valid JSON: {error}") from None
+    except ValueError:
+        # Python refuses to read an integer of more digits than sys.get_int_max_str_digits()
+        # (a guard against slow conversions): no directory or capture holds one.
+        raise NotJson(f"not valid JSON: a number in it has more than {sys.get_int_max_str_digits()} "
+                      "digits") from None
     except RecursionError:
         raise NotJson(NESTED) from None
 
