@@ -27,6 +27,8 @@ def user(id: str, login: str, **extra: Any) -> UserFacts:
     return user_facts({"id": id, "userName": login, "emails": [{"value": login}], **extra})
 
 
+# An administrator who can act logs in: since the renewal, with no failed login after it.
+LOGS_IN = {urns.LOGIN_EXTENSION: {"lastLoginTime": "2021-03-01T08:00:00Z"}}
 ORG = {"id": "g-1", "displayName": "Esimerkki Oy",
        urns.ORGANISATION_EXTENSION: {"businessId": "2345678-0", "services": []}}
 
@@ -63,12 +65,12 @@ def test_users_the_server_returned_that_do_not_match_are_noted_not_used() -> Non
 
 def test_admins_are_active_admin_members_other_than_the_user() -> None:
     me = user("1", "me@example.fi", groups=[{"value": "g-1"}])
-    admin = user("2", "boss@example.fi", roles=[{"value": "Admin"}], groups=[{"value": "g-1"}],
+    admin = user("2", "boss@example.fi", roles=[{"value": "Admin"}], **LOGS_IN, groups=[{"value": "g-1"}],
                  displayName="Boss",
                  emails=[{"value": "x@example.fi"}, {"value": "b@example.fi", "primary": True}])
-    retired = user("3", "old@example.fi", roles=[{"value": "admin"}], groups=[{"value": "g-1"}],
+    retired = user("3", "old@example.fi", roles=[{"value": "admin"}], **LOGS_IN, groups=[{"value": "g-1"}],
                    active=False)
-    elsewhere = user("4", "x@example.fi", roles=[{"value": "admin"}], groups=[{"value": "g-2"}])
+    elsewhere = user("4", "x@example.fi", roles=[{"value": "admin"}], **LOGS_IN, groups=[{"value": "g-2"}])
     plain = user("5", "y@example.fi", groups=[{"value": "g-1"}])
     built = build(snapshot("me@example.fi", [me], organisations=(organisation(),),
                            admins=(me, admin, retired, elsewhere, plain)))
@@ -79,7 +81,7 @@ def test_admins_are_active_admin_members_other_than_the_user() -> None:
 
 def test_an_admin_without_groups_counts_when_asked_by_membership() -> None:
     me = user("1", "me@example.fi")
-    admin = user("2", "boss@example.fi", roles=[{"value": "admin"}])
+    admin = user("2", "boss@example.fi", roles=[{"value": "admin"}], **LOGS_IN)
     built = build(snapshot("me@example.fi", [me], organisations=(organisation(),), admins=(admin,)))
     assert [a.email for a in built.admins] == ["boss@example.fi"]
 
@@ -100,8 +102,9 @@ def test_several_organisations_are_each_kept_and_the_choice_named() -> None:
 def test_with_several_organisations_the_first_whose_administrator_can_act_decides() -> None:
     second = organisation({**ORG, "id": "g-2", "displayName": "Toinen Oy"})
     me = user("1", "me@example.fi", groups=[{"value": "g-1"}, {"value": "g-2"}])
-    gone = user("2", "gone@example.fi", roles=[{"value": "admin"}], groups=[{"value": "g-1"}], active=False)
-    boss = user("3", "boss@example.fi", roles=[{"value": "admin"}], groups=[{"value": "g-2"}])
+    gone = user("2", "gone@example.fi", roles=[{"value": "admin"}], **LOGS_IN, groups=[{"value": "g-1"}],
+                active=False)
+    boss = user("3", "boss@example.fi", roles=[{"value": "admin"}], **LOGS_IN, groups=[{"value": "g-2"}])
     built = build(snapshot("me@example.fi", [me], organisations=(organisation(), second),
                            admins=(gone, boss)))
     assert (built.organisation, built.chosen) == (second, "first-with-admin")
@@ -144,7 +147,7 @@ def test_group_problems_name_the_group() -> None:
 
 
 def test_nobody_found_is_the_identifier_and_the_strays_only() -> None:
-    boss = user("3", "boss@example.fi", roles=[{"value": "admin"}])
+    boss = user("3", "boss@example.fi", roles=[{"value": "admin"}], **LOGS_IN)
     built = build(snapshot("aino@example.fi", [user("2", "other@example.fi")],
                            organisations=(organisation(),), admins=(boss,), users_reported=1))
     assert built == Facts(
@@ -157,7 +160,7 @@ def test_nobody_found_is_the_identifier_and_the_strays_only() -> None:
 def test_ambiguous_facts_are_exactly_the_candidates_and_how_many_the_api_reported() -> None:
     """The API may report more users than one page carried: two read, 25 in all."""
     one, two = user("1", "a@example.fi"), user("2", "b@example.fi", emails=[{"value": "a@example.fi"}])
-    retired = user("3", "old@example.fi", roles=[{"value": "admin"}], active=False)
+    retired = user("3", "old@example.fi", roles=[{"value": "admin"}], **LOGS_IN, active=False)
     built = build(snapshot("a@example.fi", [one, two], organisations=(organisation(),), admins=(retired,),
                            users_reported=25))
     assert (built, built.candidates_total) == (Facts(
@@ -167,7 +170,7 @@ def test_ambiguous_facts_are_exactly_the_candidates_and_how_many_the_api_reporte
 
 def test_one_user_in_one_organisation_is_exactly_that() -> None:
     me = user("1", "me@example.fi", emails=[{"value": "me@example.fi"}, {"value": "me@home.example.net"}])
-    boss = user("2", "boss@example.fi", roles=[{"value": "admin"}], displayName="Boss")
+    boss = user("2", "boss@example.fi", roles=[{"value": "admin"}], **LOGS_IN, displayName="Boss")
     built = build(snapshot("me@home.example.net", [me], organisations=(organisation(),), admins=(boss,)))
     assert built == Facts(
         identifier="me@home.example.net", matched_by="email", user=me, candidates=(),
@@ -192,9 +195,9 @@ def test_organisations_without_a_name_are_kept_first_as_listed() -> None:
 def test_a_contact_is_the_primary_address_else_the_login_with_the_phone() -> None:
     with_primary = user("1", "me@example.fi", displayName="Me",
                         emails=[{"value": "x@example.fi"}, {"value": "p@example.fi", "primary": True}],
-                        phoneNumbers=[{"value": "+358 1"}, {"value": "+358 2", "primary": True}])
+                        phoneNumbers=[{"value": "+358 1"}, {"value": "+358 2", "primary": True}], **LOGS_IN)
     assert with_primary.contact() == Contact("1", "Me", "p@example.fi", "+358 2")
-    plain = user("2", "you@example.fi", emails=[])
+    plain = user("2", "you@example.fi", emails=[], **LOGS_IN)
     assert plain.contact() == Contact("2", None, "you@example.fi", None)
 
 
@@ -231,7 +234,7 @@ def test_no_known_service_means_no_suggestion() -> None:
 def test_an_administrator_without_a_usable_id_is_still_named_and_noted() -> None:
     org = organisation()
     boss = user_facts({"id": {"x": 1}, "userName": "boss@example.fi", "roles": [{"value": "admin"}],
-                       "groups": [{"value": "g-1"}]})
+                       "groups": [{"value": "g-1"}], **LOGS_IN})
     aino = user("1", "aino@example.fi", groups=[{"value": "g-1"}])
     built = build(snapshot("aino@example.fi", [aino], organisations=(org,), admins=(boss,)))
     assert (built.admins, built.problems) == ((Contact(None, None, "boss@example.fi"),), (
@@ -241,7 +244,7 @@ def test_an_administrator_without_a_usable_id_is_still_named_and_noted() -> None
 def test_an_administrator_without_an_id_or_a_login_is_noted_with_a_question_mark() -> None:
     org = organisation()
     boss = user_facts({"id": {"x": 1}, "emails": [{"value": "boss@example.fi", "primary": True}],
-                       "roles": [{"value": "admin"}], "groups": [{"value": "g-1"}]})
+                       "roles": [{"value": "admin"}], "groups": [{"value": "g-1"}], **LOGS_IN})
     aino = user("1", "aino@example.fi", groups=[{"value": "g-1"}])
     built = build(snapshot("aino@example.fi", [aino], organisations=(org,), admins=(boss,)))
     assert (built.admins, built.problems) == ((Contact(None, None, "boss@example.fi"),), (
@@ -249,8 +252,24 @@ def test_an_administrator_without_an_id_or_a_login_is_noted_with_a_question_mark
         "administrator ?: userName: missing, so the login e-mail address is unknown"))
 
 
+@pytest.mark.parametrize(("login", "state"), [
+    ({"forcePasswordReset": True, "lastLoginTime": "2021-03-01T08:00:00Z"}, "reset-pending"),
+    ({"passwordResetSentAt": "2021-01-17T06:00:00Z"}, "reset-pending"),  # asked first: said first
+    ({}, "not-logged-in"),  # never
+    ({"lastLoginTime": "2020-11-01T08:00:00Z"}, "not-logged-in"),  # before the renewal
+    ({"lastLoginTime": "2021-03-01T08:00:00Z", "lastFailedLoginTime": "2024-05-02T08:00:00Z"},
+     "failed-login"),
+    ({"lastLoginTime": "2021-03-01T08:00:00Z", "lastFailedLoginTime": "2021-02-01T08:00:00Z"}, None),
+])
+def test_an_administrator_is_held_to_the_login_rules_a_user_is(login: dict[str, Any],
+                                                               state: str | None) -> None:
+    boss = user("2", "boss@example.fi", roles=[{"value": "admin"}], **{urns.LOGIN_EXTENSION: login})
+    assert (boss.contact().state, boss.contact().can_act) == (state, state is None)
+    assert (boss.logs_in and not boss.reset_pending) is (state is None)
+
+
 def test_a_contact_carries_whether_the_administrator_can_log_in() -> None:
-    boss = replace(user("2", "boss@example.fi"), active=False, locked=True)
+    boss = replace(user("2", "boss@example.fi", **LOGS_IN), active=False, locked=True)
     assert boss.contact() == Contact("2", None, "boss@example.fi", None, False, True)
 
 

@@ -11,6 +11,7 @@ from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, 
 from postisupport.core.identifiers import Asked
 from postisupport.core.rules import (
     CHANGE_PASSWORD_URL,
+    RIGHTS_UNVERIFIED,
     RULES,
     SERVICE_PRECEDENCE,
     Action,
@@ -66,8 +67,9 @@ def test_forced_reset_is_step_1_whatever_the_identifier(matched_by: str) -> None
     # Then, to a caller who named another address or the old ID, that only the login address works.
     only = {"userName": (), "email": (ScriptPart("login.not-login-email.email"),),
             "legacyUserId": (ScriptPart("login.not-login-email"),)}[matched_by]
-    assert decision.script == (ScriptPart("login.reset-pending", {"change_url": CHANGE_PASSWORD_URL}),
-                               *only, LOGIN_ADDRESS)
+    # A caller who holds another address is told to give the one they log in with on the change page.
+    key = "login.reset-pending.login-address" if matched_by == "email" else "login.reset-pending"
+    assert decision.script == (ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL}), *only, LOGIN_ADDRESS)
 
 
 def test_request_sent_and_password_not_changed_since_is_pending() -> None:
@@ -149,7 +151,7 @@ def test_service_the_user_has_is_no_fault() -> None:
 def test_missing_right_to_a_subscribed_service_goes_to_the_admin() -> None:
     decision = decide(facts(), ["invoicing"])
     assert decision.outcome == "check-service-rights"
-    assert decision.script == (ScriptPart("service.missing-right", {"missing": [INVOICING], "n": 1}), *ADMINS)
+    assert decision.script == (rights("service.missing-right", {"missing": [INVOICING], "n": 1}), *ADMINS)
 
 
 def test_service_the_organisation_lacks_goes_to_customer_service() -> None:
@@ -343,6 +345,11 @@ def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apar
         ScriptPart("login.not-login-email.email"), CURRENT_PASSWORD)
 
 
+def rights(key: str, params: dict) -> ScriptPart:
+    """A part that tells the caller their own access rights: theirs to hear once verified."""
+    return ScriptPart(key, params, personal=True, unverified=RIGHTS_UNVERIFIED)
+
+
 def closed(key: str) -> ScriptPart:
     return ScriptPart(key, {"n": 1}, personal=True, unverified="login.contact-admin")
 
@@ -350,7 +357,7 @@ def closed(key: str) -> ScriptPart:
 @pytest.mark.parametrize(("changes", "script"), [
     ({"locked": True}, (closed("login.contact-admin.locked"), *ADMINS)),
     ({"active": False}, (closed("login.contact-admin.inactive"), *ADMINS)),
-    ({"active": False, "locked": True}, (closed("login.contact-admin.inactive"), *ADMINS)),
+    ({"active": False, "locked": True}, (closed("login.contact-admin.inactive-locked"), *ADMINS)),
 ])
 def test_a_locked_or_unused_account_is_said_as_it_is(changes: dict, script: tuple) -> None:
     assert decide(facts(a_user(**changes))).script == script
@@ -413,12 +420,12 @@ def test_service_script_parts_name_only_known_services() -> None:
     """A name no service has (a slip, or a service the organisation lacks) is never repeated."""
     decision = decide(facts(), ["invoicing", " Parcel lockers ", "REPORTS"])
     assert decision.script == (
-        ScriptPart("service.granted", {"services": [REPORTS], "n": 1}),
-        ScriptPart("service.granted.retry.logout", {"services": [REPORTS], "n": 1}),
-        ScriptPart("service.missing-right", {"missing": [INVOICING], "n": 1}),
+        rights("service.granted", {"services": [REPORTS], "n": 1}),
+        ScriptPart("service.granted.retry.logout", {"services": [REPORTS], "n": 1}, personal=True),
+        rights("service.missing-right", {"missing": [INVOICING], "n": 1}),
         *ADMINS,
         ScriptPart("service.not-subscribed.some", {"n": 1}),
-        ScriptPart("next.order-check.or-retry", {"n": 1}),
+        ScriptPart("next.order-check.or-retry", {"n": 1}, personal=True, unverified="next.order-check"),
     )
     assert [(v.asked, v.known_as) for v in decision.services] == [
         ("invoicing", "E-invoicing"), (" Parcel lockers ", None), ("REPORTS", "Reporting")]
@@ -499,12 +506,12 @@ def test_a_customer_service_case_of_an_account_in_order_is_its_rule_then_the_tic
 @pytest.mark.parametrize(("changes", "key"), [
     ({"locked": True}, "login.contact-admin.locked"),
     ({"active": False}, "login.contact-admin.inactive"),
-    ({"active": False, "locked": True}, "login.contact-admin.inactive"),
+    ({"active": False, "locked": True}, "login.contact-admin.inactive-locked"),
 ])
 def test_a_closed_account_is_said_on_the_service_path_before_any_verdict(changes: dict, key: str) -> None:
     decision = decide(facts(a_user(**changes)), ["reports"])
     assert decision.script == (closed(key), *ADMINS,
-                               ScriptPart("service.granted.after-login", {"services": [REPORTS], "n": 1}))
+                               rights("service.granted.after-login", {"services": [REPORTS], "n": 1}))
     assert decision.actions == (Action("login.contact-admin"),)  # "log out and in again" can't help
 
 
@@ -512,8 +519,9 @@ def test_a_closed_account_is_said_on_the_service_path_before_any_verdict(changes
 def test_a_closed_account_found_by_its_old_id_is_not_told_to_just_log_in(changes: dict) -> None:
     decision = decide(facts(a_user(**changes), matched_by="legacyUserId"))
     state = "inactive" if "active" in changes else "locked"
+    said = "inactive-locked" if len(changes) == 2 else state  # reactivating alone leaves it locked
     assert decision.rule == "login.contact-admin"
-    assert decision.script == (closed(f"login.contact-admin.{state}"), *ADMINS, ScriptPart("then.legacy"),
+    assert decision.script == (closed(f"login.contact-admin.{said}"), *ADMINS, ScriptPart("then.legacy"),
                                LOGIN_ADDRESS)
     assert decision.considered[:2] == (
         Check("login.reset-pending", False, (("forcePasswordReset", False), ("passwordResetSentAt", None),
@@ -538,7 +546,7 @@ def test_the_login_comes_before_a_service_for_a_user_who_cannot_log_in_yet(
     assert (decision.rule, decision.step) == (login.rule, login.step)
     # Who can help is said once: after the login's own administrators, not again.
     assert decision.script == (*login.script,
-                               ScriptPart("service.missing-right", {"missing": [INVOICING], "n": 1}), *admins)
+                               rights("service.missing-right", {"missing": [INVOICING], "n": 1}), *admins)
     assert decision.actions == (Action(login.rule), Action("service.missing-right", (INVOICING,)))
 
 
@@ -567,12 +575,16 @@ def test_a_reset_request_to_an_address_no_longer_on_the_account_is_flagged() -> 
     decision = decide(facts(user))
     sent = {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT}
     assert decision.script == (ScriptPart("login.reset-pending.elsewhere", sent, personal=True,
-                                          unverified="login.reset-pending.sent"), LOGIN_ADDRESS)
+                                          unverified="login.reset-pending.asked"), LOGIN_ADDRESS)
     assert decision.evidence[-2:] == (
         Evidence("login.reset-pending", "passwordResetSentTo", "aino@old.example.fi"),
         Evidence("login.reset-pending", "passwordResetSentToOnAccount", False))
     on_account = decide(facts(replace(user, reset_sent_to="aino@home.example.net")))
-    assert on_account.script[0].key == "login.reset-pending.sent"
+    assert on_account.script[0] == ScriptPart(
+        "login.reset-pending.other-address",
+        {**sent, "sent_to": "aino@home.example.net", "login_email": "aino@example.fi"}, personal=True,
+        unverified="login.reset-pending.sent.login-address")
+    assert LOGIN_ADDRESS not in on_account.script  # the part names it already
 
 
 LOCKED_ADMIN = Contact("u-locked", "Lasse Lukko", "lasse@example.fi", active=True, locked=True)
@@ -600,8 +612,7 @@ def test_one_of_several_administrators_is_sent_to_the_others_who_can_act() -> No
         *others)
     service = decide(facts(a_user(is_admin=True)), ["invoicing"])
     assert (service.rule, service.outcome) == ("service.other-admin", "check-service-rights")
-    assert service.script == (ScriptPart("service.other-admin", {"missing": [INVOICING], "n": 1},
-                                         personal=True, unverified="service.missing-right"), *others)
+    assert service.script == (rights("service.other-admin", {"missing": [INVOICING], "n": 1}), *others)
 
 
 def test_an_administrator_whose_co_administrators_cannot_act_is_one_of_them_and_ours() -> None:
@@ -614,12 +625,12 @@ def test_several_services_are_one_script_what_works_what_does_not_who_helps_each
     decision = decide(facts(admins=()), ["reports", "invoicing", "x", "y"])
     # One support request: what the organisation may have ordered, and a retry that fails, join it.
     assert decision.script == (
-        ScriptPart("service.granted", {"services": [REPORTS], "n": 1}),
-        ScriptPart("service.no-admin", {"missing": [INVOICING], "n": 1}),
+        rights("service.granted", {"services": [REPORTS], "n": 1}),
+        rights("service.no-admin", {"missing": [INVOICING], "n": 1}),
         ScriptPart("service.not-subscribed.some", {"n": 2}),
         ScriptPart("next.ticket"),
         ScriptPart("next.order-check.ticketed", {"n": 2}),
-        ScriptPart("service.granted.retry.ticketed", {"services": [REPORTS], "n": 1}),
+        ScriptPart("service.granted.retry.ticketed", {"services": [REPORTS], "n": 1}, personal=True),
     )
     assert decision.actions == (Action("service.no-admin", (INVOICING,)), Action("service.not-subscribed"),
                                 Action("service.granted", (REPORTS,)))
@@ -644,5 +655,5 @@ def test_a_service_blocked_for_the_logins_own_reason_says_it_once(changes: dict,
 def test_an_orphan_asking_about_a_service_hears_the_reason_and_the_ticket_once() -> None:
     decision = decide(facts(a_user(last_login=None), organisation=None, admins=()), ["invoicing"])
     assert decision.script == (ScriptPart("login.no-organisation"),
-                               ScriptPart("service.same-reason", {"services": [], "n": 1}),
+                               rights("service.same-reason", {"services": [], "n": 1}),
                                ScriptPart("next.ticket"))

@@ -379,7 +379,7 @@ KARIN = {
           "has, I'll add it to the same support request, and if not, I can put you through to our sales.",
 }
 KARIN_DO = {
-    "fi": "Tarkista organisaation palvelutilaukset; jos palvelu on tilattu, lisää se samaan tikettiin.",
+    "fi": "Tarkista organisaation palvelutilaukset; jos palvelu on tilattu, lisää se samaan tukipyyntöön.",
     "sv": "Kontrollera organisationens beställningar av tjänsten; om den har beställts, lägg till den i "
           "samma "
           "supportärende.",

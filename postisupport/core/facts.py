@@ -31,9 +31,15 @@ class Service:
         return equal_folded(self.id, asked) or equal_folded(self.name, asked)
 
 
+# Why someone cannot log in though the account is open, by the tool's own login rules (UserFacts):
+# a password change pending, no login since the renewal, or a failed login since the last one.
+LoginState = Literal["reset-pending", "not-logged-in", "failed-login"]
+
+
 @dataclass(frozen=True)
 class Contact:
-    """Someone the caller can be sent to: an administrator, with whether they can log in themselves."""
+    """Someone the caller can be sent to: an administrator, with whether they can log in themselves.
+    `login` is why an open account cannot log in now (None: it can, or it is not known)."""
 
     id: str | None
     display_name: str | None
@@ -41,13 +47,15 @@ class Contact:
     phone: str | None = None
     active: bool | None = None
     locked: bool = False
+    login: LoginState | None = None
 
     @property
     def state(self) -> str | None:
-        """"inactive" or "locked" for an administrator who cannot log in (so cannot act); else None."""
+        """What stops an administrator logging in, so acting: "inactive", "locked", or the `login`
+        state; None for one who can act."""
         if self.active is False:
             return "inactive"
-        return "locked" if self.locked else None
+        return "locked" if self.locked else self.login
 
     @property
     def can_act(self) -> bool:
@@ -98,9 +106,19 @@ class UserFacts:
     def has_right_to(self, asked: str) -> bool:
         return any(service.answers_to(asked) for service in self.entitlements)
 
+    @property
+    def login_state(self) -> LoginState | None:
+        """Why the user cannot log in though the account is open; None when the directory shows them
+        logging in. The reset first: it is what they must do before anything else works."""
+        if self.reset_pending:
+            return "reset-pending"
+        if self.last_login is None or self.last_login < RENEWAL:
+            return "not-logged-in"
+        return None if self.logs_in else "failed-login"
+
     def contact(self) -> Contact:
         return Contact(self.id, self.display_name, self.primary_email or self.user_name, self.phone,
-                       self.active, self.locked)
+                       self.active, self.locked, self.login_state)
 
     @property
     def state(self) -> str | None:
@@ -140,9 +158,10 @@ OrganisationChoice = Literal["first", "first-with-admin"]
 @dataclass(frozen=True)
 class Facts:
     """`admins` are the administrators of `organisation` (other than the user) who can act: they are
-    the help the runbook offers; `unable_admins` those who cannot log in themselves (deactivated or
-    locked). `memberships` are all the user's organisations in the API's order, `organisation` the
-    one the decision uses and `chosen` why, when there are several."""
+    the help the runbook offers; `unable_admins` those who cannot log in themselves (deactivated,
+    locked, or by the login rules: a password change pending, no login since the renewal, a failed
+    login since the last one). `memberships` are all the user's organisations in the API's order,
+    `organisation` the one the decision uses and `chosen` why, when there are several."""
 
     identifier: str
     matched_by: MatchedBy | None
@@ -166,6 +185,11 @@ class Facts:
     @property
     def locked_admins(self) -> int:
         return sum(1 for a in self.unable_admins if a.state == "locked")
+
+    @property
+    def not_logging_in_admins(self) -> int:
+        """Open accounts of administrators who cannot log in now, by the login rules."""
+        return sum(1 for a in self.unable_admins if a.state not in ("inactive", "locked"))
 
     @property
     def candidates_total(self) -> int:

@@ -79,6 +79,8 @@ RULES = _rules(
 )
 
 ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.others"})
+# Said instead of whatever tells a caller their own access rights, until they are verified.
+RIGHTS_UNVERIFIED = "service.rights-unverified"
 # The escalations that end with a support request (ticket) opened by the agent.
 TICKETED = frozenset({"login.user-is-admin", "login.no-organisation", "login.no-admin",
                       "service.user-is-admin", "service.no-organisation", "service.no-admin"})
@@ -97,8 +99,10 @@ class ScriptPart:
 
     A `personal` part names someone (the login address, the administrators) or
     tells what only the account's owner may hear (locked, deactivated, an
-    administrator, where a reset request went: docs/agents.md); until the agent
-    has verified the caller it is left out, or said as its `unverified` key.
+    administrator, where a reset request went, their access rights:
+    docs/agents.md); until the agent has verified the caller it is left out, or
+    said as its `unverified` key (once: a key said instead of several parts is
+    said at the first of them).
     """
 
     key: str
@@ -236,6 +240,8 @@ def _organisation_found(facts: Facts, problem: Problem, trail: _Trail) -> Decisi
         evidence.append(Evidence(rule, "deactivatedAdmins", facts.inactive_admins))
     if facts.locked_admins:
         evidence.append(Evidence(rule, "lockedAdmins", facts.locked_admins))
+    if facts.not_logging_in_admins:
+        evidence.append(Evidence(rule, "adminsNotLoggingIn", facts.not_logging_in_admins))
     if able:
         named = _admins(facts)
         parts = (replace(named[0], unverified="lookup.organisation"), *named[1:])
@@ -260,12 +266,18 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     the step, a caller who named another address or the old ID hears that only the login address
     works (and, once verified, which it is)."""
     state = user.state
+    # Deactivated and locked: reactivating alone leaves it locked, so both are said.
+    said_state = "inactive-locked" if state == "inactive" and user.locked else state
     if trail.check("login.reset-pending", user.reset_pending and state is None,
                    forcePasswordReset=user.force_password_reset,
                    passwordResetSentAt=iso(user.reset_sent_at),
                    lastPasswordUpdateTime=iso(user.last_password_update), accountState=state):
         rule = "login.reset-pending"
-        reset = (*_reset_parts(user), *_address_note(facts, user))
+        reset_parts = _reset_parts(facts, user)
+        note = _address_note(facts, user)
+        if any("login_email" in p.params for p in reset_parts):  # the login address is said already
+            note = tuple(p for p in note if p.key != "detail.login-email")
+        reset = (*reset_parts, *note)
         return Decision(rule, "login", _reset_evidence(rule, user), reset, actions=(Action(rule),))
 
     if trail.check("login.not-login-email", facts.matched_by != "userName" and state is None,
@@ -282,14 +294,14 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     parts: list[ScriptPart] = []
     ticket = False
     if rule in ("login.contact-admin", "login.other-admin"):
-        key = f"{rule}.{state}" if state else rule
+        key = f"{rule}.{said_state}" if said_state else rule
         personal = rule == "login.other-admin" or state is not None
         parts.append(ScriptPart(key, {"n": len(facts.admins)}, personal=personal,
                                 unverified="login.contact-admin" if personal else None))
         parts.extend(_admins(facts, others=rule == "login.other-admin"))
     else:
-        if state:
-            parts.append(ScriptPart(f"account.{state}", personal=True))
+        if said_state:
+            parts.append(ScriptPart(f"account.{said_state}", personal=True))
         personal = rule == "login.user-is-admin"
         if personal and facts.unable_admins:
             parts.append(ScriptPart("login.user-is-admin.one-of", {"n": len(facts.unable_admins)},
@@ -308,16 +320,27 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))
 
 
-def _reset_parts(user: UserFacts) -> tuple[ScriptPart, ...]:
+def _reset_parts(facts: Facts, user: UserFacts) -> tuple[ScriptPart, ...]:
+    """Step 1, and which address to give on the change page: "your e-mail address" only when the
+    caller holds no address but the login one; else the login address (to a verified caller, by name)."""
     url = {"change_url": CHANGE_PASSWORD_URL}
+    other_held = facts.matched_by == "email"  # the caller gave an address that does not log in
     if user.reset_sent_at is None:
-        return (ScriptPart("login.reset-pending", url),)
+        key = "login.reset-pending.login-address" if other_held else "login.reset-pending"
+        return (ScriptPart(key, url),)
     sent = {**url, "sent_at": user.reset_sent_at}
     if user.reset_sent_to is not None and not user.has_address(user.reset_sent_to):
-        # Sent to an address no longer on the account: it may never have arrived; a new one can be asked.
+        # Sent to an address no longer on the account: it may never have arrived; a new one can be
+        # asked. Until verified, in words that hold whether it arrived or not.
         return (ScriptPart("login.reset-pending.elsewhere", sent, personal=True,
-                           unverified="login.reset-pending.sent"),)
-    return (ScriptPart("login.reset-pending.sent", sent),)
+                           unverified="login.reset-pending.asked"),)
+    if user.reset_sent_to and user.user_name and not equal_folded(user.reset_sent_to, user.user_name):
+        # Sent to another address on the account: the one the caller may hold, not the one that logs in.
+        where = {**sent, "sent_to": user.reset_sent_to, "login_email": user.user_name}
+        return (ScriptPart("login.reset-pending.other-address", where, personal=True,
+                           unverified="login.reset-pending.sent.login-address"),)
+    return (ScriptPart("login.reset-pending.sent.login-address" if other_held else "login.reset-pending.sent",
+                       sent),)
 
 
 def _address_note(facts: Facts, user: UserFacts) -> tuple[ScriptPart, ...]:
@@ -398,6 +421,8 @@ def _escalation_evidence(facts: Facts, user: UserFacts, rule: str) -> list[Evide
             evidence.append(Evidence(rule, "deactivatedAdmins", facts.inactive_admins))
         if facts.locked_admins:
             evidence.append(Evidence(rule, "lockedAdmins", facts.locked_admins))
+        if facts.not_logging_in_admins:
+            evidence.append(Evidence(rule, "adminsNotLoggingIn", facts.not_logging_in_admins))
     if facts.chosen is not None:
         evidence.append(Evidence(rule, "organisationChosen", facts.chosen))
     return evidence
@@ -459,7 +484,8 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     same = [rule for rule in groups if after_login is not None and rule not in VERDICT_ONLY
             and rule.split(".", 1)[1] == after_login.rule.split(".", 1)[1]]
     at = next((n for n, part in enumerate(parts) if part.key.startswith("then.")), len(parts))
-    parts[at:at] = [_group_part("service.same-reason", groups[rule]) for rule in same]
+    parts[at:at] = [_group_part("service.same-reason", groups[rule], personal=True,
+                                unverified=RIGHTS_UNVERIFIED) for rule in same]
     legacy = after_login is None and facts.matched_by == "legacyUserId"
     if legacy:  # the old ID no longer works, whatever the question
         parts.extend(_address_note(facts, user))
@@ -469,15 +495,12 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     ticketed = ticket or bool(set(missing) & TICKETED)
     if granted:
         key = "service.granted.after-login" if after_login else "service.granted"
-        parts.append(_group_part(key, granted))
+        parts.append(_group_part(key, granted, personal=True, unverified=RIGHTS_UNVERIFIED))
         if after_login is None and unordered and not ticketed:
             # What to try is said with what works; what happens if it fails, once, with the order check.
-            parts.append(_group_part("service.granted.retry.logout", granted))
-    for rule in missing:
-        personal = rule in ("service.user-is-admin", "service.other-admin")
-        unverified = {"service.user-is-admin": "service.escalate",
-                      "service.other-admin": "service.missing-right"}.get(rule)
-        parts.append(_group_part(rule, groups[rule], "missing", personal=personal, unverified=unverified))
+            parts.append(_group_part("service.granted.retry.logout", granted, personal=True))
+    for rule in missing:  # whether they have a right is theirs to hear, once verified
+        parts.append(_group_part(rule, groups[rule], "missing", personal=True, unverified=RIGHTS_UNVERIFIED))
     keys = {p.key for p in parts}
     if {"service.missing-right", "service.other-admin"} & set(missing) and not keys & ADMIN_KEYS:
         parts.extend(_admins(facts, others="service.other-admin" in groups))
@@ -507,21 +530,24 @@ def _next(user: UserFacts, ticketed: bool, unordered: int, granted: Sequence[Ser
     """What happens next, with a support request promised once: the ticket the agent opens, whether
     the organisation ordered the services it lacks, and what to do if a granted service still won't
     open (nothing, after the login steps: it opens with the login)."""
+    # What to try if a granted service won't open tells that it is granted: for a verified caller only.
     if granted and not after_login and groups == 1:
-        return [ScriptPart("service.granted.retry"), *(() if address_said else _login_address(user))]
+        return [ScriptPart("service.granted.retry", personal=True, unverified=RIGHTS_UNVERIFIED),
+                *(() if address_said else _login_address(user))]
     retry = bool(granted) and not after_login
     parts = [ScriptPart("next.ticket")] if ticketed else []
     if ticketed:
         if unordered:
             parts.append(ScriptPart("next.order-check.ticketed", {"n": unordered}))
         if retry:
-            parts.append(_group_part("service.granted.retry.ticketed", granted))
+            parts.append(_group_part("service.granted.retry.ticketed", granted, personal=True))
     elif unordered and retry:  # what to try was said with what works
-        parts.append(ScriptPart("next.order-check.or-retry", {"n": unordered}))
+        parts.append(ScriptPart("next.order-check.or-retry", {"n": unordered}, personal=True,
+                                unverified="next.order-check"))
     elif unordered:
         parts.append(ScriptPart("next.order-check", {"n": unordered}))
     elif retry:
-        parts.append(_group_part("service.granted.retry.some", granted))
+        parts.append(_group_part("service.granted.retry.some", granted, personal=True))
     return parts
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
 from postisupport.core.identifiers import equal_folded
-from postisupport.core.language import LANGUAGES
+from postisupport.core.language import DEFAULT_LANGUAGE, LANGUAGES
 from postisupport.core.report import Report
 from postisupport.core.rules import TICKETED, Action, Decision
 from postisupport.core.text import terminal_safe
@@ -133,12 +133,26 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
             key += ".unverified"
         business_id = facts.organisation.business_id if facts.organisation else None
         text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N")
-        if len(actions) > 1 and action.services:
-            names = listing([service_name(s, words) for s in action.services], words["and"])
-            text = view.text("label.do-for", services=names, do=text)
+        named = _action_services(action, decision, words)
+        if len(actions) > 1 and named:
+            text = view.text("label.do-for", services=listing(named, words["and"]), do=text)
         if text not in texts:
             texts.append(text)
     return " ".join(texts)
+
+
+def _action_services(action: Action, decision: Decision, words: dict[str, Any]) -> list[str]:
+    """The services an action is about, in the agent's language: those the directory names, then
+    those it does not know (a service the organisation lacks), as the catalog names them or as typed.
+    The agent typed them, so they label the agent's own line, never the caller's script."""
+    names = [service_name(s, words) for s in action.services]
+    for verdict in decision.services:
+        if verdict.rule == action.rule and not verdict.known_as:
+            own = catalog_service(verdict.asked)
+            name = service_name(Service(own, None), words) if own else verdict.asked
+            if name not in names:
+                names.append(name)
+    return names
 
 
 def _looked_up_key(key: str, facts: Facts, view: View) -> str:
@@ -147,6 +161,8 @@ def _looked_up_key(key: str, facts: Facts, view: View) -> str:
     asked = facts.asked
     if asked is not None and asked.kind == "name" and key == "do.login.not-login-email":
         return f"{key}.name"  # they gave no old user ID
+    if facts.matched_by == "email" and key == "do.login.not-login-email":
+        return f"{key}.email"  # they gave another address on the account, not the old user ID
     if asked is None or not key.startswith("do.lookup."):
         return key
     kind = "organisation" if asked.kind == "name" and not asked.organisation_found else asked.kind
@@ -174,7 +190,9 @@ def _language_note(rep: Report, view: View) -> str | None:
     # A bare code reads as a word of the agent's language ("se" is a Finnish pronoun): named, with the code.
     named = f"lang-name.{primary}"
     asked = f"{view.text(named)} ({preferred})" if named in ui_catalog(view.ui_lang) else preferred
-    return view.text("label.lang-unsupported", asked=asked, lang_name=view.text(f"lang.{rep.lang}"))
+    # The default is what a language with no script gets; any other was chosen (--lang, a profile's).
+    key = "label.lang-unsupported" if rep.lang == DEFAULT_LANGUAGE else "label.lang-unsupported.chosen"
+    return view.text(key, asked=asked, lang_name=view.text(f"lang.{rep.lang}"))
 
 
 def _who(facts: Facts, decision: Decision, view: View) -> Any:
@@ -286,8 +304,9 @@ def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
         # Where it went, when that is not the login address the User line shows already.
         if user.reset_sent_to and not equal_folded(user.reset_sent_to, user.user_name):
             sent += " " + view.text("event.reset-sent-to", address=user.reset_sent_to)
-            if not user.has_address(user.reset_sent_to):
-                sent += " · " + view.text("event.reset-sent-elsewhere")
+            flag = "event.reset-sent-not-login" if user.has_address(user.reset_sent_to) \
+                else "event.reset-sent-elsewhere"
+            sent += " · " + view.text(flag)
         events.append((view.text("event.reset-sent"), sent))
     if user.reset_sent_at is not None or user.last_password_update is not None:
         events.append((view.text("event.password-changed"), view.moment(user.last_password_update)))

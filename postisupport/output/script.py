@@ -5,7 +5,8 @@ list parameter: {"count": "services", "none": ..., "one": ..., "other": ...}; a 
 may itself be plural forms by another parameter (the "none" of a list whose items the
 directory could not name, by how many there were).
 Until the caller is verified, parts that name someone (the login address, the
-administrators) are left out.
+administrators) or tell what only the account's owner may hear are left out, or
+said in words that hold either way.
 """
 
 from __future__ import annotations
@@ -37,8 +38,15 @@ def said(parts: Sequence[ScriptPart], verified: bool) -> list[ScriptPart]:
     """The parts a caller hears: until verified, a personal part is said as its `unverified` key, or not."""
     if verified:
         return list(parts)
-    return [replace(part, key=part.unverified, personal=False) if part.unverified else part
-            for part in parts if not part.personal or part.unverified]
+    heard: list[ScriptPart] = []
+    instead: set[str] = set()  # a key said instead of several parts is said once, at the first
+    for part in parts:
+        if not part.personal:
+            heard.append(part)
+        elif part.unverified and part.unverified not in instead:
+            instead.add(part.unverified)
+            heard.append(replace(part, key=part.unverified, personal=False))
+    return heard
 
 
 def _sentence(part: ScriptPart, words: dict[str, Any], tz: tzinfo, spoken: bool = False) -> str:
