@@ -7,6 +7,7 @@ through, or never ran (docs/testing.md).
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -30,11 +31,15 @@ ORG = OrganisationFacts("g-1", "Esimerkki Oy", "2345678-0", (Service("reports", 
 BRANCH = OrganisationFacts("g-2", "Esimerkki Itä Oy", "1234567-1", ())
 
 
+# Logged in since the renewal: an administrator who can act (a pending reset, deactivated or locked can't).
+LOGGED_IN = datetime(2021, 3, 1, 8, tzinfo=UTC)
+
+
 def person(id: str, login: str, **changes: Any) -> UserFacts:
     user = UserFacts(
         id=id, user_name=login, display_name=None, active=True, is_admin=False, emails=(login,),
         preferred_language=None, legacy_user_id=None, force_password_reset=False, reset_sent_at=None,
-        reset_sent_to=None, last_password_update=None, last_login=None, last_failed_login=None,
+        reset_sent_to=None, last_password_update=None, last_login=LOGGED_IN, last_failed_login=None,
         locked=False, entitlements=(),
     )
     return replace(user, **changes)

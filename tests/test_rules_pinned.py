@@ -52,6 +52,8 @@ def part(key: str, personal: bool = False, unverified: str | None = None, **para
 
 
 LOGIN_ADDRESS = part("detail.login-email", personal=True, login_email="aino@example.fi")
+# What an unverified caller hears instead of their own access rights (docs/agents.md).
+RIGHTS = "service.rights-unverified"
 
 
 def admins(*contacts: Contact, key: str = "detail.admins") -> tuple[ScriptPart, ...]:
@@ -203,12 +205,15 @@ def test_a_pending_reset_is_a_login_decision_with_its_action() -> None:
     user = a_user(reset_sent_at=SENT, reset_sent_to="aino@home.example.net")
     rule = "login.reset-pending"
     decision = decide(facts(user))
-    # Sent to an address still on the account: nothing to flag about where it went.
     assert decision.evidence == ev(rule, ("passwordResetSentAt", "2021-01-17T06:00:00+00:00"),
                                    ("lastPasswordUpdateTime", None),
                                    ("passwordResetSentTo", "aino@home.example.net"))
-    assert decision.script == (part("login.reset-pending.sent", change_url=CHANGE_PASSWORD_URL, sent_at=SENT),
-                               LOGIN_ADDRESS)
+    # Sent to another address on the account: a verified caller hears where, and that the login
+    # address is the one to give the change page; an unverified one, to give the address they log in with.
+    assert decision.script == (part("login.reset-pending.other-address", personal=True,
+                                    unverified="login.reset-pending.sent.login-address",
+                                    change_url=CHANGE_PASSWORD_URL, sent_at=SENT,
+                                    sent_to="aino@home.example.net", login_email="aino@example.fi"),)
     assert (decision.problem, decision.actions) == ("login", (Action(rule),))
 
 
@@ -267,7 +272,8 @@ def test_a_service_missing_for_the_logins_reason_follows_it_before_the_ticket() 
     decision = decide(facts(a_user(locked=True), admins=()), ["invoicing"])
     assert decision.rule == "login.no-admin"
     assert decision.script == (part("account.locked", personal=True), part("login.no-admin"),
-                               part("service.same-reason", **services(INVOICING)), part("next.ticket"))
+                               part("service.same-reason", personal=True, unverified=RIGHTS,
+                                    **services(INVOICING)), part("next.ticket"))
     assert decision.actions == (Action("login.no-admin"),)
 
 
@@ -277,7 +283,7 @@ def test_a_service_missing_for_the_logins_reason_comes_before_the_later_steps() 
     assert decision.script == (
         part("account.locked", personal=True),
         part("login.user-is-admin", personal=True, unverified="escalate"),
-        part("service.same-reason", **services(INVOICING)),
+        part("service.same-reason", personal=True, unverified=RIGHTS, **services(INVOICING)),
         part("then.email"), LOGIN_ADDRESS, part("next.ticket"),
     )
 
@@ -285,13 +291,15 @@ def test_a_service_missing_for_the_logins_reason_comes_before_the_later_steps() 
 def test_the_old_id_asking_for_a_service_hears_the_login_address_once() -> None:
     decision = decide(facts(matched_by="legacyUserId"), ["reports"])
     assert decision.script == (part("login.not-login-email"), LOGIN_ADDRESS,
-                               part("service.granted", **services(REPORTS)), part("service.granted.retry"))
+                               part("service.granted", personal=True, unverified=RIGHTS, **services(REPORTS)),
+                               part("service.granted.retry", personal=True, unverified=RIGHTS))
 
 
 def test_only_granted_services_get_what_to_try_then_the_login_address() -> None:
     rule = "service.granted"
     decision = decide(facts(), ["reports"])
-    assert decision.script == (part(rule, **services(REPORTS)), part("service.granted.retry"), LOGIN_ADDRESS)
+    assert decision.script == (part(rule, personal=True, unverified=RIGHTS, **services(REPORTS)),
+                               part("service.granted.retry", personal=True, unverified=RIGHTS), LOGIN_ADDRESS)
     assert decision.evidence == (
         Evidence(rule, "service:reports", "no-fault-found"),
         *ev(rule, ("isAdmin", False), ("organisation", "Esimerkki Oy"), ("otherAdmins", 1)))
@@ -302,10 +310,11 @@ def test_a_granted_service_beside_a_missing_right_gets_its_retry_last() -> None:
     decision = decide(facts(), ["reports", "invoicing"])
     assert decision.rule == "service.missing-right"
     assert decision.script == (
-        part("service.granted", **services(REPORTS)),
-        part("service.missing-right", **services(INVOICING, param="missing")),
+        part("service.granted", personal=True, unverified=RIGHTS, **services(REPORTS)),
+        part("service.missing-right", personal=True, unverified=RIGHTS,
+             **services(INVOICING, param="missing")),
         *admins(ADMIN),
-        part("service.granted.retry.some", **services(REPORTS)),
+        part("service.granted.retry.some", personal=True, **services(REPORTS)),
     )
     assert decision.actions == (Action("service.missing-right", (INVOICING,)),
                                 Action("service.granted", (REPORTS,)))
@@ -314,7 +323,7 @@ def test_a_granted_service_beside_a_missing_right_gets_its_retry_last() -> None:
 def test_an_administrator_without_the_right_is_escalated_once_verified() -> None:
     rule = "service.user-is-admin"
     decision = decide(facts(a_user(is_admin=True), admins=()), ["invoicing"])
-    assert decision.script == (part(rule, personal=True, unverified="service.escalate",
+    assert decision.script == (part(rule, personal=True, unverified=RIGHTS,
                                     **services(INVOICING, param="missing")),
                                part("next.ticket"))
     assert decision.actions == (Action(rule, (INVOICING,)),)
