@@ -56,7 +56,7 @@ def test_json_has_exactly_the_documented_keys(run) -> None:
                          "organisation_chosen", "candidates", "candidates_total",
                          "services", "actions", "evidence", "considered", "data_problems", "script"]
     assert (doc["schema_version"], doc["verified"], doc["masked"], doc["identifier"]) == (
-        5, True, False, "johanna.makinen@esimerkki.example.fi")
+        6, True, False, "johanna.makinen@esimerkki.example.fi")
     assert list(doc["user"]) == [
         "id", "userName", "displayName", "active", "isAdmin", "emails", "preferredLanguage", "legacyUserId",
         "resetPending", "forcePasswordReset", "passwordResetSentAt", "passwordResetSentTo",

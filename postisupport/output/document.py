@@ -21,7 +21,7 @@ from postisupport.errors import InvalidInput
 from postisupport.output.script import script_text
 from postisupport.output.view import View
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def as_json(rep: Report, view: View) -> dict[str, Any]:
