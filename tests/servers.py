@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, urlencode
 from postisupport.idp import urns
 from postisupport.sandbox.serve import bind
 
+LOGGED_IN = "2021-03-01T08:00:00Z"  # since the 2021 renewal: an administrator who logs in can act
+
 
 def generated_directory(users: int, organisations: int = 10, admin_every: int = 50) -> dict[str, Any]:
     """A large fictional directory for load tests and benchmarks.
@@ -32,7 +34,8 @@ def generated_directory(users: int, organisations: int = 10, admin_every: int = 
             "id": f"u{i}", "userName": f"user{i}@example.com",
             "emails": [{"value": f"user{i}@example.com"}, {"value": f"alias{i}@example.net"}],
             "roles": [{"value": "admin"}] if i % admin_every == 0 else [],
-            urns.LOGIN_EXTENSION: {"legacyUserId": f"LEG{i:06d}"},
+            # Each has logged in since the renewal, so its administrators can act.
+            urns.LOGIN_EXTENSION: {"legacyUserId": f"LEG{i:06d}", "lastLoginTime": LOGGED_IN},
         } for i in range(users)],
         "Groups": [{
             "id": f"g{k}", "displayName": f"Organisation {k}",

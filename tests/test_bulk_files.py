@@ -23,7 +23,7 @@ from postisupport.idp import urns
 from postisupport.output.table import CSV_COLUMNS
 from postisupport.sandbox.app import SandboxApplication
 from postisupport.sandbox.datafile import build_storage
-from tests.servers import serving
+from tests.servers import LOGGED_IN, serving
 from tests.test_bulk import ROOT, Flaky, Slow, bulk_process, directory, lines_of, write
 from tests.test_cli import assert_error
 
@@ -49,7 +49,8 @@ HOSTILE = {
         {"id": "u1", "userName": "aino@example.fi", "displayName": "Aino",
          "emails": [{"value": "aino@example.fi"}], urns.LOGIN_EXTENSION: {"legacyUserId": "X1"}},
         {"id": "u2", "userName": "boss@example.fi", "displayName": "+SUM(A1:A9)",
-         "emails": [{"value": "boss@example.fi"}], "roles": [{"value": "admin"}]},
+         "emails": [{"value": "boss@example.fi"}], "roles": [{"value": "admin"}],
+         urns.LOGIN_EXTENSION: {"lastLoginTime": LOGGED_IN}},
     ],
     "Groups": [{"id": "g1", "displayName": "=cmd|' /C calc'!A0",
                 "members": [{"value": "u1"}, {"value": "u2"}],

@@ -17,7 +17,7 @@ from postisupport.idp import urns
 from postisupport.ops.sandbox import ServeOptions, exposed
 from postisupport.sandbox.app import application
 from postisupport.sandbox.storage import DirectoryStorage
-from tests.servers import Hostile, Redirecting, Trickle, serving
+from tests.servers import LOGGED_IN, Hostile, Redirecting, Trickle, serving
 from tests.test_cli import assert_error
 
 CANARY = "c4nary-T0KEN-do-not-print"
@@ -102,7 +102,8 @@ def test_a_user_in_a_thousand_groups_gets_urls_under_8_kb(run, tmp_path: Path) -
                    "members": [{"value": "u1"}, {"value": "boss"}],
                    urns.ORGANISATION_EXTENSION: {"businessId": "2345678-0"}})
     users = [{"id": "u1", "userName": "many@example.fi"},
-             {"id": "boss", "userName": "boss@example.fi", "roles": [{"value": "admin"}]}]
+             {"id": "boss", "userName": "boss@example.fi", "roles": [{"value": "admin"}],
+              urns.LOGIN_EXTENSION: {"lastLoginTime": LOGGED_IN}}]
     path = tmp_path / "many.json"
     path.write_text(json.dumps({"Users": users, "Groups": groups}))
     recorder = Recorder(application(path))
@@ -276,7 +277,8 @@ class WrongIds:
         self.user = {"id": put("user", "u1"), "userName": "aino@example.fi",
                      "groups": [{"value": put("user.groups", "g1")}]}
         self.admin = {"id": put("admin", "a1"), "userName": "boss@example.fi",
-                      "roles": [{"value": "admin"}], "groups": [{"value": "g1"}]}
+                      "roles": [{"value": "admin"}], "groups": [{"value": "g1"}],
+                      urns.LOGIN_EXTENSION: {"lastLoginTime": LOGGED_IN}}
         self.group = {"id": put("group", "g1"), "displayName": "Esimerkki Oy",
                       "members": [{"value": put("member", "u1")}, {"value": "a1"}],
                       urns.ORGANISATION_EXTENSION: {"businessId": "2345678-0"}}
