@@ -14,33 +14,13 @@ from typing import Any
 from postisupport.core.facts import RENEWAL, Contact, Facts, OrganisationFacts, Service, UserFacts
 from postisupport.core.identifiers import Asked
 from postisupport.core.rules import CHANGE_PASSWORD_URL, Action, Check, Decision, Evidence, ScriptPart, decide
+from tests.test_rules import ADMIN, INVOICING, REPORTS, SENT, a_user, facts
 
-SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
-LOGGED_IN = datetime(2021, 1, 20, 8, tzinfo=UTC)  # since the renewal: the user logs in
-ADMIN = Contact("u-admin", "Maija Virtanen", "maija@example.fi")
+# The users, administrators and organisation of tests/test_rules.py, and a few more administrators.
 OTHER = Contact("u-other", "Olli Ojala", "olli@example.fi", "+358 40 000 0000")
 GONE = Contact("u-gone", "Veikko Vanha", "veikko@example.fi", active=False)
 SHUT = Contact("u-shut", "Liisa Lukko", "liisa@example.fi", locked=True)
-REPORTS = Service("reports", "Reporting")
-INVOICING = Service("invoicing", "E-invoicing")
 ORG = OrganisationFacts("g-1", "Esimerkki Oy", "2345678-0", (REPORTS, INVOICING))
-
-
-def a_user(**changes: Any) -> UserFacts:
-    user = UserFacts(
-        id="u-1", user_name="aino@example.fi", display_name="Aino Korhonen", active=True, is_admin=False,
-        emails=("aino@example.fi", "aino@home.example.net"), preferred_language="fi",
-        legacy_user_id="ESIM0042", force_password_reset=False, reset_sent_at=None,
-        reset_sent_to=None, last_password_update=None, last_login=LOGGED_IN, last_failed_login=None,
-        locked=False, entitlements=(REPORTS,),
-    )
-    return replace(user, **changes)
-
-
-def facts(user: UserFacts | None = None, **changes: Any) -> Facts:
-    base = Facts(identifier="aino@example.fi", matched_by="userName", user=user or a_user(), candidates=(),
-                 organisation=ORG, admins=(ADMIN,), problems=())
-    return replace(base, **changes)
 
 
 def ev(rule: str, *pairs: tuple[str, object]) -> tuple[Evidence, ...]:
