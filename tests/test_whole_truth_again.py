@@ -7,27 +7,15 @@ access rights before they are verified."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from postisupport.idp import urns
 from postisupport.output.messages import catalog, ui_catalog
+from tests.test_whole_truth import fixed_clock, said  # noqa: F401  (fixed_clock: an autouse fixture)
 
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 LANGS = ("fi", "sv", "en")
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(env) -> None:
-    env.clock = lambda: NOW
-
-
-def said(run, *args: str) -> str:
-    result = run(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return str(result.json()["script"]["text"])
 
 
 def demo(run, lang: str, *args: str) -> str:

@@ -235,13 +235,8 @@ def _organisation_found(facts: Facts, problem: Problem, trail: _Trail) -> Decisi
                 unableAdmins=len(facts.unable_admins))
     rule = "lookup.organisation" if able else "lookup.organisation.no-admin"
     evidence = [Evidence(rule, "organisation", org.name or org.id),
-                Evidence(rule, "businessId", org.business_id), Evidence(rule, "otherAdmins", able)]
-    if facts.inactive_admins:
-        evidence.append(Evidence(rule, "deactivatedAdmins", facts.inactive_admins))
-    if facts.locked_admins:
-        evidence.append(Evidence(rule, "lockedAdmins", facts.locked_admins))
-    if facts.not_logging_in_admins:
-        evidence.append(Evidence(rule, "adminsNotLoggingIn", facts.not_logging_in_admins))
+                Evidence(rule, "businessId", org.business_id), Evidence(rule, "otherAdmins", able),
+                *_unable_admins_evidence(facts, rule)]
     if able:
         named = _admins(facts)
         parts = (replace(named[0], unverified="lookup.organisation"), *named[1:])
@@ -417,15 +412,17 @@ def _escalation_evidence(facts: Facts, user: UserFacts, rule: str) -> list[Evide
     evidence.append(Evidence(rule, "organisation", org.name or org.id if org else None))
     if org is not None:
         evidence.append(Evidence(rule, "otherAdmins", len(facts.admins)))
-        if facts.inactive_admins:
-            evidence.append(Evidence(rule, "deactivatedAdmins", facts.inactive_admins))
-        if facts.locked_admins:
-            evidence.append(Evidence(rule, "lockedAdmins", facts.locked_admins))
-        if facts.not_logging_in_admins:
-            evidence.append(Evidence(rule, "adminsNotLoggingIn", facts.not_logging_in_admins))
+        evidence += _unable_admins_evidence(facts, rule)
     if facts.chosen is not None:
         evidence.append(Evidence(rule, "organisationChosen", facts.chosen))
     return evidence
+
+
+def _unable_admins_evidence(facts: Facts, rule: str) -> list[Evidence]:
+    """How many administrators can't act, by why: each count only when there are such."""
+    counts = (("deactivatedAdmins", facts.inactive_admins), ("lockedAdmins", facts.locked_admins),
+              ("adminsNotLoggingIn", facts.not_logging_in_admins))
+    return [Evidence(rule, name, count) for name, count in counts if count]
 
 
 def _reset_evidence(rule: str, user: UserFacts) -> tuple[Evidence, ...]:
