@@ -61,6 +61,7 @@ def bulk(
     """
     from postisupport.cli import render
     from postisupport.cli.main import ExitStatus, error_object
+    from postisupport.ops.audit import own_files
     from postisupport.ops.bulk import BulkOptions
     from postisupport.ops.bulk import run as run_bulk
 
@@ -83,7 +84,7 @@ def bulk(
     source_path = None if source == "-" else Path(source)
     options = BulkOptions(source_path, output, chosen, column, concurrency, rate,  # type: ignore[arg-type]
                           mode, excel, count_rows=not quiet and source_path is not None,  # type: ignore[arg-type]
-                          own_files=_own_files(state.env.state_dir))
+                          own_files=own_files(state.env.state_dir))
     watcher = None if quiet else _Watcher(state.env)
     try:
         with _stopped_as_by_ctrl_c():
@@ -148,15 +149,6 @@ def _stopped_as_by_ctrl_c() -> Iterator[None]:
 
 FORMATS = ("csv", "ndjson", "xlsx")
 SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xlsx": "xlsx"}
-
-
-def _own_files(folder: Path) -> tuple[Path, ...]:
-    """The audit trail's files, rotated ones included, and its key: whether audit is on or not, they
-    are never an output."""
-    from postisupport.ops.audit import BACKUPS, KEY_FILE, RECORD_FILE
-
-    return (folder / RECORD_FILE, *(folder / f"{RECORD_FILE}.{n}" for n in range(1, BACKUPS + 1)),
-            folder / KEY_FILE)
 
 
 def _connection_words(state: Any, after: Any) -> list[str]:

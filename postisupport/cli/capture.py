@@ -49,6 +49,7 @@ def capture(
     Example: postisupport capture aino.korhonen@esimerkki.example.fi -o ticket.json
     """
     from postisupport.cli import render
+    from postisupport.ops.audit import own_files
     from postisupport.ops.capture import capture as run
     from postisupport.ops.diagnose import DiagnoseOptions
 
@@ -58,6 +59,7 @@ def capture(
     options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
     target = state.env.stdout if str(output) == "-" else output
     done = run(settings, options, target, view, state.audit_trail(settings),
-               state.observer(settings, output=output), pseudonymise, overwrite=force)
+               state.observer(settings, output=output), pseudonymise, overwrite=force,
+               own_files=own_files(state.env.state_dir))
     where = "on stdout" if done.path is None else f"in {done.path}"
     state.env.say(f"captured {done.report.decision.outcome} ({done.report.decision.rule}) {where}")

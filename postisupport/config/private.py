@@ -75,3 +75,23 @@ def replacing(target: Path | str, mode: str = "w", encoding: str | None = "utf-8
         if isinstance(error, OSError):
             raise FileProblem.of(error, target) from None
         raise
+
+
+def refuse_own(path: Path, own_files: tuple[Path, ...]) -> None:
+    """Refused when `path` is one of the tool's own files (the audit trail, its rotated files and its
+    key), by name (a rotated file that isn't there yet) or as the same file through a link: no
+    output may replace them."""
+    named = Path(os.path.realpath(path))
+    there = _identity(path)
+    for own in own_files:
+        if named == Path(os.path.realpath(own)) or (there is not None and there == _identity(own)):
+            raise FileProblem(path, "is postisupport's own audit trail (or its key), never an output: the "
+                              "results must go to another file")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino

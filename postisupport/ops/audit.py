@@ -186,3 +186,10 @@ def _compared(identifier: str) -> str:
         return normalise(identifier)
     except InvalidInput:
         return "name:" + name_key(name_text(identifier))
+
+
+def own_files(folder: Path) -> tuple[Path, ...]:
+    """The audit trail's files in `folder`, rotated ones included, and its key: whether audit is on
+    or not, no output may be one of them."""
+    return (folder / RECORD_FILE, *(folder / f"{RECORD_FILE}.{n}" for n in range(1, BACKUPS + 1)),
+            folder / KEY_FILE)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
-from postisupport.config.private import open_private, replacing
+from postisupport.config.private import open_private, refuse_own, replacing
 from postisupport.config.settings import Settings
 from postisupport.errors import (
     ApiError,
@@ -185,7 +185,7 @@ def check_output(options: BulkOptions, stdin: IO[bytes] | None = None, stdout: I
         raise FileProblem(path, "is a folder, not a file: name a file for the results")
     if not path.parent.is_dir():
         raise FileProblem(path, f"the folder {path.parent} does not exist")
-    _check_not_own(path, options.own_files)
+    refuse_own(path, options.own_files)
     if given is not None and given == _file_of(path):
         raise FileProblem(path, "is the input itself: the results must go to another file")
     if _is_stream(path):
@@ -216,17 +216,6 @@ def _file_of(what: Path | IO[Any] | None) -> tuple[int, int] | None:
         return None
     kind = status.st_mode
     return (status.st_dev, status.st_ino) if stat.S_ISREG(kind) or stat.S_ISFIFO(kind) else None
-
-
-def _check_not_own(path: Path, own_files: tuple[Path, ...]) -> None:
-    """Refused when `path` is one of the tool's own files, by name (a rotated trail that isn't there
-    yet) or as the same file through a link."""
-    there = _file_of(path)
-    named = Path(os.path.realpath(path))
-    for own in own_files:
-        if named == Path(os.path.realpath(own)) or (there is not None and there == _file_of(own)):
-            raise FileProblem(path, "is postisupport's own audit trail (or its key), never an output: the "
-                              "results must go to another file")
 
 
 def _is_file(path: Path) -> bool:

@@ -20,7 +20,7 @@ from typing import IO, Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from postisupport import __version__
-from postisupport.config.private import replacing
+from postisupport.config.private import refuse_own, replacing
 from postisupport.config.settings import Settings, resolve
 from postisupport.core.language import Language
 from postisupport.core.report import Report
@@ -48,7 +48,7 @@ class Capture:
 
 def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str], view: View,
             trail: AuditTrail | None = None, observe: Any = None, pseudonymise: bool = False,
-            overwrite: bool = False) -> Capture:
+            overwrite: bool = False, own_files: tuple[Path, ...] = ()) -> Capture:
     """Diagnose, and write what was read and decided to `output` (a file, or a stream such as
     stdout), whole or not at all.
 
@@ -57,7 +57,7 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     it can't be written, DataFileError when a pseudonymised directory would not decide the same.
     """
     if isinstance(output, Path):
-        _check_output(output, overwrite)
+        _check_output(output, overwrite, own_files)
     users: dict[str, dict[str, Any]] = {}
     groups: dict[str, dict[str, Any]] = {}
 
@@ -107,7 +107,7 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     if not isinstance(output, Path):
         output.write(text)
         return Capture(None, result)
-    _check_output(output, overwrite)  # the diagnosis took a while: the file may have appeared since
+    _check_output(output, overwrite, own_files)  # the diagnosis took a while: the file may be there now
     with replacing(output, keep_mode=False) as out:
         out.write(text)
     return Capture(output, result)
@@ -142,7 +142,8 @@ def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings,
     return out
 
 
-def _check_output(output: Path, overwrite: bool) -> None:
+def _check_output(output: Path, overwrite: bool, own_files: tuple[Path, ...]) -> None:
+    refuse_own(output, own_files)
     if output.is_dir():
         raise FileProblem(output, "is a folder, not a file")
     folder = output.parent
