@@ -34,3 +34,16 @@ def test_a_capture_through_a_link_to_the_key_is_refused_too(run, tmp_path: Path)
     result = run("--sandbox", "capture", "ESIM0042", "-o", str(link), "--force")
     assert result.exit_code == ExitStatus.USAGE
     assert key.read_bytes() == kept
+
+
+@pytest.mark.parametrize(("typed", "matched_by"), [
+    ("aino.korhonen@esimerkki.example.fi", "userName"),
+    ("ESIM0042", "legacyUserId"),
+    ("ESIM 0042", "legacyUserId"),
+    ("Aino Korhonen", "name"),
+])
+def test_an_address_or_old_id_given_with_an_organisation_is_looked_up_as_itself(
+        run, typed: str, matched_by: str) -> None:
+    result = run("--sandbox", "diagnose", typed, "-o", "2345678-0", "--json")
+    assert (result.exit_code, result.json()["outcome"], result.json()["matched_by"]) == (
+        0, "change-password", matched_by)

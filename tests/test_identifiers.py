@@ -10,6 +10,7 @@ from postisupport.core.identifiers import (
     name_answers,
     name_key,
     name_text,
+    names_a_person,
     normalise,
 )
 from postisupport.errors import InvalidInput
@@ -151,3 +152,13 @@ def test_a_name_that_cannot_be_anyones_is_refused(raw: str, reason: str) -> None
 
 def test_a_name_is_trimmed_to_single_spaces_in_nfc() -> None:
     assert name_text("  A\u0301ile   Čuoppa ") == "\u00c1ile Čuoppa"
+
+
+@pytest.mark.parametrize(("typed", "is_name"), [
+    ("Aino Korhonen", True), ("Korhonen", True), ("Áile Čuoppa", True), ("Anna-Liisa", True),
+    ("aino@example.fi", False), ("ESIM0042", False), ("ESIM 0042", False), ("esim-0042", False),
+    ("  ESIM0042 ", False),
+])
+def test_what_is_typed_with_an_organisation_is_a_name_unless_an_address_or_an_old_id(
+        typed: str, is_name: bool) -> None:
+    assert names_a_person(typed) is is_name

@@ -54,6 +54,17 @@ def normalise(raw: str) -> str:
     return fold(value)
 
 
+def names_a_person(raw: str) -> bool:
+    """Whether what was typed with an organisation is a name to look for among its members: not an
+    address (it has an @) nor a legacy ID (letters and digits together, however grouped), which
+    find the user whatever the organisation."""
+    value = raw.strip()
+    if "@" in value:
+        return False
+    compact = _SEPARATORS.sub("", value) if _GROUPED.fullmatch(value) else value
+    return not (_has_letter_and_digit(compact) and compact.isalnum())
+
+
 def _has_letter_and_digit(value: str) -> bool:
     return any(ch.isalpha() for ch in value) and any(ch.isdigit() for ch in value)
 

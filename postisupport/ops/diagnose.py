@@ -16,6 +16,7 @@ from postisupport.core.identifiers import (
     kind_of,
     looks_like_business_id,
     name_text,
+    names_a_person,
     normalise,
 )
 from postisupport.core.report import Report, report
@@ -109,7 +110,7 @@ def _look_up(client: ScimClient, options: DiagnoseOptions, shared: Shared | None
     """What the identifier is taken for, checked before anything is asked of the API: a name within
     its organisation, a business ID (the organisation and its administrators), else an e-mail
     address or a legacy user ID."""
-    if options.organisation is not None:
+    if options.organisation is not None and names_a_person(options.identifier):
         name = name_text(options.identifier)
         organisation = name_text(options.organisation, "organisation")
         if looks_like_business_id(organisation):
