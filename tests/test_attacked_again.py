@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from postisupport.cli.main import ExitStatus
+from tests.servers import serving
 
 
 @pytest.mark.parametrize("name", ["audit.jsonl", "audit.key", "audit.jsonl.1"])
@@ -47,3 +50,44 @@ def test_an_address_or_old_id_given_with_an_organisation_is_looked_up_as_itself(
     result = run("--sandbox", "diagnose", typed, "-o", "2345678-0", "--json")
     assert (result.exit_code, result.json()["outcome"], result.json()["matched_by"]) == (
         0, "change-password", matched_by)
+
+
+class TwinOrganisations:
+    """The demo sandbox, but every list of Groups answered twice over: two organisations with one
+    business ID, as a directory with a duplicated group would have."""
+
+    def __init__(self) -> None:
+        from postisupport.sandbox.app import application
+
+        self.app = application()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith("/Groups"):
+            await self.app(scope, receive, send)
+            return
+        sent: list[dict[str, Any]] = []
+
+        async def keep(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        twins = [{**group, "id": group["id"] + "-twin", "displayName": group["displayName"] + " (2)"}
+                 for group in body.get("Resources", [])]
+        body["Resources"] = body.get("Resources", []) + twins
+        body["totalResults"] = len(body["Resources"])
+        raw = json.dumps(body).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/scim+json")]})
+        await send({"type": "http.response.body", "body": raw})
+
+
+@pytest.mark.parametrize("args", [("2345678-0",), ("Aino Korhonen", "-o", "2345678-0")])
+def test_two_organisations_with_one_business_id_are_said_so_not_called_names(
+        run, args: tuple[str, ...]) -> None:
+    with serving(TwinOrganisations()) as url:
+        result = run("--api", url, "diagnose", *args)
+    assert (result.exit_code, result.stdout) == (ExitStatus.USAGE, "")
+    assert result.stderr == ("postisupport: error: the directory has 2 organisations with the business ID "
+                             "2345678-0: 'Esimerkki Oy', 'Esimerkki Oy (2)'; name the organisation instead "
+                             '(--org "NAME")\n')

@@ -133,6 +133,11 @@ async def _organisation(client: ScimClient, given: str, by_id: bool) -> tuple[Or
         # "Esimerkki" for "Esimerkki Oy": a whole word or more of the name, when no name is exactly it.
         meant = exact or [org for org in organisations
                           if org.name and name_key(org.name).startswith(key + " ")]
+    if len(meant) > 1 and by_id:
+        # The directory's fault, not the agent's: the organisation's name still tells them apart.
+        names = ", ".join(repr(org.name or org.id) for org in meant)
+        raise InvalidInput("organisation", f"the directory has {len(meant)} organisations with the business "
+                           f"ID {given}: {names}; name the organisation instead (--org \"NAME\")")
     if len(meant) > 1:
         names = ", ".join(f"{org.name or org.id} ({org.business_id or 'no business ID'})" for org in meant)
         raise InvalidInput("organisation", f"{given!r} is the name of {len(meant)} organisations: {names}; "
