@@ -91,3 +91,13 @@ def test_two_organisations_with_one_business_id_are_said_so_not_called_names(
     assert result.stderr == ("postisupport: error: the directory has 2 organisations with the business ID "
                              "2345678-0: 'Esimerkki Oy', 'Esimerkki Oy (2)'; name the organisation instead "
                              '(--org "NAME")\n')
+
+
+def test_a_trace_to_a_dash_is_refused_not_written_to_a_file_named_dash(
+        run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("--sandbox", "--trace", "-", "diagnose", "ESIM0042")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", "postisupport: error: -: is stdout, which carries the data: the trace goes to "
+        "a file of its own\n")
+    assert not (tmp_path / "-").exists()

@@ -177,6 +177,8 @@ def _check_trace(path: Path, env: Environment, files: dict[str, Path | None]) ->
     from postisupport.errors import FileProblem
     from postisupport.ops.audit import KEY_FILE, RECORD_FILE
 
+    if str(path) == "-":
+        raise FileProblem(path, "is stdout, which carries the data: the trace goes to a file of its own")
     state_dir = env.state_dir
     if state_dir.is_dir():
         for kept in sorted(state_dir.iterdir()):
