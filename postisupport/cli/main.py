@@ -193,6 +193,13 @@ def one_line(text: str) -> str:
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> None:
     """Run the command line and exit with its status: `postisupport ARGS`."""
     _without_pydantic_plugins()
+    import warnings
+
+    # A run stopped by an error (refused credentials in bulk) cancels connections anyio is still
+    # opening; their coroutines are collected at exit, and Python would print a warning after the
+    # one-line error. Nothing is lost: the connection was never made.
+    warnings.filterwarnings("ignore", category=RuntimeWarning,
+                            message=r"coroutine 'connect_tcp\.<locals>\.try_connect' was never awaited")
     sys.exit(run(list(sys.argv[1:] if argv is None else argv), env or Environment()))
 
 
