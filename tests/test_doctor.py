@@ -214,3 +214,70 @@ def test_only_a_4xx_answer_counts_as_a_refusal(run) -> None:
     assert checks["refusals"] == {"id": "refusals", "status": "warn", "detail": (
         "refuses attributes= naming an extension attribute and the filter roles pr; postisupport never "
         "asks either, but other SCIM tools may")}
+
+
+# -- a server that rate limits: checks it never answered are not tested, not failed ---------------
+
+
+class RateLimiting:
+    """The demo sandbox behind a limiter: requests whose path holds `path`, after the first `passed`
+    ones, get `status` with Retry-After: 0 (so the client's retries don't slow the test)."""
+
+    def __init__(self, status: int, path: str = "", passed: int = 0, app: Any = None) -> None:
+        self.app, self.status, self.path, self.passed = app or application(), status, path, passed
+        self.requests = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.requests += 1
+        if self.requests > self.passed and self.path in scope["path"]:
+            body = json.dumps({"status": str(self.status), "detail": "slow down"}).encode()
+            await send({"type": "http.response.start", "status": self.status, "headers": [
+                (b"content-type", b"application/scim+json"), (b"retry-after", b"0")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.parametrize(("status", "why"), [(429, "rate limiting"), (503, "unavailable for now")])
+def test_a_server_rate_limiting_everything_is_not_tested_and_not_called_untrustworthy(
+    run, status: int, why: str
+) -> None:
+    with serving(RateLimiting(status)) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert (result.exit_code, result.stderr) == (ExitStatus.API_ERROR, "")
+    checks = json.loads(result.stdout)
+    assert statuses(result.stdout) == dict.fromkeys(CHECKS, "warn")
+    assert checks[2] == {"id": "filters", "status": "warn", "detail": (
+        f"not tested: the server is {why} (the identity API answered HTTP {status} to GET /Users: "
+        "slow down); rate limited: run doctor again later")}
+    assert checks[3]["detail"] == checks[2]["detail"]
+    # 9 requests (each check stops at its first), each tried 3 times: none answered usably.
+    assert checks[-1] == {"id": "latency", "status": "warn", "detail": (
+        "not measured: all 9 answers were HTTP 429 or 503; rate limited: run doctor again later")}
+
+
+def test_a_server_rate_limiting_only_the_look_ups_has_the_rest_tested_and_the_latency_of_those(run) -> None:
+    with serving(RateLimiting(429, path="/Users")) as url:
+        result = run("--api", url, "doctor")
+    assert (result.exit_code, result.stderr) == (ExitStatus.API_ERROR, "")
+    lines = result.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["pass", "service-provider-config"], ["pass", "extensions"],
+        *[["warn", check] for check in CHECKS[2:-1]], ["pass", "latency"]]
+    assert lines[3] == ("warn  escaping                 not tested: the server is rate limiting (the "
+                        "identity API answered HTTP 429 to GET /Users: slow down); rate limited: run "
+                        "doctor again later")
+    assert re.fullmatch(r"pass  latency +median \d+ ms over 2 requests answered", lines[-1])
+
+
+def test_a_real_failure_still_wins_over_rate_limiting(run) -> None:
+    # Requests 1-3 pass (ServiceProviderConfig, Schemas, the filters check's first look-up): the
+    # filters check sees a server that ignores filters; everything after is rate limited.
+    with serving(RateLimiting(429, passed=3, app=Quirky(application(), "ignores-filters"))) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert (result.exit_code, result.stderr) == (ExitStatus.DOCTOR_FAILED, "")
+    assert statuses(result.stdout) == {**dict.fromkeys(CHECKS, "warn"), "service-provider-config": "pass",
+                                       "extensions": "pass", "filters": "fail", "latency": "pass"}

@@ -20,14 +20,15 @@ def doctor(
 
     Read-only: filters applied, values escaped, userName compared case-insensitively,
     attributes= and paging honoured, extensions declared, and the latency. Each check
-    passes, warns (diagnoses hold, with the caveat shown) or fails; exits 8 if any fails. An API
-    that can't be reached (or answers nothing in time) stops it with exit 4, refused credentials
-    with exit 3: neither is a finding about the server.
+    passes, warns (diagnoses hold, with the caveat shown) or fails; exits 8 if any fails. A check
+    the API rate limited (429, or 503) is "not tested", a warning: with no check failed, doctor
+    then exits 5 (run it again later), never 8. An API that can't be reached (or answers nothing
+    in time) stops it with exit 4, refused credentials with exit 3: neither is a finding about
+    the server.
 
     Example: postisupport --sandbox doctor
     """
     import json
-    from dataclasses import asdict
 
     from postisupport.cli.main import ExitStatus
     from postisupport.core.text import terminal_safe, wrapped
@@ -37,8 +38,9 @@ def doctor(
     settings = state.settings(connection)
     checks = run(settings, state.observer(settings))
     if as_json:
-        state.env.stdout.write(json.dumps([asdict(check) for check in checks], ensure_ascii=False,
-                                          indent=2) + "\n")
+        # `untested` is told by the detail ("not tested: ...") and the exit code, as on the screen.
+        shown = [{"id": check.id, "status": check.status, "detail": check.detail} for check in checks]
+        state.env.stdout.write(json.dumps(shown, ensure_ascii=False, indent=2) + "\n")
     else:
         # Details quote what the server said: no control character reaches the terminal.
         width = max(len(check.id) for check in checks)
@@ -50,3 +52,6 @@ def doctor(
             state.env.stdout.write(line + "\n")
     if any(check.status == "fail" for check in checks):
         raise typer.Exit(int(ExitStatus.DOCTOR_FAILED))
+    if any(check.untested for check in checks):
+        # Not "can't be trusted": the server said only "not now", so nothing is known either way.
+        raise typer.Exit(int(ExitStatus.API_ERROR))

@@ -8,7 +8,12 @@ a caveat the detail gives.
 A server that cannot be reached, or that refuses the credentials, is no finding
 about the server's quirks: doctor stops with that error (so does a server that
 answers not even its first request in time). The latency is that of the requests
-answered, errors included; one that timed out is not an answer.
+answered, errors included; one that timed out is not an answer, and neither is a 429 or 503: the
+server said only "not now".
+
+A check the server never answered because it rate limits (429, or 503 for now) is not tested: a
+warning, never a failure, since it says nothing about the server's quirks. The caller tells
+"run doctor again later" from a run whose checks all answered by `untested`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import secrets
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from postisupport.config.settings import Settings
@@ -40,6 +45,8 @@ class Check:
     id: str
     status: Status
     detail: str
+    # The server rate limited the check's requests: nothing was learnt, and doctor should run again.
+    untested: bool = field(default=False, compare=False)
 
 
 class _Server:
@@ -47,16 +54,20 @@ class _Server:
 
     def __init__(self, client: ScimClient) -> None:
         self.client = client
-        self.times: list[float] = []
+        self.times: list[float] = []  # of the usable answers: not of the 429s and 503s
+        self.answers = 0  # every answer, those included: the server is there
         self.sample: dict[str, Any] | None = None
 
     async def _timed(self, request: Awaitable[T]) -> T:
         started = time.perf_counter()
         try:
             answer = await request
-        except ApiError:
-            self.times.append(time.perf_counter() - started)  # an error answered is an answer
+        except ApiError as error:
+            self.answers += 1
+            if error.status not in RATE_LIMITED:  # an error answered is an answer; "not now" is none
+                self.times.append(time.perf_counter() - started)
             raise
+        self.answers += 1
         self.times.append(time.perf_counter() - started)
         return answer
 
@@ -116,6 +127,8 @@ async def _escaping(server: _Server) -> Check:
     try:
         found = await server.users(f"{contract.USER_NAME} eq {quote(hostile)}")
     except ApiError as error:
+        if error.status in RATE_LIMITED:
+            raise  # "not now" says nothing about escaping: unanswered, not tested
         return Check("escaping", "fail", f"a value holding \" and \\ got no usable answer ({error})")
     if found:
         return Check("escaping", "fail", "a value holding \" and \\ matched users")
@@ -211,23 +224,25 @@ def _unanswered(name: str) -> Status:
     return "fail" if name in FAILED_IF_UNANSWERED else "warn"
 
 
-def _could_not_answer(error: PostisupportError) -> str:
+def _unanswered_check(name: str, error: PostisupportError) -> Check:
     if isinstance(error, ApiError) and error.status in RATE_LIMITED:
-        return (f"the server is rate limiting ({error}), so this check is unanswered: run doctor "
-                "again when it answers")
-    return f"the server could not answer: {error}"
+        why = "rate limiting" if error.status == 429 else "unavailable for now"
+        return Check(name, "warn", f"not tested: the server is {why} ({error}); rate limited: run "
+                     "doctor again later", untested=True)
+    return Check(name, _unanswered(name), f"the server could not answer: {error}")
 
 
 def _stops(error: PostisupportError, server: _Server) -> bool:
     """Whether `error` is about reaching the server at all rather than about one check."""
     if isinstance(error, AuthError):
         return True
-    return isinstance(error, UnreachableError) and (error.timeout is None or not server.times)
+    return isinstance(error, UnreachableError) and (error.timeout is None or not server.answers)
 
 
 def run(settings: Settings, observe: Any = None) -> list[Check]:
     """Every check, in order; a check the server fails to answer is a warning, or a failure for the
-    checks diagnoses depend on; then the median latency of the requests answered. Raises
+    checks diagnoses depend on, unless it rate limited (then it is a warning, `untested`); then the
+    median latency of the requests answered with something other than 429 or 503. Raises
     UnreachableError when the server can't be reached (or answers nothing in time), and AuthError
     when it refuses the credentials."""
 
@@ -241,7 +256,7 @@ def run(settings: Settings, observe: Any = None) -> list[Check]:
                 except PostisupportError as error:
                     if _stops(error, server):
                         raise
-                    results.append(Check(name, _unanswered(name), _could_not_answer(error)))
+                    results.append(_unanswered_check(name, error))
                 except (AttributeError, TypeError, ValueError, IndexError):
                     # The checks read JSON a server shaped as it liked: a wrong shape is a finding.
                     results.append(Check(name, _unanswered(name), "the server answered JSON of an "
@@ -250,6 +265,9 @@ def run(settings: Settings, observe: Any = None) -> list[Check]:
                 median = statistics.median(server.times) * 1000
                 results.append(Check("latency", "pass", f"median {median:.0f} ms over {len(server.times)} "
                                      "requests answered"))
+            elif server.answers:
+                results.append(Check("latency", "warn", f"not measured: all {server.answers} answers were "
+                                     "HTTP 429 or 503; rate limited: run doctor again later", untested=True))
         return results
 
     return asyncio.run(all_checks())

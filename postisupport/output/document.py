@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -112,11 +115,46 @@ def jq_program(expression: str) -> JqProgram:
 # could be stopped by kill -9 only. So the program runs in a worker process of its own, which
 # Ctrl-C stops (it is killed), with a bound on its memory (`[range(1e9)]` would take the
 # machine's). It gets an empty environment: $ENV holds nothing even if the check above is fooled.
+# It dies with us, however we die (kill -9 included): on Linux the kernel kills it (PR_SET_PDEATHSIG);
+# elsewhere a watcher process of its own does, since jq holds the GIL and no thread of the worker
+# would ever run. SIGTERM and SIGHUP make us kill it first, as Ctrl-C does.
 JQ_MEMORY = 1024 * 2**20
 OUT_OF_MEMORY = 3  # the worker's exit status when Python itself runs out
+_HALT = "postisupport:halt_error"
+# The jq package ends the results quietly on halt_error, so its message and code would be lost:
+# it is made an error of our own, which the worker tells apart. The program's own defs still win.
+_PRELUDE = (f'def halt_error($code): error({{"{_HALT}": [., $code]}}); '
+            'def halt_error: halt_error(5); ')
 _JQ_WORKER = f"""
-import json, os, signal, sys
+import json, os, signal, sys, time
 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent is told of Ctrl-C, and kills us
+parent, how = int(sys.argv[1]), sys.argv[2]
+watched = False
+if how == "pdeathsig":
+    try:
+        import ctypes
+        watched = ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        pass
+if not watched:
+    worker = os.getpid()
+    if os.fork() == 0:
+        # The watcher: it holds none of the pipes (the parent must see the worker's end), and
+        # kills the worker once the parent is gone; it goes when the worker does.
+        os.closerange(0, 3)
+        while os.getppid() == worker:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os.kill(worker, signal.SIGKILL)
+                break
+            except PermissionError:  # the pid is someone else's now: ours is gone
+                os.kill(worker, signal.SIGKILL)
+                break
+            time.sleep(0.2)
+        os._exit(0)
+if os.getppid() != parent:  # the parent died before we could watch it
+    os._exit(0)
 try:
     import resource
     resource.setrlimit(resource.RLIMIT_AS, ({JQ_MEMORY}, {JQ_MEMORY}))
@@ -130,14 +168,32 @@ for line in source:
         for result in program.input_text(line.decode("utf-8")):
             out.write(b"r " + json.dumps(result).encode("ascii") + b"\\n")
             out.flush()
+        end = b"d"
     except ValueError as error:
-        out.write(b"e " + json.dumps(str(error)).encode("ascii") + b"\\n")
+        try:
+            said = json.loads(str(error))
+        except ValueError:
+            said = None
+        if isinstance(said, dict) and list(said) == [{_HALT!r}]:
+            end = b"h " + json.dumps(said[{_HALT!r}]).encode("ascii")
+        else:
+            end = b"e " + json.dumps(str(error)).encode("ascii")
     except MemoryError:
         os._exit({OUT_OF_MEMORY})
-    out.write(b"d\\n")
+    out.write(end + b"\\n")  # each document ends in one of d, e or h
     out.flush()
 """
 OUT_OF_MEMORY_CODES = (OUT_OF_MEMORY, -signal.SIGABRT)  # jq itself aborts when it can't allocate
+# How the worker makes sure it dies with us: "pdeathsig" where the kernel offers it, else "watch".
+DEATH_WATCH = "pdeathsig" if sys.platform.startswith("linux") else "watch"
+
+
+class JqHalted(Exception):
+    """The program called halt_error: its message (a string as it is, anything else as JSON)."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class JqProgram:
@@ -148,7 +204,8 @@ class JqProgram:
         self._worker: subprocess.Popen[bytes] | None = None
 
     def results(self, document: Any) -> Iterator[Any]:
-        """What the program makes of `document`, each result as soon as the worker sends it."""
+        """What the program makes of `document`, each result as soon as the worker sends it.
+        Raises ValueError for jq's error, JqHalted for halt_error."""
         worker = self._started()
         assert worker.stdin is not None and worker.stdout is not None
         finished = False
@@ -163,6 +220,9 @@ class JqProgram:
                 elif kind == b"e":
                     finished = True
                     raise ValueError(json.loads(value))
+                elif kind == b"h":
+                    finished = True
+                    raise JqHalted(json.loads(value)[0])
                 elif kind == b"d":
                     finished = True
                     return
@@ -183,11 +243,14 @@ class JqProgram:
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._worker is None:
+            _kill_workers_on_stop()
             self._worker = subprocess.Popen(
-                [sys.executable, "-I", "-c", _JQ_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, env={}, close_fds=True)
+                [sys.executable, "-I", "-c", _JQ_WORKER, str(os.getpid()), DEATH_WATCH],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={},
+                close_fds=True)
+            _LIVE.add(self._worker)
             assert self._worker.stdin is not None
-            self._worker.stdin.write(json.dumps(self.expression).encode("ascii") + b"\n")
+            self._worker.stdin.write(json.dumps(_PRELUDE + self.expression).encode("ascii") + b"\n")
             # Stopped with the program, when the command that made it is done: no worker outlives it.
             weakref.finalize(self, _stop, self._worker)
         return self._worker
@@ -202,12 +265,40 @@ class JqProgram:
 
 
 def _stop(worker: subprocess.Popen[bytes]) -> None:
+    _LIVE.discard(worker)
     if worker.returncode is None:
         worker.kill()
         worker.wait()
     for stream in (worker.stdin, worker.stdout):
         if stream is not None:
             stream.close()
+
+
+_LIVE: set[subprocess.Popen[bytes]] = set()  # the workers running now
+_BEFORE: dict[int, Any] = {}  # the handlers ours stand in front of, by signal
+
+
+def _kill_workers_on_stop() -> None:
+    """SIGTERM and SIGHUP (`kill`, a closed terminal) kill the workers, then do what they did before:
+    by default end us, with the usual 143 or 129. A signal ignored (nohup) stays ignored."""
+    if _BEFORE or threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can be set in the main thread only; there, once is enough
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+            _BEFORE[number] = signal.signal(number, _stopping)
+
+
+def _stopping(number: int, frame: Any) -> None:
+    for worker in list(_LIVE):
+        with contextlib.suppress(OSError):
+            worker.kill()
+    before = _BEFORE.get(number)
+    if callable(before):
+        before(number, frame)
+    elif before is not signal.SIG_IGN:
+        signal.signal(number, signal.SIG_DFL)  # die of the signal, as if we had never caught it
+        os.kill(os.getpid(), number)
 
 
 def jq_lines(program: JqProgram, document: Any) -> Iterator[str]:
@@ -219,6 +310,13 @@ def jq_lines(program: JqProgram, document: Any) -> Iterator[str]:
             yield _safe(result) if isinstance(result, str) else dumps_line(result)
     except ValueError as error:
         raise InvalidInput("jq", f"failed on the diagnosis: {_jq_reason(error)}") from None
+    except JqHalted as halted:
+        # As jq, the message goes to stderr (a string as it is); whatever code it gave, the exit is
+        # the usage one (2), as for jq's errors: a script tells the two apart by the words.
+        said = halted.message if isinstance(halted.message, str) else dumps_line(halted.message)
+        said = _safe(said.rstrip("\n"))
+        raise InvalidInput("jq", f"stopped with halt_error: {said}" if said else
+                           "stopped with halt_error") from None
 
 
 def _jq_reason(error: ValueError) -> str:
