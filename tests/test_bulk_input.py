@@ -231,3 +231,25 @@ def test_bulk_keeps_a_blank_line_inside_an_extra_columns_cell(run, tmp_path: Pat
     assert [(r["row"], r["identifier"], r["outcome"], r["note"]) for r in records] == [
         ("1", "ESIM0042", "change-password", "call back\r\n\r\nafter lunch"),
         ("2", "ESIM0105", "use-login-email", "x")]
+
+
+def test_a_cell_that_may_hide_rows_names_the_inputs_lines_counting_blank_and_reread_ones() -> None:
+    # Line 1 is blank, the header is line 2; the stray identifier quote's lines 4-5 are read again as rows.
+    found, _ = read(b'\nemail,note\n"ESIM0042,x\nESIM0105,y\nESIM0077",z\n\nESIM0020,"a\nainok,b"\n'
+                    b'ESIM0105,c\n')
+    assert brief(found) == [
+        (1, '"ESIM0042,x', 'a quote opened on this line is not closed on it (a stray ")'),
+        (2, "ESIM0105", None), (3, 'ESIM0077"', None),
+        (4, 'ESIM0020,"a', "a quoted cell runs over 2 lines (lines 7-8), and line 8 reads as a row of its "
+         "own: a stray quote? nothing in it was looked up: fix the quote, or look the identifier up on "
+         "its own"),
+        (5, "ESIM0105", None)]
+
+
+def test_a_cell_that_may_hide_many_rows_names_the_first_five() -> None:
+    taken = "".join(f"ESIM{i:04},x\n" for i in range(8))
+    found, _ = read(f'email,note\nESIM0042,"oops\n{taken}end"\nESIM0105,c\n'.encode())
+    assert brief(found) == [
+        (1, 'ESIM0042,"oops', "a quoted cell runs over 10 lines (lines 2-11), and lines 3, 4, 5, 6, 7 and 3 "
+         "more read as rows of their own: a stray quote? nothing in it was looked up: fix the quote, or "
+         "look the identifier up on its own"), (2, "ESIM0105", None)]

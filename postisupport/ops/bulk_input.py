@@ -11,13 +11,14 @@ list (no delimiter in its first line) is read line by line, never as CSV, so a
 stray `"` can't swallow the rows after it. A row that can't be used is still a
 row: it carries its problem and becomes an output row with an error. That
 covers a line that is neither UTF-8 nor cp1252, a line or field over the
-limits, CSV the csv module refuses, and a quote opened by mistake: an
-identifier running over several lines, or a cell of another column whose lines
-look like rows of their own (the identifier column holds an identifier, and
-the line has as many fields as the header), that leaves its record with
-another number of fields than the header, or that runs over more than
-MAX_RECORD_LINES lines; the lines after such a row are read again as rows of
-their own.
+limits, CSV the csv module refuses, and a quote opened by mistake. A record
+over several lines is surely one when its identifier runs over them: the row
+is its first line, and the lines after it are read again as rows of their own.
+It may be one when it has more fields than the header, or when one of its
+later lines, read alone, looks like a row (see `_row_like`): then the row is
+an error naming the input lines it covers, and none of them is read again, so
+no line of what may be a note is looked up. Any other record over several
+lines is one row with a multi-line cell, however many lines it takes.
 
 Besides the rows, `Reading` tells (its attributes are filled while reading):
 `format`, `encoding`, `extra_columns`, `blank_lines`; `excel_style`, True when
@@ -41,7 +42,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
-from postisupport.core.identifiers import fold, looks_like_email
+from postisupport.core.identifiers import fold, looks_like_business_id, looks_like_email
 from postisupport.core.text import shortened
 from postisupport.errors import InvalidInput
 
@@ -62,11 +63,9 @@ LINE_END = re.compile(rb"\r\n|\r|\n")
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 WORKBOOK = b"PK\x03\x04"  # a zip file: an .xlsx workbook is one
 TOO_LONG = f"the line is longer than {MAX_LINE_BYTES // 2**20} MB; skipped"
-# Lines one CSV record may take: a note typed in Excel with Alt+Enter takes a few, a stray quote takes
-# every row up to the next quote.
-MAX_RECORD_LINES = 100
 LEGACY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 STRAY = "a quote opened on this line is not closed on it (a stray \")"
+UNREAD = "nothing in it was looked up: fix the quote, or look the identifier up on its own"
 
 
 @dataclass(frozen=True)
@@ -230,6 +229,8 @@ class _Source:
         self._lines, self._reading = lines, reading
         self._back: deque[Line] = deque()
         self.taken: list[Line] = []
+        # Lines handed out or skipped so far, header included: the input's line number of the last one.
+        self.line = 0
         # CSV records skip their blank lines themselves: a blank line inside a quoted cell is the cell's.
         self.skip_blank = True
 
@@ -250,11 +251,15 @@ class _Source:
 
     def put_back(self, lines: list[Line]) -> None:
         self._back.extendleft(reversed(lines))
+        self.line -= len(lines)
 
     def _next_line(self) -> Line | None:
         while True:
             line = self._back.popleft() if self._back else next(self._lines, None)
-            if line is None or not self.skip_blank or line.text.strip():
+            if line is None:
+                return None
+            self.line += 1
+            if not self.skip_blank or line.text.strip():
                 return line
             self._reading.blank_lines += 1
 
@@ -362,7 +367,14 @@ def _records(source: _Source, records: Iterator[list[str]], at: int, services: i
             continue
         number += 1
         if problem is None and len(taken) > 1:
-            problem = _stray_quote(taken, record, at, len(header), delimiter)
+            if len(record) > at and "\n" in record[at].replace("\r", "\n"):
+                problem = STRAY
+            else:
+                maybe = _maybe_stray(taken, record, at, len(header), delimiter, source.line - len(taken) + 1)
+                if maybe is not None:
+                    # What may be a note is not read again: none of its lines is looked up.
+                    yield Row(number, shortened(_strip_end(taken[0].text), SHOWN), problem=maybe)
+                    continue
         if problem is not None:
             # The row is its first line only; the lines the broken record swallowed are rows again.
             source.put_back(taken[1:])
@@ -382,34 +394,38 @@ def _records(source: _Source, records: Iterator[list[str]], at: int, services: i
         yield _row(number, record[at], cell, lang or None, extra)
 
 
-def _stray_quote(taken: list[Line], record: list[str], at: int, width: int, delimiter: str) -> str | None:
-    """Why a record over several lines is a quote opened by mistake rather than a cell with line
-    breaks, if it is one (see the module's docstring)."""
-    if len(record) > at and "\n" in record[at].replace("\r", "\n"):
-        return STRAY
-    if len(record) != width:
-        return (f"a quote opened on this line runs over {len(taken)} lines and leaves {len(record)} "
-                f"field(s), not {width} (a stray \")")
-    if len(taken) > MAX_RECORD_LINES:
-        return (f"a quote opened on this line runs over {len(taken)} lines, more than the "
-                f"{MAX_RECORD_LINES} one cell may take (a stray \")")
-    for line in taken[1:]:
-        try:
-            fields = next(csv.reader([line.text], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        if len(fields) == width and _looks_like_identifier(fields[at]):
-            return ("a quote opened on this line is not closed on it, and the lines it takes look like "
-                    "rows of their own (a stray \")")
-    return None
+def _maybe_stray(taken: list[Line], record: list[str], at: int, width: int, delimiter: str,
+                 first: int) -> str | None:
+    """Why a record over several lines, its identifier on its first, may be a quote opened by mistake
+    rather than a cell with line breaks, if it may; `first` is the input's line number of its first line.
+
+    A stray quote and a note typed with Alt+Enter can be the very same bytes, so the answer is a row error
+    that names the lines, for the admin to look at, never a guess either way."""
+    span = f"a quoted cell runs over {len(taken)} lines (lines {first}-{first + len(taken) - 1})"
+    if len(record) > width:
+        return f"{span} and leaves {len(record)} fields, not {width}: a stray quote? {UNREAD}"
+    like = [first + i for i, line in enumerate(taken) if i and _row_like(line.text, at, width, delimiter)]
+    if not like:
+        return None
+    shown = ", ".join(str(n) for n in like[:5]) + (f" and {len(like) - 5} more" if len(like) > 5 else "")
+    reads = f"line {shown} reads as a row of its own" if len(like) == 1 else (
+        f"lines {shown} read as rows of their own")
+    return f"{span}, and {reads}: a stray quote? {UNREAD}"
 
 
-def _looks_like_identifier(cell: str) -> bool:
-    value = cell.strip()
-    if "@" in value:
-        return looks_like_email(value)
-    return LEGACY_ID.fullmatch(value) is not None and any(c.isalpha() for c in value) and any(
-        c.isdigit() for c in value)
+def _row_like(text: str, at: int, width: int, delimiter: str) -> bool:
+    """Whether a line inside a quoted cell, read alone, is what the reader would take for a row: as many
+    fields as the header and an identifier in its column (the shapes a row's identifier has); or a short
+    row whose identifier is an e-mail address or a business ID, which a line of prose seldom is alone."""
+    try:
+        fields = next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:
+        return False
+    if len(fields) <= at or len(fields) > width:
+        return False
+    value = fields[at].strip()
+    strong = looks_like_email(value) if "@" in value else looks_like_business_id(value)
+    return strong or (len(fields) == width and LEGACY_ID.fullmatch(value) is not None)
 
 
 def _row(number: int, identifier: str, services: str = "", lang: str | None = None,
