@@ -204,3 +204,23 @@ def test_p2_masked_organisation_names_are_initials_on_the_screen_in_json_and_in_
     everything = json.dumps(document, ensure_ascii=False)
     assert "Aaa Oy" not in everything and "Bbb Ab" not in everything
     assert "Bbb Ab" not in screen(run, environ, *args, "--ui-lang", "sv")
+
+
+MIXED = {
+    "fi": "Sinulla on käyttöoikeus palveluun Raportointi. Sinulla ei ole käyttöoikeutta palveluun, jota "
+          "kysyit, eikä tunnustasi ole liitetty mihinkään organisaatioon, joten sinulla ei ole pääkäyttäjää, "
+          "joka voisi antaa oikeuden.",
+    "sv": "Du har rätt att använda tjänsten Rapportering. Du har inte rätt att använda tjänsten som du "
+          "frågade om, och ditt konto är inte kopplat till någon organisation, så det finns ingen "
+          "administratör som kan ge dig rätten.",
+    "en": "You do have access to Reporting. You don't have access to the service you asked about, and your "
+          "account isn't linked to any organisation, so there is no administrator who could grant it.",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_u3_no_organisation_is_said_once_when_one_service_is_held_and_another_is_not(
+        run, tmp_path: Path, lang: str) -> None:
+    text = own(run, own_data(tmp_path), lang, "yrjo@example.net", "-s", "reports", "-s", "invoicing",
+               "--verified")
+    assert text == f"{MIXED[lang]} {TICKET[lang]}"

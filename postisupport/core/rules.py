@@ -551,10 +551,12 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
     if rule == "service.no-organisation":
         held = [v for v in chosen if user.has_right_to(v.asked)]
         lacking = [v for v in chosen if not user.has_right_to(v.asked)]
-        # That the account is linked to no organisation is not theirs alone to hear (the login path says it).
+        # That the account is linked to no organisation is not theirs alone to hear (the login path says
+        # it); said once, with what they lack when they lack something too.
+        linked = [] if lacking else [ScriptPart("service.granted.no-organisation", personal=True,
+                                                unverified="login.no-organisation")]
         return [*([_group_part("service.granted", held, personal=True, unverified=RIGHTS_UNVERIFIED),
-                   ScriptPart("service.granted.no-organisation", personal=True,
-                              unverified="login.no-organisation")] if held else []),
+                   *linked] if held else []),
                 *([_group_part(rule, lacking, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
                   if lacking else [])]
     return [_group_part(rule, chosen, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
