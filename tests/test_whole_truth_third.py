@@ -21,12 +21,14 @@ LOGGED_IN = {"lastLoginTime": "2021-03-01T08:00:00Z"}  # since the renewal
 ADMIN = [{"value": "admin"}]
 REPORTS = {"value": "reports", "display": "Reporting"}
 INVOICING = {"value": "invoicing", "display": "E-invoicing"}
+TRACKING = {"value": "tracking", "display": "Shipment tracking"}
 
 
 def own_data(tmp_path: Path) -> str:
     """Vaikea Oy: Veli, an administrator without E-invoicing, whose two co-administrators are deactivated
     and locked. Yrjö, who has Reporting but is linked to no organisation. Kari, in Aaa Oy (Reporting) and
-    in Bbb Ab (Reporting and E-invoicing), each with an administrator who can act."""
+    in Bbb Ab (Reporting and E-invoicing), each with an administrator who can act, and in Ccc Oy (Shipment
+    tracking), whose one administrator is locked."""
     users = [
         {"id": "v1", "userName": "veli@vaikea.example.fi", "displayName": "Veli Vaikea", "roles": ADMIN,
          "entitlements": [{"value": "reports"}], L: LOGGED_IN},
@@ -40,6 +42,8 @@ def own_data(tmp_path: Path) -> str:
          L: LOGGED_IN},
         {"id": "b1", "userName": "bengt@bbb.example.fi", "displayName": "Bengt Bbb", "roles": ADMIN,
          "phoneNumbers": [{"value": "+358 40 200 0002"}], L: LOGGED_IN},
+        {"id": "c1", "userName": "carl@ccc.example.fi", "displayName": "Carl Ccc", "roles": ADMIN,
+         L: {**LOGGED_IN, "accountLocked": True}},
         {"id": "k1", "userName": "kari@aaa.example.fi", "displayName": "Kari Kaksi",
          "entitlements": [{"value": "reports"}], L: LOGGED_IN},
     ]
@@ -51,6 +55,8 @@ def own_data(tmp_path: Path) -> str:
          org: {"businessId": "3030303-7", "services": [REPORTS]}},
         {"id": "g3", "displayName": "Bbb Ab", "members": [{"value": i} for i in ("b1", "k1")],
          org: {"businessId": "4040404-2", "services": [REPORTS, INVOICING]}},
+        {"id": "g4", "displayName": "Ccc Oy", "members": [{"value": i} for i in ("c1", "k1")],
+         org: {"businessId": "5050505-4", "services": [TRACKING]}},
     ]
     path = tmp_path / "third.json"
     path.write_text(json.dumps({"Users": users, "Groups": groups}))
@@ -224,3 +230,20 @@ def test_u3_no_organisation_is_said_once_when_one_service_is_held_and_another_is
     text = own(run, own_data(tmp_path), lang, "yrjo@example.net", "-s", "reports", "-s", "invoicing",
                "--verified")
     assert text == f"{MIXED[lang]} {TICKET[lang]}"
+
+
+NO_ONE_THERE = {
+    "fi": "Sinulla ei ole käyttöoikeutta palveluun Lähetysseuranta, eikä organisaatiollasi ole Postin "
+          "palveluiden pääkäyttäjää, joka voisi juuri nyt antaa oikeuden.",
+    "sv": "Du har inte rätt att använda tjänsten Försändelsespårning, och din organisation har ingen "
+          "administratör för Postis tjänster som kan ge dig rätten just nu.",
+    "en": "You don't have access to Shipment tracking, and your organisation has no administrator for "
+          "Posti's services who could grant it just now.",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_u2_a_service_another_organisation_has_with_no_one_there_to_act_is_no_not_subscribed(
+        run, tmp_path: Path, lang: str) -> None:
+    text = own(run, own_data(tmp_path), lang, "kari@aaa.example.fi", "-s", "tracking", "--verified")
+    assert text == f"{NO_ONE_THERE[lang]} {TICKET[lang]}"

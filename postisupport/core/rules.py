@@ -623,6 +623,11 @@ def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> s
         if trail.check("service.other-organisation", other is not None, asked,
                        organisations=len(facts.memberships)):
             return "service.other-organisation"
+        # Another has it but no administrator there can act: not "not among your organisation's services".
+        elsewhere = any(m.organisation.subscribes_to(asked) for m in facts.memberships)
+        if trail.check("service.no-admin", elsewhere, asked, organisations=len(facts.memberships),
+                       otherAdmins=0):
+            return "service.no-admin"
     if trail.check("service.not-subscribed", not_ordered, asked,
                    organisationServices=len(org.services) if org else None):
         return "service.not-subscribed"
