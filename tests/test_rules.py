@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
+from postisupport.core.facts import Contact, Facts, Membership, OrganisationFacts, Service, UserFacts
 from postisupport.core.identifiers import Asked
 from postisupport.core.rules import (
     CHANGE_PASSWORD_URL,
@@ -287,7 +287,8 @@ def test_not_found_and_ambiguous_evidence() -> None:
 def test_service_precedence_is_the_order_of_the_rules() -> None:
     assert SERVICE_PRECEDENCE == (
         "service.not-subscribed", "service.user-is-admin", "service.no-organisation",
-        "service.no-admin", "service.other-admin", "service.missing-right", "service.granted")
+        "service.no-admin", "service.other-admin", "service.missing-right", "service.other-organisation",
+        "service.granted")
 
 
 def test_every_rule_is_reachable() -> None:
@@ -308,6 +309,7 @@ def test_every_rule_is_reachable() -> None:
         decide(facts(admins=()), ["invoicing"]).rule,
         decide(facts(), ["invoicing"]).rule,
         decide(facts(), ["reports"]).rule,
+        decide(TWO_ORGANISATIONS, ["tracking"]).rule,
         decide(replace(facts(), user=None, matched_by=None, asked=BUSINESS_ID)).rule,
         decide(replace(facts(), user=None, matched_by=None, admins=(), asked=BUSINESS_ID)).rule,
     }
@@ -315,6 +317,11 @@ def test_every_rule_is_reachable() -> None:
 
 
 BUSINESS_ID = Asked("2345678-0", "business-id")
+# The decision's organisation lacks Tracking; the user's other one has it, and an administrator who can act.
+TRACKING = Service("tracking", "Tracking")
+TWO_ORGANISATIONS = replace(facts(), memberships=(
+    Membership(facts().organisation),  # type: ignore[arg-type]
+    Membership(OrganisationFacts("g-2", "Exempel Ab", "1234567-8", (TRACKING,)), (ADMIN,))))
 
 
 def test_lookup_scripts_are_the_rule_alone() -> None:

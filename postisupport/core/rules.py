@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from postisupport.core.facts import RENEWAL, Facts, Service, UserFacts
+from postisupport.core.facts import RENEWAL, Contact, Facts, Membership, Service, UserFacts
 from postisupport.core.identifiers import equal_folded
 from postisupport.core.text import iso
 
@@ -75,10 +75,12 @@ RULES = _rules(
          "the user lacks the right and is one of the administrators; another one can grant it"),
     Rule("service.missing-right", "check-service-rights", None,
          "the user lacks the right; an administrator can grant it"),
+    Rule("service.other-organisation", "check-service-rights", None,
+         "another of the user's organisations has the service, and its administrator can grant it"),
     Rule("service.granted", "no-fault-found", None, "the user has the right to the service"),
 )
 
-ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.others"})
+ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.others", "detail.admins.there"})
 # Said instead of whatever tells a caller their own access rights, until they are verified.
 RIGHTS_UNVERIFIED = "service.rights-unverified"
 # The escalations that end with a support request (ticket) opened by the agent.
@@ -365,16 +367,20 @@ def _login_address(user: UserFacts) -> tuple[ScriptPart, ...]:
         if user.user_name else ()
 
 
-def _admins(facts: Facts, others: bool = False) -> tuple[ScriptPart, ...]:
+def _admins(facts: Facts, others: bool = False,
+            admins: Sequence[Contact] | None = None) -> tuple[ScriptPart, ...]:
     """Who can help, by name (`others`: to a caller who is an administrator too), then each one's
-    contacts as a sentence of their own."""
-    if not facts.admins:
+    contacts as a sentence of their own; `admins`: another organisation's, just named ("its")."""
+    able = tuple(facts.admins if admins is None else admins)
+    if not able:
         return ()
-    named = len(facts.admins) > 1
+    named = len(able) > 1
     key = "detail.admins.others" if others else "detail.admins"
-    return (ScriptPart(key, {"admins": facts.admins}, personal=True),
+    if admins is not None:
+        key = "detail.admins.there"
+    return (ScriptPart(key, {"admins": able}, personal=True),
             *(ScriptPart("detail.contact.named" if named else "detail.contact", {"contact": a}, personal=True)
-              for a in facts.admins))
+              for a in able))
 
 
 # The rule group of each problem, and its rules for "an administrator can help".
@@ -497,10 +503,20 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
             # What to try is said with what works; what happens if it fails, once, with the order check.
             parts.append(_group_part("service.granted.retry.logout", granted, personal=True))
     for rule in missing:  # whether they have a right is theirs to hear, once verified
-        parts.append(_group_part(rule, groups[rule], "missing", personal=True, unverified=RIGHTS_UNVERIFIED))
+        parts.extend(_missing_parts(facts, user, rule, groups[rule]))
     keys = {p.key for p in parts}
     if {"service.missing-right", "service.other-admin"} & set(missing) and not keys & ADMIN_KEYS:
         parts.extend(_admins(facts, others="service.other-admin" in groups))
+    elsewhere = groups.get("service.other-organisation", [])
+    for membership in dict.fromkeys(_other_membership(facts, v.asked) for v in elsewhere):
+        assert membership is not None
+        there = [v for v in elsewhere if _other_membership(facts, v.asked) is membership]
+        org = membership.organisation
+        parts.append(ScriptPart("service.other-organisation",
+                                {"services": _named(there), "n": len(there),
+                                 "organisation": org.name or org.id or "?"},
+                                personal=True, unverified=RIGHTS_UNVERIFIED))
+        parts.extend(_admins(facts, admins=[a for a in membership.admins if a.can_act]))
     # Only names the directory knows are said: a mistyped name is never repeated to the caller.
     if unordered:
         some = len(unordered) < len(verdicts)
@@ -512,14 +528,38 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
         evidence.extend(_account_evidence(top, user))
     # In the script's order. After the login steps, a granted service needs nothing more than the
     # login, and one missing for the login's own reason nothing more than the login's action.
-    acted = [*missing, *(["service.not-subscribed"] if unordered else []),
+    acted = [*missing, *(["service.other-organisation"] if elsewhere else []),
+             *(["service.not-subscribed"] if unordered else []),
              *(["service.granted"] if granted and after_login is None else [])]
     actions = tuple(Action(rule, tuple(_named(groups[rule]))) for rule in acted)
     return Decision(top, "service-access", tuple(evidence), tuple(parts), verdicts, actions=actions)
 
 
 # The service rules whose sentence is no missing right that someone could grant.
-VERDICT_ONLY = frozenset({"service.granted", "service.not-subscribed"})
+VERDICT_ONLY = frozenset({"service.granted", "service.not-subscribed", "service.other-organisation"})
+
+
+def _missing_parts(facts: Facts, user: UserFacts, rule: str,
+                   chosen: Sequence[ServiceVerdict]) -> list[ScriptPart]:
+    """What is said of a group of services no one can grant now, or an administrator can. One of
+    several administrators hears that the others can't act, not that there is no one else; a user
+    with no organisation who has the right hears that, not that they lack it."""
+    if rule == "service.user-is-admin" and facts.unable_admins:
+        part = _group_part("service.user-is-admin.one-of", chosen, "missing", personal=True,
+                           unverified=RIGHTS_UNVERIFIED)
+        return [replace(part, params={**part.params, "others": len(facts.unable_admins)})]
+    if rule == "service.no-organisation":
+        held = [v for v in chosen if user.has_right_to(v.asked)]
+        lacking = [v for v in chosen if not user.has_right_to(v.asked)]
+        # That the account is linked to no organisation is not theirs alone to hear (the login path says
+        # it); said once, with what they lack when they lack something too.
+        linked = [] if lacking else [ScriptPart("service.granted.no-organisation", personal=True,
+                                                unverified="login.no-organisation")]
+        return [*([_group_part("service.granted", held, personal=True, unverified=RIGHTS_UNVERIFIED),
+                   *linked] if held else []),
+                *([_group_part(rule, lacking, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
+                  if lacking else [])]
+    return [_group_part(rule, chosen, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
 
 
 def _next(user: UserFacts, ticketed: bool, unordered: int, granted: Sequence[ServiceVerdict],
@@ -570,16 +610,41 @@ def _verdict(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> Servic
 
 
 def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> str:
-    if trail.check("service.granted", user.has_right_to(asked), asked, entitlements=len(user.entitlements)):
-        return "service.granted"
     org = facts.organisation
-    if trail.check("service.not-subscribed", org is not None and not org.subscribes_to(asked), asked,
+    if trail.check("service.granted", user.has_right_to(asked), asked, entitlements=len(user.entitlements)):
+        # A right with no organisation behind it: the account still needs linking (the login path's step 3).
+        if org is None and trail.check("service.no-organisation", True, asked, organisation=None):
+            return "service.no-organisation"
+        return "service.granted"
+    not_ordered = org is not None and not org.subscribes_to(asked)
+    if not_ordered and len(facts.memberships) > 1:
+        # Another organisation of the user has it, with an administrator who can grant it.
+        other = _other_membership(facts, asked)
+        if trail.check("service.other-organisation", other is not None, asked,
+                       organisations=len(facts.memberships)):
+            return "service.other-organisation"
+        # Another has it but no administrator there can act: not "not among your organisation's services".
+        elsewhere = any(m.organisation.subscribes_to(asked) for m in facts.memberships)
+        if trail.check("service.no-admin", elsewhere, asked, organisations=len(facts.memberships),
+                       otherAdmins=0):
+            return "service.no-admin"
+    if trail.check("service.not-subscribed", not_ordered, asked,
                    organisationServices=len(org.services) if org else None):
         return "service.not-subscribed"
     return _escalation(facts, user, "service-access", trail, asked)
 
 
+def _other_membership(facts: Facts, asked: str) -> Membership | None:
+    """The first other organisation of the user that subscribes to `asked` and has an administrator
+    who can act, in the API's order."""
+    org = facts.organisation
+    return next((m for m in facts.memberships
+                 if org is not None and m.organisation.id != org.id and m.organisation.subscribes_to(asked)
+                 and any(a.can_act for a in m.admins)), None)
+
+
 def _service(facts: Facts, user: UserFacts, asked: str) -> Service | None:
-    """The service as the user or the organisation has it; None when neither does."""
-    known = [*user.entitlements, *(facts.organisation.services if facts.organisation else ())]
+    """The service as the user or one of their organisations has it; None when none does."""
+    known = [*user.entitlements, *(facts.organisation.services if facts.organisation else ()),
+             *(s for m in facts.memberships for s in m.organisation.services)]
     return next((s for s in known if s.answers_to(asked)), None)

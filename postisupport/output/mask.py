@@ -100,8 +100,8 @@ def _quoted(literal: str) -> str:
 
 
 def report(rep: Report) -> Report:
-    """The report as a screen share or a ticket may show it: no full e-mail address, full name,
-    business ID or phone number anywhere, the script's included."""
+    """The report as a screen share or a ticket may show it: no full e-mail address, full name (a
+    person's or an organisation's), business ID or phone number anywhere, the script's included."""
     facts = rep.facts
     # A name typed to look the caller up is as personal as the name the directory gives.
     by_name = facts.asked is not None and facts.asked.kind == "name"
@@ -109,7 +109,10 @@ def report(rep: Report) -> Report:
     masked_facts = replace(
         facts,
         identifier=typed(facts.identifier),
-        asked=replace(facts.asked, text=typed(facts.asked.text)) if facts.asked is not None else None,
+        asked=replace(facts.asked, text=typed(facts.asked.text),
+                      organisation=_typed_org(facts.asked.organisation),
+                      organisation_name=name(facts.asked.organisation_name))
+        if facts.asked is not None else None,
         user=_user(facts.user) if facts.user else None,
         candidates=tuple(_user(c) for c in facts.candidates),
         organisation=_organisation(facts.organisation) if facts.organisation else None,
@@ -118,14 +121,20 @@ def report(rep: Report) -> Report:
         memberships=tuple(replace(m, organisation=_organisation(m.organisation),
                                   admins=tuple(_contact(c) for c in m.admins)) for m in facts.memberships),
         problems=tuple(problem(p) for p in facts.problems),
+        candidate_organisations=tuple(tuple(str(name(o)) for o in orgs)
+                                      for orgs in facts.candidate_organisations),
     )
     decision = replace(
         rep.decision,
-        script=tuple(replace(part, params={k: typed(v) if k == "typed" else _param(v)
-                                           for k, v in part.params.items()})
+        script=tuple(replace(part, params={k: typed(v) if k == "typed" else _named(v) if k == "organisation"
+                                           else _param(v) for k, v in part.params.items()})
                      for part in rep.decision.script),
-        evidence=tuple(replace(e, value=typed(e.value) if e.fact == "identifier" else _param(e.value))
+        evidence=tuple(replace(e, value=typed(e.value) if e.fact == "identifier"
+                               else _named(e.value) if e.fact == "organisation" else _param(e.value))
                        for e in rep.decision.evidence),
+        considered=tuple(replace(c, read=tuple((k, _named(v) if k == "organisation" else v)
+                                               for k, v in c.read))
+                         for c in rep.decision.considered),
     )
     return replace(rep, facts=masked_facts, decision=decision, asked=typed(rep.asked))
 
@@ -143,7 +152,20 @@ def _language(value: str | None) -> str | None:
 
 
 def _organisation(org: OrganisationFacts) -> OrganisationFacts:
-    return replace(org, business_id=digits(org.business_id, 1))
+    # A sole trader's name is its owner's ("Matti Meikäläinen Tmi"): only initials, like a person's.
+    return replace(org, name=name(org.name), business_id=digits(org.business_id, 1))
+
+
+def _typed_org(value: str | None) -> str | None:
+    """An organisation as the agent typed it: a business ID's digits cut, a name's initials."""
+    if not value or any(ch.isalpha() for ch in value):
+        return name(value)
+    return digits(value, 1)
+
+
+def _named(value: Any) -> Any:
+    """An organisation's name as a parameter or a fact: its initials."""
+    return name(value) if isinstance(value, str) else value
 
 
 def _contact(contact: Contact) -> Contact:

@@ -238,6 +238,8 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
         if not any(a.can_act for a in membership.admins):
             line += " · " + view.text("label.no-admins")
         table.add_row(view.text("label.other-organisation"), _plain(line))
+        if decision.services:  # where else a service asked about may be
+            table.add_row("", _plain(_organisation_services(membership.organisation, view)))
         _admin_rows(table, "", membership.admins, view)
     return table
 
@@ -288,13 +290,20 @@ def _services(facts: Facts, decision: Decision, view: View) -> list[tuple[str, s
         else:
             name = f"{verdict.asked} {view.text('label.unknown-service')}"
         headline = view.text(f"headline.{verdict.rule}").split(" — ", 1)[-1]
+        if verdict.rule == "service.granted" and decision.rule.startswith("login."):
+            # A login step comes first: the right is there, but nothing opens until the login works.
+            headline = view.text("verdict.service.granted.after-login")
         rows.append((view.text("label.services") if n == 0 else "",
                      view.text("label.verdict", asked=name, verdict=headline)))
     if facts.organisation is not None:
-        names = [service_name(s, words) for s in facts.organisation.services]
-        rows.append(("", view.text("label.organisation-services", services=", ".join(names)) if names
-                     else view.text("label.organisation-services.none")))
+        rows.append(("", _organisation_services(facts.organisation, view)))
     return rows
+
+
+def _organisation_services(org: OrganisationFacts, view: View) -> str:
+    names = [service_name(s, catalog(view.ui_lang)) for s in org.services]
+    return view.text("label.organisation-services", services=", ".join(names)) if names \
+        else view.text("label.organisation-services.none")
 
 
 def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
