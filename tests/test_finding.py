@@ -266,7 +266,7 @@ def test_masked_a_name_looked_up_is_initials_only(run) -> None:
     doc = diagnosed(run, ("--sandbox",), "Nobody Here", "-o", "2345678-0", "--mask", "--lang", "en")
     assert doc["identifier"] == "N. H."
     assert doc["script"]["text"].split(". Could")[0] == (
-        "I can't find N. H. at Esimerkki Oy in Posti's business services")
+        "I can't find N. H. at E. O. in Posti's business services")  # an organisation name is a name
 
 
 def test_names_on_stdin_are_each_looked_up_in_the_organisation(run) -> None:
