@@ -101,3 +101,21 @@ def test_a_trace_to_a_dash_is_refused_not_written_to_a_file_named_dash(
         ExitStatus.USAGE, "", "postisupport: error: -: is stdout, which carries the data: the trace goes to "
         "a file of its own\n")
     assert not (tmp_path / "-").exists()
+
+
+def test_mask_hides_a_name_written_in_a_phone_field(run, tmp_path: Path) -> None:
+    from postisupport.sandbox.datafile import demo_data
+
+    data = demo_data()
+    for user in data["Users"]:
+        for number in user.get("phoneNumbers", []):
+            if number.get("value") == "+358 40 123 4567":
+                number["value"] = "ask Maija Secret at 0401112222 (home)"
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    screen = run("--sandbox-data", str(path), "diagnose", "ESIM0042", "--mask", "--verified")
+    document = run("--sandbox-data", str(path), "diagnose", "ESIM0042", "--mask", "--verified", "--json")
+    assert screen.exit_code == document.exit_code == 0
+    assert "*** ***** ****** ** ********22 (****)" in screen.stdout
+    for text in (screen.stdout, document.stdout):
+        assert "Secret" not in text and "Maija" not in text and "home" not in text

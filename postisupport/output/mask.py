@@ -34,6 +34,13 @@ def name(full: str | None) -> str | None:
     return " ".join(f"{word[0]}." for word in unicodedata.normalize("NFC", full).split() if word)
 
 
+def phone(value: str | None) -> str | None:
+    """A phone number as `digits` masks it; any letters in the field (a directory that keeps a note
+    there: "ask Maija at ...") are hidden as well, since they may be a name."""
+    masked = digits(value)
+    return "".join("*" if ch.isalpha() else ch for ch in masked) if masked else masked
+
+
 def digits(value: str | None, keep: int = 2) -> str | None:
     """2345678-0 -> *******-0 style: every digit but the last `keep` hidden, separators kept."""
     if not value:
@@ -142,7 +149,7 @@ def report(rep: Report) -> Report:
 def _user(user: UserFacts) -> UserFacts:
     return replace(user, user_name=email(user.user_name), display_name=name(user.display_name),
                    emails=tuple(str(email(e)) for e in user.emails), reset_sent_to=email(user.reset_sent_to),
-                   primary_email=email(user.primary_email), phone=digits(user.phone),
+                   primary_email=email(user.primary_email), phone=phone(user.phone),
                    preferred_language=_language(user.preferred_language))
 
 
@@ -170,7 +177,7 @@ def _named(value: Any) -> Any:
 
 def _contact(contact: Contact) -> Contact:
     return replace(contact, display_name=name(contact.display_name), email=email(contact.email),
-                   phone=digits(contact.phone))
+                   phone=phone(contact.phone))
 
 
 def _param(value: Any) -> Any:
