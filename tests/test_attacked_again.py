@@ -83,14 +83,15 @@ class TwinOrganisations:
 
 
 @pytest.mark.parametrize("args", [("2345678-0",), ("Aino Korhonen", "-o", "2345678-0")])
-def test_two_organisations_with_one_business_id_are_said_so_not_called_names(
+def test_two_organisations_with_one_business_id_are_a_data_problem_and_the_first_is_used(
         run, args: tuple[str, ...]) -> None:
     with serving(TwinOrganisations()) as url:
-        result = run("--api", url, "diagnose", *args)
-    assert (result.exit_code, result.stdout) == (ExitStatus.USAGE, "")
-    assert result.stderr == ("postisupport: error: the directory has 2 organisations with the business ID "
-                             "2345678-0: 'Esimerkki Oy', 'Esimerkki Oy (2)'; name the organisation instead "
-                             '(--org "NAME")\n')
+        result = run("--api", url, "diagnose", *args, "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    document = result.json()
+    assert document["organisation"]["name"] == "Esimerkki Oy"
+    assert document["data_problems"] == ["the directory has 2 organisations with the business ID "
+                                         "2345678-0: 'Esimerkki Oy', 'Esimerkki Oy (2)'; the first is used"]
 
 
 def test_a_trace_to_a_dash_is_refused_not_written_to_a_file_named_dash(

@@ -134,10 +134,11 @@ async def _organisation(client: ScimClient, given: str, by_id: bool) -> tuple[Or
         meant = exact or [org for org in organisations
                           if org.name and name_key(org.name).startswith(key + " ")]
     if len(meant) > 1 and by_id:
-        # The directory's fault, not the agent's: the organisation's name still tells them apart.
+        # The directory's fault, not the agent's: the first is used, and the screen says so.
         names = ", ".join(repr(org.name or org.id) for org in meant)
-        raise InvalidInput("organisation", f"the directory has {len(meant)} organisations with the business "
-                           f"ID {given}: {names}; name the organisation instead (--org \"NAME\")")
+        problems.append(f"the directory has {len(meant)} organisations with the business ID {given}: "
+                        f"{names}; the first is used")
+        return meant[0], problems
     if len(meant) > 1:
         names = ", ".join(f"{org.name or org.id} ({org.business_id or 'no business ID'})" for org in meant)
         raise InvalidInput("organisation", f"{given!r} is the name of {len(meant)} organisations: {names}; "
