@@ -120,3 +120,18 @@ def test_mask_hides_a_name_written_in_a_phone_field(run, tmp_path: Path) -> None
     assert "*** ***** ****** ** ********22 (****)" in screen.stdout
     for text in (screen.stdout, document.stdout):
         assert "Secret" not in text and "Maija" not in text and "home" not in text
+
+
+def test_a_stray_quote_closed_by_another_over_lines_of_old_ids_is_a_row_error_naming_them(
+        run, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text('email,note\nESIM0042,"oops\nESIM0077\nESIM0105\nESIM0020"\nESIM0033,x\n')
+    out = tmp_path / "out.ndjson"
+    result = run("--sandbox", "bulk", str(source), "-o", str(out), "-q")
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (result.exit_code, [(r["row"], (r["error"] or {}).get("message")) for r in rows]) == (
+        ExitStatus.ROWS_FAILED,
+        [(1, "a quoted cell runs over 4 lines (lines 2-5), and lines 3, 4, 5 read as rows of their own: "
+             "a stray quote? nothing in it was looked up: fix the quote, or look the identifier up on "
+             "its own"),
+         (2, None)])

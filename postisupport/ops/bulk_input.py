@@ -423,9 +423,12 @@ def _row_like(text: str, at: int, width: int, delimiter: str) -> bool:
         return False
     if len(fields) <= at or len(fields) > width:
         return False
-    value = fields[at].strip()
+    value = fields[at].strip().strip('"')  # the line that closes a stray quote ends in it
     strong = looks_like_email(value) if "@" in value else looks_like_business_id(value)
-    return strong or (len(fields) == width and LEGACY_ID.fullmatch(value) is not None)
+    # A legacy ID of letters and digits together (ESIM0077) alone on a line is no word of a note.
+    coded = (LEGACY_ID.fullmatch(value) is not None and any(ch.isdigit() for ch in value)
+             and any(ch.isalpha() for ch in value))
+    return strong or coded or (len(fields) == width and LEGACY_ID.fullmatch(value) is not None)
 
 
 def _row(number: int, identifier: str, services: str = "", lang: str | None = None,
