@@ -174,6 +174,7 @@ def _check_trace(path: Path, env: Environment, files: dict[str, Path | None]) ->
     import errno
     import stat
 
+    from postisupport.config.private import same_file
     from postisupport.errors import FileProblem
     from postisupport.ops.audit import KEY_FILE, RECORD_FILE
 
@@ -182,16 +183,16 @@ def _check_trace(path: Path, env: Environment, files: dict[str, Path | None]) ->
     state_dir = env.state_dir
     if state_dir.is_dir():
         for kept in sorted(state_dir.iterdir()):
-            if _same(path, kept):
+            if same_file(path, kept):
                 raise FileProblem(path, f"is the audit trail's {kept.name}: the trace holds the exchanges "
                                   "in clear; name another file for it")
-        if _same(path.parent, state_dir) and path.name.startswith((RECORD_FILE, KEY_FILE)):
+        if same_file(path.parent, state_dir) and path.name.startswith((RECORD_FILE, KEY_FILE)):
             # Not there yet, but a name the trail takes (a rotated file): the trail would append to it.
             raise FileProblem(path, f"is a name of the audit trail's files in {state_dir}: name another "
                               "file for the trace")
     streams = {"stdin": env.stdin, "stdout": env.stdout}
     for what, named in files.items():
-        if named is not None and str(named) != "-" and _same(path, named):
+        if named is not None and str(named) != "-" and same_file(path, named):
             raise FileProblem(path, f"is this command's {what} too: name another file for the trace")
     try:
         # Non-blocking: a FIFO with no reader answers ENXIO at once instead of waiting for one.
@@ -209,15 +210,6 @@ def _check_trace(path: Path, env: Environment, files: dict[str, Path | None]) ->
     for what, stream in streams.items():
         if _fd_is(stream, info):
             raise FileProblem(path, f"is this command's {what} too: name another file for the trace")
-
-
-def _same(a: Path, b: Path) -> bool:
-    """The same file (device and inode, so also through a link), or, when either is not there yet,
-    the same path once resolved."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _fd_is(stream: Any, info: os.stat_result) -> bool:

@@ -81,17 +81,15 @@ def refuse_own(path: Path, own_files: tuple[Path, ...]) -> None:
     """Refused when `path` is one of the tool's own files (the audit trail, its rotated files and its
     key), by name (a rotated file that isn't there yet) or as the same file through a link: no
     output may replace them."""
-    named = Path(os.path.realpath(path))
-    there = _identity(path)
-    for own in own_files:
-        if named == Path(os.path.realpath(own)) or (there is not None and there == _identity(own)):
-            raise FileProblem(path, "is postisupport's own audit trail (or its key), never an output: the "
-                              "results must go to another file")
+    if any(same_file(path, own) for own in own_files):
+        raise FileProblem(path, "is postisupport's own audit trail (or its key), never an output: the "
+                          "results must go to another file")
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def same_file(a: Path, b: Path) -> bool:
+    """The same file (device and inode, so also through a link), or, when either is not there yet,
+    the same path once resolved."""
     try:
-        status = os.stat(path)
+        return os.path.samefile(a, b)
     except OSError:
-        return None
-    return status.st_dev, status.st_ino
+        return os.path.realpath(a) == os.path.realpath(b)
