@@ -170,6 +170,15 @@ def test_a_wrong_check_digit_is_one_line_and_a_usage_error(run, args: tuple[str,
         "other digits; check the number with the caller\n")
 
 
+def test_a_service_asked_of_a_business_id_is_refused_not_dropped(run, api) -> None:
+    """An organisation has no rights of its own: the screen would answer a question not asked."""
+    result = run(*api, "diagnose", " 2345678-0", "-s", "invoicing", "--no-audit")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "",
+        "postisupport: error: --service can't be checked for a business ID: it finds the organisation, not "
+        "the caller; look the caller up by name within it (\"NAME\" --org 2345678-0) or by their address\n")
+
+
 @pytest.mark.parametrize("typed", ["ESIM 0042", "ESIM-0042", "esim - 0042"])
 def test_a_legacy_id_read_out_in_groups_finds_its_user(run, api, typed: str) -> None:
     doc = diagnosed(run, api, typed)

@@ -119,10 +119,15 @@ def name_text(raw: str, field: str = "name") -> str:
     return value
 
 
+# Letters with a stroke or a hook are no base letter plus an accent in Unicode, so NFKD keeps them:
+# an agent typing a Sámi name (Áŋŋá Đuđđá, Ŧoarvi) on a Finnish keyboard types n, d and t.
+UNACCENTED = str.maketrans({"đ": "d", "ŋ": "n", "ŧ": "t", "ø": "o", "ł": "l"})
+
+
 def name_key(name: str) -> str:
-    """The form names are compared in: case and accents folded (Mäkinen = makinen, Áile = aile),
-    hyphens and runs of space as one space (Anna-Liisa = Anna Liisa)."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    """The form names are compared in: case and accents folded (Mäkinen = makinen, Áile = aile,
+    Áŋŋá = anna), hyphens and runs of space as one space (Anna-Liisa = Anna Liisa)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold().translate(UNACCENTED))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.replace("-", " ").split())
 

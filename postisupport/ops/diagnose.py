@@ -135,6 +135,11 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared 
     """
     if any(not name.strip() for name in options.services):
         raise InvalidInput("service", "needs a service id or name, not an empty value")
+    if options.services and options.organisation is None and looks_like_business_id(options.identifier):
+        # An organisation holds no rights of its own: dropping --service would answer another question.
+        raise InvalidInput("service", "can't be checked for a business ID: it finds the organisation, "
+                           "not the caller; look the caller up by name within it (\"NAME\" --org "
+                           f"{business_id(options.identifier)}) or by their address")
     looked_up = _look_up(client, options, shared)
     # A name costs two rounds more than an address (its organisation, then the members' names).
     deadline = (ROUND_TRIPS + (2 if options.organisation is not None else 0)) * client.timeout
