@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from postisupport.cli.main import run as run_cli
@@ -42,3 +43,16 @@ def test_doctor_on_a_terminal_wraps_details_under_details(tmp_path: Path) -> Non
         "pass  extensions               both extensions are in",
     ]
     assert all(line == line.rstrip() for line in lines)
+
+
+def test_a_phone_number_in_the_script_box_is_never_split_across_lines(tmp_path: Path) -> None:
+    """At 70 and 76 columns rich's own wrap left "4567." (or "40 123 4567.") alone on the next line."""
+    for columns in ("70", "76"):
+        env = environment(tmp_path, columns, Terminal)
+        assert run_cli(["--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "--verified", "--lang", "en",
+                        "--no-audit"], env) == 0
+        box = [line.strip("│ ") for line in env.stdout.getvalue().splitlines() if line.startswith("│")]
+        assert box[-1] in ("maija.virtanen@esimerkki.example.fi and phone number +358 40 123 4567.",
+                           "+358 40 123 4567."), columns
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", env.stdout.getvalue())
+        assert (columns, max(len(line) for line in plain.splitlines())) == (columns, int(columns))

@@ -9,6 +9,7 @@ sequences must neither crash the screen nor drive the terminal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,9 @@ from postisupport.output.messages import catalog, ui_catalog
 from postisupport.output.script import catalog_service, listing, script_text, service_name
 from postisupport.output.view import View
 
+# A phone number as a directory writes one: digits with spaces or dashes between ("+358 40 123 4567").
+PHONE = re.compile(r"\+?\d[\d -]{4,}\d")
+UNBROKEN = "\u00a0"  # a space the wrap keeps, as textwrap breaks at ASCII blanks only
 SHOWN_CANDIDATES = 10  # an agent on a call reads a few names, not a directory
 
 OUTCOME_STYLE = {
@@ -65,7 +69,7 @@ def screen(rep: Report, view: View) -> Any:
         parts += [Text(), who]
     script = script_text(decision, rep.lang, verified=view.verified, tz=view.tz, spoken=True)
     # The title as Text, not markup: markup would replace :emoji: codes, loading their table (5 ms).
-    parts += [Text(), Panel(_plain(script), title=Text(view.text("label.script", lang=rep.lang)),
+    parts += [Text(), Panel(ScriptText(script), title=Text(view.text("label.script", lang=rep.lang)),
                             title_align="left", border_style="green")]
     if facts.problems and not view.explain:
         parts.append(Text(view.text("label.data-problems.hint", n=len(facts.problems)), style="dim"))
@@ -73,6 +77,25 @@ def screen(rep: Report, view: View) -> Any:
         parts += _explanation(facts, decision, view)
         return Fitted(Stack(*parts), None)
     return Fitted(Stack(*parts), headline)
+
+
+class ScriptText:
+    """The script, wrapped at word boundaries to the box it is drawn in, a phone number never split
+    across two lines: an agent reading it out would read half a number."""
+
+    def __init__(self, text: str) -> None:
+        self.text = terminal_safe(text)
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        import textwrap
+
+        from rich.text import Text
+
+        kept = PHONE.sub(lambda number: number.group().replace(" ", UNBROKEN), self.text)
+        lines = [wrapped for paragraph in kept.split("\n")
+                 for wrapped in textwrap.wrap(paragraph, width=options.max_width, break_long_words=False,
+                                              break_on_hyphens=False) or [""]]
+        yield Text("\n".join(lines).replace(UNBROKEN, " "), overflow="fold")
 
 
 class Fitted:
