@@ -257,6 +257,16 @@ def test_the_prompt_says_whether_the_current_caller_is_verified() -> None:
     assert caller_state(step(session, LookUp("ESIM0077"))[0]) is None
 
 
+@pytest.mark.parametrize(("identifier", "state"), [
+    ("toimisto@salo.example.fi", None),  # two accounts: no one person to verify
+    ("ESIM9999", None),  # no one
+    ("2345678-0", "shell.state.not-verified"),  # verified opens the administrators' contacts
+])
+def test_the_prompt_has_no_verified_state_when_no_one_was_found(identifier: str, state: str | None) -> None:
+    session = diagnosed(step(Session(), LookUp(identifier))[0], demo_report(identifier))
+    assert caller_state(session) == state
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("", (0, list(machine.WORDS))),
     ("v", (1, ["verified"])),
@@ -657,7 +667,7 @@ def test_on_a_terminal_the_banner_and_prompt_name_the_api_and_the_callers_state(
         child.expect_exact("\r\x1b[K")
         child.expect_exact("Step 3 — no user has these details")
         assert "looking up" not in child.before
-        child.expect_exact(f"postisupport [{host}] not verified>")
+        child.expect_exact(f"postisupport [{host}]>")  # no one found: no one to verify
         child.sendeof()
         child.expect(pexpect.EOF)
     finally:
@@ -771,7 +781,7 @@ def test_a_piped_session_shows_no_sign_while_it_waits(slow_sandbox: str, run) ->
     done = shell("late@example.fi", "quit", args=("--api", slow_sandbox, "shell", "--no-audit"))
     assert done.returncode == 0, done.stderr
     assert done.stdout == run("--api", slow_sandbox, "diagnose", "late@example.fi", "--no-audit").stdout
-    assert done.stderr == f"postisupport [{host}]> postisupport [{host}] not verified> "
+    assert done.stderr == f"postisupport [{host}]> postisupport [{host}]> "
 
 
 def test_the_prompt_names_the_profile(loopback_sandbox: str, tmp_path: Path) -> None:

@@ -346,9 +346,13 @@ def refused(session: Session, line: str) -> Session:
 
 def caller_state(session: Session) -> str | None:
     """The catalog key of what the prompt says of the caller: verified or not (with no current
-    diagnosis: whether the next one is); None before any caller, or after a failed look-up with no
-    verification carried."""
+    diagnosis: whether the next one is); None before any caller, after a failed look-up with no
+    verification carried, and after one that found no one person or organisation (several, or
+    none): there is no one whose details verification would open."""
     if session.current is not None:
+        facts = session.current.facts
+        if facts.user is None and (facts.asked is None or facts.asked.kind != "business-id"):
+            return None
         return "shell.state.verified" if session.verified else "shell.state.not-verified"
     return "shell.state.next-verified" if session.verified else None
 
