@@ -37,12 +37,16 @@ class PostisupportError(Exception):
 
 
 class InvalidInput(PostisupportError):
-    """`field` names the input ("identifier", "service"); one bad bulk row is one of these."""
+    """`field` names the input ("identifier", "service"); one bad bulk row is one of these. `reason`
+    is the English text; `key` and `params`, when given, the same said by a key of the agent's
+    catalogs, so that a session can say it in the agent's language."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, key: str | None = None, **params: str) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
+        self.key = key
+        self.params = params
 
 
 class ConfigurationError(PostisupportError):

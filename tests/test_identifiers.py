@@ -164,3 +164,20 @@ def test_a_name_is_trimmed_to_single_spaces_in_nfc() -> None:
 def test_what_is_typed_with_an_organisation_is_a_name_unless_an_address_or_an_old_id(
         typed: str, is_name: bool) -> None:
     assert names_a_person(typed) is is_name
+
+
+@pytest.mark.parametrize("call", [
+    lambda: normalise("\udcff"), lambda: normalise("  "), lambda: normalise("x" * 300),
+    lambda: normalise("a\x1bb"), lambda: normalise("bad@@x"), lambda: normalise("ab cd"),
+    lambda: business_id("123-4"), lambda: business_id("2345678-1"),
+])
+def test_each_refusal_says_in_english_what_its_catalog_key_says(call) -> None:
+    """The session says these by their key in the agent's language: the English must be one text."""
+    from postisupport.errors import InvalidInput
+    from postisupport.output.messages import ui_catalog
+
+    with pytest.raises(InvalidInput) as refused:
+        call()
+    error = refused.value
+    assert error.key is not None
+    assert error.reason == str(ui_catalog("en")[error.key]).format(**error.params)

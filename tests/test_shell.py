@@ -76,6 +76,8 @@ def demo_report(identifier: str, *services: str) -> Report:
     ("olof@example.fi -s reports -s invoicing", LookUp("olof@example.fi", ("reports", "invoicing"))),
     ("ESIM0105 --service reports --service=E-invoicing", LookUp("ESIM0105", ("reports", "E-invoicing"))),
     ('ESIM0105 -s "parcel lockers"', LookUp("ESIM0105", ("parcel lockers",))),
+    ("ESIM 0042", LookUp("ESIM 0042")),  # read out in groups
+    ("esim 00 42 -s reports", LookUp("esim 00 42", ("reports",))),
     ("verified", Verified()),
     ("VERIFIED", Verified()),
     ("lang sv", ScriptLanguage("sv")),
@@ -821,6 +823,25 @@ def test_notices_errors_and_the_prompt_in_the_agents_language() -> None:
         "postisupport [sandbox] identifierad> postisupport: fel: efter verified skrivs ingenting (nu: 'now')",
         "postisupport [sandbox] identifierad> postisupport: fel: lang: 'de' är inte något av fi, sv, en",
         "postisupport [sandbox] identifierad> ",
+    ]
+
+
+def test_a_malformed_identifier_or_service_is_refused_in_the_agents_language() -> None:
+    done = shell("bad@@x", "2345678-1", "ESIM0105 -s invocing", "2345678-0 -s reports", "ui sv", "bad@@x",
+                 "quit", args=("--sandbox", "shell", "--ui-lang", "fi", "--no-audit"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "postisupport [sandbox]> postisupport: virhe: 'bad@@x' ei ole kelvollinen sähköpostiosoite",
+        "postisupport [sandbox]> postisupport: virhe: 2345678-1 ei ole kelvollinen Y-tunnus: sen "
+        "tarkistusnumero ei täsmää muihin numeroihin; tarkista numero soittajalta",
+        "postisupport [sandbox]> postisupport: virhe: --service 'invocing' ei ole tämän käyttäjän eikä "
+        "organisaation palvelu; tarkoititko 'invoicing'?",
+        "postisupport [sandbox]> postisupport: virhe: --service ei voi tarkistaa Y-tunnukselle: "
+        "Y-tunnuksella löytyy organisaatio, ei soittaja; hae soittaja nimellä organisaation sisältä "
+        "(\"NIMI\" --org 2345678-0) tai sähköpostiosoitteella",
+        "postisupport [sandbox]> din vy på svenska från och med nu",
+        "postisupport [sandbox]> postisupport: fel: 'bad@@x' är inte en giltig e-postadress",
+        "postisupport [sandbox]> ",
     ]
 
 

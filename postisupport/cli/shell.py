@@ -143,7 +143,7 @@ class Shell:
 
         from postisupport.cli.main import failure_line
         from postisupport.errors import InvalidInput, PostisupportError
-        from postisupport.ops.session import End, Refused, parse, refused, step
+        from postisupport.ops.session import End, parse, refused, step
 
         try:
             try:
@@ -161,8 +161,9 @@ class Shell:
             self.env.stdout.flush()
         except StdoutFailed as failed:
             return self._stdout_failed(failed.error)
-        except Refused as error:
-            self.env.say(self._refusal(error))
+        except InvalidInput as error:
+            # Said in the agent's language when it has a key in the catalogs; else as diagnose says it.
+            self.env.say(self._refusal(error) if error.key else failure_line(error))
         except Exception as error:
             if self.state.debug and not isinstance(error, PostisupportError):
                 traceback.print_exc(file=self.env.stderr)
@@ -222,11 +223,12 @@ class Shell:
 
         return View(ui_lang=self.session.ui_lang or self.settings.ui_lang)
 
-    def _refusal(self, error: Refused) -> str:
+    def _refusal(self, error: InvalidInput) -> str:
         """What the session refused, in the agent's language, worded as failure_line words it."""
         from postisupport.cli.main import FLAGS, one_line
 
         flag = f"{FLAGS[error.field]} " if error.field in FLAGS else ""
+        assert error.key is not None
         reason = one_line(flag + self._text(error.key, **error.params))
         return f"{_prog()}: {self._text('shell.error')}: {reason}"
 

@@ -31,26 +31,27 @@ def normalise(raw: str) -> str:
     Raises InvalidInput for what cannot be anyone's identifier, so that the API
     is never asked about it.
     """
-    def invalid(reason: str) -> InvalidInput:
-        return InvalidInput("identifier", reason)
+    def invalid(reason: str, key: str, **params: str) -> InvalidInput:
+        return InvalidInput("identifier", reason, f"error.identifier.{key}", **params)
 
     # Bytes that are not UTF-8 reach us as lone surrogates (Python's surrogateescape).
     if any("\ud800" <= ch <= "\udfff" for ch in raw):
-        raise invalid("the identifier is not valid text (its bytes are not UTF-8)")
+        raise invalid("the identifier is not valid text (its bytes are not UTF-8)", "not-utf8")
     value = unicodedata.normalize("NFC", raw.strip())
     if not value:
-        raise invalid("the identifier is empty: give an e-mail address or a legacy user ID")
+        raise invalid("the identifier is empty: give an e-mail address or a legacy user ID", "empty")
     if len(value) > MAX_LENGTH:
-        raise invalid(f"the identifier is {len(value)} characters long; at most {MAX_LENGTH}")
+        raise invalid(f"the identifier is {len(value)} characters long; at most {MAX_LENGTH}", "too-long",
+                      length=str(len(value)), max=str(MAX_LENGTH))
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
-        raise invalid("the identifier contains control characters")
+        raise invalid("the identifier contains control characters", "control")
     if "@" in value and not looks_like_email(value):
-        raise invalid(f"{value!r} is not a valid e-mail address")
+        raise invalid(f"{value!r} is not a valid e-mail address", "not-email", given=repr(value))
     if "@" not in value and _GROUPED.fullmatch(value) and _has_letter_and_digit(value):
         return fold(_SEPARATORS.sub("", value))
     if any(ch.isspace() for ch in value):  # an address with spaces was refused just above
         raise invalid(f"{value!r} is not a valid legacy user ID: it contains spaces "
-                      "(a name is looked up within its organisation)")
+                      "(a name is looked up within its organisation)", "spaces", given=repr(value))
     return fold(value)
 
 
@@ -89,10 +90,12 @@ def business_id(raw: str) -> str:
     found = _BUSINESS_ID.fullmatch(value)
     if found is None:
         raise InvalidInput("business ID", f"{value!r} is not a business ID: it is written NNNNNNN-N, "
-                           "seven digits, a hyphen and a check digit")
+                           "seven digits, a hyphen and a check digit", "error.business-id.shape",
+                           given=repr(value))
     if check_digit(found.group(1)) != found.group(2):
         raise InvalidInput("business ID", f"{value} is not a valid business ID: its check digit does not "
-                           "match its other digits; check the number with the caller")
+                           "match its other digits; check the number with the caller",
+                           "error.business-id.check-digit", given=value)
     return value
 
 

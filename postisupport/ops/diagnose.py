@@ -134,12 +134,13 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared 
     in all: a server that answers each request just in time cannot hold it longer.
     """
     if any(not name.strip() for name in options.services):
-        raise InvalidInput("service", "needs a service id or name, not an empty value")
+        raise InvalidInput("service", "needs a service id or name, not an empty value", "shell.refused.empty-service")
     if options.services and options.organisation is None and looks_like_business_id(options.identifier):
         # An organisation holds no rights of its own: dropping --service would answer another question.
         raise InvalidInput("service", "can't be checked for a business ID: it finds the organisation, "
                            "not the caller; look the caller up by name within it (\"NAME\" --org "
-                           f"{business_id(options.identifier)}) or by their address")
+                           f"{business_id(options.identifier)}) or by their address",
+                           "error.service.business-id", business_id=business_id(options.identifier))
     looked_up = _look_up(client, options, shared)
     # A name costs two rounds more than an address (its organisation, then the members' names).
     deadline = (ROUND_TRIPS + (2 if options.organisation is not None else 0)) * client.timeout
@@ -154,6 +155,7 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared 
         if meant is not None:
             # Told to the agent, never to the caller: a slip must not become "you have no <slip>".
             raise InvalidInput("service", f"{asked!r} is no service of this user or organisation; "
-                               f"did you mean {meant!r}?")
+                               f"did you mean {meant!r}?", "error.service.slip", given=repr(asked),
+                               meant=repr(meant))
     return report(found, decide(found, options.services), options.lang, options.default_lang,
                   options.identifier)

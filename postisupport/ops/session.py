@@ -26,6 +26,7 @@ agent's language; a refusal's English words are its `reason` too, as every Inval
 from __future__ import annotations
 
 import difflib
+import itertools
 import shlex
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -118,9 +119,7 @@ class Refused(InvalidInput):
     `reason` is the English text."""
 
     def __init__(self, field_: str, key: str, **params: str) -> None:
-        super().__init__(field_, str(ui_catalog("en")[key]).format(**params))
-        self.key = key
-        self.params = params
+        super().__init__(field_, str(ui_catalog("en")[key]).format(**params), key, **params)
 
 
 def _languages() -> str:
@@ -173,6 +172,11 @@ def _look_up(first: str, rest: list[str]) -> LookUp:
     meant = _meant_word(first)
     if meant:
         raise Refused("command", "shell.refused.unknown-command", given=repr(first), meant=repr(meant))
+    # A legacy ID typed as read out, in groups ("ESIM 0042"): the words before the first option are
+    # its groups, unless the first word is a whole ID already ("ESIM0042 x" is no other ID).
+    if not (any(ch.isalpha() for ch in first) and any(ch.isdigit() for ch in first)):
+        groups = list(itertools.takewhile(lambda word: not word.startswith("-"), rest))
+        first, rest = " ".join([first, *groups]), rest[len(groups):]
     normalise(first)  # a malformed identifier is refused before anything changes, as the API is never asked
     services: list[str] = []
     words = iter(rest)
