@@ -134,7 +134,8 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared 
     in all: a server that answers each request just in time cannot hold it longer.
     """
     if any(not name.strip() for name in options.services):
-        raise InvalidInput("service", "needs a service id or name, not an empty value", "shell.refused.empty-service")
+        raise InvalidInput("service", "needs a service id or name, not an empty value",
+                           "shell.refused.empty-service")
     if options.services and options.organisation is None and looks_like_business_id(options.identifier):
         # An organisation holds no rights of its own: dropping --service would answer another question.
         raise InvalidInput("service", "can't be checked for a business ID: it finds the organisation, "
