@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
     from postisupport.cli.options import State
     from postisupport.config.settings import Settings
-    from postisupport.ops.audit import AuditTrail
     from postisupport.errors import InvalidInput
+    from postisupport.ops.audit import AuditTrail
     from postisupport.ops.session import Effect, LookUp, Session
     from postisupport.output.view import View
     from postisupport.scim.client import ScimClient
