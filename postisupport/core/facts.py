@@ -7,7 +7,7 @@ this module knows nothing of SCIM's wire format.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
@@ -200,13 +200,14 @@ class Facts:
         org = self.organisation.services if self.organisation else ()
         return (*(self.user.entitlements if self.user else ()), *org)
 
-    def suggestion_for(self, asked: str) -> str | None:
-        """For a service name that no known service has, the known name it was most likely meant
-        to be (a small typing slip away), or None."""
+    def suggestion_for(self, asked: str, other_names: Iterable[str] = ()) -> str | None:
+        """For a service name that no known service has, the known name (or one of `other_names`:
+        the known services' names in other languages) it was most likely meant to be (a small
+        typing slip away), or None."""
         known = self.known_services()
         if any(service.answers_to(asked) for service in known):
             return None
-        names = {fold(n): n for s in known for n in (s.id, s.name) if n}
+        names = {fold(n): n for n in (*(n for s in known for n in (s.id, s.name)), *other_names) if n}
         close = difflib.get_close_matches(fold(asked), list(names), n=1, cutoff=SLIP)
         return names[close[0]] if close else None
 

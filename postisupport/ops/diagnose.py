@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from postisupport.config.settings import Settings
-from postisupport.core.facts import Snapshot, build
+from postisupport.core.facts import Service, Snapshot, build
 from postisupport.core.identifiers import (
     Asked,
     business_id,
@@ -24,6 +24,7 @@ from postisupport.core.rules import decide
 from postisupport.errors import ApiError, InvalidInput, PostisupportError, UnreachableError
 from postisupport.ops import connect
 from postisupport.ops.fetch import Shared, fetch, fetch_by_name, fetch_organisation
+from postisupport.output.script import catalog_names, catalog_service
 from postisupport.scim.client import ScimClient
 
 if TYPE_CHECKING:
@@ -151,12 +152,30 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared 
     except TimeoutError:
         raise UnreachableError(client.base_url, "the diagnosis took too long", timeout=deadline) from None
     found = build(snapshot)
+    known = found.known_services()
+    # The screen names services in the agent's language, so the agent may type that name
+    # (E-laskutus, E-fakturering): it means the service whose id the catalogs give it.
+    other_names = [name for service in known for name in catalog_names(service.id)]
+    meant_ids = {asked: _catalog_id(asked, known) for asked in options.services}
     for asked in options.services:
-        meant = found.suggestion_for(asked)
+        meant = None if meant_ids[asked] else found.suggestion_for(asked, other_names)
         if meant is not None:
             # Told to the agent, never to the caller: a slip must not become "you have no <slip>".
             raise InvalidInput("service", f"{asked!r} is no service of this user or organisation; "
                                f"did you mean {meant!r}?", "error.service.slip", given=repr(asked),
                                meant=repr(meant))
-    return report(found, decide(found, options.services), options.lang, options.default_lang,
-                  options.identifier)
+    decision = decide(found, tuple(meant_ids[asked] or asked for asked in options.services))
+    # The verdicts say what was typed, as the agent typed it.
+    typed = {meant_ids[asked] or asked: asked for asked in options.services}
+    decision = replace(decision, services=tuple(replace(v, asked=typed.get(v.asked, v.asked))
+                                                for v in decision.services))
+    return report(found, decision, options.lang, options.default_lang, options.identifier)
+
+
+def _catalog_id(asked: str, known: Sequence[Service]) -> str | None:
+    """The id of the known service that `asked` names by its catalog name in some language, when no
+    known service answers to `asked` itself; else None."""
+    if any(service.answers_to(asked) for service in known):
+        return None
+    meant = catalog_service(asked)
+    return meant if meant is not None and any(service.answers_to(meant) for service in known) else None

@@ -151,7 +151,8 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         if ticketed and action.rule not in TICKETED and f"{key}.ticketed" in ui:
             key += ".ticketed"
         elif admin_given and action.rule in ("service.missing-right", "service.other-admin"):
-            key = "do.service.missing-right.same"
+            # Whether they lack the right is theirs to hear once verified, as on every other path.
+            key = "do.service.missing-right.same" + ("" if view.verified else ".unverified")
         elif not view.verified and f"{key}.unverified" in ui:
             key += ".unverified"
         business_id = facts.organisation.business_id if facts.organisation else None

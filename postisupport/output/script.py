@@ -108,6 +108,13 @@ def catalog_service(asked: str) -> str | None:
     return None
 
 
+def catalog_names(service_id: str | None) -> tuple[str, ...]:
+    """The names the catalogs give the service with this id, in every language (none for a service
+    they don't name): the names an agent may type, having read them on the screen."""
+    names = (catalog(lang).get(f"service-name.{service_id}") for lang in LANGUAGES) if service_id else ()
+    return tuple(dict.fromkeys(str(name) for name in names if name))
+
+
 def listing(items: Sequence[str], conjunction: str) -> str:
     if len(items) <= 1:
         return "".join(items)
