@@ -51,15 +51,15 @@ VERIFIED_PROMPT = "postisupport [sandbox] verified> "
 
 
 @pytest.mark.parametrize(("ui", "lines"), [
-    ("fi", ["postisupport [sandbox]> postisupport [sandbox] ei tunnistettu> postisupport: error: "
-            "'karin..holm@exempel' is not a valid e-mail address",
+    ("fi", ["postisupport [sandbox]> postisupport [sandbox] ei tunnistettu> postisupport: virhe: "
+            "'karin..holm@exempel' ei ole kelvollinen sähköpostiosoite",
             "postisupport [sandbox]> postisupport: virhe: nykyistä soittajaa ei ole: edellinen haku "
             "hylättiin tai epäonnistui; kirjoita soittajan sähköpostiosoite tai asiointitunnus",
             "postisupport [sandbox]> nykyistä soittajaa ei ole (edellinen haku hylättiin tai epäonnistui): "
             "seuraava haettu soittaja merkitään tunnistetuksi",
             "postisupport [sandbox] seuraava soittaja tunnistettu> "]),
-    ("sv", ["postisupport [sandbox]> postisupport [sandbox] inte identifierad> postisupport: error: "
-            "'karin..holm@exempel' is not a valid e-mail address",
+    ("sv", ["postisupport [sandbox]> postisupport [sandbox] inte identifierad> postisupport: fel: "
+            "'karin..holm@exempel' är inte en giltig e-postadress",
             "postisupport [sandbox]> postisupport: fel: ingen aktuell uppringare: den senaste sökningen "
             "avvisades eller misslyckades; skriv uppringarens e-postadress eller ärendekod",
             "postisupport [sandbox]> ingen aktuell uppringare (den senaste sökningen avvisades eller "

@@ -99,23 +99,25 @@ class TokenEndpoint:
     """A token endpoint that answers with `answer` (plus the access token ACCESS) in front of the
     sandbox, which takes ACCESS only."""
 
-    def __init__(self, answer: dict[str, Any]) -> None:
-        self.answer, self.app = answer, application(token=ACCESS)
+    def __init__(self, answer: dict[str, Any], encoding: str = "utf-8") -> None:
+        self.answer, self.app, self.encoding = answer, application(token=ACCESS), encoding
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/token":
-            body = json.dumps({"access_token": ACCESS, "token_type": "Bearer", **self.answer}).encode()
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json")]})
+            body = json.dumps({"access_token": ACCESS, "token_type": "Bearer", **self.answer}).encode(
+                self.encoding)
+            kind = f"application/json; charset={self.encoding}".encode()
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", kind)]})
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
 
 
-def traced_token_call(run, tmp_path: Path, answer: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def traced_token_call(run, tmp_path: Path, answer: dict[str, Any],
+                      encoding: str = "utf-8") -> tuple[str, dict[str, Any]]:
     """A diagnosis through the token endpoint, traced: the whole trace, and the token call's record."""
     trace = tmp_path / "trace.jsonl"
-    with serving(TokenEndpoint(answer)) as url:
+    with serving(TokenEndpoint(answer, encoding)) as url:
         login = run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
                     "--client-id", "support-desk", "--with-client-secret", input=SECRET)
         assert login.exit_code == 0, login.stderr
@@ -145,6 +147,27 @@ def test_credentials_that_are_not_strings_are_redacted_whole(run, tmp_path: Path
     assert json.loads(call["response"]["body"]) == {
         "access_token": "[redacted]", "token_type": "Bearer", "refresh_token": "[redacted]",
         "client_secret": "[redacted]", "id_token": "[redacted]"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32-be"])
+def test_a_token_response_in_utf_16_or_32_keeps_no_token_in_the_trace(run, tmp_path: Path,
+                                                                      encoding: str) -> None:
+    """The client reads such a body (json.loads detects it); read as UTF-8, the trace kept the token with
+    a NUL between each character."""
+    text, call = traced_token_call(run, tmp_path, {"note": f"issued {ACCESS}"}, encoding)
+    assert (ACCESS in text, ACCESS in text.replace("\\u0000", "")) == (False, False)
+    assert json.loads(call["response"]["body"]) == {
+        "access_token": "[redacted]", "token_type": "Bearer", "note": "issued [redacted]"}
+
+
+def test_cut_json_loses_a_credential_that_is_a_list_or_an_object_to_its_end() -> None:
+    """A body cut at the client's limit does not parse: the value of a credential's name is cut to its
+    closing bracket, or to the end of what was kept."""
+    cut = (b'{"access_token": ["Acc\\"Tok_9f8e", "]x"], "id_token": {"a": {"b": "IdTok_ABCDEFGH"}}, '
+           b'"expires_in": 60, "refresh_token": [{"v": "RefTok_123')
+    shown = _body(cut, [], False)
+    assert shown == {"body": '{"access_token": "[redacted]", "id_token": "[redacted]", "expires_in": 60, '
+                             '"refresh_token": "[redacted]"', "size": len(cut), "truncated": True}
 
 
 def test_json_that_does_not_parse_loses_its_credentials_by_name() -> None:

@@ -119,7 +119,9 @@ def _body(content: bytes, secrets: list[str], complete: bool, size: int | None =
     size = len(content) if size is None else size
     if not size:
         return {"body": None, "size": 0}
-    text = content[:SCRUB_BYTES].decode("utf-8", errors="replace")
+    # Decoded as the client reads it (json.loads detects UTF-16 and UTF-32 too): read as UTF-8, a
+    # UTF-16 body's secrets would be written with a NUL between each character, matching no form.
+    text = content[:SCRUB_BYTES].decode(json.detect_encoding(content[:4]), errors="replace")
     found: list[str] = []
     try:
         body: Any = _scrubbed(json.loads(text), found)
@@ -128,7 +130,7 @@ def _body(content: bytes, secrets: list[str], complete: bool, size: int | None =
         pairs = parse_qsl(text, keep_blank_values=True) if "=" in text and " " not in text else []
         found += [v for k, v in pairs if SECRET_NAME.search(k)]
         scrubbed = [(k, REDACTED if SECRET_NAME.search(k) else v) for k, v in pairs]
-        shown = urlencode(scrubbed) if pairs else _JSON_MEMBER.sub(lambda m: _scrubbed_member(m, found), text)
+        shown = urlencode(scrubbed) if pairs else _scrubbed_text(text, found)
     if learnt is not None:
         learnt += [value for value in found if value not in learnt]
     shown = redacted(shown, [*secrets, *found])
@@ -163,15 +165,49 @@ def _strings(value: Any) -> list[str]:
     return [str(value)]
 
 
-# "name": value in JSON that does not parse (cut, or broken): a string (perhaps cut off), or any other
-# value up to the next comma or bracket. Objects and lists nested under a credential's name are left to
-# the known secrets: without parsing, their end can't be told.
-_JSON_MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|$)|[^,}\]\s"{\[]+)')
+# "name": in JSON that does not parse (cut, or broken); the value after it is found by _value_end.
+_JSON_NAME = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*')
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)(?:"|$)')
 
 
-def _scrubbed_member(match: re.Match[str], found: list[str]) -> str:
-    name, colon, value = match.groups()
-    if not SECRET_NAME.search(name):
-        return match.group(0)
-    found.append(value.removeprefix('"').removesuffix('"'))
-    return f'"{name}"{colon}"{REDACTED}"'
+def _scrubbed_text(text: str, found: list[str]) -> str:
+    """JSON that does not parse with every value under a credential's name redacted: a string (perhaps
+    cut off), an object or a list (to its closing bracket, or to the end when the body was cut there),
+    or a bare value; the strings cut go into `found`."""
+    kept: list[str] = []
+    position = 0
+    for match in _JSON_NAME.finditer(text):
+        if match.start() < position or not SECRET_NAME.search(match.group(1)):
+            continue
+        start = match.end()
+        end = _value_end(text, start)
+        value = text[start:end]
+        found += [m.group(1) for m in _JSON_STRING.finditer(value)] if value[:1] in "[{" else \
+            [value.removeprefix('"').removesuffix('"')]
+        kept += [text[position:start], f'"{REDACTED}"']
+        position = end
+    return "".join([*kept, text[position:]])
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the JSON value starting at `start` ends: after its closing quote or bracket (strings
+    inside skipped), before the comma or bracket after a bare value; the text's end when it is cut."""
+    if text[start:start + 1] == '"':
+        string = _JSON_STRING.match(text, start)
+        return string.end() if string else len(text)
+    if text[start:start + 1] in ("{", "["):
+        depth, position = 0, start
+        while position < len(text):
+            char = text[position]
+            if char == '"':
+                string = _JSON_STRING.match(text, position)
+                position = string.end() if string else len(text)
+                continue
+            depth += char in "{["
+            depth -= char in "}]"
+            position += 1
+            if depth == 0:
+                return position
+        return len(text)
+    bare = re.compile(r'[^,}\]\s]*').match(text, start)
+    return bare.end() if bare else start
