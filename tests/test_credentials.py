@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import trustme
+from keyring.backend import KeyringBackend
 
 from postisupport.cli.main import ExitStatus
 from postisupport.config.settings import resolve
@@ -450,3 +451,61 @@ def test_logout_on_a_keyring_that_deletes_nothing_silently_says_nothing_was_stor
     monkeypatch.setattr(memory_keyring, "delete_password",
                         lambda service, username: memory_keyring.entries.pop((service, username), None))
     assert run("auth", "logout", "--profile", "work").stderr == "profile work: no secret was stored\n"
+
+
+class BrokenKeyring(KeyringBackend):
+    """A keyring backend whose store cannot be read or written: a keyring file it may not open."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise PermissionError(13, "Permission denied", "/home/agent/.local/share/keyring.cfg")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise OSError(5, "Input/output error")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise OSError(5, "Input/output error")
+
+
+@pytest.fixture
+def broken_keyring() -> Iterator[None]:
+    import keyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(BrokenKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def test_a_keyring_that_fails_to_read_finds_no_secret_and_fails_no_command(
+        run, environ, broken_keyring: None, loopback_sandbox: str, tmp_path: Path) -> None:
+    config = tmp_path / "config" / "postisupport" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[profiles.p]\napi_url = "{loopback_sandbox}"\n', encoding="utf-8")
+    environ["POSTISUPPORT_TOKEN"] = "sandbox-token-0123"
+    result = run("--profile", "p", "diagnose", "ESIM0042", "--json", "--no-audit")
+    assert (result.exit_code, result.json()["outcome"]) == (0, "change-password")
+    login = run("auth", "login", "--profile", "q", "--api", loopback_sandbox, "--with-token", "--no-check",
+                input="sandbox-token-0123\n")
+    logout = run("auth", "logout", "--profile", "p")
+    assert [(r.exit_code, r.stderr) for r in (login, logout)] == [
+        (ExitStatus.USAGE, "postisupport: error: no usable keyring to store the secret in (OSError): "
+         "set the token in POSTISUPPORT_TOKEN instead, or install a keyring backend\n"),
+        (ExitStatus.USAGE, "postisupport: error: no usable keyring to store the secret in (PermissionError): "
+         "set the token in POSTISUPPORT_TOKEN instead, or install a keyring backend\n")]
+
+
+def test_a_keyring_backend_not_installed_fails_no_command(loopback_sandbox: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[profiles.p]\napi_url = "{loopback_sandbox}"\n', encoding="utf-8")
+    environment = {**os.environ, "PYTHON_KEYRING_BACKEND": "nosuch.Backend",
+                   "POSTISUPPORT_CONFIG": str(config), "POSTISUPPORT_TOKEN": "sandbox-token-0123"}
+    done = subprocess.run([sys.executable, "-m", "postisupport", "--profile", "p", "diagnose", "ESIM0042",
+                           "--json", "--no-audit"], capture_output=True, text=True, env=environment,
+                          timeout=60)
+    assert (done.returncode, json.loads(done.stdout)["outcome"], done.stderr) == (0, "change-password", "")

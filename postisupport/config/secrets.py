@@ -61,39 +61,44 @@ def put(profile: str, kind: Kind, secret: str, api_url: str, token_url: str | No
     put_raw(profile, kind, json.dumps({"secret": secret, "api_url": api_url, "token_url": token_url}))
 
 
+# What a keyring backend may raise besides keyring's own errors: a backend named in
+# PYTHON_KEYRING_BACKEND that is not installed (ModuleNotFoundError), a keyring file it cannot read
+# (OSError), a D-Bus or secret-service fault. None of them is the command's fault.
+BACKEND_FAULTS = (Exception,)
+
+
 def get_raw(profile: str, kind: str) -> str | None:
     """The entry as the keyring holds it: to put back unchanged when a login fails halfway."""
-    import keyring
-    from keyring.errors import KeyringError
-
     try:
+        import keyring
+
         return keyring.get_password(SERVICE, _entry(profile, kind))
-    except (KeyringError, RuntimeError):
+    except BACKEND_FAULTS:
         return None
 
 
 def put_raw(profile: str, kind: Kind, raw: str) -> None:
-    import keyring
-    from keyring.errors import KeyringError
-
     try:
+        import keyring
+
         keyring.set_password(SERVICE, _entry(profile, kind), raw)
-    except (KeyringError, RuntimeError) as error:
+    except BACKEND_FAULTS as error:
         raise KeyringUnavailable(type(error).__name__) from None
 
 
 def delete(profile: str, kind: Kind) -> bool:
     """Whether a secret was there to remove."""
-    import keyring
-    from keyring.errors import KeyringError, PasswordDeleteError
+    from keyring.errors import PasswordDeleteError
 
     try:
+        import keyring
+
         # Some backends delete what is not there without a word: ask first, so "removed" is true.
         if keyring.get_password(SERVICE, _entry(profile, kind)) is None:
             return False
         keyring.delete_password(SERVICE, _entry(profile, kind))
     except PasswordDeleteError:
         return False
-    except (KeyringError, RuntimeError) as error:
+    except BACKEND_FAULTS as error:
         raise KeyringUnavailable(type(error).__name__) from None
     return True
