@@ -253,3 +253,17 @@ def test_a_cell_that_may_hide_many_rows_names_the_first_five() -> None:
         (1, 'ESIM0042,"oops', "a quoted cell runs over 10 lines (lines 2-11), and lines 3, 4, 5, 6, 7 and 3 "
          "more read as rows of their own: a stray quote? nothing in it was looked up: fix the quote, or "
          "look the identifier up on its own"), (2, "ESIM0105", None)]
+
+
+@pytest.mark.parametrize("data", [
+    b"email,kieli\nESIM0042,sv\nESIM0043,svenska\nESIM0044, SV \nESIM0045,\n",
+    b'{"email": "ESIM0042", "lang": "sv"}\n{"email": "ESIM0043", "lang": "svenska"}\n'
+    b'{"email": "ESIM0044", "spr\xc3\xa5k": " SV "}\n{"email": "ESIM0045", "lang": ""}\n',
+])
+def test_a_script_language_no_catalog_has_is_that_rows_error_as_diagnose_lang_refuses_it(data: bytes) -> None:
+    found, _ = read(data)
+    assert [(row.number, row.identifier, row.lang, row.problem) for row in found] == [
+        (1, "ESIM0042", "sv", None),
+        (2, "ESIM0043", "svenska", "the script language 'svenska' is not one of fi, sv, en"),
+        (3, "ESIM0044", "sv", None),
+        (4, "ESIM0045", None, None)]

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
 from postisupport.core.identifiers import fold, looks_like_business_id, looks_like_email
+from postisupport.core.language import LANGUAGES
 from postisupport.core.text import shortened
 from postisupport.errors import InvalidInput
 
@@ -435,7 +436,11 @@ def _row(number: int, identifier: str, services: str = "", lang: str | None = No
          extra: dict[str, str] | None = None) -> Row:
     asked = tuple(s.strip() for s in services.split(SERVICE_SEPARATOR) if s.strip())
     problem = None if identifier.strip() else "the identifier is empty"
-    return Row(number, identifier, asked, lang, extra or {}, problem)
+    if problem is None and lang is not None and lang.strip().casefold() not in LANGUAGES:
+        # As diagnose --lang refuses it: the script would otherwise come out in another language unsaid.
+        problem = f"the script language {lang.strip()!r} is not one of {', '.join(LANGUAGES)}"
+    return Row(number, identifier, asked, lang.strip().casefold() if lang and not problem else lang,
+               extra or {}, problem)
 
 
 # NDJSON.
