@@ -426,9 +426,11 @@ def test_output_faults_are_one_line(run, tmp_path: Path) -> None:
     assert not (tmp_path / "out.txt").exists()
 
 
-def test_a_file_size_limit_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["out.ndjson", "out.xlsx"])
+def test_a_file_size_limit_is_one_line(tmp_path: Path, name: str) -> None:
+    """A workbook's rows wait in openpyxl's own temporary file, whose fault named no file ("output")."""
     source = write(tmp_path / "in.txt", "bad@@x\n" * 2000)
-    out = tmp_path / "out.ndjson"
+    out = tmp_path / name
 
     def limited() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))

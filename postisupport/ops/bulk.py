@@ -46,6 +46,7 @@ from postisupport.errors import (
     OutputExists,
     PostisupportError,
     UnreachableError,
+    os_reason,
 )
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
@@ -533,7 +534,7 @@ class _Output:
             finally:
                 _close(device, path)
         elif options.format == "xlsx":
-            workbook = _Workbook(extra_columns, summary)
+            workbook = _Workbook(extra_columns, summary, path)
             try:
                 yield workbook
             except BaseException:
@@ -661,10 +662,10 @@ class _Workbook:
 
     TOP = 20  # organisations in the chart, those with the most rows
 
-    def __init__(self, extra_columns: list[str], tally: Summary) -> None:
+    def __init__(self, extra_columns: list[str], tally: Summary, path: Path) -> None:
         from openpyxl import Workbook
 
-        self.extra_columns, self.tally = extra_columns, tally
+        self.extra_columns, self.tally, self.path = extra_columns, tally, path
         self.book = Workbook(write_only=True)
         self.results = self.book.create_sheet("Results")
         self.summary = self.book.create_sheet("Summary")
@@ -693,7 +694,12 @@ class _Workbook:
         return _cells(row, document, error, self.extra_columns)
 
     def write(self, done: _Done) -> None:
-        self.results.append(self._cells(done.line))
+        try:
+            self.results.append(self._cells(done.line))
+        except OSError as error:
+            # openpyxl keeps the rows in a temporary file of its own until the save: a fault there
+            # (a full disk, ulimit -f) is the output's, named as the user named it.
+            raise FileProblem(self.path, os_reason(error)) from None
         outcome = done.outcome if done.error_kind is None else f"error: {done.error_kind}"
         # Counted already as the row's organisation cell.
         organisation = workbook_safe(spreadsheet_safe(done.organisation))[0]
