@@ -29,7 +29,7 @@ from postisupport.idp.reading import user_facts
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
-from postisupport.ops.pseudonym import MEMBERS, Pseudonyms, service_provider_config
+from postisupport.ops.pseudonym import MEMBERS, Pseudonyms, as_read, service_provider_config
 from postisupport.output.document import as_json
 from postisupport.output.view import View
 from postisupport.scim.client import Page, ScimClient
@@ -101,8 +101,8 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
             "diagnosis": as_json(result, view),
         },
     }
-    if pseudonymise:
-        document = _pseudonymised(document, result, settings, view)
+    document = _pseudonymised(document, result, settings, view) if pseudonymise else \
+        _replayable(document, result, settings, view)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if not isinstance(output, Path):
         output.write(text)
@@ -129,16 +129,39 @@ def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings,
                     "service_provider_config": service_provider_config(
                         document["capture"]["service_provider_config"])},
     }
+    out["capture"]["diagnosis"] = _deciding_alike(out, result, settings, view, "the pseudonymised directory")
+    return out
+
+
+def _deciding_alike(document: dict[str, Any], result: Report, settings: Settings, view: View,
+                    what: str) -> dict[str, Any]:
+    """The diagnosis `document` gives, as JSON, when it decides as `result` did; else DataFileError."""
     try:
-        again = _decide(out, _options(out["capture"]["arguments"]), settings)
+        again = _decide(document, _options(document["capture"]["arguments"]), settings)
     except DataFileError as error:
-        raise DataFileError(f"the pseudonymised directory can't be read back ({_reason(error)}); "
-                            "nothing was written") from None
+        raise DataFileError(f"{what} can't be read back ({_reason(error)}); nothing was written") from None
     before, now = as_json(result, view), as_json(again, view)
     if any(before[k] != now[k] for k in DECISION):
-        raise DataFileError("the pseudonymised directory decides differently from the real one; "
-                            "nothing was written")
-    out["capture"]["diagnosis"] = now
+        raise DataFileError(f"{what} decides differently from the real one; nothing was written")
+    return now
+
+
+def _replayable(document: dict[str, Any], result: Report, settings: Settings,
+                view: View) -> dict[str, Any]:
+    """The document as captured, when the sandbox can load it. A server that sends an attribute of
+    the wrong type (a non-boolean `active`) gives resources the sandbox refuses, and a file that
+    replay, --sandbox-data and sandbox serve all refuse: then each resource is kept as the diagnosis
+    read it (the wrong attribute left out, as the diagnosis left it out, and said under
+    "capture.left_out"), checked in memory to decide as the real directory did."""
+    try:
+        _decide(document, _options(document["capture"]["arguments"]), settings)
+        return document
+    except DataFileError:
+        pass
+    out = {**document, "Users": [as_read("Users", u) for u in document["Users"]],
+           "Groups": [as_read("Groups", g) for g in document["Groups"]]}
+    out["capture"] = {**document["capture"], "left_out": list(result.facts.problems)}
+    _deciding_alike(out, result, settings, view, "the directory as read")
     return out
 
 

@@ -231,6 +231,19 @@ def _named(node: dict[str, Any], name: str) -> Any:
     return next((value for key, value in node.items() if str(key).lower() == name.lower()), None)
 
 
+def as_read(endpoint: str, resource: dict[str, Any]) -> dict[str, Any]:
+    """A resource ("Users" or "Groups") as the diagnosis read it, its values as they are: canonical
+    names, attributes of the wrong type and unknown ones left out; a group keeps its members."""
+    if endpoint == "Users":
+        return _read(models.User, resource)
+    out = _read(models.Group, resource)
+    members = next((v for k, v in resource.items() if str(k).lower() == MEMBERS), None)
+    if isinstance(members, list):
+        out[MEMBERS] = [{"value": m["value"]} for m in members
+                        if isinstance(m, dict) and isinstance(m.get("value"), str)]
+    return out
+
+
 def _read(model: type[models.Resource], resource: dict[str, Any]) -> dict[str, Any]:
     """The resource as the diagnosis reads it: canonical names, wrong types and unknown attributes gone."""
     return model.parse(resource).model_dump(by_alias=True, exclude_none=True, mode="json")

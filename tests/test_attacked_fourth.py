@@ -1,0 +1,69 @@
+"""Issue 12, as a fourth attacker's pass found the tree: a capture of a server that sends attributes of
+the wrong type, and a server that ignores the groups' id filter."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from postisupport.sandbox.app import application
+from tests.servers import serving
+
+
+class Altering:
+    """The sandbox, with each answer to `endpoint` rewritten by `change` (its JSON body)."""
+
+    def __init__(self, endpoint: str, change: Callable[[dict[str, Any], str], None]) -> None:
+        self.app, self.endpoint, self.change = application(), endpoint, change
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith("/" + self.endpoint):
+            return await self.app(scope, receive, send)
+        sent: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        self.change(body, scope["query_string"].decode())
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        await send({**start, "headers": [(k, v) for k, v in start["headers"] if k != b"content-length"]})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+def wrongly_typed(body: dict[str, Any], query: str) -> None:
+    for user in body.get("Resources", []):
+        if user.get("userName") == "aino.korhonen@esimerkki.example.fi":
+            user["active"] = "maybe"
+            user["displayName"] = {"text": "Aino"}
+
+
+def test_a_capture_of_attributes_of_the_wrong_type_replays(run, tmp_path: Path) -> None:
+    """The file kept the raw values, which the diagnosis left out and the sandbox refuses: replay,
+    --sandbox-data and sandbox serve all refused the file that capture said it had made."""
+    ticket = tmp_path / "ticket.json"
+    with serving(Altering("Users", wrongly_typed)) as url:
+        made = run("--api", url, "capture", "ESIM0042", "-o", str(ticket), "--no-audit")
+    assert made.exit_code == 0, made.stderr
+    kept = json.loads(ticket.read_text())
+    aino = next(u for u in kept["Users"] if u["id"] == "u-1002")
+    assert ("active" in aino, "displayName" in aino, aino["userName"]) == (
+        False, False, "aino.korhonen@esimerkki.example.fi")
+    assert kept["capture"]["left_out"] == [
+        "user u-1002: displayName: {'text': 'Aino'} ignored (Input should be a valid string)",
+        "user u-1002: active: 'maybe' ignored (Input should be a valid boolean, unable to interpret input)"]
+    replayed = run("replay", str(ticket))
+    assert (replayed.exit_code, replayed.stderr) == (0, "")
+    served = run("--sandbox-data", str(ticket), "diagnose", "ESIM0042", "--json", "--no-audit")
+    assert (served.exit_code, served.json()["outcome"]) == (0, "change-password")
+
+
+def test_a_capture_a_server_sends_well_typed_is_kept_as_sent(run, tmp_path: Path) -> None:
+    ticket = tmp_path / "ticket.json"
+    with serving(application()) as url:
+        assert run("--api", url, "capture", "ESIM0042", "-o", str(ticket), "--no-audit").exit_code == 0
+    kept = json.loads(ticket.read_text())
+    assert ("left_out" in kept["capture"], "schemas" in kept["Users"][0]) == (False, True)
