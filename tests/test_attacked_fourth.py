@@ -8,6 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
+
 from postisupport.sandbox.app import application
 from tests.servers import serving
 
@@ -67,3 +70,35 @@ def test_a_capture_a_server_sends_well_typed_is_kept_as_sent(run, tmp_path: Path
         assert run("--api", url, "capture", "ESIM0042", "-o", str(ticket), "--no-audit").exit_code == 0
     kept = json.loads(ticket.read_text())
     assert ("left_out" in kept["capture"], "schemas" in kept["Users"][0]) == (False, True)
+
+
+def every_group(body: dict[str, Any], query: str) -> None:
+    """The answer to any filter on the groups: all of them, as a server that ignores the filter sends."""
+    if "filter" in query:
+        body["Resources"] = ALL_GROUPS
+        body["totalResults"] = len(ALL_GROUPS)
+
+
+ALL_GROUPS: list[dict[str, Any]] = []
+
+
+@pytest.fixture
+def all_groups() -> None:
+    with serving(application()) as url:
+        answer = httpx.get(f"{url}/Groups", params={"count": "200", "excludedAttributes": "members"})
+        ALL_GROUPS[:] = answer.json()["Resources"]
+    assert len(ALL_GROUPS) > 2
+
+
+def test_groups_a_server_sends_though_not_asked_for_are_not_the_users(run, all_groups: None) -> None:
+    """Olli is in Lukko Oy only; a server ignoring `id eq` sent every organisation, and the screen named
+    the first of them as his, and decided on its administrators."""
+    with serving(Altering("Groups", every_group)) as url:
+        result = run("--api", url, "diagnose", "olli.ovinen@lukko.example.fi", "--json", "--no-audit",
+                     "--verified")
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    assert ([o["name"] for o in doc["organisations"]], doc["organisation_chosen"]) == (["Lukko Oy"], None)
+    assert doc["data_problems"] == [  # the group of newsletter readers is no organisation
+        "the API returned 3 organisation(s) not among the user's groups, left out: 'Esimerkki Oy', "
+        "'Exempel Ab', 'Sample Trading Ltd'"]

@@ -163,6 +163,14 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
         else:
             groups, admins = await _groups_and_admins(client, user.group_ids)
         organisations, group_problems = _groups(groups)
+        # A server that ignores the id filter sends every group: only the user's are theirs, as
+        # only the users answering to the identifier are taken for them. (A group whose id can't be
+        # read is noted as such already.)
+        stray = [org for org in organisations if org.id is not None and org.id not in user.group_ids]
+        if stray:
+            organisations = tuple(org for org in organisations if org not in stray)
+            group_problems.append(f"the API returned {len(stray)} organisation(s) not among the user's "
+                                  f"groups, left out: {', '.join(repr(o.name or o.id) for o in stray)}")
     else:
         groups = await client.groups_of_member(str(user.id))
         organisations, group_problems = _groups(groups)
