@@ -122,3 +122,18 @@ def test_a_look_up_by_name_is_recorded_and_found_by_the_name_however_typed(run, 
     assert found.stderr == (f"{IDENTIFIER_ONLY}a name is resolved to a user only within an organisation\n"
                             f"1 look-up(s) of this identifier in {env.state_dir / 'audit.jsonl'}\n")
     assert "korhonen" not in (env.state_dir / "audit.jsonl").read_text().casefold()
+
+
+def test_a_key_left_readable_by_others_is_made_private_again_and_still_used(run, env,
+                                                                           loopback_sandbox: str) -> None:
+    """The key is what keeps the hashes unmatchable: like the trail, it is put back to 0600."""
+    import stat
+
+    looked_up(run, loopback_sandbox, "ESIM0077")
+    key = env.state_dir / "audit.key"
+    before = key.read_bytes()
+    key.chmod(0o644)
+    looked_up(run, loopback_sandbox, "ESIM0077")
+    records = [json.loads(line) for line in (env.state_dir / "audit.jsonl").read_text().splitlines()]
+    assert (stat.S_IMODE(key.stat().st_mode), key.read_bytes() == before) == (0o600, True)
+    assert records[0]["identifier_hmac"] == records[1]["identifier_hmac"]

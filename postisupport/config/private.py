@@ -33,6 +33,21 @@ def open_private(path: Path | str, mode: str = "w", encoding: str | None = "utf-
     return os.fdopen(fd, mode, encoding=None if "b" in mode else encoding)
 
 
+def read_private(path: Path | str) -> bytes:
+    """`path`'s bytes, made owner-only (0600) again if it had become readable by others: for a secret
+    kept in a file (the audit trail's key), whose worth is that no one else has it. A symbolic link
+    is not followed and a file owned by someone else is refused, as open_private refuses them.
+    Raises OSError (FileNotFoundError when there is none), or FileProblem."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+            _make_private(fd, path)
+        with os.fdopen(fd, "rb", closefd=False) as source:
+            return source.read()
+    finally:
+        os.close(fd)
+
+
 def _make_private(fd: int, path: Path | str) -> None:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):

@@ -29,7 +29,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any, cast
 
-from postisupport.config.private import open_private
+from postisupport.config.private import open_private, read_private
 from postisupport.core.identifiers import name_key, name_text, normalise
 from postisupport.errors import AuditError, InvalidInput
 
@@ -136,7 +136,7 @@ class AuditTrail:
     def _key(self) -> bytes:
         path = self.folder / KEY_FILE
         try:
-            return _checked_key(path, path.read_bytes())
+            return _checked_key(path, read_private(path))
         except FileNotFoundError:
             pass
         except OSError as error:
