@@ -51,7 +51,7 @@ MAIJA = "Maija Virtanen (maija.virtanen@esimerkki.example.fi, +358 40 123 4567)"
 
 CLOSED = {
     ("pekka.nieminen@esimerkki.example.fi", "fi"): (
-        "Tunnuksesi on poistettu käytöstä. Organisaatiosi Postin palveluiden pääkäyttäjä voi "
+        "Käyttäjätunnuksesi on poistettu käytöstä. Organisaatiosi Postin palveluiden pääkäyttäjä voi "
         "ottaa sen uudelleen käyttöön."),
     ("pekka.nieminen@esimerkki.example.fi", "sv"): (
         "Ditt konto har inaktiverats. Din organisations administratör för Postis tjänster kan "
@@ -60,7 +60,7 @@ CLOSED = {
         "Your account has been deactivated. Your organisation's administrator for Posti's "
         "services can reactivate it."),
     ("sanna.laine@esimerkki.example.fi", "fi"): (
-        "Tunnuksesi on lukittu. Organisaatiosi Postin palveluiden pääkäyttäjä voi avata "
+        "Käyttäjätunnuksesi on lukittu. Organisaatiosi Postin palveluiden pääkäyttäjä voi avata "
         "lukituksen."),
     ("sanna.laine@esimerkki.example.fi", "sv"): (
         "Ditt konto är låst. Din organisations administratör för Postis tjänster kan låsa upp "
@@ -105,7 +105,7 @@ TICKET = {
         "Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä ollaan sinuun "
         "yhteydessä."),
     "sv": (
-        "Jag gör ett supportärende till e-tjänsternas support, och de kontaktar dig."),
+        "Jag skickar ett supportärende till e-tjänsternas support, och de kontaktar dig."),
     "en": (
         "I'll pass this on to our e-services support as a support request, and they will get back "
         "to you."),
@@ -362,8 +362,8 @@ def test_when_the_api_cannot_answer_the_cause_comes_first_then_the_numbered_runb
                            "   posti.fi/changepassword, ange din e-postadress och följ"]
     # The seed page's own test for the login address is one of the steps.
     text = " ".join(" ".join(lines).split())
-    assert ("2. Logga in med din e-postadress, inte med den gamla ärendekoden. Rätt adress är den som vi "
-            "skickade begäran om att byta lösenord till den 17.1.2021.") in text
+    assert ("2. Logga in med din e-postadress, inte med den gamla ärendekoden. Rätt adress är den dit vi "
+            "den 17.1.2021 skickade begäran om att byta lösenord.") in text
     assert max(len(line) for line in lines) <= 60 and all(line == line.rstrip() for line in lines)
     assert env.stderr.getvalue().startswith("postisupport: error: cannot reach the identity API")
 
@@ -446,7 +446,8 @@ def said_in(run, lang: str, *args: str) -> str:
 
 
 LOCKED_REPORTS = {
-    "fi": "Tunnuksesi on lukittu. Organisaatiosi Postin palveluiden pääkäyttäjä voi avata lukituksen. "
+    "fi": "Käyttäjätunnuksesi on lukittu. Organisaatiosi Postin palveluiden pääkäyttäjä voi avata "
+          "lukituksen. "
           f"{MAIJA_SAID['fi']} Sinulla on jo käyttöoikeus palveluun Raportointi, joten se aukeaa, kun pääset "
           "kirjautumaan.",
     "sv": "Ditt konto är låst. Din organisations administratör för Postis tjänster kan låsa upp det. "
@@ -464,14 +465,17 @@ def test_1_a_locked_account_asking_about_a_service_hears_it_is_locked_not_no_fau
 
 
 DEACTIVATED_OLD_ID = {
-    "fi": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'fi']} {MAIJA_SAID['fi']} Kirjaudu sen jälkeen "
-          "sisään sähköpostiosoitteellasi: vanha asiointitunnus ei enää käy. Kirjautumiseen käytettävä "
+    "fi": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'fi']} {MAIJA_SAID['fi']} Kun käyttäjätunnuksesi "
+          "toimii taas, kirjaudu sisään sähköpostiosoitteellasi: vanha asiointitunnus ei enää käy. "
+          "Kirjautumiseen käytettävä "
           "sähköpostiosoitteesi on pekka.nieminen@esimerkki.example.fi.",
-    "sv": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'sv']} {MAIJA_SAID['sv']} Logga sedan in med din "
-          "e-postadress: den gamla ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
+    "sv": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'sv']} {MAIJA_SAID['sv']} När ditt konto fungerar "
+          "igen loggar du in med din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
+          "e-postadress för inloggning är "
           "pekka.nieminen@esimerkki.example.fi.",
-    "en": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'en']} {MAIJA_SAID['en']} After that, log in with "
-          "your e-mail address: the old user ID no longer works. The e-mail address you log in with is "
+    "en": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'en']} {MAIJA_SAID['en']} Once your account works "
+          "again, log in with your e-mail address: the old user ID no longer works. The e-mail address you "
+          "log in with is "
           "pekka.nieminen@esimerkki.example.fi.",
 }
 
@@ -507,8 +511,8 @@ ANOTHER_ADDRESS = {
           "johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään kirjautumiseen käytettävällä "
           "sähköpostiosoitteellasi ja nykyisellä salasanallasi.",
     "sv": "I Postis företagstjänster kan du bara logga in med din e-postadress för inloggning, inte med de "
-          "andra adresserna på ditt konto. Din adress för inloggning är den som vi skickade begäran om att "
-          "byta lösenord till den 17.1.2021. Logga in med din e-postadress för inloggning och ditt nuvarande "
+          "andra adresserna på ditt konto. Du loggar in med den e-postadress dit vi den 17.1.2021 skickade "
+          "begäran om att byta lösenord. Logga in med din e-postadress för inloggning och ditt nuvarande "
           "lösenord.",
     "en": "Only your login e-mail address works for logging in to Posti's business services, not the other "
           "addresses on your account. The address you log in with is the one we sent the password-change "
@@ -525,8 +529,9 @@ def test_4_another_address_hears_only_the_login_address_works_and_the_seed_pages
 
 
 ELSEWHERE = {
-    "fi": "Lähetimme sinulle 17.1.2021 salasanan vaihtopyynnön, mutta osoitteeseen, joka ei ole enää "
-          "tunnuksessasi, joten viesti ei ehkä ole tullut perille. Voit pyytää uuden: mene osoitteeseen "
+    "fi": "Lähetimme sinulle 17.1.2021 salasanan vaihtopyynnön, mutta se meni osoitteeseen, joka ei enää "
+          "ole liitetty käyttäjätunnukseesi, joten viesti ei ehkä tullut perille. Voit pyytää uuden: mene "
+          "osoitteeseen "
           "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin saat "
           "ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään sillä osoitteella.",
     "sv": "Den 17.1.2021 skickade vi dig en begäran om att byta lösenord, men till en e-postadress som inte "
@@ -565,11 +570,12 @@ def test_6_an_administrator_who_cannot_log_in_is_shown_with_the_state_and_not_of
     assert "leena.lukkari@lukko.example.fi" not in "\n".join(lines)
     esimerkki = screen_lines(run, environ, "--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi",
                              "--ui-lang", "sv")
-    assert "                    Ville Heikkinen · INAKTIVERAT" in esimerkki
+    assert "                    Ville Heikkinen · KONTOT INAKTIVERAT" in esimerkki
 
 
 ONE_OF_SEVERAL = {
-    "fi": "Tunnuksesi on poistettu käytöstä. Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, ja "
+    "fi": "Käyttäjätunnuksesi on poistettu käytöstä. Olet yksi organisaatiosi Postin palveluiden "
+          "pääkäyttäjistä, ja "
           "toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Toinen pääkäyttäjä on Maija Virtanen. "
           "Yhteystiedot: sähköpostiosoite maija.virtanen@esimerkki.example.fi ja puhelinnumero +358 40 123 "
           "4567.",
@@ -763,8 +769,8 @@ def test_explain_speaks_the_agents_language_and_time_zone(run, environ) -> None:
 @pytest.mark.parametrize(("ui", "note"), [
     ("en", "The directory gives the caller's language as Northern Sámi (se), which has no script, so the "
            "script is in Finnish."),
-    ("fi", "Hakemiston mukaan soittajan kieli on pohjoissaame (se), jolle ei ole valmista repliikkiä, joten "
-           "repliikki on suomeksi."),
+    ("fi", "Hakemiston mukaan soittajan kieli on pohjoissaame (se), jolle ei ole valmista ohjetta, joten "
+           "ohje soittajalle on suomeksi."),
     ("sv", "Enligt katalogen talar den som ringer nordsamiska (se), och på det språket finns inget manus, så "
            "manuset är på finska."),
 ])

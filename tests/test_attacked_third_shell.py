@@ -60,11 +60,11 @@ VERIFIED_PROMPT = "postisupport [sandbox] verified> "
             "postisupport [sandbox] seuraava soittaja tunnistettu> "]),
     ("sv", ["postisupport [sandbox]> postisupport [sandbox] inte identifierad> postisupport: fel: "
             "'karin..holm@exempel' är inte en giltig e-postadress",
-            "postisupport [sandbox]> postisupport: fel: ingen aktuell uppringare: den senaste sökningen "
-            "avvisades eller misslyckades; skriv uppringarens e-postadress eller ärendekod",
-            "postisupport [sandbox]> ingen aktuell uppringare (den senaste sökningen avvisades eller "
-            "misslyckades): nästa uppringare du slår upp markeras som identifierad",
-            "postisupport [sandbox] nästa uppringare identifierad> "]),
+            "postisupport [sandbox]> postisupport: fel: ingen som ringer just nu: den senaste sökningen "
+            "avvisades eller misslyckades; skriv e-postadressen eller ärendekoden för den som ringer",
+            "postisupport [sandbox]> ingen som ringer just nu (den senaste sökningen avvisades eller "
+            "misslyckades): nästa som ringer och som du slår upp markeras som identifierad",
+            "postisupport [sandbox] nästa som ringer: identifierad> "]),
 ])
 def test_no_current_caller_is_said_in_the_agents_language(ui: str, lines: list[str]) -> None:
     done = shell("ESIM0042", "karin..holm@exempel", "script", "verified", "quit",

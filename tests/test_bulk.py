@@ -283,6 +283,19 @@ def test_the_rate_limit_is_shared_by_all_workers(run, tmp_path: Path) -> None:
     assert slow.requests >= 24 and took >= (slow.requests - 20) / 20
 
 
+def test_a_rate_under_one_request_a_second_paces_instead_of_failing_every_row(run, tmp_path: Path) -> None:
+    """aiolimiter refuses to acquire more than its capacity: a capacity of 0.9 failed every row."""
+    source = write(tmp_path / "in.txt", "nobody1@example.com\nnobody2@example.com\n")
+    slow = Slow(directory(2, 1), 0.0)
+    with serving(slow) as url:
+        started = time.monotonic()
+        result = run("--api", url, "bulk", str(source), "-o", str(tmp_path / "o.ndjson"), "--rate", "0.9",
+                     "-q", "--no-audit")
+        took = time.monotonic() - started
+    assert (result.exit_code, [r["error"] for r in lines_of(tmp_path / "o.ndjson")]) == (0, [None, None])
+    assert (slow.requests, took >= 1.0) == (2, True)  # the second a 1/0.9 s after the first
+
+
 def test_organisations_are_asked_once_each(run, tmp_path: Path) -> None:
     users, organisations = 120, 6
     source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(users)))

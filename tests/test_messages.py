@@ -151,12 +151,12 @@ def test_every_service_key_reads_right_for_none_one_and_many_in_the_callers_lang
 
 
 @pytest.mark.parametrize(("lang", "one", "three"), [
-    ("en", "The same goes for your access to the service you asked about.",
-     "The same goes for your access to the services you asked about."),
-    ("fi", "Sama koskee käyttöoikeuttasi palveluun, jota kysyit.",
-     "Sama koskee käyttöoikeuksiasi palveluihin, joita kysyit."),
-    ("sv", "Detsamma gäller din rätt att använda tjänsten som du frågade om.",
-     "Detsamma gäller din rätt att använda tjänsterna som du frågade om."),
+    ("en", "Your access to the service you asked about is sorted out the same way.",
+     "Your access to the services you asked about is sorted out the same way."),
+    ("fi", "Samalla tavalla hoituu myös käyttöoikeutesi palveluun, jota kysyit.",
+     "Samalla tavalla hoituvat myös käyttöoikeutesi palveluihin, joita kysyit."),
+    ("sv", "Din rätt att använda tjänsten som du frågade om ordnas på samma sätt.",
+     "Din rätt att använda tjänsterna som du frågade om ordnas på samma sätt."),
 ])
 def test_services_the_directory_cannot_name_agree_with_how_many_were_asked(
         lang: str, one: str, three: str) -> None:
@@ -197,3 +197,12 @@ def test_masked_initials_that_end_a_sentence_get_no_second_full_stop() -> None:
     masked = Contact("u-1", "M. V.", "m***n@e***.fi")
     assert said("en", ScriptPart("detail.admins", {"admins": (masked,)})) == (
         "Your organisation's administrator for Posti's services is M. V.")
+
+
+def test_every_headline_fits_an_80_column_line_in_every_language() -> None:
+    """The headline is what the agent reads first, and what a tall screen repeats on its last line: a
+    word wrapped onto a line of its own ("det") is a second headline."""
+    too_wide = {(lang, key): len(str(text)) for lang in ("fi", "sv", "en")
+                for key, text in ui_catalog(lang).items()
+                if key.startswith("headline.") and len(str(text)) > 80}
+    assert too_wide == {}

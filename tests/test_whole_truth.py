@@ -53,7 +53,7 @@ MAIJA = {
 }
 TICKET = {
     "fi": "Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä ollaan sinuun yhteydessä.",
-    "sv": "Jag gör ett supportärende till e-tjänsternas support, och de kontaktar dig.",
+    "sv": "Jag skickar ett supportärende till e-tjänsternas support, och de kontaktar dig.",
     "en": "I'll pass this on to our e-services support as a support request, and they will get back to you.",
 }
 
@@ -62,23 +62,28 @@ TICKET = {
 
 
 VILLE = {
-    "fi": "Tunnuksesi on poistettu käytöstä. Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, ja "
-          f"toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Toinen pääkäyttäjä on {MAIJA['fi']} Sama "
-          "koskee käyttöoikeuksiasi palveluihin E-laskutus ja Raportointi. Yksi kysymistäsi palveluista ei "
-          "kuulu organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi antaa sinulle käyttöoikeutta "
+    "fi": "Käyttäjätunnuksesi on poistettu käytöstä. Olet yksi organisaatiosi Postin palveluiden "
+          "pääkäyttäjistä, ja "
+          f"toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Toinen pääkäyttäjä on {MAIJA['fi']} Samalla "
+          "tavalla hoituvat myös käyttöoikeutesi palveluihin E-laskutus ja Raportointi. Yksi kysymistäsi "
+          "palveluista ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa sinulle "
+          "käyttöoikeutta "
           "siihen. Tarkistan, onko organisaatiosi tilannut palvelun. Jos on, teen asiasta tukipyynnön, ja "
           "jos "
           "ei, voin ohjata sinut myyntiimme.",
     "sv": "Ditt konto har inaktiverats. Du är en av din organisations administratörer för Postis tjänster, "
           "och den andra administratören kan aktivera det igen. Den andra administratören är "
-          f"{MAIJA['sv']} Detsamma gäller din rätt att använda tjänsterna E-fakturering och Rapportering. En "
-          "av tjänsterna som du frågade om hör inte till din organisations tjänster, så ingen administratör "
+          f"{MAIJA['sv']} Din rätt att använda tjänsterna E-fakturering och Rapportering ordnas på samma "
+          "sätt. En "
+          "av tjänsterna som du frågade om syns inte bland din organisations tjänster, så ingen "
+          "administratör "
           "kan ge dig rätt att använda den. Jag kontrollerar om din organisation har beställt tjänsten. Om "
           "den "
-          "har det gör jag ett supportärende, och om inte kan jag koppla dig till vår försäljning.",
+          "har det skickar jag ett supportärende, och om inte kan jag koppla dig till vår försäljning.",
     "en": "Your account has been deactivated. You are one of your organisation's administrators for Posti's "
           "services, and the other administrator can reactivate it. The other administrator is "
-          f"{MAIJA['en']} The same goes for your access to E-invoicing and Reporting. One of the services "
+          f"{MAIJA['en']} Your access to E-invoicing and Reporting is sorted out the same way. One of the "
+          "services "
           "you "
           "asked about isn't one of your organisation's services, so no administrator can give you access to "
           "it. I'll check whether your organisation has ordered that service: if it has, I'll open a support "
@@ -99,11 +104,11 @@ def test_1_what_works_what_is_missing_and_what_the_organisation_lacks_are_each_s
 TIMO = {
     "fi": "Tunnustasi ei ole liitetty mihinkään organisaatioon, joten sinulla ei ole pääkäyttäjää, joka "
           "voisi "
-          f"auttaa. Sama koskee käyttöoikeuksiasi palveluihin, joita kysyit. {TICKET['fi']}",
+          f"auttaa. Samalla tavalla hoituvat myös käyttöoikeutesi palveluihin, joita kysyit. {TICKET['fi']}",
     "sv": "Ditt konto är inte kopplat till någon organisation, så du har ingen administratör som kan hjälpa "
-          f"dig. Detsamma gäller din rätt att använda tjänsterna som du frågade om. {TICKET['sv']}",
-    "en": "Your account isn't linked to any organisation, so you have no administrator who could help. The "
-          f"same goes for your access to the services you asked about. {TICKET['en']}",
+          f"dig. Din rätt att använda tjänsterna som du frågade om ordnas på samma sätt. {TICKET['sv']}",
+    "en": "Your account isn't linked to any organisation, so you have no administrator who could help. Your "
+          f"access to the services you asked about is sorted out the same way. {TICKET['en']}",
 }
 
 
@@ -227,26 +232,29 @@ def test_3_a_failed_login_since_the_last_one_is_said_through_the_cli(run, tmp_pa
 
 
 LOCKED_RESET_OLD_ID = {
-    "fi": "Tunnuksesi on lukittu. Organisaatiosi Postin palveluiden pääkäyttäjä voi avata lukituksen. "
+    "fi": "Käyttäjätunnuksesi on lukittu. Organisaatiosi Postin palveluiden pääkäyttäjä voi avata "
+          "lukituksen. "
           "Organisaatiosi Postin palveluiden pääkäyttäjä on Anna Admin. Yhteystiedot: sähköpostiosoite "
           "anna@example.fi. Sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen "
           "https://www.posti.fi/changepassword ja anna sähköpostiosoitteesi, niin saat ohjeet sähköpostiisi. "
-          "Kirjaudu sen jälkeen sisään sähköpostiosoitteellasi: vanha asiointitunnus ei enää käy. "
+          "Kun käyttäjätunnuksesi toimii taas, kirjaudu sisään sähköpostiosoitteellasi: vanha asiointitunnus "
+          "ei enää käy. "
           "Kirjautumiseen käytettävä sähköpostiosoitteesi on lotta.lukko@example.fi.",
     "sv": "Ditt konto är låst. Din organisations administratör för Postis tjänster kan låsa upp det. Din "
           "organisations administratör för Postis tjänster är Anna Admin. Kontaktuppgifter: e-postadress "
           "anna@example.fi. Du behöver också byta lösenord: gå till https://www.posti.fi/changepassword och "
-          "ange din e-postadress, så får du anvisningar per e-post. Logga sedan in med din e-postadress: den "
-          "gamla ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
+          "ange din e-postadress, så får du anvisningar per e-post. När ditt konto fungerar igen loggar du "
+          "in med din "
+          "e-postadress: den gamla ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
           "lotta.lukko@example.fi.",
     "en": "Your account is locked. Your organisation's administrator for Posti's services can unlock it. "
           "Your "
           "organisation's administrator for Posti's services is Anna Admin. Contact details: e-mail address "
           "anna@example.fi. You'll also need to change your password: go to "
           "https://www.posti.fi/changepassword "
-          "and enter your e-mail address, and you'll get instructions by e-mail. After that, log in with "
-          "your "
-          "e-mail address: the old user ID no longer works. The e-mail address you log in with is "
+          "and enter your e-mail address, and you'll get instructions by e-mail. Once your account works "
+          "again, log in "
+          "with your e-mail address: the old user ID no longer works. The e-mail address you log in with is "
           "lotta.lukko@example.fi.",
 }
 
@@ -361,11 +369,11 @@ def test_8_a_service_the_organisation_lacks_is_named_in_the_agents_language(
 
 KARIN = {
     "fi": "Organisaatiollasi ei ole Postin palveluiden pääkäyttäjää, joka voisi juuri nyt auttaa sinua. "
-          "Palvelu, jota kysyit, ei kuulu organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi antaa "
+          "Palvelu, jota kysyit, ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa "
           f"sinulle käyttöoikeutta siihen. {TICKET['fi']} Tarkistan myös, onko organisaatiosi tilannut "
           "palvelun. Jos on, lisään sen samaan tukipyyntöön, ja jos ei, voin ohjata sinut myyntiimme.",
     "sv": "Din organisation har ingen administratör för Postis tjänster som kan hjälpa dig just nu. Tjänsten "
-          "som du frågade om hör inte till din organisations tjänster, så ingen administratör kan ge dig "
+          "som du frågade om syns inte bland din organisations tjänster, så ingen administratör kan ge dig "
           "rätt "
           f"att använda den. {TICKET['sv']} Jag kontrollerar också om din organisation har beställt "
           "tjänsten. "

@@ -72,7 +72,7 @@ def own_data(tmp_path: Path) -> Path:
 
 TICKET = {
     "fi": "Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä ollaan sinuun yhteydessä.",
-    "sv": "Jag gör ett supportärende till e-tjänsternas support, och de kontaktar dig.",
+    "sv": "Jag skickar ett supportärende till e-tjänsternas support, och de kontaktar dig.",
     "en": "I'll pass this on to our e-services support as a support request, and they will get back to you.",
 }
 NO_ADMIN = {
@@ -237,7 +237,8 @@ def test_u3_a_reset_to_another_address_on_the_account_says_to_give_the_login_add
 
 
 BOTH = {
-    "fi": "Tunnuksesi on poistettu käytöstä, ja se on myös lukittu. Organisaatiosi Postin palveluiden "
+    "fi": "Käyttäjätunnuksesi on poistettu käytöstä, ja se on myös lukittu. Organisaatiosi Postin "
+          "palveluiden "
           "pääkäyttäjä voi ottaa sen uudelleen käyttöön ja avata lukituksen.",
     "sv": "Ditt konto har inaktiverats och är dessutom låst. Din organisations administratör för Postis "
           "tjänster kan aktivera det igen och låsa upp det.",
@@ -282,8 +283,8 @@ def test_u5_the_order_check_is_labelled_with_the_service_it_is_for(run, environ,
 SAMI = {
     ("en", "en"): "The directory gives the caller's language as Northern Sámi (se), which has no script; the "
                   "script is in English, the language chosen for the scripts.",
-    ("sv", "fi"): "Hakemiston mukaan soittajan kieli on pohjoissaame (se), jolle ei ole valmista repliikkiä; "
-                  "repliikki on ruotsiksi, kuten repliikkien kieleksi on valittu.",
+    ("sv", "fi"): "Hakemiston mukaan soittajan kieli on pohjoissaame (se), jolle ei ole valmista ohjetta; "
+                  "ohje on ruotsiksi, koska se on valittu ohjeiden kieleksi.",
     ("en", "sv"): "Enligt katalogen talar den som ringer nordsamiska (se), och på det språket finns "
                   "inget manus; "
                   "manuset är på engelska, det språk som valts för manusen.",
