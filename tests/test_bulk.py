@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -418,3 +419,29 @@ def test_one_row_the_api_never_answers_is_that_rows_error_not_the_runs_end(run, 
     assert result.exit_code == ExitStatus.ROWS_FAILED
     errors = {r["row"]: r["error"]["kind"] for r in lines_of(out) if r["error"]}
     assert (len(lines_of(out)), errors) == (6, {4: "unreachable"})
+
+
+def test_a_workbook_run_killed_with_sigkill_leaves_no_rows_in_the_temp_folder(tmp_path: Path) -> None:
+    """openpyxl keeps the rows in temporary files until the save: in the system's temp folder they
+    outlived a kill for good. Beside the output, the next run on it removes them."""
+    users = 150
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(users)))
+    out, temp = tmp_path / "out.xlsx", tmp_path / "tmp"
+    parts = tmp_path / ".out.xlsx.parts"
+    temp.mkdir()
+    with serving(Slow(directory(users, 5), 0.02)) as url:
+        command = [sys.executable, "-m", "postisupport", "--api", url, "bulk", str(source), "-o", str(out),
+                   "-q", "--concurrency", "2", "--no-audit"]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   cwd=ROOT, env={**os.environ, "TMPDIR": str(temp)})
+        deadline = time.monotonic() + 30
+        while not any(parts.glob("openpyxl.*")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # rows on their way into it
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        assert (list(temp.iterdir()), stat.S_IMODE(parts.stat().st_mode)) == ([], 0o700)
+        again = subprocess.run([*command, "--force"], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                               env={**os.environ, "TMPDIR": str(temp)})
+    assert (again.returncode, again.stderr) == (0, "")
+    assert (parts.exists(), list(temp.iterdir())) == (False, [])

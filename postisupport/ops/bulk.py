@@ -669,10 +669,20 @@ class _Workbook:
         from openpyxl import Workbook
 
         self.extra_columns, self.tally, self.path = extra_columns, tally, path
+        # openpyxl keeps each sheet's rows in a temporary file until the save. In the system's temp
+        # folder, a run killed with SIGKILL would leave the rows so far there for good; beside the
+        # output, in a private folder of its own, the next run on the output removes them.
+        self.parts = path.with_name(f".{path.name}.parts")
+        _remove_parts(self.parts)
+        try:
+            self.parts.mkdir(mode=0o700)
+        except OSError as error:
+            raise FileProblem.of(error, self.parts) from None
         self.book = Workbook(write_only=True)
         self.results = self.book.create_sheet("Results")
         self.summary = self.book.create_sheet("Summary")
-        self.results.append(self._cells([*CSV_COLUMNS, *map(spreadsheet_safe, extra_columns)]))
+        with _temporary_files_in(self.parts):
+            self.results.append(self._cells([*CSV_COLUMNS, *map(spreadsheet_safe, extra_columns)]))
         self.counts: Counter[tuple[str, str]] = Counter()
 
     def _text(self, value: str) -> str:
@@ -716,7 +726,8 @@ class _Workbook:
         for (organisation, _), n in self.counts.items():
             totals[organisation] += n
         organisations = sorted(totals, key=lambda name: (-totals[name], name))
-        self.summary.append(["organisation", *outcomes, "rows"])
+        with _temporary_files_in(self.parts):
+            self.summary.append(["organisation", *outcomes, "rows"])
         for organisation in organisations:
             self.summary.append([organisation, *(self.counts[(organisation, o)] for o in outcomes),
                                  totals[organisation]])
@@ -731,17 +742,43 @@ class _Workbook:
             chart.height, chart.width = max(7.5, 0.6 * shown + 3), 18
             self.summary.add_chart(chart, "A" + str(len(organisations) + 3))
         self.book.save(out)
+        _remove_parts(self.parts)
 
     def discard(self) -> None:
         """A run stopped before the end: finish the sheets' writers (else they complain, at exit, of a
         closed file) and delete their temporary files, which hold the rows so far."""
-        for sheet in self.book.worksheets:
-            with contextlib.suppress(Exception):
-                sheet.close()
-            temporary = getattr(getattr(sheet, "_writer", None), "out", None)  # openpyxl's own temp file
-            if isinstance(temporary, str):
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+        with _temporary_files_in(self.parts):
+            for sheet in self.book.worksheets:
+                with contextlib.suppress(Exception):
+                    sheet.close()
+        _remove_parts(self.parts)
+
+
+def _remove_parts(folder: Path) -> None:
+    """A workbook's folder of rows in waiting, and what is in it: our own folder only, never a link."""
+    import shutil
+
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise FileProblem.of(error, folder) from None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise FileProblem(folder, "is in the way of the workbook's rows in waiting: not our folder")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """openpyxl names no folder for its temporary files: the process's temp folder is, meanwhile, this."""
+    import tempfile
+
+    previous, tempfile.tempdir = tempfile.tempdir, str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
 
 
 def _read_back(path: Path, handle: IO[str], kept: _Kept) -> None:
