@@ -23,8 +23,9 @@ def test_a_capture_never_replaces_the_audit_trail_or_its_key(
     target = state / name
     result = run("--sandbox", "capture", "ESIM0042", "-o", str(target), "--force", *flags)
     assert (result.exit_code, result.stdout, result.stderr) == (
-        ExitStatus.USAGE, "", f"postisupport: error: {target}: is postisupport's own audit trail (or its "
-        "key), never an output: the results must go to another file\n")
+        ExitStatus.USAGE, "", f"postisupport: error: {target}: is one of postisupport's own files (the "
+        "audit trail or its key, the config file, or the data this run reads), never an output: the results "
+        "must go to another file\n")
     assert {path.name: path.read_bytes() for path in state.iterdir()} == before
 
 

@@ -401,8 +401,9 @@ def test_the_audit_trail_and_its_key_are_never_a_bulk_output(run, tmp_path: Path
     target = state / name
     result = run("--sandbox", "bulk", str(source), "-o", str(target), "--format", "ndjson", "--force", "-q")
     assert (result.exit_code, result.stdout, result.stderr) == (
-        ExitStatus.USAGE, "", f"postisupport: error: {target}: is postisupport's own audit trail (or its "
-        "key), never an output: the results must go to another file\n")
+        ExitStatus.USAGE, "", f"postisupport: error: {target}: is one of postisupport's own files (the "
+        "audit trail or its key, the config file, or the data this run reads), never an output: the results "
+        "must go to another file\n")
     assert {path.name: path.read_bytes() for path in state.iterdir()} == before
 
 

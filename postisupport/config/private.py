@@ -94,11 +94,12 @@ def replacing(target: Path | str, mode: str = "w", encoding: str | None = "utf-8
 
 def refuse_own(path: Path, own_files: tuple[Path, ...]) -> None:
     """Refused when `path` is one of the tool's own files (the audit trail, its rotated files and its
-    key), by name (a rotated file that isn't there yet) or as the same file through a link: no
-    output may replace them."""
+    key; what the run reads: its config file, its sandbox data), by name (a rotated file that isn't
+    there yet) or as the same file through a link: no output may replace them."""
     if any(same_file(path, own) for own in own_files):
-        raise FileProblem(path, "is postisupport's own audit trail (or its key), never an output: the "
-                          "results must go to another file")
+        raise FileProblem(path, "is one of postisupport's own files (the audit trail or its key, the config "
+                          "file, or the data this run reads), never an output: the results must go to "
+                          "another file")
 
 
 def same_file(a: Path, b: Path) -> bool:
