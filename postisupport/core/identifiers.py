@@ -47,7 +47,7 @@ def normalise(raw: str) -> str:
         raise invalid("the identifier contains control characters", "control")
     if "@" in value and not looks_like_email(value):
         raise invalid(f"{value!r} is not a valid e-mail address", "not-email", given=repr(value))
-    if "@" not in value and _GROUPED.fullmatch(value) and _has_letter_and_digit(value):
+    if "@" not in value and _GROUPED.fullmatch(value) and has_letter_and_digit(value):
         return fold(_SEPARATORS.sub("", value))
     if any(ch.isspace() for ch in value):  # an address with spaces was refused just above
         raise invalid(f"{value!r} is not a valid legacy user ID: it contains spaces "
@@ -63,10 +63,11 @@ def names_a_person(raw: str) -> bool:
     if "@" in value:
         return False
     compact = _SEPARATORS.sub("", value) if _GROUPED.fullmatch(value) else value
-    return not (_has_letter_and_digit(compact) and compact.isalnum())
+    return not (has_letter_and_digit(compact) and compact.isalnum())
 
 
-def _has_letter_and_digit(value: str) -> bool:
+def has_letter_and_digit(value: str) -> bool:
+    """Whether `value` holds a letter and a digit both, as a legacy user ID does (ESIM0042)."""
     return any(ch.isalpha() for ch in value) and any(ch.isdigit() for ch in value)
 
 

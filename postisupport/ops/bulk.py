@@ -311,10 +311,10 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
 
     from postisupport.scim.client import PATIENT
 
-    # One request at a time in every period: aiolimiter refuses to acquire more than its capacity, so
-    # a rate under one a second is one per 1/rate seconds, not a capacity under one.
-    throttle = (AsyncLimiter(options.rate, 1) if options.rate >= 1 else AsyncLimiter(1, 1 / options.rate)) \
-        if options.rate else None
+    # aiolimiter refuses to acquire more than its capacity: a rate under one a second is a capacity of
+    # one per 1/rate seconds, not a capacity under one.
+    capacity = max(options.rate or 1, 1)
+    throttle = AsyncLimiter(capacity, capacity / options.rate) if options.rate else None
     shared = Shared()
     async with connect.client(settings, max_concurrency=options.concurrency, retry=PATIENT,
                               throttle=throttle, observe=observe, pace=True) as client:

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
-from postisupport.core.identifiers import fold, looks_like_business_id, looks_like_email
+from postisupport.core.identifiers import fold, has_letter_and_digit, looks_like_business_id, looks_like_email
 from postisupport.core.language import LANGUAGES
 from postisupport.core.text import shortened
 from postisupport.errors import InvalidInput
@@ -427,8 +427,7 @@ def _row_like(text: str, at: int, width: int, delimiter: str) -> bool:
     value = fields[at].strip().strip('"')  # the line that closes a stray quote ends in it
     strong = looks_like_email(value) if "@" in value else looks_like_business_id(value)
     # A legacy ID of letters and digits together (ESIM0077) alone on a line is no word of a note.
-    coded = (LEGACY_ID.fullmatch(value) is not None and any(ch.isdigit() for ch in value)
-             and any(ch.isalpha() for ch in value))
+    coded = LEGACY_ID.fullmatch(value) is not None and has_letter_and_digit(value)
     return strong or coded or (len(fields) == width and LEGACY_ID.fullmatch(value) is not None)
 
 

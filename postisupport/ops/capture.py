@@ -156,7 +156,7 @@ def _replayable(document: dict[str, Any], result: Report, settings: Settings,
     read it (the wrong attribute left out, as the diagnosis left it out, and said under
     "capture.left_out"), checked in memory to decide as the real directory did."""
     try:
-        _decide(document, _options(document["capture"]["arguments"]), settings)
+        _sandbox(document)  # loading is what fails; the diagnosis itself need not run twice
         return document
     except DataFileError:
         pass
@@ -283,11 +283,8 @@ def _options(arguments: dict[str, Any]) -> DiagnoseOptions:
 def _decide(data: dict[str, Any], options: DiagnoseOptions, settings: Settings) -> Report:
     """The diagnosis `data` gives as a sandbox directory, in memory: nothing is read or written."""
     from postisupport.sandbox import app as sandbox
-    from postisupport.sandbox.datafile import build_storage
-    from postisupport.sandbox.schemas import provider
 
-    scim = provider()
-    application = sandbox.SandboxApplication(build_storage(data, scim), scim=scim)
+    application = _sandbox(data)
 
     async def once() -> Report:
         async with ScimClient(sandbox.IN_PROCESS_URL, transport=sandbox.transport(application),
@@ -295,6 +292,16 @@ def _decide(data: dict[str, Any], options: DiagnoseOptions, settings: Settings) 
             return await diagnose(client, options)
 
     return asyncio.run(once())
+
+
+def _sandbox(data: dict[str, Any]) -> Any:
+    """`data` loaded as a sandbox directory, in memory; DataFileError when the sandbox can't load it."""
+    from postisupport.sandbox import app as sandbox
+    from postisupport.sandbox.datafile import build_storage
+    from postisupport.sandbox.schemas import provider
+
+    scim = provider()
+    return sandbox.SandboxApplication(build_storage(data, scim), scim=scim)
 
 
 def _reason(error: DataFileError) -> str:

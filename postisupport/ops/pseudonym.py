@@ -158,10 +158,9 @@ class Pseudonyms:
     def group(self, group: dict[str, Any]) -> dict[str, Any]:
         """A Group resource as the API sent it (with the members a capture gave it back)."""
         out = self._rewritten(_read(models.Group, group), GROUP)
-        members = next((v for k, v in group.items() if str(k).lower() == MEMBERS), None)
-        if isinstance(members, list):
-            out[MEMBERS] = [{"value": self.resource_id(m["value"])} for m in members
-                            if isinstance(m, dict) and isinstance(m.get("value"), str)]
+        members = _member_ids(group)
+        if members is not None:
+            out[MEMBERS] = [{"value": self.resource_id(member)} for member in members]
         return out
 
     def _rewritten(self, read: dict[str, Any], treatments: dict[Path, Treatment]) -> dict[str, Any]:
@@ -237,11 +236,18 @@ def as_read(endpoint: str, resource: dict[str, Any]) -> dict[str, Any]:
     if endpoint == "Users":
         return _read(models.User, resource)
     out = _read(models.Group, resource)
-    members = next((v for k, v in resource.items() if str(k).lower() == MEMBERS), None)
-    if isinstance(members, list):
-        out[MEMBERS] = [{"value": m["value"]} for m in members
-                        if isinstance(m, dict) and isinstance(m.get("value"), str)]
+    members = _member_ids(resource)
+    if members is not None:
+        out[MEMBERS] = [{"value": member} for member in members]
     return out
+
+
+def _member_ids(group: dict[str, Any]) -> list[str] | None:
+    """The ids of a group's members (those that are strings), or None when it has no list of them."""
+    members = _named(group, MEMBERS)
+    if not isinstance(members, list):
+        return None
+    return [m["value"] for m in members if isinstance(m, dict) and isinstance(m.get("value"), str)]
 
 
 def _read(model: type[models.Resource], resource: dict[str, Any]) -> dict[str, Any]:

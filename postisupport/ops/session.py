@@ -32,7 +32,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from postisupport.core.facts import Facts
-from postisupport.core.identifiers import normalise
+from postisupport.core.identifiers import has_letter_and_digit, normalise
 from postisupport.core.language import LANGUAGES
 from postisupport.core.report import Report, report
 from postisupport.errors import InvalidInput
@@ -174,7 +174,7 @@ def _look_up(first: str, rest: list[str]) -> LookUp:
         raise Refused("command", "shell.refused.unknown-command", given=repr(first), meant=repr(meant))
     # A legacy ID typed as read out, in groups ("ESIM 0042"): the words before the first option are
     # its groups, unless the first word is a whole ID already ("ESIM0042 x" is no other ID).
-    if not (any(ch.isalpha() for ch in first) and any(ch.isdigit() for ch in first)):
+    if not has_letter_and_digit(first):
         groups = list(itertools.takewhile(lambda word: not word.startswith("-"), rest))
         first, rest = " ".join([first, *groups]), rest[len(groups):]
     normalise(first)  # a malformed identifier is refused before anything changes, as the API is never asked

@@ -168,6 +168,7 @@ def _strings(value: Any) -> list[str]:
 # "name": in JSON that does not parse (cut, or broken); the value after it is found by _value_end.
 _JSON_NAME = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*')
 _JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)(?:"|$)')
+_JSON_BARE = re.compile(r'[^,}\]\s]*')  # a number, true, false or null: to the next separator
 
 
 def _scrubbed_text(text: str, found: list[str]) -> str:
@@ -209,5 +210,5 @@ def _value_end(text: str, start: int) -> int:
             if depth == 0:
                 return position
         return len(text)
-    bare = re.compile(r'[^,}\]\s]*').match(text, start)
+    bare = _JSON_BARE.match(text, start)
     return bare.end() if bare else start
