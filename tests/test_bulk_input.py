@@ -267,3 +267,19 @@ def test_a_script_language_no_catalog_has_is_that_rows_error_as_diagnose_lang_re
         (2, "ESIM0043", "svenska", "the script language 'svenska' is not one of fi, sv, en"),
         (3, "ESIM0044", "sv", None),
         (4, "ESIM0045", None, None)]
+
+
+def test_an_ndjson_service_or_language_of_another_type_is_that_rows_error_never_dropped() -> None:
+    found, _ = read(b'{"email": "ESIM0042", "service": 5}\n'
+                    b'{"email": "ESIM0043", "services": ["Postin verkkokauppa", 7]}\n'
+                    b'{"email": "ESIM0044", "lang": 1}\n'
+                    b'{"email": "ESIM0045", "lang": ["sv"]}\n'
+                    b'{"email": "ESIM0046", "services": ["Postin verkkokauppa", "OmaPosti"], "lang": null}\n'
+                    b'{"email": "ESIM0047", "service": null}\n')
+    assert [(row.number, row.identifier, row.services, row.lang, row.problem) for row in found] == [
+        (1, "ESIM0042", (), None, "the services are not a string or a list of strings"),
+        (2, "ESIM0043", (), None, "the services are not a string or a list of strings"),
+        (3, "ESIM0044", (), None, "the script language is not a string"),
+        (4, "ESIM0045", (), None, "the script language is not a string"),
+        (5, "ESIM0046", ("Postin verkkokauppa", "OmaPosti"), None, None),
+        (6, "ESIM0047", (), None, None)]

@@ -468,10 +468,15 @@ def _object_row(number: int, line: str) -> Row:
     if not isinstance(identifier, str):
         return Row(number, "" if identifier is None else str(identifier),
                    problem="no identifier (a string under a key such as \"identifier\" or \"email\")")
-    if isinstance(services, list):
-        services = SERVICE_SEPARATOR.join(str(s) for s in services if s is not None)
-    return _row(number, identifier, services if isinstance(services, str) else "",
-                lang if isinstance(lang, str) and lang.strip() else None)
+    # A service or language of another type is the row's error, never dropped: the row would
+    # otherwise be diagnosed for every service, or scripted in another language, unsaid.
+    if isinstance(services, list) and all(isinstance(s, str) for s in services):
+        services = SERVICE_SEPARATOR.join(services)
+    elif services is not None and not isinstance(services, str):
+        return Row(number, identifier, problem="the services are not a string or a list of strings")
+    if lang is not None and not isinstance(lang, str):
+        return Row(number, identifier, problem="the script language is not a string")
+    return _row(number, identifier, services or "", lang if lang and lang.strip() else None)
 
 
 def _first(folded: dict[str, Any], keys: Iterable[str]) -> Any:
