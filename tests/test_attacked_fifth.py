@@ -4,10 +4,15 @@ that ignores the members' filter, the rate limit and the deadline, and a pseudon
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlencode
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from postisupport.cli.main import ExitStatus
+from postisupport.core.identifiers import business_id
+from postisupport.sandbox.app import application
 
 from tests.servers import serving
 from tests.test_attacked_fourth import Altering
@@ -54,3 +59,117 @@ def test_a_data_file_written_by_hand_must_still_name_its_users(run, tmp_path: Pa
     result = run("--sandbox-data", str(data), "diagnose", "ESIM0042", "--no-audit")
     assert (result.exit_code, result.stderr) == (
         2, "postisupport: error: sandbox data: Users[0] (id 'u-1'): userName is missing\n")
+
+
+class IgnoringMembership:
+    """The sandbox as a server that fills no User.groups and ignores every filter on membership: asked
+    for a member's groups it sends every group, with its members; asked for an organisation's members or
+    administrators it sends every user. It honours the other filters."""
+
+    def __init__(self) -> None:
+        self.app = application()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        query = parse_qs(scope.get("query_string", b"").decode())
+        scim_filter = query.get("filter", [""])[0]
+        if scope["type"] == "http" and ("members.value" in scim_filter or "groups.value" in scim_filter):
+            rest = {k: v for k, v in query.items() if k != "filter"}
+            scope = {**scope, "query_string": urlencode(rest, doseq=True).encode()}
+        sent: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        if scope["type"] != "http" or not scope["path"].endswith("/Users"):
+            for message in sent:
+                await send(message)
+            return
+        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        for user in body.get("Resources", []):
+            user.pop("groups", None)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        await send({**start, "headers": [(k, v) for k, v in start["headers"] if k != b"content-length"]})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+def test_a_server_ignoring_the_members_filter_gives_the_user_only_their_own_organisation(run) -> None:
+    """Olli is in Lukko Oy only: every organisation was taken for his, and another organisation's
+    administrator was read out to him as his own."""
+    with serving(IgnoringMembership()) as url:
+        result = run("--api", url, "diagnose", "olli.ovinen@lukko.example.fi", "--json", "--no-audit",
+                     "--verified")
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    assert [(o["name"], [a["email"] for a in o["admins"]]) for o in doc["organisations"]] == [
+        ("Lukko Oy", ["leena.lukkari@lukko.example.fi"])]
+    assert doc["data_problems"] == [
+        "the API returned 3 organisation(s) not among the user's groups, left out: 'Esimerkki Oy', "
+        "'Exempel Ab', 'Sample Trading Ltd'"]
+
+
+def test_a_server_ignoring_the_members_filter_finds_no_namesake_in_another_organisation(run) -> None:
+    """Kaisa Koski is in Exempel Ab and Sample Trading Ltd, not in Lukko Oy: looked up by name in Lukko
+    Oy, she was found there, and her account read out."""
+    with serving(IgnoringMembership()) as url:
+        result = run("--api", url, "diagnose", "Kaisa Koski", "--org", "3456788-1", "--json", "--no-audit")
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    assert (doc["outcome"], doc["user"], doc["data_problems"]) == (
+        "not-found", None, ["the API returned 16 user(s) not among the organisation's members, left out"])
+
+
+def test_a_server_ignoring_the_members_filter_names_only_the_organisations_administrators(run) -> None:
+    with serving(IgnoringMembership()) as url:
+        result = run("--api", url, "diagnose", "3456788-1", "--json", "--no-audit")
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    assert ([(o["name"], [a["email"] for a in o["admins"]]) for o in doc["organisations"]],
+            doc["data_problems"]) == ([("Lukko Oy", ["leena.lukkari@lukko.example.fi"])], [])
+
+
+def test_doctor_finds_a_server_that_ignores_the_membership_filters(run) -> None:
+    with serving(IgnoringMembership()) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert (result.exit_code, result.stderr) == (ExitStatus.DOCTOR_FAILED, "")
+    checks = {c["id"]: (c["status"], c["detail"]) for c in json.loads(result.stdout)}
+    assert {k: v[0] for k, v in checks.items() if v[0] != "pass"} == {
+        "user-groups": "warn", "membership-filters": "fail"}
+    assert checks["membership-filters"][1] == (
+        "a filter on members.value (a member's groups) and groups.value (an organisation's members and "
+        "administrators) for an id no one has returned resources: the server ignores it, so a caller may "
+        "be given other organisations and their administrators wherever the answers don't show membership")
+
+
+def test_rows_held_back_by_the_rate_limit_are_not_timed_out(run, tmp_path: Path) -> None:
+    """The diagnosis's deadline ran while --rate held its requests back: at 4 requests a second and a
+    1.5 s deadline, every row past the first few was "unreachable", and the run ended with exit 4."""
+    from tests.test_bulk import Slow, directory, lines_of, write
+
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(16)))
+    slow = Slow(directory(16, 2), 0.0)
+    out = tmp_path / "o.ndjson"
+    with serving(slow) as url:
+        result = run("--api", url, "--timeout", "0.5", "bulk", str(source), "-o", str(out),
+                     "--concurrency", "16", "--rate", "4", "-q", "--no-audit")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [(r["input"], r["error"]) for r in lines_of(out)] == [(f"user{i}@example.com", None)
+                                                                 for i in range(16)]
+    assert slow.requests >= 16  # at 4 a second after a first 4: over 3 s in all, twice the deadline
+
+
+@pytest.mark.parametrize("typed", ["2345678-0", " 2345678-0 "])
+def test_a_pseudonymised_capture_of_a_business_id_replays(run, loopback_sandbox: str, tmp_path: Path,
+                                                          typed: str) -> None:
+    """The business ID asked for stood in as a legacy ID, the organisation's as a business ID with a
+    wrong check digit: the capture always refused to be written."""
+    ticket = tmp_path / "ticket.json"
+    made = run("--api", loopback_sandbox, "capture", typed, "-o", str(ticket), "--pseudonymise", "--no-audit")
+    assert (made.exit_code, made.stderr) == (0, f"captured organisation (lookup.organisation) in {ticket}\n")
+    kept = json.loads(ticket.read_text())
+    asked = kept["capture"]["arguments"]["identifier"]
+    assert ("2345678-0" in ticket.read_text(), business_id(asked)) == (False, asked)
+    replayed = run("replay", str(ticket))
+    assert (replayed.exit_code, replayed.stderr) == (0, "")
+    served = run("--sandbox-data", str(ticket), "diagnose", asked, "--json", "--no-audit")
+    assert (served.exit_code, served.json()["organisation"]["businessId"]) == (0, asked)

@@ -170,14 +170,36 @@ def without_an_admins_user_name(user: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("api", [without_an_admins_user_name], indirect=True)
-def test_a_pseudonymised_directory_that_cant_be_read_back_leaves_nothing(run, api, tmp_path: Path) -> None:
+def test_a_pseudonymised_capture_of_an_administrator_without_a_user_name_replays(run, api,
+                                                                                tmp_path: Path) -> None:
+    """A server may leave out a userName SCIM requires: the diagnosis reads the account, so the capture
+    keeps it (attack pass 5, N2)."""
+    url, _ = api
+    ticket = tmp_path / "ticket.json"
+    made = capture(run, url, JOHANNA, ticket, "--pseudonymise")
+    assert (made.exit_code, made.stdout) == (0, "")
+    assert in_clear(ticket.read_text(), demo_originals()) == []
+    replays_the_same(run, ticket)
+
+
+def test_a_pseudonymised_directory_that_cant_be_read_back_leaves_nothing(run, api, tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    """Whatever makes the stand-ins' directory unreadable (the sandbox refusing it is simulated here,
+    as no server answer reaches it any more), nothing is written, and a file there stays as it was."""
+    from postisupport.errors import DataFileError
+    from postisupport.ops import capture as module
+
+    def refused(*args: Any) -> Any:
+        raise DataFileError("sandbox data: Users[0] (id 'id-0'): userName is missing")
+
+    monkeypatch.setattr(module, "_decide", refused)
     url, _ = api
     folder = tmp_path / "out"
     folder.mkdir()
     ticket = folder / "ticket.json"
     assert_error(capture(run, url, JOHANNA, ticket, "--pseudonymise"), ExitStatus.USAGE,
-                 r"^postisupport: error: the pseudonymised directory can't be read back \(Users\[\d\] "
-                 r"\(id 'id-[0-9a-f]{16}'\): userName is missing\); nothing was written$")
+                 r"^postisupport: error: the pseudonymised directory can't be read back \(Users\[0\] "
+                 r"\(id 'id-0'\): userName is missing\); nothing was written$")
     assert os.listdir(folder) == []
     ticket.write_text("the previous capture\n")
     assert capture(run, url, JOHANNA, ticket, "--pseudonymise", "--force").exit_code == ExitStatus.USAGE

@@ -15,7 +15,7 @@ from postisupport.sandbox.app import application
 from tests.servers import Hostile, Quirky, free_port, serving
 
 CHECKS = ["service-provider-config", "extensions", "filters", "escaping", "case-insensitive", "attributes",
-          "refusals", "paging", "user-groups", "latency"]
+          "refusals", "paging", "user-groups", "membership-filters", "latency"]
 
 
 def statuses(output: str) -> dict[str, str]:
@@ -41,7 +41,7 @@ def test_the_screen_lists_one_line_per_check(run) -> None:
 
 
 @pytest.mark.parametrize(("quirk", "found", "exit_code"), [
-    ("ignores-filters", {"filters": "fail", "escaping": "fail"}, ExitStatus.DOCTOR_FAILED),
+    ("ignores-filters", {"filters": "fail", "escaping": "fail", "membership-filters": "fail"}, ExitStatus.DOCTOR_FAILED),
     ("case-sensitive", {"case-insensitive": "warn"}, ExitStatus.OK),
     ("ignores-attributes", {"attributes": "warn"}, ExitStatus.OK),
     ("no-schemas", {"extensions": "warn"}, ExitStatus.OK),
@@ -66,6 +66,7 @@ def test_a_server_that_answers_nothing_useful_fails_the_checks_diagnoses_depend_
     assert result.exit_code == ExitStatus.DOCTOR_FAILED
     found = statuses(result.stdout)
     assert found == {**dict.fromkeys(CHECKS[:-1], "warn"), "filters": "fail", "escaping": "fail",
+                     "membership-filters": "fail",
                      "latency": "pass"}
 
 
@@ -76,7 +77,8 @@ def test_a_server_that_fails_halfway_gets_a_report_of_what_it_answered_and_what_
     checks = json.loads(result.stdout)
     assert {c["id"]: c["status"] for c in checks} == {
         **dict.fromkeys(CHECKS, "pass"), "escaping": "fail", "case-insensitive": "warn",
-        "attributes": "warn", "refusals": "warn", "paging": "warn", "user-groups": "warn"}
+        "attributes": "warn", "refusals": "warn", "paging": "warn", "user-groups": "warn",
+        "membership-filters": "fail"}
     assert (checks[3]["detail"], checks[4]["detail"]) == (
         'a value holding " and \\ got no usable answer (the identity API answered HTTP 500 to GET /Users: '
         'internal error)',
@@ -90,7 +92,7 @@ def test_a_server_answering_json_of_every_wrong_shape_gets_a_report_not_a_traceb
         result = run("--api", url, "doctor", "--json")
     assert (result.exit_code, result.stderr) == (ExitStatus.DOCTOR_FAILED, "")
     assert [c["status"] for c in json.loads(result.stdout)] == [
-        "warn", "warn", "fail", "fail", "warn", "warn", "pass", "warn", "warn", "pass"]
+        "warn", "warn", "fail", "fail", "warn", "warn", "pass", "warn", "warn", "fail", "pass"]
 
 
 @pytest.mark.parametrize("wrong_id", [["x"], {"x": 1}, 7, None])
@@ -104,7 +106,8 @@ def test_resources_whose_ids_are_not_strings_get_a_report_not_a_traceback(run, w
     assert [(c["id"], c["status"]) for c in checks] == [
         ("service-provider-config", "warn"), ("extensions", "warn"), ("filters", "fail"),
         ("escaping", "fail"), ("case-insensitive", "pass"), ("attributes", "pass"), ("refusals", "pass"),
-        ("paging", "warn"), ("user-groups", "warn"), ("latency", "pass")]
+        ("paging", "warn"), ("user-groups", "warn"), ("membership-filters", "fail"),
+        ("latency", "pass")]
     assert checks[1]["detail"].startswith("not in /Schemas: urn:postisupport:scim:schemas:extension:login")
 
 
@@ -118,7 +121,7 @@ def test_doctor_traces_like_every_command_that_reads(run, tmp_path: Path) -> Non
     trace = tmp_path / "trace.log"
     assert run("--sandbox", "--trace", str(trace), "doctor").exit_code == 0
     urls = [json.loads(line)["url"] for line in trace.read_text().splitlines()]
-    assert (len(urls), urls[0]) == (14, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
+    assert (len(urls), urls[0]) == (16, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
 
 
 @pytest.mark.parametrize(("typed", "outcome"), [
@@ -200,7 +203,7 @@ def test_the_latency_counts_only_the_requests_answered(run) -> None:
     checks = {c["id"]: c for c in json.loads(result.stdout)}
     assert checks["escaping"] == {"id": "escaping", "status": "fail", "detail": (
         f"the server could not answer: the identity API at {url} did not answer within 2 s")}
-    assert re.fullmatch(r"median \d+ ms over 13 requests answered", checks["latency"]["detail"])
+    assert re.fullmatch(r"median \d+ ms over 15 requests answered", checks["latency"]["detail"])
     assert statuses(result.stdout) == {**dict.fromkeys(CHECKS, "pass"), "escaping": "fail"}
 
 
@@ -256,7 +259,7 @@ def test_a_server_rate_limiting_everything_is_not_tested_and_not_called_untrustw
     assert checks[3]["detail"] == checks[2]["detail"]
     # 9 requests (each check stops at its first), each tried 3 times: none answered usably.
     assert checks[-1] == {"id": "latency", "status": "warn", "detail": (
-        "not measured: all 9 answers were HTTP 429 or 503; rate limited: run doctor again later")}
+        "not measured: all 10 answers were HTTP 429 or 503; rate limited: run doctor again later")}
 
 
 def test_a_server_rate_limiting_only_the_look_ups_has_the_rest_tested_and_the_latency_of_those(run) -> None:
@@ -270,7 +273,7 @@ def test_a_server_rate_limiting_only_the_look_ups_has_the_rest_tested_and_the_la
     assert lines[3] == ("warn  escaping                 not tested: the server is rate limiting (the "
                         "identity API answered HTTP 429 to GET /Users: slow down); rate limited: run "
                         "doctor again later")
-    assert re.fullmatch(r"pass  latency +median \d+ ms over 2 requests answered", lines[-1])
+    assert re.fullmatch(r"pass  latency +median \d+ ms over 3 requests answered", lines[-1])
 
 
 def test_a_real_failure_still_wins_over_rate_limiting(run) -> None:

@@ -258,7 +258,8 @@ def test_a_diagnosis_has_an_overall_deadline_of_three_request_timeouts(run) -> N
         result = run("--api", url, "--timeout", "1", "diagnose", "a@example.fi")
         took = time.monotonic() - start
     assert_error(result, ExitStatus.UNREACHABLE, "did not answer within 3 s$")
-    assert 2.9 < took < 8, took  # roomy for a loaded machine: the message proves the deadline
+    # A wait before a retry that would outlast the budget ends the diagnosis at once, not after it.
+    assert 1.6 < took < 3.5, took
 
 
 # 12. An id that is a list, an object, a number (any JSON but a string) is a data problem, not a crash.

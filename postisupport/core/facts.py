@@ -138,6 +138,9 @@ class OrganisationFacts:
     name: str | None
     business_id: str | None
     services: tuple[Service, ...]
+    # The ids of its members when the API sent them (None: not asked for, or not sent): what tells
+    # whether a user is in it when the API does not fill User.groups.
+    member_ids: frozenset[str] | None = None
 
     def subscribes_to(self, asked: str) -> bool:
         return any(service.answers_to(asked) for service in self.services)
@@ -289,7 +292,7 @@ def _build(snapshot: Snapshot) -> Facts:
     problems.extend(snapshot.group_problems)
     memberships = tuple(
         Membership(org, tuple(a.contact() for a in snapshot.admins
-                              if a.id != user.id and a.is_admin and _member_of(a, org)))
+                              if a.id != user.id and a.is_admin and member_of(a, org)))
         for org in snapshot.organisations
     )
     chosen: OrganisationChoice | None = None
@@ -302,7 +305,7 @@ def _build(snapshot: Snapshot) -> Facts:
         membership = able or memberships[0]
     admins = [a for a in snapshot.admins
               if membership is not None and a.id != user.id and a.is_admin
-              and _member_of(a, membership.organisation)]
+              and member_of(a, membership.organisation)]
     # An administrator the script names but whose id could not be read is a broken account too.
     problems.extend(f"administrator {a.user_name or '?'}: {p}"
                     for a in admins if not a.id for p in a.problems)
@@ -326,7 +329,7 @@ def _organisation_only(snapshot: Snapshot) -> Facts:
     problems = [*snapshot.problems, *snapshot.group_problems]
     org = snapshot.organisations[0] if snapshot.organisations else None
     contacts = tuple(a.contact() for a in snapshot.admins
-                     if org is not None and a.is_admin and _member_of(a, org))
+                     if org is not None and a.is_admin and member_of(a, org))
     return Facts(
         identifier=snapshot.identifier,
         matched_by=None,
@@ -340,6 +343,11 @@ def _organisation_only(snapshot: Snapshot) -> Facts:
     )
 
 
-def _member_of(user: UserFacts, organisation: OrganisationFacts) -> bool:
-    # A server that does not fill User.groups was asked by membership already.
-    return not user.group_ids or organisation.id in user.group_ids
+def member_of(user: UserFacts, organisation: OrganisationFacts) -> bool:
+    """Whether the answers show `user` in `organisation`: by User.groups, else by the organisation's
+    members. A server that sends neither was asked by membership, and its answer is all there is."""
+    if user.group_ids:
+        return organisation.id in user.group_ids
+    if organisation.member_ids is not None:
+        return user.id in organisation.member_ids
+    return True

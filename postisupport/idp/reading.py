@@ -8,7 +8,7 @@ from typing import Any
 
 from postisupport.core.facts import OrganisationFacts, Service, UserFacts
 from postisupport.core.identifiers import equal_folded
-from postisupport.idp.contract import ADMIN_ROLE
+from postisupport.idp.contract import ADMIN_ROLE, MEMBERS
 from postisupport.idp.models import Group, MultiValue, User
 
 # A language tag (RFC 5646) as a directory gives one: a language, perhaps a script, a region and
@@ -83,13 +83,28 @@ def group_facts(resource: dict[str, Any]) -> tuple[OrganisationFacts | None, lis
     extension = group.organisation
     if extension is None:
         return None, problems
+    members = member_ids(resource)
     organisation = OrganisationFacts(
         id=group.id,
         name=group.display_name,
         business_id=extension.business_id,
         services=_services(extension.services),
+        member_ids=frozenset(members) if members is not None else None,
     )
     return organisation, problems
+
+
+def member_ids(group: dict[str, Any]) -> list[str] | None:
+    """The ids of a group's members (those that are strings), or None when it has no list of them."""
+    members = named(group, MEMBERS)
+    if not isinstance(members, list):
+        return None
+    return [m["value"] for m in members if isinstance(m, dict) and isinstance(m.get("value"), str)]
+
+
+def named(node: dict[str, Any], name: str) -> Any:
+    """An attribute by its name in any case (RFC 7643 section 2.1)."""
+    return next((value for key, value in node.items() if str(key).lower() == name.lower()), None)
 
 
 def _services(values: list[MultiValue]) -> tuple[Service, ...]:

@@ -470,8 +470,8 @@ def _object_row(number: int, line: str) -> Row:
                    problem="no identifier (a string under a key such as \"identifier\" or \"email\")")
     # A service or language of another type is the row's error, never dropped: the row would
     # otherwise be diagnosed for every service, or scripted in another language, unsaid.
-    if isinstance(services, list) and all(isinstance(s, str) for s in services):
-        services = SERVICE_SEPARATOR.join(services)
+    if isinstance(services, list) and all(s is None or isinstance(s, str) for s in services):
+        services = SERVICE_SEPARATOR.join(s for s in services if s is not None)  # null: no service
     elif services is not None and not isinstance(services, str):
         return Row(number, identifier, problem="the services are not a string or a list of strings")
     if lang is not None and not isinstance(lang, str):

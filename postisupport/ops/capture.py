@@ -25,11 +25,12 @@ from postisupport.config.settings import Settings, resolve
 from postisupport.core.language import Language
 from postisupport.core.report import Report
 from postisupport.errors import DataFileError, FileProblem, InvalidInput, OutputExists
-from postisupport.idp.reading import user_facts
+from postisupport.idp.contract import MEMBERS
+from postisupport.idp.reading import member_ids, user_facts
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
-from postisupport.ops.pseudonym import MEMBERS, Pseudonyms, as_read, service_provider_config
+from postisupport.ops.pseudonym import Pseudonyms, as_read, service_provider_config
 from postisupport.output.document import as_json
 from postisupport.output.view import View
 from postisupport.scim.client import Page, ScimClient
@@ -83,11 +84,13 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     record(trail, settings, options, result)
     groups_of = {uid: user_facts(user).group_ids for uid, user in users.items()}
     for group_id, group in groups.items():
-        # Groups were read without their members (they may have thousands); the users read say
-        # which of them belong, and the sandbox needs that to give them their groups back.
+        # Groups are mostly read without their members (they may have thousands): the users read,
+        # by their User.groups or by the members a group was sent with, say which of them belong,
+        # and the sandbox needs that to give them their groups back. The other members are left out.
+        sent = set(member_ids(group) or ())
         for key in [k for k in group if str(k).lower() == MEMBERS]:
             del group[key]
-        group[MEMBERS] = [{"value": uid} for uid in users if group_id in groups_of[uid]]
+        group[MEMBERS] = [{"value": uid} for uid in users if group_id in groups_of[uid] or uid in sent]
     arguments: dict[str, Any] = {"identifier": options.identifier, "services": list(options.services),
                                  "lang": options.lang}
     document: dict[str, Any] = {

@@ -21,11 +21,11 @@ from postisupport.core.identifiers import (
 )
 from postisupport.core.report import Report, report
 from postisupport.core.rules import decide
-from postisupport.errors import ApiError, InvalidInput, PostisupportError, UnreachableError
+from postisupport.errors import ApiError, InvalidInput, PostisupportError
 from postisupport.ops import connect
 from postisupport.ops.fetch import Shared, fetch, fetch_by_name, fetch_organisation
 from postisupport.output.script import catalog_names, catalog_service
-from postisupport.scim.client import ScimClient
+from postisupport.scim.client import BUDGET, Budget, ScimClient
 
 if TYPE_CHECKING:
     # The trail is made by the caller, only when one is kept: importing it costs 8 ms of every start.
@@ -145,12 +145,13 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared 
                            "error.service.business-id", business_id=business_id(options.identifier))
     looked_up = _look_up(client, options, shared)
     # A name costs two rounds more than an address (its organisation, then the members' names).
-    deadline = (ROUND_TRIPS + (2 if options.organisation is not None else 0)) * client.timeout
+    # The budget's clock runs only while the requests are at the server (scim.client.Budget).
+    rounds = ROUND_TRIPS + (2 if options.organisation is not None else 0)
+    budget = BUDGET.set(Budget(rounds * client.timeout))
     try:
-        async with asyncio.timeout(deadline):
-            snapshot = await looked_up
-    except TimeoutError:
-        raise UnreachableError(client.base_url, "the diagnosis took too long", timeout=deadline) from None
+        snapshot = await looked_up
+    finally:
+        BUDGET.reset(budget)
     found = build(snapshot)
     known = found.known_services()
     # The screen names services in the agent's language, so the agent may type that name

@@ -76,8 +76,11 @@ class _Server:
 
     async def users(self, scim_filter: str, **params: str) -> list[dict[str, Any]]:
         """The users a filter finds; a malformed list response raises, as it would in a diagnosis."""
+        return await self.found("Users", scim_filter, **params)
+
+    async def found(self, endpoint: str, scim_filter: str, **params: str) -> list[dict[str, Any]]:
         params = {"filter": scim_filter, "count": "10", **params}
-        return (await self._timed(self.client.get_page("Users", params))).resources
+        return (await self._timed(self.client.get_page(endpoint, params))).resources
 
 
 def _listed(body: Any) -> list[Any]:
@@ -120,6 +123,19 @@ async def _filters_applied(server: _Server) -> Check:
         return Check("filters", "fail", "a filter on the legacy user ID returned users: the server drops "
                      "filter attributes it doesn't know")
     return Check("filters", "pass", "filters are applied, the extension's attributes too")
+
+
+async def _membership_filters(server: _Server) -> Check:
+    nobody = quote(f"postisupport-doctor-{secrets.token_hex(6)}")
+    ignored = [what for what, endpoint, attribute in (
+        ("members.value (a member's groups)", "Groups", contract.GROUP_MEMBERS),
+        ("groups.value (an organisation's members and administrators)", "Users", contract.USER_GROUPS))
+        if await server.found(endpoint, f"{attribute} eq {nobody}", excludedAttributes=contract.MEMBERS)]
+    if ignored:
+        return Check("membership-filters", "fail", f"a filter on {' and '.join(ignored)} for an id no one "
+                     "has returned resources: the server ignores it, so a caller may be given other "
+                     "organisations and their administrators wherever the answers don't show membership")
+    return Check("membership-filters", "pass", "filters on members.value and groups.value are applied")
 
 
 async def _escaping(server: _Server) -> Check:
@@ -216,8 +232,10 @@ CHECKS: dict[str, Callable[[_Server], Awaitable[Check]]] = {
     "service-provider-config": _service_provider_config, "extensions": _schemas,
     "filters": _filters_applied, "escaping": _escaping, "case-insensitive": _case,
     "attributes": _attributes, "refusals": _refusals, "paging": _paging, "user-groups": _groups_filled,
+    "membership-filters": _membership_filters,
 }
-FAILED_IF_UNANSWERED = {"filters", "escaping"}  # without them no diagnosis can be trusted
+# Without them no diagnosis can be trusted.
+FAILED_IF_UNANSWERED = {"filters", "membership-filters", "escaping"}
 
 
 def _unanswered(name: str) -> Status:

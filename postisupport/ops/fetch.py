@@ -13,7 +13,7 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import replace
 
-from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches, name_matches
+from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches, member_of, name_matches
 from postisupport.core.identifiers import Asked, looks_like_business_id, name_key
 from postisupport.errors import InvalidInput
 from postisupport.idp.reading import group_facts, user_facts
@@ -99,7 +99,16 @@ async def fetch_by_name(client: ScimClient, name: str, organisation: str,
         return Snapshot(name, (), (), problems=tuple(problems), asked=asked)
     members = await client.members_of(org.id)
     problems += _problems("members", members)
-    found = name_matches(_users(members), name)
+    users = _users(members)
+    if any(not user.group_ids for user in users):
+        org, noted = await _with_members(client, org)
+        problems += noted
+    # A server that ignores the filter sends every user: a namesake elsewhere is not the caller.
+    theirs = tuple(user for user in users if member_of(user, org))
+    if len(theirs) < len(users):
+        problems.append(f"the API returned {len(users) - len(theirs)} user(s) not among the "
+                        f"organisation's members, left out")
+    found = name_matches(theirs, name)
     # Only those who answer: the other members are no look-up's concern (nor "stray" answers).
     snapshot = Snapshot(name, tuple(user for user, _ in found), found, problems=tuple(problems),
                         users_reported=len(found), asked=asked)
@@ -114,6 +123,9 @@ async def fetch_organisation(client: ScimClient, business_id: str) -> Snapshot:
         return Snapshot(business_id, (), (), problems=tuple(problems), asked=asked)
     admins = await client.admins_of([org.id])
     problems += _problems("administrators", admins)
+    if any(not admin.group_ids for admin in _users(admins)):
+        org, noted = await _with_members(client, org)
+        problems += noted
     return Snapshot(business_id, (), (), (org,), _users(admins), tuple(problems), asked=asked)
 
 
@@ -162,18 +174,10 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
             groups, admins = await shared.groups_and_admins(client, user.group_ids)
         else:
             groups, admins = await _groups_and_admins(client, user.group_ids)
-        organisations, group_problems = _groups(groups)
-        # A server that ignores the id filter sends every group: only the user's are theirs, as
-        # only the users answering to the identifier are taken for them. (A group whose id can't be
-        # read is noted as such already.)
-        stray = [org for org in organisations if org.id is not None and org.id not in user.group_ids]
-        if stray:
-            organisations = tuple(org for org in organisations if org not in stray)
-            group_problems.append(f"the API returned {len(stray)} organisation(s) not among the user's "
-                                  f"groups, left out: {', '.join(repr(o.name or o.id) for o in stray)}")
+        organisations, group_problems = _theirs(user, groups)
     else:
         groups = await client.groups_of_member(str(user.id))
-        organisations, group_problems = _groups(groups)
+        organisations, group_problems = _theirs(user, groups)
         org_ids = [org.id for org in organisations if org.id]
         admins = await client.admins_of(org_ids) if org_ids else Page([], 0)
     problems += _problems("Groups", groups) + _problems("administrators", admins)
@@ -197,6 +201,31 @@ async def _with_candidate_organisations(client: ScimClient, snapshot: Snapshot) 
     named = tuple(tuple(names[g] for g in user.group_ids if g in names) for user in shown)
     return replace(snapshot, candidate_organisations=named,
                    problems=(*snapshot.problems, *_problems("Groups", groups)))
+
+
+def _theirs(user: UserFacts, groups: Page) -> tuple[tuple[OrganisationFacts, ...], list[str]]:
+    """The user's organisations among `groups`, and the problems met. A server that ignores the id
+    or the members filter sends every group: only those the answers show the user in are theirs, as
+    only the users answering to the identifier are taken for them. (A group whose id can't be read
+    is noted as such already.)"""
+    organisations, problems = _groups(groups)
+    stray = [org for org in organisations if org.id is not None and not member_of(user, org)]
+    if stray:
+        organisations = tuple(org for org in organisations if org not in stray)
+        problems.append(f"the API returned {len(stray)} organisation(s) not among the user's groups, "
+                        f"left out: {', '.join(repr(o.name or o.id) for o in stray)}")
+    return organisations, problems
+
+
+async def _with_members(client: ScimClient, org: OrganisationFacts) -> tuple[OrganisationFacts, list[str]]:
+    """`org` with its members' ids, when users came without their User.groups: one more round trip,
+    only against a server that does not fill them."""
+    if org.member_ids is not None or org.id is None:
+        return org, []
+    page = await client.groups_by_id([org.id], members=True)
+    again, problems = _groups(page)
+    found = next((o for o in again if o.id == org.id and o.member_ids is not None), None)
+    return (replace(org, member_ids=found.member_ids) if found else org), problems + _problems("Groups", page)
 
 
 def _users(page: Page) -> tuple[UserFacts, ...]:

@@ -25,10 +25,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from postisupport.core.identifiers import equal_folded, fold
+from postisupport.core.identifiers import check_digit, equal_folded, fold, looks_like_business_id
 from postisupport.idp import models, urns
-from postisupport.idp.contract import ADMIN_ROLE
-from postisupport.idp.reading import is_language_tag
+from postisupport.idp.contract import ADMIN_ROLE, MEMBERS
+from postisupport.idp.reading import is_language_tag, member_ids, named
 
 Path = tuple[str, ...]  # an attribute by its names from the resource down ("emails", "value")
 
@@ -93,9 +93,8 @@ GROUP: dict[Path, Treatment] = {
     (ORGANISATION, "services", "display"): KEEP,
     (ORGANISATION, "services", "primary"): DROP,
 }
-# Members are no attribute the diagnosis reads (groups are asked without them); a capture
-# gives them back from the users read, and the sandbox needs them.
-MEMBERS = "members"
+# Members are read only to tell who is in a group when the API does not fill User.groups; a
+# capture keeps those among the users read, and the sandbox needs them.
 
 # What a pseudonymised capture keeps of the ServiceProviderConfig: the flags and limits (RFC 7643
 # section 5), by their names in any case, of the right type. Never its free text: a
@@ -128,9 +127,12 @@ class Pseudonyms:
         return f"user-{self._digest(local + '@' + domain)[:10]}@{self._digest(domain)[:8]}.example.com"
 
     def identifier(self, value: str) -> str:
-        """What a caller gives, or what they are looked up by: an address, or a legacy user ID.
+        """What a caller gives, or what they are looked up by: an address, a legacy user ID, or an
+        organisation's business ID.
 
         One function for all of them, so a value stands for the same whichever attribute holds it."""
+        if looks_like_business_id(value):
+            return self.business_id(value)
         return self.email(value) if "@" in value else self.legacy_id(value)
 
     def legacy_id(self, value: str) -> str:
@@ -145,8 +147,11 @@ class Pseudonyms:
         return f"{prefix}-{self._digest(value)[:8]}"
 
     def business_id(self, value: str) -> str:
-        number = int(self._digest(value)[:12], 16)
-        return f"{number % 10**7:07d}-{number % 10}"
+        """A business ID with a right check digit: a look-up by the stand-in is checked as any is."""
+        number = int(self._digest(value.strip())[:12], 16) % 10**7
+        while (check := check_digit(f"{number:07d}")) is None:  # 1 in 11 numbers has none
+            number = (number + 1) % 10**7
+        return f"{number:07d}-{check}"
 
     def phone(self, value: str) -> str:
         return f"+000 {int(self._digest(value)[:12], 16) % 10**9:09d}"
@@ -158,7 +163,7 @@ class Pseudonyms:
     def group(self, group: dict[str, Any]) -> dict[str, Any]:
         """A Group resource as the API sent it (with the members a capture gave it back)."""
         out = self._rewritten(_read(models.Group, group), GROUP)
-        members = _member_ids(group)
+        members = member_ids(group)
         if members is not None:
             out[MEMBERS] = [{"value": self.resource_id(member)} for member in members]
         return out
@@ -208,26 +213,21 @@ def service_provider_config(offered: Any) -> dict[str, Any] | None:
         return None
     kept: dict[str, Any] = {}
     for feature, flags in SUPPORTED.items():
-        given = _named(offered, feature)
+        given = named(offered, feature)
         if not isinstance(given, dict):
             continue
-        values = {flag: _named(given, flag) for flag in flags}
+        values = {flag: named(given, flag) for flag in flags}
         shown = {flag: value for flag, value in values.items()
                  if (isinstance(value, bool) if flag == "supported"
                      else isinstance(value, int) and not isinstance(value, bool) and value >= 0)}
         if shown:
             kept[feature] = shown
-    schemes = _named(offered, "authenticationSchemes")
+    schemes = named(offered, "authenticationSchemes")
     if isinstance(schemes, list):
         types_ = [fold(kind) for scheme in schemes if isinstance(scheme, dict)
-                  and isinstance(kind := _named(scheme, "type"), str)]
+                  and isinstance(kind := named(scheme, "type"), str)]
         kept["authenticationSchemes"] = [{"type": kind} for kind in types_ if kind in AUTHENTICATION_TYPES]
     return kept or None
-
-
-def _named(node: dict[str, Any], name: str) -> Any:
-    # Attribute names in any case (RFC 7643 section 2.1).
-    return next((value for key, value in node.items() if str(key).lower() == name.lower()), None)
 
 
 def as_read(endpoint: str, resource: dict[str, Any]) -> dict[str, Any]:
@@ -236,18 +236,10 @@ def as_read(endpoint: str, resource: dict[str, Any]) -> dict[str, Any]:
     if endpoint == "Users":
         return _read(models.User, resource)
     out = _read(models.Group, resource)
-    members = _member_ids(resource)
+    members = member_ids(resource)
     if members is not None:
         out[MEMBERS] = [{"value": member} for member in members]
     return out
-
-
-def _member_ids(group: dict[str, Any]) -> list[str] | None:
-    """The ids of a group's members (those that are strings), or None when it has no list of them."""
-    members = _named(group, MEMBERS)
-    if not isinstance(members, list):
-        return None
-    return [m["value"] for m in members if isinstance(m, dict) and isinstance(m.get("value"), str)]
 
 
 def _read(model: type[models.Resource], resource: dict[str, Any]) -> dict[str, Any]:

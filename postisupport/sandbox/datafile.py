@@ -89,8 +89,9 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
     if unknown:
         raise DataFileError(f"sandbox data: unknown key(s) {', '.join(sorted(unknown))}; "
                          "expected Users and Groups")
-    # A directory written by hand must name its users and organisations, or it is a typo; one a
-    # capture kept is what a server sent, and a server may send a user without a userName.
+    # A directory written by hand must name its users and organisations, each user by a userName
+    # of its own, or it has a typo; one a capture kept is what a server sent, and a server may send
+    # a user without a userName, or two users with one.
     captured = "capture" in data
     loaded: list[Resource[Any]] = []
     ids: set[tuple[str, str]] = set()
@@ -116,7 +117,7 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
             if not _attribute(entry, required) and not captured:
                 raise DataFileError(f"sandbox data: {where}: {required} is missing")
             loaded.append(_validated(model, entry, kind[:-1], where))
-            if kind == "Users" and _attribute(entry, "userName"):
+            if kind == "Users" and _attribute(entry, "userName") and not captured:
                 login = fold(str(_attribute(entry, "userName")))
                 if login in user_names:
                     raise DataFileError(f"sandbox data: {where}: userName is also used by "

@@ -9,11 +9,12 @@ than `max_concurrency` requests on the wire at once.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import random
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -70,6 +71,46 @@ class RetryPolicy:
 # An agent on a call can't wait long; a bulk run of thousands of rows can, and should be polite.
 QUICK = RetryPolicy()
 PATIENT = RetryPolicy(frozenset({429, 502, 503, 504}), attempts=5, transport=True, max_wait=30.0, jitter=0.5)
+
+
+TOO_LONG = "the diagnosis took too long"
+
+
+class Budget:
+    """The time a diagnosis's requests may take, all together: the clock runs while one of them is
+    being sent and answered, or waits to be tried again, never while they wait their turn (a rate
+    limit, the concurrency limit, another request's Retry-After). A bulk run held back by --rate
+    must not time its rows out; a server that answers each request just in time still cannot hold a
+    diagnosis longer than its budget."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._spent = 0.0
+        self._busy = 0  # requests of the diagnosis being sent or waiting to be tried again
+        self._since = 0.0
+
+    def left(self) -> float:
+        running = asyncio.get_running_loop().time() - self._since if self._busy else 0.0
+        return self.seconds - self._spent - running
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        if not self._busy:
+            self._since = loop.time()
+        self._busy += 1
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._spent += loop.time() - self._since
+
+
+# The budget of the diagnosis a request is part of (set by the diagnosis; None: no budget but the
+# request's own timeout). A context variable, as the requests of one diagnosis run in the tasks it
+# starts, and those of another diagnosis on the same client in others.
+BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("budget", default=None)
 
 
 class _TryAgain(Exception):
@@ -169,11 +210,15 @@ class ScimClient:
         # One page: more candidates than that is "ambiguous", whatever the rest would be.
         return await self.search("Users", scim_filter, count=LOOKUP_COUNT, pages=1)
 
-    async def groups_by_id(self, group_ids: Sequence[str]) -> Page:
-        return await self._search_batched("Groups", groups_filter, group_ids, excluded=contract.MEMBERS)
+    async def groups_by_id(self, group_ids: Sequence[str], *, members: bool = False) -> Page:
+        """The groups by their ids, without their members unless asked (they may have thousands)."""
+        return await self._search_batched("Groups", groups_filter, group_ids,
+                                          excluded="" if members else contract.MEMBERS)
 
     async def groups_of_member(self, user_id: str) -> Page:
-        return await self.search("Groups", member_filter(user_id), excluded=contract.MEMBERS)
+        """The groups naming the user among their members, sent with their members: a server that
+        ignores the filter sends every group, and only the members tell which are the user's."""
+        return await self.search("Groups", member_filter(user_id))
 
     async def admins_of(self, group_ids: Sequence[str]) -> Page:
         return await self._search_batched("Users", admins_filter, group_ids)
@@ -302,10 +347,12 @@ class ScimClient:
                     pass
             started = await self._pacer.start() if self._pacer is not None else 0.0
             self.requests += 1
+            budget = BUDGET.get()
             try:
-                answer = await self._send(path, params)
+                with budget.busy() if budget is not None else nullcontext():
+                    answer = await self._send(path, params)
             except UnreachableError as error:
-                if self._retry.transport:
+                if self._retry.transport and error.reason != TOO_LONG:
                     raise _TryAgain(error=error) from None
                 raise
             if self._pacer is not None:
@@ -327,8 +374,13 @@ class ScimClient:
         return min(backoff, self._retry.max_wait)
 
     async def _nap(self, seconds: float) -> None:
+        budget = BUDGET.get()
+        if budget is not None and seconds >= budget.left():
+            # Waiting would spend the diagnosis's budget: it ends now, as it would then.
+            raise UnreachableError(self.base_url, TOO_LONG, timeout=budget.seconds)
         if seconds > 0:
-            await self._sleep(seconds)
+            with budget.busy() if budget is not None else nullcontext():
+                await self._sleep(seconds)
 
     def _scrubbed(self, error: PostisupportError) -> PostisupportError:
         """The error with our own credentials cut out of what the server said: a server may echo them."""
@@ -343,10 +395,16 @@ class ScimClient:
         return error
 
     async def _send(self, path: str, params: dict[str, str]) -> Answer:
-        """One request, whole: `timeout` is a deadline for all of it, not for each read."""
+        """One request, whole: `timeout` is a deadline for all of it, not for each read, nor past the
+        diagnosis's budget."""
+        budget = BUDGET.get()
+        limit = self.timeout if budget is None else min(self.timeout, budget.left())
+        cut = budget is not None and limit < self.timeout
+        if cut and limit <= 0:
+            raise UnreachableError(self.base_url, TOO_LONG, timeout=budget.seconds if budget else None)
         try:
             async with (
-                asyncio.timeout(self.timeout),
+                asyncio.timeout(limit),
                 self._http.stream("GET", path, params=params) as response,
             ):
                 content = bytearray()
@@ -364,6 +422,8 @@ class ScimClient:
             stalled = getattr(self._auth, "stalled", None)
             if isinstance(stalled, UnreachableError):
                 raise stalled from None
+            if cut and budget is not None:
+                raise UnreachableError(self.base_url, TOO_LONG, timeout=budget.seconds) from None
             raise UnreachableError(self.base_url, _reason(error), timeout=self.timeout) from None
         except httpx.TransportError as error:
             raise UnreachableError(self.base_url, _reason(error)) from None
