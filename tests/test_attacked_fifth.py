@@ -173,3 +173,26 @@ def test_a_pseudonymised_capture_of_a_business_id_replays(run, loopback_sandbox:
     assert (replayed.exit_code, replayed.stderr) == (0, "")
     served = run("--sandbox-data", str(ticket), "diagnose", asked, "--json", "--no-audit")
     assert (served.exit_code, served.json()["organisation"]["businessId"]) == (0, asked)
+
+
+@pytest.mark.parametrize("which", ["sandbox-data", "config"])
+def test_bulk_never_overwrites_the_data_or_the_settings_it_reads(run, environ, tmp_path: Path,
+                                                                  which: str) -> None:
+    from postisupport.sandbox.datafile import demo_data
+
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps(demo_data()))
+    config = tmp_path / "config.toml"
+    config.write_text("[profiles.p]\n")
+    environ["POSTISUPPORT_CONFIG"] = str(config)
+    source = tmp_path / "in.txt"
+    source.write_text("ESIM0042\n")
+    target = data if which == "sandbox-data" else config
+    before = target.read_bytes()
+    result = run("--sandbox-data", str(data), "bulk", str(source), "-o", str(target), "--format", "csv",
+                 "--force", "-q", "--no-audit")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"postisupport: error: {target}: is one of postisupport's own files (the audit trail or its "
+        "key, the config file, or the data this run reads), never an output: the results must go to another "
+        "file\n")
+    assert target.read_bytes() == before

@@ -78,6 +78,10 @@ def demo_report(identifier: str, *services: str) -> Report:
     ('ESIM0105 -s "parcel lockers"', LookUp("ESIM0105", ("parcel lockers",))),
     ("ESIM 0042", LookUp("ESIM 0042")),  # read out in groups
     ("esim 00 42 -s reports", LookUp("esim 00 42", ("reports",))),
+    # A name within an organisation, as a business ID's screen tells the agent to look the caller up.
+    ('"Aino Korhonen" --org 2345678-0', LookUp("Aino Korhonen", (), "2345678-0")),
+    ("Aino Korhonen -o 2345678-0 -s reports", LookUp("Aino Korhonen", ("reports",), "2345678-0")),
+    ('"Aino Korhonen" --org="Esimerkki Oy"', LookUp("Aino Korhonen", (), "Esimerkki Oy")),
     ("verified", Verified()),
     ("VERIFIED", Verified()),
     ("lang sv", ScriptLanguage("sv")),
@@ -110,6 +114,8 @@ def test_a_blank_line_is_no_command(line: str) -> None:
     ("foo@bar", "identifier", "'foo@bar' is not a valid e-mail address"),
     ("a@b@example.fi", "identifier", "'a@b@example.fi' is not a valid e-mail address"),
     ("ESIM0042 -s", "service", "needs a service id or name, not an empty value"),
+    ('"Aino Korhonen" --org', "organisation", "needs the organisation's name or business ID, not an empty "
+                                              "value"),
     ("ESIM0042 --service ' '", "service", "needs a service id or name, not an empty value"),
     ("ESIM0042 reports", "command", "'reports' is neither a service option nor a command; services go after "
                                     "-s or --service"),
@@ -334,6 +340,18 @@ def test_a_piped_session_prints_what_diagnose_prints(run) -> None:
     # where the look-ups go, and whether the caller on the line is verified.
     assert done.stderr == (PROMPT + UNVERIFIED + VERIFIED + "caller scripts in Swedish from now on\n"
                            + VERIFIED * 2)
+
+
+def test_a_caller_looked_up_by_name_in_the_shell_is_the_one_diagnose_finds(run) -> None:
+    """The business ID's screen says to look the caller up by name in the organisation: the shell
+    refused the very line it suggests."""
+    done = shell("2345678-0", '"Aino Korhonen" --org 2345678-0', "verified")
+    assert done.returncode == 0, done.stderr
+    organisation = run("--sandbox", "diagnose", "2345678-0", "--no-audit")
+    by_name = run("--sandbox", "diagnose", "Aino Korhonen", "--org", "2345678-0", "--no-audit")
+    verified = run("--sandbox", "diagnose", "Aino Korhonen", "--org", "2345678-0", "--no-audit", "--verified")
+    assert "aino.korhonen@esimerkki.example.fi" in verified.stdout
+    assert words(done.stdout) == in_session(organisation.stdout, by_name.stdout, verified.stdout)
 
 
 def test_a_new_identifier_is_a_new_unverified_caller(run) -> None:
@@ -865,13 +883,15 @@ def test_the_screen_language_from_the_settings_speaks_the_shell_too() -> None:
 def test_help_in_english_is_worded_as_before_and_fits_the_width() -> None:
     done = shell("help", args=("--sandbox", "shell", "--no-audit"))
     lines = done.stdout.splitlines()
-    assert lines[:5] == [
+    assert lines[:6] == [
         "Type what the caller gives, and the services they cannot reach, if any:",
         "  ESIM0042      an e-mail address or old legacy user ID",
         "  olof@example.fi -s reports -s invoicing",
         "                ... and the services (-s or --service)",
-        "A new identifier is a new caller, unverified until you type verified.",
+        '  "Aino Korhonen" --org 2345678-0',
+        "                the caller by name within an organisation (name or business ID)",
     ]
+    assert lines[6] == "A new identifier is a new caller, unverified until you type verified."
     assert lines[-2:] == [
         "Tab completes the commands, and after -s the services of the current caller's",
         "organisation. Type the start of an earlier line and press Up to find it again.",

@@ -41,6 +41,7 @@ HELP: tuple[tuple[str | None, str], ...] = (
     (None, "shell.help.intro"),
     ("ESIM0042", "shell.help.identifier"),
     ("olof@example.fi -s reports -s invoicing", "shell.help.services"),
+    ('"Aino Korhonen" --org 2345678-0', "shell.help.name"),
     (None, "shell.help.new-caller"),
     ("verified", "shell.help.verified"),
     ("explain", "shell.help.explain"),
@@ -276,7 +277,8 @@ class Shell:
         from postisupport.ops.session import diagnosed
 
         session, settings = self.session, self.settings
-        options = DiagnoseOptions(look_up.identifier, look_up.services, session.lang, settings.default_lang)
+        options = DiagnoseOptions(look_up.identifier, look_up.services, session.lang, settings.default_lang,
+                                  look_up.organisation)
         try:
             rep = self.runner.run(self._waiting(diagnose(self.client, options)))
         except (AuthError, UnreachableError, ApiError) as error:

@@ -104,6 +104,11 @@ class Settings:
         return self.sandbox or self.sandbox_data is not None
 
     @property
+    def files_read(self) -> tuple[Path, ...]:
+        """The files these settings come from or name as data: never a command's output."""
+        return tuple(p for p in (self.sandbox_data, self.config_path) if p is not None)
+
+    @property
     def insecure_urls(self) -> list[str]:
         """The URLs credentials would go to over plain http beyond this machine (allowed, warned about)."""
         urls = [] if self.uses_sandbox else [self.api_url, self.token_url if self.auth == "oauth2" else None]

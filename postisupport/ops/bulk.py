@@ -33,7 +33,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
@@ -134,6 +134,8 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
     `error` object (kind, exit code, message): only the command line knows exit codes."""
     summary = Summary()
     started = time.monotonic()
+    # What this run reads may not be what it writes: the directory it checks, or its settings.
+    options = replace(options, own_files=(*options.own_files, *settings.files_read))
     check_output(options, stdin, stdout)
     reading = Reading()
     with contextlib.ExitStack() as stack:

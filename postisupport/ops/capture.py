@@ -58,7 +58,7 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     it can't be written, DataFileError when a pseudonymised directory would not decide the same.
     """
     # What this run reads may not be what it writes: the directory it captures, or its settings.
-    own_files = (*own_files, *(p for p in (settings.sandbox_data, settings.config_path) if p is not None))
+    own_files = (*own_files, *settings.files_read)
     if isinstance(output, Path):
         _check_output(output, overwrite, own_files)
     users: dict[str, dict[str, Any]] = {}

@@ -32,13 +32,14 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from postisupport.core.facts import Facts
-from postisupport.core.identifiers import has_letter_and_digit, normalise
+from postisupport.core.identifiers import has_letter_and_digit, name_text, normalise
 from postisupport.core.language import LANGUAGES
 from postisupport.core.report import Report, report
 from postisupport.errors import InvalidInput
 from postisupport.output.messages import ui_catalog
 
 SERVICE_OPTIONS = ("-s", "--service")
+ORGANISATION_OPTIONS = ("-o", "--org")
 SWITCHES = ("on", "off")
 
 
@@ -51,6 +52,15 @@ class LookUp:
 
     identifier: str
     services: tuple[str, ...] = ()
+    # Given: `identifier` is the caller's name, looked up among this organisation's members (its name
+    # or business ID), as the screen of a business ID tells the agent to.
+    organisation: str | None = None
+
+    def who(self) -> str:
+        """Whom the look-up is of, in the form a verification given in advance is held to."""
+        if self.organisation is None:
+            return normalise(self.identifier)
+        return f"{name_text(self.identifier).casefold()}\0{name_text(self.organisation).casefold()}"
 
 
 @dataclass(frozen=True)
@@ -177,19 +187,26 @@ def _look_up(first: str, rest: list[str]) -> LookUp:
     if not has_letter_and_digit(first):
         groups = list(itertools.takewhile(lambda word: not word.startswith("-"), rest))
         first, rest = " ".join([first, *groups]), rest[len(groups):]
-    normalise(first)  # a malformed identifier is refused before anything changes, as the API is never asked
     services: list[str] = []
+    organisation: str | None = None
     words = iter(rest)
     for word in words:
         option, equals, value = word.partition("=")
-        if option in SERVICE_OPTIONS and not equals:
+        if option in (*SERVICE_OPTIONS, *ORGANISATION_OPTIONS) and not equals:
             value = next(words, "")
-        elif option != "--service" or not equals:
+        elif option not in ("--service", "--org") or not equals:
             raise Refused("command", "shell.refused.not-an-option", given=repr(word))
-        if not value.strip():
+        if option in ORGANISATION_OPTIONS:
+            if not value.strip():
+                raise Refused("organisation", "shell.refused.empty-organisation")
+            organisation = value
+        elif not value.strip():
             raise Refused("service", "shell.refused.empty-service")
-        services.append(value)
-    return LookUp(first, tuple(services))
+        else:
+            services.append(value)
+    look_up = LookUp(first, tuple(services), organisation)
+    look_up.who()  # a malformed identifier is refused before anything changes, as the API is never asked
+    return look_up
 
 
 def _meant_word(first: str) -> str | None:
@@ -289,7 +306,7 @@ def step(session: Session, command: Command) -> tuple[Session, Effect]:
     if isinstance(command, LookUp):
         # A new caller until the diagnosis says otherwise: unverified, unless marked so in advance
         # (and, after a failed look-up, only for the identifier that look-up was of).
-        asked = normalise(command.identifier)
+        asked = command.who()
         verified = (session.verified and session.current is None
                     and session.verified_for in (None, asked))
         return (replace(session, verified=verified, verified_for=asked if verified else None, current=None,
@@ -339,7 +356,10 @@ def refused(session: Session, line: str) -> Session:
     if not meant_as_look_up(line):
         return session
     try:
-        asked: str | None = normalise(line.split(None, 1)[0])
+        # A name within an organisation is refused whole: what the agent types next is another line.
+        words = line.split()
+        asked: str | None = None if any(w.partition("=")[0] in ORGANISATION_OPTIONS for w in words) \
+            else normalise(words[0])
     except InvalidInput:
         asked = None
     verified = (asked is not None and session.verified and session.current is None
