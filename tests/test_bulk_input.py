@@ -140,6 +140,16 @@ def test_excel_unicode_text_is_utf16_with_a_bom_and_tabs(encoding: str) -> None:
         "csv", "utf-16", True, 1)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", ["Nimi\tSähköposti\r\nÄijä\tESIM0042\r\nSalo\tESIM0105\r\n",
+                                  "ESIM0042\nESIM0105\n", '{"email": "ESIM0042"}\n{"email": "ESIM0105"}\n'])
+def test_utf16_without_its_bom_is_read_as_utf16_not_as_half_lines(encoding: str, text: str) -> None:
+    """Saved by a tool that writes no BOM: every line was read as bytes, and each came out as error rows."""
+    found, reading = read(text.encode(encoding))
+    assert [(r.number, r.identifier, r.problem) for r in found] == [(1, "ESIM0042", None), (2, "ESIM0105", None)]
+    assert (reading.encoding, reading.excel_style) == (encoding, True)
+
+
 def test_ndjson_lines_are_decoded_one_by_one_too() -> None:
     data = '{"email": "ESIM0042", "note": "Ä"}\n'.encode("cp1252") + b'{"email": "ESIM0105"}\n'
     found, reading = read(data)

@@ -3,7 +3,7 @@
 Nothing is read whole: a million-row file streams through in constant memory.
 What Excel writes is understood: `;`, `,` or tab between fields (sniffed),
 UTF-8 with or without a BOM, UTF-16 with its BOM (Excel's "Unicode text",
-tab-separated), CRLF (or CR alone), quoted fields with delimiters inside. Each
+tab-separated) or without it (told by its zero bytes), CRLF (or CR alone), quoted fields with delimiters inside. Each
 line is decoded on its own: UTF-8, else cp1252 for that line, so one Windows
 byte deep in a UTF-8 file costs nothing. Blank lines are skipped and counted,
 never numbered as rows (one inside a quoted CSV cell is the cell's). A plain
@@ -144,6 +144,10 @@ def _lines(binary: IO[bytes], sample: bytes, reading: Reading) -> Iterator[Line]
     if sample.startswith(UTF16_BOMS):
         reading.encoding, reading.excel_style = "utf-16", True
         return _utf16_lines(binary, sample, reading)
+    bare = _utf16_without_bom(sample)
+    if bare is not None:
+        reading.encoding, reading.excel_style = bare, True
+        return _utf16_lines(binary, sample, reading, bare)
     if sample.startswith(codecs.BOM_UTF8):
         reading.encoding, reading.excel_style = "utf-8-sig", True
         reading.bytes_read = len(codecs.BOM_UTF8)
@@ -206,10 +210,26 @@ def _decoded(raw: bytes, reading: Reading) -> str:
     return _line(raw, reading).text
 
 
-def _utf16_lines(binary: IO[bytes], sample: bytes, reading: Reading) -> Iterator[Line]:
-    text = io.TextIOWrapper(io.BufferedReader(Rewound(sample, binary)), encoding="utf-16",
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for text saved as UTF-16 without its BOM (some tools do): the zero
+    byte of each ASCII character then stands in every other place. Read as bytes, each half-line
+    would be an error row of its own."""
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even, odd = sample[0:pairs * 2:2].count(0), sample[1:pairs * 2:2].count(0)
+    if odd >= 0.6 * pairs and even == 0:
+        return "utf-16-le"
+    if even >= 0.6 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+def _utf16_lines(binary: IO[bytes], sample: bytes, reading: Reading,
+                 encoding: str = "utf-16") -> Iterator[Line]:
+    text = io.TextIOWrapper(io.BufferedReader(Rewound(sample, binary)), encoding=encoding,
                             errors="replace", newline="")
-    reading.bytes_read = 2  # the BOM
+    reading.bytes_read = 2 if encoding == "utf-16" else 0  # the BOM
     limit = MAX_LINE_BYTES // 2
     while line := text.readline(limit):
         reading.bytes_read += 2 * len(line)  # near enough for progress: surrogate pairs are rare
