@@ -6,7 +6,7 @@
     │   ├── NotConfigured             no identity API and no sandbox
     │   ├── InvalidSetting            a setting's value is unusable (which setting, from where, why)
     │   ├── ConflictingSettings       two settings contradict each other
-    │   ├── KeyringUnavailable        no usable OS keyring to store a secret in
+    │   ├── KeyringUnavailable        no usable OS keyring to store or remove a secret
     │   ├── UnboundSecret             a stored secret is not for the URLs the profile names now
     │   ├── AuditError                the audit trail cannot be written or read (which file, why)
     │   └── OutputExists              a bulk run would overwrite an output it was not told to
@@ -78,9 +78,13 @@ class ConflictingSettings(ConfigurationError):
 
 
 class KeyringUnavailable(ConfigurationError):
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"no usable keyring to store the secret in ({reason})")
+    """`removing`: the keyring was asked to remove a secret (logout), not to store one."""
+
+    def __init__(self, reason: str, removing: bool = False) -> None:
+        doing = "remove the secret from" if removing else "store the secret in"
+        super().__init__(f"no usable keyring to {doing} ({reason})")
         self.reason = reason
+        self.removing = removing
 
 
 class UnboundSecret(ConfigurationError):

@@ -3,7 +3,9 @@ that ignores the members' filter, the rate limit and the deadline, and a pseudon
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from urllib.parse import parse_qs, urlencode
 from pathlib import Path
 from typing import Any
@@ -196,3 +198,47 @@ def test_bulk_never_overwrites_the_data_or_the_settings_it_reads(run, environ, t
         "key, the config file, or the data this run reads), never an output: the results must go to another "
         "file\n")
     assert target.read_bytes() == before
+
+
+def test_a_workbook_run_keeps_a_parts_folder_that_holds_someone_elses_files(run, tmp_path: Path) -> None:
+    """A folder by the name of the workbook's rows in waiting was removed whole, whatever it held."""
+    source = tmp_path / "in.txt"
+    source.write_text("ESIM0042\n")
+    parts = tmp_path / ".out.xlsx.parts"
+    parts.mkdir(mode=0o700)
+    (parts / "notes.txt").write_text("mine\n")
+    (parts / "openpyxl.left-by-a-kill").write_text("rows\n")
+    result = run("--sandbox", "bulk", str(source), "-o", str(tmp_path / "out.xlsx"), "-q", "--no-audit")
+    assert (result.exit_code, result.stderr) == (
+        2, f"postisupport: error: {parts}: is in the way of the workbook's rows in waiting: it holds files "
+        "that are not postisupport's; move them, or name another output\n")
+    assert sorted(p.name for p in parts.iterdir()) == ["notes.txt", "openpyxl.left-by-a-kill"]
+    (parts / "notes.txt").unlink()
+    again = run("--sandbox", "bulk", str(source), "-o", str(tmp_path / "out.xlsx"), "-q", "--no-audit")
+    assert (again.exit_code, again.stderr, parts.exists()) == (0, "", False)
+
+
+def test_json_with_a_number_too_long_to_read_is_said_so_not_called_not_json(run, tmp_path: Path) -> None:
+    from postisupport.ops.bulk_input import Reading, rows
+    from tests.servers import Hostile
+
+    digits = sys.get_int_max_str_digits()
+    found = list(rows(io.BytesIO(b'{"email": "ESIM0042", "n": ' + b"9" * (digits + 1) + b"}\n"), None, Reading()))
+    assert [(r.number, r.problem) for r in found] == [
+        (1, f"a number in it has more than {digits} digits")]
+    body = b'{"Resources": [], "totalResults": ' + b"1" * (digits + 1) + b"}"
+    with serving(Hostile(200, body, b"application/scim+json")) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stderr) == (
+        5, "postisupport: error: the identity API answered GET /Users with JSON holding a number of more "
+        f"than {digits} digits; refused\n")
+
+
+def test_a_capture_file_saved_with_a_bom_replays(run, loopback_sandbox: str, tmp_path: Path) -> None:
+    """An editor on Windows saves UTF-8 with a BOM: replay refused it in Python's words ("Unexpected UTF-8
+    BOM (decode using utf-8-sig)")."""
+    ticket = tmp_path / "ticket.json"
+    assert run("--api", loopback_sandbox, "capture", "ESIM0042", "-o", str(ticket), "--no-audit").exit_code == 0
+    ticket.write_bytes(b"\xef\xbb\xbf" + ticket.read_bytes())
+    replayed = run("replay", str(ticket))
+    assert (replayed.exit_code, replayed.stderr) == (0, "")

@@ -100,5 +100,5 @@ def delete(profile: str, kind: Kind) -> bool:
     except PasswordDeleteError:
         return False
     except BACKEND_FAULTS as error:
-        raise KeyringUnavailable(type(error).__name__) from None
+        raise KeyringUnavailable(type(error).__name__, removing=True) from None
     return True

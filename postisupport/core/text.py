@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 REPLACEMENT = "\ufffd"
@@ -81,3 +84,42 @@ def _forms(secret: str) -> set[str]:
     encoded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
     return ({secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}
             | encoded | {form.rstrip("=") for form in encoded})
+
+
+NESTED = "nested too deeply"
+
+
+class NotJson(ValueError):
+    """Content that is no JSON document we read: `reason` says why ("not valid JSON: ..."); `number`,
+    that it is JSON but for a number of more digits than Python reads."""
+
+    def __init__(self, reason: str, number: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.number = number
+
+
+def json_document(content: bytes | bytearray | str, *, any_unicode: bool = False) -> Any:
+    """The JSON document `content` holds; NotJson, saying why, for anything else: one reading for every
+    file and answer, so a number of more digits than Python converts is said so, not called "not JSON".
+
+    Bytes are UTF-8, a BOM allowed (an editor on Windows writes one); with `any_unicode`, also UTF-16
+    or UTF-32, as json.loads tells them apart (a server's answer)."""
+    if any_unicode or isinstance(content, str):
+        text: str | bytes = content if isinstance(content, str) else bytes(content)
+    else:
+        try:
+            text = bytes(content).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise NotJson("not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotJson(f"not valid JSON: {error}") from None
+    except ValueError:
+        # Python refuses to read an integer of more digits than sys.get_int_max_str_digits() (a guard
+        # against slow conversions): no directory, capture or answer we read holds one.
+        raise NotJson(f"not valid JSON: a number in it has more than {sys.get_int_max_str_digits()} "
+                      "digits", number=True) from None
+    except RecursionError:
+        raise NotJson(NESTED) from None

@@ -756,10 +756,13 @@ class _Workbook:
         _remove_parts(self.parts)
 
 
-def _remove_parts(folder: Path) -> None:
-    """A workbook's folder of rows in waiting, and what is in it: our own folder only, never a link."""
-    import shutil
+# How openpyxl names the temporary files of a write-only sheet (openpyxl.worksheet._writer).
+OPENPYXL_TEMPORARY = "openpyxl."
 
+
+def _remove_parts(folder: Path) -> None:
+    """A workbook's folder of rows in waiting, and what is in it: our own folder only, never a link,
+    and only when it holds nothing but openpyxl's files: another file there is someone's, kept."""
     try:
         info = os.lstat(folder)
     except FileNotFoundError:
@@ -768,7 +771,17 @@ def _remove_parts(folder: Path) -> None:
         raise FileProblem.of(error, folder) from None
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
         raise FileProblem(folder, "is in the way of the workbook's rows in waiting: not our folder")
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        entries = list(os.scandir(folder))
+        if any(not entry.name.startswith(OPENPYXL_TEMPORARY) or not entry.is_file(follow_symlinks=False)
+               for entry in entries):
+            raise FileProblem(folder, "is in the way of the workbook's rows in waiting: it holds files "
+                              "that are not postisupport's; move them, or name another output")
+        for entry in entries:
+            os.unlink(entry.path)
+        os.rmdir(folder)
+    except OSError as error:
+        raise FileProblem.of(error, folder) from None
 
 
 @contextlib.contextmanager

@@ -3,8 +3,9 @@
 Nothing is read whole: a million-row file streams through in constant memory.
 What Excel writes is understood: `;`, `,` or tab between fields (sniffed),
 UTF-8 with or without a BOM, UTF-16 with its BOM (Excel's "Unicode text",
-tab-separated) or without it (told by its zero bytes), CRLF (or CR alone), quoted fields with delimiters inside. Each
-line is decoded on its own: UTF-8, else cp1252 for that line, so one Windows
+tab-separated) or without it (told by its zero bytes), CRLF (or CR alone),
+quoted fields with delimiters inside. Each line is decoded on its own: UTF-8,
+else cp1252 for that line, so one Windows
 byte deep in a UTF-8 file costs nothing. Blank lines are skipped and counted,
 never numbered as rows (one inside a quoted CSV cell is the cell's). A plain
 list (no delimiter in its first line) is read line by line, never as CSV, so a
@@ -33,7 +34,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import os
 import re
 import stat
@@ -44,7 +44,7 @@ from typing import IO, Any, NamedTuple
 
 from postisupport.core.identifiers import fold, has_letter_and_digit, looks_like_business_id, looks_like_email
 from postisupport.core.language import LANGUAGES
-from postisupport.core.text import shortened
+from postisupport.core.text import NotJson, json_document, shortened
 from postisupport.errors import InvalidInput
 
 # Header names of the identifier column, any case (folded), in English, Finnish and Swedish.
@@ -476,9 +476,10 @@ def _ndjson(source: _Source) -> Iterator[Row]:
 
 def _object_row(number: int, line: str) -> Row:
     try:
-        record: Any = json.loads(line)
-    except (ValueError, RecursionError):
-        return Row(number, line.strip(), problem="not a JSON object")
+        record: Any = json_document(line)
+    except NotJson as error:
+        return Row(number, line.strip(), problem=error.reason.removeprefix("not valid JSON: ")
+                   if error.number else "not a JSON object")
     if not isinstance(record, dict):
         return Row(number, line.strip(), problem="not a JSON object")
     folded = {fold(str(k)): v for k, v in record.items()}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -12,6 +11,7 @@ from pydantic import ValidationError
 from scim2_models import Meta, Resource, ScimProvider
 
 from postisupport.core.identifiers import fold
+from postisupport.core.text import NESTED, NotJson, json_document
 from postisupport.errors import DataFileError, os_reason
 from postisupport.idp import urns
 from postisupport.sandbox.schemas import provider
@@ -27,15 +27,6 @@ def demo_data() -> dict[str, Any]:
 # kilobytes, the largest test directory a few megabytes. Beyond this a file is refused, so
 # /dev/zero or a runaway file cannot eat the memory.
 MAX_FILE_BYTES = 64 * 1024 * 1024
-NESTED = "nested too deeply"
-
-
-class NotJson(ValueError):
-    """A file's content is no JSON document we read: `reason` says why ("not valid JSON: ...")."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def read_json(path: Path, limit: int = MAX_FILE_BYTES) -> Any:
@@ -49,19 +40,7 @@ def read_json(path: Path, limit: int = MAX_FILE_BYTES) -> Any:
         content = source.read(limit + 1)
     if len(content) > limit:
         raise NotJson(f"larger than {limit // (1024 * 1024)} MB")
-    try:
-        return json.loads(content.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise NotJson("not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise NotJson(f"not valid JSON: {error}") from None
-    except ValueError:
-        # Python refuses to read an integer of more digits than sys.get_int_max_str_digits()
-        # (a guard against slow conversions): no directory or capture holds one.
-        raise NotJson(f"not valid JSON: a number in it has more than {sys.get_int_max_str_digits()} "
-                      "digits") from None
-    except RecursionError:
-        raise NotJson(NESTED) from None
+    return json_document(content)
 
 
 def read_data_file(path: Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import contextvars
 import json
 import random
 import ssl
+import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from urllib.parse import quote_plus, urlsplit
 import httpx
 
 from postisupport import USER_AGENT
-from postisupport.core.text import redacted, shortened, terminal_safe
+from postisupport.core.text import NotJson, json_document, redacted, shortened, terminal_safe
 from postisupport.errors import ApiError, AuthError, PostisupportError, SecretSource, UnreachableError
 from postisupport.idp import contract, urns
 from postisupport.scim.filters import (
@@ -466,10 +467,11 @@ NOT_JSON = object()  # an answer that does not parse (JSON null is a body, and p
 
 def _body_of(response: Answer, path: str) -> Any:
     where = f"GET /{path}"
+    unread: NotJson | None = None
     try:
-        body = json.loads(response.content)
-    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested to blow the stack
-        body = NOT_JSON
+        body = json_document(response.content, any_unicode=True)
+    except NotJson as error:  # not JSON, not Unicode, nested to blow the stack, a number too long
+        body, unread = NOT_JSON, error
     status = response.status_code
     if status in (401, 403):
         raise AuthError(status, where, _detail(body))
@@ -480,6 +482,9 @@ def _body_of(response: Answer, path: str) -> Any:
                        f"{shortened(terminal_safe(target), 100)}; redirects are not followed", status)
     if status >= 400:
         raise ApiError(where, f"the identity API answered HTTP {status} to {where}", status, _detail(body))
+    if unread is not None and unread.number:
+        raise ApiError(where, f"the identity API answered {where} with JSON holding a number of more than "
+                       f"{sys.get_int_max_str_digits()} digits; refused")
     if body is NOT_JSON:
         kind = shortened(terminal_safe(response.headers.get("Content-Type", "no content type")), 100)
         raise ApiError(where, f"the identity API answered {where} with something that is not JSON ({kind})")
