@@ -6,19 +6,17 @@ from __future__ import annotations
 import io
 import json
 import sys
-from urllib.parse import parse_qs, urlencode
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 
 from postisupport.cli.main import ExitStatus
 from postisupport.core.identifiers import business_id
 from postisupport.sandbox.app import application
-
 from tests.servers import serving
 from tests.test_attacked_fourth import Altering
-
 
 GONE = object()
 
@@ -223,7 +221,8 @@ def test_json_with_a_number_too_long_to_read_is_said_so_not_called_not_json(run,
     from tests.servers import Hostile
 
     digits = sys.get_int_max_str_digits()
-    found = list(rows(io.BytesIO(b'{"email": "ESIM0042", "n": ' + b"9" * (digits + 1) + b"}\n"), None, Reading()))
+    line = b'{"email": "ESIM0042", "n": ' + b"9" * (digits + 1) + b"}\n"
+    found = list(rows(io.BytesIO(line), None, Reading()))
     assert [(r.number, r.problem) for r in found] == [
         (1, f"a number in it has more than {digits} digits")]
     body = b'{"Resources": [], "totalResults": ' + b"1" * (digits + 1) + b"}"
@@ -238,7 +237,8 @@ def test_a_capture_file_saved_with_a_bom_replays(run, loopback_sandbox: str, tmp
     """An editor on Windows saves UTF-8 with a BOM: replay refused it in Python's words ("Unexpected UTF-8
     BOM (decode using utf-8-sig)")."""
     ticket = tmp_path / "ticket.json"
-    assert run("--api", loopback_sandbox, "capture", "ESIM0042", "-o", str(ticket), "--no-audit").exit_code == 0
+    made = run("--api", loopback_sandbox, "capture", "ESIM0042", "-o", str(ticket), "--no-audit")
+    assert made.exit_code == 0
     ticket.write_bytes(b"\xef\xbb\xbf" + ticket.read_bytes())
     replayed = run("replay", str(ticket))
     assert (replayed.exit_code, replayed.stderr) == (0, "")

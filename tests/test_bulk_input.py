@@ -146,7 +146,8 @@ def test_excel_unicode_text_is_utf16_with_a_bom_and_tabs(encoding: str) -> None:
 def test_utf16_without_its_bom_is_read_as_utf16_not_as_half_lines(encoding: str, text: str) -> None:
     """Saved by a tool that writes no BOM: every line was read as bytes, and each came out as error rows."""
     found, reading = read(text.encode(encoding))
-    assert [(r.number, r.identifier, r.problem) for r in found] == [(1, "ESIM0042", None), (2, "ESIM0105", None)]
+    assert [(r.number, r.identifier, r.problem) for r in found] == [
+        (1, "ESIM0042", None), (2, "ESIM0105", None)]
     assert (reading.encoding, reading.excel_style) == (encoding, True)
 
 

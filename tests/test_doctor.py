@@ -41,7 +41,8 @@ def test_the_screen_lists_one_line_per_check(run) -> None:
 
 
 @pytest.mark.parametrize(("quirk", "found", "exit_code"), [
-    ("ignores-filters", {"filters": "fail", "escaping": "fail", "membership-filters": "fail"}, ExitStatus.DOCTOR_FAILED),
+    ("ignores-filters", {"filters": "fail", "escaping": "fail", "membership-filters": "fail"},
+     ExitStatus.DOCTOR_FAILED),
     ("case-sensitive", {"case-insensitive": "warn"}, ExitStatus.OK),
     ("ignores-attributes", {"attributes": "warn"}, ExitStatus.OK),
     ("no-schemas", {"extensions": "warn"}, ExitStatus.OK),
