@@ -309,10 +309,20 @@ def test_with_no_user_diagnosed_there_are_no_services_to_complete() -> None:
 
 def shell(*lines: str, args: tuple[str, ...] = ("--sandbox", "shell"),
           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "postisupport", *args],
-                          input="".join(f"{line}\n" for line in lines),
-                          capture_output=True, text=True, timeout=30, cwd=ROOT,
-                          env={**os.environ, "NO_COLOR": "1", "TERM": "xterm", **(env or {})})
+    """A session fed `lines` from a pipe, in this process (the pseudo-terminal tests below start a
+    process of their own): its exit status, stdout and stderr, as a shell's pipe would see them."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from postisupport.cli.main import run as run_cli
+    from postisupport.config.environment import Environment
+
+    out, err = io.StringIO(), io.StringIO()
+    world = Environment(stdin=io.StringIO("".join(f"{line}\n" for line in lines)), stdout=out, stderr=err,
+                        environ={**os.environ, "NO_COLOR": "1", "TERM": "xterm", **(env or {})})
+    with redirect_stdout(out), redirect_stderr(err):
+        code = run_cli(list(args), world)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def words(text: str) -> str:
