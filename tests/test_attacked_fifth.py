@@ -175,9 +175,11 @@ def test_a_pseudonymised_capture_of_a_business_id_replays(run, loopback_sandbox:
     assert (served.exit_code, served.json()["organisation"]["businessId"]) == (0, asked)
 
 
+@pytest.mark.parametrize("command", ["capture", "bulk"])
 @pytest.mark.parametrize("which", ["sandbox-data", "config"])
-def test_bulk_never_overwrites_the_data_or_the_settings_it_reads(run, environ, tmp_path: Path,
-                                                                  which: str) -> None:
+def test_no_command_overwrites_the_data_or_the_settings_it_reads(run, environ, tmp_path: Path, command: str,
+                                                                 which: str) -> None:
+    """capture --force did (attack pass 4, L3); bulk --force still did (pass 5, L5)."""
     from postisupport.sandbox.datafile import demo_data
 
     data = tmp_path / "data.json"
@@ -189,8 +191,9 @@ def test_bulk_never_overwrites_the_data_or_the_settings_it_reads(run, environ, t
     source.write_text("ESIM0042\n")
     target = data if which == "sandbox-data" else config
     before = target.read_bytes()
-    result = run("--sandbox-data", str(data), "bulk", str(source), "-o", str(target), "--format", "csv",
-                 "--force", "-q", "--no-audit")
+    asked = (["capture", "ESIM0042", "-o", str(target)] if command == "capture"
+             else ["bulk", str(source), "-o", str(target), "--format", "csv", "-q"])
+    result = run("--sandbox-data", str(data), *asked, "--force", "--no-audit")
     assert (result.exit_code, result.stdout, result.stderr) == (
         2, "", f"postisupport: error: {target}: is one of postisupport's own files (the audit trail or its "
         "key, the config file, or the data this run reads), never an output: the results must go to another "

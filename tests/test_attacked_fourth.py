@@ -102,24 +102,3 @@ def test_groups_a_server_sends_though_not_asked_for_are_not_the_users(run, all_g
     assert doc["data_problems"] == [  # the group of newsletter readers is no organisation
         "the API returned 3 organisation(s) not among the user's groups, left out: 'Esimerkki Oy', "
         "'Exempel Ab', 'Sample Trading Ltd'"]
-
-
-@pytest.mark.parametrize("which", ["sandbox-data", "config"])
-def test_capture_never_overwrites_the_data_or_the_settings_it_reads(run, environ, tmp_path: Path,
-                                                                     which: str) -> None:
-    from postisupport.sandbox.datafile import demo_data
-
-    data = tmp_path / "data.json"
-    data.write_text(json.dumps(demo_data()))
-    config = tmp_path / "config.toml"
-    config.write_text("[profiles.p]\n")
-    environ["POSTISUPPORT_CONFIG"] = str(config)
-    target = data if which == "sandbox-data" else config
-    before = target.read_bytes()
-    result = run("--sandbox-data", str(data), "capture", "ESIM0042", "-o", str(target), "--force",
-                 "--no-audit")
-    assert (result.exit_code, result.stdout, result.stderr) == (
-        2, "", f"postisupport: error: {target}: is one of postisupport's own files (the audit trail or its "
-        "key, the config file, or the data this run reads), never an output: the results must go to another "
-        "file\n")
-    assert target.read_bytes() == before
