@@ -1,6 +1,6 @@
 """Run the django-scim2 project on 127.0.0.1 on a free port, with a new sqlite database in DATA_DIR:
 
-    python -m tests.servers.django_scim2.serve DATA_DIR
+    python serve.py DATA_DIR
 
 prints "listening on http://127.0.0.1:PORT/scim/v2" once it answers; stops on SIGTERM."""
 
@@ -17,7 +17,7 @@ def main() -> None:
     port = sock.getsockname()[1]
     os.environ["SCIM_TEST_DATA"] = sys.argv[1]
     os.environ["SCIM_TEST_PORT"] = str(port)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.servers.django_scim2.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "settings"
     import django
     from django.core.management import call_command
 

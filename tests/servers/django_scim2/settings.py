@@ -11,15 +11,15 @@ SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True
-ROOT_URLCONF = "tests.servers.django_scim2.urls"
+ROOT_URLCONF = "urls"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django_scim",
-    "tests.servers.django_scim2.directory",
+    "directory",
 ]
 MIDDLEWARE = [
-    "tests.servers.django_scim2.directory.auth.BearerToken",
+    "directory.auth.BearerToken",
     "django_scim.middleware.SCIMAuthCheckMiddleware",
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA / "db.sqlite3")}}
@@ -30,7 +30,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SCIM_SERVICE_PROVIDER = {
     "NETLOC": f"127.0.0.1:{PORT}",
     "SCHEME": "http",
-    "GROUP_MODEL": "tests.servers.django_scim2.directory.models.Group",
+    "GROUP_MODEL": "directory.models.Group",
     "AUTHENTICATION_SCHEMES": [{"type": "oauthbearertoken", "name": "OAuth Bearer Token",
                                 "description": "A bearer token (any, in these tests)"}],
 }
