@@ -72,7 +72,7 @@ def test_scim_core_doctor_passes_with_positive_controls_and_coverage(run, enviro
 @pytest.mark.xfail(strict=True, reason="issue 14: scim-core looks a user up by userName, emails.value, employeeNumber")
 @pytest.mark.parametrize(("identifier", "matched_by"), [
     ("aino.virtanen@example.fi", "userName"), ("AINO.VIRTANEN@example.fi", "userName"),
-    ("aino.v@example.net", "emails"), ("ESIM0101", "legacyUserId")])
+    ("aino.v@example.net", "email"), ("ESIM0101", "legacyUserId")])
 def test_scim_core_finds_aino_in_her_organisation(run, environ, scim2_server, identifier, matched_by):
     result = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", identifier)
     assert result.exit_code == 0
