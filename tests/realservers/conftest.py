@@ -35,8 +35,12 @@ class Server:
     process: subprocess.Popen[str]
 
     def get(self, path: str, **params: str) -> httpx.Response:
-        return httpx.get(f"{self.url}/{path}", params=params, timeout=10,
-                         headers={"Authorization": f"Bearer {TOKEN}", "Accept": "application/scim+json"})
+        return httpx.get(
+            f"{self.url}/{path}",
+            params=params,
+            timeout=10,
+            headers={"Authorization": f"Bearer {TOKEN}", "Accept": "application/scim+json"},
+        )
 
     def users(self, scim_filter: str) -> httpx.Response:
         return self.get("Users", filter=scim_filter)
@@ -57,8 +61,9 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 def _answers(url: str) -> bool:
     try:
-        response = httpx.get(f"{url}/ServiceProviderConfig", timeout=2,
-                             headers={"Authorization": f"Bearer {TOKEN}"})
+        response = httpx.get(
+            f"{url}/ServiceProviderConfig", timeout=2, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
     except httpx.HTTPError:
         return False
     return response.status_code == 200
@@ -86,12 +91,25 @@ def _wait(process: subprocess.Popen[str], url: str | None, name: str) -> str:
     raise RuntimeError(f"{name} did not answer within {START_TIMEOUT:.0f} s")
 
 
-def _start(name: str, command: list[str], *, url: str | None = None, cwd: Path = ROOT,
-           env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+def _start(
+    name: str,
+    command: list[str],
+    *,
+    url: str | None = None,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen[str], str]:
     # stderr to a pipe is read only if the server dies; a server that logs much would fill it, so the
     # ones that log each request go quiet (their own options) or to DEVNULL.
-    process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, text=True,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         return process, _wait(process, url, name)
     except BaseException:
@@ -104,8 +122,11 @@ def _scim2_server(name: str, *options: str, wso2: bool = False) -> Iterator[Serv
     for attempt in range(3):  # a free port may be taken by another worker before the server binds it
         port = free_port()
         try:
-            process, url = _start(name, [str(executable), "--hostname", "127.0.0.1", "--port", str(port),
-                                         *options], url=f"http://127.0.0.1:{port}/v2")
+            process, url = _start(
+                name,
+                [str(executable), "--hostname", "127.0.0.1", "--port", str(port), *options],
+                url=f"http://127.0.0.1:{port}/v2",
+            )
             break
         except RuntimeError:
             if attempt == 2:
@@ -128,11 +149,18 @@ def wso2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     import scim2_server
 
     defaults = Path(scim2_server.__file__).parent / "resources" / "default-schemas.json"
-    schemas = json.loads(defaults.read_text()) + [json.loads((SERVERS / "wso2" / "wso2-schema.json").read_text())]
+    wso2 = json.loads((SERVERS / "wso2" / "wso2-schema.json").read_text())
+    schemas = [*json.loads(defaults.read_text()), wso2]
     path = tmp_path_factory.mktemp("wso2") / "schemas.json"
     path.write_text(json.dumps(schemas))
-    yield from _scim2_server("wso2-shaped scim2-server", "--schema", str(path),
-                             "--resource-type", str(SERVERS / "wso2" / "resource-types.json"), wso2=True)
+    yield from _scim2_server(
+        "wso2-shaped scim2-server",
+        "--schema",
+        str(path),
+        "--resource-type",
+        str(SERVERS / "wso2" / "resource-types.json"),
+        wso2=True,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -140,9 +168,13 @@ def scimmy_server() -> Iterator[Server]:
     """SCIMMY with scimmy-routers on express (tests/servers/scimmy/server.js)."""
     node = shutil.which("node")
     folder = SERVERS / "scimmy"
-    missing = ("node is not installed" if node is None or shutil.which("npm") is None else
-               "its packages are not installed: npm ci --prefix tests/servers/scimmy"
-               if not (folder / "node_modules" / "scimmy-routers").is_dir() else None)
+    missing = (
+        "node is not installed"
+        if node is None or shutil.which("npm") is None
+        else "its packages are not installed: npm ci --prefix tests/servers/scimmy"
+        if not (folder / "node_modules" / "scimmy-routers").is_dir()
+        else None
+    )
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"SCIMMY server: {missing} (.ci/run installs it)")
@@ -159,7 +191,9 @@ def scimmy_server() -> Iterator[Server]:
 def django_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """django-scim2 with its default adapters and filter map (tests/servers/django_scim2/), sqlite."""
     data = tmp_path_factory.mktemp("django-scim2")
-    process, url = _start("django-scim2", [sys.executable, "serve.py", str(data)], cwd=SERVERS / "django_scim2")
+    process, url = _start(
+        "django-scim2", [sys.executable, "serve.py", str(data)], cwd=SERVERS / "django_scim2"
+    )
     try:
         yield Server("django-scim2", url, seed(url, token=TOKEN), process)
     finally:

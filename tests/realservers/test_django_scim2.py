@@ -12,8 +12,12 @@ pytestmark = pytest.mark.slow
 
 
 def test_userName_eq_is_case_insensitive(django_server):
-    assert user_names(django_server.users('userName eq "AINO.VIRTANEN@EXAMPLE.FI"')) == ["aino.virtanen@example.fi"]
-    assert user_names(django_server.users('userName eq "sanna.koski@example.com"')) == ["Sanna.Koski@Example.com"]
+    assert user_names(django_server.users('userName eq "AINO.VIRTANEN@EXAMPLE.FI"')) == [
+        "aino.virtanen@example.fi"
+    ]
+    assert user_names(django_server.users('userName eq "sanna.koski@example.com"')) == [
+        "Sanna.Koski@Example.com"
+    ]
 
 
 def test_filters_outside_the_default_map_are_silently_dropped(django_server):
@@ -23,10 +27,11 @@ def test_filters_outside_the_default_map_are_silently_dropped(django_server):
     assert user_names(django_server.users('bogus eq "x"')) == []
     # Beside a mapped one it is dropped, so the filter says something else than was asked.
     assert user_names(django_server.users('userName eq "aino.virtanen@example.fi" or bogus eq "x"')) == [
-        "aino.virtanen@example.fi"]
-    assert user_names(django_server.users(
-        'userName eq "aino.virtanen@example.fi" and emails.value eq "nobody@example.com"')) == [
-        "aino.virtanen@example.fi"]
+        "aino.virtanen@example.fi"
+    ]
+    assert user_names(
+        django_server.users('userName eq "aino.virtanen@example.fi" and emails.value eq "nobody@example.com"')
+    ) == ["aino.virtanen@example.fi"]
 
 
 def test_the_enterprise_extension_and_roles_are_not_kept_and_one_e_mail_is(django_server):
@@ -66,23 +71,29 @@ def test_today_doctor_exits_8(run, environ, django_server):
     assert found["attributes"]["status"] == "warn"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: django-scim2's dropped filters are a failure, with the "
-                                       "consequence: today doctor says filters are applied")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14: django-scim2's dropped filters are a failure, with the "
+    "consequence: today doctor says filters are applied",
+)
 def test_doctor_fails_the_filters_check_with_its_consequence(run, environ, django_server):
     found = checks(postisupport(run, environ, django_server, "doctor", "--json"))
     assert found["filters"]["status"] == "fail"
     assert found["filters"]["consequence"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: the membership filters match nothing here: doctor says "
-                                       "they are applied")
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: the membership filters match nothing here: doctor says they are applied"
+)
 def test_doctor_does_not_pass_the_membership_filters(run, environ, django_server):
     found = checks(postisupport(run, environ, django_server, "doctor", "--json"))
     assert found["membership-filters"]["status"] != "pass"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: scim-core's positive controls: an e-mail look-up finds "
-                                       "nobody on django-scim2")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14: scim-core's positive controls: an e-mail look-up finds nobody on django-scim2",
+)
 def test_scim_core_doctor_positive_controls_fail(run, environ, django_server):
     result = postisupport(run, environ, django_server, "--mapping", "scim-core", "doctor", "--json")
     assert result.exit_code == 8
@@ -93,8 +104,16 @@ def test_scim_core_doctor_positive_controls_fail(run, environ, django_server):
 
 @pytest.mark.xfail(strict=True, reason="issue 14: scim-core states the unknowns and reads active")
 def test_scim_core_a_deactivated_user_with_the_unknowns(run, environ, django_server):
-    result = postisupport(run, environ, django_server, "--mapping", "scim-core", "diagnose", "--json",
-                          "lauri.nieminen@example.com")
+    result = postisupport(
+        run,
+        environ,
+        django_server,
+        "--mapping",
+        "scim-core",
+        "diagnose",
+        "--json",
+        "lauri.nieminen@example.com",
+    )
     assert result.exit_code == 0
     document = result.json()
     assert document["user"]["active"] is False

@@ -11,20 +11,31 @@ pytestmark = pytest.mark.slow
 
 
 def test_userName_and_emails_value_eq_are_case_insensitive(scim2_server):
-    assert user_names(scim2_server.users('userName eq "AINO.VIRTANEN@EXAMPLE.FI"')) == ["aino.virtanen@example.fi"]
-    assert user_names(scim2_server.users('userName eq "sanna.koski@example.com"')) == ["Sanna.Koski@Example.com"]
-    assert user_names(scim2_server.users('emails.value eq "AINO.V@EXAMPLE.NET"')) == ["aino.virtanen@example.fi"]
+    assert user_names(scim2_server.users('userName eq "AINO.VIRTANEN@EXAMPLE.FI"')) == [
+        "aino.virtanen@example.fi"
+    ]
+    assert user_names(scim2_server.users('userName eq "sanna.koski@example.com"')) == [
+        "Sanna.Koski@Example.com"
+    ]
+    assert user_names(scim2_server.users('emails.value eq "AINO.V@EXAMPLE.NET"')) == [
+        "aino.virtanen@example.fi"
+    ]
 
 
 def test_the_enterprise_extension_is_filtered_by_its_full_path(scim2_server):
     response = scim2_server.users(f'{ENTERPRISE}:employeeNumber eq "ESIM0101"')
     assert user_names(response) == ["aino.virtanen@example.fi"]
     assert user_names(scim2_server.users('roles.value eq "admin"')) == [
-        "Sanna.Koski@Example.com", "matti.makinen@example.fi"]
+        "Sanna.Koski@Example.com",
+        "matti.makinen@example.fi",
+    ]
 
 
 def test_an_unknown_attribute_in_a_filter_is_refused_even_beside_a_known_one(scim2_server):
-    for scim_filter in (f'{LEGACY} eq "ESIM0101"', f'userName eq "aino.virtanen@example.fi" or {LEGACY} eq "x"'):
+    for scim_filter in (
+        f'{LEGACY} eq "ESIM0101"',
+        f'userName eq "aino.virtanen@example.fi" or {LEGACY} eq "x"',
+    ):
         response = scim2_server.users(scim_filter)
         assert response.status_code == 400
         assert response.json()["scimType"] == "invalidFilter"
@@ -39,7 +50,9 @@ def test_it_does_not_fill_user_groups_but_applies_members_value(scim2_server):
 
 
 @pytest.mark.parametrize("identifier", ["aino.virtanen@example.fi", "ESIM0101", "olli.vapaa@example.net"])
-def test_today_every_diagnosis_ends_in_exit_5_naming_the_refused_field(run, environ, scim2_server, identifier):
+def test_today_every_diagnosis_ends_in_exit_5_naming_the_refused_field(
+    run, environ, scim2_server, identifier
+):
     result = postisupport(run, environ, scim2_server, "diagnose", "--json", identifier)
     assert result.exit_code == 5
     assert result.stdout == ""
@@ -59,6 +72,7 @@ def test_today_doctor_fails_the_filters_check_and_warns_of_the_missing_extension
 
 # With the scim-core mapping (issue 14, section 3): today there is no --mapping, so each is a usage error.
 
+
 @pytest.mark.xfail(strict=True, reason="issue 14: doctor with scim-core exits 0 on stock scim2-server")
 def test_scim_core_doctor_passes_with_positive_controls_and_coverage(run, environ, scim2_server):
     result = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "doctor", "--json")
@@ -69,12 +83,22 @@ def test_scim_core_doctor_passes_with_positive_controls_and_coverage(run, enviro
     assert all({"id", "status", "detail", "consequence"} <= set(check) for check in found.values())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: scim-core looks a user up by userName, emails.value, employeeNumber")
-@pytest.mark.parametrize(("identifier", "matched_by"), [
-    ("aino.virtanen@example.fi", "userName"), ("AINO.VIRTANEN@example.fi", "userName"),
-    ("aino.v@example.net", "email"), ("ESIM0101", "legacyUserId")])
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: scim-core looks a user up by userName, emails.value, employeeNumber"
+)
+@pytest.mark.parametrize(
+    ("identifier", "matched_by"),
+    [
+        ("aino.virtanen@example.fi", "userName"),
+        ("AINO.VIRTANEN@example.fi", "userName"),
+        ("aino.v@example.net", "email"),
+        ("ESIM0101", "legacyUserId"),
+    ],
+)
 def test_scim_core_finds_aino_in_her_organisation(run, environ, scim2_server, identifier, matched_by):
-    result = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", identifier)
+    result = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", identifier
+    )
     assert result.exit_code == 0
     document = result.json()
     assert document["matched_by"] == matched_by
@@ -87,32 +111,49 @@ def test_scim_core_finds_aino_in_her_organisation(run, environ, scim2_server, id
 
 @pytest.mark.xfail(strict=True, reason="issue 14: scim-core states what the directory does not record")
 def test_scim_core_states_the_unknowns_never_never(run, environ, scim2_server):
-    result = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json",
-                          "aino.virtanen@example.fi")
+    result = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", "aino.virtanen@example.fi"
+    )
     assert result.exit_code == 0
     document = result.json()
     assert {"reset_requested", "last_login", "locked", "organisation_services", "business_id"} <= set(
-        document["unknown"])
+        document["unknown"]
+    )
     assert document["user"]["lastLoginTime"] is None
     assert document["rule"] != "login.reset-pending"  # a reset nobody records is never said to be pending
-    screen = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "diagnose",
-                          "aino.virtanen@example.fi").stdout
+    screen = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "aino.virtanen@example.fi"
+    ).stdout
     assert "never" not in screen.lower()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: scim-core: an absent enterprise organization is no organisation")
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: scim-core: an absent enterprise organization is no organisation"
+)
 def test_scim_core_a_user_in_no_organisation(run, environ, scim2_server):
-    result = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json",
-                          "olli.vapaa@example.net")
+    result = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", "olli.vapaa@example.net"
+    )
     assert result.exit_code == 0
-    assert (result.json()["outcome"], result.json()["rule"]) == ("contact-customer-service", "login.no-organisation")
+    assert (result.json()["outcome"], result.json()["rule"]) == (
+        "contact-customer-service",
+        "login.no-organisation",
+    )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: scim-core reads active, and a legacy-ID userName is no e-mail")
-@pytest.mark.parametrize(("identifier", "user_name", "active"), [
-    ("lauri.nieminen@example.com", "lauri.nieminen@example.com", False), ("ESIM0105", "ESIM0105", True)])
-def test_scim_core_deactivated_and_legacy_user_name(run, environ, scim2_server, identifier, user_name, active):
-    result = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", identifier)
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: scim-core reads active, and a legacy-ID userName is no e-mail"
+)
+@pytest.mark.parametrize(
+    ("identifier", "user_name", "active"),
+    [("lauri.nieminen@example.com", "lauri.nieminen@example.com", False), ("ESIM0105", "ESIM0105", True)],
+)
+def test_scim_core_deactivated_and_legacy_user_name(
+    run, environ, scim2_server, identifier, user_name, active
+):
+    result = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", identifier
+    )
     assert result.exit_code == 0
     document = result.json()
     assert document["user"]["userName"] == user_name

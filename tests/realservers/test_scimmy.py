@@ -12,10 +12,14 @@ pytestmark = pytest.mark.slow
 
 
 def test_eq_is_case_sensitive(scimmy_server):
-    assert user_names(scimmy_server.users('userName eq "aino.virtanen@example.fi"')) == ["aino.virtanen@example.fi"]
+    assert user_names(scimmy_server.users('userName eq "aino.virtanen@example.fi"')) == [
+        "aino.virtanen@example.fi"
+    ]
     assert user_names(scimmy_server.users('userName eq "AINO.VIRTANEN@EXAMPLE.FI"')) == []
     assert user_names(scimmy_server.users('userName eq "sanna.koski@example.com"')) == []  # stored mixed case
-    assert user_names(scimmy_server.users('emails.value eq "aino.v@example.net"')) == ["aino.virtanen@example.fi"]
+    assert user_names(scimmy_server.users('emails.value eq "aino.v@example.net"')) == [
+        "aino.virtanen@example.fi"
+    ]
     assert user_names(scimmy_server.users('emails.value eq "AINO.V@EXAMPLE.NET"')) == []
 
 
@@ -23,7 +27,8 @@ def test_an_unknown_attribute_matches_nothing_and_is_dropped_beside_a_known_one(
     assert user_names(scimmy_server.users(f'{LEGACY} eq "ESIM0101"')) == []
     assert user_names(scimmy_server.users('bogus eq "x"')) == []
     assert user_names(scimmy_server.users(f'userName eq "aino.virtanen@example.fi" or {LEGACY} eq "x"')) == [
-        "aino.virtanen@example.fi"]
+        "aino.virtanen@example.fi"
+    ]
 
 
 def test_the_enterprise_extension_is_presented_but_its_full_path_matches_nothing(scimmy_server):
@@ -76,26 +81,35 @@ def test_today_doctor_exits_8_and_finds_the_case_sensitive_eq(run, environ, scim
     assert found["user-groups"]["status"] == "pass"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: doctor proves filters on the extension's attributes, "
-                                       "which SCIMMY drops: today it says they are applied")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14: doctor proves filters on the extension's attributes, "
+    "which SCIMMY drops: today it says they are applied",
+)
 def test_doctor_fails_the_filters_check_with_its_consequence(run, environ, scimmy_server):
     found = checks(postisupport(run, environ, scimmy_server, "doctor", "--json"))
     assert found["filters"]["status"] == "fail"
     assert found["filters"]["consequence"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: scim-core's positive controls find SCIMMY's case-sensitive "
-                                       "eq and its unmatched enterprise path")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14: scim-core's positive controls find SCIMMY's case-sensitive "
+    "eq and its unmatched enterprise path",
+)
 def test_scim_core_doctor_positive_controls_fail_and_doctor_never_exits_0(run, environ, scimmy_server):
     result = postisupport(run, environ, scimmy_server, "--mapping", "scim-core", "doctor", "--json")
     assert result.exit_code == 8
     assert checks(result)["positive-controls"]["status"] == "fail"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: scim-core: an absent enterprise organization is no organisation")
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: scim-core: an absent enterprise organization is no organisation"
+)
 def test_scim_core_a_user_in_no_organisation_with_the_unknowns(run, environ, scimmy_server):
-    result = postisupport(run, environ, scimmy_server, "--mapping", "scim-core", "diagnose", "--json",
-                          "olli.vapaa@example.net")
+    result = postisupport(
+        run, environ, scimmy_server, "--mapping", "scim-core", "diagnose", "--json", "olli.vapaa@example.net"
+    )
     assert result.exit_code == 0
     document = result.json()
     assert document["rule"] == "login.no-organisation"

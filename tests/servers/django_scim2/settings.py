@@ -31,7 +31,12 @@ SCIM_SERVICE_PROVIDER = {
     "NETLOC": f"127.0.0.1:{PORT}",
     "SCHEME": "http",
     "GROUP_MODEL": "directory.models.Group",
-    "AUTHENTICATION_SCHEMES": [{"type": "oauthbearertoken", "name": "OAuth Bearer Token",
-                                "description": "A bearer token (any, in these tests)"}],
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "A bearer token (any, in these tests)",
+        }
+    ],
 }
 LOGGING = {"version": 1, "disable_existing_loggers": True}
