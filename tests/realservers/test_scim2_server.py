@@ -1,0 +1,161 @@
+"""Stock scim2-server (its own CLI, the standard schemas only), as it comes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.realservers.helpers import checks, postisupport, user_names
+from tests.realservers.seed import ENTERPRISE, LEGACY
+
+pytestmark = pytest.mark.slow
+
+
+def test_userName_and_emails_value_eq_are_case_insensitive(scim2_server):
+    assert user_names(scim2_server.users('userName eq "AINO.VIRTANEN@EXAMPLE.FI"')) == [
+        "aino.virtanen@example.fi"
+    ]
+    assert user_names(scim2_server.users('userName eq "sanna.koski@example.com"')) == [
+        "Sanna.Koski@Example.com"
+    ]
+    assert user_names(scim2_server.users('emails.value eq "AINO.V@EXAMPLE.NET"')) == [
+        "aino.virtanen@example.fi"
+    ]
+
+
+def test_the_enterprise_extension_is_filtered_by_its_full_path(scim2_server):
+    response = scim2_server.users(f'{ENTERPRISE}:employeeNumber eq "ESIM0101"')
+    assert user_names(response) == ["aino.virtanen@example.fi"]
+    assert user_names(scim2_server.users('roles.value eq "admin"')) == [
+        "Sanna.Koski@Example.com",
+        "matti.makinen@example.fi",
+    ]
+
+
+def test_an_unknown_attribute_in_a_filter_is_refused_even_beside_a_known_one(scim2_server):
+    for scim_filter in (
+        f'{LEGACY} eq "ESIM0101"',
+        f'userName eq "aino.virtanen@example.fi" or {LEGACY} eq "x"',
+    ):
+        response = scim2_server.users(scim_filter)
+        assert response.status_code == 400
+        assert response.json()["scimType"] == "invalidFilter"
+        assert response.json()["detail"] == "Field not found: legacyUserId"
+
+
+def test_it_does_not_fill_user_groups_but_applies_members_value(scim2_server):
+    aino = scim2_server.get(f"Users/{scim2_server.ids['aino']}").json()
+    assert not aino.get("groups")
+    groups = scim2_server.get("Groups", filter=f'members.value eq "{scim2_server.ids["aino"]}"').json()
+    assert [g["displayName"] for g in groups["Resources"]] == ["Esimerkki Oy"]
+
+
+@pytest.mark.parametrize("identifier", ["aino.virtanen@example.fi", "ESIM0101", "olli.vapaa@example.net"])
+def test_today_every_diagnosis_ends_in_exit_5_naming_the_refused_field(
+    run, environ, scim2_server, identifier
+):
+    result = postisupport(run, environ, scim2_server, "diagnose", "--json", identifier)
+    assert result.exit_code == 5
+    assert result.stdout == ""
+    assert "HTTP 400" in result.stderr and "Field not found: legacyUserId" in result.stderr
+
+
+def test_today_doctor_fails_the_filters_check_and_warns_of_the_missing_extensions(run, environ, scim2_server):
+    result = postisupport(run, environ, scim2_server, "doctor", "--json")
+    assert result.exit_code == 8
+    found = checks(result)
+    assert found["filters"]["status"] == "fail"
+    assert "Field not found: legacyUserId" in found["filters"]["detail"]
+    assert found["extensions"]["status"] == "warn"
+    assert found["case-insensitive"]["status"] == "pass"
+    assert found["user-groups"]["status"] == "warn"
+
+
+# With the scim-core mapping (issue 14, section 3): today there is no --mapping, so each is a usage error.
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14: doctor with scim-core exits 0 on stock scim2-server")
+def test_scim_core_doctor_passes_with_positive_controls_and_coverage(run, environ, scim2_server):
+    result = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "doctor", "--json")
+    assert result.exit_code == 0
+    found = checks(result)
+    assert found["positive-controls"]["status"] in ("pass", "warn")
+    assert found["coverage"]["status"] in ("pass", "warn")
+    assert all({"id", "status", "detail", "consequence"} <= set(check) for check in found.values())
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: scim-core looks a user up by userName, emails.value, employeeNumber"
+)
+@pytest.mark.parametrize(
+    ("identifier", "matched_by"),
+    [
+        ("aino.virtanen@example.fi", "userName"),
+        ("AINO.VIRTANEN@example.fi", "userName"),
+        ("aino.v@example.net", "email"),
+        ("ESIM0101", "legacyUserId"),
+    ],
+)
+def test_scim_core_finds_aino_in_her_organisation(run, environ, scim2_server, identifier, matched_by):
+    result = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", identifier
+    )
+    assert result.exit_code == 0
+    document = result.json()
+    assert document["matched_by"] == matched_by
+    assert document["user"]["userName"] == "aino.virtanen@example.fi"
+    assert document["organisation"]["name"] == "Esimerkki Oy"
+    assert document["organisation"]["businessId"] is None  # unknown in scim-core
+    assert "Matti Mäkinen" in [a["displayName"] for a in document["admins"] + document["unable_admins"]]
+    assert document["rule"] != "login.no-organisation"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14: scim-core states what the directory does not record")
+def test_scim_core_states_the_unknowns_never_never(run, environ, scim2_server):
+    result = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", "aino.virtanen@example.fi"
+    )
+    assert result.exit_code == 0
+    document = result.json()
+    assert {"reset_requested", "last_login", "locked", "organisation_services", "business_id"} <= set(
+        document["unknown"]
+    )
+    assert document["user"]["lastLoginTime"] is None
+    assert document["rule"] != "login.reset-pending"  # a reset nobody records is never said to be pending
+    screen = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "aino.virtanen@example.fi"
+    ).stdout
+    assert "never" not in screen.lower()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: scim-core: an absent enterprise organization is no organisation"
+)
+def test_scim_core_a_user_in_no_organisation(run, environ, scim2_server):
+    result = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", "olli.vapaa@example.net"
+    )
+    assert result.exit_code == 0
+    assert (result.json()["outcome"], result.json()["rule"]) == (
+        "contact-customer-service",
+        "login.no-organisation",
+    )
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: scim-core reads active, and a legacy-ID userName is no e-mail"
+)
+@pytest.mark.parametrize(
+    ("identifier", "user_name", "active"),
+    [("lauri.nieminen@example.com", "lauri.nieminen@example.com", False), ("ESIM0105", "ESIM0105", True)],
+)
+def test_scim_core_deactivated_and_legacy_user_name(
+    run, environ, scim2_server, identifier, user_name, active
+):
+    result = postisupport(
+        run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", identifier
+    )
+    assert result.exit_code == 0
+    document = result.json()
+    assert document["user"]["userName"] == user_name
+    assert document["user"]["active"] is active
+    assert document["rule"] != "login.reset-pending"

@@ -1,0 +1,86 @@
+"""A WSO2-shaped server: scim2-server with WSO2 Identity Server's `urn:scim:wso2:schema` User extension
+loaded (tests/servers/wso2/), for the `wso2` preset. Times are epoch milliseconds in strings."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.realservers.helpers import checks, postisupport, user_names
+from tests.realservers.seed import MARCH_2021, WSO2
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_wso2_extension_is_declared_kept_and_filtered(wso2_server):
+    schemas = [s["id"] for s in wso2_server.get("Schemas").json()["Resources"]]
+    assert WSO2 in schemas
+    sanna = wso2_server.get(f"Users/{wso2_server.ids['sanna']}").json()
+    assert sanna[WSO2]["accountLocked"] is True
+    assert sanna[WSO2]["lastLoginTime"] == MARCH_2021
+    assert user_names(wso2_server.users(f"{WSO2}:accountLocked eq true")) == ["Sanna.Koski@Example.com"]
+    assert user_names(wso2_server.users(f'{WSO2}:accountState eq "pending_fupr"')) == [
+        "aino.virtanen@example.fi"
+    ]
+
+
+def test_today_every_diagnosis_ends_in_exit_5(run, environ, wso2_server):
+    result = postisupport(run, environ, wso2_server, "diagnose", "--json", "aino.virtanen@example.fi")
+    assert result.exit_code == 5
+    assert "Field not found: legacyUserId" in result.stderr
+
+
+def test_today_doctor_exits_8_on_the_filters_check(run, environ, wso2_server):
+    result = postisupport(run, environ, wso2_server, "doctor", "--json")
+    assert result.exit_code == 8
+    assert checks(result)["filters"]["status"] == "fail"
+
+
+# With the wso2 mapping (issue 14, section 3).
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: the wso2 preset: forcePasswordReset / PENDING_FUPR is step 1"
+)
+def test_wso2_a_forced_reset_is_step_1(run, environ, wso2_server):
+    result = postisupport(
+        run, environ, wso2_server, "--mapping", "wso2", "diagnose", "--json", "aino.virtanen@example.fi"
+    )
+    assert result.exit_code == 0
+    document = result.json()
+    assert (document["outcome"], document["step"], document["rule"]) == (
+        "change-password",
+        1,
+        "login.reset-pending",
+    )
+    assert document["user"]["forcePasswordReset"] is True
+    assert document["user"]["lastPasswordUpdateTime"] == "2019-05-14T12:00:00+00:00"
+    assert document["organisation"]["name"] == "Esimerkki Oy"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14: the wso2 preset reads accountLocked, accountDisabled and epoch-millisecond times",
+)
+@pytest.mark.parametrize(
+    ("identifier", "locked", "active", "last_login"),
+    [
+        ("sanna.koski@example.com", True, True, "2021-03-01T08:00:00+00:00"),
+        ("lauri.nieminen@example.com", False, False, None),
+        ("matti.makinen@example.fi", False, True, "2021-03-01T08:00:00+00:00"),
+    ],
+)
+def test_wso2_account_state_and_times(run, environ, wso2_server, identifier, locked, active, last_login):
+    result = postisupport(run, environ, wso2_server, "--mapping", "wso2", "diagnose", "--json", identifier)
+    assert result.exit_code == 0
+    user = result.json()["user"]
+    assert (user["accountLocked"], user["active"], user["lastLoginTime"]) == (locked, active, last_login)
+    assert result.json()["rule"] != "login.reset-pending"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 14: doctor with the wso2 preset exits 0 on a WSO2-shaped server"
+)
+def test_wso2_doctor_passes(run, environ, wso2_server):
+    result = postisupport(run, environ, wso2_server, "--mapping", "wso2", "doctor", "--json")
+    assert result.exit_code == 0
+    assert checks(result)["positive-controls"]["status"] in ("pass", "warn")
