@@ -163,11 +163,25 @@ def wso2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
 
 
+def _npm_ci(folder: Path) -> None:
+    """The app's packages, from its lockfile, when they are not there yet: the README's test command
+    is complete wherever node is. One xdist worker installs them while the others wait."""
+    import fcntl
+
+    with open(folder / ".npm-ci.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "node_modules" / "scimmy-routers").is_dir():
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder,
+                           check=False, capture_output=True, timeout=300)
+
+
 @pytest.fixture(scope="session")
 def scimmy_server() -> Iterator[Server]:
     """SCIMMY with scimmy-routers on express (tests/servers/scimmy/server.js)."""
     node = shutil.which("node")
     folder = SERVERS / "scimmy"
+    if node is not None and shutil.which("npm") is not None:
+        _npm_ci(folder)
     missing = (
         "node is not installed"
         if node is None or shutil.which("npm") is None
