@@ -195,7 +195,7 @@ def test_non_resource_entries_are_noted() -> None:
 @respx.mock
 def test_a_diagnosis_falls_back_to_asking_groups_by_member() -> None:
     me = {"id": "u-1", "userName": "aino@example.fi", "emails": [{"value": "aino@example.fi"}]}
-    org = {"id": "g-1", "displayName": "Org",
+    org = {"id": "g-1", "displayName": "Org", "members": [{"value": "u-1"}],
            "urn:postisupport:scim:schemas:extension:organisation:1.0:Group": {"businessId": "1"}}
     users = respx.get(f"{BASE}/Users").mock(side_effect=[
         httpx.Response(200, json=listing(me)), httpx.Response(200, json=listing())])

@@ -75,9 +75,12 @@ def _moment(name: str, value: datetime | None, problems: list[str]) -> datetime 
     return None
 
 
-def group_facts(resource: dict[str, Any]) -> tuple[OrganisationFacts | None, list[str]]:
+def group_facts(resource: dict[str, Any], members_asked: bool = False) -> tuple[OrganisationFacts | None,
+                                                                              list[str]]:
     """A Group resource: its organisation facts (None for a group that is no organisation),
-    and what was wrong with it, each problem naming the group."""
+    and what was wrong with it, each problem naming the group. `members_asked`: the group was asked
+    for with its members, so one sent without them has none (RFC 7643 section 2.5: an attribute
+    with no value is left out), and nobody is in it."""
     group = Group.parse(resource)
     problems = [f"group {group.id or '?'}: {p}" for p in group.problems]
     extension = group.organisation
@@ -89,7 +92,7 @@ def group_facts(resource: dict[str, Any]) -> tuple[OrganisationFacts | None, lis
         name=group.display_name,
         business_id=extension.business_id,
         services=_services(extension.services),
-        member_ids=frozenset(members) if members is not None else None,
+        member_ids=frozenset(members) if members is not None else frozenset() if members_asked else None,
     )
     return organisation, problems
 
@@ -99,7 +102,8 @@ def member_ids(group: dict[str, Any]) -> list[str] | None:
     members = named(group, MEMBERS)
     if not isinstance(members, list):
         return None
-    return [m["value"] for m in members if isinstance(m, dict) and isinstance(m.get("value"), str)]
+    values = (named(m, "value") for m in members if isinstance(m, dict))
+    return [value for value in values if isinstance(value, str)]
 
 
 def named(node: dict[str, Any], name: str) -> Any:

@@ -177,7 +177,7 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
         organisations, group_problems = _theirs(user, groups)
     else:
         groups = await client.groups_of_member(str(user.id))
-        organisations, group_problems = _theirs(user, groups)
+        organisations, group_problems = _theirs(user, groups, members_asked=True)
         org_ids = [org.id for org in organisations if org.id]
         admins = await client.admins_of(org_ids) if org_ids else Page([], 0)
     problems += _problems("Groups", groups) + _problems("administrators", admins)
@@ -203,13 +203,16 @@ async def _with_candidate_organisations(client: ScimClient, snapshot: Snapshot) 
                    problems=(*snapshot.problems, *_problems("Groups", groups)))
 
 
-def _theirs(user: UserFacts, groups: Page) -> tuple[tuple[OrganisationFacts, ...], list[str]]:
+Organisations = tuple[OrganisationFacts, ...]
+
+
+def _theirs(user: UserFacts, groups: Page, members_asked: bool = False) -> tuple[Organisations, list[str]]:
     """The user's organisations among `groups`, and the problems met. A server that ignores the id
     or the members filter sends every group: only those the answers show the user in are theirs, as
-    only the users answering to the identifier are taken for them. (A group whose id can't be read
-    is noted as such already.)"""
-    organisations, problems = _groups(groups)
-    stray = [org for org in organisations if org.id is not None and not member_of(user, org)]
+    only the users answering to the identifier are taken for them. A group whose id can't be read
+    can't be shown to be one of theirs (its id is noted as a data problem already)."""
+    organisations, problems = _groups(groups, members_asked)
+    stray = [org for org in organisations if org.id is None or not member_of(user, org)]
     if stray:
         organisations = tuple(org for org in organisations if org not in stray)
         problems.append(f"the API returned {len(stray)} organisation(s) not among the user's groups, "
@@ -223,7 +226,7 @@ async def _with_members(client: ScimClient, org: OrganisationFacts) -> tuple[Org
     if org.member_ids is not None or org.id is None:
         return org, []
     page = await client.groups_by_id([org.id], members=True)
-    again, problems = _groups(page)
+    again, problems = _groups(page, members_asked=True)
     found = next((o for o in again if o.id == org.id and o.member_ids is not None), None)
     return (replace(org, member_ids=found.member_ids) if found else org), problems + _problems("Groups", page)
 
@@ -232,11 +235,11 @@ def _users(page: Page) -> tuple[UserFacts, ...]:
     return tuple(user_facts(resource) for resource in page.resources)
 
 
-def _groups(page: Page) -> tuple[tuple[OrganisationFacts, ...], list[str]]:
+def _groups(page: Page, members_asked: bool = False) -> tuple[tuple[OrganisationFacts, ...], list[str]]:
     organisations: list[OrganisationFacts] = []
     problems: list[str] = []
     for resource in page.resources:
-        organisation, noted = group_facts(resource)
+        organisation, noted = group_facts(resource, members_asked)
         problems += noted
         if organisation is not None:
             organisations.append(organisation)

@@ -274,18 +274,40 @@ class ScimClient:
         if excluded:
             params["excludedAttributes"] = excluded
         page = await self.get_page(endpoint, params)
-        seen = {_identity(resource) for resource in page.resources}
+        seen: set[str | tuple[str, str]] = set()
+        repeated = 0
+
+        def fresh_of(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            # A resource sent twice (a server that unions the filter's clauses naively) is one: else
+            # one person would be "several users", one administrator two.
+            nonlocal repeated
+            fresh = []
+            for resource in resources:
+                identity = _identity(resource)
+                if identity in seen:
+                    repeated += 1
+                else:
+                    seen.add(identity)
+                    fresh.append(resource)
+            return fresh
+
+        page.resources = fresh_of(page.resources)
         for _ in range(pages - 1):
             if page.received >= page.total or not page.received:
                 break
             more = await self.get_page(endpoint, {**params, "startIndex": str(page.received + 1)})
-            fresh = [resource for resource in more.resources if _identity(resource) not in seen]
+            fresh = fresh_of(more.resources)
             if not fresh:
+                repeated -= len(more.resources)  # a page past the end, sent again: no repetition of note
                 break
-            seen.update(_identity(resource) for resource in fresh)
             page.resources += fresh
             page.problems += more.problems
             page.received += more.received
+        if repeated > 0:
+            # What it counted in totalResults too: the page is not taken for cut short.
+            page.total = max(page.total - repeated, len(page.resources))
+            page.problems.append(f"the API sent {repeated} of the {endpoint} more than once; each is read "
+                                 "once")
         if self._on_page is not None:
             self._on_page(endpoint, page)
         return page
@@ -526,13 +548,13 @@ def _detail(body: Any) -> str:
 
 
 def _identity(resource: dict[str, Any]) -> str | tuple[str, str]:
-    """What tells a resource from the others on a page: its id. A server may send an id that is a
-    list or an object (unhashable): it is told by its JSON text instead, so paging still sees a page
-    repeated; reading the resource notes the id as a data problem."""
+    """What tells a resource from the others on a page: its id. One whose id is no string (missing,
+    a list, an object) is told by its whole JSON text instead: two such users are two, one sent twice
+    is one, and paging still sees a page repeated; reading the resource notes the id as a data problem."""
     value = resource.get("id")
     if isinstance(value, str):
         return value
-    return ("json", json.dumps(value, sort_keys=True))  # it came from json.loads: always dumps
+    return ("json", json.dumps(resource, sort_keys=True))  # it came from json.loads: always dumps
 
 
 def _page_of(body: Any, endpoint: str) -> Page:

@@ -1,0 +1,162 @@
+"""Issue 12, as a sixth attacker's pass found the tree: membership told from incomplete answers, resources
+sent twice, secrets echoed JSON-escaped or compressed, and small faults of options and keyrings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import pytest
+
+from postisupport.sandbox.app import application
+from tests.servers import serving
+
+Query = dict[str, list[str]]
+# (path, query) -> the query to ask the sandbox instead (or None: as asked)
+Ask = Callable[[str, Query], Query | None]
+# (path, query, body) -> None: changes the sandbox's JSON answer in place
+Change = Callable[[str, Query, Any], None]
+
+
+class Mutating:
+    """The demo sandbox, asked what `ask` makes of each query, its JSON answers changed by `change`."""
+
+    def __init__(self, change: Change, ask: Ask = lambda path, query: None) -> None:
+        self.app, self.change, self.ask = application(), change, ask
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        query = parse_qs(scope["query_string"].decode(), keep_blank_values=True)
+        asked = self.ask(scope["path"], query)
+        if asked is not None:
+            scope = {**scope, "query_string": urlencode(asked, doseq=True).encode()}
+        sent: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        self.change(scope["path"], query, body)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        await send({**start, "headers": [(k, v) for k, v in start["headers"] if k != b"content-length"]})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+def resources(body: Any) -> list[dict[str, Any]]:
+    return body.get("Resources", []) if isinstance(body, dict) else []
+
+
+def ignoring_membership(path: str, query: Query) -> Query | None:
+    """A server that ignores the membership filters: every group, and every administrator."""
+    scim_filter = query.get("filter", [""])[0]
+    if path.endswith("/Groups") and "members.value" in scim_filter:
+        return {k: v for k, v in query.items() if k != "filter"}
+    if path.endswith("/Users") and "groups.value" in scim_filter:
+        return {**query, "filter": ['roles.value eq "admin"']}
+    return None
+
+
+def no_user_groups(path: str, query: Query, body: Any) -> None:
+    for resource in resources(body):
+        resource.pop("groups", None)
+
+
+ORGANISATION = "urn:postisupport:scim:schemas:extension:organisation:1.0:Group"
+STRANGER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Vieras Yhtiö Oy",
+            ORGANISATION: {"businessId": "1111112-8", "services": [{"value": "invoicing", "display": "E-invoicing"}]}}
+
+
+def verified_json(run, url: str, identifier: str, *more: str) -> dict[str, Any]:
+    result = run("--api", url, "diagnose", identifier, "--verified", "--json", "--no-audit", *more)
+    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
+    return result.json()  # type: ignore[no-any-return]
+
+
+def organisations_and_admins(doc: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    return [(o["name"], [a["email"] for a in o["admins"]]) for o in doc["organisations"]]
+
+
+def test_an_organisation_sent_without_an_id_is_never_taken_for_the_callers(run) -> None:
+    """H1: a server that ignores the groups' id filter, with an organisation that has no id: it became
+    the caller's deciding organisation."""
+    def change(path: str, query: Query, body: Any) -> None:
+        if path.endswith("/Groups"):
+            body["Resources"] = [STRANGER, *resources(body)]
+            body["totalResults"] = len(body["Resources"])
+
+    with serving(Mutating(change, lambda path, query: {k: v for k, v in query.items() if k != "filter"}
+                          if path.endswith("/Groups") else None)) as url:
+        doc = verified_json(run, url, "karin.holm@exempel.example.fi")
+    assert (organisations_and_admins(doc), doc["data_problems"]) == ([("Exempel Ab", [])], [
+        "group ?: id: missing",
+        "the API returned 4 organisation(s) not among the user's groups, left out: 'Vieras Yhtiö Oy', "
+        "'Esimerkki Oy', 'Lukko Oy', 'Sample Trading Ltd'"])
+
+
+EMPTY = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g-empty", "displayName": "Tyhjä Oy",
+         ORGANISATION: {"businessId": "1111112-8", "services": []}}
+
+
+def test_an_organisation_sent_without_members_has_none_and_no_administrator_of_anyone(run) -> None:
+    """H2: no User.groups, membership filters ignored, and an organisation with no members (sent without
+    the attribute, as RFC 7643 has it): it was taken for the caller's, with every administrator of the
+    directory; Karin was read out another organisation's administrator."""
+    def change(path: str, query: Query, body: Any) -> None:
+        no_user_groups(path, query, body)
+        if path.endswith("/Groups"):
+            body["Resources"] = [EMPTY, *resources(body)]
+            body["totalResults"] = len(body["Resources"])
+
+    with serving(Mutating(change, ignoring_membership)) as url:
+        karin = verified_json(run, url, "karin.holm@exempel.example.fi")
+        by_id = verified_json(run, url, "1111112-8")
+    assert (karin["outcome"], organisations_and_admins(karin)) == (
+        "contact-customer-service", [("Exempel Ab", [])])
+    assert karin["data_problems"] == [
+        "the API returned 4 organisation(s) not among the user's groups, left out: 'Tyhjä Oy', "
+        "'Esimerkki Oy', 'Lukko Oy', 'Sample Trading Ltd'"]
+    assert organisations_and_admins(by_id) == [("Tyhjä Oy", [])]
+
+
+def test_members_written_in_another_case_are_read(run) -> None:
+    """H3: `{"Value": ...}` (attribute names are case-insensitive, RFC 7643 section 2.1) was never read:
+    against a server that fills no User.groups, the caller had no organisation, and doctor passed."""
+    def change(path: str, query: Query, body: Any) -> None:
+        no_user_groups(path, query, body)
+        for resource in resources(body):
+            if "members" in resource:
+                resource["members"] = [{"Value": m["value"]} for m in resource["members"]]
+
+    with serving(Mutating(change)) as url:
+        johanna = verified_json(run, url, "johanna.makinen@esimerkki.example.fi")
+        by_name = verified_json(run, url, "Johanna Mäkinen", "--org", "2345678-0")
+        by_id = verified_json(run, url, "2345678-0")
+    esimerkki = [("Esimerkki Oy", ["maija.virtanen@esimerkki.example.fi", "ville.heikkinen@esimerkki.example.fi"])]
+    assert (organisations_and_admins(johanna), johanna["data_problems"]) == (esimerkki, [])
+    assert (by_name["user"]["id"], organisations_and_admins(by_name)) == ("u-1004", esimerkki)
+    assert organisations_and_admins(by_id) == esimerkki
+
+
+def twice(path: str, query: Query, body: Any) -> None:
+    if isinstance(body, dict) and isinstance(body.get("Resources"), list):
+        body["Resources"] = body["Resources"] * 2
+        body["totalResults"] = len(body["Resources"])
+
+
+def test_a_resource_sent_twice_on_a_page_is_one(run) -> None:
+    """H4 and M3: one person was "several users match", one administrator two ("several administrators,
+    any of whom can help: Maija Virtanen and Maija Virtanen"), one organisation chosen among itself."""
+    with serving(Mutating(twice)) as url:
+        aino = verified_json(run, url, "ESIM0042")
+        johanna = verified_json(run, url, "johanna.makinen@esimerkki.example.fi")
+    assert (aino["outcome"], aino["user"]["id"]) == ("change-password", "u-1002")
+    assert aino["data_problems"] == ["the API sent 1 of the Users more than once; each is read once",
+                                     "the API sent 1 of the Groups more than once; each is read once",
+                                     "the API sent 2 of the Users more than once; each is read once"]
+    assert (organisations_and_admins(johanna), johanna["organisation_chosen"]) == (
+        [("Esimerkki Oy", ["maija.virtanen@esimerkki.example.fi", "ville.heikkinen@esimerkki.example.fi"])],
+        None)
