@@ -4,7 +4,7 @@ sent twice, secrets echoed JSON-escaped or compressed, and small faults of optio
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -66,8 +66,9 @@ def no_user_groups(path: str, query: Query, body: Any) -> None:
 
 
 ORGANISATION = "urn:postisupport:scim:schemas:extension:organisation:1.0:Group"
-STRANGER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Vieras Yhtiö Oy",
-            ORGANISATION: {"businessId": "1111112-8", "services": [{"value": "invoicing", "display": "E-invoicing"}]}}
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+STRANGER = {"schemas": [GROUP], "displayName": "Vieras Yhtiö Oy", ORGANISATION: {
+    "businessId": "1111112-8", "services": [{"value": "invoicing", "display": "E-invoicing"}]}}
 
 
 def verified_json(run, url: str, identifier: str, *more: str) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def test_an_organisation_sent_without_an_id_is_never_taken_for_the_callers(run) 
         "'Esimerkki Oy', 'Lukko Oy', 'Sample Trading Ltd'"])
 
 
-EMPTY = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g-empty", "displayName": "Tyhjä Oy",
+EMPTY = {"schemas": [GROUP], "id": "g-empty", "displayName": "Tyhjä Oy",
          ORGANISATION: {"businessId": "1111112-8", "services": []}}
 
 
@@ -135,7 +136,8 @@ def test_members_written_in_another_case_are_read(run) -> None:
         johanna = verified_json(run, url, "johanna.makinen@esimerkki.example.fi")
         by_name = verified_json(run, url, "Johanna Mäkinen", "--org", "2345678-0")
         by_id = verified_json(run, url, "2345678-0")
-    esimerkki = [("Esimerkki Oy", ["maija.virtanen@esimerkki.example.fi", "ville.heikkinen@esimerkki.example.fi"])]
+    esimerkki = [("Esimerkki Oy", ["maija.virtanen@esimerkki.example.fi",
+                                   "ville.heikkinen@esimerkki.example.fi"])]
     assert (organisations_and_admins(johanna), johanna["data_problems"]) == (esimerkki, [])
     assert (by_name["user"]["id"], organisations_and_admins(by_name)) == ("u-1004", esimerkki)
     assert organisations_and_admins(by_id) == esimerkki
@@ -160,3 +162,44 @@ def test_a_resource_sent_twice_on_a_page_is_one(run) -> None:
     assert (organisations_and_admins(johanna), johanna["organisation_chosen"]) == (
         [("Esimerkki Oy", ["maija.virtanen@esimerkki.example.fi", "ville.heikkinen@esimerkki.example.fi"])],
         None)
+
+
+SLASHED_TOKEN = "tok/CANARY+abc=def/0123456789"
+QUOTED_TOKEN = 'CANARY"quote\\back0123456789'
+
+
+def echoing(token: str) -> dict[str, bytes]:
+    slashed = token.replace("/", "\\/").encode()
+    escaped = json.dumps(token)[1:-1].encode()
+    return {
+        "valid JSON, / escaped": b'{"detail": "token ' + slashed + b' is not valid"}',
+        "cut JSON, / escaped": b'{"detail": "token ' + slashed + b' is not valid", "status": "4',
+        "JSON and then text": b'{"detail": "token ' + slashed + b' is not valid"}\n<!-- proxy -->',
+        "cut JSON, + as \\u002b": b'{"detail": "token ' + token.replace("+", "\\u002b").encode() + b" is n",
+        "valid JSON, escaped": b'{"detail": "token ' + escaped + b' is not valid"}',
+        "cut JSON, escaped": b'{"detail": "token ' + escaped + b' is not val',
+    }
+
+
+def in_trace(trace_text: str, token: str) -> list[str]:
+    """Each form of `token` the trace holds, in its text or in a body as read back from it."""
+    forms = {"as sent": token, "/ escaped": token.replace("/", "\\/"),
+             "+ escaped": token.replace("+", "\\u002b"), "JSON-escaped": json.dumps(token)[1:-1]}
+    bodies = [json.loads(line).get("response", {}).get("body") or "" for line in trace_text.splitlines()]
+    return sorted({name for name, form in forms.items() for text in [trace_text, *bodies] if form in text})
+
+
+@pytest.mark.parametrize("token", [SLASHED_TOKEN, QUOTED_TOKEN])
+@pytest.mark.parametrize("case", list(echoing(SLASHED_TOKEN)))
+def test_a_token_echoed_json_escaped_is_cut_from_the_trace(run, environ, tmp_path, token: str,
+                                                           case: str) -> None:
+    """H5 and M4: echoed inside JSON that does not parse, with / as \\/ (PHP) or a \\u escape, or holding
+    " and \\ (which the dump of the parsed body escapes), the token went into the trace in clear."""
+    from tests.servers import Hostile
+
+    environ["POSTISUPPORT_TOKEN"] = token
+    trace = tmp_path / "trace.jsonl"
+    with serving(Hostile(400, echoing(token)[case], b"application/scim+json")) as url:
+        result = run("--api", url, "--trace", str(trace), "diagnose", "ESIM0042", "--no-audit")
+    assert result.exit_code == 5 and token not in result.stderr
+    assert in_trace(trace.read_text(), token) == []

@@ -78,12 +78,15 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
 
 
 def _forms(secret: str) -> set[str]:
-    """The secret as a server may echo it: as is, URL-quoted (path and query style), and base64
-    (standard and URL-safe alphabets, with and without padding)."""
+    """The secret as a server may echo it: as is, URL-quoted (path and query style), base64
+    (standard and URL-safe alphabets, with and without padding), and inside a JSON string (its `"`
+    and `\\` escaped, `/` perhaps too, as PHP writes it)."""
     raw = secret.encode()
     encoded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
     return ({secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}
-            | encoded | {form.rstrip("=") for form in encoded})
+            | encoded | {form.rstrip("=") for form in encoded}
+            | in_json | {form.replace("/", "\\/") for form in in_json})
 
 
 NESTED = "nested too deeply"

@@ -125,8 +125,12 @@ def _body(content: bytes, secrets: list[str], complete: bool, size: int | None =
     found: list[str] = []
     try:
         body: Any = _scrubbed(json.loads(text), found)
-        shown = json.dumps(body, ensure_ascii=False)
+        # Each string cut before the dump: a secret holding " or \ would be dumped escaped.
+        shown = json.dumps(_redacted_strings(body, [*secrets, *found]), ensure_ascii=False)
     except (ValueError, RecursionError):
+        # JSON cut short, or with text after it: its escapes undone first (\/ and \u002b, as some
+        # servers write them), or a secret written so would match no form.
+        text = _unescaped(text)
         pairs = parse_qsl(text, keep_blank_values=True) if "=" in text and " " not in text else []
         found += [v for k, v in pairs if SECRET_NAME.search(k)]
         scrubbed = [(k, REDACTED if SECRET_NAME.search(k) else v) for k, v in pairs]
@@ -153,6 +157,30 @@ def _scrubbed(value: Any, found: list[str]) -> Any:
     if isinstance(value, list):
         return [_scrubbed(v, found) for v in value]
     return value
+
+
+def _redacted_strings(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {redacted(str(k), secrets): _redacted_strings(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted_strings(v, secrets) for v in value]
+    return redacted(value, secrets) if isinstance(value, str) else value
+
+
+# A JSON escape that changes no string's bounds when undone: \/, and \uXXXX of a printable character
+# other than " and \.
+_HARMLESS_ESCAPE = re.compile(r"\\(/)|\\u([0-9a-fA-F]{4})")
+
+
+def _unescaped(text: str) -> str:
+    def undone(match: re.Match[str]) -> str:
+        if match.group(1):
+            return "/"
+        char = chr(int(match.group(2), 16))
+        return char if char.isprintable() and char not in '"\\' and not "\ud800" <= char <= "\udfff" \
+            else match.group(0)
+
+    return _HARMLESS_ESCAPE.sub(undone, text)
 
 
 def _strings(value: Any) -> list[str]:
