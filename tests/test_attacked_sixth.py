@@ -203,3 +203,59 @@ def test_a_token_echoed_json_escaped_is_cut_from_the_trace(run, environ, tmp_pat
         result = run("--api", url, "--trace", str(trace), "diagnose", "ESIM0042", "--no-audit")
     assert result.exit_code == 5 and token not in result.stderr
     assert in_trace(trace.read_text(), token) == []
+
+
+class Compressing:
+    """The sandbox, each answer gzip-compressed, as most servers send it when asked (httpx asks)."""
+
+    def __init__(self) -> None:
+        self.app = application()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        import gzip
+
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        sent: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        body = gzip.compress(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
+        await send({**start, "headers": [*headers, (b"content-encoding", b"gzip")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def test_a_compressed_answer_is_traced_as_the_json_it_holds(run, tmp_path) -> None:
+    """M1: the trace is taken below httpx's decoding: every body of a server that compresses was
+    mojibake, useless for reproducing a ticket."""
+    trace = tmp_path / "trace.jsonl"
+    with serving(Compressing()) as url:
+        result = run("--api", url, "--trace", str(trace), "diagnose", "ESIM0042", "--json", "--no-audit")
+    assert (result.exit_code, result.json()["outcome"]) == (0, "change-password")
+    first = json.loads(trace.read_text().splitlines()[0])["response"]
+    assert (first["encoding"], first["truncated"], json.loads(first["body"])["Resources"][0]["id"]) == (
+        "gzip", False, "u-1002")
+
+
+def test_a_redirect_is_traced_with_the_location_the_server_sent(run, tmp_path) -> None:
+    """L4: the trace showed the client's own x-postisupport-location, not the server's Location."""
+    from tests.servers import Hostile
+
+    class Redirecting(Hostile):
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                await send({"type": "http.response.start", "status": 302,
+                            "headers": [(b"location", b"https://elsewhere.example.net/scim/v2/Users")]})
+                await send({"type": "http.response.body", "body": b""})
+
+    trace = tmp_path / "trace.jsonl"
+    with serving(Redirecting(302, b"", b"text/plain")) as url:
+        result = run("--api", url, "--trace", str(trace), "diagnose", "ESIM0042", "--no-audit")
+    assert result.exit_code == 5
+    headers = json.loads(trace.read_text().splitlines()[0])["response"]["headers"]
+    assert {k: v for k, v in headers.items() if "location" in k.lower()} == {
+        "location": "https://elsewhere.example.net/scim/v2/Users"}

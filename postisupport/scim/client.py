@@ -39,6 +39,7 @@ from postisupport.scim.filters import (
     organisation_name_filter,
 )
 from postisupport.scim.pacing import Pacer
+from postisupport.scim.trace import LOCATION_ASIDE
 
 if TYPE_CHECKING:
     from tenacity import RetryCallState
@@ -515,7 +516,6 @@ def _body_of(response: Answer, path: str) -> Any:
     return body
 
 
-LOCATION_ASIDE = "X-Postisupport-Location"
 
 
 async def _keep_location_aside(response: httpx.Response) -> None:

@@ -22,6 +22,12 @@ import httpx
 
 from postisupport.core.text import REDACTED, redacted
 
+# Where the client moves a redirect's Location, out of httpx's sight (scim.client); the trace shows it
+# as the server sent it.
+LOCATION_ASIDE = "X-Postisupport-Location"
+# What a response body the trace shows may be decoded from (zlib's window bits for each).
+DECODED = {"gzip": 16 + 15, "x-gzip": 16 + 15, "deflate": 15}
+
 BODY_BYTES = 64 * 1024  # per body: enough for any diagnosis's answers, a bound on a hostile one
 # A body is scrubbed whole before it is cut to BODY_BYTES (cut first, a token response's JSON no longer
 # parses, and its access_token would be written in clear); this much of it is kept for that.
@@ -62,7 +68,11 @@ class TracingTransport(httpx.AsyncBaseTransport):
                 sent: bytes, received: bytes, size: int, complete: bool) -> dict[str, Any]:
         secrets = [s for s in [*self._secrets(), *self._learnt] if s]
         request_body = _body(sent, secrets, True, learnt=self._learnt)
-        response_body = _body(received, secrets, complete, size, learnt=self._learnt)
+        whole = len(received) >= size  # else a part was kept, and decodes to a part
+        received, decoded = _decoded(received, response.headers.get("Content-Encoding", ""))
+        if decoded:
+            complete = complete and whole
+        response_body = {**_body(received, secrets, complete, size, learnt=self._learnt), **decoded}
         secrets += self._learnt  # so headers of this exchange, too
         return {
             "time": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -108,8 +118,29 @@ def safe_url(url: str) -> str:
 
 
 def _headers(headers: httpx.Headers, secrets: list[str]) -> dict[str, str]:
-    return {name: REDACTED if name.lower() in SECRET_HEADERS else redacted(value, secrets)
+    return {("location" if name.lower() == LOCATION_ASIDE.lower() else name):
+            REDACTED if name.lower() in SECRET_HEADERS else redacted(value, secrets)
             for name, value in headers.items()}
+
+
+def _decoded(content: bytes, encoding: str) -> tuple[bytes, dict[str, str]]:
+    """The body as the server meant it: httpx decodes a compressed answer above the transport, where
+    the trace is taken, so without this a gzipped body is shown as mojibake (and its secrets are
+    looked for in bytes that hide them). At most SCRUB_BYTES of it: a bomb costs nothing."""
+    import zlib
+
+    name = encoding.strip().lower()
+    if not name or name == "identity" or not content:
+        return content, {}
+    if name not in DECODED:
+        return content, {"encoding": f"{name}, not decoded"}
+    try:
+        return zlib.decompressobj(DECODED[name]).decompress(content, SCRUB_BYTES), {"encoding": name}
+    except zlib.error:
+        try:  # "deflate" sent raw, without its zlib header, as some servers do
+            return zlib.decompressobj(-15).decompress(content, SCRUB_BYTES), {"encoding": name}
+        except zlib.error:
+            return content, {"encoding": f"{name}, which does not decode"}
 
 
 def _body(content: bytes, secrets: list[str], complete: bool, size: int | None = None,
