@@ -259,3 +259,33 @@ def test_a_redirect_is_traced_with_the_location_the_server_sent(run, tmp_path) -
     headers = json.loads(trace.read_text().splitlines()[0])["response"]["headers"]
     assert {k: v for k, v in headers.items() if "location" in k.lower()} == {
         "location": "https://elsewhere.example.net/scim/v2/Users"}
+
+
+@pytest.mark.parametrize("variable", ["POSTISUPPORT_TOKEN", "POSTISUPPORT_SANDBOX_TOKEN"])
+def test_a_secret_under_eight_characters_is_refused_wherever_it_comes_from(run, environ, variable: str) -> None:
+    """M5: `auth login` refused it, the environment did not, and a short secret is never redacted."""
+    environ[variable] = "Zq7xK2p"
+    result = run("--api", "http://127.0.0.1:9/scim/v2", "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"postisupport: error: {variable}: only 7 character(s); a real one has at "
+                                    "least 8") and "Zq7xK2p" not in result.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_timeout_of_zero_is_refused_before_or_after_the_command(run, where: str) -> None:
+    """L1: after the command, 0 was taken for "not given" (0.0 == False) and the default used."""
+    args = ["--sandbox", "--timeout", "0", "diagnose", "ESIM0042"] if where == "before" else \
+        ["--sandbox", "diagnose", "ESIM0042", "--timeout", "0"]
+    result = run(*args, "--no-audit")
+    assert (result.exit_code, result.stderr) == (
+        2, "postisupport: error: --timeout: '0.0' is under the shortest timeout, 0.1 s\n")
+
+
+def test_a_rate_of_infinity_is_refused(run, tmp_path) -> None:
+    """M2: --rate inf passed the range check and the run waited for ever, its "to finish" command too."""
+    source = tmp_path / "in.txt"
+    source.write_text("ESIM0042\n")
+    result = run("--sandbox", "bulk", str(source), "--rate", "inf", "--no-audit")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "postisupport: error: Invalid value for '--rate': inf is not a finite number of requests per "
+        "second (see 'postisupport bulk --help')\n")

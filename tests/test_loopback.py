@@ -60,7 +60,7 @@ def test_token_is_sent_and_never_shown(served, run, environ) -> None:
     environ["POSTISUPPORT_TOKEN"] = "loopback-t0ken"
     accepted = run("--api", url, "diagnose", "ESIM0042", "--json")
     assert accepted.exit_code == 0
-    environ["POSTISUPPORT_TOKEN"] = "wrong"
+    environ["POSTISUPPORT_TOKEN"] = "wrong-token-0123"
     wrong = run("--api", url, "diagnose", "ESIM0042", "--json")
     assert wrong.exit_code == ExitStatus.AUTH
     for result in (refused, accepted, wrong):

@@ -240,7 +240,7 @@ def test_json_escapes_bidi_overrides_line_separators_and_c1_controls(run, tmp_pa
 @pytest.mark.parametrize(("host", "token", "warned"), [
     ("127.0.0.1", None, False), ("::1", None, False), ("localhost", None, False),
     ("0.0.0.0", None, True), ("192.0.2.10", None, True), ("sandbox.example.net", None, True),
-    ("0.0.0.0", "t0ken", False),
+    ("0.0.0.0", "sandbox-t0ken", False),
 ])
 def test_an_exposed_sandbox_is_one_reachable_without_a_token(
     host: str, token: str | None, warned: bool

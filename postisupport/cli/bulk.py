@@ -1,6 +1,7 @@
 """`postisupport bulk`: check many users at once, from a CSV, plain-text or NDJSON file."""
 
 import contextlib
+import math
 import shlex
 import signal
 import threading
@@ -13,6 +14,13 @@ import typer
 from postisupport.cli.options import ConnectionOptions, command_group, state_of, with_options
 
 app = command_group("Check many users at once, politely; safe to interrupt and resume.")
+
+
+def _finite_rate(rate: float | None) -> float | None:
+    # FloatRange lets inf through (inf >= 0.1): a limiter of inf requests a second waits for ever.
+    if rate is not None and not math.isfinite(rate):
+        raise typer.BadParameter(f"{rate} is not a finite number of requests per second")
+    return rate
 
 
 @app.command("bulk")
@@ -36,7 +44,7 @@ def bulk(
     concurrency: Annotated[int, typer.Option(
         "--concurrency", min=1, max=64, help="Requests in flight at once.")] = 8,
     rate: Annotated[float | None, typer.Option(
-        "--rate", min=0.1, metavar="N", show_default=False,
+        "--rate", min=0.1, metavar="N", show_default=False, callback=_finite_rate,
         help="At most N requests per second, shared by all workers.")] = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Finish an interrupted run: do only the rows the output lacks.")] = False,

@@ -72,7 +72,7 @@ class ConnectionOptions:
 
     def given(self) -> list[str]:
         """The options given, by their flag."""
-        return [OPTION_NAMES[name] for name, value in vars(self).items() if value not in (None, False)]
+        return [OPTION_NAMES[name] for name, value in vars(self).items() if _given(value)]
 
 
 OPTION_NAMES = {"api": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
@@ -86,11 +86,16 @@ def merged(before: ConnectionOptions, after: ConnectionOptions) -> ConnectionOpt
     values: dict[str, Any] = {}
     for name in OPTION_NAMES:
         first, second = getattr(before, name), getattr(after, name)
-        if first not in (None, False) and second not in (None, False) and first != second:
+        if _given(first) and _given(second) and first != second:
             raise typer.BadParameter(f"given twice with different values ({first} and {second})",
                                      param_hint=f"'{OPTION_NAMES[name]}'")
-        values[name] = second if second not in (None, False) else first
+        values[name] = second if _given(second) else first
     return ConnectionOptions(**values)
+
+
+def _given(value: Any) -> bool:
+    # Not `value not in (None, False)`: 0.0 == False, and --timeout 0 is given (and refused).
+    return value is not None and value is not False
 
 
 @dataclass

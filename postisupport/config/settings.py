@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
 from postisupport.core.language import LANGUAGES
+from postisupport.core.text import MIN_SECRET
 from postisupport.errors import ConflictingSettings, InvalidSetting, UnboundSecret
 
 if TYPE_CHECKING:
@@ -271,9 +272,11 @@ def _checked_timeout(value: Any, origin: Origin) -> float:
         seconds = float(value)
     except (TypeError, ValueError):
         raise InvalidSetting("timeout", origin, f"{value!r} is not a number of seconds") from None
-    if not math.isfinite(seconds) or seconds < MIN_TIMEOUT:
-        raise InvalidSetting("timeout", origin, f"{str(value)!r} is not a finite number of seconds, "
-                             f"at least {MIN_TIMEOUT:g}")
+    if not math.isfinite(seconds):
+        raise InvalidSetting("timeout", origin, f"{str(value)!r} is not a finite number of seconds")
+    if seconds < MIN_TIMEOUT:
+        raise InvalidSetting("timeout", origin, f"{str(value)!r} is under the shortest timeout, "
+                             f"{MIN_TIMEOUT:g} s")
     return seconds
 
 
@@ -288,6 +291,11 @@ def checked_secret(value: str, setting: str, origin: Origin) -> str:
         raise InvalidSetting(setting, origin, "the secret is empty")
     if not secret.isascii() or not secret.isprintable():
         raise InvalidSetting(setting, origin, "the secret holds a control or non-ASCII character")
+    if len(secret) < MIN_SECRET:
+        # A secret this short could not be kept out of messages (text.redacted leaves it alone),
+        # wherever it comes from: a flag, the environment, the keyring or `auth login`.
+        raise InvalidSetting(setting, origin, f"only {len(secret)} character(s); a real one has at "
+                             f"least {MIN_SECRET}")
     return secret
 
 

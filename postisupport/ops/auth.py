@@ -9,7 +9,6 @@ from pathlib import Path
 from postisupport.config import profiles, secrets
 from postisupport.config.names import Origin
 from postisupport.config.settings import PROFILE_NAME, Settings, checked_secret, checked_url
-from postisupport.core.text import MIN_SECRET
 from postisupport.errors import AuthError, FileProblem, InvalidSetting, os_reason
 from postisupport.ops import connect
 
@@ -48,10 +47,6 @@ def login(config_path: Path, options: LoginOptions, check: Settings | None = Non
                              "a profile's name is letters, digits, '.', '_' and '-' only")
     kind: secrets.Kind = "client_secret" if options.kind == "oauth2" else "token"
     secret = checked_secret(options.secret, kind, Origin.LOGIN)
-    if len(secret) < MIN_SECRET:
-        # A secret this short could not be kept out of messages (text.redacted leaves it alone).
-        raise InvalidSetting(kind, Origin.LOGIN, f"only {len(secret)} character(s); a real one has at "
-                             f"least {MIN_SECRET}")
     config = profiles.load(config_path)
     if check is not None:
         _check(check, options, api_url, token_url, secret)
