@@ -262,13 +262,13 @@ def test_a_redirect_is_traced_with_the_location_the_server_sent(run, tmp_path) -
 
 
 @pytest.mark.parametrize("variable", ["POSTISUPPORT_TOKEN", "POSTISUPPORT_SANDBOX_TOKEN"])
-def test_a_secret_under_eight_characters_is_refused_wherever_it_comes_from(run, environ, variable: str) -> None:
+def test_a_secret_under_eight_characters_is_refused_from_anywhere(run, environ, variable: str) -> None:
     """M5: `auth login` refused it, the environment did not, and a short secret is never redacted."""
     environ[variable] = "Zq7xK2p"
     result = run("--api", "http://127.0.0.1:9/scim/v2", "diagnose", "ESIM0042", "--no-audit")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr.startswith(f"postisupport: error: {variable}: only 7 character(s); a real one has at "
-                                    "least 8") and "Zq7xK2p" not in result.stderr
+    said = f"postisupport: error: {variable}: only 7 character(s); a real one has at least 8"
+    assert result.stderr.startswith(said) and "Zq7xK2p" not in result.stderr
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
@@ -289,3 +289,39 @@ def test_a_rate_of_infinity_is_refused(run, tmp_path) -> None:
     assert (result.exit_code, result.stdout, result.stderr) == (
         2, "", "postisupport: error: Invalid value for '--rate': inf is not a finite number of requests per "
         "second (see 'postisupport bulk --help')\n")
+
+
+def test_a_keyring_backend_that_hands_back_no_text_holds_no_secret(run, environ, loopback_sandbox,
+                                                                   tmp_path) -> None:
+    """L3: a backend returning a dict made every command an internal error (exit 1), and logout said it
+    removed what was never there."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Odd(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> Any:
+            return {"secret": "not text"}
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            pass
+
+        def delete_password(self, service: str, username: str) -> None:
+            pass
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[profiles.p]\napi_url = "{loopback_sandbox}"\n', encoding="utf-8")
+    environ["POSTISUPPORT_CONFIG"] = str(config)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Odd())
+    try:
+        status = run("auth", "status", "--profile", "p")
+        logout = run("auth", "logout", "--profile", "p")
+        environ["POSTISUPPORT_TOKEN"] = "sandbox-token-0123"
+        diagnosed = run("--profile", "p", "diagnose", "ESIM0042", "--json", "--no-audit")
+    finally:
+        keyring.set_keyring(previous)
+    codes = (status.exit_code, logout.exit_code, diagnosed.exit_code)
+    assert codes == (0, 0, 0), (status.stderr, logout.stderr)
+    assert "removed" not in logout.stderr + logout.stdout

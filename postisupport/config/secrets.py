@@ -72,9 +72,11 @@ def get_raw(profile: str, kind: str) -> str | None:
     try:
         import keyring
 
-        return keyring.get_password(SERVICE, _entry(profile, kind))
+        raw = keyring.get_password(SERVICE, _entry(profile, kind))
     except BACKEND_FAULTS:
         return None
+    # A backend that hands back something else than text (a broken third-party one) holds no secret.
+    return raw if isinstance(raw, str) else None
 
 
 def put_raw(profile: str, kind: Kind, raw: str) -> None:
@@ -94,7 +96,7 @@ def delete(profile: str, kind: Kind) -> bool:
         import keyring
 
         # Some backends delete what is not there without a word: ask first, so "removed" is true.
-        if keyring.get_password(SERVICE, _entry(profile, kind)) is None:
+        if not isinstance(keyring.get_password(SERVICE, _entry(profile, kind)), str):
             return False
         keyring.delete_password(SERVICE, _entry(profile, kind))
     except PasswordDeleteError:
