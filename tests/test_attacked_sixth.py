@@ -325,3 +325,16 @@ def test_a_keyring_backend_that_hands_back_no_text_holds_no_secret(run, environ,
     codes = (status.exit_code, logout.exit_code, diagnosed.exit_code)
     assert codes == (0, 0, 0), (status.stderr, logout.stderr)
     assert "removed" not in logout.stderr + logout.stdout
+
+
+def test_doctor_takes_a_404_everywhere_for_no_refusal_of_anything(run) -> None:
+    """L6: every check said the server could not answer, but refusals said it refused attributes= and
+    roles pr."""
+    from tests.servers import Hostile
+
+    with serving(Hostile(404, b"", b"text/plain")) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert result.exit_code == 8
+    refusals = next(c for c in json.loads(result.stdout) if c["id"] == "refusals")
+    assert refusals == {"id": "refusals", "status": "warn", "detail": "the server could not answer: the identity "
+                        "API answered HTTP 404 to GET /Users"}

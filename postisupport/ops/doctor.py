@@ -38,6 +38,7 @@ T = TypeVar("T")
 # Too many requests, or unavailable for now: the server rate limits (or is overloaded). Such an
 # answer says nothing about what it supports, so it is never taken for a refusal.
 RATE_LIMITED = frozenset({429, 503})
+NO_REFUSAL = RATE_LIMITED | {404}  # 4xx answers that refuse nothing in particular
 
 
 @dataclass(frozen=True)
@@ -189,8 +190,10 @@ async def _refusals(server: _Server) -> Check:
         try:
             await server.get("Users", count="1", **params)
         except ApiError as error:
-            if error.status is None or not 400 <= error.status < 500 or error.status in RATE_LIMITED:
-                raise  # a server error, a garbled or rate-limited answer is no refusal: unanswered
+            if error.status is None or not 400 <= error.status < 500 or error.status in NO_REFUSAL:
+                # A server error, a garbled or rate-limited answer, or /Users not found at all, is no
+                # refusal of what was asked: unanswered.
+                raise
             refused.append(what)
     if refused:
         return Check("refusals", "warn", f"refuses {' and '.join(refused)}; postisupport never asks "
