@@ -336,5 +336,23 @@ def test_doctor_takes_a_404_everywhere_for_no_refusal_of_anything(run) -> None:
         result = run("--api", url, "doctor", "--json")
     assert result.exit_code == 8
     refusals = next(c for c in json.loads(result.stdout) if c["id"] == "refusals")
-    assert refusals == {"id": "refusals", "status": "warn", "detail": "the server could not answer: the identity "
-                        "API answered HTTP 404 to GET /Users"}
+    assert refusals == {"id": "refusals", "status": "warn", "detail": "the server could not answer: the "
+                        "identity API answered HTTP 404 to GET /Users"}
+
+
+def test_input_columns_named_as_output_columns_are_named_apart(run, tmp_path) -> None:
+    """L2: an input with columns "row", "outcome" and "error" gave an output with two of each."""
+    import csv
+
+    source = tmp_path / "in.csv"
+    source.write_text("email,row,outcome,Error,input_error\nESIM0042,7,done,none,x\n")
+    out = tmp_path / "out.csv"
+    result = run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit", "--no-excel")
+    assert (result.exit_code, result.stderr) == (0, "")
+    with out.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][13:] == ["input_row", "input_outcome", "input_Error", "input_input_error"]
+    assert (rows[1][0], rows[1][3], rows[1][13:]) == ("1", "change-password", ["7", "done", "none", "x"])
+    resumed = run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit", "--no-excel",
+                  "--resume")
+    assert (resumed.exit_code, resumed.stderr) == (0, "")

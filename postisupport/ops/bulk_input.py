@@ -46,6 +46,7 @@ from postisupport.core.identifiers import fold, has_letter_and_digit, looks_like
 from postisupport.core.language import LANGUAGES
 from postisupport.core.text import NotJson, json_document, shortened
 from postisupport.errors import InvalidInput
+from postisupport.output.table import CSV_COLUMNS, SERVICE_SEPARATOR
 
 # Header names of the identifier column, any case (folded), in English, Finnish and Swedish.
 IDENTIFIER_COLUMNS = (
@@ -55,7 +56,6 @@ IDENTIFIER_COLUMNS = (
 )
 SERVICE_COLUMNS = ("service", "services", "palvelu", "palvelut", "tjänst", "tjänster")
 LANG_COLUMNS = ("lang", "language", "kieli", "språk")
-SERVICE_SEPARATOR = "|"
 SAMPLE_BYTES = 64 * 1024
 MAX_FIELD = 2**20  # characters in one CSV field (the csv module's own default is 131,072)
 MAX_LINE_BYTES = 4 * 2**20  # one line: past that it is a row error, and the rest of it is skipped
@@ -361,9 +361,25 @@ def _table(source: _Source, delimiter: str, column: str | None, reading: Reading
     services = next((i for i, name in enumerate(names) if name in SERVICE_COLUMNS), None)
     langs = next((i for i, name in enumerate(names) if name in LANG_COLUMNS), None)
     others = [i for i in range(len(header)) if i not in (at, services, langs)]
+    header = _named_apart(header, others)
     reading.extra_columns = [header[i] for i in others]
     source.skip_blank = False
     return _records(source, records, at, services, langs, others, header, reading, delimiter)
+
+
+def _named_apart(header: list[str], others: list[int]) -> list[str]:
+    """The header, each column kept from the input named apart from the output's own columns and from
+    each other ("error" becomes "input_error"): a reader of the output by column name (a spreadsheet's
+    lookup, pandas) would otherwise take the input's "error" for the result's."""
+    taken = {name.casefold() for name in CSV_COLUMNS}
+    named = list(header)
+    for i in others:
+        name = header[i]
+        while name.casefold() in taken:
+            name = f"input_{name}"
+        taken.add(name.casefold())
+        named[i] = name
+    return named
 
 
 def _records(source: _Source, records: Iterator[list[str]], at: int, services: int | None,
