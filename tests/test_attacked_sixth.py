@@ -356,3 +356,22 @@ def test_input_columns_named_as_output_columns_are_named_apart(run, tmp_path) ->
     resumed = run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit", "--no-excel",
                   "--resume")
     assert (resumed.exit_code, resumed.stderr) == (0, "")
+
+
+def test_a_look_up_by_name_is_captured_and_replays(run, loopback_sandbox, tmp_path) -> None:
+    """L7: capture had no --org, so the look-up the runbook's verification uses could not go into a ticket."""
+    ticket = tmp_path / "ticket.json"
+    made = run("--api", loopback_sandbox, "capture", "Aino Korhonen", "--org", "2345678-0", "-o", str(ticket),
+               "--no-audit")
+    assert (made.exit_code, made.stderr) == (
+        0, f"captured change-password (login.reset-pending) in {ticket}\n")
+    kept = json.loads(ticket.read_text())
+    assert kept["capture"]["arguments"] == {"identifier": "Aino Korhonen", "services": [], "lang": None,
+                                            "organisation": "2345678-0"}
+    replayed = run("replay", str(ticket))
+    assert (replayed.exit_code, replayed.stderr) == (0, "")
+    refused = run("--api", loopback_sandbox, "capture", "Aino Korhonen", "--org", "2345678-0", "-o",
+                  str(tmp_path / "other.json"), "--pseudonymise", "--no-audit")
+    assert (refused.exit_code, refused.stderr, (tmp_path / "other.json").exists()) == (
+        2, "postisupport: error: --pseudonymise can't keep a look-up by name: its stand-ins would find no "
+        "one; capture it without it, or by the caller's address or legacy ID\n", False)

@@ -22,13 +22,18 @@ app = command_group("Keep what the API said about a caller, as a replayable file
 def capture(
     ctx: typer.Context,
     identifier: Annotated[str, typer.Argument(
-        metavar="IDENTIFIER", help="What the caller gave: their e-mail address or old legacy user ID.")],
+        metavar="IDENTIFIER", help="What the caller gave: their e-mail address, old legacy user ID, or "
+                                   "organisation's business ID; with --org, their name.")],
     connection: ConnectionOptions,
     output: Annotated[Path, typer.Option(
         "--output", "-o", metavar="FILE", help="The capture file to write (mode 0600); an existing "
                                                "file only with --force; - for stdout.")],
     service: Annotated[list[str] | None, typer.Option(
         "--service", "-s", metavar="SERVICE", help="A service the caller can't reach; repeatable.")] = None,
+    org: Annotated[str | None, typer.Option(
+        "--org", metavar="ORGANISATION", show_default=False,
+        help="Find the caller by name (IDENTIFIER) among this organisation's members: its name or "
+             "business ID.")] = None,
     lang: Annotated[str | None, typer.Option(
         "--lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=language_option,
         help="Language of the caller script.")] = None,
@@ -56,7 +61,7 @@ def capture(
     state = state_of(ctx)
     settings = state.settings(connection)
     view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
-    options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang)
+    options = DiagnoseOptions(identifier, tuple(service or ()), lang, settings.default_lang, org)
     target = state.env.stdout if str(output) == "-" else output
     done = run(settings, options, target, view, state.audit_trail(settings),
                state.observer(settings, output=output), pseudonymise, overwrite=force,

@@ -59,6 +59,10 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     """
     # What this run reads may not be what it writes: the directory it captures, or its settings.
     own_files = (*own_files, *settings.files_read)
+    if pseudonymise and options.organisation is not None:
+        # A name's stand-in finds no one: names are replaced part by part, and compared whole.
+        raise InvalidInput("pseudonymise", "can't keep a look-up by name: its stand-ins would find no "
+                           "one; capture it without it, or by the caller's address or legacy ID")
     if isinstance(output, Path):
         _check_output(output, overwrite, own_files)
     users: dict[str, dict[str, Any]] = {}
@@ -93,6 +97,8 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
         group[MEMBERS] = [{"value": uid} for uid in users if group_id in groups_of[uid] or uid in sent]
     arguments: dict[str, Any] = {"identifier": options.identifier, "services": list(options.services),
                                  "lang": options.lang}
+    if options.organisation is not None:
+        arguments["organisation"] = options.organisation
     document: dict[str, Any] = {
         "Users": list(users.values()),
         "Groups": list(groups.values()),
@@ -207,6 +213,7 @@ class _Arguments(_Checked):
     identifier: str
     services: list[str] = []
     lang: Language | None = None
+    organisation: str | None = None  # the identifier is a name, looked up in this organisation
 
 
 class _Evidence(_Checked):
@@ -280,7 +287,7 @@ def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Rep
 
 def _options(arguments: dict[str, Any]) -> DiagnoseOptions:
     return DiagnoseOptions(arguments["identifier"], tuple(arguments.get("services") or ()),
-                           arguments.get("lang"))
+                           arguments.get("lang"), organisation=arguments.get("organisation"))
 
 
 def _decide(data: dict[str, Any], options: DiagnoseOptions, settings: Settings) -> Report:
