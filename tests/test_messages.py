@@ -141,12 +141,12 @@ def test_every_service_key_reads_right_for_none_one_and_many_in_the_callers_lang
     name = str(catalog(lang)["service-name.reports"])
     keys = {param: [k for k, v in catalog(lang).items() if k.startswith("service.") and isinstance(v, dict)
                     and v["count"] == param] for param in ("services", "missing")}
-    assert (len(keys["services"]), len(keys["missing"])) == (6, 6)
+    assert (len(keys["services"]), len(keys["missing"])) == (6, 7)
     for param, named in keys.items():
         for key in named:
             for services in ([], [reports], [reports, invoicing]):
                 for n in (1, 3):
-                    text = said(lang, ScriptPart(key, {param: services, "n": n}))
+                    text = said(lang, ScriptPart(key, {param: services, "n": n, "organisation": "Kolmas Oy"}))
                     assert "{" not in text and (name in text) == bool(services), (lang, key, text)
 
 

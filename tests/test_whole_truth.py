@@ -236,14 +236,16 @@ LOCKED_RESET_OLD_ID = {
           "lukituksen. "
           "Organisaatiosi Postin palveluiden pääkäyttäjä on Anna Admin. Yhteystiedot: sähköpostiosoite "
           "anna@example.fi. Sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen "
-          "https://www.posti.fi/changepassword ja anna sähköpostiosoitteesi, niin saat ohjeet sähköpostiisi. "
+          "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin saat "
+          "ohjeet sähköpostiisi. "
           "Kun käyttäjätunnuksesi toimii taas, kirjaudu sisään sähköpostiosoitteellasi: vanha asiointitunnus "
           "ei enää käy. "
           "Kirjautumiseen käytettävä sähköpostiosoitteesi on lotta.lukko@example.fi.",
     "sv": "Ditt konto är låst. Din organisations administratör för Postis tjänster kan låsa upp det. Din "
           "organisations administratör för Postis tjänster är Anna Admin. Kontaktuppgifter: e-postadress "
           "anna@example.fi. Du behöver också byta lösenord: gå till https://www.posti.fi/changepassword och "
-          "ange din e-postadress, så får du anvisningar per e-post. När ditt konto fungerar igen loggar du "
+          "ange den e-postadress du loggar in med, så får du anvisningar per e-post. När ditt konto fungerar "
+          "igen loggar du "
           "in med din "
           "e-postadress: den gamla ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
           "lotta.lukko@example.fi.",
@@ -252,7 +254,8 @@ LOCKED_RESET_OLD_ID = {
           "organisation's administrator for Posti's services is Anna Admin. Contact details: e-mail address "
           "anna@example.fi. You'll also need to change your password: go to "
           "https://www.posti.fi/changepassword "
-          "and enter your e-mail address, and you'll get instructions by e-mail. Once your account works "
+          "and enter the e-mail address you log in with, and you'll get instructions by e-mail. Once your "
+          "account works "
           "again, log in "
           "with your e-mail address: the old user ID no longer works. The e-mail address you log in with is "
           "lotta.lukko@example.fi.",
@@ -276,7 +279,9 @@ def test_4_every_path_reached_by_the_old_id_says_it_no_longer_works() -> None:
     assert service.script[:2] == (old_id, login)
     assert [p.key for p in service.script].count("detail.login-email") == 1
     both = decide(facts(a_user(locked=True, force_password_reset=True), "legacyUserId"))
-    assert [p.key for p in both.script][-3:] == ["then.reset-pending", "then.legacy", "detail.login-email"]
+    # Not "your e-mail address" on the change page: the caller gave the old ID (native review 6).
+    assert [p.key for p in both.script][-3:] == ["then.reset-pending.login-address", "then.legacy",
+                                                 "detail.login-email"]
 
 
 # -- 5 and 11. one other administrator, or several, on the screen and in the script -------------------------

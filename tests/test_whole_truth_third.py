@@ -232,13 +232,15 @@ def test_u3_no_organisation_is_said_once_when_one_service_is_held_and_another_is
     assert text == f"{MIXED[lang]} {TICKET[lang]}"
 
 
+# The organisation that has the service is named: the one the screen used may have an administrator who
+# can act (native review 6, N6-01).
 NO_ONE_THERE = {
-    "fi": "Sinulla ei ole käyttöoikeutta palveluun Lähetysseuranta, eikä organisaatiollasi ole Postin "
-          "palveluiden pääkäyttäjää, joka voisi juuri nyt antaa oikeuden.",
-    "sv": "Du har inte rätt att använda tjänsten Försändelsespårning, och din organisation har ingen "
-          "administratör för Postis tjänster som kan ge dig rätten just nu.",
-    "en": "You don't have access to Shipment tracking, and your organisation has no administrator for "
-          "Posti's services who could grant it just now.",
+    "fi": "Sinulla ei ole käyttöoikeutta palveluun Lähetysseuranta. Palvelu on käytössä organisaatiollasi "
+          "Ccc Oy, mutta sillä ei juuri nyt ole pääkäyttäjää, joka voisi antaa oikeuden.",
+    "sv": "Du har inte rätt att använda tjänsten Försändelsespårning. Din organisation Ccc Oy har tjänsten, "
+          "men där finns just nu ingen administratör som kan ge dig rätten.",
+    "en": "You don't have access to Shipment tracking. Your organisation Ccc Oy has that service, but no "
+          "administrator there who could grant it just now.",
 }
 
 

@@ -307,9 +307,17 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
             parts.append(ScriptPart(rule, personal=personal, unverified="escalate" if personal else None))
         ticket = True
     if state is not None:
-        # Once it is open again, what steps 1 and 2 would have said still holds: both of them.
+        # Once it is open again, what steps 1 and 2 would have said still holds: both of them. A caller
+        # who gave another address, or whose request went to one no longer on the account, is told to
+        # give the login address: "your e-mail address" would be the one they gave.
         if user.reset_pending:
-            parts.append(ScriptPart("then.reset-pending", {"change_url": CHANGE_PASSWORD_URL}))
+            gone = user.reset_sent_to is not None and not user.has_address(user.reset_sent_to)
+            key = "then.reset-pending.login-address" if facts.matched_by != "userName" or gone \
+                else "then.reset-pending"
+            parts.append(ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL}))
+            if gone and user.reset_sent_at is not None:
+                parts.append(ScriptPart("then.reset-pending.elsewhere", {"sent_at": user.reset_sent_at},
+                                        personal=True))
         if facts.matched_by != "userName":
             parts.extend(_login_address_parts(facts, user, then=True))
     if ticket:  # what happens next comes last
@@ -548,6 +556,23 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
         part = _group_part("service.user-is-admin.one-of", chosen, "missing", personal=True,
                            unverified=RIGHTS_UNVERIFIED)
         return [replace(part, params={**part.params, "others": len(facts.unable_admins)})]
+    if rule == "service.no-admin":
+        # The organisation the screen shows may not have the service; another of the user's has it,
+        # but no one there who can act: that one is named, or "your organisation" would be untrue.
+        org = facts.organisation
+        holder = {v.asked: next((m.organisation for m in facts.memberships
+                                 if org is not None and not org.subscribes_to(v.asked)
+                                 and m.organisation.id != org.id and m.organisation.subscribes_to(v.asked)),
+                                None) for v in chosen}
+        here = [v for v in chosen if holder[v.asked] is None]
+        parts = [_group_part(rule, here, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)
+                 ] if here else []
+        for there in dict.fromkeys(o for o in holder.values() if o is not None):
+            away = [v for v in chosen if holder[v.asked] is there]
+            part = _group_part("service.no-admin.elsewhere", away, "missing", personal=True,
+                               unverified=RIGHTS_UNVERIFIED)
+            parts.append(replace(part, params={**part.params, "organisation": there.name or there.id or "?"}))
+        return parts
     if rule == "service.no-organisation":
         held = [v for v in chosen if user.has_right_to(v.asked)]
         lacking = [v for v in chosen if not user.has_right_to(v.asked)]

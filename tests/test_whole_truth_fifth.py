@@ -1,0 +1,193 @@
+"""Issue 13, as the sixth native-level review heard the scripts: the organisation that has a service named
+when its administrators can't act, the address a locked caller gives on the change page, and a request
+that went to an address no longer on the account."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+ORGANISATION = "urn:postisupport:scim:schemas:extension:organisation:1.0:Group"
+RECENT = {"lastLoginTime": "2021-02-01T07:30:00Z"}
+
+
+def user(
+    uid: str,
+    login: str,
+    name: str,
+    *,
+    admin: bool = False,
+    phone: str | None = None,
+    other_emails: tuple[str, ...] = (),
+    extension: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    given, family = name.split()
+    found: dict[str, Any] = {
+        "id": uid,
+        "userName": login,
+        "displayName": name,
+        "name": {"givenName": given, "familyName": family},
+        "active": True,
+        "preferredLanguage": "fi",
+        "emails": [{"value": login, "primary": True}, *({"value": e} for e in other_emails)],
+        LOGIN: extension if extension is not None else RECENT,
+    }
+    if admin:
+        found["roles"] = [{"value": "admin"}]
+    if phone:
+        found["phoneNumbers"] = [{"value": phone, "primary": True}]
+    return found
+
+
+def organisation(
+    gid: str, name: str, business_id: str, services: list[tuple[str, str]], members: list[str]
+) -> dict[str, Any]:
+    return {
+        "id": gid,
+        "displayName": name,
+        "members": [{"value": m} for m in members],
+        ORGANISATION: {
+            "businessId": business_id,
+            "services": [{"value": v, "display": d} for v, d in services],
+        },
+    }
+
+
+DIRECTORY = {
+    "Users": [
+        user("u-kerttu", "kerttu.kallio@kaksi.example.fi", "Kerttu Kallio"),
+        # Not logged in since the renewal: an administrator who can't act.
+        user(
+            "u-ilkka",
+            "ilkka.ilola@kaksi.example.fi",
+            "Ilkka Ilola",
+            admin=True,
+            phone="+358 40 000 0004",
+            extension={"lastLoginTime": "2020-12-01T08:00:00Z"},
+        ),
+        user(
+            "u-jaana",
+            "jaana.jokela@kolmas.example.fi",
+            "Jaana Jokela",
+            admin=True,
+            phone="+358 40 000 0005",
+        ),
+        user(
+            "u-matti",
+            "matti.maki@kolmas.example.fi",
+            "Matti Mäki",
+            other_emails=("matti@koti.example.net",),
+            extension={
+                "accountLocked": True,
+                "passwordResetSentAt": "2021-01-17T06:00:00Z",
+                "passwordResetSentTo": "matti@vanha.example.net",
+                **RECENT,
+            },
+        ),
+    ],
+    "Groups": [
+        organisation(
+            "g-kaksi", "Kaksi Oy", "6789012-4", [("invoicing", "E-invoicing")], ["u-ilkka", "u-kerttu"]
+        ),
+        organisation(
+            "g-kolmas",
+            "Kolmas Oy",
+            "7890123-9",
+            [("reports", "Reporting")],
+            ["u-jaana", "u-kerttu", "u-matti"],
+        ),
+    ],
+}
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Path:
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps(DIRECTORY, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def script(run, directory: Path, *args: str) -> str:
+    result = run("--sandbox-data", str(directory), "diagnose", *args, "--script", "--no-audit")
+    assert (result.exit_code, result.stderr) == (0, "")
+    return str(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "en",
+            "You don't have access to E-invoicing. Your organisation Kaksi Oy has that service, but no "
+            "administrator there who could grant it just now.",
+        ),
+        (
+            "fi",
+            "Sinulla ei ole käyttöoikeutta palveluun E-laskutus. Palvelu on käytössä organisaatiollasi Kaksi "
+            "Oy, mutta sillä ei juuri nyt ole pääkäyttäjää, joka voisi antaa oikeuden.",
+        ),
+        (
+            "sv",
+            "Du har inte rätt att använda tjänsten E-fakturering. Din organisation Kaksi Oy har tjänsten, "
+            "men "
+            "där finns just nu ingen administratör som kan ge dig rätten.",
+        ),
+    ],
+)
+def test_the_organisation_that_has_the_service_is_named_when_no_one_there_can_grant_it(
+    run, directory: Path, lang: str, said: str
+) -> None:
+    """N6-01: "your organisation has no administrator who could grant it", while the organisation the
+    screen used (Kolmas Oy) has one who can act, and the one with the service was never named."""
+    told = script(
+        run, directory, "kerttu.kallio@kaksi.example.fi", "-s", "invoicing", "--verified", "--lang", lang
+    )
+    assert told.startswith(said + " ")
+
+
+@pytest.mark.parametrize(
+    ("lang", "address", "elsewhere", "unsaid"),
+    [
+        (
+            "en",
+            "You'll also need to change your password: go to https://www.posti.fi/changepassword and enter "
+            "the "
+            "e-mail address you log in with, and you'll get instructions by e-mail.",
+            "Our password-change request of 17 January 2021 went to an address that is no longer on your "
+            "account, "
+            "so you may not have received it.",
+            "enter your e-mail address",
+        ),
+        (
+            "fi",
+            "Sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen https://www.posti.fi/changepassword ja "
+            "anna sähköpostiosoite, jolla kirjaudut sisään, niin saat ohjeet sähköpostiisi.",
+            "Salasanan vaihtopyyntömme 17.1.2021 meni osoitteeseen, joka ei enää ole liitetty tunnukseesi, "
+            "joten et "
+            "ehkä saanut sitä.",
+            "anna sähköpostiosoitteesi",
+        ),
+        (
+            "sv",
+            "Du behöver också byta lösenord: gå till https://www.posti.fi/changepassword och ange den "
+            "e-postadress du loggar in med, så får du anvisningar per e-post.",
+            "Vår begäran om att byta lösenord den 17.1.2021 gick till en adress som inte längre finns på "
+            "ditt konto, "
+            "så du har kanske inte fått den.",
+            "ange din e-postadress",
+        ),
+    ],
+)
+def test_a_locked_caller_who_gave_another_address_is_told_to_give_the_login_one_on_the_change_page(
+    run, directory: Path, lang: str, address: str, elsewhere: str, unsaid: str
+) -> None:
+    """N6-02: told to "enter your e-mail address", the caller would enter the one they gave, which does
+    not log in; and the request that went to an address no longer on the account was never said."""
+    verified = script(run, directory, "matti@koti.example.net", "--verified", "--lang", lang)
+    assert (address + " " + elsewhere) in verified and unsaid not in verified
+    unverified = script(run, directory, "matti@koti.example.net", "--lang", lang)
+    assert elsewhere not in unverified  # where a request went is the account owner's to hear
