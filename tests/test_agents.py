@@ -576,16 +576,17 @@ def test_6_an_administrator_who_cannot_log_in_is_shown_with_the_state_and_not_of
 ONE_OF_SEVERAL = {
     "fi": "Käyttäjätunnuksesi on poistettu käytöstä. Olet yksi organisaatiosi Postin palveluiden "
           "pääkäyttäjistä, ja "
-          "toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Toinen pääkäyttäjä on Maija Virtanen. "
+          "toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Sinua voi auttaa pääkäyttäjä Maija Virtanen. "
           "Yhteystiedot: sähköpostiosoite maija.virtanen@esimerkki.example.fi ja puhelinnumero +358 40 123 "
           "4567.",
     "sv": "Ditt konto har inaktiverats. Du är en av din organisations administratörer för Postis tjänster, "
-          "och den andra administratören kan aktivera det igen. Den andra administratören är Maija Virtanen. "
+          "och en annan administratör kan aktivera det igen. Administratören som kan hjälpa dig är Maija "
+          "Virtanen. "
           "Kontaktuppgifter: e-postadress maija.virtanen@esimerkki.example.fi och telefonnummer +358 40 123 "
           "4567.",
     "en": "Your account has been deactivated. You are one of your organisation's administrators for Posti's "
-          "services, and the other administrator can reactivate it. The other administrator is Maija "
-          "Virtanen. "
+          "services, and another administrator can reactivate it. The administrator who can help you is "
+          "Maija Virtanen. "
           "Contact details: e-mail address maija.virtanen@esimerkki.example.fi and phone number "
           "+358 40 123 4567.",
 }

@@ -64,7 +64,8 @@ TICKET = {
 VILLE = {
     "fi": "Käyttäjätunnuksesi on poistettu käytöstä. Olet yksi organisaatiosi Postin palveluiden "
           "pääkäyttäjistä, ja "
-          f"toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Toinen pääkäyttäjä on {MAIJA['fi']} Samalla "
+          f"toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Sinua voi auttaa pääkäyttäjä {MAIJA['fi']} "
+          "Samalla "
           "tavalla hoituvat myös käyttöoikeutesi palveluihin E-laskutus ja Raportointi. Yksi kysymistäsi "
           "palveluista ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa sinulle "
           "käyttöoikeutta "
@@ -72,7 +73,7 @@ VILLE = {
           "jos "
           "ei, voin ohjata sinut myyntiimme.",
     "sv": "Ditt konto har inaktiverats. Du är en av din organisations administratörer för Postis tjänster, "
-          "och den andra administratören kan aktivera det igen. Den andra administratören är "
+          "och en annan administratör kan aktivera det igen. Administratören som kan hjälpa dig är "
           f"{MAIJA['sv']} Din rätt att använda tjänsterna E-fakturering och Rapportering ordnas på samma "
           "sätt. En "
           "av tjänsterna som du frågade om syns inte bland din organisations tjänster, så ingen "
@@ -81,7 +82,7 @@ VILLE = {
           "den "
           "har det skickar jag ett supportärende, och om inte kan jag koppla dig till vår försäljning.",
     "en": "Your account has been deactivated. You are one of your organisation's administrators for Posti's "
-          "services, and the other administrator can reactivate it. The other administrator is "
+          "services, and another administrator can reactivate it. The administrator who can help you is "
           f"{MAIJA['en']} Your access to E-invoicing and Reporting is sorted out the same way. One of the "
           "services "
           "you "

@@ -88,6 +88,11 @@ DIRECTORY = {
                 **RECENT,
             },
         ),
+        # Two administrators of Kolmas Oy who are locked: neither can act, Jaana can.
+        user("u-anna", "anna.aalto@kolmas.example.fi", "Anna Aalto", admin=True,
+             extension={"accountLocked": True, **RECENT}),
+        user("u-rasmus", "rasmus.ruud@kolmas.example.fi", "Rasmus Ruud", admin=True,
+             extension={"accountLocked": True, **RECENT}),
     ],
     "Groups": [
         organisation(
@@ -98,7 +103,7 @@ DIRECTORY = {
             "Kolmas Oy",
             "7890123-9",
             [("reports", "Reporting")],
-            ["u-jaana", "u-kerttu", "u-matti"],
+            ["u-jaana", "u-kerttu", "u-matti", "u-anna", "u-rasmus"],
         ),
     ],
 }
@@ -191,3 +196,18 @@ def test_a_locked_caller_who_gave_another_address_is_told_to_give_the_login_one_
     assert (address + " " + elsewhere) in verified and unsaid not in verified
     unverified = script(run, directory, "matti@koti.example.net", "--lang", lang)
     assert elsewhere not in unverified  # where a request went is the account owner's to hear
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "Your account is locked. You are one of your organisation's administrators for Posti's services, "
+           "and another administrator can unlock it. The administrator who can help you is Jaana Jokela."),
+    ("fi", "Käyttäjätunnuksesi on lukittu. Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, ja "
+           "toinen pääkäyttäjä voi avata lukituksen. Sinua voi auttaa pääkäyttäjä Jaana Jokela."),
+    ("sv", "Ditt konto är låst. Du är en av din organisations administratörer för Postis tjänster, och en "
+           "annan administratör kan låsa upp det. Administratören som kan hjälpa dig är Jaana Jokela."),
+])
+def test_one_administrator_who_can_act_among_several_others_is_not_the_other_one(
+        run, directory: Path, lang: str, said: str) -> None:
+    """N6-03: "the other administrator is Jaana Jokela", when Rasmus Ruud, locked, is an administrator too."""
+    told = script(run, directory, "anna.aalto@kolmas.example.fi", "--verified", "--lang", lang)
+    assert told.startswith(said + " ")
