@@ -211,3 +211,16 @@ def test_one_administrator_who_can_act_among_several_others_is_not_the_other_one
     """N6-03: "the other administrator is Jaana Jokela", when Rasmus Ruud, locked, is an administrator too."""
     told = script(run, directory, "anna.aalto@kolmas.example.fi", "--verified", "--lang", lang)
     assert told.startswith(said + " ")
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "The administrator for Posti's services at your organisation Kolmas Oy is Jaana Jokela."),
+    ("fi", "Organisaatiossasi Kolmas Oy Postin palveluiden pääkäyttäjänä on Jaana Jokela."),
+    ("sv", "Administratör för Postis tjänster i din organisation Kolmas Oy är Jaana Jokela."),
+])
+def test_a_caller_in_two_organisations_hears_whose_administrator_is_named(
+        run, directory: Path, lang: str, said: str) -> None:
+    """N6-04: "your organisation's administrator is Jaana Jokela": Kerttu's address is Kaksi Oy's, listed
+    first, and Jaana is Kolmas Oy's."""
+    told = script(run, directory, "kerttu.kallio@kaksi.example.fi", "--verified", "--lang", lang)
+    assert f" {said} " in told

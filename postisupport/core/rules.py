@@ -384,9 +384,14 @@ def _admins(facts: Facts, others: bool = False,
         return ()
     named = len(able) > 1
     key = "detail.admins.others" if others else "detail.admins"
+    params: dict[str, Any] = {"admins": able}
+    org = facts.organisation
     if admins is not None:
         key = "detail.admins.there"
-    return (ScriptPart(key, {"admins": able}, personal=True),
+    elif not others and len(facts.memberships) > 1 and org is not None:
+        # A caller in several organisations is told whose administrator it is: not the first one's, perhaps.
+        key, params = "detail.admins.of", {**params, "organisation": org.name or org.id or "?"}
+    return (ScriptPart(key, params, personal=True),
             *(ScriptPart("detail.contact.named" if named else "detail.contact", {"contact": a}, personal=True)
               for a in able))
 
