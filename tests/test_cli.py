@@ -315,11 +315,11 @@ def test_a_bad_url_from_the_environment_is_blamed_on_the_variable(run, environ) 
 
 
 @pytest.mark.parametrize(("where", "value", "pattern"), [
-    ("flag", "inf", "--timeout: 'inf' is not a finite number of seconds, at least 0.1$"),
-    ("flag", "0", "--timeout: '0.0' is not a finite number of seconds, at least 0.1$"),
-    ("flag", "-1", "--timeout: '-1.0' is not a finite number"),
+    ("flag", "inf", "--timeout: 'inf' is not a finite number of seconds$"),
+    ("flag", "0", "--timeout: '0.0' is under the shortest timeout, 0.1 s$"),
+    ("flag", "-1", "--timeout: '-1.0' is under the shortest timeout, 0.1 s$"),
     ("environment", "soon", "POSTISUPPORT_TIMEOUT: 'soon' is not a number of seconds$"),
-    ("environment", "nan", "POSTISUPPORT_TIMEOUT: 'nan' is not a finite number of seconds"),
+    ("environment", "nan", "POSTISUPPORT_TIMEOUT: 'nan' is not a finite number of seconds$"),
 ])
 def test_a_bad_timeout_names_where_it_came_from(run, environ, where: str, value: str, pattern: str) -> None:
     if where == "flag":

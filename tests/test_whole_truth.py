@@ -67,7 +67,7 @@ VILLE = {
           f"toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Sinua voi auttaa pääkäyttäjä {MAIJA['fi']} "
           "Samalla "
           "tavalla hoituvat myös käyttöoikeutesi palveluihin E-laskutus ja Raportointi. Yksi kysymistäsi "
-          "palveluista ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa sinulle "
+          "palveluista ei kuulu organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi antaa sinulle "
           "käyttöoikeutta "
           "siihen. Tarkistan, onko organisaatiosi tilannut palvelun. Jos on, teen asiasta tukipyynnön, ja "
           "jos "
@@ -86,7 +86,7 @@ VILLE = {
           f"{MAIJA['en']} Your access to E-invoicing and Reporting is sorted out the same way. One of the "
           "services "
           "you "
-          "asked about isn't one of your organisation's services, so no administrator can give you access to "
+          "asked about isn't among your organisation's services, so no administrator can give you access to "
           "it. I'll check whether your organisation has ordered that service: if it has, I'll open a support "
           "request for it, and if not, I can put you through to our sales.",
 }
@@ -308,7 +308,7 @@ TWO_OTHERS = {
           "help you just now.",
 }
 LABELS = {"fi": ("Toinen pääkäyttäjä", "Muut pääkäyttäjät", "Pääkäyttäjät"),
-          "sv": ("Annan administratör", "Andra administratörer", "Administratörer"),
+          "sv": ("Övrig administratör", "Övriga administratörer", "Administratörer"),
           "en": ("Other administrator", "Other administrators", "Administrators")}
 
 
@@ -375,7 +375,7 @@ def test_8_a_service_the_organisation_lacks_is_named_in_the_agents_language(
 
 KARIN = {
     "fi": "Organisaatiollasi ei ole Postin palveluiden pääkäyttäjää, joka voisi juuri nyt auttaa sinua. "
-          "Palvelu, jota kysyit, ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa "
+          "Palvelu, jota kysyit, ei kuulu organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi antaa "
           f"sinulle käyttöoikeutta siihen. {TICKET['fi']} Tarkistan myös, onko organisaatiosi tilannut "
           "palvelun. Jos on, lisään sen samaan tukipyyntöön, ja jos ei, voin ohjata sinut myyntiimme.",
     "sv": "Din organisation har ingen administratör för Postis tjänster som kan hjälpa dig just nu. Tjänsten "
@@ -387,7 +387,7 @@ KARIN = {
           "försäljning.",
     "en": "Your organisation has no administrator for Posti's services who could help you just now. The "
           "service "
-          "you asked about isn't one of your organisation's services, so no administrator can give you "
+          "you asked about isn't among your organisation's services, so no administrator can give you "
           "access "
           f"to it. {TICKET['en']} I'll also check whether your organisation has ordered that service: if it "
           "has, I'll add it to the same support request, and if not, I can put you through to our sales.",
@@ -426,7 +426,7 @@ def test_9_a_retry_that_fails_and_an_order_check_promise_one_support_request(run
     assert text == (
         "You do have access to Reporting. If Reporting still won't open, log out and log in again. One of "
         "the "
-        "services you asked about isn't one of your organisation's services, so no administrator can give "
+        "services you asked about isn't among your organisation's services, so no administrator can give "
         "you "
         "access to it. I'll check whether your organisation has ordered that service. If it has, or if "
         "logging in again doesn't help, I'll open a support request; if it hasn't been ordered, I can put "
