@@ -68,7 +68,7 @@ def test_forced_reset_is_step_1_whatever_the_identifier(matched_by: str) -> None
     only = {"userName": (), "email": (ScriptPart("login.not-login-email.email"),),
             "legacyUserId": (ScriptPart("login.not-login-email"),)}[matched_by]
     # A caller who holds another address is told to give the one they log in with on the change page.
-    key = "login.reset-pending.login-address" if matched_by == "email" else "login.reset-pending"
+    key = "login.reset-pending" if matched_by == "userName" else "login.reset-pending.login-address"
     assert decision.script == (ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL}), *only, LOGIN_ADDRESS)
 
 

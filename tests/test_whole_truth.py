@@ -274,8 +274,8 @@ def test_4_every_path_reached_by_the_old_id_says_it_no_longer_works() -> None:
     login = ScriptPart("detail.login-email", {"login_email": "aino@example.fi"}, personal=True)
     old_id = ScriptPart("login.not-login-email")
     reset = decide(facts(a_user(force_password_reset=True), "legacyUserId"))
-    assert reset.script == (ScriptPart("login.reset-pending", {"change_url": CHANGE_PASSWORD_URL}), old_id,
-                            login)
+    change = ScriptPart("login.reset-pending.login-address", {"change_url": CHANGE_PASSWORD_URL})
+    assert reset.script == (change, old_id, login)
     service = decide(facts(a_user(), "legacyUserId"), ["reports"])  # can log in, asks about a service
     assert service.script[:2] == (old_id, login)
     assert [p.key for p in service.script].count("detail.login-email") == 1

@@ -224,3 +224,29 @@ def test_a_caller_in_two_organisations_hears_whose_administrator_is_named(
     first, and Jaana is Kolmas Oy's."""
     told = script(run, directory, "kerttu.kallio@kaksi.example.fi", "--verified", "--lang", lang)
     assert f" {said} " in told
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "Please go to https://www.posti.fi/changepassword and enter the e-mail address you log in with; "
+           "you'll get instructions by e-mail. Once you've changed the password, log in again with that "
+           "address. "
+           "The address you log in with is the one we sent the password-change request to on 17 January "
+           "2021."),
+    ("fi", "Mene osoitteeseen https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut "
+           "sisään, niin saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu uudelleen sisään "
+           "sillä "
+           "osoitteella. Kirjautumiseen käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön "
+           "17.1.2021."),
+    ("sv", "Gå till https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så får "
+     "du "
+           "anvisningar per e-post. När du har bytt lösenordet loggar du in igen med den adressen. Du "
+           "loggar in "
+           "med den e-postadress dit vi den 17.1.2021 skickade begäran om att byta lösenord."),
+])
+@pytest.mark.parametrize("who", [("ESIM0042",), ("Aino Korhonen", "--org", "2345678-0")])
+def test_a_caller_found_by_the_old_id_or_by_name_is_told_which_address_to_give_on_the_change_page(
+        run, lang: str, said: str, who: tuple[str, ...]) -> None:
+    """N6-05: told to "enter your e-mail address", a caller who gave the old ID or their name did not know
+    which; the seed page's own test (where the request went) may be said before verification."""
+    result = run("--sandbox", "diagnose", *who, "--lang", lang, "--script", "--no-audit")
+    assert result.exit_code == 0 and f" {said}" in result.stdout
