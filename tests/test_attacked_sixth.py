@@ -66,6 +66,7 @@ def no_user_groups(path: str, query: Query, body: Any) -> None:
 
 
 ORGANISATION = "urn:postisupport:scim:schemas:extension:organisation:1.0:Group"
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 STRANGER = {"schemas": [GROUP], "displayName": "Vieras Yhtiö Oy", ORGANISATION: {
     "businessId": "1111112-8", "services": [{"value": "invoicing", "display": "E-invoicing"}]}}
@@ -375,3 +376,16 @@ def test_a_look_up_by_name_is_captured_and_replays(run, loopback_sandbox, tmp_pa
     assert (refused.exit_code, refused.stderr, (tmp_path / "other.json").exists()) == (
         2, "postisupport: error: --pseudonymise can't keep a look-up by name: its stand-ins would find no "
         "one; capture it without it, or by the caller's address or legacy ID\n", False)
+
+
+@pytest.mark.parametrize("sent", ["20210118", "2021", 20210118, 1.5e9, "1611000000"])
+def test_a_date_time_sent_as_digits_is_no_moment_and_said_so(sent: object) -> None:
+    """Attack pass 7, F7: read as seconds since 1970, "20210118" made a changed password one never changed,
+    and the caller was told to change it, with no data problem."""
+    from postisupport.idp.reading import user_facts
+
+    user = user_facts({"id": "u-1", "userName": "aino@example.fi", LOGIN: {
+        "passwordResetSentAt": "2021-01-17T06:00:00Z", "lastPasswordUpdateTime": sent}})
+    assert (user.last_password_update, user.reset_sent_at.isoformat() if user.reset_sent_at else None,
+            user.problems) == (None, "2021-01-17T06:00:00+00:00", (
+                f"lastPasswordUpdateTime: {sent!r} ignored (not a dateTime (YYYY-MM-DDThh:mm:ss))",))

@@ -8,6 +8,7 @@ exactly the ones a support desk needs to look at.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -51,7 +53,7 @@ def _lenient(value: Any, handler: ValidatorFunctionWrapHandler, info: Validation
     try:
         return handler(value)
     except ValidationError as error:
-        reason = error.errors()[0]["msg"]
+        reason = str(error.errors()[0]["msg"]).removeprefix("Value error, ")  # our own validators' words
         _note(info, f"{_attribute(info)}: {_shown(value)} ignored ({reason})")
         return None
 
@@ -78,8 +80,21 @@ def _utc(value: datetime | None) -> datetime | None:
     return value
 
 
+# An xsd:dateTime as text, its date in ISO 8601's extended form: pydantic would read a number, or digits
+# ("20210118", "2021"), as seconds or milliseconds since 1970, silently and wrongly.
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?", re.DOTALL)
+
+
+def _date_time_text(value: Any) -> Any:
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE_TIME.fullmatch(value.strip()):
+        raise ValueError("not a dateTime (YYYY-MM-DDThh:mm:ss)")
+    return value
+
+
 Lenient = Annotated[T | None, WrapValidator(_lenient)]
-Timestamp = Annotated[Lenient[datetime], AfterValidator(_utc)]
+Timestamp = Annotated[Lenient[Annotated[datetime, BeforeValidator(_date_time_text)]], AfterValidator(_utc)]
 if TYPE_CHECKING:
     LenientList = list  # what code sees: the invalid items are already dropped
 else:
