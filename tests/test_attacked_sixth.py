@@ -389,3 +389,49 @@ def test_a_date_time_sent_as_digits_is_no_moment_and_said_so(sent: object) -> No
     assert (user.last_password_update, user.reset_sent_at.isoformat() if user.reset_sent_at else None,
             user.problems) == (None, "2021-01-17T06:00:00+00:00", (
                 f"lastPasswordUpdateTime: {sent!r} ignored (not a dateTime (YYYY-MM-DDThh:mm:ss))",))
+
+
+class WaitFirst:
+    """The sandbox, but its first answer to /Users is a 429 asking to wait `seconds`."""
+
+    def __init__(self, seconds: int) -> None:
+        self.app, self.seconds, self.asked = application(), seconds, 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/Users"):
+            self.asked += 1
+            if self.asked == 1:
+                headers = [(b"retry-after", str(self.seconds).encode()),
+                           (b"content-type", b"application/scim+json")]
+                await send({"type": "http.response.start", "status": 429, "headers": headers})
+                await send({"type": "http.response.body", "body": b'{"detail": "slow down"}'})
+                return
+        await self.app(scope, receive, send)
+
+
+def test_a_wait_longer_than_the_budget_fails_that_look_up_and_the_next_one_goes_ahead(tmp_path) -> None:
+    """Attack pass 7, F1 and F2: the gate the 429 shut was never opened again, so the shell's next look-up
+    (and every later bulk row) waited for ever; and the server, which answered at once, was said to have
+    "not answered within 3 s"."""
+    from tests.test_shell import shell
+
+    with serving(WaitFirst(5)) as url:
+        done = shell("ESIM0042", "ESIM0042", args=("--api", url, "--timeout", "1", "shell", "--no-audit"))
+    assert done.returncode == 0
+    assert done.stderr.count("postisupport: error:") == 1
+    assert ("postisupport: error: the identity API answered HTTP 429 to GET /Users and asked to wait 5 s "
+            "(Retry-After), longer than this diagnosis may take: try again later") in done.stderr
+    assert done.stdout.count("Do this: Send the caller to posti.fi/changepassword") == 1  # the second one
+
+
+def test_a_bulk_run_goes_on_past_a_row_whose_wait_is_longer_than_its_budget(run, tmp_path) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("ESIM0042\nESIM0105\naino.korhonen@esimerkki.example.fi\n")
+    out = tmp_path / "out.ndjson"
+    with serving(WaitFirst(120)) as url:
+        result = run("--api", url, "--timeout", "1", "bulk", str(source), "-o", str(out), "-q", "--no-audit",
+                     "--concurrency", "1")
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    found = [(r["row"], (r["error"] or {}).get("kind"), r.get("outcome")) for r in rows]
+    assert (result.exit_code, found) == (
+        6, [(1, "api-error", None), (2, None, "use-login-email"), (3, None, "change-password")])

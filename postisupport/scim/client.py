@@ -118,9 +118,10 @@ BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("budget",
 class _TryAgain(Exception):
     """A failure the policy tries again: the answer, or the error, to give up with."""
 
-    def __init__(self, answer: Answer | None = None, error: PostisupportError | None = None) -> None:
+    def __init__(self, answer: Answer | None = None, error: PostisupportError | None = None,
+                 path: str = "") -> None:
         super().__init__()
-        self.answer, self.error = answer, error
+        self.answer, self.error, self.path = answer, error, path
 
 
 @dataclass
@@ -382,14 +383,23 @@ class ScimClient:
             if self._pacer is not None:
                 self._pacer.answered(started)
         if answer.status_code in self._retry.statuses:
-            raise _TryAgain(answer=answer)
+            raise _TryAgain(answer=answer, path=path)
         return answer
 
     def _wait(self, state: RetryCallState) -> float:
         """Seconds before the next try: what the server asked (then every request waits), or backoff."""
         failed = state.outcome.exception() if state.outcome else None
         answer = failed.answer if isinstance(failed, _TryAgain) else None
+        where = f"GET /{failed.path}" if isinstance(failed, _TryAgain) else "GET"
         told = _retry_after(answer) if answer is not None else None
+        budget = BUDGET.get()
+        if told is not None and answer is not None and budget is not None \
+                and min(told, self._retry.max_wait) >= budget.left():
+            # The server answered, and asked for a wait this diagnosis can't make: its answer, not an
+            # API that did not answer. Said before any gate shuts, so no other request waits on it.
+            raise ApiError(where, f"the identity API answered HTTP {answer.status_code} to {where} and asked "
+                           f"to wait {told:g} s (Retry-After), longer than this diagnosis may take: try "
+                           "again later", answer.status_code)
         if told is not None:
             self._open.clear()
             self._closer = asyncio.current_task()
@@ -398,13 +408,21 @@ class ScimClient:
         return min(backoff, self._retry.max_wait)
 
     async def _nap(self, seconds: float) -> None:
-        budget = BUDGET.get()
-        if budget is not None and seconds >= budget.left():
-            # Waiting would spend the diagnosis's budget: it ends now, as it would then.
-            raise UnreachableError(self.base_url, TOO_LONG, timeout=budget.seconds)
-        if seconds > 0:
-            with budget.busy() if budget is not None else nullcontext():
-                await self._sleep(seconds)
+        try:
+            budget = BUDGET.get()
+            if budget is not None and seconds >= budget.left():
+                # Waiting would spend the diagnosis's budget: it ends now, as it would then.
+                raise UnreachableError(self.base_url, TOO_LONG, timeout=budget.seconds)
+            if seconds > 0:
+                with budget.busy() if budget is not None else nullcontext():
+                    await self._sleep(seconds)
+        except BaseException:
+            # A request that shut the gate for the server's wait and will not try again (out of time,
+            # cancelled: a stopped row, Ctrl-C on a look-up) opens it: no one else would, and every
+            # other request would wait for ever.
+            if self._closer is asyncio.current_task():
+                self._open.set()
+            raise
 
     def _scrubbed(self, error: PostisupportError) -> PostisupportError:
         """The error with our own credentials cut out of what the server said: a server may echo them."""
