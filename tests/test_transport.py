@@ -344,7 +344,8 @@ def test_any_id_of_the_wrong_type_anywhere_gives_a_diagnosis_and_names_the_probl
     document = result.json()
     expected = [] if noted is None else [noted.format(id=_ignored(wrong), value=wrong)]
     if place == "group":  # it can't be shown to be the user's (attack pass 6, H1)
-        expected.append("the API returned 1 organisation(s) not among the user's groups, left out: 'Esimerkki Oy'")
+        expected.append("the API returned 1 organisation(s) not among the user's groups, left out: "
+                        "'Esimerkki Oy'")
     # Without its id the organisation has no administrators that can be shown to be its own.
     outcome = "contact-customer-service" if place in ("user", "group") else "contact-admin"
     assert (document["outcome"], document["data_problems"]) == (outcome, expected)
