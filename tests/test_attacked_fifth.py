@@ -136,9 +136,10 @@ def test_doctor_finds_a_server_that_ignores_the_membership_filters(run) -> None:
     assert {k: v[0] for k, v in checks.items() if v[0] != "pass"} == {
         "user-groups": "warn", "membership-filters": "fail"}
     assert checks["membership-filters"][1] == (
-        "a filter on members.value (a member's groups) and groups.value (an organisation's members and "
-        "administrators) for an id no one has returned resources: the server ignores it, so a caller may "
-        "be given other organisations and their administrators wherever the answers don't show membership")
+        "a filter on members.value (a member's groups), groups.value (an organisation's members) and the "
+        "administrators' roles and groups.value for an id no one has returned resources: the server ignores "
+        "it, so a caller may be given other organisations and their administrators wherever the answers "
+        "don't show membership")
 
 
 def test_rows_held_back_by_the_rate_limit_are_not_timed_out(run, tmp_path: Path) -> None:

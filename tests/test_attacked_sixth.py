@@ -23,8 +23,8 @@ Change = Callable[[str, Query, Any], None]
 class Mutating:
     """The demo sandbox, asked what `ask` makes of each query, its JSON answers changed by `change`."""
 
-    def __init__(self, change: Change, ask: Ask = lambda path, query: None) -> None:
-        self.app, self.change, self.ask = application(), change, ask
+    def __init__(self, change: Change, ask: Ask = lambda path, query: None, app: Any = None) -> None:
+        self.app, self.change, self.ask = app or application(), change, ask
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -435,3 +435,31 @@ def test_a_bulk_run_goes_on_past_a_row_whose_wait_is_longer_than_its_budget(run,
     found = [(r["row"], (r["error"] or {}).get("kind"), r.get("outcome")) for r in rows]
     assert (result.exit_code, found) == (
         6, [(1, "api-error", None), (2, None, "use-login-email"), (3, None, "change-password")])
+
+
+
+def test_an_administrator_in_no_organisation_is_never_the_callers(run, tmp_path) -> None:
+    """Attack pass 7, F3: a server that fills User.groups but ignores the administrators' groups clause,
+    and an administrator in no group: he was named to Aino as her organisation's administrator."""
+    from postisupport.sandbox.datafile import demo_data
+
+    data = demo_data()
+    data["Users"].append({"id": "u-9001", "userName": "stranger.admin@example.net",
+                          "displayName": "Stranger Admin", "active": True, "roles": [{"value": "admin"}],
+                          "emails": [{"value": "stranger.admin@example.net", "primary": True}],
+                          LOGIN: {"lastLoginTime": "2021-03-01T08:00:00Z"}})
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    def any_admin(path: str, query: Query) -> Query | None:
+        if path.endswith("/Users") and 'roles.value eq "admin"' in query.get("filter", [""])[0]:
+            return {**query, "filter": ['roles.value eq "admin"']}
+        return None
+
+    with serving(Mutating(lambda path, query, body: None, any_admin, application(path))) as url:
+        aino = verified_json(run, url, "ESIM0042")
+        doctor = run("--api", url, "doctor", "--json")
+    assert organisations_and_admins(aino) == [
+        ("Esimerkki Oy", ["maija.virtanen@esimerkki.example.fi", "ville.heikkinen@esimerkki.example.fi"])]
+    checks = {c["id"]: c["status"] for c in json.loads(doctor.stdout)}
+    assert (doctor.exit_code, checks["membership-filters"]) == (8, "fail")

@@ -31,7 +31,7 @@ from postisupport.errors import ApiError, AuthError, PostisupportError, Unreacha
 from postisupport.idp import contract, urns
 from postisupport.ops import connect
 from postisupport.scim.client import ScimClient
-from postisupport.scim.filters import quote
+from postisupport.scim.filters import admins_filter, member_filter, members_filter, quote
 
 Status = Literal["pass", "warn", "fail"]
 T = TypeVar("T")
@@ -127,13 +127,16 @@ async def _filters_applied(server: _Server) -> Check:
 
 
 async def _membership_filters(server: _Server) -> Check:
-    nobody = quote(f"postisupport-doctor-{secrets.token_hex(6)}")
-    ignored = [what for what, endpoint, attribute in (
-        ("members.value (a member's groups)", "Groups", contract.GROUP_MEMBERS),
-        ("groups.value (an organisation's members and administrators)", "Users", contract.USER_GROUPS))
-        if await server.found(endpoint, f"{attribute} eq {nobody}", excludedAttributes=contract.MEMBERS)]
+    nobody = f"postisupport-doctor-{secrets.token_hex(6)}"
+    # Each as a diagnosis sends it: a server may apply a clause alone and drop it inside "and (...)".
+    ignored = [what for what, endpoint, scim_filter in (
+        ("members.value (a member's groups)", "Groups", member_filter(nobody)),
+        ("groups.value (an organisation's members)", "Users", members_filter(nobody)),
+        ("the administrators' roles and groups.value", "Users", admins_filter([nobody])))
+        if await server.found(endpoint, scim_filter, excludedAttributes=contract.MEMBERS)]
     if ignored:
-        return Check("membership-filters", "fail", f"a filter on {' and '.join(ignored)} for an id no one "
+        named = ", ".join(ignored[:-1]) + " and " + ignored[-1] if len(ignored) > 1 else ignored[0]
+        return Check("membership-filters", "fail", f"a filter on {named} for an id no one "
                      "has returned resources: the server ignores it, so a caller may be given other "
                      "organisations and their administrators wherever the answers don't show membership")
     return Check("membership-filters", "pass", "filters on members.value and groups.value are applied")

@@ -175,6 +175,13 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
         else:
             groups, admins = await _groups_and_admins(client, user.group_ids)
         organisations, group_problems = _theirs(user, groups)
+        if any(not admin.group_ids for admin in _users(admins)):
+            # An administrator sent without User.groups, from a server that fills them for the user:
+            # only the organisation's members tell whether they are its (a server that ignores the
+            # administrators' groups clause sends administrators of anywhere, or of nowhere).
+            found = await asyncio.gather(*(_with_members(client, org) for org in organisations))
+            organisations = tuple(org for org, _ in found)
+            group_problems += [p for _, noted in found for p in noted]
     else:
         groups = await client.groups_of_member(str(user.id))
         organisations, group_problems = _theirs(user, groups, members_asked=True)
