@@ -3,6 +3,8 @@ sent twice, secrets echoed JSON-escaped or compressed, and small faults of optio
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -463,3 +465,35 @@ def test_an_administrator_in_no_organisation_is_never_the_callers(run, tmp_path)
         ("Esimerkki Oy", ["maija.virtanen@esimerkki.example.fi", "ville.heikkinen@esimerkki.example.fi"])]
     checks = {c["id"]: c["status"] for c in json.loads(doctor.stdout)}
     assert (doctor.exit_code, checks["membership-filters"]) == (8, "fail")
+
+
+@pytest.mark.parametrize("echoed", [
+    lambda t: base64.b64encode(b"Bearer " + t.encode()).decode(),
+    lambda t: base64.b64encode(b'{"authorization": "Bearer ' + t.encode() + b'"}').decode(),
+    lambda t: base64.urlsafe_b64encode(b"x" + t.encode() + b"\n").decode(),
+    lambda t: t.replace("~", "%7E").replace("+", "%2B").replace("/", "%2F").replace("=", "%3D"),
+    lambda t: t.replace("+", "%2b").replace("/", "%2f"),
+])
+def test_a_secret_echoed_inside_base64_or_percent_encoded_by_another_encoder_is_cut(echoed: Any) -> None:
+    """Attack pass 7, F5 and F6: base64 of "Bearer TOKEN" (the token 7 bytes in), Java's URLEncoder (~ as
+    %7E), and a partial encoding all left the token in stderr and the trace."""
+    from postisupport.core.text import redacted
+
+    token = "AbC~def.ghi_jkl-mno+pq/rs=0123"
+    shown = redacted(f"auth context {echoed(token)} rejected", [token])
+    assert shown.startswith("auth context ") and shown.endswith(" rejected")
+    middle = shown.removeprefix("auth context ").removesuffix(" rejected")
+    assert "[redacted]" in middle
+    for part in middle.split("[redacted]"):  # what is left around the cut holds no 6 characters of it
+        for decoded in (part, *_decodings(part)):
+            assert not any(token[i:i + 6] in decoded for i in range(len(token) - 5)), (part, decoded)
+
+
+def _decodings(text: str) -> list[str]:
+    from urllib.parse import unquote
+
+    found = [unquote(text)]
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        with contextlib.suppress(ValueError):
+            found.append(decode(text + "=" * (-len(text) % 4)).decode("utf-8", "replace"))
+    return found

@@ -59,11 +59,15 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
     echo the credentials it was given, as sent or percent-encoded or base64-encoded.
 
     Secrets shorter than MIN_SECRET are left alone."""
-    forms = {form for secret in secrets if len(secret) >= MIN_SECRET for form in _forms(secret)}
+    known = sorted({secret for secret in secrets if len(secret) >= MIN_SECRET}, key=lambda s: (-len(s), s))
+    forms = {form for secret in known for form in _forms(secret)}
     if not forms or not text:
         return text
-    # One pass, longest first, so a form inside a longer one (a token inside its base64) is not cut halfway.
-    pattern = "|".join(re.escape(form) for form in sorted(forms, key=lambda f: (-len(f), f)))
+    # One pass, longest first, so a form inside a longer one (a token inside its base64) is not cut
+    # halfway. First each secret with any of its characters percent-encoded (Java's URLEncoder writes
+    # ~ as %7E, a server may encode only + and /): no list of encoders' choices could hold them all.
+    pattern = "|".join([*(_percent_encoded(secret) for secret in known),
+                        *(re.escape(form) for form in sorted(forms, key=lambda f: (-len(f), f)))])
     # In any case, as the cut start below is: a server that upper-cases what it echoes must not
     # show the secret; the cost, text that equals a secret but for case also cut, is no loss.
     text = re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
@@ -77,6 +81,11 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def _percent_encoded(secret: str) -> str:
+    """A pattern for `secret` with any of its characters as itself or as %XX (any case)."""
+    return "".join(f"(?:{re.escape(c)}|%{ord(c):02X})" if ord(c) < 128 else re.escape(c) for c in secret)
+
+
 def _forms(secret: str) -> set[str]:
     """The secret as a server may echo it: as is, URL-quoted (path and query style), base64
     (standard and URL-safe alphabets, with and without padding), and inside a JSON string (its `"`
@@ -85,8 +94,22 @@ def _forms(secret: str) -> set[str]:
     encoded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
     in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
     return ({secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}
-            | encoded | {form.rstrip("=") for form in encoded}
+            | encoded | {form.rstrip("=") for form in encoded} | _inside_base64(raw)
             | in_json | {form.replace("/", "\\/") for form in in_json})
+
+
+def _inside_base64(raw: bytes) -> set[str]:
+    """The secret's base64 when it is part of a longer text encoded (base64 of "Bearer TOKEN", of a JSON
+    object holding it): at each of the 3 offsets it may start at, the characters that are its alone,
+    without the first group (shared with what comes before) and the last (with what comes after)."""
+    found = set()
+    for offset in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"\0" * offset + raw + b"\0\0\0").decode()
+            own = encoded[4 if offset else 0: 4 * ((offset + len(raw)) // 3)]
+            if len(own) >= MIN_SECRET:  # shorter, it would match text that merely looks like it
+                found.add(own)
+    return found
 
 
 NESTED = "nested too deeply"
