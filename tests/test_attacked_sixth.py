@@ -497,3 +497,53 @@ def _decodings(text: str) -> list[str]:
         with contextlib.suppress(ValueError):
             found.append(decode(text + "=" * (-len(text) % 4)).decode("utf-8", "replace"))
     return found
+
+
+class LowerCase:
+    """The sandbox, every attribute name in its answers written in lower case (RFC 7643 section 2.1
+    makes them case-insensitive); `spc` replaces the ServiceProviderConfig."""
+
+    def __init__(self, spc: dict[str, Any] | None = None) -> None:
+        self.app, self.spc = application(), spc
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        sent: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+
+        def lower(node: Any) -> Any:
+            if isinstance(node, dict):
+                return {str(k).lower(): lower(v) for k, v in node.items()}
+            return [lower(v) for v in node] if isinstance(node, list) else node
+
+        replaced = self.spc is not None and scope["path"].endswith("/ServiceProviderConfig")
+        body = self.spc if replaced else lower(body)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        await send({**start, "headers": [(k, v) for k, v in start["headers"] if k != b"content-length"]})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+def test_doctor_reads_attribute_names_in_any_case(run) -> None:
+    """Attack pass 7, F9: five untrue warnings against a server that writes names in lower case, which
+    diagnoses read well."""
+    with serving(LowerCase()) as url:
+        result = run("--api", url, "doctor", "--json")
+    not_passed = [c["id"] for c in json.loads(result.stdout) if c["status"] != "pass"]
+    assert (result.exit_code, not_passed) == (0, [])
+
+
+def test_doctor_takes_only_true_for_a_claim_of_support(run) -> None:
+    """Attack pass 7, F10: "supported": "false" (a string) was read as yes."""
+    spc = {"filter": {"supported": "false"}, "patch": {"supported": True}, "bulk": {"supported": 1},
+           "etag": {}, "sort": {"supported": False}}
+    with serving(LowerCase(spc)) as url:
+        result = run("--api", url, "doctor", "--json")
+    first = json.loads(result.stdout)[0]
+    assert first == {"id": "service-provider-config", "status": "warn", "detail": (
+        "says it does not support filters (filter no, patch yes, bulk no, etag no, sort no)")}

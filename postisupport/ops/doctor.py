@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeVar
 from postisupport.config.settings import Settings
 from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
 from postisupport.idp import contract, urns
+from postisupport.idp.reading import named
 from postisupport.ops import connect
 from postisupport.scim.client import ScimClient
 from postisupport.scim.filters import admins_filter, member_filter, members_filter, quote
@@ -86,7 +87,8 @@ class _Server:
 
 def _listed(body: Any) -> list[Any]:
     """The Resources of a list response read leniently: doctor reports a wrong shape, not fails on it."""
-    resources = body.get("Resources", []) if isinstance(body, dict) else []
+    # Attribute names in any case (RFC 7643 section 2.1), as diagnoses read them.
+    resources = named(body, "Resources") if isinstance(body, dict) else []
     return resources if isinstance(resources, list) else []
 
 
@@ -99,7 +101,9 @@ async def _service_provider_config(server: _Server) -> Check:
     if not isinstance(body, dict):
         return Check("service-provider-config", "warn", "no ServiceProviderConfig: nothing claimed")
     features = ("filter", "patch", "bulk", "etag", "sort")
-    claims = {name: bool((body.get(name) or {}).get("supported")) for name in features}
+    # Only true is yes: "false" (a string) is no claim of support.
+    claims = {name: isinstance(given := named(body, name), dict) and named(given, "supported") is True
+              for name in features}
     said = ", ".join(f"{name} {'yes' if on else 'no'}" for name, on in claims.items())
     if not claims["filter"]:
         return Check("service-provider-config", "warn", f"says it does not support filters ({said})")
@@ -108,7 +112,7 @@ async def _service_provider_config(server: _Server) -> Check:
 
 async def _schemas(server: _Server) -> Check:
     body = await server.get("Schemas")
-    found = {r.get("id") for r in _listed(body) if isinstance(r, dict) and isinstance(r.get("id"), str)}
+    found = {named(r, "id") for r in _listed(body) if isinstance(r, dict) and isinstance(named(r, "id"), str)}
     missing = [urn for urn in (urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION) if urn not in found]
     if missing:
         return Check("extensions", "warn", f"not in /Schemas: {', '.join(missing)}; facts from them "
@@ -159,8 +163,8 @@ async def _case(server: _Server) -> Check:
     sample = await _sample(server)
     if sample is None:
         return Check("case-insensitive", "warn", "no user to test with")
-    emails = [e.get("value") for e in sample.get("emails") or [] if isinstance(e, dict)]
-    probes = {contract.USER_NAME: str(sample.get(contract.USER_NAME) or ""),
+    emails = [named(e, "value") for e in named(sample, "emails") or [] if isinstance(e, dict)]
+    probes = {contract.USER_NAME: str(named(sample, contract.USER_NAME) or ""),
               "emails.value": str(emails[0] if emails else "")}
     sensitive = [attribute for attribute, value in probes.items() if value.swapcase() != value
                  and not await server.users(f"{attribute} eq {quote(value.swapcase())}")]
@@ -173,10 +177,11 @@ async def _case(server: _Server) -> Check:
 
 async def _attributes(server: _Server) -> Check:
     only = await server.users(f"{contract.USER_NAME} pr", attributes=contract.USER_NAME)
-    extra = set(only[0]) - {"id", "userName", "schemas", "meta"} if only else set()
+    extra = {str(k).lower() for k in only[0]} - {"id", "username", "schemas", "meta"} if only else set()
     without = await server.users(f"{contract.USER_NAME} pr", excludedAttributes="emails")
     ignored = [*(["attributes="] if extra else []),
-               *(["excludedAttributes="] if any("emails" in user for user in without) else [])]
+               *(["excludedAttributes="] if any(named(user, "emails") is not None for user in without)
+                 else [])]
     if ignored:
         return Check("attributes", "warn", f"{' and '.join(ignored)} ignored: answers are larger than "
                      "they need to be")
@@ -206,13 +211,14 @@ async def _refusals(server: _Server) -> Check:
 
 async def _paging(server: _Server) -> Check:
     first = await server.get("Users", startIndex="1", count="1")
-    total = first.get("totalResults") if isinstance(first, dict) else None
+    total = named(first, "totalResults") if isinstance(first, dict) else None
     page = _listed(first)
     if not isinstance(total, int) or len(page) > 1:
         return Check("paging", "warn", "count is not honoured, or totalResults is missing")
     beyond = await server.get("Users", startIndex=str(total + 1), count="1")
     again = _listed(beyond)
-    if again and page and again[0].get("id") == page[0].get("id"):
+    if again and page and isinstance(again[0], dict) and isinstance(page[0], dict) \
+            and named(again[0], "id") == named(page[0], "id"):
         return Check("paging", "warn", "a startIndex past totalResults returns the first page again; "
                      "postisupport stops paging on totalResults and on a page of ids it has read")
     return Check("paging", "pass", f"count and startIndex are honoured ({total} users)")
@@ -222,7 +228,7 @@ async def _groups_filled(server: _Server) -> Check:
     sample = await _sample(server)
     if sample is None:
         return Check("user-groups", "warn", "no user to test with")
-    if isinstance(sample.get("groups"), list):
+    if isinstance(named(sample, "groups"), list):
         return Check("user-groups", "pass", "User.groups is filled")
     return Check("user-groups", "warn", "User.groups is not filled: each diagnosis takes one more round trip")
 
