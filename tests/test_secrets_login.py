@@ -133,9 +133,24 @@ def test_a_config_file_others_can_write_is_warned_about(run, env, protected) -> 
     assert (result.exit_code, result.stdout) == (0, f"{path}\n")
     assert result.stderr == (f"postisupport: warning: {path} can be changed by other users, who could "
                              "send your stored credentials' requests elsewhere; make it yours alone "
-                             "(chmod go-w)\n")
+                             "(chown to you, chmod go-w)\n")
     os.chmod(path, 0o600)
     assert run("config", "path").stderr == ""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user takes root (CI runs as root)")
+@pytest.mark.parametrize("given", ["file", "folder"])
+def test_a_config_file_or_folder_another_user_owns_is_warned_about(run, env, protected, given: str) -> None:
+    """Attack pass 7, F11: only the mode bits were looked at; the owner may rewrite or replace the file."""
+    login(run, protected)
+    path = config_path(env)
+    os.chown(path if given == "file" else path.parent, 65534, 65534)  # nobody
+    result = run("config", "path")
+    what = "" if given == "file" else f"the folder of {path}, "
+    shown = path if given == "file" else path.parent
+    assert result.stderr == (f"postisupport: warning: {what}{shown} can be changed by other users, who could "
+                             "send your stored credentials' requests elsewhere; make it yours alone "
+                             "(chown to you, chmod go-w)\n")
 
 
 # -- auth login: what it refuses, checks and writes ------------------------------------------------------
@@ -241,7 +256,7 @@ def test_a_config_folder_others_can_write_is_warned_about_unless_sticky(run, env
     result = run("config", "path")
     assert result.stderr == (f"postisupport: warning: the folder of {path}, {path.parent} can be changed by "
                              "other users, who could send your stored credentials' requests elsewhere; "
-                             "make it yours alone (chmod go-w)\n")
+                             "make it yours alone (chown to you, chmod go-w)\n")
     os.chmod(path.parent, 0o1777)  # sticky, as /tmp: others can't replace a file that is not theirs
     assert run("config", "path").stderr == ""
     os.chmod(path.parent, 0o700)

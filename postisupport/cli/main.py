@@ -254,7 +254,7 @@ def _warn_about_the_config_file(env: Environment) -> None:
     if exposed is not None:
         what = "" if exposed.is_file() else f"the folder of {path}, "
         env.say(f"{PROG}: warning: {what}{exposed} can be changed by other users, who could send your "
-                "stored credentials' requests elsewhere; make it yours alone (chmod go-w)")
+                "stored credentials' requests elsewhere; make it yours alone (chown to you, chmod go-w)")
 
 
 def failure_line(error: BaseException) -> str:

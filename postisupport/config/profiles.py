@@ -116,19 +116,22 @@ def save_profile(
 
 
 def others_can_write(path: Path) -> Path | None:
-    """The config file (a link's target), or its folder, when its group or everyone may change it:
-    they could point a profile at their own server. A folder they may write (and not sticky) lets
-    them replace the file. None when neither, or when there is no such file."""
+    """The config file (a link's target), or its folder, when someone else may change it: its group or
+    everyone, or its owner when that is another user (root aside). They could point a profile at their
+    own server. A folder they may write (and not sticky), or own, lets them replace the file. None when
+    neither, or when there is no such file."""
     try:
         target = Path(os.path.realpath(path))
-        mode = target.stat().st_mode
-        folder_mode = target.parent.stat().st_mode
+        info = target.stat()
+        folder = target.parent.stat()
     except OSError:
         return None
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(info.st_mode):
         return None
-    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+    me = os.geteuid()
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or info.st_uid not in (me, 0):
         return target
-    if folder_mode & (stat.S_IWGRP | stat.S_IWOTH) and not folder_mode & stat.S_ISVTX:
+    if (folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not folder.st_mode & stat.S_ISVTX) \
+            or folder.st_uid not in (me, 0):
         return target.parent
     return None
