@@ -547,3 +547,16 @@ def test_doctor_takes_only_true_for_a_claim_of_support(run) -> None:
     first = json.loads(result.stdout)[0]
     assert first == {"id": "service-provider-config", "status": "warn", "detail": (
         "says it does not support filters (filter no, patch yes, bulk no, etag no, sort no)")}
+
+
+@pytest.mark.parametrize(("sent", "kept"), [
+    ("Eva-Lindgren", None), ("Bo-Lindqvist", None), ("Bo-Lind", "bo"), ("sv-FI", "sv-FI"), ("fi_FI", "fi-FI"),
+    ("fi", "fi"), ("sr-Latn-RS", "sr"), ("sme", None)])
+def test_a_pseudonymised_language_keeps_only_the_language_and_its_region(sent: str,
+                                                                          kept: str | None) -> None:
+    """Attack pass 7, F8: "Eva-Lindgren" passes for a language tag (a language and a variant), and a
+    pseudonymised capture kept the name in clear."""
+    from postisupport.ops.pseudonym import Pseudonyms
+
+    user = Pseudonyms(b"k" * 32).user({"id": "u-1", "userName": "eva@example.fi", "preferredLanguage": sent})
+    assert user.get("preferredLanguage") == kept

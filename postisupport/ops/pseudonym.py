@@ -183,7 +183,7 @@ class Pseudonyms:
         if treatment is KEEP:
             return value
         if treatment is Treatment.LANGUAGE:
-            return value if isinstance(value, str) and is_language_tag(value) else _GONE
+            return _language_kept(value)
         if treatment is Treatment.ROLE:
             if not isinstance(value, str):
                 return _GONE
@@ -228,6 +228,19 @@ def service_provider_config(offered: Any) -> dict[str, Any] | None:
                   and isinstance(kind := named(scheme, "type"), str)]
         kept["authenticationSchemes"] = [{"type": kind} for kind in types_ if kind in AUTHENTICATION_TYPES]
     return kept or None
+
+
+def _language_kept(value: Any) -> Any:
+    """Of a language tag, what the diagnosis reads: its language, and a region of two letters. A name
+    may pass for a tag ("Eva-Lindgren": a language and a variant), and only its language is kept of it;
+    a language of three letters (rarely a directory's, often a first name) is not kept at all."""
+    if not isinstance(value, str) or not is_language_tag(value):
+        return _GONE
+    language, *rest = value.replace("_", "-").split("-")
+    if len(language) != 2:
+        return _GONE
+    region = [part.upper() for part in rest[:1] if len(part) == 2 and part.isalpha()]
+    return "-".join([language.lower(), *region])
 
 
 def as_read(endpoint: str, resource: dict[str, Any]) -> dict[str, Any]:
