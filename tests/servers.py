@@ -207,6 +207,25 @@ class OAuthServer:
         await self.app(scope, receive, send)
 
 
+async def answer_of(app: Any, scope: Any, receive: Any) -> tuple[dict[str, Any], bytes]:
+    """What the ASGI `app` answers `scope`: its start message and its whole body, for a wrapper to change."""
+    sent: list[Any] = []
+
+    async def keep(message: Any) -> None:
+        sent.append(message)
+
+    await app(scope, receive, keep)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return start, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+async def send_answer(send: Any, start: dict[str, Any], body: bytes, *headers: tuple[bytes, bytes]) -> None:
+    """`start` and `body` sent on, with its own length and `headers` added."""
+    kept = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+    await send({**start, "headers": [*kept, *headers, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 async def _json(send: Any, status: int, body: Any) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json")]})

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from postisupport.sandbox.app import application
-from tests.servers import serving
+from tests.servers import answer_of, send_answer, serving
 
 
 class Altering:
@@ -24,17 +24,10 @@ class Altering:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].endswith("/" + self.endpoint):
             return await self.app(scope, receive, send)
-        sent: list[Any] = []
-
-        async def keep(message: Any) -> None:
-            sent.append(message)
-
-        await self.app(scope, receive, keep)
-        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        start, content = await answer_of(self.app, scope, receive)
+        body = json.loads(content)
         self.change(body, scope["query_string"].decode())
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        await send({**start, "headers": [(k, v) for k, v in start["headers"] if k != b"content-length"]})
-        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+        await send_answer(send, start, json.dumps(body).encode())
 
 
 def wrongly_typed(body: dict[str, Any], query: str) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode
 import pytest
 
 from postisupport.sandbox.app import application
-from tests.servers import serving
+from tests.servers import answer_of, send_answer, serving
 
 Query = dict[str, list[str]]
 # (path, query) -> the query to ask the sandbox instead (or None: as asked)
@@ -35,17 +35,10 @@ class Mutating:
         asked = self.ask(scope["path"], query)
         if asked is not None:
             scope = {**scope, "query_string": urlencode(asked, doseq=True).encode()}
-        sent: list[Any] = []
-
-        async def keep(message: Any) -> None:
-            sent.append(message)
-
-        await self.app(scope, receive, keep)
-        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        start, content = await answer_of(self.app, scope, receive)
+        body = json.loads(content)
         self.change(scope["path"], query, body)
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        await send({**start, "headers": [(k, v) for k, v in start["headers"] if k != b"content-length"]})
-        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+        await send_answer(send, start, json.dumps(body).encode())
 
 
 def resources(body: Any) -> list[dict[str, Any]]:
@@ -219,17 +212,8 @@ class Compressing:
 
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        sent: list[Any] = []
-
-        async def keep(message: Any) -> None:
-            sent.append(message)
-
-        await self.app(scope, receive, keep)
-        body = gzip.compress(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
-        await send({**start, "headers": [*headers, (b"content-encoding", b"gzip")]})
-        await send({"type": "http.response.body", "body": body})
+        start, content = await answer_of(self.app, scope, receive)
+        await send_answer(send, start, gzip.compress(content), (b"content-encoding", b"gzip"))
 
 
 def test_a_compressed_answer_is_traced_as_the_json_it_holds(run, tmp_path) -> None:
@@ -509,13 +493,8 @@ class LowerCase:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        sent: list[Any] = []
-
-        async def keep(message: Any) -> None:
-            sent.append(message)
-
-        await self.app(scope, receive, keep)
-        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        start, content = await answer_of(self.app, scope, receive)
+        body = json.loads(content)
 
         def lower(node: Any) -> Any:
             if isinstance(node, dict):
@@ -524,9 +503,7 @@ class LowerCase:
 
         replaced = self.spc is not None and scope["path"].endswith("/ServiceProviderConfig")
         body = self.spc if replaced else lower(body)
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        await send({**start, "headers": [(k, v) for k, v in start["headers"] if k != b"content-length"]})
-        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+        await send_answer(send, start, json.dumps(body).encode())
 
 
 def test_doctor_reads_attribute_names_in_any_case(run) -> None:

@@ -25,7 +25,7 @@ from postisupport.cli.main import ExitStatus
 from postisupport.idp import urns
 from postisupport.sandbox.app import application
 from postisupport.sandbox.datafile import demo_data
-from tests.servers import serving
+from tests.servers import answer_of, send_answer, serving
 from tests.test_cli import assert_error
 
 AINO = "aino.korhonen@esimerkki.example.fi"  # ESIM0042, user u-1002: her reset request is pending
@@ -42,18 +42,8 @@ class Mutating:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        sent: list[Any] = []
-
-        async def keep(message: Any) -> None:
-            sent.append(message)
-
-        await self.app(scope, receive, keep)
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
-        data = json.dumps(self.change(scope["path"], body)).encode()
-        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-        await send({**start, "headers": [*headers, (b"content-length", str(len(data)).encode())]})
-        await send({"type": "http.response.body", "body": data})
+        start, content = await answer_of(self.app, scope, receive)
+        await send_answer(send, start, json.dumps(self.change(scope["path"], json.loads(content))).encode())
 
 
 def users_changed(user_name: str, change: Callable[[dict[str, Any]], None]) -> Change:
