@@ -151,12 +151,12 @@ def test_every_service_key_reads_right_for_none_one_and_many_in_the_callers_lang
 
 
 @pytest.mark.parametrize(("lang", "one", "three"), [
-    ("en", "Your access to the service you asked about is sorted out the same way.",
-     "Your access to the services you asked about is sorted out the same way."),
-    ("fi", "Samalla tavalla hoituu myös käyttöoikeutesi palveluun, jota kysyit.",
-     "Samalla tavalla hoituvat myös käyttöoikeutesi palveluihin, joita kysyit."),
-    ("sv", "Din rätt att använda tjänsten som du frågade om ordnas på samma sätt.",
-     "Din rätt att använda tjänsterna som du frågade om ordnas på samma sätt."),
+    ("en", "You don't have access to the service you asked about either; that is sorted out the same way.",
+     "You don't have access to the services you asked about either; that is sorted out the same way."),
+    ("fi", "Sinulla ei myöskään ole käyttöoikeutta palveluun, jota kysyit; se hoituu samalla tavalla.",
+     "Sinulla ei myöskään ole käyttöoikeutta palveluihin, joita kysyit; ne hoituvat samalla tavalla."),
+    ("sv", "Du har inte heller rätt att använda tjänsten som du frågade om; det ordnas på samma sätt.",
+     "Du har inte heller rätt att använda tjänsterna som du frågade om; det ordnas på samma sätt."),
 ])
 def test_services_the_directory_cannot_name_agree_with_how_many_were_asked(
         lang: str, one: str, three: str) -> None:

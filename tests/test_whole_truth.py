@@ -65,8 +65,8 @@ VILLE = {
     "fi": "Käyttäjätunnuksesi on poistettu käytöstä. Olet yksi organisaatiosi Postin palveluiden "
           "pääkäyttäjistä, ja "
           f"toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Sinua voi auttaa pääkäyttäjä {MAIJA['fi']} "
-          "Samalla "
-          "tavalla hoituvat myös käyttöoikeutesi palveluihin E-laskutus ja Raportointi. Yksi kysymistäsi "
+          "Sinulla ei myöskään ole käyttöoikeutta palveluihin E-laskutus ja Raportointi; ne hoituvat samalla "
+          "tavalla. Yksi kysymistäsi "
           "palveluista ei kuulu organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi antaa sinulle "
           "käyttöoikeutta "
           "siihen. Tarkistan, onko organisaatiosi tilannut palvelun. Jos on, teen asiasta tukipyynnön, ja "
@@ -74,8 +74,8 @@ VILLE = {
           "ei, voin ohjata sinut myyntiimme.",
     "sv": "Ditt konto har inaktiverats. Du är en av din organisations administratörer för Postis tjänster, "
           "och en annan administratör kan aktivera det igen. Administratören som kan hjälpa dig är "
-          f"{MAIJA['sv']} Din rätt att använda tjänsterna E-fakturering och Rapportering ordnas på samma "
-          "sätt. En "
+          f"{MAIJA['sv']} Du har inte heller rätt att använda tjänsterna E-fakturering och Rapportering; det "
+          "ordnas på samma sätt. En "
           "av tjänsterna som du frågade om syns inte bland din organisations tjänster, så ingen "
           "administratör "
           "kan ge dig rätt att använda den. Jag kontrollerar om din organisation har beställt tjänsten. Om "
@@ -83,7 +83,8 @@ VILLE = {
           "har det skickar jag ett supportärende, och om inte kan jag koppla dig till vår försäljning.",
     "en": "Your account has been deactivated. You are one of your organisation's administrators for Posti's "
           "services, and another administrator can reactivate it. The administrator who can help you is "
-          f"{MAIJA['en']} Your access to E-invoicing and Reporting is sorted out the same way. One of the "
+          f"{MAIJA['en']} You don't have access to E-invoicing and Reporting either; that is sorted out the "
+          "same way. One of the "
           "services "
           "you "
           "asked about isn't among your organisation's services, so no administrator can give you access to "
@@ -105,11 +106,14 @@ def test_1_what_works_what_is_missing_and_what_the_organisation_lacks_are_each_s
 TIMO = {
     "fi": "Tunnustasi ei ole liitetty mihinkään organisaatioon, joten sinulla ei ole pääkäyttäjää, joka "
           "voisi "
-          f"auttaa. Samalla tavalla hoituvat myös käyttöoikeutesi palveluihin, joita kysyit. {TICKET['fi']}",
+          "auttaa. Sinulla ei myöskään ole käyttöoikeutta palveluihin, joita kysyit; ne hoituvat samalla "
+          f"tavalla. {TICKET['fi']}",
     "sv": "Ditt konto är inte kopplat till någon organisation, så du har ingen administratör som kan hjälpa "
-          f"dig. Din rätt att använda tjänsterna som du frågade om ordnas på samma sätt. {TICKET['sv']}",
-    "en": "Your account isn't linked to any organisation, so you have no administrator who could help. Your "
-          f"access to the services you asked about is sorted out the same way. {TICKET['en']}",
+          "dig. Du har inte heller rätt att använda tjänsterna som du frågade om; det ordnas på samma sätt. "
+          f"{TICKET['sv']}",
+    "en": "Your account isn't linked to any organisation, so you have no administrator who could help. You "
+          "don't have access to the services you asked about either; that is sorted out the same way. "
+          f"{TICKET['en']}",
 }
 
 
