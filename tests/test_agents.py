@@ -140,19 +140,19 @@ def two_admins(tmp_path: Path) -> Path:
 TWO_ADMINS = {
     "fi": (
         "Sinulla ei ole vielä käyttöoikeutta palveluihin E-laskutus ja Lähetysseuranta. Pyydä "
-        "organisaatiosi Postin palveluiden pääkäyttäjää tarkistamaan käyttöoikeutesi. "
+        "ketä tahansa organisaatiosi Postin palveluiden pääkäyttäjistä tarkistamaan käyttöoikeutesi. "
         "Organisaatiollasi on useampi Postin palveluiden pääkäyttäjä, ja kuka tahansa heistä voi "
         "auttaa: Anna Admin ja Bo Boss. Voin lukea heidän yhteystietonsa yksi kerrallaan. Anna "
         "Admin: sähköpostiosoite anna@example.fi. Bo Boss: sähköpostiosoite bo@example.fi."),
     "sv": (
         "Du har ännu inte rätt att använda tjänsterna E-fakturering och Försändelsespårning. Be "
-        "din organisations administratör för Postis tjänster kontrollera dina rättigheter. Din "
+        "någon av din organisations administratörer för Postis tjänster kontrollera dina rättigheter. Din "
         "organisation har flera administratörer för Postis tjänster, och vilken som helst av dem "
         "kan hjälpa dig: Anna Admin och Bo Boss. Jag kan läsa upp deras kontaktuppgifter en i "
         "taget. Anna Admin: e-postadress anna@example.fi. Bo Boss: e-postadress bo@example.fi."),
     "en": (
-        "You don't have access to E-invoicing or Shipment tracking yet. Please ask your "
-        "organisation's administrator for Posti's services to check your access rights. Your "
+        "You don't have access to E-invoicing or Shipment tracking yet. Please ask any "
+        "of your organisation's administrators for Posti's services to check your access rights. Your "
         "organisation has several administrators for Posti's services, and any of them can help "
         "you: Anna Admin and Bo Boss. I can read you their contact details one at a time. Anna "
         "Admin: e-mail address anna@example.fi. Bo Boss: e-mail address bo@example.fi."),

@@ -596,6 +596,9 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
                    *linked] if held else []),
                 *([_group_part(rule, lacking, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
                   if lacking else [])]
+    if rule == "service.missing-right" and len(facts.admins) > 1:
+        # Asked of "your organisation's administrator" right before several are named: any of them.
+        rule = "service.missing-right.any"
     return [_group_part(rule, chosen, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
 
 
