@@ -283,17 +283,20 @@ DEMO_OUTCOMES = [*([identifier] for identifier in DEMO_LOGINS),
 @pytest.mark.parametrize("ui", ["en", "fi"])
 def test_the_step_stays_in_view_of_a_24_row_80_column_terminal(run, environ, args: list[str],
                                                                verified: bool, ui: str) -> None:
-    """Fits 22 rows (the command line and the next prompt take two), or says its step again last."""
+    """Fits 22 rows (the command line and the next prompt take two), or says its step again last (and,
+    unverified, that the caller is not verified)."""
     lines = screen_lines(run, environ, "--sandbox", "diagnose", *args, "--ui-lang", ui,
                          *(["--verified"] * verified))
-    assert len(lines) <= 22 or lines[-1] == lines[0], "\n".join(lines)
+    footer = [] if verified else [str(ui_catalog(ui)["label.footer.unverified"])]
+    assert len(lines) <= 22 or lines[-1 - len(footer):] == [lines[0], *footer], "\n".join(lines)
     assert max(len(line) for line in lines) <= 80
 
 
 def test_a_screen_too_tall_repeats_its_step_and_a_short_one_does_not(run, environ) -> None:
     tall = screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "-s", "reports",
                         "-s", "tracking")
-    assert len(tall) > 22 and tall[-1] == tall[0] == "Service access — the administrator can grant the right"
+    assert len(tall) > 22 and tall[-2] == tall[0] == "Service access — the administrator can grant the right"
+    assert tall[-1] == "Not verified: name no one, read no address, until you know who is calling."
     short = screen_lines(run, environ, "--sandbox", "diagnose", "karin.holm@exempel.example.fi")
     assert len(short) <= 22 and short.count(short[0]) == 1
 

@@ -250,3 +250,20 @@ def test_a_caller_found_by_the_old_id_or_by_name_is_told_which_address_to_give_o
     which; the seed page's own test (where the request went) may be said before verification."""
     result = run("--sandbox", "diagnose", *who, "--lang", lang, "--script", "--no-audit")
     assert result.exit_code == 0 and f" {said}" in result.stdout
+
+
+@pytest.mark.parametrize("ui", ["en", "fi", "sv"])
+def test_a_tall_unverified_screen_says_under_its_repeated_headline_that_the_caller_is_not_verified(
+        run, ui: str) -> None:
+    """N6-17: past 22 rows, "Do this" and "Verify first" scrolled away with the rest; the last line held
+    only the step, and the box below it names people once verified."""
+    from postisupport.output.messages import ui_catalog
+
+    words = ui_catalog(ui)
+    asked = ("--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "-s", "reports", "-s", "tracking",
+             "--ui-lang", ui, "--no-audit")
+    unverified = run(*asked).stdout.splitlines()
+    verified = run(*asked, "--verified").stdout.splitlines()
+    headline = str(words["headline.service.missing-right"])
+    assert len(unverified) > 22 and unverified[-2:] == [headline, str(words["label.footer.unverified"])]
+    assert verified[-1] == headline and str(words["label.footer.unverified"]) not in verified

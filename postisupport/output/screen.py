@@ -76,7 +76,11 @@ def screen(rep: Report, view: View) -> Any:
     if view.explain:
         parts += _explanation(facts, decision, view)
         return Fitted(Stack(*parts), None)
-    return Fitted(Stack(*parts), headline)
+    # What scrolled away with "Verify first" is said again under the headline: until verified, the
+    # agent names no one, whatever the box below says once verified.
+    unverified = Text(terminal_safe(view.text("label.footer.unverified")), style="bold yellow") \
+        if not view.verified and (facts.user or facts.organisation) else None
+    return Fitted(Stack(*parts), headline, unverified)
 
 
 class ScriptText:
@@ -102,8 +106,8 @@ class Fitted:
     """A screen whose lines carry no trailing blanks, and whose step is repeated on its last line
     when it is taller than SCREEN_ROWS."""
 
-    def __init__(self, body: Any, headline: Any) -> None:
-        self.body, self.headline = body, headline
+    def __init__(self, body: Any, headline: Any, footer: Any = None) -> None:
+        self.body, self.headline, self.footer = body, headline, footer
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
         from rich.segment import Segment
@@ -111,6 +115,8 @@ class Fitted:
         lines = console.render_lines(self.body, options, pad=False)
         if self.headline is not None and len(lines) > SCREEN_ROWS:
             lines += console.render_lines(self.headline, options, pad=False)
+            if self.footer is not None:
+                lines += console.render_lines(self.footer, options, pad=False)
         for line in lines:
             yield from _trimmed(line)
             yield Segment.line()
