@@ -175,7 +175,7 @@ OTHER_ADDRESS_RESET = {
     "fi": "Lähetimme 17.1.2021 salasanan vaihtopyynnön osoitteeseesi rasmus@koti.example.net, mutta "
           "salasanaa "
           "ei ole vielä vaihdettu. Kirjautua voit kuitenkin vain osoitteella rasmus@ranta.example.fi: mene "
-          "osoitteeseen https://www.posti.fi/changepassword ja anna se osoite, niin saat ohjeet "
+          "osoitteeseen https://www.posti.fi/changepassword ja anna tämä osoite, niin saat ohjeet "
           "sähköpostiisi. "
           "Kun olet vaihtanut salasanan, kirjaudu sisään osoitteella rasmus@ranta.example.fi.",
     "sv": "Den 17.1.2021 skickade vi en begäran om att byta lösenord till din adress "
