@@ -2,7 +2,8 @@
 
 Round 1 finds the user; round 2 asks, at the same time, for the user's groups
 and for the administrators among their members. Only a server that does not
-fill `User.groups` costs a third round trip. A caller looked up by name first
+fill `User.groups` (for the user, or for an administrator it sends) costs a
+third round trip: membership is then told by the groups' members, asked for. A caller looked up by name first
 costs a round for their organisation and one for its members; a business ID,
 the organisation and then its administrators.
 """
