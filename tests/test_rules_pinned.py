@@ -208,7 +208,8 @@ def test_a_caller_found_by_name_hears_that_the_login_address_works() -> None:
     decision = decide(facts(matched_by="name"))
     assert decision.evidence == ev(rule, ("matchedBy", "name"), ("userName", "aino@example.fi"))
     assert decision.script == (part("login.not-login-email.name"), LOGIN_ADDRESS,
-                               part("login.with-current-password"))
+                               ScriptPart("login.with-current-password.it", personal=True,
+                                          unverified="login.with-current-password"))
 
 
 def test_an_administrator_sent_to_another_is_told_so_once_verified() -> None:

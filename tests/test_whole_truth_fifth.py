@@ -267,3 +267,20 @@ def test_a_tall_unverified_screen_says_under_its_repeated_headline_that_the_call
     headline = str(words["headline.service.missing-right"])
     assert len(unverified) > 22 and unverified[-2:] == [headline, str(words["label.footer.unverified"])]
     assert verified[-1] == headline and str(words["label.footer.unverified"]) not in verified
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "The e-mail address you log in with is erik.lindqvist@esimerkki.example.fi, the one we sent the "
+           "password-change request to on 17 January 2021. Please log in with that address and your current "
+           "password."),
+    ("fi", "Kirjautumisosoitteesi on erik.lindqvist@esimerkki.example.fi, sama osoite, johon lähetimme "
+           "salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään sillä ja nykyisellä salasanallasi."),
+    ("sv", "Din e-postadress för inloggning är erik.lindqvist@esimerkki.example.fi, samma adress som vi "
+           "skickade begäran om att byta lösenord till den 17.1.2021. Logga in med den och ditt nuvarande "
+           "lösenord."),
+])
+def test_the_login_address_and_its_test_are_said_once_to_a_verified_caller(run, lang: str, said: str) -> None:
+    """N6-06: "the address you log in with" four times in four sentences, as no one says it on the phone."""
+    result = run("--sandbox", "diagnose", "erik@lindqvist.example.net", "--verified", "--lang", lang,
+                 "--script", "--no-audit")
+    assert result.exit_code == 0 and result.stdout.rstrip("\n").endswith(" " + said)

@@ -372,9 +372,18 @@ def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> t
     key = "login.not-login-email" if how == "legacy" else f"login.not-login-email.{how}"
     parts = [ScriptPart(f"then.{how}" if then else key)]
     if user.reset_sent_at is not None and user.user_name and equal_folded(user.reset_sent_to, user.user_name):
-        parts.append(ScriptPart("detail.login-email.test", {"sent_at": user.reset_sent_at}))
-    parts.extend(_login_address(user))
-    return (*parts, *(() if then else (ScriptPart("login.with-current-password"),)))
+        # The address and the seed page's test for it in one sentence, to a verified caller; before,
+        # the test alone (said thrice in a row, the login address was heard as a litany).
+        parts.append(ScriptPart("detail.login-email.tested",
+                                {"login_email": user.user_name, "sent_at": user.reset_sent_at}, personal=True,
+                                unverified="detail.login-email.test"))
+    else:
+        parts.extend(_login_address(user))
+    if then:
+        return tuple(parts)
+    said = ScriptPart("login.with-current-password.it", personal=True,
+                      unverified="login.with-current-password")
+    return (*parts, said if user.user_name else ScriptPart("login.with-current-password"))
 
 
 def _login_address(user: UserFacts) -> tuple[ScriptPart, ...]:
