@@ -61,7 +61,7 @@ def test_a_caller_found_by_name_hears_their_login_address_only_once_verified(run
     assert verified["script"]["text"] == " ".join([
         en["login.not-login-email.name"],
         "The e-mail address you log in with is aile.cuoppa@esimerkki.example.fi.",
-        en["login.with-current-password"]])
+        en["login.with-current-password.it"]])  # "with that address", just said
 
 
 def test_the_name_is_looked_up_among_the_organisations_members_only(run, api) -> None:
