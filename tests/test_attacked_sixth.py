@@ -537,3 +537,28 @@ def test_a_pseudonymised_language_keeps_only_the_language_and_its_region(sent: s
 
     user = Pseudonyms(b"k" * 32).user({"id": "u-1", "userName": "eva@example.fi", "preferredLanguage": sent})
     assert user.get("preferredLanguage") == kept
+
+
+def test_json_nested_too_deeply_is_said_so_not_called_not_json(run) -> None:
+    """Attack pass 8, A8-02: valid JSON 100,000 levels deep was "something that is not JSON"."""
+    from tests.servers import Hostile
+
+    body = b'{"a": ' * 100_000 + b"1" + b"}" * 100_000
+    with serving(Hostile(200, body, b"application/scim+json")) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stderr) == (
+        5, "postisupport: error: the identity API answered GET /Users with JSON nested too deeply to read; "
+        "refused\n")
+
+
+def test_a_negative_total_is_noted_and_read_as_the_number_sent(run) -> None:
+    """Attack pass 8, A8-03: totalResults -5 was taken silently."""
+    def negative(path: str, query: Query, body: Any) -> None:
+        looked_up = query.get("filter", [""])[0].startswith("userName")
+        if isinstance(body, dict) and "totalResults" in body and looked_up:
+            body["totalResults"] = -5
+
+    with serving(Mutating(negative)) as url:
+        doc = verified_json(run, url, "ESIM0042")
+    assert (doc["outcome"], doc["data_problems"]) == (
+        "change-password", ["the API said totalResults -5 for Users: read as the number sent"])

@@ -25,7 +25,7 @@ from urllib.parse import quote_plus, urlsplit
 import httpx
 
 from postisupport import USER_AGENT
-from postisupport.core.text import NotJson, json_document, redacted, shortened, terminal_safe
+from postisupport.core.text import NESTED, NotJson, json_document, redacted, shortened, terminal_safe
 from postisupport.errors import ApiError, AuthError, PostisupportError, SecretSource, UnreachableError
 from postisupport.idp import contract, urns
 from postisupport.scim.filters import (
@@ -523,6 +523,9 @@ def _body_of(response: Answer, path: str) -> Any:
                        f"{shortened(terminal_safe(target), 100)}; redirects are not followed", status)
     if status >= 400:
         raise ApiError(where, f"the identity API answered HTTP {status} to {where}", status, _detail(body))
+    if unread is not None and unread.reason == NESTED:
+        raise ApiError(where, f"the identity API answered {where} with JSON nested too deeply to read; "
+                       "refused")
     if unread is not None and unread.number:
         raise ApiError(where, f"the identity API answered {where} with JSON holding a number of more than "
                        f"{sys.get_int_max_str_digits()} digits; refused")
@@ -588,7 +591,9 @@ def _page_of(body: Any, endpoint: str) -> Page:
             f"the identity API answered {where} with a malformed list response "
             "(needs totalResults and a Resources list)"
         )
-    page = Page(resources=[], total=total, received=len(resources))
+    page = Page(resources=[], total=max(total, 0), received=len(resources))
+    if total < 0:  # RFC 7644 section 3.4.2: a count, never negative
+        page.problems.append(f"the API said totalResults {total} for {endpoint}: read as the number sent")
     for position, resource in enumerate(resources, start=1):
         if isinstance(resource, dict):
             page.resources.append(resource)
