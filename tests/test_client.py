@@ -241,7 +241,8 @@ def test_concurrency_is_bounded_by_one_shared_limit(client_kwargs: dict[str, Any
 @respx.mock
 def test_deeply_nested_json_is_an_api_error_not_a_crash() -> None:
     respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, content=b"[" * 200_000))
-    with pytest.raises(ApiError, match="^the identity API answered GET /Users with JSON nested too deeply to read; refused$"):
+    with pytest.raises(ApiError, match=r"^the identity API answered GET /Users with JSON nested too deeply "
+                                       r"to read; refused$"):
         find()
 
 
