@@ -26,7 +26,7 @@ from postisupport.core.language import Language
 from postisupport.core.report import Report
 from postisupport.errors import DataFileError, FileProblem, InvalidInput, OutputExists
 from postisupport.idp.contract import MEMBERS
-from postisupport.idp.reading import member_ids, user_facts
+from postisupport.idp.reading import member_ids, named, user_facts
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
@@ -72,7 +72,7 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
         kept = users if endpoint == "Users" else groups
         for resource in page.resources:
             # Attribute names in any case (RFC 7643 section 2.1), as the diagnosis read them.
-            resource_id = _attribute(resource, "id")
+            resource_id = named(resource, "id")
             if isinstance(resource_id, str):
                 kept[resource_id] = {k: v for k, v in resource.items() if str(k).lower() != "meta"}
 
@@ -190,9 +190,6 @@ def _check_output(output: Path, overwrite: bool, own_files: tuple[Path, ...]) ->
         # --force replaces a file by renaming over it: a device or a pipe would be destroyed.
         raise FileProblem(output, "is not a regular file; capture writes only to a file")
 
-
-def _attribute(resource: dict[str, Any], name: str) -> Any:
-    return next((value for key, value in resource.items() if str(key).lower() == name.lower()), None)
 
 
 @dataclass(frozen=True)

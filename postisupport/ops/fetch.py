@@ -124,10 +124,11 @@ async def fetch_organisation(client: ScimClient, business_id: str) -> Snapshot:
         return Snapshot(business_id, (), (), problems=tuple(problems), asked=asked)
     admins = await client.admins_of([org.id])
     problems += _problems("administrators", admins)
-    if any(not admin.group_ids for admin in _users(admins)):
+    read = _users(admins)
+    if any(not admin.group_ids for admin in read):
         org, noted = await _with_members(client, org)
         problems += noted
-    return Snapshot(business_id, (), (), (org,), _users(admins), tuple(problems), asked=asked)
+    return Snapshot(business_id, (), (), (org,), read, tuple(problems), asked=asked)
 
 
 async def _organisation(client: ScimClient, given: str, by_id: bool) -> tuple[OrganisationFacts | None,
@@ -176,7 +177,8 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
         else:
             groups, admins = await _groups_and_admins(client, user.group_ids)
         organisations, group_problems = _theirs(user, groups)
-        if any(not admin.group_ids for admin in _users(admins)):
+        read = _users(admins)
+        if any(not admin.group_ids for admin in read):
             # An administrator sent without User.groups, from a server that fills them for the user:
             # only the organisation's members tell whether they are its (a server that ignores the
             # administrators' groups clause sends administrators of anywhere, or of nowhere).
@@ -188,8 +190,9 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
         organisations, group_problems = _theirs(user, groups, members_asked=True)
         org_ids = [org.id for org in organisations if org.id]
         admins = await client.admins_of(org_ids) if org_ids else Page([], 0)
+        read = _users(admins)
     problems += _problems("Groups", groups) + _problems("administrators", admins)
-    return replace(snapshot, organisations=organisations, admins=_users(admins), problems=tuple(problems),
+    return replace(snapshot, organisations=organisations, admins=read, problems=tuple(problems),
                    group_problems=tuple(group_problems))
 
 

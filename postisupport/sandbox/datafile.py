@@ -14,6 +14,7 @@ from postisupport.core.identifiers import fold
 from postisupport.core.text import NESTED, NotJson, json_document
 from postisupport.errors import DataFileError, os_reason
 from postisupport.idp import urns
+from postisupport.idp.reading import named
 from postisupport.sandbox.schemas import provider
 from postisupport.sandbox.storage import DirectoryStorage
 
@@ -84,7 +85,7 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
             where = f"{kind}[{position}]"
             if not isinstance(entry, dict):
                 raise DataFileError(f"sandbox data: {where} is not a JSON object")
-            resource_id = _attribute(entry, "id")
+            resource_id = named(entry, "id")
             if resource_id is None or resource_id == "":
                 raise DataFileError(f"sandbox data: {where}: id is missing")
             if not isinstance(resource_id, str):
@@ -93,11 +94,11 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
             if (kind, resource_id) in ids:
                 raise DataFileError(f"sandbox data: {where}: id is used twice")
             ids.add((kind, resource_id))
-            if not _attribute(entry, required) and not captured:
+            if not named(entry, required) and not captured:
                 raise DataFileError(f"sandbox data: {where}: {required} is missing")
             loaded.append(_validated(model, entry, kind[:-1], where))
-            if kind == "Users" and _attribute(entry, "userName") and not captured:
-                login = fold(str(_attribute(entry, "userName")))
+            if kind == "Users" and named(entry, "userName") and not captured:
+                login = fold(str(named(entry, "userName")))
                 if login in user_names:
                     raise DataFileError(f"sandbox data: {where}: userName is also used by "
                                      f"user {user_names[login]!r}")
@@ -116,10 +117,6 @@ def _json_type(value: Any) -> str:
     names = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
     return names.get(type(value), type(value).__name__)
 
-
-def _attribute(entry: dict[str, Any], name: str) -> Any:
-    """An attribute by its name in any case, as RFC 7643 section 2.1 asks (the models read them so)."""
-    return next((value for key, value in entry.items() if str(key).lower() == name.lower()), None)
 
 
 def _validated(model: Any, entry: dict[str, Any], type_name: str, where: str) -> Resource[Any]:
