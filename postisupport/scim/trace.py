@@ -156,8 +156,8 @@ def _body(content: bytes, secrets: list[str], complete: bool, size: int | None =
     found: list[str] = []
     try:
         body: Any = _scrubbed(json.loads(text), found)
-        # Each string cut before the dump: a secret holding " or \ would be dumped escaped.
-        shown = json.dumps(_redacted_strings(body, [*secrets, *found]), ensure_ascii=False)
+        # A secret holding " or \ is dumped escaped: its JSON-escaped form is one text.redacted cuts.
+        shown = json.dumps(body, ensure_ascii=False)
     except (ValueError, RecursionError):
         # JSON cut short, or with text after it: its escapes undone first (\/ and \u002b, as some
         # servers write them), or a secret written so would match no form.
@@ -188,14 +188,6 @@ def _scrubbed(value: Any, found: list[str]) -> Any:
     if isinstance(value, list):
         return [_scrubbed(v, found) for v in value]
     return value
-
-
-def _redacted_strings(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, dict):
-        return {redacted(str(k), secrets): _redacted_strings(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted_strings(v, secrets) for v in value]
-    return redacted(value, secrets) if isinstance(value, str) else value
 
 
 # A JSON escape that changes no string's bounds when undone: \/, and \uXXXX of a printable character
