@@ -562,3 +562,41 @@ def test_a_negative_total_is_noted_and_read_as_the_number_sent(run) -> None:
         doc = verified_json(run, url, "ESIM0042")
     assert (doc["outcome"], doc["data_problems"]) == (
         "change-password", ["the API said totalResults -5 for Users: read as the number sent"])
+
+
+@pytest.mark.parametrize(("identifier", "breaks", "facts", "unreadable"), [
+    ("ESIM0042", lambda user: user.update({LOGIN: [user[LOGIN]]}), ["legacy_user_id"], [
+        "user u-1002: login: [{'legacyUserId': 'ESIM0042', 'forcePasswordReset': True,... ignored (Input "
+        "should be a valid dictionary or instance of LoginExtension)"]),
+    ("ESIM0042", lambda user: user[LOGIN].update({"legacyUserId": ["ESIM0042"]}), ["legacy_user_id"], [
+        "user u-1002: legacyUserId: ['ESIM0042'] ignored (Input should be a valid string)"]),
+    ("aino.korhonen@esimerkki.example.fi",
+     lambda user: user.update({"userName": 42, "emails": "aino.korhonen@esimerkki.example.fi"}),
+     ["emails", "user_name"], [
+         "user u-1002: userName: 42 ignored (Input should be a valid string)",
+         "user u-1002: emails: 'aino.korhonen@esimerkki.example.fi' ignored (not a list)"]),
+])
+def test_an_account_sent_with_unreadable_login_data_is_not_called_missing(
+        run, identifier: str, breaks: Callable[[dict[str, Any]], None], facts: list[str],
+        unreadable: list[str]) -> None:
+    """Attack pass 8, A8-01: the API's answer for a legacy ID, its login extension a list, was "Step 3 — no
+    user has these details": the caller would be told they are not registered."""
+    def broken(path: str, query: Query, body: Any) -> None:
+        if path.endswith("/Users") and query.get("filter", [""])[0].startswith("userName"):
+            breaks(body["Resources"][0])
+
+    with serving(Mutating(broken)) as url:
+        doc = verified_json(run, url, identifier)
+        screen = run("--api", url, "diagnose", identifier, "--no-audit")
+    assert (doc["outcome"], doc["rule"], doc["step"], doc["user"]) == (
+        "contact-customer-service", "lookup.unreadable", None, None)
+    assert doc["evidence"] == [
+        {"rule": "lookup.unreadable", "fact": "users", "value": ["u-1002"]},
+        {"rule": "lookup.unreadable", "fact": "unreadable", "value": facts}]
+    assert doc["data_problems"] == unreadable
+    assert doc["script"] == {"lang": "fi", "text": (
+        "Näen tunnuksen, joka voi olla sinun, mutta sen kirjautumistietoja ei juuri nyt pysty lukemaan "
+        "järjestelmästämme, joten en voi itse tarkistaa asiaa pidemmälle. Teen asiasta tukipyynnön "
+        "sähköisten palveluiden tukeen, ja sieltä ollaan sinuun yhteydessä.")}
+    assert screen.stdout.splitlines()[0] == (
+        "An account was found, but its login data can't be read: ours to solve")

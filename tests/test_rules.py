@@ -295,6 +295,7 @@ def test_every_rule_is_reachable() -> None:
     seen = {
         decide(replace(facts(), user=None, matched_by=None)).rule,
         decide(replace(facts(), user=None, matched_by=None, candidates=(a_user(), a_user()))).rule,
+        decide(replace(facts(), user=None, matched_by=None, unconfirmed=(UNREADABLE_LOGIN,))).rule,
         decide(facts(a_user(force_password_reset=True))).rule,
         decide(facts(matched_by="legacyUserId")).rule,
         decide(facts(a_user(is_admin=True))).rule,
@@ -317,6 +318,23 @@ def test_every_rule_is_reachable() -> None:
 
 
 BUSINESS_ID = Asked("2345678-0", "business-id")
+UNREADABLE_LOGIN = a_user(id="u-9", legacy_user_id=None, unknown=frozenset({"legacy_user_id"}))
+
+
+def test_an_account_sent_with_unreadable_login_data_is_not_called_missing() -> None:
+    sent = replace(facts(), user=None, matched_by=None, unconfirmed=(
+        UNREADABLE_LOGIN, a_user(id="u-8", unknown=frozenset({"emails", "user_name"}))))
+    decision = decide(sent)
+    assert (decision.rule, decision.outcome, decision.step, decision.evidence, decision.script,
+            decision.considered[-1]) == (
+        "lookup.unreadable", "contact-customer-service", None,
+        (Evidence("lookup.unreadable", "users", ["u-9", "u-8"]),
+         Evidence("lookup.unreadable", "unreadable", ["emails", "legacy_user_id", "user_name"])),
+        (ScriptPart("lookup.unreadable"), ScriptPart("next.ticket")),
+        Check("lookup.unreadable", True, (("users", 2),)))
+    # Several users answering is still a question for the caller, whatever else the API sent.
+    two = replace(sent, candidates=(a_user(id="u-1"), a_user(id="u-2")))
+    assert decide(two).rule == "lookup.ambiguous"
 # The decision's organisation lacks Tracking; the user's other one has it, and an administrator who can act.
 TRACKING = Service("tracking", "Tracking")
 TWO_ORGANISATIONS = replace(facts(), memberships=(
@@ -454,6 +472,7 @@ def test_the_trail_of_an_unidentified_caller() -> None:
     nobody = decide(replace(facts(), user=None, matched_by=None), ["reports"])
     assert (nobody.problem, nobody.considered) == ("service-access", (
         Check("lookup.ambiguous", False, (("candidates", 0),)),
+        Check("lookup.unreadable", False, (("users", 0),)),
         Check("lookup.not-found", True, (("identifier", "aino@example.fi"),)),
     ))
     pair = (a_user(id="u-1"), a_user(id="u-2"))

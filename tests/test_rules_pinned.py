@@ -117,6 +117,7 @@ def test_not_found_without_what_was_typed_is_the_rule_alone() -> None:
     assert not_found(None) == Decision(
         rule, "login", ev(rule, ("identifier", "aino@example.fi")), (part(rule),),
         considered=(Check("lookup.ambiguous", False, (("candidates", 0),)),
+                    Check("lookup.unreadable", False, (("users", 0),)),
                     Check(rule, True, (("identifier", "aino@example.fi"),))),
         actions=(Action(rule),),
     )

@@ -20,6 +20,8 @@ SLIP = 0.8  # difflib's similarity at or above which a service name counts as mi
 # Posti renewed its business customers' login on 16-17 January 2021 (the seed page): midnight in
 # Helsinki (UTC+2) as the first day began. A login before it says nothing about logging in now.
 RENEWAL = datetime(2021, 1, 15, 22, tzinfo=UTC)
+# The facts a look-up compares the identifier with (matched_by).
+LOOKUP_FACTS = frozenset({"user_name", "emails", "legacy_user_id"})
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,14 @@ class UserFacts:
     group_ids: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()  # what was wrong with the resource as the server sent it
     names: tuple[str, ...] = ()  # every form of the name the directory gives (display, formatted, parts)
+    # The facts (by field name) the directory sent but in a form that could not be read: unknown,
+    # which is not the same as absent. So far only those a look-up is confirmed by.
+    unknown: frozenset[str] = frozenset()
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Whether what could tell that this user answers to an identifier is partly unreadable."""
+        return bool(self.unknown & LOOKUP_FACTS)
 
     @property
     def reset_pending(self) -> bool:
@@ -178,6 +188,9 @@ class Facts:
     memberships: tuple[Membership, ...] = ()
     chosen: OrganisationChoice | None = None
     candidate_organisations: tuple[tuple[str, ...], ...] = ()  # each candidate's organisations' names
+    # With no user answering: those the API sent for the identifier whose look-up facts could not all
+    # be read. Any of them may be the caller; the answers can't tell.
+    unconfirmed: tuple[UserFacts, ...] = ()
     # What the agent typed and what it was taken for; None for facts put together by hand.
     asked: Asked | None = None
 
@@ -271,9 +284,11 @@ def _build(snapshot: Snapshot) -> Facts:
     if snapshot.asked is not None and snapshot.asked.kind == "business-id":
         return _organisation_only(snapshot)
     problems = list(snapshot.problems)
-    stray = len(snapshot.users) - len(snapshot.found)
+    unconfirmed = () if snapshot.found else tuple(u for u in snapshot.users if u.unconfirmed)
+    stray = len(snapshot.users) - len(snapshot.found) - len(unconfirmed)
     if stray:
         problems.append(f"the API returned {stray} user(s) that do not answer to the identifier")
+    problems.extend(f"user {u.id or '?'}: {p}" for u in unconfirmed for p in u.problems)
     if len(snapshot.found) != 1:
         return Facts(
             identifier=snapshot.identifier,
@@ -285,6 +300,7 @@ def _build(snapshot: Snapshot) -> Facts:
             problems=tuple(problems),
             candidates_reported=snapshot.users_reported if len(snapshot.found) > 1 else 0,
             candidate_organisations=snapshot.candidate_organisations,
+            unconfirmed=unconfirmed,
         )
 
     user, how = snapshot.found[0]

@@ -46,6 +46,9 @@ def _rules(*rules: Rule) -> dict[str, Rule]:
 RULES = _rules(
     Rule("lookup.not-found", "not-found", 3, "no user answers to the identifier"),
     Rule("lookup.ambiguous", "ambiguous", None, "several users answer to the identifier"),
+    Rule("lookup.unreadable", "contact-customer-service", None,
+         "no user answers to the identifier by what could be read, but the API sent one whose login "
+         "data can't be read"),
     Rule("lookup.organisation", "organisation", None,
          "a business ID: its organisation has an administrator who can act"),
     Rule("lookup.organisation.no-admin", "organisation", None,
@@ -84,7 +87,7 @@ ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.others", "detail.admins.
 # Said instead of whatever tells a caller their own access rights, until they are verified.
 RIGHTS_UNVERIFIED = "service.rights-unverified"
 # The escalations that end with a support request (ticket) opened by the agent.
-TICKETED = frozenset({"login.user-is-admin", "login.no-organisation", "login.no-admin",
+TICKETED = frozenset({"lookup.unreadable", "login.user-is-admin", "login.no-organisation", "login.no-admin",
                       "service.user-is-admin", "service.no-organisation", "service.no-admin"})
 
 
@@ -206,6 +209,13 @@ def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
         rule = "lookup.ambiguous"
         evidence = [Evidence(rule, "candidates", [c.id for c in facts.candidates])]
         return Decision(rule, problem, tuple(evidence), (_ask_the_ambiguous(facts),), actions=(Action(rule),))
+    if trail.check("lookup.unreadable", bool(facts.unconfirmed), users=len(facts.unconfirmed)):
+        # Not "no such user": the account may well be the caller's, with data that must be mended.
+        rule = "lookup.unreadable"
+        evidence = [Evidence(rule, "users", [u.id for u in facts.unconfirmed]),
+                    Evidence(rule, "unreadable", sorted({f for u in facts.unconfirmed for f in u.unknown}))]
+        return Decision(rule, problem, tuple(evidence), (ScriptPart(rule), ScriptPart("next.ticket")),
+                        actions=(Action(rule),))
     trail.check("lookup.not-found", True, identifier=facts.identifier)
     rule = "lookup.not-found"
     evidence = [Evidence(rule, "identifier", facts.identifier)]

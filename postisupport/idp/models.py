@@ -40,6 +40,12 @@ def _note(info: ValidationInfo, problem: str) -> None:
         info.context.setdefault("problems", []).append(problem)
 
 
+def _unreadable(info: ValidationInfo, attribute: str) -> None:
+    """An attribute the server sent but that could not be read: what it holds is unknown, not absent."""
+    if info.context is not None:
+        info.context.setdefault("unreadable", set()).add(attribute)
+
+
 def _attribute(info: ValidationInfo) -> str:
     head, *rest = (info.field_name or "?").split("_")
     return head + "".join(word.title() for word in rest)
@@ -55,6 +61,7 @@ def _lenient(value: Any, handler: ValidatorFunctionWrapHandler, info: Validation
     except ValidationError as error:
         reason = str(error.errors()[0]["msg"]).removeprefix("Value error, ")  # our own validators' words
         _note(info, f"{_attribute(info)}: {_shown(value)} ignored ({reason})")
+        _unreadable(info, _attribute(info))
         return None
 
 
@@ -64,12 +71,15 @@ def _lenient_list(value: Any, handler: ValidatorFunctionWrapHandler, info: Valid
     name = _attribute(info)
     if not isinstance(value, list):
         _note(info, f"{name}: {_shown(value)} ignored (not a list)")
+        _unreadable(info, name)
         return []
     noted = info.context.setdefault("problems", []) if info.context is not None else []
     before = len(noted)
     items = [item for item in handler(value) if item is not None]
     # An item's attribute is named with its list's ("groups.value"): a bare "value" says nothing.
     noted[before:] = [p if p.startswith(f"{name}:") else f"{name}.{p}" for p in noted[before:]]
+    if len(noted) > before:
+        _unreadable(info, name)  # an item left out, or one of its attributes: the list is not whole
     return items
 
 
@@ -151,17 +161,25 @@ class OrganisationExtension(ScimModel):
 class Resource(ScimModel):
     id: Lenient[str] = None
     _problems: list[str] = PrivateAttr(default_factory=list)
+    _unreadable: frozenset[str] = PrivateAttr(default_factory=frozenset)
 
     @property
     def problems(self) -> list[str]:
         """What was wrong with the resource as the server sent it."""
         return self._problems
 
+    @property
+    def unreadable(self) -> frozenset[str]:
+        """The attributes (by their names on the wire, an extension's by its field's) that were sent
+        but could not be read, in whole or in part."""
+        return self._unreadable
+
     @classmethod
     def parse(cls: type[R], data: Any) -> R:
-        context: dict[str, list[str]] = {"problems": []}
+        context: dict[str, Any] = {"problems": [], "unreadable": set()}
         resource = cls.model_validate(data, context=context)
         resource._problems = context["problems"]
+        resource._unreadable = frozenset(context["unreadable"])
         if not resource.id and not any(p.startswith("id: ") for p in resource._problems):
             resource._problems.insert(0, "id: missing")
         return resource
@@ -185,8 +203,10 @@ class User(Resource):
 
     @model_validator(mode="after")
     def _check_addresses(self, info: ValidationInfo) -> User:
+        unread = info.context.get("unreadable", ()) if info.context is not None else ()
         if self.user_name is None:
-            _note(info, "userName: missing, so the login e-mail address is unknown")
+            if "userName" not in unread:  # else noted as unreadable already
+                _note(info, "userName: missing, so the login e-mail address is unknown")
         elif not looks_like_email(self.user_name):
             _note(info, f"userName: {_shown(self.user_name)} is not an e-mail address")
         for email in self.emails:

@@ -57,7 +57,18 @@ def user_facts(resource: dict[str, Any]) -> UserFacts:
         group_ids=tuple(g.value for g in user.groups if g.value),
         problems=tuple(problems),
         names=_names(user),
+        unknown=_unknown(user),
     )
+
+
+# The facts a look-up is confirmed by, by the attributes that hold them. A login extension that can't
+# be read at all hides the legacy user ID as much as a broken legacyUserId does.
+_LOOKUP_FACTS = {"userName": "user_name", "emails": "emails", "legacyUserId": "legacy_user_id",
+                 "login": "legacy_user_id"}
+
+
+def _unknown(user: User) -> frozenset[str]:
+    return frozenset(_LOOKUP_FACTS[name] for name in user.unreadable if name in _LOOKUP_FACTS)
 
 
 # Every time zone is within a day of UTC: a moment between these can be shown in any of them, and
