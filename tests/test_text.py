@@ -58,6 +58,14 @@ def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[s
     ("a abc%2f%20def%20gh b abc%2F%20DEF%20gh", ["abc/ def gh"], "a [redacted] b [redacted]"),
     ("echo ABC/ DEF GH and abc/ dEf gh", ["abc/ def gh"], "echo [redacted] and [redacted]"),
     ("cut xABCDEFGH...", ["abcdefgh"], "cut x[redacted]..."),  # whole before a cut, as its start is
+    # Attack pass 8's leads: each character encoded on its own (percent-encoded twice, an HTML character
+    # reference in hex or decimal, a JSON \u escape), the bytes in hex, base64 broken into MIME lines.
+    ("a abc%252F%2520def gh b", ["abc/ def gh"], "a [redacted] b"),
+    ("a &#x61;&#x62;&#x63;&#x2f;&#x20;def gh b", ["abc/ def gh"], "a [redacted] b"),
+    ("a &#97;&#098;&#99;&#47;&#32;def gh b", ["abc/ def gh"], "a [redacted] b"),
+    ("a \\u0061\\u0062c/ def gh b", ["abc/ def gh"], "a [redacted] b"),
+    ("a 6162632f20646566206768 b 6162632F20646566206768", ["abc/ def gh"], "a [redacted] b [redacted]"),
+    ("a YWJjLyBk\r\nZWYgZ2g= b YWJjLyBkZWYg\nZ2g=", ["abc/ def gh"], "a [redacted] b [redacted]"),
 ])
 def test_redacted_cuts_every_encoding_of_a_secret(text: str, secrets: list[str], result: str) -> None:
     assert redacted(text, secrets) == result

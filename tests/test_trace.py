@@ -140,6 +140,17 @@ def test_a_token_response_saying_its_token_again_is_redacted_there_too(run, tmp_
         "access_token": "[redacted]", "token_type": "Bearer", "note": "issued [redacted] to support-desk"}
 
 
+def test_credentials_under_any_credential_name_are_redacted(run, tmp_path: Path) -> None:
+    """Attack pass 8's lead: a secret under `jwt` or `bearer` was traced in clear."""
+    named = ("jwt", "bearer", "id_jwt", "clientPassword", "apiKey", "x-api-key", "private_key", "credentials")
+    text, call = traced_token_call(run, tmp_path, {name: f"{REFRESH}-{n}" for n, name in enumerate(named)}
+                                   | {"passwordResetSentAt": "2021-01-17", "keys": "kept"})
+    assert REFRESH not in text
+    assert json.loads(call["response"]["body"]) == {
+        "access_token": "[redacted]", "token_type": "Bearer", **dict.fromkeys(named, "[redacted]"),
+        "passwordResetSentAt": "2021-01-17", "keys": "kept"}
+
+
 def test_credentials_that_are_not_strings_are_redacted_whole(run, tmp_path: Path) -> None:
     text, call = traced_token_call(run, tmp_path, {"refresh_token": {"value": REFRESH, "expires": 60},
                                                    "client_secret": [REFRESH], "id_token": 12345678})

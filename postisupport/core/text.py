@@ -61,13 +61,15 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
     Secrets shorter than MIN_SECRET are left alone."""
     known = sorted({secret for secret in secrets if len(secret) >= MIN_SECRET}, key=lambda s: (-len(s), s))
     forms = {form for secret in known for form in _forms(secret)}
+    wrappable = {form for secret in known for form in _base64_forms(secret.encode())}
     if not forms or not text:
         return text
     # One pass, longest first, so a form inside a longer one (a token inside its base64) is not cut
     # halfway. First each secret with any of its characters percent-encoded (Java's URLEncoder writes
     # ~ as %7E, a server may encode only + and /): no list of encoders' choices could hold them all.
-    pattern = "|".join([*(_percent_encoded(secret) for secret in known),
-                        *(re.escape(form) for form in sorted(forms, key=lambda f: (-len(f), f)))])
+    pattern = "|".join([*(_each_character_encoded(secret) for secret in known),
+                        *(_wrapped(form) if form in wrappable else re.escape(form)
+                          for form in sorted(forms, key=lambda f: (-len(f), f)))])
     # In any case, as the cut start below is: a server that upper-cases what it echoes must not
     # show the secret; the cost, text that equals a secret but for case also cut, is no loss.
     text = re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
@@ -81,21 +83,34 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def _percent_encoded(secret: str) -> str:
-    """A pattern for `secret` with any of its characters as itself or as %XX (any case)."""
-    return "".join(f"(?:{re.escape(c)}|%{ord(c):02X})" if ord(c) < 128 else re.escape(c) for c in secret)
+def _each_character_encoded(secret: str) -> str:
+    """A pattern for `secret` with any of its ASCII characters as itself or encoded on its own: %XX,
+    %25XX (percent-encoded twice), an HTML character reference (&#xHH; or &#DD;), or a JSON \\u00XX."""
+    def one(c: str) -> str:
+        code = ord(c)
+        return (f"(?:{re.escape(c)}|%{code:02X}|%25{code:02X}|&#x0*{code:X};|&#0*{code};"
+                f"|\\\\u00{code:02X})")
+    return "".join(one(c) if ord(c) < 128 else re.escape(c) for c in secret)
+
+
+def _wrapped(form: str) -> str:
+    """A pattern for a base64 form that may be broken into lines, as MIME (RFC 2045) writes base64."""
+    return "(?:\\r?\\n)?".join(re.escape(c) for c in form)
+
+
+def _base64_forms(raw: bytes) -> set[str]:
+    encoded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    return encoded | {form.rstrip("=") for form in encoded} | _inside_base64(raw)
 
 
 def _forms(secret: str) -> set[str]:
-    """The secret as a server may echo it: as is, URL-quoted (path and query style), base64
+    """The secret as a server may echo it: as is, URL-quoted (path and query style), in hex, base64
     (standard and URL-safe alphabets, with and without padding), and inside a JSON string (its `"`
     and `\\` escaped, `/` perhaps too, as PHP writes it)."""
     raw = secret.encode()
-    encoded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
     in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    return ({secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}
-            | encoded | {form.rstrip("=") for form in encoded} | _inside_base64(raw)
-            | in_json | {form.replace("/", "\\/") for form in in_json})
+    return ({secret, quote(secret), quote(secret, safe=""), quote_plus(secret), raw.hex()}
+            | _base64_forms(raw) | in_json | {form.replace("/", "\\/") for form in in_json})
 
 
 def _inside_base64(raw: bytes) -> set[str]:

@@ -35,8 +35,10 @@ SCRUB_BYTES = 2 * 2**20
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 # Names whose values are credentials, in a query string, a form or a JSON body; SCIM's own
 # attributes (passwordResetSentAt, ...) are data an engineer needs, and stay.
-SECRET_NAME = re.compile(r"^(token|password|secret|code|key|api_?key|assertion|client_assertion)$"
-                         r"|(_|-)?(token|secret)$", re.IGNORECASE)
+SECRET_NAME = re.compile(r"^(token|password|passwd|pwd|passphrase|secret|code|key|api_?key|assertion"
+                         r"|client_assertion|jwt|bearer|authorization|credentials?|private_?key)$"
+                         r"|(_|-)?(token|secret|jwt)$|(_|-)(password|key|credentials?)$"
+                         r"|(?-i:[a-z](Password|Key|Credentials?))$", re.IGNORECASE)
 
 Sink = Callable[[dict[str, Any]], None]
 
