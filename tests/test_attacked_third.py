@@ -158,8 +158,8 @@ def test_sighup_during_a_forced_run_keeps_the_old_output_and_leaves_no_temporary
         code, err = stopped(url, slow, signal.SIGHUP, str(source), "-o", str(out), "--force",
                             ignore_sigint=True)
     assert (code, err.splitlines()) == (ExitStatus.INTERRUPTED, [
-        f"postisupport: stopped; to start again: postisupport --api {url} bulk {source} -o {out} "
-        "--concurrency 2 --quiet --force", "postisupport: interrupted"])
+        "postisupport: stopped; the output was left as it was; to start again: postisupport --api "
+        f"{url} bulk {source} -o {out} --concurrency 2 --quiet --force", "postisupport: interrupted"])
     assert (sorted(p.name for p in tmp_path.glob(".*")), out.read_text()) == ([], "the old results\n")
 
 

@@ -66,6 +66,11 @@ def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[s
     ("a \\u0061\\u0062c/ def gh b", ["abc/ def gh"], "a [redacted] b"),
     ("a 6162632f20646566206768 b 6162632F20646566206768", ["abc/ def gh"], "a [redacted] b [redacted]"),
     ("a YWJjLyBk\r\nZWYgZ2g= b YWJjLyBkZWYg\nZ2g=", ["abc/ def gh"], "a [redacted] b [redacted]"),
+    # Attack pass 9: base32, and the secret broken by a blank or a line break (a wrapped message).
+    ("a MFRGGLZAMRSWMIDHNA====== b MFRGGLZAMRSWMIDHNA", ["abc/ def gh"], "a [redacted] b [redacted]"),
+    ("a SeCrE tTok3n-abc b SeCrEtTok3n-\nabc c S e C r E t T o k 3 n - a b c", ["SeCrEtTok3n-abc"],
+     "a [redacted] b [redacted] c [redacted]"),
+    ("a SeCrEt  Tok3n-abc b", ["SeCrEtTok3n-abc"], "a SeCrEt  Tok3n-abc b"),  # two blanks: no wrap
 ])
 def test_redacted_cuts_every_encoding_of_a_secret(text: str, secrets: list[str], result: str) -> None:
     assert redacted(text, secrets) == result

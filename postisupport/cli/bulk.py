@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from postisupport.cli.options import ConnectionOptions, command_group, state_of, with_options
+from postisupport.errors import ApiError, AuthError, UnreachableError
 
 app = command_group("Check many users at once, politely; safe to interrupt and resume.")
 
@@ -100,20 +101,15 @@ def bulk(
                                stdin=getattr(state.env.stdin, "buffer", None) if source == "-" else None,
                                stdout=state.env.stdout,
                                observe=state.observer(settings, input=source_path, output=output))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, AuthError, UnreachableError, ApiError):
+        # Stopped by the user or by the API (refused credentials, down, answering errors) once the run
+        # was under way: what became of the rows done, and the command that goes on from there.
         if watcher is not None:
             watcher.close()
         if output is not None:
-            again = chosen == "xlsx" or mode == "force"
-            # A workbook and a forced run replace the output only at the end: start again. Otherwise
-            # the output holds every row done, and the same mode (a resume for a new run) finishes it.
-            finish = mode if again else ("retry-failed" if mode == "retry-failed" else "resume")
-            words = ["postisupport", *_connection_words(state, connection), "bulk", source, "-o", str(output),
-                     *_option_words(format, column, concurrency, rate, excel, quiet),
-                     *([] if finish == "new" else [f"--{finish}"])]
-            what = "to start again" if again else "to finish"
             with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
-                state.env.say(f"postisupport: stopped; {what}: {shlex.join(words)}")
+                state.env.say(_how_to_go_on(state, connection, source, output, chosen, mode,
+                                            _option_words(format, column, concurrency, rate, excel, quiet)))
         raise
     finally:
         if watcher is not None:
@@ -174,13 +170,36 @@ def _connection_words(state: Any, after: Any) -> list[str]:
     return words
 
 
+def _how_to_go_on(state: Any, connection: Any, source: str, output: Path, chosen: str, mode: str,
+                  options: list[str]) -> str:
+    """A workbook and a forced run replace the output only at the end: they start again, and an output
+    that was there is as it was. Otherwise the output holds every row done, and the same mode (a resume
+    for a new run) finishes it."""
+    again = chosen == "xlsx" or mode == "force"
+    finish = mode if again else ("retry-failed" if mode == "retry-failed" else "resume")
+    after = ["-o", str(output), *options, *([] if finish == "new" else [f"--{finish}"])]
+    head = ["postisupport", *_connection_words(state, connection), "bulk"]
+    # An input named like an option ("-users.csv") would be read as one: after "--" it is not.
+    dashed = source.startswith("-") and source != "-"
+    words = [*head, *after, "--", source] if dashed else [*head, source, *after]
+    if not again:
+        return f"postisupport: stopped; to finish: {shlex.join(words)}"
+    kept = "; the output was left as it was" if mode == "force" and output.exists() else ""
+    return f"postisupport: stopped{kept}; to start again: {shlex.join(words)}"
+
+
 def _option_words(format: str | None, column: str | None, concurrency: int, rate: float | None,
                   excel: bool | None, quiet: bool) -> list[str]:
     words = [*(["--format", format] if format else []), *(["--column", column] if column else []),
-             "--concurrency", str(concurrency), *(["--rate", f"{rate:g}"] if rate else [])]
+             "--concurrency", str(concurrency), *(["--rate", _number(rate)] if rate else [])]
     if excel is not None:
         words.append("--excel" if excel else "--no-excel")
     return [*words, *(["--quiet"] if quiet else [])]
+
+
+def _number(value: float) -> str:
+    """As short as it can be written and still be the value given: 2 for 2.0, not 1.23457e+06 for 1234567."""
+    return next(text for digits in range(6, 18) if float(text := f"{value:.{digits}g}") == value)
 
 
 def _format_of(output: Path | None) -> str:

@@ -90,16 +90,23 @@ def _each_character_encoded(secret: str) -> str:
         code = ord(c)
         return (f"(?:{re.escape(c)}|%{code:02X}|%25{code:02X}|&#x0*{code:X};|&#0*{code};"
                 f"|\\\\u00{code:02X})")
-    return "".join(one(c) if ord(c) < 128 else re.escape(c) for c in secret)
+    # Also broken by a blank or a line break anywhere: a server wrapping its long message, which is
+    # then made one line, a break turned into a space.
+    return BROKEN.join(one(c) if ord(c) < 128 else re.escape(c) for c in secret)
+
+
+BROKEN = r"(?:\r?\n|[ \t])?"
 
 
 def _wrapped(form: str) -> str:
     """A pattern for a base64 form that may be broken into lines, as MIME (RFC 2045) writes base64."""
-    return "(?:\\r?\\n)?".join(re.escape(c) for c in form)
+    return BROKEN.join(re.escape(c) for c in form)
 
 
 def _base64_forms(raw: bytes) -> set[str]:
-    encoded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    """Base64 in both alphabets, and base32 (RFC 4648), with and without padding."""
+    encoded = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode(),
+               base64.b32encode(raw).decode()}
     return encoded | {form.rstrip("=") for form in encoded} | _inside_base64(raw)
 
 

@@ -128,7 +128,7 @@ _PRELUDE = (f'def halt_error($code): error({{"{_HALT}": [., $code]}}); '
 _JQ_WORKER = f"""
 import json, os, signal, sys, time
 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent is told of Ctrl-C, and kills us
-parent, how = int(sys.argv[1]), sys.argv[2]
+parent, how, memory = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 watched = False
 if how == "pdeathsig":
     try:
@@ -157,7 +157,7 @@ if os.getppid() != parent:  # the parent died before we could watch it
     os._exit(0)
 try:
     import resource
-    resource.setrlimit(resource.RLIMIT_AS, ({JQ_MEMORY}, {JQ_MEMORY}))
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 except (ImportError, ValueError, OSError):
     pass
 import jq
@@ -245,7 +245,7 @@ class JqProgram:
         if self._worker is None:
             _kill_workers_on_stop()
             self._worker = subprocess.Popen(
-                [sys.executable, "-I", "-c", _JQ_WORKER, str(os.getpid()), DEATH_WATCH],
+                [sys.executable, "-I", "-c", _JQ_WORKER, str(os.getpid()), DEATH_WATCH, str(JQ_MEMORY)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={},
                 close_fds=True)
             _LIVE.add(self._worker)
