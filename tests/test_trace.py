@@ -11,7 +11,7 @@ import pytest
 
 from postisupport.sandbox.app import application
 from postisupport.scim.trace import BODY_BYTES, _body, safe_url
-from tests.servers import OAuthServer, serving
+from tests.servers import OAuthServer, answer_of, send_answer, serving
 
 TOKEN = "c4nary-bearer-T0KEN"
 SECRET = "c4nary-client-S3CRET"
@@ -189,3 +189,37 @@ def test_json_that_does_not_parse_loses_its_credentials_by_name() -> None:
     nested = json.dumps({"refresh_token": {"value": "r"}, "keys": [{"client_secret": ["s"]}]}).encode()
     assert json.loads(_body(nested, [], True)["body"]) == {
         "refresh_token": "[redacted]", "keys": [{"client_secret": "[redacted]"}]}
+
+
+class EchoingHeaders:
+    """The sandbox, its answers carrying the bearer token in a header's name, a session's id in the body,
+    and a credential of the server's own in X-Auth-Token."""
+
+    def __init__(self) -> None:
+        self.app = application(token=TOKEN)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, body = await answer_of(self.app, scope, receive)
+        answer = json.loads(body)
+        if isinstance(answer, dict):
+            answer["sessionId"] = "c4nary-session-1234"
+        await send_answer(send, start, json.dumps(answer).encode(), (f"x-echo-{TOKEN}".encode(), b"1"),
+                          (TOKEN.encode(), b"bare"), (b"x-auth-token", b"c4nary-server-credential"))
+
+
+def test_a_token_in_a_header_name_and_credentials_in_headers_are_redacted(run, tmp_path: Path,
+                                                                          environ: dict[str, str]) -> None:
+    """Attack pass 9, A9B-02 and A9B-03: a token echoed in a response header's name was traced in clear
+    (httpx lower-cases it), and so were X-Auth-Token and a sessionId."""
+    trace = tmp_path / "trace.jsonl"
+    environ["POSTISUPPORT_TOKEN"] = TOKEN
+    with serving(EchoingHeaders()) as url:
+        assert run("--api", url, "--trace", str(trace), "diagnose", "ESIM0042").exit_code == 0
+    text = trace.read_text().lower()
+    assert [secret for secret in (TOKEN.lower(), "c4nary-session", "c4nary-server") if secret in text] == []
+    headers = records(trace)[0]["response"]["headers"]
+    assert {name: headers[name] for name in ("x-echo-[redacted]", "[redacted]", "x-auth-token")} == {
+        "x-echo-[redacted]": "1", "[redacted]": "bare", "x-auth-token": "[redacted]"}
+    assert json.loads(records(trace)[0]["response"]["body"])["sessionId"] == "[redacted]"

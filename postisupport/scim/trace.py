@@ -38,7 +38,8 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "s
 SECRET_NAME = re.compile(r"^(token|password|passwd|pwd|passphrase|secret|code|key|api_?key|assertion"
                          r"|client_assertion|jwt|bearer|authorization|credentials?|private_?key)$"
                          r"|(_|-)?(token|secret|jwt)$|(_|-)(password|key|credentials?)$"
-                         r"|(?-i:[a-z](Password|Key|Credentials?))$", re.IGNORECASE)
+                         r"|^j?session([_-]?id)?$|(_|-)session([_-]?id)?$"
+                         r"|(?-i:[a-z](Password|Key|Credentials?|Session|SessionId))$", re.IGNORECASE)
 
 Sink = Callable[[dict[str, Any]], None]
 
@@ -120,9 +121,13 @@ def safe_url(url: str) -> str:
 
 
 def _headers(headers: httpx.Headers, secrets: list[str]) -> dict[str, str]:
-    return {("location" if name.lower() == LOCATION_ASIDE.lower() else name):
-            REDACTED if name.lower() in SECRET_HEADERS else redacted(value, secrets)
-            for name, value in headers.items()}
+    """Every header, its value redacted when its name is a credential's (X-Auth-Token, X-Api-Key) and
+    its secrets cut out of it otherwise; the name too, as a server may echo a token there."""
+    def secret(name: str) -> bool:
+        return name.lower() in SECRET_HEADERS or SECRET_NAME.search(name) is not None
+
+    return {("location" if name.lower() == LOCATION_ASIDE.lower() else redacted(name, secrets)):
+            REDACTED if secret(name) else redacted(value, secrets) for name, value in headers.items()}
 
 
 def _decoded(content: bytes, encoding: str) -> tuple[bytes, dict[str, str]]:
