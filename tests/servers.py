@@ -197,7 +197,7 @@ class OAuthServer:
     """An OAuth2 token endpoint (client credentials, RFC 6749 section 4.4) in front of an ASGI app.
 
     POST /token with HTTP Basic client authentication returns a new access token each time
-    (token-1, token-2, ...); every other request must carry a token issued and not revoked.
+    (access-token-1, access-token-2, ...); every other request must carry a token issued and not revoked.
     """
 
     def __init__(self, app: Any, client_id: str, client_secret: str, expires_in: int = 3600) -> None:
@@ -228,7 +228,7 @@ class OAuthServer:
             if headers.get("authorization") != expected or form.get("grant_type") != ["client_credentials"]:
                 await _json(send, 401, {"error": "invalid_client", "error_description": "unknown client"})
                 return
-            token = f"token-{len(self.issued) + 1}"
+            token = f"access-token-{len(self.issued) + 1}"
             self.issued.append(token)
             await _json(send, 200, {"access_token": token, "token_type": "Bearer",
                                     "expires_in": self.expires_in})

@@ -70,7 +70,7 @@ def test_a_stale_keyring_token_does_not_beat_the_profiles_oauth2(run, memory_key
             "--client-id", "support-desk", "--with-client-secret", "--no-check", input=SECRET)
         memory_keyring.entries[("postisupport", "default:token")] = "stale-token"
         assert run("diagnose", "ESIM0042", "--json").exit_code == 0
-    assert server.issued == ["token-1"]
+    assert server.issued == ["access-token-1"]
 
 
 # -- what a server echoes of our credentials is cut out --------------------------------------------

@@ -152,6 +152,21 @@ def test_without_a_usable_keyring_login_says_what_to_do_and_writes_nothing(run, 
     assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0  # reading a missing keyring breaks nothing
 
 
+def test_a_keyring_that_keeps_nothing_is_no_keyring(run, env) -> None:
+    """Attack pass 9, A9B-06: keyring's null backend (`keyring --disable`) took the secret without a word;
+    login said it was stored and wrote the profile, and nothing was sent after."""
+    import keyring
+    from keyring.backends import null
+
+    keyring.set_keyring(null.Keyring())
+    result = run("auth", "login", "--api", "https://idp.example.com/scim/v2", "--with-token", "--no-check",
+                 input=TOKEN)
+    assert (result.exit_code, result.stderr) == (
+        ExitStatus.USAGE, "postisupport: error: no usable keyring to store the secret in (it did not keep "
+        "what it was given): set the token in POSTISUPPORT_TOKEN instead, or install a keyring backend\n")
+    assert not (env.config_dir / "config.toml").exists()
+
+
 @pytest.mark.parametrize(("args", "pattern"), [
     (["--with-token", "--with-client-secret"], "give exactly one of --with-token and --with-client-secret"),
     ([], "give exactly one of"),
@@ -185,7 +200,8 @@ def test_oauth2_fetches_one_token_for_a_whole_diagnosis(run, oauth) -> None:
     assert login_oauth(run, url).exit_code == 0
     doc = run("diagnose", "johanna.makinen@esimerkki.example.fi", "--json").json()
     assert doc["outcome"] == "contact-admin"
-    assert server.issued == ["token-1", "token-2"]  # login's check, then three API requests on one token
+    # login's check, then three API requests on one token
+    assert server.issued == ["access-token-1", "access-token-2"]
     assert server.token_requests == [{"grant_type": ["client_credentials"], "scope": ["scim.read"]}] * 2
 
 
@@ -203,12 +219,12 @@ def test_oauth2_fetches_a_new_token_once_after_a_401(run, env, oauth) -> None:
     async def twice() -> list[str]:
         async with connect.client(settings) as client:
             first = await diagnose(client, DiagnoseOptions("ESIM0042"))
-            server.revoked.add("token-1")
+            server.revoked.add("access-token-1")
             second = await diagnose(client, DiagnoseOptions("ESIM0042"))
             return [first.decision.rule, second.decision.rule]
 
     assert asyncio.run(twice()) == ["login.reset-pending", "login.reset-pending"]
-    assert server.issued == ["token-1", "token-2"]
+    assert server.issued == ["access-token-1", "access-token-2"]
 
 
 def test_oauth2_refreshes_a_token_before_it_expires() -> None:
@@ -231,10 +247,10 @@ def test_oauth2_refreshes_a_token_before_it_expires() -> None:
     asyncio.run(ask())
     now[0] += 60 - REFRESH_MARGIN - 1
     asyncio.run(ask())
-    assert server.issued == ["token-1"]
+    assert server.issued == ["access-token-1"]
     now[0] += 2
     asyncio.run(ask())
-    assert server.issued == ["token-1", "token-2"]
+    assert server.issued == ["access-token-1", "access-token-2"]
     assert SECRET not in repr(flow)
 
 

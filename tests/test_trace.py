@@ -223,3 +223,14 @@ def test_a_token_in_a_header_name_and_credentials_in_headers_are_redacted(run, t
     assert {name: headers[name] for name in ("x-echo-[redacted]", "[redacted]", "x-auth-token")} == {
         "x-echo-[redacted]": "1", "[redacted]": "bare", "x-auth-token": "[redacted]"}
     assert json.loads(records(trace)[0]["response"]["body"])["sessionId"] == "[redacted]"
+
+
+def test_an_access_token_too_short_to_be_cut_out_of_echoes_is_refused(run, tmp_path: Path) -> None:
+    """Attack pass 9, A9B-05: a 5-character access token was used, and shown in clear when echoed."""
+    with serving(TokenEndpoint({"access_token": "ab12x"})) as url:
+        run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
+            "--client-id", "support-desk", "--with-client-secret", "--no-check", input=SECRET)
+        result = run("diagnose", "ESIM0042")
+    assert (result.exit_code, result.stderr) == (
+        5, "postisupport: error: the token endpoint issued an access token of only 5 character(s); one that "
+        "short is refused (at least 8)\n")

@@ -84,8 +84,13 @@ def put_raw(profile: str, kind: Kind, raw: str) -> None:
         import keyring
 
         keyring.set_password(SERVICE, _entry(profile, kind), raw)
+        # keyring's null backend (what `keyring --disable` sets) and some broken ones drop what they
+        # are given without a word: only what can be read back is stored.
+        kept = keyring.get_password(SERVICE, _entry(profile, kind)) == raw
     except BACKEND_FAULTS as error:
         raise KeyringUnavailable(type(error).__name__) from None
+    if not kept:
+        raise KeyringUnavailable("it did not keep what it was given")
 
 
 def delete(profile: str, kind: Kind) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from postisupport import USER_AGENT
-from postisupport.core.text import redacted, shortened, terminal_safe
+from postisupport.core.text import MIN_SECRET, redacted, shortened, terminal_safe
 from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
 
 MAX_ANSWER_BYTES = 100_000  # a token response is a few hundred bytes
@@ -139,6 +139,10 @@ class ClientCredentials(httpx.Auth):
         token, lifetime = body.get("access_token"), body.get("expires_in", DEFAULT_LIFETIME)
         if not isinstance(token, str) or not token.isascii() or not token.isprintable() or not token:
             raise ApiError(where, "the token endpoint's answer holds no usable access_token")
+        if len(token) < MIN_SECRET:
+            # Too short to be cut out of what a server echoes (core.text.redacted): never sent.
+            raise ApiError(where, f"the token endpoint issued an access token of only {len(token)} "
+                           f"character(s); one that short is refused (at least {MIN_SECRET})")
         if not isinstance(lifetime, int | float) or isinstance(lifetime, bool) or lifetime <= 0:
             lifetime = DEFAULT_LIFETIME
         return token, float(lifetime)
