@@ -3,6 +3,7 @@ options, and what is left of a run that replaces its output at the end."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -10,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from postisupport.cli.main import ExitStatus
+from postisupport.idp import urns
 from postisupport.sandbox.app import application
 from tests.servers import serving
 from tests.test_bulk import ROOT, write
 from tests.test_bulk_files import csv_rows, finish
+from tests.test_capture_attacked import Rewriting, capture, in_clear, replays_the_same
 
 
 class Refusing:
@@ -72,3 +75,63 @@ def test_a_forced_run_the_api_stops_says_the_output_is_as_it_was_and_how_to_star
         ExitStatus.AUTH, "postisupport: stopped; to start again: " + shlex.join(
             ["postisupport", "--api", down, "--no-audit", "bulk", str(source), "-o", str(workbook),
              "--concurrency", "8", "--quiet"]), False)
+
+
+# -- capture ------------------------------------------------------------------------------------------
+
+
+def test_a_legacy_id_read_out_in_groups_is_pseudonymised_as_the_id(run, tmp_path: Path) -> None:
+    """A9B-01: "ESIM 0042" got a stand-in of its own, which found no one in the stand-in directory."""
+    ticket = tmp_path / "ticket.json"
+    made = run("--sandbox", "capture", "ESIM 0042", "--pseudonymise", "-o", str(ticket))
+    assert (made.exit_code, made.stderr) == (
+        0, f"captured change-password (login.reset-pending) in {ticket}\n")
+    document = json.loads(ticket.read_text())
+    holders = [u["id"] for u in document["Users"] if u.get(urns.LOGIN_EXTENSION, {}).get("legacyUserId")
+               == document["capture"]["arguments"]["identifier"]]
+    assert (len(holders), document["capture"]["diagnosis"]["outcome"]) == (1, "change-password")
+    replays_the_same(run, ticket)
+
+
+def broken_types(user: dict[str, Any]) -> dict[str, Any]:
+    if "userName" not in user:
+        return user
+    login = user.get(urns.LOGIN_EXTENSION, {})
+    return {**user, "active": "yes-ish", "emails": "not a list",
+            urns.LOGIN_EXTENSION: {**login, "passwordResetSentAt": 20210117}}
+
+
+def test_a_pseudonymised_capture_says_which_attributes_it_could_not_read(run, tmp_path: Path) -> None:
+    """A9B-09: the stand-in directory dropped the wrong-typed values, and its diagnosis then had no data
+    problems: the ticket file showed a clean account."""
+    ticket = tmp_path / "ticket.json"
+    with serving(Rewriting(application(), broken_types)) as url:
+        made = capture(run, url, "ESIM0042", ticket, "--pseudonymise")
+    assert made.exit_code == 0
+    document = json.loads(ticket.read_text())
+    stand_in = next(u["id"] for u in document["Users"]
+                    if u.get(urns.LOGIN_EXTENSION, {}).get("legacyUserId")
+                    == document["capture"]["arguments"]["identifier"])
+    assert document["capture"]["left_out"][0] == {
+        "resource": "Users", "id": stand_in, "attributes": ["active", "emails", "passwordResetSentAt"]}
+    assert in_clear(ticket.read_text(), {"yes-ish", "not a list", "20210117"}) == []
+
+
+def test_a_capture_keeps_no_token_the_server_echoed(run, tmp_path: Path, environ: dict[str, str]) -> None:
+    """A9B-14: a server echoing the bearer token in a resource put it in the capture file in clear."""
+    token = "c4nary-capture-T0KEN"
+    environ["POSTISUPPORT_TOKEN"] = token
+
+    def echoing(resource: dict[str, Any]) -> dict[str, Any]:
+        if "userName" not in resource:  # a group
+            return resource
+        return {**resource, "title": f"session for {token}", "nickName": token.upper()}
+
+    ticket = tmp_path / "ticket.json"
+    with serving(Rewriting(application(token=token), echoing)) as url:
+        made = capture(run, url, "ESIM0042", ticket)
+    text = ticket.read_text()
+    assert (made.exit_code, token.casefold() in text.casefold()) == (0, False)
+    user = next(u for u in json.loads(text)["Users"] if u["id"] == "u-1002")
+    assert (user["title"], user["nickName"]) == ("session for [redacted]", "[redacted]")
+    replays_the_same(run, ticket)

@@ -74,10 +74,14 @@ def _lenient_list(value: Any, handler: ValidatorFunctionWrapHandler, info: Valid
         _unreadable(info, name)
         return []
     noted = info.context.setdefault("problems", []) if info.context is not None else []
-    before = len(noted)
+    unread: set[str] = info.context.setdefault("unreadable", set()) if info.context is not None else set()
+    before, unread_before = len(noted), set(unread)
     items = [item for item in handler(value) if item is not None]
     # An item's attribute is named with its list's ("groups.value"): a bare "value" says nothing.
     noted[before:] = [p if p.startswith(f"{name}:") else f"{name}.{p}" for p in noted[before:]]
+    inner = unread - unread_before
+    unread -= inner
+    unread |= {leaf if leaf == name else f"{name}.{leaf}" for leaf in inner}
     if len(noted) > before:
         _unreadable(info, name)  # an item left out, or one of its attributes: the list is not whole
     return items

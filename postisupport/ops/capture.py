@@ -22,8 +22,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from postisupport import __version__
 from postisupport.config.private import refuse_own, replacing
 from postisupport.config.settings import Settings, resolve
+from postisupport.core.identifiers import normalise
 from postisupport.core.language import Language
 from postisupport.core.report import Report
+from postisupport.core.text import redacted
 from postisupport.errors import DataFileError, FileProblem, InvalidInput, OutputExists
 from postisupport.idp.contract import MEMBERS
 from postisupport.idp.reading import member_ids, named, user_facts
@@ -76,13 +78,17 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
             if isinstance(resource_id, str):
                 kept[resource_id] = {k: v for k, v in resource.items() if str(k).lower() != "meta"}
 
+    secrets: list[str] = []
+
     async def once() -> tuple[Any, Report]:
         async with connect.client(settings, on_page=keep, observe=observe) as client:
             try:
                 offered = await client.service_provider_config()
             except Exception:
                 offered = None
-            return offered, await diagnose(client, options)
+            result = await diagnose(client, options)
+            secrets.extend(client.secrets())
+            return offered, result
 
     offered, result = asyncio.run(once())
     record(trail, settings, options, result)
@@ -114,7 +120,7 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     }
     document = _pseudonymised(document, result, settings, view) if pseudonymise else \
         _replayable(document, result, settings, view)
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    text = _without_secrets(json.dumps(document, ensure_ascii=False, indent=2) + "\n", secrets)
     if not isinstance(output, Path):
         output.write(text)
         return Capture(None, result)
@@ -122,6 +128,19 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     with replacing(output, keep_mode=False) as out:
         out.write(text)
     return Capture(output, result)
+
+
+def _without_secrets(text: str, secrets: list[str]) -> str:
+    """The file's text with our credentials cut out wherever the server echoed them (an attribute, its
+    ServiceProviderConfig), as the trace cuts them; still the JSON it was, or nothing is written."""
+    cut = redacted(text, secrets)
+    if cut != text:
+        try:
+            json.loads(cut)
+        except ValueError:
+            raise DataFileError("the API's answers hold our credentials in a form that can't be cut out "
+                                "of them; nothing was written") from None
+    return cut
 
 
 def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings,
@@ -135,12 +154,18 @@ def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings,
         "Users": [stand_in.user(u) for u in document["Users"]],
         "Groups": [stand_in.group(g) for g in document["Groups"]],
         "capture": {**document["capture"],
-                    "arguments": {**arguments, "identifier": stand_in.identifier(arguments["identifier"])},
+                    # As the look-up compared it: "ESIM 0042" read out is the ID ESIM0042.
+                    "arguments": {**arguments, "identifier": stand_in.identifier(
+                        normalise(arguments["identifier"]))},
                     # Allow-listed as the resources are: its free text may name anyone.
                     "service_provider_config": service_provider_config(
                         document["capture"]["service_provider_config"])},
     }
     out["capture"]["diagnosis"] = _deciding_alike(out, result, settings, view, "the pseudonymised directory")
+    unread = [left for endpoint in ("Users", "Groups") for resource in document[endpoint]
+              if (left := stand_in.left_out(endpoint, resource)) is not None]
+    if unread:
+        out["capture"]["left_out"] = unread
     return out
 
 

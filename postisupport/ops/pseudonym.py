@@ -168,6 +168,16 @@ class Pseudonyms:
             out[MEMBERS] = [{"value": self.resource_id(member)} for member in members]
         return out
 
+    def left_out(self, endpoint: str, resource: dict[str, Any]) -> dict[str, Any] | None:
+        """Which attributes of a resource could not be read (so are not in the file), by name only, its
+        id a stand-in: the evidence a ticket about a broken account needs, without the values."""
+        model = models.User if endpoint == "Users" else models.Group
+        parsed = model.parse(resource)
+        if not parsed.unreadable:
+            return None
+        return {"resource": endpoint, "id": self.resource_id(parsed.id) if parsed.id else None,
+                "attributes": sorted(parsed.unreadable)}
+
     def _rewritten(self, read: dict[str, Any], treatments: dict[Path, Treatment]) -> dict[str, Any]:
         def walk(node: Any, path: Path) -> Any:
             if isinstance(node, dict):

@@ -424,10 +424,14 @@ class ScimClient:
                 self._open.set()
             raise
 
+    def secrets(self) -> list[str]:
+        """Our own credentials, to be cut out of whatever the server says: it may echo them. An auth flow
+        that holds secrets (OAuth2: the client secret, every token issued) names them."""
+        return [self._token or "", *(getattr(self._auth, "secrets", list)())]
+
     def _scrubbed(self, error: PostisupportError) -> PostisupportError:
-        """The error with our own credentials cut out of what the server said: a server may echo them."""
-        # An auth flow that holds secrets (OAuth2) names them; a bearer token is ours already.
-        secrets = [self._token or "", *(getattr(self._auth, "secrets", list)())]
+        """The error with our own credentials cut out of what the server said."""
+        secrets = self.secrets()
         error.args = tuple(redacted(a, secrets) if isinstance(a, str) else a for a in error.args)
         if isinstance(error, AuthError) and error.source is None:
             error.source = self._secret_source
