@@ -135,3 +135,18 @@ def test_a_capture_keeps_no_token_the_server_echoed(run, tmp_path: Path, environ
     user = next(u for u in json.loads(text)["Users"] if u["id"] == "u-1002")
     assert (user["title"], user["nickName"]) == ("session for [redacted]", "[redacted]")
     replays_the_same(run, ticket)
+
+
+# -- look-ups -------------------------------------------------------------------------------------------
+
+
+def test_an_address_whose_case_fold_changes_it_is_found(run, tmp_path: Path) -> None:
+    """A9B-15: "straße@example.fi" was asked for as "strasse@..." (str.casefold), which a server
+    comparing in lower case never holds: the caller was told there is no such account."""
+    data = write(tmp_path / "ss.json", json.dumps({"Users": [{
+        "id": "u1", "userName": "weiss.anna@example.fi", "emails": [{"value": "straße@example.fi"}]}],
+        "Groups": []}))
+    found = [run("--sandbox-data", str(data), "diagnose", typed, "--json").json()
+             for typed in ("straße@example.fi", "STRASSE@example.fi", "Straße@Example.fi")]
+    assert [(doc["outcome"], doc["user"]["id"] if doc["user"] else None) for doc in found] == [
+        ("use-login-email", "u1"), ("not-found", None), ("use-login-email", "u1")]

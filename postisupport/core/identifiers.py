@@ -26,7 +26,8 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 
 def normalise(raw: str) -> str:
-    """The form identifiers are compared in: trimmed and case-folded.
+    """The form identifiers are asked for in: trimmed and lower-cased (not case-folded: folding makes
+    "straße" "strasse", which a server comparing in lower case never holds; comparisons fold both sides).
 
     Raises InvalidInput for what cannot be anyone's identifier, so that the API
     is never asked about it.
@@ -48,11 +49,11 @@ def normalise(raw: str) -> str:
     if "@" in value and not looks_like_email(value):
         raise invalid(f"{value!r} is not a valid e-mail address", "not-email", given=repr(value))
     if "@" not in value and _GROUPED.fullmatch(value) and has_letter_and_digit(value):
-        return fold(_SEPARATORS.sub("", value))
+        return _SEPARATORS.sub("", value).lower()
     if any(ch.isspace() for ch in value):  # an address with spaces was refused just above
         raise invalid(f"{value!r} is not a valid legacy user ID: it contains spaces "
                       "(a name is looked up within its organisation)", "spaces", given=repr(value))
-    return fold(value)
+    return value.lower()
 
 
 def names_a_person(raw: str) -> bool:

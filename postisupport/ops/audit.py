@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from postisupport.config.private import open_private, read_private
-from postisupport.core.identifiers import name_key, name_text, normalise
+from postisupport.core.identifiers import fold, name_key, name_text, normalise
 from postisupport.errors import AuditError, InvalidInput
 
 RECORD_FILE = "audit.jsonl"
@@ -183,7 +183,7 @@ def _compared(identifier: str) -> str:
     address or legacy ID normalised; a name (looked up within its organisation) or a business ID
     folded as names are compared."""
     try:
-        return normalise(identifier)
+        return fold(normalise(identifier))  # "Straße" and "strasse" are one identifier to compare
     except InvalidInput:
         return "name:" + name_key(name_text(identifier))
 
