@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
 from postisupport.core.language import LANGUAGES
 from postisupport.core.text import MIN_SECRET
+from postisupport.core.urls import is_loopback
 from postisupport.errors import ConflictingSettings, InvalidSetting, UnboundSecret
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class Settings:
     def insecure_urls(self) -> list[str]:
         """The URLs credentials would go to over plain http beyond this machine (allowed, warned about)."""
         urls = [] if self.uses_sandbox else [self.api_url, self.token_url if self.auth == "oauth2" else None]
-        return [url for url in urls if url and _scheme(url) == "http" and not _is_loopback(url)]
+        return [url for url in urls if url and _scheme(url) == "http" and not is_loopback(url)]
 
     def origin(self, setting: str) -> Origin:
         return self.origins.get(setting, Origin.DEFAULT)
@@ -324,7 +325,7 @@ def checked_url(url: str, origin: Origin = Origin.FLAG, allow_insecure_http: boo
         raise invalid(f"{shown!r} is not an http(s) URL, e.g. https://idp.example.com/scim/v2")
     if any(ch.isspace() or not ch.isprintable() for ch in url):
         raise invalid(f"{shown!r} contains spaces or control characters")
-    if parts.scheme.lower() == "http" and not allow_insecure_http and not _is_loopback(url):
+    if parts.scheme.lower() == "http" and not allow_insecure_http and not is_loopback(url):
         raise invalid(f"{shown!r} is plain http, which would send the credentials unencrypted; use https",
                       remedy="allow_insecure_http")
     return url.rstrip("/")
@@ -357,15 +358,3 @@ def _scheme(url: str) -> str:
 
 def _same_url(a: str, b: str) -> bool:
     return a.strip().rstrip("/") == str(b).strip().rstrip("/")
-
-
-def _is_loopback(url: str) -> bool:
-    import ipaddress
-
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

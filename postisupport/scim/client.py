@@ -26,6 +26,7 @@ import httpx
 
 from postisupport import USER_AGENT
 from postisupport.core.text import NESTED, NotJson, json_document, redacted, shortened, terminal_safe
+from postisupport.core.urls import is_loopback
 from postisupport.errors import ApiError, AuthError, PostisupportError, SecretSource, UnreachableError
 from postisupport.idp import contract, urns
 from postisupport.scim.filters import (
@@ -176,6 +177,9 @@ class ScimClient:
             verify=verify,
             follow_redirects=False,  # a redirect is an error: the token never goes where it points
             event_hooks={"response": [_keep_location_aside]},
+            # A proxy named in the environment (HTTP_PROXY, ALL_PROXY) is another machine: traffic for
+            # this one, plain http with the token in it, never goes through it.
+            trust_env=not is_loopback(self.base_url),
         )
         self._slots = asyncio.Semaphore(max_concurrency)
         self._sleep = sleep

@@ -19,6 +19,7 @@ import httpx
 
 from postisupport import USER_AGENT
 from postisupport.core.text import MIN_SECRET, redacted, shortened, terminal_safe
+from postisupport.core.urls import is_loopback
 from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
 
 MAX_ANSWER_BYTES = 100_000  # a token response is a few hundred bytes
@@ -105,7 +106,8 @@ class ClientCredentials(httpx.Auth):
         try:
             async with (
                 httpx.AsyncClient(timeout=self._timeout, verify=self._verify, transport=self._transport,
-                                  headers={"User-Agent": USER_AGENT}, follow_redirects=False) as http,
+                                  headers={"User-Agent": USER_AGENT}, follow_redirects=False,
+                                  trust_env=not is_loopback(self.token_url)) as http,
                 http.stream("POST", self.token_url, data=data,
                             auth=(self._client_id, self._client_secret)) as response,
             ):
