@@ -177,3 +177,73 @@ def test_a_proxy_in_the_environment_never_sees_traffic_for_this_machine(run, mon
         monkeypatch.delenv("no_proxy", raising=False)
         result = run("--api", url, "diagnose", "ESIM0042", "--json")
     assert (result.exit_code, result.json()["outcome"], proxy.seen) == (0, "change-password", [])
+
+
+# -- doctor ---------------------------------------------------------------------------------------------
+
+
+class IgnoringFilters:
+    """An empty directory behind a server that ignores every query parameter; or, with `refused`, the
+    demo sandbox refusing (403) only the metadata endpoints `refused` names."""
+
+    def __init__(self, app: Any, refused: tuple[str, ...] = ()) -> None:
+        self.app, self.refused = app, refused
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and any(scope["path"].endswith(p) for p in self.refused):
+            await send({"type": "http.response.start", "status": 403,
+                        "headers": [(b"content-type", b"application/scim+json")]})
+            await send({"type": "http.response.body", "body": b'{"status": "403", "detail": "scope needed"}'})
+            return
+        if scope["type"] == "http" and not self.refused:
+            scope = {**scope, "query_string": b""}
+        await self.app(scope, receive, send)
+
+
+def test_doctor_on_an_empty_directory_does_not_pass_the_filters_it_could_not_test(run) -> None:
+    """A9B-26: a server ignoring every filter passed filters, escaping and membership-filters (exit 0,
+    "diagnoses can be trusted") when it showed no user: an empty answer proves nothing."""
+    from postisupport.sandbox.app import SandboxApplication
+    from postisupport.sandbox.datafile import build_storage
+
+    empty = IgnoringFilters(SandboxApplication(build_storage({"Users": [], "Groups": []})))
+    with serving(empty) as url:
+        result = run("--api", url, "doctor", "--json")
+    checks = {c["id"]: c for c in json.loads(result.stdout)}
+    untested = ("not tested: no user is visible to these credentials, so an empty answer proves nothing; "
+                "run doctor again once one is")
+    assert (result.exit_code, [(name, checks[name]["status"], checks[name]["detail"]) for name in (
+        "filters", "escaping", "membership-filters")]) == (ExitStatus.API_ERROR, [
+            ("filters", "warn", untested), ("escaping", "warn", untested),
+            ("membership-filters", "warn", untested)])
+
+
+def test_doctor_reports_metadata_the_credentials_may_not_read_and_goes_on(run) -> None:
+    """A9B-12: a 403 on /Schemas alone stopped doctor with exit 3 ("check the token"), no report, though
+    the token was fine and diagnoses ran."""
+    with serving(IgnoringFilters(application(), refused=("/Schemas", "/ServiceProviderConfig"))) as url:
+        result = run("--api", url, "doctor", "--json")
+    checks = json.loads(result.stdout)
+    refused = ("not readable with these credentials, though diagnoses' requests are not refused: the "
+               "identity API refused access (HTTP 403): scope needed")
+    assert (result.exit_code, checks[:2]) == (0, [
+        {"id": "service-provider-config", "status": "warn", "detail": refused},
+        {"id": "extensions", "status": "warn", "detail": refused}])
+    assert [c["status"] for c in checks[2:]] == ["pass"] * (len(checks) - 2)
+
+
+def test_doctor_fails_paging_when_list_answers_have_no_total(run) -> None:
+    """A9B-07: "totalResults missing" was a paging warning ("diagnoses hold"), but without it every
+    diagnosis stops with exit 5."""
+    from tests.test_attacked_sixth import Mutating
+
+    def without_total(path: str, query: Any, body: Any) -> None:
+        if isinstance(body, dict):
+            body.pop("totalResults", None)
+
+    with serving(Mutating(without_total)) as url:
+        checks = {c["id"]: c for c in json.loads(run("--api", url, "doctor", "--json").stdout)}
+        diagnosis = run("--api", url, "diagnose", "ESIM0042")
+    assert (checks["paging"], diagnosis.exit_code) == ({"id": "paging", "status": "fail", "detail": (
+        "totalResults is missing from list answers (RFC 7644 requires it): every diagnosis stops with an "
+        "API error")}, ExitStatus.API_ERROR)

@@ -21,10 +21,10 @@ def doctor(
     Read-only: filters applied, values escaped, userName compared case-insensitively,
     attributes= and paging honoured, extensions declared, and the latency. Each check
     passes, warns (diagnoses hold, with the caveat shown) or fails; exits 8 if any fails. A check
-    the API rate limited (429, or 503) is "not tested", a warning: with no check failed, doctor
-    then exits 5 (run it again later), never 8. An API that can't be reached (or answers nothing
-    in time) stops it with exit 4, refused credentials with exit 3: neither is a finding about
-    the server.
+    the API rate limited (429, or 503), or one that looks for no one while no user is visible, is
+    "not tested", a warning: with no check failed, doctor then exits 5 (run it again later),
+    never 8. An API that can't be reached (or answers nothing in time) stops it with exit 4,
+    refused credentials with exit 3: neither is a finding about the server.
 
     Example: postisupport --sandbox doctor
     """

@@ -120,6 +120,12 @@ async def _schemas(server: _Server) -> Check:
     return Check("extensions", "pass", "both extensions are in /Schemas")
 
 
+def _no_one(name: str) -> Check:
+    """A check that looks for no one, when no one is visible: an empty answer proves nothing."""
+    return Check(name, "warn", "not tested: no user is visible to these credentials, so an empty answer "
+                 "proves nothing; run doctor again once one is", untested=True)
+
+
 async def _filters_applied(server: _Server) -> Check:
     if await server.users(f"{contract.USER_NAME} eq {quote(_nobody())}"):
         return Check("filters", "fail", "a filter for a userName no one has returned users: the server "
@@ -127,6 +133,8 @@ async def _filters_applied(server: _Server) -> Check:
     if await server.users(f"{contract.LEGACY_USER_ID} eq {quote(_nobody())}"):
         return Check("filters", "fail", "a filter on the legacy user ID returned users: the server drops "
                      "filter attributes it doesn't know")
+    if await _sample(server) is None:
+        return _no_one("filters")
     return Check("filters", "pass", "filters are applied, the extension's attributes too")
 
 
@@ -143,6 +151,8 @@ async def _membership_filters(server: _Server) -> Check:
         return Check("membership-filters", "fail", f"a filter on {named} for an id no one "
                      "has returned resources: the server ignores it, so a caller may be given other "
                      "organisations and their administrators wherever the answers don't show membership")
+    if await _sample(server) is None:
+        return _no_one("membership-filters")
     return Check("membership-filters", "pass", "filters on members.value and groups.value are applied")
 
 
@@ -156,6 +166,8 @@ async def _escaping(server: _Server) -> Check:
         return Check("escaping", "fail", f"a value holding \" and \\ got no usable answer ({error})")
     if found:
         return Check("escaping", "fail", "a value holding \" and \\ matched users")
+    if await _sample(server) is None:
+        return _no_one("escaping")
     return Check("escaping", "pass", "a value holding \" and \\ gives a clean empty answer")
 
 
@@ -213,8 +225,12 @@ async def _paging(server: _Server) -> Check:
     first = await server.get("Users", startIndex="1", count="1")
     total = named(first, "totalResults") if isinstance(first, dict) else None
     page = _listed(first)
-    if not isinstance(total, int) or len(page) > 1:
-        return Check("paging", "warn", "count is not honoured, or totalResults is missing")
+    if not isinstance(total, int) or isinstance(total, bool):
+        # RFC 7644 section 3.4.2 requires it, and a diagnosis refuses a list response without it.
+        return Check("paging", "fail", "totalResults is missing from list answers (RFC 7644 requires it): "
+                     "every diagnosis stops with an API error")
+    if len(page) > 1:
+        return Check("paging", "warn", "count is not honoured: answers are larger than asked for")
     beyond = await server.get("Users", startIndex=str(total + 1), count="1")
     again = _listed(beyond)
     if again and page and isinstance(again[0], dict) and isinstance(page[0], dict) \
@@ -259,14 +275,22 @@ def _unanswered_check(name: str, error: PostisupportError) -> Check:
         why = "rate limiting" if error.status == 429 else "unavailable for now"
         return Check(name, "warn", f"not tested: the server is {why} ({error}); rate limited: run "
                      "doctor again later", untested=True)
+    if isinstance(error, AuthError):
+        return Check(name, _unanswered(name), f"not readable with these credentials, though diagnoses' "
+                     f"requests are not refused: {error}")
     return Check(name, _unanswered(name), f"the server could not answer: {error}")
 
 
 def _stops(error: PostisupportError, server: _Server) -> bool:
-    """Whether `error` is about reaching the server at all rather than about one check."""
+    """Whether `error` is about reaching the server at all rather than about one check. A refusal of
+    what diagnoses ask (Users, Groups, a token) is of the credentials; of a metadata endpoint that wants
+    a scope of its own (/Schemas, /ServiceProviderConfig), it is the check's finding."""
     if isinstance(error, AuthError):
-        return True
+        return error.token_endpoint or not any(m in error.endpoint for m in METADATA)
     return isinstance(error, UnreachableError) and (error.timeout is None or not server.answers)
+
+
+METADATA = ("/ServiceProviderConfig", "/Schemas")
 
 
 def run(settings: Settings, observe: Any = None) -> list[Check]:
