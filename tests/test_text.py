@@ -70,7 +70,16 @@ def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[s
     ("a MFRGGLZAMRSWMIDHNA====== b MFRGGLZAMRSWMIDHNA", ["abc/ def gh"], "a [redacted] b [redacted]"),
     ("a SeCrE tTok3n-abc b SeCrEtTok3n-\nabc c S e C r E t T o k 3 n - a b c", ["SeCrEtTok3n-abc"],
      "a [redacted] b [redacted] c [redacted]"),
-    ("a SeCrEt  Tok3n-abc b", ["SeCrEtTok3n-abc"], "a SeCrEt  Tok3n-abc b"),  # two blanks: no wrap
+    # Two blanks are no wrap: only the end, over half of it, is what is left of a secret cut short.
+    ("a SeCrEt  Tok3n-abc b", ["SeCrEtTok3n-abc"], "a SeCrEt  [redacted] b"),
+    # What is left of one a server cut short (A9B-22): a start or an end of at least half of it.
+    ("token Prefix-SECRET-abcdefghijk... (cut)", ["Prefix-SECRET-abcdefghijkl"], "token [redacted]... (cut)"),
+    ("a refix-SECRET-abcdefghijkl b PREFIX-SECRET-a c", ["Prefix-SECRET-abcdefghijkl"],
+     "a [redacted] b [redacted] c"),
+    ("a Prefix-SECRE b ghijkl c", ["Prefix-SECRET-abcdefghijkl"], "a Prefix-SECRE b ghijkl c"),  # under half
+    # A JSON text inside a JSON string, as the trace dumps it: its \u escape written twice (A9B-27).
+    ('said {\\"t\\": \\"Esc\\\\u002bSECRET/token~1234\\"}', ["Esc+SECRET/token~1234"],
+     'said {\\"t\\": \\"[redacted]\\"}'),
 ])
 def test_redacted_cuts_every_encoding_of_a_secret(text: str, secrets: list[str], result: str) -> None:
     assert redacted(text, secrets) == result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import sys
@@ -59,20 +60,14 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
     echo the credentials it was given, as sent or percent-encoded or base64-encoded.
 
     Secrets shorter than MIN_SECRET are left alone."""
-    known = sorted({secret for secret in secrets if len(secret) >= MIN_SECRET}, key=lambda s: (-len(s), s))
-    forms = {form for secret in known for form in _forms(secret)}
-    wrappable = {form for secret in known for form in _base64_forms(secret.encode())}
-    if not forms or not text:
+    known = tuple(sorted({secret for secret in secrets if len(secret) >= MIN_SECRET},
+                         key=lambda s: (-len(s), s)))
+    if not known or not text:
         return text
-    # One pass, longest first, so a form inside a longer one (a token inside its base64) is not cut
-    # halfway. First each secret with any of its characters percent-encoded (Java's URLEncoder writes
-    # ~ as %7E, a server may encode only + and /): no list of encoders' choices could hold them all.
-    pattern = "|".join([*(_each_character_encoded(secret) for secret in known),
-                        *(_wrapped(form) if form in wrappable else re.escape(form)
-                          for form in sorted(forms, key=lambda f: (-len(f), f)))])
-    # In any case, as the cut start below is: a server that upper-cases what it echoes must not
-    # show the secret; the cost, text that equals a secret but for case also cut, is no loss.
-    text = re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
+    forms = {form for secret in known for form in _forms(secret)}
+    text = _pattern(known).sub(REDACTED, text)
+    for secret in known:  # what is left of one a server echoed cut short: its start, or its end
+        text = _without_parts(text, secret)
     if text.endswith(CUT):
         # Text cut short by shortened() may end in the first part of a secret: that part goes too.
         kept = text[: -len(CUT)]
@@ -83,13 +78,63 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=16)
+def _pattern(known: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for every form of the secrets, compiled once for all the text a run scrubs.
+
+    One pass, longest first, so a form inside a longer one (a token inside its base64) is not cut
+    halfway. First each secret with any of its characters encoded on its own (Java's URLEncoder writes
+    ~ as %7E, a server may encode only + and /): no list of encoders' choices could hold them all.
+    In any case, as the cut start in `redacted` is:
+    a server that upper-cases what it echoes must not show the secret; the cost, text that equals a
+    secret but for case also cut, is no loss."""
+    forms = {form for secret in known for form in _forms(secret)}
+    wrappable = {form for secret in known for form in _base64_forms(secret.encode())}
+    return re.compile("|".join([
+        *(_each_character_encoded(secret) for secret in known),
+        *(_wrapped(form) if form in wrappable else re.escape(form)
+          for form in sorted(forms, key=lambda f: (-len(f), f)))]), re.IGNORECASE)
+
+
+def _without_parts(text: str, secret: str) -> str:
+    """`text` with what is left of `secret` echoed cut short cut out: a start or an end of it of at least
+    half its length (and MIN_SECRET characters), in any case."""
+    least = max(MIN_SECRET, -(-len(secret) // 2))
+    if least >= len(secret):
+        return text
+    folded, key = text.lower(), secret.lower()
+    if len(folded) != len(text) or len(key) != len(secret):  # a letter whose lower case is longer
+        folded, key = text, secret
+    spans: list[tuple[int, int]] = []
+    for found in re.finditer(re.escape(key[:least]), folded):
+        begin, end = found.span()
+        while end < len(folded) and end - begin < len(key) and folded[end] == key[end - begin]:
+            end += 1
+        spans.append((begin, end))
+    for found in re.finditer(re.escape(key[-least:]), folded):
+        begin, offset = found.start(), len(key) - least
+        while begin > 0 and offset > 0 and folded[begin - 1] == key[offset - 1]:
+            begin, offset = begin - 1, offset - 1
+        spans.append((begin, found.end()))
+    merged: list[list[int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    for begin, end in reversed(merged):
+        text = text[:begin] + REDACTED + text[end:]
+    return text
+
+
 def _each_character_encoded(secret: str) -> str:
     """A pattern for `secret` with any of its ASCII characters as itself or encoded on its own: %XX,
     %25XX (percent-encoded twice), an HTML character reference (&#xHH; or &#DD;), or a JSON \\u00XX."""
     def one(c: str) -> str:
         code = ord(c)
+        # A JSON escape once or twice over: a JSON text inside a JSON string (a gateway's wrapped error).
         return (f"(?:{re.escape(c)}|%{code:02X}|%25{code:02X}|&#x0*{code:X};|&#0*{code};"
-                f"|\\\\u00{code:02X})")
+                + r"|(?:\\){1,2}" + f"u00{code:02X})")
     # Also broken by a blank or a line break anywhere: a server wrapping its long message, which is
     # then made one line, a break turned into a space.
     return BROKEN.join(one(c) if ord(c) < 128 else re.escape(c) for c in secret)
@@ -110,14 +155,15 @@ def _base64_forms(raw: bytes) -> set[str]:
     return encoded | {form.rstrip("=") for form in encoded} | _inside_base64(raw)
 
 
-def _forms(secret: str) -> set[str]:
+@functools.lru_cache(maxsize=64)
+def _forms(secret: str) -> frozenset[str]:
     """The secret as a server may echo it: as is, URL-quoted (path and query style), in hex, base64
     (standard and URL-safe alphabets, with and without padding), and inside a JSON string (its `"`
     and `\\` escaped, `/` perhaps too, as PHP writes it)."""
     raw = secret.encode()
     in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    return ({secret, quote(secret), quote(secret, safe=""), quote_plus(secret), raw.hex()}
-            | _base64_forms(raw) | in_json | {form.replace("/", "\\/") for form in in_json})
+    return frozenset({secret, quote(secret), quote(secret, safe=""), quote_plus(secret), raw.hex()}
+                     | _base64_forms(raw) | in_json | {form.replace("/", "\\/") for form in in_json})
 
 
 def _inside_base64(raw: bytes) -> set[str]:
