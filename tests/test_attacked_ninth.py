@@ -3,12 +3,16 @@ options, and what is left of a run that replaces its output at the end."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from postisupport.cli.main import ExitStatus
 from postisupport.idp import urns
@@ -247,3 +251,42 @@ def test_doctor_fails_paging_when_list_answers_have_no_total(run) -> None:
     assert (checks["paging"], diagnosis.exit_code) == ({"id": "paging", "status": "fail", "detail": (
         "totalResults is missing from list answers (RFC 7644 requires it): every diagnosis stops with an "
         "API error")}, ExitStatus.API_ERROR)
+
+
+# -- stdout going away ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["capture", "ESIM0042", "-o", "-"], ["doctor"],
+                                  ["audit", "find", "ESIM0042"]])
+def test_a_closed_stdout_is_one_line_not_an_internal_error(args: list[str], tmp_path: Path) -> None:
+    """A9B-24: started with stdout closed, capture -o - and doctor were "internal error: AttributeError"."""
+    process = subprocess.run(
+        [sys.executable, "-m", "postisupport", "--sandbox", *args], stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60, preexec_fn=lambda: os.close(1),
+        env={**os.environ, "XDG_STATE_HOME": str(tmp_path)})
+    expected = (2, "postisupport: error: stdout: closed (the command was started without it)\n")
+    if args[0] == "audit":  # its answer goes to stderr: nothing is written to stdout
+        expected = (0, "0 look-up(s) of this person (no audit trail at "
+                       f"{tmp_path}/postisupport/audit.jsonl yet)\n")
+    assert (process.returncode, process.stderr) == expected
+
+
+class GoneReader(io.StringIO):
+    """A pipe whose reader has gone (`| head` that had what it wanted)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize("args", [["audit", "find", "ESIM0042"], ["capture", "ESIM0042", "-o", "-"],
+                                  ["config", "show"]])
+def test_a_reader_that_stops_early_ends_any_command_quietly(args: list[str], env: Any,
+                                                            monkeypatch: Any) -> None:
+    """A9B-24: `audit find ... | head -1` ended with exit 1."""
+    from postisupport.cli.main import run as run_cli
+
+    env.stdout, env.stderr = io.StringIO(), io.StringIO()
+    assert run_cli(["--sandbox", "diagnose", "ESIM0042"], env) == 0  # something for audit find to list
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # what would be pointed at /dev/null
+    env.stdout, env.stderr = GoneReader(), io.StringIO()
+    assert (run_cli(["--sandbox", *args], env), env.stderr.getvalue()) == (0, "")

@@ -447,4 +447,4 @@ def test_version_and_diagnose_do_not_load_the_command_groups() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == str(
         ["postisupport.cli.app", "postisupport.cli.diagnose", "postisupport.cli.main",
-         "postisupport.cli.options", "postisupport.cli.render"])
+         "postisupport.cli.options", "postisupport.cli.render", "postisupport.cli.stdout"])

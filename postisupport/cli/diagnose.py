@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -132,15 +130,10 @@ def _output(env: Environment, view: View, *, script: bool, wants_json: bool, fie
             lines = document.jq_lines(program, doc)
         else:
             lines = iter([document.dumps_line(doc) if one_line else document.dumps(doc)])
-        try:
-            for line in lines:
-                env.stdout.write(f"{line}\n")
-                env.stdout.flush()
-        except BrokenPipeError:
-            # The reader went away (`| head`) with what it wanted: no failure. Click would call it
-            # exit 1; stdout goes to /dev/null so the interpreter's last flush doesn't fail again.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(0) from None
+        # Flushed line by line: a reader that stops early (`| head`) ends it quietly (cli.main).
+        for line in lines:
+            env.stdout.write(f"{line}\n")
+            env.stdout.flush()
 
     return show
 

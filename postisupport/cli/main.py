@@ -7,6 +7,7 @@ Every failure is one line on stderr; a traceback only for a bug under --debug.
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Sequence
 from enum import IntEnum
@@ -15,6 +16,7 @@ import typer
 
 from postisupport.cli.app import app
 from postisupport.cli.options import State
+from postisupport.cli.stdout import StdoutFailed, guarded, to_devnull
 from postisupport.config.environment import Environment
 from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
 from postisupport.core.text import terminal_safe
@@ -220,6 +222,7 @@ def _without_pydantic_plugins() -> None:
 
 
 def run(argv: list[str], env: Environment) -> int:
+    env.stdout = guarded(env.stdout)
     state = State(env)
     _warn_about_the_config_file(env)
     command = typer.main.get_command(app)
@@ -230,6 +233,14 @@ def run(argv: list[str], env: Environment) -> int:
         return _fail(env, error)
     except typer.TyperException as error:
         return _usage_error(env, error)
+    except StdoutFailed as failed:
+        # The reader went away (`| head`) with what it wanted: no failure, whatever the command. Else
+        # (a full disk, stdout closed) a file fault. stdout goes to /dev/null either way, so the
+        # interpreter's last flush doesn't fail again.
+        to_devnull(sys.stdout)
+        if failed.error.errno == errno.EPIPE:
+            return ExitStatus.OK
+        return _fail(env, FileProblem.of(failed.error))
     except OSError as error:
         # A file fault nobody wrapped (a disk filling up mid-write): still the user's file, not a bug.
         if state.debug:

@@ -10,7 +10,7 @@ with the very functions `diagnose` uses, so the output is the same.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -22,6 +22,7 @@ from postisupport.cli.options import (
     state_of,
     with_options,
 )
+from postisupport.cli.stdout import StdoutFailed, guarded, to_devnull
 
 if TYPE_CHECKING:
     import asyncio
@@ -119,7 +120,7 @@ class Shell:
 
         # Every write to stdout goes through the guard, so a failed one ends the session as what it
         # is (a reader gone, a full disk) wherever it happens, not as a look-up's internal error.
-        self.env = replace(state.env, stdout=cast(IO[str], _GuardedStdout(state.env.stdout)))
+        self.env = replace(state.env, stdout=guarded(state.env.stdout))
         self.state, self.settings, self.trail = state, settings, trail
         self.runner, self.client, self.session = runner, client, session
         self.on_terminal = self.env.stdin.isatty() and self.env.stdout.isatty()
@@ -188,7 +189,7 @@ class Shell:
 
         from postisupport.errors import FileProblem
 
-        _to_devnull(self.env.stdout)
+        to_devnull(self.env.stdout)
         if error.errno == errno.EPIPE:
             return False
         raise FileProblem.of(error) from None
@@ -388,52 +389,6 @@ class Shell:
             return self.runner.run(prompt.prompt_async(self.prompt()))
 
         return read
-
-
-class StdoutFailed(Exception):
-    """A write to stdout failed; `error` says why."""
-
-    def __init__(self, error: OSError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-class _GuardedStdout:
-    """stdout, with a failed write or flush raised as StdoutFailed: distinct from every other
-    OSError a look-up may meet."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        try:
-            return self._stream.write(text)
-        except OSError as error:
-            raise StdoutFailed(error) from None
-
-    def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except OSError as error:
-            raise StdoutFailed(error) from None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-def _to_devnull(stream: IO[str]) -> None:
-    """Point the stream's file descriptor at /dev/null (a stream with none, in tests: nothing to do)."""
-    import os
-
-    try:
-        fd = stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-    finally:
-        os.close(devnull)
 
 
 def where(settings: Settings) -> str:

@@ -6,6 +6,8 @@ the whole world by passing its own Environment (as httpie's tests do).
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -38,10 +40,24 @@ def _state_dir() -> Path:
     return Path(platformdirs.user_state_dir(APP_NAME))
 
 
+class _Closed(io.TextIOBase):
+    """What stdout is when the process was started with it closed (`exec 1>&-`): Python makes it None,
+    and the first write would be an AttributeError, a bug. Writing to it is the OSError it is."""
+
+    name = "stdout"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "closed (the command was started without it)", "stdout")
+
+
+def _stdout() -> IO[str]:
+    return sys.stdout if sys.stdout is not None else _Closed()  # type: ignore[return-value]
+
+
 @dataclass
 class Environment:
     stdin: IO[str] = field(default_factory=lambda: sys.stdin)
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stdout: IO[str] = field(default_factory=_stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     config_home: Path | None = None  # None: the platform's config folder
