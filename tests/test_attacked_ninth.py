@@ -290,3 +290,43 @@ def test_a_reader_that_stops_early_ends_any_command_quietly(args: list[str], env
     monkeypatch.setattr(sys, "stdout", io.StringIO())  # what would be pointed at /dev/null
     env.stdout, env.stderr = GoneReader(), io.StringIO()
     assert (run_cli(["--sandbox", *args], env), env.stderr.getvalue()) == (0, "")
+
+
+# -- audit ----------------------------------------------------------------------------------------------
+
+
+def test_audit_find_matches_a_user_id_only_within_its_api(run, tmp_path: Path, env: Any) -> None:
+    """A9B-19: another directory's person with the same id was reported as this person's look-up."""
+    other = write(tmp_path / "other.json", json.dumps({"Users": [
+        {"id": "u-1002", "userName": "bob.other@example.com"}], "Groups": []}))
+    assert run("--sandbox-data", str(other), "diagnose", "bob.other@example.com").exit_code == 0
+    assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0  # Aino, u-1002 in the demo directory
+    with serving(application()) as url:
+        found = run("--api", url, "audit", "find", "aino.korhonen@esimerkki.example.fi")
+        assert run("--api", url, "diagnose", "ESIM0042").exit_code == 0
+        again = run("--api", url, "audit", "find", "aino.korhonen@esimerkki.example.fi")
+    # Both earlier look-ups were in the sandbox, not at this API: u-1002 there is no one here.
+    assert (found.stdout, found.stderr.splitlines()[-1]) == (
+        "", f"0 look-up(s) of this person in {env.state_dir}/audit.jsonl")
+    assert [json.loads(line)["rule"] for line in again.stdout.splitlines()] == ["login.reset-pending"]
+
+
+def test_audit_find_without_its_key_says_the_records_cannot_be_matched(run, env: Any) -> None:
+    """A9B-11: with audit.key gone, "0 look-up(s) of this person", exit 0, though the trail held records."""
+    assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0
+    (env.state_dir / "audit.key").unlink()
+    result = run("--sandbox", "audit", "find", "ESIM0042")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: the audit trail at {env.state_dir}/audit.key cannot be "
+        "used: is missing, so none of the trail's records can be matched (moved, deleted, or a backup "
+        "restored without it)\n")
+
+
+def test_rotated_audit_files_left_readable_by_others_are_made_private(run, env: Any) -> None:
+    """A9B-08: only the current file was made 0600 again."""
+    assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0
+    rotated = env.state_dir / "audit.jsonl.1"
+    rotated.write_text("{}\n")
+    rotated.chmod(0o644)
+    assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0
+    assert rotated.stat().st_mode & 0o777 == 0o600

@@ -81,6 +81,9 @@ class AuditTrail:
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.folder.chmod(0o700)
+            for rotated in self.files()[:-1]:  # the current one is made private as it is opened
+                if rotated.stat().st_mode & 0o077:
+                    rotated.chmod(0o600)
             handler = _PrivateRotatingFile(self.path, maxBytes=RECORD_BYTES, backupCount=BACKUPS,
                                            encoding="utf-8")
             try:
@@ -95,13 +98,20 @@ class AuditTrail:
         paths = [*(self.path.with_name(f"{RECORD_FILE}.{n}") for n in range(BACKUPS, 0, -1)), self.path]
         return [path for path in paths if path.exists()]
 
-    def find(self, identifier: str, user_id: str | None = None) -> Iterator[dict[str, Any]]:
-        """The records of look-ups of `identifier`, or of the user whose id is `user_id` under any
-        identifier, oldest first, across the rotated files. Lines that are no record (cut short by a
-        crash, or damaged) are listed in `self.damaged` as (file, line number): they can't be
-        matched, and whoever reads the result must know some of the trail was not read."""
+    def find(self, identifier: str, user_id: str | None = None,
+             api_host: str | None = None) -> Iterator[dict[str, Any]]:
+        """The records of look-ups of `identifier`, or of the user whose id is `user_id` in the API at
+        `api_host` under any identifier, oldest first, across the rotated files. A user id names a
+        person within its API only (another directory may give the same id to someone else), so it
+        matches only the records of that API. Lines that are no record (cut short by a crash, or
+        damaged) are listed in `self.damaged` as (file, line number): they can't be matched, and
+        whoever reads the result must know some of the trail was not read. Raises AuditError when
+        there are records but no key to match them with."""
         self.damaged.clear()
         if not (self.folder / KEY_FILE).exists():
+            if any(path.stat().st_size for path in self.files()):
+                raise AuditError(self.folder / KEY_FILE, "is missing, so none of the trail's records can "
+                                 "be matched (moved, deleted, or a backup restored without it)")
             return  # no key yet: nothing was ever recorded
         wanted = self.digest(identifier)
         person = self.user_digest(user_id) if user_id is not None else None
@@ -123,7 +133,8 @@ class AuditTrail:
                             self.damaged.append((path, number))
                         continue
                     if (entry.get("identifier_hmac") == wanted or (
-                            person is not None and entry.get("user_hmac") == person)):
+                            person is not None and entry.get("user_hmac") == person
+                            and entry.get("api_host") == api_host)):
                         yield entry
 
     def digest(self, identifier: str) -> str:
