@@ -330,3 +330,19 @@ def test_rotated_audit_files_left_readable_by_others_are_made_private(run, env: 
     rotated.chmod(0o644)
     assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0
     assert rotated.stat().st_mode & 0o777 == 0o600
+
+
+def test_auth_login_keeps_the_config_files_comments_and_layout(run, env: Any) -> None:
+    """A9B-16: a login rewrote the file from its values, and every comment was gone."""
+    path = env.config_dir / "config.toml"
+    path.parent.mkdir(parents=True)
+    kept = ('# Support desk config - maintained by IT, ticket ABC-123\n'
+            'default_profile = "work"   # the main one\n\n[profiles.work]\n'
+            'api_url = "https://idp.example.com/scim/v2"  # prod\n\n'
+            '# test server, do not use for customers\n[profiles.test]\n'
+            'api_url = "http://127.0.0.1:8080/scim/v2"\n')
+    path.write_text(kept)
+    login = run("auth", "login", "--profile", "lab", "--api", "http://127.0.0.1:9/scim/v2", "--with-token",
+                "--no-check", input="lab-token-12345678")
+    assert (login.exit_code, path.read_text()) == (0, kept + (
+        '\n[profiles.lab]\napi_url = "http://127.0.0.1:9/scim/v2"\nauth = "token"\n'))

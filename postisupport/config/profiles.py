@@ -99,19 +99,32 @@ def save_profile(
     """Write `values` as profile `name` (replacing it), keeping the rest of the file.
 
     Returns the config as it now is."""
-    import tomli_w
+    import tomlkit
 
     profiles = {**config.profiles, name: {k: v for k, v in values.items() if v is not None}}
     default = name if make_default or config.default_profile is None else config.default_profile
-    document: dict[str, Any] = {"default_profile": default}
-    if config.audit is not None:
-        document["audit"] = config.audit
-    document["profiles"] = profiles
+    # Edited, not rewritten: a hand-kept file keeps its comments, its layout and its other profiles
+    # as they were written (the file was read and checked already: it parses).
+    try:
+        document = tomlkit.parse(Path(config.path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        document = tomlkit.document()
+    document["default_profile"] = default
+    if "profiles" not in document:
+        document["profiles"] = tomlkit.table(is_super_table=True)
+    section = document["profiles"]
+    profile = section.get(name)
+    if not isinstance(profile, dict):
+        section[name] = profile = tomlkit.table()
+    for key in [k for k in profile if k not in profiles[name]]:
+        del profile[key]
+    for key, value in profiles[name].items():
+        profile[key] = value
     config.path.parent.mkdir(parents=True, exist_ok=True)
     # Written whole beside the file and renamed over it, so a crash never leaves half a config; a
     # symbolic link (a config kept in a dotfiles repository) is written through, not replaced.
     with replacing(os.path.realpath(config.path)) as out:
-        out.write(tomli_w.dumps(document))
+        out.write(tomlkit.dumps(document))
     return ConfigFile(config.path, default, config.audit, profiles)
 
 
