@@ -346,3 +346,12 @@ def test_auth_login_keeps_the_config_files_comments_and_layout(run, env: Any) ->
                 "--no-check", input="lab-token-12345678")
     assert (login.exit_code, path.read_text()) == (0, kept + (
         '\n[profiles.lab]\napi_url = "http://127.0.0.1:9/scim/v2"\nauth = "token"\n'))
+
+
+@pytest.mark.parametrize("typed", [" -- ", "-", " - - "])
+def test_an_identifier_of_separators_only_is_refused_before_the_api_is_asked(run, typed: str) -> None:
+    """A9B-30: "--" was looked up at the API (userName eq "--" ...) and recorded as not found."""
+    result = run("--sandbox", "capture", typed, "-o", "-")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: {typed.strip()!r} has no letter or digit: give an "
+        "e-mail address or a legacy user ID\n")

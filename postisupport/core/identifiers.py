@@ -48,6 +48,10 @@ def normalise(raw: str) -> str:
         raise invalid("the identifier contains control characters", "control")
     if "@" in value and not looks_like_email(value):
         raise invalid(f"{value!r} is not a valid e-mail address", "not-email", given=repr(value))
+    if "@" not in value and not any(ch.isalnum() for ch in value):
+        # "-", "--": what a legacy ID read out in groups would be with its letters and digits gone.
+        raise invalid(f"{value!r} has no letter or digit: give an e-mail address or a legacy user ID",
+                      "no-letters", given=repr(value))
     if "@" not in value and _GROUPED.fullmatch(value) and has_letter_and_digit(value):
         return _SEPARATORS.sub("", value).lower()
     if any(ch.isspace() for ch in value):  # an address with spaces was refused just above
