@@ -355,3 +355,16 @@ def test_an_identifier_of_separators_only_is_refused_before_the_api_is_asked(run
     assert (result.exit_code, result.stdout, result.stderr) == (
         ExitStatus.USAGE, "", f"postisupport: error: {typed.strip()!r} has no letter or digit: give an "
         "e-mail address or a legacy user ID\n")
+
+
+def test_a_path_in_the_config_file_may_start_with_a_tilde(run, env: Any, tmp_path: Path,
+                                                           monkeypatch: Any) -> None:
+    """A9B-13: trace = "~/trace.jsonl" in a profile was "~/trace.jsonl: no such file or folder"."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    path = env.config_dir / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text('default_profile = "s"\n[profiles.s]\ntrace = "~/trace.jsonl"\n')
+    result = run("--sandbox", "diagnose", "ESIM0042")
+    assert (result.exit_code, result.stderr, (home / "trace.jsonl").exists()) == (0, "", True)

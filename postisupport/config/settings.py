@@ -125,7 +125,7 @@ def config_path(environ: Mapping[str, str], config_dir: Path) -> Path:
     from postisupport.config.profiles import FILE_NAME
 
     named = environ.get(ENVIRONMENT_VARIABLES["config"])
-    return Path(named) if named else config_dir / FILE_NAME
+    return Path(named).expanduser() if named else config_dir / FILE_NAME
 
 
 def resolve(
@@ -246,7 +246,8 @@ def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:
                              f"{values['auth']!r} is not one of {', '.join(AUTH_KINDS)}")
     for path_setting in ("ca_bundle", "ssl_cert_file", "sandbox_data", "trace"):
         if values[path_setting] is not None:
-            values[path_setting] = Path(values[path_setting])
+            # "~/..." in a config file or a quoted variable, where no shell expands it.
+            values[path_setting] = Path(values[path_setting]).expanduser()
 
 
 def _profile_name(
