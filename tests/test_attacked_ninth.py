@@ -368,3 +368,23 @@ def test_a_path_in_the_config_file_may_start_with_a_tilde(run, env: Any, tmp_pat
     path.write_text('default_profile = "s"\n[profiles.s]\ntrace = "~/trace.jsonl"\n')
     result = run("--sandbox", "diagnose", "ESIM0042")
     assert (result.exit_code, result.stderr, (home / "trace.jsonl").exists()) == (0, "", True)
+
+
+def test_capture_into_a_folder_it_cannot_write_asks_nothing(run, tmp_path: Path, env: Any,
+                                                             monkeypatch: Any) -> None:
+    """A9B-28: the look-up was made, and audited, before the file could not be written."""
+    import tempfile
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    real = tempfile.mkstemp
+
+    def refused(*args: Any, **kwargs: Any) -> Any:  # as a folder root can't write (chattr +i) refuses
+        if kwargs.get("dir") == folder:
+            raise PermissionError(13, "Permission denied")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    result = run("--sandbox", "capture", "ESIM0042", "-o", str(folder / "cap.json"))
+    assert (result.exit_code, result.stderr, (env.state_dir / "audit.jsonl").exists()) == (
+        ExitStatus.USAGE, f"postisupport: error: {folder}/cap.json: permission denied\n", False)

@@ -214,6 +214,16 @@ def _check_output(output: Path, overwrite: bool, own_files: tuple[Path, ...]) ->
     if os.path.lexists(output) and not (output.is_symlink() or output.is_file()):
         # --force replaces a file by renaming over it: a device or a pipe would be destroyed.
         raise FileProblem(output, "is not a regular file; capture writes only to a file")
+    # The file goes there by way of a temporary file beside it: one that can't be made (no write
+    # permission, a read-only or immutable folder) fails now, before a look-up is made and audited.
+    import tempfile
+
+    try:
+        handle, made = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.")
+    except OSError as error:
+        raise FileProblem.of(error, output) from None
+    os.close(handle)
+    os.unlink(made)
 
 
 
