@@ -388,3 +388,18 @@ def test_capture_into_a_folder_it_cannot_write_asks_nothing(run, tmp_path: Path,
     result = run("--sandbox", "capture", "ESIM0042", "-o", str(folder / "cap.json"))
     assert (result.exit_code, result.stderr, (env.state_dir / "audit.jsonl").exists()) == (
         ExitStatus.USAGE, f"postisupport: error: {folder}/cap.json: permission denied\n", False)
+
+
+class Redirecting:
+    """The demo sandbox, but a redirect to `location` for `path`."""
+
+    def __init__(self, app: Any, path: str, location: str) -> None:
+        self.app, self.path, self.location = app, path, location
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path:
+            await send({"type": "http.response.start", "status": 302,
+                        "headers": [(b"location", self.location.encode())]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)

@@ -527,3 +527,42 @@ def test_a_keyring_backend_not_installed_fails_no_command(loopback_sandbox: str,
                            "--json", "--no-audit"], capture_output=True, text=True, env=environment,
                           timeout=60)
     assert (done.returncode, json.loads(done.stdout)["outcome"], done.stderr) == (0, "change-password", "")
+
+
+def test_a_token_that_lives_less_than_the_margin_is_renewed_at_half_its_life() -> None:
+    """Attack pass 9, A9B-21: with expires_in 5, under the 30 s margin, every request fetched a token."""
+    import asyncio
+
+    import httpx
+
+    from postisupport.scim.oauth2 import ClientCredentials
+
+    server = OAuthServer(application(), "support-desk", SECRET, expires_in=10)
+    now = [1000.0]
+    flow = ClientCredentials("http://sandbox.invalid/token", "support-desk", SECRET,
+                             transport=httpx.ASGITransport(app=server), clock=lambda: now[0])
+
+    async def ask() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server), auth=flow) as http:
+            assert (await http.get("http://sandbox.invalid/scim/v2/Users?count=0")).status_code == 200
+
+    asyncio.run(ask())
+    asyncio.run(ask())
+    now[0] += 4.9
+    asyncio.run(ask())
+    assert server.issued == ["access-token-1"]
+    now[0] += 0.2
+    asyncio.run(ask())
+    assert server.issued == ["access-token-1", "access-token-2"]
+
+
+def test_a_token_endpoint_that_redirects_is_not_followed_and_says_where_it_pointed(run) -> None:
+    """Attack pass 9, A9B-20: it said only "answered HTTP 302 without a token"."""
+    from tests.test_attacked_ninth import Redirecting
+    with serving(Redirecting(application(), "/token", "https://elsewhere.example.net/steal")) as url:
+        run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
+            "--client-id", "support-desk", "--with-client-secret", "--no-check", input=SECRET)
+        result = run("diagnose", "ESIM0042")
+    assert (result.exit_code, result.stderr) == (
+        ExitStatus.API_ERROR, "postisupport: error: the token endpoint answered HTTP 302, a redirect to "
+        "elsewhere.example.net, which is not followed\n")

@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -54,6 +55,7 @@ class ClientCredentials(httpx.Auth):
         self._token: str | None = None
         self._issued: list[str] = []  # every access token this process got, to cut out of echoed text
         self._expires_at = 0.0
+        self._margin = REFRESH_MARGIN
         self._lock: asyncio.Lock | None = None
         self._failed: tuple[PostisupportError, float] | None = None  # the last failure, and when
         self.fetches = 0  # how many tokens this process fetched
@@ -83,7 +85,7 @@ class ClientCredentials(httpx.Auth):
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            fresh = self._token is not None and self._clock() < self._expires_at - REFRESH_MARGIN
+            fresh = self._token is not None and self._clock() < self._expires_at - self._margin
             if self._token is not None and ((stale is None and fresh) or (stale and self._token != stale)):
                 return self._token
             if self._failed is not None and self._clock() < self._failed[1] + FAILURE_HOLD:
@@ -94,7 +96,11 @@ class ClientCredentials(httpx.Auth):
                 self._failed = (error, self._clock())
                 raise
             self._failed = None
+            # Renewed REFRESH_MARGIN before it expires; a token that lives less long than twice that,
+            # at half its life: a margin longer than the life would make it stale on arrival, and
+            # fetch a token for every request.
             self._expires_at = self._clock() + lifetime
+            self._margin = min(REFRESH_MARGIN, lifetime / 2)
             return self._token
 
     async def _fetch(self) -> tuple[str, float]:
@@ -136,6 +142,11 @@ class ClientCredentials(httpx.Auth):
         if status in (400, 401, 403):
             # RFC 6749 section 5.2: invalid_client, unauthorized_client, invalid_scope ...
             raise AuthError(status, where, redacted(_oauth_error(body), self.secrets()), token_endpoint=True)
+        if 300 <= status < 400:
+            # Never followed: the client secret would go wherever it points.
+            pointed = urlsplit(response.headers.get("location", "")).hostname or "nowhere it says"
+            raise ApiError(where, f"the token endpoint answered HTTP {status}, a redirect to {pointed}, "
+                           "which is not followed", status)
         if status != 200 or not isinstance(body, dict):
             raise ApiError(where, f"the token endpoint answered HTTP {status} without a token", status)
         token, lifetime = body.get("access_token"), body.get("expires_in", DEFAULT_LIFETIME)
