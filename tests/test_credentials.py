@@ -566,3 +566,21 @@ def test_a_token_endpoint_that_redirects_is_not_followed_and_says_where_it_point
     assert (result.exit_code, result.stderr) == (
         ExitStatus.API_ERROR, "postisupport: error: the token endpoint answered HTTP 302, a redirect to "
         "elsewhere.example.net, which is not followed\n")
+
+
+def test_an_api_refusing_the_tokens_issued_does_not_blame_the_client_secret(run) -> None:
+    """Attack pass 9, A9B-31: "check the client secret", which the token endpoint had just accepted."""
+
+    class Everything(set):  # type: ignore[type-arg]
+        def __contains__(self, item: object) -> bool:
+            return True
+
+    server = OAuthServer(application(), "support-desk", SECRET)
+    server.revoked = Everything()
+    with serving(server) as url:
+        run("auth", "login", "--api", url, "--token-url", url.replace("/scim/v2", "/token"),
+            "--client-id", "support-desk", "--with-client-secret", "--no-check", input=SECRET)
+        result = run("diagnose", "ESIM0042")
+    assert (result.exit_code, result.stderr.split("; ", 1)[1]) == (
+        ExitStatus.AUTH, "the token endpoint accepted the client secret, so check that the tokens it issues "
+        "are for this API (the scope, the audience, the token URL)\n")

@@ -161,6 +161,11 @@ def _what_to_check(error: AuthError) -> str:
     """Where the refused secret came from, so the user knows which one to fix."""
     source = error.source
     client = "the client id and secret" if error.token_endpoint else None
+    if source is not None and source.secret == "client_secret" and not error.token_endpoint \
+            and source.origin != Origin.LOGIN:
+        # The token endpoint took the secret and issued a token: it is the token the API refuses.
+        return ("the token endpoint accepted the client secret, so check that the tokens it issues are "
+                "for this API (the scope, the audience, the token URL)")
     if source is not None and source.origin == Origin.LOGIN:
         return (f"the {source.secret.replace('_', ' ')} given to auth login was not stored "
                 "(--no-check stores it without trying it)")
