@@ -17,7 +17,7 @@ import pytest
 from postisupport.cli.main import ExitStatus
 from postisupport.idp import urns
 from postisupport.sandbox.app import application
-from tests.servers import serving
+from tests.servers import free_port, serving
 from tests.test_bulk import ROOT, write
 from tests.test_bulk_files import csv_rows, finish
 from tests.test_capture_attacked import Rewriting, capture, in_clear, replays_the_same
@@ -403,3 +403,15 @@ class Redirecting:
             await send({"type": "http.response.body", "body": b""})
             return
         await self.app(scope, receive, send)
+
+
+def test_auth_status_shows_what_it_knows_when_the_api_cannot_be_reached(run, environ: dict[str, str]) -> None:
+    """A9B-32: only the error was printed, though the profile, URL and secret's origin are known."""
+    environ["POSTISUPPORT_TOKEN"] = "status-token-12345678"
+    down = f"http://127.0.0.1:{free_port()}/scim/v2"
+    environ["POSTISUPPORT_API_URL"] = down
+    shown = run("auth", "status", "--json")
+    assert (shown.exit_code, json.loads(shown.stdout)) == (ExitStatus.UNREACHABLE, {
+        "profile": None, "api_url": down, "auth": "token",
+        "secret": {"name": "token", "set": True, "origin": "environment", "variable": "POSTISUPPORT_TOKEN"},
+        "accepted": None})

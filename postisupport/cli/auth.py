@@ -98,10 +98,10 @@ def status(
                                "origin": None if origin == "none" else origin,
                                "variable": ENVIRONMENT_VARIABLES.get(result.secret)
                                if origin == "environment" else None},
-                    "accepted": result.refused is None}
+                    "accepted": None if result.unreached else result.refused is None}
         print(dumps(document), file=state.env.stdout)
-        if result.refused:
-            raise result.refused
+        if result.refused or result.unreached:
+            raise result.refused or result.unreached  # type: ignore[misc]
         return
     if origin == "environment":
         origin = f"environment ({ENVIRONMENT_VARIABLES[result.secret]})"
@@ -110,12 +110,12 @@ def status(
         "api": result.api_url or "(none)",
         "auth": result.auth,
         result.secret.replace("_", " "): origin,
-        "accepted": "no" if result.refused else "yes",
+        "accepted": "not known: not reached" if result.unreached else "no" if result.refused else "yes",
     }
     for key, value in lines.items():
         print(f"{key:14} {value}", file=state.env.stdout)
-    if result.refused:
-        raise result.refused
+    if result.refused or result.unreached:
+        raise result.refused or result.unreached  # type: ignore[misc]
 
 
 @app.command("logout")

@@ -9,7 +9,7 @@ from pathlib import Path
 from postisupport.config import profiles, secrets
 from postisupport.config.names import Origin
 from postisupport.config.settings import PROFILE_NAME, Settings, checked_secret, checked_url
-from postisupport.errors import AuthError, FileProblem, InvalidSetting, os_reason
+from postisupport.errors import AuthError, FileProblem, InvalidSetting, UnreachableError, os_reason
 from postisupport.ops import connect
 
 
@@ -101,7 +101,8 @@ class Status:
     auth: str
     secret: str  # which secret is in use: "token" or "client_secret"
     secret_origin: str  # "environment", "keyring" or "none"
-    refused: AuthError | None  # None: the API accepted the credentials
+    refused: AuthError | None  # None: the API accepted the credentials, or was not reached
+    unreached: UnreachableError | None = None  # the API (or token endpoint) could not be asked at all
 
 
 def status(settings: Settings) -> Status:
@@ -113,12 +114,14 @@ def status(settings: Settings) -> Status:
         async with connect.client(settings) as client:
             await client.probe()
 
+    refused, unreached = None, None
     try:
         asyncio.run(probe())
-        refused = None
     except AuthError as error:
         refused = error
-    return Status(settings.profile, settings.api_url, settings.auth, secret, origin, refused)
+    except UnreachableError as error:
+        unreached = error  # what is known without the API is still worth showing
+    return Status(settings.profile, settings.api_url, settings.auth, secret, origin, refused, unreached)
 
 
 def logout(profile: str) -> list[str]:
