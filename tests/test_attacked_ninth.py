@@ -415,3 +415,14 @@ def test_auth_status_shows_what_it_knows_when_the_api_cannot_be_reached(run, env
         "profile": None, "api_url": down, "auth": "token",
         "secret": {"name": "token", "set": True, "origin": "environment", "variable": "POSTISUPPORT_TOKEN"},
         "accepted": None})
+
+
+def test_audit_find_says_when_its_settings_record_nothing(run, env: Any) -> None:
+    """A9B-32: with audit = false, audit find counted look-ups, not saying these settings record none."""
+    path = env.config_dir / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("audit = false\n")
+    result = run("--sandbox", "audit", "find", "ESIM0042")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+        0, "postisupport: warning: these settings record no look-ups (audit = false in the config file), so "
+        "look-ups made with them are not in the trail")

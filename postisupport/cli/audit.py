@@ -69,6 +69,12 @@ def find(
         found += 1
     whom = "this person" if user_id is not None else "this identifier"
     state.env.say(f"{found} look-up(s) of {whom} {_where(trail.path, trail.files())}")
+    if not settings.audit:
+        from postisupport.config.names import Origin
+
+        off = "--no-audit" if settings.origin("audit") == Origin.FLAG else "audit = false in the config file"
+        state.env.say(f"postisupport: warning: these settings record no look-ups ({off}), so look-ups "
+                      "made with them are not in the trail")
     if trail.damaged:
         shown = ", ".join(f"{path.name} line {number}" for path, number in trail.damaged[:5])
         more = f" and {len(trail.damaged) - 5} more" if len(trail.damaged) > 5 else ""
