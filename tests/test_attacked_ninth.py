@@ -426,3 +426,13 @@ def test_audit_find_says_when_its_settings_record_nothing(run, env: Any) -> None
     assert (result.exit_code, result.stderr.splitlines()[-1]) == (
         0, "postisupport: warning: these settings record no look-ups (audit = false in the config file), so "
         "look-ups made with them are not in the trail")
+
+
+def test_a_config_file_named_but_missing_is_said_so(run, environ: dict[str, str], tmp_path: Path) -> None:
+    """A9B-25: POSTISUPPORT_CONFIG naming no file was used silently as an empty one."""
+    environ["POSTISUPPORT_CONFIG"] = str(tmp_path / "nowhere" / "c.toml")
+    shown, diagnosed = run("config", "show"), run("--profile", "work", "diagnose", "ESIM0042")
+    assert (shown.stdout.splitlines()[0], diagnosed.exit_code, diagnosed.stderr) == (
+        f"config file          {tmp_path}/nowhere/c.toml (no such file)", ExitStatus.USAGE,
+        f"postisupport: error: --profile: no profile named 'work': {tmp_path}/nowhere/c.toml does not "
+        "exist\n")

@@ -50,7 +50,9 @@ def show(
                                  for name, row in rows.items()}}
         print(dumps(document), file=state.env.stdout)
         return
-    print(f"{'config file':20} {settings.config_path}", file=state.env.stdout)
+    missing = settings.config_path is not None and not Path(settings.config_path).exists()
+    print(f"{'config file':20} {settings.config_path}{' (no such file)' if missing else ''}",
+          file=state.env.stdout)
     for name, row in rows.items():
         shown = "-" if row["value"] is None else row["value"]
         source = f"{row['origin']} {row['from']}" if row["from"] else row["origin"]

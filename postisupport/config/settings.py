@@ -185,7 +185,8 @@ def _profile_layers(
     if name is not None:
         profiles = config.profiles if config is not None else {}
         if name not in profiles:
-            where = f" in {config.path}" if config is not None else ""
+            where = "" if config is None else f" in {config.path}" if Path(config.path).exists() \
+                else f": {config.path} does not exist"
             raise InvalidSetting("profile", origin, f"no profile named {name!r}{where}")
         profile = dict(profiles[name])
     if config is not None and config.audit is not None:
