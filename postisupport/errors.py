@@ -8,6 +8,7 @@
     │   ├── ConflictingSettings       two settings contradict each other
     │   ├── KeyringUnavailable        no usable OS keyring to store or remove a secret
     │   ├── UnboundSecret             a stored secret is not for the URLs the profile names now
+    │   ├── UnusableSecret            a stored secret no request could carry (damaged)
     │   ├── AuditError                the audit trail cannot be written or read (which file, why)
     │   └── OutputExists              a bulk run would overwrite an output it was not told to
     ├── DataFileError                 a sandbox data file is unusable (which file, where in it, why)
@@ -111,6 +112,20 @@ class AuditError(ConfigurationError):
     def __init__(self, path: Path, reason: str) -> None:
         super().__init__(f"the audit trail at {path} cannot be used: {reason}")
         self.path = path
+        self.reason = reason
+
+
+class UnusableSecret(ConfigurationError):
+    """A profile's secret in the keyring that no request could carry (too short, a control character):
+    damaged, or stored by another tool. Raised when a client would need it, so `config show` and the
+    sandbox still work."""
+
+    def __init__(self, profile: str, kind: str, reason: str) -> None:
+        super().__init__(f"profile {profile}: its {kind.replace('_', ' ')} in the keyring can't be used "
+                         f"({reason}); run auth login --profile {profile} again, or auth logout --profile "
+                         f"{profile}")
+        self.profile = profile
+        self.kind = kind
         self.reason = reason
 
 

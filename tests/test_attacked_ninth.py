@@ -436,3 +436,22 @@ def test_a_config_file_named_but_missing_is_said_so(run, environ: dict[str, str]
         f"config file          {tmp_path}/nowhere/c.toml (no such file)", ExitStatus.USAGE,
         f"postisupport: error: --profile: no profile named 'work': {tmp_path}/nowhere/c.toml does not "
         "exist\n")
+
+
+def test_a_damaged_keyring_entry_breaks_only_what_needs_it(run, env: Any) -> None:
+    """A9B-10: a 5-character token in the keyring broke every command, --sandbox and config show too,
+    naming neither the profile nor the fix."""
+    from postisupport.config import secrets
+
+    url = "http://127.0.0.1:9/scim/v2"
+    path = env.config_dir / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(f'default_profile = "k"\n[profiles.k]\napi_url = "{url}"\nauth = "token"\n')
+    secrets.put_raw("k", "token", json.dumps({"secret": "short", "api_url": url}))
+    sandbox, shown, diagnosed = (run("--sandbox", "diagnose", "ESIM0042"), run("config", "show", "--json"),
+                                 run("diagnose", "ESIM0042"))
+    refusal = ("profile k: its token in the keyring can't be used (only 5 character(s); a real one has at "
+               "least 8); run auth login --profile k again, or auth logout --profile k")
+    assert (sandbox.exit_code, shown.exit_code, json.loads(shown.stdout)["settings"]["token"]) == (
+        0, 0, {"value": "not set", "origin": "keyring", "from": None, "refused": refusal})
+    assert (diagnosed.exit_code, diagnosed.stderr) == (ExitStatus.USAGE, f"postisupport: error: {refusal}\n")

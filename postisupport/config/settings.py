@@ -28,7 +28,7 @@ from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
 from postisupport.core.language import LANGUAGES
 from postisupport.core.text import MIN_SECRET
 from postisupport.core.urls import is_loopback
-from postisupport.errors import ConflictingSettings, InvalidSetting, UnboundSecret
+from postisupport.errors import ConflictingSettings, InvalidSetting, UnboundSecret, UnusableSecret
 
 if TYPE_CHECKING:
     from postisupport.config.profiles import ConfigFile
@@ -97,9 +97,9 @@ class Settings:
     sandbox_token: str | None = field(default=None, repr=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
     config_path: Path | None = None
-    # The profile's secret in the keyring, refused as it was stored for other URLs: raised when a
-    # client would need it (ops/connect.py), so `config show` still works.
-    unbound: UnboundSecret | None = field(default=None, compare=False, repr=False)
+    # The profile's secret in the keyring, refused as it was stored for other URLs or can't be used:
+    # raised when a client would need it (ops/connect.py), so `config show` and the sandbox still work.
+    unbound: UnboundSecret | UnusableSecret | None = field(default=None, compare=False, repr=False)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -176,7 +176,7 @@ def transport_only(flags: Mapping[str, Any], environ: Mapping[str, str]) -> Sett
 def _profile_layers(
     name: str | None, origin: Origin, given: Mapping[str, Any], environ: Mapping[str, Any],
     config: ConfigFile | None, secrets: SecretReader | None,
-) -> tuple[dict[str, Any], dict[str, Any], UnboundSecret | None]:
+) -> tuple[dict[str, Any], dict[str, Any], UnboundSecret | UnusableSecret | None]:
     """The chosen profile's settings, its secret from the keyring, and that secret's refusal when it
     was stored for other URLs than the profile names."""
     if name is not None and not PROFILE_NAME.fullmatch(name):
@@ -211,6 +211,10 @@ def _profile_layers(
         named = profile.get(setting)
         if stored_for is None or named is None or not _same_url(stored_for, named):
             return profile, {}, UnboundSecret(name, kind, stored_for, named)
+    try:
+        checked_secret(stored.secret, kind, Origin.KEYRING)
+    except InvalidSetting as error:
+        return profile, {}, UnusableSecret(name, kind, error.reason)
     return profile, {kind: stored.secret}, None
 
 
