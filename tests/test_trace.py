@@ -234,3 +234,18 @@ def test_an_access_token_too_short_to_be_cut_out_of_echoes_is_refused(run, tmp_p
     assert (result.exit_code, result.stderr) == (
         5, "postisupport: error: the token endpoint issued an access token of only 5 character(s); one that "
         "short is refused (at least 8)\n")
+
+
+def test_a_request_no_answer_came_to_is_traced_with_why(run, tmp_path: Path, environ: dict[str, str]) -> None:
+    """Attack pass 9, A9B-18: the request that timed out, the one a "did not answer" ticket is about, was
+    not in the trace at all."""
+    from tests.servers import Hostile
+
+    trace = tmp_path / "trace.jsonl"
+    environ["POSTISUPPORT_TOKEN"] = TOKEN
+    with serving(Hostile(200, b"{}", b"application/scim+json", delay=5)) as url:
+        result = run("--api", url, "--timeout", "1", "--trace", str(trace), "diagnose", "ESIM0042")
+    [record] = records(trace)
+    assert (result.exit_code, record["status"], record["error"], record["url"].split("?")[0]) == (
+        4, None, "cancelled: its deadline passed, or the run was stopped", f"{url}/Users")
+    assert record["request"]["headers"]["authorization"] == "[redacted]"

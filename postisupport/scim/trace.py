@@ -10,6 +10,7 @@ written, and so is any known secret wherever it appears.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -56,7 +57,13 @@ class TracingTransport(httpx.AsyncBaseTransport):
         started = time.perf_counter()
         when = datetime.now(UTC)
         sent = request.content if isinstance(request.stream, httpx.ByteStream) else b""
-        response = await self._inner.handle_async_request(request)
+        try:
+            response = await self._inner.handle_async_request(request)
+        except BaseException as error:
+            # The request no answer came to (refused, timed out, cut off at its deadline) is often
+            # the one a ticket is about: recorded too, with why.
+            self._sink(self._unanswered(request, when, started, sent, error))
+            raise
 
         def done(received: bytes, size: int, complete: bool) -> None:
             self._sink(self._record(request, response, when, started, sent, received, size, complete))
@@ -66,6 +73,22 @@ class TracingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+    def _unanswered(self, request: httpx.Request, when: datetime, started: float, sent: bytes,
+                    error: BaseException) -> dict[str, Any]:
+        secrets = [s for s in [*self._secrets(), *self._learnt] if s]
+        why = "cancelled: its deadline passed, or the run was stopped" \
+            if isinstance(error, asyncio.CancelledError) else f"{type(error).__name__}: {error}"
+        return {
+            "time": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "method": request.method,
+            "url": redacted(safe_url(str(request.url)), secrets),
+            "status": None,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+            "request": {"headers": _headers(request.headers, secrets),
+                        **_body(sent, secrets, True, learnt=self._learnt)},
+            "error": redacted(why, secrets),
+        }
 
     def _record(self, request: httpx.Request, response: httpx.Response, when: datetime, started: float,
                 sent: bytes, received: bytes, size: int, complete: bool) -> dict[str, Any]:
