@@ -455,3 +455,18 @@ def test_a_damaged_keyring_entry_breaks_only_what_needs_it(run, env: Any) -> Non
     assert (sandbox.exit_code, shown.exit_code, json.loads(shown.stdout)["settings"]["token"]) == (
         0, 0, {"value": "not set", "origin": "keyring", "from": None, "refused": refusal})
     assert (diagnosed.exit_code, diagnosed.stderr) == (ExitStatus.USAGE, f"postisupport: error: {refusal}\n")
+
+
+def test_logins_at_once_keep_every_profile(tmp_path: Path) -> None:
+    """A9B-17: four logins in parallel left two or three of the four profiles in the file."""
+    config = tmp_path / "race.toml"
+    env = {**os.environ, "POSTISUPPORT_CONFIG": str(config)}
+    code = ("import sys; from postisupport.config import profiles; "
+            "c = profiles.load(profiles.Path(sys.argv[1])); "
+            "profiles.save_profile(c, sys.argv[2], {'api_url': 'http://127.0.0.1:9/scim/v2'}, False)")
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(config), f"r{n}"], cwd=ROOT, env=env)
+            for n in range(6)]
+    assert [process.wait(timeout=60) for process in runs] == [0] * 6
+    import tomllib
+
+    assert sorted(tomllib.loads(config.read_text())["profiles"]) == [f"r{n}" for n in range(6)]

@@ -18,9 +18,10 @@ Secrets (bearer tokens, client secrets) live in the OS keyring (secrets.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,14 +100,35 @@ def save_profile(
     """Write `values` as profile `name` (replacing it), keeping the rest of the file.
 
     Returns the config as it now is."""
-    import tomlkit
-
     profiles = {**config.profiles, name: {k: v for k, v in values.items() if v is not None}}
     default = name if make_default or config.default_profile is None else config.default_profile
-    # Edited, not rewritten: a hand-kept file keeps its comments, its layout and its other profiles
-    # as they were written (the file was read and checked already: it parses).
+    config.path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(Path(os.path.realpath(config.path)).parent):
+        _edit(config.path, name, profiles[name], default)
+    return ConfigFile(config.path, default, config.audit, profiles)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """The config's folder locked for one edit: two logins at once (a setup script's) would each write
+    the file as they read it, and one's profile would be lost."""
+    import fcntl
+
+    handle = os.open(folder, os.O_RDONLY)
     try:
-        document = tomlkit.parse(Path(config.path).read_text(encoding="utf-8"))
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
+def _edit(path: Path, name: str, values: Mapping[str, Any], default: str) -> None:
+    import tomlkit
+
+    # Edited, not rewritten: a hand-kept file keeps its comments, its layout and its other profiles
+    # as they were written, and as they are now (another login may have added one since it was read).
+    try:
+        document = tomlkit.parse(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         document = tomlkit.document()
     document["default_profile"] = default
@@ -116,16 +138,14 @@ def save_profile(
     profile = section.get(name)
     if not isinstance(profile, dict):
         section[name] = profile = tomlkit.table()
-    for key in [k for k in profile if k not in profiles[name]]:
+    for key in [k for k in profile if k not in values]:
         del profile[key]
-    for key, value in profiles[name].items():
+    for key, value in values.items():
         profile[key] = value
-    config.path.parent.mkdir(parents=True, exist_ok=True)
     # Written whole beside the file and renamed over it, so a crash never leaves half a config; a
     # symbolic link (a config kept in a dotfiles repository) is written through, not replaced.
-    with replacing(os.path.realpath(config.path)) as out:
+    with replacing(os.path.realpath(path)) as out:
         out.write(tomlkit.dumps(document))
-    return ConfigFile(config.path, default, config.audit, profiles)
 
 
 def others_can_write(path: Path) -> Path | None:
