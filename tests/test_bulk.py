@@ -317,6 +317,8 @@ def test_an_unreachable_api_stops_the_run_early_and_it_can_resume(run, tmp_path:
     assert result.exit_code == ExitStatus.UNREACHABLE
     # Connection refused, tried again with backoff until the look-up's deadline: then the run stops.
     assert result.stderr == (
+        f"postisupport: stopped; to finish: postisupport --api {nowhere} --timeout 0.5 bulk {source} "
+        f"-o {out} --concurrency 8 --quiet --resume\n"
         f"postisupport: error: the identity API at {nowhere} did not answer within 1.5 s\n")
     assert not out.exists()  # nothing written: no empty file left
     with serving(directory(50, 5)) as url:
