@@ -156,31 +156,19 @@ def test_an_address_whose_case_fold_changes_it_is_found(run, tmp_path: Path) -> 
         ("use-login-email", "u1"), ("not-found", None), ("use-login-email", "u1")]
 
 
-class Recording:
-    """A stand-in for a proxy: it records what reaches it and answers 502."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        self.seen.append(scope["path"])
-        await send({"type": "http.response.start", "status": 502, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-
 def test_a_proxy_in_the_environment_never_sees_traffic_for_this_machine(run, monkeypatch: Any) -> None:
     """A9B-29: with HTTP_PROXY or ALL_PROXY set, a plain-http API on loopback was asked through the proxy:
     the bearer token and the caller's address went to another machine."""
-    proxy = Recording()
+    from tests.test_secrets_login import Listening
+
+    proxy = Listening()  # what reaches it, it records
     with serving(proxy) as proxy_url, serving(application()) as url:
         for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
             monkeypatch.setenv(name, proxy_url.removesuffix("/scim/v2"))
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
         result = run("--api", url, "diagnose", "ESIM0042", "--json")
-    assert (result.exit_code, result.json()["outcome"], proxy.seen) == (0, "change-password", [])
+    assert (result.exit_code, result.json()["outcome"], proxy.authorizations) == (0, "change-password", [])
 
 
 # -- doctor ---------------------------------------------------------------------------------------------
