@@ -458,3 +458,14 @@ def test_logins_at_once_keep_every_profile(tmp_path: Path) -> None:
     import tomllib
 
     assert sorted(tomllib.loads(config.read_text())["profiles"]) == [f"r{n}" for n in range(6)]
+
+
+def test_a_row_wider_than_the_header_is_said_so(run, tmp_path: Path) -> None:
+    """A9A-05: a note with an unquoted comma lost its second half without a word."""
+    source = write(tmp_path / "in.csv", "email,note\nESIM0042,hello, world\nESIM0105,ok\nESIM0200,a,b,c\n")
+    out = tmp_path / "out.csv"
+    result = run("--sandbox", "bulk", str(source), "-o", str(out), "-q")
+    assert (result.exit_code, result.stderr) == (
+        0, "postisupport: warning: 2 rows (the first: row 1) had more fields than the header, and the fields "
+        "past the last column are not in the output: a comma or semicolon in a note? Quote such cells\n")
+    assert [row[-1] for row in csv_rows(out)] == ["note", "hello", "ok", "a"]

@@ -96,6 +96,8 @@ def demo_report(identifier: str, *services: str) -> Report:
     ("script", Script()),
     ("help", Help()),
     ("quit", Quit()),
+    ("exit", Quit()),  # attack pass 9, A9A-04: it was looked up as an old user ID, and audited
+    ("EXIT", Quit()),
 ])
 def test_a_line_is_parsed_into_its_command(line: str, command: machine.Command) -> None:
     assert parse(line) == command

@@ -274,10 +274,15 @@ class _Watcher:
 
 
 def _warn(env: Any, summary: Any) -> None:
-    """What the workbook could not hold as it was given, said even with --quiet: the cells differ
-    from the input and the API."""
+    """What the output could not hold as it was given, said even with --quiet: the cells differ from
+    the input and the API."""
     from postisupport.output.table import WORKBOOK_CELL
 
+    if summary.wide_rows:
+        n = summary.wide_rows
+        env.say(f"postisupport: warning: {n} row{'' if n == 1 else 's'} (the first: row "
+                f"{summary.first_wide_row}) had more fields than the header, and the fields past the last "
+                "column are not in the output: a comma or semicolon in a note? Quote such cells")
     if summary.replaced_cells:
         n = summary.replaced_cells
         env.say(f"postisupport: warning: {_cells(n)} held characters a workbook can't (control characters, "

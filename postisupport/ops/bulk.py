@@ -103,6 +103,8 @@ class Summary:
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     blank_lines: int = 0
+    wide_rows: int = 0  # rows with more fields than the header; their extra fields are not in the output
+    first_wide_row: int | None = None
     requests: int = 0
     seconds: float = 0.0
     excel: bool = False  # whether the CSV written is as Excel writes it
@@ -165,6 +167,7 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
                                reading, observe))
         finally:
             summary.blank_lines = reading.blank_lines
+            summary.wide_rows, summary.first_wide_row = reading.wide_rows, reading.first_wide_row
             summary.seconds = time.monotonic() - started
     return summary
 

@@ -22,9 +22,10 @@ no line of what may be a note is looked up. Any other record over several
 lines is one row with a multi-line cell, however many lines it takes.
 
 Besides the rows, `Reading` tells (its attributes are filled while reading):
-`format`, `encoding`, `extra_columns`, `blank_lines`; `excel_style`, True when
-the input looks written by Excel (`;` between fields, a BOM, or a line in
-cp1252; it may turn True part way through); `bytes_read`, the bytes of the
+`format`, `encoding`, `extra_columns`, `blank_lines`, `wide_rows` and
+`first_wide_row`; `excel_style`, True when the input looks written by Excel
+(`;` between fields, a BOM, or a line in cp1252; it may turn True part way
+through); `bytes_read`, the bytes of the
 input handed out as rows so far, and `total_bytes`, the input's size when it
 is a regular file (None for a pipe), for a progress bar.
 """
@@ -91,6 +92,10 @@ class Reading:
     encoding: str = "utf-8"
     extra_columns: list[str] = field(default_factory=list)
     blank_lines: int = 0
+    # Rows with more fields than the header (an unquoted comma in a note?): their extra fields have no
+    # column to go to. The count, and the first such row's number.
+    wide_rows: int = 0
+    first_wide_row: int | None = None
     excel_style: bool = False
     bytes_read: int = 0
     total_bytes: int | None = None
@@ -425,6 +430,9 @@ def _records(source: _Source, records: Iterator[list[str]], at: int, services: i
             yield Row(number, "", problem=f"row {number} has {len(record)} field(s); the identifier is "
                       f"field {at + 1}")
             continue
+        if len(record) > len(header):
+            reading.wide_rows += 1
+            reading.first_wide_row = reading.first_wide_row or number
         cell = record[services] if services is not None and services < len(record) else ""
         lang = record[langs].strip() if langs is not None and langs < len(record) else ""
         extra = {header[i]: record[i] if i < len(record) else "" for i in others}

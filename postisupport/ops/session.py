@@ -113,9 +113,10 @@ class Quit:
 Command = LookUp | Verified | ScriptLanguage | ScreenLanguage | Mask | Json | Explain | Script | Help | Quit
 
 # The session's command words, as the agent types them (any case), and what each takes.
-WORDS = ("verified", "lang", "ui", "mask", "explain", "json", "script", "help", "quit")
+WORDS = ("verified", "lang", "ui", "mask", "explain", "json", "script", "help", "quit", "exit")
 SIMPLE: dict[str, Command] = {
-    "verified": Verified(), "explain": Explain(), "script": Script(), "help": Help(), "quit": Quit()}
+    "verified": Verified(), "explain": Explain(), "script": Script(), "help": Help(), "quit": Quit(),
+    "exit": Quit()}  # what a shell's user types to leave it, whatever its help says
 LIKENESS = 0.75  # difflib's similarity at or above which a lone word counts as a mistyped command word
 MAX_LINE = 1000  # characters: far beyond any identifier and its services, far below what is slow to read
 CONTROL = ("Cc", "Cf", "Zl", "Zp")  # Unicode categories of control and invisible format characters
