@@ -469,3 +469,49 @@ def test_a_row_wider_than_the_header_is_said_so(run, tmp_path: Path) -> None:
         0, "postisupport: warning: 2 rows (the first: row 1) had more fields than the header, and the fields "
         "past the last column are not in the output: a comma or semicolon in a note? Quote such cells\n")
     assert [row[-1] for row in csv_rows(out)] == ["note", "hello", "ok", "a"]
+
+
+def test_an_api_answering_only_server_errors_stops_the_run_and_the_resume_does_those_rows(
+        run, tmp_path: Path) -> None:
+    """A10A-01/02: an API down for maintenance (500 to everything) made every row an error row, and
+    never stopped the run; a streak that did stop it wrote its rows as errors, which --resume kept."""
+    from collections import Counter
+
+    from tests.test_bulk import Flaky, directory, lines_of
+
+    users = 12
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(users)))
+    out = tmp_path / "out.ndjson"
+    # user0 and user1 get through; user2..user3 fail alone (their own errors); user5.. all fail (down).
+    flaky = Flaky(directory(users, 3), {"user2%40", "user3%40", *(f"user{i}%40" for i in range(5, users))})
+    with serving(flaky) as url:
+        stopped = run("--api", url, "bulk", str(source), "-o", str(out), "--concurrency", "1", "-q")
+        kept = [(r["row"], (r["error"] or {}).get("kind")) for r in lines_of(out)]
+        flaky.failing.clear()
+        resumed = run("--api", url, "bulk", str(source), "-o", str(out), "--concurrency", "1", "--resume",
+                      "-q")
+    assert (stopped.exit_code, stopped.stderr.splitlines()[-1]) == (
+        ExitStatus.API_ERROR,
+        "postisupport: error: the identity API answered HTTP 500 to GET /Users: db down")
+    # The two lone failures are rows of their own; the five of the streak are the outage's: not written.
+    assert kept == [(1, None), (2, None), (3, "api-error"), (4, "api-error"), (5, None)]
+    assert (resumed.exit_code, Counter(r["row"] for r in lines_of(out))) == (
+        ExitStatus.ROWS_FAILED, Counter(range(1, users + 1)))
+
+
+def test_a_planted_pipe_or_a_link_to_a_device_gets_no_results(run, tmp_path: Path) -> None:
+    """A10A-03: a named pipe others could read, or a symbolic link to one (or to a device), was written
+    to without a word: every row, with names, addresses and administrators, to whoever read it."""
+    source = write(tmp_path / "in.txt", "ESIM0042\n")
+    planted = tmp_path / "planted.csv"
+    os.mkfifo(planted, 0o644)
+    linked = tmp_path / "null.csv"
+    linked.symlink_to("/dev/null")
+    refused = [run("--sandbox", "bulk", str(source), "-o", str(target), "-q") for target in (planted, linked)]
+    assert [(r.exit_code, r.stderr) for r in refused] == [
+        (ExitStatus.USAGE, f"postisupport: error: {planted}: is a named pipe or socket that others can open "
+         "(or another user's), so the results would go to whoever reads it: make it yours alone (chmod 600) "
+         "or write to a file\n"),
+        (ExitStatus.USAGE, f"postisupport: error: {linked}: is a symbolic link to a device or a pipe, which "
+         "is refused for the results: name it itself\n")]
+    assert run("--sandbox", "bulk", str(source), "-o", "/dev/null", "-q").exit_code == 0

@@ -66,6 +66,11 @@ def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[s
     ("a \\u0061\\u0062c/ def gh b", ["abc/ def gh"], "a [redacted] b"),
     ("a 6162632f20646566206768 b 6162632F20646566206768", ["abc/ def gh"], "a [redacted] b [redacted]"),
     ("a YWJjLyBk\r\nZWYgZ2g= b YWJjLyBkZWYg\nZ2g=", ["abc/ def gh"], "a [redacted] b [redacted]"),
+    # Attack pass 10: hex broken by a line or grouped as a dump writes it (53 65 ..., 53:65:..., \x53).
+    ("a 6162632f20\n646566206768 b 61 62 63 2f 20 64 65 66 20 67 68 c", ["abc/ def gh"],
+     "a [redacted] b [redacted] c"),
+    ("a 61:62:63:2f:20:64:65:66:20:67:68 b \\x61\\x62\\x63\\x2f\\x20\\x64\\x65\\x66\\x20\\x67\\x68 c",
+     ["abc/ def gh"], "a [redacted] b [redacted] c"),
     # Attack pass 9: base32, and the secret broken by a blank or a line break (a wrapped message).
     ("a MFRGGLZAMRSWMIDHNA====== b MFRGGLZAMRSWMIDHNA", ["abc/ def gh"], "a [redacted] b [redacted]"),
     ("a SeCrE tTok3n-abc b SeCrEtTok3n-\nabc c S e C r E t T o k 3 n - a b c", ["SeCrEtTok3n-abc"],

@@ -89,7 +89,8 @@ def _pattern(known: tuple[str, ...]) -> re.Pattern[str]:
     a server that upper-cases what it echoes must not show the secret; the cost, text that equals a
     secret but for case also cut, is no loss."""
     forms = {form for secret in known for form in _forms(secret)}
-    wrappable = {form for secret in known for form in _base64_forms(secret.encode())}
+    wrappable = {form for secret in known
+                 for form in (*_base64_forms(secret.encode()), secret.encode().hex())}
     return re.compile("|".join([
         *(_each_character_encoded(secret) for secret in known),
         *(_wrapped(form) if form in wrappable else re.escape(form)
@@ -162,7 +163,9 @@ def _forms(secret: str) -> frozenset[str]:
     and `\\` escaped, `/` perhaps too, as PHP writes it)."""
     raw = secret.encode()
     in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    return frozenset({secret, quote(secret), quote(secret, safe=""), quote_plus(secret), raw.hex()}
+    pairs = [f"{byte:02x}" for byte in raw]  # hex as a dump or a log writes it: 53:65:..., \x53\x65...
+    return frozenset({secret, quote(secret), quote(secret, safe=""), quote_plus(secret), raw.hex(),
+                      ":".join(pairs), "".join(f"\\x{pair}" for pair in pairs)}
                      | _base64_forms(raw) | in_json | {form.replace("/", "\\/") for form in in_json})
 
 

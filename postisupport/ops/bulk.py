@@ -68,10 +68,19 @@ Format = Literal["csv", "ndjson", "xlsx"]
 Mode = Literal["new", "resume", "retry-failed", "force"]
 # A row's own failures become its output row, and so does anything unexpected while one row is
 # diagnosed or written down (odd data a rule did not foresee). Refused credentials stop the run at
-# once, and so does an API that can't be reached before any row got through, or for STOP_AFTER rows
-# in a row: nothing is gained by writing thousands of identical errors, and the run can be resumed.
+# once, and so does an API that can't be reached before any row got through, or that can't be reached
+# or answers with server errors for STOP_AFTER rows in a row: nothing is gained by writing thousands of
+# identical errors, and the run can be resumed.
 ROW_ERRORS = (InvalidInput, ApiError, UnreachableError)
 STOP_AFTER = 5
+
+
+def _the_apis(error: Exception | None) -> bool:
+    """Whether a row's failure is the API's, whatever the row: it can't be reached, or it answers with a
+    server error (5xx: down for maintenance, overloaded) after the retries."""
+    if isinstance(error, UnreachableError):
+        return True
+    return isinstance(error, ApiError) and error.status is not None and error.status >= 500
 LAST_WORDS = 2.0  # seconds a stopped run waits for its tasks to end before it closes its client
 WINDOW = 8  # rows in flight per unit of concurrency: room to keep every worker busy behind a slow row
 SAMPLE_BYTES = 64 * 1024  # what is read of the input to tell whether Excel wrote it
@@ -195,6 +204,7 @@ def check_output(options: BulkOptions, stdin: IO[bytes] | None = None, stdout: I
     if given is not None and given == _file_of(path):
         raise FileProblem(path, "is the input itself: the results must go to another file")
     if _is_stream(path):
+        _check_stream(path)
         if options.mode in ("resume", "retry-failed"):
             raise InvalidInput("output", f"{path} is not a regular file: it can't be read back")
         return
@@ -238,6 +248,21 @@ def _is_stream(path: Path) -> bool:
     except OSError:
         return False
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _check_stream(path: Path) -> None:
+    """A device or pipe the results may go to: not one someone else planted. A symbolic link is refused
+    (as at a file), but for the system's own under /dev (/dev/stdout); a named pipe or socket must be
+    the user's alone, or whoever can open it reads names, addresses and phone numbers."""
+    if path.is_symlink() and not str(path.absolute()).startswith("/dev/"):
+        raise FileProblem(path, "is a symbolic link to a device or a pipe, which is refused for the results: "
+                          "name it itself")
+    info = os.stat(path)
+    if (stat.S_ISFIFO(info.st_mode) or stat.S_ISSOCK(info.st_mode)) and (
+            info.st_uid != os.geteuid() or info.st_mode & 0o077):
+        raise FileProblem(path, "is a named pipe or socket that others can open (or another user's), so the "
+                          "results would go to whoever reads it: make it yours alone (chmod 600) or write "
+                          "to a file")
 
 
 def _close(file: IO[Any], path: Path) -> None:
@@ -351,17 +376,28 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
             except Exception as error:
                 return failed(row, error)
 
-        unreachable = 0
+        # The rows of a streak of the API's own failures (unreachable, or answering every request with a
+        # server error), held back: if the streak stops the run they are the outage's, not their own,
+        # and are not written, so the resume does them; if a row gets through, they are written.
+        held: list[_Done] = []
 
         def flush_head() -> None:
-            nonlocal unreachable
             done = window.popleft().result()
-            if isinstance(done.error, UnreachableError):
-                unreachable += 1
-                if unreachable >= STOP_AFTER or not summary.outcomes:
+            if _the_apis(done.error):
+                held.append(done)
+                first = isinstance(done.error, UnreachableError) and not summary.outcomes
+                if len(held) >= STOP_AFTER or first:
+                    assert done.error is not None
                     raise done.error
-            elif done.error_kind is None:
-                unreachable = 0
+                return
+            write_held()
+            write(done)
+
+        def write_held() -> None:
+            while held:
+                write(held.pop(0))
+
+        def write(done: _Done) -> None:
             if done.error_kind is not None:
                 summary.errors[done.error_kind] += 1
             else:
@@ -386,6 +422,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 await asyncio.wait([window[0]])
                 while window and window[0].done():
                     flush_head()
+            write_held()  # a streak too short to stop the run: those rows' errors are theirs
         finally:
             for task in window:
                 task.cancel()
