@@ -334,6 +334,12 @@ def test_auth_login_keeps_the_config_files_comments_and_layout(run, env: Any) ->
                 "--no-check", input="lab-token-12345678")
     assert (login.exit_code, path.read_text()) == (0, kept + (
         '\n[profiles.lab]\napi_url = "http://127.0.0.1:9/scim/v2"\nauth = "token"\n'))
+    # A10B-01: a key added to a profile goes after its last key, not under the comment over the next.
+    again = run("auth", "login", "--profile", "work", "--api", "https://idp.example.com/scim/v2",
+                "--with-token", "--no-check", input="work-token-12345678")
+    assert (again.exit_code, path.read_text().split("[profiles.work]\n")[1].split("[profiles.test]")[0]) == (
+        0, 'api_url = "https://idp.example.com/scim/v2"  # prod\nauth = "token"\n\n'
+        '# test server, do not use for customers\n')
 
 
 @pytest.mark.parametrize("typed", [" -- ", "-", " - - "])
@@ -443,6 +449,10 @@ def test_a_damaged_keyring_entry_breaks_only_what_needs_it(run, env: Any) -> Non
     assert (sandbox.exit_code, shown.exit_code, json.loads(shown.stdout)["settings"]["token"]) == (
         0, 0, {"value": "not set", "origin": "keyring", "from": None, "refused": refusal})
     assert (diagnosed.exit_code, diagnosed.stderr) == (ExitStatus.USAGE, f"postisupport: error: {refusal}\n")
+    # A10B-02: the text said "stored for other URLs" of an entry bound to this very URL.
+    assert [line for line in run("config", "show").stdout.splitlines() if line.startswith("token ")] == [
+        "token                not set  (keyring: can't be used (only 5 character(s); a real one has at least "
+        "8); auth login again)"]
 
 
 def test_logins_at_once_keep_every_profile(tmp_path: Path) -> None:

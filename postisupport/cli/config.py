@@ -28,6 +28,7 @@ def show(
     from postisupport.cli.main import FLAGS
     from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
     from postisupport.config.settings import DEFAULTS, SECRETS
+    from postisupport.errors import UnusableSecret
 
     state = state_of(ctx)
     settings = state.settings(connection)
@@ -40,13 +41,17 @@ def show(
         row: dict[str, Any] = {"value": ("set" if value else "not set") if name in SECRETS else value,
                                "origin": str(origin), "from": named}
         if settings.unbound is not None and settings.unbound.kind == name:
-            row.update(origin=str(Origin.KEYRING), refused=str(settings.unbound))
+            withheld = settings.unbound
+            why = f"can't be used ({withheld.reason})" if isinstance(withheld, UnusableSecret) \
+                else "stored for other URLs"
+            row.update(origin=str(Origin.KEYRING), refused=str(settings.unbound), why=why)
         rows[name] = row
     if json:
         from postisupport.output.document import dumps
 
         document = {"config_file": str(settings.config_path) if settings.config_path else None,
-                    "settings": {name: {k: str(v) if isinstance(v, Path) else v for k, v in row.items()}
+                    "settings": {name: {k: str(v) if isinstance(v, Path) else v for k, v in row.items()
+                                        if k != "why"}  # `refused` says it whole
                                  for name, row in rows.items()}}
         print(dumps(document), file=state.env.stdout)
         return
@@ -57,7 +62,7 @@ def show(
         shown = "-" if row["value"] is None else row["value"]
         source = f"{row['origin']} {row['from']}" if row["from"] else row["origin"]
         if "refused" in row:
-            source += ": stored for other URLs; auth login again"
+            source += f": {row['why']}; auth login again"
         print(f"{name:20} {shown}  ({source})", file=state.env.stdout)
 
 

@@ -108,6 +108,22 @@ def save_profile(
     return ConfigFile(config.path, default, config.audit, profiles)
 
 
+def _trailing_trivia(table: Any) -> list[Any]:
+    """The blank lines and comments at the end of a tomlkit table, taken out of it."""
+    import tomlkit.items
+
+    body = getattr(getattr(table, "value", None), "body", None)
+    if not isinstance(body, list):  # not a table as tomlkit keeps one: nothing to keep in place
+        return []
+    cut = len(body)
+    while cut and body[cut - 1][0] is None and isinstance(body[cut - 1][1],
+                                                          tomlkit.items.Whitespace | tomlkit.items.Comment):
+        cut -= 1
+    trailing = body[cut:]
+    del body[cut:]
+    return trailing
+
+
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     """The config's folder locked for one edit: two logins at once (a setup script's) would each write
@@ -140,8 +156,13 @@ def _edit(path: Path, name: str, values: Mapping[str, Any], default: str) -> Non
         section[name] = profile = tomlkit.table()
     for key in [k for k in profile if k not in values]:
         del profile[key]
+    # What ends a table in tomlkit (blank lines, the comment over the next table's header) stays after
+    # the keys added to it, where it was, or that comment would seem to be about them.
+    trailing = _trailing_trivia(profile)
     for key, value in values.items():
         profile[key] = value
+    if trailing:
+        profile.value.body.extend(trailing)
     # Written whole beside the file and renamed over it, so a crash never leaves half a config; a
     # symbolic link (a config kept in a dotfiles repository) is written through, not replaced.
     with replacing(os.path.realpath(path)) as out:
