@@ -525,3 +525,20 @@ def test_a_planted_pipe_or_a_link_to_a_device_gets_no_results(run, tmp_path: Pat
         (ExitStatus.USAGE, f"postisupport: error: {linked}: is a symbolic link to a device or a pipe, which "
          "is refused for the results: name it itself\n")]
     assert run("--sandbox", "bulk", str(source), "-o", "/dev/null", "-q").exit_code == 0
+
+
+def test_watching_the_requests_does_not_change_where_they_go(run, monkeypatch: Any, tmp_path: Path,
+                                                             environ: dict[str, str]) -> None:
+    """A10B-05: with -v or --trace the proxy the environment names was not used: behind a corporate
+    proxy the API became unreachable only when the requests were watched."""
+    from tests.test_secrets_login import Listening
+
+    environ["POSTISUPPORT_TOKEN"] = "proxied-token-12345678"
+    proxy = Listening()
+    with serving(proxy) as proxy_url:
+        monkeypatch.setenv("HTTP_PROXY", proxy_url.removesuffix("/scim/v2"))
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        codes = [run("--api", "http://idp.example.com/scim/v2", "--allow-insecure-http", *watch, "diagnose",
+                     "ESIM0042").exit_code for watch in ([], ["-v"], ["--trace", str(tmp_path / "t.jsonl")])]
+    assert (codes, proxy.authorizations) == ([ExitStatus.AUTH] * 3, ["Bearer proxied-token-12345678"] * 3)

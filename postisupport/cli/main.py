@@ -67,8 +67,8 @@ MEANINGS = {
     ExitStatus.UNREACHABLE: "The API could not be reached (its TLS certificate not trusted included), or "
                             "a request or the whole diagnosis ran past its deadline.",
     ExitStatus.API_ERROR: "The API answered with an error (a redirect, 4xx other than 401/403, 5xx, "
-                          "429 after retries) or with data that is not a usable SCIM answer; "
-                          "`doctor`: a check went untested because the API was rate limiting.",
+                          "429 after retries) or with data that is not a usable SCIM answer; `doctor`: a "
+                          "check went untested (the API was rate limiting, or no user is visible).",
     ExitStatus.ROWS_FAILED: "`bulk`: every row was done, but some ended with an error (in their output "
                             "row); `--retry-failed` runs them again.",
     ExitStatus.REPLAY_DIFFERS: "`replay`: today's rules decide differently from the captured decision "

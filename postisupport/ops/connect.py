@@ -41,9 +41,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
         raise settings.unbound  # before any I/O: the secret never goes to a URL it was not stored for
     verify = tls_context(settings)
     if observe is not None and transport is None:
-        import httpx
-
-        transport = httpx.AsyncHTTPTransport(verify=verify)
+        transport = _direct_or_proxied(str(settings.api_url), verify)
     flow: list[Any] = []
     transport = _traced(transport, observe, settings, flow)
     auth = _oauth2(settings, verify, transport)
@@ -94,6 +92,25 @@ def tls_context(settings: Settings) -> ssl.SSLContext:
             raise InvalidSetting(name, settings.origin(name),
                                  f"{path}: not usable as CA certificates ({reason})") from None
     return context
+
+
+def _direct_or_proxied(url: str, verify: ssl.SSLContext) -> Any:
+    """The transport an observed client is given, going where an unobserved one goes (-v or --trace
+    must not change that): through the proxy the environment names for the URL's scheme, unless
+    NO_PROXY leaves the host out, and never for this machine (scim.client)."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    from postisupport.core.urls import is_loopback
+
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme.lower()) or proxies.get("all")
+    if proxy is None or is_loopback(url) or urllib.request.proxy_bypass(parts.hostname or ""):
+        return httpx.AsyncHTTPTransport(verify=verify)
+    return httpx.AsyncHTTPTransport(verify=verify, proxy=proxy)
 
 
 def _oauth2(settings: Settings, verify: ssl.SSLContext, transport: Any) -> Any:
