@@ -542,3 +542,38 @@ def test_watching_the_requests_does_not_change_where_they_go(run, monkeypatch: A
         codes = [run("--api", "http://idp.example.com/scim/v2", "--allow-insecure-http", *watch, "diagnose",
                      "ESIM0042").exit_code for watch in ([], ["-v"], ["--trace", str(tmp_path / "t.jsonl")])]
     assert (codes, proxy.authorizations) == ([ExitStatus.AUTH] * 3, ["Bearer proxied-token-12345678"] * 3)
+
+
+class FindingNoOne:
+    """The demo sandbox, answering every filter that names `naming` (or every filter) with no one."""
+
+    def __init__(self, naming: str = "") -> None:
+        self.app, self.naming = application(), naming
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from urllib.parse import unquote_plus
+
+        query = unquote_plus(scope.get("query_string", b"").decode())
+        if scope["type"] == "http" and "filter=" in query and self.naming in query:
+            body = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                               "totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": []})
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/scim+json")]})
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.parametrize(("naming", "attribute"), [("legacyUserId", "userName"), ("", "userName")])
+def test_doctor_fails_filters_on_a_server_whose_look_ups_find_no_one(run, naming: str,
+                                                                     attribute: str) -> None:
+    """A10B-03: a server answering a filter on the extension (or any filter) with no one passed every
+    check, exit 0, while every diagnosis said "no user has these details"."""
+    with serving(FindingNoOne(naming)) as url:
+        result = run("--api", url, "doctor", "--json")
+        diagnosis = run("--api", url, "diagnose", "aino.korhonen@esimerkki.example.fi", "--json")
+    checks = {c["id"]: c for c in json.loads(result.stdout)}
+    assert (result.exit_code, checks["filters"], diagnosis.json()["outcome"]) == (
+        ExitStatus.DOCTOR_FAILED, {"id": "filters", "status": "fail", "detail": (
+            f"the look-up diagnoses send, for a user the server lists, by its {attribute}, finds no one: "
+            "every diagnosis would say no user has the caller's details")}, "not-found")

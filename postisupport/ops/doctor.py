@@ -32,7 +32,7 @@ from postisupport.idp import contract, urns
 from postisupport.idp.reading import named
 from postisupport.ops import connect
 from postisupport.scim.client import ScimClient
-from postisupport.scim.filters import admins_filter, member_filter, members_filter, quote
+from postisupport.scim.filters import admins_filter, lookup_filter, member_filter, members_filter, quote
 
 Status = Literal["pass", "warn", "fail"]
 T = TypeVar("T")
@@ -133,9 +133,27 @@ async def _filters_applied(server: _Server) -> Check:
     if await server.users(f"{contract.LEGACY_USER_ID} eq {quote(_nobody())}"):
         return Check("filters", "fail", "a filter on the legacy user ID returned users: the server drops "
                      "filter attributes it doesn't know")
-    if await _sample(server) is None:
+    sample = await _sample(server)
+    if sample is None:
         return _no_one("filters")
+    # And one that looks for someone: the look-up as a diagnosis sends it, for a user the server lists,
+    # by each attribute it holds. A server that answers every filter (or one on the extension) with no
+    # one passes the checks above, and every diagnosis would then be "no user has these details".
+    for attribute, value in _identifiers_of(sample):
+        found = await server.users(lookup_filter(value))
+        if not any(isinstance(user, dict) and named(user, "id") == named(sample, "id") for user in found):
+            return Check("filters", "fail", f"the look-up diagnoses send, for a user the server lists, by "
+                         f"its {attribute}, finds no one: every diagnosis would say no user has the caller's "
+                         "details")
     return Check("filters", "pass", "filters are applied, the extension's attributes too")
+
+
+def _identifiers_of(user: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a caller may be looked up by, as the user holds it: the login address, the legacy ID."""
+    login = named(user, urns.LOGIN_EXTENSION)
+    legacy = named(login, "legacyUserId") if isinstance(login, dict) else None
+    found = [(contract.USER_NAME, named(user, contract.USER_NAME)), ("legacy user ID", legacy)]
+    return [(attribute, value.lower()) for attribute, value in found if isinstance(value, str) and value]
 
 
 async def _membership_filters(server: _Server) -> Check:
