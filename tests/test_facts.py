@@ -297,3 +297,20 @@ def test_a_member_without_a_usable_id_who_is_no_administrator_is_not_noted() -> 
     aino = user("1", "aino@example.fi", groups=[{"value": "g-1"}])
     built = build(snapshot("aino@example.fi", [aino], organisations=(org,), admins=(member,)))
     assert (built.admins, built.problems) == ((), ())
+
+
+def test_users_sent_for_the_identifier_whose_login_data_cant_be_read_are_unconfirmed() -> None:
+    """Attack pass 8, A8-01: not "no user has these details"; the user's data problems said."""
+    broken = user_facts({"id": "u-9", "userName": "b@example.fi", urns.LOGIN_EXTENSION: [{"x": 1}]})
+    idless = replace(broken, id=None)
+    stranger = user("7", "x@example.fi")
+    built = build(snapshot("esim0042", [broken, idless, stranger]))
+    assert (built.unconfirmed, built.candidates, built.problems) == ((broken, idless), (), (
+        "the API returned 1 user(s) that do not answer to the identifier",
+        *(f"user {who}: login: [{{'x': 1}}] ignored (Input should be a valid dictionary or instance of "
+          "LoginExtension)" for who in ("u-9", "?"))))
+    # One who answers: the others are only stray answers, whatever could not be read of them.
+    me = user("1", "esim0042@example.fi")
+    found = build(snapshot("esim0042@example.fi", [me, broken]))
+    assert (found.user, found.unconfirmed, found.problems[:1]) == (
+        me, (), ("the API returned 1 user(s) that do not answer to the identifier",))

@@ -181,3 +181,14 @@ def test_each_refusal_says_in_english_what_its_catalog_key_says(call) -> None:
     error = refused.value
     assert error.key is not None
     assert error.reason == str(ui_catalog("en")[error.key]).format(**error.params)
+
+
+@pytest.mark.parametrize(("url", "loopback"), [
+    ("http://localhost:8080/scim/v2", True), ("http://LOCALHOST/scim", True), ("http://127.0.0.2/", True),
+    ("http://[::1]:9/", True), ("http://127.0.0.1/", True), ("https://idp.example.com/scim/v2", False),
+    ("http://localhost.example.com/", False), ("http://10.0.0.1/", False), ("not a url", False), ("", False),
+])
+def test_loopback_is_this_machine_only(url: str, loopback: bool) -> None:
+    from postisupport.core.urls import is_loopback
+
+    assert is_loopback(url) is loopback

@@ -16,6 +16,7 @@ from postisupport.core.rules import (
     SERVICE_PRECEDENCE,
     Action,
     Check,
+    Decision,
     Evidence,
     ScriptPart,
     decide,
@@ -324,14 +325,17 @@ UNREADABLE_LOGIN = a_user(id="u-9", legacy_user_id=None, unknown=frozenset({"leg
 def test_an_account_sent_with_unreadable_login_data_is_not_called_missing() -> None:
     sent = replace(facts(), user=None, matched_by=None, unconfirmed=(
         UNREADABLE_LOGIN, a_user(id="u-8", unknown=frozenset({"emails", "user_name"}))))
-    decision = decide(sent)
-    assert (decision.rule, decision.outcome, decision.step, decision.evidence, decision.script,
-            decision.considered[-1]) == (
-        "lookup.unreadable", "contact-customer-service", None,
-        (Evidence("lookup.unreadable", "users", ["u-9", "u-8"]),
-         Evidence("lookup.unreadable", "unreadable", ["emails", "legacy_user_id", "user_name"])),
-        (ScriptPart("lookup.unreadable"), ScriptPart("next.ticket")),
-        Check("lookup.unreadable", True, (("users", 2),)))
+    rule = "lookup.unreadable"
+    assert decide(sent) == Decision(
+        rule, "login",
+        (Evidence(rule, "users", ["u-9", "u-8"]),
+         Evidence(rule, "unreadable", ["emails", "legacy_user_id", "user_name"])),
+        (ScriptPart(rule), ScriptPart("next.ticket")),
+        considered=(Check("lookup.ambiguous", False, (("candidates", 0),)),
+                    Check(rule, True, (("users", 2),))),
+        actions=(Action(rule),))
+    assert (decide(sent).outcome, decide(sent).step, decide(sent, ["reports"]).problem) == (
+        "contact-customer-service", None, "service-access")
     # Several users answering is still a question for the caller, whatever else the API sent.
     two = replace(sent, candidates=(a_user(id="u-1"), a_user(id="u-2")))
     assert decide(two).rule == "lookup.ambiguous"
