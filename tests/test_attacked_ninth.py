@@ -577,3 +577,40 @@ def test_doctor_fails_filters_on_a_server_whose_look_ups_find_no_one(run, naming
         ExitStatus.DOCTOR_FAILED, {"id": "filters", "status": "fail", "detail": (
             f"the look-up diagnoses send, for a user the server lists, by its {attribute}, finds no one: "
             "every diagnosis would say no user has the caller's details")}, "not-found")
+
+
+@pytest.mark.parametrize("layout", [
+    'default_profile = "work"\nprofiles.work.api_url = "https://idp.example.com/scim/v2"\n'
+    'profiles.work.timeout = 5\n',
+    'default_profile = "work"\n'
+    'profiles = { work = { api_url = "https://idp.example.com/scim/v2", timeout = 5 } }\n',
+])
+def test_auth_login_into_a_layout_it_cannot_edit_in_place_keeps_every_setting(run, env: Any,
+                                                                              layout: str) -> None:
+    """A10B-11/12: with dotted keys the new table captured the lines after it (no command could read the
+    file after); with an inline table, an internal error and a secret left in the keyring."""
+    import tomllib
+
+    path = env.config_dir / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(layout)
+    login = run("auth", "login", "--profile", "lab", "--api", "http://127.0.0.1:9/scim/v2", "--with-token",
+                "--no-check", input="lab-token-12345678")
+    assert (login.exit_code, login.stderr.splitlines()[-1], tomllib.loads(path.read_text())) == (
+        0, f"postisupport: warning: {path} is laid out in a way that can't be edited in place (dotted keys "
+        "or inline tables), so it was written anew: every setting is kept, its comments are not",
+        {"default_profile": "work", "profiles": {
+            "work": {"api_url": "https://idp.example.com/scim/v2", "timeout": 5},
+            "lab": {"api_url": "http://127.0.0.1:9/scim/v2", "auth": "token"}}})
+    assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0
+
+
+def test_auth_login_keeps_a_config_files_crlf_line_endings(run, env: Any) -> None:
+    """A10B-13: a CRLF file came back with LF line endings."""
+    path = env.config_dir / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'# kept\r\n[profiles.work]\r\napi_url = "https://idp.example.com/scim/v2"\r\n')
+    assert run("auth", "login", "--profile", "work", "--api", "https://idp.example.com/scim/v2",
+               "--with-token", "--no-check", input="work-token-12345678").exit_code == 0
+    assert path.read_bytes() == (b'# kept\r\ndefault_profile = "work"\r\n\r\n[profiles.work]\r\n'
+                                 b'api_url = "https://idp.example.com/scim/v2"\r\nauth = "token"\r\n')

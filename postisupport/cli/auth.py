@@ -70,6 +70,10 @@ def login(
     config = run(state.config_path(), options, check)
     checked = "not checked" if no_check else "the API accepts it"
     state.env.say(f"profile {name} saved in {config.path}; its secret is in the keyring ({checked})")
+    if config.rewritten:
+        state.env.say(f"postisupport: warning: {config.path} is laid out in a way that can't be edited in "
+                      "place (dotted keys or inline tables), so it was written anew: every setting is kept, "
+                      "its comments are not")
 
 
 @app.command("status")

@@ -47,6 +47,9 @@ class ConfigFile:
     default_profile: str | None = None
     audit: bool | None = None
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Set by save_profile when the file's layout could not be kept (dotted keys, inline tables): it was
+    # written anew from its settings, which are all kept, without its comments.
+    rewritten: bool = False
 
 
 def load(path: Path) -> ConfigFile:
@@ -104,8 +107,8 @@ def save_profile(
     default = name if make_default or config.default_profile is None else config.default_profile
     config.path.parent.mkdir(parents=True, exist_ok=True)
     with _locked(Path(os.path.realpath(config.path)).parent):
-        _edit(config.path, name, profiles[name], default)
-    return ConfigFile(config.path, default, config.audit, profiles)
+        rewritten = _edit(config.path, name, profiles[name], default)
+    return ConfigFile(config.path, default, config.audit, profiles, rewritten)
 
 
 def _trailing_trivia(table: Any) -> list[Any]:
@@ -138,15 +141,44 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(handle)
 
 
-def _edit(path: Path, name: str, values: Mapping[str, Any], default: str) -> None:
+def _edit(path: Path, name: str, values: Mapping[str, Any], default: str) -> bool:
+    """Profile `name` set to `values` in the file as it is now (another login may have added one since
+    it was read), and `default` made the default profile. Edited, not rewritten: a hand-kept file keeps
+    its comments, its layout and its line endings. The edit is read back before it is written; a layout
+    tomlkit can't edit in place (dotted keys, inline tables) is written anew from its settings instead:
+    then True."""
+    import tomllib
+
     import tomlkit
 
-    # Edited, not rewritten: a hand-kept file keeps its comments, its layout and its other profiles
-    # as they were written, and as they are now (another login may have added one since it was read).
     try:
-        document = tomlkit.parse(Path(path).read_text(encoding="utf-8"))
+        before = Path(path).read_bytes().decode("utf-8")
     except FileNotFoundError:
-        document = tomlkit.document()
+        before = ""
+    wanted = tomllib.loads(before)
+    wanted["default_profile"] = default
+    wanted.setdefault("profiles", {})[name] = dict(values)
+    text: str | None
+    try:
+        edited = _edited(tomlkit.parse(before), name, values, default)
+        text = edited if tomllib.loads(edited) == wanted else None
+    except Exception:  # tomlkit refusing the change (a table inside an inline table): written anew
+        text = None
+    rewritten = text is None
+    if text is None:
+        text = tomlkit.dumps(wanted)
+    if "\r\n" in before:
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    # Written whole beside the file and renamed over it, so a crash never leaves half a config; a
+    # symbolic link (a config kept in a dotfiles repository) is written through, not replaced.
+    with replacing(os.path.realpath(path)) as out:
+        out.write(text)
+    return rewritten
+
+
+def _edited(document: Any, name: str, values: Mapping[str, Any], default: str) -> str:
+    import tomlkit
+
     document["default_profile"] = default
     if "profiles" not in document:
         document["profiles"] = tomlkit.table(is_super_table=True)
@@ -163,10 +195,7 @@ def _edit(path: Path, name: str, values: Mapping[str, Any], default: str) -> Non
         profile[key] = value
     if trailing:
         profile.value.body.extend(trailing)
-    # Written whole beside the file and renamed over it, so a crash never leaves half a config; a
-    # symbolic link (a config kept in a dotfiles repository) is written through, not replaced.
-    with replacing(os.path.realpath(path)) as out:
-        out.write(tomlkit.dumps(document))
+    return str(tomlkit.dumps(document))
 
 
 def others_can_write(path: Path) -> Path | None:
