@@ -614,3 +614,27 @@ def test_auth_login_keeps_a_config_files_crlf_line_endings(run, env: Any) -> Non
                "--with-token", "--no-check", input="work-token-12345678").exit_code == 0
     assert path.read_bytes() == (b'# kept\r\ndefault_profile = "work"\r\n\r\n[profiles.work]\r\n'
                                  b'api_url = "https://idp.example.com/scim/v2"\r\nauth = "token"\r\n')
+
+
+ID_42 = "user ?: id: 42 ignored (Input should be a valid string)"
+
+
+@pytest.mark.parametrize(("broken", "rule", "problems"), [
+    ({"id": 42}, "login.contact-admin", [ID_42]),
+    ({"id": 42, "groups": []}, "login.no-organisation", [
+        "the user's id can't be read and User.groups is empty, so its organisations can't be asked for",
+        ID_42]),
+])
+def test_a_user_whose_id_cant_be_read_still_gets_their_organisation(
+        run, broken: dict[str, Any], rule: str, problems: list[str]) -> None:
+    """A10A-04: a user whose id was a number, their groups naming the organisation, was told the account
+    is in no organisation: the groups were never asked for."""
+    from tests.test_attacked_sixth import Mutating, verified_json
+
+    def changed(path: str, query: Any, body: Any) -> None:
+        if path.endswith("/Users") and query.get("filter", [""])[0].startswith("userName eq \"johanna"):
+            body["Resources"][0].update(broken)
+
+    with serving(Mutating(changed)) as url:
+        doc = verified_json(run, url, "johanna.makinen@esimerkki.example.fi")
+    assert (doc["rule"], doc["data_problems"]) == (rule, problems)

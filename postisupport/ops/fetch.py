@@ -166,11 +166,16 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
     candidates = snapshot.found
     if len(candidates) > 1:
         return await _with_candidate_organisations(client, snapshot)
-    if len(candidates) != 1 or not candidates[0][0].id:
+    if len(candidates) != 1:
         return snapshot
 
     problems = list(snapshot.problems)
     user = candidates[0][0]
+    if not user.id and not user.group_ids:
+        # Neither its id nor User.groups can be read: no answer can say which organisations it is in.
+        problems.append("the user's id can't be read and User.groups is empty, so its organisations "
+                        "can't be asked for")
+        return replace(snapshot, problems=tuple(problems))
     if user.group_ids:
         if shared is not None:
             groups, admins = await shared.groups_and_admins(client, user.group_ids)
