@@ -322,8 +322,9 @@ def test_a_user_id_of_the_wrong_type_is_a_data_problem_not_an_internal_error(run
         result = run("--api", url, "diagnose", "aino@example.fi", "--json")
     assert (result.exit_code, result.stderr) == (0, "")
     document = result.json()
+    # Its organisation is still found by User.groups (attack pass 10, A10A-04).
     assert (document["outcome"], document["data_problems"]) == (
-        "contact-customer-service", [f"user ?: {_ignored(wrong)}"])
+        "contact-admin", [f"user ?: {_ignored(wrong)}"])
 
 
 @pytest.mark.parametrize("wrong", WRONG_IDS)
@@ -346,6 +347,7 @@ def test_any_id_of_the_wrong_type_anywhere_gives_a_diagnosis_and_names_the_probl
     if place == "group":  # it can't be shown to be the user's (attack pass 6, H1)
         expected.append("the API returned 1 organisation(s) not among the user's groups, left out: "
                         "'Esimerkki Oy'")
-    # Without its id the organisation has no administrators that can be shown to be its own.
-    outcome = "contact-customer-service" if place in ("user", "group") else "contact-admin"
+    # Without its id the organisation has no administrators that can be shown to be its own; a user
+    # without one is still in the organisations its User.groups name (attack pass 10, A10A-04).
+    outcome = "contact-customer-service" if place == "group" else "contact-admin"
     assert (document["outcome"], document["data_problems"]) == (outcome, expected)

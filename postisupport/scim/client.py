@@ -400,7 +400,12 @@ class ScimClient:
         if told is not None and answer is not None and budget is not None \
                 and min(told, self._retry.max_wait) >= budget.left():
             # The server answered, and asked for a wait this diagnosis can't make: its answer, not an
-            # API that did not answer. Said before any gate shuts, so no other request waits on it.
+            # API that did not answer. Every other request still waits as asked (a bulk run's next rows
+            # would otherwise hammer a server that said "not now"), the gate opening by itself after.
+            if self._open.is_set():
+                self._open.clear()
+                self._closer = None
+                asyncio.get_running_loop().call_later(min(told, self._retry.max_wait), self._open.set)
             raise ApiError(where, f"the identity API answered HTTP {answer.status_code} to {where} and asked "
                            f"to wait {told:g} s (Retry-After), longer than this diagnosis may take: try "
                            "again later", answer.status_code)
