@@ -638,3 +638,18 @@ def test_a_user_whose_id_cant_be_read_still_gets_their_organisation(
     with serving(Mutating(changed)) as url:
         doc = verified_json(run, url, "johanna.makinen@esimerkki.example.fi")
     assert (doc["rule"], doc["data_problems"]) == (rule, problems)
+
+
+def test_audit_find_tells_two_directories_on_one_host_apart(run, env: Any) -> None:
+    """A10B-15: two directories on one host (two ports) were one "api_host": another person with the same
+    id in the other was listed as this person's look-up."""
+    from postisupport.sandbox.app import SandboxApplication
+    from postisupport.sandbox.datafile import build_storage
+
+    other = SandboxApplication(build_storage({"Users": [{"id": "u-1002", "userName": "bob@example.com"}],
+                                              "Groups": []}))
+    with serving(other) as elsewhere, serving(application()) as url:
+        assert run("--api", elsewhere, "diagnose", "bob@example.com").exit_code == 0
+        assert run("--api", url, "diagnose", "ESIM0042").exit_code == 0  # Aino: u-1002 here
+        found = run("--api", url, "audit", "find", "aino.korhonen@esimerkki.example.fi")
+    assert [json.loads(line)["directory"] for line in found.stdout.splitlines()] == [url.lower()]

@@ -35,8 +35,8 @@ def test_any_identifier_of_a_person_finds_every_look_up_of_them(run, env, loopba
 def test_the_trail_holds_the_users_id_only_as_a_keyed_hash(run, env, loopback_sandbox: str) -> None:
     looked_up(run, loopback_sandbox, "ESIM0077", "toimisto@salo.example.fi", "nobody@example.com")
     records = [json.loads(line) for line in (env.state_dir / "audit.jsonl").read_text().splitlines()]
-    assert [list(r) for r in records] == [["time", "os_user", "profile", "api_host", "identifier_hmac",
-                                           "user_hmac", "outcome", "rule"]] * 3
+    assert [list(r) for r in records] == [["time", "os_user", "profile", "api_host", "directory",
+                                           "identifier_hmac", "user_hmac", "outcome", "rule"]] * 3
     # One user found: their id's hash; several (a shared address) or no one: none.
     assert [len(r["user_hmac"] or "") for r in records] == [64, 0, 0]
     assert records[0]["user_hmac"] != records[0]["identifier_hmac"]

@@ -35,7 +35,7 @@ def find(
     from postisupport.core.identifiers import name_text, normalise
     from postisupport.errors import InvalidInput, PostisupportError
     from postisupport.ops.audit import AuditTrail
-    from postisupport.ops.diagnose import api_host, user_of
+    from postisupport.ops.diagnose import api_host, directory_of, user_of
 
     state = state_of(ctx)
     try:
@@ -64,7 +64,7 @@ def find(
                       f"addresses or legacy ID: {why}")
     trail = AuditTrail(state.env.state_dir, state.env.clock)
     found = 0
-    for entry in trail.find(identifier, user_id, api_host(settings)):
+    for entry in trail.find(identifier, user_id, api_host(settings), directory_of(settings)):
         print(json.dumps(entry, ensure_ascii=False), file=state.env.stdout)
         found += 1
     whom = "this person" if user_id is not None else "this identifier"

@@ -65,7 +65,7 @@ class AuditTrail:
         return self.folder / RECORD_FILE
 
     def record(self, identifier: str, *, profile: str | None, api_host: str, outcome: str, rule: str,
-               user_id: str | None = None) -> None:
+               user_id: str | None = None, directory: str | None = None) -> None:
         """Append one look-up. `identifier` as the user gave it, `user_id` the id of the user it was
         found to be (None: no one, or no one alone); only their keyed hashes are written."""
         entry = {
@@ -73,6 +73,7 @@ class AuditTrail:
             "os_user": _os_user(),
             "profile": profile,
             "api_host": api_host,
+            "directory": directory or api_host,  # the API's URL (or sandbox data file) a user id is of
             "identifier_hmac": self.digest(identifier),
             "user_hmac": self.user_digest(user_id) if user_id is not None else None,
             "outcome": outcome,
@@ -98,14 +99,15 @@ class AuditTrail:
         paths = [*(self.path.with_name(f"{RECORD_FILE}.{n}") for n in range(BACKUPS, 0, -1)), self.path]
         return [path for path in paths if path.exists()]
 
-    def find(self, identifier: str, user_id: str | None = None,
-             api_host: str | None = None) -> Iterator[dict[str, Any]]:
-        """The records of look-ups of `identifier`, or of the user whose id is `user_id` in the API at
-        `api_host` under any identifier, oldest first, across the rotated files. A user id names a
-        person within its API only (another directory may give the same id to someone else), so it
-        matches only the records of that API. Lines that are no record (cut short by a crash, or
-        damaged) are listed in `self.damaged` as (file, line number): they can't be matched, and
-        whoever reads the result must know some of the trail was not read. Raises AuditError when
+    def find(self, identifier: str, user_id: str | None = None, api_host: str | None = None,
+             directory: str | None = None) -> Iterator[dict[str, Any]]:
+        """The records of look-ups of `identifier`, or of the user whose id is `user_id` in `directory`
+        under any identifier, oldest first, across the rotated files. A user id names a person within
+        its directory only (another may give the same id to someone else), so it matches only the
+        records of that directory (of that API host, for records older than the field). Lines that
+        are no record (cut short by a crash, or damaged) are listed in `self.damaged` as (file, line
+        number): they can't be matched, and whoever reads the result must know some of the trail was
+        not read. Raises AuditError when
         there are records but no key to match them with."""
         self.damaged.clear()
         if not (self.folder / KEY_FILE).exists():
@@ -134,7 +136,8 @@ class AuditTrail:
                         continue
                     if (entry.get("identifier_hmac") == wanted or (
                             person is not None and entry.get("user_hmac") == person
-                            and entry.get("api_host") == api_host)):
+                            and (entry.get("directory") == directory if "directory" in entry
+                                 else entry.get("api_host") == api_host))):
                         yield entry
 
     def digest(self, identifier: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -92,7 +93,7 @@ def record(trail: AuditTrail | None, settings: Settings, options: DiagnoseOption
         user = result.facts.user
         trail.record(options.identifier, profile=settings.profile, api_host=api_host(settings),
                      outcome=result.decision.outcome, rule=result.decision.rule,
-                     user_id=user.id if user is not None else None)
+                     user_id=user.id if user is not None else None, directory=directory_of(settings))
 
 
 def user_of(settings: Settings, identifier: str, observe: Any = None) -> str | None:
@@ -126,6 +127,15 @@ def _look_up(client: ScimClient, options: DiagnoseOptions, shared: Shared | None
 
 def api_host(settings: Settings) -> str:
     return "sandbox" if settings.uses_sandbox else urlsplit(settings.api_url or "").hostname or "?"
+
+
+def directory_of(settings: Settings) -> str:
+    """Which directory a look-up asked, finer than its host: a user id names a person only within one
+    (test and production on one host at two ports, tenants by path, two sandbox data files)."""
+    if settings.uses_sandbox:
+        return f"sandbox:{Path(settings.sandbox_data).resolve()}" if settings.sandbox_data else "sandbox"
+    parts = urlsplit(settings.api_url or "")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}".lower()
 
 
 async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared | None = None) -> Report:
