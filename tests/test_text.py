@@ -82,6 +82,10 @@ def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[s
     ("a refix-SECRET-abcdefghijkl b PREFIX-SECRET-a c", ["Prefix-SECRET-abcdefghijkl"],
      "a [redacted] b [redacted] c"),
     ("a Prefix-SECRE b ghijkl c", ["Prefix-SECRET-abcdefghijkl"], "a Prefix-SECRE b ghijkl c"),  # under half
+    # Its middle, cut at both ends (A10B-08), and a break as JSON writes it, \n (A10B-07).
+    ("a refix-SECRET-abcdefghijk b", ["Prefix-SECRET-abcdefghijkl"], "a [redacted] b"),
+    ("a x-SECRET-abcdefg b", ["Prefix-SECRET-abcdefghijkl"], "a [redacted] b"),
+    ('"detail": "Prefix-SECRET-\\nabcdefghijkl"', ["Prefix-SECRET-abcdefghijkl"], '"detail": "[redacted]"'),
     # A JSON text inside a JSON string, as the trace dumps it: its \u escape written twice (A9B-27).
     ('said {\\"t\\": \\"Esc\\\\u002bSECRET/token~1234\\"}', ["Esc+SECRET/token~1234"],
      'said {\\"t\\": \\"[redacted]\\"}'),

@@ -72,10 +72,22 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
         # Text cut short by shortened() may end in the first part of a secret: that part goes too.
         kept = text[: -len(CUT)]
         folded = kept.lower()
-        start = min((len(kept) - k for form in forms for k in range(len(form) - 1, MIN_CUT - 1, -1)
-                     if folded.endswith(form[:k].lower())), default=len(kept))
+        start = min((_cut_start(folded, form.lower()) for form in forms), default=len(kept))
         text = kept[:start] + (REDACTED if start < len(kept) else "") + CUT
     return text
+
+
+def _cut_start(folded: str, form: str) -> int:
+    """Where the longest start of `form` (at least MIN_CUT characters, not all of it) that `folded`
+    ends in begins; len(folded) when it ends in none. Only where form's first character is looked at:
+    no prefix of a long secret is tried one by one."""
+    first = max(len(folded) - len(form) + 1, 0)
+    at = folded.find(form[:1], first) if form else -1
+    while at != -1 and len(folded) - at >= MIN_CUT:
+        if form.startswith(folded[at:]):
+            return at
+        at = folded.find(form[:1], at + 1)
+    return len(folded)
 
 
 @functools.lru_cache(maxsize=16)
@@ -98,25 +110,31 @@ def _pattern(known: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _without_parts(text: str, secret: str) -> str:
-    """`text` with what is left of `secret` echoed cut short cut out: a start or an end of it of at least
-    half its length (and MIN_SECRET characters), in any case."""
+    """`text` with what is left of `secret` echoed cut short cut out: any run of at least half of it
+    (and MIN_SECRET characters), its start, its end or its middle, in any case.
+
+    Found from anchors: any such run holds one of the secret's blocks of `block` characters that start
+    at a multiple of `block`, so those few are looked for, and each match grown to the run around it."""
     least = max(MIN_SECRET, -(-len(secret) // 2))
     if least >= len(secret):
         return text
     folded, key = text.lower(), secret.lower()
     if len(folded) != len(text) or len(key) != len(secret):  # a letter whose lower case is longer
         folded, key = text, secret
+    block = (least + 1) // 2
     spans: list[tuple[int, int]] = []
-    for found in re.finditer(re.escape(key[:least]), folded):
-        begin, end = found.span()
-        while end < len(folded) and end - begin < len(key) and folded[end] == key[end - begin]:
-            end += 1
-        spans.append((begin, end))
-    for found in re.finditer(re.escape(key[-least:]), folded):
-        begin, offset = found.start(), len(key) - least
-        while begin > 0 and offset > 0 and folded[begin - 1] == key[offset - 1]:
-            begin, offset = begin - 1, offset - 1
-        spans.append((begin, found.end()))
+    for anchor in range(0, len(key) - block + 1, block):
+        piece = key[anchor:anchor + block]
+        at = folded.find(piece)
+        while at != -1:
+            begin, offset, end, tail = at, anchor, at + block, anchor + block
+            while begin > 0 and offset > 0 and folded[begin - 1] == key[offset - 1]:
+                begin, offset = begin - 1, offset - 1
+            while end < len(folded) and tail < len(key) and folded[end] == key[tail]:
+                end, tail = end + 1, tail + 1
+            if end - begin >= least:
+                spans.append((begin, end))
+            at = folded.find(piece, at + 1)
     merged: list[list[int]] = []
     for begin, end in sorted(spans):
         if merged and begin <= merged[-1][1]:
@@ -141,7 +159,7 @@ def _each_character_encoded(secret: str) -> str:
     return BROKEN.join(one(c) if ord(c) < 128 else re.escape(c) for c in secret)
 
 
-BROKEN = r"(?:\r?\n|[ \t])?"
+BROKEN = r"(?:\r?\n|[ \t]|(?:\\r)?\\n)?"  # also as JSON writes a line break: \n
 
 
 def _wrapped(form: str) -> str:
