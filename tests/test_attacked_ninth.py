@@ -653,3 +653,15 @@ def test_audit_find_tells_two_directories_on_one_host_apart(run, env: Any) -> No
         assert run("--api", url, "diagnose", "ESIM0042").exit_code == 0  # Aino: u-1002 here
         found = run("--api", url, "audit", "find", "aino.korhonen@esimerkki.example.fi")
     assert [json.loads(line)["directory"] for line in found.stdout.splitlines()] == [url.lower()]
+
+
+def test_a_lost_audit_key_is_not_replaced_while_the_trail_holds_records(run, env: Any) -> None:
+    """A10B-19: the next look-up made a new key without a word, and the older records could never be
+    matched again ("1 look-up", exit 0)."""
+    assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0
+    (env.state_dir / "audit.key").unlink()
+    result = run("--sandbox", "diagnose", "ESIM0042")
+    assert (result.exit_code, result.stdout, result.stderr, (env.state_dir / "audit.key").exists()) == (
+        ExitStatus.USAGE, "", f"postisupport: error: the audit trail at {env.state_dir}/audit.key cannot be "
+        "used: is missing while the trail holds records: restore it, or move the trail's files aside to "
+        "start a new trail\n", False)

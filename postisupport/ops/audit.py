@@ -155,6 +155,10 @@ class AuditTrail:
             pass
         except OSError as error:
             raise AuditError(path, error.strerror or str(error)) from None
+        if any(trail.stat().st_size for trail in self.files()):
+            # A new key now would make every record there unmatchable, without a word to anyone.
+            raise AuditError(path, "is missing while the trail holds records: restore it, or move the "
+                             "trail's files aside to start a new trail")
         try:
             return self._new_key(path)
         except OSError as error:
