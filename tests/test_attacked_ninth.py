@@ -665,3 +665,20 @@ def test_a_lost_audit_key_is_not_replaced_while_the_trail_holds_records(run, env
         ExitStatus.USAGE, "", f"postisupport: error: the audit trail at {env.state_dir}/audit.key cannot be "
         "used: is missing while the trail holds records: restore it, or move the trail's files aside to "
         "start a new trail\n", False)
+
+
+def test_doctor_does_not_pass_case_insensitivity_it_never_asked_about(run) -> None:
+    """A10B-16: a first user without userName or e-mail passed "case-insensitive" with no probe sent."""
+    from tests.test_attacked_sixth import Mutating
+
+    def bare(path: str, query: Any, body: Any) -> None:
+        if path.endswith("/Users") and query.get("count") == ["1"] and "filter" not in query:
+            for user in body.get("Resources", []):
+                user.pop("userName", None)
+                user.pop("emails", None)
+
+    with serving(Mutating(bare)) as url:
+        checks = {c["id"]: c for c in json.loads(run("--api", url, "doctor", "--json").stdout)}
+    assert checks["case-insensitive"] == {"id": "case-insensitive", "status": "warn", "detail": (
+        "not tested: the user the server lists first has no userName or e-mail address with a letter in it "
+        "to ask for in another case")}

@@ -196,6 +196,9 @@ async def _case(server: _Server) -> Check:
     emails = [named(e, "value") for e in named(sample, "emails") or [] if isinstance(e, dict)]
     probes = {contract.USER_NAME: str(named(sample, contract.USER_NAME) or ""),
               "emails.value": str(emails[0] if emails else "")}
+    if not any(value.swapcase() != value for value in probes.values()):
+        return Check("case-insensitive", "warn", "not tested: the user the server lists first has no "
+                     "userName or e-mail address with a letter in it to ask for in another case")
     sensitive = [attribute for attribute, value in probes.items() if value.swapcase() != value
                  and not await server.users(f"{attribute} eq {quote(value.swapcase())}")]
     if sensitive:
