@@ -249,3 +249,13 @@ def test_a_request_no_answer_came_to_is_traced_with_why(run, tmp_path: Path, env
     assert (result.exit_code, record["status"], record["error"], record["url"].split("?")[0]) == (
         4, None, "cancelled: its deadline passed, or the run was stopped", f"{url}/Users")
     assert record["request"]["headers"]["authorization"] == "[redacted]"
+
+
+def test_credentials_in_urls_anywhere_in_an_exchange_are_redacted() -> None:
+    """Attack pass 10, A10B-17/18: a Location or a link in a body kept access_token, code and sig in
+    clear; SAMLResponse, otp and signature were no credential names."""
+    body = json.dumps({"next": "https://idp.example.com/cb?code=c4nary-code-1&state=1",
+                       "saml": {"SAMLResponse": "c4nary-saml-1"}, "link": "/x?sig=c4nary-sig-1&count=2"})
+    shown = json.loads(_body(body.encode(), [], True)["body"])
+    assert shown == {"next": "https://idp.example.com/cb?code=%5Bredacted%5D&state=1",
+                     "saml": {"SAMLResponse": "[redacted]"}, "link": "/x?sig=%5Bredacted%5D&count=2"}

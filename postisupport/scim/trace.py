@@ -36,7 +36,8 @@ SCRUB_BYTES = 2 * 2**20
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 # Names whose values are credentials, in a query string, a form or a JSON body; SCIM's own
 # attributes (passwordResetSentAt, ...) are data an engineer needs, and stay.
-SECRET_NAME = re.compile(r"^(token|password|passwd|pwd|passphrase|secret|code|key|api_?key|assertion"
+SECRET_NAME = re.compile(r"^(token|password|passwd|pwd|passphrase|secret|code|key|api_?key|assertion|sig"
+                         r"|signature|saml_?response|otp|pin|sas"
                          r"|client_assertion|jwt|bearer|authorization|credentials?|private_?key)$"
                          r"|(_|-)?(token|secret|jwt)$|(_|-)(password|key|credentials?)$"
                          r"|^j?session([_-]?id)?$|(_|-)session([_-]?id)?$"
@@ -150,7 +151,19 @@ def _headers(headers: httpx.Headers, secrets: list[str]) -> dict[str, str]:
         return name.lower() in SECRET_HEADERS or SECRET_NAME.search(name) is not None
 
     return {("location" if name.lower() == LOCATION_ASIDE.lower() else redacted(name, secrets)):
-            REDACTED if secret(name) else redacted(value, secrets) for name, value in headers.items()}
+            REDACTED if secret(name) else _without_query_secrets(redacted(value, secrets))
+            for name, value in headers.items()}
+
+
+# A query parameter inside any text (a Location, a link in a body): its name, and its value up to where
+# a URL's parameter ends (never past a quote or a backslash, so a JSON text stays JSON).
+QUERY_PARAMETER = re.compile(r"(?<=[?&;])([A-Za-z0-9_.\-]+)=([^&#\s\"'<>\\]*)")
+
+
+def _without_query_secrets(text: str) -> str:
+    """`text` with the value of every URL query parameter named as a credential (access_token, code,
+    client_secret, sig) replaced, as the request URL's are (safe_url)."""
+    return QUERY_PARAMETER.sub(lambda m: f"{m[1]}=%5Bredacted%5D" if SECRET_NAME.search(m[1]) else m[0], text)
 
 
 def _decoded(content: bytes, encoding: str) -> tuple[bytes, dict[str, str]]:
@@ -198,7 +211,7 @@ def _body(content: bytes, secrets: list[str], complete: bool, size: int | None =
         shown = urlencode(scrubbed) if pairs else _scrubbed_text(text, found)
     if learnt is not None:
         learnt += [value for value in found if value not in learnt]
-    shown = redacted(shown, [*secrets, *found])
+    shown = _without_query_secrets(redacted(shown, [*secrets, *found]))
     cut = len(shown) > BODY_BYTES or size > len(content) or not complete
     return {"body": shown[:BODY_BYTES], "size": size, "truncated": cut}
 
