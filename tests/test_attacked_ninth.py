@@ -682,3 +682,41 @@ def test_doctor_does_not_pass_case_insensitivity_it_never_asked_about(run) -> No
     assert checks["case-insensitive"] == {"id": "case-insensitive", "status": "warn", "detail": (
         "not tested: the user the server lists first has no userName or e-mail address with a letter in it "
         "to ask for in another case")}
+
+
+class SaysWait:
+    """The demo sandbox, whose first look-up is answered 429 with Retry-After: 60; the time of each
+    look-up is kept."""
+
+    def __init__(self) -> None:
+        self.app, self.times = application(), []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        import time
+
+        looked_up = scope["type"] == "http" and b"userName" in scope.get("query_string", b"")
+        if looked_up:
+            self.times.append(time.monotonic())
+        if looked_up and len(self.times) == 1:
+            await send({"type": "http.response.start", "status": 429, "headers": [(b"retry-after", b"60")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+
+def test_a_wait_one_row_cannot_make_still_holds_the_rows_after_it(run, tmp_path: Path,
+                                                                  monkeypatch: Any) -> None:
+    """A10A-05: Retry-After longer than a row may take failed that row, and the rows after it went on at
+    full speed: every one an error, the server's "not now" ignored."""
+    from dataclasses import replace as changed
+
+    from postisupport.scim import client
+
+    monkeypatch.setattr(client, "PATIENT", changed(client.PATIENT, max_wait=1.0))
+    source = write(tmp_path / "in.txt", "ESIM0042\nESIM0105\n")
+    server = SaysWait()
+    with serving(server) as url:
+        result = run("--api", url, "--timeout", "0.3", "bulk", str(source), "--concurrency", "1", "-q")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["row"], (r["error"] or {}).get("kind")) for r in rows] == [(1, "api-error"), (2, None)]
+    assert server.times[1] - server.times[0] >= 0.9  # the second row waited as the server asked (capped)
