@@ -374,7 +374,8 @@ def test_each_lookup_leaves_one_private_line_without_personal_data(run, env) -> 
     run("--sandbox", "diagnose", "ESIM0042", "-s", "reports")
     lines = audit_lines(env)
     assert [list(line) for line in lines] == [
-        ["time", "os_user", "profile", "api_host", "identifier_hmac", "user_hmac", "outcome", "rule"]] * 2
+        ["time", "os_user", "profile", "api_host", "directory", "identifier_hmac", "user_hmac", "outcome",
+         "rule"]] * 2
     assert (lines[0]["time"], lines[0]["api_host"], lines[0]["outcome"], lines[0]["rule"]) == (
         "2026-11-20T09:30:00Z", "sandbox", "change-password", "login.reset-pending")
     assert lines[1]["rule"] == "login.reset-pending"  # the login comes before the service asked
