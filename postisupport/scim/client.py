@@ -14,8 +14,8 @@ import json
 import random
 import ssl
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -365,7 +365,12 @@ class ScimClient:
         raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
 
     async def _attempt(self, path: str, params: dict[str, str]) -> Answer:
-        async with self._gated_slot():
+        if not self._open.is_set():
+            if self._closer is asyncio.current_task():
+                self._open.set()  # this request waited the server out: everyone may go again
+            else:
+                await self._open.wait()
+        async with self._slots:
             if self._throttle is not None:
                 async with self._throttle:
                     pass
@@ -384,25 +389,6 @@ class ScimClient:
         if answer.status_code in self._retry.statuses:
             raise _TryAgain(answer=answer, path=path)
         return answer
-
-    @asynccontextmanager
-    async def _gated_slot(self) -> AsyncIterator[None]:
-        """A request slot, taken while the gate is open. Checked again once the slot is had: a request
-        that passed the gate and then waited for a slot must not go while a server's wait shuts it."""
-        while True:
-            if not self._open.is_set():
-                if self._closer is asyncio.current_task():
-                    self._open.set()  # this request waited the server out: everyone may go again
-                else:
-                    await self._open.wait()
-            await self._slots.acquire()
-            if self._open.is_set() or self._closer is asyncio.current_task():
-                break
-            self._slots.release()  # shut while this one queued: wait with the others, slot free
-        try:
-            yield
-        finally:
-            self._slots.release()
 
     def _wait(self, state: RetryCallState) -> float:
         """Seconds before the next try: what the server asked (then every request waits), or backoff."""
