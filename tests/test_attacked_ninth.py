@@ -682,3 +682,12 @@ def test_doctor_does_not_pass_case_insensitivity_it_never_asked_about(run) -> No
     assert checks["case-insensitive"] == {"id": "case-insensitive", "status": "warn", "detail": (
         "not tested: the user the server lists first has no userName or e-mail address with a letter in it "
         "to ask for in another case")}
+
+
+def test_a_config_file_with_a_bom_is_read(run, env: Any) -> None:
+    """A10B-21: a config saved with a UTF-8 BOM (Notepad) was "not valid TOML (line 1, column 1)"."""
+    path = env.config_dir / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'\xef\xbb\xbfdefault_profile = "s"\n[profiles.s]\ntimeout = 7\n')
+    shown = run("config", "show", "--json")
+    assert (shown.exit_code, json.loads(shown.stdout)["settings"]["timeout"]["value"]) == (0, 7)

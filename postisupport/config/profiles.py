@@ -70,7 +70,7 @@ def load(path: Path) -> ConfigFile:
     import tomllib  # only for a file there is (2-5 ms of a start without one)
 
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))  # an editor on Windows may write a BOM
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise bad(f"not valid TOML ({error})") from None
     unknown = set(data) - TOP_KEYS
@@ -152,7 +152,7 @@ def _edit(path: Path, name: str, values: Mapping[str, Any], default: str) -> boo
     import tomlkit
 
     try:
-        before = Path(path).read_bytes().decode("utf-8")
+        before = Path(path).read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         before = ""
     wanted = tomllib.loads(before)
