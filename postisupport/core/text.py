@@ -64,14 +64,14 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
                          key=lambda s: (-len(s), s)))
     if not known or not text:
         return text
-    forms = {form for secret in known for form in _forms(secret)}
     text = _pattern(known).sub(REDACTED, text)
-    for secret in known:  # what is left of one a server echoed cut short: its start, or its end
+    for secret in known:  # what is left of one a server echoed cut short: any run of half of it
         text = _without_parts(text, secret)
     if text.endswith(CUT):
         # Text cut short by shortened() may end in the first part of a secret: that part goes too.
         kept = text[: -len(CUT)]
         folded = kept.lower()
+        forms = {form for secret in known for form in _forms(secret)}
         start = min((_cut_start(folded, form.lower()) for form in forms), default=len(kept))
         text = kept[:start] + (REDACTED if start < len(kept) else "") + CUT
     return text
@@ -97,9 +97,8 @@ def _pattern(known: tuple[str, ...]) -> re.Pattern[str]:
     One pass, longest first, so a form inside a longer one (a token inside its base64) is not cut
     halfway. First each secret with any of its characters encoded on its own (Java's URLEncoder writes
     ~ as %7E, a server may encode only + and /): no list of encoders' choices could hold them all.
-    In any case, as the cut start in `redacted` is:
-    a server that upper-cases what it echoes must not show the secret; the cost, text that equals a
-    secret but for case also cut, is no loss."""
+    In any case, as the cut start in `redacted` is: a server that upper-cases what it echoes must not
+    show the secret; the cost, text that equals a secret but for case also cut, is no loss."""
     forms = {form for secret in known for form in _forms(secret)}
     wrappable = {form for secret in known
                  for form in (*_base64_forms(secret.encode()), secret.encode().hex())}
@@ -163,7 +162,8 @@ BROKEN = r"(?:\r?\n|[ \t]|(?:\\r)?\\n)?"  # also as JSON writes a line break: \n
 
 
 def _wrapped(form: str) -> str:
-    """A pattern for a base64 form that may be broken into lines, as MIME (RFC 2045) writes base64."""
+    """A pattern for a base64, base32 or hex form that may be broken into lines, as MIME (RFC 2045)
+    writes base64 and a log wraps a long line."""
     return BROKEN.join(re.escape(c) for c in form)
 
 

@@ -82,7 +82,8 @@ class AuditTrail:
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.folder.chmod(0o700)
-            for rotated in self.files()[:-1]:  # the current one is made private as it is opened
+            # The rotated files; the current one is made private as it is opened.
+            for rotated in (path for path in self.files() if path != self.path):
                 if rotated.stat().st_mode & 0o077:
                     rotated.chmod(0o600)
             handler = _PrivateRotatingFile(self.path, maxBytes=RECORD_BYTES, backupCount=BACKUPS,

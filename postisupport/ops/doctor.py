@@ -29,7 +29,7 @@ from typing import Any, Literal, TypeVar
 from postisupport.config.settings import Settings
 from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
 from postisupport.idp import contract, urns
-from postisupport.idp.reading import named
+from postisupport.idp.reading import named, user_facts
 from postisupport.ops import connect
 from postisupport.scim.client import ScimClient
 from postisupport.scim.filters import admins_filter, lookup_filter, member_filter, members_filter, quote
@@ -149,11 +149,10 @@ async def _filters_applied(server: _Server) -> Check:
 
 
 def _identifiers_of(user: dict[str, Any]) -> list[tuple[str, str]]:
-    """What a caller may be looked up by, as the user holds it: the login address, the legacy ID."""
-    login = named(user, urns.LOGIN_EXTENSION)
-    legacy = named(login, "legacyUserId") if isinstance(login, dict) else None
-    found = [(contract.USER_NAME, named(user, contract.USER_NAME)), ("legacy user ID", legacy)]
-    return [(attribute, value.lower()) for attribute, value in found if isinstance(value, str) and value]
+    """What a caller may be looked up by, as a diagnosis reads the user: the login address, the legacy ID."""
+    facts = user_facts(user)
+    found = [(contract.USER_NAME, facts.user_name), ("legacy user ID", facts.legacy_user_id)]
+    return [(attribute, value.lower()) for attribute, value in found if value]
 
 
 async def _membership_filters(server: _Server) -> Check:
