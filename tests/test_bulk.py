@@ -233,6 +233,7 @@ class Rude:
     def __init__(self, app: Any) -> None:
         self.app, self.seen = app, 0
         self.times: list[float] = []
+        self.told: set[tuple[str, bytes]] = set()  # a request told to wait once goes through when tried again
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -240,7 +241,11 @@ class Rude:
         self.seen += 1
         self.times.append(time.monotonic())
         n = self.seen
-        if n % 7 == 1:
+        request = (scope["path"], scope["query_string"])
+        if n % 7 == 1 and request not in self.told:
+            # Only one in seven and never the same request twice: with every request waiting in
+            # step, the same row could otherwise come seventh each time and run out of tries.
+            self.told.add(request)
             return await _answer(send, 429, {"Retry-After": "0.2"})
         if n % 11 == 2:
             return await _answer(send, 503, {})
@@ -447,3 +452,31 @@ def test_a_workbook_run_killed_with_sigkill_leaves_no_rows_in_the_temp_folder(tm
                                env={**os.environ, "TMPDIR": str(temp)})
     assert (again.returncode, again.stderr) == (0, "")
     assert (parts.exists(), list(temp.iterdir())) == (False, [])
+
+
+class NeverLetsIn:
+    """Answers every look-up of `refused` with 429 and a short Retry-After, for ever; the rest go through."""
+
+    def __init__(self, app: Any, refused: str) -> None:
+        self.app, self.refused = app, refused
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.refused in scope.get("query_string", b"").decode():
+            return await _answer(send, 429, {"Retry-After": "0.1"})
+        await self.app(scope, receive, send)
+
+
+def test_a_row_that_gives_up_on_a_retry_after_lets_the_others_go_on(tmp_path: Path) -> None:
+    """Tenacity asks for the wait before it stops: the row's last try shut every request's gate for the
+    server's wait, then stopped without waiting, and the run hung for ever behind it."""
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(12)))
+    out = tmp_path / "out.ndjson"
+    with serving(NeverLetsIn(directory(12, 2), "user3%40")) as url:
+        process = bulk_process(url, str(source), "-o", str(out), "--concurrency", "1")
+        try:
+            process.communicate(timeout=30)
+        finally:
+            process.kill()
+    assert process.returncode == ExitStatus.ROWS_FAILED
+    assert [(r["row"], r["error"]["kind"] if r["error"] else None) for r in lines_of(out)] == [
+        (n, "api-error" if n == 4 else None) for n in range(1, 13)]

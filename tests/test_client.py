@@ -841,6 +841,37 @@ def test_while_the_server_asks_to_wait_no_other_request_is_sent() -> None:
 
 
 @respx.mock
+def test_a_request_queued_for_a_slot_when_the_server_asks_to_wait_waits_too() -> None:
+    """It passed the open gate, then waited for the one slot the told request held: it must not go
+    while the server's wait shuts the gate."""
+    release = asyncio.Event()
+    sent: list[str] = []
+
+    async def sleep(seconds: float) -> None:
+        await release.wait()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.params["filter"].split('"')[1])
+        if len(sent) == 1:
+            await asyncio.sleep(0.01)  # the slot held while b queues for it
+            return httpx.Response(429, headers={"Retry-After": "5"})
+        return httpx.Response(200, json=listing())
+
+    respx.get(f"{BASE}/Users").mock(side_effect=answer)
+
+    async def go() -> list[list[str]]:
+        async with ScimClient(BASE, sleep=sleep, max_concurrency=1) as client:
+            both = asyncio.gather(client.find_users("a@example.fi"), client.find_users("b@example.fi"))
+            await asyncio.sleep(0.05)
+            during = list(sent)
+            release.set()
+            await both
+            return [during, list(sent)]
+
+    assert asyncio.run(go()) == [["a@example.fi"], ["a@example.fi", "a@example.fi", "b@example.fi"]]
+
+
+@respx.mock
 def test_every_request_is_counted_and_passes_the_shared_throttle() -> None:
     from postisupport.scim.client import QUICK
 

@@ -14,8 +14,8 @@ import json
 import random
 import ssl
 import sys
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -191,6 +191,7 @@ class ScimClient:
         self._open = asyncio.Event()
         self._open.set()
         self._closer: asyncio.Task[Any] | None = None
+        self._told = 0.0  # the server's last asked wait, as waited
         self.requests = 0  # sent, retries included
         self._on_page = on_page  # sees every list response read (a capture keeps the resources)
 
@@ -358,6 +359,10 @@ class ScimClient:
                         raise again
                     return _body_of(await self._attempt(path, params), path)
         except _TryAgain as last:
+            if self._closer is asyncio.current_task():
+                # Tenacity asks for the wait before it stops: the last try shut the gate and will not
+                # try again. The others still wait what the server asked, then go by themselves.
+                self._shut(self._told, None)
             if last.error is not None:
                 raise last.error from None
             assert last.answer is not None
@@ -365,12 +370,7 @@ class ScimClient:
         raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
 
     async def _attempt(self, path: str, params: dict[str, str]) -> Answer:
-        if not self._open.is_set():
-            if self._closer is asyncio.current_task():
-                self._open.set()  # this request waited the server out: everyone may go again
-            else:
-                await self._open.wait()
-        async with self._slots:
+        async with self._gated_slot():
             if self._throttle is not None:
                 async with self._throttle:
                     pass
@@ -390,6 +390,33 @@ class ScimClient:
             raise _TryAgain(answer=answer, path=path)
         return answer
 
+    @asynccontextmanager
+    async def _gated_slot(self) -> AsyncIterator[None]:
+        """A request slot, taken while the gate is open. Checked again once the slot is had: a request
+        that passed the gate and then queued for a slot must not go while a server's wait shuts it."""
+        while True:
+            if not self._open.is_set():
+                if self._closer is asyncio.current_task():
+                    self._open.set()  # this request waited the server out: everyone may go again
+                else:
+                    await self._open.wait()
+            await self._slots.acquire()
+            if self._open.is_set() or self._closer is asyncio.current_task():
+                break
+            self._slots.release()  # shut while this one queued: it waits with the others, slot free
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def _shut(self, seconds: float, closer: asyncio.Task[Any] | None) -> None:
+        """Every request waits: until `closer` has waited `seconds` and tries again, or, with no one
+        to try again, until the time is up."""
+        self._open.clear()
+        self._closer = closer
+        if closer is None:
+            asyncio.get_running_loop().call_later(seconds, self._open.set)
+
     def _wait(self, state: RetryCallState) -> float:
         """Seconds before the next try: what the server asked (then every request waits), or backoff."""
         failed = state.outcome.exception() if state.outcome else None
@@ -403,16 +430,14 @@ class ScimClient:
             # API that did not answer. Every other request still waits as asked (a bulk run's next rows
             # would otherwise hammer a server that said "not now"), the gate opening by itself after.
             if self._open.is_set():
-                self._open.clear()
-                self._closer = None
-                asyncio.get_running_loop().call_later(min(told, self._retry.max_wait), self._open.set)
+                self._shut(min(told, self._retry.max_wait), None)
             raise ApiError(where, f"the identity API answered HTTP {answer.status_code} to {where} and asked "
                            f"to wait {told:g} s (Retry-After), longer than this diagnosis may take: try "
                            "again later", answer.status_code)
         if told is not None:
-            self._open.clear()
-            self._closer = asyncio.current_task()
-            return max(0.0, min(told, self._retry.max_wait))
+            self._told = max(0.0, min(told, self._retry.max_wait))
+            self._shut(self._told, asyncio.current_task())
+            return self._told
         backoff = 0.5 * 2 ** (state.attempt_number - 1) + random.uniform(0, self._retry.jitter)
         return min(backoff, self._retry.max_wait)
 
