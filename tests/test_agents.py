@@ -471,16 +471,16 @@ def test_1_a_locked_account_asking_about_a_service_hears_it_is_locked_not_no_fau
 
 
 DEACTIVATED_OLD_ID = {
-    "fi": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'fi']} {MAIJA_SAID['fi']} Kun käyttäjätunnuksesi "
-          "toimii taas, kirjaudu sisään sähköpostiosoitteellasi: vanha asiointitunnus ei enää käy. "
+    "fi": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'fi']} {MAIJA_SAID['fi']} Kun pääset taas "
+          "kirjautumaan, käytä sähköpostiosoitettasi: vanha asiointitunnus ei enää käy. "
           "Kirjautumiseen käytettävä "
           "sähköpostiosoitteesi on pekka.nieminen@esimerkki.example.fi.",
-    "sv": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'sv']} {MAIJA_SAID['sv']} När ditt konto fungerar "
-          "igen loggar du in med din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
+    "sv": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'sv']} {MAIJA_SAID['sv']} När du kan logga in "
+          "igen, använd din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
           "e-postadress för inloggning är "
           "pekka.nieminen@esimerkki.example.fi.",
-    "en": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'en']} {MAIJA_SAID['en']} Once your account works "
-          "again, log in with your e-mail address: the old user ID no longer works. The e-mail address you "
+    "en": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'en']} {MAIJA_SAID['en']} When you log in next "
+          "time, use your e-mail address: the old user ID no longer works. The e-mail address you "
           "log in with is "
           "pekka.nieminen@esimerkki.example.fi.",
 }

@@ -158,12 +158,15 @@ def own_data(tmp_path: Path) -> Path:
 
 
 NO_ORGANISATION = {
-    "fi": "Sinulla ei ole käyttöoikeutta palveluihin, joita kysyit, eikä tunnustasi ole liitetty mihinkään "
-          "organisaatioon, joten sinulla ei ole pääkäyttäjää, joka voisi antaa oikeudet.",
-    "sv": "Du har inte rätt att använda tjänsterna som du frågade om, och ditt konto är inte kopplat till "
-          "någon organisation, så det finns ingen administratör som kan ge dig rätten.",
-    "en": "You don't have access to the services you asked about, and your account isn't linked to any "
-          "organisation, so there is no administrator who could grant them.",
+    "fi": "Tunnustasi ei ole liitetty mihinkään organisaatioon, joten sinulla ei ole pääkäyttäjää, joka "
+          "voisi auttaa. Sinulla ei ole käyttöoikeutta palveluihin, joita kysyit, eikä kukaan pääkäyttäjä "
+          "voi antaa niitä ilman organisaatiota.",
+    "sv": "Ditt konto är inte kopplat till någon organisation, så du har ingen administratör som kan hjälpa "
+          "dig. Du har inte rätt att använda tjänsterna som du frågade om, och utan organisation kan ingen "
+          "administratör ge dig rätten.",
+    "en": "Your account isn't linked to any organisation, so you have no administrator who could help. You "
+          "don't have access to the services you asked about, and without an organisation no administrator "
+          "can grant them.",
 }
 
 
@@ -243,15 +246,14 @@ LOCKED_RESET_OLD_ID = {
           "anna@example.fi. Sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen "
           "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin saat "
           "ohjeet sähköpostiisi. "
-          "Kun käyttäjätunnuksesi toimii taas, kirjaudu sisään sähköpostiosoitteellasi: vanha asiointitunnus "
+          "Kun pääset taas kirjautumaan, käytä sähköpostiosoitettasi: vanha asiointitunnus "
           "ei enää käy. "
           "Kirjautumiseen käytettävä sähköpostiosoitteesi on lotta.lukko@example.fi.",
     "sv": "Ditt konto är låst. Din organisations administratör för Postis tjänster kan låsa upp det. Din "
           "organisations administratör för Postis tjänster är Anna Admin. Kontaktuppgifter: e-postadress "
           "anna@example.fi. Du behöver också byta lösenord: gå till https://www.posti.fi/changepassword och "
-          "ange den e-postadress du loggar in med, så får du anvisningar per e-post. När ditt konto fungerar "
-          "igen loggar du "
-          "in med din "
+          "ange den e-postadress du loggar in med, så får du anvisningar per e-post. När du kan logga in "
+          "igen, använd din "
           "e-postadress: den gamla ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
           "lotta.lukko@example.fi.",
     "en": "Your account is locked. Your organisation's administrator for Posti's services can unlock it. "
@@ -259,10 +261,10 @@ LOCKED_RESET_OLD_ID = {
           "organisation's administrator for Posti's services is Anna Admin. Contact details: e-mail address "
           "anna@example.fi. You'll also need to change your password: go to "
           "https://www.posti.fi/changepassword "
-          "and enter the e-mail address you log in with, and you'll get instructions by e-mail. Once your "
-          "account works "
-          "again, log in "
-          "with your e-mail address: the old user ID no longer works. The e-mail address you log in with is "
+          "and enter the e-mail address you log in with, and you'll get instructions by e-mail. When you "
+          "log in next "
+          "time, use "
+          "your e-mail address: the old user ID no longer works. The e-mail address you log in with is "
           "lotta.lukko@example.fi.",
 }
 

@@ -26,9 +26,9 @@ TRACKING = {"value": "tracking", "display": "Shipment tracking"}
 
 def own_data(tmp_path: Path) -> str:
     """Vaikea Oy: Veli, an administrator without E-invoicing, whose two co-administrators are deactivated
-    and locked. Yrjö, who has Reporting but is linked to no organisation. Kari, in Aaa Oy (Reporting) and
-    in Bbb Ab (Reporting and E-invoicing), each with an administrator who can act, and in Ccc Oy (Shipment
-    tracking), whose one administrator is locked."""
+    and locked. Yrjö, who has Reporting but is linked to no organisation, and Ylva, who has neither. Kari,
+    in Aaa Oy (Reporting) and in Bbb Ab (Reporting and E-invoicing), each with an administrator who can
+    act, and in Ccc Oy (Shipment tracking), whose one administrator is locked."""
     users = [
         {"id": "v1", "userName": "veli@vaikea.example.fi", "displayName": "Veli Vaikea", "roles": ADMIN,
          "entitlements": [{"value": "reports"}], L: LOGGED_IN},
@@ -38,6 +38,7 @@ def own_data(tmp_path: Path) -> str:
          L: {**LOGGED_IN, "accountLocked": True}},
         {"id": "y1", "userName": "yrjo@example.net", "displayName": "Yrjö Yksin",
          "entitlements": [{"value": "reports"}], L: LOGGED_IN},
+        {"id": "y2", "userName": "ylva@example.net", "displayName": "Ylva Yksin", L: LOGGED_IN},
         {"id": "a1", "userName": "anna@aaa.example.fi", "displayName": "Anna Aaa", "roles": ADMIN,
          L: LOGGED_IN},
         {"id": "b1", "userName": "bengt@bbb.example.fi", "displayName": "Bengt Bbb", "roles": ADMIN,
@@ -88,13 +89,10 @@ def test_u1_one_of_several_administrators_hears_the_others_cannot_act_not_that_t
 
 # -- U3: a right with no organisation behind it is no "no fault" ------------------------------------------
 
-NO_ORGANISATION = {
-    "fi": "Sinulla on käyttöoikeus palveluun Raportointi. Tunnustasi ei kuitenkaan ole liitetty mihinkään "
-          "organisaatioon, ja se pitää korjata täällä Postilla.",
-    "sv": "Du har rätt att använda tjänsten Rapportering. Ditt konto är dock inte kopplat till någon "
-          "organisation, och det måste vi rätta till här på Posti.",
-    "en": "You do have access to Reporting. Your account isn't linked to any organisation, though, and we "
-          "need to put that right here at Posti.",
+GRANTED_REPORTS = {
+    "fi": "Sinulla on käyttöoikeus palveluun Raportointi.",
+    "sv": "Du har rätt att använda tjänsten Rapportering.",
+    "en": "You do have access to Reporting.",
 }
 LINKED_TO_NONE = {
     "fi": "Tunnustasi ei ole liitetty mihinkään organisaatioon, joten sinulla ei ole pääkäyttäjää, joka "
@@ -118,9 +116,11 @@ def test_u3_a_right_with_no_organisation_is_said_with_the_missing_link_and_a_tic
         run, environ, tmp_path: Path, lang: str) -> None:
     path = own_data(tmp_path)
     text = own(run, path, lang, "yrjo@example.net", "-s", "reports", "--verified")
-    assert text == f"{NO_ORGANISATION[lang]} {TICKET[lang]}"
+    assert text == f"{LINKED_TO_NONE[lang]} {GRANTED_REPORTS[lang]} {TICKET[lang]}"
     unverified = own(run, path, lang, "yrjo@example.net", "-s", "reports")
-    assert unverified == f"{RIGHTS_LATER[lang]} {LINKED_TO_NONE[lang]} {TICKET[lang]}"
+    assert unverified == f"{LINKED_TO_NONE[lang]} {RIGHTS_LATER[lang]} {TICKET[lang]}"
+    # Whether they have the right is not heard before verification: one who lacks it hears the same.
+    assert own(run, path, lang, "ylva@example.net", "-s", "reports") == unverified
     document = run("--sandbox-data", path, "diagnose", "yrjo@example.net", "-s", "reports", "--json").json()
     assert (document["rule"], document["outcome"]) == ("service.no-organisation", "contact-customer-service")
     shown = screen(run, environ, "--sandbox-data", path, "diagnose", "yrjo@example.net", "-s", "reports",
@@ -213,14 +213,12 @@ def test_p2_masked_organisation_names_are_initials_on_the_screen_in_json_and_in_
 
 
 MIXED = {
-    "fi": "Sinulla on käyttöoikeus palveluun Raportointi. Sinulla ei ole käyttöoikeutta palveluun, jota "
-          "kysyit, eikä tunnustasi ole liitetty mihinkään organisaatioon, joten sinulla ei ole pääkäyttäjää, "
-          "joka voisi antaa oikeuden.",
-    "sv": "Du har rätt att använda tjänsten Rapportering. Du har inte rätt att använda tjänsten som du "
-          "frågade om, och ditt konto är inte kopplat till någon organisation, så det finns ingen "
-          "administratör som kan ge dig rätten.",
-    "en": "You do have access to Reporting. You don't have access to the service you asked about, and your "
-          "account isn't linked to any organisation, so there is no administrator who could grant it.",
+    "fi": "Sinulla ei ole käyttöoikeutta palveluun, jota kysyit, eikä kukaan pääkäyttäjä voi antaa sitä "
+          "ilman organisaatiota.",
+    "sv": "Du har inte rätt att använda tjänsten som du frågade om, och utan organisation kan ingen "
+          "administratör ge dig rätten.",
+    "en": "You don't have access to the service you asked about, and without an organisation no "
+          "administrator can grant it.",
 }
 
 
@@ -229,7 +227,7 @@ def test_u3_no_organisation_is_said_once_when_one_service_is_held_and_another_is
         run, tmp_path: Path, lang: str) -> None:
     text = own(run, own_data(tmp_path), lang, "yrjo@example.net", "-s", "reports", "-s", "invoicing",
                "--verified")
-    assert text == f"{MIXED[lang]} {TICKET[lang]}"
+    assert text == f"{LINKED_TO_NONE[lang]} {GRANTED_REPORTS[lang]} {MIXED[lang]} {TICKET[lang]}"
 
 
 # The organisation that has the service is named: the one the screen used may have an administrator who

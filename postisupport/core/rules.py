@@ -608,11 +608,10 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
         held = [v for v in chosen if user.has_right_to(v.asked)]
         lacking = [v for v in chosen if not user.has_right_to(v.asked)]
         # That the account is linked to no organisation is not theirs alone to hear (the login path says
-        # it); said once, with what they lack when they lack something too.
-        linked = [] if lacking else [ScriptPart("service.granted.no-organisation", personal=True,
-                                                unverified="login.no-organisation")]
-        return [*([_group_part("service.granted", held, personal=True, unverified=RIGHTS_UNVERIFIED),
-                   *linked] if held else []),
+        # it to anyone): said first, in the same words whether they have the right or not.
+        return [ScriptPart("login.no-organisation"),
+                *([_group_part("service.granted", held, personal=True, unverified=RIGHTS_UNVERIFIED)]
+                  if held else []),
                 *([_group_part(rule, lacking, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
                   if lacking else [])]
     if rule == "service.missing-right" and len(facts.admins) > 1:
