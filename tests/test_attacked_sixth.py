@@ -600,3 +600,32 @@ def test_an_account_sent_with_unreadable_login_data_is_not_called_missing(
         "sähköisten palveluiden tukeen, ja sieltä ollaan sinuun yhteydessä.")}
     assert screen.stdout.splitlines()[0] == (
         "An account was found, but its login data can't be read: ours to solve")
+
+
+@pytest.mark.parametrize(("lang", "unreadable"), [("en", "can't be read (see data problems)"),
+                                                  ("fi", "ei luettavissa (ks. tieto-ongelmat)"),
+                                                  ("sv", "går inte att läsa (se dataproblem)")])
+def test_a_moment_sent_unreadable_is_shown_as_such_never_as_never(run, environ, lang: str,
+                                                                   unreadable: str) -> None:
+    """Native review 7, N7-14: a lastLoginTime the API sent but that can't be read was shown "never": an
+    agent could tell the caller they have never logged in. One at the calendar's edge is as unknown."""
+    def broken(path: str, query: Query, body: Any) -> None:
+        for resource in resources(body):
+            if resource.get("userName") == "aino.korhonen@esimerkki.example.fi":
+                resource[LOGIN].update({"lastLoginTime": "yesterday-ish",
+                                        "lastFailedLoginTime": "0001-01-01T00:00:00Z"})
+
+    environ["NO_COLOR"] = "1"
+    with serving(Mutating(broken)) as url:
+        shown = run("--api", url, "diagnose", "aino.korhonen@esimerkki.example.fi", "--no-audit",
+                    "--verified", "--ui-lang", lang)
+        doc = verified_json(run, url, "aino.korhonen@esimerkki.example.fi")
+    from postisupport.output.messages import ui_catalog
+
+    words = ui_catalog(lang)
+    lines = [" ".join(line.split()) for line in shown.stdout.splitlines()]
+    logins = (words["event.last-login"], words["event.last-failed-login"])
+    assert [line for line in lines if line.startswith(logins)] == [f"{name} {unreadable}" for name in logins]
+    # Unknown is no reason to send the caller elsewhere: the step is the one the rest of the data gives.
+    assert (doc["rule"], doc["user"]["lastLoginTime"], doc["user"]["lastFailedLoginTime"]) == (
+        "login.reset-pending", None, None)

@@ -88,7 +88,8 @@ class UserFacts:
     problems: tuple[str, ...] = ()  # what was wrong with the resource as the server sent it
     names: tuple[str, ...] = ()  # every form of the name the directory gives (display, formatted, parts)
     # The facts (by field name) the directory sent but in a form that could not be read: unknown,
-    # which is not the same as absent. So far only those a look-up is confirmed by.
+    # which is not the same as absent (their field holds the absent value). The rules so far weigh only
+    # those a look-up is confirmed by; the screen says which the others are.
     unknown: frozenset[str] = frozenset()
 
     @property

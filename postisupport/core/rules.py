@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from postisupport.core.facts import RENEWAL, Contact, Facts, Membership, Service, UserFacts
+from postisupport.core.facts import LOOKUP_FACTS, RENEWAL, Contact, Facts, Membership, Service, UserFacts
 from postisupport.core.identifiers import equal_folded
 from postisupport.core.text import iso
 
@@ -213,7 +213,8 @@ def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
         # Not "no such user": the account may well be the caller's, with data that must be mended.
         rule = "lookup.unreadable"
         evidence = [Evidence(rule, "users", [u.id for u in facts.unconfirmed]),
-                    Evidence(rule, "unreadable", sorted({f for u in facts.unconfirmed for f in u.unknown}))]
+                    Evidence(rule, "unreadable",
+                             sorted({f for u in facts.unconfirmed for f in u.unknown & LOOKUP_FACTS}))]
         return Decision(rule, problem, tuple(evidence), (ScriptPart(rule), ScriptPart("next.ticket")),
                         actions=(Action(rule),))
     trail.check("lookup.not-found", True, identifier=facts.identifier)

@@ -28,9 +28,10 @@ def user_facts(resource: dict[str, Any]) -> UserFacts:
     user = User.parse(resource)
     login = user.login
     problems = list(user.problems)
+    unreadable = set(user.unreadable)
     # Read before the facts are made: each one that can't be shown adds to `problems`.
     reset_sent_at, last_password_update, last_login, last_failed_login = (
-        _moment(name, getattr(login, field, None), problems) for name, field in (
+        _moment(name, getattr(login, field, None), problems, unreadable) for name, field in (
             ("passwordResetSentAt", "password_reset_sent_at"),
             ("lastPasswordUpdateTime", "last_password_update_time"),
             ("lastLoginTime", "last_login_time"), ("lastFailedLoginTime", "last_failed_login_time")))
@@ -57,18 +58,18 @@ def user_facts(resource: dict[str, Any]) -> UserFacts:
         group_ids=tuple(g.value for g in user.groups if g.value),
         problems=tuple(problems),
         names=_names(user),
-        unknown=_unknown(user),
+        unknown=frozenset(fact for name in unreadable for fact in _FACTS.get(name, ())),
     )
 
 
-# The facts a look-up is confirmed by, by the attributes that hold them. A login extension that can't
-# be read at all hides the legacy user ID as much as a broken legacyUserId does.
-_LOOKUP_FACTS = {"userName": "user_name", "emails": "emails", "legacyUserId": "legacy_user_id",
-                 "login": "legacy_user_id"}
-
-
-def _unknown(user: User) -> frozenset[str]:
-    return frozenset(_LOOKUP_FACTS[name] for name in user.unreadable if name in _LOOKUP_FACTS)
+# The facts, by the attributes that hold them, that can be unknown: sent, but not readable. A login
+# extension that can't be read at all hides the legacy user ID as much as a broken legacyUserId does.
+_LOGIN = {"legacyUserId": ("legacy_user_id",), "forcePasswordReset": ("force_password_reset",),
+          "passwordResetSentAt": ("reset_sent_at",), "passwordResetSentTo": ("reset_sent_to",),
+          "lastPasswordUpdateTime": ("last_password_update",), "lastLoginTime": ("last_login",),
+          "lastFailedLoginTime": ("last_failed_login",), "accountLocked": ("locked",)}
+_FACTS = {"userName": ("user_name",), "emails": ("emails",), "active": ("active",), **_LOGIN,
+          "login": tuple(fact for facts in _LOGIN.values() for fact in facts)}
 
 
 # Every time zone is within a day of UTC: a moment between these can be shown in any of them, and
@@ -78,11 +79,12 @@ EARLIEST = datetime(1, 1, 3, tzinfo=UTC)
 LATEST = datetime(9999, 12, 29, tzinfo=UTC)
 
 
-def _moment(name: str, value: datetime | None, problems: list[str]) -> datetime | None:
-    """`value` when it can be shown as a local time; else None, and a data problem noted."""
+def _moment(name: str, value: datetime | None, problems: list[str], unreadable: set[str]) -> datetime | None:
+    """`value` when it can be shown as a local time; else None, a data problem noted, and unknown."""
     if value is None or EARLIEST <= value <= LATEST:
         return value
     problems.append(f"{name}: {value.isoformat()!r} ignored (at the edge of the calendar: no real moment)")
+    unreadable.add(name)
     return None
 
 

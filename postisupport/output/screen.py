@@ -337,9 +337,14 @@ def _organisation_services(org: OrganisationFacts, view: View) -> str:
 
 
 def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
+    def when(name: str, moment: datetime | None) -> str:
+        # A moment the API sent in a form that can't be read is unknown, never "never".
+        unknown = moment is None and name in user.unknown
+        return view.text("event.unreadable") if unknown else view.moment(moment)
+
     events = []
-    if user.reset_sent_at is not None:
-        sent = view.moment(user.reset_sent_at)
+    if user.reset_sent_at is not None or "reset_sent_at" in user.unknown:
+        sent = when("reset_sent_at", user.reset_sent_at)
         # Where it went, when that is not the login address the User line shows already.
         if user.reset_sent_to and not equal_folded(user.reset_sent_to, user.user_name):
             sent += " " + view.text("event.reset-sent-to", address=user.reset_sent_to)
@@ -347,11 +352,14 @@ def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
                 else "event.reset-sent-elsewhere"
             sent += " · " + view.text(flag)
         events.append((view.text("event.reset-sent"), sent))
-    if user.reset_sent_at is not None or user.last_password_update is not None:
-        events.append((view.text("event.password-changed"), view.moment(user.last_password_update)))
-    events.append((view.text("event.last-login"), view.moment(user.last_login)))
-    if user.last_failed_login is not None:
-        events.append((view.text("event.last-failed-login"), view.moment(user.last_failed_login)))
+    if user.reset_sent_at is not None or user.last_password_update is not None \
+            or {"reset_sent_at", "last_password_update"} & user.unknown:
+        events.append((view.text("event.password-changed"),
+                       when("last_password_update", user.last_password_update)))
+    events.append((view.text("event.last-login"), when("last_login", user.last_login)))
+    if user.last_failed_login is not None or "last_failed_login" in user.unknown:
+        events.append((view.text("event.last-failed-login"),
+                       when("last_failed_login", user.last_failed_login)))
     return events
 
 
