@@ -200,7 +200,7 @@ def test_an_unknown_service_is_never_repeated_to_the_caller(run, environ) -> Non
     said = script(run, "ESIM0105", "-s", "parcel lockers", "--verified")
     assert "parcel" not in said.lower()
     assert said.startswith(str(catalog("fi")["login.not-login-email"]))  # ESIM0105 is the old ID
-    assert str(catalog("fi")["service.not-subscribed"]["one"]) in said
+    assert str(catalog("fi")["service.not-subscribed"]["one"]["one"]) in said
     lines = screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0105", "-s", "parcel lockers")
     text = " ".join(" ".join(lines).split())
     # A service the tool does not know is not said not to exist: only not to be the user's or organisation's.

@@ -408,7 +408,22 @@ def escalated(rule: str) -> tuple[ScriptPart, ...]:
     """A customer-service case: what it is (what only the verified may hear apart), then the ticket."""
     if rule == "login.user-is-admin":
         return ScriptPart(rule, personal=True, unverified="escalate"), ScriptPart("next.ticket")
-    return ScriptPart(rule), ScriptPart("next.ticket")
+    return ScriptPart(rule, {"orgs": 1} if rule == "login.no-admin" else {}), ScriptPart("next.ticket")
+
+
+def test_none_of_several_organisations_is_said_when_it_holds_for_each_of_them() -> None:
+    """Native review 7, N7-18: a caller in two organisations heard "your organisation has no
+    administrator", and asked which one."""
+    helpless = replace(TWO_ORGANISATIONS, admins=(), memberships=(
+        Membership(facts().organisation), Membership(TWO_ORGANISATIONS.memberships[1].organisation)))  # type: ignore[arg-type]
+    assert decide(helpless).script == (ScriptPart("login.no-admin", {"orgs": 2}), ScriptPart("next.ticket"))
+    # The organisation asked for has no one who can act, the other has: that one is no "none of yours".
+    one = ScriptPart("login.no-admin", {"orgs": 1})
+    assert decide(replace(TWO_ORGANISATIONS, admins=())).script[0] == one
+    assert decide(TWO_ORGANISATIONS, ["parcels"]).script[0] == ScriptPart("service.not-subscribed",
+                                                                          {"n": 1, "orgs": 2})
+    assert ScriptPart("service.not-subscribed.some", {"n": 1, "orgs": 2}) in decide(
+        TWO_ORGANISATIONS, ["parcels", "reports"]).script
 
 
 def test_ambiguous_callers_are_asked_what_tells_them_apart() -> None:
@@ -455,7 +470,7 @@ def test_service_script_parts_name_only_known_services() -> None:
         ScriptPart("service.granted.retry.logout", {"services": [REPORTS], "n": 1}, personal=True),
         rights("service.missing-right", {"missing": [INVOICING], "n": 1}),
         *ADMINS,
-        ScriptPart("service.not-subscribed.some", {"n": 1}),
+        ScriptPart("service.not-subscribed.some", {"n": 1, "orgs": 1}),
         ScriptPart("next.order-check.or-retry", {"n": 1}, personal=True, unverified="next.order-check"),
     )
     assert [(v.asked, v.known_as) for v in decision.services] == [
@@ -660,7 +675,7 @@ def test_several_services_are_one_script_what_works_what_does_not_who_helps_each
     assert decision.script == (
         rights("service.granted", {"services": [REPORTS], "n": 1}),
         rights("service.no-admin", {"missing": [INVOICING], "n": 1}),
-        ScriptPart("service.not-subscribed.some", {"n": 2}),
+        ScriptPart("service.not-subscribed.some", {"n": 2, "orgs": 1}),
         ScriptPart("next.ticket"),
         ScriptPart("next.order-check.ticketed", {"n": 2}),
         ScriptPart("service.granted.retry.ticketed", {"services": [REPORTS], "n": 1}, personal=True),
@@ -668,8 +683,8 @@ def test_several_services_are_one_script_what_works_what_does_not_who_helps_each
     assert decision.actions == (Action("service.no-admin", (INVOICING,)), Action("service.not-subscribed"),
                                 Action("service.granted", (REPORTS,)))
     every = decide(facts(), ["x", "y"])
-    assert every.script == (ScriptPart("service.not-subscribed", {"n": 2}), ScriptPart("next.order-check",
-                                                                                        {"n": 2}))
+    assert every.script == (ScriptPart("service.not-subscribed", {"n": 2, "orgs": 1}),
+                            ScriptPart("next.order-check", {"n": 2}))
 
 
 @pytest.mark.parametrize(("changes", "rule"), [

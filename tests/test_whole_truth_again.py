@@ -80,6 +80,13 @@ NO_ADMIN = {
     "sv": "Din organisation har ingen administratör för Postis tjänster som kan hjälpa dig just nu.",
     "en": "Your organisation has no administrator for Posti's services who could help you just now.",
 }
+NONE_OF_THEM = {  # to a caller in several organisations, none of them with one (N7-18)
+    "fi": "Yhdelläkään organisaatiollasi ei ole Postin palveluiden pääkäyttäjää, joka voisi juuri nyt "
+          "auttaa sinua.",
+    "sv": "Ingen av dina organisationer har just nu någon administratör för Postis tjänster som kan hjälpa "
+          "dig.",
+    "en": "None of your organisations has an administrator for Posti's services who could help you just now.",
+}
 
 
 # -- U1: an administrator who cannot log in is no help, by the same rules as any caller ------------------
@@ -116,7 +123,7 @@ def test_u1_administrators_who_cannot_log_in_are_shown_with_why_and_the_step_is_
 def test_u1_oliver_smith_has_not_logged_in_since_the_renewal_so_is_offered_to_no_one(run, lang: str) -> None:
     # kaisa.koski is in Exempel Ab (no administrator) and Sample Trading Ltd (only Oliver Smith).
     kaisa = demo(run, lang, "kaisa.koski@exempel.example.fi", "--verified")
-    assert kaisa == f"{NO_ADMIN[lang]} {TICKET[lang]}"
+    assert kaisa == f"{NONE_OF_THEM[lang]} {TICKET[lang]}"
     here = {"fi": "joten selvitämme asian täällä Postilla.", "sv": "så vi reder ut det här på Posti.",
             "en": "so we'll sort it out here at Posti."}[lang]
     assert demo(run, lang, "1234567-1", "--verified") == f"{NO_ADMIN[lang][:-1]}, {here} {TICKET[lang]}"

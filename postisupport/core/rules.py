@@ -315,7 +315,11 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
             parts.append(ScriptPart("login.user-is-admin.one-of", {"n": len(facts.unable_admins)},
                                     personal=True, unverified="escalate"))
         else:
-            parts.append(ScriptPart(rule, personal=personal, unverified="escalate" if personal else None))
+            # "None of your organisations" to a caller in several when it holds for each of them.
+            helpless = sum(not any(a.can_act for a in m.admins) for m in facts.memberships)
+            orgs = {"orgs": helpless if helpless == len(facts.memberships) > 1 else 1}
+            parts.append(ScriptPart(rule, orgs if rule == "login.no-admin" else {}, personal=personal,
+                                    unverified="escalate" if personal else None))
         ticket = True
     if state is not None:
         # Once it is open again, what steps 1 and 2 would have said still holds: both of them. A caller
@@ -560,8 +564,11 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     # Only names the directory knows are said: a mistyped name is never repeated to the caller.
     if unordered:
         some = len(unordered) < len(verdicts)
+        lacking = sum(not any(m.organisation.subscribes_to(v.asked) for v in unordered)
+                      for m in facts.memberships)
         parts.append(ScriptPart("service.not-subscribed.some" if some else "service.not-subscribed",
-                                {"n": len(unordered)}))
+                                {"n": len(unordered),
+                                 "orgs": lacking if lacking == len(facts.memberships) > 1 else 1}))
     parts.extend(_next(user, ticketed, len(unordered), granted, after_login is not None, len(groups), legacy))
     if after_login is None:  # else the login's evidence has said who can help and the account's state
         evidence.extend(_escalation_evidence(facts, user, top))
