@@ -787,3 +787,17 @@ def test_an_unsupported_caller_language_is_said_with_the_scripts(run, environ, u
     assert note in " ".join(" ".join(lines).split())
     plain = screen_lines(run, environ, "--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi")
     assert not any("no script" in line for line in plain)
+
+
+@pytest.mark.parametrize(("lang", "do"), [
+    ("en", "Do this: Escalate to e-services support (ticket: Login / administrator)."),
+    ("fi", "Tee näin: Tee tukipyyntö sähköisten palveluiden tukeen (Kirjautuminen / pääkäyttäjä)."),
+    ("sv", "Gör så här: Eskalera till e-tjänsternas support (supportärende: Inloggning / administratör).")])
+def test_an_administrator_found_by_the_login_address_is_escalated_with_nothing_to_check_first(
+        run, environ, lang: str, do: str) -> None:
+    """Native review 7, N7-16: the Do-line asked to check that the address is the login address right
+    above the line that says it was found by it."""
+    environ["COLUMNS"] = "200"
+    lines = screen_lines(run, environ, "--sandbox", "diagnose", "maija.virtanen@esimerkki.example.fi",
+                         "--ui-lang", lang, "--verified")
+    assert lines[1] == do

@@ -193,6 +193,8 @@ def _looked_up_key(key: str, facts: Facts, view: View) -> str:
         return f"{key}.name"  # they gave no old user ID
     if facts.matched_by == "email" and key == "do.login.not-login-email":
         return f"{key}.email"  # they gave another address on the account, not the old user ID
+    if facts.matched_by == "userName" and key == "do.login.user-is-admin":
+        return f"{key}.login-address"  # the address is the login address: nothing to check first
     if asked is None or not key.startswith("do.lookup."):
         return key
     kind = "organisation" if asked.kind == "name" and not asked.organisation_found else asked.kind
