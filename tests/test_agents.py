@@ -323,12 +323,12 @@ def test_times_are_local_with_how_long_ago_in_a_timeline(run, env, environ) -> N
 
 
 def test_customer_service_cases_give_the_agent_the_next_action(run, environ) -> None:
-    for identifier, rule in [("maija.virtanen@esimerkki.example.fi", "login.user-is-admin"),
-                             ("karin.holm@exempel.example.fi", "login.no-admin"),
-                             ("timo.lahtinen@example.net", "login.no-organisation")]:
+    for identifier, key in [("maija.virtanen@esimerkki.example.fi", "login.user-is-admin.login-address"),
+                            ("karin.holm@exempel.example.fi", "login.no-admin"),
+                            ("timo.lahtinen@example.net", "login.no-organisation")]:
         lines = screen_lines(run, environ, "--sandbox", "diagnose", identifier)
         do = " ".join(line.strip() for line in lines[1:4] if line.strip())
-        assert do.startswith(f"Do this: {ui_catalog('en')[f'do.{rule}'][:40]}"), do
+        assert do.startswith(f"Do this: {ui_catalog('en')[f'do.{key}'][:40]}"), do
         assert "ticket" in do
 
 
