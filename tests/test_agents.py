@@ -576,7 +576,7 @@ def test_6_an_administrator_who_cannot_log_in_is_shown_with_the_state_and_not_of
     assert "leena.lukkari@lukko.example.fi" not in "\n".join(lines)
     esimerkki = screen_lines(run, environ, "--sandbox", "diagnose", "johanna.makinen@esimerkki.example.fi",
                              "--ui-lang", "sv")
-    assert "                    Ville Heikkinen · KONTOT INAKTIVERAT" in esimerkki
+    assert "                    Ville Heikkinen · INAKTIVERAD" in esimerkki
 
 
 ONE_OF_SEVERAL = {
@@ -637,8 +637,8 @@ def test_9_several_services_are_one_coherent_script_and_a_do_line_for_each_group
     lines = screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "-s",
                          "reports", "-s", "tracking", "--verified")
     do = " ".join(line for line in lines[1:5])
-    assert do.startswith("Do this: E-invoicing and Shipment tracking: Give the caller the administrator's "
-                         "contact details: the administrator grants the right. Reporting: Ask the caller")
+    assert do.startswith("Do this: E-invoicing and Shipment tracking: give the caller the administrator's "
+                         "contact details: the administrator grants the right. Reporting: ask the caller")
 
 
 def test_10_two_organisations_are_shown_with_which_one_decided_and_why(run, environ) -> None:
@@ -702,8 +702,8 @@ def test_an_unverified_do_line_never_says_give_the_contact_details(run, environ,
 @pytest.mark.parametrize(("ui", "expected"), [
     ("en", "Do this: Tell the caller the organisation's administrator can help; verify them before you "
            "name anyone."),
-    ("fi", "Tee näin: Kerro soittajalle, että organisaation pääkäyttäjä voi auttaa; tunnista soittaja ennen "
-           "kuin kerrot nimiä."),
+    ("fi", "Tee näin: Kerro soittajalle, että organisaation pääkäyttäjä voi auttaa; tunnista soittaja, "
+           "ennen kuin kerrot nimiä."),
     ("sv", "Gör så här: Säg att organisationens administratör kan hjälpa; identifiera den som ringer innan "
            "du nämner namn."),
 ])
@@ -755,7 +755,7 @@ def test_swedish_says_anvisningar_and_supportarende(run, environ) -> None:
 
 
 def test_the_screens_state_word_is_the_scripts(run, environ) -> None:
-    for ui, word in (("sv", "INAKTIVERAT"), ("en", "DEACTIVATED"), ("fi", "POISTETTU KÄYTÖSTÄ")):
+    for ui, word in (("sv", "INAKTIVERAD"), ("en", "DEACTIVATED"), ("fi", "POISTETTU KÄYTÖSTÄ")):
         lines = screen_lines(run, environ, "--sandbox", "diagnose", "pekka.nieminen@esimerkki.example.fi",
                              "--ui-lang", ui)
         assert word in " ".join(" ".join(lines).split())

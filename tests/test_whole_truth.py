@@ -181,15 +181,14 @@ def test_2_a_user_in_no_organisation_who_logs_in_hears_the_plural_too(run, tmp_p
 
 
 OLIVER = {
-    "fi": "Olet itse organisaatiosi Postin palveluiden pääkäyttäjä, joten organisaatiossasi ei ole ketään "
-          "muuta, joka voisi selvittää kirjautumisesi. Sinulla on jo käyttöoikeus palveluun Raportointi, "
+    "fi": "Olet itse organisaatiosi ainoa Postin palveluiden pääkäyttäjä, joten organisaatiostasi ei löydy "
+          "ketään, joka voisi auttaa kirjautumisessa. Sinulla on jo käyttöoikeus palveluun Raportointi, "
           f"joten se aukeaa, kun pääset kirjautumaan. {TICKET['fi']}",
-    "sv": "Du är själv din organisations administratör för Postis tjänster, så det finns ingen annan i "
-          "organisationen som kan reda ut din inloggning. Du har redan rätt att använda tjänsten "
+    "sv": "Du är själv din organisations enda administratör för Postis tjänster, så det finns ingen annan "
+          "där som kan hjälpa dig med inloggningen. Du har redan rätt att använda tjänsten "
           f"Rapportering, så den öppnas när du kan logga in. {TICKET['sv']}",
-    "en": "You are your organisation's administrator for Posti's services yourself, so there is no one else "
-          "in "
-          "your organisation who could sort out your login. You already have access to Reporting, so it will "
+    "en": "You are your organisation's only administrator for Posti's services yourself, so there is no one "
+          "else there who could help you with logging in. You already have access to Reporting, so it will "
           f"open once you can log in. {TICKET['en']}",
 }
 
@@ -399,11 +398,11 @@ KARIN = {
           "has, I'll add it to the same support request, and if not, I can put you through to our sales.",
 }
 KARIN_DO = {
-    "fi": "Tarkista organisaation palvelutilaukset; jos palvelu on tilattu, lisää se samaan tukipyyntöön.",
-    "sv": "Kontrollera organisationens beställningar av tjänsten; om den har beställts, lägg till den i "
+    "fi": "tarkista organisaation palvelutilaukset; jos palvelu on tilattu, lisää se samaan tukipyyntöön.",
+    "sv": "kontrollera organisationens beställningar av tjänsten; om den har beställts, lägg till den i "
           "samma "
           "supportärende.",
-    "en": "Check the organisation's orders for the service; if it was ordered, add it to the same ticket.",
+    "en": "check the organisation's orders for the service; if it was ordered, add it to the same ticket.",
 }
 
 
@@ -423,7 +422,7 @@ def test_9_a_service_missing_for_the_logins_own_reason_gets_no_do_line_of_its_ow
     assert timo.count(do) == 1 and "(ticket: Login / no organisation)" in timo
     pekka = screen(run, environ, "--sandbox", "diagnose", "pekka.nieminen@esimerkki.example.fi", "-s",
                    "reports", "--verified")
-    assert ("Do this: Give the caller the administrator's contact details. Reporting: The same administrator "
+    assert ("Do this: Give the caller the administrator's contact details. Reporting: the same administrator "
             "grants the right.") in pekka
 
 

@@ -181,9 +181,9 @@ def test_u2_another_address_on_the_account_is_no_old_user_id_on_the_do_line(run,
 OTHER_ADDRESS_RESET = {
     "fi": "Lähetimme 17.1.2021 salasanan vaihtopyynnön osoitteeseesi rasmus@koti.example.net, mutta "
           "salasanaa "
-          "ei ole vielä vaihdettu. Kirjautua voit kuitenkin vain osoitteella rasmus@ranta.example.fi: mene "
-          "osoitteeseen https://www.posti.fi/changepassword ja anna tämä osoite, niin saat ohjeet "
-          "sähköpostiisi. "
+          "ei ole vielä vaihdettu. Kirjautua voit kuitenkin vain osoitteella rasmus@ranta.example.fi. Mene "
+          "sivulle https://www.posti.fi/changepassword ja anna siellä sähköpostiosoitteeksi "
+          "rasmus@ranta.example.fi, niin saat ohjeet sähköpostiisi. "
           "Kun olet vaihtanut salasanan, kirjaudu sisään osoitteella rasmus@ranta.example.fi.",
     "sv": "Den 17.1.2021 skickade vi en begäran om att byta lösenord till din adress "
           "rasmus@koti.example.net, "
@@ -266,11 +266,11 @@ def test_u4_an_account_deactivated_and_locked_is_said_to_be_both(run, tmp_path: 
 
 
 ORDER_CHECK_DO = {
-    "fi": "parcel lockers: Tarkista organisaation palvelutilaukset; jos palvelu on tilattu, tee tukipyyntö "
+    "fi": "parcel lockers: tarkista organisaation palvelutilaukset; jos palvelu on tilattu, tee tukipyyntö "
           "(Palvelut / tilaus). Muuten ohjaa myyntiin.",
-    "sv": "parcel lockers: Kontrollera organisationens beställningar av tjänsten; om den har beställts, "
+    "sv": "parcel lockers: kontrollera organisationens beställningar av tjänsten; om den har beställts, "
           "eskalera (supportärende: Tjänster / abonnemang). Annars hänvisa till försäljningen.",
-    "en": "parcel lockers: Check the organisation's orders for the service; if it was ordered, escalate "
+    "en": "parcel lockers: check the organisation's orders for the service; if it was ordered, escalate "
           "(ticket: Services / subscription). Otherwise offer sales.",
 }
 

@@ -215,8 +215,8 @@ def test_one_administrator_who_can_act_among_several_others_is_not_the_other_one
 
 @pytest.mark.parametrize(("lang", "said"), [
     ("en", "The administrator for Posti's services at your organisation Kolmas Oy is Jaana Jokela."),
-    ("fi", "Organisaatiossasi Kolmas Oy Postin palveluiden pääkäyttäjänä on Jaana Jokela."),
-    ("sv", "Administratör för Postis tjänster i din organisation Kolmas Oy är Jaana Jokela."),
+    ("fi", "Postin palveluiden pääkäyttäjä organisaatiossa Kolmas Oy on Jaana Jokela."),
+    ("sv", "Hos Kolmas Oy är det Jaana Jokela som är administratör för Postis tjänster."),
 ])
 def test_a_caller_in_two_organisations_hears_whose_administrator_is_named(
         run, directory: Path, lang: str, said: str) -> None:
@@ -275,9 +275,8 @@ def test_a_tall_unverified_screen_says_under_its_repeated_headline_that_the_call
            "password."),
     ("fi", "Kirjautumisosoitteesi on erik.lindqvist@esimerkki.example.fi, sama osoite, johon lähetimme "
            "salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään sillä ja nykyisellä salasanallasi."),
-    ("sv", "Din e-postadress för inloggning är erik.lindqvist@esimerkki.example.fi, samma adress som vi "
-           "skickade begäran om att byta lösenord till den 17.1.2021. Logga in med den och ditt nuvarande "
-           "lösenord."),
+    ("sv", "Du loggar in med erik.lindqvist@esimerkki.example.fi, alltså den adress dit vi den 17.1.2021 "
+           "skickade begäran om att byta lösenord. Logga in med den och ditt nuvarande lösenord."),
 ])
 def test_the_login_address_and_its_test_are_said_once_to_a_verified_caller(run, lang: str, said: str) -> None:
     """N6-06: "the address you log in with" four times in four sentences, as no one says it on the phone."""

@@ -44,16 +44,16 @@ def test_the_finnish_headline_of_an_only_administrator_presupposes_no_others(run
 
 
 DO_UNVERIFIED = {
-    "fi": "E-laskutus: Tunnista soittaja ennen kuin kerrot, onko hänellä oikeus; sama pääkäyttäjä antaa "
+    "fi": "E-laskutus: tunnista soittaja, ennen kuin kerrot, onko hänellä oikeus; sama pääkäyttäjä antaa "
           "oikeuden.",
-    "sv": "E-fakturering: Identifiera den som ringer innan du säger om hen har rätten; samma administratör "
+    "sv": "E-fakturering: identifiera den som ringer innan du säger om hen har rätten; samma administratör "
           "ger den.",
-    "en": "E-invoicing: Verify the caller before you say whether they have the right; the same "
+    "en": "E-invoicing: verify the caller before you say whether they have the right; the same "
           "administrator grants it.",
 }
-DO_VERIFIED = {"fi": "E-laskutus: Sama pääkäyttäjä antaa oikeuden.",
-               "sv": "E-fakturering: Samma administratör ger rätten.",
-               "en": "E-invoicing: The same administrator grants the right."}
+DO_VERIFIED = {"fi": "E-laskutus: sama pääkäyttäjä antaa oikeuden.",
+               "sv": "E-fakturering: samma administratör ger rätten.",
+               "en": "E-invoicing: the same administrator grants the right."}
 
 
 @pytest.mark.parametrize("ui", ["fi", "sv", "en"])

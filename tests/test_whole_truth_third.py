@@ -134,9 +134,9 @@ ELSEWHERE = {
     "fi": "Toisella organisaatiollasi Bbb Ab on käytössä E-laskutus. Sen Postin palveluiden pääkäyttäjä "
           "Bengt Bbb voi antaa sinulle käyttöoikeuden. Yhteystiedot: sähköpostiosoite "
           "bengt@bbb.example.fi ja puhelinnumero +358 40 200 0002.",
-    "sv": "Din andra organisation, Bbb Ab, har tjänsten E-fakturering. Dess administratör för Postis "
-          "tjänster, Bengt Bbb, kan ge dig rätten. Kontaktuppgifter: e-postadress bengt@bbb.example.fi och "
-          "telefonnummer +358 40 200 0002.",
+    "sv": "Din andra organisation, Bbb Ab, har tjänsten E-fakturering. Organisationens administratör "
+          "för Postis tjänster, Bengt Bbb, kan ge dig rätten. Kontaktuppgifter: e-postadress "
+          "bengt@bbb.example.fi och telefonnummer +358 40 200 0002.",
     "en": "Your other organisation, Bbb Ab, has E-invoicing. Its administrator for Posti's services, "
           "Bengt Bbb, can grant you access. Contact details: e-mail address bengt@bbb.example.fi and phone "
           "number +358 40 200 0002.",

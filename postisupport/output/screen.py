@@ -165,7 +165,10 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N")
         named = _action_services(action, decision, words)
         if len(actions) > 1 and named:
-            text = view.text("label.do-for", services=listing(named, words["and"]), do=text)
+            # Running on after the colon: Finnish and Swedish go on in lower case (each Do-line
+            # starts with a verb, never a name).
+            text = view.text("label.do-for", services=listing(named, words["and"]),
+                             do=text[:1].lower() + text[1:])
         if text not in texts:
             texts.append(text)
     return " ".join(texts)
