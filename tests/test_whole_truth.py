@@ -313,7 +313,7 @@ TWO_OTHERS = {
           "help you just now.",
 }
 LABELS = {"fi": ("Toinen pääkäyttäjä", "Muut pääkäyttäjät", "Pääkäyttäjät"),
-          "sv": ("Övrig administratör", "Övriga administratörer", "Administratörer"),
+          "sv": ("Annan administratör", "Övriga administratörer", "Administratörer"),
           "en": ("Other administrator", "Other administrators", "Administrators")}
 
 
