@@ -157,6 +157,22 @@ def test_a_new_caller_starts_unverified() -> None:
     assert (session.verified, session.current) == (False, None)
 
 
+def test_the_verified_caller_looked_up_again_stays_verified() -> None:
+    """Attack pass 10, A10A-07: the same caller asking about another service had to be verified again."""
+    session = diagnosed(step(Session(), LookUp("ESIM0042"))[0], demo_report("ESIM0042"))
+    session, _ = step(session, Verified())
+    again, effect = step(session, LookUp("esim0042", ("invoicing",)))
+    assert (again.verified, again.caller, effect) == (True, "esim0042", Diagnose(LookUp("esim0042",
+                                                                                      ("invoicing",))))
+    # Once another caller has been looked up, the first one's identifier is a new caller again.
+    other = diagnosed(step(diagnosed(again, demo_report("ESIM0042")), LookUp("ESIM0077"))[0],
+                      demo_report("ESIM0077"))
+    assert (other.verified, step(other, LookUp("ESIM0042"))[0].verified) == (False, False)
+    # An unverified caller looked up again is not verified by it.
+    unverified = diagnosed(step(Session(), LookUp("ESIM0042"))[0], demo_report("ESIM0042"))
+    assert step(unverified, LookUp("ESIM0042"))[0].verified is False
+
+
 def test_verified_before_the_look_up_marks_the_next_caller() -> None:
     session, effect = step(Session(), Verified())
     assert (session.verified, effect) == (True, Notice("shell.notice.verified-next"))

@@ -5,7 +5,8 @@ session becomes and what to do about it (an `Effect`: look someone up, show the 
 again, ...); the command line does the prompting, the look-ups and the printing, and hands each
 diagnosis back with `diagnosed`. `completions` is what the tab key offers for a half-typed line.
 
-A new caller must be verified again: a look-up of a new identifier starts unverified, unless
+A new caller must be verified again: a look-up of a new identifier starts unverified (the current
+caller's own identifier typed again, with other services, keeps their verification), unless
 `verified` was given while no diagnosis was current (before the first look-up, or after one that
 failed). A verification given in advance belongs to the identifier of the look-up it was given
 for: if that look-up fails, only the same identifier retyped is still verified, never another
@@ -255,6 +256,7 @@ class Session:
     # Whether a look-up was tried (done, failed or refused): with no current diagnosis, the last
     # caller has ended, rather than none having been looked up yet.
     looked_up: bool = False
+    caller: str | None = None  # whom the current diagnosis is of, as LookUp.who() gives it
 
 
 # -- what to do about a command --------------------------------------------------------------
@@ -308,10 +310,12 @@ def step(session: Session, command: Command) -> tuple[Session, Effect]:
         # A new caller until the diagnosis says otherwise: unverified, unless marked so in advance
         # (and, after a failed look-up, only for the identifier that look-up was of).
         asked = command.who()
-        verified = (session.verified and session.current is None
-                    and session.verified_for in (None, asked))
+        # The caller on the line looked up again (another service asked about) is the same caller.
+        again = session.current is not None and session.caller == asked
+        ahead = session.current is None and session.verified_for in (None, asked)
+        verified = session.verified and (again or ahead)
         return (replace(session, verified=verified, verified_for=asked if verified else None, current=None,
-                        looked_up=True),
+                        looked_up=True, caller=asked),
                 Diagnose(command))
     if isinstance(command, Verified):
         if session.current is None:
@@ -366,7 +370,7 @@ def refused(session: Session, line: str) -> Session:
     verified = (asked is not None and session.verified and session.current is None
                 and session.verified_for in (None, asked))
     return replace(session, verified=verified, verified_for=asked if verified else None, current=None,
-                   looked_up=True)
+                   looked_up=True, caller=None)
 
 
 def caller_state(session: Session) -> str | None:
