@@ -691,3 +691,22 @@ def test_a_config_file_with_a_bom_is_read(run, env: Any) -> None:
     path.write_bytes(b'\xef\xbb\xbfdefault_profile = "s"\n[profiles.s]\ntimeout = 7\n')
     shown = run("config", "show", "--json")
     assert (shown.exit_code, json.loads(shown.stdout)["settings"]["timeout"]["value"]) == (0, 7)
+
+
+@pytest.mark.parametrize(("before", "flags", "default"), [
+    ("", (), "lab"),  # the first profile of a file is its default
+    ('[profiles.prod]\napi_url = "https://idp.example.com/scim/v2"\n', (), None),
+    ('[profiles.prod]\napi_url = "https://idp.example.com/scim/v2"\n', ("--default",), "lab"),
+    ('default_profile = "prod"\n[profiles.prod]\napi_url = "https://idp.example.com/scim/v2"\n', (), "prod"),
+])
+def test_auth_login_makes_a_default_only_of_a_files_first_profile_or_when_asked(
+        run, env: Any, before: str, flags: tuple[str, ...], default: str | None) -> None:
+    """A10B-14: a file kept with no default (every command names its profile) got one silently."""
+    import tomllib
+
+    path = env.config_dir / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(before)
+    login = run("auth", "login", "--profile", "lab", "--api", "http://127.0.0.1:9/scim/v2", "--with-token",
+                "--no-check", *flags, input="lab-token-12345678")
+    assert (login.exit_code, tomllib.loads(path.read_text()).get("default_profile")) == (0, default)

@@ -199,7 +199,8 @@ def test_login_writes_through_a_symbolic_link_to_the_config(run, env, protected,
     config_path(env).symlink_to(target)
     assert login(run, protected).exit_code == 0
     assert config_path(env).is_symlink() and os.readlink(config_path(env)) == str(target)
-    assert target.read_text() == ('default_profile = "work"\n\n[profiles.old]\napi_url = '
+    # A file with another profile and no default keeps none (A10B-14).
+    assert target.read_text() == ('[profiles.old]\napi_url = '
                                   '"https://old.example.com/scim/v2"\n\n[profiles.work]\n'
                                   f'api_url = "{protected}"\nauth = "token"\n')
     assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -104,10 +104,9 @@ def save_profile(
 
     Returns the config as it now is."""
     profiles = {**config.profiles, name: {k: v for k, v in values.items() if v is not None}}
-    default = name if make_default or config.default_profile is None else config.default_profile
     config.path.parent.mkdir(parents=True, exist_ok=True)
     with _locked(Path(os.path.realpath(config.path)).parent):
-        rewritten = _edit(config.path, name, profiles[name], default)
+        rewritten, default = _edit(config.path, name, profiles[name], make_default)
     return ConfigFile(config.path, default, config.audit, profiles, rewritten)
 
 
@@ -141,12 +140,12 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(handle)
 
 
-def _edit(path: Path, name: str, values: Mapping[str, Any], default: str) -> bool:
+def _edit(path: Path, name: str, values: Mapping[str, Any], make_default: bool) -> tuple[bool, str | None]:
     """Profile `name` set to `values` in the file as it is now (another login may have added one since
-    it was read), and `default` made the default profile. Edited, not rewritten: a hand-kept file keeps
-    its comments, its layout and its line endings. The edit is read back before it is written; a layout
-    tomlkit can't edit in place (dotted keys, inline tables) is written anew from its settings instead:
-    then True."""
+    it was read), made the default profile if `make_default`. Edited, not rewritten: a hand-kept file
+    keeps its comments, its layout and its line endings. The edit is read back before it is written; a
+    layout tomlkit can't edit in place (dotted keys, inline tables) is written anew from its settings
+    instead. Whether it was, and the file's default profile now."""
     import tomllib
 
     import tomlkit
@@ -156,7 +155,12 @@ def _edit(path: Path, name: str, values: Mapping[str, Any], default: str) -> boo
     except FileNotFoundError:
         before = ""
     wanted = tomllib.loads(before)
-    wanted["default_profile"] = default
+    # The first profile of a file is its default; a file that has others and no default keeps none
+    # (a desk may want every command to name its profile: production or test).
+    first = not wanted.get("default_profile") and not (set(wanted.get("profiles", {})) - {name})
+    default: str | None = name if make_default or first else wanted.get("default_profile")
+    if default is not None:
+        wanted["default_profile"] = default
     wanted.setdefault("profiles", {})[name] = dict(values)
     text: str | None
     try:
@@ -173,13 +177,14 @@ def _edit(path: Path, name: str, values: Mapping[str, Any], default: str) -> boo
     # symbolic link (a config kept in a dotfiles repository) is written through, not replaced.
     with replacing(os.path.realpath(path)) as out:
         out.write(text)
-    return rewritten
+    return rewritten, default
 
 
-def _edited(document: Any, name: str, values: Mapping[str, Any], default: str) -> str:
+def _edited(document: Any, name: str, values: Mapping[str, Any], default: str | None) -> str:
     import tomlkit
 
-    document["default_profile"] = default
+    if default is not None:
+        document["default_profile"] = default
     if "profiles" not in document:
         document["profiles"] = tomlkit.table(is_super_table=True)
     section = document["profiles"]
