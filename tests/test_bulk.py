@@ -480,3 +480,18 @@ def test_a_row_that_gives_up_on_a_retry_after_lets_the_others_go_on(tmp_path: Pa
     assert process.returncode == ExitStatus.ROWS_FAILED
     assert [(r["row"], r["error"]["kind"] if r["error"] else None) for r in lines_of(out)] == [
         (n, "api-error" if n == 4 else None) for n in range(1, 13)]
+
+
+def test_a_stopped_run_that_read_stdin_says_the_same_input_is_needed_again(tmp_path: Path) -> None:
+    """Attack pass 10, A10A-08: the printed command, run as it was, waited for input on the terminal."""
+    from tests.servers import free_port
+
+    out = tmp_path / "out.ndjson"
+    nowhere = f"http://127.0.0.1:{free_port()}/scim/v2"
+    done = subprocess.run([sys.executable, "-m", "postisupport", "--api", nowhere, "--timeout", "0.5",
+                           "bulk", "-", "-o", str(out), "-q"], input="user1@example.com\n",
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HOME": str(tmp_path)},
+                          timeout=60)
+    assert (done.returncode, done.stderr.splitlines()[0]) == (
+        ExitStatus.UNREACHABLE, f"postisupport: stopped; to finish, with the same input on stdin: postisupport "
+        f"--api {nowhere} --timeout 0.5 bulk - -o {out} --concurrency 8 --quiet --resume")

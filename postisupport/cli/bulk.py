@@ -182,10 +182,12 @@ def _how_to_go_on(state: Any, connection: Any, source: str, output: Path, chosen
     # An input named like an option ("-users.csv") would be read as one: after "--" it is not.
     dashed = source.startswith("-") and source != "-"
     words = [*head, *after, "--", source] if dashed else [*head, source, *after]
+    # Read from stdin, the rows are not where the command can find them again: the same input must be.
+    piped = ", with the same input on stdin" if source == "-" else ""
     if not again:
-        return f"postisupport: stopped; to finish: {shlex.join(words)}"
+        return f"postisupport: stopped; to finish{piped}: {shlex.join(words)}"
     kept = "; the output was left as it was" if mode == "force" and output.exists() else ""
-    return f"postisupport: stopped{kept}; to start again: {shlex.join(words)}"
+    return f"postisupport: stopped{kept}; to start again{piped}: {shlex.join(words)}"
 
 
 def _option_words(format: str | None, column: str | None, concurrency: int, rate: float | None,
