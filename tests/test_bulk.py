@@ -493,5 +493,5 @@ def test_a_stopped_run_that_read_stdin_says_the_same_input_is_needed_again(tmp_p
                           capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HOME": str(tmp_path)},
                           timeout=60)
     assert (done.returncode, done.stderr.splitlines()[0]) == (
-        ExitStatus.UNREACHABLE, f"postisupport: stopped; to finish, with the same input on stdin: postisupport "
-        f"--api {nowhere} --timeout 0.5 bulk - -o {out} --concurrency 8 --quiet --resume")
+        ExitStatus.UNREACHABLE, "postisupport: stopped; to finish, with the same input on stdin: "
+        f"postisupport --api {nowhere} --timeout 0.5 bulk - -o {out} --concurrency 8 --quiet --resume")
