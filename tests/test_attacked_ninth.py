@@ -306,8 +306,8 @@ def test_audit_find_without_its_key_says_the_records_cannot_be_matched(run, env:
     result = run("--sandbox", "audit", "find", "ESIM0042")
     assert (result.exit_code, result.stdout, result.stderr) == (
         ExitStatus.USAGE, "", f"postisupport: error: the audit trail at {env.state_dir}/audit.key cannot be "
-        "used: is missing, so none of the trail's records can be matched (moved, deleted, or a backup "
-        "restored without it)\n")
+        "used: the key is missing, so none of the trail's records can be matched (moved, deleted, or a "
+        "backup restored without it)\n")
 
 
 def test_rotated_audit_files_left_readable_by_others_are_made_private(run, env: Any) -> None:
@@ -663,8 +663,8 @@ def test_a_lost_audit_key_is_not_replaced_while_the_trail_holds_records(run, env
     result = run("--sandbox", "diagnose", "ESIM0042")
     assert (result.exit_code, result.stdout, result.stderr, (env.state_dir / "audit.key").exists()) == (
         ExitStatus.USAGE, "", f"postisupport: error: the audit trail at {env.state_dir}/audit.key cannot be "
-        "used: is missing while the trail holds records: restore it, or move the trail's files aside to "
-        "start a new trail\n", False)
+        "used: the key is missing while the trail holds records: restore it, or move the trail's files "
+        "aside to start a new trail\n", False)
 
 
 def test_doctor_does_not_pass_case_insensitivity_it_never_asked_about(run) -> None:
@@ -710,3 +710,15 @@ def test_auth_login_makes_a_default_only_of_a_files_first_profile_or_when_asked(
     login = run("auth", "login", "--profile", "lab", "--api", "http://127.0.0.1:9/scim/v2", "--with-token",
                 "--no-check", *flags, input="lab-token-12345678")
     assert (login.exit_code, tomllib.loads(path.read_text()).get("default_profile")) == (0, default)
+
+
+def test_an_audit_key_that_is_a_symbolic_link_is_refused_in_words(run, env: Any) -> None:
+    """A10B-20: the refusal read "Too many levels of symbolic links" (the errno of a link not followed)."""
+    assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0
+    key = env.state_dir / "audit.key"
+    moved = key.rename(env.state_dir / "key.bak")
+    key.symlink_to(moved)
+    result = run("--sandbox", "audit", "find", "ESIM0042")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: the audit trail at {key} cannot be used: the key is a "
+        "symbolic link; it must be a file of its own\n")

@@ -14,6 +14,7 @@ whichever of their addresses or legacy ID. The trail rotates by size
 
 from __future__ import annotations
 
+import errno
 import getpass
 import hashlib
 import hmac
@@ -113,8 +114,8 @@ class AuditTrail:
         self.damaged.clear()
         if not (self.folder / KEY_FILE).exists():
             if any(path.stat().st_size for path in self.files()):
-                raise AuditError(self.folder / KEY_FILE, "is missing, so none of the trail's records can "
-                                 "be matched (moved, deleted, or a backup restored without it)")
+                raise AuditError(self.folder / KEY_FILE, "the key is missing, so none of the trail's records "
+                                 "can be matched (moved, deleted, or a backup restored without it)")
             return  # no key yet: nothing was ever recorded
         wanted = self.digest(identifier)
         person = self.user_digest(user_id) if user_id is not None else None
@@ -155,11 +156,13 @@ class AuditTrail:
         except FileNotFoundError:
             pass
         except OSError as error:
+            if error.errno == errno.ELOOP:  # opened without following links: one could lead anywhere
+                raise AuditError(path, "the key is a symbolic link; it must be a file of its own") from None
             raise AuditError(path, error.strerror or str(error)) from None
         if any(trail.stat().st_size for trail in self.files()):
             # A new key now would make every record there unmatchable, without a word to anyone.
-            raise AuditError(path, "is missing while the trail holds records: restore it, or move the "
-                             "trail's files aside to start a new trail")
+            raise AuditError(path, "the key is missing while the trail holds records: restore it, or move "
+                             "the trail's files aside to start a new trail")
         try:
             return self._new_key(path)
         except OSError as error:
