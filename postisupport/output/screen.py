@@ -162,7 +162,9 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         elif not view.verified and f"{key}.unverified" in ui:
             key += ".unverified"
         business_id = facts.organisation.business_id if facts.organisation else None
-        text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N")
+        # Another look-up as the agent types it here: on the command line ("diagnose ..."), or in the shell.
+        command = view.text("label.command.session" if view.in_session else "label.command")
+        text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N", command=command)
         named = _action_services(action, decision, words)
         if len(actions) > 1 and named:
             # Running on after the colon: Finnish and Swedish go on in lower case (each Do-line
