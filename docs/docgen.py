@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from typing import Any
 
 import cog
@@ -42,6 +43,14 @@ def rules(prefix: str, with_step: bool = True) -> None:
         if rule.id.startswith(prefix):
             step = f" {rule.step if rule.step is not None else '-'} |" if with_step else ""
             cog.outl(f"| `{rule.id}` | `{rule.outcome}` |{step} {rule.summary} |")
+
+
+def vocabulary() -> None:
+    """The names of the facts a directory may not tell, in the vocabulary's order (core/facts.py)."""
+    from postisupport.core.facts import FACT_NAMES
+
+    names = ", ".join(f"`{name}`" for name in FACT_NAMES.values())
+    cog.outl(textwrap.fill(names, WIDTH, break_on_hyphens=False, break_long_words=False))
 
 
 def settings() -> None:

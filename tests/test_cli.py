@@ -54,9 +54,10 @@ def test_json_has_exactly_the_documented_keys(run) -> None:
                          "rule",
                          "matched_by", "user", "organisation", "admins", "unable_admins", "organisations",
                          "organisation_chosen", "candidates", "candidates_total",
-                         "services", "actions", "evidence", "considered", "data_problems", "script"]
+                         "services", "actions", "evidence", "considered", "data_problems", "unknown",
+                         "script"]
     assert (doc["schema_version"], doc["verified"], doc["masked"], doc["identifier"]) == (
-        6, True, False, "johanna.makinen@esimerkki.example.fi")
+        7, True, False, "johanna.makinen@esimerkki.example.fi")
     assert list(doc["user"]) == [
         "id", "userName", "displayName", "active", "isAdmin", "emails", "preferredLanguage", "legacyUserId",
         "resetPending", "forcePasswordReset", "passwordResetSentAt", "passwordResetSentTo",
@@ -72,7 +73,7 @@ def test_json_has_exactly_the_documented_keys(run) -> None:
     assert doc["organisations"] == [{**doc["organisation"], "admins": [maija, ville]}]
     assert (doc["organisation_chosen"], doc["actions"]) == (None, [{"rule": "login.contact-admin",
                                                                     "services": []}])
-    assert all(list(c) == ["rule", "service", "fired", "read"] for c in doc["considered"])
+    assert all(list(c) == ["rule", "service", "fired", "read", "unknown"] for c in doc["considered"])
     assert all(list(e) == ["rule", "fact", "value"] for e in doc["evidence"])
     assert (doc["data_problems"], doc["candidates"], doc["candidates_total"], doc["services"]) == (
         [], [], 0, [])

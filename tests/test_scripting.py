@@ -56,7 +56,7 @@ def test_json_alone_is_the_whole_document_as_before(run, loopback_sandbox: str) 
         "schema_version", "verified", "masked", "identifier", "outcome", "step", "problem", "rule",
         "matched_by", "user", "organisation", "admins", "unable_admins", "organisations",
         "organisation_chosen", "candidates", "candidates_total", "services", "actions", "evidence",
-        "considered", "data_problems", "script")
+        "considered", "data_problems", "unknown", "script")
 
 
 def test_jq_filters_the_document_strings_as_they_are(run, loopback_sandbox: str) -> None:
@@ -73,11 +73,11 @@ def test_jq_filters_the_document_strings_as_they_are(run, loopback_sandbox: str)
     (["--fields", "outcome,stpe"], "--fields 'stpe' is no field of the diagnosis; the fields are "
      "schema_version, verified, masked, identifier, outcome, step, problem, rule, matched_by, user, "
      "organisation, admins, unable_admins, organisations, organisation_chosen, candidates, "
-     "candidates_total, services, actions, evidence, considered, data_problems, script"),
+     "candidates_total, services, actions, evidence, considered, data_problems, unknown, script"),
     (["--fields", ","], "--fields needs field names, separated by commas: schema_version, verified, masked, "
      "identifier, outcome, step, problem, rule, matched_by, user, organisation, admins, unable_admins, "
      "organisations, organisation_chosen, candidates, candidates_total, services, actions, evidence, "
-     "considered, data_problems, script"),
+     "considered, data_problems, unknown, script"),
     (["--jq", ".["], "--jq cannot be compiled: syntax error, unexpected end of file at <top-level>, line 1, "
      "column 2"),
     (["--jq", ".step", "--script"], "give one of --json (or --fields, --jq) and --script"),

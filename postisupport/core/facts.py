@@ -24,6 +24,25 @@ RENEWAL = datetime(2021, 1, 15, 22, tzinfo=UTC)
 LOOKUP_FACTS = frozenset({"user_name", "emails", "legacy_user_id"})
 
 
+# The facts a directory may not hold, by field, and the name each has wherever an unknown is told
+# (JSON's `unknown`, the rules' `considered`): one vocabulary, in this order (docs/identity-api.md).
+FACT_NAMES = {
+    "force_password_reset": "reset_requested", "reset_sent_at": "reset_sent_at",
+    "reset_sent_to": "reset_sent_to", "last_password_update": "password_changed_at",
+    "last_login": "last_login", "last_failed_login": "last_failed_login", "locked": "locked",
+    "active": "active", "organisation": "organisation", "business_id": "business_id",
+    "organisation_services": "organisation_services", "administrators": "administrators",
+    "entitlements": "services", "legacy_user_id": "legacy_user_id", "preferred_language": "language",
+    "phone": "phone", "user_name": "login_email", "emails": "emails",
+}
+
+
+def fact_names(fields: Iterable[str]) -> tuple[str, ...]:
+    """The vocabulary's names of some facts (by field), each once, in the vocabulary's order."""
+    chosen = set(fields)
+    return tuple(name for field, name in FACT_NAMES.items() if field in chosen)
+
+
 @dataclass(frozen=True)
 class Service:
     id: str | None
@@ -99,12 +118,36 @@ class UserFacts:
 
     @property
     def reset_pending(self) -> bool:
-        """Asked to change the password, and not done since (the API contract's definition)."""
+        """Asked to change the password, and not done since (the API contract's definition). A change
+        whose time is unknown is not read as none: then the directory can't tell (`reset_unknown`)."""
         if self.force_password_reset:
             return True
         if self.reset_sent_at is None:
             return False
-        return self.last_password_update is None or self.last_password_update < self.reset_sent_at
+        if self.last_password_update is None:
+            return "last_password_update" not in self.unknown
+        return self.last_password_update < self.reset_sent_at
+
+    @property
+    def reset_unknown(self) -> tuple[str, ...]:
+        """The facts lacking to tell whether a password change is pending, when it is not known to be
+        (empty: the directory tells)."""
+        if self.reset_pending:
+            return ()
+        lacking = ["force_password_reset", "reset_sent_at"]
+        if self.reset_sent_at is not None:
+            lacking.append("last_password_update")
+        return tuple(fact for fact in lacking if fact in self.unknown)
+
+    @property
+    def login_unknown(self) -> tuple[str, ...]:
+        """The facts lacking to tell whether the user logs in now (empty: the directory tells). A login
+        known to be from before the renewal says they don't, whatever the failed one."""
+        if "last_login" in self.unknown:
+            return ("last_login",)
+        if self.last_login is None or self.last_login < RENEWAL:
+            return ()
+        return ("last_failed_login",) if "last_failed_login" in self.unknown else ()
 
     @property
     def logs_in(self) -> bool:
@@ -123,6 +166,8 @@ class UserFacts:
         logging in. The reset first: it is what they must do before anything else works."""
         if self.reset_pending:
             return "reset-pending"
+        if self.login_unknown:  # not known to fail: never "not logged in" on what can't be read
+            return None
         if self.last_login is None or self.last_login < RENEWAL:
             return "not-logged-in"
         return None if self.logs_in else "failed-login"

@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from postisupport.core.facts import LOOKUP_FACTS, RENEWAL, Contact, Facts, Membership, Service, UserFacts
+from postisupport.core.facts import (
+    LOOKUP_FACTS,
+    RENEWAL,
+    Contact,
+    Facts,
+    Membership,
+    Service,
+    UserFacts,
+    fact_names,
+)
 from postisupport.core.identifiers import equal_folded
 from postisupport.core.text import iso
 
@@ -118,12 +127,14 @@ class ScriptPart:
 
 @dataclass(frozen=True)
 class Check:
-    """One rule the engine considered, what it read and whether it fired; `subject` the service asked."""
+    """One rule the engine considered, what it read and whether it fired; `subject` the service asked.
+    `fired` is None when the directory can't tell: `unknown` the facts it lacked (vocabulary names)."""
 
     rule: str
-    fired: bool
+    fired: bool | None
     read: tuple[tuple[str, Any], ...]
     subject: str | None = None
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +188,11 @@ class _Trail:
         self.checks.append(Check(rule, fired, tuple(read.items()), subject))
         return fired
 
+    def unknown(self, rule: str, lacked: Sequence[str], **read: Any) -> bool:
+        """A rule whose condition the directory can't tell: never fired, recorded with what it lacked."""
+        self.checks.append(Check(rule, None, tuple(read.items()), None, fact_names(lacked)))
+        return False
+
 
 def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
     problem: Problem = "service-access" if services else "login"
@@ -199,7 +215,7 @@ def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
 def _cannot_log_in(user: UserFacts) -> bool:
     """A password change pending, a locked or deactivated account, no login since the renewal, or a
     failed login after the last one."""
-    return user.reset_pending or user.state is not None or not user.logs_in
+    return user.state is not None or user.login_state is not None
 
 
 def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
@@ -276,10 +292,20 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     state = user.state
     # Deactivated and locked: reactivating alone leaves it locked, so both are said.
     said_state = "inactive-locked" if state == "inactive" and user.locked else state
-    if trail.check("login.reset-pending", user.reset_pending and state is None,
-                   forcePasswordReset=user.force_password_reset,
-                   passwordResetSentAt=iso(user.reset_sent_at),
-                   lastPasswordUpdateTime=iso(user.last_password_update), accountState=state):
+    forced = None if "force_password_reset" in user.unknown else user.force_password_reset
+    read: dict[str, Any] = {"forcePasswordReset": forced, "passwordResetSentAt": iso(user.reset_sent_at),
+                            "lastPasswordUpdateTime": iso(user.last_password_update), "accountState": state}
+    # Whether a change is pending, when the directory can't tell, is asked of the caller first (step 1),
+    # then the known facts decide. Not of a locked or deactivated account: steps 1 and 2 wait for it.
+    asked = user.reset_unknown if state is None else ()
+    if asked:
+        trail.unknown("login.reset-pending", asked, **read)
+        decision = _login_known(facts, user, trail, state, said_state)
+        question = ScriptPart("check.reset-pending", {"change_url": CHANGE_PASSWORD_URL})
+        return replace(decision, script=(question, *decision.script),
+                       evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
+                                 *decision.evidence))
+    if trail.check("login.reset-pending", user.reset_pending and state is None, **read):
         rule = "login.reset-pending"
         reset_parts = _reset_parts(facts, user)
         note = _address_note(facts, user)
@@ -287,7 +313,12 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
             note = tuple(p for p in note if p.key != "detail.login-email")
         reset = (*reset_parts, *note)
         return Decision(rule, "login", _reset_evidence(rule, user), reset, actions=(Action(rule),))
+    return _login_known(facts, user, trail, state, said_state)
 
+
+def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None,
+                 said_state: str | None) -> Decision:
+    """Part A after step 1: step 2, else step 3 (`state`: what stops the account logging in)."""
     if trail.check("login.not-login-email", facts.matched_by != "userName" and state is None,
                    matchedBy=facts.matched_by, accountState=state):
         rule = "login.not-login-email"

@@ -17,14 +17,14 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from postisupport.core.facts import Contact, OrganisationFacts, Service, UserFacts
+from postisupport.core.facts import Contact, OrganisationFacts, Service, UserFacts, fact_names
 from postisupport.core.report import Report
 from postisupport.core.text import iso
 from postisupport.errors import InvalidInput
 from postisupport.output.script import script_text
 from postisupport.output.view import View
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def as_json(rep: Report, view: View) -> dict[str, Any]:
@@ -61,10 +61,12 @@ def as_json(rep: Report, view: View) -> dict[str, Any]:
                     for a in decision.actions],
         "evidence": [{"rule": e.rule, "fact": e.fact, "value": e.value} for e in decision.evidence],
         "considered": [
-            {"rule": c.rule, "service": c.subject, "fired": c.fired, "read": dict(c.read)}
+            {"rule": c.rule, "service": c.subject, "fired": c.fired, "read": dict(c.read),
+             "unknown": list(c.unknown)}
             for c in decision.considered
         ],
         "data_problems": list(facts.problems),
+        "unknown": list(fact_names(facts.user.unknown)) if facts.user else [],
         "script": {"lang": rep.lang, "text": script_text(decision, rep.lang, verified=view.verified,
                                                           tz=view.tz)},
     }
@@ -74,7 +76,7 @@ def as_json(rep: Report, view: View) -> dict[str, Any]:
 FIELDS = ("schema_version", "verified", "masked", "identifier", "outcome", "step", "problem", "rule",
           "matched_by", "user", "organisation", "admins", "unable_admins", "organisations",
           "organisation_chosen", "candidates", "candidates_total", "services", "actions", "evidence",
-          "considered", "data_problems", "script")
+          "considered", "data_problems", "unknown", "script")
 
 
 def fields(text: str) -> tuple[str, ...]:
@@ -334,17 +336,22 @@ def user_json(user: UserFacts) -> dict[str, Any]:
         "emails": list(user.emails),
         "preferredLanguage": user.preferred_language,
         "legacyUserId": user.legacy_user_id,
-        "resetPending": user.reset_pending,
-        "forcePasswordReset": user.force_password_reset,
+        "resetPending": None if user.reset_unknown else user.reset_pending,
+        "forcePasswordReset": _known(user, "force_password_reset", user.force_password_reset),
         "passwordResetSentAt": iso(user.reset_sent_at),
         "passwordResetSentTo": user.reset_sent_to,
         "lastPasswordUpdateTime": iso(user.last_password_update),
         "lastLoginTime": iso(user.last_login),
         "lastFailedLoginTime": iso(user.last_failed_login),
-        "accountLocked": user.locked,
+        "accountLocked": _known(user, "locked", user.locked),
         "phone": user.phone,
         "entitlements": [_service_json(s) for s in user.entitlements],
     }
+
+
+def _known(user: UserFacts, fact: str, value: Any) -> Any:
+    """An unknown fact is null, whatever its field holds."""
+    return None if fact in user.unknown else value
 
 
 def _organisation_json(org: OrganisationFacts) -> dict[str, Any]:

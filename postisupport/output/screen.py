@@ -363,10 +363,16 @@ def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
             or {"reset_sent_at", "last_password_update"} & user.unknown:
         events.append((view.text("event.password-changed"),
                        when("last_password_update", user.last_password_update)))
+    # What tells whether a change is pending, or whether the account is locked, sent unreadable: said
+    # once here, where the agent looks for it, and asked of the caller by the script.
+    if "force_password_reset" in user.unknown:
+        events.append((view.text("event.reset-forced"), view.text("event.unreadable")))
     events.append((view.text("event.last-login"), when("last_login", user.last_login)))
     if user.last_failed_login is not None or "last_failed_login" in user.unknown:
         events.append((view.text("event.last-failed-login"),
                        when("last_failed_login", user.last_failed_login)))
+    if "locked" in user.unknown:
+        events.append((view.text("event.locked"), view.text("event.unreadable")))
     return events
 
 
@@ -398,6 +404,8 @@ def _explanation(facts: Facts, decision: Decision, view: View) -> list[Any]:
         subject = f" [{check.subject}]" if check.subject else ""
         read = ", ".join(f"{name}={_value(value, view)}" for name, value in check.read)
         fired = view.text("label.fired") if check.fired else view.text("label.not-fired")
+        if check.fired is None:  # the directory can't tell: with what it lacked
+            fired = view.text("label.fired.unknown", facts=", ".join(check.unknown))
         considered.add_row(_plain(check.rule + subject), fired, _plain(read))
     evidence = Table(box=None, padding=(0, 1), title=view.text("label.evidence"), title_justify="left",
                      title_style="bold")

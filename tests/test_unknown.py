@@ -1,0 +1,138 @@
+"""Issue 14, part 1: what the directory can't tell is unknown, never read as false or none. A rule whose
+condition is unknown does not fire silently: it is asked of the caller, in the runbook's order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from postisupport.core.facts import FACT_NAMES, Contact, fact_names
+from postisupport.core.rules import CHANGE_PASSWORD_URL, Check, Evidence, ScriptPart, decide
+from tests.servers import serving
+from tests.test_attacked_sixth import LOGIN, Mutating, Query, resources, verified_json
+from tests.test_rules import ADMIN, LOGGED_IN, REPORTS, SENT, a_user, facts
+
+ASK = ScriptPart("check.reset-pending", {"change_url": CHANGE_PASSWORD_URL})
+EARLIER = datetime(2021, 1, 10, 6, tzinfo=UTC)
+
+
+def test_an_unknown_forced_reset_is_asked_first_then_the_known_facts_decide() -> None:
+    decision = decide(facts(a_user(unknown=frozenset({"force_password_reset"}))))
+    assert (decision.rule, decision.step) == ("login.contact-admin", 3)
+    assert decision.script[0] == ASK
+    assert [p.key for p in decision.script] == [
+        "check.reset-pending", "login.contact-admin", "detail.admins", "detail.contact"]
+    assert decision.considered[0] == Check(
+        "login.reset-pending", None,
+        (("forcePasswordReset", None), ("passwordResetSentAt", None), ("lastPasswordUpdateTime", None),
+         ("accountState", None)), None, ("reset_requested",))
+    assert decision.evidence[0] == Evidence("login.reset-pending", "unknown", ["reset_requested"])
+
+
+def test_a_known_forced_reset_decides_whatever_else_is_unknown() -> None:
+    user = a_user(force_password_reset=True, unknown=frozenset({"reset_sent_at", "last_login"}))
+    decision = decide(facts(user))
+    assert (decision.rule, [p.key for p in decision.script]) == (
+        "login.reset-pending", ["login.reset-pending", "detail.login-email"])
+    assert decision.considered[0].fired is True
+    assert decision.considered[0].unknown == ()
+
+
+def test_a_request_whose_change_time_is_unknown_is_not_read_as_never_changed() -> None:
+    """reset_sent_at known, the change unknown: the change may have come after, so it is asked."""
+    user = a_user(reset_sent_at=SENT, unknown=frozenset({"last_password_update"}))
+    assert (user.reset_pending, user.reset_unknown) == (False, ("last_password_update",))
+    assert decide(facts(user)).evidence[0] == Evidence("login.reset-pending", "unknown",
+                                                       ["password_changed_at"])
+    # With no request known, the change's time tells nothing: nothing is asked.
+    quiet = a_user(unknown=frozenset({"last_password_update"}))
+    assert (quiet.reset_pending, quiet.reset_unknown) == (False, ())
+    assert decide(facts(quiet)).script[0].key == "login.contact-admin"
+
+
+def test_a_request_sent_at_an_unknown_time_is_asked() -> None:
+    user = a_user(last_password_update=EARLIER, unknown=frozenset({"reset_sent_at"}))
+    assert user.reset_unknown == ("reset_sent_at",)
+    assert decide(facts(user)).considered[0].unknown == ("reset_sent_at",)
+
+
+@pytest.mark.parametrize("change", [{"active": False}, {"locked": True}])
+def test_a_closed_account_is_not_asked_about_the_password(change: dict[str, Any]) -> None:
+    """It can't log in whatever its password: steps 1 and 2 wait until it is open again."""
+    decision = decide(facts(a_user(unknown=frozenset({"force_password_reset"}), **change)))
+    assert "check.reset-pending" not in [p.key for p in decision.script]
+    assert (decision.considered[0].rule, decision.considered[0].fired) == ("login.reset-pending", False)
+
+
+def test_an_unknown_reset_goes_before_step_2() -> None:
+    decision = decide(facts(a_user(unknown=frozenset({"force_password_reset"})), matched_by="legacyUserId"))
+    assert (decision.rule, [p.key for p in decision.script][:2]) == (
+        "login.not-login-email", ["check.reset-pending", "login.not-login-email"])
+
+
+def test_an_unknown_last_login_is_not_read_as_never_logged_in() -> None:
+    user = a_user(last_login=None, unknown=frozenset({"last_login"}))
+    assert (user.login_state, user.login_unknown) == (None, ("last_login",))
+    assert user.contact().can_act
+    # A service question goes to the services: nothing known stops the login.
+    decision = decide(facts(user), ["reports"])
+    assert (decision.rule, decision.step) == ("service.granted", None)
+    # A failed login at an unknown time after a known login: not known to fail.
+    failed = a_user(unknown=frozenset({"last_failed_login"}))
+    assert (failed.login_state, failed.login_unknown) == (None, ("last_failed_login",))
+    # A login known to be from before the renewal tells, whatever the failed one.
+    old = a_user(last_login=EARLIER, unknown=frozenset({"last_failed_login"}))
+    assert (old.login_state, old.login_unknown) == ("not-logged-in", ())
+
+
+def test_an_administrator_whose_login_is_unknown_is_help_the_runbook_offers() -> None:
+    admin = a_user(id="u-2", is_admin=True, last_login=None, unknown=frozenset({"last_login"}))
+    assert admin.contact() == Contact("u-2", "Aino", "aino@example.fi", None, True, False, None)
+    assert replace(admin, last_login=LOGGED_IN, unknown=frozenset()).contact().can_act
+
+
+def test_the_vocabulary_names_facts_in_its_own_order() -> None:
+    assert fact_names(["emails", "last_login", "force_password_reset", "nonsense"]) == (
+        "reset_requested", "last_login", "emails")
+    assert len(set(FACT_NAMES.values())) == len(FACT_NAMES)
+    assert ADMIN.can_act and REPORTS.id == "reports"
+
+
+JOHANNA = "johanna.makinen@esimerkki.example.fi"
+
+
+def forced_unreadable(path: str, query: Query, body: Any) -> None:
+    for resource in resources(body):
+        if resource.get("userName") == JOHANNA:
+            resource[LOGIN]["forcePasswordReset"] = "sometimes"
+
+
+def test_through_the_cli_an_unreadable_forced_reset_is_null_listed_and_asked(run, environ) -> None:
+    environ.update({"NO_COLOR": "1", "COLUMNS": "200"})
+    with serving(Mutating(forced_unreadable)) as url:
+        doc = verified_json(run, url, JOHANNA, "--lang", "en")
+        shown = run("--api", url, "diagnose", JOHANNA, "--no-audit", "--verified", "--explain",
+                    "--lang", "en", "--ui-lang", "en")
+    assert (doc["schema_version"], doc["rule"], doc["step"], doc["unknown"]) == (
+        7, "login.contact-admin", 3, ["reset_requested"])
+    assert (doc["user"]["forcePasswordReset"], doc["user"]["resetPending"], doc["user"]["accountLocked"]) == (
+        None, None, False)
+    assert doc["considered"][0] == {
+        "rule": "login.reset-pending", "service": None, "fired": None,
+        "read": {"forcePasswordReset": None, "passwordResetSentAt": None, "lastPasswordUpdateTime": None,
+                 "accountState": None},
+        "unknown": ["reset_requested"]}
+    assert doc["considered"][1]["unknown"] == []
+    assert doc["script"]["text"].startswith(
+        "Have you had an e-mail asking you to change your password? If you have, change it first: go to "
+        f"{CHANGE_PASSWORD_URL} and enter the e-mail address you log in with, and you'll get instructions "
+        "by e-mail. ")
+    lines = [" ".join(line.split()) for line in shown.stdout.splitlines()]
+    assert "Password change required can't be read (see data problems)" in lines
+    assert [line for line in lines if line.startswith("login.reset-pending ")] == [
+        "login.reset-pending can't tell (reset_requested) forcePasswordReset=-, passwordResetSentAt=-, "
+        "lastPasswordUpdateTime=-, accountState=-",
+        "login.reset-pending unknown reset_requested"]
