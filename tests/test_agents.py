@@ -476,11 +476,11 @@ DEACTIVATED_OLD_ID = {
           "Kirjautumiseen käytettävä "
           "sähköpostiosoitteesi on pekka.nieminen@esimerkki.example.fi.",
     "sv": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'sv']} {MAIJA_SAID['sv']} När du kan logga in "
-          "igen, använd din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
+          "igen ska du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
           "e-postadress för inloggning är "
           "pekka.nieminen@esimerkki.example.fi.",
-    "en": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'en']} {MAIJA_SAID['en']} When you log in next "
-          "time, use your e-mail address: the old user ID no longer works. The e-mail address you "
+    "en": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'en']} {MAIJA_SAID['en']} Once you can log in "
+          "again, use your e-mail address: the old user ID no longer works. The e-mail address you "
           "log in with is "
           "pekka.nieminen@esimerkki.example.fi.",
 }
@@ -517,7 +517,8 @@ ANOTHER_ADDRESS = {
           "johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään kirjautumiseen käytettävällä "
           "sähköpostiosoitteellasi ja nykyisellä salasanallasi.",
     "sv": "I Postis företagstjänster kan du bara logga in med din e-postadress för inloggning, inte med de "
-          "andra adresserna på ditt konto. Du loggar in med den e-postadress dit vi den 17.1.2021 skickade "
+          "andra adresserna på ditt konto. Din e-postadress för inloggning är den adress dit vi den "
+          "17.1.2021 skickade "
           "begäran om att byta lösenord. Logga in med din e-postadress för inloggning och ditt nuvarande "
           "lösenord.",
     "en": "Only your login e-mail address works for logging in to Posti's business services, not the other "

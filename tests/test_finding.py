@@ -235,7 +235,7 @@ def test_an_organisation_or_business_id_no_one_has_is_said_back(run, api, enviro
     environ["NO_COLOR"] = "1"
     lines = run(*api, "diagnose", "1111112-8", "--no-audit", "--ui-lang", "sv").stdout.splitlines()
     assert lines[:5] == [
-        "Steg 3 — ingen användare har de här uppgifterna",
+        "Steg 3 — ingen organisation har det här FO-numret",
         "Gör så här: Kontrollera FO-numret med den som ringer, eller sök den som ringer",
         'med namn i organisationen hen nämner (diagnose "NAMN" --org "ORGANISATION").',
         "",

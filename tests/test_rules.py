@@ -471,7 +471,8 @@ def test_service_script_parts_name_only_known_services() -> None:
         rights("service.missing-right", {"missing": [INVOICING], "n": 1}),
         *ADMINS,
         ScriptPart("service.not-subscribed.some", {"n": 1, "orgs": 1}),
-        ScriptPart("next.order-check.or-retry", {"n": 1}, personal=True, unverified="next.order-check"),
+        ScriptPart("next.order-check.or-retry", {"n": 1, "orgs": 1}, personal=True,
+                   unverified="next.order-check"),
     )
     assert [(v.asked, v.known_as) for v in decision.services] == [
         ("invoicing", "E-invoicing"), (" Parcel lockers ", None), ("REPORTS", "Reporting")]
@@ -677,14 +678,14 @@ def test_several_services_are_one_script_what_works_what_does_not_who_helps_each
         rights("service.no-admin", {"missing": [INVOICING], "n": 1}),
         ScriptPart("service.not-subscribed.some", {"n": 2, "orgs": 1}),
         ScriptPart("next.ticket"),
-        ScriptPart("next.order-check.ticketed", {"n": 2}),
+        ScriptPart("next.order-check.ticketed", {"n": 2, "orgs": 1}),
         ScriptPart("service.granted.retry.ticketed", {"services": [REPORTS], "n": 1}, personal=True),
     )
     assert decision.actions == (Action("service.no-admin", (INVOICING,)), Action("service.not-subscribed"),
                                 Action("service.granted", (REPORTS,)))
     every = decide(facts(), ["x", "y"])
     assert every.script == (ScriptPart("service.not-subscribed", {"n": 2, "orgs": 1}),
-                            ScriptPart("next.order-check", {"n": 2}))
+                            ScriptPart("next.order-check", {"n": 2, "orgs": 1}))
 
 
 @pytest.mark.parametrize(("changes", "rule"), [

@@ -252,18 +252,17 @@ LOCKED_RESET_OLD_ID = {
           "organisations administratör för Postis tjänster är Anna Admin. Kontaktuppgifter: e-postadress "
           "anna@example.fi. Du behöver också byta lösenord: gå till https://www.posti.fi/changepassword och "
           "ange den e-postadress du loggar in med, så får du anvisningar per e-post. När du kan logga in "
-          "igen, använd din "
-          "e-postadress: den gamla ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
+          "igen ska du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
+          "e-postadress för inloggning är "
           "lotta.lukko@example.fi.",
     "en": "Your account is locked. Your organisation's administrator for Posti's services can unlock it. "
           "Your "
           "organisation's administrator for Posti's services is Anna Admin. Contact details: e-mail address "
           "anna@example.fi. You'll also need to change your password: go to "
           "https://www.posti.fi/changepassword "
-          "and enter the e-mail address you log in with, and you'll get instructions by e-mail. When you "
-          "log in next "
-          "time, use "
-          "your e-mail address: the old user ID no longer works. The e-mail address you log in with is "
+          "and enter the e-mail address you log in with, and you'll get instructions by e-mail. Once you "
+          "can log in again, use your e-mail address: the old user ID no longer works. The e-mail "
+          "address you log in with is "
           "lotta.lukko@example.fi.",
 }
 

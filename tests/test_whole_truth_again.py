@@ -181,7 +181,7 @@ def test_u2_another_address_on_the_account_is_no_old_user_id_on_the_do_line(run,
 OTHER_ADDRESS_RESET = {
     "fi": "Lähetimme 17.1.2021 salasanan vaihtopyynnön osoitteeseesi rasmus@koti.example.net, mutta "
           "salasanaa "
-          "ei ole vielä vaihdettu. Kirjautua voit kuitenkin vain osoitteella rasmus@ranta.example.fi. Mene "
+          "ei ole vielä vaihdettu. Voit kuitenkin kirjautua vain osoitteella rasmus@ranta.example.fi. Mene "
           "sivulle https://www.posti.fi/changepassword ja anna siellä sähköpostiosoitteeksi "
           "rasmus@ranta.example.fi, niin saat ohjeet sähköpostiisi. "
           "Kun olet vaihtanut salasanan, kirjaudu sisään osoitteella rasmus@ranta.example.fi.",
@@ -380,8 +380,7 @@ def test_p1_an_unverified_caller_hears_nothing_of_their_own_rights(run, environ,
 def test_the_swedish_do_lines_have_their_objects() -> None:
     ui = ui_catalog("sv")
     assert ui["do.login.reset-pending"] == ("Hänvisa den som ringer till posti.fi/changepassword för "
-                                            "att byta "
-                                            "lösenord.")
+                                            "att byta lösenord och sedan logga in igen.")
     assert "sök upp hen i organisationen" in ui["do.lookup.organisation.unverified"]["one"]
     assert "sök hen " not in json.dumps(ui, ensure_ascii=False)
 

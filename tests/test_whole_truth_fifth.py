@@ -239,9 +239,9 @@ def test_a_caller_in_two_organisations_hears_whose_administrator_is_named(
            "17.1.2021."),
     ("sv", "Gå till https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så får "
      "du "
-           "anvisningar per e-post. När du har bytt lösenordet loggar du in igen med den adressen. Du "
-           "loggar in "
-           "med den e-postadress dit vi den 17.1.2021 skickade begäran om att byta lösenord."),
+           "anvisningar per e-post. När du har bytt lösenordet loggar du in igen med den adressen. Din "
+           "e-postadress för inloggning är den adress dit vi den 17.1.2021 skickade begäran om att byta "
+           "lösenord."),
 ])
 @pytest.mark.parametrize("who", [("ESIM0042",), ("Aino Korhonen", "--org", "2345678-0")])
 def test_a_caller_found_by_the_old_id_or_by_name_is_told_which_address_to_give_on_the_change_page(
@@ -275,8 +275,9 @@ def test_a_tall_unverified_screen_says_under_its_repeated_headline_that_the_call
            "password."),
     ("fi", "Kirjautumisosoitteesi on erik.lindqvist@esimerkki.example.fi, sama osoite, johon lähetimme "
            "salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään sillä ja nykyisellä salasanallasi."),
-    ("sv", "Du loggar in med erik.lindqvist@esimerkki.example.fi, alltså den adress dit vi den 17.1.2021 "
-           "skickade begäran om att byta lösenord. Logga in med den och ditt nuvarande lösenord."),
+    ("sv", "Din e-postadress för inloggning är erik.lindqvist@esimerkki.example.fi, alltså den adress dit "
+           "vi den 17.1.2021 skickade begäran om att byta lösenord. Logga in med den och ditt nuvarande "
+           "lösenord."),
 ])
 def test_the_login_address_and_its_test_are_said_once_to_a_verified_caller(run, lang: str, said: str) -> None:
     """N6-06: "the address you log in with" four times in four sentences, as no one says it on the phone."""

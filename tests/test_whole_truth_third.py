@@ -131,13 +131,15 @@ def test_u3_a_right_with_no_organisation_is_said_with_the_missing_link_and_a_tic
 # -- U2: the service another organisation of the caller has, with an administrator who can act ------------
 
 ELSEWHERE = {
-    "fi": "Toisella organisaatiollasi Bbb Ab on käytössä E-laskutus. Sen Postin palveluiden pääkäyttäjä "
+    "fi": "Toisella organisaatiollasi Bbb Ab on käytössä E-laskutus. Organisaation Postin palveluiden "
+          "pääkäyttäjä "
           "Bengt Bbb voi antaa sinulle käyttöoikeuden. Yhteystiedot: sähköpostiosoite "
           "bengt@bbb.example.fi ja puhelinnumero +358 40 200 0002.",
     "sv": "Din andra organisation, Bbb Ab, har tjänsten E-fakturering. Organisationens administratör "
           "för Postis tjänster, Bengt Bbb, kan ge dig rätten. Kontaktuppgifter: e-postadress "
           "bengt@bbb.example.fi och telefonnummer +358 40 200 0002.",
-    "en": "Your other organisation, Bbb Ab, has E-invoicing. Its administrator for Posti's services, "
+    "en": "Your other organisation, Bbb Ab, has E-invoicing. That organisation's administrator for "
+          "Posti's services, "
           "Bengt Bbb, can grant you access. Contact details: e-mail address bengt@bbb.example.fi and phone "
           "number +358 40 200 0002.",
 }
@@ -204,7 +206,8 @@ def test_p2_masked_organisation_names_are_initials_on_the_screen_in_json_and_in_
     args = ("--sandbox-data", path, "diagnose", "kari@aaa.example.fi", "-s", "invoicing", "--mask",
             "--verified")
     document = run(*args, "--json", "--lang", "en").json()
-    assert document["script"]["text"].startswith("Your other organisation, B. A., has E-invoicing. Its ")
+    assert document["script"]["text"].startswith(
+        "Your other organisation, B. A., has E-invoicing. That organisation's ")
     assert {"rule": "service.other-organisation", "fact": "organisation", "value": "A. O."} \
         in document["evidence"]
     everything = json.dumps(document, ensure_ascii=False)

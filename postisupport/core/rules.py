@@ -593,14 +593,17 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
                                 personal=True, unverified=RIGHTS_UNVERIFIED))
         parts.extend(_admins(facts, admins=[a for a in membership.admins if a.can_act]))
     # Only names the directory knows are said: a mistyped name is never repeated to the caller.
+    # "None of your organisations" to a caller in several when it holds for each of them, and then
+    # "any of your organisations" where their orders are checked.
+    lacking = sum(not any(m.organisation.subscribes_to(v.asked) for v in unordered)
+                  for m in facts.memberships)
+    orgs = lacking if lacking == len(facts.memberships) > 1 else 1
     if unordered:
         some = len(unordered) < len(verdicts)
-        lacking = sum(not any(m.organisation.subscribes_to(v.asked) for v in unordered)
-                      for m in facts.memberships)
         parts.append(ScriptPart("service.not-subscribed.some" if some else "service.not-subscribed",
-                                {"n": len(unordered),
-                                 "orgs": lacking if lacking == len(facts.memberships) > 1 else 1}))
-    parts.extend(_next(user, ticketed, len(unordered), granted, after_login is not None, len(groups), legacy))
+                                {"n": len(unordered), "orgs": orgs}))
+    parts.extend(_next(user, ticketed, (len(unordered), orgs), granted, after_login is not None, len(groups),
+                       legacy))
     if after_login is None:  # else the login's evidence has said who can help and the account's state
         evidence.extend(_escalation_evidence(facts, user, top))
         evidence.extend(_account_evidence(top, user))
@@ -659,11 +662,13 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
     return [_group_part(rule, chosen, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
 
 
-def _next(user: UserFacts, ticketed: bool, unordered: int, granted: Sequence[ServiceVerdict],
+def _next(user: UserFacts, ticketed: bool, not_ordered: tuple[int, int], granted: Sequence[ServiceVerdict],
           after_login: bool, groups: int, address_said: bool) -> list[ScriptPart]:
     """What happens next, with a support request promised once: the ticket the agent opens, whether
-    the organisation ordered the services it lacks, and what to do if a granted service still won't
-    open (nothing, after the login steps: it opens with the login)."""
+    the organisation ordered the services it lacks (`not_ordered`: how many, and the `orgs` count of
+    service.not-subscribed), and what to do if a granted service still won't open (nothing, after the
+    login steps: it opens with the login)."""
+    unordered, orgs = not_ordered
     # What to try if a granted service won't open tells that it is granted: for a verified caller only.
     if granted and not after_login and groups == 1:
         return [ScriptPart("service.granted.retry", personal=True, unverified=RIGHTS_UNVERIFIED),
@@ -672,14 +677,14 @@ def _next(user: UserFacts, ticketed: bool, unordered: int, granted: Sequence[Ser
     parts = [ScriptPart("next.ticket")] if ticketed else []
     if ticketed:
         if unordered:
-            parts.append(ScriptPart("next.order-check.ticketed", {"n": unordered}))
+            parts.append(ScriptPart("next.order-check.ticketed", {"n": unordered, "orgs": orgs}))
         if retry:
             parts.append(_group_part("service.granted.retry.ticketed", granted, personal=True))
     elif unordered and retry:  # what to try was said with what works
-        parts.append(ScriptPart("next.order-check.or-retry", {"n": unordered}, personal=True,
+        parts.append(ScriptPart("next.order-check.or-retry", {"n": unordered, "orgs": orgs}, personal=True,
                                 unverified="next.order-check"))
     elif unordered:
-        parts.append(ScriptPart("next.order-check", {"n": unordered}))
+        parts.append(ScriptPart("next.order-check", {"n": unordered, "orgs": orgs}))
     elif retry:
         parts.append(_group_part("service.granted.retry.some", granted, personal=True))
     return parts

@@ -53,7 +53,8 @@ def screen(rep: Report, view: View) -> Any:
     from rich.text import Text
 
     facts, decision = rep.facts, rep.decision
-    headline = Text(view.text(f"headline.{decision.rule}"), style=OUTCOME_STYLE[decision.outcome])
+    headline = Text(view.text(_looked_up_key(f"headline.{decision.rule}", facts, view)),
+                    style=OUTCOME_STYLE[decision.outcome])
     parts: list[Any] = [headline, _labelled(view.text("label.do"), _do(facts, decision, view))]
     if facts.user and not view.verified:
         parts += _verify(facts, view)
@@ -200,7 +201,7 @@ def _looked_up_key(key: str, facts: Facts, view: View) -> str:
         return f"{key}.email"  # they gave another address on the account, not the old user ID
     if facts.matched_by == "userName" and key == "do.login.user-is-admin":
         return f"{key}.login-address"  # the address is the login address: nothing to check first
-    if asked is None or not key.startswith("do.lookup."):
+    if asked is None or not key.startswith(("do.lookup.", "headline.lookup.")):
         return key
     kind = "organisation" if asked.kind == "name" and not asked.organisation_found else asked.kind
     own = f"{key}.{kind}"
