@@ -40,11 +40,15 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
     if settings.unbound is not None:
         raise settings.unbound  # before any I/O: the secret never goes to a URL it was not stored for
     verify = tls_context(settings)
+    token_transport = transport
     if observe is not None and transport is None:
+        # Each URL goes its own way: the token endpoint may be on this machine while the API is
+        # behind the proxy, and the client secret must never go to the proxy in plain http.
         transport = _direct_or_proxied(str(settings.api_url), verify)
+        token_transport = _direct_or_proxied(str(settings.token_url or settings.api_url), verify)
     flow: list[Any] = []
     transport = _traced(transport, observe, settings, flow)
-    auth = _oauth2(settings, verify, transport)
+    auth = _oauth2(settings, verify, _traced(token_transport, observe, settings, flow))
     flow.append(auth)
     return ScimClient(
         settings.api_url,
