@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from postisupport.cli.main import ExitStatus
 from postisupport.sandbox.app import application
-from tests.servers import OAuthServer, serving
+from tests.servers import OAuthServer, answer_of, send_answer, serving
 from tests.test_secrets_login import Listening
 
 SECRET = "c4nary-client-S3CRET"
@@ -34,3 +36,44 @@ def test_watching_the_requests_never_sends_the_client_secret_to_the_apis_proxy(
     # the proxy saw only the API's requests.
     assert (len(desk.token_requests), proxy.authorizations) == (
         6, [f"Bearer access-token-{n}" for n in range(1, 7)])
+
+
+TOKEN = "SeCrEt-Tok3n-ABCDEFGH"
+
+
+class EchoingInNames:
+    """The demo sandbox, protected by TOKEN, that writes the bearer token it was given into every user's
+    displayName and every group's displayName (URL-quoted in the groups, as some servers do)."""
+
+    def __init__(self) -> None:
+        self.app = application(token=TOKEN)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        given = dict(scope["headers"]).get(b"authorization", b"").decode().removeprefix("Bearer ")
+        start, content = await answer_of(self.app, scope, receive)
+        body = json.loads(content)
+        for resource in body.get("Resources", []) if isinstance(body, dict) else []:
+            group = "members" in resource or "Group" in json.dumps(resource.get("schemas", []))
+            resource["displayName"] = f"Echo {quote(given) if group else given}"
+        await send_answer(send, start, json.dumps(body).encode())
+
+
+def test_a_token_the_server_writes_into_names_is_cut_from_the_screen_json_and_bulk_rows(
+        run, environ: dict[str, str], tmp_path: Path) -> None:
+    """A13B-1: the trace and capture cut it; the screen, --json and bulk rows showed it in clear."""
+    environ.update({"POSTISUPPORT_TOKEN": TOKEN, "NO_COLOR": "1"})
+    source = tmp_path / "in.csv"
+    source.write_text("identifier\nESIM0042\n")
+    with serving(EchoingInNames()) as url:
+        shown = run("--api", url, "diagnose", "ESIM0042", "--verified", "--no-audit")
+        doc = run("--api", url, "diagnose", "ESIM0042", "--verified", "--no-audit", "--json")
+        bulk = run("--api", url, "bulk", str(source), "-o", str(tmp_path / "out.csv"), "-q", "--no-audit")
+    written = (tmp_path / "out.csv").read_text()
+    assert (shown.exit_code, doc.exit_code, bulk.exit_code) == (0, 0, 0)
+    for said in (shown.stdout, shown.stderr, doc.stdout, written):
+        assert TOKEN not in said and quote(TOKEN) not in said
+    assert doc.json()["user"]["displayName"] == "Echo [redacted]"
+    assert [o["name"] for o in doc.json()["organisations"]] == ["Echo [redacted]"]
+    assert "Echo [redacted]" in written

@@ -334,7 +334,7 @@ class ScimClient:
     async def _get(self, path: str, params: dict[str, str]) -> Any:
         try:
             try:
-                return _body_of(await self._attempt(path, params), path)
+                return self._read(await self._attempt(path, params), path)
             except _TryAgain as failed:
                 return await self._retried(path, params, failed)
         except PostisupportError as error:
@@ -357,7 +357,7 @@ class ScimClient:
                     if first is not None:
                         again, first = first, None
                         raise again
-                    return _body_of(await self._attempt(path, params), path)
+                    return self._read(await self._attempt(path, params), path)
         except _TryAgain as last:
             if self._closer is asyncio.current_task():
                 # Tenacity asks for the wait before it stops: the last try shut the gate and will not
@@ -366,7 +366,7 @@ class ScimClient:
             if last.error is not None:
                 raise last.error from None
             assert last.answer is not None
-            return _body_of(last.answer, path)
+            return self._read(last.answer, path)
         raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
 
     async def _attempt(self, path: str, params: dict[str, str]) -> Answer:
@@ -458,6 +458,16 @@ class ScimClient:
                 self._open.set()
             raise
 
+    def _read(self, answer: Answer, path: str) -> Any:
+        """The answer's JSON, with our own credentials cut out of every string in it: a server that
+        echoes them into a user's name must not put them on the screen, in JSON or in bulk rows."""
+        body = _body_of(answer, path)
+        secrets = self.secrets()
+        text = answer.content.decode("utf-8", "replace")
+        if redacted(text, secrets) == text:  # the usual case: one pass over the text, nothing to cut
+            return body
+        return without_secrets(body, secrets)
+
     def secrets(self) -> list[str]:
         """Our own credentials, to be cut out of whatever the server says: it may echo them. An auth flow
         that holds secrets (OAuth2: the client secret, every token issued) names them."""
@@ -542,6 +552,29 @@ def _retry_after(answer: Answer) -> float | None:
 
 
 NOT_JSON = object()  # an answer that does not parse (JSON null is a body, and parses to None)
+
+
+def without_secrets(body: Any, secrets: list[str]) -> Any:
+    """`body` (fresh from json.loads: changed in place) with the secrets cut out of every string in it,
+    keys included. Walked without recursion: the JSON may be nested as deep as the parser allows."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return redacted(value, secrets)
+        if isinstance(value, (dict, list)):
+            todo.append(value)
+        return value
+
+    todo: list[Any] = []
+    root = clean(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            node[:] = [clean(item) for item in node]
+        else:
+            items = [(clean(key), clean(value)) for key, value in node.items()]
+            node.clear()
+            node.update(items)
+    return root
 
 
 def _body_of(response: Answer, path: str) -> Any:
