@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -77,3 +78,32 @@ def test_a_token_the_server_writes_into_names_is_cut_from_the_screen_json_and_bu
     assert doc.json()["user"]["displayName"] == "Echo [redacted]"
     assert [o["name"] for o in doc.json()["organisations"]] == ["Echo [redacted]"]
     assert "Echo [redacted]" in written
+
+
+def piped_shell(data: bytes, **environ: str) -> subprocess.CompletedProcess[bytes]:
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTISUPPORT_")}
+    env.update({"NO_COLOR": "1", "COLUMNS": "80", **environ})
+    return subprocess.run([sys.executable, "-m", "postisupport", "--sandbox", "shell", "--no-audit"],
+                          input=data, capture_output=True, env=env, timeout=60)
+
+
+def test_a_piped_shell_refuses_a_line_that_is_no_utf_8_in_any_locale_and_goes_on() -> None:
+    """A13A-2: in a UTF-8 locale other than C.UTF-8 (stdin strict), one such byte ended the session with
+    an internal error, and the lines read with it were never looked up."""
+    done = piped_shell(b"ESIM0042\n\xff\xfe bad\nESIM0105\nquit\n", PYTHONIOENCODING="utf-8")
+    steps = [line for line in done.stdout.decode().splitlines() if line.startswith("Step ")]
+    assert (done.returncode, list(dict.fromkeys(steps))) == (
+        0, ["Step 1 — the password must be changed", "Step 2 — log in with the e-mail address"])
+    assert done.stderr.decode().count("postisupport: error: the identifier is not valid text (its bytes are "
+                                      "not UTF-8)\n") == 1
+
+
+def test_a_piped_shell_takes_lines_ended_by_cr_alone() -> None:
+    """A13A-11: CR-only line ends were one line, refused for its control characters."""
+    done = piped_shell(b"ESIM0042\rverified\rquit\r")
+    assert (done.returncode, b"error" in done.stderr) == (0, False)
+    assert done.stderr.decode() == ("postisupport [sandbox]> postisupport [sandbox] not verified> "
+                                    "postisupport [sandbox] verified> ")

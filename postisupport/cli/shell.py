@@ -125,20 +125,25 @@ class Shell:
         self.runner, self.client, self.session = runner, client, session
         self.on_terminal = self.env.stdin.isatty() and self.env.stdout.isatty()
         self.label = where(settings)
+        self._decoder: Any = None  # stdin's bytes decoded line by line, for a pipe
 
     def run(self) -> None:
         read = self._terminal_reader() if self.on_terminal else self._plain_reader()
         if self.on_terminal:
             self.env.stdout.write(self._banner() + "\n")
-        while True:
-            try:
-                line = read()
-            except KeyboardInterrupt:
-                continue  # the half-typed line is dropped; the session goes on
-            except EOFError:
-                return
-            if not self.handle(line):
-                return
+        try:
+            while True:
+                try:
+                    line = read()
+                except KeyboardInterrupt:
+                    continue  # the half-typed line is dropped; the session goes on
+                except EOFError:
+                    return
+                if not self.handle(line):
+                    return
+        finally:
+            if self._decoder is not None:
+                self._decoder.detach()  # stdin stays open for whoever reads it next
 
     def handle(self, line: str) -> bool:
         """Do what one line says; False when the session ends. Every failure is one line."""
@@ -338,20 +343,29 @@ class Shell:
 
     def _plain_reader(self) -> Callable[[], str]:
         """Lines from a pipe: the same prompt (on stderr, so stdout carries only the diagnoses)."""
+        import io
+
         from postisupport.ops.session import MAX_LINE
 
         env = self.env
+        # Decoded here, line by line, whatever the locale: a byte that is no UTF-8 is that line's
+        # refusal ("not valid text"), not the end of the session. Universal newlines: a pipe from an
+        # old tool may end its lines with CR alone.
+        buffer = getattr(env.stdin, "buffer", None)
+        if buffer is not None:
+            self._decoder = io.TextIOWrapper(buffer, encoding="utf-8", errors="surrogateescape", newline=None)
+        stdin = self._decoder or env.stdin
 
         def read() -> str:
             env.stderr.write(self.prompt())
             env.stderr.flush()
-            line = env.stdin.readline(MAX_LINE + 2)
+            line = stdin.readline(MAX_LINE + 2)
             if not line:
                 env.stderr.write("\n")
                 raise EOFError
             if len(line) > MAX_LINE and not line.endswith("\n"):
                 # Too long to be a command: the rest of it is skipped unread, the line refused.
-                while (rest := env.stdin.readline(65536)) and not rest.endswith("\n"):
+                while (rest := stdin.readline(65536)) and not rest.endswith("\n"):
                     pass
             return line
 
