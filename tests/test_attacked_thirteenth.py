@@ -107,3 +107,26 @@ def test_a_piped_shell_takes_lines_ended_by_cr_alone() -> None:
     assert (done.returncode, b"error" in done.stderr) == (0, False)
     assert done.stderr.decode() == ("postisupport [sandbox]> postisupport [sandbox] not verified> "
                                     "postisupport [sandbox] verified> ")
+
+
+def test_the_command_that_goes_on_is_never_wrapped_and_names_a_file_as_it_is(tmp_path: Path) -> None:
+    """A13A-9, A13A-10: on a terminal the "to finish" command was wrapped with real newlines, even inside
+    a quoted file name; a tab in a name was printed as U+FFFD. Pasted, it ran on another file."""
+    from postisupport.cli.main import run as run_cli
+    from tests.servers import free_port
+    from tests.test_wrapping import Terminal, environment
+
+    source = tmp_path / "in\tput.csv"
+    source.write_text("identifier\nuser1@example.com\n")
+    out = tmp_path / "out put.ndjson"
+    nowhere = f"http://127.0.0.1:{free_port()}/scim/v2"
+    env = environment(tmp_path, "40", Terminal)
+    status = run_cli(["--api", nowhere, "--timeout", "0.5", "bulk", str(source), "-o", str(out), "-q",
+                      "--no-audit"], env)
+    lines = env.stderr.getvalue().splitlines()
+    assert (status, lines[:2]) == (ExitStatus.UNREACHABLE, ["postisupport: stopped; to finish:", (
+        f"postisupport --api {nowhere} --timeout 0.5 --no-audit bulk $'{tmp_path}/in\\x09put.csv' "
+        f"-o '{out}' --concurrency 8 --quiet --resume")])
+    # Read back by a shell, the command names the files as they are.
+    done = subprocess.run(["bash", "-c", f"printf '%s\\n' {lines[1]}"], capture_output=True, text=True)
+    assert done.stdout.splitlines()[6:10] == ["bulk", str(source), "-o", str(out)]

@@ -108,8 +108,8 @@ def bulk(
             watcher.close()
         if output is not None:
             with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
-                state.env.say(_how_to_go_on(state, connection, source, output, chosen, mode,
-                                            _option_words(format, column, concurrency, rate, excel, quiet)))
+                state.env.say(*_how_to_go_on(state, connection, source, output, chosen, mode,
+                                             _option_words(format, column, concurrency, rate, excel, quiet)))
         raise
     finally:
         if watcher is not None:
@@ -171,8 +171,9 @@ def _connection_words(state: Any, after: Any) -> list[str]:
 
 
 def _how_to_go_on(state: Any, connection: Any, source: str, output: Path, chosen: str, mode: str,
-                  options: list[str]) -> str:
-    """A workbook and a forced run replace the output only at the end: they start again, and an output
+                  options: list[str]) -> tuple[str, str]:
+    """What became of the output, and the command that goes on, to be printed as it is (never wrapped).
+    A workbook and a forced run replace the output only at the end: they start again, and an output
     that was there is as it was. Otherwise the output holds every row done, and the same mode (a resume
     for a new run) finishes it."""
     again = chosen == "xlsx" or mode == "force"
@@ -184,10 +185,29 @@ def _how_to_go_on(state: Any, connection: Any, source: str, output: Path, chosen
     words = [*head, *after, "--", source] if dashed else [*head, source, *after]
     # Read from stdin, the rows are not where the command can find them again: the same input must be.
     piped = ", with the same input on stdin" if source == "-" else ""
+    command = " ".join(shell_quoted(word) for word in words)
     if not again:
-        return f"postisupport: stopped; to finish{piped}: {shlex.join(words)}"
+        return f"postisupport: stopped; to finish{piped}:", command
     kept = "; the output was left as it was" if mode == "force" and output.exists() else ""
-    return f"postisupport: stopped{kept}; to start again{piped}: {shlex.join(words)}"
+    return f"postisupport: stopped{kept}; to start again{piped}:", command
+
+
+def shell_quoted(word: str) -> str:
+    """`word` as a POSIX shell reads it back: shlex's quoting, or bash's $'...' for a word holding a
+    control character or a byte that is no UTF-8 (kept by surrogateescape), which no other quoting can
+    print and a terminal would show as something else."""
+    if word.isprintable():
+        return shlex.quote(word)
+    def escaped(ch: str) -> str:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"\\x{code - 0xDC00:02x}"
+        if ch in "\\'":
+            return "\\" + ch
+        if ch.isprintable():
+            return ch
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return "$'" + "".join(escaped(ch) for ch in word) + "'"
 
 
 def _option_words(format: str | None, column: str | None, concurrency: int, rate: float | None,

@@ -99,10 +99,16 @@ class Environment:
         except (AttributeError, OSError, ValueError):
             return 80
 
-    def say(self, message: str) -> None:
+    def say(self, message: str, command: str | None = None) -> None:
         """One message for the user on stderr (never stdout, which carries data), with any control
         character replaced: messages quote values the user or a server gave. On a terminal it is
-        wrapped at word boundaries; to a pipe it stays one line."""
+        wrapped at word boundaries; to a pipe it stays one line. A `command` to run as printed ends
+        it, never wrapped: on a terminal, on a line of its own, where a copy takes it whole."""
         text = terminal_safe(message)
         width = self.terminal_width(self.stderr)
-        print(text if width is None else wrapped(text, width), file=self.stderr, flush=True)
+        if command is not None:
+            command = terminal_safe(command)
+            text = f"{text} {command}" if width is None else f"{wrapped(text, width)}\n{command}"
+        elif width is not None:
+            text = wrapped(text, width)
+        print(text, file=self.stderr, flush=True)
