@@ -130,3 +130,32 @@ def test_the_command_that_goes_on_is_never_wrapped_and_names_a_file_as_it_is(tmp
     # Read back by a shell, the command names the files as they are.
     done = subprocess.run(["bash", "-c", f"printf '%s\\n' {lines[1]}"], capture_output=True, text=True)
     assert done.stdout.splitlines()[6:10] == ["bulk", str(source), "-o", str(out)]
+
+
+class Hanging:
+    """The demo sandbox, with every request whose query names `naming` answered only after `seconds`."""
+
+    def __init__(self, naming: str, seconds: float) -> None:
+        self.app, self.naming, self.seconds = application(), naming, seconds
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        import asyncio
+        from urllib.parse import unquote_plus
+
+        if scope["type"] == "http" and self.naming in unquote_plus(scope.get("query_string", b"").decode()):
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
+
+
+def test_a_first_row_the_api_never_answers_is_that_rows_error_when_the_others_got_through(
+        run, tmp_path: Path) -> None:
+    """A13A-6: the row at the head of the input hung; every other row was answered, yet the run stopped
+    as "API unreachable" with nothing written, and the printed resume stopped the same way."""
+    source = tmp_path / "in.txt"
+    source.write_text("ESIM0042\nESIM0105\nESIM0077\nnobody@example.com\n")
+    out = tmp_path / "out.ndjson"
+    with serving(Hanging("ESIM0042", 3)) as url:
+        result = run("--api", url, "--timeout", "0.5", "bulk", str(source), "-o", str(out), "-q", "--no-audit")
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (result.exit_code, [r.get("outcome") or r["error"]["kind"] for r in rows]) == (
+        ExitStatus.ROWS_FAILED, ["unreachable", "use-login-email", "use-login-email", "not-found"])

@@ -355,7 +355,18 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
             line = sink.line(row, None, described)
             return _Done(row, line, error_kind=described["kind"], error=error)
 
+        # The highest row number the API answered (whatever the answer said): rows are judged by the
+        # answers that came, not by input order, so a row that hangs is not taken for an outage.
+        answered = [0]
+
         async def one(row: Row) -> _Done:
+            done = await _one(row)
+            error = done.error
+            if error is None or isinstance(error, ApiError) and not _the_apis(error):
+                answered[0] = max(answered[0], row.number)
+            return done
+
+        async def _one(row: Row) -> _Done:
             if row.problem is not None:
                 return failed(row, InvalidInput("input", row.problem))
             asked = DiagnoseOptions(row.identifier, row.services, row.lang, settings.default_lang)
@@ -383,7 +394,8 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
 
         def flush_head() -> None:
             done = window.popleft().result()
-            if _the_apis(done.error):
+            # A row after this one got through: the API is up, and this failure is the row's own.
+            if _the_apis(done.error) and answered[0] < done.row.number:
                 held.append(done)
                 first = isinstance(done.error, UnreachableError) and not summary.outcomes
                 if len(held) >= STOP_AFTER or first:
