@@ -159,3 +159,24 @@ def test_a_first_row_the_api_never_answers_is_that_rows_error_when_the_others_go
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert (result.exit_code, [r.get("outcome") or r["error"]["kind"] for r in rows]) == (
         ExitStatus.ROWS_FAILED, ["unreachable", "use-login-email", "use-login-email", "not-found"])
+
+
+def integer_ids(path: str, query: Any, body: Any) -> None:
+    for resource in body.get("Resources", []) if isinstance(body, dict) else []:
+        if isinstance(resource.get("id"), str):
+            resource["id"] = 1000 + sum(map(ord, resource["id"]))
+        for ref in (resource.get("groups") or []) + (resource.get("members") or []):
+            ref["value"] = 1000 + sum(map(ord, str(ref["value"])))
+
+
+def test_a_capture_that_would_not_decide_as_the_real_directory_is_not_written(run, tmp_path: Path) -> None:
+    """A13B-3: ids that are no strings: the file held no users and no groups, said "captured" (exit 0), and
+    replay of it disagreed (exit 7)."""
+    from tests.test_attacked_sixth import Mutating
+
+    out = tmp_path / "ticket.json"
+    with serving(Mutating(integer_ids)) as url:
+        result = run("--api", url, "capture", "ESIM0042", "-o", str(out), "--no-audit")
+    assert (result.exit_code, result.stderr, out.exists(), list(tmp_path.iterdir())) == (
+        ExitStatus.USAGE, "postisupport: error: the directory as captured decides differently from the real "
+        "one; nothing was written\n", False, [])

@@ -477,14 +477,19 @@ def test_capture_overwrites_a_file_only_with_force(run, api, tmp_path: Path) -> 
     assert (stat.S_IMODE(ticket.stat().st_mode), os.listdir(folder)) == (0o600, ["ticket.json"])
 
 
-def test_a_symbolic_link_is_not_followed_when_forced(run, api, tmp_path: Path) -> None:
+def test_a_symbolic_link_is_neither_followed_nor_replaced_even_when_forced(run, api, tmp_path: Path) -> None:
+    """A13B-4: --force renamed over the link: -o /dev/stdout, as root, put a file of personal data in place
+    of the system's link."""
     url, _ = api
     target, link = tmp_path / "target.txt", tmp_path / "ticket.json"
     target.write_text("someone else's file\n")
     link.symlink_to(target)
-    assert capture(run, url, "ESIM0042", link).exit_code == ExitStatus.USAGE
-    assert capture(run, url, "ESIM0042", link, "--force").exit_code == 0
-    assert (target.read_text(), link.is_symlink()) == ("someone else's file\n", False)
+    for forced in ((), ("--force",)):
+        result = capture(run, url, "ESIM0042", link, *forced)
+        assert (result.exit_code, result.stderr) == (ExitStatus.USAGE, (
+            f"postisupport: error: {link}: is a symbolic link; capture writes only to a file of its own "
+            "(-o - writes to stdout)\n"))
+    assert (target.read_text(), link.is_symlink()) == ("someone else's file\n", True)
 
 
 # -- docs/engineers.md ----------------------------------------------------------------------------

@@ -362,7 +362,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
         async def one(row: Row) -> _Done:
             done = await _one(row)
             error = done.error
-            if error is None or isinstance(error, ApiError) and not _the_apis(error):
+            if error is None or (isinstance(error, ApiError) and not _the_apis(error)):
                 answered[0] = max(answered[0], row.number)
             return done
 

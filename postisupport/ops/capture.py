@@ -190,10 +190,14 @@ def _replayable(document: dict[str, Any], result: Report, settings: Settings,
     read it (the wrong attribute left out, as the diagnosis left it out, and said under
     "capture.left_out"), checked in memory to decide as the real directory did."""
     try:
-        _sandbox(document)  # loading is what fails; the diagnosis itself need not run twice
-        return document
+        _sandbox(document)
     except DataFileError:
         pass
+    else:
+        # Loaded is not enough: a server whose ids are no strings gives resources the diagnosis read
+        # but the file can't hold, and an empty directory loads fine. It must decide as the real one.
+        _deciding_alike(document, result, settings, view, "the directory as captured")
+        return document
     out = {**document, "Users": [as_read("Users", u) for u in document["Users"]],
            "Groups": [as_read("Groups", g) for g in document["Groups"]]}
     out["capture"] = {**document["capture"], "left_out": list(result.facts.problems)}
@@ -209,9 +213,14 @@ def _check_output(output: Path, overwrite: bool, own_files: tuple[Path, ...]) ->
     if not folder.is_dir():
         raise FileProblem(output, f"its folder {folder} does not exist" if not folder.exists()
                           else f"{folder} is not a folder")
+    if output.is_symlink():
+        # --force would rename over the link, not write where it points (/dev/stdout: a file of
+        # personal data in its place, for every later process).
+        raise FileProblem(output, "is a symbolic link; capture writes only to a file of its own "
+                          "(-o - writes to stdout)")
     if os.path.lexists(output) and not overwrite:
         raise OutputExists(output, resumable=False)
-    if os.path.lexists(output) and not (output.is_symlink() or output.is_file()):
+    if os.path.lexists(output) and not output.is_file():
         # --force replaces a file by renaming over it: a device or a pipe would be destroyed.
         raise FileProblem(output, "is not a regular file; capture writes only to a file")
     # The file goes there by way of a temporary file beside it: one that can't be made (no write
