@@ -155,7 +155,8 @@ def test_a_first_row_the_api_never_answers_is_that_rows_error_when_the_others_go
     source.write_text("ESIM0042\nESIM0105\nESIM0077\nnobody@example.com\n")
     out = tmp_path / "out.ndjson"
     with serving(Hanging("ESIM0042", 3)) as url:
-        result = run("--api", url, "--timeout", "0.5", "bulk", str(source), "-o", str(out), "-q", "--no-audit")
+        result = run("--api", url, "--timeout", "0.5", "bulk", str(source), "-o", str(out), "-q",
+                     "--no-audit")
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert (result.exit_code, [r.get("outcome") or r["error"]["kind"] for r in rows]) == (
         ExitStatus.ROWS_FAILED, ["unreachable", "use-login-email", "use-login-email", "not-found"])

@@ -115,6 +115,21 @@ def test_damaged_lines_are_named_not_silently_skipped(run, env, loopback_sandbox
                             "audit.jsonl line 3\n")
 
 
+def test_a_line_cut_short_by_a_crash_keeps_the_next_look_up_on_a_line_of_its_own(
+        run, env, loopback_sandbox: str) -> None:
+    """A13B-5: the next record was appended to the cut line, and the look-up it recorded was lost to find."""
+    looked_up(run, loopback_sandbox, "ESIM0077")
+    trail: Path = env.state_dir / "audit.jsonl"
+    with trail.open("a") as cut:
+        cut.write('{"time": "2026-12-03T05:5')
+    looked_up(run, loopback_sandbox, "ESIM0077")
+    found = run("--api", loopback_sandbox, "audit", "find", "ESIM0077")
+    assert (found.exit_code, len(found.stdout.splitlines()), len(trail.read_text().splitlines())) == (0, 2, 3)
+    assert found.stderr == (f"2 look-up(s) of this person in {trail}\n"
+                            "postisupport: warning: 1 damaged line(s) of the trail could not be read, "
+                            "so look-ups recorded there are not counted: audit.jsonl line 2\n")
+
+
 def test_a_look_up_by_name_is_recorded_and_found_by_the_name_however_typed(run, env) -> None:
     assert run("--sandbox", "diagnose", "Aino Korhonen", "--org", "2345678-0", "--json").exit_code == 0
     found = run("--sandbox", "audit", "find", "aino  KORHONEN")

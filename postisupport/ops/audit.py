@@ -48,6 +48,17 @@ class _PrivateRotatingFile(RotatingFileHandler):
     def _open(self) -> io.TextIOWrapper:
         stream = open_private(self.baseFilename, "a", self.encoding)
         os.fchmod(stream.fileno(), 0o600)  # a trail left readable by an older version is made private
+        # A line cut short by a crash (or a full disk) is ended first: the next record on a line of its
+        # own, so the damage stays that one line's.
+        size = os.fstat(stream.fileno()).st_size
+        if size:
+            reading = os.open(self.baseFilename, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                last = os.pread(reading, 1, size - 1)
+            finally:
+                os.close(reading)
+            if last != b"\n":
+                stream.write("\n")
         return cast(io.TextIOWrapper, stream)
 
     def handleError(self, record: logging.LogRecord) -> None:
