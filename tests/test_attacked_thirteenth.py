@@ -181,3 +181,60 @@ def test_a_capture_that_would_not_decide_as_the_real_directory_is_not_written(ru
     assert (result.exit_code, result.stderr, out.exists(), list(tmp_path.iterdir())) == (
         ExitStatus.USAGE, "postisupport: error: the directory as captured decides differently from the real "
         "one; nothing was written\n", False, [])
+
+
+def test_a_csv_output_is_not_resumed_from_an_input_with_other_columns(run, tmp_path: Path) -> None:
+    """A13A-1: rows wider than the header were appended; the tool then refused its own output for good."""
+    first, wider = tmp_path / "in.csv", tmp_path / "in2.csv"
+    first.write_text("email,note\nESIM0042,a\nESIM0105,b\n")
+    wider.write_text("email,note,extra\nESIM0042,a,x\nESIM0105,b,y\nESIM0077,c,z\n")
+    out = tmp_path / "out.csv"
+    assert run("--sandbox", "bulk", str(first), "-o", str(out), "-q", "--no-audit").exit_code == 0
+    before = out.read_bytes()
+    for mode in ("--resume", "--retry-failed"):
+        result = run("--sandbox", "bulk", str(wider), "-o", str(out), mode, "-q", "--no-audit")
+        assert (result.exit_code, result.stderr) == (ExitStatus.USAGE, (
+            f"postisupport: error: the input's other columns (note, extra) are not those of {out} "
+             "(note): the "
+            "output is from another input, or the input has changed since\n"))
+    assert out.read_bytes() == before
+    third = tmp_path / "in3.csv"
+    third.write_text("email,note\nESIM0042,a\nESIM0105,b\nESIM0077,c\n")
+    assert run("--sandbox", "bulk", str(third), "-o", str(out), "--resume", "-q", "--no-audit").exit_code == 0
+    assert [line.split(",")[0] for line in out.read_text().splitlines()] == ["row", "1", "2", "3"]
+
+
+def test_a_csv_output_with_a_cell_longer_than_csvs_default_limit_resumes_and_retries(
+        run, tmp_path: Path) -> None:
+    """A13A-4: the input reader allows 1 MiB cells, the read-back of the output only 131,072 characters."""
+    source = tmp_path / "in.csv"
+    source.write_text("email,note\nESIM0042," + "n" * 200_000 + "\nnobody@@example.com,short\n")
+    out = tmp_path / "out.csv"
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit").exit_code == \
+        ExitStatus.ROWS_FAILED
+    import csv
+
+    default = csv.field_size_limit()
+    try:
+        for mode in ("--resume", "--retry-failed"):
+            # A fresh process: the output is read back before the input reader ever raised the limit.
+            csv.field_size_limit(131_072)
+            result = run("--sandbox", "bulk", str(source), "-o", str(out), mode, "-q", "--no-audit")
+            assert (result.exit_code, result.stderr) == (ExitStatus.ROWS_FAILED, ""), mode
+    finally:
+        csv.field_size_limit(default)
+    assert len(out.read_text().splitlines()) == 3
+
+
+def test_an_ndjson_identifier_with_a_lone_surrogate_escape_does_not_block_the_csvs_resume(
+        run, tmp_path: Path) -> None:
+    """A13A-5: the CSV holds U+FFFD where the input's JSON escape gave a lone surrogate; the resume compared
+    the raw text and called the output another input's."""
+    source = tmp_path / "in.ndjson"
+    source.write_text('{"email": "ESIM0042"}\n{"email": "a\\udc80@example.com"}\n')
+    out = tmp_path / "out.csv"
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit").exit_code == \
+        ExitStatus.ROWS_FAILED
+    for mode in ("--resume", "--retry-failed"):
+        result = run("--sandbox", "bulk", str(source), "-o", str(out), mode, "-q", "--no-audit")
+        assert (result.exit_code, result.stderr) == (ExitStatus.ROWS_FAILED, ""), mode

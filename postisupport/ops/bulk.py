@@ -50,7 +50,7 @@ from postisupport.errors import (
 )
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
-from postisupport.ops.bulk_input import Reading, Rewound, Row, rows
+from postisupport.ops.bulk_input import MAX_FIELD, Reading, Rewound, Row, rows
 from postisupport.ops.diagnose import DiagnoseOptions, diagnose, record
 from postisupport.ops.fetch import Shared
 from postisupport.output.document import as_json, dumps_line
@@ -168,6 +168,8 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
                          options.excel if options.excel is not None else _excel_style(sample))
         try:
             stream = rows(io.BufferedReader(Rewound(sample, source)), options.column, reading)
+            if kept.format == "csv" and kept.inputs:
+                kept.check_columns(reading.extra_columns)
             wanted = kept.wanted(stream)
             sink = stack.enter_context(output.sink(summary.excel, reading.extra_columns, summary))
             if progress is not None:
@@ -470,6 +472,17 @@ class _Kept:
     path: Path | None = None
     format: Format = "ndjson"
     largest: int = 0
+    extra_columns: list[str] | None = None  # a CSV output's columns kept from the input, as headed
+
+    def check_columns(self, extra_columns: list[str]) -> None:
+        """A CSV output resumed from an input with other columns would get rows wider or narrower than
+        its header: refused before anything is written."""
+        given = [spreadsheet_safe(name) for name in extra_columns]
+        if self.extra_columns is not None and self.extra_columns != given:
+            had = ", ".join(self.extra_columns) or "none"
+            raise InvalidInput("input", f"the input's other columns ({', '.join(given) or 'none'}) are not "
+                               f"those of {self.path} ({had}): the output is from another input, or the "
+                               "input has changed since")
 
     def keep(self, row: int, given: str, outcome: str | None, error_kind: str | None,
              asked: Any = None) -> None:
@@ -485,7 +498,9 @@ class _Kept:
 
     def check(self, row: Row) -> None:
         had = self.inputs.get(row.number)
-        given = spreadsheet_safe(row.identifier) if self.format == "csv" else row.identifier
+        # As the CSV wrote it: spreadsheet-safe, a lone surrogate (a JSON escape in NDJSON input) replaced.
+        given = LONE_SURROGATE.sub(REPLACEMENT, spreadsheet_safe(row.identifier)) if self.format == "csv" \
+            else row.identifier
         if had is not None and had != hash(given):
             raise InvalidInput("input", f"row {row.number} of the input is {row.identifier!r}, but row "
                                f"{row.number} of {self.path} was another identifier: the output is "
@@ -910,6 +925,8 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         at_row, at_input = header.index("row"), header.index("identifier") if "identifier" in header else 0
         at_error, at_outcome = header.index("error"), header.index("outcome") if "outcome" in header else 0
         at_service = header.index("service") if "service" in header else None
+        if list(header[:len(CSV_COLUMNS)]) == list(CSV_COLUMNS):
+            kept.extra_columns = list(header[len(CSV_COLUMNS):])
         end = records.end
         for cells in records:
             whole = records.complete and len(cells) == len(header) and _number(cells[at_row])
@@ -937,6 +954,8 @@ class _Records:
     line break: the reader takes a line at a time and returns a record as soon as its last line is in."""
 
     def __init__(self, raw: IO[bytes], delimiter: str | None) -> None:
+        # The cells it wrote are read back whatever their length: the input's limit, not csv's 131,072.
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
         self.raw, self.delimiter = raw, delimiter
         self.end = raw.tell()
         self.line = 0
