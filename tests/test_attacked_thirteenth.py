@@ -238,3 +238,24 @@ def test_an_ndjson_identifier_with_a_lone_surrogate_escape_does_not_block_the_cs
     for mode in ("--resume", "--retry-failed"):
         result = run("--sandbox", "bulk", str(source), "-o", str(out), mode, "-q", "--no-audit")
         assert (result.exit_code, result.stderr) == (ExitStatus.ROWS_FAILED, ""), mode
+
+
+def test_the_column_option_names_a_one_column_lists_header_and_an_ndjson_key(run, tmp_path: Path) -> None:
+    """A13A-3: --column was ignored for a plain list (its header looked up as a user) and for NDJSON."""
+    listed = tmp_path / "list.txt"
+    listed.write_text("mail\nESIM0042\n")
+    out = tmp_path / "out.ndjson"
+    assert run("--sandbox", "bulk", str(listed), "--column", "Mail", "-o", str(out), "-q",
+               "--no-audit").exit_code == 0
+    assert [json.loads(line)["identifier"] for line in out.read_text().splitlines()] == ["ESIM0042"]
+    wrong = run("--sandbox", "bulk", str(listed), "--column", "nosuch", "-q", "--no-audit")
+    assert (wrong.exit_code, wrong.stderr) == (ExitStatus.USAGE, (
+        "postisupport: error: the input has no column 'nosuch': it is a list of identifiers, one per line, "
+        "whose first line is 'mail'\n"))
+    objects = tmp_path / "in.ndjson"
+    objects.write_text('{"mail": "ESIM0042", "email": "nobody@example.com"}\n{"email": "ESIM0105"}\n')
+    keyed = tmp_path / "keyed.ndjson"
+    result = run("--sandbox", "bulk", str(objects), "--column", "mail", "-o", str(keyed), "-q", "--no-audit")
+    rows = [json.loads(line) for line in keyed.read_text().splitlines()]
+    assert (result.exit_code, rows[0]["identifier"], rows[1]["error"]["message"]) == (
+        ExitStatus.ROWS_FAILED, "ESIM0042", "no identifier (a string under the key 'mail')")

@@ -125,11 +125,11 @@ def rows(
     head = source.peek(20)
     if head and head[0].lstrip().startswith("{"):
         reading.format = "ndjson"
-        return _ndjson(source)
+        return _ndjson(source, column)
     delimiter = _delimiter(head)
     if not head or delimiter not in head[0]:
         reading.format = "lines"
-        return _plain(source, head[0] if head else "")
+        return _plain(source, head[0] if head else "", column)
     if delimiter == ";":
         reading.excel_style = True
     return _table(source, delimiter, column, reading)
@@ -312,9 +312,14 @@ def _strip_end(text: str) -> str:
 
 # Plain lists: one identifier a line.
 
-def _plain(source: _Source, first: str) -> Iterator[Row]:
-    # A lone known column name on the first line is a header; anything else there is a row.
-    if fold(_unquoted(_strip_end(first))) in IDENTIFIER_COLUMNS:
+def _plain(source: _Source, first: str, column: str | None = None) -> Iterator[Row]:
+    # A lone known column name on the first line is a header (the one `column` names, when given: a
+    # one-column export from a spreadsheet); anything else there is a row.
+    heading = fold(_unquoted(_strip_end(first)))
+    if column is not None and heading != fold(column):
+        raise InvalidInput("input", f"the input has no column {column!r}: it is a list of identifiers, one "
+                           f"per line, whose first line is {shortened(_strip_end(first), SHOWN)!r}")
+    if heading in IDENTIFIER_COLUMNS or column is not None:
         source.next_line()
     number = 0
     while (line := source.next_line()) is not None:
@@ -488,17 +493,17 @@ def _row(number: int, identifier: str, services: str = "", lang: str | None = No
 
 # NDJSON.
 
-def _ndjson(source: _Source) -> Iterator[Row]:
+def _ndjson(source: _Source, column: str | None = None) -> Iterator[Row]:
     number = 0
     while (line := source.next_line()) is not None:
         number += 1
         if line.problem is not None:
             yield Row(number, shortened(line.text.strip(), SHOWN), problem=line.problem)
             continue
-        yield _object_row(number, line.text)
+        yield _object_row(number, line.text, column)
 
 
-def _object_row(number: int, line: str) -> Row:
+def _object_row(number: int, line: str, column: str | None = None) -> Row:
     try:
         record: Any = json_document(line)
     except NotJson as error:
@@ -507,12 +512,14 @@ def _object_row(number: int, line: str) -> Row:
     if not isinstance(record, dict):
         return Row(number, line.strip(), problem="not a JSON object")
     folded = {fold(str(k)): v for k, v in record.items()}
-    identifier = _first(folded, IDENTIFIER_COLUMNS)
+    identifier = _first(folded, (fold(column),) if column is not None else IDENTIFIER_COLUMNS)
     services = _first(folded, SERVICE_COLUMNS)
     lang = _first(folded, LANG_COLUMNS)
     if not isinstance(identifier, str):
+        wanted = f"under the key {column!r}" if column is not None else \
+            "under a key such as \"identifier\" or \"email\""
         return Row(number, "" if identifier is None else str(identifier),
-                   problem="no identifier (a string under a key such as \"identifier\" or \"email\")")
+                   problem=f"no identifier (a string {wanted})")
     # A service or language of another type is the row's error, never dropped: the row would
     # otherwise be diagnosed for every service, or scripted in another language, unsaid.
     if isinstance(services, list) and all(s is None or isinstance(s, str) for s in services):
