@@ -259,3 +259,20 @@ def test_the_column_option_names_a_one_column_lists_header_and_an_ndjson_key(run
     rows = [json.loads(line) for line in keyed.read_text().splitlines()]
     assert (result.exit_code, rows[0]["identifier"], rows[1]["error"]["message"]) == (
         ExitStatus.ROWS_FAILED, "ESIM0042", "no identifier (a string under the key 'mail')")
+
+
+def test_doctor_asks_for_no_null_e_mail_in_another_case(run) -> None:
+    """A13B-6: a sample user whose first e-mail value is null: doctor asked for "nONE" and warned that the
+    (case-insensitive) server compares e-mail addresses case-sensitively."""
+    from tests.test_attacked_sixth import Mutating
+
+    def null_first_email(path: str, query: Any, body: Any) -> None:
+        if path.endswith("/Users") and "filter" not in query:
+            for resource in body.get("Resources", [])[:1]:
+                resource["emails"] = [{"value": None, "primary": True}, {"value": resource["userName"]}]
+
+    with serving(Mutating(null_first_email)) as url:
+        result = run("--api", url, "doctor", "--json")
+    [case] = [c for c in result.json() if c["id"] == "case-insensitive"]
+    assert (case["status"], case["detail"]) == (
+        "pass", "userName and emails.value are compared case-insensitively")

@@ -192,9 +192,12 @@ async def _case(server: _Server) -> Check:
     sample = await _sample(server)
     if sample is None:
         return Check("case-insensitive", "warn", "no user to test with")
-    emails = [named(e, "value") for e in named(sample, "emails") or [] if isinstance(e, dict)]
-    probes = {contract.USER_NAME: str(named(sample, contract.USER_NAME) or ""),
-              "emails.value": str(emails[0] if emails else "")}
+    # Only text is asked for in another case: a null or a number is no value to look up ("nONE").
+    emails = [value for e in named(sample, "emails") or [] if isinstance(e, dict)
+              and isinstance(value := named(e, "value"), str) and value]
+    user_name = named(sample, contract.USER_NAME)
+    probes = {contract.USER_NAME: user_name if isinstance(user_name, str) else "",
+              "emails.value": emails[0] if emails else ""}
     if not any(value.swapcase() != value for value in probes.values()):
         return Check("case-insensitive", "warn", "not tested: the user the server lists first has no "
                      "userName or e-mail address with a letter in it to ask for in another case")
