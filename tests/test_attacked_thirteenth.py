@@ -276,3 +276,17 @@ def test_doctor_asks_for_no_null_e_mail_in_another_case(run) -> None:
     [case] = [c for c in result.json() if c["id"] == "case-insensitive"]
     assert (case["status"], case["detail"]) == (
         "pass", "userName and emails.value are compared case-insensitively")
+
+
+def test_a_named_pipe_as_capture_or_data_file_is_refused_not_waited_on(run, tmp_path: Path) -> None:
+    """A13B-7: replay FIFO and --sandbox-data FIFO waited for ever for a writer."""
+    import os
+
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    replayed = run("replay", str(fifo))
+    served = run("--sandbox-data", str(fifo), "diagnose", "ESIM0042", "--no-audit")
+    assert [(r.exit_code, r.stderr) for r in (replayed, served)] == [
+        (ExitStatus.USAGE, f"postisupport: error: {fifo} is not a capture file (made by `capture`): a named "
+         "pipe, not a file\n"),
+        (ExitStatus.USAGE, f"postisupport: error: sandbox data {fifo} is a named pipe, not a file\n")]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -35,9 +37,12 @@ def read_json(path: Path, limit: int = MAX_FILE_BYTES) -> Any:
 
     Raises OSError when it can't be read, NotJson when it holds no JSON document (or too much).
     """
-    with open(path, "rb") as source:
+    # Opened without waiting: a named pipe with no writer would keep us waiting for ever.
+    with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as source:
+        if stat.S_ISFIFO(os.fstat(source.fileno()).st_mode):
+            raise NotJson("a named pipe, not a file")
         # One byte past the limit tells a file of exactly `limit` bytes from a larger one,
-        # also for a character device or a pipe that has no size to ask for.
+        # also for a character device that has no size to ask for.
         content = source.read(limit + 1)
     if len(content) > limit:
         raise NotJson(f"larger than {limit // (1024 * 1024)} MB")
