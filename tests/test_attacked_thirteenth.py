@@ -290,3 +290,10 @@ def test_a_named_pipe_as_capture_or_data_file_is_refused_not_waited_on(run, tmp_
         (ExitStatus.USAGE, f"postisupport: error: {fifo} is not a capture file (made by `capture`): a named "
          "pipe, not a file\n"),
         (ExitStatus.USAGE, f"postisupport: error: sandbox data {fifo} is a named pipe, not a file\n")]
+
+
+def test_the_shells_refusal_of_an_empty_org_names_the_flag() -> None:
+    """A13A-12: "postisupport: error: needs the organisation's name or business ID, not an empty value"."""
+    done = piped_shell(b"ESIM0042 -o\nquit\n")
+    assert done.stderr.decode().splitlines()[0].split("> ")[-1] == (
+        "postisupport: error: --org needs the organisation's name or business ID, not an empty value")
