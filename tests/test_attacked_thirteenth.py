@@ -297,3 +297,14 @@ def test_the_shells_refusal_of_an_empty_org_names_the_flag() -> None:
     done = piped_shell(b"ESIM0042 -o\nquit\n")
     assert done.stderr.decode().splitlines()[0].split("> ")[-1] == (
         "postisupport: error: --org needs the organisation's name or business ID, not an empty value")
+
+
+def test_a_resume_of_an_output_cut_inside_its_bom_keeps_to_excel(run, tmp_path: Path) -> None:
+    """A13A-8: an output holding only the BOM's first byte was started again as plain CSV, --excel aside."""
+    source = tmp_path / "in.csv"
+    source.write_text("email\nESIM0042\n")
+    out = tmp_path / "out.csv"
+    out.write_bytes(b"\xef")
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "--resume", "--excel", "-q",
+               "--no-audit").exit_code == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfrow;identifier;")

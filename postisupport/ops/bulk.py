@@ -911,9 +911,8 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
     as many cells as the header, are kept."""
     with path.open("rb") as raw:
         size = os.fstat(raw.fileno()).st_size
-        head = raw.read(len(codecs.BOM_UTF8))
-        kept.excel = head == codecs.BOM_UTF8
-        if not kept.excel:
+        bom = raw.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+        if not bom:
             raw.seek(0)
         records = _Records(raw, delimiter=None)
         header = next(records, None)
@@ -921,7 +920,8 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
             return 0  # not even the header was written whole: start afresh
         if "row" not in header or "error" not in header:
             raise _not_a_result(path, 1)
-        kept.excel = kept.excel or records.delimiter == ";"
+        # Told by a header written whole only: a cut one tells nothing, and --excel or the input decide.
+        kept.excel = bom or records.delimiter == ";"
         at_row, at_input = header.index("row"), header.index("identifier") if "identifier" in header else 0
         at_error, at_outcome = header.index("error"), header.index("outcome") if "outcome" in header else 0
         at_service = header.index("service") if "service" in header else None
