@@ -34,7 +34,11 @@ from pathlib import Path
 
 
 class PostisupportError(Exception):
-    """The message is the exception's text; subclasses keep their data in attributes."""
+    """The message is the exception's text; subclasses keep their data in attributes. `unstored`
+    names the secret ("token", "client_secret") that auth login did not store because trying it
+    failed this way."""
+
+    unstored: str | None = None
 
 
 class InvalidInput(PostisupportError):

@@ -308,3 +308,29 @@ def test_a_resume_of_an_output_cut_inside_its_bom_keeps_to_excel(run, tmp_path: 
     assert run("--sandbox", "bulk", str(source), "-o", str(out), "--resume", "--excel", "-q",
                "--no-audit").exit_code == 0
     assert out.read_bytes().startswith(b"\xef\xbb\xbfrow;identifier;")
+
+
+def test_auth_login_whose_check_cannot_reach_the_api_says_nothing_was_stored(run, env) -> None:
+    """A13B-9: only the reason was said, not that the secret was not stored, nor --no-check."""
+    from tests.servers import free_port
+
+    nowhere = f"http://127.0.0.1:{free_port()}/scim/v2"
+    result = run("auth", "login", "--api", nowhere, "--with-token", input="not-reached-T0KEN")
+    assert (result.exit_code, result.stderr) == (ExitStatus.UNREACHABLE, (
+        f"postisupport: error: cannot reach the identity API at {nowhere}: All connection attempts "
+         "failed; the "
+        "token given to auth login was not stored (--no-check stores it without trying it)\n"))
+    assert not (env.config_dir / "config.toml").exists()
+
+
+def test_a_refusal_with_no_secret_configured_says_none_was_sent(run, environ: dict[str, str]) -> None:
+    """A13B-10: "rejected the credentials … check POSTISUPPORT_TOKEN", with no token set anywhere."""
+    from tests.servers import Hostile
+
+    environ.pop("POSTISUPPORT_TOKEN", None)
+    with serving(Hostile(401, b"", b"application/scim+json")) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stderr) == (ExitStatus.AUTH, (
+        "postisupport: error: the identity API rejected the credentials (HTTP 401); no token was sent: "
+        "put one "
+        "in POSTISUPPORT_TOKEN, or store one with auth login\n"))

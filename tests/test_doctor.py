@@ -176,7 +176,8 @@ def test_refused_credentials_stop_doctor_with_their_own_exit_code(run) -> None:
         result = run("--api", url, "doctor")
     assert (result.exit_code, result.stdout) == (ExitStatus.AUTH, "")
     assert result.stderr == ("postisupport: error: the identity API rejected the credentials (HTTP 401): "
-                             "token not accepted; check POSTISUPPORT_TOKEN\n")
+                             "token not accepted; no token was sent: put one in POSTISUPPORT_TOKEN, or "
+                             "store one with auth login\n")
 
 
 def test_a_server_that_answers_nothing_in_time_is_unreachable(run) -> None:

@@ -154,6 +154,9 @@ def wording(error: PostisupportError) -> str:
     if isinstance(error, UnboundSecret):
         return (f"{error}; run auth login --profile {error.profile} again to store it for the URLs the "
                 "profile names")
+    if error.unstored is not None:
+        return (f"{error}; the {error.unstored.replace('_', ' ')} given to auth login was not stored "
+                "(--no-check stores it without trying it)")
     return str(error)
 
 
@@ -177,6 +180,9 @@ def _what_to_check(error: AuthError) -> str:
         return f"check {ENVIRONMENT_VARIABLES[source.secret]}"
     if client:
         return "check the profile's client id and secret (auth login)"
+    if source is None:  # nothing was configured: there is nothing to check, but one to give
+        return (f"no token was sent: put one in {ENVIRONMENT_VARIABLES['token']}, or store one with "
+                "auth login")
     return f"check {ENVIRONMENT_VARIABLES['token']}"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from postisupport.config import profiles, secrets
 from postisupport.config.names import Origin
 from postisupport.config.settings import PROFILE_NAME, Settings, checked_secret, checked_url
-from postisupport.errors import AuthError, FileProblem, InvalidSetting, UnreachableError, os_reason
+from postisupport.errors import ApiError, AuthError, FileProblem, InvalidSetting, UnreachableError, os_reason
 from postisupport.ops import connect
 
 
@@ -91,7 +91,11 @@ def _check(transport: Settings, options: LoginOptions, api_url: str, token_url: 
         async with connect.client(trial) as client:
             await client.probe()
 
-    asyncio.run(probe())
+    try:
+        asyncio.run(probe())
+    except (UnreachableError, ApiError) as error:
+        error.unstored = kind  # not refused, but not tried either: it was not stored
+        raise
 
 
 @dataclass(frozen=True)
