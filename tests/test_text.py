@@ -75,6 +75,9 @@ def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[s
     ("a MFRGGLZAMRSWMIDHNA====== b MFRGGLZAMRSWMIDHNA", ["abc/ def gh"], "a [redacted] b [redacted]"),
     ("a SeCrE tTok3n-abc b SeCrEtTok3n-\nabc c S e C r E t T o k 3 n - a b c", ["SeCrEtTok3n-abc"],
      "a [redacted] b [redacted] c [redacted]"),
+    # Attack pass 13 (A13B-2): broken by invisible characters, which a terminal shows as marks.
+    ("a S\u200be\u200bC\u200br\u200bE\u200btTok3n-abc b SeCrEt\u00adTok3n\u2060-abc\ufeff c",
+     ["SeCrEtTok3n-abc"], "a [redacted] b [redacted]\ufeff c"),
     # Two blanks are no wrap: only the end, over half of it, is what is left of a secret cut short.
     ("a SeCrEt  Tok3n-abc b", ["SeCrEtTok3n-abc"], "a SeCrEt  [redacted] b"),
     # What is left of one a server cut short (A9B-22): a start or an end of at least half of it.
