@@ -136,3 +136,59 @@ def test_through_the_cli_an_unreadable_forced_reset_is_null_listed_and_asked(run
         "login.reset-pending can't tell (reset_requested) forcePasswordReset=-, passwordResetSentAt=-, "
         "lastPasswordUpdateTime=-, accountState=-",
         "login.reset-pending unknown reset_requested"]
+
+
+# -- what the directory never records (its source's capabilities): Facts.unrecorded --------------------
+
+NOT_RECORDED = frozenset({"force_password_reset", "reset_sent_at", "last_password_update", "last_login",
+                          "last_failed_login", "locked", "organisation_services", "business_id"})
+USER_UNRECORDED = NOT_RECORDED - {"organisation_services", "business_id"}
+
+
+def core_directory(**changes: Any) -> Any:
+    """The facts as a directory of the core schema gives them: the login's facts unknown for everyone."""
+    user = a_user(last_login=None, unknown=USER_UNRECORDED, **changes)
+    return facts(user, unrecorded=NOT_RECORDED)
+
+
+def test_services_a_directory_does_not_record_are_never_not_among_the_organisations() -> None:
+    """Unknown subscriptions: the administrator checks the right (the runbook's part B), never "your
+    organisation does not subscribe"."""
+    decision = decide(core_directory(entitlements=()), ["invoicing"])
+    assert [(v.asked, v.rule) for v in decision.services] == [("invoicing", "service.missing-right")]
+    assert Check("service.not-subscribed", None, (), "invoicing", ("organisation_services",)) \
+        in decision.considered
+    assert "service.not-subscribed" not in [p.key for p in decision.script]
+    granted = decide(core_directory(entitlements=(REPORTS,)), ["reports"])
+    assert [v.rule for v in granted.services] == ["service.granted"]
+
+
+def test_a_directory_that_records_no_logins_asks_about_the_reset_and_sends_to_the_administrator() -> None:
+    decision = decide(core_directory())
+    assert (decision.rule, [p.key for p in decision.script][:2]) == (
+        "login.contact-admin", ["check.reset-pending", "login.contact-admin"])
+    assert decision.evidence[0] == Evidence("login.reset-pending", "unknown",
+                                            ["reset_requested", "reset_sent_at"])
+
+
+def test_the_json_lists_every_unknown_and_the_screen_says_once_what_is_not_recorded() -> None:
+    from postisupport.core.report import report
+    from postisupport.output.document import as_json
+    from postisupport.output.screen import screen
+    from postisupport.output.view import View
+
+    found = core_directory()
+    rep = report(found, decide(found), "en")
+    document = as_json(rep, View(verified=True))
+    assert document["unknown"] == ["reset_requested", "reset_sent_at", "password_changed_at", "last_login",
+                                   "last_failed_login", "locked", "business_id", "organisation_services"]
+    assert (document["user"]["resetPending"], document["user"]["lastLoginTime"],
+            document["user"]["accountLocked"]) == (None, None, None)
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(screen(rep, View(verified=True)))
+    lines = [" ".join(line.split()) for line in console.export_text().splitlines()]
+    assert [line for line in lines if "recorded" in line or line.startswith(("Last login", "Reset"))] == [
+        "Not recorded by this directory Password change required, Reset request sent, Password changed, "
+        "Last login, Last failed login, Account locked"]

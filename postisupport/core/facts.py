@@ -239,6 +239,19 @@ class Facts:
     unconfirmed: tuple[UserFacts, ...] = ()
     # What the agent typed and what it was taken for; None for facts put together by hand.
     asked: Asked | None = None
+    # The facts (by field name, FACT_NAMES) this directory does not record for anyone: unknown for
+    # every user, as its source declares. Each user's own unreadable ones are in its `unknown`.
+    unrecorded: frozenset[str] = frozenset()
+
+    @property
+    def unknown(self) -> frozenset[str]:
+        """Every fact of this diagnosis the directory can't tell: never recorded, or sent unreadable."""
+        return self.unrecorded | (self.user.unknown if self.user is not None else frozenset())
+
+    @property
+    def services_unknown(self) -> bool:
+        """Whether which services an organisation subscribes to is beyond what this directory tells."""
+        return "organisation_services" in self.unrecorded
 
     @property
     def inactive_admins(self) -> int:
@@ -319,10 +332,13 @@ class Snapshot:
     users_reported: int = 0  # the API's totalResults for the look-up, whatever it sent
     candidate_organisations: tuple[tuple[str, ...], ...] = ()  # for several matches: each one's, by name
     asked: Asked | None = None
+    unrecorded: frozenset[str] = frozenset()  # what the directory never records (Facts.unrecorded)
 
 
 def build(snapshot: Snapshot) -> Facts:
     facts = _build(snapshot)
+    if snapshot.unrecorded:
+        facts = replace(facts, unrecorded=snapshot.unrecorded)
     return replace(facts, asked=snapshot.asked) if snapshot.asked is not None else facts
 
 

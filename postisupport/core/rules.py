@@ -188,9 +188,9 @@ class _Trail:
         self.checks.append(Check(rule, fired, tuple(read.items()), subject))
         return fired
 
-    def unknown(self, rule: str, lacked: Sequence[str], **read: Any) -> bool:
+    def unknown(self, rule: str, lacked: Sequence[str], subject: str | None = None, **read: Any) -> bool:
         """A rule whose condition the directory can't tell: never fired, recorded with what it lacked."""
-        self.checks.append(Check(rule, None, tuple(read.items()), None, fact_names(lacked)))
+        self.checks.append(Check(rule, None, tuple(read.items()), subject, fact_names(lacked)))
         return False
 
 
@@ -718,6 +718,11 @@ def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> s
         if org is None and trail.check("service.no-organisation", True, asked, organisation=None):
             return "service.no-organisation"
         return "service.granted"
+    if org is not None and facts.services_unknown:
+        # The directory does not record what the organisation subscribes to: never "not among its
+        # services"; whoever can grant the right checks it (the runbook's "ask your administrator").
+        trail.unknown("service.not-subscribed", ["organisation_services"], subject=asked)
+        return _escalation(facts, user, "service-access", trail, asked)
     not_ordered = org is not None and not org.subscribes_to(asked)
     if not_ordered and len(facts.memberships) > 1:
         # Another organisation of the user has it, with an administrator who can grant it.

@@ -66,7 +66,7 @@ def as_json(rep: Report, view: View) -> dict[str, Any]:
             for c in decision.considered
         ],
         "data_problems": list(facts.problems),
-        "unknown": list(fact_names(facts.user.unknown)) if facts.user else [],
+        "unknown": list(fact_names(facts.unknown)),
         "script": {"lang": rep.lang, "text": script_text(decision, rep.lang, verified=view.verified,
                                                           tz=view.tz)},
     }

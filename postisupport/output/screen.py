@@ -10,7 +10,8 @@ sequences must neither crash the screen nor drive the terminal.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -263,7 +264,7 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
     for label, text in _services(facts, decision, view):
         table.add_row(label, _plain(text))
     if facts.user:
-        for label, text in _timeline(facts.user, view):
+        for label, text in _timeline(facts.user, view, facts.unrecorded):
             table.add_row(label, _plain(text))
     admins = (*facts.admins, *facts.unable_admins)
     # The user's own organisation's administrators other than the user: "other" to an administrator.
@@ -344,12 +345,31 @@ def _organisation_services(org: OrganisationFacts, view: View) -> str:
         else view.text("label.organisation-services.none")
 
 
-def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
+# The facts a directory may not record, as the timeline names them when it says so, in its order.
+UNRECORDED_EVENTS = {"force_password_reset": "event.reset-forced", "reset_sent_at": "event.reset-sent",
+                     "last_password_update": "event.password-changed", "last_login": "event.last-login",
+                     "last_failed_login": "event.last-failed-login", "locked": "event.locked"}
+
+
+def _timeline(user: UserFacts, view: View, unrecorded: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """The login's events. What this directory never records is said once, on a line of its own, and
+    has no row: "never" or an empty row would read as a fact."""
+    user = replace(user, unknown=user.unknown - unrecorded)
+
     def when(name: str, moment: datetime | None) -> str:
         # A moment the API sent in a form that can't be read is unknown, never "never".
         unknown = moment is None and name in user.unknown
         return view.text("event.unreadable") if unknown else view.moment(moment)
 
+    events = _events(user, view, when, unrecorded)
+    gone = [view.text(key) for fact, key in UNRECORDED_EVENTS.items() if fact in unrecorded]
+    if gone:
+        events.append((view.text("label.unrecorded"), ", ".join(gone)))
+    return events
+
+
+def _events(user: UserFacts, view: View, when: Callable[[str, datetime | None], str],
+            unrecorded: frozenset[str]) -> list[tuple[str, str]]:
     events = []
     if user.reset_sent_at is not None or "reset_sent_at" in user.unknown:
         sent = when("reset_sent_at", user.reset_sent_at)
@@ -368,7 +388,8 @@ def _timeline(user: UserFacts, view: View) -> list[tuple[str, str]]:
     # once here, where the agent looks for it, and asked of the caller by the script.
     if "force_password_reset" in user.unknown:
         events.append((view.text("event.reset-forced"), view.text("event.unreadable")))
-    events.append((view.text("event.last-login"), when("last_login", user.last_login)))
+    if "last_login" not in unrecorded:
+        events.append((view.text("event.last-login"), when("last_login", user.last_login)))
     if user.last_failed_login is not None or "last_failed_login" in user.unknown:
         events.append((view.text("event.last-failed-login"),
                        when("last_failed_login", user.last_failed_login)))
