@@ -71,13 +71,13 @@ CLOSED = {
 }
 MAIJA_SAID = {
     "fi": (
-        "Organisaatiosi Postin palveluiden pääkäyttäjä on Maija Virtanen. Yhteystiedot: "
+        "Pääkäyttäjä on Maija Virtanen. Yhteystiedot: "
         "sähköpostiosoite maija.virtanen@esimerkki.example.fi ja puhelinnumero +358 40 123 4567."),
     "sv": (
-        "Din organisations administratör för Postis tjänster är Maija Virtanen. Kontaktuppgifter: "
+        "Administratören är Maija Virtanen. Kontaktuppgifter: "
         "e-postadress maija.virtanen@esimerkki.example.fi och telefonnummer +358 40 123 4567."),
     "en": (
-        "Your organisation's administrator for Posti's services is Maija Virtanen. Contact "
+        "The administrator is Maija Virtanen. Contact "
         "details: e-mail address maija.virtanen@esimerkki.example.fi and phone number +358 40 123 "
         "4567."),
 }
@@ -616,8 +616,8 @@ THREE_SERVICES = (
     "You now log in to Posti's business services with your e-mail address: the old user ID no longer works. "
     "The e-mail address you log in with is johanna.makinen@esimerkki.example.fi. "
     "You do have access to Reporting. You don't have access to E-invoicing or Shipment tracking yet. Please "
-    "ask your organisation's administrator for Posti's services to check your access rights. Your "
-    "organisation's administrator for Posti's services is Maija Virtanen. Contact details: e-mail address "
+    "ask your organisation's administrator for Posti's services to check your access rights. "
+    "The administrator is Maija Virtanen. Contact details: e-mail address "
     "maija.virtanen@esimerkki.example.fi and phone number +358 40 123 4567. If Reporting still won't open, "
     "log "
     "out and log in again; if that doesn't help, I'll open a support request for it.")

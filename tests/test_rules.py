@@ -187,7 +187,7 @@ def test_several_services_each_get_a_verdict_and_the_hardest_decides() -> None:
     # What works, what is missing and who can help, what the organisation lacks, each once; then
     # what happens next, with one support request.
     assert [p.key for p in decision.script] == [
-        "service.granted", "service.granted.retry.logout", "service.missing-right", "detail.admins",
+        "service.granted", "service.granted.retry.logout", "service.missing-right", "detail.admins.said",
         "detail.contact", "service.not-subscribed.some", "next.order-check.or-retry"]
     assert decision.actions == (Action("service.missing-right", (INVOICING,)),
                                 Action("service.not-subscribed"),
@@ -357,7 +357,7 @@ LOGIN_ADDRESS = ScriptPart("detail.login-email", {"login_email": "aino@example.f
 # With the login address just said (to a verified caller), "with that address"; before, the login address.
 CURRENT_PASSWORD = ScriptPart("login.with-current-password.it", personal=True,
                               unverified="login.with-current-password")
-ADMINS = (ScriptPart("detail.admins", {"admins": (ADMIN,)}, personal=True),
+ADMINS = (ScriptPart("detail.admins.said", {"admins": (ADMIN,)}, personal=True),
           ScriptPart("detail.contact", {"contact": ADMIN}, personal=True))
 
 
@@ -600,7 +600,7 @@ def test_the_login_comes_before_a_service_for_a_user_who_cannot_log_in_yet(
 
 def test_a_user_who_never_logged_in_hears_no_no_fault() -> None:
     decision = decide(facts(a_user(last_login=None)), ["reports"])
-    assert [p.key for p in decision.script] == ["login.contact-admin", "detail.admins", "detail.contact",
+    assert [p.key for p in decision.script] == ["login.contact-admin", "detail.admins.said", "detail.contact",
                                                 "service.granted.after-login"]
 
 

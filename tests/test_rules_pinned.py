@@ -295,7 +295,7 @@ def test_a_granted_service_beside_a_missing_right_gets_its_retry_last() -> None:
         part("service.granted", personal=True, unverified=RIGHTS, **services(REPORTS)),
         part("service.missing-right", personal=True, unverified=RIGHTS,
              **services(INVOICING, param="missing")),
-        *admins(ADMIN),
+        *admins(ADMIN, key="detail.admins.said"),
         part("service.granted.retry.some", personal=True, **services(REPORTS)),
     )
     assert decision.actions == (Action("service.missing-right", (INVOICING,)),

@@ -24,7 +24,7 @@ def test_an_unknown_forced_reset_is_asked_first_then_the_known_facts_decide() ->
     assert (decision.rule, decision.step) == ("login.contact-admin", 3)
     assert decision.script[0] == ASK
     assert [p.key for p in decision.script] == [
-        "check.reset-pending", "login.contact-admin", "detail.admins", "detail.contact"]
+        "check.reset-pending", "login.contact-admin", "detail.admins.said", "detail.contact"]
     assert decision.considered[0] == Check(
         "login.reset-pending", None,
         (("forcePasswordReset", None), ("passwordResetSentAt", None), ("lastPasswordUpdateTime", None),

@@ -92,7 +92,7 @@ RULES = _rules(
     Rule("service.granted", "no-fault-found", None, "the user has the right to the service"),
 )
 
-ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.others", "detail.admins.there"})
+ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.said", "detail.admins.others", "detail.admins.there"})
 # Said instead of whatever tells a caller their own access rights, until they are verified.
 RIGHTS_UNVERIFIED = "service.rights-unverified"
 # The escalations that end with a support request (ticket) opened by the agent.
@@ -337,7 +337,7 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         personal = rule == "login.other-admin" or state is not None
         parts.append(ScriptPart(key, {"n": len(facts.admins)}, personal=personal,
                                 unverified="login.contact-admin" if personal else None))
-        parts.extend(_admins(facts, others=rule == "login.other-admin"))
+        parts.extend(_admins(facts, others=rule == "login.other-admin", said=True))
     else:
         if said_state:
             parts.append(ScriptPart(f"account.{said_state}", personal=True))
@@ -437,10 +437,12 @@ def _login_address(user: UserFacts) -> tuple[ScriptPart, ...]:
         if user.user_name else ()
 
 
-def _admins(facts: Facts, others: bool = False,
-            admins: Sequence[Contact] | None = None) -> tuple[ScriptPart, ...]:
+def _admins(facts: Facts, others: bool = False, admins: Sequence[Contact] | None = None,
+            said: bool = False) -> tuple[ScriptPart, ...]:
     """Who can help, by name (`others`: to a caller who is an administrator too), then each one's
-    contacts as a sentence of their own; `admins`: another organisation's, just named ("its")."""
+    contacts as a sentence of their own; `admins`: another organisation's, just named ("its"). `said`:
+    the sentence before named the role ("your organisation's administrator can unlock it"), so one
+    administrator is just named, not the role said again."""
     able = tuple(facts.admins if admins is None else admins)
     if not able:
         return ()
@@ -453,6 +455,8 @@ def _admins(facts: Facts, others: bool = False,
     elif not others and len(facts.memberships) > 1 and org is not None:
         # A caller in several organisations is told whose administrator it is: not the first one's, perhaps.
         key, params = "detail.admins.of", {**params, "organisation": org.name or org.id or "?"}
+    elif said and key == "detail.admins":
+        key = "detail.admins.said"
     return (ScriptPart(key, params, personal=True),
             *(ScriptPart("detail.contact.named" if named else "detail.contact", {"contact": a}, personal=True)
               for a in able))
@@ -581,7 +585,7 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
         parts.extend(_missing_parts(facts, user, rule, groups[rule]))
     keys = {p.key for p in parts}
     if {"service.missing-right", "service.other-admin"} & set(missing) and not keys & ADMIN_KEYS:
-        parts.extend(_admins(facts, others="service.other-admin" in groups))
+        parts.extend(_admins(facts, others="service.other-admin" in groups, said=True))
     elsewhere = groups.get("service.other-organisation", [])
     for membership in dict.fromkeys(_other_membership(facts, v.asked) for v in elsewhere):
         assert membership is not None
