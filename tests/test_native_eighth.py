@@ -34,3 +34,13 @@ def test_one_organisation_keeps_your_organisation() -> None:
 
     assert [(p.key, p.params) for p in decide(facts(), ["parcel lockers"]).script] == [
         ("service.not-subscribed", {"n": 1, "orgs": 1}), ("next.order-check", {"n": 1, "orgs": 1})]
+
+
+@pytest.mark.parametrize("who", [("ESIM0042",), ("Aino Korhonen", "--org", "2345678-0")])
+def test_a_verified_caller_found_by_the_old_id_or_name_hears_the_login_address_once(run, who) -> None:
+    """N8-07: "The address you log in with is the one we sent the request to … The e-mail address you log
+    in with is aino.korhonen@…": the same fact twice, in two forms."""
+    result = run("--sandbox", "diagnose", *who, "--verified", "--lang", "en", "--script", "--no-audit")
+    assert (result.exit_code, result.stdout.count("aino.korhonen@esimerkki.example.fi")) == (0, 1)
+    assert " The e-mail address you log in with is aino.korhonen@esimerkki.example.fi, the one we sent the " \
+           "password-change request to on 17 January 2021. " in result.stdout

@@ -365,7 +365,7 @@ def test_a_piped_session_prints_what_diagnose_prints(run) -> None:
     verified = run("--sandbox", "diagnose", "ESIM0042", "--no-audit", "--verified")
     script = run("--sandbox", "diagnose", "ESIM0042", "--no-audit", "--verified", "--lang", "sv", "--script")
     assert "Step 1 — the password must be changed" in screen.stdout
-    assert "aino.korhonen@esimerkki.example.fi." in verified.stdout.split("Say to the caller")[1]
+    assert "aino.korhonen@esimerkki.example.fi," in verified.stdout.split("Say to the caller")[1]
     assert words(done.stdout) == in_session(screen.stdout, verified.stdout, script.stdout)
     # The prompt and the notices go to stderr, so stdout carries only the diagnoses. The prompt says
     # where the look-ups go, and whether the caller on the line is verified.
@@ -450,7 +450,7 @@ def test_a_failed_look_up_carries_no_verification_to_another_caller(run) -> None
     assert done.returncode == 0, done.stderr
     unverified = run("--sandbox", "diagnose", "ESIM0042", "--no-audit")
     assert words(done.stdout) == in_session(unverified.stdout)
-    assert "aino.korhonen@esimerkki.example.fi." not in done.stdout.split("Say to the caller")[1]
+    assert "aino.korhonen@esimerkki.example.fi," not in done.stdout.split("Say to the caller")[1]
     # The same caller, the identifier retyped with the service right, is still verified.
     retyped = shell("verified", "ESIM0105 -s invocing", "ESIM0105 -s invoicing", "quit")
     verified = run("--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "--verified", "--no-audit")
@@ -586,11 +586,11 @@ def test_an_agent_on_a_terminal(slow_sandbox: str, tmp_path: Path) -> None:
         child.expect_exact("Step 1 — the password must be changed")
         child.expect_exact("Say to the caller (fi)")
         child.expect(prompt)
-        assert "aino.korhonen@esimerkki.example.fi." not in child.before  # not verified: not read out
+        assert "aino.korhonen@esimerkki.example.fi," not in child.before  # not verified: not read out
 
         child.sendline("verified")
         child.expect_exact("Say to the caller (fi)")
-        child.expect_exact("aino.korhonen@esimerkki.example.fi.")
+        child.expect_exact("aino.korhonen@esimerkki.example.fi,")
         child.expect(prompt)
 
         # Tab completes the service from the organisation of the last user diagnosed.
@@ -710,7 +710,7 @@ def test_on_a_terminal_the_banner_and_prompt_name_the_api_and_the_callers_state(
         child.expect_exact("Step 1 — the password must be changed")
         child.expect_exact(f"postisupport [{host}] not verified>")
         child.sendline("verified")
-        child.expect_exact("aino.korhonen@esimerkki.example.fi.")
+        child.expect_exact("aino.korhonen@esimerkki.example.fi,")
         child.expect_exact(f"postisupport [{host}] verified>")
         # A look-up that waits says so, and the sign is wiped before the screen is drawn.
         child.sendline("late@example.fi")

@@ -396,8 +396,11 @@ def _reset_parts(facts: Facts, user: UserFacts) -> tuple[ScriptPart, ...]:
                       sent)
     if facts.matched_by in ("legacyUserId", "name") and user.user_name \
             and equal_folded(user.reset_sent_to, user.user_name):
-        # Which address that is, by the seed page's own test, which an unverified caller may hear too.
-        return (told, ScriptPart("detail.login-email.test", {"sent_at": user.reset_sent_at}))
+        # Which address that is, by the seed page's own test, which an unverified caller may hear too;
+        # a verified one hears the address and the test in one sentence, and not the address again.
+        tested = {"login_email": user.user_name, "sent_at": user.reset_sent_at}
+        return (told, ScriptPart("detail.login-email.tested", tested, personal=True,
+                                 unverified="detail.login-email.test"))
     return (told,)
 
 
