@@ -43,4 +43,4 @@ def test_a_verified_caller_found_by_the_old_id_or_name_hears_the_login_address_o
     result = run("--sandbox", "diagnose", *who, "--verified", "--lang", "en", "--script", "--no-audit")
     assert (result.exit_code, result.stdout.count("aino.korhonen@esimerkki.example.fi")) == (0, 1)
     assert " The e-mail address you log in with is aino.korhonen@esimerkki.example.fi, the one we sent the " \
-           "password-change request to on 17 January 2021. " in result.stdout
+           "password-change request to on 17 January 2021." in result.stdout
