@@ -159,14 +159,14 @@ def own_data(tmp_path: Path) -> Path:
 
 NO_ORGANISATION = {
     "fi": "Tunnustasi ei ole liitetty mihinkään organisaatioon, joten sinulla ei ole pääkäyttäjää, joka "
-          "voisi auttaa. Sinulla ei ole käyttöoikeutta palveluihin, joita kysyit, eikä kukaan pääkäyttäjä "
-          "voi antaa niitä ilman organisaatiota.",
+          "voisi auttaa. Sinulla ei ole käyttöoikeutta palveluihin, joita kysyit; sitä varten tunnuksesi on "
+          "ensin liitettävä organisaatioon.",
     "sv": "Ditt konto är inte kopplat till någon organisation, så du har ingen administratör som kan hjälpa "
-          "dig. Du har inte rätt att använda tjänsterna som du frågade om, och utan organisation kan ingen "
-          "administratör ge dig rätten.",
+          "dig. Du har inte rätt att använda tjänsterna som du frågade om; för det måste ditt konto först "
+          "kopplas till en organisation.",
     "en": "Your account isn't linked to any organisation, so you have no administrator who could help. You "
-          "don't have access to the services you asked about, and without an organisation no administrator "
-          "can grant them.",
+          "don't have access to the services you asked about; for that, your account must first be linked to "
+          "an organisation.",
 }
 
 

@@ -216,12 +216,12 @@ def test_p2_masked_organisation_names_are_initials_on_the_screen_in_json_and_in_
 
 
 MIXED = {
-    "fi": "Sinulla ei ole käyttöoikeutta palveluun, jota kysyit, eikä kukaan pääkäyttäjä voi antaa sitä "
-          "ilman organisaatiota.",
-    "sv": "Du har inte rätt att använda tjänsten som du frågade om, och utan organisation kan ingen "
-          "administratör ge dig rätten.",
-    "en": "You don't have access to the service you asked about, and without an organisation no "
-          "administrator can grant it.",
+    "fi": "Sinulla ei ole käyttöoikeutta palveluun, jota kysyit; sitä varten tunnuksesi on ensin "
+          "liitettävä organisaatioon.",
+    "sv": "Du har inte rätt att använda tjänsten som du frågade om; för det måste ditt konto först kopplas "
+          "till en organisation.",
+    "en": "You don't have access to the service you asked about; for that, your account must first be "
+          "linked to an organisation.",
 }
 
 
