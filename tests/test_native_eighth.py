@@ -14,8 +14,9 @@ import pytest
     ("fi", "Palvelu, jota kysyit, ei kuulu minkään organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi "
            "antaa sinulle käyttöoikeutta siihen. Tarkistan, onko jokin organisaatioistasi tilannut palvelun. "
            "Jos on, teen asiasta tukipyynnön, ja jos ei, voin ohjata sinut myyntiimme."),
-    ("sv", "Ingen av dina organisationer har tjänsten som du frågade om, så ingen administratör kan ge dig "
-           "rätt att använda den. Jag kontrollerar om någon av dina organisationer har beställt tjänsten. Om "
+    ("sv", "Tjänsten som du frågade om syns inte bland tjänsterna hos någon av dina organisationer, så ingen "
+           "administratör kan ge dig rätt att använda den. Jag kontrollerar om någon av dina "
+           "organisationer har beställt tjänsten. Om "
            "någon har det skickar jag ett supportärende, och om inte kan jag koppla dig till vår "
            "försäljning."),
 ])

@@ -129,8 +129,15 @@ def test_through_the_cli_an_unreadable_forced_reset_is_null_listed_and_asked(run
     assert doc["script"]["text"].startswith(
         "Have you had an e-mail asking you to change your password? If you have, change it first: go to "
         f"{CHANGE_PASSWORD_URL} and enter the e-mail address you log in with, and you'll get instructions "
-        "by e-mail. ")
+        "by e-mail; then log in again. If you haven't, or logging in still doesn't work: from here I can't "
+        "fix what's stopping you logging in, ")
     lines = [" ".join(line.split()) for line in shown.stdout.splitlines()]
+    assert " ".join(lines[1:lines.index("")]) == ("Do this: First ask whether they have had an e-mail "
+                                                  "asking them to change the "
+                        "password "
+                        "(the directory can't tell); if so, they change it at posti.fi/changepassword. "
+                        "Give the "
+                        "caller the administrator's contact details.")
     assert "Password change required can't be read (see data problems)" in lines
     assert [line for line in lines if line.startswith("login.reset-pending ")] == [
         "login.reset-pending can't tell (reset_requested) forcePasswordReset=-, passwordResetSentAt=-, "
@@ -192,3 +199,26 @@ def test_the_json_lists_every_unknown_and_the_screen_says_once_what_is_not_recor
     assert [line for line in lines if "recorded" in line or line.startswith(("Last login", "Reset"))] == [
         "Not recorded by this directory Password change required, Reset request sent, Password changed, "
         "Last login, Last failed login, Account locked"]
+
+
+def test_the_question_asks_what_the_directory_can_not_tell_not_what_it_can() -> None:
+    """Native review 9, N9-01: a caller whose request of 17 January was acted on the next day was asked
+    whether they had had a password-change e-mail: yes, truly, and told to change the password again."""
+    changed = datetime(2021, 1, 18, 8, tzinfo=UTC)
+    after_change = decide(facts(a_user(reset_sent_at=SENT, last_password_update=changed,
+                                       unknown=frozenset({"force_password_reset"}))))
+    assert after_change.script[0] == ScriptPart("check.reset-pending.since",
+                                                {"change_url": CHANGE_PASSWORD_URL, "changed_at": changed})
+    change_unknown = decide(facts(a_user(reset_sent_at=SENT, unknown=frozenset({"last_password_update"}))))
+    assert change_unknown.script[0] == ScriptPart("check.reset-pending.changed",
+                                                  {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT})
+    from postisupport.output.script import script_text
+
+    assert script_text(after_change, "en").startswith(
+        "Have you had an e-mail since 18 January 2021 asking you to change your password? ")
+    assert script_text(change_unknown, "en").startswith(
+        "We sent you a request on 17 January 2021 to change your password. If you haven't changed it since, "
+        "please do it first: ")
+    # What follows a question's colon runs on in lower case; English's "I" stays.
+    assert "If you have, or logging in still doesn't work: from here I can't fix" in script_text(
+        change_unknown, "en")

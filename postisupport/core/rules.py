@@ -301,8 +301,7 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     if asked:
         trail.unknown("login.reset-pending", asked, **read)
         decision = _login_known(facts, user, trail, state, said_state)
-        question = ScriptPart("check.reset-pending", {"change_url": CHANGE_PASSWORD_URL})
-        return replace(decision, script=(question, *decision.script),
+        return replace(decision, script=(_reset_question(user), *decision.script),
                        evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
                                  *decision.evidence))
     if trail.check("login.reset-pending", user.reset_pending and state is None, **read):
@@ -369,6 +368,18 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
     if ticket:  # what happens next comes last
         parts.append(ScriptPart("next.ticket"))
     return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))
+
+
+def _reset_question(user: UserFacts) -> ScriptPart:
+    """Step 1 asked of the caller, as far as the directory can tell it: whether a request sent on a
+    known date was acted on, whether one came after a known change, or whether one came at all; each
+    says what to do if so, and leads into what follows if not."""
+    url = {"change_url": CHANGE_PASSWORD_URL}
+    if user.reset_sent_at is not None and "last_password_update" in user.reset_unknown:
+        return ScriptPart("check.reset-pending.changed", {**url, "sent_at": user.reset_sent_at})
+    if user.last_password_update is not None:
+        return ScriptPart("check.reset-pending.since", {**url, "changed_at": user.last_password_update})
+    return ScriptPart("check.reset-pending", url)
 
 
 def _reset_parts(facts: Facts, user: UserFacts) -> tuple[ScriptPart, ...]:

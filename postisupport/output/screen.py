@@ -175,6 +175,9 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
                              do=text[:1].lower() + text[1:])
         if text not in texts:
             texts.append(text)
+    if decision.script and decision.script[0].key.startswith("check.reset-pending"):
+        # The script opens with a question the directory could not answer: the agent asks it first.
+        texts.insert(0, view.text("do.check.reset-pending"))
     return " ".join(texts)
 
 

@@ -30,8 +30,19 @@ def script_text(decision: Decision, lang: str, *, verified: bool = True, tz: tzi
     """The script in `lang`. `spoken` for the agent's screen, read aloud on a call (the short
     address); else for pasting into a chat or a ticket (the full URL)."""
     words = catalog(lang)
-    sentences = (_sentence(part, words, tz, spoken) for part in said(decision.script, verified))
-    return " ".join(s for s in sentences if s)
+    sentences = [s for part in said(decision.script, verified) if (s := _sentence(part, words, tz, spoken))]
+    return " ".join(_run_on(sentences))
+
+
+def _run_on(sentences: list[str]) -> list[str]:
+    """A sentence that ends in a colon (a question's "if not:") runs on into the next, in lower case;
+    English's "I" stays as it is. No part that follows one starts with a name."""
+    out: list[str] = []
+    for n, sentence in enumerate(sentences):
+        if n and out[-1].endswith(":") and not sentence.startswith(("I ", "I'")):
+            sentence = sentence[:1].lower() + sentence[1:]
+        out.append(sentence)
+    return out
 
 
 def said(parts: Sequence[ScriptPart], verified: bool) -> list[ScriptPart]:
