@@ -222,3 +222,42 @@ def test_the_question_asks_what_the_directory_can_not_tell_not_what_it_can() -> 
     # What follows a question's colon runs on in lower case; English's "I" stays.
     assert "If you have, or logging in still doesn't work: from here I can't fix" in script_text(
         change_unknown, "en")
+
+
+def test_the_service_rules_considered_are_recorded_as_they_were_weighed() -> None:
+    """Mutation testing: what --explain and the JSON's `considered` show of the service path was not pinned
+    (the rule, its subject, what it read), nor the unknown subscriptions' check."""
+    from postisupport.core.facts import Contact, Membership, OrganisationFacts
+    from tests.test_rules import INVOICING
+
+    def check(rule: str, fired: bool | None, subject: str, *read: tuple[str, Any],
+              unknown: tuple[str, ...] = ()) -> Check:
+        return Check(rule, fired, read, subject, unknown)
+
+    no_org = decide(facts(organisation=None, admins=()), ["reports"])
+    assert no_org.considered == (check("service.granted", True, "reports", ("entitlements", 1)),
+                                 check("service.no-organisation", True, "reports", ("organisation", None)))
+    unknown = decide(core_directory(entitlements=()), ["invoicing"])
+    assert unknown.considered == (
+        check("service.granted", False, "invoicing", ("entitlements", 0)),
+        check("service.not-subscribed", None, "invoicing", unknown=("organisation_services",)),
+        check("service.other-admin", False, "invoicing", ("isAdmin", False), ("otherAdmins", 1)),
+        check("service.user-is-admin", False, "invoicing", ("isAdmin", False)),
+        check("service.no-organisation", False, "invoicing", ("organisation", "Esimerkki Oy")),
+        check("service.no-admin", False, "invoicing", ("otherAdmins", 1), ("unableAdmins", 0)),
+        check("service.missing-right", True, "invoicing", ("otherAdmins", 1)))
+    other = OrganisationFacts("g-2", "Toinen Oy", "1234567-1", (INVOICING,))
+    first = OrganisationFacts("g-1", "Esimerkki Oy", "2345678-0", (REPORTS,))
+    there = facts(organisation=first, memberships=(Membership(first, (ADMIN,)), Membership(other, (ADMIN,))))
+    assert decide(there, ["invoicing"]).considered == (
+        check("service.granted", False, "invoicing", ("entitlements", 1)),
+        check("service.other-organisation", True, "invoicing", ("organisations", 2)))
+    away = Contact("u-9", "Other", "o@example.fi", active=False)
+    nobody = facts(organisation=first, memberships=(Membership(first, (ADMIN,)), Membership(other, (away,))))
+    assert decide(nobody, ["invoicing"]).considered == (
+        check("service.granted", False, "invoicing", ("entitlements", 1)),
+        check("service.other-organisation", False, "invoicing", ("organisations", 2)),
+        check("service.no-admin", True, "invoicing", ("organisations", 2), ("otherAdmins", 0)))
+    assert decide(facts(organisation=first), ["parcels"]).considered == (
+        check("service.granted", False, "parcels", ("entitlements", 1)),
+        check("service.not-subscribed", True, "parcels", ("organisationServices", 1)))

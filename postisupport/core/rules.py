@@ -188,10 +188,9 @@ class _Trail:
         self.checks.append(Check(rule, fired, tuple(read.items()), subject))
         return fired
 
-    def unknown(self, rule: str, lacked: Sequence[str], subject: str | None = None, **read: Any) -> bool:
+    def unknown(self, rule: str, lacked: Sequence[str], subject: str | None = None, **read: Any) -> None:
         """A rule whose condition the directory can't tell: never fired, recorded with what it lacked."""
         self.checks.append(Check(rule, None, tuple(read.items()), subject, fact_names(lacked)))
-        return False
 
 
 def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
