@@ -334,3 +334,16 @@ def test_a_refusal_with_no_secret_configured_says_none_was_sent(run, environ: di
         "postisupport: error: the identity API rejected the credentials (HTTP 401); no token was sent: "
         "put one "
         "in POSTISUPPORT_TOKEN, or store one with auth login\n"))
+
+
+def test_a_token_echoed_with_invisible_characters_between_its_letters_is_cut_on_stderr(
+        run, environ: dict[str, str]) -> None:
+    """A14B-1: the error's detail was made terminal-safe (each U+200B a U+FFFD) before it was scrubbed."""
+    from tests.servers import Hostile
+
+    environ["POSTISUPPORT_TOKEN"] = TOKEN
+    body = json.dumps({"status": "400", "detail": "bad token " + "\u200b".join(TOKEN)}).encode()
+    with serving(Hostile(400, body, b"application/scim+json")) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stderr) == (ExitStatus.API_ERROR, (
+        "postisupport: error: the identity API answered HTTP 400 to GET /Users: bad token [redacted]\n"))

@@ -78,6 +78,9 @@ def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[s
     # Attack pass 13 (A13B-2): broken by invisible characters, which a terminal shows as marks.
     ("a S\u200be\u200bC\u200br\u200bE\u200btTok3n-abc b SeCrEt\u00adTok3n\u2060-abc\ufeff c",
      ["SeCrEtTok3n-abc"], "a [redacted] b [redacted]\ufeff c"),
+    # Attack pass 14 (A14B-1): the same made terminal-safe (each a U+FFFD), or as JSON escapes them.
+    ("a S\ufffde\ufffdC\ufffdr\ufffdE\ufffdtTok3n-abc b S\\u200Be\\u200bCrEtTok3n-abc c", ["SeCrEtTok3n-abc"],
+     "a [redacted] b [redacted] c"),
     # Two blanks are no wrap: only the end, over half of it, is what is left of a secret cut short.
     ("a SeCrEt  Tok3n-abc b", ["SeCrEtTok3n-abc"], "a SeCrEt  [redacted] b"),
     # What is left of one a server cut short (A9B-22): a start or an end of at least half of it.

@@ -158,9 +158,10 @@ def _each_character_encoded(secret: str) -> str:
     return BROKEN.join(one(c) if ord(c) < 128 else re.escape(c) for c in secret)
 
 
-# Also by an invisible character (zero-width space or joiner, word joiner, soft hyphen, BOM): text that
-# shows the secret readable once each is shown as a mark.
-BROKEN = r"(?:\r?\n|[ \t\u00ad\u200b-\u200f\u2060\ufeff]|(?:\\r)?\\n)?"  # also as JSON writes a break: \n
+# Also by an invisible character (zero-width space or joiner, word joiner, soft hyphen, BOM), as is, as
+# JSON escapes it (\u200b), or once made terminal-safe (U+FFFD): each leaves the secret readable.
+BROKEN = (r"(?:\r?\n|[ \t\u00ad\u200b-\u200f\u2060\ufeff\ufffd]|(?:\\r)?\\n"
+          r"|\\u(?:00ad|200[b-f]|2060|feff))?")  # also as JSON writes a break: \n
 
 
 def _wrapped(form: str) -> str:
