@@ -347,3 +347,34 @@ def test_a_token_echoed_with_invisible_characters_between_its_letters_is_cut_on_
         result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
     assert (result.exit_code, result.stderr) == (ExitStatus.API_ERROR, (
         "postisupport: error: the identity API answered HTTP 400 to GET /Users: bad token [redacted]\n"))
+
+
+def test_a_look_up_answered_with_others_while_more_were_found_is_no_not_found(run) -> None:
+    """A14B-6 (High): a server that ignores the filter sent 20 of 30 users, none the caller: "Step 3 — no
+    user has these details" told a registered caller they are not."""
+    from tests.test_attacked_sixth import Mutating
+
+    def others_only(path: str, query: Any, body: Any) -> None:
+        if path.endswith("/Users") and query.get("filter", [""])[0].startswith("userName"):
+            body["Resources"] = [{"id": "u-9", "userName": "someone.else@example.com"}]
+            body["totalResults"] = 30
+
+    with serving(Mutating(others_only)) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit", "--json")
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitStatus.API_ERROR, "", (
+        "postisupport: error: the identity API found 30 Users for the look-up but sent only 1, none of which "
+        "answers to the identifier: it seems not to apply the look-up's filter (postisupport doctor checks "
+        "it)\n"))
+
+
+def test_an_answer_that_is_not_utf_8_is_said_so_not_a_number_too_long(run, environ: dict[str, str]) -> None:
+    """A14B-14: a Latin-1 "ä" was reported as "JSON holding a number of more than 4300 digits"."""
+    from tests.servers import Hostile
+
+    environ["POSTISUPPORT_TOKEN"] = TOKEN
+    body = '{"totalResults": 0, "Resources": [], "x": "ä"}'.encode("latin-1")
+    with serving(Hostile(200, body, b"application/json; charset=iso-8859-1")) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stderr) == (ExitStatus.API_ERROR, (
+        "postisupport: error: the identity API answered GET /Users with text that is not UTF-8, as JSON must "
+        "be (application/json; charset=iso-8859-1)\n"))

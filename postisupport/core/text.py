@@ -205,6 +205,7 @@ def _inside_base64(raw: bytes) -> set[str]:
 
 
 NESTED = "nested too deeply"
+NOT_UTF8 = "not UTF-8 text"
 
 
 class NotJson(ValueError):
@@ -229,11 +230,13 @@ def json_document(content: bytes | bytearray | str, *, any_unicode: bool = False
         try:
             text = bytes(content).decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise NotJson("not UTF-8 text") from None
+            raise NotJson(NOT_UTF8) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise NotJson(f"not valid JSON: {error}") from None
+    except UnicodeDecodeError:  # bytes json.loads took for UTF-8, -16 or -32 but are none of them
+        raise NotJson(NOT_UTF8) from None
     except ValueError:
         # Python refuses to read an integer of more digits than sys.get_int_max_str_digits() (a guard
         # against slow conversions): no directory, capture or answer we read holds one.

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches, member_of, name_matches
 from postisupport.core.identifiers import Asked, looks_like_business_id, name_key
-from postisupport.errors import InvalidInput
+from postisupport.errors import ApiError, InvalidInput
 from postisupport.idp.reading import group_facts, user_facts
 from postisupport.scim.client import LOOKUP_COUNT, Page, ScimClient
 
@@ -82,6 +82,12 @@ async def fetch(client: ScimClient, identifier: str, shared: Shared | None = Non
         found.resources = found.resources[:LOOKUP_COUNT]
     users = _users(found)
     candidates = matches(users, identifier)
+    if not candidates and found.total > len(found.resources):
+        # It found more than it sent, and none of those it sent is the caller: one it held back may be.
+        # "No user has these details" would tell a registered caller they are not (a filter not applied).
+        raise ApiError("Users", f"the identity API found {found.total} Users for the look-up but sent only "
+                       f"{len(found.resources)}, none of which answers to the identifier: it seems not to "
+                       "apply the look-up's filter (postisupport doctor checks it)")
     snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems), users_reported=found.total,
                         asked=asked)
     return await _completed(client, snapshot, shared)

@@ -25,7 +25,15 @@ from urllib.parse import quote_plus, urlsplit
 import httpx
 
 from postisupport import USER_AGENT
-from postisupport.core.text import NESTED, NotJson, json_document, redacted, shortened, terminal_safe
+from postisupport.core.text import (
+    NESTED,
+    NOT_UTF8,
+    NotJson,
+    json_document,
+    redacted,
+    shortened,
+    terminal_safe,
+)
 from postisupport.core.urls import is_loopback
 from postisupport.errors import ApiError, AuthError, PostisupportError, SecretSource, UnreachableError
 from postisupport.idp import contract, urns
@@ -602,7 +610,9 @@ def _body_of(response: Answer, path: str) -> Any:
                        f"{sys.get_int_max_str_digits()} digits; refused")
     if body is NOT_JSON:
         kind = shortened(terminal_safe(response.headers.get("Content-Type", "no content type")), 100)
-        raise ApiError(where, f"the identity API answered {where} with something that is not JSON ({kind})")
+        what = "text that is not UTF-8, as JSON must be" if unread is not None and unread.reason == NOT_UTF8 \
+            else "something that is not JSON"
+        raise ApiError(where, f"the identity API answered {where} with {what} ({kind})")
     if isinstance(body, dict) and urns.ERROR in _schemas(body):
         raise ApiError(where, f"the identity API answered {where} with an error", None, _detail(body))
     return body
