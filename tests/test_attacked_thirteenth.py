@@ -378,3 +378,28 @@ def test_an_answer_that_is_not_utf_8_is_said_so_not_a_number_too_long(run, envir
     assert (result.exit_code, result.stderr) == (ExitStatus.API_ERROR, (
         "postisupport: error: the identity API answered GET /Users with text that is not UTF-8, as JSON must "
         "be (application/json; charset=iso-8859-1)\n"))
+
+
+def test_a_resume_never_wipes_a_file_that_is_no_output_of_ours(run, tmp_path: Path) -> None:
+    """A14A-13 (High): a ';' file with quoted header cells, or any one-line file without a final newline,
+    was taken for a header cut by a kill and wiped by --resume or --retry-failed (exit 0)."""
+    source = tmp_path / "in.csv"
+    source.write_text("identifier\nESIM0042\n")
+    files = {"crm.csv": '"Name";"Phone"\n"Matti Meikäläinen";"0401234567"\n',
+             "todo.csv": "TODO: call Matti about the invoices",
+             "one.jsonl": '{"customer": "Matti", "phone": "0401234567"}'}
+    for name, text in files.items():
+        out = tmp_path / name
+        out.write_text(text)
+        for mode in ("--resume", "--retry-failed"):
+            result = run("--sandbox", "bulk", str(source), "-o", str(out), mode, "-q", "--no-audit")
+            assert (result.exit_code, result.stderr) == (ExitStatus.USAGE, (
+                f"postisupport: error: line 1 of {out} is not a result of a bulk run; is it the right file, "
+                "and the right format?\n")), (name, mode)
+        assert out.read_text() == text
+    # A header cut by a kill is started afresh, as before; and a ';' output saved with quotes is read.
+    cut = tmp_path / "cut.csv"
+    cut.write_text("row,identifier,serv")
+    resumed = run("--sandbox", "bulk", str(source), "-o", str(cut), "--resume", "-q", "--no-audit")
+    assert resumed.exit_code == 0
+    assert cut.read_text().splitlines()[0].startswith("row,identifier,service,")

@@ -888,7 +888,9 @@ def _read_back_ndjson(path: Path, kept: _Kept) -> int:
             except (ValueError, TypeError, KeyError, RecursionError):
                 entry = None
             if entry is None or not line.endswith(b"\n"):
-                if not line.endswith(b"\n") and end + len(line) >= size:  # the last line, cut short
+                # The last line, cut short by a kill: after a record of ours, or the start of one.
+                cut = number > 1 or line.startswith((b'{"row": ', b'{"schema_version": '))
+                if not line.endswith(b"\n") and end + len(line) >= size and cut:
                     break
                 raise _not_a_result(path, number)
             kept.keep(row, given, entry.get("outcome"), kind, asked)
@@ -914,10 +916,17 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         bom = raw.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
         if not bom:
             raw.seek(0)
+        start = raw.tell()
+        first = raw.readline()
+        raw.seek(start)
+        if not first.endswith(b"\n"):
+            if _cut_header(first):
+                return 0  # not even the header was written whole: start afresh
+            raise _not_a_result(path, 1)  # a file of something else: never wiped
         records = _Records(raw, delimiter=None)
         header = next(records, None)
-        if header is None or not records.complete:
-            return 0  # not even the header was written whole: start afresh
+        if header is None:
+            raise _not_a_result(path, 1)
         if "row" not in header or "error" not in header:
             raise _not_a_result(path, 1)
         # Told by a header written whole only: a cut one tells nothing, and --excel or the input decide.
@@ -942,6 +951,16 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         if records.failed and records.failed_at < size:
             raise _not_a_result(path, records.line)
     return end
+
+
+def _cut_header(line: bytes) -> bool:
+    """Whether an unended first line is the start of a header this tool writes (a run killed while
+    writing it), in either dialect: else the file is something else, which a resume must not wipe."""
+    if codecs.BOM_UTF8.startswith(line):
+        return True  # cut inside the BOM Excel's dialect starts with
+    text = line.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="replace")
+    return any(whole.startswith(text) or text.startswith(whole)
+               for whole in (",".join(CSV_COLUMNS), ";".join(CSV_COLUMNS)))
 
 
 def _number(cell: str) -> bool:
@@ -985,7 +1004,8 @@ class _Records:
             first = next(lines, None)
             if first is None:
                 raise StopIteration
-            self.delimiter = ";" if first.startswith("row;") else ","
+            # Excel's dialect, also as a spreadsheet saves it again with every text cell quoted.
+            self.delimiter = ";" if first.startswith(("row;", '"row";')) else ","
             self._reader = csv.reader(_chain(first, lines), delimiter=self.delimiter, strict=True)
         if self.failed:
             raise StopIteration
