@@ -403,3 +403,24 @@ def test_a_resume_never_wipes_a_file_that_is_no_output_of_ours(run, tmp_path: Pa
     resumed = run("--sandbox", "bulk", str(source), "-o", str(cut), "--resume", "-q", "--no-audit")
     assert resumed.exit_code == 0
     assert cut.read_text().splitlines()[0].startswith("row,identifier,service,")
+
+
+def test_a_lone_surrogate_in_the_servers_data_is_captured_not_a_crash(run, tmp_path: Path) -> None:
+    """A14B-13: capture, plain and pseudonymised, ended in "internal error: UnicodeEncodeError"."""
+    from tests.test_attacked_sixth import Mutating
+
+    def cut_emoji(path: str, query: Any, body: Any) -> None:
+        for resource in body.get("Resources", []) if isinstance(body, dict) else []:
+            if resource.get("userName") == "aino.korhonen@esimerkki.example.fi":
+                resource["displayName"] = "Aino \ud800 Korhonen"
+
+    with serving(Mutating(cut_emoji)) as url:
+        plain = run("--api", url, "capture", "ESIM0042", "-o", str(tmp_path / "c.json"), "--no-audit")
+        stand_ins = run("--api", url, "capture", "ESIM0042", "-o", str(tmp_path / "p.json"), "--pseudonymise",
+                        "--no-audit")
+    assert [(r.exit_code, r.stderr.startswith("captured change-password")) for r in (plain, stand_ins)] == [
+        (0, True), (0, True)]
+    kept = json.loads((tmp_path / "c.json").read_text())
+    names = [u["displayName"] for u in kept["Users"] if u["userName"].startswith("aino")]
+    assert names == ["Aino \ud800 Korhonen"]
+    assert run("replay", str(tmp_path / "c.json")).exit_code == 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -47,6 +48,9 @@ COMPARED = (*DECISION, "evidence")
 class Capture:
     path: Path | None  # None: written to the stream given
     report: Report
+
+
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str], view: View,
@@ -120,7 +124,12 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     }
     document = _pseudonymised(document, result, settings, view) if pseudonymise else \
         _replayable(document, result, settings, view)
-    text = _without_secrets(json.dumps(document, ensure_ascii=False, indent=2) + "\n", secrets)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if LONE_SURROGATE.search(text):
+        # A lone surrogate the server sent (a name cut inside an emoji) can't be UTF-8: kept as its
+        # JSON escape, as the server wrote it, so the file is still the answers as read.
+        text = json.dumps(document, ensure_ascii=True, indent=2) + "\n"
+    text = _without_secrets(text, secrets)
     if not isinstance(output, Path):
         output.write(text)
         return Capture(None, result)

@@ -118,7 +118,8 @@ class Pseudonyms:
 
     def _digest(self, value: str, kind: str = "") -> str:
         message = f"{kind}\0{fold(value)}" if kind else fold(value)
-        return hmac.new(self._key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+        # A lone surrogate (a name a server cut inside an emoji) is data: hashed as its code points.
+        return hmac.new(self._key, message.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
     def email(self, value: str) -> str:
         if "@" not in value:
