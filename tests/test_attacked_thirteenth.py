@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+
 from postisupport.cli.main import ExitStatus
 from postisupport.sandbox.app import application
 from tests.servers import OAuthServer, answer_of, send_answer, serving
@@ -424,3 +426,23 @@ def test_a_lone_surrogate_in_the_servers_data_is_captured_not_a_crash(run, tmp_p
     names = [u["displayName"] for u in kept["Users"] if u["userName"].startswith("aino")]
     assert names == ["Aino \ud800 Korhonen"]
     assert run("replay", str(tmp_path / "c.json")).exit_code == 0
+
+
+@pytest.mark.parametrize(("variable", "value", "reason"), [
+    ("ALL_PROXY", "socks5://127.0.0.1:1", "Using SOCKS proxy, but the 'socksio' package is not installed."),
+    ("HTTPS_PROXY", "ftp://127.0.0.1:1", "Unknown scheme for proxy URL URL('ftp://127.0.0.1:1')"),
+])
+@pytest.mark.parametrize("watched", [(), ("-v",)])
+def test_a_proxy_httpx_cannot_use_is_a_setting_to_mend_not_a_bug(
+        run, monkeypatch: Any, environ: dict[str, str], variable: str, value: str, reason: str,
+        watched: tuple[str, ...]) -> None:
+    """A14B-7: ALL_PROXY=socks5://… (a common desktop setting) was "internal error" (exit 1)."""
+    for name in ("ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "all_proxy", "https_proxy", "http_proxy",
+                 "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, value)
+    environ["POSTISUPPORT_TOKEN"] = TOKEN
+    result = run(*watched, "--api", "https://idp.example.com/scim/v2", "diagnose", "ESIM0042", "--no-audit")
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stderr.startswith("postisupport: error: the proxy the environment names (HTTPS_PROXY, "
+                                    f"HTTP_PROXY or ALL_PROXY) can't be used: {reason}")

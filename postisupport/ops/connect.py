@@ -114,7 +114,10 @@ def _direct_or_proxied(url: str, verify: ssl.SSLContext) -> Any:
     proxy = proxies.get(parts.scheme.lower()) or proxies.get("all")
     if proxy is None or is_loopback(url) or urllib.request.proxy_bypass(parts.hostname or ""):
         return httpx.AsyncHTTPTransport(verify=verify)
-    return httpx.AsyncHTTPTransport(verify=verify, proxy=proxy)
+    from postisupport.scim.client import unusable_proxy
+
+    with unusable_proxy():
+        return httpx.AsyncHTTPTransport(verify=verify, proxy=proxy)
 
 
 def _oauth2(settings: Settings, verify: ssl.SSLContext, transport: Any) -> Any:

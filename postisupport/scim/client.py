@@ -35,7 +35,14 @@ from postisupport.core.text import (
     terminal_safe,
 )
 from postisupport.core.urls import is_loopback
-from postisupport.errors import ApiError, AuthError, PostisupportError, SecretSource, UnreachableError
+from postisupport.errors import (
+    ApiError,
+    AuthError,
+    ConfigurationError,
+    PostisupportError,
+    SecretSource,
+    UnreachableError,
+)
 from postisupport.idp import contract, urns
 from postisupport.scim.filters import (
     admins_filter,
@@ -176,19 +183,8 @@ class ScimClient:
         self._secret_source = secret_source  # named by an AuthError, so the user knows what to fix
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url + "/",
-            headers=headers,
-            timeout=timeout,
-            transport=transport,
-            auth=auth,
-            verify=verify,
-            follow_redirects=False,  # a redirect is an error: the token never goes where it points
-            event_hooks={"response": [_keep_location_aside]},
-            # A proxy named in the environment (HTTP_PROXY, ALL_PROXY) is another machine: traffic for
-            # this one, plain http with the token in it, never goes through it.
-            trust_env=not is_loopback(self.base_url),
-        )
+        with unusable_proxy():
+            self._http = self._client(headers, transport, auth, verify)
         self._slots = asyncio.Semaphore(max_concurrency)
         self._sleep = sleep
         self._retry = retry
@@ -202,6 +198,21 @@ class ScimClient:
         self._told = 0.0  # the server's last asked wait, as waited
         self.requests = 0  # sent, retries included
         self._on_page = on_page  # sees every list response read (a capture keeps the resources)
+
+    def _client(self, headers: dict[str, str], transport: Any, auth: Any, verify: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url + "/",
+            headers=headers,
+            timeout=self.timeout,
+            transport=transport,
+            auth=auth,
+            verify=verify,
+            follow_redirects=False,  # a redirect is an error: the token never goes where it points
+            event_hooks={"response": [_keep_location_aside]},
+            # A proxy named in the environment (HTTP_PROXY, ALL_PROXY) is another machine: traffic for
+            # this one, plain http with the token in it, never goes through it.
+            trust_env=not is_loopback(self.base_url),
+        )
 
     @property
     def _url_budget(self) -> int:
@@ -560,6 +571,17 @@ def _retry_after(answer: Answer) -> float | None:
 
 
 NOT_JSON = object()  # an answer that does not parse (JSON null is a body, and parses to None)
+
+
+@contextmanager
+def unusable_proxy() -> Iterator[None]:
+    """A proxy the environment names that httpx can't use (SOCKS without its package, an ftp:// one, a
+    malformed URL) is a setting to mend, said in one line, not a bug."""
+    try:
+        yield
+    except (ValueError, ImportError, httpx.InvalidURL) as error:
+        raise ConfigurationError("the proxy the environment names (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) "
+                                 f"can't be used: {terminal_safe(str(error))}") from None
 
 
 def without_secrets(body: Any, secrets: list[str]) -> Any:
