@@ -446,3 +446,15 @@ def test_a_proxy_httpx_cannot_use_is_a_setting_to_mend_not_a_bug(
     assert result.exit_code == ExitStatus.USAGE
     assert result.stderr.startswith("postisupport: error: the proxy the environment names (HTTPS_PROXY, "
                                     f"HTTP_PROXY or ALL_PROXY) can't be used: {reason}")
+
+
+@pytest.mark.parametrize("args", [("bulk", "-", "-q"), ("shell",), ("diagnose", "-")])
+def test_a_closed_stdin_is_read_as_empty_not_an_internal_error(args: tuple[str, ...]) -> None:
+    """A14A-16: started with stdin closed (`<&-`), bulk -, shell and diagnose - were "internal error"."""
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTISUPPORT_")}
+    done = subprocess.run([sys.executable, "-m", "postisupport", "--sandbox", *args, "--no-audit"],
+                          capture_output=True, text=True, env=env, timeout=60, preexec_fn=lambda: os.close(0))
+    assert (done.returncode, "internal error" in done.stderr, done.stdout) == (0, False, "")

@@ -56,7 +56,9 @@ def _stdout() -> IO[str]:
 
 @dataclass
 class Environment:
-    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    # A closed stdin (`<&-`, as some schedulers start a command) is Python's None: read as empty.
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin if sys.stdin is not None
+                           else io.TextIOWrapper(io.BytesIO(b"")))
     stdout: IO[str] = field(default_factory=_stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
