@@ -458,3 +458,15 @@ def test_a_closed_stdin_is_read_as_empty_not_an_internal_error(args: tuple[str, 
     done = subprocess.run([sys.executable, "-m", "postisupport", "--sandbox", *args, "--no-audit"],
                           capture_output=True, text=True, env=env, timeout=60, preexec_fn=lambda: os.close(0))
     assert (done.returncode, "internal error" in done.stderr, done.stdout) == (0, False, "")
+
+
+def test_a_verification_given_ahead_of_a_refused_name_is_carried_to_no_one() -> None:
+    """A14A-4: `verified`, then "Aino Korhonen" (refused: a name needs --org), then `aino`: the legacy ID
+    "aino" (another person) was shown verified."""
+    from postisupport.ops.session import Session, parse, refused, step
+
+    session, _ = step(Session(), parse("verified"))
+    after = refused(session, "Aino Korhonen")
+    assert (after.verified, after.verified_for) == (False, None)
+    kept = refused(step(Session(), parse("verified"))[0], "ESIM 0042 -s")
+    assert (kept.verified, kept.verified_for) == (True, "esim0042")

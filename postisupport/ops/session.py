@@ -363,8 +363,11 @@ def refused(session: Session, line: str) -> Session:
     try:
         # A name within an organisation is refused whole: what the agent types next is another line.
         words = line.split()
+        # The identifier as a look-up takes it: every word before the first option ("Aino Korhonen"
+        # without --org is one malformed identifier, not "Aino", which may be someone's legacy ID).
+        typed = " ".join(itertools.takewhile(lambda word: not word.startswith("-"), words))
         asked: str | None = None if any(w.partition("=")[0] in ORGANISATION_OPTIONS for w in words) \
-            else normalise(words[0])
+            else normalise(typed)
     except InvalidInput:
         asked = None
     verified = (asked is not None and session.verified and session.current is None
