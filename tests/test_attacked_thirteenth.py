@@ -470,3 +470,21 @@ def test_a_verification_given_ahead_of_a_refused_name_is_carried_to_no_one() -> 
     assert (after.verified, after.verified_for) == (False, None)
     kept = refused(step(Session(), parse("verified"))[0], "ESIM 0042 -s")
     assert (kept.verified, kept.verified_for) == (True, "esim0042")
+
+
+def test_a_stopped_run_into_a_device_says_to_start_again_not_to_resume(run, tmp_path: Path) -> None:
+    """A14A-1: -o /dev/null (or a FIFO), stopped: "to finish … --resume", which is always refused."""
+    import os
+
+    from tests.servers import free_port
+
+    if not os.path.exists("/dev/null"):
+        pytest.skip("needs /dev/null")
+    source = tmp_path / "in.txt"
+    source.write_text("user1@example.com\n")
+    nowhere = f"http://127.0.0.1:{free_port()}/scim/v2"
+    result = run("--api", nowhere, "--timeout", "0.5", "bulk", str(source), "-o", "/dev/null", "-q",
+                 "--no-audit")
+    assert (result.exit_code, result.stderr.splitlines()[0]) == (ExitStatus.UNREACHABLE, (
+        f"postisupport: stopped; to start again: postisupport --api {nowhere} --timeout 0.5 --no-audit bulk "
+        f"{source} -o /dev/null --concurrency 8 --quiet"))

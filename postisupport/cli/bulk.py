@@ -176,8 +176,13 @@ def _how_to_go_on(state: Any, connection: Any, source: str, output: Path, chosen
     A workbook and a forced run replace the output only at the end: they start again, and an output
     that was there is as it was. Otherwise the output holds every row done, and the same mode (a resume
     for a new run) finishes it."""
-    again = chosen == "xlsx" or mode == "force"
-    finish = mode if again else ("retry-failed" if mode == "retry-failed" else "resume")
+    from postisupport.ops.bulk import is_stream
+
+    # A device or a pipe can't be read back: its run starts again, as a workbook's does.
+    streamed = is_stream(output)
+    again = chosen == "xlsx" or mode == "force" or streamed
+    finish = "new" if streamed else mode if again else \
+        ("retry-failed" if mode == "retry-failed" else "resume")
     after = ["-o", str(output), *options, *([] if finish == "new" else [f"--{finish}"])]
     head = ["postisupport", *_connection_words(state, connection), "bulk"]
     # An input named like an option ("-users.csv") would be read as one: after "--" it is not.
@@ -188,7 +193,7 @@ def _how_to_go_on(state: Any, connection: Any, source: str, output: Path, chosen
     command = " ".join(shell_quoted(word) for word in words)
     if not again:
         return f"postisupport: stopped; to finish{piped}:", command
-    kept = "; the output was left as it was" if mode == "force" and output.exists() else ""
+    kept = "; the output was left as it was" if mode == "force" and output.exists() and not streamed else ""
     return f"postisupport: stopped{kept}; to start again{piped}:", command
 
 

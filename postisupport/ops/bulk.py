@@ -205,7 +205,7 @@ def check_output(options: BulkOptions, stdin: IO[bytes] | None = None, stdout: I
     refuse_own(path, options.own_files)
     if given is not None and given == _file_of(path):
         raise FileProblem(path, "is the input itself: the results must go to another file")
-    if _is_stream(path):
+    if is_stream(path):
         _check_stream(path)
         if options.mode in ("resume", "retry-failed"):
             raise InvalidInput("output", f"{path} is not a regular file: it can't be read back")
@@ -243,7 +243,7 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _is_stream(path: Path) -> bool:
+def is_stream(path: Path) -> bool:
     """A device or a pipe (/dev/null, /dev/stdout): written as a stream, neither locked nor read back."""
     try:
         mode = os.stat(path).st_mode
@@ -573,7 +573,7 @@ class _Output:
 
     def __enter__(self) -> _Output:
         path, options = self.path, self.options
-        if path is None or _is_stream(path):
+        if path is None or is_stream(path):
             return self
         self.created = not os.path.lexists(path)
         self.handle = open_private(path, "a")
@@ -596,7 +596,7 @@ class _Output:
         if path is None:
             assert self.stdout is not None
             yield from self._stream(self.stdout, excel, extra_columns, "stdout")
-        elif _is_stream(path):
+        elif is_stream(path):
             try:
                 device = path.open("w", encoding="utf-8", newline="")
             except OSError as error:
