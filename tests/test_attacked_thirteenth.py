@@ -488,3 +488,25 @@ def test_a_stopped_run_into_a_device_says_to_start_again_not_to_resume(run, tmp_
     assert (result.exit_code, result.stderr.splitlines()[0]) == (ExitStatus.UNREACHABLE, (
         f"postisupport: stopped; to start again: postisupport --api {nowhere} --timeout 0.5 --no-audit bulk "
         f"{source} -o /dev/null --concurrency 8 --quiet"))
+
+
+def test_csv_rows_on_a_terminal_carry_no_escape_sequence_from_the_api(tmp_path: Path) -> None:
+    """A14A-3: bulk --format csv to a terminal wrote the directory's ESC and OSC sequences raw."""
+    from postisupport.cli.main import run as run_cli
+    from tests.test_attacked_sixth import Mutating
+    from tests.test_wrapping import Terminal, environment
+
+    def escaping(path: str, query: Any, body: Any) -> None:
+        for resource in body.get("Resources", []) if isinstance(body, dict) else []:
+            if resource.get("displayName") == "Esimerkki Oy":
+                resource["displayName"] = "\x1b[31mRED\x1b]0;pwned\x07 Oy"
+
+    source = tmp_path / "one.txt"
+    source.write_text("ESIM0042\n")
+    env = environment(tmp_path, "200", Terminal)
+    env.environ["POSTISUPPORT_TOKEN"] = TOKEN
+    with serving(Mutating(escaping)) as url:
+        status = run_cli(["--api", url, "bulk", str(source), "--format", "csv", "-q", "--no-audit"], env)
+    shown = env.stdout.getvalue()
+    assert (status, "\x1b" in shown, "\x07" in shown, "\ufffd[31mRED\ufffd]0;pwned\ufffd Oy" in shown) == (
+        0, False, False, True)

@@ -39,6 +39,7 @@ from typing import IO, Any, Literal, Protocol
 
 from postisupport.config.private import open_private, refuse_own, replacing
 from postisupport.config.settings import Settings
+from postisupport.core.text import terminal_safe
 from postisupport.errors import (
     ApiError,
     FileProblem,
@@ -683,6 +684,10 @@ class _TextSink:
         self.started = False
         self.track = False  # whether to remember the rows written (a retry, to keep those it did not get to)
         self.rows_written: set[int] = set()
+        try:
+            self.on_terminal = file.isatty()
+        except (AttributeError, ValueError, OSError):
+            self.on_terminal = False
 
     def header(self) -> None:
         if self.format == "csv":
@@ -705,7 +710,11 @@ class _TextSink:
         if self.format == "ndjson":
             self._do(lambda: self.file.write(done.line))
         else:
-            self._do(lambda: self.csv.writerow(done.line))
+            cells = done.line
+            if self.on_terminal:
+                # Read on a terminal, not a spreadsheet: the API's escape sequences must not drive it.
+                cells = [terminal_safe(cell) for cell in cells]
+            self._do(lambda: self.csv.writerow(cells))
         if self.track:
             self.rows_written.add(done.row.number)
         self.flush()
