@@ -510,3 +510,20 @@ def test_csv_rows_on_a_terminal_carry_no_escape_sequence_from_the_api(tmp_path: 
     shown = env.stdout.getvalue()
     assert (status, "\x1b" in shown, "\x07" in shown, "\ufffd[31mRED\ufffd]0;pwned\ufffd Oy" in shown) == (
         0, False, False, True)
+
+
+def test_an_output_saved_by_excel_with_a_bom_and_commas_goes_on_with_commas(run, tmp_path: Path) -> None:
+    """A14A-5: rows with ';' were appended to a ','-separated output with a BOM: mixed delimiters."""
+    source = tmp_path / "in.csv"
+    source.write_text("identifier\nESIM0042\nESIM0105\n")
+    out = tmp_path / "out.csv"
+    def bulk(*more: str) -> int:
+        return int(run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit", *more).exit_code)
+
+    assert bulk("--no-excel") == 0
+    lines = out.read_text().splitlines()
+    out.write_text("\ufeff" + "\n".join(lines[:2]) + "\n", encoding="utf-8")  # saved again, one row kept
+    assert bulk("--resume") == 0
+    again = out.read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in again] == ["row", "1", "2"]
+    assert bulk("--resume") == 0

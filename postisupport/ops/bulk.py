@@ -939,7 +939,8 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         if "row" not in header or "error" not in header:
             raise _not_a_result(path, 1)
         # Told by a header written whole only: a cut one tells nothing, and --excel or the input decide.
-        kept.excel = bom or records.delimiter == ";"
+        # The rows go on with the delimiter the file has: Excel saves "CSV UTF-8" with a BOM and commas.
+        kept.excel = records.delimiter == ";"
         at_row, at_input = header.index("row"), header.index("identifier") if "identifier" in header else 0
         at_error, at_outcome = header.index("error"), header.index("outcome") if "outcome" in header else 0
         at_service = header.index("service") if "service" in header else None
