@@ -527,3 +527,24 @@ def test_an_output_saved_by_excel_with_a_bom_and_commas_goes_on_with_commas(run,
     again = out.read_text(encoding="utf-8-sig").splitlines()
     assert [line.split(",")[0] for line in again] == ["row", "1", "2"]
     assert bulk("--resume") == 0
+
+
+def test_a_config_that_is_a_pipe_is_neither_waited_on_nor_replaced(tmp_path: Path) -> None:
+    """A14B-8: auth login renamed a file over a config that was a device (as root, /dev/null itself); a
+    config that is a named pipe held every command for ever."""
+    import os
+    import stat
+
+    from postisupport.config.private import replacing
+    from postisupport.config.profiles import load
+    from postisupport.errors import FileProblem, InvalidSetting
+
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidSetting) as refused:
+        load(fifo)
+    assert refused.value.reason == f"{fifo}: a named pipe, not a file"
+    with pytest.raises(FileProblem) as problem, replacing(fifo) as out:
+        out.write("x")
+    assert str(problem.value) == f"{fifo}: is not a regular file; it is written only as a file of its own"
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and [p.name for p in tmp_path.iterdir()] == ["config.toml"]

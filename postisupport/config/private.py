@@ -69,6 +69,10 @@ def replacing(target: Path | str, mode: str = "w", encoding: str | None = "utf-8
     """
     target = Path(target)
     folder = target.parent
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(os.stat(target).st_mode) and not target.is_dir():
+            # Renamed over, a device (/dev/null, as root) or a pipe would be gone for everyone.
+            raise FileProblem(target, "is not a regular file; it is written only as a file of its own")
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as error:

@@ -59,7 +59,10 @@ def load(path: Path) -> ConfigFile:
         return InvalidSetting("config", "config file", f"{path}: {reason}")
 
     try:
-        with path.open("rb") as file:
+        # Without waiting: a named pipe with no writer would hold every command for ever.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
+            if stat.S_ISFIFO(os.fstat(file.fileno()).st_mode):
+                raise bad("a named pipe, not a file")
             raw = file.read(MAX_BYTES + 1)
     except FileNotFoundError:
         return ConfigFile(path)
