@@ -258,6 +258,7 @@ def test_the_service_rules_considered_are_recorded_as_they_were_weighed() -> Non
         check("service.granted", False, "invoicing", ("entitlements", 1)),
         check("service.other-organisation", False, "invoicing", ("organisations", 2)),
         check("service.no-admin", True, "invoicing", ("organisations", 2), ("otherAdmins", 0)))
-    assert decide(facts(organisation=first), ["parcels"]).considered == (
-        check("service.granted", False, "parcels", ("entitlements", 1)),
-        check("service.not-subscribed", True, "parcels", ("organisationServices", 1)))
+    for memberships in ((), (Membership(first, (ADMIN,)),)):  # one organisation: no other to look at
+        assert decide(facts(organisation=first, memberships=memberships), ["parcels"]).considered == (
+            check("service.granted", False, "parcels", ("entitlements", 1)),
+            check("service.not-subscribed", True, "parcels", ("organisationServices", 1)))
