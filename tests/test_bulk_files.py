@@ -561,3 +561,19 @@ def test_progress_tells_the_total_the_share_and_the_time_left(run, tmp_path: Pat
     assert [re.sub(r"about \d+ s left|\d+\.\d rows/s", "...", line) for line in lines[:-1]] == [
         f"postisupport: {n} rows done of 4 ({25 * n} %, ...), 0 errors, ..." for n in range(1, 5)]
     assert lines[-1].startswith("postisupport: 4 rows in ")
+
+
+def test_a_retry_stopped_on_an_output_that_did_not_exist_keeps_the_rows_it_did(tmp_path: Path) -> None:
+    """Attack pass 14, A14A-15: the stopped retry renamed its rows into place, then the empty output it had
+    locked was unlinked by its path: the new file went, every row done with it."""
+    users = 40
+    source = write(tmp_path / "in.txt", identifiers(users))
+    out = tmp_path / "out.ndjson"
+    with serving(Slow(directory(users, 4), 0.05)) as url:
+        err = interrupted(url, out, "--api", url, "bulk", str(source), "-o", str(out), "--retry-failed",
+                          "--concurrency", "1", "-q", rows=5)
+        kept = lines_of(out)
+        assert 5 <= len(kept) < users and sorted(r["row"] for r in kept) == list(range(1, len(kept) + 1))
+        done = subprocess.run(finish(err), capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert sorted(r["row"] for r in lines_of(out)) == list(range(1, users + 1))

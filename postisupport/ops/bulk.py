@@ -659,10 +659,14 @@ class _Output:
         if self.handle is None:
             return
         try:
-            if not self.finished and self.created and os.fstat(self.handle.fileno()).st_size == 0:
-                # Nothing was written: leave no empty file behind (the lock is still ours).
+            ours = os.fstat(self.handle.fileno())
+            if not self.finished and self.created and ours.st_size == 0:
+                # Nothing was written: leave no empty file behind (the lock is still ours). Unless a
+                # stopped retry has renamed what it did into its place: that path is not ours any more.
                 with contextlib.suppress(OSError):
-                    os.unlink(str(self.path))
+                    there = os.stat(str(self.path))
+                    if (there.st_dev, there.st_ino) == (ours.st_dev, ours.st_ino):
+                        os.unlink(str(self.path))
         finally:
             assert self.path is not None
             _close(self.handle, self.path)
