@@ -548,3 +548,39 @@ def test_a_config_that_is_a_pipe_is_neither_waited_on_nor_replaced(tmp_path: Pat
         out.write("x")
     assert str(problem.value) == f"{fifo}: is not a regular file; it is written only as a file of its own"
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and [p.name for p in tmp_path.iterdir()] == ["config.toml"]
+
+
+def test_results_on_stdout_appended_to_the_audit_trail_are_refused(tmp_path: Path) -> None:
+    """A14A-8: `bulk users.csv >> audit.jsonl` appended the results, in clear, to the trail."""
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTISUPPORT_")}
+    env.update({"XDG_STATE_HOME": str(tmp_path / "state"), "HOME": str(tmp_path),
+                "XDG_CONFIG_HOME": str(tmp_path / "config")})
+    command = [sys.executable, "-m", "postisupport", "--sandbox"]
+    assert subprocess.run([*command, "diagnose", "ESIM0042"], capture_output=True, env=env,
+                          timeout=60).returncode == 0
+    trail = tmp_path / "state" / "postisupport" / "audit.jsonl"
+    before = trail.read_bytes()
+    source = tmp_path / "in.txt"
+    source.write_text("ESIM0042\n")
+    with trail.open("a") as appended:
+        done = subprocess.run([*command, "bulk", str(source), "-q"], stdout=appended, stderr=subprocess.PIPE,
+                              text=True, env=env, timeout=60)
+    assert (done.returncode, done.stderr) == (ExitStatus.USAGE, (
+        "postisupport: error: stdout: is one of postisupport's own files (the audit trail or its key, the "
+        "config file, or the data this run reads): send the results elsewhere\n"))
+    assert trail.read_bytes() == before
+
+
+def test_a_workbook_to_a_device_is_refused_not_written_as_csv(run) -> None:
+    """A14A-10: --format xlsx -o /dev/stdout wrote header-less CSV rows, exit 0."""
+    import os
+
+    if not os.path.exists("/dev/null"):
+        pytest.skip("needs /dev/null")
+    result = run("--sandbox", "bulk", "-", "--format", "xlsx", "-o", "/dev/null", "-q", "--no-audit",
+                 input="ESIM0042\n")
+    assert (result.exit_code, result.stderr) == (ExitStatus.USAGE, (
+        "postisupport: error: /dev/null is not a regular file: a workbook (xlsx) needs an output file\n"))

@@ -195,10 +195,17 @@ def check_output(options: BulkOptions, stdin: IO[bytes] | None = None, stdout: I
             raise InvalidInput("output", f"{options.mode} needs an output file to read back")
         if options.format == "xlsx":
             raise InvalidInput("output", "a workbook (xlsx) needs an output file")
-        if given is not None and given == _file_of(stdout):
+        shown = _file_of(stdout)
+        if given is not None and given == shown:
             raise FileProblem("stdout", "is the input itself (appended to it?), so the run would read its "
                               "own results back without end: send the results to another file")
+        if shown is not None and any(_file_of(own) == shown for own in options.own_files):
+            # `>> audit.jsonl`: the results, in clear, appended to the trail that holds only hashes.
+            raise FileProblem("stdout", "is one of postisupport's own files (the audit trail or its key, the "
+                              "config file, or the data this run reads): send the results elsewhere")
         return
+    if options.format == "xlsx" and is_stream(path):
+        raise InvalidInput("output", f"{path} is not a regular file: a workbook (xlsx) needs an output file")
     if path.is_dir():
         raise FileProblem(path, "is a folder, not a file: name a file for the results")
     if not path.parent.is_dir():
