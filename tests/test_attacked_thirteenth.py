@@ -584,3 +584,23 @@ def test_a_workbook_to_a_device_is_refused_not_written_as_csv(run) -> None:
                  input="ESIM0042\n")
     assert (result.exit_code, result.stderr) == (ExitStatus.USAGE, (
         "postisupport: error: /dev/null is not a regular file: a workbook (xlsx) needs an output file\n"))
+
+
+def test_a_csv_output_whose_columns_were_edited_is_not_resumed(run, tmp_path: Path) -> None:
+    """A14A-18: a column deleted or moved in a spreadsheet: rows appended in the tool's order."""
+    from postisupport.output.table import CSV_COLUMNS
+
+    source = tmp_path / "in.csv"
+    source.write_text("identifier\nESIM0042\nESIM0105\n")
+    out = tmp_path / "out.csv"
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit").exit_code == 0
+    lines = out.read_text().splitlines()
+    edited = [",".join(line.split(",")[:11] + line.split(",")[12:]) for line in lines[:2]]  # no "admins"
+    out.write_text("\n".join(edited) + "\n")
+    for mode in ("--resume", "--retry-failed"):
+        result = run("--sandbox", "bulk", str(source), "-o", str(out), mode, "-q", "--no-audit")
+        assert (result.exit_code, result.stderr) == (ExitStatus.USAGE, (
+            f"postisupport: error: the columns of {out} are not those bulk writes ({', '.join(CSV_COLUMNS)}, "
+            "then the input's own): was it edited? Resume the file as bulk wrote it, or start a new "
+            "output\n"))
+    assert out.read_text().splitlines() == edited

@@ -955,8 +955,13 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         at_row, at_input = header.index("row"), header.index("identifier") if "identifier" in header else 0
         at_error, at_outcome = header.index("error"), header.index("outcome") if "outcome" in header else 0
         at_service = header.index("service") if "service" in header else None
-        if list(header[:len(CSV_COLUMNS)]) == list(CSV_COLUMNS):
-            kept.extra_columns = list(header[len(CSV_COLUMNS):])
+        if list(header[:len(CSV_COLUMNS)]) != list(CSV_COLUMNS):
+            # A column removed or moved (in a spreadsheet): rows in the tool's order would not line up.
+            columns = ", ".join(CSV_COLUMNS)
+            raise InvalidInput("output", f"the columns of {path} are not those bulk writes ({columns}, then "
+                               "the input's own): was it edited? Resume the file as bulk wrote it, or start "
+                               "a new output")
+        kept.extra_columns = list(header[len(CSV_COLUMNS):])
         end = records.end
         for cells in records:
             whole = records.complete and len(cells) == len(header) and _number(cells[at_row])
