@@ -604,3 +604,23 @@ def test_a_csv_output_whose_columns_were_edited_is_not_resumed(run, tmp_path: Pa
             "then the input's own): was it edited? Resume the file as bulk wrote it, or start a new "
             "output\n"))
     assert out.read_text().splitlines() == edited
+
+
+def test_an_account_whose_matching_login_data_cannot_be_read_says_what_to_attach(run, tmp_path: Path) -> None:
+    """A14B-4: the "ours to solve" case could never be captured, and the refusal read like a bug."""
+    from tests.test_attacked_sixth import LOGIN, Mutating
+
+    def legacy_number(path: str, query: Any, body: Any) -> None:
+        for resource in body.get("Resources", []) if isinstance(body, dict) else []:
+            if resource.get("userName") == "aino.korhonen@esimerkki.example.fi":
+                resource[LOGIN]["legacyUserId"] = 42
+
+    with serving(Mutating(legacy_number)) as url:
+        for more in ((), ("--pseudonymise",)):
+            result = run("--api", url, "capture", "ESIM0042", "-o", str(tmp_path / "c.json"), "--no-audit",
+                         *more)
+            assert (result.exit_code, result.stderr) == (ExitStatus.USAGE, (
+                "postisupport: error: the account found has login data that can't be read, which is what "
+                "matched the caller: no capture without it decides the same; nothing was written; run the "
+                "look-up with --trace FILE and attach that instead\n"))
+    assert list(tmp_path.iterdir()) == []

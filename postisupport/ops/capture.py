@@ -187,6 +187,12 @@ def _deciding_alike(document: dict[str, Any], result: Report, settings: Settings
         raise DataFileError(f"{what} can't be read back ({_reason(error)}); nothing was written") from None
     before, now = as_json(result, view), as_json(again, view)
     if any(before[k] != now[k] for k in DECISION):
+        if result.decision.rule == "lookup.unreadable":
+            # The value that matched the caller is the one that can't be read: no file without it can
+            # find them. The engineer still needs the evidence, which the trace holds.
+            raise DataFileError("the account found has login data that can't be read, which is what "
+                                "matched the caller: no capture without it decides the same; nothing was "
+                                "written; run the look-up with --trace FILE and attach that instead")
         raise DataFileError(f"{what} decides differently from the real one; nothing was written")
     return now
 
