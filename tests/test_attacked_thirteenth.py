@@ -280,18 +280,31 @@ def test_doctor_asks_for_no_null_e_mail_in_another_case(run) -> None:
         "pass", "userName and emails.value are compared case-insensitively")
 
 
-def test_a_named_pipe_as_capture_or_data_file_is_refused_not_waited_on(run, tmp_path: Path) -> None:
-    """A13B-7: replay FIFO and --sandbox-data FIFO waited for ever for a writer."""
+def test_a_named_pipe_as_capture_or_data_file_is_read_never_waited_on(run, tmp_path: Path) -> None:
+    """A13B-7: replay FIFO and --sandbox-data FIFO waited for ever for a writer. A14B-10: refusing every
+    pipe refused `cat t.json | replay /dev/stdin` too. A pipe with no writer is at its end at once; one
+    with a writer is read whole."""
     import os
+    import sys
 
     fifo = tmp_path / "fifo.json"
     os.mkfifo(fifo)
     replayed = run("replay", str(fifo))
     served = run("--sandbox-data", str(fifo), "diagnose", "ESIM0042", "--no-audit")
     assert [(r.exit_code, r.stderr) for r in (replayed, served)] == [
-        (ExitStatus.USAGE, f"postisupport: error: {fifo} is not a capture file (made by `capture`): a named "
-         "pipe, not a file\n"),
-        (ExitStatus.USAGE, f"postisupport: error: sandbox data {fifo} is a named pipe, not a file\n")]
+        (ExitStatus.USAGE, f"postisupport: error: {fifo} is not a capture file (made by `capture`): not "
+                            "valid "
+         "JSON: Expecting value: line 1 column 1 (char 0)\n"),
+        (ExitStatus.USAGE, f"postisupport: error: sandbox data {fifo} is not valid JSON: Expecting "
+                            "value: line "
+         "1 column 1 (char 0)\n")]
+    captured = tmp_path / "t.json"
+    assert run("--sandbox", "capture", "ESIM0042", "-o", str(captured), "--no-audit").exit_code == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTISUPPORT_")}
+    piped = subprocess.run([sys.executable, "-m", "postisupport", "replay", "/dev/stdin"],
+                           input=captured.read_bytes(), capture_output=True, env=env, timeout=60)
+    assert (piped.returncode, piped.stdout.decode().splitlines()[0]) == (
+        0, "Step 1 — the password must be changed")
 
 
 def test_the_shells_refusal_of_an_empty_org_names_the_flag() -> None:

@@ -37,10 +37,12 @@ def read_json(path: Path, limit: int = MAX_FILE_BYTES) -> Any:
 
     Raises OSError when it can't be read, NotJson when it holds no JSON document (or too much).
     """
-    # Opened without waiting: a named pipe with no writer would keep us waiting for ever.
+    # Opened without waiting: a named pipe with no writer would keep us waiting for ever. Then read as
+    # usual, so a pipe with a writer (`cat t.json | replay /dev/stdin`) is read whole; one without is
+    # at its end at once.
     with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as source:
         if stat.S_ISFIFO(os.fstat(source.fileno()).st_mode):
-            raise NotJson("a named pipe, not a file")
+            os.set_blocking(source.fileno(), True)
         # One byte past the limit tells a file of exactly `limit` bytes from a larger one,
         # also for a character device that has no size to ask for.
         content = source.read(limit + 1)
