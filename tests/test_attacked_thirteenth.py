@@ -637,3 +637,17 @@ def test_an_account_whose_matching_login_data_cannot_be_read_says_what_to_attach
                 "matched the caller: no capture without it decides the same; nothing was written; run the "
                 "look-up with --trace FILE and attach that instead\n"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_verbose_says_no_answer_not_none(run, environ: dict[str, str]) -> None:
+    """A14B-2: `-v` printed Python's None as the status of a request that got no answer."""
+    import re
+
+    from tests.servers import free_port
+
+    environ["POSTISUPPORT_TOKEN"] = TOKEN
+    nowhere = f"http://127.0.0.1:{free_port()}/scim/v2"
+    result = run("-v", "--timeout", "0.5", "--api", nowhere, "diagnose", "ESIM0042", "--no-audit")
+    first = result.stderr.splitlines()[0]
+    assert (result.exit_code, re.sub(r"[0-9.]+ ms$", "N ms", first)) == (
+        ExitStatus.UNREACHABLE, "GET /scim/v2/Users no answer N ms")

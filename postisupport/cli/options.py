@@ -158,7 +158,8 @@ class State:
                     raise FileProblem.of(error, path) from None
             if settings.verbose:
                 target = urlsplit(record["url"])
-                env.say(f"{record['method']} {target.path} {record['status']} {record['elapsed_ms']:g} ms")
+                status = record["status"] if record["status"] is not None else "no answer"
+                env.say(f"{record['method']} {target.path} {status} {record['elapsed_ms']:g} ms")
 
         return observe
 
