@@ -136,7 +136,7 @@ def test_the_summary_counts_outcomes_errors_and_requests(run, tmp_path: Path) ->
     summary = result.stderr.strip().splitlines()[-1]
     assert summary.startswith("postisupport: 3 rows in ")
     assert summary.endswith("; outcomes: 1 change-password, 1 contact-customer-service; "
-                            "errors: 1 invalid-input; 1 blank lines skipped")
+                            "errors: 1 invalid-input; 1 blank line skipped")
 
 
 # -- resume and retry ---------------------------------------------------------------------------------------

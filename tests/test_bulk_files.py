@@ -559,7 +559,8 @@ def test_progress_tells_the_total_the_share_and_the_time_left(run, tmp_path: Pat
     result = run("--sandbox", "bulk", str(source), "-o", str(tmp_path / "o.ndjson"))
     lines = result.stderr.splitlines()
     assert [re.sub(r"about \d+ s left|\d+\.\d rows/s", "...", line) for line in lines[:-1]] == [
-        f"postisupport: {n} rows done of 4 ({25 * n} %, ...), 0 errors, ..." for n in range(1, 5)]
+        f"postisupport: {n} row{'' if n == 1 else 's'} done of 4 ({25 * n} %, ...), 0 errors, ..."
+        for n in range(1, 5)]
     assert lines[-1].startswith("postisupport: 4 rows in ")
 
 

@@ -236,7 +236,7 @@ def test_bulk_keeps_a_blank_line_inside_an_extra_columns_cell(run, tmp_path: Pat
     source, out = tmp_path / "in.csv", tmp_path / "out.csv"
     source.write_bytes(b'email,note\r\nESIM0042,"call back\r\n\r\nafter lunch"\r\n\r\nESIM0105,x\r\n')
     result = run("--sandbox", "bulk", str(source), "-o", str(out))
-    assert (result.exit_code, result.stderr.count("1 blank lines skipped")) == (0, 1)
+    assert (result.exit_code, result.stderr.count("1 blank line skipped")) == (0, 1)
     with out.open(encoding="utf-8", newline="") as written:
         records = list(csv.DictReader(written))
     assert [(r["row"], r["identifier"], r["outcome"], r["note"]) for r in records] == [

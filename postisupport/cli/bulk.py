@@ -281,7 +281,7 @@ class _Watcher:
         now = self.time.monotonic()
         elapsed = now - self.started_at
         rate = summary.rows / elapsed if elapsed > 0 else 0.0
-        note = f"{summary.failed} errors, {rate:.1f} rows/s"
+        note = f"{_counted(summary.failed, 'error')}, {rate:.1f} rows/s"
         done = self.before + summary.rows
         if self.bar is not None:
             self.bar.update(self.task, completed=done, note=note)
@@ -292,7 +292,7 @@ class _Watcher:
                 share = f" of {self.total} ({100 * done // self.total} %, about {left:.0f} s left)"
             else:
                 share = ""
-            self.env.say(f"postisupport: {done} rows done{share}, {note}")
+            self.env.say(f"postisupport: {_counted(done, 'row')} done{share}, {note}")
 
     def close(self) -> None:
         if self.bar is not None:
@@ -322,7 +322,12 @@ def _warn(env: Any, summary: Any) -> None:
 
 
 def _cells(count: int) -> str:
-    return f"{count} workbook cell{'' if count == 1 else 's'}"
+    return _counted(count, "workbook cell")
+
+
+def _counted(count: int, noun: str) -> str:
+    """"1 request", "2 requests": the English plural, for the agent's and admin's summary lines."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _summarise(env: Any, summary: Any) -> None:
@@ -331,7 +336,6 @@ def _summarise(env: Any, summary: Any) -> None:
     outcomes = ", ".join(f"{n} {name}" for name, n in sorted(summary.outcomes.items())) or "none"
     errors = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.errors.items())) or "none"
     before = f" ({summary.done_before} done before)" if summary.done_before else ""
-    rows = f"{summary.rows} row{'' if summary.rows == 1 else 's'}"
-    env.say(f"postisupport: {rows}{before} in {summary.seconds:.1f} s ({rate:.1f} rows/s), "
-            f"{summary.requests} requests; outcomes: {outcomes}; errors: {errors}"
-            + (f"; {summary.blank_lines} blank lines skipped" if summary.blank_lines else ""))
+    env.say(f"postisupport: {_counted(summary.rows, 'row')}{before} in {summary.seconds:.1f} s ({rate:.1f} "
+            f"rows/s), {_counted(summary.requests, 'request')}; outcomes: {outcomes}; errors: {errors}"
+            + (f"; {_counted(summary.blank_lines, 'blank line')} skipped" if summary.blank_lines else ""))
