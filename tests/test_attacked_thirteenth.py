@@ -651,3 +651,27 @@ def test_verbose_says_no_answer_not_none(run, environ: dict[str, str]) -> None:
     first = result.stderr.splitlines()[0]
     assert (result.exit_code, re.sub(r"[0-9.]+ ms$", "N ms", first)) == (
         ExitStatus.UNREACHABLE, "GET /scim/v2/Users no answer N ms")
+
+
+def test_a_bulk_rows_mistyped_service_names_no_flag_bulk_does_not_have(run, tmp_path: Path) -> None:
+    """A14A-12: a row's error said "--service 'invoicng' …": the service came from the input's column."""
+    source = tmp_path / "in.csv"
+    source.write_text("identifier,service\nESIM0105,invoicng\n")
+    out = tmp_path / "out.ndjson"
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit").exit_code == \
+        ExitStatus.ROWS_FAILED
+    [row] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["error"]["message"] == ("'invoicng' is no service of this user or organisation; did you mean "
+                                       "'invoicing'?")
+
+
+def test_a_header_only_output_is_not_resumed_from_an_input_with_other_columns(run, tmp_path: Path) -> None:
+    """A14A-6: the A13A-1 check looked only when the output held rows."""
+    first, wider = tmp_path / "in.csv", tmp_path / "in2.csv"
+    first.write_text("email,note\n")
+    wider.write_text("email,note,extra\nESIM0042,a,x\n")
+    out = tmp_path / "out.csv"
+    assert run("--sandbox", "bulk", str(first), "-o", str(out), "-q", "--no-audit").exit_code == 0
+    header = out.read_text()
+    result = run("--sandbox", "bulk", str(wider), "-o", str(out), "--resume", "-q", "--no-audit")
+    assert (result.exit_code, out.read_text()) == (ExitStatus.USAGE, header)

@@ -116,7 +116,12 @@ def error_object(error: Exception) -> dict[str, object]:
         return {"kind": "internal-error", "exit_code": int(ExitStatus.INTERNAL_ERROR),
                 "message": one_line(f"internal error: {type(error).__name__}: {error}")}
     kind = next((name for cls, name in ERROR_KINDS.items() if isinstance(error, cls)), "error")
-    return {"kind": kind, "exit_code": int(exit_status_of(error)), "message": one_line(wording(error))}
+    # A row's service and organisation come from the input's columns, not from flags bulk does not have.
+    said = str(error) if isinstance(error, InvalidInput) and error.field in ROW_FIELDS else wording(error)
+    return {"kind": kind, "exit_code": int(exit_status_of(error)), "message": one_line(said)}
+
+
+ROW_FIELDS = frozenset({"service", "organisation"})
 
 
 def exit_status_of(error: BaseException) -> ExitStatus:

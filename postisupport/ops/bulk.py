@@ -169,7 +169,7 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
                          options.excel if options.excel is not None else _excel_style(sample))
         try:
             stream = rows(io.BufferedReader(Rewound(sample, source)), options.column, reading)
-            if kept.format == "csv" and kept.inputs:
+            if kept.format == "csv" and kept.extra_columns is not None:  # a header alone tells them too
                 kept.check_columns(reading.extra_columns)
             wanted = kept.wanted(stream)
             sink = stack.enter_context(output.sink(summary.excel, reading.extra_columns, summary))
