@@ -57,6 +57,7 @@ from postisupport.ops.fetch import Shared
 from postisupport.output.document import as_json, dumps_line
 from postisupport.output.table import (
     CSV_COLUMNS,
+    LONE_SURROGATE,
     REPLACEMENT,
     SERVICE_SEPARATOR,
     csv_record,
@@ -86,7 +87,6 @@ LAST_WORDS = 2.0  # seconds a stopped run waits for its tasks to end before it c
 WINDOW = 8  # rows in flight per unit of concurrency: room to keep every worker busy behind a slow row
 SAMPLE_BYTES = 64 * 1024  # what is read of the input to tell whether Excel wrote it
 BOM = "\ufeff"
-LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,7 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
                          options.excel if options.excel is not None else _excel_style(sample))
         try:
             stream = rows(io.BufferedReader(Rewound(sample, source)), options.column, reading)
-            if kept.format == "csv" and kept.extra_columns is not None:  # a header alone tells them too
-                kept.check_columns(reading.extra_columns)
+            kept.check_columns(reading.extra_columns)  # a CSV output's header alone tells them
             wanted = kept.wanted(stream)
             sink = stack.enter_context(output.sink(summary.excel, reading.extra_columns, summary))
             if progress is not None:
@@ -367,13 +366,14 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
 
         # The highest row number the API answered (whatever the answer said): rows are judged by the
         # answers that came, not by input order, so a row that hangs is not taken for an outage.
-        answered = [0]
+        answered = 0
 
         async def one(row: Row) -> _Done:
+            nonlocal answered
             done = await _one(row)
             error = done.error
             if error is None or (isinstance(error, ApiError) and not _the_apis(error)):
-                answered[0] = max(answered[0], row.number)
+                answered = max(answered, row.number)
             return done
 
         async def _one(row: Row) -> _Done:
@@ -405,7 +405,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
         def flush_head() -> None:
             done = window.popleft().result()
             # A row after this one got through: the API is up, and this failure is the row's own.
-            if _the_apis(done.error) and answered[0] < done.row.number:
+            if _the_apis(done.error) and answered < done.row.number:
                 held.append(done)
                 first = isinstance(done.error, UnreachableError) and not summary.outcomes
                 if len(held) >= STOP_AFTER or first:
@@ -952,9 +952,6 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         # Told by a header written whole only: a cut one tells nothing, and --excel or the input decide.
         # The rows go on with the delimiter the file has: Excel saves "CSV UTF-8" with a BOM and commas.
         kept.excel = records.delimiter == ";"
-        at_row, at_input = header.index("row"), header.index("identifier") if "identifier" in header else 0
-        at_error, at_outcome = header.index("error"), header.index("outcome") if "outcome" in header else 0
-        at_service = header.index("service") if "service" in header else None
         if list(header[:len(CSV_COLUMNS)]) != list(CSV_COLUMNS):
             # A column removed or moved (in a spreadsheet): rows in the tool's order would not line up.
             columns = ", ".join(CSV_COLUMNS)
@@ -962,6 +959,8 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
                                "the input's own): was it edited? Resume the file as bulk wrote it, or start "
                                "a new output")
         kept.extra_columns = list(header[len(CSV_COLUMNS):])
+        at_row, at_input, at_service, at_outcome, at_error = (
+            CSV_COLUMNS.index(name) for name in ("row", "identifier", "service", "outcome", "error"))
         end = records.end
         for cells in records:
             whole = records.complete and len(cells) == len(header) and _number(cells[at_row])
@@ -972,7 +971,7 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
             error = cells[at_error]
             kept.keep(int(cells[at_row]), cells[at_input], cells[at_outcome],
                       error.split(":", 1)[0] if error else None,
-                      None if at_service is None else cells[at_service])
+                      cells[at_service])
             end = records.end
         if records.failed and records.failed_at < size:
             raise _not_a_result(path, records.line)

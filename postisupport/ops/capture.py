@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +34,7 @@ from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
 from postisupport.ops.pseudonym import Pseudonyms, as_read, service_provider_config
 from postisupport.output.document import as_json
+from postisupport.output.table import LONE_SURROGATE
 from postisupport.output.view import View
 from postisupport.scim.client import Page, ScimClient
 
@@ -48,9 +48,6 @@ COMPARED = (*DECISION, "evidence")
 class Capture:
     path: Path | None  # None: written to the stream given
     report: Report
-
-
-LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str], view: View,

@@ -20,6 +20,8 @@ SERVICE_SEPARATOR = "|"
 # What XML 1.0 can't hold, and so no workbook cell: C0 controls but tab, LF and CR; lone surrogates;
 # U+FFFE and U+FFFF. openpyxl refuses the controls (the whole run would die on one cell) and writes
 # the others into a sheet that no longer opens.
+# A lone surrogate (a JSON "\ud800" a server cut inside an emoji) is no text: no UTF-8 file can hold it.
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 REPLACEMENT = "\ufffd"
 WORKBOOK_CELL = 32_767  # characters a workbook cell holds (Excel's limit; openpyxl cuts silently beyond)
