@@ -24,6 +24,7 @@ GROUPS = {
     "config": ("postisupport.cli.config", "The settings in force and the config file."),
     "audit": ("postisupport.cli.audit", "The audit trail of look-ups (docs/auth.md)."),
     "sandbox": ("postisupport.cli.sandbox", "The embedded SCIM sandbox with fictional demo data."),
+    "mapping": ("postisupport.cli.mapping", "Which attributes of the identity store hold each fact."),
 }
 # Commands that stand alone, loaded the same way: their module's `app` holds just the one command.
 COMMANDS = {

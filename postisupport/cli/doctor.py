@@ -39,7 +39,8 @@ def doctor(
     checks = run(settings, state.observer(settings))
     if as_json:
         # `untested` is told by the detail ("not tested: ...") and the exit code, as on the screen.
-        shown = [{"id": check.id, "status": check.status, "detail": check.detail} for check in checks]
+        shown = [{"id": check.id, "status": check.status, "detail": check.detail,
+                  "consequence": check.consequence} for check in checks]
         state.env.stdout.write(json.dumps(shown, ensure_ascii=False, indent=2) + "\n")
     else:
         # Details quote what the server said: no control character reaches the terminal.

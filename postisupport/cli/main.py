@@ -97,7 +97,8 @@ FLAGS = {"api_url": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-
          "timeout": "--timeout", "service": "--service", "profile": "--profile",
          "ca_bundle": "--ca-bundle", "allow_insecure_http": "--allow-insecure-http",
          "token_url": "--token-url", "client_id": "--client-id", "scope": "--scope", "ui_lang": "--ui-lang",
-         "fields": "--fields", "jq": "--jq", "pseudonymise": "--pseudonymise", "organisation": "--org"}
+         "fields": "--fields", "jq": "--jq", "pseudonymise": "--pseudonymise", "organisation": "--org",
+         "mapping": "--mapping"}
 # What to do about a setting's error, by the setting that would fix it.
 REMEDIES = {
     "token": f"; put the token in {ENVIRONMENT_VARIABLES['token']} or the keyring (auth login) instead",

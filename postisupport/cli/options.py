@@ -61,6 +61,10 @@ class ConnectionOptions:
         help="Append every HTTP exchange to FILE as a JSON line, secrets cut (also the profile).")] = None
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="A short line per HTTP request on stderr.")] = False
+    mapping: Annotated[str | None, typer.Option(
+        "--mapping", metavar="NAME|FILE", show_default=False,
+        help="Which attributes hold the facts: a preset (postisupport, scim-core, wso2) or a mapping "
+             "file (also POSTISUPPORT_MAPPING; default postisupport).")] = None
 
     def flags(self) -> dict[str, Any]:
         """As the settings resolver takes them: only what was given."""
@@ -68,7 +72,7 @@ class ConnectionOptions:
                 "timeout": self.timeout, "profile": self.profile, "ca_bundle": self.ca_bundle,
                 "allow_insecure_http": self.allow_insecure_http or None,
                 "audit": False if self.no_audit else None, "trace": self.trace,
-                "verbose": self.verbose or None}
+                "verbose": self.verbose or None, "mapping": self.mapping}
 
     def given(self) -> list[str]:
         """The options given, by their flag."""
@@ -78,7 +82,7 @@ class ConnectionOptions:
 OPTION_NAMES = {"api": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
                 "timeout": "--timeout", "profile": "--profile", "ca_bundle": "--ca-bundle",
                 "allow_insecure_http": "--allow-insecure-http", "no_audit": "--no-audit",
-                "trace": "--trace", "verbose": "--verbose"}
+                "trace": "--trace", "verbose": "--verbose", "mapping": "--mapping"}
 
 
 def merged(before: ConnectionOptions, after: ConnectionOptions) -> ConnectionOptions:

@@ -28,6 +28,7 @@ ENVIRONMENT_VARIABLES = {
     "ui_lang": "POSTISUPPORT_UI_LANG",
     "timezone": "POSTISUPPORT_TIMEZONE",
     "sandbox_token": "POSTISUPPORT_SANDBOX_TOKEN",
+    "mapping": "POSTISUPPORT_MAPPING",
     "config": "POSTISUPPORT_CONFIG",
 }
 

@@ -35,7 +35,7 @@ FILE_NAME = "config.toml"
 PROFILE_KEYS: dict[str, tuple[type, ...]] = {
     "api_url": (str,), "auth": (str,), "token_url": (str,), "client_id": (str,), "scope": (str,),
     "ca_bundle": (str,), "timeout": (int, float), "default_lang": (str,), "allow_insecure_http": (bool,),
-    "ui_lang": (str,), "timezone": (str,), "trace": (str,),
+    "ui_lang": (str,), "timezone": (str,), "trace": (str,), "mapping": (str,),
 }
 MAX_BYTES = 1_000_000  # far above any honest config; a bound on what a wrong path costs
 TOP_KEYS = frozenset({"default_profile", "audit", "profiles"})

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
 from postisupport.core.facts import OrganisationFacts, Service, UserFacts
 from postisupport.core.identifiers import equal_folded
+from postisupport.idp import mapping as mappings
+from postisupport.idp import urns
 from postisupport.idp.contract import ADMIN_ROLE, MEMBERS
+from postisupport.idp.mapping import Mapping
 from postisupport.idp.models import Group, MultiValue, User
 
 # A language tag (RFC 5646) as a directory gives one: a language, perhaps a script, a region and
@@ -23,8 +27,12 @@ def is_language_tag(value: str | None) -> bool:
     return value is not None and LANGUAGE_TAG.fullmatch(value) is not None
 
 
-def user_facts(resource: dict[str, Any]) -> UserFacts:
-    """A User resource as the API sent it, read tolerantly; what was wrong is kept in `problems`."""
+def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> UserFacts:
+    """A User resource as the API sent it, read tolerantly through the mapping (None: postisupport's
+    contract); what was wrong is kept in `problems`, what it can't tell in `unknown`."""
+    told: frozenset[str] = frozenset()
+    if mapping is not None and not is_contract(mapping):
+        resource, told = contract_user(resource, mapping)
     user = User.parse(resource)
     login = user.login
     problems = list(user.problems)
@@ -58,7 +66,7 @@ def user_facts(resource: dict[str, Any]) -> UserFacts:
         group_ids=tuple(g.value for g in user.groups if g.value),
         problems=tuple(problems),
         names=_names(user),
-        unknown=frozenset(fact for name in unreadable for fact in _FACTS.get(name, ())),
+        unknown=frozenset(fact for name in unreadable for fact in _FACTS.get(name, ())) | told,
     )
 
 
@@ -145,3 +153,146 @@ def _formatted_name(user: User) -> str | None:
         return user.name.formatted
     parts = [user.name.given_name, user.name.family_name]
     return " ".join(p for p in parts if p) or None
+
+
+# What a mapping reads into: postisupport's contract, whose User the reader above reads. A resource
+# read through another mapping is first put in the contract's form (`contract_user`), so there is one
+# reader, with one tolerance for broken values, whatever the server's names.
+_LOGIN_NAMES = {"legacy_user_id": "legacyUserId", "reset_requested": "forcePasswordReset",
+                "reset_sent_at": "passwordResetSentAt", "reset_sent_to": "passwordResetSentTo",
+                "password_changed_at": "lastPasswordUpdateTime", "last_login": "lastLoginTime",
+                "last_failed_login": "lastFailedLoginTime", "locked": "accountLocked"}
+_CORE_NAMES = {"login_email": "userName", "emails": "emails", "phone": "phoneNumbers",
+               "services": "entitlements", "language": "preferredLanguage", "active": "active"}
+# Kept as the server sent them, whatever the mapping: the user's id and names.
+_KEPT = frozenset({"id", "displayname", "name", "schemas", "meta"})
+_USER_FIELDS = frozenset(f.name for f in fields(UserFacts))
+
+
+def is_contract(mapping: Mapping) -> bool:
+    """Whether the mapping reads postisupport's contract as it is: resources are then read as sent."""
+    contract = mappings.preset(mappings.DEFAULT)
+    return (mapping.facts, mapping.organisations, mapping.administrators) == (
+        contract.facts, contract.organisations, contract.administrators)
+
+
+def organisation_id(name: str) -> str:
+    """The id an organisation named by a user's attribute goes by: its name, as the directory has no other."""
+    return name
+
+
+def contract_user(resource: dict[str, Any], mapping: Mapping) -> tuple[dict[str, Any], frozenset[str]]:
+    """The resource in the contract's form, and the facts (by field) it can't tell: those the mapping
+    does not map, and those it maps as unknown when absent that this user's entry lacks."""
+    out: dict[str, Any] = {key: value for key, value in resource.items() if str(key).lower() in _KEPT}
+    login: dict[str, Any] = {}
+    unknown = {field for field in mapping.unrecorded if field in _USER_FIELDS}
+    for name, fact in mapping.facts.items():
+        value = _value(resource, fact)
+        if value is None:
+            if fact.absent == "unknown":
+                unknown.add(mappings.FIELDS[name])
+            continue
+        if name in mappings.LISTS:
+            value = _items(value)
+        if name in _LOGIN_NAMES:
+            login[_LOGIN_NAMES[name]] = value
+        else:
+            out[_CORE_NAMES[name]] = value
+    if login:
+        out[urns.LOGIN_EXTENSION] = login
+    organisations = mapping.organisations
+    if organisations is not None and organisations.kind == "attribute" and organisations.attribute:
+        named = mappings.resolve(resource, organisations.attribute)
+        names = [named] if isinstance(named, str) else named if isinstance(named, list) else []
+        out["groups"] = [{"value": organisation_id(n), "display": n}
+                         for n in names if isinstance(n, str) and n]
+        if named is None and organisations.absent == "unknown":
+            unknown.add("organisation")
+    elif organisations is not None:
+        groups = mappings.resolve(resource, "groups")
+        if groups is not None:
+            out["groups"] = groups
+    if mapping.administrators is not None:
+        held = mappings.resolve(resource, mapping.administrators.attribute)
+        held = held if isinstance(held, list) else [held]
+        admin = any(isinstance(v, str) and equal_folded(v, mapping.administrators.value) for v in held)
+        out["roles"] = [{"value": ADMIN_ROLE}] if admin else []
+    return out, frozenset(unknown)
+
+
+def contract_group(resource: dict[str, Any], mapping: Mapping | None) -> dict[str, Any]:
+    """A Group in the contract's form: an organisation when it carries the mapping's extension."""
+    organisations = mapping.organisations if mapping is not None else None
+    if mapping is None or organisations is None or organisations.kind != "groups" or is_contract(mapping):
+        return resource
+    ours = urns.ORGANISATION_EXTENSION.lower()
+    out = {key: value for key, value in resource.items() if str(key).lower() != ours}
+    extension = str(organisations.extension)
+    carried = named(resource, extension) is not None or any(
+        isinstance(s, str) and s.lower() == extension.lower() for s in named(resource, "schemas") or [])
+    if carried:
+        out[urns.ORGANISATION_EXTENSION] = {
+            key: value for key, path in (("businessId", organisations.business_id),
+                                         ("services", organisations.services))
+            if path is not None and (value := mappings.resolve(resource, path)) is not None}
+    return out
+
+
+def _value(resource: dict[str, Any], fact: mappings.Fact) -> Any:
+    """A fact's value as the contract holds it, None when absent. A boolean told by several attributes
+    is its problem value when any tells it ("locked"), else the other when any tells that; one that
+    can't be read is passed on as it is, for the reader to note (and take as unknown)."""
+    if fact.name not in mappings.BOOLEANS:
+        value = mappings.resolve(resource, fact.sources[0].path)
+        return _moment_of(value) if fact.sources[0].format == "epoch-ms" else value
+    told: list[bool] = []
+    unreadable: Any = None
+    for source in fact.sources:
+        value = mappings.resolve(resource, source.path)
+        if value is None:
+            continue
+        if source.equals:
+            said: bool | None = isinstance(value, str) and value.strip().casefold() in {
+                e.casefold() for e in source.equals}
+        else:
+            said = _boolean(value)
+        if said is None:
+            unreadable = value
+            continue
+        told.append(not said if source.invert else said)
+    problem = mappings.PROBLEM[fact.name]
+    if problem in told:
+        return problem
+    if unreadable is not None:
+        return unreadable
+    return told[0] if told else None
+
+
+def _boolean(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"  # WSO2 sends some booleans as strings
+    return None
+
+
+def _moment_of(value: Any) -> Any:
+    """Epoch milliseconds (a number, or digits in a string) as a dateTime; anything else as it is."""
+    digits = value.strip() if isinstance(value, str) else value
+    number = isinstance(digits, int) and not isinstance(digits, bool)
+    if not (number or (isinstance(digits, str) and digits.isdigit())):
+        return value
+    try:
+        return datetime.fromtimestamp(int(digits) / 1000, UTC).isoformat()
+    except (OverflowError, ValueError, OSError):
+        return value  # no real moment: the reader notes it
+
+
+def _items(value: Any) -> Any:
+    """A multi-valued attribute: a single value, or a list of strings, as items with a value."""
+    if isinstance(value, str):
+        return [{"value": value}]
+    if isinstance(value, list):
+        return [{"value": v} if isinstance(v, str) else v for v in value]
+    return value

@@ -11,6 +11,7 @@ from postisupport.scim.client import QUICK, RetryPolicy, ScimClient
 from postisupport.scim.pacing import Pacer
 
 if TYPE_CHECKING:
+    from postisupport.idp.mapping import Mapping
     from postisupport.scim.trace import Sink
 
 
@@ -21,6 +22,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
     (a shared rate limit) and `pace` (request starts spread over the round trip, scim/pacing.py) are
     for bulk runs. `observe` gets every HTTP exchange, secrets cut
     (scim/trace.py): the engineer's trace."""
+    mapping = mapping_of(settings)
     if settings.uses_sandbox:
         from postisupport.sandbox import app as sandbox
 
@@ -34,6 +36,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
             throttle=throttle,
             on_page=on_page,
             pacer=_pacer(pace, max_concurrency),
+            mapping=mapping,
         )
     if not settings.api_url:
         raise NotConfigured()
@@ -63,7 +66,21 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
         on_page=on_page,
         secret_source=secret_source(settings),
         pacer=_pacer(pace, max_concurrency),
+        mapping=mapping,
     )
+
+
+def mapping_of(settings: Settings) -> Mapping | None:
+    """The mapping the settings name (idp/mapping.py), None for none named: postisupport's contract,
+    read without a mapping file. A bad one is the setting's error."""
+    from postisupport.idp.mapping import MappingError, load
+
+    if settings.mapping is None:
+        return None
+    try:
+        return load(settings.mapping)
+    except MappingError as error:
+        raise InvalidSetting("mapping", settings.origin("mapping"), str(error)) from None
 
 
 def _pacer(pace: bool, concurrency: int) -> Pacer | None:

@@ -27,12 +27,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from postisupport.config.settings import Settings
-from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
-from postisupport.idp import contract, urns
+from postisupport.core.facts import FACT_NAMES
+from postisupport.core.identifiers import normalise
+from postisupport.errors import ApiError, AuthError, InvalidInput, PostisupportError, UnreachableError
+from postisupport.idp import contract
+from postisupport.idp import mapping as mappings
+from postisupport.idp.mapping import Mapping
 from postisupport.idp.reading import named, user_facts
 from postisupport.ops import connect
 from postisupport.scim.client import ScimClient
 from postisupport.scim.filters import admins_filter, lookup_filter, member_filter, members_filter, quote
+
+POPULATION = 50  # users read for the coverage and the positive controls
 
 Status = Literal["pass", "warn", "fail"]
 T = TypeVar("T")
@@ -49,6 +55,8 @@ class Check:
     detail: str
     # The server rate limited the check's requests: nothing was learnt, and doctor should run again.
     untested: bool = field(default=False, compare=False)
+    # What a failure or a warning means for diagnoses, in the runbook's terms (None: nothing).
+    consequence: str | None = field(default=None, compare=False)
 
 
 class _Server:
@@ -59,6 +67,13 @@ class _Server:
         self.times: list[float] = []  # of the usable answers: not of the 429s and 503s
         self.answers = 0  # every answer, those included: the server is there
         self.sample: dict[str, Any] | None = None
+        self.population: list[dict[str, Any]] | None = None
+        self.declared: set[str] | None = None  # the schema URNs /Schemas lists (None: not asked yet)
+
+    @property
+    def mapping(self) -> Mapping:
+        """The mapping diagnoses read through: the default's preset when none is named."""
+        return self.client.mapping or mappings.preset(mappings.DEFAULT)
 
     async def _timed(self, request: Awaitable[T]) -> T:
         started = time.perf_counter()
@@ -113,11 +128,41 @@ async def _service_provider_config(server: _Server) -> Check:
 async def _schemas(server: _Server) -> Check:
     body = await server.get("Schemas")
     found = {named(r, "id") for r in _listed(body) if isinstance(r, dict) and isinstance(named(r, "id"), str)}
-    missing = [urn for urn in (urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION) if urn not in found]
-    if missing:
+    server.declared = {str(urn).lower() for urn in found}
+    named_urns = _urns(server.mapping)
+    missing = [urn for urn in named_urns if urn not in found]
+    if missing and server.client.mapping is None:
         return Check("extensions", "warn", f"not in /Schemas: {', '.join(missing)}; facts from them "
-                     "(reset requests, organisations) may be missing")
-    return Check("extensions", "pass", "both extensions are in /Schemas")
+                     "(reset requests, organisations) may be missing",
+                     consequence="facts kept in them are missing from every diagnosis")
+    if missing:
+        return Check("extensions", "warn", f"not in /Schemas: {', '.join(missing)}, which the mapping "
+                     f"{server.mapping.name} reads", consequence="facts the mapping reads from them may be "
+                     "missing from every diagnosis")
+    if server.client.mapping is None:
+        return Check("extensions", "pass", "both extensions are in /Schemas")
+    return Check("extensions", "pass", f"in /Schemas: {', '.join(named_urns) or 'no extension is read'}")
+
+
+def _urns(mapping: Mapping) -> list[str]:
+    """The extensions' schema URNs the mapping's attribute paths name, in order."""
+    paths = [source.path for fact in mapping.facts.values() for source in fact.sources]
+    organisations = mapping.organisations
+    if organisations is not None:
+        paths += [p for p in (organisations.extension, organisations.attribute, organisations.business_id,
+                              organisations.services) if p]
+    if mapping.administrators is not None:
+        paths.append(mapping.administrators.attribute)
+    found = [_urn_of(path) for path in paths]
+    return list(dict.fromkeys(urn for urn in found if urn))
+
+
+def _urn_of(path: str) -> str | None:
+    if not path.lower().startswith("urn:"):
+        return None
+    urn, _, attribute = path.rpartition(":")
+    # An extension URN on its own (a Group's marker) ends in its resource type, not an attribute.
+    return path if attribute[:1].isupper() and "." not in attribute else urn
 
 
 def _no_one(name: str) -> Check:
@@ -126,51 +171,122 @@ def _no_one(name: str) -> Check:
                  "proves nothing; run doctor again once one is", untested=True)
 
 
+WRONG_PEOPLE = "every diagnosis would be about the wrong people"
+NOT_FOUND = "a caller who gives their {what} is told no user has these details"
+WHAT = {"login_email": "login e-mail address", "emails": "e-mail address", "legacy_user_id": "legacy user ID"}
+
+
 async def _filters_applied(server: _Server) -> Check:
-    if await server.users(f"{contract.USER_NAME} eq {quote(_nobody())}"):
+    mapping = server.mapping
+    login = mapping.filter_path("login_email") or contract.USER_NAME
+    legacy = mapping.filter_path("legacy_user_id")
+    if await server.users(f"{login} eq {quote(_nobody())}"):
         return Check("filters", "fail", "a filter for a userName no one has returned users: the server "
-                     "ignores filters, so every diagnosis would be about the wrong people")
-    if await server.users(f"{contract.LEGACY_USER_ID} eq {quote(_nobody())}"):
+                     "ignores filters, so every diagnosis would be about the wrong people",
+                     consequence=WRONG_PEOPLE)
+    if legacy is not None and await server.users(f"{legacy} eq {quote(_nobody())}"):
         return Check("filters", "fail", "a filter on the legacy user ID returned users: the server drops "
-                     "filter attributes it doesn't know")
+                     "filter attributes it doesn't know", consequence=WRONG_PEOPLE)
+    unknown = _undeclared(server, mapping)
+    if unknown:
+        fact, path = unknown[0]
+        return Check("filters", "fail", f"the look-up compares {path}, whose schema is not in /Schemas: the "
+                     "server can neither keep it nor apply a filter on it",
+                     consequence=NOT_FOUND.format(what=WHAT[fact]))
     sample = await _sample(server)
     if sample is None:
         return _no_one("filters")
     # And one that looks for someone: the look-up as a diagnosis sends it, for a user the server lists,
     # by each attribute it holds. A server that answers every filter (or one on the extension) with no
     # one passes the checks above, and every diagnosis would then be "no user has these details".
-    for attribute, value in _identifiers_of(sample):
-        found = await server.users(lookup_filter(value))
+    for attribute, value in _identifiers_of(sample, server.client.mapping):
+        found = await server.users(lookup_filter(value, attributes=_lookup_paths(server)))
         if not any(isinstance(user, dict) and named(user, "id") == named(sample, "id") for user in found):
             return Check("filters", "fail", f"the look-up diagnoses send, for a user the server lists, by "
                          f"its {attribute}, finds no one: every diagnosis would say no user has the caller's "
-                         "details")
-    return Check("filters", "pass", "filters are applied, the extension's attributes too")
+                         "details", consequence="every diagnosis would say no user has the caller's details")
+    if server.client.mapping is None:
+        return Check("filters", "pass", "filters are applied, the extension's attributes too")
+    return Check("filters", "pass", f"filters are applied: on {', '.join(_lookup_paths(server))}")
 
 
-def _identifiers_of(user: dict[str, Any]) -> list[tuple[str, str]]:
+def _lookup_paths(server: _Server) -> tuple[str, ...]:
+    mapping = server.client.mapping
+    return mapping.lookup_paths if mapping is not None else contract.LOOKUP_ATTRIBUTES
+
+
+def _undeclared(server: _Server, mapping: Mapping) -> list[tuple[str, str]]:
+    """The look-up's attributes (fact, path) in an extension /Schemas does not list, when it lists any:
+    a server that does not know an attribute drops it, or matches nothing by it."""
+    if not server.declared:
+        return []
+    found = []
+    for fact in mapping.lookup:
+        path = mapping.filter_path(fact)
+        urn = _urn_of(path) if path else None
+        if path and urn is not None and urn.lower() not in server.declared:
+            found.append((fact, path))
+    return found
+
+
+def _identifiers_of(user: dict[str, Any], mapping: Mapping | None = None) -> list[tuple[str, str]]:
     """What a caller may be looked up by, as a diagnosis reads the user: the login address, the legacy ID."""
-    facts = user_facts(user)
+    facts = user_facts(user, mapping)
     found = [(contract.USER_NAME, facts.user_name), ("legacy user ID", facts.legacy_user_id)]
     return [(attribute, value.lower()) for attribute, value in found if value]
 
 
 async def _membership_filters(server: _Server) -> Check:
     nobody = f"postisupport-doctor-{secrets.token_hex(6)}"
+    mapping = server.client.mapping
+    organisations = mapping.organisations if mapping is not None else None
     # Each as a diagnosis sends it: a server may apply a clause alone and drop it inside "and (...)".
-    ignored = [what for what, endpoint, scim_filter in (
-        ("members.value (a member's groups)", "Groups", member_filter(nobody)),
-        ("groups.value (an organisation's members)", "Users", members_filter(nobody)),
-        ("the administrators' roles and groups.value", "Users", admins_filter([nobody])))
-        if await server.found(endpoint, scim_filter, excludedAttributes=contract.MEMBERS)]
+    asked: tuple[tuple[str, str, str], ...]
+    if organisations is not None and organisations.kind == "attribute":
+        role = mapping.administrators.attribute if mapping is not None and mapping.administrators else "roles"
+        asked = (
+            (f"{organisations.attribute} (an organisation's members)", "Users",
+             members_filter(nobody, mapping)),
+            (f"the administrators' {role} and {organisations.attribute}", "Users",
+             admins_filter([nobody], mapping)))
+    else:
+        asked = (
+            ("members.value (a member's groups)", "Groups", member_filter(nobody)),
+            ("groups.value (an organisation's members)", "Users", members_filter(nobody, mapping)),
+            ("the administrators' roles and groups.value", "Users", admins_filter([nobody], mapping)))
+    ignored = [what for what, endpoint, scim_filter in asked
+               if await server.found(endpoint, scim_filter, excludedAttributes=contract.MEMBERS)]
     if ignored:
         named = ", ".join(ignored[:-1]) + " and " + ignored[-1] if len(ignored) > 1 else ignored[0]
         return Check("membership-filters", "fail", f"a filter on {named} for an id no one "
                      "has returned resources: the server ignores it, so a caller may be given other "
-                     "organisations and their administrators wherever the answers don't show membership")
+                     "organisations and their administrators wherever the answers don't show membership",
+                     consequence="a caller may be sent to another organisation's administrators")
     if await _sample(server) is None:
         return _no_one("membership-filters")
+    missed = await _members_missed(server)
+    if missed:
+        return Check("membership-filters", "fail", f"{missed} finds no one for a user the server lists in "
+                     "it: the server does not apply it", consequence="a user in an organisation may be "
+                     "told they have no administrator, or be looked up by name in vain")
+    if organisations is not None and organisations.kind == "attribute":
+        return Check("membership-filters", "pass", f"filters on {organisations.attribute} are applied")
     return Check("membership-filters", "pass", "filters on members.value and groups.value are applied")
+
+
+async def _members_missed(server: _Server) -> str | None:
+    """A positive control of the filter that finds an organisation's members: for the first user of
+    the sample in an organisation, the filter for its first one must find the user. None: it does (or
+    no user of the sample is in one, so nothing is known)."""
+    mapping = server.client.mapping
+    for user in await _population(server):
+        facts = user_facts(user, mapping)
+        if facts.group_ids and facts.id:
+            found = await server.users(members_filter(facts.group_ids[0], mapping))
+            if not any(isinstance(u, dict) and named(u, "id") == facts.id for u in found):
+                return members_filter(facts.group_ids[0], mapping).split(" eq ")[0]
+            return None
+    return None
 
 
 async def _escaping(server: _Server) -> Check:
@@ -264,12 +380,134 @@ async def _paging(server: _Server) -> Check:
 
 
 async def _groups_filled(server: _Server) -> Check:
+    organisations = server.mapping.organisations
+    if organisations is not None and organisations.kind == "attribute":
+        return Check("user-groups", "pass",
+                     f"not needed: a user's organisation is their {organisations.attribute}")
     sample = await _sample(server)
     if sample is None:
         return Check("user-groups", "warn", "no user to test with")
     if isinstance(named(sample, "groups"), list):
         return Check("user-groups", "pass", "User.groups is filled")
-    return Check("user-groups", "warn", "User.groups is not filled: each diagnosis takes one more round trip")
+    return Check("user-groups", "warn", "User.groups is not filled: each diagnosis takes one more round trip",
+                 consequence="each diagnosis takes one more round trip")
+
+
+async def _population(server: _Server) -> list[dict[str, Any]]:
+    """Up to POPULATION users, as the server lists them first: for coverage and the positive controls."""
+    if server.population is None:
+        resources = _listed(await server.get("Users", count=str(POPULATION)))
+        server.population = [r for r in resources if isinstance(r, dict)][:POPULATION]
+    return server.population
+
+
+async def _positive_controls(server: _Server) -> Check:
+    """Users the server lists, each looked up by what it carries, as a diagnosis asks: its login
+    address, an e-mail address and its legacy ID, each by its attribute, as stored and in another
+    case. Each must be found, or every caller who gives that is told no user has these details."""
+    users = await _population(server)
+    if not users:
+        return _no_one("positive-controls")
+    mapping = server.client.mapping
+    lookup = server.mapping.lookup
+    tried: list[str] = []
+    failed: list[str] = []
+    untested: list[str] = []
+    for fact in lookup:
+        probes = _probes(users, fact, mapping)
+        if not probes:
+            untested.append(WHAT[fact])
+            continue
+        for user_id, value in probes:
+            for typed in dict.fromkeys((value, value.swapcase())):
+                try:
+                    identifier = normalise(typed)
+                except InvalidInput:
+                    continue
+                # By its attribute alone, as a diagnosis asks for it (lower and upper case): an e-mail that
+                # is the login address too would else be found by userName, proving nothing of emails.
+                found = await server.users(lookup_filter(identifier, attributes=(_path_of(server, fact),)))
+                tried.append(f"{WHAT[fact]} {typed!r}")
+                if not any(isinstance(u, dict) and named(u, "id") == user_id for u in found):
+                    failed.append(f"{WHAT[fact]} {typed!r}")
+    if failed:
+        what = failed[0].rsplit(" ", 1)[0]
+        return Check("positive-controls", "fail", f"a look-up as diagnoses send it did not find the user who "
+                     f"carries it: by {', '.join(failed)} (of {len(tried)} tried)",
+                     consequence=NOT_FOUND.format(what=what))
+    if untested:
+        return Check("positive-controls", "warn", f"each of {len(tried)} look-ups found its user; not "
+                     f"tested: {', '.join(untested)} (no user of the {len(users)} listed first carries one)",
+                     consequence=f"look-ups by {', '.join(untested)} are not proven")
+    return Check("positive-controls", "pass", f"each of {len(tried)} look-ups found its user, in either case")
+
+
+def _path_of(server: _Server, fact: str) -> str:
+    return str(server.mapping.filter_path(fact))  # a look-up's facts are mapped (idp/mapping.py)
+
+
+def _probes(users: list[dict[str, Any]], fact: str, mapping: Mapping | None) -> list[tuple[str, str]]:
+    """(user id, value) to look up by for a fact: its first carrier's, and a mixed-case one's too."""
+    probes: list[tuple[str, str]] = []
+    for user in users:
+        facts = user_facts(user, mapping)
+        if not facts.id:
+            continue
+        if fact == "login_email":
+            value = facts.user_name
+        elif fact == "emails":
+            value = next((e for e in facts.emails if e != facts.user_name), facts.emails[0] if facts.emails
+                         else None)
+        else:
+            value = facts.legacy_user_id
+        if not value:
+            continue
+        mixed = value != value.lower() and value != value.upper()
+        if not probes or (mixed and len(probes) == 1 and probes[0][1] == probes[0][1].lower()):
+            probes.append((facts.id, value))
+        if len(probes) == 2:
+            break
+    return probes
+
+
+# What a mapped fact carried by no user means for every diagnosis, in the runbook's terms.
+NOBODY_CARRIES = {
+    "organisation": "every user will be told they have no organisation",
+    "administrators": "no caller can be sent to an administrator",
+    "legacy_user_id": "a caller who gives their legacy user ID is told no user has these details",
+    "login_email": "no caller's login e-mail address can be told",
+    "reset_requested": "no caller will be told to change their password",
+}
+
+
+async def _coverage(server: _Server) -> Check:
+    """How many of the users listed first carry each fact the mapping maps: none means unknown for
+    everyone (or, for a fact whose absence means "none", none for everyone)."""
+    users = await _population(server)
+    if not users:
+        return _no_one("coverage")
+    mapping = server.mapping
+    counts = {name: sum(1 for user in users if any(mappings.resolve(user, s.path) is not None
+                                                 for s in fact.sources))
+              for name, fact in mapping.facts.items()}
+    organisations = mapping.organisations
+    if organisations is not None:
+        read = [user_facts(user, server.client.mapping) for user in users]
+        counts["organisation"] = sum(1 for facts in read if facts.group_ids)
+        if mapping.administrators is not None:
+            counts["administrators"] = sum(1 for facts in read if facts.is_admin)
+    unmapped = [name for field, name in FACT_NAMES.items() if field in mapping.unrecorded]
+    carried = ", ".join(f"{name} {count}" for name, count in counts.items())
+    none = [name for name, count in counts.items() if count == 0]
+    detail = f"of the {len(users)} users listed first, carrying each mapped fact: {carried}"
+    if unmapped:
+        detail += f"; not mapped, so unknown for everyone: {', '.join(unmapped)}"
+    if none:
+        said = [NOBODY_CARRIES[n] for n in none if n in NOBODY_CARRIES]
+        return Check("coverage", "warn", f"{detail}; carried by no one, so unknown (or none) for everyone: "
+                     f"{', '.join(none)}", consequence="; ".join(said) or f"{', '.join(none)} unknown in "
+                     "every diagnosis")
+    return Check("coverage", "pass", detail)
 
 
 async def _sample(server: _Server) -> dict[str, Any] | None:
@@ -283,10 +521,11 @@ CHECKS: dict[str, Callable[[_Server], Awaitable[Check]]] = {
     "service-provider-config": _service_provider_config, "extensions": _schemas,
     "filters": _filters_applied, "escaping": _escaping, "case-insensitive": _case,
     "attributes": _attributes, "refusals": _refusals, "paging": _paging, "user-groups": _groups_filled,
-    "membership-filters": _membership_filters,
+    "membership-filters": _membership_filters, "positive-controls": _positive_controls,
+    "coverage": _coverage,
 }
 # Without them no diagnosis can be trusted.
-FAILED_IF_UNANSWERED = {"filters", "membership-filters", "escaping"}
+FAILED_IF_UNANSWERED = {"filters", "membership-filters", "escaping", "positive-controls"}
 
 
 def _unanswered(name: str) -> Status:

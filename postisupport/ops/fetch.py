@@ -17,7 +17,7 @@ from dataclasses import replace
 from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches, member_of, name_matches
 from postisupport.core.identifiers import Asked, looks_like_business_id, name_key
 from postisupport.errors import ApiError, InvalidInput
-from postisupport.idp.reading import group_facts, user_facts
+from postisupport.idp.reading import contract_group, group_facts, user_facts
 from postisupport.scim.client import LOOKUP_COUNT, Page, ScimClient
 
 # Organisations whose answers a run keeps: enough for every organisation a run meets in a row, few
@@ -80,7 +80,7 @@ async def fetch(client: ScimClient, identifier: str, shared: Shared | None = Non
         problems.append(f"the API sent {len(found.resources)} Users where {LOOKUP_COUNT} were asked for; "
                         f"the first {LOOKUP_COUNT} are read")
         found.resources = found.resources[:LOOKUP_COUNT]
-    users = _users(found)
+    users = _users(client, found)
     candidates = matches(users, identifier)
     if not candidates and found.total > len(found.resources):
         # It found more than it sent, and none of those it sent is the caller: one it held back may be.
@@ -89,7 +89,7 @@ async def fetch(client: ScimClient, identifier: str, shared: Shared | None = Non
                        f"{len(found.resources)}, none of which answers to the identifier: it seems not to "
                        "apply the look-up's filter (postisupport doctor checks it)")
     snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems), users_reported=found.total,
-                        asked=asked)
+                        asked=asked, unrecorded=client.unrecorded)
     return await _completed(client, snapshot, shared)
 
 
@@ -103,10 +103,11 @@ async def fetch_by_name(client: ScimClient, name: str, organisation: str,
     asked = Asked(name, "name", organisation, organisation_found=org is not None,
                   organisation_name=org.name if org is not None else None)
     if org is None or not org.id:
-        return Snapshot(name, (), (), problems=tuple(problems), asked=asked)
+        return Snapshot(name, (), (), problems=tuple(problems), asked=asked,
+                        unrecorded=client.unrecorded)
     members = await client.members_of(org.id)
     problems += _problems("members", members)
-    users = _users(members)
+    users = _users(client, members)
     if any(not user.group_ids for user in users):
         org, noted = await _with_members(client, org)
         problems += noted
@@ -118,7 +119,7 @@ async def fetch_by_name(client: ScimClient, name: str, organisation: str,
     found = name_matches(theirs, name)
     # Only those who answer: the other members are no look-up's concern (nor "stray" answers).
     snapshot = Snapshot(name, tuple(user for user, _ in found), found, problems=tuple(problems),
-                        users_reported=len(found), asked=asked)
+                        users_reported=len(found), asked=asked, unrecorded=client.unrecorded)
     return await _completed(client, snapshot, shared)
 
 
@@ -127,14 +128,16 @@ async def fetch_organisation(client: ScimClient, business_id: str) -> Snapshot:
     org, problems = await _organisation(client, business_id, by_id=True)
     asked = Asked(business_id, "business-id")
     if org is None or not org.id:
-        return Snapshot(business_id, (), (), problems=tuple(problems), asked=asked)
+        return Snapshot(business_id, (), (), problems=tuple(problems), asked=asked,
+                        unrecorded=client.unrecorded)
     admins = await client.admins_of([org.id])
     problems += _problems("administrators", admins)
-    read = _users(admins)
+    read = _users(client, admins)
     if any(not admin.group_ids for admin in read):
         org, noted = await _with_members(client, org)
         problems += noted
-    return Snapshot(business_id, (), (), (org,), read, tuple(problems), asked=asked)
+    return Snapshot(business_id, (), (), (org,), read, tuple(problems), asked=asked,
+                    unrecorded=client.unrecorded)
 
 
 async def _organisation(client: ScimClient, given: str, by_id: bool) -> tuple[OrganisationFacts | None,
@@ -143,7 +146,7 @@ async def _organisation(client: ScimClient, given: str, by_id: bool) -> tuple[Or
     None when none answers. Several by that name are refused: the business ID tells them apart."""
     page = await (client.find_organisations(business_id=given) if by_id
                   else client.find_organisations(name=given))
-    organisations, problems = _groups(page)
+    organisations, problems = _groups(client, page)
     problems += _problems("Groups", page)
     if by_id:
         meant = [org for org in organisations if (org.business_id or "").strip() == given]
@@ -187,8 +190,8 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
             groups, admins = await shared.groups_and_admins(client, user.group_ids)
         else:
             groups, admins = await _groups_and_admins(client, user.group_ids)
-        organisations, group_problems = _theirs(user, groups)
-        read = _users(admins)
+        organisations, group_problems = _theirs(client, user, groups)
+        read = _users(client, admins)
         if any(not admin.group_ids for admin in read):
             # An administrator sent without User.groups, from a server that fills them for the user:
             # only the organisation's members tell whether they are its (a server that ignores the
@@ -198,10 +201,10 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
             group_problems += [p for _, noted in found for p in noted]
     else:
         groups = await client.groups_of_member(str(user.id))
-        organisations, group_problems = _theirs(user, groups, members_asked=True)
+        organisations, group_problems = _theirs(client, user, groups, members_asked=True)
         org_ids = [org.id for org in organisations if org.id]
         admins = await client.admins_of(org_ids) if org_ids else Page([], 0)
-        read = _users(admins)
+        read = _users(client, admins)
     problems += _problems("Groups", groups) + _problems("administrators", admins)
     return replace(snapshot, organisations=organisations, admins=read, problems=tuple(problems),
                    group_problems=tuple(group_problems))
@@ -218,7 +221,7 @@ async def _with_candidate_organisations(client: ScimClient, snapshot: Snapshot) 
     if not group_ids:
         return snapshot
     groups = await client.groups_by_id(group_ids)
-    organisations, _ = _groups(groups)
+    organisations, _ = _groups(client, groups)
     names = {org.id: org.name or org.id or "?" for org in organisations}
     named = tuple(tuple(names[g] for g in user.group_ids if g in names) for user in shown)
     return replace(snapshot, candidate_organisations=named,
@@ -228,12 +231,13 @@ async def _with_candidate_organisations(client: ScimClient, snapshot: Snapshot) 
 Organisations = tuple[OrganisationFacts, ...]
 
 
-def _theirs(user: UserFacts, groups: Page, members_asked: bool = False) -> tuple[Organisations, list[str]]:
+def _theirs(client: ScimClient, user: UserFacts, groups: Page,
+            members_asked: bool = False) -> tuple[Organisations, list[str]]:
     """The user's organisations among `groups`, and the problems met. A server that ignores the id
     or the members filter sends every group: only those the answers show the user in are theirs, as
     only the users answering to the identifier are taken for them. A group whose id can't be read
     can't be shown to be one of theirs (its id is noted as a data problem already)."""
-    organisations, problems = _groups(groups, members_asked)
+    organisations, problems = _groups(client, groups, members_asked)
     stray = [org for org in organisations if org.id is None or not member_of(user, org)]
     if stray:
         organisations = tuple(org for org in organisations if org not in stray)
@@ -248,20 +252,21 @@ async def _with_members(client: ScimClient, org: OrganisationFacts) -> tuple[Org
     if org.member_ids is not None or org.id is None:
         return org, []
     page = await client.groups_by_id([org.id], members=True)
-    again, problems = _groups(page, members_asked=True)
+    again, problems = _groups(client, page, members_asked=True)
     found = next((o for o in again if o.id == org.id and o.member_ids is not None), None)
     return (replace(org, member_ids=found.member_ids) if found else org), problems + _problems("Groups", page)
 
 
-def _users(page: Page) -> tuple[UserFacts, ...]:
-    return tuple(user_facts(resource) for resource in page.resources)
+def _users(client: ScimClient, page: Page) -> tuple[UserFacts, ...]:
+    return tuple(user_facts(resource, client.mapping) for resource in page.resources)
 
 
-def _groups(page: Page, members_asked: bool = False) -> tuple[tuple[OrganisationFacts, ...], list[str]]:
+def _groups(client: ScimClient, page: Page,
+            members_asked: bool = False) -> tuple[tuple[OrganisationFacts, ...], list[str]]:
     organisations: list[OrganisationFacts] = []
     problems: list[str] = []
     for resource in page.resources:
-        organisation, noted = group_facts(resource, members_asked)
+        organisation, noted = group_facts(contract_group(resource, client.mapping), members_asked)
         problems += noted
         if organisation is not None:
             organisations.append(organisation)

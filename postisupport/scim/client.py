@@ -39,11 +39,14 @@ from postisupport.errors import (
     ApiError,
     AuthError,
     ConfigurationError,
+    InvalidInput,
     PostisupportError,
     SecretSource,
     UnreachableError,
 )
 from postisupport.idp import contract, urns
+from postisupport.idp import mapping as mappings
+from postisupport.idp.mapping import Mapping
 from postisupport.scim.filters import (
     admins_filter,
     batched_filters,
@@ -53,6 +56,7 @@ from postisupport.scim.filters import (
     member_filter,
     members_filter,
     organisation_name_filter,
+    quote,
 )
 from postisupport.scim.pacing import Pacer
 from postisupport.scim.trace import LOCATION_ASIDE
@@ -174,7 +178,11 @@ class ScimClient:
         on_page: Callable[[str, Page], None] | None = None,
         secret_source: SecretSource | None = None,
         pacer: Pacer | None = None,
+        mapping: Mapping | None = None,
     ) -> None:
+        # Which attributes the filters name, and how the answers are read (idp/mapping.py); None:
+        # postisupport's contract, which needs no mapping file read (nor a TOML parser loaded).
+        self.mapping = mapping
         headers = {"Accept": "application/scim+json, application/json", "User-Agent": USER_AGENT}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -231,29 +239,36 @@ class ScimClient:
 
     async def find_users(self, identifier: str) -> Page:
         """Users whose userName, any e-mail or legacy user ID equals the identifier."""
-        scim_filter = lookup_filter(identifier)
+        attributes = self.mapping.lookup_paths if self.mapping is not None else contract.LOOKUP_ATTRIBUTES
+        scim_filter = lookup_filter(identifier, attributes=attributes)
         if len(quote_plus(scim_filter)) > self._url_budget:
-            scim_filter = lookup_filter(identifier, upper=False)
+            scim_filter = lookup_filter(identifier, upper=False, attributes=attributes)
         # One page: more candidates than that is "ambiguous", whatever the rest would be.
         return await self.search("Users", scim_filter, count=LOOKUP_COUNT, pages=1)
 
     async def groups_by_id(self, group_ids: Sequence[str], *, members: bool = False) -> Page:
         """The groups by their ids, without their members unless asked (they may have thousands)."""
+        if self._named_by_attribute:
+            return _named_organisations(group_ids)
         return await self._search_batched("Groups", groups_filter, group_ids,
                                           excluded="" if members else contract.MEMBERS)
 
     async def groups_of_member(self, user_id: str) -> Page:
         """The groups naming the user among their members, sent with their members: a server that
         ignores the filter sends every group, and only the members tell which are the user's."""
+        if self._named_by_attribute:
+            return Page([], 0)  # the user's own attribute names their organisations: it names none
         return await self.search("Groups", member_filter(user_id))
 
     async def admins_of(self, group_ids: Sequence[str]) -> Page:
-        return await self._search_batched("Users", admins_filter, group_ids)
+        return await self._search_batched("Users", lambda ids: admins_filter(ids, self.mapping), group_ids)
 
     async def find_organisations(self, *, business_id: str | None = None, name: str | None = None) -> Page:
         """Groups with this business ID, or whose name starts with this name (one page: more than
         that is several organisations, whatever the rest would be)."""
-        scim_filter = business_id_filter(business_id) if business_id is not None \
+        if self._named_by_attribute:
+            return await self._organisations_named(business_id, name or "")
+        scim_filter = business_id_filter(business_id, self.mapping) if business_id is not None \
             else organisation_name_filter(name or "")
         return await self.search("Groups", scim_filter, count=LOOKUP_COUNT, excluded=contract.MEMBERS,
                                  pages=1)
@@ -261,7 +276,31 @@ class ScimClient:
     async def members_of(self, group_id: str) -> Page:
         """Every user in a group (up to MAX_PAGES pages): their names are compared here, case and
         accents aside, which no SCIM filter can do."""
-        return await self.search("Users", members_filter(group_id))
+        return await self.search("Users", members_filter(group_id, self.mapping))
+
+    @property
+    def unrecorded(self) -> frozenset[str]:
+        """The facts (by core field) the mapping leaves unknown for everyone."""
+        return self.mapping.unrecorded if self.mapping is not None else frozenset()
+
+    @property
+    def _named_by_attribute(self) -> bool:
+        """Whether an organisation is a user's attribute's value (no Group stands for it)."""
+        organisations = self.mapping.organisations if self.mapping is not None else None
+        return organisations is not None and organisations.kind == "attribute"
+
+    async def _organisations_named(self, business_id: str | None, name: str) -> Page:
+        """Organisations named by the users' attribute: those whose name starts with `name`, as the
+        users holding it tell. They have no business ID to be found by."""
+        organisations = self.mapping.organisations if self.mapping is not None else None
+        attribute = str(organisations.attribute if organisations is not None else "")
+        if business_id is not None:
+            raise InvalidInput("organisation", f"this directory records no business IDs (its organisations "
+                               f"are named by {attribute}): give the organisation's name")
+        users = await self.search("Users", f"{attribute} sw {quote(name)}", count=LOOKUP_COUNT, pages=1)
+        names = (mappings.resolve(user, attribute) for user in users.resources)
+        found = dict.fromkeys(n for n in names if isinstance(n, str) and n)
+        return _named_organisations(list(found))
 
     async def probe(self) -> None:
         """One cheap authenticated request: raises AuthError when the API refuses our credentials."""
@@ -679,6 +718,12 @@ def _identity(resource: dict[str, Any]) -> str | tuple[str, str]:
     if isinstance(value, str):
         return value
     return ("json", json.dumps(resource, sort_keys=True))  # it came from json.loads: always dumps
+
+
+def _named_organisations(names: Sequence[str]) -> Page:
+    """Organisations named by a user's attribute, as the contract's Groups: a name, nothing more."""
+    groups = [{"id": name, "displayName": name, urns.ORGANISATION_EXTENSION: {}} for name in names]
+    return Page(groups, len(groups))
 
 
 def _page_of(body: Any, endpoint: str) -> Page:

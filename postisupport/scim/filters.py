@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import quote_plus
 
 from postisupport.idp import contract
+from postisupport.idp.mapping import Mapping
 
 
 def quote(value: str) -> str:
@@ -22,18 +23,19 @@ def any_of(attribute: str, values: Iterable[str]) -> str:
     return " or ".join(f"{attribute} eq {quote(v)}" for v in values)
 
 
-def lookup_filter(identifier: str, *, upper: bool = True) -> str:
+def lookup_filter(identifier: str, *, upper: bool = True,
+                  attributes: Sequence[str] = contract.LOOKUP_ATTRIBUTES) -> str:
     """Users whose login address, any e-mail address or legacy user ID equals the identifier, in
     lower or upper case.
 
     RFC 7644 compares these case-insensitively, but some servers compare case-sensitively: asking
     for both forms in the one request finds a value stored all lower or all upper case there too.
     The client's own folded comparison still decides what matches. Without `upper`, just the
-    identifier as given (for one so long that both forms would not fit in a URL).
+    identifier as given (for one so long that both forms would not fit in a URL). `attributes`: the
+    mapping's look-up attributes, so no attribute the mapping does not name is ever sent.
     """
     forms = dict.fromkeys((identifier, identifier.upper()) if upper else (identifier,))
-    return " or ".join(f"{attribute} eq {quote(form)}" for attribute in contract.LOOKUP_ATTRIBUTES
-                       for form in forms)
+    return " or ".join(f"{attribute} eq {quote(form)}" for attribute in attributes for form in forms)
 
 
 def batched_filters(
@@ -53,8 +55,15 @@ def batched_filters(
     return filters
 
 
-def admins_filter(group_ids: Iterable[str]) -> str:
-    return f"{contract.ROLES} eq {quote(contract.ADMIN_ROLE)} and ({any_of(contract.USER_GROUPS, group_ids)})"
+def admins_filter(group_ids: Iterable[str], mapping: Mapping | None = None) -> str:
+    """The administrators among the members of these organisations (by the mapping: the groups', or,
+    for organisations named by a user's attribute, those names)."""
+    admins = mapping.administrators if mapping is not None else None
+    organisations = mapping.organisations if mapping is not None else None
+    role, value = (admins.attribute, admins.value) if admins else (contract.ROLES, contract.ADMIN_ROLE)
+    members = organisations.attribute if organisations and organisations.kind == "attribute" \
+        else contract.USER_GROUPS
+    return f"{role} eq {quote(value)} and ({any_of(str(members), group_ids)})"
 
 
 def groups_filter(group_ids: Iterable[str]) -> str:
@@ -65,9 +74,10 @@ def member_filter(user_id: str) -> str:
     return f"{contract.GROUP_MEMBERS} eq {quote(user_id)}"
 
 
-def business_id_filter(business_id: str) -> str:
+def business_id_filter(business_id: str, mapping: Mapping | None = None) -> str:
     """Groups whose organisation extension has this business ID."""
-    return f"{contract.BUSINESS_ID} eq {quote(business_id)}"
+    path = mapping.organisations.business_id if mapping is not None and mapping.organisations else None
+    return f"{path or contract.BUSINESS_ID} eq {quote(business_id)}"
 
 
 def organisation_name_filter(name: str) -> str:
@@ -76,6 +86,9 @@ def organisation_name_filter(name: str) -> str:
     return f"{contract.GROUP_NAME} sw {quote(name)}"
 
 
-def members_filter(group_id: str) -> str:
-    """The users in a group, as their own `groups` say."""
+def members_filter(group_id: str, mapping: Mapping | None = None) -> str:
+    """The users in a group, as their own `groups` say (or in an organisation named by their attribute)."""
+    organisations = mapping.organisations if mapping is not None else None
+    if organisations is not None and organisations.kind == "attribute":
+        return f"{organisations.attribute} eq {quote(group_id)}"
     return f"{contract.USER_GROUPS} eq {quote(group_id)}"

@@ -71,29 +71,17 @@ def test_today_doctor_exits_8(run, environ, django_server):
     assert found["attributes"]["status"] == "warn"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: django-scim2's dropped filters are a failure, with the "
-    "consequence: today doctor says filters are applied",
-)
 def test_doctor_fails_the_filters_check_with_its_consequence(run, environ, django_server):
     found = checks(postisupport(run, environ, django_server, "doctor", "--json"))
     assert found["filters"]["status"] == "fail"
     assert found["filters"]["consequence"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: the membership filters match nothing here: doctor says they are applied"
-)
 def test_doctor_does_not_pass_the_membership_filters(run, environ, django_server):
     found = checks(postisupport(run, environ, django_server, "doctor", "--json"))
     assert found["membership-filters"]["status"] != "pass"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: scim-core's positive controls: an e-mail look-up finds nobody on django-scim2",
-)
 def test_scim_core_doctor_positive_controls_fail(run, environ, django_server):
     result = postisupport(run, environ, django_server, "--mapping", "scim-core", "doctor", "--json")
     assert result.exit_code == 8
@@ -102,7 +90,6 @@ def test_scim_core_doctor_positive_controls_fail(run, environ, django_server):
     assert found["coverage"]["status"] != "pass"  # no user carries an employeeNumber or organization
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: scim-core states the unknowns and reads active")
 def test_scim_core_a_deactivated_user_with_the_unknowns(run, environ, django_server):
     result = postisupport(
         run,

@@ -73,7 +73,6 @@ def test_today_doctor_fails_the_filters_check_and_warns_of_the_missing_extension
 # With the scim-core mapping (issue 14, section 3): today there is no --mapping, so each is a usage error.
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: doctor with scim-core exits 0 on stock scim2-server")
 def test_scim_core_doctor_passes_with_positive_controls_and_coverage(run, environ, scim2_server):
     result = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "doctor", "--json")
     assert result.exit_code == 0
@@ -83,9 +82,6 @@ def test_scim_core_doctor_passes_with_positive_controls_and_coverage(run, enviro
     assert all({"id", "status", "detail", "consequence"} <= set(check) for check in found.values())
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: scim-core looks a user up by userName, emails.value, employeeNumber"
-)
 @pytest.mark.parametrize(
     ("identifier", "matched_by"),
     [
@@ -109,7 +105,6 @@ def test_scim_core_finds_aino_in_her_organisation(run, environ, scim2_server, id
     assert document["rule"] != "login.no-organisation"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: scim-core states what the directory does not record")
 def test_scim_core_states_the_unknowns_never_never(run, environ, scim2_server):
     result = postisupport(
         run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", "aino.virtanen@example.fi"
@@ -127,9 +122,6 @@ def test_scim_core_states_the_unknowns_never_never(run, environ, scim2_server):
     assert "never" not in screen.lower()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: scim-core: an absent enterprise organization is no organisation"
-)
 def test_scim_core_a_user_in_no_organisation(run, environ, scim2_server):
     result = postisupport(
         run, environ, scim2_server, "--mapping", "scim-core", "diagnose", "--json", "olli.vapaa@example.net"
@@ -141,9 +133,6 @@ def test_scim_core_a_user_in_no_organisation(run, environ, scim2_server):
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: scim-core reads active, and a legacy-ID userName is no e-mail"
-)
 @pytest.mark.parametrize(
     ("identifier", "user_name", "active"),
     [("lauri.nieminen@example.com", "lauri.nieminen@example.com", False), ("ESIM0105", "ESIM0105", True)],

@@ -81,31 +81,18 @@ def test_today_doctor_exits_8_and_finds_the_case_sensitive_eq(run, environ, scim
     assert found["user-groups"]["status"] == "pass"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: doctor proves filters on the extension's attributes, "
-    "which SCIMMY drops: today it says they are applied",
-)
 def test_doctor_fails_the_filters_check_with_its_consequence(run, environ, scimmy_server):
     found = checks(postisupport(run, environ, scimmy_server, "doctor", "--json"))
     assert found["filters"]["status"] == "fail"
     assert found["filters"]["consequence"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: scim-core's positive controls find SCIMMY's case-sensitive "
-    "eq and its unmatched enterprise path",
-)
 def test_scim_core_doctor_positive_controls_fail_and_doctor_never_exits_0(run, environ, scimmy_server):
     result = postisupport(run, environ, scimmy_server, "--mapping", "scim-core", "doctor", "--json")
     assert result.exit_code == 8
     assert checks(result)["positive-controls"]["status"] == "fail"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: scim-core: an absent enterprise organization is no organisation"
-)
 def test_scim_core_a_user_in_no_organisation_with_the_unknowns(run, environ, scimmy_server):
     result = postisupport(
         run, environ, scimmy_server, "--mapping", "scim-core", "diagnose", "--json", "olli.vapaa@example.net"

@@ -38,9 +38,6 @@ def test_today_doctor_exits_8_on_the_filters_check(run, environ, wso2_server):
 # With the wso2 mapping (issue 14, section 3).
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: the wso2 preset: forcePasswordReset / PENDING_FUPR is step 1"
-)
 def test_wso2_a_forced_reset_is_step_1(run, environ, wso2_server):
     result = postisupport(
         run, environ, wso2_server, "--mapping", "wso2", "diagnose", "--json", "aino.virtanen@example.fi"
@@ -57,10 +54,6 @@ def test_wso2_a_forced_reset_is_step_1(run, environ, wso2_server):
     assert document["organisation"]["name"] == "Esimerkki Oy"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: the wso2 preset reads accountLocked, accountDisabled and epoch-millisecond times",
-)
 @pytest.mark.parametrize(
     ("identifier", "locked", "active", "last_login"),
     [
@@ -77,9 +70,6 @@ def test_wso2_account_state_and_times(run, environ, wso2_server, identifier, loc
     assert result.json()["rule"] != "login.reset-pending"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 14: doctor with the wso2 preset exits 0 on a WSO2-shaped server"
-)
 def test_wso2_doctor_passes(run, environ, wso2_server):
     result = postisupport(run, environ, wso2_server, "--mapping", "wso2", "doctor", "--json")
     assert result.exit_code == 0
