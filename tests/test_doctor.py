@@ -15,7 +15,8 @@ from postisupport.sandbox.app import application
 from tests.servers import Hostile, Quirky, free_port, serving
 
 CHECKS = ["service-provider-config", "extensions", "filters", "escaping", "case-insensitive", "attributes",
-          "refusals", "paging", "user-groups", "membership-filters", "latency"]
+          "refusals", "paging", "user-groups", "membership-filters", "positive-controls", "coverage",
+          "latency"]
 
 
 def statuses(output: str) -> dict[str, str]:

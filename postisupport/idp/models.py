@@ -155,6 +155,8 @@ class LoginExtension(ScimModel):
     last_login_time: Timestamp = Field(None, alias="lastLoginTime")
     last_failed_login_time: Timestamp = Field(None, alias="lastFailedLoginTime")
     account_locked: Lenient[bool] = Field(None, alias="accountLocked")
+    # What the directory can't tell of this user (a capture read through another mapping keeps it so).
+    unknown_facts: LenientList[str] = Field([], alias="unknownFacts")
 
 
 class OrganisationExtension(ScimModel):

@@ -37,6 +37,8 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
     login = user.login
     problems = list(user.problems)
     unreadable = set(user.unreadable)
+    if login is not None and login.unknown_facts:
+        told |= _unknown_facts(login.unknown_facts, problems)
     # Read before the facts are made: each one that can't be shown adds to `problems`.
     reset_sent_at, last_password_update, last_login, last_failed_login = (
         _moment(name, getattr(login, field, None), problems, unreadable) for name, field in (
@@ -68,6 +70,15 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
         names=_names(user),
         unknown=frozenset(fact for name in unreadable for fact in _FACTS.get(name, ())) | told,
     )
+
+
+def _unknown_facts(names: list[str], problems: list[str]) -> frozenset[str]:
+    """The facts (by field) named unknown by the contract's unknownFacts; a name outside the
+    vocabulary is noted and ignored."""
+    strange = [name for name in names if name not in mappings.FIELDS]
+    if strange:
+        problems.append(f"unknownFacts: {', '.join(map(repr, strange))} ignored (not in the vocabulary)")
+    return frozenset(mappings.FIELDS[name] for name in names if name in mappings.FIELDS)
 
 
 # The facts, by the attributes that hold them, that can be unknown: sent, but not readable. A login
@@ -199,6 +210,9 @@ def contract_user(resource: dict[str, Any], mapping: Mapping) -> tuple[dict[str,
             login[_LOGIN_NAMES[name]] = value
         else:
             out[_CORE_NAMES[name]] = value
+    told_unknown = mappings.resolve(resource, f"{urns.LOGIN_EXTENSION}:unknownFacts")
+    if told_unknown is not None:
+        login["unknownFacts"] = told_unknown  # a capture's, read again through its replay's mapping
     if login:
         out[urns.LOGIN_EXTENSION] = login
     organisations = mapping.organisations

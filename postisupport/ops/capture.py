@@ -13,22 +13,26 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from postisupport import __version__
 from postisupport.config.private import refuse_own, replacing
 from postisupport.config.settings import Settings, resolve
+from postisupport.core.facts import FACT_NAMES, fact_names
 from postisupport.core.identifiers import normalise
 from postisupport.core.language import Language
 from postisupport.core.report import Report
 from postisupport.core.text import redacted
 from postisupport.errors import DataFileError, FileProblem, InvalidInput, OutputExists
+from postisupport.idp import mapping as mappings
+from postisupport.idp import urns
 from postisupport.idp.contract import MEMBERS
-from postisupport.idp.reading import member_ids, named, user_facts
+from postisupport.idp.mapping import Mapping
+from postisupport.idp.reading import contract_group, contract_user, is_contract, member_ids, named, user_facts
 from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
@@ -80,6 +84,7 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
                 kept[resource_id] = {k: v for k, v in resource.items() if str(k).lower() != "meta"}
 
     secrets: list[str] = []
+    mapping = connect.mapping_of(settings)
 
     async def once() -> tuple[Any, Report]:
         async with connect.client(settings, on_page=keep, observe=observe) as client:
@@ -93,6 +98,8 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
 
     offered, result = asyncio.run(once())
     record(trail, settings, options, result)
+    if mapping is not None and not is_contract(mapping):
+        users, groups = _in_contract_form(users, groups, mapping)
     groups_of = {uid: user_facts(user).group_ids for uid, user in users.items()}
     for group_id, group in groups.items():
         # Groups are mostly read without their members (they may have thousands): the users read,
@@ -119,6 +126,8 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
             "diagnosis": as_json(result, view),
         },
     }
+    if mapping is not None and not is_contract(mapping):
+        document["capture"].update(mapping=mapping.name, unrecorded=list(fact_names(mapping.unrecorded)))
     document = _pseudonymised(document, result, settings, view) if pseudonymise else \
         _replayable(document, result, settings, view)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -134,6 +143,44 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     with replacing(output, keep_mode=False) as out:
         out.write(text)
     return Capture(output, result)
+
+
+def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[str, Any]],
+                      mapping: Mapping) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The resources read through a mapping, as postisupport's contract holds them: what a sandbox
+    serves, so a replay reads them as the diagnosis did. What the directory can't tell of a user goes
+    into its unknownFacts (what it records for no one, into the record's `unrecorded`); organisations
+    named by a user's attribute become Groups of that name."""
+    converted: dict[str, dict[str, Any]] = {}
+    for uid, user in users.items():
+        resource, unknown = contract_user(user, mapping)
+        told = list(fact_names(unknown - mapping.unrecorded))
+        if told:
+            resource.setdefault(urns.LOGIN_EXTENSION, {})["unknownFacts"] = told
+        converted[uid] = resource
+    organisations = mapping.organisations
+    if organisations is not None and organisations.kind == "attribute":
+        names = dict.fromkeys(g for u in converted.values() for g in user_facts(u).group_ids)
+        return converted, {name: {"id": name, "displayName": name, urns.ORGANISATION_EXTENSION: {}}
+                           for name in names}
+    return converted, {gid: contract_group(group, mapping) for gid, group in groups.items()}
+
+
+def _replay_mapping(unrecorded: list[str]) -> Mapping | None:
+    """The contract's mapping with what the capture's directory did not record left out of it."""
+    if not unrecorded:
+        return None
+    fields = {mappings.FIELDS[name] for name in unrecorded}
+    contract = mappings.preset(mappings.DEFAULT)
+    organisations = contract.organisations
+    if organisations is not None:
+        business_id = None if "business_id" in fields else organisations.business_id
+        services = None if "organisation_services" in fields else organisations.services
+        organisations = replace(organisations, business_id=business_id, services=services)
+    facts = {name: fact for name, fact in contract.facts.items() if mappings.FIELDS[name] not in fields}
+    return replace(contract, facts=facts,
+                   organisations=None if "organisation" in fields else organisations,
+                   administrators=None if "administrators" in fields else contract.administrators)
 
 
 def _without_secrets(text: str, secrets: list[str]) -> str:
@@ -286,6 +333,9 @@ class _Diagnosis(_Checked):
 class _Record(_Checked):
     arguments: _Arguments
     diagnosis: _Diagnosis
+    # What the directory read through another mapping does not record (vocabulary names): the replay
+    # keeps them unknown for everyone, as the diagnosis did.
+    unrecorded: list[Literal[*FACT_NAMES.values()]] = []  # type: ignore[valid-type]
 
 
 class _CaptureFile(_Checked):
@@ -351,7 +401,8 @@ def _decide(data: dict[str, Any], options: DiagnoseOptions, settings: Settings) 
 
     async def once() -> Report:
         async with ScimClient(sandbox.IN_PROCESS_URL, transport=sandbox.transport(application),
-                              timeout=settings.timeout) as client:
+                              timeout=settings.timeout,
+                              mapping=_replay_mapping(data["capture"].get("unrecorded") or [])) as client:
             return await diagnose(client, options)
 
     return asyncio.run(once())

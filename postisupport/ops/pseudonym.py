@@ -84,6 +84,7 @@ USER: dict[Path, Treatment] = {
     (LOGIN, "lastLoginTime"): KEEP,
     (LOGIN, "lastFailedLoginTime"): KEEP,
     (LOGIN, "accountLocked"): KEEP,
+    (LOGIN, "unknownFacts"): KEEP,  # names of the vocabulary: no one's data
 }
 GROUP: dict[Path, Treatment] = {
     ("id",): Treatment.ID,

@@ -51,6 +51,8 @@ def extension_schemas() -> list[Schema]:
         _attribute("lastLoginTime", "dateTime", "The last successful login"),
         _attribute("lastFailedLoginTime", "dateTime", "The last failed login"),
         _attribute("accountLocked", "boolean", "Login is locked"),
+        _attribute("unknownFacts", "string", "The facts the directory can't tell for this user, by their "
+                   "names in postisupport's vocabulary (docs/identity-api.md)", multiValued=True),
     )
     service = [
         _attribute("value", "string", "Service id", caseExact=True),

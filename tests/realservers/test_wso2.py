@@ -3,10 +3,14 @@ loaded (tests/servers/wso2/), for the `wso2` preset. Times are epoch millisecond
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.realservers.helpers import checks, postisupport, user_names
 from tests.realservers.seed import MARCH_2021, WSO2
+
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
 
 pytestmark = pytest.mark.slow
 
@@ -74,3 +78,27 @@ def test_wso2_doctor_passes(run, environ, wso2_server):
     result = postisupport(run, environ, wso2_server, "--mapping", "wso2", "doctor", "--json")
     assert result.exit_code == 0
     assert checks(result)["positive-controls"]["status"] in ("pass", "warn")
+
+
+@pytest.mark.parametrize("pseudonymise", [False, True])
+def test_wso2_a_capture_replays_to_the_same_decision_with_its_unknowns(run, environ, wso2_server, tmp_path,
+                                                                      pseudonymise):
+    capture = tmp_path / "ticket.json"
+    args = ["--pseudonymise"] if pseudonymise else []
+    made = postisupport(run, environ, wso2_server, "--mapping", "wso2", "capture", "aino.virtanen@example.fi",
+                        "-o", str(capture), *args)
+    assert made.exit_code == 0, made.stderr
+    kept = json.loads(capture.read_text())
+    assert (kept["capture"]["mapping"], kept["capture"]["unrecorded"]) == (
+        "wso2", ["reset_sent_at", "reset_sent_to", "last_failed_login", "business_id",
+                 "organisation_services"])
+    names = [g["displayName"] for g in kept["Groups"]]
+    assert len(names) == 1 and (names == ["Esimerkki Oy"]) is not pseudonymise
+    aino = next(u for u in kept["Users"] if u["id"] == kept["Users"][0]["id"])
+    assert aino[LOGIN]["unknownFacts"] == ["last_login"]
+    again = run("--no-audit", "replay", str(capture), "--json")
+    assert (again.exit_code, again.stderr) == (0, "")
+    replayed = again.json()
+    assert (replayed["rule"], replayed["unknown"]) == (
+        "login.reset-pending", kept["capture"]["diagnosis"]["unknown"])
+    assert "last_login" in replayed["unknown"]
