@@ -135,6 +135,9 @@ def test_doctor_finds_a_server_that_ignores_the_membership_filters(run) -> None:
     checks = {c["id"]: (c["status"], c["detail"]) for c in json.loads(result.stdout)}
     assert {k: v[0] for k, v in checks.items() if v[0] != "pass"} == {
         "user-groups": "warn", "membership-filters": "fail"}
+    # Its users carry no User.groups: how many are in an organisation is not told by them.
+    assert checks["coverage"][1].endswith(
+        "; organisation not counted: User.groups is not filled, each diagnosis asks /Groups")
     assert checks["membership-filters"][1] == (
         "a filter on members.value (a member's groups), groups.value (an organisation's members) and the "
         "administrators' roles and groups.value for an id no one has returned resources: the server ignores "

@@ -219,8 +219,8 @@ def test_doctor_reports_metadata_the_credentials_may_not_read_and_goes_on(run) -
     refused = ("not readable with these credentials, though diagnoses' requests are not refused: the "
                "identity API refused access (HTTP 403): scope needed")
     assert (result.exit_code, checks[:2]) == (0, [
-        {"id": "service-provider-config", "status": "warn", "detail": refused},
-        {"id": "extensions", "status": "warn", "detail": refused}])
+        {"id": "service-provider-config", "status": "warn", "detail": refused, "consequence": None},
+        {"id": "extensions", "status": "warn", "detail": refused, "consequence": None}])
     assert [c["status"] for c in checks[2:]] == ["pass"] * (len(checks) - 2)
 
 
@@ -238,7 +238,7 @@ def test_doctor_fails_paging_when_list_answers_have_no_total(run) -> None:
         diagnosis = run("--api", url, "diagnose", "ESIM0042")
     assert (checks["paging"], diagnosis.exit_code) == ({"id": "paging", "status": "fail", "detail": (
         "totalResults is missing from list answers (RFC 7644 requires it): every diagnosis stops with an "
-        "API error")}, ExitStatus.API_ERROR)
+        "API error"), "consequence": "every diagnosis stops with an API error"}, ExitStatus.API_ERROR)
 
 
 # -- stdout going away ------------------------------------------------------------------------------------
@@ -576,7 +576,8 @@ def test_doctor_fails_filters_on_a_server_whose_look_ups_find_no_one(run, naming
     assert (result.exit_code, checks["filters"], diagnosis.json()["outcome"]) == (
         ExitStatus.DOCTOR_FAILED, {"id": "filters", "status": "fail", "detail": (
             f"the look-up diagnoses send, for a user the server lists, by its {attribute}, finds no one: "
-            "every diagnosis would say no user has the caller's details")}, "not-found")
+            "every diagnosis would say no user has the caller's details"),
+            "consequence": "every diagnosis would say no user has the caller's details"}, "not-found")
 
 
 @pytest.mark.parametrize("layout", [
@@ -681,7 +682,7 @@ def test_doctor_does_not_pass_case_insensitivity_it_never_asked_about(run) -> No
         checks = {c["id"]: c for c in json.loads(run("--api", url, "doctor", "--json").stdout)}
     assert checks["case-insensitive"] == {"id": "case-insensitive", "status": "warn", "detail": (
         "not tested: the user the server lists first has no userName or e-mail address with a letter in it "
-        "to ask for in another case")}
+        "to ask for in another case"), "consequence": None}
 
 
 def test_a_config_file_with_a_bom_is_read(run, env: Any) -> None:

@@ -324,7 +324,7 @@ def test_doctor_takes_a_404_everywhere_for_no_refusal_of_anything(run) -> None:
     assert result.exit_code == 8
     refusals = next(c for c in json.loads(result.stdout) if c["id"] == "refusals")
     assert refusals == {"id": "refusals", "status": "warn", "detail": "the server could not answer: the "
-                        "identity API answered HTTP 404 to GET /Users"}
+                        "identity API answered HTTP 404 to GET /Users", "consequence": None}
 
 
 def test_input_columns_named_as_output_columns_are_named_apart(run, tmp_path) -> None:
@@ -523,7 +523,8 @@ def test_doctor_takes_only_true_for_a_claim_of_support(run) -> None:
         result = run("--api", url, "doctor", "--json")
     first = json.loads(result.stdout)[0]
     assert first == {"id": "service-provider-config", "status": "warn", "detail": (
-        "says it does not support filters (filter no, patch yes, bulk no, etag no, sort no)")}
+        "says it does not support filters (filter no, patch yes, bulk no, etag no, sort no)"),
+        "consequence": None}
 
 
 @pytest.mark.parametrize(("sent", "kept"), [

@@ -328,8 +328,8 @@ def test_doctor_says_a_rate_limiting_server_is_rate_limiting_not_refusing(run) -
     checks = {c["id"]: c for c in json.loads(result.stdout)}
     said = ("not tested: the server is rate limiting (the identity API answered HTTP 429 to GET /Users: "
             "slow down); rate limited: run doctor again later")
-    assert checks["refusals"] == {"id": "refusals", "status": "warn", "detail": said}
-    assert checks["filters"] == {"id": "filters", "status": "warn", "detail": said}
+    assert checks["refusals"] == {"id": "refusals", "status": "warn", "detail": said, "consequence": None}
+    assert checks["filters"] == {"id": "filters", "status": "warn", "detail": said, "consequence": None}
     assert [c["id"] for c in checks.values() if "refuses" in c["detail"]] == []
 
 

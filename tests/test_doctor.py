@@ -67,8 +67,9 @@ def test_a_server_that_answers_nothing_useful_fails_the_checks_diagnoses_depend_
         result = run("--api", url, "doctor", "--json")
     assert result.exit_code == ExitStatus.DOCTOR_FAILED
     found = statuses(result.stdout)
+    # positive-controls fails with filters: a look-up that is not answered finds no one.
     assert found == {**dict.fromkeys(CHECKS[:-1], "warn"), "filters": "fail", "escaping": "fail",
-                     "membership-filters": "fail",
+                     "membership-filters": "fail", "positive-controls": "fail",
                      "latency": "pass"}
 
 
@@ -82,7 +83,7 @@ def test_a_server_that_fails_halfway_gets_a_report_of_what_it_answered_and_what_
         # is visible for them to miss (5) was not.
         **dict.fromkeys(CHECKS, "pass"), "filters": "fail", "escaping": "fail", "case-insensitive": "warn",
         "attributes": "warn", "refusals": "warn", "paging": "warn", "user-groups": "warn",
-        "membership-filters": "fail"}
+        "membership-filters": "fail", "positive-controls": "fail", "coverage": "warn"}
     assert (checks[3]["detail"], checks[4]["detail"]) == (
         'a value holding " and \\ got no usable answer (the identity API answered HTTP 500 to GET /Users: '
         'internal error)',
@@ -96,7 +97,8 @@ def test_a_server_answering_json_of_every_wrong_shape_gets_a_report_not_a_traceb
         result = run("--api", url, "doctor", "--json")
     assert (result.exit_code, result.stderr) == (ExitStatus.DOCTOR_FAILED, "")
     assert [c["status"] for c in json.loads(result.stdout)] == [
-        "warn", "warn", "fail", "fail", "warn", "warn", "pass", "fail", "warn", "fail", "pass"]
+        "warn", "warn", "fail", "fail", "warn", "warn", "pass", "fail", "warn", "fail", "warn", "warn",
+        "pass"]
 
 
 @pytest.mark.parametrize("wrong_id", [["x"], {"x": 1}, 7, None])
@@ -111,7 +113,12 @@ def test_resources_whose_ids_are_not_strings_get_a_report_not_a_traceback(run, w
         ("service-provider-config", "warn"), ("extensions", "warn"), ("filters", "fail"),
         ("escaping", "fail"), ("case-insensitive", "pass"), ("attributes", "pass"), ("refusals", "pass"),
         ("paging", "warn"), ("user-groups", "warn"), ("membership-filters", "fail"),
-        ("latency", "pass")]
+        ("positive-controls", "warn"), ("coverage", "warn"), ("latency", "pass")]
+    # Its one user has a userName but no usable id: no look-up can be told to have found it.
+    assert (checks[10]["detail"], checks[10]["consequence"]) == (
+        "not tested: login e-mail address, e-mail address, legacy user ID (of the 1 user listed first, none "
+        "with an id carries one)",
+        "look-ups by login e-mail address, e-mail address, legacy user ID are not proven")
     assert checks[1]["detail"].startswith("not in /Schemas: urn:postisupport:scim:schemas:extension:login")
 
 
@@ -125,7 +132,7 @@ def test_doctor_traces_like_every_command_that_reads(run, tmp_path: Path) -> Non
     trace = tmp_path / "trace.log"
     assert run("--sandbox", "--trace", str(trace), "doctor").exit_code == 0
     urls = [json.loads(line)["url"] for line in trace.read_text().splitlines()]
-    assert (len(urls), urls[0]) == (19, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
+    assert (len(urls), urls[0]) == (27, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
 
 
 @pytest.mark.parametrize(("typed", "outcome"), [
@@ -157,7 +164,8 @@ def test_doctor_says_what_a_case_sensitive_server_means_for_look_ups(run) -> Non
         checks = json.loads(run("--api", url, "doctor", "--json").stdout)
     assert checks[4] == {"id": "case-insensitive", "status": "warn", "detail": (
         "userName compared case-sensitively (against RFC 7644): look-ups ask for lower and upper case, "
-        "so a value stored in mixed case is not found")}
+        "so a value stored in mixed case is not found"),
+        "consequence": "a caller whose address is stored in mixed case is told no user has these details"}
 
 
 # -- what is no finding about the server: not reached, refused, timed out -------------------------
@@ -207,8 +215,9 @@ def test_the_latency_counts_only_the_requests_answered(run) -> None:
     assert result.exit_code == ExitStatus.DOCTOR_FAILED, result.stderr
     checks = {c["id"]: c for c in json.loads(result.stdout)}
     assert checks["escaping"] == {"id": "escaping", "status": "fail", "detail": (
-        f"the server could not answer: the identity API at {url} did not answer within 2 s")}
-    assert re.fullmatch(r"median \d+ ms over 18 requests answered", checks["latency"]["detail"])
+        f"the server could not answer: the identity API at {url} did not answer within 2 s"),
+        "consequence": 'a diagnosis for details holding " or \\ stops with an error'}
+    assert re.fullmatch(r"median \d+ ms over 26 requests answered", checks["latency"]["detail"])
     assert statuses(result.stdout) == {**dict.fromkeys(CHECKS, "pass"), "escaping": "fail"}
 
 
@@ -216,12 +225,13 @@ def test_only_a_4xx_answer_counts_as_a_refusal(run) -> None:
     with serving(Hostile(500, b'{"status": "500", "detail": "internal error"}', b"application/json")) as url:
         checks = {c["id"]: c for c in json.loads(run("--api", url, "doctor", "--json").stdout)}
     assert checks["refusals"] == {"id": "refusals", "status": "warn", "detail": (
-        "the server could not answer: the identity API answered HTTP 500 to GET /Users: internal error")}
+        "the server could not answer: the identity API answered HTTP 500 to GET /Users: internal error"),
+        "consequence": None}
     with serving(Quirky(application(), "refuses")) as url:
         checks = {c["id"]: c for c in json.loads(run("--api", url, "doctor", "--json").stdout)}
     assert checks["refusals"] == {"id": "refusals", "status": "warn", "detail": (
         "refuses attributes= naming an extension attribute and the filter roles pr; postisupport never "
-        "asks either, but other SCIM tools may")}
+        "asks either, but other SCIM tools may"), "consequence": None}
 
 
 # -- a server that rate limits: checks it never answered are not tested, not failed ---------------
@@ -260,11 +270,13 @@ def test_a_server_rate_limiting_everything_is_not_tested_and_not_called_untrustw
     assert statuses(result.stdout) == dict.fromkeys(CHECKS, "warn")
     assert checks[2] == {"id": "filters", "status": "warn", "detail": (
         f"not tested: the server is {why} (the identity API answered HTTP {status} to GET /Users: "
-        "slow down); rate limited: run doctor again later")}
+        "slow down); rate limited: run doctor again later"), "consequence": None}
     assert checks[3]["detail"] == checks[2]["detail"]
-    # 9 requests (each check stops at its first), each tried 3 times: none answered usably.
+    # Each check stops at its first request (positive-controls and coverage ask for the same users
+    # listed first, each once): none answered usably.
     assert checks[-1] == {"id": "latency", "status": "warn", "detail": (
-        "not measured: all 10 answers were HTTP 429 or 503; rate limited: run doctor again later")}
+        "not measured: all 12 answers were HTTP 429 or 503; rate limited: run doctor again later"),
+        "consequence": None}
 
 
 def test_a_server_rate_limiting_only_the_look_ups_has_the_rest_tested_and_the_latency_of_those(run) -> None:

@@ -172,8 +172,8 @@ def test_completion_of_an_unknown_shell_is_a_usage_error(run) -> None:
                              "of 'bash', 'zsh', 'fish'. (see 'postisupport completion --help')\n")
 
 
-COMMANDS = ["diagnose", "auth", "config", "audit", "sandbox", "capture", "replay", "bulk", "doctor", "shell",
-            "completion"]
+COMMANDS = ["diagnose", "auth", "config", "audit", "sandbox", "mapping", "capture", "replay", "bulk",
+            "doctor", "shell", "completion"]
 
 
 def test_the_completion_protocol_lists_the_commands_and_their_options() -> None:

@@ -235,9 +235,10 @@ def test_config_show_json(run, env, environ, protected) -> None:
     assert list(settings) == ["profile", "api_url", "auth", "token", "token_url", "client_id", "scope",
                               "client_secret", "timeout", "ca_bundle", "ssl_cert_file", "allow_insecure_http",
                               "default_lang", "ui_lang", "timezone", "audit", "trace", "verbose", "sandbox",
-                              "sandbox_data", "sandbox_token"]
+                              "sandbox_data", "sandbox_token",
+                              "mapping"]
     assert {k: settings[k] for k in ("profile", "api_url", "token", "client_secret", "timeout", "ca_bundle",
-                                     "ui_lang")} == {
+                                     "ui_lang", "mapping")} == {
         "profile": {"value": "work", "origin": "profile", "from": None},
         "api_url": {"value": protected, "origin": "profile", "from": None},
         "token": {"value": "set", "origin": "keyring", "from": None},
@@ -245,6 +246,7 @@ def test_config_show_json(run, env, environ, protected) -> None:
         "timeout": {"value": 4.0, "origin": "environment", "from": "POSTISUPPORT_TIMEOUT"},
         "ca_bundle": {"value": "/etc/ssl/private-ca.pem", "origin": "flag", "from": "--ca-bundle"},
         "ui_lang": {"value": "en", "origin": "default", "from": None},
+        "mapping": {"value": "postisupport", "origin": "default", "from": None},
     }
     assert TOKEN not in result.stdout
     assert json.loads(result.stdout) == document

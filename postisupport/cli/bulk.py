@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from postisupport.cli.options import ConnectionOptions, command_group, state_of, with_options
+from postisupport.core.text import counted
 from postisupport.errors import ApiError, AuthError, UnreachableError
 
 app = command_group("Check many users at once, politely; safe to interrupt and resume.")
@@ -281,7 +282,7 @@ class _Watcher:
         now = self.time.monotonic()
         elapsed = now - self.started_at
         rate = summary.rows / elapsed if elapsed > 0 else 0.0
-        note = f"{_counted(summary.failed, 'error')}, {rate:.1f} rows/s"
+        note = f"{counted(summary.failed, 'error')}, {rate:.1f} rows/s"
         done = self.before + summary.rows
         if self.bar is not None:
             self.bar.update(self.task, completed=done, note=note)
@@ -292,7 +293,7 @@ class _Watcher:
                 share = f" of {self.total} ({100 * done // self.total} %, about {left:.0f} s left)"
             else:
                 share = ""
-            self.env.say(f"postisupport: {_counted(done, 'row')} done{share}, {note}")
+            self.env.say(f"postisupport: {counted(done, 'row')} done{share}, {note}")
 
     def close(self) -> None:
         if self.bar is not None:
@@ -322,12 +323,7 @@ def _warn(env: Any, summary: Any) -> None:
 
 
 def _cells(count: int) -> str:
-    return _counted(count, "workbook cell")
-
-
-def _counted(count: int, noun: str) -> str:
-    """"1 request", "2 requests": the English plural, for the agent's and admin's summary lines."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    return counted(count, "workbook cell")
 
 
 def _summarise(env: Any, summary: Any) -> None:
@@ -336,6 +332,6 @@ def _summarise(env: Any, summary: Any) -> None:
     outcomes = ", ".join(f"{n} {name}" for name, n in sorted(summary.outcomes.items())) or "none"
     errors = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.errors.items())) or "none"
     before = f" ({summary.done_before} done before)" if summary.done_before else ""
-    env.say(f"postisupport: {_counted(summary.rows, 'row')}{before} in {summary.seconds:.1f} s ({rate:.1f} "
-            f"rows/s), {_counted(summary.requests, 'request')}; outcomes: {outcomes}; errors: {errors}"
-            + (f"; {_counted(summary.blank_lines, 'blank line')} skipped" if summary.blank_lines else ""))
+    env.say(f"postisupport: {counted(summary.rows, 'row')}{before} in {summary.seconds:.1f} s ({rate:.1f} "
+            f"rows/s), {counted(summary.requests, 'request')}; outcomes: {outcomes}; errors: {errors}"
+            + (f"; {counted(summary.blank_lines, 'blank line')} skipped" if summary.blank_lines else ""))

@@ -19,8 +19,10 @@ def doctor(
     """Check what the identity API does that diagnoses depend on.
 
     Read-only: filters applied, values escaped, userName compared case-insensitively,
-    attributes= and paging honoured, extensions declared, and the latency. Each check
-    passes, warns (diagnoses hold, with the caveat shown) or fails; exits 8 if any fails. A check
+    attributes= and paging honoured, extensions declared; users the server lists looked up
+    by what they carry (positive controls), how many of them carry each fact the mapping
+    reads (coverage), and the latency. Each check passes, warns (diagnoses hold, with the
+    caveat shown) or fails, and says what it means for diagnoses; exits 8 if any fails. A check
     the API rate limited (429, or 503), or one that looks for no one while no user is visible, is
     "not tested", a warning: with no check failed, doctor then exits 5 (run it again later),
     never 8. An API that can't be reached (or answers nothing in time) stops it with exit 4,
@@ -47,7 +49,10 @@ def doctor(
         width = max(len(check.id) for check in checks)
         columns = state.env.terminal_width(state.env.stdout)
         for check in checks:
-            line = terminal_safe(f"{check.status:<4}  {check.id:<{width}}  {check.detail}")
+            # The consequence where the detail does not already end in it, as the newer checks' don't.
+            said = check.detail if check.consequence is None or check.consequence in check.detail \
+                else f"{check.detail}; so {check.consequence}"
+            line = terminal_safe(f"{check.status:<4}  {check.id:<{width}}  {said}")
             if columns is not None:
                 line = wrapped(line, columns, indent=4 + 2 + width + 2)  # details under details
             state.env.stdout.write(line + "\n")

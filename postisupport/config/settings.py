@@ -57,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "sandbox": False,
     "sandbox_data": None,
     "sandbox_token": None,
-    "mapping": None,
+    "mapping": "postisupport",  # idp.mapping.DEFAULT: the contract's own preset
 }
 SECRETS = ("token", "client_secret", "sandbox_token")
 # What goes with a profile's API and no other: dropped when the API comes from a flag or the environment.
@@ -96,7 +96,7 @@ class Settings:
     sandbox: bool = False
     sandbox_data: Path | None = None
     sandbox_token: str | None = field(default=None, repr=False)
-    mapping: str | None = None  # a preset's name or a mapping file (idp/mapping.py); None: postisupport
+    mapping: str = "postisupport"  # a preset's name or a mapping file (idp/mapping.py)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
     config_path: Path | None = None
     # The profile's secret in the keyring, refused as it was stored for other URLs or can't be used:

@@ -23,6 +23,12 @@ def terminal_safe(text: str) -> str:
     return "".join(ch if ch.isprintable() else REPLACEMENT for ch in unicodedata.normalize("NFC", text))
 
 
+def counted(count: int, noun: str) -> str:
+    """"1 request", "2 requests": the English plural, for the summaries admins and engineers read (callers'
+    sentences have their catalogs' plural forms)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 CUT = "..."
 
 

@@ -71,11 +71,11 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
 
 
 def mapping_of(settings: Settings) -> Mapping | None:
-    """The mapping the settings name (idp/mapping.py), None for none named: postisupport's contract,
-    read without a mapping file. A bad one is the setting's error."""
-    from postisupport.idp.mapping import MappingError, load
+    """The mapping the settings name (idp/mapping.py), None for the default: postisupport's contract,
+    read as such, with no mapping file parsed. A bad one is the setting's error."""
+    from postisupport.idp.mapping import DEFAULT, MappingError, load
 
-    if settings.mapping is None:
+    if settings.mapping == DEFAULT:
         return None
     try:
         return load(settings.mapping)

@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeVar
 from postisupport.config.settings import Settings
 from postisupport.core.facts import FACT_NAMES
 from postisupport.core.identifiers import normalise
+from postisupport.core.text import counted
 from postisupport.errors import ApiError, AuthError, InvalidInput, PostisupportError, UnreachableError
 from postisupport.idp import contract
 from postisupport.idp import mapping as mappings
@@ -172,6 +173,17 @@ def _no_one(name: str) -> Check:
 
 
 WRONG_PEOPLE = "every diagnosis would be about the wrong people"
+MIXED_CASE = "a caller whose address is stored in mixed case is told no user has these details"
+STOPS = "every diagnosis stops with an API error"
+# Without them no diagnosis can be trusted: unanswered, each is a failure, and this is what it means (an
+# error, a timeout or an answer of the wrong shape: a diagnosis asking the same meets it too).
+FAILED_IF_UNANSWERED = {
+    "filters": "every diagnosis stops with an error",
+    "positive-controls": "every diagnosis stops with an error",
+    "membership-filters": "a diagnosis that reads an organisation's members or administrators stops with an "
+                          "error",
+    "escaping": "a diagnosis for details holding \" or \\ stops with an error",
+}
 NOT_FOUND = "a caller who gives their {what} is told no user has these details"
 WHAT = {"login_email": "login e-mail address", "emails": "e-mail address", "legacy_user_id": "legacy user ID"}
 
@@ -296,9 +308,10 @@ async def _escaping(server: _Server) -> Check:
     except ApiError as error:
         if error.status in RATE_LIMITED:
             raise  # "not now" says nothing about escaping: unanswered, not tested
-        return Check("escaping", "fail", f"a value holding \" and \\ got no usable answer ({error})")
+        return Check("escaping", "fail", f"a value holding \" and \\ got no usable answer ({error})",
+                     consequence=FAILED_IF_UNANSWERED["escaping"])
     if found:
-        return Check("escaping", "fail", "a value holding \" and \\ matched users")
+        return Check("escaping", "fail", "a value holding \" and \\ matched users", consequence=WRONG_PEOPLE)
     if await _sample(server) is None:
         return _no_one("escaping")
     return Check("escaping", "pass", "a value holding \" and \\ gives a clean empty answer")
@@ -322,7 +335,7 @@ async def _case(server: _Server) -> Check:
     if sensitive:
         return Check("case-insensitive", "warn", f"{' and '.join(sensitive)} compared case-sensitively "
                      "(against RFC 7644): look-ups ask for lower and upper case, so a value stored in "
-                     "mixed case is not found")
+                     "mixed case is not found", consequence=MIXED_CASE)
     return Check("case-insensitive", "pass", "userName and emails.value are compared case-insensitively")
 
 
@@ -335,7 +348,8 @@ async def _attributes(server: _Server) -> Check:
                  else [])]
     if ignored:
         return Check("attributes", "warn", f"{' and '.join(ignored)} ignored: answers are larger than "
-                     "they need to be")
+                     "they need to be",
+                     consequence="each diagnosis receives more personal data than it needs")
     if not only:
         return Check("attributes", "warn", "no user to test with")
     return Check("attributes", "pass", "attributes= and excludedAttributes= are honoured")
@@ -367,7 +381,7 @@ async def _paging(server: _Server) -> Check:
     if not isinstance(total, int) or isinstance(total, bool):
         # RFC 7644 section 3.4.2 requires it, and a diagnosis refuses a list response without it.
         return Check("paging", "fail", "totalResults is missing from list answers (RFC 7644 requires it): "
-                     "every diagnosis stops with an API error")
+                     "every diagnosis stops with an API error", consequence=STOPS)
     if len(page) > 1:
         return Check("paging", "warn", "count is not honoured: answers are larger than asked for")
     beyond = await server.get("Users", startIndex=str(total + 1), count="1")
@@ -436,10 +450,12 @@ async def _positive_controls(server: _Server) -> Check:
                      f"carries it: by {', '.join(failed)} (of {len(tried)} tried)",
                      consequence=NOT_FOUND.format(what=what))
     if untested:
-        return Check("positive-controls", "warn", f"each of {len(tried)} look-ups found its user; not "
-                     f"tested: {', '.join(untested)} (no user of the {len(users)} listed first carries one)",
+        proven = f"look-ups that found their user: {len(tried)} of {len(tried)}; " if tried else ""
+        return Check("positive-controls", "warn", f"{proven}not tested: {', '.join(untested)} (of the "
+                     f"{counted(len(users), 'user')} listed first, none with an id carries one)",
                      consequence=f"look-ups by {', '.join(untested)} are not proven")
-    return Check("positive-controls", "pass", f"each of {len(tried)} look-ups found its user, in either case")
+    return Check("positive-controls", "pass", f"look-ups that found their user, in either case: {len(tried)} "
+                 f"of {len(tried)}")
 
 
 def _path_of(server: _Server, fact: str) -> str:
@@ -491,15 +507,21 @@ async def _coverage(server: _Server) -> Check:
                                                  for s in fact.sources))
               for name, fact in mapping.facts.items()}
     organisations = mapping.organisations
-    if organisations is not None:
-        read = [user_facts(user, server.client.mapping) for user in users]
+    read = [user_facts(user, server.client.mapping) for user in users]
+    # Groups that list their members, where User.groups is not filled: a diagnosis asks /Groups for a
+    # user's organisations, so the users listed tell nothing of how many are in one.
+    asked = organisations is not None and organisations.kind != "attribute" \
+        and not any(isinstance(named(user, "groups"), list) for user in users)
+    if organisations is not None and not asked:
         counts["organisation"] = sum(1 for facts in read if facts.group_ids)
-        if mapping.administrators is not None:
-            counts["administrators"] = sum(1 for facts in read if facts.is_admin)
+    if organisations is not None and mapping.administrators is not None:
+        counts["administrators"] = sum(1 for facts in read if facts.is_admin)
     unmapped = [name for field, name in FACT_NAMES.items() if field in mapping.unrecorded]
     carried = ", ".join(f"{name} {count}" for name, count in counts.items())
     none = [name for name, count in counts.items() if count == 0]
-    detail = f"of the {len(users)} users listed first, carrying each mapped fact: {carried}"
+    detail = f"of the {counted(len(users), 'user')} listed first, carrying each mapped fact: {carried}"
+    if asked:
+        detail += "; organisation not counted: User.groups is not filled, each diagnosis asks /Groups"
     if unmapped:
         detail += f"; not mapped, so unknown for everyone: {', '.join(unmapped)}"
     if none:
@@ -524,12 +546,10 @@ CHECKS: dict[str, Callable[[_Server], Awaitable[Check]]] = {
     "membership-filters": _membership_filters, "positive-controls": _positive_controls,
     "coverage": _coverage,
 }
-# Without them no diagnosis can be trusted.
-FAILED_IF_UNANSWERED = {"filters", "membership-filters", "escaping", "positive-controls"}
-
-
-def _unanswered(name: str) -> Status:
-    return "fail" if name in FAILED_IF_UNANSWERED else "warn"
+def _unanswered(name: str, detail: str) -> Check:
+    if name in FAILED_IF_UNANSWERED:
+        return Check(name, "fail", detail, consequence=FAILED_IF_UNANSWERED[name])
+    return Check(name, "warn", detail)
 
 
 def _unanswered_check(name: str, error: PostisupportError) -> Check:
@@ -538,9 +558,9 @@ def _unanswered_check(name: str, error: PostisupportError) -> Check:
         return Check(name, "warn", f"not tested: the server is {why} ({error}); rate limited: run "
                      "doctor again later", untested=True)
     if isinstance(error, AuthError):
-        return Check(name, _unanswered(name), f"not readable with these credentials, though diagnoses' "
-                     f"requests are not refused: {error}")
-    return Check(name, _unanswered(name), f"the server could not answer: {error}")
+        return _unanswered(name, f"not readable with these credentials, though diagnoses' requests are not "
+                           f"refused: {error}")
+    return _unanswered(name, f"the server could not answer: {error}")
 
 
 def _stops(error: PostisupportError, server: _Server) -> bool:
@@ -575,8 +595,7 @@ def run(settings: Settings, observe: Any = None) -> list[Check]:
                     results.append(_unanswered_check(name, error))
                 except (AttributeError, TypeError, ValueError, IndexError):
                     # The checks read JSON a server shaped as it liked: a wrong shape is a finding.
-                    results.append(Check(name, _unanswered(name), "the server answered JSON of an "
-                                         "unexpected shape"))
+                    results.append(_unanswered(name, "the server answered JSON of an unexpected shape"))
             if server.times:
                 median = statistics.median(server.times) * 1000
                 results.append(Check("latency", "pass", f"median {median:.0f} ms over {len(server.times)} "
