@@ -142,19 +142,19 @@ TWO_ADMINS = {
         "Sinulla ei ole vielä käyttöoikeutta palveluihin E-laskutus ja Lähetysseuranta. Pyydä "
         "ketä tahansa organisaatiosi Postin palveluiden pääkäyttäjistä tarkistamaan käyttöoikeutesi. "
         "Organisaatiollasi on useampi Postin palveluiden pääkäyttäjä, ja kuka tahansa heistä voi "
-        "auttaa: Anna Admin ja Bo Boss. Voin lukea heidän yhteystietonsa yksi kerrallaan. Anna "
+        "auttaa: Anna Admin ja Bo Boss. Luen heidän yhteystietonsa yksi kerrallaan. Anna "
         "Admin: sähköpostiosoite anna@example.fi. Bo Boss: sähköpostiosoite bo@example.fi."),
     "sv": (
         "Du har ännu inte rätt att använda tjänsterna E-fakturering och Försändelsespårning. Be "
         "någon av din organisations administratörer för Postis tjänster kontrollera dina rättigheter. Din "
         "organisation har flera administratörer för Postis tjänster, och vilken som helst av dem "
-        "kan hjälpa dig: Anna Admin och Bo Boss. Jag kan läsa upp deras kontaktuppgifter en i "
+        "kan hjälpa dig: Anna Admin och Bo Boss. Jag läser upp deras kontaktuppgifter en i "
         "taget. Anna Admin: e-postadress anna@example.fi. Bo Boss: e-postadress bo@example.fi."),
     "en": (
         "You don't have access to E-invoicing or Shipment tracking yet. Please ask any "
         "of your organisation's administrators for Posti's services to check your access rights. Your "
         "organisation has several administrators for Posti's services, and any of them can help "
-        "you: Anna Admin and Bo Boss. I can read you their contact details one at a time. Anna "
+        "you: Anna Admin and Bo Boss. I'll read you their contact details one at a time. Anna "
         "Admin: e-mail address anna@example.fi. Bo Boss: e-mail address bo@example.fi."),
 }
 
@@ -639,7 +639,7 @@ def test_9_several_services_are_one_coherent_script_and_a_do_line_for_each_group
                          "reports", "-s", "tracking", "--verified")
     do = " ".join(line for line in lines[1:5])
     assert do.startswith("Do this: E-invoicing and Shipment tracking: give the caller the administrator's "
-                         "contact details: the administrator grants the right. Reporting: ask the caller")
+                         "contact details; the administrator grants the right. Reporting: ask the caller")
 
 
 def test_10_two_organisations_are_shown_with_which_one_decided_and_why(run, environ) -> None:

@@ -94,17 +94,17 @@ def said(lang: str, *parts: ScriptPart) -> str:
 @pytest.mark.parametrize(("lang", "one", "two"), [
     ("en", "The administrator is Maija Virtanen. Contact details: e-mail address maija@example.fi.",
      "Your organisation has several administrators for Posti's services, and any of them can help you: "
-     "Maija Virtanen and Ville Heikkinen. I can read you their contact details one at a time. Maija "
+     "Maija Virtanen and Ville Heikkinen. I'll read you their contact details one at a time. Maija "
      "Virtanen: e-mail address maija@example.fi. Ville Heikkinen: e-mail address ville@example.fi and "
      "phone number +358 50 765 4321."),
     ("fi", "Pääkäyttäjä on Maija Virtanen. Yhteystiedot: sähköpostiosoite maija@example.fi.",
      "Organisaatiollasi on useampi Postin palveluiden pääkäyttäjä, ja kuka tahansa heistä voi auttaa: Maija "
-     "Virtanen ja Ville Heikkinen. Voin lukea heidän yhteystietonsa yksi kerrallaan. Maija Virtanen: "
+     "Virtanen ja Ville Heikkinen. Luen heidän yhteystietonsa yksi kerrallaan. Maija Virtanen: "
      "sähköpostiosoite maija@example.fi. Ville Heikkinen: sähköpostiosoite ville@example.fi ja puhelinnumero "
      "+358 50 765 4321."),
     ("sv", "Administratören är Maija Virtanen. Kontaktuppgifter: e-postadress maija@example.fi.",
      "Din organisation har flera administratörer för Postis tjänster, och vilken som helst av dem kan hjälpa "
-     "dig: Maija Virtanen och Ville Heikkinen. Jag kan läsa upp deras kontaktuppgifter en i taget. Maija "
+     "dig: Maija Virtanen och Ville Heikkinen. Jag läser upp deras kontaktuppgifter en i taget. Maija "
      "Virtanen: e-postadress maija@example.fi. Ville Heikkinen: e-postadress ville@example.fi och "
      "telefonnummer +358 50 765 4321."),
 ])
@@ -138,12 +138,13 @@ def test_every_service_key_reads_right_for_none_one_and_many_in_the_callers_lang
     name = str(catalog(lang)["service-name.reports"])
     keys = {param: [k for k, v in catalog(lang).items() if k.startswith("service.") and isinstance(v, dict)
                     and v["count"] == param] for param in ("services", "missing")}
-    assert (len(keys["services"]), len(keys["missing"])) == (6, 8)
+    assert (len(keys["services"]), len(keys["missing"])) == (7, 10)
     for param, named in keys.items():
         for key in named:
             for services in ([], [reports], [reports, invoicing]):
                 for n in (1, 3):
-                    text = said(lang, ScriptPart(key, {param: services, "n": n, "organisation": "Kolmas Oy"}))
+                    text = said(lang, ScriptPart(key, {param: services, "n": n, "orgs": n, "others": n,
+                                                       "organisation": "Kolmas Oy"}))
                     assert "{" not in text and (name in text) == bool(services), (lang, key, text)
 
 

@@ -661,7 +661,8 @@ def test_one_of_several_administrators_is_sent_to_the_others_who_can_act() -> No
         *others)
     service = decide(facts(a_user(is_admin=True)), ["invoicing"])
     assert (service.rule, service.outcome) == ("service.other-admin", "check-service-rights")
-    assert service.script == (rights("service.other-admin", {"missing": [INVOICING], "n": 1}), *others)
+    assert service.script == (rights("service.other-admin", {"missing": [INVOICING], "n": 1, "others": 1}),
+                              *others)
 
 
 def test_an_administrator_whose_co_administrators_cannot_act_is_one_of_them_and_ours() -> None:
@@ -675,7 +676,7 @@ def test_several_services_are_one_script_what_works_what_does_not_who_helps_each
     # One support request: what the organisation may have ordered, and a retry that fails, join it.
     assert decision.script == (
         rights("service.granted", {"services": [REPORTS], "n": 1}),
-        rights("service.no-admin", {"missing": [INVOICING], "n": 1}),
+        rights("service.no-admin", {"missing": [INVOICING], "n": 1, "orgs": 1}),
         ScriptPart("service.not-subscribed.some", {"n": 2, "orgs": 1}),
         ScriptPart("next.ticket"),
         ScriptPart("next.order-check.ticketed", {"n": 2, "orgs": 1}),

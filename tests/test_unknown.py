@@ -238,7 +238,11 @@ def test_the_service_rules_considered_are_recorded_as_they_were_weighed() -> Non
     assert no_org.considered == (check("service.granted", True, "reports", ("entitlements", 1)),
                                  check("service.no-organisation", True, "reports", ("organisation", None)))
     unknown = decide(core_directory(entitlements=()), ["invoicing"])
+    # Whether a password change is pending, which this directory can't tell, is asked first (N10-8).
     assert unknown.considered == (
+        Check("login.reset-pending", None, (("forcePasswordReset", None), ("passwordResetSentAt", None),
+                                            ("lastPasswordUpdateTime", None), ("accountState", None)),
+              None, ("reset_requested", "reset_sent_at")),
         check("service.granted", False, "invoicing", ("entitlements", 0)),
         check("service.not-subscribed", None, "invoicing", unknown=("organisation_services",)),
         check("service.other-admin", False, "invoicing", ("isAdmin", False), ("otherAdmins", 1)),

@@ -274,7 +274,8 @@ def test_a_tall_unverified_screen_says_under_its_repeated_headline_that_the_call
            "password-change request to on 17 January 2021. Please log in with that address and your current "
            "password."),
     ("fi", "Kirjautumisosoitteesi on erik.lindqvist@esimerkki.example.fi, sama osoite, johon lähetimme "
-           "salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään sillä ja nykyisellä salasanallasi."),
+           "salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään sillä osoitteella ja nykyisellä "
+           "salasanallasi."),
     ("sv", "Din e-postadress för inloggning är erik.lindqvist@esimerkki.example.fi, alltså den adress dit "
            "vi den 17.1.2021 skickade begäran om att byta lösenord. Logga in med den och ditt nuvarande "
            "lösenord."),

@@ -197,6 +197,8 @@ class OrganisationFacts:
     # The ids of its members when the API sent them (None: not asked for, or not sent): what tells
     # whether a user is in it when the API does not fill User.groups.
     member_ids: frozenset[str] | None = None
+    # Its services were sent but could not all be read: which it subscribes to is unknown, never none.
+    services_unknown: bool = False
 
     def subscribes_to(self, asked: str) -> bool:
         return any(service.answers_to(asked) for service in self.services)
@@ -208,6 +210,9 @@ class Membership:
 
     organisation: OrganisationFacts
     admins: tuple[Contact, ...] = ()
+    # A member the API sent as an administrator whose roles could not be read: there may be more
+    # administrators than `admins`, so "no administrator" is never said of it.
+    admins_unreadable: bool = False
 
 
 # Why the decision used the organisation it used, when the user belongs to several.
@@ -242,16 +247,37 @@ class Facts:
     # The facts (by field name, FACT_NAMES) this directory does not record for anyone: unknown for
     # every user, as its source declares. Each user's own unreadable ones are in its `unknown`.
     unrecorded: frozenset[str] = frozenset()
+    # Of the organisation the decision uses: an administrator's roles could not be read (Membership).
+    admins_unreadable: bool = False
 
     @property
     def unknown(self) -> frozenset[str]:
         """Every fact of this diagnosis the directory can't tell: never recorded, or sent unreadable."""
-        return self.unrecorded | (self.user.unknown if self.user is not None else frozenset())
+        told = self.unrecorded | (self.user.unknown if self.user is not None else frozenset())
+        sent = {"organisation_services"} if self.services_unknown else set()
+        if self.admins_unreadable:
+            sent.add("administrators")
+        return told | sent
 
     @property
     def services_unknown(self) -> bool:
-        """Whether which services an organisation subscribes to is beyond what this directory tells."""
-        return "organisation_services" in self.unrecorded
+        """Whether which services one of the organisations subscribes to is beyond what the directory
+        tells: not recorded, or sent unreadable."""
+        organisations = [m.organisation for m in self.memberships] or \
+            ([self.organisation] if self.organisation is not None else [])
+        return "organisation_services" in self.unrecorded or any(o.services_unknown for o in organisations)
+
+    @property
+    def admins_unknown(self) -> bool:
+        """Whether the organisation may have administrators beyond `admins` and `unable_admins`: the
+        directory records none, or sent one whose roles could not be read."""
+        return self.admins_unreadable or "administrators" in self.unrecorded
+
+    @property
+    def rights_unknown(self) -> bool:
+        """Whether the user's access rights are beyond what the directory tells: a right not among
+        those read may still be theirs."""
+        return "entitlements" in self.unknown
 
     @property
     def inactive_admins(self) -> int:
@@ -370,7 +396,8 @@ def _build(snapshot: Snapshot) -> Facts:
     problems.extend(snapshot.group_problems)
     memberships = tuple(
         Membership(org, tuple(a.contact() for a in snapshot.admins
-                              if a.id != user.id and a.is_admin and member_of(a, org)))
+                              if a.id != user.id and a.is_admin and member_of(a, org)),
+                   _admins_unknown(snapshot.admins, org, user))
         for org in snapshot.organisations
     )
     chosen: OrganisationChoice | None = None
@@ -399,7 +426,16 @@ def _build(snapshot: Snapshot) -> Facts:
         unable_admins=tuple(a for a in contacts if not a.can_act),
         memberships=memberships,
         chosen=chosen,
+        admins_unreadable=membership.admins_unreadable if membership else False,
     )
+
+
+def _admins_unknown(admins: Iterable[UserFacts], organisation: OrganisationFacts,
+                    user: UserFacts | None = None) -> bool:
+    """Whether a member the API sent as an administrator of `organisation` (other than the user) has
+    roles that could not be read, and none read made them one."""
+    return any("administrators" in a.unknown and not a.is_admin and member_of(a, organisation)
+               and (user is None or a.id != user.id) for a in admins)
 
 
 def _organisation_only(snapshot: Snapshot) -> Facts:
@@ -408,6 +444,7 @@ def _organisation_only(snapshot: Snapshot) -> Facts:
     org = snapshot.organisations[0] if snapshot.organisations else None
     contacts = tuple(a.contact() for a in snapshot.admins
                      if org is not None and a.is_admin and member_of(a, org))
+    unknown = org is not None and _admins_unknown(snapshot.admins, org)
     return Facts(
         identifier=snapshot.identifier,
         matched_by=None,
@@ -417,7 +454,8 @@ def _organisation_only(snapshot: Snapshot) -> Facts:
         admins=tuple(a for a in contacts if a.can_act),
         problems=tuple(problems),
         unable_admins=tuple(a for a in contacts if not a.can_act),
-        memberships=(Membership(org, contacts),) if org is not None else (),
+        memberships=(Membership(org, contacts, unknown),) if org is not None else (),
+        admins_unreadable=unknown,
     )
 
 

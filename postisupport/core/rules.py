@@ -199,7 +199,7 @@ def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
     if facts.user is None:
         decision = _unidentified(facts, problem, trail)
     elif services and not _cannot_log_in(facts.user):
-        decision = _service_access(facts, facts.user, services, trail)
+        decision = _service_access_asked(facts, facts.user, services, trail)
     elif services:
         # The login comes before any service: its steps first, then each service's verdict.
         login = _login(facts, facts.user, trail)
@@ -209,6 +209,24 @@ def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
     else:
         decision = _login(facts, facts.user, trail)
     return replace(decision, considered=tuple(trail.checks))
+
+
+def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str], trail: _Trail) -> Decision:
+    """Part B for a user who can log in as far as the directory tells; when it can't tell whether a
+    password change is pending, step 1 is asked of the caller first, as on the login path."""
+    asked = user.reset_unknown
+    if not asked:
+        return _service_access(facts, user, services, trail)
+    trail.unknown("login.reset-pending", asked, forcePasswordReset=None if "force_password_reset" in
+                  user.unknown else user.force_password_reset, passwordResetSentAt=iso(user.reset_sent_at),
+                  lastPasswordUpdateTime=iso(user.last_password_update), accountState=None)
+    decision = _service_access(facts, user, services, trail)
+    # "I can't see a fault on your account" would be untrue after a question the directory can't answer.
+    script = tuple(replace(p, key="service.granted.retry.asked") if p.key == "service.granted.retry" else p
+                   for p in decision.script)
+    return replace(decision, script=(_reset_question(user), *script),
+                   evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
+                             *decision.evidence))
 
 
 def _cannot_log_in(user: UserFacts) -> bool:
@@ -259,8 +277,13 @@ def _organisation_found(facts: Facts, problem: Problem, trail: _Trail) -> Decisi
     org = facts.organisation
     assert org is not None
     able = len(facts.admins)
-    trail.check("lookup.organisation", able > 0, businessId=org.business_id, otherAdmins=able,
-                unableAdmins=len(facts.unable_admins))
+    read: dict[str, Any] = {"businessId": org.business_id, "otherAdmins": able,
+                            "unableAdmins": len(facts.unable_admins)}
+    untold = not able and facts.admins_unknown
+    if untold:
+        trail.unknown("lookup.organisation", ["administrators"], **read)
+    else:
+        trail.check("lookup.organisation", able > 0, **read)
     rule = "lookup.organisation" if able else "lookup.organisation.no-admin"
     evidence = [Evidence(rule, "organisation", org.name or org.id),
                 Evidence(rule, "businessId", org.business_id), Evidence(rule, "otherAdmins", able),
@@ -269,7 +292,8 @@ def _organisation_found(facts: Facts, problem: Problem, trail: _Trail) -> Decisi
         named = _admins(facts)
         parts = (replace(named[0], unverified="lookup.organisation"), *named[1:])
     else:
-        parts = (ScriptPart("lookup.organisation.no-admin"), ScriptPart("next.ticket"))
+        key = "lookup.organisation.no-admin.unknown" if untold else "lookup.organisation.no-admin"
+        parts = (ScriptPart(key), ScriptPart("next.ticket"))
     return Decision(rule, problem, tuple(evidence), parts, actions=(Action(rule),))
 
 
@@ -344,10 +368,9 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             parts.append(ScriptPart("login.user-is-admin.one-of", {"n": len(facts.unable_admins)},
                                     personal=True, unverified="escalate"))
         else:
-            # "None of your organisations" to a caller in several when it holds for each of them.
-            helpless = sum(not any(a.can_act for a in m.admins) for m in facts.memberships)
-            orgs = {"orgs": helpless if helpless == len(facts.memberships) > 1 else 1}
-            parts.append(ScriptPart(rule, orgs if rule == "login.no-admin" else {}, personal=personal,
+            orgs = {"orgs": _helpless(facts)}
+            key = f"{rule}.unknown" if rule == "login.no-admin" and facts.admins_unknown else rule
+            parts.append(ScriptPart(key, orgs if rule == "login.no-admin" else {}, personal=personal,
                                     unverified="escalate" if personal else None))
         ticket = True
     if state is not None:
@@ -375,7 +398,12 @@ def _reset_question(user: UserFacts) -> ScriptPart:
     says what to do if so, and leads into what follows if not."""
     url = {"change_url": CHANGE_PASSWORD_URL}
     if user.reset_sent_at is not None and "last_password_update" in user.reset_unknown:
-        return ScriptPart("check.reset-pending.changed", {**url, "sent_at": user.reset_sent_at})
+        sent = {**url, "sent_at": user.reset_sent_at}
+        if user.reset_sent_to is not None and not user.has_address(user.reset_sent_to):
+            # To an address no longer on the account: it may never have arrived (said once verified).
+            return ScriptPart("check.reset-pending.changed.elsewhere", sent, personal=True,
+                              unverified="check.reset-pending.changed.asked")
+        return ScriptPart("check.reset-pending.changed", sent)
     if user.last_password_update is not None:
         return ScriptPart("check.reset-pending.since", {**url, "changed_at": user.last_password_update})
     return ScriptPart("check.reset-pending", url)
@@ -492,6 +520,11 @@ def _escalation(facts: Facts, user: UserFacts, problem: Problem, trail: _Trail,
     if trail.check(another_admin, user.is_admin and able > 0, subject, isAdmin=user.is_admin,
                    otherAdmins=able):
         return another_admin
+    if org is not None and not able and facts.admins_unknown:
+        # Administrators the directory can't tell of may be there: not "no one", not "only you".
+        trail.unknown(f"{group}.no-admin", ["administrators"], subject, otherAdmins=able,
+                      unableAdmins=len(facts.unable_admins))
+        return f"{group}.no-admin"
     if trail.check(f"{group}.user-is-admin", user.is_admin, subject, isAdmin=user.is_admin):
         return f"{group}.user-is-admin"
     if trail.check(f"{group}.no-organisation", org is None, subject,
@@ -579,7 +612,8 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     same = [rule for rule in groups if after_login is not None and rule not in VERDICT_ONLY
             and rule.split(".", 1)[1] == after_login.rule.split(".", 1)[1]]
     at = next((n for n, part in enumerate(parts) if part.key.startswith("then.")), len(parts))
-    parts[at:at] = [_group_part("service.same-reason", groups[rule], personal=True,
+    same_key = "service.same-reason.unknown" if facts.rights_unknown else "service.same-reason"
+    parts[at:at] = [_group_part(same_key, groups[rule], personal=True,
                                 unverified=RIGHTS_UNVERIFIED) for rule in same]
     legacy = after_login is None and facts.matched_by == "legacyUserId"
     if legacy:  # the old ID no longer works, whatever the question
@@ -642,6 +676,8 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
     """What is said of a group of services no one can grant now, or an administrator can. One of
     several administrators hears that the others can't act, not that there is no one else; a user
     with no organisation who has the right hears that, not that they lack it."""
+    if facts.rights_unknown:
+        return _unknown_right_parts(facts, user, rule, chosen)
     if rule == "service.user-is-admin" and facts.unable_admins:
         part = _group_part("service.user-is-admin.one-of", chosen, "missing", personal=True,
                            unverified=RIGHTS_UNVERIFIED)
@@ -655,8 +691,12 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
                                  and m.organisation.id != org.id and m.organisation.subscribes_to(v.asked)),
                                 None) for v in chosen}
         here = [v for v in chosen if holder[v.asked] is None]
-        parts = [_group_part(rule, here, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)
-                 ] if here else []
+        key = "service.no-admin.unknown" if facts.admins_unknown else rule
+        parts = []
+        if here:
+            part = _group_part(key, here, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)
+            # "None of your organisations" to a caller in several, none with anyone who can act.
+            parts.append(replace(part, params={**part.params, "orgs": _helpless(facts)}))
         for there in dict.fromkeys(o for o in holder.values() if o is not None):
             away = [v for v in chosen if holder[v.asked] is there]
             part = _group_part("service.no-admin.elsewhere", away, "missing", personal=True,
@@ -676,7 +716,41 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
     if rule == "service.missing-right" and len(facts.admins) > 1:
         # Asked of "your organisation's administrator" right before several are named: any of them.
         rule = "service.missing-right.any"
-    return [_group_part(rule, chosen, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
+    part = _group_part(rule, chosen, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)
+    if rule == "service.other-admin":  # "another administrator", or "any of the others", then named
+        part = replace(part, params={**part.params, "others": len(facts.admins)})
+    return [part]
+
+
+def _helpless(facts: Facts) -> int:
+    """The `orgs` count of "no administrator who could help": "none of your organisations" to a
+    caller in several when it holds for each of them, else "your organisation" (1)."""
+    helpless = sum(not any(a.can_act for a in m.admins) for m in facts.memberships)
+    return helpless if helpless == len(facts.memberships) > 1 else 1
+
+
+def _unknown_right_parts(facts: Facts, user: UserFacts, rule: str,
+                         chosen: Sequence[ServiceVerdict]) -> list[ScriptPart]:
+    """What is said of services the user may or may not have the right to, their rights being beyond
+    what the directory tells: that it can't be seen here, and who can check it; never that they lack
+    it. Who can help is the login path's own sentence where that holds for a right too."""
+    lead = _group_part("service.rights-unknown", chosen, "missing", personal=True,
+                       unverified=RIGHTS_UNVERIFIED)
+    if rule in ("service.missing-right", "service.other-admin"):
+        key = "service.rights-unknown.other-admin" if rule == "service.other-admin" \
+            else "service.rights-unknown.admin"
+        return [lead, ScriptPart(key, {"n": len(facts.admins)}, personal=True)]
+    if rule == "service.no-admin":
+        key = "login.no-admin.unknown" if facts.admins_unknown else "login.no-admin"
+        return [lead, ScriptPart(key, {"orgs": _helpless(facts)})]
+    if rule == "service.user-is-admin" and facts.unable_admins:
+        return [lead, ScriptPart("login.user-is-admin.one-of", {"n": len(facts.unable_admins)},
+                                 personal=True)]
+    if rule == "service.user-is-admin":
+        return [lead, ScriptPart("service.rights-unknown.user-is-admin", personal=True)]
+    if rule == "service.no-organisation":
+        return [ScriptPart("login.no-organisation"), lead]
+    return [lead]
 
 
 def _next(user: UserFacts, ticketed: bool, not_ordered: tuple[int, int], granted: Sequence[ServiceVerdict],
@@ -730,7 +804,11 @@ def _verdict(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> Servic
 
 def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> str:
     org = facts.organisation
-    if trail.check("service.granted", user.has_right_to(asked), asked, entitlements=len(user.entitlements)):
+    held = user.has_right_to(asked)
+    if not held and facts.rights_unknown:
+        # A right not among those read may still be theirs: never "you don't have access".
+        trail.unknown("service.granted", ["entitlements"], asked, entitlements=len(user.entitlements))
+    elif trail.check("service.granted", held, asked, entitlements=len(user.entitlements)):
         # A right with no organisation behind it: the account still needs linking (the login path's step 3).
         if org is None and trail.check("service.no-organisation", True, asked, organisation=None):
             return "service.no-organisation"

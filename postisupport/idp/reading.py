@@ -87,7 +87,8 @@ _LOGIN = {"legacyUserId": ("legacy_user_id",), "forcePasswordReset": ("force_pas
           "passwordResetSentAt": ("reset_sent_at",), "passwordResetSentTo": ("reset_sent_to",),
           "lastPasswordUpdateTime": ("last_password_update",), "lastLoginTime": ("last_login",),
           "lastFailedLoginTime": ("last_failed_login",), "accountLocked": ("locked",)}
-_FACTS = {"userName": ("user_name",), "emails": ("emails",), "active": ("active",), **_LOGIN,
+_FACTS = {"userName": ("user_name",), "emails": ("emails",), "active": ("active",),
+          "entitlements": ("entitlements",), "roles": ("administrators",), **_LOGIN,
           "login": tuple(fact for facts in _LOGIN.values() for fact in facts)}
 
 
@@ -125,6 +126,7 @@ def group_facts(resource: dict[str, Any], members_asked: bool = False) -> tuple[
         business_id=extension.business_id,
         services=_services(extension.services),
         member_ids=frozenset(members) if members is not None else frozenset() if members_asked else None,
+        services_unknown="services" in group.unreadable,
     )
     return organisation, problems
 

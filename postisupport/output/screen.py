@@ -74,7 +74,9 @@ def screen(rep: Report, view: View) -> Any:
     parts += [Text(), Panel(ScriptText(script), title=Text(view.text("label.script", lang=rep.lang)),
                             title_align="left", border_style="green")]
     if facts.problems and not view.explain:
-        parts.append(Text(view.text("label.data-problems.hint", n=len(facts.problems)), style="dim"))
+        # In the shell it is a command of its own, not a flag.
+        hint = "label.data-problems.hint.session" if view.in_session else "label.data-problems.hint"
+        parts.append(Text(view.text(hint, n=len(facts.problems)), style="dim"))
     if view.explain:
         parts += _explanation(facts, decision, view)
         return Fitted(Stack(*parts), None)
@@ -156,6 +158,11 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
     texts = []
     for action in actions:
         key = _looked_up_key(f"do.{action.rule}", facts, view)
+        # Who can help, or whether the right is theirs (told a verified caller only), is beyond what the
+        # directory tells.
+        untold = facts.admins_unknown if key.endswith("no-admin") else facts.rights_unknown and view.verified
+        if untold and f"{key}.unknown" in ui:
+            key += ".unknown"
         if ticketed and action.rule not in TICKETED and f"{key}.ticketed" in ui:
             key += ".ticketed"
         elif admin_given and action.rule in ("service.missing-right", "service.other-admin"):
@@ -176,8 +183,13 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         if text not in texts:
             texts.append(text)
     if decision.script and decision.script[0].key.startswith("check.reset-pending"):
-        # The script opens with a question the directory could not answer: the agent asks it first.
-        texts.insert(0, view.text("do.check.reset-pending"))
+        # The script opens with a question the directory could not answer: the agent asks it first, as
+        # the script does (since a known change, or about a known request).
+        question = decision.script[0]
+        key = f"do.{question.key}" if f"do.{question.key}" in ui else "do.check.reset-pending"
+        dates = {name: view.moment(when, ago=False) for name, when in question.params.items()
+                 if name in ("sent_at", "changed_at")}
+        texts.insert(0, view.text(key, **dates))
     return " ".join(texts)
 
 
