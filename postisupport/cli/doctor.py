@@ -1,5 +1,6 @@
 """`postisupport doctor`: which quirks of the identity API matter for diagnoses."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,10 @@ def doctor(
     ctx: typer.Context,
     connection: ConnectionOptions,
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+    draft_mapping: Annotated[Path | None, typer.Option(
+        "--draft-mapping", metavar="FILE", help="Also write a mapping for this server to FILE (a new file): "
+        "the mapping in force, each attribute the server lacks replaced by one it has, else left out "
+        "(unknown for everyone).")] = None,
 ) -> None:
     """Check what the identity API does that diagnoses depend on.
 
@@ -28,17 +33,26 @@ def doctor(
     never 8. An API that can't be reached (or answers nothing in time) stops it with exit 4,
     refused credentials with exit 3: neither is a finding about the server.
 
+    With --draft-mapping FILE it also writes the mapping in force made to fit this server,
+    from its /Schemas and the users it lists first; check it, then run doctor with
+    --mapping FILE to see what is still unknown.
+
     Example: postisupport --sandbox doctor
+    Example: postisupport --api URL --mapping scim-core doctor --draft-mapping mine.toml
     """
     import json
+    import shlex
 
     from postisupport.cli.main import ExitStatus
     from postisupport.core.text import terminal_safe, wrapped
-    from postisupport.ops.doctor import run
+    from postisupport.ops.doctor import check_draft_file, run, write_draft
 
     state = state_of(ctx)
     settings = state.settings(connection)
-    checks = run(settings, state.observer(settings))
+    if draft_mapping is not None:
+        check_draft_file(draft_mapping)
+    findings = run(settings, state.observer(settings), draft=draft_mapping is not None)
+    checks = findings.checks
     if as_json:
         # `untested` is told by the detail ("not tested: ...") and the exit code, as on the screen.
         shown = [{"id": check.id, "status": check.status, "detail": check.detail,
@@ -56,6 +70,16 @@ def doctor(
             if columns is not None:
                 line = wrapped(line, columns, indent=4 + 2 + width + 2)  # details under details
             state.env.stdout.write(line + "\n")
+    if draft_mapping is not None and findings.draft is not None:
+        write_draft(draft_mapping, findings.draft.text)
+        drafted = findings.draft
+        replaced = "; ".join(f"{fact}: {old} -> {new}" for fact, old, new in drafted.replaced)
+        added = "; ".join(f"{fact}: {path}" for fact, path in drafted.added)
+        state.env.say(f"postisupport: wrote a draft mapping to {draft_mapping}"
+                      + (f"; replaced {replaced}" if replaced else "") + (f"; added {added}" if added else "")
+                      + (f"; unknown for everyone: {', '.join(drafted.unmapped)}"
+                         if drafted.unmapped else "")
+                      + f". Check it, then run doctor again with --mapping {shlex.quote(str(draft_mapping))}")
     if any(check.status == "fail" for check in checks):
         raise typer.Exit(int(ExitStatus.DOCTOR_FAILED))
     if any(check.untested for check in checks):

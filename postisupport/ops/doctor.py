@@ -19,18 +19,27 @@ warning, never a failure, since it says nothing about the server's quirks. The c
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from postisupport.config.settings import Settings
 from postisupport.core.facts import FACT_NAMES
 from postisupport.core.identifiers import normalise
 from postisupport.core.text import counted
-from postisupport.errors import ApiError, AuthError, InvalidInput, PostisupportError, UnreachableError
+from postisupport.errors import (
+    ApiError,
+    AuthError,
+    FileProblem,
+    InvalidInput,
+    PostisupportError,
+    UnreachableError,
+)
 from postisupport.idp import contract
 from postisupport.idp import mapping as mappings
 from postisupport.idp.mapping import Mapping
@@ -38,6 +47,9 @@ from postisupport.idp.reading import named, user_facts
 from postisupport.ops import connect
 from postisupport.scim.client import ScimClient
 from postisupport.scim.filters import admins_filter, lookup_filter, member_filter, members_filter, quote
+
+if TYPE_CHECKING:
+    from postisupport.idp.drafting import Draft
 
 POPULATION = 50  # users read for the coverage and the positive controls
 
@@ -70,6 +82,7 @@ class _Server:
         self.sample: dict[str, Any] | None = None
         self.population: list[dict[str, Any]] | None = None
         self.declared: set[str] | None = None  # the schema URNs /Schemas lists (None: not asked yet)
+        self.schemas: list[dict[str, Any]] | None = None  # the resources /Schemas answered with
 
     @property
     def mapping(self) -> Mapping:
@@ -128,7 +141,8 @@ async def _service_provider_config(server: _Server) -> Check:
 
 async def _schemas(server: _Server) -> Check:
     body = await server.get("Schemas")
-    found = {named(r, "id") for r in _listed(body) if isinstance(r, dict) and isinstance(named(r, "id"), str)}
+    server.schemas = [r for r in _listed(body) if isinstance(r, dict)]
+    found = {named(r, "id") for r in server.schemas if isinstance(named(r, "id"), str)}
     server.declared = {str(urn).lower() for urn in found}
     named_urns = _urns(server.mapping)
     missing = [urn for urn in named_urns if urn not in found]
@@ -493,6 +507,7 @@ NOBODY_CARRIES = {
     "legacy_user_id": "a caller who gives their legacy user ID is told no user has these details",
     "login_email": "no caller's login e-mail address can be told",
     "reset_requested": "no caller will be told to change their password",
+    "services": "every caller who asks about a service is told they have no right to it",
 }
 
 
@@ -525,7 +540,9 @@ async def _coverage(server: _Server) -> Check:
     if unmapped:
         detail += f"; not mapped, so unknown for everyone: {', '.join(unmapped)}"
     if none:
-        said = [NOBODY_CARRIES[n] for n in none if n in NOBODY_CARRIES]
+        # A fact whose absence the mapping reads as unknown is unknown, not the "none" NOBODY_CARRIES tells.
+        said = [NOBODY_CARRIES[n] for n in none if n in NOBODY_CARRIES
+                and (n not in mapping.facts or mapping.facts[n].absent == "none")]
         return Check("coverage", "warn", f"{detail}; carried by no one, so unknown (or none) for everyone: "
                      f"{', '.join(none)}", consequence="; ".join(said) or f"{', '.join(none)} unknown in "
                      "every diagnosis")
@@ -575,14 +592,39 @@ def _stops(error: PostisupportError, server: _Server) -> bool:
 METADATA = ("/ServiceProviderConfig", "/Schemas")
 
 
-def run(settings: Settings, observe: Any = None) -> list[Check]:
+def check_draft_file(path: Path) -> None:
+    """Refused before anything is asked: a draft goes only into a new file, never over one."""
+    if os.path.lexists(path):
+        raise FileProblem(path, "is a folder, not a file" if path.is_dir() else
+                          "exists; a draft is written only to a new file: name another one")
+    if not path.parent.is_dir():
+        raise FileProblem(path, f"its folder {path.parent} does not exist")
+
+
+def write_draft(path: Path, text: str) -> None:
+    """The draft into a new file (it names attributes only: no one's data)."""
+    try:
+        with path.open("x", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as error:
+        raise FileProblem.of(error, path) from None
+
+
+@dataclass(frozen=True)
+class Findings:
+    checks: list[Check]
+    draft: Draft | None = None  # asked for: the mapping proposed for this server (idp/drafting.py)
+
+
+def run(settings: Settings, observe: Any = None, draft: bool = False) -> Findings:
     """Every check, in order; a check the server fails to answer is a warning, or a failure for the
     checks diagnoses depend on, unless it rate limited (then it is a warning, `untested`); then the
-    median latency of the requests answered with something other than 429 or 503. Raises
+    median latency of the requests answered with something other than 429 or 503; and, with `draft`,
+    the mapping in force made to fit what the server declares and its users carry. Raises
     UnreachableError when the server can't be reached (or answers nothing in time), and AuthError
     when it refuses the credentials."""
 
-    async def all_checks() -> list[Check]:
+    async def all_checks() -> Findings:
         results: list[Check] = []
         async with connect.client(settings, observe=observe) as client:
             server = _Server(client)
@@ -603,6 +645,12 @@ def run(settings: Settings, observe: Any = None) -> list[Check]:
             elif server.answers:
                 results.append(Check("latency", "warn", f"not measured: all {server.answers} answers were "
                                      "HTTP 429 or 503; rate limited: run doctor again later", untested=True))
-        return results
+            proposed = None
+            if draft:
+                from postisupport.idp.drafting import draft as drafted
+
+                users = server.population if server.population is not None else []
+                proposed = drafted(server.mapping, server.schemas, users)
+        return Findings(results, proposed)
 
     return asyncio.run(all_checks())

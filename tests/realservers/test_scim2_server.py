@@ -148,3 +148,33 @@ def test_scim_core_deactivated_and_legacy_user_name(
     assert document["user"]["userName"] == user_name
     assert document["user"]["active"] is active
     assert document["rule"] != "login.reset-pending"
+
+
+
+def test_a_draft_mapping_from_the_default_one_fits_the_stock_server(run, environ, scim2_server, tmp_path):
+    """Issue 14, section 4: doctor --draft-mapping replaces what the server lacks (here it comes out as
+    scim-core), and doctor run with the draft passes, saying what is still unknown."""
+    from dataclasses import replace
+
+    from postisupport.idp.mapping import load, preset
+
+    draft = tmp_path / "mine.toml"
+    made = postisupport(run, environ, scim2_server, "doctor", "--draft-mapping", str(draft))
+    assert made.exit_code == 8  # the default mapping's look-up is refused here
+    assert made.stderr == (
+        f"postisupport: wrote a draft mapping to {draft}; replaced legacy_user_id: "
+        "urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId -> "
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber; unknown for everyone: "
+        "reset_requested, reset_sent_at, reset_sent_to, password_changed_at, last_login, last_failed_login, "
+        f"locked. Check it, then run doctor again with --mapping {draft}\n")
+    drafted, core = load(str(draft)), preset("scim-core")
+    # What none of its users carries is read as unknown when absent, not as none.
+    unknown = {name: replace(core.facts[name], absent="unknown")
+               for name in ("language", "phone", "services")}
+    assert (drafted.facts, drafted.lookup, drafted.organisations, drafted.administrators) == (
+        {**core.facts, **unknown}, core.lookup, core.organisations, core.administrators)
+    again = postisupport(run, environ, scim2_server, "--mapping", str(draft), "doctor", "--json")
+    assert again.exit_code == 0
+    found = checks(again)
+    assert [c for c, check in found.items() if check["status"] != "pass"] == ["coverage"]
+    assert found["coverage"]["consequence"] == "language, phone, services unknown in every diagnosis"
