@@ -104,8 +104,9 @@ def json_example(*args: str) -> None:
 os.environ.setdefault("COLUMNS", str(WIDTH))
 
 
-def screen_sample(*args: str) -> None:
-    """What the agent sees for `postisupport --sandbox diagnose ARGS`, as of 20.11.2026, 80 columns."""
+def screen_sample(*args: str, data: str | None = None) -> None:
+    """What the agent sees for `postisupport --sandbox diagnose ARGS`, as of 20.11.2026, 80 columns;
+    `data`: a directory file beside this one to serve instead of the demo's."""
     import io
     import tempfile
     from datetime import UTC, datetime
@@ -119,7 +120,8 @@ def screen_sample(*args: str) -> None:
         env = Environment(stdout=out, stderr=io.StringIO(), environ={"NO_COLOR": "1", "COLUMNS": str(WIDTH)},
                           config_home=Path(scratch), state_home=Path(scratch),
                           clock=lambda: datetime(2026, 11, 20, 10, tzinfo=UTC))
-        run(["--sandbox", "diagnose", *args, "--no-audit"], env)
+        source = ["--sandbox-data", str(Path(__file__).parent / data)] if data else ["--sandbox"]
+        run([*source, "diagnose", *args, "--no-audit"], env)
     cog.outl("```")
     cog.outl("\n".join(line.rstrip() for line in out.getvalue().splitlines()))
     cog.outl("```")
@@ -148,4 +150,46 @@ def requests_of(*args: str) -> None:
         line = f"{exchange['method']} {path}?{unquote_plus(url.query)}"
         # One condition a line where a filter is long, so a reader can count what is asked.
         cog.outl(line.replace(" or ", " or\n    "))
+    cog.outl("```")
+
+
+def presets() -> None:
+    """Which attribute each shipped preset reads each fact from (idp/presets/*.toml), as the code has it."""
+    from postisupport.idp.mapping import PRESETS, preset
+
+    mappings = [preset(name) for name in PRESETS]
+    cog.outl("| fact | " + " | ".join(f"`{m.name}`" for m in mappings) + " |")
+    cog.outl("| --- |" + " --- |" * len(mappings))
+
+    def shown(mapping: Any, fact: str) -> str:
+        found = mapping.facts.get(fact)
+        if found is None:
+            return "unknown"
+        paths = "<br>".join(f"`{source.path}`" for source in found.sources)
+        return paths + (" (absent: unknown)" if found.absent == "unknown" else "")
+
+    order = ("login_email", "emails", "legacy_user_id", "active", "locked", "reset_requested",
+             "reset_sent_at", "reset_sent_to", "password_changed_at", "last_login", "last_failed_login",
+             "language", "phone", "services")
+    for fact in order:
+        cog.outl(f"| `{fact}` | " + " | ".join(shown(m, fact) for m in mappings) + " |")
+
+    def organisations(mapping: Any) -> str:
+        found = mapping.organisations
+        if found is None:
+            return "unknown"
+        return f"groups with `{found.extension}`" if found.kind == "groups" else f"`{found.attribute}`"
+
+    cog.outl("| organisation | " + " | ".join(organisations(m) for m in mappings) + " |")
+    cog.outl("| administrators | " + " | ".join(
+        f"`{m.administrators.attribute}` = `{m.administrators.value}`" if m.administrators else "unknown"
+        for m in mappings) + " |")
+
+
+def preset_text(name: str) -> None:
+    """A preset's file, as `mapping show` prints it."""
+    from postisupport.idp.mapping import preset
+
+    cog.outl("```toml")
+    cog.outl(preset(name).text.rstrip())
     cog.outl("```")

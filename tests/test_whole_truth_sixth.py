@@ -263,3 +263,16 @@ def test_the_shell_names_its_explain_command_and_a_finnish_refusal_reads_natural
     # The prompts go to stderr too, unended by a newline when the input is piped.
     assert [line.rpartition("> ")[2] for line in result.stderr.splitlines() if "virhe" in line] == [
         "postisupport: virhe: lang: 'xx' ei kelpaa; valitse jokin näistä: fi, sv, en"]
+
+
+def test_posti_keeps_its_capital_when_a_question_runs_on_into_the_next_sentence(run, tmp_path: Path) -> None:
+    """A step after the unknown-change question runs on in lower case, but "Postin" is a name."""
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    data = {"Users": [{"id": "u-1", "userName": "aino@esimerkki.example.fi", "active": True,
+                       "preferredLanguage": "fi", enterprise: {"employeeNumber": "ESIM0101"}}], "Groups": []}
+    path = tmp_path / "core.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run("--sandbox-data", str(path), "--mapping", "scim-core", "diagnose", "ESIM0101", "--script",
+                 "--no-audit")
+    assert result.exit_code == 0, result.stderr
+    assert "jos kirjautuminen ei silloinkaan onnistu: Postin yrityspalveluihin kirjaudutaan" in result.stdout
