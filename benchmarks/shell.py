@@ -53,7 +53,7 @@ def shell_environment(home: Path) -> dict[str, str]:
 
 async def server_times(url: str, identifiers: list[str]) -> list[float]:
     """Per identifier, the time of the requests a diagnosis makes, on a warm client: round 1 finds
-    the user, round 2 asks for their groups and the administrators at once (ops/fetch.py)."""
+    the user, round 2 asks for their groups and the administrators at once (sources/scim/directory.py)."""
     import httpx
 
     from postisupport.idp import contract

@@ -96,7 +96,7 @@ def test_a_shared_answer_whose_waiters_are_gone_fails_quietly() -> None:
     import asyncio
     from typing import Any
 
-    from postisupport.ops.fetch import Shared
+    from postisupport.sources.scim.directory import Shared
 
     class Closing:
         """A client closed while the shared request is in flight, as at the end of a stopped run."""

@@ -357,7 +357,7 @@ def test_resuming_with_another_input_is_refused(run, tmp_path: Path, name: str) 
 
 def test_organisation_answers_kept_are_bounded_and_still_shared(run, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from postisupport.ops import fetch
+    from postisupport.sources.scim import directory as fetch
 
     users, organisations = 24, 6
     source = write(tmp_path / "in.txt", identifiers(users))
@@ -374,8 +374,8 @@ def test_organisation_answers_kept_are_bounded_and_still_shared(run, tmp_path: P
 def test_shared_answers_stay_within_their_capacity_and_single_flight() -> None:
     import asyncio
 
-    from postisupport.ops.fetch import Shared
     from postisupport.scim.client import Page
+    from postisupport.sources.scim.directory import Shared
 
     calls: list[tuple[str, ...]] = []
 

@@ -15,8 +15,8 @@ import respx
 import trustme
 
 from postisupport.errors import ApiError, AuthError, SecretSource, UnreachableError
-from postisupport.ops.fetch import fetch
 from postisupport.scim.client import MAX_URL_BYTES, Page, ScimClient
+from postisupport.sources.scim.directory import fetch
 
 BASE = "https://idp.example.com/scim/v2"
 

@@ -209,18 +209,18 @@ def test_oauth2_fetches_a_new_token_once_after_a_401(run, env, oauth) -> None:
     import asyncio
 
     from postisupport.config import profiles, secrets
-    from postisupport.ops import connect
     from postisupport.ops.diagnose import DiagnoseOptions, diagnose
+    from postisupport.sources import open_directory
 
     server, url = oauth
     login_oauth(run, url, SECRET, "--no-check")
     settings = resolve({}, {}, profiles.load(env.config_dir / "config.toml"), secrets.get)
 
     async def twice() -> list[str]:
-        async with connect.client(settings) as client:
-            first = await diagnose(client, DiagnoseOptions("ESIM0042"))
+        async with open_directory(settings) as directory:
+            first = await diagnose(directory, DiagnoseOptions("ESIM0042"))
             server.revoked.add("access-token-1")
-            second = await diagnose(client, DiagnoseOptions("ESIM0042"))
+            second = await diagnose(directory, DiagnoseOptions("ESIM0042"))
             return [first.decision.rule, second.decision.rule]
 
     assert asyncio.run(twice()) == ["login.reset-pending", "login.reset-pending"]

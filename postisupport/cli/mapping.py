@@ -17,7 +17,7 @@ def show(ctx: typer.Context, connection: ConnectionOptions) -> None:
     Example: postisupport --mapping wso2 mapping show > wso2-mine.toml
     """
     from postisupport.idp.mapping import DEFAULT, preset
-    from postisupport.ops.connect import mapping_of
+    from postisupport.sources.scim.connect import mapping_of
 
     state = state_of(ctx)
     state.env.stdout.write((mapping_of(state.settings(connection)) or preset(DEFAULT)).text)

@@ -1,6 +1,6 @@
 """`postisupport shell`: a warm session for a whole shift, caller after caller.
 
-One process, one event loop and one open client for the whole session: a look-up
+One process, one event loop and one open store for the whole session: a look-up
 costs the API's round trips and the rendering, not a start-up. The session's
 state machine (what a line means, what it changes) is postisupport.ops.session;
 this module prompts, looks up, records the look-up in the audit trail and prints,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from postisupport.ops.audit import AuditTrail
     from postisupport.ops.session import Effect, LookUp, Session
     from postisupport.output.view import View
-    from postisupport.scim.client import ScimClient
+    from postisupport.sources import Directory
 
 # The help, a line each: the command as typed (never translated) and the catalog key of what it does;
 # None: a line of its own.
@@ -92,37 +92,37 @@ def shell(
     """
     import asyncio
 
-    from postisupport.ops import connect
     from postisupport.ops.session import Session
+    from postisupport.sources import open_directory
 
     state = state_of(ctx)
     settings = state.settings(connection, ui_lang=ui_lang)
     trail = state.audit_trail(settings)
     start = Session(lang=lang, masked=mask, as_json=as_json, default_lang=settings.default_lang)
 
-    async def opened() -> ScimClient:
-        return connect.client(settings, observe=state.observer(settings))
+    async def opened() -> Directory:
+        return open_directory(settings, observe=state.observer(settings))
 
     with asyncio.Runner() as runner:
-        client = runner.run(opened())
+        directory = runner.run(opened())
         try:
-            Shell(state, settings, trail, runner, client, start).run()
+            Shell(state, settings, trail, runner, directory, start).run()
         finally:
-            runner.run(client.aclose())
+            runner.run(directory.aclose())
 
 
 class Shell:
     """The session on the agent's terminal, or on a pipe."""
 
     def __init__(self, state: State, settings: Settings, trail: AuditTrail | None, runner: asyncio.Runner,
-                 client: ScimClient, session: Session) -> None:
+                 directory: Directory, session: Session) -> None:
         from dataclasses import replace
 
         # Every write to stdout goes through the guard, so a failed one ends the session as what it
         # is (a reader gone, a full disk) wherever it happens, not as a look-up's internal error.
         self.env = replace(state.env, stdout=guarded(state.env.stdout))
         self.state, self.settings, self.trail = state, settings, trail
-        self.runner, self.client, self.session = runner, client, session
+        self.runner, self.directory, self.session = runner, directory, session
         self.on_terminal = self.env.stdin.isatty() and self.env.stdout.isatty()
         self.label = where(settings)
         self._decoder: Any = None  # stdin's bytes decoded line by line, for a pipe
@@ -276,7 +276,7 @@ class Shell:
             self.env.stdout.write(self._help() + "\n")
 
     def _look_up(self, look_up: LookUp) -> None:
-        """One diagnosis on the open client, recorded as `diagnose` records it, then shown."""
+        """One diagnosis on the open store, recorded as `diagnose` records it, then shown."""
         from postisupport.cli import render
         from postisupport.errors import ApiError, AuthError, UnreachableError
         from postisupport.ops.diagnose import DiagnoseOptions, diagnose, record
@@ -286,7 +286,7 @@ class Shell:
         options = DiagnoseOptions(look_up.identifier, look_up.services, session.lang, settings.default_lang,
                                   look_up.organisation)
         try:
-            rep = self.runner.run(self._waiting(diagnose(self.client, options)))
+            rep = self.runner.run(self._waiting(diagnose(self.directory, options)))
         except (AuthError, UnreachableError, ApiError) as error:
             if not session.as_json:
                 # As `diagnose` prints it: the cause first, then the runbook (on a terminal only).

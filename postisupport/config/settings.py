@@ -100,7 +100,8 @@ class Settings:
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
     config_path: Path | None = None
     # The profile's secret in the keyring, refused as it was stored for other URLs or can't be used:
-    # raised when a client would need it (ops/connect.py), so `config show` and the sandbox still work.
+    # raised when a client would need it (sources/scim/connect.py), so `config show` and the sandbox
+    # still work.
     unbound: UnboundSecret | UnusableSecret | None = field(default=None, compare=False, repr=False)
 
     @property

@@ -10,7 +10,7 @@ from postisupport.config import profiles, secrets
 from postisupport.config.names import Origin
 from postisupport.config.settings import PROFILE_NAME, Settings, checked_secret, checked_url
 from postisupport.errors import ApiError, AuthError, FileProblem, InvalidSetting, UnreachableError, os_reason
-from postisupport.ops import connect
+from postisupport.sources import open_directory
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,8 @@ def _check(transport: Settings, options: LoginOptions, api_url: str, token_url: 
                     origins={**transport.origins, kind: Origin.LOGIN})
 
     async def probe() -> None:
-        async with connect.client(trial) as client:
-            await client.probe()
+        async with open_directory(trial) as directory:
+            await directory.probe()
 
     try:
         asyncio.run(probe())
@@ -115,8 +115,8 @@ def status(settings: Settings) -> Status:
     origin = str(settings.origin(secret)) if getattr(settings, secret) else "none"
 
     async def probe() -> None:
-        async with connect.client(settings) as client:
-            await client.probe()
+        async with open_directory(settings) as directory:
+            await directory.probe()
 
     refused, unreached = None, None
     try:

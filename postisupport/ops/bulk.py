@@ -14,7 +14,7 @@ time writes an output: it holds an exclusive lock on it for the whole run.
 
 A bulk row is exactly one `diagnose` (ops.diagnose.diagnose): the same engine,
 the same document, on one shared client, with the organisations' groups and
-administrators asked once per organisation (ops.fetch.Shared).
+administrators asked once per organisation (a directory opened with shared answers).
 """
 
 from __future__ import annotations
@@ -49,11 +49,9 @@ from postisupport.errors import (
     UnreachableError,
     os_reason,
 )
-from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.bulk_input import MAX_FIELD, Reading, Rewound, Row, rows
 from postisupport.ops.diagnose import DiagnoseOptions, diagnose, record
-from postisupport.ops.fetch import Shared
 from postisupport.output.document import as_json, dumps_line
 from postisupport.output.table import (
     CSV_COLUMNS,
@@ -348,15 +346,14 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                  sink: _Sink, summary: Summary, reading: Reading, observe: Any) -> None:
     from aiolimiter import AsyncLimiter
 
-    from postisupport.scim.client import PATIENT
+    from postisupport.sources import open_directory
 
     # aiolimiter refuses to acquire more than its capacity: a rate under one a second is a capacity of
     # one per 1/rate seconds, not a capacity under one.
     capacity = max(options.rate or 1, 1)
     throttle = AsyncLimiter(capacity, capacity / options.rate) if options.rate else None
-    shared = Shared()
-    async with connect.client(settings, max_concurrency=options.concurrency, retry=PATIENT,
-                              throttle=throttle, observe=observe, pace=True) as client:
+    async with open_directory(settings, concurrency=options.concurrency, patient=True, throttle=throttle,
+                              observe=observe, pace=True, shared=True) as directory:
         window: deque[asyncio.Task[_Done]] = deque()
 
         def failed(row: Row, error: Exception) -> _Done:
@@ -381,7 +378,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 return failed(row, InvalidInput("input", row.problem))
             asked = DiagnoseOptions(row.identifier, row.services, row.lang, settings.default_lang)
             try:
-                result = await diagnose(client, asked, shared)
+                result = await diagnose(directory, asked)
             except ROW_ERRORS as error:
                 return failed(row, error)
             except PostisupportError:
@@ -426,7 +423,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 summary.outcomes[str(done.outcome)] += 1
             sink.write(done)
             summary.rows += 1
-            summary.requests = client.requests
+            summary.requests = directory.requests
             if progress is not None:
                 progress.row_done(summary)
 
@@ -460,7 +457,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 for task in others:
                     if task.done() and not task.cancelled():
                         task.exception()  # retrieved: a stopped row's failure is nobody's
-            summary.requests = client.requests
+            summary.requests = directory.requests
 
 
 @dataclass

@@ -33,7 +33,6 @@ from postisupport.idp import urns
 from postisupport.idp.contract import MEMBERS
 from postisupport.idp.mapping import Mapping
 from postisupport.idp.reading import contract_group, contract_user, is_contract, member_ids, named, user_facts
-from postisupport.ops import connect
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
 from postisupport.ops.pseudonym import Pseudonyms, as_read, service_provider_config
@@ -41,6 +40,9 @@ from postisupport.output.document import as_json
 from postisupport.output.table import LONE_SURROGATE
 from postisupport.output.view import View
 from postisupport.scim.client import Page, ScimClient
+from postisupport.sources import scim
+from postisupport.sources.scim.connect import mapping_of
+from postisupport.sources.scim.directory import ScimDirectory
 
 # What a pseudonymised capture must keep: the decision (its evidence quotes the stand-ins).
 DECISION = ("outcome", "step", "problem", "rule")
@@ -84,16 +86,17 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
                 kept[resource_id] = {k: v for k, v in resource.items() if str(k).lower() != "meta"}
 
     secrets: list[str] = []
-    mapping = connect.mapping_of(settings)
+    mapping = mapping_of(settings)
 
     async def once() -> tuple[Any, Report]:
-        async with connect.client(settings, on_page=keep, observe=observe) as client:
+        # A capture is of a SCIM service provider's answers, as they came: its pages are kept.
+        async with scim.open(settings, on_page=keep, observe=observe) as directory:
             try:
-                offered = await client.service_provider_config()
+                offered = await directory.client.service_provider_config()
             except Exception:
                 offered = None
-            result = await diagnose(client, options)
-            secrets.extend(client.secrets())
+            result = await diagnose(directory, options)
+            secrets.extend(directory.secrets())
             return offered, result
 
     offered, result = asyncio.run(once())
@@ -400,10 +403,11 @@ def _decide(data: dict[str, Any], options: DiagnoseOptions, settings: Settings) 
     application = _sandbox(data)
 
     async def once() -> Report:
-        async with ScimClient(sandbox.IN_PROCESS_URL, transport=sandbox.transport(application),
-                              timeout=settings.timeout,
-                              mapping=_replay_mapping(data["capture"].get("unrecorded") or [])) as client:
-            return await diagnose(client, options)
+        client = ScimClient(sandbox.IN_PROCESS_URL, transport=sandbox.transport(application),
+                            timeout=settings.timeout,
+                            mapping=_replay_mapping(data["capture"].get("unrecorded") or []))
+        async with ScimDirectory(client) as directory:
+            return await diagnose(directory, options)
 
     return asyncio.run(once())
 

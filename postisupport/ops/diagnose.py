@@ -1,4 +1,5 @@
-"""One diagnosis, end to end: identifier -> SCIM resources -> facts -> decision -> report."""
+"""One diagnosis, end to end: identifier -> the store's answers (a Directory's Snapshot) -> facts ->
+decision -> report."""
 
 from __future__ import annotations
 
@@ -23,17 +24,12 @@ from postisupport.core.identifiers import (
 from postisupport.core.report import Report, report
 from postisupport.core.rules import decide
 from postisupport.errors import ApiError, InvalidInput, PostisupportError
-from postisupport.ops import connect
-from postisupport.ops.fetch import Shared, fetch, fetch_by_name, fetch_organisation
 from postisupport.output.script import catalog_names, catalog_service
-from postisupport.scim.client import BUDGET, Budget, ScimClient
+from postisupport.sources import Directory, open_directory
 
 if TYPE_CHECKING:
     # The trail is made by the caller, only when one is kept: importing it costs 8 ms of every start.
     from postisupport.ops.audit import AuditTrail
-
-ROUND_TRIPS = 3
-
 
 @dataclass(frozen=True)
 class DiagnoseOptions:
@@ -50,12 +46,12 @@ class DiagnoseOptions:
 
 def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None = None,
         observe: Any = None) -> Report:
-    """Open a client for `settings`, diagnose once, close it; the look-up goes into `trail`, and every
-    HTTP exchange to `observe` (the engineer's trace)."""
+    """Open the store `settings` name, diagnose once, close it; the look-up goes into `trail`, and
+    every exchange with the store to `observe` (the engineer's trace)."""
 
     async def once() -> Report:
-        async with connect.client(settings, observe=observe) as client:
-            return await diagnose(client, options)
+        async with open_directory(settings, observe=observe) as directory:
+            return await diagnose(directory, options)
 
     result = asyncio.run(once())
     record(trail, settings, options, result)
@@ -64,27 +60,27 @@ def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None =
 
 def each(settings: Settings, asked: Iterable[DiagnoseOptions], trail: AuditTrail | None = None,
          observe: Any = None) -> Iterator[tuple[DiagnoseOptions, Report | PostisupportError]]:
-    """Diagnose one after the other on one open client (identifiers read from a pipe): each report,
+    """Diagnose one after the other on one open store (identifiers read from a pipe): each report,
     recorded in `trail` as `run` records it, or the error that identifier alone met (a bad identifier
     or service, an API error about it). An API that can't be reached or refuses the credentials
     raises: the next identifier would fare no better."""
 
-    async def opened() -> ScimClient:
-        return connect.client(settings, observe=observe)
+    async def opened() -> Directory:
+        return open_directory(settings, observe=observe)
 
     with asyncio.Runner() as runner:
-        client = runner.run(opened())
+        directory = runner.run(opened())
         try:
             for options in asked:
                 try:
-                    result = runner.run(diagnose(client, options))
+                    result = runner.run(diagnose(directory, options))
                 except (InvalidInput, ApiError) as error:
                     yield options, error
                     continue
                 record(trail, settings, options, result)
                 yield options, result
         finally:
-            runner.run(client.aclose())
+            runner.run(directory.aclose())
 
 
 def record(trail: AuditTrail | None, settings: Settings, options: DiagnoseOptions, result: Report) -> None:
@@ -101,14 +97,14 @@ def user_of(settings: Settings, identifier: str, observe: Any = None) -> str | N
     them; for the auditor, so nothing is recorded."""
 
     async def once() -> str | None:
-        async with connect.client(settings, observe=observe) as client:
-            found = build(await fetch(client, normalise(identifier)))
+        async with open_directory(settings, observe=observe) as directory:
+            found = build(await directory.snapshot(normalise(identifier)))
         return found.user.id if found.user is not None else None
 
     return asyncio.run(once())
 
 
-def _look_up(client: ScimClient, options: DiagnoseOptions, shared: Shared | None) -> Awaitable[Snapshot]:
+def _look_up(directory: Directory, options: DiagnoseOptions) -> Awaitable[Snapshot]:
     """What the identifier is taken for, checked before anything is asked of the API: a name within
     its organisation, a business ID (the organisation and its administrators), else an e-mail
     address or a legacy user ID."""
@@ -117,12 +113,12 @@ def _look_up(client: ScimClient, options: DiagnoseOptions, shared: Shared | None
         organisation = name_text(options.organisation, "organisation")
         if looks_like_business_id(organisation):
             organisation = business_id(organisation)
-        return fetch_by_name(client, name, organisation, shared)
+        return directory.snapshot_by_name(name, organisation)
     if looks_like_business_id(options.identifier):
-        return fetch_organisation(client, business_id(options.identifier))
+        return directory.organisation(business_id(options.identifier))
     identifier = normalise(options.identifier)
     asked = Asked(options.identifier.strip(), kind_of(identifier))
-    return fetch(client, identifier, shared, asked)
+    return directory.snapshot(identifier, asked)
 
 
 def api_host(settings: Settings) -> str:
@@ -138,12 +134,9 @@ def directory_of(settings: Settings) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}".lower()
 
 
-async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared | None = None) -> Report:
-    """One diagnosis on an open client, so a session or a bulk run can share the client.
-
-    A diagnosis is at most three round trips, so it gets three request timeouts
-    in all: a server that answers each request just in time cannot hold it longer.
-    """
+async def diagnose(directory: Directory, options: DiagnoseOptions) -> Report:
+    """One diagnosis on an open store, so a session or a bulk run can share it (and, for a bulk run,
+    the answers about organisations it has already asked)."""
     if any(not name.strip() for name in options.services):
         raise InvalidInput("service", "needs a service id or name, not an empty value",
                            "shell.refused.empty-service")
@@ -153,16 +146,7 @@ async def diagnose(client: ScimClient, options: DiagnoseOptions, shared: Shared 
                            "not the caller; look the caller up by name within it (\"NAME\" --org "
                            f"{business_id(options.identifier)}) or by their address",
                            "error.service.business-id", business_id=business_id(options.identifier))
-    looked_up = _look_up(client, options, shared)
-    # A name costs two rounds more than an address (its organisation, then the members' names).
-    # The budget's clock runs only while the requests are at the server (scim.client.Budget).
-    rounds = ROUND_TRIPS + (2 if options.organisation is not None else 0)
-    budget = BUDGET.set(Budget(rounds * client.timeout))
-    try:
-        snapshot = await looked_up
-    finally:
-        BUDGET.reset(budget)
-    found = build(snapshot)
+    found = build(await _look_up(directory, options))
     known = found.known_services()
     # The screen names services in the agent's language, so the agent may type that name
     # (E-laskutus, E-fakturering): it means the service whose id the catalogs give it.

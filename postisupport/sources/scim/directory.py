@@ -1,4 +1,5 @@
-"""Fetch what the identity API knows about one identifier, in two round trips.
+"""The SCIM source: what the identity API knows about one identifier, read into a Snapshot, in two
+round trips.
 
 Round 1 finds the user; round 2 asks, at the same time, for the user's groups
 and for the administrators among their members. Only a server that does not
@@ -12,13 +13,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Awaitable
 from dataclasses import replace
 
 from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches, member_of, name_matches
 from postisupport.core.identifiers import Asked, looks_like_business_id, name_key
 from postisupport.errors import ApiError, InvalidInput
 from postisupport.idp.reading import contract_group, group_facts, user_facts
-from postisupport.scim.client import LOOKUP_COUNT, Page, ScimClient
+from postisupport.scim.client import BUDGET, LOOKUP_COUNT, Budget, Page, ScimClient
+
+# A diagnosis is at most three round trips, so it gets three request timeouts in all: a server that
+# answers each request just in time cannot hold it longer. A name costs two rounds more (its
+# organisation, then the members' names).
+ROUND_TRIPS = 3
 
 # Organisations whose answers a run keeps: enough for every organisation a run meets in a row, few
 # enough that a run over ten thousand organisations stays as small as one over ten.
@@ -278,3 +285,55 @@ def _problems(what: str, page: Page) -> list[str]:
     if page.truncated:
         problems.append(f"the API found {page.total} {what} but sent only {len(page.resources)}")
     return problems
+
+
+class ScimDirectory:
+    """One SCIM service provider as a source (sources.Directory): each look-up read into a Snapshot
+    on one open client, within the round trips' time budget; with `shared`, round 2's answers are
+    shared by every look-up of a run (Shared)."""
+
+    def __init__(self, client: ScimClient, shared: Shared | None = None) -> None:
+        self.client = client
+        self.shared = shared
+
+    @property
+    def requests(self) -> int:
+        return self.client.requests
+
+    @property
+    def unrecorded(self) -> frozenset[str]:
+        return self.client.unrecorded
+
+    def secrets(self) -> list[str]:
+        return self.client.secrets()
+
+    async def probe(self) -> None:
+        await self.client.probe()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def __aenter__(self) -> ScimDirectory:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def snapshot(self, identifier: str, asked: Asked | None = None) -> Snapshot:
+        """`identifier` already normalised (postisupport.core.identifiers.normalise)."""
+        return await self._within(ROUND_TRIPS, fetch(self.client, identifier, self.shared, asked))
+
+    async def snapshot_by_name(self, name: str, organisation: str) -> Snapshot:
+        looked_up = fetch_by_name(self.client, name, organisation, self.shared)
+        return await self._within(ROUND_TRIPS + 2, looked_up)
+
+    async def organisation(self, business_id: str) -> Snapshot:
+        return await self._within(ROUND_TRIPS, fetch_organisation(self.client, business_id))
+
+    async def _within(self, rounds: int, looked_up: Awaitable[Snapshot]) -> Snapshot:
+        # The budget's clock runs only while the requests are at the server (scim.client.Budget).
+        budget = BUDGET.set(Budget(rounds * self.client.timeout))
+        try:
+            return await looked_up
+        finally:
+            BUDGET.reset(budget)

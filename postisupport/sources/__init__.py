@@ -1,0 +1,68 @@
+"""The one seam between the commands and an identity store: a Directory answers a look-up with a
+Snapshot (core/facts.py), whatever the store; the commands above it name no store.
+
+Each store is a backend package of its own (sources/scim today), registered in BACKENDS by module name
+as any other would be: it is imported only when a setting chooses it, and backends do not import one
+another (import-linter keeps them apart). A backend module provides `open(settings, **options)`,
+returning a Directory, and `checks(settings, observe, draft)`, doctor's checks of the store."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from postisupport.core.facts import Snapshot
+from postisupport.core.identifiers import Asked
+
+if TYPE_CHECKING:
+    from postisupport.config.settings import Settings
+
+# The built-in backends, by the name a setting gives them.
+BACKENDS: dict[str, str] = {"scim": "postisupport.sources.scim"}
+
+
+class Directory(Protocol):
+    """An identity store, asked about one caller at a time; open until closed."""
+
+    @property
+    def requests(self) -> int:
+        """How many requests it has sent so far (a bulk run's summary)."""
+
+    @property
+    def unrecorded(self) -> frozenset[str]:
+        """The facts (by field, core.facts.FACT_NAMES) this store records for no one."""
+
+    def secrets(self) -> Sequence[str]:
+        """The credentials it uses, for what is written to disk to be cut of them."""
+
+    async def snapshot(self, identifier: str, asked: Asked | None = None) -> Snapshot:
+        """The users an e-mail address or legacy user ID (normalised) answers to, and their context."""
+
+    async def snapshot_by_name(self, name: str, organisation: str) -> Snapshot:
+        """A caller by their name among an organisation's members (by its name or business ID)."""
+
+    async def organisation(self, business_id: str) -> Snapshot:
+        """An organisation by its business ID, and its administrators."""
+
+    async def probe(self) -> None:
+        """One cheap request: raises AuthError when the store refuses the credentials."""
+
+    async def aclose(self) -> None: ...
+
+    async def __aenter__(self) -> Directory: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+def backend(settings: Settings) -> ModuleType:
+    """The backend module the settings choose (today every store is a SCIM service provider)."""
+    return importlib.import_module(BACKENDS["scim"])
+
+
+def open_directory(settings: Settings, **options: Any) -> Directory:
+    """The store the settings name, opened: `options` are the backend's (concurrency, patience,
+    a shared rate limit, the engineer's trace, shared answers for a run)."""
+    directory: Directory = backend(settings).open(settings, **options)
+    return directory
