@@ -276,23 +276,22 @@ class Shell:
             self.env.stdout.write(self._help() + "\n")
 
     def _look_up(self, look_up: LookUp) -> None:
-        """One diagnosis on the open store, recorded as `diagnose` records it, then shown."""
+        """One diagnosis on the open store, recorded in the audit trail (a Desk), then shown."""
         from postisupport.cli import render
         from postisupport.errors import ApiError, AuthError, UnreachableError
-        from postisupport.ops.diagnose import DiagnoseOptions, diagnose, record
+        from postisupport.ops.diagnose import Desk, DiagnoseOptions
         from postisupport.ops.session import diagnosed
 
         session, settings = self.session, self.settings
         options = DiagnoseOptions(look_up.identifier, look_up.services, session.lang, settings.default_lang,
                                   look_up.organisation)
         try:
-            rep = self.runner.run(self._waiting(diagnose(self.directory, options)))
+            rep = self.runner.run(self._waiting(Desk(settings, self.directory, self.trail).look_up(options)))
         except (AuthError, UnreachableError, ApiError) as error:
             if not session.as_json:
                 # As `diagnose` prints it: the cause first, then the runbook (on a terminal only).
                 render.print_fallback(self.env, settings, session.lang, self._view(explain=False), error)
             raise
-        record(self.trail, settings, options, rep)
         self.session = diagnosed(session, rep)
         self._show()
 

@@ -51,7 +51,7 @@ from postisupport.errors import (
 )
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.bulk_input import MAX_FIELD, Reading, Rewound, Row, rows
-from postisupport.ops.diagnose import DiagnoseOptions, diagnose, record
+from postisupport.ops.diagnose import Desk, DiagnoseOptions
 from postisupport.output.document import as_json, dumps_line
 from postisupport.output.table import (
     CSV_COLUMNS,
@@ -354,6 +354,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
     throttle = AsyncLimiter(capacity, capacity / options.rate) if options.rate else None
     async with open_directory(settings, concurrency=options.concurrency, patient=True, throttle=throttle,
                               observe=observe, pace=True, shared=True) as directory:
+        desk = Desk(settings, directory, trail)
         window: deque[asyncio.Task[_Done]] = deque()
 
         def failed(row: Row, error: Exception) -> _Done:
@@ -378,14 +379,13 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 return failed(row, InvalidInput("input", row.problem))
             asked = DiagnoseOptions(row.identifier, row.services, row.lang, settings.default_lang)
             try:
-                result = await diagnose(directory, asked)
+                result = await desk.look_up(asked)
             except ROW_ERRORS as error:
                 return failed(row, error)
             except PostisupportError:
                 raise  # refused credentials, an audit trail that can't be written: the run's end
             except Exception as error:
                 return failed(row, error)
-            record(trail, settings, asked, result)
             try:
                 document = as_json(result, view)
                 organisation = (document.get("organisation") or {}).get("name") or ""

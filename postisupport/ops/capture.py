@@ -34,7 +34,7 @@ from postisupport.idp.contract import MEMBERS
 from postisupport.idp.mapping import Mapping
 from postisupport.idp.reading import contract_group, contract_user, is_contract, member_ids, named, user_facts
 from postisupport.ops.audit import AuditTrail
-from postisupport.ops.diagnose import DiagnoseOptions, api_host, diagnose, record
+from postisupport.ops.diagnose import Desk, DiagnoseOptions, api_host, diagnose
 from postisupport.ops.pseudonym import Pseudonyms, as_read, service_provider_config
 from postisupport.output.document import as_json
 from postisupport.output.table import LONE_SURROGATE
@@ -95,12 +95,11 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
                 offered = await directory.client.service_provider_config()
             except Exception:
                 offered = None
-            result = await diagnose(directory, options)
+            result = await Desk(settings, directory, trail).look_up(options)
             secrets.extend(directory.secrets())
             return offered, result
 
     offered, result = asyncio.run(once())
-    record(trail, settings, options, result)
     if mapping is not None and not is_contract(mapping):
         users, groups = _in_contract_form(users, groups, mapping)
     groups_of = {uid: user_facts(user).group_ids for uid, user in users.items()}

@@ -44,6 +44,23 @@ class DiagnoseOptions:
     organisation: str | None = None
 
 
+@dataclass(frozen=True)
+class Desk:
+    """What every way of diagnosing shares: the store a command opened (its answers about organisations
+    shared by a run, when opened so), the settings, and the audit trail each look-up goes into. A
+    diagnosis, a session, a bulk run and a capture each look up through one, so none can forget the
+    audit record."""
+
+    settings: Settings
+    directory: Directory
+    trail: AuditTrail | None = None
+
+    async def look_up(self, options: DiagnoseOptions) -> Report:
+        result = await diagnose(self.directory, options)
+        record(self.trail, self.settings, options, result)
+        return result
+
+
 def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None = None,
         observe: Any = None) -> Report:
     """Open the store `settings` name, diagnose once, close it; the look-up goes into `trail`, and
@@ -51,11 +68,9 @@ def run(settings: Settings, options: DiagnoseOptions, trail: AuditTrail | None =
 
     async def once() -> Report:
         async with open_directory(settings, observe=observe) as directory:
-            return await diagnose(directory, options)
+            return await Desk(settings, directory, trail).look_up(options)
 
-    result = asyncio.run(once())
-    record(trail, settings, options, result)
-    return result
+    return asyncio.run(once())
 
 
 def each(settings: Settings, asked: Iterable[DiagnoseOptions], trail: AuditTrail | None = None,
@@ -70,21 +85,21 @@ def each(settings: Settings, asked: Iterable[DiagnoseOptions], trail: AuditTrail
 
     with asyncio.Runner() as runner:
         directory = runner.run(opened())
+        desk = Desk(settings, directory, trail)
         try:
             for options in asked:
                 try:
-                    result = runner.run(diagnose(directory, options))
+                    result = runner.run(desk.look_up(options))
                 except (InvalidInput, ApiError) as error:
                     yield options, error
                     continue
-                record(trail, settings, options, result)
                 yield options, result
         finally:
             runner.run(directory.aclose())
 
 
 def record(trail: AuditTrail | None, settings: Settings, options: DiagnoseOptions, result: Report) -> None:
-    """One look-up into the audit trail (when there is one): every way of diagnosing calls this."""
+    """One look-up into the audit trail (when there is one), as a Desk records it."""
     if trail is not None:
         user = result.facts.user
         trail.record(options.identifier, profile=settings.profile, api_host=api_host(settings),
