@@ -51,7 +51,9 @@ def _rules(*rules: Rule) -> dict[str, Rule]:
     return {rule.id: rule for rule in rules}
 
 
-# In precedence order within each group: the first rule that applies wins.
+# The login rules in precedence order (the first that applies wins); the service rules from the most
+# escalated verdict to the least, the order the script groups them in (SERVICE_PRECEDENCE): each
+# service's verdict is decided in _service_rule's order, as docs/rules.md lists it.
 RULES = _rules(
     Rule("lookup.not-found", "not-found", 3, "no user answers to the identifier"),
     Rule("lookup.ambiguous", "ambiguous", None, "several users answer to the identifier"),
@@ -588,7 +590,7 @@ def _account_evidence(rule: str, user: UserFacts) -> list[Evidence]:
     return evidence
 
 
-# The order of RULES is the precedence: the service rules, most escalated first.
+# The service rules, most escalated first (RULES' order): the script's order, and the decision's rule.
 SERVICE_PRECEDENCE = tuple(rule for rule in RULES if rule.startswith("service."))
 
 
