@@ -341,8 +341,8 @@ def test_a_timeout_from_the_environment_is_used(run, environ) -> None:
 
 
 @pytest.mark.parametrize(("args", "pattern"), [
-    (["--sandbox", "diagnose", "ESIM0042", "--frobnicate"],
-     "^postisupport: error: No such option: --frobnicate \\(see 'postisupport diagnose --help'\\)$"),
+    (["--sandbox", "diagnose", "ESIM0042", "--wobble"],
+     "^postisupport: error: No such option: --wobble \\(see 'postisupport diagnose --help'\\)$"),
     (["--sandbox", "diagnose"],
      "^postisupport: error: Missing argument 'IDENTIFIER'. \\(see 'postisupport diagnose --help'\\)$"),
     (["--sandbox", "diagnose", "ESIM0042", "--lang", "de"],

@@ -80,7 +80,10 @@ def test_jq_filters_the_document_strings_as_they_are(run, loopback_sandbox: str)
      "considered, data_problems, unknown, script"),
     (["--jq", ".["], "--jq cannot be compiled: syntax error, unexpected end of file at <top-level>, line 1, "
      "column 2"),
-    (["--jq", ".step", "--script"], "give one of --json (or --fields, --jq) and --script"),
+    (["--jq", ".step", "--script"], "give one of --format, --json (or --fields, --jq) and --script"),
+    (["--format", "json", "--script"], "Invalid value for '--format': give one of --format, --json (or "
+     "--fields, --jq) and --script"),
+    (["--format", "xml"], "Invalid value for '--format': 'xml' is not one of screen, json, script"),
 ])
 def test_a_bad_field_or_jq_expression_is_one_line_exit_2_before_any_request(run, args: list[str],
                                                                             message: str) -> None:
@@ -188,3 +191,13 @@ def test_the_completion_protocol_lists_the_commands_and_their_options() -> None:
     fish = postisupport(_TYPER_COMPLETE_ARGS="postisupport sh", _TYPER_COMPLETE_FISH_ACTION="get-args",
                         _POSTISUPPORT_COMPLETE="complete_fish")
     assert [line.split("\t")[0] for line in fish.stdout.splitlines()] == ["shell"]
+
+
+@pytest.mark.parametrize(("format_name", "alias"), [("json", "--json"), ("script", "--script")])
+def test_format_names_what_its_alias_prints(run, format_name: str, alias: str) -> None:
+    """One registry of formats (issue 14): --json and --script are --format json and --format script."""
+    named = run("--sandbox", "diagnose", "ESIM0042", "--no-audit", "--format", format_name)
+    aliased = run("--sandbox", "diagnose", "ESIM0042", "--no-audit", alias)
+    assert (named.exit_code, named.stdout, named.stderr) == (0, aliased.stdout, "")
+    screen = run("--sandbox", "diagnose", "ESIM0042", "--no-audit", "--format", "screen")
+    assert screen.stdout == run("--sandbox", "diagnose", "ESIM0042", "--no-audit").stdout

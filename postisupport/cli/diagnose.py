@@ -18,7 +18,6 @@ from postisupport.cli.options import (
 if TYPE_CHECKING:
     from postisupport.config.environment import Environment
     from postisupport.core.report import Report
-    from postisupport.output.view import View
 
 STDIN = "-"
 
@@ -48,7 +47,12 @@ def command(
     explain: Annotated[bool, typer.Option(
         "--explain", help="Also show every rule considered, the facts it read, the evidence and the "
                           "data problems.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the diagnosis as JSON.")] = False,
+    output_format: Annotated[str | None, typer.Option(
+        "--format", metavar="screen|json|script", show_default=False,
+        help="How to print it: the agent's screen (on a terminal, the default), JSON, or the caller "
+             "script alone.")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the diagnosis as JSON (--format json).")] = False,
     fields: Annotated[str | None, typer.Option(
         "--fields", metavar="FIELDS", show_default=False,
         help="JSON with only these fields, comma-separated (outcome,step,user; see docs/cli.md).")] = None,
@@ -56,7 +60,7 @@ def command(
         "--jq", metavar="EXPR", show_default=False,
         help="Filter the JSON with this jq expression; a string result is printed as it is.")] = None,
     script: Annotated[bool, typer.Option(
-        "--script", help="Print only the caller script, as plain text.")] = False,
+        "--script", help="Print only the caller script, as plain text (--format script).")] = False,
     lang: Annotated[str | None, typer.Option(
         "--lang", metavar=LANGUAGE_CHOICE, show_default=False, callback=language_option,
         help="Language of the caller script; default: the user's preferredLanguage.")] = None,
@@ -85,15 +89,14 @@ def command(
     from postisupport.errors import ApiError, AuthError, UnreachableError
     from postisupport.ops.diagnose import DiagnoseOptions, run
 
-    wants_json = as_json or fields is not None or jq_expression is not None
-    if script and wants_json:
-        raise typer.BadParameter("give one of --json (or --fields, --jq) and --script",
-                                 param_hint="'--script'")
+    chosen = _format(output_format, as_json=as_json or fields is not None or jq_expression is not None,
+                     script=script)
+    wants_json = chosen == "json"
     state = state_of(ctx)
     settings = state.settings(connection, ui_lang=ui_lang)
     view = render.view_for(state.env, settings, verified=verified, masked=mask, explain=explain)
-    show = _output(state.env, view, script=script, wants_json=wants_json, fields=fields,
-                   jq_expression=jq_expression, one_line=identifier == STDIN)
+    show = render.printer(chosen, render.Printing(state.env, view, fields, jq_expression,
+                                                  one_line=identifier == STDIN))
     services = tuple(service or ())
     if identifier == STDIN:
         _each(ctx, state.env, show, settings, services, lang, org)
@@ -103,39 +106,25 @@ def command(
         report = run(settings, options, state.audit_trail(settings), state.observer(settings))
     except (AuthError, UnreachableError, ApiError) as error:
         if not wants_json:
-            render.print_fallback(state.env, settings, lang, view, error, script=script)
+            render.print_fallback(state.env, settings, lang, view, error, script=chosen == "script")
         raise
     show(report)
 
 
-def _output(env: Environment, view: View, *, script: bool, wants_json: bool, fields: str | None,
-            jq_expression: str | None, one_line: bool) -> Callable[[Report], None]:
-    """How each report is printed. The fields and the jq expression are checked here, before anything
-    is asked of the API."""
-    from postisupport.cli import render
-    from postisupport.output import document
+def _format(given: str | None, *, as_json: bool, script: bool) -> str:
+    """The format asked for: --format, or its aliases --json (or --fields, --jq) and --script, which
+    must not ask for two."""
+    from postisupport.cli.render import FORMATS
 
-    if script:
-        return lambda report: render.print_script(env, report, view)
-    if not wants_json:
-        return lambda report: render.print_screen(env, report, view)
-    names = document.fields(fields) if fields is not None else None
-    program = document.jq_program(jq_expression) if jq_expression is not None else None
-
-    def show(report: Report) -> None:
-        doc: Any = document.as_json(render.shown(report, view), view)
-        if names is not None:
-            doc = document.selected(doc, names)
-        if program is not None:
-            lines = document.jq_lines(program, doc)
-        else:
-            lines = iter([document.dumps_line(doc) if one_line else document.dumps(doc)])
-        # Flushed line by line: a reader that stops early (`| head`) ends it quietly (cli.main).
-        for line in lines:
-            env.stdout.write(f"{line}\n")
-            env.stdout.flush()
-
-    return show
+    if given is not None and given not in FORMATS:
+        raise typer.BadParameter(f"{given!r} is not one of {', '.join(FORMATS)}", param_hint="'--format'")
+    asked = {name for name, on in (("json", as_json), ("script", script)) if on}
+    if given is not None:
+        asked.add(given)
+    if len(asked) > 1:
+        raise typer.BadParameter("give one of --format, --json (or --fields, --jq) and --script",
+                                 param_hint="'--format'" if given is not None else "'--script'")
+    return asked.pop() if asked else "screen"
 
 
 def _each(ctx: typer.Context, env: Environment, show: Callable[[Report], None], settings: Any,

@@ -1,5 +1,9 @@
 """Putting a report on stdout: as JSON, as the agent's screen, or as the caller script alone."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from postisupport.config.environment import Environment
 from postisupport.config.settings import Settings
 from postisupport.core.report import Report
@@ -39,6 +43,61 @@ def print_script(env: Environment, report: Report, view: View) -> None:
 
     rep = shown(report, view)
     env.stdout.write(script_text(rep.decision, rep.lang, verified=view.verified, tz=view.tz) + "\n")
+
+
+@dataclass(frozen=True)
+class Printing:
+    """How reports are printed: to whom (`view`), and for JSON, which fields or jq program, one per
+    line (a stream of diagnoses)."""
+
+    env: Environment
+    view: View
+    fields: str | None = None
+    jq_expression: str | None = None
+    one_line: bool = False
+
+
+def _screen(printing: Printing) -> Callable[[Report], None]:
+    return lambda report: print_screen(printing.env, report, printing.view)
+
+
+def _script(printing: Printing) -> Callable[[Report], None]:
+    return lambda report: print_script(printing.env, report, printing.view)
+
+
+def _json(printing: Printing) -> Callable[[Report], None]:
+    """The JSON document, its fields and its jq program checked now, before anything is asked."""
+    from postisupport.output import document
+
+    names = document.fields(printing.fields) if printing.fields is not None else None
+    program = document.jq_program(printing.jq_expression) if printing.jq_expression is not None else None
+    env, view = printing.env, printing.view
+
+    def show(report: Report) -> None:
+        doc: Any = document.as_json(shown(report, view), view)
+        if names is not None:
+            doc = document.selected(doc, names)
+        if program is not None:
+            lines = document.jq_lines(program, doc)
+        else:
+            lines = iter([document.dumps_line(doc) if printing.one_line else document.dumps(doc)])
+        # Flushed line by line: a reader that stops early (`| head`) ends it quietly (cli.main).
+        for line in lines:
+            env.stdout.write(f"{line}\n")
+            env.stdout.flush()
+
+    return show
+
+
+# The formats a report is printed in, by the name --format gives each (--json and --script are its
+# aliases): each makes, from how to print, what prints one report.
+FORMATS: dict[str, Callable[[Printing], Callable[[Report], None]]] = {
+    "screen": _screen, "json": _json, "script": _script,
+}
+
+
+def printer(name: str, printing: Printing) -> Callable[[Report], None]:
+    return FORMATS[name](printing)
 
 
 def print_fallback(env: Environment, settings: Settings, lang: str | None, view: View,
