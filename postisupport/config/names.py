@@ -1,9 +1,14 @@
-"""Where settings come from, and the environment variables' names: kept light, as the command line
-needs them at start-up to word its errors."""
+"""Every setting, declared once (SETTINGS): its default, its environment variable, whether a profile
+may hold it (and of which TOML types), whether it is a secret; and where a setting came from. The
+resolver's defaults, the variables, the profile's keys and the secrets are all derived from it; the
+command line's flags are the command line's (cli/main.py FLAGS), and a test ties them to it. Kept
+light, as the command line needs them at start-up to word its errors."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Origin(StrEnum):
@@ -15,20 +20,47 @@ class Origin(StrEnum):
     LOGIN = "login"  # given to `auth login`, which checks it before storing it
 
 
-# Setting -> its environment variable. Secrets are read only from here or the
-# keyring: never from a flag, where they would land in shell history.
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any = None
+    variable: str | None = None  # its environment variable
+    profile: tuple[type, ...] = ()  # the TOML types a profile may give it; none: no profile key
+    # Read only from the environment or the keyring: never from a flag, where it would land in shell
+    # history, nor from the config file.
+    secret: bool = False
+
+
+# In the order `config show` lists them.
+SETTINGS = (
+    Setting("profile", variable="POSTISUPPORT_PROFILE"),
+    Setting("api_url", variable="POSTISUPPORT_API_URL", profile=(str,)),
+    Setting("auth", "token", profile=(str,)),
+    Setting("token", variable="POSTISUPPORT_TOKEN", secret=True),
+    Setting("token_url", profile=(str,)),
+    Setting("client_id", profile=(str,)),
+    Setting("scope", profile=(str,)),
+    Setting("client_secret", secret=True),
+    Setting("timeout", 10.0, "POSTISUPPORT_TIMEOUT", profile=(int, float)),
+    Setting("ca_bundle", variable="POSTISUPPORT_CA_BUNDLE", profile=(str,)),
+    # The OpenSSL convention, honoured as a further CA file.
+    Setting("ssl_cert_file", variable="SSL_CERT_FILE"),
+    Setting("allow_insecure_http", False, profile=(bool,)),
+    Setting("default_lang", variable="POSTISUPPORT_LANG", profile=(str,)),
+    Setting("ui_lang", "en", "POSTISUPPORT_UI_LANG", profile=(str,)),
+    Setting("timezone", "Europe/Helsinki", "POSTISUPPORT_TIMEZONE", profile=(str,)),
+    Setting("audit", True),  # the config file's top-level `audit`, not a profile's
+    Setting("trace", profile=(str,)),
+    Setting("verbose", False),
+    Setting("sandbox", False),
+    Setting("sandbox_data"),
+    Setting("sandbox_token", variable="POSTISUPPORT_SANDBOX_TOKEN", secret=True),
+    # idp.mapping.DEFAULT: the contract's own preset.
+    Setting("mapping", "postisupport", "POSTISUPPORT_MAPPING", profile=(str,)),
+)
+# Setting -> its environment variable, and the config file's own.
 ENVIRONMENT_VARIABLES = {
-    "profile": "POSTISUPPORT_PROFILE",
-    "api_url": "POSTISUPPORT_API_URL",
-    "token": "POSTISUPPORT_TOKEN",
-    "timeout": "POSTISUPPORT_TIMEOUT",
-    "ca_bundle": "POSTISUPPORT_CA_BUNDLE",
-    "ssl_cert_file": "SSL_CERT_FILE",  # the OpenSSL convention, honoured as a further CA file
-    "default_lang": "POSTISUPPORT_LANG",
-    "ui_lang": "POSTISUPPORT_UI_LANG",
-    "timezone": "POSTISUPPORT_TIMEZONE",
-    "sandbox_token": "POSTISUPPORT_SANDBOX_TOKEN",
-    "mapping": "POSTISUPPORT_MAPPING",
+    **{setting.name: setting.variable for setting in SETTINGS if setting.variable},
     "config": "POSTISUPPORT_CONFIG",
 }
 

@@ -26,17 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from postisupport.config.names import SETTINGS
 from postisupport.config.private import replacing
 from postisupport.errors import InvalidSetting
 
 FILE_NAME = "config.toml"
 # What a profile may hold, and of which TOML type; anything else is refused, so a typo is not
 # silently ignored.
-PROFILE_KEYS: dict[str, tuple[type, ...]] = {
-    "api_url": (str,), "auth": (str,), "token_url": (str,), "client_id": (str,), "scope": (str,),
-    "ca_bundle": (str,), "timeout": (int, float), "default_lang": (str,), "allow_insecure_http": (bool,),
-    "ui_lang": (str,), "timezone": (str,), "trace": (str,), "mapping": (str,),
-}
+PROFILE_KEYS: dict[str, tuple[type, ...]] = {setting.name: setting.profile for setting in SETTINGS
+                                              if setting.profile}
 MAX_BYTES = 1_000_000  # far above any honest config; a bound on what a wrong path costs
 TOP_KEYS = frozenset({"default_profile", "audit", "profiles"})
 

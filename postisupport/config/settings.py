@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
+from postisupport.config.names import ENVIRONMENT_VARIABLES, SETTINGS, Origin
 from postisupport.core.language import LANGUAGES
 from postisupport.core.text import MIN_SECRET
 from postisupport.core.urls import is_loopback
@@ -35,31 +35,8 @@ if TYPE_CHECKING:
     from postisupport.config.secrets import Stored
 
 
-DEFAULTS: dict[str, Any] = {
-    "profile": None,
-    "api_url": None,
-    "auth": "token",
-    "token": None,
-    "token_url": None,
-    "client_id": None,
-    "scope": None,
-    "client_secret": None,
-    "timeout": 10.0,
-    "ca_bundle": None,
-    "ssl_cert_file": None,
-    "allow_insecure_http": False,
-    "default_lang": None,
-    "ui_lang": "en",
-    "timezone": "Europe/Helsinki",
-    "audit": True,
-    "trace": None,
-    "verbose": False,
-    "sandbox": False,
-    "sandbox_data": None,
-    "sandbox_token": None,
-    "mapping": "postisupport",  # idp.mapping.DEFAULT: the contract's own preset
-}
-SECRETS = ("token", "client_secret", "sandbox_token")
+DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
+SECRETS = tuple(setting.name for setting in SETTINGS if setting.secret)
 # What goes with a profile's API and no other: dropped when the API comes from a flag or the environment.
 CREDENTIAL_SETTINGS = frozenset({"auth", "token_url", "client_id", "scope"})
 PROFILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
