@@ -74,6 +74,8 @@ def load(path: Path) -> ConfigFile:
         data = tomllib.loads(raw.decode("utf-8-sig"))  # an editor on Windows may write a BOM
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise bad(f"not valid TOML ({error})") from None
+    except RecursionError:  # arrays or tables nested hundreds deep: no config, and no bug of ours
+        raise bad("not valid TOML (nested too deeply)") from None
     unknown = set(data) - TOP_KEYS
     if unknown:
         raise bad(f"unknown key(s) {', '.join(sorted(unknown))}")

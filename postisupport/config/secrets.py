@@ -47,7 +47,7 @@ def get(profile: str, kind: str) -> Stored | None:
 def parse(raw: str) -> Stored:
     try:
         entry = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to be an entry of ours
         entry = None
     if not (isinstance(entry, dict) and isinstance(entry.get("secret"), str)
             and isinstance(entry.get("api_url"), str)):

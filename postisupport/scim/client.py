@@ -556,14 +556,22 @@ class ScimClient:
                 self._http.stream("GET", path, params=params) as response,
             ):
                 content = bytearray()
-                async for chunk in response.aiter_bytes():
-                    content += chunk
-                    if len(content) > MAX_ANSWER_BYTES:
-                        raise ApiError(
-                            f"GET /{path}",
-                            f"the identity API's answer to GET /{path} is larger than "
-                            f"{MAX_ANSWER_BYTES // 2**20} MB; refused",
-                        )
+                try:
+                    async for chunk in response.aiter_bytes():
+                        content += chunk
+                        if len(content) > MAX_ANSWER_BYTES:
+                            raise ApiError(
+                                f"GET /{path}",
+                                f"the identity API's answer to GET /{path} is larger than "
+                                f"{MAX_ANSWER_BYTES // 2**20} MB; refused",
+                            )
+                except httpx.DecodingError:
+                    if response.status_code in (401, 403):
+                        # A refusal is told by its status; its body (broken or not) only words it.
+                        return Answer(response.status_code, response.headers, b"")
+                    encoding = terminal_safe(response.headers.get("Content-Encoding", "?"))
+                    raise ApiError(f"GET /{path}", f"the identity API answered GET /{path} with a body that "
+                                   f"can't be decompressed ({encoding})") from None
                 return Answer(response.status_code, response.headers, bytes(content))
         except (httpx.TimeoutException, TimeoutError) as error:
             # The deadline covers the auth flow: an OAuth2 token endpoint may be what kept us waiting.

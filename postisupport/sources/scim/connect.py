@@ -43,6 +43,8 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
     if settings.unbound is not None:
         raise settings.unbound  # before any I/O: the secret never goes to a URL it was not stored for
     verify = tls_context(settings)
+    for url in {str(settings.api_url), str(settings.token_url or settings.api_url)}:
+        _proxy_for(url)  # a proxy that can't be used is a setting to mend, before anything is asked
     token_transport = transport
     if observe is not None and transport is None:
         # Each URL goes its own way: the token endpoint may be on this machine while the API is
@@ -115,21 +117,34 @@ def tls_context(settings: Settings) -> ssl.SSLContext:
     return context
 
 
-def _direct_or_proxied(url: str, verify: ssl.SSLContext) -> Any:
-    """The transport an observed client is given, going where an unobserved one goes (-v or --trace
-    must not change that): through the proxy the environment names for the URL's scheme, unless
-    NO_PROXY leaves the host out, and never for this machine (scim.client)."""
+def _proxy_for(url: str) -> str | None:
+    """The proxy the environment names for `url` (its scheme's, else ALL_PROXY), unless NO_PROXY leaves
+    the host out or it is this machine (scim.client goes direct to it); its port checked, as httpx
+    only fails on it when it connects (an OverflowError, no transport error)."""
     import urllib.request
     from urllib.parse import urlsplit
 
-    import httpx
-
     from postisupport.core.urls import is_loopback
+    from postisupport.scim.client import unusable_proxy
 
     parts = urlsplit(url)
     proxies = urllib.request.getproxies()
     proxy = proxies.get(parts.scheme.lower()) or proxies.get("all")
     if proxy is None or is_loopback(url) or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    with unusable_proxy():
+        urlsplit(proxy if "://" in proxy else f"http://{proxy}").port  # noqa: B018 (ValueError: out of range)
+    return proxy
+
+
+def _direct_or_proxied(url: str, verify: ssl.SSLContext) -> Any:
+    """The transport an observed client is given, going where an unobserved one goes (-v or --trace
+    must not change that): through the proxy the environment names for the URL's scheme, unless
+    NO_PROXY leaves the host out, and never for this machine (scim.client)."""
+    import httpx
+
+    proxy = _proxy_for(url)
+    if proxy is None:
         return httpx.AsyncHTTPTransport(verify=verify)
     from postisupport.scim.client import unusable_proxy
 

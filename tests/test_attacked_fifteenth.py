@@ -1,0 +1,92 @@
+"""Issue 12, the fifteenth attack pass (A15A: bulk and the shell; A15B: transport, credentials, config):
+each finding's case, as it was found, answered with one line and a documented exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from postisupport.cli.main import ExitStatus
+from postisupport.sandbox.app import application
+from tests.servers import serving
+
+
+class BrokenGzip:
+    """A server whose answers say Content-Encoding: gzip over a body that is no gzip (every answer, or
+    those whose path holds `only`; the rest are the demo sandbox's)."""
+
+    def __init__(self, status: int = 200, only: str | None = None) -> None:
+        self.status, self.only, self.app = status, only, application()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        if self.only is not None and self.only not in scope["path"]:
+            await self.app(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": self.status, "headers": [
+            (b"content-type", b"application/scim+json"), (b"content-encoding", b"gzip")]})
+        await send({"type": "http.response.body", "body": b"notgzip"})
+
+
+def test_a_body_that_cannot_be_decompressed_is_an_api_error_naming_the_request(run) -> None:
+    """A15B-3: httpx's DecodingError was an internal error (exit 1) in every command that reads."""
+    with serving(BrokenGzip()) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.API_ERROR, "", "postisupport: error: the identity API answered GET /Users with a body "
+        "that can't be decompressed (gzip)\n")
+
+
+def test_a_refusal_with_a_broken_body_is_still_a_refusal(run, environ) -> None:
+    environ["POSTISUPPORT_TOKEN"] = "tok-12345678"
+    with serving(BrokenGzip(401)) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stderr) == (
+        ExitStatus.AUTH, "postisupport: error: the identity API rejected the credentials (HTTP 401); check "
+        "POSTISUPPORT_TOKEN\n")
+
+
+def test_doctor_reports_a_broken_body_as_the_check_it_broke(run) -> None:
+    with serving(BrokenGzip(only="ServiceProviderConfig")) as url:
+        result = run("--api", url, "doctor", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)[0] == {
+        "id": "service-provider-config", "status": "warn", "consequence": None,
+        "detail": "the server could not answer: the identity API answered GET /ServiceProviderConfig with a "
+                  "body that can't be decompressed (gzip)"}
+
+
+@pytest.mark.parametrize("proxy", ["http://127.0.0.1:99999", "http://[::1]:65536"])
+def test_a_proxy_whose_port_is_out_of_range_is_a_setting_to_mend(run, monkeypatch: pytest.MonkeyPatch,
+                                                                  proxy: str) -> None:
+    """A15B-1: connect() failed with OverflowError, an internal error."""
+    monkeypatch.setenv("HTTPS_PROXY", proxy)  # as httpx and urllib read it: from the process
+    result = run("--api", "https://idp.example.com/scim/v2", "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", "postisupport: error: the proxy the environment names (HTTPS_PROXY, HTTP_PROXY "
+        "or ALL_PROXY) can't be used: Port out of range 0-65535\n")
+
+
+def test_a_config_file_nested_too_deeply_is_refused_in_one_line(run, environ, tmp_path: Path) -> None:
+    """A15B-5: tomllib's RecursionError was an internal error."""
+    config = tmp_path / "deep.toml"
+    config.write_text("x=" + "[" * 500 + "]" * 500 + "\n")
+    environ["POSTISUPPORT_CONFIG"] = str(config)
+    result = run("config", "show")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: {config}: not valid TOML (nested too deeply)\n")
+
+
+def test_a_keyring_entry_nested_too_deeply_is_no_secret_of_ours(run, env, memory_keyring) -> None:
+    """A15B-5: json's RecursionError on the keyring entry was an internal error."""
+    config = env.config_dir / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('default_profile = "w"\n[profiles.w]\napi_url = "https://idp.example.com/scim/v2"\n')
+    memory_keyring.entries[("postisupport", "w:token")] = "[" * 100_000 + "]" * 100_000
+    result = run("diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stdout, len(result.stderr.splitlines())) == (ExitStatus.USAGE, "", 1)
+    assert "[[[" not in result.stderr
