@@ -22,8 +22,8 @@ OFFERED_AS = {"api": "api_url", "no_audit": "audit"}
 def test_the_tables_are_the_declaration() -> None:
     assert (list(DEFAULTS), SECRETS, set(PROFILE_KEYS)) == (
         NAMES, tuple(s.name for s in SETTINGS if s.secret), {s.name for s in SETTINGS if s.profile})
-    assert ENVIRONMENT_VARIABLES == {**{s.name: s.variable for s in SETTINGS if s.variable},
-                                     "config": "POSTISUPPORT_CONFIG"}
+    assert {**{s.name: s.variable for s in SETTINGS if s.variable},
+                                     "config": "POSTISUPPORT_CONFIG"} == ENVIRONMENT_VARIABLES
 
 
 def test_every_flag_of_a_setting_names_a_declared_one_and_no_secret_has_a_flag() -> None:
