@@ -85,11 +85,13 @@ class ConflictingSettings(ConfigurationError):
 class KeyringUnavailable(ConfigurationError):
     """`removing`: the keyring was asked to remove a secret (logout), not to store one."""
 
-    def __init__(self, reason: str, removing: bool = False) -> None:
+    def __init__(self, reason: str, removing: bool = False, left_behind: bool = False) -> None:
         doing = "remove the secret from" if removing else "store the secret in"
         super().__init__(f"no usable keyring to {doing} ({reason})")
         self.reason = reason
         self.removing = removing
+        # Stored, but not as given, and it could not be taken out again: the keyring may still hold it.
+        self.left_behind = left_behind
 
 
 class UnboundSecret(ConfigurationError):

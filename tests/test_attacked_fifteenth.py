@@ -11,6 +11,7 @@ import pytest
 
 from postisupport.cli.main import ExitStatus
 from postisupport.sandbox.app import application
+from tests.conftest import MemoryKeyring
 from tests.servers import serving
 
 
@@ -90,3 +91,45 @@ def test_a_keyring_entry_nested_too_deeply_is_no_secret_of_ours(run, env, memory
     result = run("diagnose", "ESIM0042", "--no-audit")
     assert (result.exit_code, result.stdout, len(result.stderr.splitlines())) == (ExitStatus.USAGE, "", 1)
     assert "[[[" not in result.stderr
+
+
+class ReadBackFails(MemoryKeyring):
+    """A keyring that stores, then can't read (locked, a D-Bus error): `readable` until the store."""
+
+    def __init__(self, undoable: bool = True) -> None:
+        super().__init__()
+        self.readable, self.undoable = True, undoable
+
+    def get_password(self, service: str, username: str) -> str | None:
+        if not self.readable:
+            raise RuntimeError("locked")
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        super().set_password(service, username, password)
+        self.readable = False
+
+    def delete_password(self, service: str, username: str) -> None:
+        if not self.undoable:
+            raise RuntimeError("locked")
+        super().delete_password(service, username)
+
+
+@pytest.mark.parametrize(("undoable", "said"), [
+    (True, "set the token in POSTISUPPORT_TOKEN instead, or install a keyring backend"),
+    (False, "the keyring may still hold what it was given; remove it with auth logout once the keyring "
+            "works, and set the token in POSTISUPPORT_TOKEN meanwhile"),
+])
+def test_a_store_that_cannot_be_read_back_is_taken_out_again_or_said_to_remain(
+        run, env, undoable: bool, said: str) -> None:
+    """A15B-4: the message said nothing was stored while the secret stayed in the keyring."""
+    import keyring
+
+    backend = ReadBackFails(undoable)
+    keyring.set_keyring(backend)
+    result = run("auth", "login", "--profile", "k", "--api", "https://idp.example.com/scim/v2", "--with-token",
+                 "--no-check", input="KrSecret-abcdefgh-123456\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: no usable keyring to store the secret in (RuntimeError): "
+        f"{said}\n")
+    assert (bool(backend.entries), (env.config_dir / "config.toml").exists()) == (not undoable, False)

@@ -147,6 +147,9 @@ def wording(error: PostisupportError) -> str:
         return f"{error}: add --resume to finish it, --retry-failed to redo its errors, or --force"
     if isinstance(error, KeyringUnavailable) and error.removing:
         return f"{error}: nothing was removed; a secret stored there stays until the keyring works again"
+    if isinstance(error, KeyringUnavailable) and error.left_behind:
+        return (f"{error}: the keyring may still hold what it was given; remove it with auth logout once "
+                f"the keyring works, and set the token in {ENVIRONMENT_VARIABLES['token']} meanwhile")
     if isinstance(error, KeyringUnavailable):
         return (f"{error}: set the token in {ENVIRONMENT_VARIABLES['token']} instead, or install a "
                 "keyring backend")

@@ -80,17 +80,42 @@ def get_raw(profile: str, kind: str) -> str | None:
 
 
 def put_raw(profile: str, kind: Kind, raw: str) -> None:
+    """Store `raw`, all or nothing: what can't be read back as given is taken out again (or the entry
+    there before put back), and KeyringUnavailable says whether that worked."""
+    previous = get_raw(profile, kind)
     try:
         import keyring
 
         keyring.set_password(SERVICE, _entry(profile, kind), raw)
-        # keyring's null backend (what `keyring --disable` sets) and some broken ones drop what they
-        # are given without a word: only what can be read back is stored.
-        kept = keyring.get_password(SERVICE, _entry(profile, kind)) == raw
     except BACKEND_FAULTS as error:
         raise KeyringUnavailable(type(error).__name__) from None
+    # keyring's null backend (what `keyring --disable` sets) and some broken ones drop what they are
+    # given without a word, or keep it cut short, or store it and then can't read (a locked keyring).
+    try:
+        kept = keyring.get_password(SERVICE, _entry(profile, kind)) == raw
+        why = "it did not keep what it was given"
+    except BACKEND_FAULTS as error:
+        kept, why = False, type(error).__name__
     if not kept:
-        raise KeyringUnavailable("it did not keep what it was given")
+        raise KeyringUnavailable(why, left_behind=not _undone(profile, kind, previous))
+
+
+def _undone(profile: str, kind: Kind, previous: str | None) -> bool:
+    """Whether the keyring holds again what it held before a store that could not be read back."""
+    from keyring.errors import PasswordDeleteError
+
+    try:
+        import keyring
+
+        if previous is None:
+            keyring.delete_password(SERVICE, _entry(profile, kind))
+        else:
+            keyring.set_password(SERVICE, _entry(profile, kind), previous)
+    except PasswordDeleteError:
+        return True  # nothing there: nothing was kept
+    except BACKEND_FAULTS:
+        return False
+    return True
 
 
 def delete(profile: str, kind: Kind) -> bool:
