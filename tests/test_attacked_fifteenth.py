@@ -133,3 +133,19 @@ def test_a_store_that_cannot_be_read_back_is_taken_out_again_or_said_to_remain(
         ExitStatus.USAGE, "", f"postisupport: error: no usable keyring to store the secret in (RuntimeError): "
         f"{said}\n")
     assert (bool(backend.entries), (env.config_dir / "config.toml").exists()) == (not undoable, False)
+
+
+def test_an_answer_that_holds_back_users_is_no_step_for_the_one_it_sent(run) -> None:
+    """A15B-2: the API said two users match and sent one: the diagnosis went ahead about that one."""
+    from tests.test_attacked_sixth import Mutating
+
+    def two_said(path: str, query: Any, body: Any) -> None:
+        if path.endswith("/Users") and "esim0042" in str(query.get("filter", [""])[0]).lower():
+            body["totalResults"] = 2
+
+    with serving(Mutating(two_said)) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit", "--json")
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitStatus.API_ERROR, "", (
+        "postisupport: error: the identity API found 2 Users for the look-up but sent only 1, so more than "
+        "the one it sent may answer to the identifier: it seems not to apply the look-up's filter or its "
+        "paging (postisupport doctor checks it)\n"))

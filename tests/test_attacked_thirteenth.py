@@ -378,8 +378,8 @@ def test_a_look_up_answered_with_others_while_more_were_found_is_no_not_found(ru
         result = run("--api", url, "diagnose", "ESIM0042", "--no-audit", "--json")
     assert (result.exit_code, result.stdout, result.stderr) == (ExitStatus.API_ERROR, "", (
         "postisupport: error: the identity API found 30 Users for the look-up but sent only 1, none of which "
-        "answers to the identifier: it seems not to apply the look-up's filter (postisupport doctor checks "
-        "it)\n"))
+        "answers to the identifier: it seems not to apply the look-up's filter or its paging (postisupport "
+        "doctor checks it)\n"))
 
 
 def test_an_answer_that_is_not_utf_8_is_said_so_not_a_number_too_long(run, environ: dict[str, str]) -> None:

@@ -89,12 +89,16 @@ async def fetch(client: ScimClient, identifier: str, shared: Shared | None = Non
         found.resources = found.resources[:LOOKUP_COUNT]
     users = _users(client, found)
     candidates = matches(users, identifier)
-    if not candidates and found.total > len(found.resources):
-        # It found more than it sent, and none of those it sent is the caller: one it held back may be.
-        # "No user has these details" would tell a registered caller they are not (a filter not applied).
+    if found.total > len(found.resources) and len(candidates) < 2:
+        # It found more than it sent. None of those it sent is the caller: one it held back may be, and
+        # "no user has these details" would tell a registered caller they are not (a filter not
+        # applied). One of them is: another it held back may answer to the same identifier, and a step
+        # for that one person would be for the wrong caller as often as not. (Two or more answering
+        # are "several users" whatever else it holds back.)
+        which = "none of which answers" if not candidates else "so more than the one it sent may answer"
         raise ApiError("Users", f"the identity API found {found.total} Users for the look-up but sent only "
-                       f"{len(found.resources)}, none of which answers to the identifier: it seems not to "
-                       "apply the look-up's filter (postisupport doctor checks it)")
+                       f"{len(found.resources)}, {which} to the identifier: it seems not to "
+                       "apply the look-up's filter or its paging (postisupport doctor checks it)")
     snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems), users_reported=found.total,
                         asked=asked, unrecorded=client.unrecorded)
     return await _completed(client, snapshot, shared)
