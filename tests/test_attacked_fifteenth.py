@@ -127,11 +127,11 @@ def test_a_store_that_cannot_be_read_back_is_taken_out_again_or_said_to_remain(
 
     backend = ReadBackFails(undoable)
     keyring.set_keyring(backend)
-    result = run("auth", "login", "--profile", "k", "--api", "https://idp.example.com/scim/v2", "--with-token",
-                 "--no-check", input="KrSecret-abcdefgh-123456\n")
+    result = run("auth", "login", "--profile", "k", "--api", "https://idp.example.com/scim/v2",
+                 "--with-token", "--no-check", input="KrSecret-abcdefgh-123456\n")
     assert (result.exit_code, result.stdout, result.stderr) == (
-        ExitStatus.USAGE, "", f"postisupport: error: no usable keyring to store the secret in (RuntimeError): "
-        f"{said}\n")
+        ExitStatus.USAGE, "",
+        f"postisupport: error: no usable keyring to store the secret in (RuntimeError): {said}\n")
     assert (bool(backend.entries), (env.config_dir / "config.toml").exists()) == (not undoable, False)
 
 
