@@ -149,3 +149,23 @@ def test_an_answer_that_holds_back_users_is_no_step_for_the_one_it_sent(run) -> 
         "postisupport: error: the identity API found 2 Users for the look-up but sent only 1, so more than "
         "the one it sent may answer to the identifier: it seems not to apply the look-up's filter or its "
         "paging (postisupport doctor checks it)\n"))
+
+
+@pytest.mark.parametrize(("args", "stdin"), [(["bulk", "-"], "ESIM0042\n"), (["shell"], "ESIM0042\nquit\n")])
+def test_started_with_stderr_closed_bulk_and_the_shell_run_without_their_messages(
+        args: list[str], stdin: str, tmp_path: Path) -> None:
+    """A15A-1: `2>&-` made bulk (without -q) and the shell end in an internal error, told on stdout."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "postisupport", "--sandbox", *args], input=stdin,
+                            capture_output=False, stdout=subprocess.PIPE, text=True, timeout=60,
+                            preexec_fn=lambda: os.close(2), cwd=tmp_path)
+    assert (result.returncode, "internal error" in result.stdout) == (0, False)
+    if args[0] == "bulk":
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [(row["input"], row["outcome"], row["error"]) for row in rows] == [
+            ("ESIM0042", "change-password", None)]
+    else:
+        assert result.stdout.startswith("Step 1 — the password must be changed\n")

@@ -54,13 +54,30 @@ def _stdout() -> IO[str]:
     return sys.stdout if sys.stdout is not None else _Closed()  # type: ignore[return-value]
 
 
+class _Unheard(io.TextIOBase):
+    """What stderr is when the process was started with it closed (`2>&-`): messages, progress and
+    prompts go nowhere, as asked, and never into stdout's data instead."""
+
+    name = "stderr"
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _stderr() -> IO[str]:
+    return sys.stderr if sys.stderr is not None else _Unheard()  # type: ignore[return-value]
+
+
 @dataclass
 class Environment:
     # A closed stdin (`<&-`, as some schedulers start a command) is Python's None: read as empty.
     stdin: IO[str] = field(default_factory=lambda: sys.stdin if sys.stdin is not None
                            else io.TextIOWrapper(io.BytesIO(b"")))
     stdout: IO[str] = field(default_factory=_stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    stderr: IO[str] = field(default_factory=_stderr)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     config_home: Path | None = None  # None: the platform's config folder
     state_home: Path | None = None  # None: the platform's state folder
