@@ -169,3 +169,56 @@ def test_started_with_stderr_closed_bulk_and_the_shell_run_without_their_message
             ("ESIM0042", "change-password", None)]
     else:
         assert result.stdout.startswith("Step 1 — the password must be changed\n")
+
+
+def test_a_workbook_of_more_columns_than_excel_holds_is_refused_before_anything(run, tmp_path: Path) -> None:
+    """A15A-3: openpyxl's ValueError was an internal error, and an empty .parts folder was left."""
+    columns = ["email", *(f"c{i}" for i in range(16_400))]
+    source = tmp_path / "wide.csv"
+    source.write_text(",".join(columns) + "\n" + ",".join(["ESIM0042", *["x"] * 16_400]) + "\n")
+    out = tmp_path / "wide.xlsx"
+    result = run("--sandbox", "bulk", str(source), "-o", str(out), "-q")
+    assert (result.exit_code, result.stderr) == (
+        ExitStatus.USAGE, "postisupport: error: a workbook holds at most 16,384 columns, and this input's rows "
+        "need 16,413: write CSV or NDJSON\n")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "state") == ["wide.csv"]
+
+
+def _with_a_failed_row(run, tmp_path: Path, name: str, *options: str) -> tuple[Path, Path, Any]:
+    from tests.test_bulk import Flaky, directory
+
+    source = tmp_path / "in.txt"
+    source.write_text("".join(f"user{i}@example.com\n" for i in range(3)))
+    out = tmp_path / name
+    flaky = Flaky(directory(3, 1), {"user1%40"})
+    with serving(flaky) as url:
+        assert run("--api", url, "bulk", str(source), "-o", str(out), "-q", *options).exit_code == \
+            ExitStatus.ROWS_FAILED
+    return source, out, flaky
+
+
+def test_retry_failed_keeps_the_bom_of_a_comma_csv_excel_saved(run, tmp_path: Path) -> None:
+    """A15A-4: an output Excel saved as "CSV UTF-8 (comma delimited)" lost its BOM on --retry-failed."""
+    from tests.test_bulk import directory
+
+    source, out, _ = _with_a_failed_row(run, tmp_path, "out.csv", "--no-excel")
+    out.write_bytes(b"\xef\xbb\xbf" + out.read_bytes())
+    with serving(directory(3, 1)) as url:
+        again = run("--api", url, "bulk", str(source), "-o", str(out), "--retry-failed", "-q")
+    assert again.exit_code == 0, again.stderr
+    data = out.read_bytes()
+    assert (data[:3], data.count(b"\xef\xbb\xbf"), data[3:].split(b"\r\n")[0].count(b",") > 5) == (
+        b"\xef\xbb\xbf", 1, True)
+
+
+def test_retry_failed_reads_an_ndjson_record_holding_a_bare_cr_as_one(run, tmp_path: Path) -> None:
+    """A15A-5: the copy split records at a CR, as text mode does, and json.loads failed: exit 1."""
+    from tests.test_bulk import directory
+
+    source, out, _ = _with_a_failed_row(run, tmp_path, "out.ndjson")
+    out.write_bytes(out.read_bytes().replace(b', "input"', b',\r"input"', 1))
+    with serving(directory(3, 1)) as url:
+        again = run("--api", url, "bulk", str(source), "-o", str(out), "--retry-failed", "-q")
+    assert again.exit_code == 0, again.stderr
+    rows = [json.loads(line) for line in out.read_bytes().split(b"\n") if line]
+    assert sorted((row["row"], row["error"]) for row in rows) == [(1, None), (2, None), (3, None)]

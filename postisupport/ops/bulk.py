@@ -643,7 +643,7 @@ class _Output:
         with replacing(path, "w") as out:
             sink = _TextSink(out, self.options.format, excel, extra_columns, str(path))
             if self.options.mode == "retry-failed" and self.kept.inputs:
-                _copy(path, self.options.format, excel, out, lambda row: row not in self.kept.failed)
+                _copy(path, self.options.format, out, lambda row: row not in self.kept.failed)
                 sink.started = sink.track = True
             else:
                 sink.header()
@@ -654,7 +654,7 @@ class _Output:
                     raise
                 stopped = stop
                 left = self.kept.redo - sink.rows_written
-                _copy(path, self.options.format, excel, out, lambda row: row in left, header=False)
+                _copy(path, self.options.format, out, lambda row: row in left, header=False)
             sink.flush()
         if stopped is not None:
             raise stopped
@@ -745,6 +745,9 @@ def _cells(row: Row, document: dict[str, Any] | None, error: dict[str, Any] | No
     return [LONE_SURROGATE.sub(REPLACEMENT, cell) for cell in cells]
 
 
+WORKBOOK_COLUMNS = 16_384  # Excel's last column, XFD
+
+
 class _Workbook:
     """An Excel workbook: the results sheet, and a summary sheet of the outcomes by organisation with a
     chart. Built as rows come (openpyxl's write-only mode keeps them out of memory), saved at the end."""
@@ -754,6 +757,11 @@ class _Workbook:
     def __init__(self, extra_columns: list[str], tally: Summary, path: Path) -> None:
         from openpyxl import Workbook
 
+        columns = len(CSV_COLUMNS) + len(extra_columns)
+        if columns > WORKBOOK_COLUMNS:
+            # Refused before anything is made or asked: openpyxl fails past it, and Excel opens no more.
+            raise InvalidInput("output", f"a workbook holds at most {WORKBOOK_COLUMNS:,} columns, and this "
+                               f"input's rows need {columns:,}: write CSV or NDJSON")
         self.extra_columns, self.tally, self.path = extra_columns, tally, path
         # openpyxl keeps each sheet's rows in a temporary file until the save. In the system's temp
         # folder, a run killed with SIGKILL would leave the rows so far there for good; beside the
@@ -1044,17 +1052,20 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _copy(path: Path, format: Format, excel: bool, target: IO[str], keep: Callable[[int], bool],
+def _copy(path: Path, format: Format, target: IO[str], keep: Callable[[int], bool],
           header: bool = True) -> None:
     """The output's records whose row `keep` says, copied to `target` (the header too, when `header`)."""
     if format == "ndjson":
-        with path.open(encoding="utf-8") as lines:
-            for line in lines:
+        # Split at LF only, as the read-back splits it: a CR inside a record is JSON's white space.
+        with path.open("rb") as lines:
+            for raw_line in lines:
+                line = raw_line.decode("utf-8")
                 if line.endswith("\n") and keep(int(json.loads(line)["row"])):
                     target.write(line)
         return
     with path.open("rb") as raw:
-        if raw.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+        bom = raw.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+        if not bom:
             raw.seek(0)
         records = _Records(raw, None)
         first = next(records, None)
@@ -1062,7 +1073,7 @@ def _copy(path: Path, format: Format, excel: bool, target: IO[str], keep: Callab
             return
         writer = csv.writer(target, delimiter=records.delimiter or ",", lineterminator="\r\n")
         if header:
-            if excel:
+            if bom:  # as it was: Excel's "CSV UTF-8" has one with commas, and without it shows mojibake
                 target.write(BOM)
             writer.writerow(first)
         at_row = first.index("row")
