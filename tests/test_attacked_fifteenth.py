@@ -223,3 +223,41 @@ def test_retry_failed_reads_an_ndjson_record_holding_a_bare_cr_as_one(run, tmp_p
     assert again.exit_code == 0, again.stderr
     rows = [json.loads(line) for line in out.read_bytes().split(b"\n") if line]
     assert sorted((row["row"], row["error"]) for row in rows) == [(1, None), (2, None), (3, None)]
+
+
+class Ordered:
+    """The app, each request's path recorded in the order it came."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.paths = app, []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.paths.append(scope["path"].rsplit("/", 1)[-1])
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.slow
+def test_under_a_rate_rows_are_done_as_they_go_and_the_run_says_it_goes_on(
+        run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A15A-2: under --rate no row was done until every row of the read-ahead window (8 x concurrency)
+    had had its first request: minutes without a line written or a progress line, an estimate 500
+    times too long, and a stop threw every answer away."""
+    from postisupport.cli import bulk as cli_bulk
+    from postisupport.ops import bulk
+    from tests.test_bulk import directory
+
+    monkeypatch.setattr(bulk, "TICK", 0.2)
+    monkeypatch.setattr(cli_bulk._Watcher, "EVERY", 0.2)
+    source = tmp_path / "in.txt"
+    source.write_text("".join(f"user{i}@example.com\n" for i in range(40)))
+    server = Ordered(directory(40, 4))
+    with serving(server) as url:
+        result = run("--api", url, "bulk", str(source), "-o", str(tmp_path / "out.ndjson"), "--rate", "10",
+                     "--concurrency", "64")
+    assert result.exit_code == 0, result.stderr
+    # Rows started ahead: what ten requests a second let through in two seconds, not 512.
+    # (Before, all 40 rows had their first request before any row's second round: Groups at 40.)
+    assert (server.paths.index("Groups") <= 21, len(server.paths)) == (True, 40 + 4 + 4)
+    progress = [line for line in result.stderr.splitlines() if " done" in line]
+    assert progress[0].startswith("postisupport: 0 rows done of 40 (0 %), 0 errors, 0.0 rows/s")

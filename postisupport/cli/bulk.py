@@ -289,11 +289,17 @@ class _Watcher:
         elif now - self.last >= self.EVERY:
             self.last = now
             if self.total:
-                left = (self.total - done) / rate if rate else 0.0
-                share = f" of {self.total} ({100 * done // self.total} %, about {left:.0f} s left)"
+                # No estimate from a rate measured over too few rows: the first ones wait the longest.
+                told = rate and summary.rows >= 10
+                left = f", about {(self.total - done) / rate:.0f} s left" if told else ""
+                share = f" of {self.total} ({100 * done // self.total} %{left})"
             else:
                 share = ""
             self.env.say(f"postisupport: {counted(done, 'row')} done{share}, {note}")
+
+    def waiting(self, summary: Any) -> None:
+        """A line every few seconds off a terminal even while no row is done (the bar ticks by itself)."""
+        self.row_done(summary)
 
     def close(self) -> None:
         if self.bar is not None:

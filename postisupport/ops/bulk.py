@@ -26,6 +26,7 @@ import csv
 import fcntl
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -83,6 +84,12 @@ def _the_apis(error: Exception | None) -> bool:
     return isinstance(error, ApiError) and error.status is not None and error.status >= 500
 LAST_WORDS = 2.0  # seconds a stopped run waits for its tasks to end before it closes its client
 WINDOW = 8  # rows in flight per unit of concurrency: room to keep every worker busy behind a slow row
+# Under --rate, rows started ahead of the oldest unfinished one: about what the rate lets through in
+# this many seconds. Every request of a row waits its turn behind those of the rows started before it,
+# so a window of hundreds would hold every row back until all had had their first request (minutes,
+# with nothing written, and a stop throwing away every answer).
+AHEAD_SECONDS = 2.0
+TICK = 5.0  # seconds without a row done after which the watcher hears the run goes on
 SAMPLE_BYTES = 64 * 1024  # what is read of the input to tell whether Excel wrote it
 BOM = "\ufeff"
 
@@ -132,6 +139,9 @@ class Progress(Protocol):
     def started(self, summary: Summary) -> None: ...
 
     def row_done(self, summary: Summary) -> None: ...
+
+    def waiting(self, summary: Summary) -> None:
+        """No row done for TICK seconds (a slow API, or --rate): the watcher may say the run goes on."""
 
 
 DescribeError = Callable[[Exception], dict[str, Any]]
@@ -427,18 +437,25 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
             if progress is not None:
                 progress.row_done(summary)
 
+        async def head_done() -> None:
+            while not window[0].done():
+                await asyncio.wait([window[0]], timeout=TICK)
+                if progress is not None and not window[0].done():
+                    progress.waiting(summary)
+
+        ahead = _ahead(options)
         try:
             for row in wanted:
                 window.append(asyncio.ensure_future(one(row)))
                 while window and window[0].done():
                     flush_head()
                 # Rows started ahead of the oldest unfinished one; bounded, so memory stays flat.
-                if len(window) >= WINDOW * options.concurrency:
-                    await asyncio.wait([window[0]])
+                if len(window) >= ahead:
+                    await head_done()
                     while window and window[0].done():
                         flush_head()
             while window:
-                await asyncio.wait([window[0]])
+                await head_done()
                 while window and window[0].done():
                     flush_head()
             write_held()  # a streak too short to stop the run: those rows' errors are theirs
@@ -458,6 +475,14 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                     if task.done() and not task.cancelled():
                         task.exception()  # retrieved: a stopped row's failure is nobody's
             summary.requests = directory.requests
+
+
+def _ahead(options: BulkOptions) -> int:
+    """How many rows may be started ahead of the oldest unfinished one."""
+    most = WINDOW * options.concurrency
+    if not options.rate:
+        return most
+    return max(2, min(most, math.ceil(options.rate * AHEAD_SECONDS)))
 
 
 @dataclass
