@@ -338,7 +338,7 @@ def test_script_prints_only_the_caller_script_unwrapped(run) -> None:
     assert plain.stdout == document["script"]["text"] + "\n"
     assert (plain.exit_code, plain.stderr) == (0, "")
     assert_error(run("--sandbox", "diagnose", "ESIM0042", "--script", "--json"), ExitStatus.USAGE,
-                 r"give one of --json \(or --fields, --jq\) and --script")
+                 r"give one of --format, --json \(or --fields, --jq\) and --script")
 
 
 class Terminal(io.StringIO):

@@ -555,13 +555,14 @@ def test_progress_tells_the_total_the_share_and_the_time_left(run, tmp_path: Pat
     from postisupport.cli import bulk
 
     monkeypatch.setattr(bulk._Watcher, "EVERY", 0.0)
-    source = write(tmp_path / "in.txt", "ESIM0042\n\nESIM0105\nESIM0077\nESIM0042\n")
+    source = write(tmp_path / "in.txt", "ESIM0042\n\nESIM0105\nESIM0077\nESIM0042\n" * 5)
     result = run("--sandbox", "bulk", str(source), "-o", str(tmp_path / "o.ndjson"))
     lines = result.stderr.splitlines()
+    # The time left once ten rows are done (A15A-2: the first ones wait the longest).
     assert [re.sub(r"about \d+ s left|\d+\.\d rows/s", "...", line) for line in lines[:-1]] == [
-        f"postisupport: {n} row{'' if n == 1 else 's'} done of 4 ({25 * n} %, ...), 0 errors, ..."
-        for n in range(1, 5)]
-    assert lines[-1].startswith("postisupport: 4 rows in ")
+        f"postisupport: {n} row{'' if n == 1 else 's'} done of 20 ({5 * n} %{', ...' if n >= 10 else ''}), "
+        "0 errors, ..." for n in range(1, 21)]
+    assert lines[-1].startswith("postisupport: 20 rows in ")
 
 
 def test_a_retry_stopped_on_an_output_that_did_not_exist_keeps_the_rows_it_did(tmp_path: Path) -> None:
