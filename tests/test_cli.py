@@ -237,7 +237,7 @@ def test_a_diagnosis_over_http_loads_only_what_it_uses(loopback_sandbox: str, tm
         "from postisupport.cli import main\n"
         "try:\n    main()\nexcept SystemExit as done:\n    assert done.code == 0, done.code\n"
         "unused = ('tenacity', 'postisupport.ops.audit', 'importlib.metadata', 'tomllib', "
-        "'rich._emoji_codes', 'scim2_models', 'scim2_server', 'uvicorn')\n"
+        "'rich._emoji_codes', 'scim2_models', 'scim2_server', 'uvicorn', 'postisupport.idp.mapping')\n"
         "print(sorted(m for m in unused if m in sys.modules), file=sys.stderr)\n"
     )
     environ = {name: value for name, value in os.environ.items() if not name.startswith("POSTISUPPORT_")}

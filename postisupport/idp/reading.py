@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postisupport.core.facts import OrganisationFacts, Service, UserFacts
 from postisupport.core.identifiers import equal_folded
-from postisupport.idp import mapping as mappings
 from postisupport.idp import urns
 from postisupport.idp.contract import ADMIN_ROLE, MEMBERS
-from postisupport.idp.mapping import Mapping
 from postisupport.idp.models import Group, MultiValue, User
+
+if TYPE_CHECKING:
+    from postisupport.idp import mapping as mappings
+    from postisupport.idp.mapping import Mapping
 
 # A language tag (RFC 5646) as a directory gives one: a language, perhaps a script, a region and
 # variants ("fi", "sv-FI", "sr-Latn-RS", "de_DE"). Anything else in preferredLanguage (an address,
@@ -75,6 +77,7 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
 def _unknown_facts(names: list[str], problems: list[str]) -> frozenset[str]:
     """The facts (by field) named unknown by the contract's unknownFacts; a name outside the
     vocabulary is noted and ignored."""
+    from postisupport.idp import mapping as mappings  # only with a mapping: its import costs 5 ms
     strange = [name for name in names if name not in mappings.FIELDS]
     if strange:
         problems.append(f"unknownFacts: {', '.join(map(repr, strange))} ignored (not in the vocabulary)")
@@ -184,6 +187,7 @@ _USER_FIELDS = frozenset(f.name for f in fields(UserFacts))
 
 def is_contract(mapping: Mapping) -> bool:
     """Whether the mapping reads postisupport's contract as it is: resources are then read as sent."""
+    from postisupport.idp import mapping as mappings  # only with a mapping: its import costs 5 ms
     contract = mappings.preset(mappings.DEFAULT)
     return (mapping.facts, mapping.organisations, mapping.administrators) == (
         contract.facts, contract.organisations, contract.administrators)
@@ -197,6 +201,7 @@ def organisation_id(name: str) -> str:
 def contract_user(resource: dict[str, Any], mapping: Mapping) -> tuple[dict[str, Any], frozenset[str]]:
     """The resource in the contract's form, and the facts (by field) it can't tell: those the mapping
     does not map, and those it maps as unknown when absent that this user's entry lacks."""
+    from postisupport.idp import mapping as mappings  # only with a mapping: its import costs 5 ms
     out: dict[str, Any] = {key: value for key, value in resource.items() if str(key).lower() in _KEPT}
     login: dict[str, Any] = {}
     unknown = {field for field in mapping.unrecorded if field in _USER_FIELDS}
@@ -242,6 +247,8 @@ def contract_group(resource: dict[str, Any], mapping: Mapping | None) -> dict[st
     organisations = mapping.organisations if mapping is not None else None
     if mapping is None or organisations is None or organisations.kind != "groups" or is_contract(mapping):
         return resource
+    from postisupport.idp import mapping as mappings  # only with a mapping: its import costs 5 ms
+
     ours = urns.ORGANISATION_EXTENSION.lower()
     out = {key: value for key, value in resource.items() if str(key).lower() != ours}
     extension = str(organisations.extension)
@@ -259,6 +266,7 @@ def _value(resource: dict[str, Any], fact: mappings.Fact) -> Any:
     """A fact's value as the contract holds it, None when absent. A boolean told by several attributes
     is its problem value when any tells it ("locked"), else the other when any tells that; one that
     can't be read is passed on as it is, for the reader to note (and take as unknown)."""
+    from postisupport.idp import mapping as mappings  # only with a mapping: its import costs 5 ms
     if fact.name not in mappings.BOOLEANS:
         value = mappings.resolve(resource, fact.sources[0].path)
         return _moment_of(value) if fact.sources[0].format == "epoch-ms" else value

@@ -45,8 +45,6 @@ from postisupport.errors import (
     UnreachableError,
 )
 from postisupport.idp import contract, urns
-from postisupport.idp import mapping as mappings
-from postisupport.idp.mapping import Mapping
 from postisupport.scim.filters import (
     admins_filter,
     batched_filters,
@@ -63,6 +61,8 @@ from postisupport.scim.trace import LOCATION_ASIDE
 
 if TYPE_CHECKING:
     from tenacity import RetryCallState
+
+    from postisupport.idp.mapping import Mapping
 
 LOOKUP_COUNT = 20
 PAGE_COUNT = 200
@@ -298,7 +298,9 @@ class ScimClient:
             raise InvalidInput("organisation", f"this directory records no business IDs (its organisations "
                                f"are named by {attribute}): give the organisation's name")
         users = await self.search("Users", f"{attribute} sw {quote(name)}", count=LOOKUP_COUNT, pages=1)
-        names = (mappings.resolve(user, attribute) for user in users.resources)
+        from postisupport.idp.mapping import resolve
+
+        names = (resolve(user, attribute) for user in users.resources)
         found = dict.fromkeys(n for n in names if isinstance(n, str) and n)
         return _named_organisations(list(found))
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
 from postisupport.idp import contract
-from postisupport.idp.mapping import Mapping
+
+if TYPE_CHECKING:
+    from postisupport.idp.mapping import Mapping
 
 
 def quote(value: str) -> str:
