@@ -6,7 +6,6 @@ light, as the command line needs them at start-up to word its errors."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -20,15 +19,21 @@ class Origin(StrEnum):
     LOGIN = "login"  # given to `auth login`, which checks it before storing it
 
 
-@dataclass(frozen=True)
 class Setting:
-    name: str
-    default: Any = None
-    variable: str | None = None  # its environment variable
-    profile: tuple[type, ...] = ()  # the TOML types a profile may give it; none: no profile key
-    # Read only from the environment or the keyring: never from a flag, where it would land in shell
-    # history, nor from the config file.
-    secret: bool = False
+    """One setting. A plain class, not a dataclass: every start imports this module, and a dataclass
+    costs a millisecond to make."""
+
+    __slots__ = ("default", "name", "profile", "secret", "variable")
+
+    def __init__(self, name: str, default: Any = None, variable: str | None = None,
+                 profile: tuple[type, ...] = (), secret: bool = False) -> None:
+        self.name = name
+        self.default = default
+        self.variable = variable  # its environment variable
+        self.profile = profile  # the TOML types a profile may give it; none: no profile key
+        # Read only from the environment or the keyring: never from a flag, where it would land in
+        # shell history, nor from the config file.
+        self.secret = secret
 
 
 # In the order `config show` lists them.
