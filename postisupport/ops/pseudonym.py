@@ -8,7 +8,8 @@ as the look-up compares them, so matching works exactly as before.
 What is kept is an allow-list, not a deny-list: a resource is first read by the models the
 diagnosis reads it with (postisupport.idp.models: attribute names in any case, wrong types left
 out as the diagnosis leaves them out), and only the attributes named in USER and GROUP below
-are written, each kept, replaced or dropped as it says. Whatever else a server sends
+are written, each kept, replaced or dropped as it says; USER's are those the contract's attribute
+mapping reads each fact from (idp/mapping.py), with what becomes of each fact. Whatever else a server sends
 (externalId, nickName, addresses, photos, an enterprise extension, ...) never reaches the file.
 """
 
@@ -50,42 +51,59 @@ class Treatment(Enum):
 KEEP, DROP = Treatment.KEEP, Treatment.DROP
 LOGIN, ORGANISATION = urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION
 
-# Every attribute the models read, and what becomes of it. One the models read that is missing
-# here is dropped (and a test says so), so a new attribute can't go into a ticket in clear.
-USER: dict[Path, Treatment] = {
+# What becomes of each fact of the vocabulary (idp/mapping.py), wherever the contract's own mapping keeps
+# it: the pseudonymiser walks the same attribute map as the reader and the filters. A capture is kept in
+# the contract's form whatever mapping it was made through (ops/capture.py), so the contract's is the map.
+BY_FACT: dict[str, Treatment] = {
+    "login_email": Treatment.IDENTIFIER, "emails": Treatment.IDENTIFIER,
+    "legacy_user_id": Treatment.IDENTIFIER, "reset_sent_to": Treatment.IDENTIFIER,
+    "phone": Treatment.PHONE, "language": Treatment.LANGUAGE,
+    "services": KEEP,  # service ids and names: what the caller asks about
+    "active": KEEP, "locked": KEEP, "reset_requested": KEEP, "reset_sent_at": KEEP,
+    "password_changed_at": KEEP, "last_login": KEEP, "last_failed_login": KEEP,
+}
+# A list fact's items: their value is the fact; of the rest, what each keeps.
+ITEMS: dict[str, dict[str, Treatment]] = {
+    "emails": {"display": DROP, "primary": KEEP},
+    "phone": {"display": DROP, "primary": KEEP},
+    "services": {"display": KEEP, "primary": DROP},
+}
+# What no fact of the vocabulary names, but the diagnosis reads: who the user is, and where.
+STRUCTURE: dict[Path, Treatment] = {
     ("id",): Treatment.ID,
-    ("userName",): Treatment.IDENTIFIER,
     ("displayName",): Treatment.PERSON,
     ("name", "formatted"): Treatment.NAME,
     ("name", "givenName"): Treatment.NAME,
     ("name", "familyName"): Treatment.NAME,
-    ("active",): KEEP,
-    ("preferredLanguage",): Treatment.LANGUAGE,
-    ("emails", "value"): Treatment.IDENTIFIER,
-    ("emails", "display"): DROP,
-    ("emails", "primary"): KEEP,
-    ("phoneNumbers", "value"): Treatment.PHONE,
-    ("phoneNumbers", "display"): DROP,
-    ("phoneNumbers", "primary"): KEEP,
     ("roles", "value"): Treatment.ROLE,
     ("roles", "display"): DROP,
     ("roles", "primary"): DROP,
-    ("entitlements", "value"): KEEP,  # service ids and names: what the caller asks about
-    ("entitlements", "display"): KEEP,
-    ("entitlements", "primary"): DROP,
     ("groups", "value"): Treatment.ID,
     ("groups", "display"): DROP,  # the sandbox names a user's groups from the groups themselves
     ("groups", "primary"): DROP,
-    (LOGIN, "legacyUserId"): Treatment.IDENTIFIER,
-    (LOGIN, "forcePasswordReset"): KEEP,
-    (LOGIN, "passwordResetSentAt"): KEEP,
-    (LOGIN, "passwordResetSentTo"): Treatment.IDENTIFIER,
-    (LOGIN, "lastPasswordUpdateTime"): KEEP,
-    (LOGIN, "lastLoginTime"): KEEP,
-    (LOGIN, "lastFailedLoginTime"): KEEP,
-    (LOGIN, "accountLocked"): KEEP,
     (LOGIN, "unknownFacts"): KEEP,  # names of the vocabulary: no one's data
 }
+
+
+def _user_allow_list() -> dict[Path, Treatment]:
+    """Every attribute the models read, and what becomes of it. One the models read that is missing
+    here is dropped (and a test says so), so a new attribute can't go into a ticket in clear."""
+    from postisupport.idp.mapping import DEFAULT, preset
+
+    found: dict[Path, Treatment] = {}
+    for name, fact in preset(DEFAULT).facts.items():
+        for source in fact.sources:
+            urn, _, attribute = source.path.rpartition(":")
+            path: Path = (urn, attribute) if urn else (attribute,)
+            if name in ITEMS:
+                found[(*path, "value")] = BY_FACT[name]
+                found.update({(*path, item): kept for item, kept in ITEMS[name].items()})
+            else:
+                found[path] = BY_FACT[name]
+    return {**STRUCTURE, **found}
+
+
+USER: dict[Path, Treatment] = _user_allow_list()
 GROUP: dict[Path, Treatment] = {
     ("id",): Treatment.ID,
     ("displayName",): Treatment.ORGANISATION,
