@@ -81,7 +81,8 @@ def test_doctor_writes_the_draft_and_says_what_it_changed(run, tmp_path: Path) -
     assert result.exit_code == 0, result.stderr
     login = "urn:postisupport:scim:schemas:extension:login:1.0:User"
     assert result.stderr == (
-        f"postisupport: wrote a draft mapping to {target}; replaced locked: {WSO2}:accountLocked -> "
+        f"postisupport: wrote a draft mapping to {target}; replaced legacy_user_id: "
+        f"{ENTERPRISE}:employeeNumber -> {login}:legacyUserId; locked: {WSO2}:accountLocked -> "
         f"{login}:accountLocked; reset_requested: {WSO2}:forcePasswordReset -> {login}:forcePasswordReset; "
         f"last_login: {WSO2}:lastLoginTime -> {login}:lastLoginTime; password_changed_at: "
         f"{WSO2}:lastPasswordUpdateTime -> {login}:lastPasswordUpdateTime; added reset_sent_to: "

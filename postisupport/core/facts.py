@@ -110,6 +110,9 @@ class UserFacts:
     # which is not the same as absent (their field holds the absent value). The rules so far weigh only
     # those a look-up is confirmed by; the screen says which the others are.
     unknown: frozenset[str] = frozenset()
+    # Of `unknown`, those the directory tells it does not hold for this user (a mapping's "unknown when
+    # absent", the contract's unknownFacts): no data problem goes with them.
+    untold: frozenset[str] = frozenset()
 
     @property
     def unconfirmed(self) -> bool:
@@ -272,6 +275,12 @@ class Facts:
         """Whether the organisation may have administrators beyond `admins` and `unable_admins`: the
         directory records none, or sent one whose roles could not be read."""
         return self.admins_unreadable or "administrators" in self.unrecorded
+
+    @property
+    def organisation_unknown(self) -> bool:
+        """Whether the user's organisation is beyond what the directory tells: none was read, and none
+        may not be true (not recorded, or sent unreadable)."""
+        return self.organisation is None and "organisation" in self.unknown
 
     @property
     def rights_unknown(self) -> bool:

@@ -252,10 +252,20 @@ def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
                              sorted({f for u in facts.unconfirmed for f in u.unknown & LOOKUP_FACTS}))]
         return Decision(rule, problem, tuple(evidence), (ScriptPart(rule), ScriptPart("next.ticket")),
                         actions=(Action(rule),))
-    trail.check("lookup.not-found", True, identifier=facts.identifier)
+    if _unsearchable(facts):
+        # The store records no legacy user IDs: it was never searched by one, and "no user has these
+        # details" would be a guess.
+        trail.unknown("lookup.not-found", ["legacy_user_id"], identifier=facts.identifier)
+    else:
+        trail.check("lookup.not-found", True, identifier=facts.identifier)
     rule = "lookup.not-found"
     evidence = [Evidence(rule, "identifier", facts.identifier)]
     return Decision(rule, problem, tuple(evidence), _not_found_parts(facts), actions=(Action(rule),))
+
+
+def _unsearchable(facts: Facts) -> bool:
+    """An old user ID asked of a store that records none: no look-up could find it."""
+    return facts.asked is not None and facts.asked.kind == "legacy" and "legacy_user_id" in facts.unrecorded
 
 
 def _not_found_parts(facts: Facts) -> tuple[ScriptPart, ...]:
@@ -267,6 +277,8 @@ def _not_found_parts(facts: Facts) -> tuple[ScriptPart, ...]:
     if asked.kind == "name" and not asked.organisation_found:
         return (ScriptPart("lookup.not-found.organisation", {"organisation": asked.organisation}),)
     organisation = asked.organisation_name or asked.organisation or ""
+    if _unsearchable(facts):
+        return (ScriptPart("lookup.not-found.legacy.unknown"), ScriptPart("lookup.not-found.then"))
     check = ScriptPart(f"lookup.not-found.{asked.kind}", {"typed": asked.text, "organisation": organisation})
     if asked.kind == "business-id":
         return (check,)
@@ -371,7 +383,9 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
                                     personal=True, unverified="escalate"))
         else:
             orgs = {"orgs": _helpless(facts)}
-            key = f"{rule}.unknown" if rule == "login.no-admin" and facts.admins_unknown else rule
+            untold = facts.admins_unknown if rule == "login.no-admin" else \
+                rule == "login.no-organisation" and facts.organisation_unknown
+            key = f"{rule}.unknown" if untold else rule
             parts.append(ScriptPart(key, orgs if rule == "login.no-admin" else {}, personal=personal,
                                     unverified="escalate" if personal else None))
         ticket = True
@@ -527,6 +541,10 @@ def _escalation(facts: Facts, user: UserFacts, problem: Problem, trail: _Trail,
         trail.unknown(f"{group}.no-admin", ["administrators"], subject, otherAdmins=able,
                       unableAdmins=len(facts.unable_admins))
         return f"{group}.no-admin"
+    if facts.organisation_unknown:
+        # Which organisation the account belongs to can't be told: not "none", and so not "only you" either.
+        trail.unknown(f"{group}.no-organisation", ["organisation"], subject, isAdmin=user.is_admin)
+        return f"{group}.no-organisation"
     if trail.check(f"{group}.user-is-admin", user.is_admin, subject, isAdmin=user.is_admin):
         return f"{group}.user-is-admin"
     if trail.check(f"{group}.no-organisation", org is None, subject,
@@ -710,7 +728,7 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
         lacking = [v for v in chosen if not user.has_right_to(v.asked)]
         # That the account is linked to no organisation is not theirs alone to hear (the login path says
         # it to anyone): said first, in the same words whether they have the right or not.
-        return [ScriptPart("login.no-organisation"),
+        return [_no_organisation(facts),
                 *([_group_part("service.granted", held, personal=True, unverified=RIGHTS_UNVERIFIED)]
                   if held else []),
                 *([_group_part(rule, lacking, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
@@ -722,6 +740,11 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
     if rule == "service.other-admin":  # "another administrator", or "any of the others", then named
         part = replace(part, params={**part.params, "others": len(facts.admins)})
     return [part]
+
+
+def _no_organisation(facts: Facts) -> ScriptPart:
+    """That the account is linked to no organisation, or that which one it is can't be told."""
+    return ScriptPart("login.no-organisation" + (".unknown" if facts.organisation_unknown else ""))
 
 
 def _helpless(facts: Facts) -> int:
@@ -751,7 +774,7 @@ def _unknown_right_parts(facts: Facts, user: UserFacts, rule: str,
     if rule == "service.user-is-admin":
         return [lead, ScriptPart("service.rights-unknown.user-is-admin", personal=True)]
     if rule == "service.no-organisation":
-        return [ScriptPart("login.no-organisation"), lead]
+        return [_no_organisation(facts), lead]
     return [lead]
 
 
@@ -812,6 +835,9 @@ def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> s
         trail.unknown("service.granted", ["entitlements"], asked, entitlements=len(user.entitlements))
     elif trail.check("service.granted", held, asked, entitlements=len(user.entitlements)):
         # A right with no organisation behind it: the account still needs linking (the login path's step 3).
+        if org is None and facts.organisation_unknown:
+            trail.unknown("service.no-organisation", ["organisation"], asked)
+            return "service.no-organisation"
         if org is None and trail.check("service.no-organisation", True, asked, organisation=None):
             return "service.no-organisation"
         return "service.granted"

@@ -151,6 +151,15 @@ def draft(base: Mapping, schemas: list[dict[str, Any]] | None, users: list[dict[
         fact = base.facts.get(name)
         kept = [s for s in fact.sources if server.has(s.path)] if fact is not None else []
         notes = [f"{s.path} is not on this server" for s in fact.sources if s not in kept] if fact else []
+        carried = [s for s in kept if (held := server.has(s.path)) is not None and held.carriers]
+        if kept and not carried and users:
+            # Declared but on none of its users, while another attribute of the fact's names is on some
+            # (the store keeps it there): that one, or every look-up by it finds no one.
+            other = next((a for c in CANDIDATES[name] if (a := server.named(c, name)) is not None
+                          and a.carriers), None)
+            if other is not None:
+                notes.append(f"{kept[0].path} is on none of the {len(users)} users listed first")
+                kept = []
         if not kept:
             found = next((a for c in CANDIDATES[name] if (a := server.named(c, name)) is not None), None)
             if found is None:

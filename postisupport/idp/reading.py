@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from postisupport.core.facts import OrganisationFacts, Service, UserFacts
 from postisupport.core.identifiers import equal_folded
+from postisupport.core.text import shortened
 from postisupport.idp import urns
 from postisupport.idp.contract import ADMIN_ROLE, MEMBERS
 from postisupport.idp.models import Group, MultiValue, User
@@ -33,11 +34,13 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
     """A User resource as the API sent it, read tolerantly through the mapping (None: postisupport's
     contract); what was wrong is kept in `problems`, what it can't tell in `unknown`."""
     told: frozenset[str] = frozenset()
+    noted: tuple[str, ...] = ()
+    unread: frozenset[str] = frozenset()
     if mapping is not None and not is_contract(mapping):
-        resource, told = contract_user(resource, mapping)
+        resource, told, unread, noted = contract_user(resource, mapping)
     user = User.parse(resource)
     login = user.login
-    problems = list(user.problems)
+    problems = [*noted, *user.problems]
     unreadable = set(user.unreadable)
     if login is not None and login.unknown_facts:
         told |= _unknown_facts(login.unknown_facts, problems)
@@ -70,7 +73,8 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
         group_ids=tuple(g.value for g in user.groups if g.value),
         problems=tuple(problems),
         names=_names(user),
-        unknown=frozenset(fact for name in unreadable for fact in _FACTS.get(name, ())) | told,
+        unknown=frozenset(fact for name in unreadable for fact in _FACTS.get(name, ())) | told | unread,
+        untold=told - unread,
     )
 
 
@@ -198,14 +202,30 @@ def organisation_id(name: str) -> str:
     return name
 
 
-def contract_user(resource: dict[str, Any], mapping: Mapping) -> tuple[dict[str, Any], frozenset[str]]:
-    """The resource in the contract's form, and the facts (by field) it can't tell: those the mapping
-    does not map, and those it maps as unknown when absent that this user's entry lacks."""
+class Contracted(NamedTuple):
+    """A resource read through a mapping, in the contract's form."""
+    resource: dict[str, Any]
+    # The facts (by field) the directory tells it does not hold for this user: those the mapping does
+    # not map, and those it maps as unknown when absent that this user's entry lacks.
+    unknown: frozenset[str]
+    # The facts (by field) sent in a shape that can't be read: unknown too, each with a data problem.
+    unreadable: frozenset[str]
+    problems: tuple[str, ...]
+
+
+def contract_user(resource: dict[str, Any], mapping: Mapping) -> Contracted:
+    """The resource in the contract's form, with what it can't tell and why."""
     from postisupport.idp import mapping as mappings  # only with a mapping: its import costs 5 ms
     out: dict[str, Any] = {key: value for key, value in resource.items() if str(key).lower() in _KEPT}
     login: dict[str, Any] = {}
     unknown = {field for field in mapping.unrecorded if field in _USER_FIELDS}
+    problems: list[str] = []
+    broken = _malformed_extensions(resource, mapping, problems)
+    unreadable: set[str] = set()
     for name, fact in mapping.facts.items():
+        if any(_under(s.path, broken) for s in fact.sources):
+            unreadable.add(mappings.FIELDS[name])
+            continue
         value = _value(resource, fact)
         if value is None:
             if fact.absent == "unknown":
@@ -228,18 +248,47 @@ def contract_user(resource: dict[str, Any], mapping: Mapping) -> tuple[dict[str,
         names = [named] if isinstance(named, str) else named if isinstance(named, list) else []
         out["groups"] = [{"value": organisation_id(n), "display": n}
                          for n in names if isinstance(n, str) and n]
-        if named is None and organisations.absent == "unknown":
+        if _under(organisations.attribute, broken):
+            unreadable.add("organisation")
+        elif named is None and organisations.absent == "unknown":
             unknown.add("organisation")
+        elif named is not None and (not isinstance(named, str | list)
+                                    or any(not isinstance(n, str) for n in names)):
+            # Sent, but not as a name: which organisation it is can't be told, never "none".
+            unreadable.add("organisation")
+            problems.append(f"{organisations.attribute}: {shortened(repr(named), 60)} ignored (not an "
+                            "organisation's name)")
     elif organisations is not None:
         groups = mappings.resolve(resource, "groups")
         if groups is not None:
             out["groups"] = groups
     if mapping.administrators is not None:
+        if _under(mapping.administrators.attribute, broken):
+            unreadable.add("administrators")
         held = mappings.resolve(resource, mapping.administrators.attribute)
         held = held if isinstance(held, list) else [held]
         admin = any(isinstance(v, str) and equal_folded(v, mapping.administrators.value) for v in held)
         out["roles"] = [{"value": ADMIN_ROLE}] if admin else []
-    return out, frozenset(unknown)
+    return Contracted(out, frozenset(unknown), frozenset(unreadable), tuple(problems))
+
+
+def _malformed_extensions(resource: dict[str, Any], mapping: Mapping, problems: list[str]) -> frozenset[str]:
+    """The schema extensions (folded URNs) the mapping reads from that were sent as something other
+    than an object: none of their attributes can be read, which is no proof that they are absent."""
+    paths = [s.path for fact in mapping.facts.values() for s in fact.sources]
+    paths += [p for p in (mapping.organisations.attribute if mapping.organisations else None,
+                          mapping.administrators.attribute if mapping.administrators else None) if p]
+    read = {path.rpartition(":")[0].lower() for path in paths if path.lower().startswith("urn:")}
+    broken = set()
+    for key, value in resource.items():
+        if str(key).lower() in read and value is not None and not isinstance(value, dict):
+            broken.add(str(key).lower())
+            problems.append(f"{key}: {shortened(repr(value), 60)} ignored (not an object)")
+    return frozenset(broken)
+
+
+def _under(path: str, extensions: frozenset[str]) -> bool:
+    return path.lower().startswith("urn:") and path.rpartition(":")[0].lower() in extensions
 
 
 def contract_group(resource: dict[str, Any], mapping: Mapping | None) -> dict[str, Any]:
@@ -277,8 +326,9 @@ def _value(resource: dict[str, Any], fact: mappings.Fact) -> Any:
         if value is None:
             continue
         if source.equals:
-            said: bool | None = isinstance(value, str) and value.strip().casefold() in {
-                e.casefold() for e in source.equals}
+            # Text that is none of them says no; anything but text says nothing (unreadable).
+            said: bool | None = value.strip().casefold() in {e.casefold() for e in source.equals} \
+                if isinstance(value, str) else None
         else:
             said = _boolean(value)
         if said is None:

@@ -155,8 +155,9 @@ def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[s
     named by a user's attribute become Groups of that name."""
     converted: dict[str, dict[str, Any]] = {}
     for uid, user in users.items():
-        resource, unknown = contract_user(user, mapping)
-        told = list(fact_names(unknown - mapping.unrecorded))
+        resource, untold, unreadable, _ = contract_user(user, mapping)
+        # What could not be read is unknown to a replay too (its data problem stays in the diagnosis).
+        told = list(fact_names((untold | unreadable) - mapping.unrecorded))
         if told:
             resource.setdefault(urns.LOGIN_EXTENSION, {})["unknownFacts"] = told
         converted[uid] = resource

@@ -54,7 +54,8 @@ def screen(rep: Report, view: View) -> Any:
     from rich.text import Text
 
     facts, decision = rep.facts, rep.decision
-    headline = Text(view.text(_looked_up_key(f"headline.{decision.rule}", facts, view)),
+    headline_key = _untold_key(_looked_up_key(f"headline.{decision.rule}", facts, view), facts, view)
+    headline = Text(view.text(headline_key),
                     style=OUTCOME_STYLE[decision.outcome])
     parts: list[Any] = [headline, _labelled(view.text("label.do"), _do(facts, decision, view))]
     if facts.user and not view.verified:
@@ -160,9 +161,7 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         key = _looked_up_key(f"do.{action.rule}", facts, view)
         # Who can help, or whether the right is theirs (told a verified caller only), is beyond what the
         # directory tells.
-        untold = facts.admins_unknown if key.endswith("no-admin") else facts.rights_unknown and view.verified
-        if untold and f"{key}.unknown" in ui:
-            key += ".unknown"
+        key = _untold_key(key, facts, view)
         if ticketed and action.rule not in TICKETED and f"{key}.ticketed" in ui:
             key += ".ticketed"
         elif admin_given and action.rule in ("service.missing-right", "service.other-admin"):
@@ -207,6 +206,15 @@ def _action_services(action: Action, decision: Decision, words: dict[str, Any]) 
     return names
 
 
+def _untold_key(key: str, facts: Facts, view: View) -> str:
+    """A headline's or Do-line's own words for when what it rests on is beyond what the directory
+    tells: who can help, which organisation it is, or whether the right is theirs (told a verified
+    caller only)."""
+    untold = facts.admins_unknown if key.endswith("no-admin") else facts.organisation_unknown \
+        if key.endswith("no-organisation") else facts.rights_unknown and view.verified
+    return f"{key}.unknown" if untold and f"{key}.unknown" in ui_catalog(view.ui_lang) else key
+
+
 def _looked_up_key(key: str, facts: Facts, view: View) -> str:
     """A look-up's Do-line for what was typed, when it has its own (a name not found: its spelling,
     or the other identifiers), else `key`."""
@@ -220,6 +228,9 @@ def _looked_up_key(key: str, facts: Facts, view: View) -> str:
     if asked is None or not key.startswith(("do.lookup.", "headline.lookup.")):
         return key
     kind = "organisation" if asked.kind == "name" and not asked.organisation_found else asked.kind
+    if kind == "legacy" and "legacy_user_id" in facts.unrecorded and f"{key}.legacy.unknown" in ui_catalog(
+            view.ui_lang):
+        return f"{key}.legacy.unknown"  # the store records no old user IDs: none was searched for
     own = f"{key}.{kind}"
     return own if own in ui_catalog(view.ui_lang) else key
 
@@ -373,8 +384,9 @@ def _timeline(user: UserFacts, view: View, unrecorded: frozenset[str] = frozense
 
     def when(name: str, moment: datetime | None) -> str:
         # A moment the API sent in a form that can't be read is unknown, never "never".
-        unknown = moment is None and name in user.unknown
-        return view.text("event.unreadable") if unknown else view.moment(moment)
+        if moment is None and name in user.unknown:
+            return view.text(_unknown_event(user, name))
+        return view.moment(moment)
 
     events = _events(user, view, when, unrecorded)
     gone = [view.text(key) for fact, key in UNRECORDED_EVENTS.items() if fact in unrecorded]
@@ -402,15 +414,21 @@ def _events(user: UserFacts, view: View, when: Callable[[str, datetime | None], 
     # What tells whether a change is pending, or whether the account is locked, sent unreadable: said
     # once here, where the agent looks for it, and asked of the caller by the script.
     if "force_password_reset" in user.unknown:
-        events.append((view.text("event.reset-forced"), view.text("event.unreadable")))
+        events.append((view.text("event.reset-forced"),
+                       view.text(_unknown_event(user, "force_password_reset"))))
     if "last_login" not in unrecorded:
         events.append((view.text("event.last-login"), when("last_login", user.last_login)))
     if user.last_failed_login is not None or "last_failed_login" in user.unknown:
         events.append((view.text("event.last-failed-login"),
                        when("last_failed_login", user.last_failed_login)))
     if "locked" in user.unknown:
-        events.append((view.text("event.locked"), view.text("event.unreadable")))
+        events.append((view.text("event.locked"), view.text(_unknown_event(user, "locked"))))
     return events
+
+
+def _unknown_event(user: UserFacts, name: str) -> str:
+    """Why an event can't be told: the directory says it holds none for this user, or sent it unreadable."""
+    return "event.untold" if name in user.untold else "event.unreadable"
 
 
 def _verify(facts: Facts, view: View) -> list[Any]:

@@ -1,0 +1,181 @@
+"""Issues 12 and 14, the sixteenth attack pass (A16): what a store can't tell through a mapping is
+unknown, never "none"; each finding's case, as it was found."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from postisupport.idp.drafting import draft
+from postisupport.idp.mapping import Fact, Source, parse, preset
+from postisupport.idp.reading import user_facts
+from postisupport.sandbox.app import application
+from tests.servers import serving
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+WSO2 = "urn:scim:wso2:schema"
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+AINO = "aino.korhonen@esimerkki.example.fi"
+
+
+class Rewriting:
+    """The demo sandbox, each User it sends first changed by `change` (a server that sends an
+    attribute in a shape its schema does not give it)."""
+
+    def __init__(self, change: Callable[[dict[str, Any]], None]) -> None:
+        self.change, self.app = change, application()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or "/Users" not in scope["path"]:
+            return await self.app(scope, receive, send)
+        sent: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+        for user in body.get("Resources", [body]):
+            self.change(user)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        await send({"type": "http.response.start", "status": start["status"],
+                    "headers": [(b"content-type", b"application/scim+json")]})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+def _organisation_object(user: dict[str, Any]) -> None:
+    user[ENTERPRISE] = {"employeeNumber": "ESIM0042", "organization": {"name": "Esimerkki Oy"}}
+
+
+def _user(**extra: object) -> dict[str, object]:
+    return {"id": "u1", "userName": "aino.virtanen@example.fi", "active": True,
+            ENTERPRISE: {"organization": "Esimerkki Oy", "employeeNumber": "ESIM0101"}, **extra}
+
+
+def test_an_organisation_sent_as_an_object_is_unknown_with_a_data_problem_never_none() -> None:
+    """A16-5: an organization object was "no organisation", with no data problem."""
+    facts = user_facts(_user(**{ENTERPRISE: {"organization": {"name": "Esimerkki Oy"}}}), preset("scim-core"))
+    assert (facts.group_ids, facts.problems) == ((), (
+        f"{ENTERPRISE}:organization: {{'name': 'Esimerkki Oy'}} ignored (not an organisation's name)",))
+    assert ("organisation" in facts.unknown, "organisation" in facts.untold) == (True, False)
+
+
+def test_an_extension_sent_as_a_list_leaves_every_fact_it_holds_unreadable() -> None:
+    facts = user_facts(_user(**{ENTERPRISE: [{"employeeNumber": "ESIM0101"}]}), preset("scim-core"))
+    assert (facts.legacy_user_id, facts.group_ids, facts.problems) == (None, (), (
+        f"{ENTERPRISE}: [{{'employeeNumber': 'ESIM0101'}}] ignored (not an object)",))
+    assert {"organisation", "legacy_user_id"} <= facts.unknown
+    assert not {"organisation", "legacy_user_id"} & facts.untold
+
+
+@pytest.mark.parametrize(("state", "problem"), [
+    (["LOCKED", "DISABLED"], "['LOCKED', 'DISABLED'] ignored (Input should be a valid boolean)"),
+    (5, "5 ignored (Input should be a valid boolean, unable to interpret input)"),
+])
+def test_an_account_state_that_is_not_text_is_unreadable_never_unlocked(state: object, problem: str) -> None:
+    """A16-5: accountState ["LOCKED"] was "not locked" (an equals on a non-string was False)."""
+    facts = user_facts(_user(**{WSO2: {"accountState": state}}), preset("wso2"))
+    assert {"locked", "active", "force_password_reset"} <= facts.unknown
+    assert facts.problems == tuple(f"{name}: {problem}" for name in ("active", "forcePasswordReset",
+                                                                       "accountLocked"))
+
+
+def test_what_a_mapping_says_is_unknown_when_absent_is_untold_not_unreadable() -> None:
+    facts = user_facts(_user(), preset("wso2"))
+    assert {"last_login", "last_password_update"} <= facts.untold
+    assert facts.problems == ()
+
+
+def test_an_unreadable_organisation_is_escalated_as_unknown_on_the_screen_and_in_the_script(run) -> None:
+    with serving(Rewriting(_organisation_object)) as url:
+        result = run("--api", url, "--mapping", "scim-core", "diagnose", AINO, "--no-audit", "--json",
+                     "--lang", "en")
+        screen = run("--api", url, "--mapping", "scim-core", "diagnose", AINO, "--no-audit", "--lang", "en",
+                     "--ui-lang", "en")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["outcome"], data["rule"], data["data_problems"]) == (
+        "contact-customer-service", "login.no-organisation",
+        [f"user u-1002: {ENTERPRISE}:organization: {{'name': 'Esimerkki Oy'}} ignored (not an organisation's "
+         "name)"])
+    assert [c for c in data["considered"] if c["rule"] == "login.no-organisation"] == [
+        {"rule": "login.no-organisation", "service": None, "fired": None, "read": {"isAdmin": False},
+         "unknown": ["organisation"]}]
+    assert "I can't see right now which organisation your account is linked to, so I can't tell who " \
+           "could help you. I'll pass this on" in data["script"]["text"]
+    assert "isn't linked to any organisation" not in data["script"]["text"]
+    lines = screen.stdout.splitlines()
+    assert lines[0] == "Step 3 — the organisation can't be told: ours to solve"
+    assert "The directory can't tell which organisation the account" in screen.stdout
+    assert "no organisation" not in screen.stdout.replace("(ticket: Login / no organisation)", "")
+
+
+def test_a_service_asked_of_an_unreadable_organisation_is_not_told_no_organisation(run) -> None:
+    with serving(Rewriting(_organisation_object)) as url:
+        result = run("--api", url, "--mapping", "scim-core", "diagnose", AINO, "--service", "Noutopiste",
+                     "--no-audit", "--json", "--lang", "en")
+    data = json.loads(result.stdout)
+    assert data["rule"] == "service.no-organisation"
+    assert "isn't linked to any organisation" not in data["script"]["text"]
+    assert "which organisation your account is linked to" in data["script"]["text"]
+
+
+def test_times_a_mapping_says_are_unknown_when_absent_are_not_pointed_to_data_problems(run) -> None:
+    """A16-4: wso2's lastLoginTime, never written, showed as "can't be read (see data problems)"."""
+    result = run("--sandbox", "--mapping", "wso2", "diagnose", AINO, "--no-audit", "--ui-lang", "en")
+    rows = [row for row in result.stdout.splitlines() if row.startswith(("Password changed", "Last login"))]
+    assert rows == ["Password changed                not recorded for this user",
+                    "Last login                      not recorded for this user"]
+    assert "see data problems" not in result.stdout
+
+
+def _no_legacy(tmp_path: Path) -> Path:
+    path = tmp_path / "nolegacy.toml"
+    path.write_text('name = "nolegacy"\n[lookup]\nby = ["login_email", "emails"]\n[facts]\n'
+                    'login_email = "userName"\nemails = "emails"\nactive = "active"\n', encoding="utf-8")
+    return path
+
+
+def test_an_old_user_id_asked_of_a_store_that_records_none_is_not_not_found(run, tmp_path: Path) -> None:
+    """A16-3: "no user has these details", though no look-up by an old user ID was made."""
+    mapping = str(_no_legacy(tmp_path))
+    result = run("--sandbox", "--mapping", mapping, "diagnose", "ESIM0042", "--no-audit", "--json",
+                 "--lang", "en")
+    data = json.loads(result.stdout)
+    assert (data["outcome"], data["rule"], data["considered"][-1]) == ("not-found", "lookup.not-found", {
+        "rule": "lookup.not-found", "service": None, "fired": None, "read": {"identifier": "esim0042"},
+        "unknown": ["legacy_user_id"]})
+    assert data["script"]["text"].startswith(
+        "I can't look people up by the old user ID here. Please tell me the e-mail address you log in with, "
+        "or your name and your organisation. If I still can't find you,")
+    assert "ESIM0042" not in data["script"]["text"]
+    screen = run("--sandbox", "--mapping", mapping, "diagnose", "ESIM0042", "--no-audit", "--ui-lang", "en")
+    assert screen.stdout.splitlines()[:3] == [
+        "Step 3 — old user IDs can't be looked up in this directory",
+        "Do this: The directory records no old user IDs, so none was looked up: ask for",
+        "the login address, or the caller's name (diagnose \"NAME\" --org ORGANISATION)."]
+
+
+def test_an_e_mail_address_not_found_through_the_same_mapping_is_still_not_found(run, tmp_path: Path) -> None:
+    result = run("--sandbox", "--mapping", str(_no_legacy(tmp_path)), "diagnose", "nobody@example.fi",
+                 "--no-audit", "--json")
+    assert json.loads(result.stdout)["considered"][-1]["fired"] is True
+
+
+def test_a_draft_replaces_an_attribute_no_user_carries_by_one_they_do() -> None:
+    """A16-3 (draft): employeeNumber, declared but on no user, was kept while the users carried
+    another legacy ID attribute: every look-up by an old user ID then found no one."""
+    schemas = [{"id": ENTERPRISE, "attributes": [{"name": "employeeNumber", "type": "string"}]},
+               {"id": "urn:ietf:params:scim:schemas:core:2.0:User",
+                "attributes": [{"name": "userName", "type": "string"}]}]
+    users = [{"id": "u-1", "userName": "aino@example.fi", LOGIN: {"legacyUserId": "ESIM0101"}},
+             {"id": "u-2", "userName": "olli@example.fi"}]
+    made = draft(preset("scim-core"), schemas, users)
+    assert parse(made.text, "draft").facts["legacy_user_id"] == Fact(
+        "legacy_user_id", (Source(f"{LOGIN}:legacyUserId"),))
+    assert f"# {ENTERPRISE}:employeeNumber is on none of the 2 users listed first\n" in made.text
+    assert made.replaced[0] == ("legacy_user_id", f"{ENTERPRISE}:employeeNumber", f"{LOGIN}:legacyUserId")
