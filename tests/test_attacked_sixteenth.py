@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from postisupport.cli.main import ExitStatus
 from postisupport.idp.drafting import draft
 from postisupport.idp.mapping import Fact, Source, parse, preset
 from postisupport.idp.reading import user_facts
 from postisupport.sandbox.app import application
+from tests.conftest import MemoryKeyring
 from tests.servers import serving
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -179,3 +181,78 @@ def test_a_draft_replaces_an_attribute_no_user_carries_by_one_they_do() -> None:
         "legacy_user_id", (Source(f"{LOGIN}:legacyUserId"),))
     assert f"# {ENTERPRISE}:employeeNumber is on none of the 2 users listed first\n" in made.text
     assert made.replaced[0] == ("legacy_user_id", f"{ENTERPRISE}:employeeNumber", f"{LOGIN}:legacyUserId")
+
+
+class Locked(MemoryKeyring):
+    """A keyring that stores but can't read (locked, a D-Bus fault)."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise RuntimeError("locked")
+
+
+def test_a_login_into_a_keyring_that_cannot_be_read_keeps_the_entry_there_before(run, env) -> None:
+    """A16-1: the previous entry, unreadable, was taken for none and deleted by the undo."""
+    import keyring
+
+    backend = Locked()
+    backend.entries[("postisupport", "k:token")] = "the entry before"
+    keyring.set_keyring(backend)
+    result = run("auth", "login", "--profile", "k", "--api", "https://idp.example.com/scim/v2",
+                 "--with-token", "--no-check", input="KrSecret-abcdefgh-123456\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", "postisupport: error: no usable keyring to store the secret in (RuntimeError): "
+        "set the token in POSTISUPPORT_TOKEN instead, or install a keyring backend\n")
+    assert (backend.entries, (env.config_dir / "config.toml").exists()) == (
+        {("postisupport", "k:token"): "the entry before"}, False)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('name = "x"\n[facts]\nlogin_email = "userName"\nactive = ' + "[" * 600 + "]" * 600 + "\n",
+     "m.toml: not valid TOML (nested too deeply)"),
+    ('name = "x"\n[facts]\nlogin_email = "userName"\n[facts.active]\npath = 5\n',
+     "m.toml:4: facts.active: path must be a non-empty string"),
+    ('name = "x"\nfacts = {login_email = "userName", active = 5}\n',
+     "m.toml:2: facts.active: must be an attribute path, a table, or a list of tables"),
+    ('name = "x"\n[facts]\nlogin_email = "userName"\nactive.path = 5\n',
+     "m.toml:4: facts.active: path must be a non-empty string"),
+    ('name = "x"\n[facts]\nlogin_email = "userName"\n[organisations]\nfrom = "attribute"\n',
+     "m.toml:4: organisations.attribute: needs the user's attribute that names it"),
+])
+def test_a_mapping_file_that_cannot_be_used_is_refused_with_its_line(run, tmp_path: Path, text: str,
+                                                                     message: str) -> None:
+    """A16-2 (RecursionError was an internal error), A16-8 (no line)."""
+    (tmp_path / "m.toml").write_text(text, encoding="utf-8")
+    result = run("--sandbox", "--mapping", str(tmp_path / "m.toml"), "mapping", "show")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: --mapping: {tmp_path}/{message}\n")
+
+
+def test_a_mapping_file_with_a_bom_is_read_and_a_folder_is_refused_as_one(run, tmp_path: Path) -> None:
+    (tmp_path / "bom.toml").write_bytes(b'\xef\xbb\xbfname = "bom"\n[facts]\nlogin_email = "userName"\n')
+    (tmp_path / "adir.toml").mkdir()
+    shown = run("--sandbox", "--mapping", str(tmp_path / "bom.toml"), "mapping", "show")
+    assert (shown.exit_code, shown.stdout.splitlines()[0]) == (0, 'name = "bom"')
+    folder = run("--sandbox", "--mapping", str(tmp_path / "adir.toml"), "mapping", "show")
+    assert (folder.exit_code, folder.stderr) == (
+        ExitStatus.USAGE, f"postisupport: error: --mapping: {tmp_path}/adir.toml: is a folder, not a mapping "
+        "file\n")
+
+
+def test_a_draft_is_not_written_to_a_file_named_dash(run, tmp_path: Path, monkeypatch) -> None:
+    """A16-7: `--draft-mapping -` wrote a file "-"."""
+    monkeypatch.chdir(tmp_path)
+    result = run("--sandbox", "doctor", "--draft-mapping", "-")
+    assert (result.exit_code, result.stdout, result.stderr, list(tmp_path.iterdir())) == (
+        ExitStatus.USAGE, "", "postisupport: error: -: a draft is written to a file, not to standard output "
+        "(the checks go there): name a new file\n", [])
+
+
+def test_the_sandbox_neither_uses_nor_checks_a_token_left_in_the_environment(run, environ) -> None:
+    """A16-9: a short POSTISUPPORT_TOKEN stopped every sandbox command."""
+    environ["POSTISUPPORT_TOKEN"] = "abc"
+    result = run("--sandbox", "diagnose", "ESIM0042", "--no-audit", "--json")
+    assert (result.exit_code, json.loads(result.stdout)["rule"]) == (0, "login.reset-pending")
+    elsewhere = run("--api", "https://idp.example.com/scim/v2", "diagnose", "ESIM0042", "--no-audit")
+    assert (elsewhere.exit_code, elsewhere.stderr) == (
+        ExitStatus.USAGE, "postisupport: error: POSTISUPPORT_TOKEN: only 3 character(s); a real one has at "
+        "least 8\n")

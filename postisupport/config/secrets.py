@@ -68,7 +68,7 @@ BACKEND_FAULTS = (Exception,)
 
 
 def get_raw(profile: str, kind: str) -> str | None:
-    """The entry as the keyring holds it: to put back unchanged when a login fails halfway."""
+    """The entry as the keyring holds it, None when there is none or it can't be read."""
     try:
         import keyring
 
@@ -79,10 +79,22 @@ def get_raw(profile: str, kind: str) -> str | None:
     return raw if isinstance(raw, str) else None
 
 
+def held(profile: str, kind: str) -> str | None:
+    """The entry as the keyring holds it, None when there is none; KeyringUnavailable when it can't be
+    read (locked): then what is there could not be put back after a failed store, so none is tried."""
+    try:
+        import keyring
+
+        raw = keyring.get_password(SERVICE, _entry(profile, kind))
+    except BACKEND_FAULTS as error:
+        raise KeyringUnavailable(type(error).__name__) from None
+    return raw if isinstance(raw, str) else None
+
+
 def put_raw(profile: str, kind: Kind, raw: str) -> None:
     """Store `raw`, all or nothing: what can't be read back as given is taken out again (or the entry
     there before put back), and KeyringUnavailable says whether that worked."""
-    previous = get_raw(profile, kind)
+    previous = held(profile, kind)
     try:
         import keyring
 

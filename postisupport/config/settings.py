@@ -224,7 +224,11 @@ def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:
         raise InvalidSetting("timezone", origins["timezone"],
                              f"{values['timezone']!r} is not a time zone, e.g. Europe/Helsinki")
     for secret in SECRETS:
-        if values[secret] is not None:
+        if sandbox and secret != "sandbox_token":
+            # The embedded sandbox asks for no credentials: one left in the environment is not used,
+            # so it can't stop a demo either.
+            values[secret] = None
+        elif values[secret] is not None:
             values[secret] = checked_secret(values[secret], secret, origins[secret])
     if values["auth"] not in AUTH_KINDS:
         raise InvalidSetting("auth", origins["auth"],

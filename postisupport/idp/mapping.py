@@ -152,6 +152,8 @@ def load(name_or_file: str) -> Mapping:
     if name_or_file in PRESETS:
         return preset(name_or_file)
     path = Path(name_or_file).expanduser()
+    if path.is_dir():
+        raise MappingError(str(path), None, "is a folder, not a mapping file")
     if not path.is_file():
         known = ", ".join(PRESETS)
         raise MappingError(str(path), None, f"no such mapping file, nor a preset ({known})")
@@ -163,7 +165,7 @@ def load(name_or_file: str) -> Mapping:
     if len(raw) > MAX_BYTES:
         raise MappingError(str(path), None, f"over {MAX_BYTES:,} bytes: no mapping is that long")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # an editor on Windows may write a BOM
     except UnicodeDecodeError:
         raise MappingError(str(path), None, "not UTF-8 text") from None
     return parse(text, str(path), origin=str(path))
@@ -180,6 +182,8 @@ def parse(text: str, where: str, origin: str = "") -> Mapping:
         line = f":{match.group(1)}" if match else ""
         reason = str(error).split(" (at ")[0]
         raise MappingError(f"{where}{line}", None, f"not valid TOML ({reason})") from None
+    except RecursionError:  # arrays or tables nested hundreds deep: no mapping, and no bug of ours
+        raise MappingError(where, None, "not valid TOML (nested too deeply)") from None
     reader = _Reader(text, where)
     reader.only(data, TOP_KEYS, None)
     facts = {name: reader.fact(name, value) for name, value in reader.table(data, "facts").items()}
@@ -205,19 +209,28 @@ class _Reader:
         return MappingError(f"{self.where}:{line}" if line else self.where, shown, reason)
 
     def _line(self, section: str | None, key: str) -> int | None:
-        """The line a key is set on, in its table (or the table's header, for a table's own key)."""
+        """The line a key is set on, in its table (or the table's header, for a table's own key); else
+        the header of a table of its own (`[facts.active]`), the first line that sets it inline or
+        dotted (`facts = {active = 5}`, `active.path = 5`), or its table's header (a key missing)."""
         current: str | None = None
         pattern = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        anywhere = re.compile(rf"(?<![\w-])[\"']?{re.escape(key)}[\"']?\s*[.=]")
+        own = f"{section}.{key}" if section else key
+        headers: dict[str, int] = {}
+        inline: int | None = None
         for number, line in enumerate(self.lines, 1):
             header = re.match(r"\s*\[\s*([^\]]+?)\s*\]", line)
             if header:
                 current = header.group(1)
+                headers.setdefault(current, number)
                 if section is None and current == key:
                     return number
                 continue
             if current == section and pattern.match(line):
                 return number
-        return None
+            if inline is None and anywhere.search(line.split("#", 1)[0]):
+                inline = number
+        return headers.get(own) or inline or (headers.get(section) if section else None)
 
     def only(self, table: dict[str, Any], allowed: frozenset[str] | tuple[str, ...],
              section: str | None) -> None:

@@ -51,7 +51,8 @@ def login(config_path: Path, options: LoginOptions, check: Settings | None = Non
     if check is not None:
         _check(check, options, api_url, token_url, secret)
     stale: secrets.Kind = "token" if kind == "client_secret" else "client_secret"
-    before = {k: secrets.get_raw(options.profile, k) for k in (kind, stale)}
+    # Read first: a keyring that can't tell what it holds could not have it put back.
+    before = {k: secrets.held(options.profile, k) for k in (kind, stale)}
     secrets.put(options.profile, kind, secret, api_url, token_url)
     secrets.delete(options.profile, stale)  # a profile that changed kind keeps no secret of the old one
     values = {

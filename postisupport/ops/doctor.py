@@ -18,7 +18,11 @@ def run(settings: Settings, observe: Any = None, draft: bool = False) -> Any:
 
 
 def check_draft_file(path: Path) -> None:
-    """Refused before anything is asked: a draft goes only into a new file, never over one."""
+    """Refused before anything is asked: a draft goes only into a new file, never over one, nor onto
+    standard output, where the checks are."""
+    if str(path) == "-":
+        raise FileProblem(path, "a draft is written to a file, not to standard output (the checks go "
+                          "there): name a new file")
     if os.path.lexists(path):
         raise FileProblem(path, "is a folder, not a file" if path.is_dir() else
                           "exists; a draft is written only to a new file: name another one")
