@@ -256,3 +256,62 @@ def test_the_sandbox_neither_uses_nor_checks_a_token_left_in_the_environment(run
     assert (elsewhere.exit_code, elsewhere.stderr) == (
         ExitStatus.USAGE, "postisupport: error: POSTISUPPORT_TOKEN: only 3 character(s); a real one has at "
         "least 8\n")
+
+
+@pytest.mark.parametrize("suffix", ["csv", "ndjson"])
+def test_an_output_is_resumed_only_through_the_mapping_it_was_written_through(run, tmp_path: Path,
+                                                                              suffix: str) -> None:
+    """A16-6: a resume through another mapping mixed two mappings' decisions in one output."""
+    source = tmp_path / "in.txt"
+    source.write_text("ESIM0042\nESIM0105\n", encoding="utf-8")
+    out = tmp_path / f"out.{suffix}"
+    first = run("--sandbox", "--mapping", "scim-core", "bulk", str(source), "-o", str(out), "-q",
+                "--no-audit")
+    assert first.exit_code == 0, first.stderr
+    before = out.read_bytes()
+    for mode in ("--resume", "--retry-failed"):
+        again = run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit", mode)
+        assert (again.exit_code, again.stderr, out.read_bytes()) == (
+            ExitStatus.USAGE, f"postisupport: error: {out} was written through the mapping scim-core, and "
+            "this run reads through postisupport: its rows would be decided two ways; resume through the "
+            "same mapping, or start a new output\n", before)
+    same = run("--sandbox", "--mapping", "scim-core", "bulk", str(source), "-o", str(out), "-q", "--no-audit",
+               "--resume")
+    assert (same.exit_code, same.stderr) == (0, "")
+
+
+def test_an_edited_mapping_file_is_another_mapping_to_a_resume(run, tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text('name = "mine"\n[facts]\nlogin_email = "userName"\nemails = "emails"\n', encoding="utf-8")
+    source = tmp_path / "in.txt"
+    source.write_text("aino.korhonen@esimerkki.example.fi\n", encoding="utf-8")
+    out = tmp_path / "out.ndjson"
+    assert run("--sandbox", "--mapping", str(mine), "bulk", str(source), "-o", str(out), "-q",
+               "--no-audit").exit_code == 0
+    import hashlib
+    written = f"mine.toml sha256:{hashlib.sha256(mine.read_bytes()).hexdigest()[:12]}"
+    assert json.loads(out.read_text(encoding="utf-8"))["mapping"] == written
+    mine.write_text(mine.read_text(encoding="utf-8") + 'active = "active"\n', encoding="utf-8")
+    edited = f"mine.toml sha256:{hashlib.sha256(mine.read_bytes()).hexdigest()[:12]}"
+    again = run("--sandbox", "--mapping", str(mine), "bulk", str(source), "-o", str(out), "-q", "--no-audit",
+                "--resume")
+    assert (again.exit_code, again.stderr) == (
+        ExitStatus.USAGE, f"postisupport: error: {out} was written through the mapping {written}, and this "
+        f"run reads through {edited}: its rows would be decided two ways; resume through the same mapping, "
+        "or start a new output\n")
+
+
+def test_a_csv_output_of_an_older_version_is_not_resumed_into_rows_wider_than_its_header(run,
+                                                                                      tmp_path: Path) -> None:
+    from postisupport.output.table import CSV_COLUMNS
+
+    source = tmp_path / "in.txt"
+    source.write_text("ESIM0042\nESIM0105\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    out.write_text(",".join(CSV_COLUMNS[:-1]) + "\r\n1,ESIM0042,,change-password,1,login,login.reset-pending,"
+                   "legacyUserId,a@example.fi,Esimerkki Oy,2345678-0,,\r\n", encoding="utf-8")
+    before = out.read_bytes()
+    again = run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit", "--resume")
+    assert (again.exit_code, again.stderr, out.read_bytes()) == (
+        ExitStatus.USAGE, f"postisupport: error: {out} was written by an older version of postisupport (it "
+        "has no mapping column): finish it with that version, or start a new output\n", before)

@@ -513,7 +513,8 @@ def test_a_keyring_that_fails_to_read_finds_no_secret_and_fails_no_command(
                 input="sandbox-token-0123\n")
     logout = run("auth", "logout", "--profile", "p")
     assert [(r.exit_code, r.stderr) for r in (login, logout)] == [
-        (ExitStatus.USAGE, "postisupport: error: no usable keyring to store the secret in (OSError): "
+        # The entry there is read first (to put back if the store fails): that read fails first.
+        (ExitStatus.USAGE, "postisupport: error: no usable keyring to store the secret in (PermissionError): "
          "set the token in POSTISUPPORT_TOKEN instead, or install a keyring backend\n"),
         # Logging out stores nothing: "set the token in POSTISUPPORT_TOKEN instead" was no remedy for it.
         (ExitStatus.USAGE, "postisupport: error: no usable keyring to remove the secret from "

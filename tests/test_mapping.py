@@ -205,7 +205,7 @@ def test_groups_read_through_a_mapping_of_their_own_extension() -> None:
     ('[facts]\nlanguage = { path = "x", format = "epoch-ms" }\n',
      "mine.toml:2: facts.language: format is \"datetime\" or \"epoch-ms\", for reset_sent_at, "
      "password_changed_at, last_login, last_failed_login only"),
-    ('[facts]\n', "mine.toml: facts.login_email: no fact to look a caller up by: map one of login_email, "
+    ('[facts]\n', "mine.toml:1: facts.login_email: no fact to look a caller up by: map one of login_email, "
      "emails, legacy_user_id at least"),
     ('title = "x"\n',
      "mine.toml:1: title: not a key of a mapping (one of administrators, description, facts, "

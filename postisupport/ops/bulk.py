@@ -64,6 +64,7 @@ from postisupport.output.table import (
     workbook_safe,
 )
 from postisupport.output.view import View
+from postisupport.sources import read_through
 
 Format = Literal["csv", "ndjson", "xlsx"]
 Mode = Literal["new", "resume", "retry-failed", "force"]
@@ -163,8 +164,10 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
         if options.input is not None:
             stack.callback(source.close)
         sample = source.read(SAMPLE_BYTES)
-        output = stack.enter_context(_Output(options, stdout))
+        mapping = read_through(settings)
+        output = stack.enter_context(_Output(options, stdout, mapping))
         kept = output.kept
+        kept.check_mapping(mapping)
         summary.done_before = len(kept.inputs) - len(kept.failed & kept.redo)
         summary.outcomes.update(kept.outcomes)
         if not kept.redo:  # a retry does every error row again: they count when done
@@ -503,6 +506,17 @@ class _Kept:
     format: Format = "ndjson"
     largest: int = 0
     extra_columns: list[str] | None = None  # a CSV output's columns kept from the input, as headed
+    # What its rows were read through (read_through); rows without it are an older version's.
+    mappings: set[str] = field(default_factory=set)
+
+    def check_mapping(self, mapping: str) -> None:
+        """An output resumed through another mapping would hold rows decided two ways: refused before
+        anything is written."""
+        other = sorted(self.mappings - {mapping})
+        if other:
+            raise InvalidInput("output", f"{self.path} was written through the mapping "
+                               f"{', '.join(other)}, and this run reads through {mapping}: its rows would be "
+                               "decided two ways; resume through the same mapping, or start a new output")
 
     def check_columns(self, extra_columns: list[str]) -> None:
         """A CSV output resumed from an input with other columns would get rows wider or narrower than
@@ -515,8 +529,10 @@ class _Kept:
                                "input has changed since")
 
     def keep(self, row: int, given: str, outcome: str | None, error_kind: str | None,
-             asked: Any = None) -> None:
+             asked: Any = None, mapping: str | None = None) -> None:
         self.inputs[row] = hash(given)
+        if mapping:
+            self.mappings.add(mapping)
         if asked is not None:
             self.asked[row] = hash(asked)
         self.largest = max(self.largest, row)
@@ -593,8 +609,8 @@ class _Output:
     """The output: stdout, a device, or a private file locked for the whole run and read back when
     resumed. `sink()` gives what rows are written to."""
 
-    def __init__(self, options: BulkOptions, stdout: IO[str] | None) -> None:
-        self.options, self.stdout = options, stdout
+    def __init__(self, options: BulkOptions, stdout: IO[str] | None, mapping: str) -> None:
+        self.options, self.stdout, self.mapping = options, stdout, mapping
         self.path = options.output
         self.handle: IO[str] | None = None  # the locked output, opened to append
         self.created = False
@@ -636,7 +652,7 @@ class _Output:
             finally:
                 _close(device, path)
         elif options.format == "xlsx":
-            workbook = _Workbook(extra_columns, summary, path)
+            workbook = _Workbook(extra_columns, summary, path, self.mapping)
             try:
                 yield workbook
             except BaseException:
@@ -654,7 +670,7 @@ class _Output:
 
     def _stream(self, file: IO[str], excel: bool, extra_columns: list[str], name: str,
                 fresh: bool = True) -> Iterator[_Sink]:
-        sink = _TextSink(file, self.options.format, excel, extra_columns, name)
+        sink = _TextSink(file, self.options.format, excel, extra_columns, name, self.mapping)
         if fresh:
             sink.header()
         yield sink
@@ -666,7 +682,7 @@ class _Output:
         were, so nothing is lost and the same retry finishes the run."""
         stopped: BaseException | None = None
         with replacing(path, "w") as out:
-            sink = _TextSink(out, self.options.format, excel, extra_columns, str(path))
+            sink = _TextSink(out, self.options.format, excel, extra_columns, str(path), self.mapping)
             if self.options.mode == "retry-failed" and self.kept.inputs:
                 _copy(path, self.options.format, out, lambda row: row not in self.kept.failed)
                 sink.started = sink.track = True
@@ -710,8 +726,9 @@ class _Sink(Protocol):
 class _TextSink:
     """NDJSON lines or CSV records, each flushed as soon as it is written."""
 
-    def __init__(self, file: IO[str], format: Format, excel: bool, extra_columns: list[str], name: str):
-        self.file, self.format, self.excel, self.name = file, format, excel, name
+    def __init__(self, file: IO[str], format: Format, excel: bool, extra_columns: list[str], name: str,
+                 mapping: str):
+        self.file, self.format, self.excel, self.name, self.mapping = file, format, excel, name, mapping
         self.extra_columns = extra_columns
         self.csv = csv.writer(file, delimiter=";" if excel else ",", lineterminator="\r\n")
         self.started = False
@@ -736,8 +753,8 @@ class _TextSink:
         if self.format == "ndjson":
             return dumps_line({**(document or {}), "row": row.number, "input": row.identifier,
                                "asked": {"services": list(row.services), "lang": row.lang},
-                               "error": error}) + "\n"
-        return _cells(row, document, error, self.extra_columns)
+                               "error": error, "mapping": self.mapping}) + "\n"
+        return _cells(row, document, error, self.extra_columns, self.mapping)
 
     def write(self, done: _Done) -> None:
         if self.format == "ndjson":
@@ -763,8 +780,8 @@ class _TextSink:
 
 
 def _cells(row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None,
-           extra_columns: list[str]) -> list[str]:
-    cells = [*csv_record(row.number, row.identifier, row.services, document, error).values(),
+           extra_columns: list[str], mapping: str) -> list[str]:
+    cells = [*csv_record(row.number, row.identifier, row.services, document, error, mapping).values(),
              *(spreadsheet_safe(row.extra.get(name, "")) for name in extra_columns)]
     # A lone surrogate (the API's JSON may hold "\ud800") is no text: no UTF-8 file can hold it.
     return [LONE_SURROGATE.sub(REPLACEMENT, cell) for cell in cells]
@@ -779,7 +796,7 @@ class _Workbook:
 
     TOP = 20  # organisations in the chart, those with the most rows
 
-    def __init__(self, extra_columns: list[str], tally: Summary, path: Path) -> None:
+    def __init__(self, extra_columns: list[str], tally: Summary, path: Path, mapping: str) -> None:
         from openpyxl import Workbook
 
         columns = len(CSV_COLUMNS) + len(extra_columns)
@@ -787,7 +804,7 @@ class _Workbook:
             # Refused before anything is made or asked: openpyxl fails past it, and Excel opens no more.
             raise InvalidInput("output", f"a workbook holds at most {WORKBOOK_COLUMNS:,} columns, and this "
                                f"input's rows need {columns:,}: write CSV or NDJSON")
-        self.extra_columns, self.tally, self.path = extra_columns, tally, path
+        self.extra_columns, self.tally, self.path, self.mapping = extra_columns, tally, path, mapping
         # openpyxl keeps each sheet's rows in a temporary file until the save. In the system's temp
         # folder, a run killed with SIGKILL would leave the rows so far there for good; beside the
         # output, in a private folder of its own, the next run on the output removes them.
@@ -823,7 +840,7 @@ class _Workbook:
         return cells
 
     def line(self, row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None) -> Any:
-        return _cells(row, document, error, self.extra_columns)
+        return _cells(row, document, error, self.extra_columns, self.mapping)
 
     def write(self, done: _Done) -> None:
         try:
@@ -943,7 +960,9 @@ def _read_back_ndjson(path: Path, kept: _Kept) -> int:
                 if not line.endswith(b"\n") and end + len(line) >= size and cut:
                     break
                 raise _not_a_result(path, number)
-            kept.keep(row, given, entry.get("outcome"), kind, asked)
+            mapping = entry.get("mapping")
+            kept.keep(row, given, entry.get("outcome"), kind, asked,
+                      mapping if isinstance(mapping, str) else None)
             end += len(line)
     return end
 
@@ -982,6 +1001,10 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         # Told by a header written whole only: a cut one tells nothing, and --excel or the input decide.
         # The rows go on with the delimiter the file has: Excel saves "CSV UTF-8" with a BOM and commas.
         kept.excel = records.delimiter == ";"
+        older = CSV_COLUMNS[:-1]  # before the mapping column
+        if tuple(header[:len(older)]) == older and header[len(older):len(CSV_COLUMNS)] != ["mapping"]:
+            raise InvalidInput("output", f"{path} was written by an older version of postisupport (it has no "
+                               "mapping column): finish it with that version, or start a new output")
         if list(header[:len(CSV_COLUMNS)]) != list(CSV_COLUMNS):
             # A column removed or moved (in a spreadsheet): rows in the tool's order would not line up.
             columns = ", ".join(CSV_COLUMNS)
@@ -989,8 +1012,9 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
                                "the input's own): was it edited? Resume the file as bulk wrote it, or start "
                                "a new output")
         kept.extra_columns = list(header[len(CSV_COLUMNS):])
-        at_row, at_input, at_service, at_outcome, at_error = (
-            CSV_COLUMNS.index(name) for name in ("row", "identifier", "service", "outcome", "error"))
+        at_row, at_input, at_service, at_outcome, at_error, at_mapping = (
+            CSV_COLUMNS.index(name) for name in ("row", "identifier", "service", "outcome", "error",
+                                                 "mapping"))
         end = records.end
         for cells in records:
             whole = records.complete and len(cells) == len(header) and _number(cells[at_row])
@@ -1001,7 +1025,7 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
             error = cells[at_error]
             kept.keep(int(cells[at_row]), cells[at_input], cells[at_outcome],
                       error.split(":", 1)[0] if error else None,
-                      cells[at_service])
+                      cells[at_service], cells[at_mapping])
             end = records.end
         if records.failed and records.failed_at < size:
             raise _not_a_result(path, records.line)

@@ -12,7 +12,7 @@ from typing import Any
 
 # Ours first, in this order; the input's other columns follow (see docs/bulk.md).
 CSV_COLUMNS = ("row", "identifier", "service", "outcome", "step", "problem", "rule", "matched_by", "login",
-               "organisation", "business_id", "admins", "error")
+               "organisation", "business_id", "admins", "error", "mapping")
 # What a spreadsheet reads as the start of a formula (or of a DDE call), tab and CR included: Excel
 # and LibreOffice drop a leading tab or CR and evaluate what follows (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,11 +43,11 @@ def spreadsheet_safe(cell: str) -> str:
 
 
 def csv_record(row: int, identifier: str, services: tuple[str, ...], document: dict[str, Any] | None,
-               error: dict[str, Any] | None) -> dict[str, str]:
+               error: dict[str, Any] | None, mapping: str) -> dict[str, str]:
     """The cells of one input row, its diagnosis or its error, each spreadsheet-safe. `identifier` is the
-    input's, exactly as given, so every row joins back to its input."""
+    input's, exactly as given, so every row joins back to its input; `mapping`, what it was read through."""
     record = dict.fromkeys(CSV_COLUMNS, "")
-    record["row"], record["identifier"] = str(row), identifier
+    record["row"], record["identifier"], record["mapping"] = str(row), identifier, mapping
     record["service"] = SERVICE_SEPARATOR.join(services)
     if error is not None:
         record["error"] = f"{error['kind']}: {error['message']}"

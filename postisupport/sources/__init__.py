@@ -66,3 +66,22 @@ def open_directory(settings: Settings, **options: Any) -> Directory:
     a shared rate limit, the engineer's trace, shared answers for a run)."""
     directory: Directory = backend(settings).open(settings, **options)
     return directory
+
+
+def read_through(settings: Settings) -> str:
+    """What the store's answers are read through, as an output records it to be resumed by the same: a
+    preset's name, or a mapping file's name with the start of its SHA-256 (an edited file reads
+    otherwise)."""
+    import hashlib
+    from pathlib import Path
+
+    from postisupport.idp.mapping import PRESETS
+
+    if settings.mapping in PRESETS:
+        return settings.mapping
+    path = Path(settings.mapping).expanduser()
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # the source says why it can't be read, when it opens
+        return settings.mapping
+    return f"{path.name} sha256:{digest[:12]}"
