@@ -166,7 +166,7 @@ def warm_up(url: str) -> None:
     """The server's first look-up builds its indexes: not part of any timed run."""
     import httpx
 
-    from postisupport.scim.filters import lookup_filter
+    from postisupport.sources.scim.filters import lookup_filter
 
     response = httpx.get(url + "/Users", params={"filter": lookup_filter("user0@example.com")}, timeout=60)
     response.raise_for_status()

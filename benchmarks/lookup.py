@@ -18,7 +18,7 @@ from scim2_server.memory import InMemoryStorage
 
 from postisupport.sandbox.app import IN_PROCESS_URL, SandboxApplication
 from postisupport.sandbox.datafile import build_storage
-from postisupport.scim.filters import lookup_filter
+from postisupport.sources.scim.filters import lookup_filter
 from tests.servers import generated_directory
 
 

@@ -58,7 +58,7 @@ async def server_times(url: str, identifiers: list[str]) -> list[float]:
 
     from postisupport.idp import contract
     from postisupport.scim.client import LOOKUP_COUNT, PAGE_COUNT
-    from postisupport.scim.filters import admins_filter, groups_filter, lookup_filter
+    from postisupport.sources.scim.filters import admins_filter, groups_filter, lookup_filter
 
     headers = {"Accept": "application/scim+json, application/json"}
     async with httpx.AsyncClient(base_url=url + "/", headers=headers) as client:

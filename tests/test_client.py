@@ -17,8 +17,14 @@ import trustme
 from postisupport.errors import ApiError, AuthError, SecretSource, UnreachableError
 from postisupport.scim.client import MAX_URL_BYTES, Page, ScimClient
 from postisupport.sources.scim.directory import fetch
+from postisupport.sources.scim.queries import ScimStore
 
 BASE = "https://idp.example.com/scim/v2"
+
+
+def store(*args: Any, **kwargs: Any) -> ScimStore:
+    """A client, with the contract's questions asked through it (sources/scim/queries.py)."""
+    return ScimStore(ScimClient(*args, **kwargs))
 
 
 def listing(*resources: Any, total: int | None = None) -> dict[str, Any]:
@@ -29,7 +35,7 @@ def listing(*resources: Any, total: int | None = None) -> dict[str, Any]:
 
 def find(client_kwargs: dict[str, Any] | None = None) -> Any:
     async def go() -> Any:
-        async with ScimClient(BASE, **(client_kwargs or {})) as client:
+        async with store(BASE, **(client_kwargs or {})) as client:
             return await client.find_users("aino@example.fi")
     return asyncio.run(go())
 
@@ -56,7 +62,7 @@ def test_a_lookup_too_long_for_both_cases_in_one_url_asks_for_the_identifier_as_
     route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
 
     async def go() -> None:
-        async with ScimClient(BASE) as client:
+        async with store(BASE) as client:
             await client.find_users(identifier)
 
     asyncio.run(go())
@@ -202,7 +208,7 @@ def test_a_diagnosis_falls_back_to_asking_groups_by_member() -> None:
     groups = respx.get(f"{BASE}/Groups").mock(return_value=httpx.Response(200, json=listing(org)))
 
     async def go() -> Any:
-        async with ScimClient(BASE) as client:
+        async with store(BASE) as client:
             return await fetch(client, "aino@example.fi")
 
     snapshot = asyncio.run(go())
@@ -231,7 +237,7 @@ def test_concurrency_is_bounded_by_one_shared_limit(client_kwargs: dict[str, Any
     respx.get(f"{BASE}/Users").mock(side_effect=slow)
 
     async def go() -> None:
-        async with ScimClient(BASE, **client_kwargs) as client:
+        async with store(BASE, **client_kwargs) as client:
             await asyncio.gather(*(client.find_users(f"u{i}@example.fi") for i in range(20)))
 
     asyncio.run(go())
@@ -320,7 +326,7 @@ def test_groups_by_id_asks_for_those_groups_without_their_members() -> None:
     route = respx.get(f"{BASE}/Groups").mock(return_value=httpx.Response(200, json=listing(org)))
 
     async def go() -> Page:
-        async with ScimClient(BASE) as client:
+        async with store(BASE) as client:
             return await client.groups_by_id(["g-1", "g-2"])
 
     assert asyncio.run(go()) == Page(resources=[org], total=1, problems=[])
@@ -333,9 +339,9 @@ def test_a_trailing_slash_on_the_base_url_is_dropped() -> None:
     route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
 
     async def go() -> str:
-        async with ScimClient(BASE + "/") as client:
+        async with store(BASE + "/") as client:
             await client.find_users("aino@example.fi")
-            return client.base_url
+            return client.client.base_url
 
     assert (asyncio.run(go()), route.call_count) == (BASE, 1)
 
@@ -382,7 +388,7 @@ def test_the_transport_given_is_used_and_an_answer_in_chunks_is_read_whole() -> 
         200, stream=Chunks(body[:10], body[10:20], body[20:])))
 
     async def go() -> Page:
-        async with ScimClient(BASE, transport=transport, timeout=1) as client:
+        async with store(BASE, transport=transport, timeout=1) as client:
             return await client.find_users("aino@example.fi")
 
     assert asyncio.run(go()) == Page(resources=[{"id": "u-1"}], total=1, problems=[])
@@ -522,7 +528,7 @@ def test_admins_of_asks_users_by_role_and_group_in_full() -> None:
     route = respx.get(f"{BASE}/Users").mock(return_value=httpx.Response(200, json=listing()))
 
     async def go() -> Page:
-        async with ScimClient(BASE) as client:
+        async with store(BASE) as client:
             return await client.admins_of(["g-1"])
 
     assert asyncio.run(go()) == Page(resources=[], total=0, problems=[])
@@ -538,7 +544,7 @@ def groups_in_batches(ids: list[str]) -> tuple[list[httpx.Request], Page]:
         return httpx.Response(200, json=listing({"id": first}, "junk", total=2))
 
     async def go() -> Page:
-        async with ScimClient(BASE) as client:
+        async with store(BASE) as client:
             return await client.groups_by_id(ids)
 
     with respx.mock:
@@ -580,7 +586,7 @@ def admins_paged(
         return httpx.Response(200, json=listing(*chunk, total=total))
 
     async def go() -> Page:
-        async with ScimClient(BASE) as client:
+        async with store(BASE) as client:
             return await client.admins_of(["g-1"])
 
     with respx.mock:
@@ -677,7 +683,7 @@ def find_over_tls(trust_the_ca: bool) -> Any:
             client_kwargs["verify"] = ssl.create_default_context()
             ca.configure_trust(client_kwargs["verify"])
         try:
-            async with ScimClient(f"https://127.0.0.1:{port}/scim/v2", **client_kwargs) as client:
+            async with store(f"https://127.0.0.1:{port}/scim/v2", **client_kwargs) as client:
                 return await client.find_users("aino@example.fi")
         except UnreachableError as error:
             return error
@@ -756,7 +762,7 @@ def find_with(policy: Any, responses: list[Any], **kwargs: Any) -> tuple[Any, li
     respx.get(f"{BASE}/Users").mock(side_effect=responses)
 
     async def go() -> Any:
-        async with ScimClient(BASE, retry=policy, sleep=sleep, **kwargs) as client:
+        async with store(BASE, retry=policy, sleep=sleep, **kwargs) as client:
             try:
                 result: Any = await client.find_users("aino@example.fi")
             except (ApiError, UnreachableError) as error:
@@ -825,7 +831,7 @@ def test_while_the_server_asks_to_wait_no_other_request_is_sent() -> None:
     respx.get(f"{BASE}/Users").mock(side_effect=answer)
 
     async def go() -> list[list[str]]:
-        async with ScimClient(BASE, sleep=sleep) as client:
+        async with store(BASE, sleep=sleep) as client:
             told = asyncio.ensure_future(client.find_users("a@example.fi"))
             while not sent:
                 await asyncio.sleep(0)
@@ -860,7 +866,7 @@ def test_a_request_queued_for_a_slot_when_the_server_asks_to_wait_waits_too() ->
     respx.get(f"{BASE}/Users").mock(side_effect=answer)
 
     async def go() -> list[list[str]]:
-        async with ScimClient(BASE, sleep=sleep, max_concurrency=1) as client:
+        async with store(BASE, sleep=sleep, max_concurrency=1) as client:
             both = asyncio.gather(client.find_users("a@example.fi"), client.find_users("b@example.fi"))
             await asyncio.sleep(0.05)
             during = list(sent)
@@ -900,7 +906,7 @@ def paged(pages: dict[int, list[Any]], total: int) -> tuple[list[str | None], Pa
         return httpx.Response(200, json=listing(*pages.get(start, []), total=total))
 
     async def go() -> Page:
-        async with ScimClient(BASE) as client:
+        async with store(BASE) as client:
             return await client.admins_of(["g-1"])
 
     with respx.mock:
@@ -996,10 +1002,10 @@ def test_on_page_sees_each_search_once_with_all_its_pages() -> None:
         return httpx.Response(200, json=listing(*users[start - 1:start + 1], total=3))
 
     async def go() -> None:
-        async with ScimClient(BASE, on_page=lambda endpoint, page: seen.append((endpoint, page))) as client:
+        async with store(BASE, on_page=lambda endpoint, page: seen.append((endpoint, page))) as client:
             await client.admins_of(["g-1"])
             await client.find_users("aino@example.fi")
-            await client.get_page("Users", {})  # a single page asked for directly is not a search
+            await client.client.get_page("Users", {})  # a single page asked for directly is not a search
 
     with respx.mock:
         respx.get(f"{BASE}/Users").mock(side_effect=answer)
@@ -1025,9 +1031,9 @@ def test_only_trailing_slashes_are_dropped_from_the_base_url() -> None:
     route = respx.get(f"{base}/Users").mock(return_value=httpx.Response(200, json=listing()))
 
     async def go() -> str:
-        async with ScimClient(base + "//") as client:
+        async with store(base + "//") as client:
             await client.find_users("aino@example.fi")
-            return client.base_url
+            return client.client.base_url
 
     assert (asyncio.run(go()), route.call_count) == (base, 1)
 
@@ -1043,7 +1049,7 @@ def test_a_lookup_asks_for_both_cases_while_they_fit_the_url_budget(spare: int, 
     base = host + "s" * (MAX_URL_BYTES - 200 - len(quote_plus(LOOKUP)) - len(host) - spare)
 
     async def go() -> None:
-        async with ScimClient(base) as client:
+        async with store(base) as client:
             await client.find_users("aino@example.fi")
 
     with respx.mock:

@@ -8,7 +8,7 @@ from scim2_models import ScimFilter
 from scim2_models.path import Comparison, LogicalExpr
 
 from postisupport.idp import urns
-from postisupport.scim.filters import (
+from postisupport.sources.scim.filters import (
     business_id_filter,
     lookup_filter,
     members_filter,

@@ -19,7 +19,7 @@ from postisupport.idp.mapping import (
     resolve,
 )
 from postisupport.idp.reading import contract_group, contract_user, is_contract, user_facts
-from postisupport.scim.filters import admins_filter, lookup_filter, members_filter
+from postisupport.sources.scim.filters import admins_filter, lookup_filter, members_filter
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 WSO2 = "urn:scim:wso2:schema"

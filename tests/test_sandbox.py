@@ -15,7 +15,7 @@ from postisupport.errors import DataFileError
 from postisupport.idp import urns
 from postisupport.sandbox.app import IN_PROCESS_URL, SandboxApplication, application
 from postisupport.sandbox.datafile import build_storage, demo_data
-from postisupport.scim.filters import lookup_filter
+from postisupport.sources.scim.filters import lookup_filter
 from tests.servers import generated_directory
 
 

@@ -43,6 +43,7 @@ from postisupport.scim.client import Page, ScimClient
 from postisupport.sources import scim
 from postisupport.sources.scim.connect import mapping_of
 from postisupport.sources.scim.directory import ScimDirectory
+from postisupport.sources.scim.queries import ScimStore
 
 # What a pseudonymised capture must keep: the decision (its evidence quotes the stand-ins).
 DECISION = ("outcome", "step", "problem", "rule")
@@ -92,7 +93,7 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
         # A capture is of a SCIM service provider's answers, as they came: its pages are kept.
         async with scim.open(settings, on_page=keep, observe=observe) as directory:
             try:
-                offered = await directory.client.service_provider_config()
+                offered = await directory.store.client.service_provider_config()
             except Exception:
                 offered = None
             result = await Desk(settings, directory, trail).look_up(options)
@@ -404,9 +405,9 @@ def _decide(data: dict[str, Any], options: DiagnoseOptions, settings: Settings) 
 
     async def once() -> Report:
         client = ScimClient(sandbox.IN_PROCESS_URL, transport=sandbox.transport(application),
-                            timeout=settings.timeout,
-                            mapping=_replay_mapping(data["capture"].get("unrecorded") or []))
-        async with ScimDirectory(client) as directory:
+                            timeout=settings.timeout)
+        store = ScimStore(client, _replay_mapping(data["capture"].get("unrecorded") or []))
+        async with ScimDirectory(store) as directory:
             return await diagnose(directory, options)
 
     return asyncio.run(once())

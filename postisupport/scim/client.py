@@ -14,13 +14,13 @@ import json
 import random
 import ssl
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -39,30 +39,15 @@ from postisupport.errors import (
     ApiError,
     AuthError,
     ConfigurationError,
-    InvalidInput,
     PostisupportError,
     SecretSource,
     UnreachableError,
-)
-from postisupport.idp import contract, urns
-from postisupport.scim.filters import (
-    admins_filter,
-    batched_filters,
-    business_id_filter,
-    groups_filter,
-    lookup_filter,
-    member_filter,
-    members_filter,
-    organisation_name_filter,
-    quote,
 )
 from postisupport.scim.pacing import Pacer
 from postisupport.scim.trace import LOCATION_ASIDE
 
 if TYPE_CHECKING:
     from tenacity import RetryCallState
-
-    from postisupport.idp.mapping import Mapping
 
 LOOKUP_COUNT = 20
 PAGE_COUNT = 200
@@ -74,6 +59,8 @@ MAX_ERROR_DETAIL = 200
 MAX_ANSWER_BYTES = 16 * 2**20  # far above any honest page; a bound on what a hostile server costs
 MAX_URL_BYTES = 8000  # what servers and proxies commonly accept in a request line
 URL_OVERHEAD = 200  # the endpoint, "?filter=", count and excludedAttributes around the filter
+
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"  # RFC 7644 section 3.12
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -178,11 +165,7 @@ class ScimClient:
         on_page: Callable[[str, Page], None] | None = None,
         secret_source: SecretSource | None = None,
         pacer: Pacer | None = None,
-        mapping: Mapping | None = None,
     ) -> None:
-        # Which attributes the filters name, and how the answers are read (idp/mapping.py); None:
-        # postisupport's contract, which needs no mapping file read (nor a TOML parser loaded).
-        self.mapping = mapping
         headers = {"Accept": "application/scim+json, application/json", "User-Agent": USER_AGENT}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -223,7 +206,7 @@ class ScimClient:
         )
 
     @property
-    def _url_budget(self) -> int:
+    def url_budget(self) -> int:
         """How many URL-encoded bytes a filter may take, so the whole request line stays under
         MAX_URL_BYTES."""
         return MAX_URL_BYTES - len(self.base_url) - URL_OVERHEAD
@@ -237,96 +220,9 @@ class ScimClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def find_users(self, identifier: str) -> Page:
-        """Users whose userName, any e-mail or legacy user ID equals the identifier."""
-        attributes = self.mapping.lookup_paths if self.mapping is not None else contract.LOOKUP_ATTRIBUTES
-        scim_filter = lookup_filter(identifier, attributes=attributes)
-        if len(quote_plus(scim_filter)) > self._url_budget:
-            scim_filter = lookup_filter(identifier, upper=False, attributes=attributes)
-        # One page: more candidates than that is "ambiguous", whatever the rest would be.
-        return await self.search("Users", scim_filter, count=LOOKUP_COUNT, pages=1)
-
-    async def groups_by_id(self, group_ids: Sequence[str], *, members: bool = False) -> Page:
-        """The groups by their ids, without their members unless asked (they may have thousands)."""
-        if self._named_by_attribute:
-            return _named_organisations(group_ids)
-        return await self._search_batched("Groups", groups_filter, group_ids,
-                                          excluded="" if members else contract.MEMBERS)
-
-    async def groups_of_member(self, user_id: str) -> Page:
-        """The groups naming the user among their members, sent with their members: a server that
-        ignores the filter sends every group, and only the members tell which are the user's."""
-        if self._named_by_attribute:
-            return Page([], 0)  # the user's own attribute names their organisations: it names none
-        return await self.search("Groups", member_filter(user_id))
-
-    async def admins_of(self, group_ids: Sequence[str]) -> Page:
-        return await self._search_batched("Users", lambda ids: admins_filter(ids, self.mapping), group_ids)
-
-    async def find_organisations(self, *, business_id: str | None = None, name: str | None = None) -> Page:
-        """Groups with this business ID, or whose name starts with this name (one page: more than
-        that is several organisations, whatever the rest would be)."""
-        if self._named_by_attribute:
-            return await self._organisations_named(business_id, name or "")
-        scim_filter = business_id_filter(business_id, self.mapping) if business_id is not None \
-            else organisation_name_filter(name or "")
-        return await self.search("Groups", scim_filter, count=LOOKUP_COUNT, excluded=contract.MEMBERS,
-                                 pages=1)
-
-    async def members_of(self, group_id: str) -> Page:
-        """Every user in a group (up to MAX_PAGES pages): their names are compared here, case and
-        accents aside, which no SCIM filter can do."""
-        return await self.search("Users", members_filter(group_id, self.mapping))
-
-    @property
-    def unrecorded(self) -> frozenset[str]:
-        """The facts (by core field) the mapping leaves unknown for everyone."""
-        return self.mapping.unrecorded if self.mapping is not None else frozenset()
-
-    @property
-    def _named_by_attribute(self) -> bool:
-        """Whether an organisation is a user's attribute's value (no Group stands for it)."""
-        organisations = self.mapping.organisations if self.mapping is not None else None
-        return organisations is not None and organisations.kind == "attribute"
-
-    async def _organisations_named(self, business_id: str | None, name: str) -> Page:
-        """Organisations named by the users' attribute: those whose name starts with `name`, as the
-        users holding it tell. They have no business ID to be found by."""
-        organisations = self.mapping.organisations if self.mapping is not None else None
-        attribute = str(organisations.attribute if organisations is not None else "")
-        if business_id is not None:
-            raise InvalidInput("organisation", f"this directory records no business IDs (its organisations "
-                               f"are named by {attribute}): give the organisation's name")
-        users = await self.search("Users", f"{attribute} sw {quote(name)}", count=LOOKUP_COUNT, pages=1)
-        from postisupport.idp.mapping import resolve
-
-        names = (resolve(user, attribute) for user in users.resources)
-        found = dict.fromkeys(n for n in names if isinstance(n, str) and n)
-        return _named_organisations(list(found))
-
     async def probe(self) -> None:
         """One cheap authenticated request: raises AuthError when the API refuses our credentials."""
         _page_of(await self._get("Users", {"count": "0"}), "Users")
-
-    async def _search_batched(
-        self, endpoint: str, make_filter: Callable[[Sequence[str]], str], values: Sequence[str],
-        excluded: str = "",
-    ) -> Page:
-        """One search per batch of values, each URL under MAX_URL_BYTES, all at once; one Page back.
-
-        Servers refuse long URLs (414), and a user can be in hundreds of groups.
-        """
-        pages = await asyncio.gather(*(
-            self.search(endpoint, scim_filter, excluded=excluded)
-            # At most a page of values per batch, so a batch of group ids fits one page of groups.
-            for scim_filter in batched_filters(make_filter, values, self._url_budget, PAGE_COUNT)
-        ))
-        merged = Page([], 0)
-        for page in pages:
-            merged.resources += page.resources
-            merged.total += page.total
-            merged.problems += page.problems
-        return merged
 
     async def search(
         self, endpoint: str, scim_filter: str, *, count: int = PAGE_COUNT, excluded: str = "",
@@ -684,7 +580,7 @@ def _body_of(response: Answer, path: str) -> Any:
         what = "text that is not UTF-8, as JSON must be" if unread is not None and unread.reason == NOT_UTF8 \
             else "something that is not JSON"
         raise ApiError(where, f"the identity API answered {where} with {what} ({kind})")
-    if isinstance(body, dict) and urns.ERROR in _schemas(body):
+    if isinstance(body, dict) and ERROR_SCHEMA in _schemas(body):
         raise ApiError(where, f"the identity API answered {where} with an error", None, _detail(body))
     return body
 
@@ -728,12 +624,6 @@ def _identity(resource: dict[str, Any]) -> str | tuple[str, str]:
     if isinstance(value, str):
         return value
     return ("json", json.dumps(resource, sort_keys=True))  # it came from json.loads: always dumps
-
-
-def _named_organisations(names: Sequence[str]) -> Page:
-    """Organisations named by a user's attribute, as the contract's Groups: a name, nothing more."""
-    groups = [{"id": name, "displayName": name, urns.ORGANISATION_EXTENSION: {}} for name in names]
-    return Page(groups, len(groups))
 
 
 def _page_of(body: Any, endpoint: str) -> Page:

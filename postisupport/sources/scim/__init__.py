@@ -1,5 +1,6 @@
 """The SCIM 2.0 backend (sources/__init__.py): the client for the configured service provider or the
-in-process sandbox (connect), its answers read into Snapshots (directory), and doctor's checks of it."""
+in-process sandbox (connect), the contract's questions through a mapping (queries, filters), its
+answers read into Snapshots (directory), and doctor's checks of it. HTTP itself is scim/client.py's."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ def open(settings: Settings, *, concurrency: int = 8, patient: bool = False, thr
     from postisupport.sources.scim import connect
     from postisupport.sources.scim.directory import ScimDirectory, Shared
 
-    client = connect.client(settings, max_concurrency=concurrency, retry=PATIENT if patient else QUICK,
-                            throttle=throttle, observe=observe, on_page=on_page, pace=pace)
-    return ScimDirectory(client, Shared() if shared else None)
+    store = connect.store(settings, max_concurrency=concurrency, retry=PATIENT if patient else QUICK,
+                          throttle=throttle, observe=observe, on_page=on_page, pace=pace)
+    return ScimDirectory(store, Shared() if shared else None)
 
 
 def checks(settings: Settings, observe: Any = None, draft: bool = False) -> Findings:

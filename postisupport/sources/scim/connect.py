@@ -9,15 +9,16 @@ from postisupport.config.settings import DEFAULTS, Settings
 from postisupport.errors import InvalidSetting, NotConfigured, SecretSource
 from postisupport.scim.client import QUICK, RetryPolicy, ScimClient
 from postisupport.scim.pacing import Pacer
+from postisupport.sources.scim.queries import ScimStore
 
 if TYPE_CHECKING:
     from postisupport.idp.mapping import Mapping
     from postisupport.scim.trace import Sink
 
 
-def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = None,
-           retry: RetryPolicy = QUICK, throttle: Any = None, observe: Sink | None = None,
-           on_page: Any = None, pace: bool = False) -> ScimClient:
+def store(settings: Settings, *, max_concurrency: int = 8, transport: Any = None,
+          retry: RetryPolicy = QUICK, throttle: Any = None, observe: Sink | None = None,
+          on_page: Any = None, pace: bool = False) -> ScimStore:
     """`transport` replaces the network (tests); the sandbox brings its own. `retry` and `throttle`
     (a shared rate limit) and `pace` (request starts spread over the round trip, scim/pacing.py) are
     for bulk runs. `observe` gets every HTTP exchange, secrets cut
@@ -27,7 +28,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
         from postisupport.sandbox import app as sandbox
 
         application = sandbox.application(settings.sandbox_data)
-        return ScimClient(
+        return ScimStore(ScimClient(
             sandbox.IN_PROCESS_URL,
             transport=_traced(sandbox.transport(application), observe, settings, None),
             timeout=settings.timeout,
@@ -36,8 +37,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
             throttle=throttle,
             on_page=on_page,
             pacer=_pacer(pace, max_concurrency),
-            mapping=mapping,
-        )
+        ), mapping)
     if not settings.api_url:
         raise NotConfigured()
     if settings.unbound is not None:
@@ -55,7 +55,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
     transport = _traced(transport, observe, settings, flow)
     auth = _oauth2(settings, verify, _traced(token_transport, observe, settings, flow))
     flow.append(auth)
-    return ScimClient(
+    return ScimStore(ScimClient(
         settings.api_url,
         token=settings.token,
         auth=auth,
@@ -68,8 +68,7 @@ def client(settings: Settings, *, max_concurrency: int = 8, transport: Any = Non
         on_page=on_page,
         secret_source=secret_source(settings),
         pacer=_pacer(pace, max_concurrency),
-        mapping=mapping,
-    )
+    ), mapping)
 
 
 def mapping_of(settings: Settings) -> Mapping | None:

@@ -20,7 +20,8 @@ from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matc
 from postisupport.core.identifiers import Asked, looks_like_business_id, name_key
 from postisupport.errors import ApiError, InvalidInput
 from postisupport.idp.reading import contract_group, group_facts, user_facts
-from postisupport.scim.client import BUDGET, LOOKUP_COUNT, Budget, Page, ScimClient
+from postisupport.scim.client import BUDGET, LOOKUP_COUNT, Budget, Page
+from postisupport.sources.scim.queries import ScimStore
 
 # A diagnosis is at most three round trips, so it gets three request timeouts in all: a server that
 # answers each request just in time cannot hold it longer. A name costs two rounds more (its
@@ -46,11 +47,11 @@ class Shared:
     def __len__(self) -> int:
         return len(self._answers)
 
-    async def groups_and_admins(self, client: ScimClient, group_ids: tuple[str, ...]) -> tuple[Page, Page]:
+    async def groups_and_admins(self, store: ScimStore, group_ids: tuple[str, ...]) -> tuple[Page, Page]:
         key = frozenset(group_ids)
         task = self._answers.get(key)
         if task is None:
-            task = self._answers[key] = asyncio.ensure_future(_groups_and_admins(client, group_ids))
+            task = self._answers[key] = asyncio.ensure_future(_groups_and_admins(store, group_ids))
             # Its waiters may all be gone (a run stopped, the client closed under it): its failure is
             # then nobody's, and must not come out at exit as "Task exception was never retrieved".
             task.add_done_callback(_retrieved)
@@ -72,22 +73,22 @@ def _retrieved(task: asyncio.Task[tuple[Page, Page]]) -> None:
         task.exception()
 
 
-async def _groups_and_admins(client: ScimClient, group_ids: tuple[str, ...]) -> tuple[Page, Page]:
-    groups, admins = await asyncio.gather(client.groups_by_id(group_ids), client.admins_of(group_ids))
+async def _groups_and_admins(store: ScimStore, group_ids: tuple[str, ...]) -> tuple[Page, Page]:
+    groups, admins = await asyncio.gather(store.groups_by_id(group_ids), store.admins_of(group_ids))
     return groups, admins
 
 
-async def fetch(client: ScimClient, identifier: str, shared: Shared | None = None,
+async def fetch(store: ScimStore, identifier: str, shared: Shared | None = None,
                 asked: Asked | None = None) -> Snapshot:
     """`identifier` must already be normalised (postisupport.core.identifiers.normalise)."""
-    found = await client.find_users(identifier)
+    found = await store.find_users(identifier)
     problems = _problems("Users", found)
     if len(found.resources) > LOOKUP_COUNT:
         # A server that ignores `count` must not flood the agent's screen or cost seconds of parsing.
         problems.append(f"the API sent {len(found.resources)} Users where {LOOKUP_COUNT} were asked for; "
                         f"the first {LOOKUP_COUNT} are read")
         found.resources = found.resources[:LOOKUP_COUNT]
-    users = _users(client, found)
+    users = _users(store, found)
     candidates = matches(users, identifier)
     if found.total > len(found.resources) and len(candidates) < 2:
         # It found more than it sent. None of those it sent is the caller: one it held back may be, and
@@ -100,27 +101,27 @@ async def fetch(client: ScimClient, identifier: str, shared: Shared | None = Non
                        f"{len(found.resources)}, {which} to the identifier: it seems not to "
                        "apply the look-up's filter or its paging (postisupport doctor checks it)")
     snapshot = Snapshot(identifier, users, candidates, problems=tuple(problems), users_reported=found.total,
-                        asked=asked, unrecorded=client.unrecorded)
-    return await _completed(client, snapshot, shared)
+                        asked=asked, unrecorded=store.unrecorded)
+    return await _completed(store, snapshot, shared)
 
 
-async def fetch_by_name(client: ScimClient, name: str, organisation: str,
+async def fetch_by_name(store: ScimStore, name: str, organisation: str,
                         shared: Shared | None = None) -> Snapshot:
     """A caller by their name within their organisation, the organisation by its business ID (already
     checked, postisupport.core.identifiers.business_id) or by its name. Round 1 finds the
     organisation, round 2 its members, whose names are compared here; then as `fetch`."""
     by_id = looks_like_business_id(organisation)
-    org, problems = await _organisation(client, organisation, by_id)
+    org, problems = await _organisation(store, organisation, by_id)
     asked = Asked(name, "name", organisation, organisation_found=org is not None,
                   organisation_name=org.name if org is not None else None)
     if org is None or not org.id:
         return Snapshot(name, (), (), problems=tuple(problems), asked=asked,
-                        unrecorded=client.unrecorded)
-    members = await client.members_of(org.id)
+                        unrecorded=store.unrecorded)
+    members = await store.members_of(org.id)
     problems += _problems("members", members)
-    users = _users(client, members)
+    users = _users(store, members)
     if any(not user.group_ids for user in users):
-        org, noted = await _with_members(client, org)
+        org, noted = await _with_members(store, org)
         problems += noted
     # A server that ignores the filter sends every user: a namesake elsewhere is not the caller.
     theirs = tuple(user for user in users if member_of(user, org))
@@ -130,34 +131,34 @@ async def fetch_by_name(client: ScimClient, name: str, organisation: str,
     found = name_matches(theirs, name)
     # Only those who answer: the other members are no look-up's concern (nor "stray" answers).
     snapshot = Snapshot(name, tuple(user for user, _ in found), found, problems=tuple(problems),
-                        users_reported=len(found), asked=asked, unrecorded=client.unrecorded)
-    return await _completed(client, snapshot, shared)
+                        users_reported=len(found), asked=asked, unrecorded=store.unrecorded)
+    return await _completed(store, snapshot, shared)
 
 
-async def fetch_organisation(client: ScimClient, business_id: str) -> Snapshot:
+async def fetch_organisation(store: ScimStore, business_id: str) -> Snapshot:
     """An organisation by its business ID (already checked) and all its administrators."""
-    org, problems = await _organisation(client, business_id, by_id=True)
+    org, problems = await _organisation(store, business_id, by_id=True)
     asked = Asked(business_id, "business-id")
     if org is None or not org.id:
         return Snapshot(business_id, (), (), problems=tuple(problems), asked=asked,
-                        unrecorded=client.unrecorded)
-    admins = await client.admins_of([org.id])
+                        unrecorded=store.unrecorded)
+    admins = await store.admins_of([org.id])
     problems += _problems("administrators", admins)
-    read = _users(client, admins)
+    read = _users(store, admins)
     if any(not admin.group_ids for admin in read):
-        org, noted = await _with_members(client, org)
+        org, noted = await _with_members(store, org)
         problems += noted
     return Snapshot(business_id, (), (), (org,), read, tuple(problems), asked=asked,
-                    unrecorded=client.unrecorded)
+                    unrecorded=store.unrecorded)
 
 
-async def _organisation(client: ScimClient, given: str, by_id: bool) -> tuple[OrganisationFacts | None,
+async def _organisation(store: ScimStore, given: str, by_id: bool) -> tuple[OrganisationFacts | None,
                                                                                list[str]]:
     """The one organisation `given` names (a business ID, or a name as typed), and the problems met;
     None when none answers. Several by that name are refused: the business ID tells them apart."""
-    page = await (client.find_organisations(business_id=given) if by_id
-                  else client.find_organisations(name=given))
-    organisations, problems = _groups(client, page)
+    page = await (store.find_organisations(business_id=given) if by_id
+                  else store.find_organisations(name=given))
+    organisations, problems = _groups(store, page)
     problems += _problems("Groups", page)
     if by_id:
         meant = [org for org in organisations if (org.business_id or "").strip() == given]
@@ -180,12 +181,12 @@ async def _organisation(client: ScimClient, given: str, by_id: bool) -> tuple[Or
     return (meant[0] if meant else None), problems
 
 
-async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | None) -> Snapshot:
+async def _completed(store: ScimStore, snapshot: Snapshot, shared: Shared | None) -> Snapshot:
     """Round 2 for the users found: the organisations of several, or the one's groups and
     administrators."""
     candidates = snapshot.found
     if len(candidates) > 1:
-        return await _with_candidate_organisations(client, snapshot)
+        return await _with_candidate_organisations(store, snapshot)
     if len(candidates) != 1:
         return snapshot
 
@@ -198,24 +199,24 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
         return replace(snapshot, problems=tuple(problems))
     if user.group_ids:
         if shared is not None:
-            groups, admins = await shared.groups_and_admins(client, user.group_ids)
+            groups, admins = await shared.groups_and_admins(store, user.group_ids)
         else:
-            groups, admins = await _groups_and_admins(client, user.group_ids)
-        organisations, group_problems = _theirs(client, user, groups)
-        read = _users(client, admins)
+            groups, admins = await _groups_and_admins(store, user.group_ids)
+        organisations, group_problems = _theirs(store, user, groups)
+        read = _users(store, admins)
         if any(not admin.group_ids for admin in read):
             # An administrator sent without User.groups, from a server that fills them for the user:
             # only the organisation's members tell whether they are its (a server that ignores the
             # administrators' groups clause sends administrators of anywhere, or of nowhere).
-            found = await asyncio.gather(*(_with_members(client, org) for org in organisations))
+            found = await asyncio.gather(*(_with_members(store, org) for org in organisations))
             organisations = tuple(org for org, _ in found)
             group_problems += [p for _, noted in found for p in noted]
     else:
-        groups = await client.groups_of_member(str(user.id))
-        organisations, group_problems = _theirs(client, user, groups, members_asked=True)
+        groups = await store.groups_of_member(str(user.id))
+        organisations, group_problems = _theirs(store, user, groups, members_asked=True)
         org_ids = [org.id for org in organisations if org.id]
-        admins = await client.admins_of(org_ids) if org_ids else Page([], 0)
-        read = _users(client, admins)
+        admins = await store.admins_of(org_ids) if org_ids else Page([], 0)
+        read = _users(store, admins)
     problems += _problems("Groups", groups) + _problems("administrators", admins)
     return replace(snapshot, organisations=organisations, admins=read, problems=tuple(problems),
                    group_problems=tuple(group_problems))
@@ -224,15 +225,15 @@ async def _completed(client: ScimClient, snapshot: Snapshot, shared: Shared | No
 SHOWN_CANDIDATES = 10  # as many as the agent's screen lists
 
 
-async def _with_candidate_organisations(client: ScimClient, snapshot: Snapshot) -> Snapshot:
+async def _with_candidate_organisations(store: ScimStore, snapshot: Snapshot) -> Snapshot:
     """Several users answer: each one's organisations by name, in one more round trip, so the agent can
     tell them apart without reading their names to the caller."""
     shown = [user for user, _ in snapshot.found[:SHOWN_CANDIDATES]]
     group_ids = tuple(dict.fromkeys(g for user in shown for g in user.group_ids))
     if not group_ids:
         return snapshot
-    groups = await client.groups_by_id(group_ids)
-    organisations, _ = _groups(client, groups)
+    groups = await store.groups_by_id(group_ids)
+    organisations, _ = _groups(store, groups)
     names = {org.id: org.name or org.id or "?" for org in organisations}
     named = tuple(tuple(names[g] for g in user.group_ids if g in names) for user in shown)
     return replace(snapshot, candidate_organisations=named,
@@ -242,13 +243,13 @@ async def _with_candidate_organisations(client: ScimClient, snapshot: Snapshot) 
 Organisations = tuple[OrganisationFacts, ...]
 
 
-def _theirs(client: ScimClient, user: UserFacts, groups: Page,
+def _theirs(store: ScimStore, user: UserFacts, groups: Page,
             members_asked: bool = False) -> tuple[Organisations, list[str]]:
     """The user's organisations among `groups`, and the problems met. A server that ignores the id
     or the members filter sends every group: only those the answers show the user in are theirs, as
     only the users answering to the identifier are taken for them. A group whose id can't be read
     can't be shown to be one of theirs (its id is noted as a data problem already)."""
-    organisations, problems = _groups(client, groups, members_asked)
+    organisations, problems = _groups(store, groups, members_asked)
     stray = [org for org in organisations if org.id is None or not member_of(user, org)]
     if stray:
         organisations = tuple(org for org in organisations if org not in stray)
@@ -257,27 +258,27 @@ def _theirs(client: ScimClient, user: UserFacts, groups: Page,
     return organisations, problems
 
 
-async def _with_members(client: ScimClient, org: OrganisationFacts) -> tuple[OrganisationFacts, list[str]]:
+async def _with_members(store: ScimStore, org: OrganisationFacts) -> tuple[OrganisationFacts, list[str]]:
     """`org` with its members' ids, when users came without their User.groups: one more round trip,
     only against a server that does not fill them."""
     if org.member_ids is not None or org.id is None:
         return org, []
-    page = await client.groups_by_id([org.id], members=True)
-    again, problems = _groups(client, page, members_asked=True)
+    page = await store.groups_by_id([org.id], members=True)
+    again, problems = _groups(store, page, members_asked=True)
     found = next((o for o in again if o.id == org.id and o.member_ids is not None), None)
     return (replace(org, member_ids=found.member_ids) if found else org), problems + _problems("Groups", page)
 
 
-def _users(client: ScimClient, page: Page) -> tuple[UserFacts, ...]:
-    return tuple(user_facts(resource, client.mapping) for resource in page.resources)
+def _users(store: ScimStore, page: Page) -> tuple[UserFacts, ...]:
+    return tuple(user_facts(resource, store.mapping) for resource in page.resources)
 
 
-def _groups(client: ScimClient, page: Page,
+def _groups(store: ScimStore, page: Page,
             members_asked: bool = False) -> tuple[tuple[OrganisationFacts, ...], list[str]]:
     organisations: list[OrganisationFacts] = []
     problems: list[str] = []
     for resource in page.resources:
-        organisation, noted = group_facts(contract_group(resource, client.mapping), members_asked)
+        organisation, noted = group_facts(contract_group(resource, store.mapping), members_asked)
         problems += noted
         if organisation is not None:
             organisations.append(organisation)
@@ -293,29 +294,29 @@ def _problems(what: str, page: Page) -> list[str]:
 
 class ScimDirectory:
     """One SCIM service provider as a source (sources.Directory): each look-up read into a Snapshot
-    on one open client, within the round trips' time budget; with `shared`, round 2's answers are
-    shared by every look-up of a run (Shared)."""
+    on one open client (a ScimStore's), within the round trips' time budget; with `shared`, round 2's
+    answers are shared by every look-up of a run (Shared)."""
 
-    def __init__(self, client: ScimClient, shared: Shared | None = None) -> None:
-        self.client = client
+    def __init__(self, store: ScimStore, shared: Shared | None = None) -> None:
+        self.store = store
         self.shared = shared
 
     @property
     def requests(self) -> int:
-        return self.client.requests
+        return self.store.requests
 
     @property
     def unrecorded(self) -> frozenset[str]:
-        return self.client.unrecorded
+        return self.store.unrecorded
 
     def secrets(self) -> list[str]:
-        return self.client.secrets()
+        return self.store.secrets()
 
     async def probe(self) -> None:
-        await self.client.probe()
+        await self.store.probe()
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.store.aclose()
 
     async def __aenter__(self) -> ScimDirectory:
         return self
@@ -325,18 +326,18 @@ class ScimDirectory:
 
     async def snapshot(self, identifier: str, asked: Asked | None = None) -> Snapshot:
         """`identifier` already normalised (postisupport.core.identifiers.normalise)."""
-        return await self._within(ROUND_TRIPS, fetch(self.client, identifier, self.shared, asked))
+        return await self._within(ROUND_TRIPS, fetch(self.store, identifier, self.shared, asked))
 
     async def snapshot_by_name(self, name: str, organisation: str) -> Snapshot:
-        looked_up = fetch_by_name(self.client, name, organisation, self.shared)
+        looked_up = fetch_by_name(self.store, name, organisation, self.shared)
         return await self._within(ROUND_TRIPS + 2, looked_up)
 
     async def organisation(self, business_id: str) -> Snapshot:
-        return await self._within(ROUND_TRIPS, fetch_organisation(self.client, business_id))
+        return await self._within(ROUND_TRIPS, fetch_organisation(self.store, business_id))
 
     async def _within(self, rounds: int, looked_up: Awaitable[Snapshot]) -> Snapshot:
         # The budget's clock runs only while the requests are at the server (scim.client.Budget).
-        budget = BUDGET.set(Budget(rounds * self.client.timeout))
+        budget = BUDGET.set(Budget(rounds * self.store.timeout))
         try:
             return await looked_up
         finally:

@@ -41,9 +41,15 @@ from postisupport.idp import contract
 from postisupport.idp import mapping as mappings
 from postisupport.idp.mapping import Mapping
 from postisupport.idp.reading import named, user_facts
-from postisupport.scim.client import ScimClient
-from postisupport.scim.filters import admins_filter, lookup_filter, member_filter, members_filter, quote
 from postisupport.sources.scim import connect
+from postisupport.sources.scim.filters import (
+    admins_filter,
+    lookup_filter,
+    member_filter,
+    members_filter,
+    quote,
+)
+from postisupport.sources.scim.queries import ScimStore
 
 if TYPE_CHECKING:
     from postisupport.idp.drafting import Draft
@@ -72,8 +78,9 @@ class Check:
 class _Server:
     """The client, timing every request, and a sample user for the checks that need one."""
 
-    def __init__(self, client: ScimClient) -> None:
-        self.client = client
+    def __init__(self, store: ScimStore) -> None:
+        self.client = store.client
+        self.named_mapping = store.mapping  # None: the default's, unparsed
         self.times: list[float] = []  # of the usable answers: not of the 429s and 503s
         self.answers = 0  # every answer, those included: the server is there
         self.sample: dict[str, Any] | None = None
@@ -84,7 +91,7 @@ class _Server:
     @property
     def mapping(self) -> Mapping:
         """The mapping diagnoses read through: the default's preset when none is named."""
-        return self.client.mapping or mappings.preset(mappings.DEFAULT)
+        return self.named_mapping or mappings.preset(mappings.DEFAULT)
 
     async def _timed(self, request: Awaitable[T]) -> T:
         started = time.perf_counter()
@@ -143,7 +150,7 @@ async def _schemas(server: _Server) -> Check:
     server.declared = {str(urn).lower() for urn in found}
     named_urns = _urns(server.mapping)
     missing = [urn for urn in named_urns if urn not in found]
-    if missing and server.client.mapping is None:
+    if missing and server.named_mapping is None:
         return Check("extensions", "warn", f"not in /Schemas: {', '.join(missing)}; facts from them "
                      "(reset requests, organisations) may be missing",
                      consequence="facts kept in them are missing from every diagnosis")
@@ -151,7 +158,7 @@ async def _schemas(server: _Server) -> Check:
         return Check("extensions", "warn", f"not in /Schemas: {', '.join(missing)}, which the mapping "
                      f"{server.mapping.name} reads", consequence="facts the mapping reads from them may be "
                      "missing from every diagnosis")
-    if server.client.mapping is None:
+    if server.named_mapping is None:
         return Check("extensions", "pass", "both extensions are in /Schemas")
     return Check("extensions", "pass", f"in /Schemas: {', '.join(named_urns) or 'no extension is read'}")
 
@@ -222,19 +229,19 @@ async def _filters_applied(server: _Server) -> Check:
     # And one that looks for someone: the look-up as a diagnosis sends it, for a user the server lists,
     # by each attribute it holds. A server that answers every filter (or one on the extension) with no
     # one passes the checks above, and every diagnosis would then be "no user has these details".
-    for attribute, value in _identifiers_of(sample, server.client.mapping):
+    for attribute, value in _identifiers_of(sample, server.named_mapping):
         found = await server.users(lookup_filter(value, attributes=_lookup_paths(server)))
         if not any(isinstance(user, dict) and named(user, "id") == named(sample, "id") for user in found):
             return Check("filters", "fail", f"the look-up diagnoses send, for a user the server lists, by "
                          f"its {attribute}, finds no one: every diagnosis would say no user has the caller's "
                          "details", consequence="every diagnosis would say no user has the caller's details")
-    if server.client.mapping is None:
+    if server.named_mapping is None:
         return Check("filters", "pass", "filters are applied, the extension's attributes too")
     return Check("filters", "pass", f"filters are applied: on {', '.join(_lookup_paths(server))}")
 
 
 def _lookup_paths(server: _Server) -> tuple[str, ...]:
-    mapping = server.client.mapping
+    mapping = server.named_mapping
     return mapping.lookup_paths if mapping is not None else contract.LOOKUP_ATTRIBUTES
 
 
@@ -261,7 +268,7 @@ def _identifiers_of(user: dict[str, Any], mapping: Mapping | None = None) -> lis
 
 async def _membership_filters(server: _Server) -> Check:
     nobody = f"postisupport-doctor-{secrets.token_hex(6)}"
-    mapping = server.client.mapping
+    mapping = server.named_mapping
     organisations = mapping.organisations if mapping is not None else None
     # Each as a diagnosis sends it: a server may apply a clause alone and drop it inside "and (...)".
     asked: tuple[tuple[str, str, str], ...]
@@ -301,7 +308,7 @@ async def _members_missed(server: _Server) -> str | None:
     """A positive control of the filter that finds an organisation's members: for the first user of
     the sample in an organisation, the filter for its first one must find the user. None: it does (or
     no user of the sample is in one, so nothing is known)."""
-    mapping = server.client.mapping
+    mapping = server.named_mapping
     for user in await _population(server):
         facts = user_facts(user, mapping)
         if facts.group_ids and facts.id:
@@ -433,7 +440,7 @@ async def _positive_controls(server: _Server) -> Check:
     users = await _population(server)
     if not users:
         return _no_one("positive-controls")
-    mapping = server.client.mapping
+    mapping = server.named_mapping
     lookup = server.mapping.lookup
     tried: list[str] = []
     failed: list[str] = []
@@ -519,7 +526,7 @@ async def _coverage(server: _Server) -> Check:
                                                  for s in fact.sources))
               for name, fact in mapping.facts.items()}
     organisations = mapping.organisations
-    read = [user_facts(user, server.client.mapping) for user in users]
+    read = [user_facts(user, server.named_mapping) for user in users]
     # Groups that list their members, where User.groups is not filled: a diagnosis asks /Groups for a
     # user's organisations, so the users listed tell nothing of how many are in one.
     asked = organisations is not None and organisations.kind != "attribute" \
@@ -605,8 +612,8 @@ def run(settings: Settings, observe: Any = None, draft: bool = False) -> Finding
 
     async def all_checks() -> Findings:
         results: list[Check] = []
-        async with connect.client(settings, observe=observe) as client:
-            server = _Server(client)
+        async with connect.store(settings, observe=observe) as store:
+            server = _Server(store)
             for name, check in CHECKS.items():
                 try:
                     results.append(await check(server))
