@@ -534,7 +534,7 @@ def test_a_pseudonymised_language_keeps_only_the_language_and_its_region(sent: s
                                                                           kept: str | None) -> None:
     """Attack pass 7, F8: "Eva-Lindgren" passes for a language tag (a language and a variant), and a
     pseudonymised capture kept the name in clear."""
-    from postisupport.ops.pseudonym import Pseudonyms
+    from postisupport.sources.scim.pseudonym import Pseudonyms
 
     user = Pseudonyms(b"k" * 32).user({"id": "u-1", "userName": "eva@example.fi", "preferredLanguage": sent})
     assert user.get("preferredLanguage") == kept

@@ -24,7 +24,7 @@ import pytest
 
 from postisupport.cli.main import ExitStatus
 from postisupport.idp import models, urns
-from postisupport.ops.pseudonym import GROUP, USER, Pseudonyms, read_paths
+from postisupport.sources.scim.pseudonym import GROUP, USER, Pseudonyms, read_paths
 from postisupport.sandbox.app import application
 from postisupport.sandbox.datafile import MAX_FILE_BYTES, NotJson, demo_data, read_json
 from tests.servers import serving

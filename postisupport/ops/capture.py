@@ -1,11 +1,10 @@
-"""Capture and replay: one file that is both a sandbox directory and the record of a diagnosis.
+"""Capture and replay: one file that is both a directory to replay and the record of a diagnosis.
 
-`capture` keeps every SCIM resource a diagnosis read (ids kept) as a sandbox
-data file ({"Users": [...], "Groups": [...]}), with, under "capture", what the
-tool was asked, when, of which API, what the server said it supports, and the
-diagnosis it produced. `replay` decides again from those resources, offline,
-with today's rules, and says what differs from the captured decision: a
-ticket file doubles as a regression test.
+`capture` keeps what a diagnosis read of the store (its backend's capture part says in which form: a
+SCIM service provider's resources, ids kept, as a sandbox data file {"Users": [...], "Groups": [...]}),
+with, under "capture", what the tool was asked, when, of which API, what the server said it supports,
+and the diagnosis it produced. `replay` decides again from that, offline, with today's rules, and says
+what differs from the captured decision: a ticket file doubles as a regression test.
 """
 
 from __future__ import annotations
@@ -13,37 +12,26 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from postisupport import __version__
+from postisupport import __version__, sources
 from postisupport.config.private import refuse_own, replacing
 from postisupport.config.settings import Settings, resolve
-from postisupport.core.facts import FACT_NAMES, fact_names
-from postisupport.core.identifiers import normalise
+from postisupport.core.facts import FACT_NAMES
 from postisupport.core.language import Language
 from postisupport.core.report import Report
 from postisupport.core.text import redacted
 from postisupport.errors import DataFileError, FileProblem, InvalidInput, OutputExists
-from postisupport.idp import mapping as mappings
-from postisupport.idp import urns
-from postisupport.idp.contract import MEMBERS
-from postisupport.idp.mapping import Mapping
-from postisupport.idp.reading import contract_group, contract_user, is_contract, member_ids, named, user_facts
 from postisupport.ops.audit import AuditTrail
 from postisupport.ops.diagnose import Desk, DiagnoseOptions, api_host, diagnose
-from postisupport.ops.pseudonym import Pseudonyms, as_read, service_provider_config
 from postisupport.output.document import as_json
 from postisupport.output.table import LONE_SURROGATE
 from postisupport.output.view import View
-from postisupport.scim.client import Page, ScimClient
-from postisupport.sources import scim
-from postisupport.sources.scim.connect import mapping_of
-from postisupport.sources.scim.directory import ScimDirectory
-from postisupport.sources.scim.queries import ScimStore
 
 # What a pseudonymised capture must keep: the decision (its evidence quotes the stand-ins).
 DECISION = ("outcome", "step", "problem", "rule")
@@ -75,70 +63,35 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
                            "one; capture it without it, or by the caller's address or legacy ID")
     if isinstance(output, Path):
         _check_output(output, overwrite, own_files)
-    users: dict[str, dict[str, Any]] = {}
-    groups: dict[str, dict[str, Any]] = {}
-
-    def keep(endpoint: str, page: Page) -> None:
-        kept = users if endpoint == "Users" else groups
-        for resource in page.resources:
-            # Attribute names in any case (RFC 7643 section 2.1), as the diagnosis read them.
-            resource_id = named(resource, "id")
-            if isinstance(resource_id, str):
-                kept[resource_id] = {k: v for k, v in resource.items() if str(k).lower() != "meta"}
-
-    secrets: list[str] = []
-    mapping = mapping_of(settings)
-
-    async def once() -> tuple[Any, Report]:
-        # A capture is of a SCIM service provider's answers, as they came: its pages are kept.
-        async with scim.open(settings, on_page=keep, observe=observe) as directory:
-            try:
-                offered = await directory.store.client.service_provider_config()
-            except Exception:
-                offered = None
-            result = await Desk(settings, directory, trail).look_up(options)
-            secrets.extend(directory.secrets())
-            return offered, result
-
-    offered, result = asyncio.run(once())
-    if mapping is not None and not is_contract(mapping):
-        users, groups = _in_contract_form(users, groups, mapping)
-    groups_of = {uid: user_facts(user).group_ids for uid, user in users.items()}
-    for group_id, group in groups.items():
-        # Groups are mostly read without their members (they may have thousands): the users read,
-        # by their User.groups or by the members a group was sent with, say which of them belong,
-        # and the sandbox needs that to give them their groups back. The other members are left out.
-        sent = set(member_ids(group) or ())
-        for key in [k for k in group if str(k).lower() == MEMBERS]:
-            del group[key]
-        group[MEMBERS] = [{"value": uid} for uid in users if group_id in groups_of[uid] or uid in sent]
+    store = sources.capturing(settings)
+    recorded = store.record(settings, observe,
+                            lambda directory: Desk(settings, directory, trail).look_up(options))
+    result = recorded.report
     arguments: dict[str, Any] = {"identifier": options.identifier, "services": list(options.services),
                                  "lang": options.lang}
     if options.organisation is not None:
         arguments["organisation"] = options.organisation
     document: dict[str, Any] = {
-        "Users": list(users.values()),
-        "Groups": list(groups.values()),
+        **recorded.directory,
         "capture": {
             "tool": f"postisupport {__version__}",
             "time": view.now.isoformat(timespec="seconds") if view.now else None,
             "api_host": api_host(settings),
             "arguments": arguments,
             "pseudonymised": pseudonymise,
-            "service_provider_config": offered,
+            "service_provider_config": recorded.offered,
             "diagnosis": as_json(result, view),
+            **recorded.record,
         },
     }
-    if mapping is not None and not is_contract(mapping):
-        document["capture"].update(mapping=mapping.name, unrecorded=list(fact_names(mapping.unrecorded)))
-    document = _pseudonymised(document, result, settings, view) if pseudonymise else \
-        _replayable(document, result, settings, view)
+    document = _pseudonymised(store, document, result, settings, view) if pseudonymise else \
+        _replayable(store, document, result, settings, view)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if LONE_SURROGATE.search(text):
         # A lone surrogate the server sent (a name cut inside an emoji) can't be UTF-8: kept as its
         # JSON escape, as the server wrote it, so the file is still the answers as read.
         text = json.dumps(document, ensure_ascii=True, indent=2) + "\n"
-    text = _without_secrets(text, secrets)
+    text = _without_secrets(text, recorded.secrets)
     if not isinstance(output, Path):
         output.write(text)
         return Capture(None, result)
@@ -146,45 +99,6 @@ def capture(settings: Settings, options: DiagnoseOptions, output: Path | IO[str]
     with replacing(output, keep_mode=False) as out:
         out.write(text)
     return Capture(output, result)
-
-
-def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[str, Any]],
-                      mapping: Mapping) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """The resources read through a mapping, as postisupport's contract holds them: what a sandbox
-    serves, so a replay reads them as the diagnosis did. What the directory can't tell of a user goes
-    into its unknownFacts (what it records for no one, into the record's `unrecorded`); organisations
-    named by a user's attribute become Groups of that name."""
-    converted: dict[str, dict[str, Any]] = {}
-    for uid, user in users.items():
-        resource, untold, unreadable, _ = contract_user(user, mapping)
-        # What could not be read is unknown to a replay too (its data problem stays in the diagnosis).
-        told = list(fact_names((untold | unreadable) - mapping.unrecorded))
-        if told:
-            resource.setdefault(urns.LOGIN_EXTENSION, {})["unknownFacts"] = told
-        converted[uid] = resource
-    organisations = mapping.organisations
-    if organisations is not None and organisations.kind == "attribute":
-        names = dict.fromkeys(g for u in converted.values() for g in user_facts(u).group_ids)
-        return converted, {name: {"id": name, "displayName": name, urns.ORGANISATION_EXTENSION: {}}
-                           for name in names}
-    return converted, {gid: contract_group(group, mapping) for gid, group in groups.items()}
-
-
-def _replay_mapping(unrecorded: list[str]) -> Mapping | None:
-    """The contract's mapping with what the capture's directory did not record left out of it."""
-    if not unrecorded:
-        return None
-    fields = {mappings.FIELDS[name] for name in unrecorded}
-    contract = mappings.preset(mappings.DEFAULT)
-    organisations = contract.organisations
-    if organisations is not None:
-        business_id = None if "business_id" in fields else organisations.business_id
-        services = None if "organisation_services" in fields else organisations.services
-        organisations = replace(organisations, business_id=business_id, services=services)
-    facts = {name: fact for name, fact in contract.facts.items() if mappings.FIELDS[name] not in fields}
-    return replace(contract, facts=facts,
-                   organisations=None if "organisation" in fields else organisations,
-                   administrators=None if "administrators" in fields else contract.administrators)
 
 
 def _without_secrets(text: str, secrets: list[str]) -> str:
@@ -200,37 +114,22 @@ def _without_secrets(text: str, secrets: list[str]) -> str:
     return cut
 
 
-def _pseudonymised(document: dict[str, Any], result: Report, settings: Settings,
+def _pseudonymised(store: ModuleType, document: dict[str, Any], result: Report, settings: Settings,
                    view: View) -> dict[str, Any]:
     """The document with stand-ins, checked in memory to decide as the real directory did.
 
     Its record's diagnosis is the stand-ins' own: the real one names people too."""
-    stand_in = Pseudonyms()
-    arguments = document["capture"]["arguments"]
-    out: dict[str, Any] = {
-        "Users": [stand_in.user(u) for u in document["Users"]],
-        "Groups": [stand_in.group(g) for g in document["Groups"]],
-        "capture": {**document["capture"],
-                    # As the look-up compared it: "ESIM 0042" read out is the ID ESIM0042.
-                    "arguments": {**arguments, "identifier": stand_in.identifier(
-                        normalise(arguments["identifier"]))},
-                    # Allow-listed as the resources are: its free text may name anyone.
-                    "service_provider_config": service_provider_config(
-                        document["capture"]["service_provider_config"])},
-    }
-    out["capture"]["diagnosis"] = _deciding_alike(out, result, settings, view, "the pseudonymised directory")
-    unread = [left for endpoint in ("Users", "Groups") for resource in document[endpoint]
-              if (left := stand_in.left_out(endpoint, resource)) is not None]
-    if unread:
-        out["capture"]["left_out"] = unread
+    out: dict[str, Any] = store.pseudonymised(document)
+    out["capture"]["diagnosis"] = _deciding_alike(store, out, result, settings, view,
+                                                  "the pseudonymised directory")
     return out
 
 
-def _deciding_alike(document: dict[str, Any], result: Report, settings: Settings, view: View,
-                    what: str) -> dict[str, Any]:
+def _deciding_alike(store: ModuleType, document: dict[str, Any], result: Report, settings: Settings,
+                    view: View, what: str) -> dict[str, Any]:
     """The diagnosis `document` gives, as JSON, when it decides as `result` did; else DataFileError."""
     try:
-        again = _decide(document, _options(document["capture"]["arguments"]), settings)
+        again = _decide(store, document, _options(document["capture"]["arguments"]), settings)
     except DataFileError as error:
         raise DataFileError(f"{what} can't be read back ({_reason(error)}); nothing was written") from None
     before, now = as_json(result, view), as_json(again, view)
@@ -245,7 +144,7 @@ def _deciding_alike(document: dict[str, Any], result: Report, settings: Settings
     return now
 
 
-def _replayable(document: dict[str, Any], result: Report, settings: Settings,
+def _replayable(store: ModuleType, document: dict[str, Any], result: Report, settings: Settings,
                 view: View) -> dict[str, Any]:
     """The document as captured, when the sandbox can load it. A server that sends an attribute of
     the wrong type (a non-boolean `active`) gives resources the sandbox refuses, and a file that
@@ -253,18 +152,16 @@ def _replayable(document: dict[str, Any], result: Report, settings: Settings,
     read it (the wrong attribute left out, as the diagnosis left it out, and said under
     "capture.left_out"), checked in memory to decide as the real directory did."""
     try:
-        _sandbox(document)
+        store.check(document)
     except DataFileError:
         pass
     else:
         # Loaded is not enough: a server whose ids are no strings gives resources the diagnosis read
         # but the file can't hold, and an empty directory loads fine. It must decide as the real one.
-        _deciding_alike(document, result, settings, view, "the directory as captured")
+        _deciding_alike(store, document, result, settings, view, "the directory as captured")
         return document
-    out = {**document, "Users": [as_read("Users", u) for u in document["Users"]],
-           "Groups": [as_read("Groups", g) for g in document["Groups"]]}
-    out["capture"] = {**document["capture"], "left_out": list(result.facts.problems)}
-    _deciding_alike(out, result, settings, view, "the directory as read")
+    out: dict[str, Any] = store.as_read(document, list(result.facts.problems))
+    _deciding_alike(store, out, result, settings, view, "the directory as read")
     return out
 
 
@@ -376,7 +273,8 @@ def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Rep
     captured = data["capture"]["diagnosis"]
     try:
         settings = resolve({"sandbox": True}, environ or {})
-        result = _decide(data, _options(data["capture"]["arguments"]), settings)
+        result = _decide(sources.replaying(data), data, _options(data["capture"]["arguments"]),
+                         settings)
     except DataFileError as error:
         # A record of the right shape, and a directory the sandbox can't serve (one a capture
         # kept of a server that sends the wrong types, or one edited by hand).
@@ -397,30 +295,15 @@ def _options(arguments: dict[str, Any]) -> DiagnoseOptions:
                            arguments.get("lang"), organisation=arguments.get("organisation"))
 
 
-def _decide(data: dict[str, Any], options: DiagnoseOptions, settings: Settings) -> Report:
-    """The diagnosis `data` gives as a sandbox directory, in memory: nothing is read or written."""
-    from postisupport.sandbox import app as sandbox
-
-    application = _sandbox(data)
+def _decide(store: ModuleType, data: dict[str, Any], options: DiagnoseOptions,
+            settings: Settings) -> Report:
+    """The diagnosis `data` gives, its directory served in memory: nothing is read or written."""
 
     async def once() -> Report:
-        client = ScimClient(sandbox.IN_PROCESS_URL, transport=sandbox.transport(application),
-                            timeout=settings.timeout)
-        store = ScimStore(client, _replay_mapping(data["capture"].get("unrecorded") or []))
-        async with ScimDirectory(store) as directory:
+        async with store.replayed(data, settings.timeout) as directory:
             return await diagnose(directory, options)
 
     return asyncio.run(once())
-
-
-def _sandbox(data: dict[str, Any]) -> Any:
-    """`data` loaded as a sandbox directory, in memory; DataFileError when the sandbox can't load it."""
-    from postisupport.sandbox import app as sandbox
-    from postisupport.sandbox.datafile import build_storage
-    from postisupport.sandbox.schemas import provider
-
-    scim = provider()
-    return sandbox.SandboxApplication(build_storage(data, scim), scim=scim)
 
 
 def _reason(error: DataFileError) -> str:

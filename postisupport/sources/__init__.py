@@ -4,7 +4,9 @@ Snapshot (core/facts.py), whatever the store; the commands above it name no stor
 Each store is a backend package of its own (sources/scim today), registered in BACKENDS by module name
 as any other would be: it is imported only when a setting chooses it, and backends do not import one
 another (import-linter keeps them apart). A backend module provides `open(settings, **options)`,
-returning a Directory, and `checks(settings, observe, draft)`, doctor's checks of the store."""
+returning a Directory, `checks(settings, observe, draft)`, doctor's checks of the store, and a
+`capture` module: what a look-up read, kept as a file that replays offline (`record`, `check`,
+`replayed`, `pseudonymised`, `as_read`; sources/scim/capture.py)."""
 
 from __future__ import annotations
 
@@ -59,6 +61,17 @@ class Directory(Protocol):
 def backend(settings: Settings) -> ModuleType:
     """The backend module the settings choose (today every store is a SCIM service provider)."""
     return importlib.import_module(BACKENDS["scim"])
+
+
+def capturing(settings: Settings) -> ModuleType:
+    """The capture part of the backend the settings choose."""
+    return importlib.import_module(f"{BACKENDS['scim']}.capture")
+
+
+def replaying(data: dict[str, Any]) -> ModuleType:
+    """The capture part of the backend a capture file was made by (today every one is a SCIM service
+    provider's: its "Users" and "Groups")."""
+    return importlib.import_module(f"{BACKENDS['scim']}.capture")
 
 
 def open_directory(settings: Settings, **options: Any) -> Directory:

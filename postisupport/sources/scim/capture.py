@@ -1,0 +1,191 @@
+"""A SCIM service provider's part of a capture (ops/capture.py): the resources a diagnosis read, as a
+sandbox data file ({"Users": [...], "Groups": [...]}, ids kept, in the contract's form), and their
+replay on the in-process sandbox, which serves them as the service provider did."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from postisupport.core.facts import fact_names
+from postisupport.core.identifiers import normalise
+from postisupport.core.report import Report
+from postisupport.idp import mapping as mappings
+from postisupport.idp import urns
+from postisupport.idp.contract import MEMBERS
+from postisupport.idp.reading import contract_group, contract_user, is_contract, member_ids, named, user_facts
+from postisupport.scim.client import Page, ScimClient
+from postisupport.sources.scim import pseudonym
+from postisupport.sources.scim.connect import mapping_of
+from postisupport.sources.scim.directory import ScimDirectory
+from postisupport.sources.scim.pseudonym import Pseudonyms, service_provider_config
+from postisupport.sources.scim.queries import ScimStore
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from postisupport.config.settings import Settings
+    from postisupport.idp.mapping import Mapping
+
+# The keys of a capture file that hold the directory (the rest is the record, under "capture").
+ENDPOINTS = ("Users", "Groups")
+
+
+@dataclass
+class Recorded:
+    """What a look-up read, ready to be written: the directory part of the file, what goes into its
+    record besides the diagnosis, the diagnosis itself, and the credentials to cut out of it all."""
+
+    directory: dict[str, list[dict[str, Any]]]
+    offered: Any  # the service provider's ServiceProviderConfig, None when it sent none
+    record: dict[str, Any]
+    report: Report
+    secrets: list[str]
+
+
+def record(settings: Settings, observe: Any,
+           look_up: Callable[[ScimDirectory], Awaitable[Report]]) -> Recorded:
+    """`look_up` run on a directory whose every page is kept (ids kept, `meta` dropped)."""
+    from postisupport.sources import scim
+
+    users: dict[str, dict[str, Any]] = {}
+    groups: dict[str, dict[str, Any]] = {}
+
+    def keep(endpoint: str, page: Page) -> None:
+        kept = users if endpoint == "Users" else groups
+        for resource in page.resources:
+            # Attribute names in any case (RFC 7643 section 2.1), as the diagnosis read them.
+            resource_id = named(resource, "id")
+            if isinstance(resource_id, str):
+                kept[resource_id] = {k: v for k, v in resource.items() if str(k).lower() != "meta"}
+
+    secrets: list[str] = []
+    mapping = mapping_of(settings)
+
+    async def once() -> tuple[Any, Report]:
+        async with scim.open(settings, on_page=keep, observe=observe) as directory:
+            try:
+                offered = await directory.store.client.service_provider_config()
+            except Exception:
+                offered = None
+            result = await look_up(directory)
+            secrets.extend(directory.secrets())
+            return offered, result
+
+    offered, result = asyncio.run(once())
+    extra: dict[str, Any] = {}
+    if mapping is not None and not is_contract(mapping):
+        users, groups = _in_contract_form(users, groups, mapping)
+        extra = {"mapping": mapping.name, "unrecorded": list(fact_names(mapping.unrecorded))}
+    _members_read(users, groups)
+    return Recorded({"Users": list(users.values()), "Groups": list(groups.values())}, offered, extra, result,
+                    secrets)
+
+
+def _members_read(users: dict[str, dict[str, Any]], groups: dict[str, dict[str, Any]]) -> None:
+    """Groups are mostly read without their members (they may have thousands): the users read, by
+    their User.groups or by the members a group was sent with, say which of them belong, and the
+    sandbox needs that to give them their groups back. The other members are left out."""
+    groups_of = {uid: user_facts(user).group_ids for uid, user in users.items()}
+    for group_id, group in groups.items():
+        sent = set(member_ids(group) or ())
+        for key in [k for k in group if str(k).lower() == MEMBERS]:
+            del group[key]
+        group[MEMBERS] = [{"value": uid} for uid in users if group_id in groups_of[uid] or uid in sent]
+
+
+def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[str, Any]],
+                      mapping: Mapping) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The resources read through a mapping, as postisupport's contract holds them: what a sandbox
+    serves, so a replay reads them as the diagnosis did. What the directory can't tell of a user goes
+    into its unknownFacts (what it records for no one, into the record's `unrecorded`); organisations
+    named by a user's attribute become Groups of that name."""
+    converted: dict[str, dict[str, Any]] = {}
+    for uid, user in users.items():
+        resource, untold, unreadable, _ = contract_user(user, mapping)
+        # What could not be read is unknown to a replay too (its data problem stays in the diagnosis).
+        told = list(fact_names((untold | unreadable) - mapping.unrecorded))
+        if told:
+            resource.setdefault(urns.LOGIN_EXTENSION, {})["unknownFacts"] = told
+        converted[uid] = resource
+    organisations = mapping.organisations
+    if organisations is not None and organisations.kind == "attribute":
+        names = dict.fromkeys(g for u in converted.values() for g in user_facts(u).group_ids)
+        return converted, {name: {"id": name, "displayName": name, urns.ORGANISATION_EXTENSION: {}}
+                           for name in names}
+    return converted, {gid: contract_group(group, mapping) for gid, group in groups.items()}
+
+
+def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with stand-ins for everyone's data in its directory, the identifier asked and the
+    service provider's free text; what could not be read is said under the record's "left_out"."""
+    stand_in = Pseudonyms()
+    record = document["capture"]
+    arguments = record["arguments"]
+    out: dict[str, Any] = {
+        "Users": [stand_in.user(u) for u in document["Users"]],
+        "Groups": [stand_in.group(g) for g in document["Groups"]],
+        "capture": {**record,
+                    # As the look-up compared it: "ESIM 0042" read out is the ID ESIM0042.
+                    "arguments": {**arguments, "identifier": stand_in.identifier(
+                        normalise(arguments["identifier"]))},
+                    # Allow-listed as the resources are: its free text may name anyone.
+                    "service_provider_config": service_provider_config(record["service_provider_config"])},
+    }
+    unread = [left for endpoint in ENDPOINTS for resource in document[endpoint]
+              if (left := stand_in.left_out(endpoint, resource)) is not None]
+    if unread:
+        out["capture"]["left_out"] = unread
+    return out
+
+
+def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """Each resource as the diagnosis read it: an attribute of the wrong type left out, as the
+    diagnosis left it out, and said under the record's "left_out"."""
+    out = {**document, **{endpoint: [pseudonym.as_read(endpoint, r) for r in document[endpoint]]
+                          for endpoint in ENDPOINTS}}
+    out["capture"] = {**document["capture"], "left_out": problems}
+    return out
+
+
+def check(data: dict[str, Any]) -> Any:
+    """`data` loaded as a sandbox directory, in memory; DataFileError when the sandbox can't load it."""
+    from postisupport.sandbox import app as sandbox
+    from postisupport.sandbox.datafile import build_storage
+    from postisupport.sandbox.schemas import provider
+
+    scim = provider()
+    return sandbox.SandboxApplication(build_storage(data, scim), scim=scim)
+
+
+@asynccontextmanager
+async def replayed(data: dict[str, Any], timeout: float) -> AsyncIterator[ScimDirectory]:
+    """A directory on the in-process sandbox serving `data`, read as the diagnosis read its store:
+    what that store recorded for no one (the record's `unrecorded`) unknown for everyone again."""
+    from postisupport.sandbox import app as sandbox
+
+    application = check(data)
+    client = ScimClient(sandbox.IN_PROCESS_URL, transport=sandbox.transport(application), timeout=timeout)
+    async with ScimDirectory(ScimStore(client, _replay_mapping(data["capture"].get("unrecorded") or []))) \
+            as directory:
+        yield directory
+
+
+def _replay_mapping(unrecorded: list[str]) -> Mapping | None:
+    """The contract's mapping with what the capture's directory did not record left out of it."""
+    if not unrecorded:
+        return None
+    fields = {mappings.FIELDS[name] for name in unrecorded}
+    contract = mappings.preset(mappings.DEFAULT)
+    organisations = contract.organisations
+    if organisations is not None:
+        business_id = None if "business_id" in fields else organisations.business_id
+        services = None if "organisation_services" in fields else organisations.services
+        organisations = replace(organisations, business_id=business_id, services=services)
+    facts = {name: fact for name, fact in contract.facts.items() if mappings.FIELDS[name] not in fields}
+    return replace(contract, facts=facts,
+                   organisations=None if "organisation" in fields else organisations,
+                   administrators=None if "administrators" in fields else contract.administrators)
