@@ -38,7 +38,8 @@ def doctor(
     --mapping FILE to see what is still unknown.
 
     Example: postisupport --sandbox doctor
-    Example: postisupport --api URL --mapping scim-core doctor --draft-mapping mine.toml
+
+    Example: postisupport --sandbox --mapping scim-core doctor --draft-mapping mine.toml
     """
     import json
     import shlex
