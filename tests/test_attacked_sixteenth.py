@@ -273,11 +273,48 @@ def test_an_output_is_resumed_only_through_the_mapping_it_was_written_through(ru
         again = run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit", mode)
         assert (again.exit_code, again.stderr, out.read_bytes()) == (
             ExitStatus.USAGE, f"postisupport: error: {out} was written through the mapping scim-core, and "
-            "this run reads through postisupport: its rows would be decided two ways; resume through the "
-            "same mapping, or start a new output\n", before)
+            "this run reads through postisupport (the default): its rows would be decided two ways; resume "
+            "through the same mapping, or start a new output\n", before)
     same = run("--sandbox", "--mapping", "scim-core", "bulk", str(source), "-o", str(out), "-q", "--no-audit",
                "--resume")
     assert (same.exit_code, same.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("suffix", ["csv", "ndjson"])
+def test_an_output_of_the_default_mapping_names_none_and_is_not_resumed_through_another(
+        run, tmp_path: Path, suffix: str) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("ESIM0042\nESIM0105\n", encoding="utf-8")
+    out = tmp_path / f"out.{suffix}"
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit").exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    # As outputs always were: no mapping column, no mapping key.
+    assert "mapping" not in text
+    before = out.read_bytes()
+    again = run("--sandbox", "--mapping", "wso2", "bulk", str(source), "-o", str(out), "-q", "--no-audit",
+                "--resume")
+    assert (again.exit_code, again.stderr, out.read_bytes()) == (
+        ExitStatus.USAGE, f"postisupport: error: {out} was written through the mapping postisupport (the "
+        "default), and this run reads through wso2: its rows would be decided two ways; resume through the "
+        "same mapping, or start a new output\n", before)
+
+
+def test_a_csv_output_read_through_a_mapping_says_so_in_a_column_before_the_inputs_own(run,
+                                                                                      tmp_path: Path) -> None:
+    import csv
+
+    source = tmp_path / "in.csv"
+    source.write_text("email,mapping\nESIM0042,mine\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert run("--sandbox", "--mapping", "scim-core", "bulk", str(source), "-o", str(out), "-q", "--no-audit",
+               "--no-excel").exit_code == 0
+    with out.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert (rows[0][12:], rows[1][0], rows[1][12:]) == (["error", "mapping", "input_mapping"], "1",
+                                                          ["", "scim-core", "mine"])
+    resumed = run("--sandbox", "--mapping", "scim-core", "bulk", str(source), "-o", str(out), "-q",
+                  "--no-audit", "--no-excel", "--resume")
+    assert (resumed.exit_code, resumed.stderr) == (0, "")
 
 
 def test_an_edited_mapping_file_is_another_mapping_to_a_resume(run, tmp_path: Path) -> None:
@@ -299,19 +336,3 @@ def test_an_edited_mapping_file_is_another_mapping_to_a_resume(run, tmp_path: Pa
         ExitStatus.USAGE, f"postisupport: error: {out} was written through the mapping {written}, and this "
         f"run reads through {edited}: its rows would be decided two ways; resume through the same mapping, "
         "or start a new output\n")
-
-
-def test_a_csv_output_of_an_older_version_is_not_resumed_into_rows_wider_than_its_header(run,
-                                                                                      tmp_path: Path) -> None:
-    from postisupport.output.table import CSV_COLUMNS
-
-    source = tmp_path / "in.txt"
-    source.write_text("ESIM0042\nESIM0105\n", encoding="utf-8")
-    out = tmp_path / "out.csv"
-    out.write_text(",".join(CSV_COLUMNS[:-1]) + "\r\n1,ESIM0042,,change-password,1,login,login.reset-pending,"
-                   "legacyUserId,a@example.fi,Esimerkki Oy,2345678-0,,\r\n", encoding="utf-8")
-    before = out.read_bytes()
-    again = run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit", "--resume")
-    assert (again.exit_code, again.stderr, out.read_bytes()) == (
-        ExitStatus.USAGE, f"postisupport: error: {out} was written by an older version of postisupport (it "
-        "has no mapping column): finish it with that version, or start a new output\n", before)

@@ -338,8 +338,8 @@ def test_input_columns_named_as_output_columns_are_named_apart(run, tmp_path) ->
     assert (result.exit_code, result.stderr) == (0, "")
     with out.open(newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0][14:] == ["input_row", "input_outcome", "input_Error", "input_input_error"]
-    assert (rows[1][0], rows[1][3], rows[1][14:]) == ("1", "change-password", ["7", "done", "none", "x"])
+    assert rows[0][13:] == ["input_row", "input_outcome", "input_Error", "input_input_error"]
+    assert (rows[1][0], rows[1][3], rows[1][13:]) == ("1", "change-password", ["7", "done", "none", "x"])
     resumed = run("--sandbox", "bulk", str(source), "-o", str(out), "-q", "--no-audit", "--no-excel",
                   "--resume")
     assert (resumed.exit_code, resumed.stderr) == (0, "")

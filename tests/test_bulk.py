@@ -90,11 +90,10 @@ def test_each_ndjson_line_is_the_diagnose_document_plus_row_input_and_error(run,
     first, bad, third = (json.loads(line) for line in result.stdout.splitlines())
     diagnosed = run("--sandbox", "diagnose", "  ESIM0042 ", "--json", "--verified").json()
     nothing_asked = {"services": [], "lang": None}
-    assert first == {**diagnosed, "row": 1, "input": "  ESIM0042 ", "asked": nothing_asked, "error": None,
-                     "mapping": "postisupport"}
+    assert first == {**diagnosed, "row": 1, "input": "  ESIM0042 ", "asked": nothing_asked, "error": None}
     assert bad == {"row": 2, "input": "bad@@example.fi", "asked": nothing_asked, "error": {
         "kind": "invalid-input", "exit_code": 2,
-        "message": "'bad@@example.fi' is not a valid e-mail address"}, "mapping": "postisupport"}
+        "message": "'bad@@example.fi' is not a valid e-mail address"}}
     assert (third["row"], third["identifier"]) == (3, "ESIM0105")
 
 
@@ -108,8 +107,8 @@ def test_csv_has_the_documented_columns_then_the_inputs_own(run, tmp_path: Path)
         ",".join([*CSV_COLUMNS, "Name", "Team"]),
         "1,ESIM0042,,change-password,1,login,login.reset-pending,legacyUserId,"
         "aino.korhonen@esimerkki.example.fi,Esimerkki Oy,2345678-0,"
-        "Maija Virtanen <maija.virtanen@esimerkki.example.fi>,,postisupport,Aino,North",
-        "2,,invoicing|reports,,,,,,,,,,invalid-input: the identifier is empty,postisupport,X,South",
+        "Maija Virtanen <maija.virtanen@esimerkki.example.fi>,,Aino,North",
+        "2,,invoicing|reports,,,,,,,,,,invalid-input: the identifier is empty,X,South",
     ]
 
 

@@ -81,13 +81,12 @@ def test_cells_that_start_like_a_formula_are_neutralised_in_every_column(run, tm
     rows = hostile_rows(run, tmp_path, tmp_path / name)
     last = "'\nx" if name.endswith(".xlsx") else "'\rx"  # XML keeps no bare CR: it reads back as LF
     diagnosed = ["contact-admin", "3", "login", "login.contact-admin", "userName",
-                 "aino@example.fi", "'=cmd|' /C calc'!A0", "2345678-0", "'+SUM(A1:A9) <boss@example.fi>", "",
-                 "postisupport"]
+                 "aino@example.fi", "'=cmd|' /C calc'!A0", "2345678-0", "'+SUM(A1:A9) <boss@example.fi>", ""]
     assert rows == [
         [*CSV_COLUMNS, "Note"],
         ["1", "aino@example.fi", "", *diagnosed, "'@SUM(1)"],
         ["2", "'=HYPERLINK(\"http://evil.example.com\",\"x\")", "", "not-found", "3", "login",
-         "lookup.not-found", "", "", "", "", "", "", "postisupport", "'-1+2"],
+         "lookup.not-found", "", "", "", "", "", "", "'-1+2"],
         ["3", "aino@example.fi", "", *diagnosed, "'\tx"],
         ["4", "aino@example.fi", "", *diagnosed, last],
     ]

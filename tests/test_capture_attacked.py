@@ -24,9 +24,9 @@ import pytest
 
 from postisupport.cli.main import ExitStatus
 from postisupport.idp import models, urns
-from postisupport.sources.scim.pseudonym import GROUP, USER, Pseudonyms, read_paths
 from postisupport.sandbox.app import application
 from postisupport.sandbox.datafile import MAX_FILE_BYTES, NotJson, demo_data, read_json
+from postisupport.sources.scim.pseudonym import GROUP, USER, Pseudonyms, read_paths
 from tests.servers import serving
 from tests.test_cli import assert_error
 

@@ -57,6 +57,7 @@ from postisupport.output.document import as_json, dumps_line
 from postisupport.output.table import (
     CSV_COLUMNS,
     LONE_SURROGATE,
+    MAPPING_COLUMN,
     REPLACEMENT,
     SERVICE_SEPARATOR,
     csv_record,
@@ -507,15 +508,16 @@ class _Kept:
     largest: int = 0
     extra_columns: list[str] | None = None  # a CSV output's columns kept from the input, as headed
     # What its rows were read through (read_through); rows without it are an older version's.
-    mappings: set[str] = field(default_factory=set)
+    # (None: the default mapping, which rows don't name.)
+    mappings: set[str | None] = field(default_factory=set)
 
-    def check_mapping(self, mapping: str) -> None:
+    def check_mapping(self, mapping: str | None) -> None:
         """An output resumed through another mapping would hold rows decided two ways: refused before
         anything is written."""
-        other = sorted(self.mappings - {mapping})
+        other = sorted(_mapping_named(m) for m in self.mappings if m != mapping)
         if other:
-            raise InvalidInput("output", f"{self.path} was written through the mapping "
-                               f"{', '.join(other)}, and this run reads through {mapping}: its rows would be "
+            raise InvalidInput("output", f"{self.path} was written through the mapping {', '.join(other)}, "
+                               f"and this run reads through {_mapping_named(mapping)}: its rows would be "
                                "decided two ways; resume through the same mapping, or start a new output")
 
     def check_columns(self, extra_columns: list[str]) -> None:
@@ -531,8 +533,7 @@ class _Kept:
     def keep(self, row: int, given: str, outcome: str | None, error_kind: str | None,
              asked: Any = None, mapping: str | None = None) -> None:
         self.inputs[row] = hash(given)
-        if mapping:
-            self.mappings.add(mapping)
+        self.mappings.add(mapping or None)
         if asked is not None:
             self.asked[row] = hash(asked)
         self.largest = max(self.largest, row)
@@ -609,7 +610,7 @@ class _Output:
     """The output: stdout, a device, or a private file locked for the whole run and read back when
     resumed. `sink()` gives what rows are written to."""
 
-    def __init__(self, options: BulkOptions, stdout: IO[str] | None, mapping: str) -> None:
+    def __init__(self, options: BulkOptions, stdout: IO[str] | None, mapping: str | None) -> None:
         self.options, self.stdout, self.mapping = options, stdout, mapping
         self.path = options.output
         self.handle: IO[str] | None = None  # the locked output, opened to append
@@ -727,7 +728,7 @@ class _TextSink:
     """NDJSON lines or CSV records, each flushed as soon as it is written."""
 
     def __init__(self, file: IO[str], format: Format, excel: bool, extra_columns: list[str], name: str,
-                 mapping: str):
+                 mapping: str | None):
         self.file, self.format, self.excel, self.name, self.mapping = file, format, excel, name, mapping
         self.extra_columns = extra_columns
         self.csv = csv.writer(file, delimiter=";" if excel else ",", lineterminator="\r\n")
@@ -747,13 +748,13 @@ class _TextSink:
     def _header(self) -> None:
         if self.excel:
             self.file.write(BOM)  # Excel reads a CSV as UTF-8 only when it starts with a BOM
-        self.csv.writerow([*CSV_COLUMNS, *map(spreadsheet_safe, self.extra_columns)])
+        self.csv.writerow(_header(self.mapping, self.extra_columns))
 
     def line(self, row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None) -> Any:
         if self.format == "ndjson":
             return dumps_line({**(document or {}), "row": row.number, "input": row.identifier,
                                "asked": {"services": list(row.services), "lang": row.lang},
-                               "error": error, "mapping": self.mapping}) + "\n"
+                               "error": error, **({"mapping": self.mapping} if self.mapping else {})}) + "\n"
         return _cells(row, document, error, self.extra_columns, self.mapping)
 
     def write(self, done: _Done) -> None:
@@ -779,8 +780,17 @@ class _TextSink:
             raise FileProblem.of(error, self.name) from None
 
 
+def _header(mapping: str | None, extra_columns: list[str]) -> list[str]:
+    """A CSV output's columns: ours, what the rows were read through unless the default, the input's."""
+    return [*CSV_COLUMNS, *([MAPPING_COLUMN] if mapping else []), *map(spreadsheet_safe, extra_columns)]
+
+
+def _mapping_named(mapping: str | None) -> str:
+    return mapping or "postisupport (the default)"
+
+
 def _cells(row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None,
-           extra_columns: list[str], mapping: str) -> list[str]:
+           extra_columns: list[str], mapping: str | None) -> list[str]:
     cells = [*csv_record(row.number, row.identifier, row.services, document, error, mapping).values(),
              *(spreadsheet_safe(row.extra.get(name, "")) for name in extra_columns)]
     # A lone surrogate (the API's JSON may hold "\ud800") is no text: no UTF-8 file can hold it.
@@ -796,10 +806,10 @@ class _Workbook:
 
     TOP = 20  # organisations in the chart, those with the most rows
 
-    def __init__(self, extra_columns: list[str], tally: Summary, path: Path, mapping: str) -> None:
+    def __init__(self, extra_columns: list[str], tally: Summary, path: Path, mapping: str | None) -> None:
         from openpyxl import Workbook
 
-        columns = len(CSV_COLUMNS) + len(extra_columns)
+        columns = len(_header(mapping, extra_columns))
         if columns > WORKBOOK_COLUMNS:
             # Refused before anything is made or asked: openpyxl fails past it, and Excel opens no more.
             raise InvalidInput("output", f"a workbook holds at most {WORKBOOK_COLUMNS:,} columns, and this "
@@ -818,7 +828,7 @@ class _Workbook:
         self.results = self.book.create_sheet("Results")
         self.summary = self.book.create_sheet("Summary")
         with _temporary_files_in(self.parts):
-            self.results.append(self._cells([*CSV_COLUMNS, *map(spreadsheet_safe, extra_columns)]))
+            self.results.append(self._cells(_header(mapping, extra_columns)))
         self.counts: Counter[tuple[str, str]] = Counter()
 
     def _text(self, value: str) -> str:
@@ -1001,20 +1011,18 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         # Told by a header written whole only: a cut one tells nothing, and --excel or the input decide.
         # The rows go on with the delimiter the file has: Excel saves "CSV UTF-8" with a BOM and commas.
         kept.excel = records.delimiter == ";"
-        older = CSV_COLUMNS[:-1]  # before the mapping column
-        if tuple(header[:len(older)]) == older and header[len(older):len(CSV_COLUMNS)] != ["mapping"]:
-            raise InvalidInput("output", f"{path} was written by an older version of postisupport (it has no "
-                               "mapping column): finish it with that version, or start a new output")
         if list(header[:len(CSV_COLUMNS)]) != list(CSV_COLUMNS):
             # A column removed or moved (in a spreadsheet): rows in the tool's order would not line up.
             columns = ", ".join(CSV_COLUMNS)
             raise InvalidInput("output", f"the columns of {path} are not those bulk writes ({columns}, then "
                                "the input's own): was it edited? Resume the file as bulk wrote it, or start "
                                "a new output")
-        kept.extra_columns = list(header[len(CSV_COLUMNS):])
-        at_row, at_input, at_service, at_outcome, at_error, at_mapping = (
-            CSV_COLUMNS.index(name) for name in ("row", "identifier", "service", "outcome", "error",
-                                                 "mapping"))
+        # Read through another mapping than the default, the rows say which in a column of their own.
+        at_mapping = len(CSV_COLUMNS) if header[len(CSV_COLUMNS):len(CSV_COLUMNS) + 1] == [MAPPING_COLUMN] \
+            else None
+        kept.extra_columns = list(header[len(CSV_COLUMNS) + (at_mapping is not None):])
+        at_row, at_input, at_service, at_outcome, at_error = (
+            CSV_COLUMNS.index(name) for name in ("row", "identifier", "service", "outcome", "error"))
         end = records.end
         for cells in records:
             whole = records.complete and len(cells) == len(header) and _number(cells[at_row])
@@ -1025,7 +1033,7 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
             error = cells[at_error]
             kept.keep(int(cells[at_row]), cells[at_input], cells[at_outcome],
                       error.split(":", 1)[0] if error else None,
-                      cells[at_service], cells[at_mapping])
+                      cells[at_service], cells[at_mapping] if at_mapping is not None else None)
             end = records.end
         if records.failed and records.failed_at < size:
             raise _not_a_result(path, records.line)

@@ -47,7 +47,7 @@ from postisupport.core.identifiers import fold, has_letter_and_digit, looks_like
 from postisupport.core.language import LANGUAGES
 from postisupport.core.text import NotJson, json_document, shortened
 from postisupport.errors import InvalidInput
-from postisupport.output.table import CSV_COLUMNS, SERVICE_SEPARATOR
+from postisupport.output.table import CSV_COLUMNS, MAPPING_COLUMN, SERVICE_SEPARATOR
 
 # Header names of the identifier column, any case (folded), in English, Finnish and Swedish.
 IDENTIFIER_COLUMNS = (
@@ -381,7 +381,7 @@ def _named_apart(header: list[str], others: list[int]) -> list[str]:
     """The header, each column kept from the input named apart from the output's own columns and from
     each other ("error" becomes "input_error"): a reader of the output by column name (a spreadsheet's
     lookup, pandas) would otherwise take the input's "error" for the result's."""
-    taken = {name.casefold() for name in CSV_COLUMNS}
+    taken = {name.casefold() for name in (*CSV_COLUMNS, MAPPING_COLUMN)}
     named = list(header)
     for i in others:
         name = header[i]

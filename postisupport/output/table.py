@@ -12,7 +12,9 @@ from typing import Any
 
 # Ours first, in this order; the input's other columns follow (see docs/bulk.md).
 CSV_COLUMNS = ("row", "identifier", "service", "outcome", "step", "problem", "rule", "matched_by", "login",
-               "organisation", "business_id", "admins", "error", "mapping")
+               "organisation", "business_id", "admins", "error")
+# After them when the rows are read through another mapping than the default: what they were read through.
+MAPPING_COLUMN = "mapping"
 # What a spreadsheet reads as the start of a formula (or of a DDE call), tab and CR included: Excel
 # and LibreOffice drop a leading tab or CR and evaluate what follows (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,11 +45,14 @@ def spreadsheet_safe(cell: str) -> str:
 
 
 def csv_record(row: int, identifier: str, services: tuple[str, ...], document: dict[str, Any] | None,
-               error: dict[str, Any] | None, mapping: str) -> dict[str, str]:
+               error: dict[str, Any] | None, mapping: str | None = None) -> dict[str, str]:
     """The cells of one input row, its diagnosis or its error, each spreadsheet-safe. `identifier` is the
-    input's, exactly as given, so every row joins back to its input; `mapping`, what it was read through."""
+    input's, exactly as given, so every row joins back to its input; `mapping`, what it was read through
+    (None: the default, and no column for it)."""
     record = dict.fromkeys(CSV_COLUMNS, "")
-    record["row"], record["identifier"], record["mapping"] = str(row), identifier, mapping
+    record["row"], record["identifier"] = str(row), identifier
+    if mapping is not None:
+        record[MAPPING_COLUMN] = mapping
     record["service"] = SERVICE_SEPARATOR.join(services)
     if error is not None:
         record["error"] = f"{error['kind']}: {error['message']}"

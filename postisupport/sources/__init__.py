@@ -81,15 +81,17 @@ def open_directory(settings: Settings, **options: Any) -> Directory:
     return directory
 
 
-def read_through(settings: Settings) -> str:
+def read_through(settings: Settings) -> str | None:
     """What the store's answers are read through, as an output records it to be resumed by the same: a
     preset's name, or a mapping file's name with the start of its SHA-256 (an edited file reads
-    otherwise)."""
+    otherwise); None for the default mapping, which outputs don't name (they are as they always were)."""
     import hashlib
     from pathlib import Path
 
-    from postisupport.idp.mapping import PRESETS
+    from postisupport.idp.mapping import DEFAULT, PRESETS
 
+    if settings.mapping == DEFAULT:
+        return None
     if settings.mapping in PRESETS:
         return settings.mapping
     path = Path(settings.mapping).expanduser()
