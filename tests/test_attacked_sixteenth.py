@@ -101,12 +101,17 @@ def test_an_unreadable_organisation_is_escalated_as_unknown_on_the_screen_and_in
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["outcome"], data["rule"], data["data_problems"]) == (
-        "contact-customer-service", "login.no-organisation",
+        "contact-customer-service", "login.organisation-unknown",
         [f"user u-1002: {ENTERPRISE}:organization: {{'name': 'Esimerkki Oy'}} ignored (not an organisation's "
          "name)"])
-    assert [c for c in data["considered"] if c["rule"] == "login.no-organisation"] == [
-        {"rule": "login.no-organisation", "service": None, "fired": None, "read": {"isAdmin": False},
+    assert [c for c in data["considered"] if "organisation" in c["rule"]] == [
+        {"rule": "login.organisation-unknown", "service": None, "fired": True, "read": {"isAdmin": False},
+         "unknown": []},
+        {"rule": "login.no-organisation", "service": None, "fired": None, "read": {},
          "unknown": ["organisation"]}]
+    assert [e for e in data["evidence"] if e["rule"] == "login.organisation-unknown"
+            and e["fact"] in ("unknown", "organisation")] == [
+        {"rule": "login.organisation-unknown", "fact": "unknown", "value": ["organisation"]}]
     assert "I can't see right now which organisation your account is linked to, so I can't tell who " \
            "could help you. I'll pass this on" in data["script"]["text"]
     assert "isn't linked to any organisation" not in data["script"]["text"]
@@ -121,7 +126,7 @@ def test_a_service_asked_of_an_unreadable_organisation_is_not_told_no_organisati
         result = run("--api", url, "--mapping", "scim-core", "diagnose", AINO, "--service", "Noutopiste",
                      "--no-audit", "--json", "--lang", "en")
     data = json.loads(result.stdout)
-    assert data["rule"] == "service.no-organisation"
+    assert data["rule"] == "service.organisation-unknown"
     assert "isn't linked to any organisation" not in data["script"]["text"]
     assert "which organisation your account is linked to" in data["script"]["text"]
 
@@ -148,16 +153,21 @@ def test_an_old_user_id_asked_of_a_store_that_records_none_is_not_not_found(run,
     result = run("--sandbox", "--mapping", mapping, "diagnose", "ESIM0042", "--no-audit", "--json",
                  "--lang", "en")
     data = json.loads(result.stdout)
-    assert (data["outcome"], data["rule"], data["considered"][-1]) == ("not-found", "lookup.not-found", {
-        "rule": "lookup.not-found", "service": None, "fired": None, "read": {"identifier": "esim0042"},
-        "unknown": ["legacy_user_id"]})
+    assert (data["outcome"], data["rule"], data["step"], data["considered"][-2:], data["evidence"]) == (
+        "not-searched", "lookup.unsearchable", None, [
+            {"rule": "lookup.not-found", "service": None, "fired": None, "read": {"identifier": "esim0042"},
+             "unknown": ["legacy_user_id"]},
+            {"rule": "lookup.unsearchable", "service": None, "fired": True,
+             "read": {"identifier": "esim0042"}, "unknown": []}],
+        [{"rule": "lookup.unsearchable", "fact": "identifier", "value": "esim0042"},
+         {"rule": "lookup.unsearchable", "fact": "unknown", "value": ["legacy_user_id"]}])
     assert data["script"]["text"].startswith(
         "I can't look people up by the old user ID here. Please tell me the e-mail address you log in with, "
         "or your name and your organisation. If I still can't find you,")
     assert "ESIM0042" not in data["script"]["text"]
     screen = run("--sandbox", "--mapping", mapping, "diagnose", "ESIM0042", "--no-audit", "--ui-lang", "en")
     assert screen.stdout.splitlines()[:3] == [
-        "Step 3 — old user IDs can't be looked up in this directory",
+        "Old user IDs can't be looked up here — ask for the login address",
         "Do this: The directory records no old user IDs, so none was looked up: ask for",
         "the login address, or the caller's name (diagnose \"NAME\" --org ORGANISATION)."]
 

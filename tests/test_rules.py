@@ -287,7 +287,8 @@ def test_not_found_and_ambiguous_evidence() -> None:
 
 def test_service_precedence_is_the_order_of_the_rules() -> None:
     assert SERVICE_PRECEDENCE == (
-        "service.not-subscribed", "service.user-is-admin", "service.no-organisation",
+        "service.not-subscribed", "service.user-is-admin", "service.organisation-unknown",
+        "service.no-organisation",
         "service.no-admin", "service.other-admin", "service.missing-right", "service.other-organisation",
         "service.granted")
 
@@ -314,6 +315,10 @@ def test_every_rule_is_reachable() -> None:
         decide(TWO_ORGANISATIONS, ["tracking"]).rule,
         decide(replace(facts(), user=None, matched_by=None, asked=BUSINESS_ID)).rule,
         decide(replace(facts(), user=None, matched_by=None, admins=(), asked=BUSINESS_ID)).rule,
+        decide(replace(facts(), user=None, matched_by=None, asked=Asked("ESIM0042", "legacy"),
+                       unrecorded=frozenset({"legacy_user_id"}))).rule,
+        decide(facts(a_user(unknown=frozenset({"organisation"})), organisation=None)).rule,
+        decide(facts(a_user(unknown=frozenset({"organisation"})), organisation=None), ["invoicing"]).rule,
     }
     assert seen == set(RULES)
 

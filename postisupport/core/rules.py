@@ -32,6 +32,7 @@ Outcome = Literal[
     "check-service-rights",
     "no-fault-found",
     "not-found",
+    "not-searched",
     "ambiguous",
     "organisation",
 ]
@@ -56,6 +57,8 @@ def _rules(*rules: Rule) -> dict[str, Rule]:
 # service's verdict is decided in _service_rule's order, as docs/rules.md lists it.
 RULES = _rules(
     Rule("lookup.not-found", "not-found", 3, "no user answers to the identifier"),
+    Rule("lookup.unsearchable", "not-searched", None,
+         "an old user ID, asked of a directory that records none: no look-up could find it"),
     Rule("lookup.ambiguous", "ambiguous", None, "several users answer to the identifier"),
     Rule("lookup.unreadable", "contact-customer-service", None,
          "no user answers to the identifier by what could be read, but the API sent one whose login "
@@ -69,6 +72,8 @@ RULES = _rules(
          "the caller identified with something other than the login e-mail"),
     Rule("login.other-admin", "contact-admin", 3,
          "the user is one of the administrators, and another one can act"),
+    Rule("login.organisation-unknown", "contact-customer-service", 3,
+         "which organisation the user belongs to can't be told (not recorded, or sent unreadable)"),
     Rule("login.user-is-admin", "contact-customer-service", 3,
          "the user is an administrator of the organisation, and no other one can act"),
     Rule("login.no-organisation", "contact-customer-service", 3,
@@ -81,6 +86,8 @@ RULES = _rules(
          "the service is not among the organisation's services"),
     Rule("service.user-is-admin", "contact-customer-service", None,
          "the user lacks the right and is the administrator; no other one can act"),
+    Rule("service.organisation-unknown", "contact-customer-service", None,
+         "which organisation the user belongs to can't be told (not recorded, or sent unreadable)"),
     Rule("service.no-organisation", "contact-customer-service", None,
          "the user belongs to no organisation"),
     Rule("service.no-admin", "contact-customer-service", None,
@@ -99,7 +106,8 @@ ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.said", "detail.admins.ot
 RIGHTS_UNVERIFIED = "service.rights-unverified"
 # The escalations that end with a support request (ticket) opened by the agent.
 TICKETED = frozenset({"lookup.unreadable", "login.user-is-admin", "login.no-organisation", "login.no-admin",
-                      "service.user-is-admin", "service.no-organisation", "service.no-admin"})
+                      "login.organisation-unknown", "service.user-is-admin", "service.no-organisation",
+                      "service.organisation-unknown", "service.no-admin"})
 
 
 @dataclass(frozen=True)
@@ -256,8 +264,13 @@ def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
         # The store records no legacy user IDs: it was never searched by one, and "no user has these
         # details" would be a guess.
         trail.unknown("lookup.not-found", ["legacy_user_id"], identifier=facts.identifier)
-    else:
-        trail.check("lookup.not-found", True, identifier=facts.identifier)
+        trail.check("lookup.unsearchable", True, identifier=facts.identifier)
+        rule = "lookup.unsearchable"
+        evidence = [Evidence(rule, "identifier", facts.identifier),
+                    Evidence(rule, "unknown", ["legacy_user_id"])]
+        parts = (ScriptPart(rule), ScriptPart("lookup.not-found.then"))
+        return Decision(rule, problem, tuple(evidence), parts, actions=(Action(rule),))
+    trail.check("lookup.not-found", True, identifier=facts.identifier)
     rule = "lookup.not-found"
     evidence = [Evidence(rule, "identifier", facts.identifier)]
     return Decision(rule, problem, tuple(evidence), _not_found_parts(facts), actions=(Action(rule),))
@@ -277,8 +290,6 @@ def _not_found_parts(facts: Facts) -> tuple[ScriptPart, ...]:
     if asked.kind == "name" and not asked.organisation_found:
         return (ScriptPart("lookup.not-found.organisation", {"organisation": asked.organisation}),)
     organisation = asked.organisation_name or asked.organisation or ""
-    if _unsearchable(facts):
-        return (ScriptPart("lookup.not-found.legacy.unknown"), ScriptPart("lookup.not-found.then"))
     check = ScriptPart(f"lookup.not-found.{asked.kind}", {"typed": asked.text, "organisation": organisation})
     if asked.kind == "business-id":
         return (check,)
@@ -383,9 +394,7 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
                                     personal=True, unverified="escalate"))
         else:
             orgs = {"orgs": _helpless(facts)}
-            untold = facts.admins_unknown if rule == "login.no-admin" else \
-                rule == "login.no-organisation" and facts.organisation_unknown
-            key = f"{rule}.unknown" if untold else rule
+            key = f"{rule}.unknown" if rule == "login.no-admin" and facts.admins_unknown else rule
             parts.append(ScriptPart(key, orgs if rule == "login.no-admin" else {}, personal=personal,
                                     unverified="escalate" if personal else None))
         ticket = True
@@ -541,10 +550,12 @@ def _escalation(facts: Facts, user: UserFacts, problem: Problem, trail: _Trail,
         trail.unknown(f"{group}.no-admin", ["administrators"], subject, otherAdmins=able,
                       unableAdmins=len(facts.unable_admins))
         return f"{group}.no-admin"
-    if facts.organisation_unknown:
+    # Checked (and recorded) only where a store may leave it untold: every other diagnosis is as before.
+    if facts.organisation_unknown and trail.check(f"{group}.organisation-unknown", True, subject,
+                                                  isAdmin=user.is_admin):
         # Which organisation the account belongs to can't be told: not "none", and so not "only you" either.
-        trail.unknown(f"{group}.no-organisation", ["organisation"], subject, isAdmin=user.is_admin)
-        return f"{group}.no-organisation"
+        trail.unknown(f"{group}.no-organisation", ["organisation"], subject)
+        return f"{group}.organisation-unknown"
     if trail.check(f"{group}.user-is-admin", user.is_admin, subject, isAdmin=user.is_admin):
         return f"{group}.user-is-admin"
     if trail.check(f"{group}.no-organisation", org is None, subject,
@@ -560,7 +571,10 @@ def _escalation(facts: Facts, user: UserFacts, problem: Problem, trail: _Trail,
 def _escalation_evidence(facts: Facts, user: UserFacts, rule: str) -> list[Evidence]:
     evidence = [Evidence(rule, "isAdmin", user.is_admin)]
     org = facts.organisation
-    evidence.append(Evidence(rule, "organisation", org.name or org.id if org else None))
+    if facts.organisation_unknown:
+        evidence.append(Evidence(rule, "unknown", ["organisation"]))
+    else:
+        evidence.append(Evidence(rule, "organisation", org.name or org.id if org else None))
     if org is not None:
         evidence.append(Evidence(rule, "otherAdmins", len(facts.admins)))
         evidence += _unable_admins_evidence(facts, rule)
@@ -723,7 +737,7 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
                                unverified=RIGHTS_UNVERIFIED)
             parts.append(replace(part, params={**part.params, "organisation": there.name or there.id or "?"}))
         return parts
-    if rule == "service.no-organisation":
+    if rule in ("service.no-organisation", "service.organisation-unknown"):
         held = [v for v in chosen if user.has_right_to(v.asked)]
         lacking = [v for v in chosen if not user.has_right_to(v.asked)]
         # That the account is linked to no organisation is not theirs alone to hear (the login path says
@@ -744,7 +758,7 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
 
 def _no_organisation(facts: Facts) -> ScriptPart:
     """That the account is linked to no organisation, or that which one it is can't be told."""
-    return ScriptPart("login.no-organisation" + (".unknown" if facts.organisation_unknown else ""))
+    return ScriptPart("login.organisation-unknown" if facts.organisation_unknown else "login.no-organisation")
 
 
 def _helpless(facts: Facts) -> int:
@@ -773,7 +787,7 @@ def _unknown_right_parts(facts: Facts, user: UserFacts, rule: str,
                                  personal=True)]
     if rule == "service.user-is-admin":
         return [lead, ScriptPart("service.rights-unknown.user-is-admin", personal=True)]
-    if rule == "service.no-organisation":
+    if rule in ("service.no-organisation", "service.organisation-unknown"):
         return [_no_organisation(facts), lead]
     return [lead]
 
@@ -835,9 +849,10 @@ def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> s
         trail.unknown("service.granted", ["entitlements"], asked, entitlements=len(user.entitlements))
     elif trail.check("service.granted", held, asked, entitlements=len(user.entitlements)):
         # A right with no organisation behind it: the account still needs linking (the login path's step 3).
-        if org is None and facts.organisation_unknown:
+        if org is None and facts.organisation_unknown and trail.check("service.organisation-unknown", True,
+                                                                      asked):
             trail.unknown("service.no-organisation", ["organisation"], asked)
-            return "service.no-organisation"
+            return "service.organisation-unknown"
         if org is None and trail.check("service.no-organisation", True, asked, organisation=None):
             return "service.no-organisation"
         return "service.granted"

@@ -38,6 +38,7 @@ OUTCOME_STYLE = {
     "contact-customer-service": "bold magenta",
     "no-fault-found": "bold green",
     "not-found": "bold red",
+    "not-searched": "bold yellow",
     "ambiguous": "bold red",
     "organisation": "bold cyan",
 }
@@ -208,10 +209,8 @@ def _action_services(action: Action, decision: Decision, words: dict[str, Any]) 
 
 def _untold_key(key: str, facts: Facts, view: View) -> str:
     """A headline's or Do-line's own words for when what it rests on is beyond what the directory
-    tells: who can help, which organisation it is, or whether the right is theirs (told a verified
-    caller only)."""
-    untold = facts.admins_unknown if key.endswith("no-admin") else facts.organisation_unknown \
-        if key.endswith("no-organisation") else facts.rights_unknown and view.verified
+    tells: who can help, or whether the right is theirs (told a verified caller only)."""
+    untold = facts.admins_unknown if key.endswith("no-admin") else facts.rights_unknown and view.verified
     return f"{key}.unknown" if untold and f"{key}.unknown" in ui_catalog(view.ui_lang) else key
 
 
@@ -228,9 +227,6 @@ def _looked_up_key(key: str, facts: Facts, view: View) -> str:
     if asked is None or not key.startswith(("do.lookup.", "headline.lookup.")):
         return key
     kind = "organisation" if asked.kind == "name" and not asked.organisation_found else asked.kind
-    if kind == "legacy" and "legacy_user_id" in facts.unrecorded and f"{key}.legacy.unknown" in ui_catalog(
-            view.ui_lang):
-        return f"{key}.legacy.unknown"  # the store records no old user IDs: none was searched for
     own = f"{key}.{kind}"
     return own if own in ui_catalog(view.ui_lang) else key
 
@@ -267,7 +263,7 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    asked = _asked_line(facts, view) if decision.outcome == "not-found" else None
+    asked = _asked_line(facts, view) if decision.outcome in ("not-found", "not-searched") else None
     if asked is not None:
         table.add_row(view.text("label.asked"), _plain(asked))
     if facts.user:
