@@ -135,6 +135,18 @@ class UnusableSecret(ConfigurationError):
         self.reason = reason
 
 
+class UnreadableSecret(ConfigurationError):
+    """A profile's secret the keyring holds, or may hold, but could not be read (locked, a D-Bus fault):
+    never "none", and no request is sent without it. Raised when a client would need it."""
+
+    def __init__(self, profile: str, kind: str, reason: str) -> None:
+        super().__init__(f"profile {profile}: the keyring could not be read ({reason}), so its "
+                         f"{kind.replace('_', ' ')} can't be used: unlock the keyring and run this again")
+        self.profile = profile
+        self.kind = kind
+        self.reason = reason
+
+
 class OutputExists(ConfigurationError):
     """`resumable` when the run that made the output can be finished rather than only redone."""
 

@@ -28,7 +28,7 @@ def show(
     from postisupport.cli.main import FLAGS
     from postisupport.config.names import ENVIRONMENT_VARIABLES, Origin
     from postisupport.config.settings import DEFAULTS, SECRETS
-    from postisupport.errors import UnusableSecret
+    from postisupport.errors import UnreadableSecret, UnusableSecret
 
     state = state_of(ctx)
     settings = state.settings(connection)
@@ -43,7 +43,8 @@ def show(
         if settings.unbound is not None and settings.unbound.kind == name:
             withheld = settings.unbound
             why = f"can't be used ({withheld.reason})" if isinstance(withheld, UnusableSecret) \
-                else "stored for other URLs"
+                else f"the keyring could not be read ({withheld.reason})" \
+                if isinstance(withheld, UnreadableSecret) else "stored for other URLs"
             row.update(origin=str(Origin.KEYRING), refused=str(settings.unbound), why=why)
         rows[name] = row
     if json:

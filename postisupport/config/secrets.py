@@ -38,10 +38,24 @@ def _entry(profile: str, kind: str) -> str:
     return f"{profile}:{kind}"
 
 
-def get(profile: str, kind: str) -> Stored | None:
-    """The stored secret, or None when there is none or no usable keyring (reading never fails a command)."""
-    raw = get_raw(profile, kind)
-    return None if raw is None else parse(raw)
+@dataclass(frozen=True)
+class Unreadable:
+    """The keyring could not be read: what it holds for the profile is unknown, never none."""
+
+    reason: str  # the backend's error, by its class name
+
+
+def get(profile: str, kind: str) -> Stored | Unreadable | None:
+    """The stored secret, None when there is none, Unreadable when the keyring could not be read
+    (reading never fails a command: a command that needs the secret says so)."""
+    try:
+        import keyring
+
+        raw = keyring.get_password(SERVICE, _entry(profile, kind))
+    except BACKEND_FAULTS as error:
+        return Unreadable(type(error).__name__)
+    # A backend that hands back something else than text (a broken third-party one) holds no secret.
+    return parse(raw) if isinstance(raw, str) else None
 
 
 def parse(raw: str) -> Stored:
@@ -65,18 +79,6 @@ def put(profile: str, kind: Kind, secret: str, api_url: str, token_url: str | No
 # PYTHON_KEYRING_BACKEND that is not installed (ModuleNotFoundError), a keyring file it cannot read
 # (OSError), a D-Bus or secret-service fault. None of them is the command's fault.
 BACKEND_FAULTS = (Exception,)
-
-
-def get_raw(profile: str, kind: str) -> str | None:
-    """The entry as the keyring holds it, None when there is none or it can't be read."""
-    try:
-        import keyring
-
-        raw = keyring.get_password(SERVICE, _entry(profile, kind))
-    except BACKEND_FAULTS:
-        return None
-    # A backend that hands back something else than text (a broken third-party one) holds no secret.
-    return raw if isinstance(raw, str) else None
 
 
 def held(profile: str, kind: str) -> str | None:
@@ -141,8 +143,10 @@ def delete(profile: str, kind: Kind) -> bool:
         if not isinstance(keyring.get_password(SERVICE, _entry(profile, kind)), str):
             return False
         keyring.delete_password(SERVICE, _entry(profile, kind))
-    except PasswordDeleteError:
-        return False
+    except PasswordDeleteError as error:
+        # The entry was there a moment ago: "nothing to delete" from a backend that can't delete it (a
+        # locked or read-only collection) is no removal.
+        raise KeyringUnavailable(type(error).__name__, removing=True) from None
     except BACKEND_FAULTS as error:
         raise KeyringUnavailable(type(error).__name__, removing=True) from None
     return True

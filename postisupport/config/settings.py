@@ -28,11 +28,17 @@ from postisupport.config.names import ENVIRONMENT_VARIABLES, SETTINGS, Origin
 from postisupport.core.language import LANGUAGES
 from postisupport.core.text import MIN_SECRET
 from postisupport.core.urls import is_loopback
-from postisupport.errors import ConflictingSettings, InvalidSetting, UnboundSecret, UnusableSecret
+from postisupport.errors import (
+    ConflictingSettings,
+    InvalidSetting,
+    UnboundSecret,
+    UnreadableSecret,
+    UnusableSecret,
+)
 
 if TYPE_CHECKING:
     from postisupport.config.profiles import ConfigFile
-    from postisupport.config.secrets import Stored
+    from postisupport.config.secrets import Stored, Unreadable
 
 
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
@@ -44,8 +50,9 @@ AUTH_KINDS = ("token", "oauth2")
 MIN_TIMEOUT = 0.1
 DEFAULT_PROFILE = "default"
 
-# Reads a secret of a profile from the keyring: (profile, "token" | "client_secret") -> it, or None.
-SecretReader = Callable[[str, str], "Stored | None"]
+# Reads a secret of a profile from the keyring: (profile, "token" | "client_secret") -> it, None when
+# there is none, Unreadable when the keyring could not be read.
+SecretReader = Callable[[str, str], "Stored | Unreadable | None"]
 # How a server is reached, whatever the profile: what a check of a secret before it is stored uses.
 TRANSPORT_SETTINGS = ("timeout", "ca_bundle", "ssl_cert_file", "allow_insecure_http")
 
@@ -79,7 +86,8 @@ class Settings:
     # The profile's secret in the keyring, refused as it was stored for other URLs or can't be used:
     # raised when a client would need it (sources/scim/connect.py), so `config show` and the sandbox
     # still work.
-    unbound: UnboundSecret | UnusableSecret | None = field(default=None, compare=False, repr=False)
+    unbound: UnboundSecret | UnusableSecret | UnreadableSecret | None = field(default=None, compare=False,
+                                                                              repr=False)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -138,6 +146,8 @@ def resolve(
                 values[setting], origins[setting] = layer[setting], origin
                 break
     values["profile"], origins["profile"] = profile_name, profile_origin
+    if config is not None:
+        _beside(values, origins, Path(config.path).parent)
     _check(values, origins)
     if unbound is not None and (values[unbound.kind] is not None or values["token"] is not None):
         unbound = None  # the environment gives a secret that outranks it: the refused one is not needed
@@ -156,7 +166,7 @@ def transport_only(flags: Mapping[str, Any], environ: Mapping[str, str]) -> Sett
 def _profile_layers(
     name: str | None, origin: Origin, given: Mapping[str, Any], environ: Mapping[str, Any],
     config: ConfigFile | None, secrets: SecretReader | None,
-) -> tuple[dict[str, Any], dict[str, Any], UnboundSecret | UnusableSecret | None]:
+) -> tuple[dict[str, Any], dict[str, Any], UnboundSecret | UnusableSecret | UnreadableSecret | None]:
     """The chosen profile's settings, its secret from the keyring, and that secret's refusal when it
     was stored for other URLs than the profile names."""
     if name is not None and not PROFILE_NAME.fullmatch(name):
@@ -183,6 +193,10 @@ def _profile_layers(
     stored = secrets(name, kind)
     if stored is None:
         return profile, {}, None
+    from postisupport.config.secrets import Unreadable
+
+    if isinstance(stored, Unreadable):  # what the keyring holds is unknown, never none
+        return profile, {}, UnreadableSecret(name, kind, stored.reason)
     # The secret goes only where it was stored for: the profile's URLs are a file anyone with write
     # access to it may have changed.
     wanted = [("api_url", stored.api_url)] + ([("token_url", stored.token_url)] if kind == "client_secret"
@@ -237,6 +251,19 @@ def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:
         if values[path_setting] is not None:
             # "~/..." in a config file or a quoted variable, where no shell expands it.
             values[path_setting] = Path(values[path_setting]).expanduser()
+
+
+def _beside(values: dict[str, Any], origins: dict[str, Origin], folder: Path) -> None:
+    """A relative path in the config file is of a file beside it, wherever the command is run: the
+    mapping in force must not depend on the current folder. A mapping named with neither "/" nor "."
+    is a preset's name (idp/mapping.py PRESETS: "wso2"), not a path."""
+    for name in ("mapping", "trace", "ca_bundle", "ssl_cert_file", "sandbox_data"):
+        value = values[name]
+        preset = name == "mapping" and isinstance(value, str) and not any(c in value for c in "/.")
+        if origins[name] is Origin.PROFILE and isinstance(value, str) and not preset:
+            path = Path(value).expanduser()
+            if not path.is_absolute():
+                values[name] = str(folder / path)
 
 
 def _profile_name(

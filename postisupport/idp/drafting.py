@@ -66,16 +66,25 @@ class _Server:
         self.checked = bool(schemas)  # /Schemas answered with something to check against
         self.users = users
         self.attributes: dict[str, Attribute] = {}
+        # What a mapping can't name (a URN with "/" or a space, a control character): never proposed.
+        self.unnamable: dict[str, None] = {}
         for schema in schemas or []:
             urn = mappings.resolve(schema, "id")
             if isinstance(urn, str):
                 for path, kind in _declared(urn, mappings.resolve(schema, "attributes")):
-                    self.attributes[path.lower()] = Attribute(path, kind, True, self._carriers(path))
-                self.attributes.setdefault(urn.lower(), Attribute(urn, "complex", True, 0))
+                    self._add(Attribute(path, kind, True, self._carriers(path)))
+                if mappings.PATH.fullmatch(f"{urn}:x"):
+                    self.attributes.setdefault(urn.lower(), Attribute(urn, "complex", True, 0))
         for user in users:
             for path in _carried(user):
                 if path.lower() not in self.attributes:
-                    self.attributes[path.lower()] = Attribute(path, None, False, self._carriers(path))
+                    self._add(Attribute(path, None, False, self._carriers(path)))
+
+    def _add(self, attribute: Attribute) -> None:
+        if mappings.PATH.fullmatch(attribute.path):
+            self.attributes[attribute.path.lower()] = attribute
+        else:
+            self.unnamable[attribute.path] = None
 
     def _carriers(self, path: str) -> int:
         return sum(1 for user in self.users if mappings.resolve(user, path) is not None)
@@ -93,6 +102,17 @@ class _Server:
         fitting = [a for a in self.attributes.values() if _leaf(a.path) == name.lower()
                    and (a.type is None or a.type in TYPES[fact]) and (a.declared or a.carriers)]
         return max(fitting, key=lambda a: (a.carriers > 0, a.declared), default=None)
+
+
+def _on_users(server: _Server, path: str) -> bool:
+    """Whether any of the users listed first carries the attribute at `path`."""
+    held = server.has(path)
+    return held is not None and held.carriers > 0
+
+
+def _printable(text: str) -> str:
+    """`text` as a comment can hold it: each control character as its escape."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _declared(urn: str, attributes: Any) -> Iterable[tuple[str, str | None]]:
@@ -189,7 +209,9 @@ def draft(base: Mapping, schemas: list[dict[str, Any]] | None, users: list[dict[
     doc["name"] = f"{base.name}-draft"
     doc["description"] = f"{base.description}, as this server has it (drafted)"
     lookup = tomlkit.table()
-    lookup["by"] = [f for f in base.lookup if f in facts] or [f for f in mappings.LOOKUP if f in facts]
+    listed = [f for f in base.lookup if f in facts]
+    # Every look-up fact the draft maps is looked up by (a mapping must), in the base's order first.
+    lookup["by"] = listed + [f for f in mappings.LOOKUP if f in facts and f not in listed]
     doc["lookup"] = lookup
     table = tomlkit.table()
     for name, (fact, notes) in facts.items():
@@ -198,6 +220,11 @@ def draft(base: Mapping, schemas: list[dict[str, Any]] | None, users: list[dict[
         table[name] = _value(fact, tomlkit)
     if unmapped:
         table.add(tomlkit.comment(f"Not on this server, so unknown for everyone: {', '.join(unmapped)}."))
+    if server.unnamable:
+        shown = ", ".join(_printable(path) for path in list(server.unnamable)[:5])
+        more = len(server.unnamable) - 5
+        table.add(tomlkit.comment(f"Left out, as no mapping can name them: {shown}"
+                                  + (f" and {more} more" if more > 0 else "") + "."))
     doc["facts"] = table
     organisations = _organisations(base, server, tomlkit)
     if organisations is not None:
@@ -257,6 +284,21 @@ def _organisations(base: Mapping, server: _Server, tomlkit: Any) -> Any:
         for key in ("business_id", "services"):
             path = getattr(organisations, key)
             if path and (not server.checked or server.has(path)):
+                table[key] = path
+        return table
+    contract = mappings.preset(mappings.DEFAULT).organisations
+    if organisations is not None and organisations.kind == "attribute" and organisations.attribute \
+            and server.users and not _on_users(server, organisations.attribute) and contract is not None \
+            and contract.extension and server.has(contract.extension):
+        # Declared, perhaps, but on none of its users, while its Groups are the contract's organisations:
+        # read as the attribute, every user would be told they have no organisation.
+        table.add(tomlkit.comment(f"{organisations.attribute} is on none of the {len(server.users)} users "
+                                  f"listed first; this server's Groups carry {contract.extension}"))
+        table["from"] = "groups"
+        table["extension"] = contract.extension
+        for key in ("business_id", "services"):
+            path = getattr(contract, key)
+            if path and server.has(path):
                 table[key] = path
         return table
     if organisations is not None and organisations.kind == "attribute" and organisations.attribute \

@@ -325,6 +325,12 @@ class _Reader:
                 raise self.error("lookup", "by", f"{fact!r} is not mapped in [facts]")
         if len(set(by)) < len(by):
             raise self.error("lookup", "by", "names a fact twice")
+        left = [f for f in LOOKUP if f in facts and f not in by]
+        if left:
+            # A caller who gives it would be told "not found", though the store was never asked by it.
+            raise self.error("lookup", "by", f"leaves out {', '.join(left)}, which [facts] maps: a caller "
+                             "who gives one would be told no user has it, unasked; list it, or leave the "
+                             "fact out (then it is unknown for everyone)")
         return tuple(by)
 
     def organisations(self, data: dict[str, Any]) -> Organisations | None:

@@ -75,8 +75,8 @@ def test_today_doctor_fails_the_filters_check_and_warns_of_the_missing_extension
 
 def test_scim_core_doctor_passes_with_positive_controls_and_coverage(run, environ, scim2_server):
     result = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "doctor", "--json")
-    assert result.exit_code == 0
     found = checks(result)
+    assert result.exit_code == 0, found["coverage"]
     assert found["positive-controls"]["status"] in ("pass", "warn")
     assert found["coverage"]["status"] in ("pass", "warn")
     assert all({"id", "status", "detail", "consequence"} <= set(check) for check in found.values())

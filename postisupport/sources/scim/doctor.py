@@ -515,6 +515,11 @@ NOBODY_CARRIES = {
 }
 
 
+# The facts every user of a business directory has: carried by none of the users listed, the mapping
+# reads them from the wrong attribute.
+WRONG_FOR_EVERYONE = frozenset({"login_email", "organisation"})
+
+
 async def _coverage(server: _Server) -> Check:
     """How many of the users listed first carry each fact the mapping maps: none means unknown for
     everyone (or, for a fact whose absence means "none", none for everyone)."""
@@ -547,9 +552,16 @@ async def _coverage(server: _Server) -> Check:
         # A fact whose absence the mapping reads as unknown is unknown, not the "none" NOBODY_CARRIES tells.
         said = [NOBODY_CARRIES[n] for n in none if n in NOBODY_CARRIES
                 and (n not in mapping.facts or mapping.facts[n].absent == "none")]
-        return Check("coverage", "warn", f"{detail}; carried by no one, so unknown (or none) for everyone: "
-                     f"{', '.join(none)}", consequence="; ".join(said) or f"{', '.join(none)} unknown in "
-                     "every diagnosis")
+        # No login address, or no organisation, for any of them is a mapping that reads the wrong attribute
+        # (every diagnosis would be wrong): a failure, with --draft-mapping to mend it. A legacy ID, a
+        # pending change, an administrator or a right that none of a few users has may be the truth.
+        wrong = [n for n in none if n in WRONG_FOR_EVERYONE and n in NOBODY_CARRIES
+                 and (n not in mapping.facts or mapping.facts[n].absent == "none")]
+        status: Status = "fail" if wrong else "warn"
+        mend = " (doctor --draft-mapping FILE proposes what this server has for them)" if wrong else ""
+        return Check("coverage", status, f"{detail}; carried by no one, so unknown (or none) for everyone: "
+                     f"{', '.join(none)}{mend}",
+                     consequence="; ".join(said) or f"{', '.join(none)} unknown in every diagnosis")
     return Check("coverage", "pass", detail)
 
 

@@ -1,0 +1,133 @@
+"""Issues 12 and 14, the seventeenth attack pass (A17): each finding's case, as it was found, answered
+truthfully with one line and a documented exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from keyring.errors import KeyringLocked, PasswordDeleteError
+
+from postisupport.cli.main import ExitStatus
+from postisupport.idp.drafting import draft
+from postisupport.idp.mapping import parse, preset
+from tests.conftest import MemoryKeyring
+
+CONTRACT = ('name = "mine"\n[lookup]\nby = BY\n[facts]\nlogin_email = "userName"\nemails = "emails"\n'
+            'legacy_user_id = "urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId"\n')
+
+
+@pytest.mark.parametrize(("by", "left"), [('["login_email", "legacy_user_id"]', "emails"),
+                                          ('["login_email", "emails"]', "legacy_user_id")])
+def test_a_mapping_that_looks_up_by_less_than_it_maps_is_refused(run, tmp_path: Path, by: str,
+                                                                 left: str) -> None:
+    """A17-2: a caller's other address, mapped but not looked up by, was "no user has these details"."""
+    mine = tmp_path / "mine.toml"
+    mine.write_text(CONTRACT.replace("BY", by), encoding="utf-8")
+    result = run("--sandbox", "--mapping", str(mine), "diagnose", "erik@lindqvist.example.net", "--no-audit")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: --mapping: {mine}:3: lookup.by: leaves out {left}, "
+        "which [facts] maps: a caller who gives one would be told no user has it, unasked; list it, or "
+        "leave the fact out (then it is unknown for everyone)\n")
+
+
+def test_a_draft_leaves_out_what_no_mapping_can_name_and_still_reads_back() -> None:
+    """A17-5: an extension URN with "/" or a control character was an internal error, and the checks
+    doctor had run were lost."""
+    users = [{"id": "u-1", "userName": "a@example.fi", "urn:acme:ext/v1": {"legacyUserId": "ESIM0101"},
+              "urn:evil\r:ext": {"legacyUserId": "X"}}]
+    made = draft(preset("scim-core"), None, users)
+    parse(made.text, "the draft")
+    assert [line for line in made.text.splitlines() if "Left out" in line] == [
+        "# Left out, as no mapping can name them: urn:acme:ext/v1:legacyUserId, "
+        "urn:evil\\r:ext:legacyUserId."]
+
+
+def test_doctor_fails_a_mapping_whose_facts_read_as_none_for_everyone(run) -> None:
+    """A17-6: doctor said every legacy-ID caller is told "not found" and every user "no organisation",
+    and exited 0."""
+    result = run("--sandbox", "--mapping", "scim-core", "doctor", "--json")
+    checks = {c["id"]: c for c in json.loads(result.stdout)}
+    assert (result.exit_code, checks["coverage"]["status"], checks["coverage"]["consequence"]) == (
+        ExitStatus.DOCTOR_FAILED, "fail", "a caller who gives their legacy user ID is told no user has these "
+        "details; every user will be told they have no organisation")
+    assert checks["coverage"]["detail"].endswith(
+        "carried by no one, so unknown (or none) for everyone: legacy_user_id, organisation (doctor "
+        "--draft-mapping FILE proposes what this server has for them)")
+
+
+class Locked(MemoryKeyring):
+    """A keyring that holds entries but can't be read (a locked collection, no D-Bus session), and can't
+    delete either (it says there is nothing to delete)."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        if self.locked:
+            raise KeyringLocked("locked")
+        return super().get_password(service, username)
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise PasswordDeleteError("cannot delete")
+
+    locked = True
+
+
+def _profile(env, loopback_sandbox: str) -> None:
+    config = env.config_dir / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[profiles.p]\napi_url = "{loopback_sandbox}"\n', encoding="utf-8")
+
+
+def test_a_keyring_that_cannot_be_read_is_said_so_never_taken_for_no_secret(run, env,
+                                                                           loopback_sandbox: str) -> None:
+    """A17-7: "token none", "no token was sent ... store one with auth login" while one was stored."""
+    import keyring
+
+    backend = Locked()
+    backend.entries[("postisupport", "p:token")] = json.dumps(
+        {"secret": "sandbox-token-0123", "api_url": loopback_sandbox, "token_url": None})
+    keyring.set_keyring(backend)
+    _profile(env, loopback_sandbox)
+    said = ("postisupport: error: profile p: the keyring could not be read (KeyringLocked), so its token "
+            "can't be used: unlock the keyring and run this again\n")
+    diagnosed = run("--profile", "p", "diagnose", "ESIM0042", "--no-audit")
+    status = run("--profile", "p", "auth", "status")
+    assert [(r.exit_code, r.stdout, r.stderr) for r in (diagnosed, status)] == [
+        (ExitStatus.USAGE, "", said), (ExitStatus.USAGE, "", said)]
+    shown = json.loads(run("--profile", "p", "config", "show", "--json").stdout)["settings"]["token"]
+    assert shown == {"value": "not set", "origin": "keyring", "from": None, "refused": said.removeprefix(
+        "postisupport: error: ").rstrip("\n")}
+
+
+def test_a_logout_the_keyring_refuses_is_no_removal(run, env, loopback_sandbox: str) -> None:
+    """A17-8: a PasswordDeleteError for an entry that is there was "no secret was stored", exit 0."""
+    import keyring
+
+    backend = Locked()
+    backend.locked = False
+    backend.entries[("postisupport", "p:token")] = "stored"
+    keyring.set_keyring(backend)
+    result = run("auth", "logout", "--profile", "p")
+    assert (result.exit_code, result.stderr, backend.entries) == (
+        ExitStatus.USAGE, "postisupport: error: no usable keyring to remove the secret from "
+        "(PasswordDeleteError): nothing was removed; a secret stored there stays until the keyring works "
+        "again\n", {("postisupport", "p:token"): "stored"})
+
+
+def test_a_relative_mapping_in_the_config_file_is_the_one_beside_it(run, env, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """A17-9: the same profile read another mapping file (or none) in each folder it was run from."""
+    folder = env.config_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    mapping = '[facts]\nlogin_email = "userName"\n'
+    (folder / "mine.toml").write_text(f'name = "beside"\n{mapping}', encoding="utf-8")
+    (folder / "config.toml").write_text('default_profile = "w"\n[profiles.w]\nmapping = "mine.toml"\n',
+                                        encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "mine.toml").write_text(f'name = "here"\n{mapping}', encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    shown = run("--sandbox", "mapping", "show")
+    assert (shown.exit_code, shown.stdout.splitlines()[0]) == (0, 'name = "beside"')
+    preset_named = run("--sandbox", "--mapping", "wso2", "mapping", "show")
+    assert 'name = "wso2"' in preset_named.stdout.splitlines()
