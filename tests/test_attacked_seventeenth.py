@@ -131,3 +131,61 @@ def test_a_relative_mapping_in_the_config_file_is_the_one_beside_it(run, env, tm
     assert (shown.exit_code, shown.stdout.splitlines()[0]) == (0, 'name = "beside"')
     preset_named = run("--sandbox", "--mapping", "wso2", "mapping", "show")
     assert 'name = "wso2"' in preset_named.stdout.splitlines()
+
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+def _user(**extra: object) -> dict[str, object]:
+    return {"id": "u1", "userName": "maija@example.fi", "active": True, "roles": [{"value": "admin"}],
+            ENTERPRISE: {"organization": "Esimerkki Oy"}, **extra}
+
+
+@pytest.mark.parametrize(("roles", "sent"), [("admin", "'admin'"), (["admin"], "['admin']"),
+                                           ([{"value": ["admin"]}], "['admin']"), ([{"value": 5}], "5")])
+def test_roles_in_the_wrong_shape_through_a_mapping_are_unknown_never_not_an_administrator(
+        roles: object, sent: str) -> None:
+    """A17-10: through scim-core, an administrator whose roles came in another shape was "not one"."""
+    from postisupport.idp.reading import user_facts
+
+    facts = user_facts(_user(roles=roles), preset("scim-core"))
+    assert (facts.is_admin, "administrators" in facts.unknown, "administrators" in facts.untold,
+            facts.problems) == (False, True, False, (f"roles.value: {sent} ignored (not a list of values)",))
+
+
+@pytest.mark.parametrize(("organization", "problems"), [
+    ("", ()), ([], ()), ([""], ()),
+    ("  ", (f"{ENTERPRISE}:organization: '  ' ignored (a blank name)",)),
+])
+def test_an_organisation_sent_empty_is_absent_and_what_the_mapping_says_absent_means(
+        organization: object, problems: tuple[str, ...]) -> None:
+    """A17-11: with absent = "unknown", an empty or blank name was "no organisation" (or one named "  ")."""
+    from importlib import resources
+
+    from postisupport.idp.reading import user_facts
+
+    text = resources.files("postisupport.idp.presets").joinpath("scim-core.toml").read_text("utf-8")
+    unknown_when_absent = parse(text.replace('absent = "none"', 'absent = "unknown"'), "mine")
+    facts = user_facts(_user(**{ENTERPRISE: {"organization": organization}}), unknown_when_absent)
+    assert (facts.group_ids, "organisation" in facts.untold, facts.problems) == ((), True, problems)
+    none = user_facts(_user(**{ENTERPRISE: {"organization": organization}}), preset("scim-core"))
+    assert (none.group_ids, "organisation" in none.unknown) == ((), False)
+
+
+def test_what_a_directory_does_not_record_of_an_organisation_is_not_shown_as_none(run) -> None:
+    """A17-12: "The organisation has no services." and "(no business ID)" under scim-core, which records
+    neither."""
+    from tests.test_attacked_sixteenth import Rewriting
+
+    def named(user: dict) -> None:
+        user[ENTERPRISE] = {"organization": "Esimerkki Oy"}
+
+    from tests.servers import serving
+
+    with serving(Rewriting(named)) as url:
+        result = run("--api", url, "--mapping", "scim-core", "diagnose", "aino.korhonen@esimerkki.example.fi",
+                     "-s", "invoicing", "--no-audit", "--verified", "--ui-lang", "en")
+    text = " ".join(result.stdout.split())
+    assert "Organisation Esimerkki Oy (business ID not recorded)" in text
+    assert "This directory does not record the organisation's services." in text
+    assert "no services" not in text and "no business ID" not in text

@@ -39,7 +39,7 @@ def doctor(
 
     Example: postisupport --sandbox doctor
 
-    Example: postisupport --sandbox --mapping scim-core doctor --draft-mapping mine.toml
+    Example: postisupport --sandbox doctor --draft-mapping mine.toml
     """
     import json
     import shlex

@@ -246,11 +246,18 @@ def contract_user(resource: dict[str, Any], mapping: Mapping) -> Contracted:
     if organisations is not None and organisations.kind == "attribute" and organisations.attribute:
         named = mappings.resolve(resource, organisations.attribute)
         names = [named] if isinstance(named, str) else named if isinstance(named, list) else []
-        out["groups"] = [{"value": organisation_id(n), "display": n}
-                         for n in names if isinstance(n, str) and n]
+        # Kept as sent (the administrators are found by the same value); a blank one is no name.
+        usable = [n for n in names if isinstance(n, str) and n.strip()]
+        out["groups"] = [{"value": organisation_id(n), "display": n} for n in usable]
+        blank = [n for n in names if isinstance(n, str) and n and not n.strip()]
+        if blank:
+            problems.append(f"{organisations.attribute}: {shortened(repr(blank[0]), 60)} ignored "
+                            "(a blank name)")
         if _under(organisations.attribute, broken):
             unreadable.add("organisation")
-        elif named is None and organisations.absent == "unknown":
+        elif not usable and organisations.absent == "unknown" and all(isinstance(n, str) for n in names):
+            # Absent, empty or blank (RFC 7643 section 2.5: an empty value is an unassigned one): the
+            # store can't tell, as the mapping says.
             unknown.add("organisation")
         elif named is not None and (not isinstance(named, str | list)
                                     or any(not isinstance(n, str) for n in names)):
@@ -263,13 +270,32 @@ def contract_user(resource: dict[str, Any], mapping: Mapping) -> Contracted:
         if groups is not None:
             out["groups"] = groups
     if mapping.administrators is not None:
-        if _under(mapping.administrators.attribute, broken):
-            unreadable.add("administrators")
-        held = mappings.resolve(resource, mapping.administrators.attribute)
-        held = held if isinstance(held, list) else [held]
-        admin = any(isinstance(v, str) and equal_folded(v, mapping.administrators.value) for v in held)
+        path = mapping.administrators.attribute
+        held = mappings.resolve(resource, path)
+        values = held if isinstance(held, list) else [] if held is None else [held]
+        admin = any(isinstance(v, str) and equal_folded(v, mapping.administrators.value) for v in values)
         out["roles"] = [{"value": ADMIN_ROLE}] if admin else []
+        shape = _malformed_values(resource, path, values, mappings)
+        if _under(path, broken):
+            unreadable.add("administrators")
+        elif shape is not None and not admin:
+            # Sent, but not as values: whether they administer it can't be told, never "no".
+            unreadable.add("administrators")
+            problems.append(f"{path}: {shortened(repr(shape), 60)} ignored (not a list of values)")
     return Contracted(out, frozenset(unknown), frozenset(unreadable), tuple(problems))
+
+
+def _malformed_values(resource: dict[str, Any], path: str, values: list[Any], mappings: Any) -> Any:
+    """What was sent at `path` (or at the attribute holding its sub-attribute) in a shape that holds no
+    text values: an attribute that is no list of objects, a value that is no text; None when sound."""
+    attribute, dot, _ = path.rpartition(".") if "." in path.rpartition(":")[2] else (path, "", "")
+    if dot:
+        container = mappings.resolve(resource, attribute)
+        if container is not None and not isinstance(container, dict) and not (
+                isinstance(container, list) and all(isinstance(item, dict) for item in container)):
+            return container
+    wrong = [v for v in values if not isinstance(v, str)]
+    return wrong[0] if wrong else None
 
 
 def _malformed_extensions(resource: dict[str, Any], mapping: Mapping, problems: list[str]) -> frozenset[str]:

@@ -269,7 +269,7 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
     if facts.user:
         table.add_row(view.text("label.user"), _plain(_user_line(facts.user, facts, view)))
     if facts.organisation:
-        line = _organisation_line(facts.organisation, view)
+        line = _organisation_line(facts.organisation, view, facts.unrecorded)
         if facts.chosen:
             line += " · " + view.text(f"label.chosen.{facts.chosen}")
         table.add_row(view.text("label.organisation"), _plain(line))
@@ -295,18 +295,20 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
     for membership in facts.memberships:
         if facts.organisation is not None and membership.organisation.id == facts.organisation.id:
             continue
-        line = _organisation_line(membership.organisation, view)
+        line = _organisation_line(membership.organisation, view, facts.unrecorded)
         if not any(a.can_act for a in membership.admins):
             line += " · " + view.text("label.no-admins")
         table.add_row(view.text("label.other-organisation"), _plain(line))
         if decision.services:  # where else a service asked about may be
-            table.add_row("", _plain(_organisation_services(membership.organisation, view)))
+            table.add_row("", _plain(_organisation_services(membership.organisation, view, facts.unrecorded)))
         _admin_rows(table, "", membership.admins, view)
     return table
 
 
-def _organisation_line(org: OrganisationFacts, view: View) -> str:
-    return f"{org.name or org.id} ({org.business_id or view.text('label.no-business-id')})"
+def _organisation_line(org: OrganisationFacts, view: View, unrecorded: frozenset[str] = frozenset()) -> str:
+    # A directory that records no business IDs says nothing of this one's: "none" would be a guess.
+    missing = "label.business-id.unrecorded" if "business_id" in unrecorded else "label.no-business-id"
+    return f"{org.name or org.id} ({org.business_id or view.text(missing)})"
 
 
 def _admin_rows(table: Any, label: str, admins: Sequence[Contact], view: View) -> None:
@@ -357,14 +359,20 @@ def _services(facts: Facts, decision: Decision, view: View) -> list[tuple[str, s
         rows.append((view.text("label.services") if n == 0 else "",
                      view.text("label.verdict", asked=name, verdict=headline)))
     if facts.organisation is not None:
-        rows.append(("", _organisation_services(facts.organisation, view)))
+        rows.append(("", _organisation_services(facts.organisation, view, facts.unrecorded)))
     return rows
 
 
-def _organisation_services(org: OrganisationFacts, view: View) -> str:
+def _organisation_services(org: OrganisationFacts, view: View,
+                           unrecorded: frozenset[str] = frozenset()) -> str:
     names = [service_name(s, catalog(view.ui_lang)) for s in org.services]
-    return view.text("label.organisation-services", services=", ".join(names)) if names \
-        else view.text("label.organisation-services.none")
+    if names:
+        return view.text("label.organisation-services", services=", ".join(names))
+    # Not recorded, or sent unreadable: unknown, never "no services".
+    if "organisation_services" in unrecorded:
+        return view.text("label.organisation-services.unrecorded")
+    return view.text("label.organisation-services.unreadable" if org.services_unknown
+                     else "label.organisation-services.none")
 
 
 # The facts a directory may not record, as the timeline names them when it says so, in its order.
