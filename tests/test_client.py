@@ -767,7 +767,7 @@ def find_with(policy: Any, responses: list[Any], **kwargs: Any) -> tuple[Any, li
                 result: Any = await client.find_users("aino@example.fi")
             except (ApiError, UnreachableError) as error:
                 result = error
-            return result, client.requests
+            return result, client.client.requests
 
     result, requests = asyncio.run(go())
     return result, waits, requests

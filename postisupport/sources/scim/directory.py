@@ -303,17 +303,17 @@ class ScimDirectory:
 
     @property
     def requests(self) -> int:
-        return self.store.requests
+        return self.store.client.requests
 
     @property
     def unrecorded(self) -> frozenset[str]:
         return self.store.unrecorded
 
     def secrets(self) -> list[str]:
-        return self.store.secrets()
+        return self.store.client.secrets()
 
     async def probe(self) -> None:
-        await self.store.probe()
+        await self.store.client.probe()
 
     async def aclose(self) -> None:
         await self.store.aclose()
@@ -337,7 +337,7 @@ class ScimDirectory:
 
     async def _within(self, rounds: int, looked_up: Awaitable[Snapshot]) -> Snapshot:
         # The budget's clock runs only while the requests are at the server (scim.client.Budget).
-        budget = BUDGET.set(Budget(rounds * self.store.timeout))
+        budget = BUDGET.set(Budget(rounds * self.store.client.timeout))
         try:
             return await looked_up
         finally:

@@ -35,20 +35,6 @@ class ScimStore:
     def __init__(self, client: ScimClient, mapping: Mapping | None = None) -> None:
         self.client, self.mapping = client, mapping
 
-    @property
-    def requests(self) -> int:
-        return self.client.requests
-
-    @property
-    def timeout(self) -> float:
-        return self.client.timeout
-
-    def secrets(self) -> list[str]:
-        return self.client.secrets()
-
-    async def probe(self) -> None:
-        await self.client.probe()
-
     async def aclose(self) -> None:
         await self.client.aclose()
 
