@@ -49,13 +49,10 @@ def get(profile: str, kind: str) -> Stored | Unreadable | None:
     """The stored secret, None when there is none, Unreadable when the keyring could not be read
     (reading never fails a command: a command that needs the secret says so)."""
     try:
-        import keyring
-
-        raw = keyring.get_password(SERVICE, _entry(profile, kind))
-    except BACKEND_FAULTS as error:
-        return Unreadable(type(error).__name__)
-    # A backend that hands back something else than text (a broken third-party one) holds no secret.
-    return parse(raw) if isinstance(raw, str) else None
+        raw = held(profile, kind)
+    except KeyringUnavailable as error:
+        return Unreadable(error.reason)
+    return None if raw is None else parse(raw)
 
 
 def parse(raw: str) -> Stored:

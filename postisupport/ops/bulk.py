@@ -507,8 +507,7 @@ class _Kept:
     format: Format = "ndjson"
     largest: int = 0
     extra_columns: list[str] | None = None  # a CSV output's columns kept from the input, as headed
-    # What its rows were read through (read_through); rows without it are an older version's.
-    # (None: the default mapping, which rows don't name.)
+    # What its rows were read through (read_through); None for rows that name none: the default's.
     mappings: set[str | None] = field(default_factory=set)
 
     def check_mapping(self, mapping: str | None) -> None:
