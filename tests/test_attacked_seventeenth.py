@@ -189,3 +189,55 @@ def test_what_a_directory_does_not_record_of_an_organisation_is_not_shown_as_non
     assert "Organisation Esimerkki Oy (business ID not recorded)" in text
     assert "This directory does not record the organisation's services." in text
     assert "no services" not in text and "no business ID" not in text
+
+
+def _erik(change):
+    """Erik (found by his other address, erik@lindqvist.example.net) with his userName changed."""
+    def changed(user: dict) -> None:
+        if user.get("userName") == "erik.lindqvist@esimerkki.example.fi":
+            change(user)
+    return changed
+
+
+@pytest.mark.parametrize("change", [lambda u: u.pop("userName"), lambda u: u.update(userName=5)],
+                         ids=["missing", "unreadable"])
+def test_a_login_address_that_cannot_be_read_is_never_said_to_be_another(run, change) -> None:
+    """A17-22: with userName missing or unreadable, a caller who gave their other address was told only
+    the login address works, as if theirs were not it, and the screen called the request's address "NOT
+    THE LOGIN ADDRESS"."""
+    from tests.servers import serving
+    from tests.test_attacked_sixteenth import Rewriting
+
+    with serving(Rewriting(_erik(change))) as url:
+        result = run("--api", url, "diagnose", "erik@lindqvist.example.net", "--no-audit", "--verified",
+                     "--ui-lang", "en", "--lang", "en", "--json")
+    decision = json.loads(result.stdout)
+    check = next(c for c in decision["considered"] if c["rule"] == "login.not-login-email")
+    assert (result.exit_code, decision["rule"], check["fired"], check["unknown"]) == (
+        0, "login.contact-admin", None, ["login_email"])
+    assert decision["script"]["text"].startswith(
+        "Only your login e-mail address works for logging in to Posti's business services, and I can't see "
+        "here whether the address you gave is that one. ")
+    with serving(Rewriting(_erik(change))) as url:
+        screen = run("--api", url, "diagnose", "erik@lindqvist.example.net", "--no-audit", "--verified",
+                     "--ui-lang", "en")
+    text = " ".join(screen.stdout.split())
+    assert "Erik Lindqvist <login address unknown>" in text
+    assert "to erik.lindqvist@esimerkki.example.fi Password changed" in text
+    assert "NOT THE LOGIN ADDRESS" not in text
+
+
+def test_an_old_user_id_is_still_not_the_login_when_the_login_address_cannot_be_read(run) -> None:
+    """A17-22: the old user ID never works, whatever the login address; which address does is said to be
+    unknown here, never left out silently."""
+    from tests.servers import serving
+    from tests.test_attacked_sixteenth import Rewriting
+
+    with serving(Rewriting(_erik(lambda u: u.update(userName=5)))) as url:
+        result = run("--api", url, "diagnose", "ESIM0077", "--no-audit", "--verified", "--lang", "en",
+                     "--json")
+    decision = json.loads(result.stdout)
+    assert (decision["rule"], decision["script"]["text"]) == (
+        "login.not-login-email", "You now log in to Posti's business services with your e-mail address: the "
+        "old user ID no longer works. I can't see here which e-mail address you log in with. Please log in "
+        "with your login e-mail address and your current password.")

@@ -377,8 +377,12 @@ def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apar
     assert decide(facts(matched_by="email")).script == (ScriptPart("login.not-login-email.email"),
                                                          LOGIN_ADDRESS, CURRENT_PASSWORD)
     assert decide(facts()).script == (ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
+    # Without the login address, whether the caller's address is another one can't be told (A17-22).
     assert decide(facts(a_user(user_name=None), matched_by="email")).script == (
-        ScriptPart("login.not-login-email.email"), ScriptPart("login.with-current-password"))
+        ScriptPart("detail.login-email.unknown.email"), ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
+    assert decide(facts(a_user(user_name=None), matched_by="legacyUserId")).script == (
+        ScriptPart("login.not-login-email"), ScriptPart("detail.login-email.unknown"),
+        ScriptPart("login.with-current-password"))
 
 
 def rights(key: str, params: dict) -> ScriptPart:

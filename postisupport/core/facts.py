@@ -153,6 +153,12 @@ class UserFacts:
         return ("last_failed_login",) if "last_failed_login" in self.unknown else ()
 
     @property
+    def login_email_unknown(self) -> bool:
+        """Whether the directory can't tell which address the user logs in with: a login address is
+        what every account has, so none is never read as "no login address"."""
+        return self.user_name is None or "user_name" in self.unknown
+
+    @property
     def logs_in(self) -> bool:
         """Whether the directory shows the user logging in since the renewal, with no failed login
         after it: a login from before the renewal, or a failed one since, says they cannot now."""

@@ -366,18 +366,29 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
 def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None,
                  said_state: str | None) -> Decision:
     """Part A after step 1: step 2, else step 3 (`state`: what stops the account logging in)."""
-    if trail.check("login.not-login-email", facts.matched_by != "userName" and state is None,
-                   matchedBy=facts.matched_by, accountState=state):
+    # Whether another address is the login one can't be told when the login address can't be read; the
+    # old user ID or a name is never it, whatever the login address.
+    other_address = facts.matched_by == "email"
+    if other_address and state is None and user.login_email_unknown:
+        trail.unknown("login.not-login-email", ("user_name",), matchedBy=facts.matched_by, accountState=state)
+    elif trail.check("login.not-login-email", facts.matched_by != "userName" and state is None,
+                     matchedBy=facts.matched_by, accountState=state):
         rule = "login.not-login-email"
         wrong_name = (
             Evidence(rule, "matchedBy", facts.matched_by),
-            Evidence(rule, "userName", user.user_name),
+            Evidence(rule, "unknown", ["login_email"]) if user.login_email_unknown
+            else Evidence(rule, "userName", user.user_name),
         )
         return Decision(rule, "login", wrong_name, _login_address_parts(facts, user), actions=(Action(rule),))
 
     rule = _escalation(facts, user, "login", trail)
     evidence = (*_escalation_evidence(facts, user, rule), *_account_evidence(rule, user))
     parts: list[ScriptPart] = []
+    untold = other_address and user.login_email_unknown
+    if untold:
+        evidence = (Evidence("login.not-login-email", "unknown", ["login_email"]), *evidence)
+        if state is None:  # said before the step it leaves: only the login address works
+            parts.append(ScriptPart("detail.login-email.unknown.email"))
     ticket = False
     if rule in ("login.contact-admin", "login.other-admin"):
         key = f"{rule}.{said_state}" if said_state else rule
@@ -410,7 +421,9 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             if gone and user.reset_sent_at is not None:
                 parts.append(ScriptPart("then.reset-pending.elsewhere", {"sent_at": user.reset_sent_at},
                                         personal=True))
-        if facts.matched_by != "userName":
+        if untold:
+            parts.append(ScriptPart("then.email.unknown"))
+        elif facts.matched_by != "userName":
             parts.extend(_login_address_parts(facts, user, then=True))
     if ticket:  # what happens next comes last
         parts.append(ScriptPart("next.ticket"))
@@ -495,12 +508,13 @@ def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> t
         return tuple(parts)
     said = ScriptPart("login.with-current-password.it", personal=True,
                       unverified="login.with-current-password")
-    return (*parts, said if user.user_name else ScriptPart("login.with-current-password"))
+    return (*parts, ScriptPart("login.with-current-password") if user.login_email_unknown else said)
 
 
 def _login_address(user: UserFacts) -> tuple[ScriptPart, ...]:
-    return (ScriptPart("detail.login-email", {"login_email": user.user_name}, personal=True),) \
-        if user.user_name else ()
+    if user.login_email_unknown:
+        return (ScriptPart("detail.login-email.unknown"),)
+    return (ScriptPart("detail.login-email", {"login_email": user.user_name}, personal=True),)
 
 
 def _admins(facts: Facts, others: bool = False, admins: Sequence[Contact] | None = None,

@@ -213,6 +213,7 @@ class User(Resource):
         if self.user_name is None:
             if "userName" not in unread:  # else noted as unreadable already
                 _note(info, "userName: missing, so the login e-mail address is unknown")
+                _unreadable(info, "userName")  # required by SCIM: missing is not "no login address"
         elif not looks_like_email(self.user_name):
             _note(info, f"userName: {_shown(self.user_name)} is not an e-mail address")
         for email in self.emails:

@@ -407,9 +407,11 @@ def _events(user: UserFacts, view: View, when: Callable[[str, datetime | None], 
         # Where it went, when that is not the login address the User line shows already.
         if user.reset_sent_to and not equal_folded(user.reset_sent_to, user.user_name):
             sent += " " + view.text("event.reset-sent-to", address=user.reset_sent_to)
-            flag = "event.reset-sent-not-login" if user.has_address(user.reset_sent_to) \
-                else "event.reset-sent-elsewhere"
-            sent += " · " + view.text(flag)
+            # Whether an address on the account is the login one can't be told without the login address.
+            flag = None if user.login_email_unknown and user.has_address(user.reset_sent_to) else \
+                "event.reset-sent-not-login" if user.has_address(user.reset_sent_to) else "event.reset-sent-elsewhere"
+            if flag:
+                sent += " · " + view.text(flag)
         events.append((view.text("event.reset-sent"), sent))
     if user.reset_sent_at is not None or user.last_password_update is not None \
             or {"reset_sent_at", "last_password_update"} & user.unknown:
