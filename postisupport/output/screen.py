@@ -408,10 +408,10 @@ def _events(user: UserFacts, view: View, when: Callable[[str, datetime | None], 
         if user.reset_sent_to and not equal_folded(user.reset_sent_to, user.user_name):
             sent += " " + view.text("event.reset-sent-to", address=user.reset_sent_to)
             # Whether an address on the account is the login one can't be told without the login address.
-            flag = None if user.login_email_unknown and user.has_address(user.reset_sent_to) else \
-                "event.reset-sent-not-login" if user.has_address(user.reset_sent_to) else "event.reset-sent-elsewhere"
-            if flag:
-                sent += " · " + view.text(flag)
+            if not user.has_address(user.reset_sent_to):
+                sent += " · " + view.text("event.reset-sent-elsewhere")
+            elif not user.login_email_unknown:
+                sent += " · " + view.text("event.reset-sent-not-login")
         events.append((view.text("event.reset-sent"), sent))
     if user.reset_sent_at is not None or user.last_password_update is not None \
             or {"reset_sent_at", "last_password_update"} & user.unknown:
