@@ -241,3 +241,39 @@ def test_an_old_user_id_is_still_not_the_login_when_the_login_address_cannot_be_
         "login.not-login-email", "You now log in to Posti's business services with your e-mail address: the "
         "old user ID no longer works. I can't see here which e-mail address you log in with. Please log in "
         "with your login e-mail address and your current password.")
+
+
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+
+
+@pytest.mark.parametrize("mapping", ["postisupport", "scim-core"])
+@pytest.mark.parametrize(("extra", "unknown", "problem"), [
+    ({"USERNAME": "b@example.fi"}, {"user_name"}, "userName, USERNAME"),
+    ({"Active": False}, {"active"}, "active, Active"),
+    ({"EMAILS": [{"value": "c@example.fi"}]}, {"emails"}, "emails, EMAILS"),
+])
+def test_an_attribute_sent_twice_in_different_case_with_different_values_is_unknown(
+        mapping: str, extra: dict, unknown: set[str], problem: str) -> None:
+    """A17-13: names are case-insensitive; of two values for one attribute one was read silently."""
+    from postisupport.idp.reading import user_facts
+
+    user = {"id": "u1", "userName": "a@example.fi", "active": True, "emails": [{"value": "a@example.fi"}],
+            **extra}
+    facts = user_facts(user, preset(mapping))
+    assert (facts.unknown - facts.untold, facts.problems) == (
+        unknown, (f"{problem}: sent 2 times in different case with different values, so none is read",))
+    assert (facts.user_name, facts.active, facts.emails) == (
+        None if "user_name" in unknown else "a@example.fi", None if "active" in unknown else True,
+        () if "emails" in unknown else ("a@example.fi",))
+
+
+def test_an_attribute_sent_twice_with_one_value_is_read_and_a_twice_sent_extension_attribute_is_not() -> None:
+    from postisupport.idp.reading import user_facts
+
+    same = user_facts({"id": "u1", "userName": "a@example.fi", "USERNAME": "a@example.fi"})
+    assert (same.user_name, same.unknown, same.problems) == ("a@example.fi", frozenset(), ())
+    locked = user_facts({"id": "u1", "userName": "a@example.fi",
+                         LOGIN: {"accountLocked": True, "ACCOUNTLOCKED": False}})
+    assert (locked.locked, locked.unknown, locked.problems) == (False, {"locked"}, (
+        f"{LOGIN}:accountLocked, {LOGIN}:ACCOUNTLOCKED: sent 2 times in different case with different "
+        "values, so none is read",))

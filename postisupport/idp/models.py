@@ -181,8 +181,9 @@ class Resource(ScimModel):
         return self._unreadable
 
     @classmethod
-    def parse(cls: type[R], data: Any) -> R:
-        context: dict[str, Any] = {"problems": [], "unreadable": set()}
+    def parse(cls: type[R], data: Any, unreadable: frozenset[str] = frozenset()) -> R:
+        """`unreadable`: attributes known already not to be readable (never noted as missing)."""
+        context: dict[str, Any] = {"problems": [], "unreadable": set(unreadable)}
         resource = cls.model_validate(data, context=context)
         resource._problems = context["problems"]
         resource._unreadable = frozenset(context["unreadable"])

@@ -34,13 +34,18 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
     """A User resource as the API sent it, read tolerantly through the mapping (None: postisupport's
     contract); what was wrong is kept in `problems`, what it can't tell in `unknown`."""
     told: frozenset[str] = frozenset()
+    resource, twice, conflicted = _one_casing(resource)
     noted: tuple[str, ...] = ()
     unread: frozenset[str] = frozenset()
     if mapping is not None and not is_contract(mapping):
-        resource, told, unread, noted = contract_user(resource, mapping)
-    user = User.parse(resource)
+        resource, told, unread, noted = contract_user(resource, mapping, conflicted)
+    if mapping is None or is_contract(mapping):
+        known_unreadable = frozenset(name for name in _FACTS if _under(_CONTRACT_PATHS[name], conflicted))
+    else:  # read through the mapping already: only that a login address left out is not missing
+        known_unreadable = frozenset({"userName"} if "user_name" in unread else ())
+    user = User.parse(resource, known_unreadable)
     login = user.login
-    problems = [*noted, *user.problems]
+    problems = [*twice, *noted, *user.problems]
     unreadable = set(user.unreadable)
     if login is not None and login.unknown_facts:
         told |= _unknown_facts(login.unknown_facts, problems)
@@ -76,6 +81,46 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
         unknown=frozenset(fact for name in unreadable for fact in _FACTS.get(name, ())) | told | unread,
         untold=told - unread,
     )
+
+
+def _one_casing(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str], frozenset[str]]:
+    """The resource with each attribute under one name: names are case-insensitive (RFC 7643 section
+    2.1), so an attribute sent twice in different case with different values can't be read (its folded
+    path is returned, and a data problem says why); with the same value it is read once."""
+    problems: list[str] = []
+    conflicted: set[str] = set()
+
+    def merged(node: dict[str, Any], prefix: str = "", within: str = "") -> dict[str, Any]:
+        keys: dict[str, list[Any]] = {}
+        for key in node:
+            keys.setdefault(str(key).lower(), []).append(key)
+        out: dict[str, Any] = {}
+        for folded, sent in keys.items():
+            values = [node[key] for key in sent]
+            if any(value != values[0] for value in values[1:]):
+                conflicted.add(f"{prefix}{folded}")
+                problems.append(f"{', '.join(within + str(key) for key in sent)}: sent {len(sent)} times in "
+                                "different case with different values, so none is read")
+                continue
+            value = values[0]
+            if isinstance(value, dict) and not prefix:  # an extension or a complex attribute, as its own
+                joint = ":" if folded.startswith("urn:") else "."
+                value = merged(value, f"{prefix}{folded}{joint}", f"{sent[0]}{joint}")
+            out[sent[0]] = value
+        return out
+
+    if all(len({str(k).lower() for k in node}) == len(node)
+           for node in (resource, *(v for v in resource.values() if isinstance(v, dict)))):
+        return resource, [], frozenset()  # the common case, read as sent
+    return merged(resource), problems, frozenset(conflicted)
+
+
+# Where the contract holds each attribute it reads, by the name its reader notes it under.
+_CONTRACT_PATHS = {"userName": "userName", "emails": "emails", "active": "active",
+                   "entitlements": "entitlements", "roles": "roles", "login": urns.LOGIN_EXTENSION,
+                   **{name: f"{urns.LOGIN_EXTENSION}:{name}" for name in (
+                       "legacyUserId", "forcePasswordReset", "passwordResetSentAt", "passwordResetSentTo",
+                       "lastPasswordUpdateTime", "lastLoginTime", "lastFailedLoginTime", "accountLocked")}}
 
 
 def _unknown_facts(names: list[str], problems: list[str]) -> frozenset[str]:
@@ -213,14 +258,16 @@ class Contracted(NamedTuple):
     problems: tuple[str, ...]
 
 
-def contract_user(resource: dict[str, Any], mapping: Mapping) -> Contracted:
-    """The resource in the contract's form, with what it can't tell and why."""
+def contract_user(resource: dict[str, Any], mapping: Mapping,
+                  conflicted: frozenset[str] = frozenset()) -> Contracted:
+    """The resource in the contract's form, with what it can't tell and why (`conflicted`: the folded
+    paths of attributes sent in two cases with different values, left out of `resource`)."""
     from postisupport.idp import mapping as mappings  # only with a mapping: its import costs 5 ms
     out: dict[str, Any] = {key: value for key, value in resource.items() if str(key).lower() in _KEPT}
     login: dict[str, Any] = {}
     unknown = {field for field in mapping.unrecorded if field in _USER_FIELDS}
     problems: list[str] = []
-    broken = _malformed_extensions(resource, mapping, problems)
+    broken = _malformed_extensions(resource, mapping, problems) | conflicted
     unreadable: set[str] = set()
     for name, fact in mapping.facts.items():
         if any(_under(s.path, broken) for s in fact.sources):
@@ -313,8 +360,10 @@ def _malformed_extensions(resource: dict[str, Any], mapping: Mapping, problems: 
     return frozenset(broken)
 
 
-def _under(path: str, extensions: frozenset[str]) -> bool:
-    return path.lower().startswith("urn:") and path.rpartition(":")[0].lower() in extensions
+def _under(path: str, broken: frozenset[str]) -> bool:
+    """Whether an attribute path is, or lies within, one of the folded paths in `broken`."""
+    folded = path.lower()
+    return any(folded == b or folded.startswith((f"{b}:", f"{b}.")) for b in broken)
 
 
 def contract_group(resource: dict[str, Any], mapping: Mapping | None) -> dict[str, Any]:
