@@ -277,3 +277,31 @@ def test_an_attribute_sent_twice_with_one_value_is_read_and_a_twice_sent_extensi
     assert (locked.locked, locked.unknown, locked.problems) == (False, {"locked"}, (
         f"{LOGIN}:accountLocked, {LOGIN}:ACCOUNTLOCKED: sent 2 times in different case with different "
         "values, so none is read",))
+
+
+@pytest.mark.parametrize("pseudonymise", [[], ["--pseudonymise"]])
+@pytest.mark.parametrize("identifier", ["ESIM0101", "matti.makinen@esimerkki.example.fi"])
+def test_a_capture_through_a_mapping_that_names_organisations_by_attribute_replays_them(
+        run, tmp_path: Path, identifier: str, pseudonymise: list[str]) -> None:
+    """A17-14: through scim-core, the organisation became a Group with an empty extension, which a
+    sandbox leaves out: the capture was refused ("decides differently"), its replay had no organisation
+    and no administrators."""
+    from importlib import resources
+
+    sample = resources.files("tests").joinpath("../docs/samples/core-directory.json")
+    ticket = tmp_path / "ticket.json"
+    made = run("--sandbox-data", str(sample), "--mapping", "scim-core", "capture", identifier, "-o",
+               str(ticket), *pseudonymise)
+    decided = "use-login-email (login.not-login-email)" if identifier == "ESIM0101" else \
+        "contact-customer-service (login.user-is-admin)"
+    assert (made.exit_code, made.stderr.split(" in ")[0]) == (0, f"captured {decided}")
+    data = json.loads(ticket.read_text())
+    assert [g["urn:postisupport:scim:schemas:extension:organisation:1.0:Group"]["unknownFacts"]
+            for g in data["Groups"]] == [["business_id", "organisation_services"]]
+    replayed = run("replay", str(ticket), "--json")
+    assert (replayed.exit_code, replayed.stderr) == (0, "")
+    captured, now = data["capture"]["diagnosis"], replayed.json()
+    assert [now[k] for k in ("outcome", "rule", "evidence", "unknown", "organisation", "admins")] == [
+        captured[k] for k in ("outcome", "rule", "evidence", "unknown", "organisation", "admins")]
+    assert (len(now["admins"]), now["organisation"]["businessId"]) == (
+        0 if identifier.startswith("matti") else 1, None)  # Matti is the one administrator

@@ -162,6 +162,9 @@ class LoginExtension(ScimModel):
 class OrganisationExtension(ScimModel):
     business_id: Lenient[str] = Field(None, alias="businessId")
     services: LenientList[MultiValue] = []
+    # What the directory can't tell of this organisation (a capture read through another mapping keeps
+    # it so; its extension, empty otherwise, would be left out, and the group be none).
+    unknown_facts: LenientList[str] = Field([], alias="unknownFacts")
 
 
 class Resource(ScimModel):

@@ -178,7 +178,7 @@ def group_facts(resource: dict[str, Any], members_asked: bool = False) -> tuple[
         business_id=extension.business_id,
         services=_services(extension.services),
         member_ids=frozenset(members) if members is not None else frozenset() if members_asked else None,
-        services_unknown="services" in group.unreadable,
+        services_unknown="services" in group.unreadable or "organisation_services" in extension.unknown_facts,
     )
     return organisation, problems
 

@@ -63,6 +63,8 @@ def extension_schemas() -> list[Schema]:
         _attribute("businessId", "string", "Finnish business ID, e.g. 1234567-8"),
         _attribute("services", "complex", "Subscribed services", multiValued=True,
                    subAttributes=service),
+        _attribute("unknownFacts", "string", "The facts the directory can't tell of this organisation, by "
+                   "their names in postisupport's vocabulary (docs/identity-api.md)", multiValued=True),
     )
     return [login, organisation]
 

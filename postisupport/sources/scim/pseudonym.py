@@ -111,6 +111,7 @@ GROUP: dict[Path, Treatment] = {
     (ORGANISATION, "services", "value"): KEEP,
     (ORGANISATION, "services", "display"): KEEP,
     (ORGANISATION, "services", "primary"): DROP,
+    (ORGANISATION, "unknownFacts"): KEEP,  # names of the vocabulary: no one's data
 }
 # Members are read only to tell who is in a group when the API does not fill User.groups; a
 # capture keeps those among the users read, and the sandbox needs them.
