@@ -114,12 +114,13 @@ def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[s
     # What the store records of no organisation, said in each: an extension left empty is sent by no
     # server, and a group without it is no organisation.
     unrecorded = [name for name in ("business_id", "organisation_services")
-              if mappings.FIELDS[name] in mapping.unrecorded]
+                  if mappings.FIELDS[name] in mapping.unrecorded]
     organisations = mapping.organisations
     if organisations is not None and organisations.kind == "attribute":
         names = dict.fromkeys(g for u in converted.values() for g in user_facts(u).group_ids)
-        return converted, {name: {"id": name, "displayName": name,
-                                  urns.ORGANISATION_EXTENSION: {"unknownFacts": unrecorded}} for name in names}
+        extension = {"unknownFacts": unrecorded}
+        return converted, {name: {"id": name, "displayName": name, urns.ORGANISATION_EXTENSION: extension}
+                           for name in names}
     contracted = {gid: contract_group(group, mapping) for gid, group in groups.items()}
     for group in contracted.values():
         if group.get(urns.ORGANISATION_EXTENSION) == {} and unrecorded:
