@@ -119,7 +119,7 @@ def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[s
     if organisations is not None and organisations.kind == "attribute":
         names = dict.fromkeys(g for u in converted.values() for g in user_facts(u).group_ids)
         extension = {"unknownFacts": unrecorded}
-        return converted, {name: {"id": name, "displayName": name, urns.ORGANISATION_EXTENSION: extension}
+        return converted, {name: {"id": name, "displayName": name, urns.ORGANISATION_EXTENSION: {**extension}}
                            for name in names}
     contracted = {gid: contract_group(group, mapping) for gid, group in groups.items()}
     for group in contracted.values():
