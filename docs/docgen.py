@@ -1,7 +1,7 @@
 """Helpers for the cog blocks in docs/*.md: the docs are generated from the code, then checked.
 
-    cog -r -I docs docs/cli.md docs/rules.md docs/agents.md docs/identity-api.md       # regenerate
-    cog --check -I docs docs/cli.md docs/rules.md docs/agents.md docs/identity-api.md  # CI: drifted?
+    cog -r -I docs docs/cli.md docs/rules.md docs/agents.md docs/identity-api.md docs/engineers.md
+    cog --check -I docs docs/cli.md docs/rules.md docs/agents.md docs/identity-api.md docs/engineers.md
 """
 
 from __future__ import annotations
@@ -124,6 +124,28 @@ def screen_sample(*args: str, data: str | None = None) -> None:
         run([*source, "diagnose", *args, "--no-audit"], env)
     cog.outl("```")
     cog.outl("\n".join(line.rstrip() for line in out.getvalue().splitlines()))
+    cog.outl("```")
+
+
+def doctor_sample() -> None:
+    """What `postisupport --sandbox doctor` prints: the latency's milliseconds, which vary from run to
+    run, shown as 1."""
+    import io
+    import re
+    import tempfile
+    from pathlib import Path
+
+    from postisupport.cli.main import run
+    from postisupport.config.environment import Environment
+
+    with tempfile.TemporaryDirectory() as scratch:
+        out = io.StringIO()
+        env = Environment(stdout=out, stderr=io.StringIO(), environ={"NO_COLOR": "1", "COLUMNS": str(WIDTH)},
+                          config_home=Path(scratch), state_home=Path(scratch))
+        run(["--sandbox", "doctor"], env)
+    cog.outl("```console")
+    cog.outl("$ postisupport --sandbox doctor")
+    cog.outl(re.sub(r"median \d+ ms", "median 1 ms", out.getvalue().rstrip()))
     cog.outl("```")
 
 

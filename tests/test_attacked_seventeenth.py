@@ -288,7 +288,7 @@ def test_a_capture_through_a_mapping_that_names_organisations_by_attribute_repla
     and no administrators."""
     from importlib import resources
 
-    sample = resources.files("tests").joinpath("../docs/samples/core-directory.json")
+    sample = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
     ticket = tmp_path / "ticket.json"
     made = run("--sandbox-data", str(sample), "--mapping", "scim-core", "capture", identifier, "-o",
                str(ticket), *pseudonymise)
@@ -305,3 +305,66 @@ def test_a_capture_through_a_mapping_that_names_organisations_by_attribute_repla
         captured[k] for k in ("outcome", "rule", "evidence", "unknown", "organisation", "admins")]
     assert (len(now["admins"]), now["organisation"]["businessId"]) == (
         0 if identifier.startswith("matti") else 1, None)  # Matti is the one administrator
+
+
+class NoStartsWith:
+    """The demo sandbox (or `data`'s), answering every `sw` filter with no one, or with 400."""
+
+    def __init__(self, status: int = 200, data: Path | None = None) -> None:
+        from postisupport.sandbox.app import application
+
+        self.status, self.app = status, application(data)
+
+    async def __call__(self, scope: dict, receive, send) -> None:
+        from urllib.parse import parse_qs
+
+        asked = parse_qs(scope.get("query_string", b"").decode()).get("filter", [""])[0]
+        if scope["type"] != "http" or " sw " not in asked:
+            return await self.app(scope, receive, send)
+        body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0,
+                "Resources": []} if self.status == 200 else {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400",
+            "scimType": "invalidFilter", "detail": "sw is not supported"}
+        await send({"type": "http.response.start", "status": self.status,
+                    "headers": [(b"content-type", b"application/scim+json")]})
+        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
+
+
+@pytest.mark.parametrize(("status", "detail", "consequence"), [
+    (200, "a filter for Groups' displayName starting with 'Esimer' misses the organisation the server lists "
+          "by that name: the server does not apply `sw`",
+     "a look-up by an organisation's name finds no organisation"),
+    (400, "the server could not answer: the identity API answered HTTP 400 to GET /Groups: sw is not "
+          "supported", "a look-up by an organisation's name stops with an error"),
+])
+def test_doctor_tests_the_starts_with_filter_a_look_up_by_name_sends(run, status: int, detail: str,
+                                                                    consequence: str) -> None:
+    """A17-15: doctor passed a server that ignores or refuses `sw`, which every look-up by an
+    organisation's name sends."""
+    from tests.servers import serving
+
+    with serving(NoStartsWith(status)) as url:
+        result = run("--api", url, "doctor", "--json")
+    checks = {c["id"]: c for c in json.loads(result.stdout)}
+    assert (result.exit_code, checks["name-lookups"]) == (ExitStatus.DOCTOR_FAILED, {
+        "id": "name-lookups", "status": "fail", "detail": detail, "consequence": consequence})
+    passed = run("--sandbox", "doctor", "--json")
+    assert {c["id"]: c for c in json.loads(passed.stdout)}["name-lookups"]["detail"] == (
+        "`sw` (starts with) on Groups' displayName is applied: an organisation's first letters find it")
+
+
+def test_doctor_tests_the_starts_with_filter_on_an_organisation_attribute(run) -> None:
+    from tests.servers import serving
+
+    sample = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
+    attribute = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization"
+    result = run("--sandbox-data", str(sample), "--mapping", "scim-core", "doctor", "--json")
+    assert {c["id"]: c for c in json.loads(result.stdout)}["name-lookups"] == {
+        "id": "name-lookups", "status": "pass", "consequence": None,
+        "detail": f"`sw` (starts with) on {attribute} is applied: an organisation's first letters find it"}
+    with serving(NoStartsWith(200, sample)) as url:
+        ignored = run("--api", url, "--mapping", "scim-core", "doctor", "--json")
+    assert {c["id"]: c for c in json.loads(ignored.stdout)}["name-lookups"] == {
+        "id": "name-lookups", "status": "fail", "consequence": "a look-up by an organisation's name finds no "
+        "organisation", "detail": f"a filter for {attribute} starting with 'Esimer' misses the organisation "
+        "the server lists by that name: the server does not apply `sw`"}

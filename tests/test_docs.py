@@ -17,7 +17,7 @@ from tests.test_cli import DEMO
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
-GENERATED = ["docs/cli.md", "docs/rules.md", "docs/agents.md", "docs/identity-api.md"]
+GENERATED = ["docs/cli.md", "docs/rules.md", "docs/agents.md", "docs/identity-api.md", "docs/engineers.md"]
 
 
 def test_generated_docs_are_up_to_date() -> None:

@@ -15,8 +15,8 @@ from postisupport.sandbox.app import application
 from tests.servers import Hostile, Quirky, free_port, serving
 
 CHECKS = ["service-provider-config", "extensions", "filters", "escaping", "case-insensitive", "attributes",
-          "refusals", "paging", "user-groups", "membership-filters", "positive-controls", "coverage",
-          "latency"]
+          "refusals", "paging", "user-groups", "membership-filters", "name-lookups", "positive-controls",
+          "coverage", "latency"]
 
 
 def statuses(output: str) -> dict[str, str]:
@@ -69,7 +69,7 @@ def test_a_server_that_answers_nothing_useful_fails_the_checks_diagnoses_depend_
     found = statuses(result.stdout)
     # positive-controls fails with filters: a look-up that is not answered finds no one.
     assert found == {**dict.fromkeys(CHECKS[:-1], "warn"), "filters": "fail", "escaping": "fail",
-                     "membership-filters": "fail", "positive-controls": "fail",
+                     "membership-filters": "fail", "name-lookups": "fail", "positive-controls": "fail",
                      "latency": "pass"}
 
 
@@ -83,7 +83,7 @@ def test_a_server_that_fails_halfway_gets_a_report_of_what_it_answered_and_what_
         # is visible for them to miss (5) was not.
         **dict.fromkeys(CHECKS, "pass"), "filters": "fail", "escaping": "fail", "case-insensitive": "warn",
         "attributes": "warn", "refusals": "warn", "paging": "warn", "user-groups": "warn",
-        "membership-filters": "fail", "positive-controls": "fail", "coverage": "warn"}
+        "membership-filters": "fail", "name-lookups": "fail", "positive-controls": "fail", "coverage": "warn"}
     assert (checks[3]["detail"], checks[4]["detail"]) == (
         'a value holding " and \\ got no usable answer (the identity API answered HTTP 500 to GET /Users: '
         'internal error)',
@@ -98,7 +98,7 @@ def test_a_server_answering_json_of_every_wrong_shape_gets_a_report_not_a_traceb
     assert (result.exit_code, result.stderr) == (ExitStatus.DOCTOR_FAILED, "")
     assert [c["status"] for c in json.loads(result.stdout)] == [
         "warn", "warn", "fail", "fail", "warn", "warn", "pass", "fail", "warn", "fail", "warn", "warn",
-        "pass"]
+        "warn", "pass"]
 
 
 @pytest.mark.parametrize("wrong_id", [["x"], {"x": 1}, 7, None])
@@ -112,10 +112,10 @@ def test_resources_whose_ids_are_not_strings_get_a_report_not_a_traceback(run, w
     assert [(c["id"], c["status"]) for c in checks] == [
         ("service-provider-config", "warn"), ("extensions", "warn"), ("filters", "fail"),
         ("escaping", "fail"), ("case-insensitive", "pass"), ("attributes", "pass"), ("refusals", "pass"),
-        ("paging", "warn"), ("user-groups", "warn"), ("membership-filters", "fail"),
+        ("paging", "warn"), ("user-groups", "warn"), ("membership-filters", "fail"), ("name-lookups", "warn"),
         ("positive-controls", "warn"), ("coverage", "warn"), ("latency", "pass")]
     # Its one user has a userName but no usable id: no look-up can be told to have found it.
-    assert (checks[10]["detail"], checks[10]["consequence"]) == (
+    assert (checks[11]["detail"], checks[11]["consequence"]) == (
         "not tested: login e-mail address, e-mail address, legacy user ID (of the 1 user listed first, none "
         "with an id carries one)",
         "look-ups by login e-mail address, e-mail address, legacy user ID are not proven")
@@ -132,7 +132,7 @@ def test_doctor_traces_like_every_command_that_reads(run, tmp_path: Path) -> Non
     trace = tmp_path / "trace.log"
     assert run("--sandbox", "--trace", str(trace), "doctor").exit_code == 0
     urls = [json.loads(line)["url"] for line in trace.read_text().splitlines()]
-    assert (len(urls), urls[0]) == (27, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
+    assert (len(urls), urls[0]) == (29, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
 
 
 @pytest.mark.parametrize(("typed", "outcome"), [
@@ -217,7 +217,7 @@ def test_the_latency_counts_only_the_requests_answered(run) -> None:
     assert checks["escaping"] == {"id": "escaping", "status": "fail", "detail": (
         f"the server could not answer: the identity API at {url} did not answer within 2 s"),
         "consequence": 'a diagnosis for details holding " or \\ stops with an error'}
-    assert re.fullmatch(r"median \d+ ms over 26 requests answered", checks["latency"]["detail"])
+    assert re.fullmatch(r"median \d+ ms over 28 requests answered", checks["latency"]["detail"])
     assert statuses(result.stdout) == {**dict.fromkeys(CHECKS, "pass"), "escaping": "fail"}
 
 
@@ -275,7 +275,7 @@ def test_a_server_rate_limiting_everything_is_not_tested_and_not_called_untrustw
     # Each check stops at its first request (positive-controls and coverage ask for the same users
     # listed first, each once): none answered usably.
     assert checks[-1] == {"id": "latency", "status": "warn", "detail": (
-        "not measured: all 12 answers were HTTP 429 or 503; rate limited: run doctor again later"),
+        "not measured: all 13 answers were HTTP 429 or 503; rate limited: run doctor again later"),
         "consequence": None}
 
 
@@ -286,11 +286,12 @@ def test_a_server_rate_limiting_only_the_look_ups_has_the_rest_tested_and_the_la
     lines = result.stdout.splitlines()
     assert [line.split()[:2] for line in lines] == [
         ["pass", "service-provider-config"], ["pass", "extensions"],
-        *[["warn", check] for check in CHECKS[2:-1]], ["pass", "latency"]]
+        *[["pass" if check == "name-lookups" else "warn", check] for check in CHECKS[2:-1]],
+        ["pass", "latency"]]
     assert lines[3] == ("warn  escaping                 not tested: the server is rate limiting (the "
                         "identity API answered HTTP 429 to GET /Users: slow down); rate limited: run "
                         "doctor again later")
-    assert re.fullmatch(r"pass  latency +median \d+ ms over 3 requests answered", lines[-1])
+    assert re.fullmatch(r"pass  latency +median \d+ ms over 5 requests answered", lines[-1])
 
 
 def test_a_real_failure_still_wins_over_rate_limiting(run) -> None:

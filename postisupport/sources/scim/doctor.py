@@ -40,13 +40,14 @@ from postisupport.errors import (
 from postisupport.idp import contract
 from postisupport.idp import mapping as mappings
 from postisupport.idp.mapping import Mapping
-from postisupport.idp.reading import named, user_facts
+from postisupport.idp.reading import contract_group, group_facts, named, user_facts
 from postisupport.sources.scim import connect
 from postisupport.sources.scim.filters import (
     admins_filter,
     lookup_filter,
     member_filter,
     members_filter,
+    organisation_name_filter,
     quote,
 )
 from postisupport.sources.scim.queries import ScimStore
@@ -201,7 +202,9 @@ FAILED_IF_UNANSWERED = {
     "membership-filters": "a diagnosis that reads an organisation's members or administrators stops with an "
                           "error",
     "escaping": "a diagnosis for details holding \" or \\ stops with an error",
+    "name-lookups": "a look-up by an organisation's name stops with an error",
 }
+NAME_LOOKUPS = "a look-up by an organisation's name finds no organisation"
 NOT_FOUND = "a caller who gives their {what} is told no user has these details"
 WHAT = {"login_email": "login e-mail address", "emails": "e-mail address", "legacy_user_id": "legacy user ID"}
 
@@ -302,6 +305,48 @@ async def _membership_filters(server: _Server) -> Check:
     if organisations is not None and organisations.kind == "attribute":
         return Check("membership-filters", "pass", f"filters on {organisations.attribute} are applied")
     return Check("membership-filters", "pass", "filters on members.value and groups.value are applied")
+
+
+async def _name_lookups(server: _Server) -> Check:
+    """A positive control of the filter a look-up by an organisation's name sends (`sw`, "starts
+    with"): the first letters of an organisation the server lists must find it."""
+    mapping = server.named_mapping
+    organisations = server.mapping.organisations
+    if organisations is None:
+        return Check("name-lookups", "pass", "not needed: this directory records no organisations")
+    if organisations.kind == "attribute":
+        attribute = str(organisations.attribute)
+        names = [name for user in await _population(server) for name in user_facts(user, mapping).group_ids]
+        if not names:
+            return Check("name-lookups", "warn", "no user in an organisation to test with")
+        prefix = _prefix(names[0])
+        found = await server.users(f"{attribute} sw {quote(prefix)}")
+        held = any(isinstance(user, dict) and mappings.resolve(user, attribute) == names[0] for user in found)
+        what = attribute
+    else:
+        groups = [group for group in _listed(await server.get("Groups", count="20",
+                                                                 excludedAttributes=contract.MEMBERS))
+                  if isinstance(group, dict) and isinstance(named(group, "displayName"), str)
+                  and named(group, "displayName").strip()
+                  and group_facts(contract_group(group, mapping))[0] is not None]
+        if not groups:
+            return Check("name-lookups", "warn", "no organisation to test with")
+        prefix = _prefix(named(groups[0], "displayName"))
+        found = await server.found("Groups", organisation_name_filter(prefix),
+                                   excludedAttributes=contract.MEMBERS)
+        held = any(isinstance(g, dict) and named(g, "id") == named(groups[0], "id") for g in found)
+        what = f"Groups' {contract.GROUP_NAME}"
+    if not held:
+        return Check("name-lookups", "fail", f"a filter for {what} starting with {prefix!r} misses the "
+                     "organisation the server lists by that name: the server does not apply `sw`",
+                     consequence=NAME_LOOKUPS)
+    return Check("name-lookups", "pass", f"`sw` (starts with) on {what} is applied: an organisation's first "
+                 "letters find it")
+
+
+def _prefix(name: str) -> str:
+    """The first half of a name (at least one letter), as an agent types the start of one."""
+    return name.strip()[:max(1, len(name.strip()) // 2)]
 
 
 async def _members_missed(server: _Server) -> str | None:
@@ -576,7 +621,8 @@ CHECKS: dict[str, Callable[[_Server], Awaitable[Check]]] = {
     "service-provider-config": _service_provider_config, "extensions": _schemas,
     "filters": _filters_applied, "escaping": _escaping, "case-insensitive": _case,
     "attributes": _attributes, "refusals": _refusals, "paging": _paging, "user-groups": _groups_filled,
-    "membership-filters": _membership_filters, "positive-controls": _positive_controls,
+    "membership-filters": _membership_filters, "name-lookups": _name_lookups,
+    "positive-controls": _positive_controls,
     "coverage": _coverage,
 }
 def _unanswered(name: str, detail: str) -> Check:
