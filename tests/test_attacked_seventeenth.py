@@ -286,7 +286,6 @@ def test_a_capture_through_a_mapping_that_names_organisations_by_attribute_repla
     """A17-14: through scim-core, the organisation became a Group with an empty extension, which a
     sandbox leaves out: the capture was refused ("decides differently"), its replay had no organisation
     and no administrators."""
-    from importlib import resources
 
     sample = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
     ticket = tmp_path / "ticket.json"
