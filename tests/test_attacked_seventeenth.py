@@ -367,3 +367,16 @@ def test_doctor_tests_the_starts_with_filter_on_an_organisation_attribute(run) -
         "id": "name-lookups", "status": "fail", "consequence": "a look-up by an organisation's name finds no "
         "organisation", "detail": f"a filter for {attribute} starting with 'Esimer' misses the organisation "
         "the server lists by that name: the server does not apply `sw`"}
+
+
+def test_mask_hides_an_organisation_named_by_an_attribute_in_its_id_too(run) -> None:
+    """A17-18: under scim-core an organisation's id is its name, which --mask showed in --json and in
+    --explain's ids line."""
+    sample = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
+    args = ("--sandbox-data", str(sample), "--mapping", "scim-core", "diagnose", "ESIM0101", "--mask",
+            "--no-audit", "--ui-lang", "en")
+    document = run(*args, "--json").json()
+    assert (document["organisation"]["id"], document["organisations"][0]["id"]) == ("E. O.", "E. O.")
+    explained = run(*args, "--explain").stdout
+    assert ("ids: user u-101, organisation E. O." in explained, "Esimerkki" in explained) == (True, False)
+    assert "Esimerkki" not in json.dumps(document)

@@ -110,6 +110,17 @@ def report(rep: Report) -> Report:
     """The report as a screen share or a ticket may show it: no full e-mail address, full name (a
     person's or an organisation's), business ID or phone number anywhere, the script's included."""
     facts = rep.facts
+    # An organisation named by a user's attribute goes by its name as its id too: masked as the name.
+    named_ids = frozenset(org.id for org in (facts.organisation, *(m.organisation for m in facts.memberships))
+                          if org is not None and org.id and org.id == org.name)
+
+    def organisation(org: OrganisationFacts) -> OrganisationFacts:
+        return _organisation(replace(org, id=name(org.id)) if org.id in named_ids else org)
+
+    def user(facts_of: UserFacts) -> UserFacts:
+        return _user(replace(facts_of, group_ids=tuple(str(name(g)) if g in named_ids else g
+                                                       for g in facts_of.group_ids)))
+
     # A name typed to look the caller up is as personal as the name the directory gives.
     by_name = facts.asked is not None and facts.asked.kind == "name"
     typed = (lambda text: str(name(text))) if by_name else in_text
@@ -120,12 +131,12 @@ def report(rep: Report) -> Report:
                       organisation=_typed_org(facts.asked.organisation),
                       organisation_name=name(facts.asked.organisation_name))
         if facts.asked is not None else None,
-        user=_user(facts.user) if facts.user else None,
-        candidates=tuple(_user(c) for c in facts.candidates),
-        organisation=_organisation(facts.organisation) if facts.organisation else None,
+        user=user(facts.user) if facts.user else None,
+        candidates=tuple(user(c) for c in facts.candidates),
+        organisation=organisation(facts.organisation) if facts.organisation else None,
         admins=tuple(_contact(c) for c in facts.admins),
         unable_admins=tuple(_contact(c) for c in facts.unable_admins),
-        memberships=tuple(replace(m, organisation=_organisation(m.organisation),
+        memberships=tuple(replace(m, organisation=organisation(m.organisation),
                                   admins=tuple(_contact(c) for c in m.admins)) for m in facts.memberships),
         problems=tuple(problem(p) for p in facts.problems),
         candidate_organisations=tuple(tuple(str(name(o)) for o in orgs)
