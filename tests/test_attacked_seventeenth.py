@@ -380,3 +380,40 @@ def test_mask_hides_an_organisation_named_by_an_attribute_in_its_id_too(run) -> 
     explained = run(*args, "--explain").stdout
     assert ("ids: user u-101, organisation E. O." in explained, "Esimerkki" in explained) == (True, False)
     assert "Esimerkki" not in json.dumps(document)
+
+
+def test_a_trace_onto_the_mapping_file_or_the_draft_mapping_is_refused(run, tmp_path: Path) -> None:
+    """A17-21: the exchanges were appended to the mapping in force (which no longer parsed) and to
+    the draft doctor was about to write."""
+    mine = tmp_path / "mine.toml"
+    kept = preset_text("scim-core")
+    mine.write_text(kept, encoding="utf-8")
+    traced = run("--sandbox", "--mapping", str(mine), "--trace", str(mine), "diagnose", "ESIM0042",
+                 "--no-audit")
+    assert (traced.exit_code, traced.stdout, traced.stderr, mine.read_text(encoding="utf-8")) == (
+        ExitStatus.USAGE, "", f"postisupport: error: {mine}: is this command's mapping file (--mapping) too: "
+        "name another file for the trace\n", kept)
+    draft_file = tmp_path / "draft.toml"
+    drafted = run("--sandbox", "--trace", str(draft_file), "doctor", "--draft-mapping", str(draft_file))
+    assert (drafted.exit_code, drafted.stderr, draft_file.exists()) == (
+        ExitStatus.USAGE, f"postisupport: error: {draft_file}: is this command's draft mapping too: name "
+        "another file for the trace\n", False)
+    captured = run("--sandbox", "--mapping", str(mine), "capture", "ESIM0042", "-o", str(mine), "--force")
+    assert (captured.exit_code, mine.read_text(encoding="utf-8")) == (ExitStatus.USAGE, kept)
+
+
+def preset_text(name: str) -> str:
+    from importlib import resources
+
+    return resources.files("postisupport.idp.presets").joinpath(f"{name}.toml").read_text("utf-8")
+
+
+def test_an_empty_mapping_or_one_that_is_no_regular_file_is_said_so(run, tmp_path: Path) -> None:
+    """A17-17: `--mapping ""` said "`.` is a folder"; a device "no such mapping file"."""
+    empty = run("--sandbox", "--mapping", "", "diagnose", "ESIM0042", "--no-audit")
+    device = run("--sandbox", "--mapping", "/dev/null", "diagnose", "ESIM0042", "--no-audit")
+    assert [(r.exit_code, r.stderr) for r in (empty, device)] == [
+        (ExitStatus.USAGE, "postisupport: error: --mapping: '': is empty: name a preset (postisupport, "
+         "scim-core, wso2) or a mapping file\n"),
+        (ExitStatus.USAGE, "postisupport: error: --mapping: /dev/null: is not a regular file (a device, a "
+         "pipe): no mapping file\n")]

@@ -52,7 +52,8 @@ def doctor(
     settings = state.settings(connection)
     if draft_mapping is not None:
         check_draft_file(draft_mapping)
-    findings = run(settings, state.observer(settings), draft=draft_mapping is not None)
+    findings = run(settings, state.observer(settings, **{"draft mapping": draft_mapping}),
+                   draft=draft_mapping is not None)
     checks = findings.checks
     if as_json:
         # `untested` is told by the detail ("not tested: ...") and the exit code, as on the screen.

@@ -146,7 +146,8 @@ class State:
             # A trace that can't be written (a missing folder, a directory, a pipe) or that is
             # another file in disguise is refused before any request is made, not halfway through.
             read = {"directory file (--sandbox-data)": settings.sandbox_data,
-                    "CA bundle (--ca-bundle)": settings.ca_bundle, "config file": self.config_path()}
+                    "CA bundle (--ca-bundle)": settings.ca_bundle, "config file": self.config_path(),
+                    "mapping file (--mapping)": settings.mapping_file}
             _check_trace(path, env, {**files, **read})
             with open_private(path, "a"):
                 pass

@@ -94,9 +94,14 @@ class Settings:
         return self.sandbox or self.sandbox_data is not None
 
     @property
+    def mapping_file(self) -> Path | None:
+        """The mapping file in force; None for a preset (a name with neither "/" nor ".")."""
+        return Path(self.mapping).expanduser() if any(c in self.mapping for c in "/.") else None
+
+    @property
     def files_read(self) -> tuple[Path, ...]:
         """The files these settings come from or name as data: never a command's output."""
-        return tuple(p for p in (self.sandbox_data, self.config_path) if p is not None)
+        return tuple(p for p in (self.sandbox_data, self.config_path, self.mapping_file) if p is not None)
 
     @property
     def insecure_urls(self) -> list[str]:

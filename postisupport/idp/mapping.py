@@ -151,11 +151,15 @@ def load(name_or_file: str) -> Mapping:
     """A preset by its name, or a mapping file by its path. Raises MappingError."""
     if name_or_file in PRESETS:
         return preset(name_or_file)
+    known = ", ".join(PRESETS)
+    if not name_or_file.strip():
+        raise MappingError(repr(name_or_file), None, f"is empty: name a preset ({known}) or a mapping file")
     path = Path(name_or_file).expanduser()
     if path.is_dir():
         raise MappingError(str(path), None, "is a folder, not a mapping file")
+    if path.exists() and not path.is_file():
+        raise MappingError(str(path), None, "is not a regular file (a device, a pipe): no mapping file")
     if not path.is_file():
-        known = ", ".join(PRESETS)
         raise MappingError(str(path), None, f"no such mapping file, nor a preset ({known})")
     try:
         with path.open("rb") as file:
