@@ -117,8 +117,9 @@ def test_an_unreadable_organisation_is_escalated_as_unknown_on_the_screen_and_in
     assert "isn't linked to any organisation" not in data["script"]["text"]
     lines = screen.stdout.splitlines()
     assert lines[0] == "Step 3 — the organisation can't be told: ours to solve"
-    assert "The directory can't tell which organisation the account" in screen.stdout
-    assert "no organisation" not in screen.stdout.replace("(ticket: Login / no organisation)", "")
+    assert "The directory sent the account's organisation in a form that can't be read (see data problems)" \
+        in " ".join(screen.stdout.split())
+    assert "no organisation" not in screen.stdout
 
 
 def test_a_service_asked_of_an_unreadable_organisation_is_not_told_no_organisation(run) -> None:

@@ -288,12 +288,27 @@ def _not_found_parts(facts: Facts) -> tuple[ScriptPart, ...]:
     if asked is None:
         return (ScriptPart("lookup.not-found"),)
     if asked.kind == "name" and not asked.organisation_found:
-        return (ScriptPart("lookup.not-found.organisation", {"organisation": asked.organisation}),)
+        return (ScriptPart(_recorded("lookup.not-found.organisation", facts),
+                           {"organisation": asked.organisation}),)
     organisation = asked.organisation_name or asked.organisation or ""
-    check = ScriptPart(f"lookup.not-found.{asked.kind}", {"typed": asked.text, "organisation": organisation})
+    check = ScriptPart(_recorded(f"lookup.not-found.{asked.kind}", facts),
+                       {"typed": asked.text, "organisation": organisation})
     if asked.kind == "business-id":
         return (check,)
     return (check, ScriptPart("lookup.not-found.then"))
+
+
+# The look-ups' scripts that ask for another identifier, with their forms for a store that records none
+# of it (which no caller could then be found by).
+_ASKING_FOR = {"lookup.not-found.email": "legacy_user_id", "lookup.not-found.name": "legacy_user_id",
+               "lookup.ambiguous.name": "legacy_user_id", "lookup.not-found.organisation": "business_id"}
+_UNASKED = {"legacy_user_id": "no-legacy", "business_id": "no-business-id"}
+
+
+def _recorded(key: str, facts: Facts) -> str:
+    """`key`, or its form that asks for nothing the store does not record."""
+    fact = _ASKING_FOR.get(key)
+    return f"{key}.{_UNASKED[fact]}" if fact is not None and fact in facts.unrecorded else key
 
 
 def _organisation_found(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
@@ -328,7 +343,8 @@ def _ask_the_ambiguous(facts: Facts) -> ScriptPart:
     if len(sent) == 1:
         return ScriptPart("lookup.ambiguous.reset-on", {"sent_at": sent.pop()})
     if not sent and facts.asked is not None and facts.asked.kind == "name":
-        return ScriptPart("lookup.ambiguous.name")  # they gave their name and organisation already
+        # They gave their name and organisation already.
+        return ScriptPart(_recorded("lookup.ambiguous.name", facts))
     return ScriptPart("lookup.ambiguous.reset" if sent else "lookup.ambiguous")
 
 

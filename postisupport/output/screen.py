@@ -163,6 +163,7 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         # Who can help, or whether the right is theirs (told a verified caller only), is beyond what the
         # directory tells.
         key = _untold_key(key, facts, view)
+        key = _organisation_key(key, facts, view)
         if ticketed and action.rule not in TICKETED and f"{key}.ticketed" in ui:
             key += ".ticketed"
         elif admin_given and action.rule in ("service.missing-right", "service.other-admin"):
@@ -173,7 +174,10 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         business_id = facts.organisation.business_id if facts.organisation else None
         # Another look-up as the agent types it here: on the command line ("diagnose ..."), or in the shell.
         command = view.text("label.command.session" if view.in_session else "label.command")
-        text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N", command=command)
+        # Where business IDs are recorded for no organisation, one is found by its name.
+        by = view.text("label.by-name" if "business_id" in facts.unrecorded else "label.by-business-id")
+        text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N", command=command,
+                         by=by)
         named = _action_services(action, decision, words)
         if len(actions) > 1 and named:
             # Running on after the colon: Finnish and Swedish go on in lower case (each Do-line
@@ -212,6 +216,21 @@ def _untold_key(key: str, facts: Facts, view: View) -> str:
     tells: who can help, or whether the right is theirs (told a verified caller only)."""
     untold = facts.admins_unknown if key.endswith("no-admin") else facts.rights_unknown and view.verified
     return f"{key}.unknown" if untold and f"{key}.unknown" in ui_catalog(view.ui_lang) else key
+
+
+def _organisation_key(key: str, facts: Facts, view: View) -> str:
+    """A Do-line's own words for an organisation sent in a form that can't be read (not one the
+    directory does not record), and for a directory that records no legacy IDs or business IDs."""
+    ui = ui_catalog(view.ui_lang)
+    user = facts.user
+    if key.endswith("organisation-unknown") and user is not None \
+            and "organisation" in user.unknown - user.untold:
+        return f"{key}.unreadable"
+    # What the store records for no one is never what the agent is told to look up by.
+    for fact, form in (("legacy_user_id", "no-legacy"), ("business_id", "no-business-id")):
+        if fact in facts.unrecorded and f"{key}.{form}" in ui:
+            key = f"{key}.{form}"
+    return key
 
 
 def _looked_up_key(key: str, facts: Facts, view: View) -> str:

@@ -1,0 +1,78 @@
+"""Issue 13, the twelfth native review (N12): what the agent is told to look up by, and what a caller
+is asked for, is only what the directory records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SAMPLE = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
+
+
+@pytest.fixture
+def no_legacy(tmp_path: Path) -> Path:
+    """scim-core without the legacy user ID: a store that records none."""
+    from importlib import resources
+
+    text = resources.files("postisupport.idp.presets").joinpath("scim-core.toml").read_text("utf-8")
+    mine = tmp_path / "no-legacy.toml"
+    mine.write_text("\n".join(line for line in text.splitlines() if "legacy" not in line.lower()) + "\n",
+                    encoding="utf-8")
+    return mine
+
+
+@pytest.mark.parametrize(("args", "asked", "do"), [
+    (("diagnose", "nobody@example.fi"),
+     "I can't find the address nobody@example.fi in Posti's business services. Could we check its spelling "
+     "together? Or you can tell me your name and your organisation's name instead.",
+     "Check the address's spelling with the caller, or look up their name (diagnose \"NAME\" --org "
+     "ORGANISATION); their administrator knows which address was registered."),
+    (("diagnose", "Nobody", "--org", "Esimerkki"),
+     "I can't find Nobody at Esimerkki Oy in Posti's business services. Could we check how your name and "
+     "your organisation's name are spelt? Or you can tell me your e-mail address instead.",
+     "Check the spelling of the name and the organisation with the caller, or look up their e-mail address."),
+    (("diagnose", "Nobody", "--org", "Nowhere"),
+     "I can't find the organisation Nowhere in Posti's business services. Could we check its name together?",
+     "Check the organisation's name with the caller: this directory records no business IDs to look it up "
+     "by."),
+])
+def test_a_caller_is_never_asked_for_what_the_directory_does_not_record(run, no_legacy: Path, args, asked,
+                                                                       do) -> None:
+    """N12-1, N12-2: a caller not found was asked for their old user ID, and the agent told to look the
+    organisation up by its business ID, where the directory records neither: a loop."""
+    screen = run("--sandbox-data", str(SAMPLE), "--mapping", str(no_legacy), *args, "--no-audit", "--lang",
+                 "en", "--ui-lang", "en")
+    text = " ".join(screen.stdout.split())
+    script = run("--sandbox-data", str(SAMPLE), "--mapping", str(no_legacy), *args, "--no-audit", "--lang",
+                 "en", "--json").json()["script"]["text"]
+    assert (script.split(" If I still")[0], f"Do this: {do}" in text) == (asked, True)
+
+
+def test_an_organisation_is_found_by_its_name_where_no_business_id_is_recorded(run) -> None:
+    """N12-2: "Find the caller's organisation by its business ID" under a mapping that refuses them."""
+    from postisupport.sandbox.app import application
+    from tests.servers import serving
+    from tests.test_attacked_sixteenth import Rewriting
+
+    def orphan(user: dict) -> None:
+        if user.get("id") == "u-101":
+            user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].pop("organization")
+
+    def unreadable(user: dict) -> None:
+        if user.get("id") == "u-101":
+            user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["organization"] = 5
+
+    said = []
+    for change in (orphan, unreadable):
+        server = Rewriting(change)
+        server.app = application(SAMPLE)
+        with serving(server) as url:
+            screen = run("--api", url, "--mapping", "scim-core", "diagnose",
+                         "aino.virtanen@esimerkki.example.fi", "--no-audit", "--ui-lang", "en", "--verified")
+        said.append(" ".join(screen.stdout.split()))
+    assert "Find the caller's organisation by its name and escalate to have the account linked " \
+           "(ticket: Login / no organisation)." in said[0]
+    assert "The directory sent the account's organisation in a form that can't be read (see data " \
+           "problems); confirm the caller's organisation by its name and escalate to have the account's " \
+           "organisation checked (ticket: Login / organisation unreadable)." in said[1]
