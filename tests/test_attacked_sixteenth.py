@@ -136,8 +136,8 @@ def test_times_a_mapping_says_are_unknown_when_absent_are_not_pointed_to_data_pr
     """A16-4: wso2's lastLoginTime, never written, showed as "can't be read (see data problems)"."""
     result = run("--sandbox", "--mapping", "wso2", "diagnose", AINO, "--no-audit", "--ui-lang", "en")
     rows = [row for row in result.stdout.splitlines() if row.startswith(("Password changed", "Last login"))]
-    assert rows == ["Password changed                not recorded for this user",
-                    "Last login                      not recorded for this user"]
+    assert rows == ["Password changed                unknown: the directory doesn't say for this user",
+                    "Last login                      unknown: the directory doesn't say for this user"]
     assert "see data problems" not in result.stdout
 
 

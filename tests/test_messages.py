@@ -120,7 +120,7 @@ def test_administrators_are_one_or_several_with_contacts_read_as_sentences(
 @pytest.mark.parametrize(("lang", "none", "one", "two"), [
     ("en", "You don't have access to that service yet.", "You don't have access to Reporting yet.",
      "You don't have access to Reporting or E-invoicing yet."),
-    ("fi", "Sinulla ei ole vielä käyttöoikeutta tähän palveluun.",
+    ("fi", "Sinulla ei ole vielä käyttöoikeutta kysymääsi palveluun.",
      "Sinulla ei ole vielä käyttöoikeutta palveluun Raportointi.",
      "Sinulla ei ole vielä käyttöoikeutta palveluihin Raportointi ja E-laskutus."),
     ("sv", "Du har ännu inte rätt att använda den tjänsten.",
@@ -204,3 +204,35 @@ def test_every_headline_fits_an_80_column_line_in_every_language() -> None:
                 for key, text in ui_catalog(lang).items()
                 if key.startswith("headline.") and len(str(text)) > 80}
     assert too_wide == {}
+
+
+SINGULAR = {"en": "that service", "fi": "kysymääsi palveluun", "sv": "den tjänsten"}
+PLURAL = {"en": "those services", "fi": "kysymiisi palveluihin", "sv": "de tjänsterna"}
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+def test_every_service_sentence_agrees_with_how_many_unnamed_services_were_asked(lang: str) -> None:
+    """N12-5: "that service" (fi "tähän palveluun") when the directory named none of three asked."""
+    keys = [k for k, v in catalog(lang).items() if k.startswith("service.") and isinstance(v, dict)
+            and v["count"] in ("services", "missing")]
+    for key in keys:
+        texts = []
+        for n, unwanted in ((1, PLURAL), (3, SINGULAR)):
+            text = said(lang, ScriptPart(key, {"services": [], "missing": [], "n": n, "orgs": 1, "others": 1,
+                                               "organisation": "Kolmas Oy"}))
+            assert unwanted[lang] not in text, (key, n, text)
+            texts.append(text)
+        assert texts[0] != texts[1], (key, texts)  # one form for one service, another for several
+
+
+@pytest.mark.parametrize(("lang", "one", "two"), [
+    ("en", "whether your organisation has", "whether any of your organisations has"),
+    ("fi", "onko organisaatiollasi", "onko yhdelläkään organisaatiollasi"),
+    ("sv", "om din organisation har", "om någon av dina organisationer har"),
+])
+def test_an_unknown_administrator_for_a_service_is_said_of_each_organisation(lang: str, one: str,
+                                                                             two: str) -> None:
+    """N12-7: service.no-admin.unknown said "your organisation" to a caller in several."""
+    for orgs, expected in ((1, one), (2, two)):
+        text = said(lang, ScriptPart("service.no-admin.unknown", {"missing": [], "n": 1, "orgs": orgs}))
+        assert expected in text, text

@@ -89,7 +89,7 @@ def test_services_that_cannot_be_read_are_not_told_as_not_among_the_organisation
     document = result.json()
     assert ([v["rule"] for v in document["services"]], document["unknown"]) == (
         ["service.missing-right"], ["organisation_services"])
-    assert document["script"]["text"].startswith("Sinulla ei ole vielä käyttöoikeutta tähän palveluun. Pyydä "
+    assert document["script"]["text"].startswith("Sinulla ei ole vielä käyttöoikeutta kysymääsi palveluun. Pyydä "
                                                  "organisaatiosi Postin palveluiden pääkäyttäjää")
 
 
