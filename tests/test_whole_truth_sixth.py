@@ -89,8 +89,9 @@ def test_services_that_cannot_be_read_are_not_told_as_not_among_the_organisation
     document = result.json()
     assert ([v["rule"] for v in document["services"]], document["unknown"]) == (
         ["service.missing-right"], ["organisation_services"])
-    assert document["script"]["text"].startswith("Sinulla ei ole vielä käyttöoikeutta kysymääsi palveluun. Pyydä "
-                                                 "organisaatiosi Postin palveluiden pääkäyttäjää")
+    assert document["script"]["text"].startswith(
+        "Sinulla ei ole vielä käyttöoikeutta kysymääsi palveluun. Pyydä organisaatiosi Postin palveluiden "
+        "pääkäyttäjää")
 
 
 # -- N10-8: a pending change the directory can't tell, on a service question -------------------------------
