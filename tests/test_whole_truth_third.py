@@ -131,7 +131,7 @@ def test_u3_a_right_with_no_organisation_is_said_with_the_missing_link_and_a_tic
 # -- U2: the service another organisation of the caller has, with an administrator who can act ------------
 
 ELSEWHERE = {
-    "fi": "Toisella organisaatiollasi Bbb Ab on käytössä E-laskutus. Organisaation Postin palveluiden "
+    "fi": "Toisella organisaatiollasi Bbb Ab on käytössä E-laskutus. Sen organisaation Postin palveluiden "
           "pääkäyttäjä "
           "Bengt Bbb voi antaa sinulle käyttöoikeuden. Yhteystiedot: sähköpostiosoite "
           "bengt@bbb.example.fi ja puhelinnumero +358 40 200 0002.",
