@@ -36,6 +36,7 @@ def serve(settings: Settings, options: ServeOptions, on_ready: Callable[[str], N
     from postisupport.sandbox.serve import bind
     from postisupport.sandbox.serve import serve as serve_forever
 
-    served = application(settings.sandbox_data, settings.sandbox_token, writable=options.writable)
+    served = application(settings.sandbox_data, settings.sandbox_token, writable=options.writable,
+                         served=True)
     sock, url = bind(options.host, options.port)
     serve_forever(served, sock, lambda: on_ready(url))

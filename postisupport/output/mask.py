@@ -147,11 +147,9 @@ def report(rep: Report) -> Report:
         script=tuple(replace(part, params={k: typed(v) if k == "typed" else _named(v) if k == "organisation"
                                            else _param(v) for k, v in part.params.items()})
                      for part in rep.decision.script),
-        evidence=tuple(replace(e, value=typed(e.value) if e.fact == "identifier"
-                               else _named(e.value) if e.fact == "organisation" else _param(e.value))
+        evidence=tuple(replace(e, value=typed(e.value) if e.fact == "identifier" else _fact(e.fact, e.value))
                        for e in rep.decision.evidence),
-        considered=tuple(replace(c, read=tuple((k, _named(v) if k == "organisation" else v)
-                                               for k, v in c.read))
+        considered=tuple(replace(c, read=tuple((k, _fact(k, v) if k in _BY_FACT else v) for k, v in c.read))
                          for c in rep.decision.considered),
     )
     return replace(rep, facts=masked_facts, decision=decision, asked=typed(rep.asked))
@@ -189,6 +187,19 @@ def _named(value: Any) -> Any:
 def _contact(contact: Contact) -> Contact:
     return replace(contact, display_name=name(contact.display_name), email=email(contact.email),
                    phone=phone(contact.phone))
+
+
+# How a fact is masked by its name in the evidence and the rules' reads, whatever its shape: an address
+# that is no address (a store that wrote "(at)") is still someone's.
+_BY_FACT: dict[str, Any] = {
+    "passwordResetSentTo": email, "userName": email, "businessId": lambda v: digits(v, 1),
+    "organisation": lambda v: _named(v),
+}
+
+
+def _fact(fact: str, value: Any) -> Any:
+    masker = _BY_FACT.get(fact)
+    return masker(value) if masker is not None and isinstance(value, str) else _param(value)
 
 
 def _param(value: Any) -> Any:

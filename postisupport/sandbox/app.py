@@ -81,6 +81,7 @@ class SandboxApplication(ASGIApplication):
     ) -> None:
         scim = scim or provider()
         super().__init__(AsyncInMemoryStorage(storage), scim, SandboxService(scim, storage))
+        self.record: Any = None  # a capture file's record ("capture"), when the data is one
         self.token = token
         self.writable = writable
 
@@ -114,11 +115,34 @@ async def _error(send: Any, status: int, detail: str) -> None:
 
 
 def application(
-    data_file: Path | None = None, token: str | None = None, *, writable: bool = False
+    data_file: Path | None = None, token: str | None = None, *, writable: bool = False, served: bool = False
 ) -> SandboxApplication:
+    """`served`: for clients over HTTP, who read it through a mapping of their own: what a capture's
+    store recorded for no one is said in each user, so they read it as unknown too."""
     data = demo_data() if data_file is None else read_data_file(data_file)
+    if served and isinstance(data.get("capture"), dict):
+        data = _told(data, data["capture"].get("unrecorded"))
     scim = provider()
-    return SandboxApplication(build_storage(data, scim), token, scim, writable=writable)
+    sandbox = SandboxApplication(build_storage(data, scim), token, scim, writable=writable)
+    sandbox.record = data.get("capture")
+    return sandbox
+
+
+def _told(data: dict[str, Any], unrecorded: Any) -> dict[str, Any]:
+    """The capture with each user's unknownFacts holding what its store recorded for no one."""
+    if not isinstance(unrecorded, list) or not unrecorded or not isinstance(data.get("Users"), list):
+        return data
+    users = []
+    for user in data["Users"]:
+        if isinstance(user, dict):
+            login = user.get(urns.LOGIN_EXTENSION)
+            login = dict(login) if isinstance(login, dict) else {}
+            had = login.get("unknownFacts")
+            had = had if isinstance(had, list) else []
+            login["unknownFacts"] = list(dict.fromkeys([*had, *unrecorded]))
+            user = {**user, urns.LOGIN_EXTENSION: login}
+        users.append(user)
+    return {**data, "Users": users}
 
 
 def transport(app: SandboxApplication) -> Any:

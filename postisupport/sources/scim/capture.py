@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from postisupport.core.facts import fact_names
@@ -19,7 +19,7 @@ from postisupport.idp.contract import MEMBERS
 from postisupport.idp.reading import contract_group, contract_user, is_contract, member_ids, named, user_facts
 from postisupport.scim.client import Page, ScimClient
 from postisupport.sources.scim import pseudonym
-from postisupport.sources.scim.connect import mapping_of
+from postisupport.sources.scim.connect import mapping_of, replay_mapping
 from postisupport.sources.scim.directory import ScimDirectory
 from postisupport.sources.scim.pseudonym import Pseudonyms, service_provider_config
 from postisupport.sources.scim.queries import ScimStore
@@ -178,23 +178,6 @@ async def replayed(data: dict[str, Any], timeout: float) -> AsyncIterator[ScimDi
 
     application = check(data)
     client = ScimClient(sandbox.IN_PROCESS_URL, transport=sandbox.transport(application), timeout=timeout)
-    async with ScimDirectory(ScimStore(client, _replay_mapping(data["capture"].get("unrecorded") or []))) \
+    async with ScimDirectory(ScimStore(client, replay_mapping(data["capture"]))) \
             as directory:
         yield directory
-
-
-def _replay_mapping(unrecorded: list[str]) -> Mapping | None:
-    """The contract's mapping with what the capture's directory did not record left out of it."""
-    if not unrecorded:
-        return None
-    fields = {mappings.FIELDS[name] for name in unrecorded}
-    contract = mappings.preset(mappings.DEFAULT)
-    organisations = contract.organisations
-    if organisations is not None:
-        business_id = None if "business_id" in fields else organisations.business_id
-        services = None if "organisation_services" in fields else organisations.services
-        organisations = replace(organisations, business_id=business_id, services=services)
-    facts = {name: fact for name, fact in contract.facts.items() if mappings.FIELDS[name] not in fields}
-    return replace(contract, facts=facts,
-                   organisations=None if "organisation" in fields else organisations,
-                   administrators=None if "administrators" in fields else contract.administrators)

@@ -6,7 +6,7 @@ import ssl
 from typing import TYPE_CHECKING, Any
 
 from postisupport.config.settings import DEFAULTS, Settings
-from postisupport.errors import InvalidSetting, NotConfigured, SecretSource
+from postisupport.errors import DataFileError, InvalidSetting, NotConfigured, SecretSource
 from postisupport.scim.client import QUICK, RetryPolicy, ScimClient
 from postisupport.scim.pacing import Pacer
 from postisupport.sources.scim.queries import ScimStore
@@ -28,6 +28,14 @@ def store(settings: Settings, *, max_concurrency: int = 8, transport: Any = None
         from postisupport.sandbox import app as sandbox
 
         application = sandbox.application(settings.sandbox_data)
+        if application.record is not None:
+            # A capture holds what a store sent in postisupport's contract, whatever mapping it was read
+            # through: it is read back as captured (as replay does), never through the mapping in force.
+            try:
+                mapping = replay_mapping(application.record)
+            except DataFileError as error:
+                raise DataFileError(f"sandbox data {settings.sandbox_data}: {error}", settings.sandbox_data) \
+                    from None
         return ScimStore(ScimClient(
             sandbox.IN_PROCESS_URL,
             transport=_traced(sandbox.transport(application), observe, settings, None),
@@ -82,6 +90,33 @@ def mapping_of(settings: Settings) -> Mapping | None:
         return load(settings.mapping)
     except MappingError as error:
         raise InvalidSetting("mapping", settings.origin("mapping"), str(error)) from None
+
+
+def replay_mapping(record: Any) -> Mapping | None:
+    """How a capture's directory is read back (`record`: its "capture"): postisupport's contract, which
+    the file holds, with what the captured store recorded for no one (its `unrecorded`) left out, so it
+    is unknown for everyone again. None: the contract itself. A name outside the vocabulary is the
+    file's error."""
+    unrecorded = record.get("unrecorded") if isinstance(record, dict) else None
+    if not unrecorded:
+        return None
+    from dataclasses import replace
+
+    from postisupport.idp import mapping as mappings
+
+    if not isinstance(unrecorded, list) or any(name not in mappings.FIELDS for name in unrecorded):
+        raise DataFileError(f"capture.unrecorded: {str(unrecorded)[:80]} names no facts of the vocabulary")
+    fields = {mappings.FIELDS[name] for name in unrecorded}
+    contract = mappings.preset(mappings.DEFAULT)
+    organisations = contract.organisations
+    if organisations is not None:
+        business_id = None if "business_id" in fields else organisations.business_id
+        services = None if "organisation_services" in fields else organisations.services
+        organisations = replace(organisations, business_id=business_id, services=services)
+    facts = {name: fact for name, fact in contract.facts.items() if mappings.FIELDS[name] not in fields}
+    return replace(contract, facts=facts,
+                   organisations=None if "organisation" in fields else organisations,
+                   administrators=None if "administrators" in fields else contract.administrators)
 
 
 def _pacer(pace: bool, concurrency: int) -> Pacer | None:

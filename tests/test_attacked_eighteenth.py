@@ -1,0 +1,64 @@
+"""Issues 12 and 14, the eighteenth attack pass (A18): each finding's case, as it was found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.servers import serving
+from tests.test_attacked_sixteenth import Rewriting
+
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+AINO = "aino.virtanen@esimerkki.example.fi"
+SAMPLE = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
+
+
+def test_mask_hides_a_reset_address_that_is_no_address_in_the_evidence_too(run) -> None:
+    """A18-1: a passwordResetSentTo written wrongly ("(at)") was masked in the user, but shown in clear
+    in the evidence of --json and --explain."""
+    def wrong(user: dict) -> None:
+        if user.get("id") == "u-1002":
+            user.setdefault(LOGIN, {})["passwordResetSentTo"] = "aino.korhonen(at)esimerkki.example.fi"
+
+    with serving(Rewriting(wrong)) as url:
+        document = run("--api", url, "diagnose", "ESIM0042", "--mask", "--json", "--no-audit").json()
+        explained = run("--api", url, "diagnose", "ESIM0042", "--mask", "--verified", "--explain",
+                        "--no-audit", "--ui-lang", "en").stdout
+    sent = [e["value"] for e in document["evidence"] if e["fact"] == "passwordResetSentTo"]
+    assert (sent, document["user"]["passwordResetSentTo"]) == (["a***i"], "a***i")
+    assert "korhonen" not in json.dumps(document) and "korhonen" not in explained
+
+
+def test_a_capture_through_a_mapping_used_as_sandbox_data_decides_as_captured(run, tmp_path: Path) -> None:
+    """A18-2: `--sandbox-data CAPTURE` (and `sandbox serve --data CAPTURE`, docs/engineers.md) read a
+    capture made through scim-core through the default mapping: what the store records for no one became
+    "never" and "no" (contact-admin became contact-customer-service)."""
+    ticket = tmp_path / "c.json"
+    made = run("--sandbox-data", str(SAMPLE), "--mapping", "scim-core", "capture",
+               "aino.virtanen@esimerkki.example.fi", "-o", str(ticket))
+    assert made.exit_code == 0, made.stderr
+    captured = json.loads(ticket.read_text())["capture"]["diagnosis"]
+    for mapping in ([], ["--mapping", "scim-core"]):
+        again = run("--sandbox-data", str(ticket), *mapping, "diagnose", "aino.virtanen@esimerkki.example.fi",
+                    "--no-audit", "--json").json()
+        assert [again[k] for k in ("outcome", "rule", "unknown")] == [
+            captured[k] for k in ("outcome", "rule", "unknown")]
+    from postisupport.sandbox.app import application
+
+    with serving(application(ticket, served=True)) as url:
+        served = run("--api", url, "diagnose", "aino.virtanen@esimerkki.example.fi", "--no-audit",
+                     "--json").json()
+    assert (served["outcome"], served["rule"]) == (captured["outcome"], captured["rule"])
+    assert served["user"]["lastLoginTime"] is None and "last_login" in served["unknown"]
+
+
+def test_a_capture_whose_record_names_facts_outside_the_vocabulary_is_refused(run, tmp_path: Path) -> None:
+    ticket = tmp_path / "c.json"
+    run("--sandbox-data", str(SAMPLE), "--mapping", "scim-core", "capture", AINO, "-o", str(ticket))
+    data = json.loads(ticket.read_text())
+    data["capture"]["unrecorded"] = ["bogus"]
+    ticket.write_text(json.dumps(data))
+    result = run("--sandbox-data", str(ticket), "diagnose", AINO, "--no-audit")
+    assert (result.exit_code, result.stderr) == (
+        2, f"postisupport: error: sandbox data {ticket}: capture.unrecorded: ['bogus'] names no facts of the "
+        "vocabulary\n")
