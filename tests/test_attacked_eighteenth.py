@@ -62,3 +62,24 @@ def test_a_capture_whose_record_names_facts_outside_the_vocabulary_is_refused(ru
     assert (result.exit_code, result.stderr) == (
         2, f"postisupport: error: sandbox data {ticket}: capture.unrecorded: ['bogus'] names no facts of the "
         "vocabulary\n")
+
+
+def _no_organisation(tmp_path: Path, groups: list[dict]) -> Path:
+    users = [{"id": f"u{i}", "userName": f"user{i}@example.fi", "active": True,
+              "roles": [{"value": "admin"}] if i == 0 else [],
+              LOGIN: {"legacyUserId": f"LEG{i}", "lastLoginTime": "2021-03-01T00:00:00Z"}} for i in range(5)]
+    data = tmp_path / "directory.json"
+    data.write_text(json.dumps({"Users": users, "Groups": groups}), encoding="utf-8")
+    return data
+
+
+def test_doctor_counts_only_groups_that_are_organisations_as_an_organisation(run, tmp_path: Path) -> None:
+    """A18-3: every user in a newsletter list (no organisation extension) was "organisation 5", and no
+    groups at all "not counted", both exit 0; every diagnosis then said "no organisation"."""
+    newsletter = [{"id": "g1", "displayName": "Newsletter", "members": [{"value": f"u{i}"} for i in range(5)]}]
+    for groups in (newsletter, []):
+        result = run("--sandbox-data", str(_no_organisation(tmp_path, groups)), "doctor", "--json")
+        coverage = {c["id"]: c for c in json.loads(result.stdout)}["coverage"]
+        assert (result.exit_code, coverage["status"], "organisation 0" in coverage["detail"],
+                coverage["consequence"].endswith("every user will be told they have no organisation")) == (
+            8, "fail", True, True)

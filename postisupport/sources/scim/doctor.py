@@ -81,6 +81,7 @@ class _Server:
 
     def __init__(self, store: ScimStore) -> None:
         self.client = store.client
+        self.store = store
         self.named_mapping = store.mapping  # None: the default's, unparsed
         self.times: list[float] = []  # of the usable answers: not of the 429s and 503s
         self.answers = 0  # every answer, those included: the server is there
@@ -581,8 +582,16 @@ async def _coverage(server: _Server) -> Check:
     # user's organisations, so the users listed tell nothing of how many are in one.
     asked = organisations is not None and organisations.kind != "attribute" \
         and not any(isinstance(named(user, "groups"), list) for user in users)
-    if organisations is not None and not asked:
+    if organisations is not None and organisations.kind == "attribute":
         counts["organisation"] = sum(1 for facts in read if facts.group_ids)
+    elif organisations is not None and not asked:
+        # A user's groups are organisations only when they carry the mapping's extension: a newsletter
+        # list is none, and a user in nothing else has no organisation.
+        ours = await _organisations_among(server, sorted({g for facts in read for g in facts.group_ids}))
+        counts["organisation"] = sum(1 for facts in read if ours.intersection(facts.group_ids))
+    elif organisations is not None and not await _organisations_among(server, None):
+        asked = False  # no group of the server's is an organisation: there is nothing to ask for
+        counts["organisation"] = 0
     if organisations is not None and mapping.administrators is not None:
         counts["administrators"] = sum(1 for facts in read if facts.is_admin)
     unmapped = [name for field, name in FACT_NAMES.items() if field in mapping.unrecorded]
@@ -608,6 +617,20 @@ async def _coverage(server: _Server) -> Check:
                      f"{', '.join(none)}{mend}",
                      consequence="; ".join(said) or f"{', '.join(none)} unknown in every diagnosis")
     return Check("coverage", "pass", detail)
+
+
+async def _organisations_among(server: _Server, group_ids: list[str] | None) -> set[str]:
+    """The ids of the groups (by id; None: those the server lists first) that are organisations as the
+    mapping reads them."""
+    if group_ids is None:
+        groups = _listed(await server.get("Groups", count=str(POPULATION),
+                                          excludedAttributes=contract.MEMBERS))
+    elif not group_ids:
+        return set()
+    else:
+        groups = list((await server.store.groups_by_id(group_ids)).resources)
+    return {str(named(group, "id")) for group in groups if isinstance(group, dict)
+            and group_facts(contract_group(group, server.named_mapping))[0] is not None}
 
 
 async def _sample(server: _Server) -> dict[str, Any] | None:
