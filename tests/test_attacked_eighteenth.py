@@ -76,7 +76,8 @@ def _no_organisation(tmp_path: Path, groups: list[dict]) -> Path:
 def test_doctor_counts_only_groups_that_are_organisations_as_an_organisation(run, tmp_path: Path) -> None:
     """A18-3: every user in a newsletter list (no organisation extension) was "organisation 5", and no
     groups at all "not counted", both exit 0; every diagnosis then said "no organisation"."""
-    newsletter = [{"id": "g1", "displayName": "Newsletter", "members": [{"value": f"u{i}"} for i in range(5)]}]
+    newsletter = [{"id": "g1", "displayName": "Newsletter",
+                   "members": [{"value": f"u{i}"} for i in range(5)]}]
     for groups in (newsletter, []):
         result = run("--sandbox-data", str(_no_organisation(tmp_path, groups)), "doctor", "--json")
         coverage = {c["id"]: c for c in json.loads(result.stdout)}["coverage"]
