@@ -84,3 +84,39 @@ def test_doctor_counts_only_groups_that_are_organisations_as_an_organisation(run
         assert (result.exit_code, coverage["status"], "organisation 0" in coverage["detail"],
                 coverage["consequence"].endswith("every user will be told they have no organisation")) == (
             8, "fail", True, True)
+
+
+def _malformed(user: dict) -> None:
+    if user.get("id") == "u-1002":
+        user["active"] = "maybe"
+        user.setdefault(LOGIN, {}).update(accountLocked=[1], lastLoginTime="yesterday")
+
+
+def test_a_capture_keeps_what_could_not_be_read_unknown_for_its_replay(run, tmp_path: Path) -> None:
+    """A18-9: attributes sent malformed were left out of the capture as if never sent: the replay said
+    "Last login: never" and "not locked", and lost what the diagnosis could not tell."""
+    for pseudonymise in ([], ["--pseudonymise"]):
+        ticket = tmp_path / f"c{len(pseudonymise)}.json"
+        with serving(Rewriting(_malformed)) as url:
+            live = run("--api", url, "diagnose", "ESIM0042", "--no-audit", "--json").json()
+            made = run("--api", url, "capture", "ESIM0042", "-o", str(ticket), *pseudonymise)
+        assert made.exit_code == 0, made.stderr
+        replayed = run("replay", str(ticket), "--json").json()
+        user = replayed["user"]
+        assert (user["accountLocked"], user["lastLoginTime"], replayed["unknown"]) == (None, None, live["unknown"])
+        assert {"active", "last_login", "locked"} <= set(replayed["unknown"])
+
+
+def test_a_capture_is_made_when_an_administrator_has_an_attribute_that_cannot_be_read(run,
+                                                                                      tmp_path: Path) -> None:
+    """A18-10: an administrator's lastLoginTime "yesterday" (unknown live: he can act) was absent in the
+    file ("never logged in since the renewal"): the capture was refused as deciding differently."""
+    def admin(user: dict) -> None:
+        if user.get("id") == "u-1001":
+            user.setdefault(LOGIN, {})["lastLoginTime"] = "yesterday"
+
+    ticket = tmp_path / "c.json"
+    with serving(Rewriting(admin)) as url:
+        made = run("--api", url, "capture", "johanna.makinen@esimerkki.example.fi", "-o", str(ticket))
+    assert (made.exit_code, made.stderr) == (0, f"captured contact-admin (login.contact-admin) in {ticket}\n")
+    assert run("replay", str(ticket)).exit_code == 0

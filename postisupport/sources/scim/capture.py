@@ -135,7 +135,7 @@ def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
     record = document["capture"]
     arguments = record["arguments"]
     out: dict[str, Any] = {
-        "Users": [stand_in.user(u) for u in document["Users"]],
+        "Users": [_unknown_kept(u, stand_in.user(u)) for u in document["Users"]],
         "Groups": [stand_in.group(g) for g in document["Groups"]],
         "capture": {**record,
                     # As the look-up compared it: "ESIM 0042" read out is the ID ESIM0042.
@@ -151,11 +151,27 @@ def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _unknown_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
+    """`kept` (a user as the file holds it) with what could not be read of it as `sent` in its
+    unknownFacts: an attribute left out would read as none ("never", "not locked") in a replay."""
+    facts = user_facts(sent)
+    unreadable = list(fact_names(facts.unknown))
+    if not unreadable or not isinstance(kept, dict):
+        return kept
+    login = kept.get(urns.LOGIN_EXTENSION)
+    login = dict(login) if isinstance(login, dict) else {}
+    had = login.get("unknownFacts")
+    login["unknownFacts"] = list(dict.fromkeys([*(had if isinstance(had, list) else []), *unreadable]))
+    return {**kept, urns.LOGIN_EXTENSION: login}
+
+
 def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     """Each resource as the diagnosis read it: an attribute of the wrong type left out, as the
     diagnosis left it out, and said under the record's "left_out"."""
     out = {**document, **{endpoint: [pseudonym.as_read(endpoint, r) for r in document[endpoint]]
                           for endpoint in ENDPOINTS}}
+    out["Users"] = [_unknown_kept(sent, read)
+                    for sent, read in zip(document["Users"], out["Users"], strict=True)]
     out["capture"] = {**document["capture"], "left_out": problems}
     return out
 
