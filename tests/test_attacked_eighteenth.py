@@ -103,7 +103,8 @@ def test_a_capture_keeps_what_could_not_be_read_unknown_for_its_replay(run, tmp_
         assert made.exit_code == 0, made.stderr
         replayed = run("replay", str(ticket), "--json").json()
         user = replayed["user"]
-        assert (user["accountLocked"], user["lastLoginTime"], replayed["unknown"]) == (None, None, live["unknown"])
+        assert (user["accountLocked"], user["lastLoginTime"], replayed["unknown"]) == (
+            None, None, live["unknown"])
         assert {"active", "last_login", "locked"} <= set(replayed["unknown"])
 
 
