@@ -121,3 +121,24 @@ def test_a_capture_is_made_when_an_administrator_has_an_attribute_that_cannot_be
         made = run("--api", url, "capture", "johanna.makinen@esimerkki.example.fi", "-o", str(ticket))
     assert (made.exit_code, made.stderr) == (0, f"captured contact-admin (login.contact-admin) in {ticket}\n")
     assert run("replay", str(ticket)).exit_code == 0
+
+
+def test_a_draft_takes_the_attribute_users_carry_and_their_enterprise_organisation(run,
+                                                                                   tmp_path: Path) -> None:
+    """A18-4: a legacy ID attribute declared but on no user was "replaced" by itself (every legacy-ID
+    caller told no user has it), and Groups kept as organisations where users are in none and carry the
+    enterprise organization."""
+    draft = tmp_path / "draft.toml"
+    made = run("--sandbox-data", str(SAMPLE), "doctor", "--draft-mapping", str(draft))
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    assert made.stderr.startswith(
+        f"postisupport: wrote a draft mapping to {draft}; replaced legacy_user_id: "
+        f"{LOGIN}:legacyUserId -> {enterprise}:employeeNumber.")
+    text = draft.read_text(encoding="utf-8")
+    assert f'legacy_user_id = "{enterprise}:employeeNumber"' in text
+    assert ('[organisations]\n# none of the 2 users listed first is in a group, and they carry the '
+            'enterprise organization: it is their organisation\nfrom = "attribute"\n'
+            f'attribute = "{enterprise}:organization"') in text
+    found = run("--sandbox-data", str(SAMPLE), "--mapping", str(draft), "diagnose", "ESIM0101", "--no-audit",
+                "--json").json()
+    assert (found["rule"], found["organisation"]["name"]) == ("login.not-login-email", "Esimerkki Oy")

@@ -172,6 +172,7 @@ def draft(base: Mapping, schemas: list[dict[str, Any]] | None, users: list[dict[
         kept = [s for s in fact.sources if server.has(s.path)] if fact is not None else []
         notes = [f"{s.path} is not on this server" for s in fact.sources if s not in kept] if fact else []
         carried = [s for s in kept if (held := server.has(s.path)) is not None and held.carriers]
+        other = None
         if kept and not carried and users:
             # Declared but on none of its users, while another attribute of the fact's names is on some
             # (the store keeps it there): that one, or every look-up by it finds no one.
@@ -181,7 +182,9 @@ def draft(base: Mapping, schemas: list[dict[str, Any]] | None, users: list[dict[
                 notes.append(f"{kept[0].path} is on none of the {len(users)} users listed first")
                 kept = []
         if not kept:
-            found = next((a for c in CANDIDATES[name] if (a := server.named(c, name)) is not None), None)
+            # The one its users carry, when that is why the base's went: never the base's again.
+            found = other or next((a for c in CANDIDATES[name] if (a := server.named(c, name)) is not None),
+                                  None)
             if found is None:
                 if fact is not None:
                     unmapped.append(name)
@@ -277,8 +280,12 @@ def _value(fact: Fact, tomlkit: Any) -> Any:
 def _organisations(base: Mapping, server: _Server, tomlkit: Any) -> Any:
     organisations = base.organisations
     table = tomlkit.table()
+    # Users in no group that carry the enterprise organization: that is their organisation, whatever
+    # extension the server declares for Groups.
+    by_attribute = bool(server.users) and not _on_users(server, "groups") \
+        and _on_users(server, ENTERPRISE_ORGANIZATION)
     if organisations is not None and organisations.kind == "groups" and organisations.extension \
-            and (not server.checked or server.has(organisations.extension)):
+            and (not server.checked or server.has(organisations.extension)) and not by_attribute:
         table["from"] = "groups"
         table["extension"] = organisations.extension
         for key in ("business_id", "services"):
@@ -306,7 +313,10 @@ def _organisations(base: Mapping, server: _Server, tomlkit: Any) -> Any:
         attribute, absent = organisations.attribute, organisations.absent
     elif server.has(ENTERPRISE_ORGANIZATION):
         attribute, absent = ENTERPRISE_ORGANIZATION, "none"
-        if organisations is not None:
+        if organisations is not None and by_attribute:
+            table.add(tomlkit.comment(f"none of the {len(server.users)} users listed first is in a group, "
+                                      "and they carry the enterprise organization: it is their organisation"))
+        elif organisations is not None:
             table.add(tomlkit.comment(f"{organisations.extension or organisations.attribute} is not on this "
                                       "server: a user's organisation is their enterprise organization"))
     else:
