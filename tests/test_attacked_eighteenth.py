@@ -142,3 +142,17 @@ def test_a_draft_takes_the_attribute_users_carry_and_their_enterprise_organisati
     found = run("--sandbox-data", str(SAMPLE), "--mapping", str(draft), "diagnose", "ESIM0101", "--no-audit",
                 "--json").json()
     assert (found["rule"], found["organisation"]["name"]) == ("login.not-login-email", "Esimerkki Oy")
+
+
+def test_a_secret_echoed_as_prefixed_hex_or_decimal_bytes_is_cut() -> None:
+    """A18-5: 0x54 0x6f ... (a dump's commonest form), 0x54,0x6f (a C array) and Java's [84, 111, ...]
+    were left in clear on stderr, in bulk rows and the trace."""
+    from postisupport.core.text import redacted
+
+    token = "Tok3n-Sec+ret/Value~xyz"
+    raw = token.encode()
+    forms = [" ".join(f"0x{b:02x}" for b in raw), ",".join(f"0x{b:02x}" for b in raw),
+             ", ".join(f"0x{b:02X}" for b in raw), "".join(f"0x{b:02x}" for b in raw),
+             ", ".join(str(b) for b in raw)]
+    assert [redacted(f"bad request from {form}.", [token]) for form in forms] == [
+        "bad request from [redacted]."] * 5

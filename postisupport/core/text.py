@@ -107,7 +107,8 @@ def _pattern(known: tuple[str, ...]) -> re.Pattern[str]:
     show the secret; the cost, text that equals a secret but for case also cut, is no loss."""
     forms = {form for secret in known for form in _forms(secret)}
     wrappable = {form for secret in known
-                 for form in (*_base64_forms(secret.encode()), secret.encode().hex())}
+                 for form in (*_base64_forms(secret.encode()), secret.encode().hex(),
+                              "".join(f"0x{byte:02x}" for byte in secret.encode()))}
     return re.compile("|".join([
         *(_each_character_encoded(secret) for secret in known),
         *(_wrapped(form) if form in wrappable else re.escape(form)
@@ -191,8 +192,12 @@ def _forms(secret: str) -> frozenset[str]:
     raw = secret.encode()
     in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
     pairs = [f"{byte:02x}" for byte in raw]  # hex as a dump or a log writes it: 53:65:..., \x53\x65...
+    # ... 0x53 0x65, 0x53,0x65 (a C array), and the bytes in decimal as Java prints an array: 83, 101.
+    prefixed = [f"0x{pair}" for pair in pairs]
     return frozenset({secret, quote(secret), quote(secret, safe=""), quote_plus(secret), raw.hex(),
-                      ":".join(pairs), "".join(f"\\x{pair}" for pair in pairs)}
+                      ":".join(pairs), "".join(f"\\x{pair}" for pair in pairs), "".join(prefixed),
+                      ",".join(prefixed), ", ".join(prefixed), ", ".join(str(byte) for byte in raw),
+                      ",".join(str(byte) for byte in raw)}
                      | _base64_forms(raw) | in_json | {form.replace("/", "\\/") for form in in_json})
 
 
