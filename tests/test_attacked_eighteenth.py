@@ -156,3 +156,21 @@ def test_a_secret_echoed_as_prefixed_hex_or_decimal_bytes_is_cut() -> None:
              ", ".join(str(b) for b in raw)]
     assert [redacted(f"bad request from {form}.", [token]) for form in forms] == [
         "bad request from [redacted]."] * 5
+
+
+def test_the_trail_holds_a_sandbox_data_file_by_a_keyed_hash_never_its_name(run, env,
+                                                                             tmp_path: Path) -> None:
+    """A18-6: `directory` was the data file's path in clear: a capture named after its caller put their
+    address in the trail."""
+    ticket = tmp_path / "aino.korhonen@esimerkki.example.fi.json"
+    run("--sandbox", "capture", "aino.korhonen@esimerkki.example.fi", "-o", str(ticket))
+    looked = run("--sandbox-data", str(ticket), "diagnose", "aino.korhonen@esimerkki.example.fi")
+    assert looked.exit_code == 0, looked.stderr
+    trail = (env.state_dir / "audit.jsonl").read_text(encoding="utf-8")
+    assert "aino" not in trail
+    directory = json.loads(trail.splitlines()[-1])["directory"]
+    assert directory.startswith("sandbox:") and len(directory) == len("sandbox:") + 32
+    # Found by her other identifier too: the user's hash is matched within the same directory's.
+    found = run("--sandbox-data", str(ticket), "audit", "find", "ESIM0042")
+    assert (found.exit_code, [json.loads(line)["directory"] for line in found.stdout.splitlines()]) == (
+        0, [directory])

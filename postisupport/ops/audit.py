@@ -85,7 +85,8 @@ class AuditTrail:
             "os_user": _os_user(),
             "profile": profile,
             "api_host": api_host,
-            "directory": directory or api_host,  # the API's URL (or sandbox data file) a user id is of
+            # The API URL (or sandbox data file, by a keyed hash: its name may be a person's) a user id is of.
+            "directory": self.directory_digest(directory or api_host),
             "identifier_hmac": self.digest(identifier),
             "user_hmac": self.user_digest(user_id) if user_id is not None else None,
             "outcome": outcome,
@@ -130,6 +131,7 @@ class AuditTrail:
             return  # no key yet: nothing was ever recorded
         wanted = self.digest(identifier)
         person = self.user_digest(user_id) if user_id is not None else None
+        directory = self.directory_digest(directory) if directory is not None else None
         for path in self.files():
             try:
                 lines = path.open(encoding="utf-8", errors="replace")
@@ -155,6 +157,15 @@ class AuditTrail:
 
     def digest(self, identifier: str) -> str:
         return hmac.new(self._key(), _compared(identifier).encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def directory_digest(self, directory: str) -> str:
+        """A directory as the trail holds it: an API's URL as it is, a sandbox data file by a keyed hash
+        of its path (a capture is often named after its caller)."""
+        kind, colon, path = directory.partition(":")
+        if kind != "sandbox" or not colon:
+            return directory
+        digest = hmac.new(self._key(), f"directory:{path}".encode(), hashlib.sha256).hexdigest()
+        return f"sandbox:{digest[:32]}"
 
     def user_digest(self, user_id: str) -> str:
         # Prefixed so that a user id never hashes like an identifier that happens to be spelt the same.
