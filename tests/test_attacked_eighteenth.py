@@ -174,3 +174,59 @@ def test_the_trail_holds_a_sandbox_data_file_by_a_keyed_hash_never_its_name(run,
     found = run("--sandbox-data", str(ticket), "audit", "find", "ESIM0042")
     assert (found.exit_code, [json.loads(line)["directory"] for line in found.stdout.splitlines()]) == (
         0, [directory])
+
+
+def test_the_column_named_for_the_identifier_is_never_read_as_the_services_too(run, tmp_path: Path) -> None:
+    """A18-8: with --column service, each row asked about a service named after its own identifier."""
+    table = tmp_path / "in.csv"
+    table.write_text("service,lang,row\nESIM0105,sv,2\n", encoding="utf-8")
+    lines = tmp_path / "in.ndjson"
+    lines.write_text('{"service": "ESIM0105"}\n', encoding="utf-8")
+    for source in (table, lines):
+        result = run("--sandbox", "bulk", str(source), "--column", "service", "-q", "-o", "-", "--format",
+                     "ndjson", "--no-audit")
+        row = json.loads(result.stdout.splitlines()[0])
+        assert (result.exit_code, row["input"], row["asked"]["services"], row["rule"]) == (
+            0, "ESIM0105", [], "login.not-login-email"), result.stdout
+
+
+def test_no_output_replaces_the_mapping_or_the_ca_bundle_the_command_reads(run, tmp_path: Path) -> None:
+    """A18-11: bulk -o and capture -o with --force wrote over the mapping in force and the CA bundle."""
+    from importlib import resources
+
+    mine = tmp_path / "mine.toml"
+    kept = resources.files("postisupport.idp.presets").joinpath("scim-core.toml").read_text("utf-8")
+    mine.write_text(kept, encoding="utf-8")
+    bundle = tmp_path / "ca.csv"
+    bundle.write_text("not a certificate\n", encoding="utf-8")
+    table = tmp_path / "in.csv"
+    table.write_text("identifier\nESIM0042\n", encoding="utf-8")
+    runs = [run("--sandbox", "--mapping", str(mine), "bulk", str(table), "-o", str(mine), "--format", "csv",
+                "--force", "-q"),
+            run("--sandbox", "--mapping", str(mine), "capture", "ESIM0042", "-o", str(mine), "--force"),
+            run("--sandbox", "--ca-bundle", str(bundle), "bulk", str(table), "-o", str(bundle), "--force",
+                "-q")]
+    assert [r.exit_code for r in runs] == [2, 2, 2]
+    assert (mine.read_text(encoding="utf-8"), bundle.read_text(encoding="utf-8")) == (
+        kept, "not a certificate\n")
+
+
+def test_a_mapping_others_may_change_is_warned_about_and_a_draft_is_made_for_its_owner_alone(
+        run, tmp_path: Path) -> None:
+    """A18-17: a 0666 mapping was used without a word (a config file in that state is warned about), and
+    a draft was written with the umask's mode."""
+    import os
+    import stat
+
+    draft = tmp_path / "draft.toml"
+    old = os.umask(0)
+    try:
+        run("--sandbox", "doctor", "--draft-mapping", str(draft))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(draft.stat().st_mode) == 0o644
+    draft.chmod(0o666)
+    result = run("--sandbox", "--mapping", str(draft), "diagnose", "ESIM0042", "--no-audit")
+    assert result.stderr == (f"postisupport: warning: {draft} can be changed by other users, who could "
+                             "decide who is an administrator or hide a lock; make it yours alone (chown to "
+                             "you, chmod go-w)\n")

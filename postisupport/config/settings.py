@@ -101,7 +101,8 @@ class Settings:
     @property
     def files_read(self) -> tuple[Path, ...]:
         """The files these settings come from or name as data: never a command's output."""
-        return tuple(p for p in (self.sandbox_data, self.config_path, self.mapping_file) if p is not None)
+        return tuple(p for p in (self.sandbox_data, self.config_path, self.mapping_file,
+                                 self.ca_bundle, self.ssl_cert_file) if p is not None)
 
     @property
     def insecure_urls(self) -> list[str]:

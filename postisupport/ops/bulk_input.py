@@ -368,8 +368,9 @@ def _table(source: _Source, delimiter: str, column: str | None, reading: Reading
         raise InvalidInput("input", "no identifier column in the header ("
                            f"{', '.join(header)}); name it with the column option")
     reading.format = "csv"
-    services = next((i for i, name in enumerate(names) if name in SERVICE_COLUMNS), None)
-    langs = next((i for i, name in enumerate(names) if name in LANG_COLUMNS), None)
+    # The identifier's column is that alone, whatever its name ("service", named with the column option).
+    services = next((i for i, name in enumerate(names) if name in SERVICE_COLUMNS and i != at), None)
+    langs = next((i for i, name in enumerate(names) if name in LANG_COLUMNS and i != at), None)
     others = [i for i in range(len(header)) if i not in (at, services, langs)]
     header = _named_apart(header, others)
     reading.extra_columns = [header[i] for i in others]
@@ -513,6 +514,8 @@ def _object_row(number: int, line: str, column: str | None = None) -> Row:
         return Row(number, line.strip(), problem="not a JSON object")
     folded = {fold(str(k)): v for k, v in record.items()}
     identifier = _first(folded, (fold(column),) if column is not None else IDENTIFIER_COLUMNS)
+    if column is not None:  # the identifier's key is that alone, whatever its name
+        folded.pop(fold(column), None)
     services = _first(folded, SERVICE_COLUMNS)
     lang = _first(folded, LANG_COLUMNS)
     if not isinstance(identifier, str):

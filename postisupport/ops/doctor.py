@@ -31,9 +31,14 @@ def check_draft_file(path: Path) -> None:
 
 
 def write_draft(path: Path, text: str) -> None:
-    """The draft into a new file (it names attributes only: no one's data)."""
+    """The draft into a new file (it names attributes only: no one's data), that no one else may
+    change (a mapping decides who is an administrator), whatever the umask."""
+    import os
+
     try:
-        with path.open("x", encoding="utf-8") as file:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.fchmod(descriptor, 0o644)
+        with open(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
     except OSError as error:
         raise FileProblem.of(error, path) from None
