@@ -76,3 +76,38 @@ def test_an_organisation_is_found_by_its_name_where_no_business_id_is_recorded(r
     assert "The directory sent the account's organisation in a form that can't be read (see data " \
            "problems); confirm the caller's organisation by its name and escalate to have the account's " \
            "organisation checked (ticket: Login / organisation unreadable)." in said[1]
+
+
+def test_verifying_asks_for_no_business_id_the_directory_does_not_record(run) -> None:
+    """N13-1: "Ask their name, organisation and business ID … compare with the line below", and the line
+    said "no business ID" two lines above "business ID not recorded"."""
+    screen = run("--sandbox-data", str(SAMPLE), "--mapping", "scim-core", "diagnose",
+                 "aino.virtanen@esimerkki.example.fi", "--no-audit", "--ui-lang", "en")
+    lines = screen.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Verify first"))
+    assert lines[at:at + 3] == [
+        "Verify first: Ask their name and organisation without reading them out, and",
+        "compare with the line below; then run again with --verified.",
+        "  Aino Virtanen · Esimerkki Oy (business ID not recorded)"]
+
+
+def test_two_people_by_one_name_are_told_apart_by_what_the_directory_records(run, no_legacy: Path,
+                                                                             tmp_path: Path) -> None:
+    """N13-13: the Do-line and the warning asked for the old user ID of a directory that records none."""
+    import json
+
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    for n in (1, 2):
+        data["Users"].append({"id": f"u-bo{n}", "userName": f"bo{n}@esimerkki.example.fi",
+                              "displayName": "Bo Berg", "active": True,
+                              enterprise: {"organization": "Esimerkki Oy"}})
+    directory = tmp_path / "two.json"
+    directory.write_text(json.dumps(data), encoding="utf-8")
+    screen = run("--sandbox-data", str(directory), "--mapping", str(no_legacy), "diagnose", "Bo Berg",
+                 "--org", "Esimerkki Oy", "--no-audit", "--ui-lang", "en")
+    text = " ".join(screen.stdout.split())
+    assert "Do this: Several people by that name in the organisation: ask for the login address and look " \
+           "up again." in text
+    assert "Don't read these names to the caller: ask for the login address." in text
+    assert "old user ID" not in text

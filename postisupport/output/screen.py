@@ -63,7 +63,8 @@ def screen(rep: Report, view: View) -> Any:
         parts += _verify(facts, view)
     if facts.candidates:
         by_name = facts.asked is not None and facts.asked.kind == "name"
-        warning = view.text("label.candidates.warning.name" if by_name else "label.candidates.warning")
+        warning = view.text("label.candidates.warning" if not by_name else "label.candidates.warning.name"
+                            + (".no-legacy" if "legacy_user_id" in facts.unrecorded else ""))
         parts.append(Text(terminal_safe(warning), style="bold yellow"))
     note = _language_note(rep, view)
     if note:
@@ -463,11 +464,16 @@ def _verify(facts: Facts, view: View) -> list[Any]:
 
     assert facts.user is not None
     orgs = [m.organisation for m in facts.memberships] or ([facts.organisation] if facts.organisation else [])
+    # A business ID the directory records for no one is neither asked for nor said to be none.
+    unrecorded = "business_id" in facts.unrecorded
     compare = [facts.user.display_name or view.text("label.no-name")]
-    compare += [f"{org.name or org.id or '?'} {org.business_id or view.text('label.no-business-id')}"
+    untold = f"({view.text('label.business-id.unrecorded')})"
+    compare += [f"{org.name or org.id or '?'} "
+                + (untold if unrecorded else org.business_id or view.text("label.no-business-id"))
                 for org in orgs]
     text = Text(f"{view.text('label.verify')}: ", style="bold yellow")
-    how = "label.verify.how.session" if view.in_session else "label.verify.how"
+    how = ("label.verify.how.session" if view.in_session else "label.verify.how") + \
+        (".no-business-id" if unrecorded else "")
     text.append(terminal_safe(view.text(how)))
     return [text, Text("  " + terminal_safe(" · ".join(compare)), style="bold")]
 
