@@ -111,3 +111,49 @@ def test_two_people_by_one_name_are_told_apart_by_what_the_directory_records(run
            "up again." in text
     assert "Don't read these names to the caller: ask for the login address." in text
     assert "old user ID" not in text
+
+
+def _served(change):
+    from tests.test_attacked_sixteenth import Rewriting
+
+    from postisupport.sandbox.app import application
+
+    server = Rewriting(change)
+    server.app = application(SAMPLE)
+    return server
+
+
+def test_an_organisation_that_cannot_be_told_has_its_row_saying_so(run) -> None:
+    """N13-2: the facts table had no Organisation row when it was unknown: nothing told "no organisation"
+    from "can't tell"."""
+    from tests.servers import serving
+
+    def unreadable(user: dict) -> None:
+        if user.get("id") == "u-101":
+            user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["organization"] = 5
+
+    with serving(_served(unreadable)) as url:
+        screen = run("--api", url, "--mapping", "scim-core", "diagnose", "aino.virtanen@esimerkki.example.fi",
+                     "--no-audit", "--ui-lang", "en", "--verified")
+    rows = [line for line in screen.stdout.splitlines() if line.startswith("Organisation")]
+    assert rows == ["Organisation                    can't be read (see data problems)"]
+
+
+def test_administrators_that_cannot_be_told_are_never_headlined_as_none(run) -> None:
+    """N13-6: with the administrator's roles unreadable, the headline and the service row said "no
+    administrator who can act", and the ticket "no administrator"."""
+    from tests.servers import serving
+
+    def roles(user: dict) -> None:
+        if user.get("id") == "u-102":
+            user["roles"] = "admin"
+
+    with serving(_served(roles)) as url:
+        screen = run("--api", url, "--mapping", "scim-core", "diagnose", "aino.virtanen@esimerkki.example.fi",
+                     "-s", "reports", "--no-audit", "--ui-lang", "en", "--verified")
+    text = " ".join(screen.stdout.split())
+    assert screen.stdout.splitlines()[0] == (
+        "Service access — can't tell whether an administrator can act: ours to solve")
+    assert "Reporting: can't tell whether an administrator can act: ours to solve" in text
+    assert "(ticket: Services / administrators unknown)" in text
+    assert "no administrator" not in text

@@ -293,6 +293,10 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
         if facts.chosen:
             line += " · " + view.text(f"label.chosen.{facts.chosen}")
         table.add_row(view.text("label.organisation"), _plain(line))
+    elif facts.user and "organisation" in facts.user.unknown and "organisation" not in facts.unrecorded:
+        # Not "no organisation": the directory doesn't say, or sent one that can't be read.
+        table.add_row(view.text("label.organisation"),
+                      _plain(view.text(_unknown_event(facts.user, "organisation"))))
     for n, candidate in enumerate(facts.candidates[:SHOWN_CANDIDATES]):
         line = _user_line(candidate, None, view)
         if n < len(facts.candidate_organisations):
@@ -317,7 +321,7 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
             continue
         line = _organisation_line(membership.organisation, view, facts.unrecorded)
         if not any(a.can_act for a in membership.admins):
-            line += " · " + view.text("label.no-admins")
+            line += " · " + view.text("label.no-admins" + (".unknown" if facts.admins_unknown else ""))
         table.add_row(view.text("label.other-organisation"), _plain(line))
         if decision.services:  # where else a service asked about may be
             table.add_row("", _plain(_organisation_services(membership.organisation, view, facts.unrecorded)))
@@ -372,7 +376,7 @@ def _services(facts: Facts, decision: Decision, view: View) -> list[tuple[str, s
             name = service_name(Service(verdict.service_id or own, verdict.known_as), words)
         else:
             name = f"{verdict.asked} {view.text('label.unknown-service')}"
-        headline = view.text(f"headline.{verdict.rule}").split(" — ", 1)[-1]
+        headline = view.text(_untold_key(f"headline.{verdict.rule}", facts, view)).split(" — ", 1)[-1]
         if verdict.rule == "service.granted" and decision.rule.startswith("login."):
             # A login step comes first: the right is there, but nothing opens until the login works.
             headline = view.text("verdict.service.granted.after-login")
