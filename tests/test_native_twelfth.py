@@ -114,9 +114,8 @@ def test_two_people_by_one_name_are_told_apart_by_what_the_directory_records(run
 
 
 def _served(change):
-    from tests.test_attacked_sixteenth import Rewriting
-
     from postisupport.sandbox.app import application
+    from tests.test_attacked_sixteenth import Rewriting
 
     server = Rewriting(change)
     server.app = application(SAMPLE)
