@@ -156,3 +156,22 @@ def test_administrators_that_cannot_be_told_are_never_headlined_as_none(run) -> 
     assert "Reporting: can't tell whether an administrator can act: ours to solve" in text
     assert "(ticket: Services / administrators unknown)" in text
     assert "no administrator" not in text
+
+
+def test_the_do_line_says_the_login_step_before_any_service(run, tmp_path: Path) -> None:
+    """N13-4: under "Step 1 — the password must be changed", the Do-line opened with the service's
+    ticket."""
+    import json
+    from importlib import resources
+
+    demo = json.loads(resources.files("postisupport.sandbox").joinpath("data/demo.json").read_text("utf-8"))
+    login = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+    demo["Users"].append({"id": "u-orpo", "userName": "ossi.orpo@example.net", "displayName": "Ossi Orpo",
+                          "active": True, login: {"legacyUserId": "ORPO0001", "forcePasswordReset": True}})
+    data = tmp_path / "orpo.json"
+    data.write_text(json.dumps(demo), encoding="utf-8")
+    screen = run("--sandbox-data", str(data), "diagnose", "ossi.orpo@example.net", "-s", "invoicing",
+                 "--no-audit", "--verified", "--ui-lang", "en")
+    lines = screen.stdout.splitlines()
+    assert lines[0].startswith("Step 1")
+    assert " ".join(lines[1:3]).startswith("Do this: Send the caller to posti.fi/changepassword")

@@ -152,8 +152,9 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
     what else may need one goes into the same ticket; an administrator the login's step gives already
     is not given again for a service."""
     actions = decision.actions or (Action(decision.rule),)
-    # The ticket is opened first, so that what joins it comes after it.
-    actions = tuple(sorted(actions, key=lambda a: a.rule not in TICKETED))
+    # The login's step first, as the headline and the script have it (a password to change comes
+    # before any service); then the ticket is opened, so that what joins it comes after it.
+    actions = tuple(sorted(actions, key=lambda a: (not a.rule.startswith("login."), a.rule not in TICKETED)))
     ticketed = any(a.rule in TICKETED for a in actions)
     admin_given = any(a.rule in ("login.contact-admin", "login.other-admin") for a in actions)
     words = catalog(view.ui_lang)
