@@ -187,8 +187,8 @@ def test_several_services_each_get_a_verdict_and_the_hardest_decides() -> None:
     # What works, what is missing and who can help, what the organisation lacks, each once; then
     # what happens next, with one support request.
     assert [p.key for p in decision.script] == [
-        "service.granted", "service.granted.retry.logout", "service.missing-right", "detail.admins.said",
-        "detail.contact", "service.not-subscribed.some", "next.order-check.or-retry"]
+        "service.granted", "service.granted.retry.some", "service.missing-right", "detail.admins.said",
+        "detail.contact", "service.not-subscribed.some", "next.order-check"]
     assert decision.actions == (Action("service.missing-right", (INVOICING,)),
                                 Action("service.not-subscribed"),
                                 Action("service.granted", (REPORTS,)))
@@ -476,12 +476,11 @@ def test_service_script_parts_name_only_known_services() -> None:
     decision = decide(facts(), ["invoicing", " Parcel lockers ", "REPORTS"])
     assert decision.script == (
         rights("service.granted", {"services": [REPORTS], "n": 1}),
-        ScriptPart("service.granted.retry.logout", {"services": [REPORTS], "n": 1}, personal=True),
+        ScriptPart("service.granted.retry.some", {"services": [REPORTS], "n": 1}, personal=True),
         rights("service.missing-right", {"missing": [INVOICING], "n": 1}),
         *ADMINS,
         ScriptPart("service.not-subscribed.some", {"n": 1, "orgs": 1}),
-        ScriptPart("next.order-check.or-retry", {"n": 1, "orgs": 1}, personal=True,
-                   unverified="next.order-check"),
+        ScriptPart("next.order-check", {"n": 1, "orgs": 1}),
     )
     assert [(v.asked, v.known_as) for v in decision.services] == [
         ("invoicing", "E-invoicing"), (" Parcel lockers ", None), ("REPORTS", "Reporting")]

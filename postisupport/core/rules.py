@@ -690,8 +690,9 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
         key = "service.granted.after-login" if after_login else "service.granted"
         parts.append(_group_part(key, granted, personal=True, unverified=RIGHTS_UNVERIFIED))
         if after_login is None and unordered and not ticketed:
-            # What to try is said with what works; what happens if it fails, once, with the order check.
-            parts.append(_group_part("service.granted.retry.logout", granted, personal=True))
+            # What to try, and what happens if it fails, said with what works: apart from the order check
+            # of the services not subscribed (heard together, logging in again seemed to be for those).
+            parts.append(_group_part("service.granted.retry.some", granted, personal=True))
     for rule in missing:  # whether they have a right is theirs to hear, once verified
         parts.extend(_missing_parts(facts, user, rule, groups[rule]))
     keys = {p.key for p in parts}
@@ -840,10 +841,7 @@ def _next(user: UserFacts, ticketed: bool, not_ordered: tuple[int, int], granted
             parts.append(ScriptPart("next.order-check.ticketed", {"n": unordered, "orgs": orgs}))
         if retry:
             parts.append(_group_part("service.granted.retry.ticketed", granted, personal=True))
-    elif unordered and retry:  # what to try was said with what works
-        parts.append(ScriptPart("next.order-check.or-retry", {"n": unordered, "orgs": orgs}, personal=True,
-                                unverified="next.order-check"))
-    elif unordered:
+    elif unordered:  # a retry was said, and its ticket, with what works
         parts.append(ScriptPart("next.order-check", {"n": unordered, "orgs": orgs}))
     elif retry:
         parts.append(_group_part("service.granted.retry.some", granted, personal=True))
