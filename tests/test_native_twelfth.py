@@ -175,3 +175,15 @@ def test_the_do_line_says_the_login_step_before_any_service(run, tmp_path: Path)
     lines = screen.stdout.splitlines()
     assert lines[0].startswith("Step 1")
     assert " ".join(lines[1:3]).startswith("Do this: Send the caller to posti.fi/changepassword")
+
+
+def test_a_service_verdict_never_hangs_on_the_password_question(run) -> None:
+    """N13-7: "If you haven't, or logging in still doesn't work: you don't have access to that service":
+    a right does not depend on the e-mail's answer."""
+    for lang, closing in (("en", "then log in again. "), ("fi", "kirjaudu sitten uudelleen. "),
+                          ("sv", "logga sedan in igen. ")):
+        said = run("--sandbox-data", str(SAMPLE), "--mapping", "scim-core", "diagnose",
+                   "aino.virtanen@esimerkki.example.fi", "-s", "invoicing", "--no-audit", "--verified",
+                   "--script", "--lang", lang).stdout
+        assert closing in said and ":" not in said.split(closing)[1][:3], said
+        assert "If you haven't" not in said and "Jos et ole" not in said and "Om inte" not in said

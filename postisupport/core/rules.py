@@ -234,7 +234,12 @@ def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str]
     # "I can't see a fault on your account" would be untrue after a question the directory can't answer.
     script = tuple(replace(p, key="service.granted.retry.asked") if p.key == "service.granted.retry" else p
                    for p in decision.script)
-    return replace(decision, script=(_reset_question(user), *script),
+    # The question closes on its own: whether the caller has a right does not depend on its answer, so it
+    # never runs on into the verdict ("If you haven't, ...: you don't have access").
+    question = _reset_question(user)
+    question = replace(question, key=f"{question.key}.service",
+                       unverified=f"{question.unverified}.service" if question.unverified else None)
+    return replace(decision, script=(question, *script),
                    evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
                              *decision.evidence))
 

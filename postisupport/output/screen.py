@@ -192,7 +192,8 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         # The script opens with a question the directory could not answer: the agent asks it first, as
         # the script does (since a known change, or about a known request).
         question = decision.script[0]
-        key = f"do.{question.key}" if f"do.{question.key}" in ui else "do.check.reset-pending"
+        asked = question.key.removesuffix(".service")  # the agent's line is the same on either path
+        key = f"do.{asked}" if f"do.{asked}" in ui else "do.check.reset-pending"
         dates = {name: view.moment(when, ago=False) for name, when in question.params.items()
                  if name in ("sent_at", "changed_at")}
         texts.insert(0, view.text(key, **dates))
