@@ -215,9 +215,11 @@ def test_a_login_address_that_cannot_be_read_is_never_said_to_be_another(run, ch
     check = next(c for c in decision["considered"] if c["rule"] == "login.not-login-email")
     assert (result.exit_code, decision["rule"], check["fired"], check["unknown"]) == (
         0, "login.contact-admin", None, ["login_email"])
+    # N13-3: the seed page's own test for the login address, which the directory can't name.
     assert decision["script"]["text"].startswith(
-        "Only your login e-mail address works for logging in to Posti's business services, and I can't see "
-        "here whether the address you gave is that one. ")
+        "Only one e-mail address works for logging in to Posti's business services, and I can't see here "
+        "whether the one you gave is it. The address you log in with is the one we sent the password-change "
+        "request to on 17 January 2021. ")
     with serving(Rewriting(_erik(change))) as url:
         screen = run("--api", url, "diagnose", "erik@lindqvist.example.net", "--no-audit", "--verified",
                      "--ui-lang", "en")
@@ -239,7 +241,8 @@ def test_an_old_user_id_is_still_not_the_login_when_the_login_address_cannot_be_
     decision = json.loads(result.stdout)
     assert (decision["rule"], decision["script"]["text"]) == (
         "login.not-login-email", "You now log in to Posti's business services with your e-mail address: the "
-        "old user ID no longer works. I can't see here which e-mail address you log in with. Please log in "
+        "old user ID no longer works. I can't see here which e-mail address you log in with. The address you "
+        "log in with is the one we sent the password-change request to on 17 January 2021. Please log in "
         "with your login e-mail address and your current password.")
 
 

@@ -409,7 +409,7 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
     if untold:
         evidence = (Evidence("login.not-login-email", "unknown", ["login_email"]), *evidence)
         if state is None:  # said before the step it leaves: only the login address works
-            parts.append(ScriptPart("detail.login-email.unknown.email"))
+            parts.extend((ScriptPart("detail.login-email.unknown.email"), *_login_test(user)))
     ticket = False
     if rule in ("login.contact-admin", "login.other-admin"):
         key = f"{rule}.{said_state}" if said_state else rule
@@ -532,9 +532,17 @@ def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> t
     return (*parts, ScriptPart("login.with-current-password") if user.login_email_unknown else said)
 
 
+def _login_test(user: UserFacts) -> tuple[ScriptPart, ...]:
+    """The seed page's own test for the login address, when the directory can't name it: the address
+    the password-change request went to on its date (never read out: it may be on the account no more)."""
+    if user.reset_sent_at is None:
+        return ()
+    return (ScriptPart("detail.login-email.test", {"sent_at": user.reset_sent_at}),)
+
+
 def _login_address(user: UserFacts) -> tuple[ScriptPart, ...]:
     if user.login_email_unknown:
-        return (ScriptPart("detail.login-email.unknown"),)
+        return (ScriptPart("detail.login-email.unknown"), *_login_test(user))
     return (ScriptPart("detail.login-email", {"login_email": user.user_name}, personal=True),)
 
 
