@@ -230,3 +230,33 @@ def test_a_mapping_others_may_change_is_warned_about_and_a_draft_is_made_for_its
     assert result.stderr == (f"postisupport: warning: {draft} can be changed by other users, who could "
                              "decide who is an administrator or hide a lock; make it yours alone (chown to "
                              "you, chmod go-w)\n")
+
+
+def test_a_rate_beyond_any_server_is_refused_not_an_internal_error(run, tmp_path: Path) -> None:
+    """A17-19: --rate 1e308 passed the finite check and overflowed (exit 1, internal error)."""
+    table = tmp_path / "in.csv"
+    table.write_text("identifier\nESIM0042\n", encoding="utf-8")
+    result = run("--sandbox", "bulk", str(table), "-o", "-", "--format", "csv", "--rate", "1e308", "-q")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "--rate" in result.stderr and "1000000000" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_two_identifier_columns_or_keys_are_never_chosen_between_silently(run, tmp_path: Path) -> None:
+    """A17-20: a header (or an NDJSON row) with two identifiers looked up the first, unsaid."""
+    table = tmp_path / "two.csv"
+    table.write_text("email,identifier\na@example.fi,ESIM0042\n", encoding="utf-8")
+    refused = run("--sandbox", "bulk", str(table), "-o", "-", "--format", "csv", "-q", "--no-audit")
+    assert (refused.exit_code, refused.stdout, refused.stderr) == (
+        2, "", "postisupport: error: the header has 2 identifier columns (email, identifier); name the one "
+        "to look up with the column option\n")
+    chosen = run("--sandbox", "bulk", str(table), "--column", "identifier", "-o", "-", "--format",
+                 "ndjson", "-q", "--no-audit")
+    assert json.loads(chosen.stdout)["rule"] == "login.reset-pending"
+    lines = tmp_path / "two.ndjson"
+    lines.write_text('{"email": "a@example.fi", "identifier": "ESIM0042"}\n'
+                     '{"email": "ESIM0042", "identifier": "ESIM0042"}\n', encoding="utf-8")
+    rows = run("--sandbox", "bulk", str(lines), "-o", "-", "--format", "ndjson", "-q", "--no-audit")
+    first, second = (json.loads(line) for line in rows.stdout.splitlines())
+    assert (rows.exit_code, first["error"], second["rule"]) == (
+        6, {"kind": "invalid-input", "exit_code": 2, "message": "2 identifiers (identifier, email); name the "
+            "one to look up with the column option"}, "login.reset-pending")

@@ -22,7 +22,14 @@ def _finite_rate(rate: float | None) -> float | None:
     # FloatRange lets inf through (inf >= 0.1): a limiter of inf requests a second waits for ever.
     if rate is not None and not math.isfinite(rate):
         raise typer.BadParameter(f"{rate} is not a finite number of requests per second")
+    if rate is not None and rate > MAX_RATE:
+        raise typer.BadParameter(f"{rate:g} requests per second is more than any identity API takes (at most "
+                                 f"{MAX_RATE})")
     return rate
+
+
+# Requests per second: far beyond any server; the pacing's arithmetic overflows near infinity.
+MAX_RATE = 1_000_000_000
 
 
 @app.command("bulk")

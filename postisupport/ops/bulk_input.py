@@ -363,7 +363,12 @@ def _table(source: _Source, delimiter: str, column: str | None, reading: Reading
     if wanted is not None and at is None:
         raise InvalidInput("input", f"the input has no column {column!r}; it has {', '.join(header)}")
     if at is None:
-        at = next((i for i, name in enumerate(names) if name in IDENTIFIER_COLUMNS), None)
+        found = [i for i, name in enumerate(names) if name in IDENTIFIER_COLUMNS]
+        if len(found) > 1:  # which one the rows are about is the user's to say
+            raise InvalidInput("input", f"the header has {len(found)} identifier columns "
+                               f"({', '.join(header[i] for i in found)}); name the one to look up with the "
+                               "column option")
+        at = found[0] if found else None
     if at is None:
         raise InvalidInput("input", "no identifier column in the header ("
                            f"{', '.join(header)}); name it with the column option")
@@ -514,6 +519,11 @@ def _object_row(number: int, line: str, column: str | None = None) -> Row:
         return Row(number, line.strip(), problem="not a JSON object")
     folded = {fold(str(k)): v for k, v in record.items()}
     identifier = _first(folded, (fold(column),) if column is not None else IDENTIFIER_COLUMNS)
+    held = [key for key in IDENTIFIER_COLUMNS if key in folded] if column is None else []
+    if len(held) > 1 and len({str(folded[key]) for key in held}) > 1:
+        return Row(number, "" if identifier is None else str(identifier),
+                   problem=f"{len(held)} identifiers ({', '.join(held)}); name the one to look up with the "
+                           "column option")
     if column is not None:  # the identifier's key is that alone, whatever its name
         folded.pop(fold(column), None)
     services = _first(folded, SERVICE_COLUMNS)
