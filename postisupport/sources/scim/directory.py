@@ -137,7 +137,11 @@ async def fetch_by_name(store: ScimStore, name: str, organisation: str,
 
 async def fetch_organisation(store: ScimStore, business_id: str) -> Snapshot:
     """An organisation by its business ID (already checked) and all its administrators."""
-    org, problems = await _organisation(store, business_id, by_id=True)
+    try:
+        org, problems = await _organisation(store, business_id, by_id=True)
+    except InvalidInput as error:
+        # The business ID is what the caller gave, not an organisation named to look them up in.
+        raise InvalidInput("identifier", error.reason, error.key, **error.params) from None
     asked = Asked(business_id, "business-id")
     if org is None or not org.id:
         return Snapshot(business_id, (), (), problems=tuple(problems), asked=asked,
