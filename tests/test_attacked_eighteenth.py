@@ -265,7 +265,8 @@ def test_two_identifier_columns_or_keys_are_never_chosen_between_silently(run, t
 def test_a_business_id_a_directory_does_not_record_blames_the_identifier_not_org(run) -> None:
     """A17-16: `diagnose 2345678-0` under scim-core said "--org this directory records no business IDs",
     though no --org was given."""
-    result = run("--sandbox-data", str(SAMPLE), "--mapping", "scim-core", "diagnose", "2345678-0", "--no-audit")
+    result = run("--sandbox-data", str(SAMPLE), "--mapping", "scim-core", "diagnose", "2345678-0",
+                 "--no-audit")
     assert (result.exit_code, result.stderr) == (
         2, "postisupport: error: this directory records no business IDs (its organisations are named by "
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization): give the organisation's "
