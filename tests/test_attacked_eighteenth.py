@@ -271,3 +271,27 @@ def test_a_business_id_a_directory_does_not_record_blames_the_identifier_not_org
         2, "postisupport: error: this directory records no business IDs (its organisations are named by "
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization): give the organisation's "
         "name\n")
+
+
+def test_a_mapping_without_organisations_reads_no_group_as_one(run, tmp_path: Path) -> None:
+    """N12 (side note): a mapping with no [organisations] still read the sandbox's groups as the
+    caller's organisation; what it does not record is unknown, and can't be looked up by."""
+    from importlib import resources
+
+    text = resources.files("postisupport.idp.presets").joinpath("postisupport.toml").read_text("utf-8")
+    kept, skipping = [], False
+    for line in text.splitlines():
+        if line.startswith("["):
+            skipping = line.strip() == "[organisations]"
+        if not skipping:
+            kept.append(line)
+    mine = tmp_path / "no-organisations.toml"
+    mine.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    found = run("--sandbox", "--mapping", str(mine), "diagnose", "johanna.makinen@esimerkki.example.fi",
+                "--no-audit", "--json").json()
+    assert (found["rule"], found["organisation"], "organisation" in found["unknown"]) == (
+        "login.organisation-unknown", None, True)
+    by_name = run("--sandbox", "--mapping", str(mine), "diagnose", "Aino", "--org", "Esimerkki", "--no-audit")
+    assert (by_name.exit_code, by_name.stderr) == (
+        2, "postisupport: error: --org this directory records no organisations (its mapping names none): "
+        "look the caller up by their address or legacy user ID\n")

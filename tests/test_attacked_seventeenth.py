@@ -420,3 +420,22 @@ def test_an_empty_mapping_or_one_that_is_no_regular_file_is_said_so(run, tmp_pat
          "scim-core, wso2) or a mapping file\n"),
         (ExitStatus.USAGE, "postisupport: error: --mapping: /dev/null: is not a regular file (a device, a "
          "pipe): no mapping file\n")]
+
+
+def test_the_login_test_is_never_said_of_a_request_sent_to_an_address_no_longer_on_the_account(run) -> None:
+    """N14-2: with the login address unreadable, "the address we sent the request to on 17 January 2021"
+    was said of a request that went to an address no longer on the account."""
+    from tests.servers import serving
+    from tests.test_attacked_sixteenth import Rewriting
+
+    def gone(user: dict) -> None:
+        user["userName"] = 5
+        user[LOGIN]["passwordResetSentTo"] = "vanha@lindqvist.example.net"
+
+    with serving(Rewriting(_erik(gone))) as url:
+        result = run("--api", url, "diagnose", "erik@lindqvist.example.net", "--no-audit", "--verified",
+                     "--lang", "en", "--json")
+    text = result.json()["script"]["text"]
+    assert "we sent the password-change request to" not in text
+    assert text.startswith("Only one e-mail address works for logging in to Posti's business services, and I "
+                           "can't see here whether the one you gave is it. ")

@@ -118,12 +118,13 @@ def test_administrators_are_one_or_several_with_contacts_read_as_sentences(
 
 
 @pytest.mark.parametrize(("lang", "none", "one", "two"), [
-    ("en", "You don't have access to that service yet.", "You don't have access to Reporting yet.",
+    ("en", "You don't have access to the service you asked about yet.",
+     "You don't have access to Reporting yet.",
      "You don't have access to Reporting or E-invoicing yet."),
     ("fi", "Sinulla ei ole vielä käyttöoikeutta kysymääsi palveluun.",
      "Sinulla ei ole vielä käyttöoikeutta palveluun Raportointi.",
      "Sinulla ei ole vielä käyttöoikeutta palveluihin Raportointi ja E-laskutus."),
-    ("sv", "Du har ännu inte rätt att använda den tjänsten.",
+    ("sv", "Du har ännu inte rätt att använda tjänsten som du frågade om.",
      "Du har ännu inte rätt att använda tjänsten Rapportering.",
      "Du har ännu inte rätt att använda tjänsterna Rapportering och E-fakturering."),
 ])
@@ -206,8 +207,10 @@ def test_every_headline_fits_an_80_column_line_in_every_language() -> None:
     assert too_wide == {}
 
 
-SINGULAR = {"en": "that service", "fi": "kysymääsi palveluun", "sv": "den tjänsten"}
-PLURAL = {"en": "those services", "fi": "kysymiisi palveluihin", "sv": "de tjänsterna"}
+SINGULAR = {"en": "the service you asked about", "fi": "kysymääsi palveluun",
+            "sv": "tjänsten som du frågade om"}
+PLURAL = {"en": "the services you asked about", "fi": "kysymiisi palveluihin",
+          "sv": "tjänsterna som du frågade om"}
 
 
 @pytest.mark.parametrize("lang", ["en", "fi", "sv"])

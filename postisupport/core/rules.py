@@ -535,8 +535,9 @@ def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> t
 def _login_test(user: UserFacts) -> tuple[ScriptPart, ...]:
     """The seed page's own test for the login address, when the directory can't name it: the address
     the password-change request went to on its date (never read out: it may be on the account no more)."""
-    if user.reset_sent_at is None:
-        return ()
+    gone = user.reset_sent_to is not None and not user.has_address(user.reset_sent_to)
+    if user.reset_sent_at is None or gone:
+        return ()  # a request sent to an address no longer on the account tells nothing of the login one
     return (ScriptPart("detail.login-email.test", {"sent_at": user.reset_sent_at}),)
 
 

@@ -57,17 +57,22 @@ class ScimStore:
         """The groups by their ids, without their members unless asked (they may have thousands)."""
         if self._named_by_attribute:
             return _named_organisations(group_ids)
+        if self._no_organisations:
+            return Page([], 0)
         return await self._batched("Groups", groups_filter, group_ids,
                                           excluded="" if members else contract.MEMBERS)
 
     async def groups_of_member(self, user_id: str) -> Page:
         """The groups naming the user among their members, sent with their members: a server that
         ignores the filter sends every group, and only the members tell which are the user's."""
-        if self._named_by_attribute:
-            return Page([], 0)  # the user's own attribute names their organisations: it names none
+        if self._named_by_attribute or self._no_organisations:
+            # The user's own attribute names their organisations (it names none), or nothing does.
+            return Page([], 0)
         return await self.client.search("Groups", member_filter(user_id))
 
     async def admins_of(self, group_ids: Sequence[str]) -> Page:
+        if self._no_organisations:
+            return Page([], 0)
         return await self._batched("Users", lambda ids: admins_filter(ids, self.mapping), group_ids)
 
     async def find_organisations(self, *, business_id: str | None = None, name: str | None = None) -> Page:
@@ -75,6 +80,9 @@ class ScimStore:
         that is several organisations, whatever the rest would be)."""
         if self._named_by_attribute:
             return await self._organisations_named(business_id, name or "")
+        if self._no_organisations:
+            raise InvalidInput("organisation", "this directory records no organisations (its mapping names "
+                               "none): look the caller up by their address or legacy user ID")
         scim_filter = business_id_filter(business_id, self.mapping) if business_id is not None \
             else organisation_name_filter(name or "")
         return await self.client.search("Groups", scim_filter, count=LOOKUP_COUNT, excluded=contract.MEMBERS,
@@ -89,6 +97,11 @@ class ScimStore:
     def unrecorded(self) -> frozenset[str]:
         """The facts (by core field) the mapping leaves unknown for everyone."""
         return self.mapping.unrecorded if self.mapping is not None else frozenset()
+
+    @property
+    def _no_organisations(self) -> bool:
+        """Whether the mapping records no organisations: no group is one, whatever the server holds."""
+        return self.mapping is not None and self.mapping.organisations is None
 
     @property
     def _named_by_attribute(self) -> bool:
