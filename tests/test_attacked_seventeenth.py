@@ -439,3 +439,24 @@ def test_the_login_test_is_never_said_of_a_request_sent_to_an_address_no_longer_
     assert "we sent the password-change request to" not in text
     assert text.startswith("Only one e-mail address works for logging in to Posti's business services, and I "
                            "can't see here whether the one you gave is it. ")
+
+
+def test_an_old_user_id_with_nothing_to_tell_the_login_address_goes_to_the_administrator(run) -> None:
+    """N14-3: the old ID given, the login address unknown and no request date: "log in with your login
+    e-mail address", which neither the caller nor the agent knows; the runbook's step 3 is who can."""
+    from tests.servers import serving
+    from tests.test_attacked_sixteenth import Rewriting
+
+    def unknown(user: dict) -> None:
+        user["userName"] = 5
+        for sent in ("passwordResetSentAt", "passwordResetSentTo"):
+            user[LOGIN].pop(sent)
+
+    with serving(Rewriting(_erik(unknown))) as url:
+        document = run("--api", url, "diagnose", "ESIM0077", "--no-audit", "--verified", "--lang", "en",
+                       "--json").json()
+    check = next(c for c in document["considered"] if c["rule"] == "login.not-login-email")
+    assert (document["rule"], check["fired"], check["unknown"]) == ("login.contact-admin", None, ["login_email"])
+    assert document["script"]["text"].startswith(
+        "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+        "works. I can't see here which e-mail address you log in with. From here I can't fix")

@@ -380,9 +380,10 @@ def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apar
     # Without the login address, whether the caller's address is another one can't be told (A17-22).
     assert decide(facts(a_user(user_name=None), matched_by="email")).script == (
         ScriptPart("detail.login-email.unknown.email"), ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
+    # The old ID with nothing to tell the login address: step 3, the administrator can (N14-3).
     assert decide(facts(a_user(user_name=None), matched_by="legacyUserId")).script == (
         ScriptPart("login.not-login-email"), ScriptPart("detail.login-email.unknown"),
-        ScriptPart("login.with-current-password"))
+        ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
 
 
 def rights(key: str, params: dict) -> ScriptPart:

@@ -390,7 +390,11 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
     # Whether another address is the login one can't be told when the login address can't be read; the
     # old user ID or a name is never it, whatever the login address.
     other_address = facts.matched_by == "email"
-    if other_address and state is None and user.login_email_unknown:
+    # The old ID (or a name) given, and nothing to tell which address logs in: step 2 has nothing to say
+    # to log in with, so step 3 follows: the administrator can tell.
+    stuck = facts.matched_by in ("legacyUserId", "name") and user.login_email_unknown \
+        and not _login_test(user)
+    if (other_address or stuck) and state is None and user.login_email_unknown:
         trail.unknown("login.not-login-email", ("user_name",), matchedBy=facts.matched_by, accountState=state)
     elif trail.check("login.not-login-email", facts.matched_by != "userName" and state is None,
                      matchedBy=facts.matched_by, accountState=state):
@@ -405,11 +409,15 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
     rule = _escalation(facts, user, "login", trail)
     evidence = (*_escalation_evidence(facts, user, rule), *_account_evidence(rule, user))
     parts: list[ScriptPart] = []
-    untold = other_address and user.login_email_unknown
+    untold = (other_address or stuck) and user.login_email_unknown
     if untold:
         evidence = (Evidence("login.not-login-email", "unknown", ["login_email"]), *evidence)
-        if state is None:  # said before the step it leaves: only the login address works
+    if untold and state is None:  # said before the step it leaves: only the login address works
+        if other_address:
             parts.extend((ScriptPart("detail.login-email.unknown.email"), *_login_test(user)))
+        else:
+            gave = "login.not-login-email.name" if facts.matched_by == "name" else "login.not-login-email"
+            parts.extend((ScriptPart(gave), ScriptPart("detail.login-email.unknown")))
     ticket = False
     if rule in ("login.contact-admin", "login.other-admin"):
         key = f"{rule}.{said_state}" if said_state else rule
@@ -442,7 +450,7 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             if gone and user.reset_sent_at is not None:
                 parts.append(ScriptPart("then.reset-pending.elsewhere", {"sent_at": user.reset_sent_at},
                                         personal=True))
-        if untold:
+        if untold and other_address:
             parts.append(ScriptPart("then.email.unknown"))
         elif facts.matched_by != "userName":
             parts.extend(_login_address_parts(facts, user, then=True))
