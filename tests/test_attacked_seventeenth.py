@@ -456,7 +456,8 @@ def test_an_old_user_id_with_nothing_to_tell_the_login_address_goes_to_the_admin
         document = run("--api", url, "diagnose", "ESIM0077", "--no-audit", "--verified", "--lang", "en",
                        "--json").json()
     check = next(c for c in document["considered"] if c["rule"] == "login.not-login-email")
-    assert (document["rule"], check["fired"], check["unknown"]) == ("login.contact-admin", None, ["login_email"])
+    assert (document["rule"], check["fired"], check["unknown"]) == (
+        "login.contact-admin", None, ["login_email"])
     assert document["script"]["text"].startswith(
         "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
         "works. I can't see here which e-mail address you log in with. From here I can't fix")
