@@ -219,7 +219,7 @@ def test_a_login_address_that_cannot_be_read_is_never_said_to_be_another(run, ch
     assert decision["script"]["text"].startswith(
         "Only one e-mail address works for logging in to Posti's business services, and I can't see here "
         "whether the one you gave is it. The address you log in with is the one we sent the password-change "
-        "request to on 17 January 2021. ")
+        "request to on 17 January 2021: please try logging in with that one first. ")
     with serving(Rewriting(_erik(change))) as url:
         screen = run("--api", url, "diagnose", "erik@lindqvist.example.net", "--no-audit", "--verified",
                      "--ui-lang", "en")

@@ -414,7 +414,9 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         evidence = (Evidence("login.not-login-email", "unknown", ["login_email"]), *evidence)
     if untold and state is None:  # said before the step it leaves: only the login address works
         if other_address:
-            parts.extend((ScriptPart("detail.login-email.unknown.email"), *_login_test(user)))
+            # The seed page's test is theirs to try before the administrator is needed.
+            tried = tuple(replace(p, key="detail.login-email.test.try") for p in _login_test(user))
+            parts.extend((ScriptPart("detail.login-email.unknown.email"), *tried))
         else:
             gave = "login.not-login-email.name" if facts.matched_by == "name" else "login.not-login-email"
             parts.extend((ScriptPart(gave), ScriptPart("detail.login-email.unknown")))
