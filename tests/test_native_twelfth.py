@@ -187,3 +187,21 @@ def test_a_service_verdict_never_hangs_on_the_password_question(run) -> None:
                    "--script", "--lang", lang).stdout
         assert closing in said and ":" not in said.split(closing)[1][:3], said
         assert "If you haven't" not in said and "Jos et ole" not in said and "Om inte" not in said
+
+
+def test_verifying_a_caller_whose_organisation_cannot_be_told_compares_the_name(run) -> None:
+    """N14-5: "Ask their name, organisation and business ID … compare with the line below", a line with
+    the name alone."""
+    from tests.servers import serving
+
+    def unreadable(user: dict) -> None:
+        if user.get("id") == "u-101":
+            user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["organization"] = 5
+
+    with serving(_served(unreadable)) as url:
+        screen = run("--api", url, "--mapping", "scim-core", "diagnose", "aino.virtanen@esimerkki.example.fi",
+                     "--no-audit", "--ui-lang", "en")
+    text = " ".join(screen.stdout.split())
+    assert "Verify first: Ask their name and organisation without reading them out, and compare the name " \
+           "with the line below (the directory can't tell the organisation); then run again with " \
+           "--verified. Aino Virtanen User" in text

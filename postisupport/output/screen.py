@@ -478,8 +478,10 @@ def _verify(facts: Facts, view: View) -> list[Any]:
                 + (untold if unrecorded else org.business_id or view.text("label.no-business-id"))
                 for org in orgs]
     text = Text(f"{view.text('label.verify')}: ", style="bold yellow")
+    # No organisation to compare (none the directory can tell): the name alone is compared.
+    unknown = not orgs and "organisation" in facts.user.unknown | facts.unrecorded
     how = ("label.verify.how.session" if view.in_session else "label.verify.how") + \
-        (".no-business-id" if unrecorded else "")
+        (".no-organisation" if unknown else ".no-business-id" if unrecorded else "")
     text.append(terminal_safe(view.text(how)))
     return [text, Text("  " + terminal_safe(" · ".join(compare)), style="bold")]
 
