@@ -155,6 +155,7 @@ def test_administrators_that_cannot_be_told_are_never_headlined_as_none(run) -> 
         "Service access — can't tell whether an administrator can act: ours to solve")
     assert "Reporting: can't tell whether an administrator can act: ours to solve" in text
     assert "(ticket: Services / administrators unknown)" in text
+    assert "Administrators can't tell whether an administrator can act" in text  # N14-6: never no row
     assert "no administrator" not in text
 
 

@@ -318,6 +318,9 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
     # The user's own organisation's administrators other than the user: "other" to an administrator.
     label = "label.admins.others" if facts.user is not None and facts.user.is_admin else "label.admins"
     _admin_rows(table, view.text(label, n=len(admins)), admins, view)
+    if not admins and facts.admins_unknown and facts.organisation is not None:
+        # Not "none": whose roles can't be read may be an administrator who can act.
+        table.add_row(view.text(label, n=2), _plain(view.text("label.no-admins.unknown")))
     for membership in facts.memberships:
         if facts.organisation is not None and membership.organisation.id == facts.organisation.id:
             continue
