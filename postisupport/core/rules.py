@@ -101,7 +101,8 @@ RULES = _rules(
     Rule("service.granted", "no-fault-found", None, "the user has the right to the service"),
 )
 
-ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.said", "detail.admins.others", "detail.admins.there"})
+ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.said", "detail.admins.others", "detail.admins.there",
+                        "detail.admins.of"})
 # Said instead of whatever tells a caller their own access rights, until they are verified.
 RIGHTS_UNVERIFIED = "service.rights-unverified"
 # The escalations that end with a support request (ticket) opened by the agent.
