@@ -295,3 +295,25 @@ def test_a_mapping_without_organisations_reads_no_group_as_one(run, tmp_path: Pa
     assert (by_name.exit_code, by_name.stderr) == (
         2, "postisupport: error: --org this directory records no organisations (its mapping names none): "
         "look the caller up by their address or legacy user ID\n")
+
+
+def test_mask_hides_what_was_typed_in_the_rules_reads_and_a_business_id_typed(run) -> None:
+    """A19-5, A19-6: the identifier typed stayed in clear in considered[].read (and --explain), and a
+    business ID typed as the identifier was never masked."""
+    for typed in ("nobody.here@example.fi", "2345678-0"):
+        document = run("--sandbox", "diagnose", typed, "--mask", "--json", "--no-audit").stdout
+        screen = run("--sandbox", "diagnose", typed, "--mask", "--explain", "--no-audit").stdout
+        assert (typed in document, typed in screen) == (False, False)
+    assert '"identifier": "*******-0"' in run("--sandbox", "diagnose", "2345678-0", "--mask", "--json",
+                                                "--no-audit").stdout
+
+
+def test_a_secret_echoed_as_bytes_with_any_separator_is_cut() -> None:
+    """A19-2: .NET's BitConverter (5A-71-...), decimal bytes with blanks, or . , ; | between them."""
+    from postisupport.core.text import redacted
+
+    token = "Tok3n-Sec+ret/Value~xyz"
+    raw = token.encode()
+    forms = [sep.join(f"{b:02X}" for b in raw) for sep in "-.,;| "] + \
+        [sep.join(str(b) for b in raw) for sep in "-.,;| "]
+    assert {redacted(f"bad {form}.", [token]) for form in forms} == {"bad [redacted]."}

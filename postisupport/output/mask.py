@@ -123,7 +123,9 @@ def report(rep: Report) -> Report:
 
     # A name typed to look the caller up is as personal as the name the directory gives.
     by_name = facts.asked is not None and facts.asked.kind == "name"
-    typed = (lambda text: str(name(text))) if by_name else in_text
+    by_business_id = facts.asked is not None and facts.asked.kind == "business-id"
+    typed = (lambda text: str(name(text))) if by_name else \
+        (lambda text: str(digits(text, 1))) if by_business_id else in_text
     masked_facts = replace(
         facts,
         identifier=typed(facts.identifier),
@@ -149,7 +151,8 @@ def report(rep: Report) -> Report:
                      for part in rep.decision.script),
         evidence=tuple(replace(e, value=typed(e.value) if e.fact == "identifier" else _fact(e.fact, e.value))
                        for e in rep.decision.evidence),
-        considered=tuple(replace(c, read=tuple((k, _fact(k, v) if k in _BY_FACT else v) for k, v in c.read))
+        considered=tuple(replace(c, read=tuple((k, typed(v) if k == "identifier" and isinstance(v, str)
+                                                else _fact(k, v) if k in _BY_FACT else v) for k, v in c.read))
                          for c in rep.decision.considered),
     )
     return replace(rep, facts=masked_facts, decision=decision, asked=typed(rep.asked))
