@@ -461,3 +461,18 @@ def test_an_old_user_id_with_nothing_to_tell_the_login_address_goes_to_the_admin
     assert document["script"]["text"].startswith(
         "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
         "works. I can't see here which e-mail address you log in with. From here I can't fix")
+
+
+@pytest.mark.parametrize("mapping", ["postisupport", "scim-core"])
+def test_an_items_sub_attribute_sent_twice_in_different_case_is_unknown(mapping: str) -> None:
+    """A19-1: roles [{"value": "user", "VALUE": "admin"}] was read silently (the mappings even picked
+    different keys): an administrator dropped, or a user made one."""
+    from postisupport.idp.reading import user_facts
+
+    user = {"id": "u1", "userName": "a@example.fi", "roles": [{"value": "user", "VALUE": "admin"}],
+            "emails": [{"value": "a@example.fi", "Value": "b@example.fi"}]}
+    facts = user_facts(user, preset(mapping))
+    assert (facts.is_admin, facts.emails, facts.unknown - facts.untold, facts.problems) == (
+        False, (), {"administrators", "emails"},
+        ("roles.value, roles.VALUE: sent 2 times in different case with different values, so none is read",
+         "emails.value, emails.Value: sent 2 times in different case with different values, so none is read"))

@@ -40,7 +40,8 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
     if mapping is not None and not is_contract(mapping):
         resource, told, unread, noted = contract_user(resource, mapping, conflicted)
     if mapping is None or is_contract(mapping):
-        known_unreadable = frozenset(name for name in _FACTS if _under(_CONTRACT_PATHS[name], conflicted))
+        # An attribute sent twice, or one of its items' sub-attributes (roles[].value): unreadable.
+        known_unreadable = frozenset(name for name in _FACTS if _touches(_CONTRACT_PATHS[name], conflicted))
     else:  # read through the mapping already: only that a login address left out is not missing
         known_unreadable = frozenset({"userName"} if "user_name" in unread else ())
     user = User.parse(resource, known_unreadable)
@@ -106,11 +107,16 @@ def _one_casing(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str], fr
             if isinstance(value, dict) and not prefix:  # an extension or a complex attribute, as its own
                 joint = ":" if folded.startswith("urn:") else "."
                 value = merged(value, f"{prefix}{folded}{joint}", f"{sent[0]}{joint}")
+            elif isinstance(value, list) and not prefix:  # a multi-valued one's items (roles, emails)
+                value = [merged(item, f"{folded}.", f"{sent[0]}.") if isinstance(item, dict) else item
+                         for item in value]
             out[sent[0]] = value
         return out
 
-    if all(len({str(k).lower() for k in node}) == len(node)
-           for node in (resource, *(v for v in resource.values() if isinstance(v, dict)))):
+    nodes = [resource, *(v for v in resource.values() if isinstance(v, dict)),
+             *(item for v in resource.values() if isinstance(v, list)
+               for item in v if isinstance(item, dict))]
+    if all(len({str(k).lower() for k in node}) == len(node) for node in nodes):
         return resource, [], frozenset()  # the common case, read as sent
     return merged(resource), problems, frozenset(conflicted)
 
@@ -270,7 +276,7 @@ def contract_user(resource: dict[str, Any], mapping: Mapping,
     broken = _malformed_extensions(resource, mapping, problems) | conflicted
     unreadable: set[str] = set()
     for name, fact in mapping.facts.items():
-        if any(_under(s.path, broken) for s in fact.sources):
+        if any(_touches(s.path, broken) for s in fact.sources):
             unreadable.add(mappings.FIELDS[name])
             continue
         value = _value(resource, fact)
@@ -323,7 +329,7 @@ def contract_user(resource: dict[str, Any], mapping: Mapping,
         admin = any(isinstance(v, str) and equal_folded(v, mapping.administrators.value) for v in values)
         out["roles"] = [{"value": ADMIN_ROLE}] if admin else []
         shape = _malformed_values(resource, path, values, mappings)
-        if _under(path, broken):
+        if _touches(path, broken):
             unreadable.add("administrators")
         elif shape is not None and not admin:
             # Sent, but not as values: whether they administer it can't be told, never "no".
@@ -358,6 +364,12 @@ def _malformed_extensions(resource: dict[str, Any], mapping: Mapping, problems: 
             broken.add(str(key).lower())
             problems.append(f"{key}: {shortened(repr(value), 60)} ignored (not an object)")
     return frozenset(broken)
+
+
+def _touches(path: str, broken: frozenset[str]) -> bool:
+    """Whether an attribute path is, lies within, or holds as a sub-attribute (roles.value) a broken one;
+    an extension is not broken by one of its attributes."""
+    return _under(path, broken) or any(b.startswith(f"{path.lower()}.") for b in broken)
 
 
 def _under(path: str, broken: frozenset[str]) -> bool:
