@@ -30,7 +30,12 @@ def store(settings: Settings, *, max_concurrency: int = 8, transport: Any = None
         application = sandbox.application(settings.sandbox_data)
         if application.record is not None:
             # A capture holds what a store sent in postisupport's contract, whatever mapping it was read
-            # through: it is read back as captured (as replay does), never through the mapping in force.
+            # through: it is read back as captured (as replay does), never through another mapping, which
+            # would be named as in force where it was not.
+            if mapping is not None:
+                raise InvalidSetting("mapping", settings.origin("mapping"), f"{settings.sandbox_data} is a "
+                                     "capture, read as it was captured (its record says how): name no other "
+                                     "mapping with it")
             try:
                 mapping = replay_mapping(application.record)
             except DataFileError as error:
