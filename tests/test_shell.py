@@ -929,3 +929,4 @@ def test_help_in_english_is_worded_as_before_and_fits_the_width() -> None:
         "organisation. Type the start of an earlier line and press Up to find it again.",
     ]
     assert max(len(line) for line in lines) <= 80 and all(line == line.rstrip() for line in lines)
+

@@ -210,7 +210,9 @@ class Shell:
 
     def _banner(self) -> str:
         settings = self.settings
-        if settings.uses_sandbox:
+        if settings.sandbox_data is not None:  # a capture, or anyone's directory: never "fictional people"
+            line = self._text("shell.banner.sandbox-data")
+        elif settings.uses_sandbox:
             line = self._text("shell.banner.sandbox")
         elif settings.profile and self.label == settings.profile:
             line = self._text("shell.banner.profile", profile=settings.profile, api=_shown_url(settings))
