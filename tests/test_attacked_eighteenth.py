@@ -321,3 +321,20 @@ def test_a_secret_echoed_as_bytes_with_any_separator_is_cut() -> None:
     forms = [sep.join(f"{b:02X}" for b in raw) for sep in "-.,;| "] + \
         [sep.join(str(b) for b in raw) for sep in "-.,;| "]
     assert {redacted(f"bad {form}.", [token]) for form in forms} == {"bad [redacted]."}
+
+
+def test_a_capture_is_made_when_an_administrators_attribute_is_sent_twice_in_different_case(
+        run, tmp_path: Path) -> None:
+    """A19-17: refused ("decides differently"), though the same attribute sent malformed is captured."""
+    def twice(user: dict) -> None:
+        if user.get("id") == "u-1001":
+            user["Active"] = not user.get("active", True)
+
+    ticket = tmp_path / "c.json"
+    with serving(Rewriting(twice)) as url:
+        live = run("--api", url, "diagnose", "johanna.makinen@esimerkki.example.fi", "--no-audit",
+                   "--json").json()
+        made = run("--api", url, "capture", "johanna.makinen@esimerkki.example.fi", "-o", str(ticket))
+    assert made.exit_code == 0, made.stderr
+    replayed = run("replay", str(ticket), "--json").json()
+    assert (replayed["outcome"], replayed["rule"]) == (live["outcome"], live["rule"])

@@ -181,7 +181,7 @@ def test_a_capture_that_would_not_decide_as_the_real_directory_is_not_written(ru
     with serving(Mutating(integer_ids)) as url:
         result = run("--api", url, "capture", "ESIM0042", "-o", str(out), "--no-audit")
     assert (result.exit_code, result.stderr, out.exists(), list(tmp_path.iterdir())) == (
-        ExitStatus.USAGE, "postisupport: error: the directory as captured decides differently from the real "
+        ExitStatus.USAGE, "postisupport: error: the directory as read decides differently from the real "
         "one; nothing was written\n", False, [])
 
 

@@ -34,7 +34,7 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
     """A User resource as the API sent it, read tolerantly through the mapping (None: postisupport's
     contract); what was wrong is kept in `problems`, what it can't tell in `unknown`."""
     told: frozenset[str] = frozenset()
-    resource, twice, conflicted = _one_casing(resource)
+    resource, twice, conflicted = one_casing(resource)
     noted: tuple[str, ...] = ()
     unread: frozenset[str] = frozenset()
     if mapping is not None and not is_contract(mapping):
@@ -84,7 +84,7 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
     )
 
 
-def _one_casing(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str], frozenset[str]]:
+def one_casing(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str], frozenset[str]]:
     """The resource with each attribute under one name: names are case-insensitive (RFC 7643 section
     2.1), so an attribute sent twice in different case with different values can't be read (its folded
     path is returned, and a data problem says why); with the same value it is read once."""

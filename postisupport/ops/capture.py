@@ -157,9 +157,15 @@ def _replayable(store: ModuleType, document: dict[str, Any], result: Report, set
         pass
     else:
         # Loaded is not enough: a server whose ids are no strings gives resources the diagnosis read
-        # but the file can't hold, and an empty directory loads fine. It must decide as the real one.
-        _deciding_alike(store, document, result, settings, view, "the directory as captured")
-        return document
+        # but the file can't hold, and an empty directory loads fine. It must decide as the real one,
+        # else it is kept as the diagnosis read it (an attribute sent twice in different case, which the
+        # diagnosis could not read and the sandbox reads one of).
+        try:
+            _deciding_alike(store, document, result, settings, view, "the directory as captured")
+        except DataFileError:
+            pass
+        else:
+            return document
     out: dict[str, Any] = store.as_read(document, list(result.facts.problems))
     _deciding_alike(store, out, result, settings, view, "the directory as read")
     return out

@@ -16,7 +16,15 @@ from postisupport.core.report import Report
 from postisupport.idp import mapping as mappings
 from postisupport.idp import urns
 from postisupport.idp.contract import MEMBERS
-from postisupport.idp.reading import contract_group, contract_user, is_contract, member_ids, named, user_facts
+from postisupport.idp.reading import (
+    contract_group,
+    contract_user,
+    is_contract,
+    member_ids,
+    named,
+    one_casing,
+    user_facts,
+)
 from postisupport.scim.client import Page, ScimClient
 from postisupport.sources.scim import pseudonym
 from postisupport.sources.scim.connect import mapping_of, replay_mapping
@@ -168,7 +176,11 @@ def _unknown_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
 def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     """Each resource as the diagnosis read it: an attribute of the wrong type left out, as the
     diagnosis left it out, and said under the record's "left_out"."""
-    out = {**document, **{endpoint: [pseudonym.as_read(endpoint, r) for r in document[endpoint]]
+    # A user's attribute sent twice in different case is left out, as the diagnosis left it out.
+    def read(endpoint: str, resource: dict[str, Any]) -> dict[str, Any]:
+        return pseudonym.as_read(endpoint, one_casing(resource)[0] if endpoint == "Users" else resource)
+
+    out = {**document, **{endpoint: [read(endpoint, r) for r in document[endpoint]]
                           for endpoint in ENDPOINTS}}
     out["Users"] = [_unknown_kept(sent, read)
                     for sent, read in zip(document["Users"], out["Users"], strict=True)]
