@@ -338,3 +338,18 @@ def test_a_capture_is_made_when_an_administrators_attribute_is_sent_twice_in_dif
     assert made.exit_code == 0, made.stderr
     replayed = run("replay", str(ticket), "--json").json()
     assert (replayed["outcome"], replayed["rule"]) == (live["outcome"], live["rule"])
+
+
+def test_a_mapping_whose_name_holds_a_control_character_is_refused_where_it_is_read(run,
+                                                                                     tmp_path: Path) -> None:
+    """A19-20: doctor --draft-mapping crashed on it (exit 1), and bulk wrote the escape into every row."""
+    from importlib import resources
+
+    text = resources.files("postisupport.idp.presets").joinpath("scim-core.toml").read_text("utf-8")
+    mine = tmp_path / "mine.toml"
+    mine.write_text(text.replace('name = "scim-core"', 'name = "a\\u001b[31mred"'), encoding="utf-8")
+    for command in (("diagnose", "ESIM0042", "--no-audit"),
+                    ("doctor", "--draft-mapping", str(tmp_path / "d.toml"))):
+        result = run("--sandbox", "--mapping", str(mine), *command)
+        assert (result.exit_code, result.stderr) == (
+            2, f"postisupport: error: --mapping: {mine}:3: name: holds a control character\n")

@@ -255,6 +255,9 @@ class _Reader:
         value = table.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise self.error(section, owner or key, f"{f'{key} ' if owner else ''}must be a non-empty string")
+        if value is not None and not value.isprintable():
+            # A control character (an escape sequence) would reach terminals, bulk rows and drafts.
+            raise self.error(section, owner or key, f"{f'{key} ' if owner else ''}holds a control character")
         return value
 
     def path_of(self, table: dict[str, Any], key: str, section: str | None,
