@@ -19,6 +19,7 @@ from postisupport.idp.contract import MEMBERS
 from postisupport.idp.reading import (
     contract_group,
     contract_user,
+    group_facts,
     is_contract,
     member_ids,
     named,
@@ -173,6 +174,19 @@ def _unknown_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     return {**kept, urns.LOGIN_EXTENSION: login}
 
 
+def _services_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
+    """`kept` (a group as the file holds it) with its services in its unknownFacts when they could not
+    be read as sent: left out, they would read as none."""
+    organisation, _ = group_facts(sent)
+    if organisation is None or not organisation.services_unknown or not isinstance(kept, dict):
+        return kept
+    extension = kept.get(urns.ORGANISATION_EXTENSION)
+    extension = extension if isinstance(extension, dict) else {}  # its one attribute may have gone
+    had = extension.get("unknownFacts")
+    told = list(dict.fromkeys([*(had if isinstance(had, list) else []), "organisation_services"]))
+    return {**kept, urns.ORGANISATION_EXTENSION: {**extension, "unknownFacts": told}}
+
+
 def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     """Each resource as the diagnosis read it: an attribute of the wrong type left out, as the
     diagnosis left it out, and said under the record's "left_out"."""
@@ -184,6 +198,8 @@ def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
                           for endpoint in ENDPOINTS}}
     out["Users"] = [_unknown_kept(sent, read)
                     for sent, read in zip(document["Users"], out["Users"], strict=True)]
+    out["Groups"] = [_services_kept(sent, read)
+                     for sent, read in zip(document["Groups"], out["Groups"], strict=True)]
     out["capture"] = {**document["capture"], "left_out": problems}
     return out
 
