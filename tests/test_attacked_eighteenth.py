@@ -355,32 +355,6 @@ def test_a_mapping_whose_name_holds_a_control_character_is_refused_where_it_is_r
             2, f"postisupport: error: --mapping: {mine}:3: name: holds a control character\n")
 
 
-class GroupRewriting:
-    """The demo sandbox, each Group it sends first changed by `change`."""
-
-    def __init__(self, change) -> None:
-        from postisupport.sandbox.app import application
-
-        self.change, self.app = change, application()
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or "/Groups" not in scope["path"]:
-            return await self.app(scope, receive, send)
-        sent: list = []
-
-        async def keep(message) -> None:
-            sent.append(message)
-
-        await self.app(scope, receive, keep)
-        body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
-        for group in body.get("Resources", [body]):
-            self.change(group)
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        await send({"type": "http.response.start", "status": start["status"],
-                    "headers": [(b"content-type", b"application/scim+json")]})
-        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
-
-
 def test_a_capture_keeps_an_organisations_unreadable_services_unknown(run, tmp_path: Path) -> None:
     """A19-8: services sent in the wrong shape were left out of the file (none), and the capture was
     refused as deciding differently."""
@@ -391,7 +365,7 @@ def test_a_capture_keeps_an_organisations_unreadable_services_unknown(run, tmp_p
             group[organisation]["services"] = "reports"
 
     ticket = tmp_path / "c.json"
-    with serving(GroupRewriting(services)) as url:
+    with serving(Rewriting(services, endpoint="/Groups")) as url:
         live = run("--api", url, "diagnose", "ESIM0105", "-s", "invoicing", "--no-audit", "--json").json()
         made = run("--api", url, "capture", "ESIM0105", "-s", "invoicing", "-o", str(ticket))
     assert made.exit_code == 0, made.stderr

@@ -25,14 +25,14 @@ AINO = "aino.korhonen@esimerkki.example.fi"
 
 
 class Rewriting:
-    """The demo sandbox, each User it sends first changed by `change` (a server that sends an
-    attribute in a shape its schema does not give it)."""
+    """The demo sandbox, each User (or, with `endpoint`, each Group) it sends first changed by `change`
+    (a server that sends an attribute in a shape its schema does not give it)."""
 
-    def __init__(self, change: Callable[[dict[str, Any]], None]) -> None:
-        self.change, self.app = change, application()
+    def __init__(self, change: Callable[[dict[str, Any]], None], endpoint: str = "/Users") -> None:
+        self.change, self.app, self.endpoint = change, application(), endpoint
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or "/Users" not in scope["path"]:
+        if scope["type"] != "http" or self.endpoint not in scope["path"]:
             return await self.app(scope, receive, send)
         sent: list[Any] = []
 
