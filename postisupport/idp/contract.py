@@ -5,6 +5,8 @@ these names from here, so the two cannot drift apart. Free of imports beyond
 the URNs, so any layer can use them cheaply.
 """
 
+from typing import Any
+
 from postisupport.idp import urns
 
 ADMIN_ROLE = "admin"  # a user with this role value (any case) administers their organisations
@@ -22,3 +24,13 @@ GROUP_MEMBERS = "members.value"
 GROUP_NAME = "displayName"  # an organisation's name
 BUSINESS_ID = f"{urns.ORGANISATION_EXTENSION}:businessId"
 MEMBERS = "members"  # left out of group answers: an organisation may have thousands
+
+
+def told_unknown(resource: dict[str, Any], extension: str, names: list[str]) -> dict[str, Any]:
+    """`resource` with `names` (of the facts vocabulary) added to its `extension`'s unknownFacts, each
+    once, after those it held: how a file tells a replay, or a client, what can't be told."""
+    held = resource.get(extension)
+    held = held if isinstance(held, dict) else {}
+    had = held.get("unknownFacts")
+    told = list(dict.fromkeys([*(had if isinstance(had, list) else []), *names]))
+    return {**resource, extension: {**held, "unknownFacts": told}}

@@ -132,17 +132,10 @@ def _told(data: dict[str, Any], unrecorded: Any) -> dict[str, Any]:
     """The capture with each user's unknownFacts holding what its store recorded for no one."""
     if not isinstance(unrecorded, list) or not unrecorded or not isinstance(data.get("Users"), list):
         return data
-    users = []
-    for user in data["Users"]:
-        if isinstance(user, dict):
-            login = user.get(urns.LOGIN_EXTENSION)
-            login = dict(login) if isinstance(login, dict) else {}
-            had = login.get("unknownFacts")
-            had = had if isinstance(had, list) else []
-            login["unknownFacts"] = list(dict.fromkeys([*had, *unrecorded]))
-            user = {**user, urns.LOGIN_EXTENSION: login}
-        users.append(user)
-    return {**data, "Users": users}
+    from postisupport.idp.contract import told_unknown
+
+    return {**data, "Users": [told_unknown(user, urns.LOGIN_EXTENSION, unrecorded) if isinstance(user, dict)
+                              else user for user in data["Users"]]}
 
 
 def transport(app: SandboxApplication) -> Any:

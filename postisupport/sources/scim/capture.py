@@ -15,7 +15,7 @@ from postisupport.core.identifiers import normalise
 from postisupport.core.report import Report
 from postisupport.idp import mapping as mappings
 from postisupport.idp import urns
-from postisupport.idp.contract import MEMBERS
+from postisupport.idp.contract import MEMBERS, told_unknown
 from postisupport.idp.reading import (
     contract_group,
     contract_user,
@@ -117,9 +117,7 @@ def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[s
         resource, untold, unreadable, _ = contract_user(user, mapping)
         # What could not be read is unknown to a replay too (its data problem stays in the diagnosis).
         told = list(fact_names((untold | unreadable) - mapping.unrecorded))
-        if told:
-            resource.setdefault(urns.LOGIN_EXTENSION, {})["unknownFacts"] = told
-        converted[uid] = resource
+        converted[uid] = told_unknown(resource, urns.LOGIN_EXTENSION, told) if told else resource
     # What the store records of no organisation, said in each: an extension left empty is sent by no
     # server, and a group without it is no organisation.
     unrecorded = [name for name in ("business_id", "organisation_services")
@@ -127,14 +125,12 @@ def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[s
     organisations = mapping.organisations
     if organisations is not None and organisations.kind == "attribute":
         names = dict.fromkeys(g for u in converted.values() for g in user_facts(u).group_ids)
-        extension = {"unknownFacts": unrecorded}
-        return converted, {name: {"id": name, "displayName": name, urns.ORGANISATION_EXTENSION: {**extension}}
-                           for name in names}
+        return converted, {name: told_unknown({"id": name, "displayName": name}, urns.ORGANISATION_EXTENSION,
+                                              unrecorded) for name in names}
     contracted = {gid: contract_group(group, mapping) for gid, group in groups.items()}
-    for group in contracted.values():
-        if group.get(urns.ORGANISATION_EXTENSION) == {} and unrecorded:
-            group[urns.ORGANISATION_EXTENSION] = {"unknownFacts": unrecorded}
-    return converted, contracted
+    return converted, {gid: told_unknown(group, urns.ORGANISATION_EXTENSION, unrecorded)
+                       if group.get(urns.ORGANISATION_EXTENSION) == {} and unrecorded else group
+                       for gid, group in contracted.items()}
 
 
 def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
@@ -163,15 +159,10 @@ def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
 def _unknown_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     """`kept` (a user as the file holds it) with what could not be read of it as `sent` in its
     unknownFacts: an attribute left out would read as none ("never", "not locked") in a replay."""
-    facts = user_facts(sent)
-    unreadable = list(fact_names(facts.unknown))
+    unreadable = list(fact_names(user_facts(sent).unknown))
     if not unreadable or not isinstance(kept, dict):
         return kept
-    login = kept.get(urns.LOGIN_EXTENSION)
-    login = dict(login) if isinstance(login, dict) else {}
-    had = login.get("unknownFacts")
-    login["unknownFacts"] = list(dict.fromkeys([*(had if isinstance(had, list) else []), *unreadable]))
-    return {**kept, urns.LOGIN_EXTENSION: login}
+    return told_unknown(kept, urns.LOGIN_EXTENSION, unreadable)
 
 
 def _services_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
@@ -180,11 +171,8 @@ def _services_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]
     organisation, _ = group_facts(sent)
     if organisation is None or not organisation.services_unknown or not isinstance(kept, dict):
         return kept
-    extension = kept.get(urns.ORGANISATION_EXTENSION)
-    extension = extension if isinstance(extension, dict) else {}  # its one attribute may have gone
-    had = extension.get("unknownFacts")
-    told = list(dict.fromkeys([*(had if isinstance(had, list) else []), "organisation_services"]))
-    return {**kept, urns.ORGANISATION_EXTENSION: {**extension, "unknownFacts": told}}
+    # Its extension is made again when its one attribute went with the services.
+    return told_unknown(kept, urns.ORGANISATION_EXTENSION, ["organisation_services"])
 
 
 def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
