@@ -328,8 +328,7 @@ async def _name_lookups(server: _Server) -> Check:
         groups = [group for group in _listed(await server.get("Groups", count="20",
                                                                  excludedAttributes=contract.MEMBERS))
                   if isinstance(group, dict) and isinstance(named(group, "displayName"), str)
-                  and named(group, "displayName").strip()
-                  and group_facts(contract_group(group, mapping))[0] is not None]
+                  and named(group, "displayName").strip() and _is_organisation(group, mapping)]
         if not groups:
             return Check("name-lookups", "warn", "no organisation to test with")
         prefix = _prefix(named(groups[0], "displayName"))
@@ -629,8 +628,13 @@ async def _organisations_among(server: _Server, group_ids: list[str] | None) -> 
         return set()
     else:
         groups = list((await server.store.groups_by_id(group_ids)).resources)
-    return {str(named(group, "id")) for group in groups if isinstance(group, dict)
-            and group_facts(contract_group(group, server.named_mapping))[0] is not None}
+    return {str(named(group, "id")) for group in groups
+            if isinstance(group, dict) and _is_organisation(group, server.named_mapping)}
+
+
+def _is_organisation(group: dict[str, Any], mapping: Mapping | None) -> bool:
+    """Whether a Group is an organisation as the mapping reads it (it carries the mapping's extension)."""
+    return group_facts(contract_group(group, mapping))[0] is not None
 
 
 async def _sample(server: _Server) -> dict[str, Any] | None:
