@@ -208,6 +208,9 @@ class OrganisationFacts:
     member_ids: frozenset[str] | None = None
     # Its services were sent but could not all be read: which it subscribes to is unknown, never none.
     services_unknown: bool = False
+    # What was sent of it but can't be read (or its directory says it does not hold): "name",
+    # "business_id". Unknown, never none: a business ID that can't be read is not "no business ID".
+    unknown: frozenset[str] = frozenset()
 
     def subscribes_to(self, asked: str) -> bool:
         return any(service.answers_to(asked) for service in self.services)
@@ -266,6 +269,8 @@ class Facts:
         sent = {"organisation_services"} if self.services_unknown else set()
         if self.admins_unreadable:
             sent.add("administrators")
+        if self.organisation is not None and "business_id" in self.organisation.unknown:
+            sent.add("business_id")
         return told | sent
 
     @property

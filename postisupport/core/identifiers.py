@@ -135,10 +135,16 @@ UNACCENTED = str.maketrans({"đ": "d", "ŋ": "n", "ŧ": "t", "ø": "o", "ł": "l
 
 def name_key(name: str) -> str:
     """The form names are compared in: case and accents folded (Mäkinen = makinen, Áile = aile,
-    Áŋŋá = anna), hyphens and runs of space as one space (Anna-Liisa = Anna Liisa)."""
+    Áŋŋá = anna), hyphens and runs of space as one space (Anna-Liisa = Anna Liisa), and quotes or
+    brackets around a word dropped ("Quoted" Oy = Quoted Oy, as it is said)."""
     decomposed = unicodedata.normalize("NFKD", name.casefold().translate(UNACCENTED))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.replace("-", " ").split())
+    words = (_WORD_EDGES.sub("", word) for word in bare.replace("-", " ").split())
+    return " ".join(word for word in words if word)
+
+
+# What a word may be wrapped in that is not said: quotes, brackets, commas (no letter or digit).
+_WORD_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
 
 
 def name_answers(typed: str, *names: str | None) -> bool:

@@ -166,25 +166,41 @@ def _moment(name: str, value: datetime | None, problems: list[str], unreadable: 
     return None
 
 
-def group_facts(resource: dict[str, Any], members_asked: bool = False) -> tuple[OrganisationFacts | None,
-                                                                              list[str]]:
-    """A Group resource: its organisation facts (None for a group that is no organisation),
-    and what was wrong with it, each problem naming the group. `members_asked`: the group was asked
-    for with its members, so one sent without them has none (RFC 7643 section 2.5: an attribute
-    with no value is left out), and nobody is in it."""
-    group = Group.parse(resource)
-    problems = [f"group {group.id or '?'}: {p}" for p in group.problems]
-    extension = group.organisation
-    if extension is None:
+def group_facts(resource: dict[str, Any], members_asked: bool = False,
+                mapping: Mapping | None = None) -> tuple[OrganisationFacts | None, list[str]]:
+    """A Group resource as the API sent it, read through the mapping (None: postisupport's contract):
+    its organisation facts (None for a group that is no organisation), and what was wrong with it, each
+    problem naming the group. `members_asked`: the group was asked for with its members, so one sent
+    without them has none (RFC 7643 section 2.5: an attribute with no value is left out), and nobody is
+    in it."""
+    resource, twice, conflicted = one_casing(resource)
+    known_unreadable: frozenset[str] = frozenset()
+    if conflicted:
+        organisations = mapping.organisations if mapping is not None and not is_contract(mapping) else None
+        extension = urns.ORGANISATION_EXTENSION
+        paths = {"displayName": "displayName",
+                 "businessId": organisations.business_id if organisations else f"{extension}:businessId",
+                 "services": organisations.services if organisations else f"{extension}:services"}
+        known_unreadable = frozenset(name for name, path in paths.items()
+                                     if path is not None and _touches(path, conflicted))
+    group = Group.parse(contract_group(resource, mapping), known_unreadable)
+    problems = [f"group {group.id or '?'}: {p}" for p in [*twice, *group.problems]]
+    extension_read = group.organisation
+    if extension_read is None:
         return None, problems
     members = member_ids(resource)
+    told = set(extension_read.unknown_facts)
+    unknown = {"name"} if "displayName" in group.unreadable else set()
+    if "businessId" in group.unreadable or "business_id" in told:
+        unknown.add("business_id")
     organisation = OrganisationFacts(
         id=group.id,
         name=group.display_name,
-        business_id=extension.business_id,
-        services=_services(extension.services),
+        business_id=extension_read.business_id,
+        services=_services(extension_read.services),
         member_ids=frozenset(members) if members is not None else frozenset() if members_asked else None,
-        services_unknown="services" in group.unreadable or "organisation_services" in extension.unknown_facts,
+        services_unknown="services" in group.unreadable or "organisation_services" in told,
+        unknown=frozenset(unknown),
     )
     return organisation, problems
 

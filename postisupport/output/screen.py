@@ -335,9 +335,19 @@ def _who(facts: Facts, decision: Decision, view: View) -> Any:
 
 
 def _organisation_line(org: OrganisationFacts, view: View, unrecorded: frozenset[str] = frozenset()) -> str:
-    # A directory that records no business IDs says nothing of this one's: "none" would be a guess.
-    missing = "label.business-id.unrecorded" if "business_id" in unrecorded else "label.no-business-id"
-    return f"{org.name or org.id} ({org.business_id or view.text(missing)})"
+    return f"{org.name or org.id} ({_business_id(org, view, unrecorded)})"
+
+
+def _business_id(org: OrganisationFacts, view: View, unrecorded: frozenset[str]) -> str:
+    """The organisation's business ID as the agent compares it: a directory that records none, or one
+    sent unreadable, says nothing of it, and "none" would be a guess."""
+    if org.business_id:
+        return org.business_id
+    if "business_id" in unrecorded:
+        return view.text("label.business-id.unrecorded")
+    if "business_id" in org.unknown:
+        return view.text("label.business-id.unreadable")
+    return view.text("label.no-business-id")
 
 
 def _admin_rows(table: Any, label: str, admins: Sequence[Contact], view: View) -> None:
@@ -473,13 +483,15 @@ def _verify(facts: Facts, view: View) -> list[Any]:
 
     assert facts.user is not None
     orgs = [m.organisation for m in facts.memberships] or ([facts.organisation] if facts.organisation else [])
-    # A business ID the directory records for no one is neither asked for nor said to be none.
-    unrecorded = "business_id" in facts.unrecorded
+    # A business ID the directory records for no one, or sends unreadable, is neither asked for nor said
+    # to be none.
+    untold = [not org.business_id and ("business_id" in facts.unrecorded or "business_id" in org.unknown)
+              for org in orgs]
+    unrecorded = "business_id" in facts.unrecorded or (bool(orgs) and all(untold))
     compare = [facts.user.display_name or view.text("label.no-name")]
-    untold = f"({view.text('label.business-id.unrecorded')})"
-    compare += [f"{org.name or org.id or '?'} "
-                + (untold if unrecorded else org.business_id or view.text("label.no-business-id"))
-                for org in orgs]
+    for org, unknown in zip(orgs, untold, strict=True):
+        business_id = _business_id(org, view, facts.unrecorded)
+        compare.append(f"{org.name or org.id or '?'} " + (f"({business_id})" if unknown else business_id))
     text = Text(f"{view.text('label.verify')}: ", style="bold yellow")
     # No organisation to compare (none the directory can tell): the name alone is compared.
     unknown = not orgs and "organisation" in facts.user.unknown | facts.unrecorded

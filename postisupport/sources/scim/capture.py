@@ -165,28 +165,30 @@ def _unknown_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     return told_unknown(kept, urns.LOGIN_EXTENSION, unreadable)
 
 
-def _services_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
-    """`kept` (a group as the file holds it) with its services in its unknownFacts when they could not
-    be read as sent: left out, they would read as none."""
+def _unknown_kept_of_group(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
+    """`kept` (a group as the file holds it) with its services and business ID in its unknownFacts when
+    they could not be read as sent: left out, they would read as none."""
     organisation, _ = group_facts(sent)
-    if organisation is None or not organisation.services_unknown or not isinstance(kept, dict):
+    if organisation is None or not isinstance(kept, dict):
         return kept
+    told = [name for name, unknown in (("business_id", "business_id" in organisation.unknown),
+                                       ("organisation_services", organisation.services_unknown)) if unknown]
     # Its extension is made again when its one attribute went with the services.
-    return told_unknown(kept, urns.ORGANISATION_EXTENSION, ["organisation_services"])
+    return told_unknown(kept, urns.ORGANISATION_EXTENSION, told) if told else kept
 
 
 def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     """Each resource as the diagnosis read it: an attribute of the wrong type left out, as the
     diagnosis left it out, and said under the record's "left_out"."""
-    # A user's attribute sent twice in different case is left out, as the diagnosis left it out.
+    # An attribute sent twice in different case is left out, as the diagnosis left it out.
     def read(endpoint: str, resource: dict[str, Any]) -> dict[str, Any]:
-        return pseudonym.as_read(endpoint, one_casing(resource)[0] if endpoint == "Users" else resource)
+        return pseudonym.as_read(endpoint, one_casing(resource)[0])
 
     out = {**document, **{endpoint: [read(endpoint, r) for r in document[endpoint]]
                           for endpoint in ENDPOINTS}}
     out["Users"] = [_unknown_kept(sent, read)
                     for sent, read in zip(document["Users"], out["Users"], strict=True)]
-    out["Groups"] = [_services_kept(sent, read)
+    out["Groups"] = [_unknown_kept_of_group(sent, read)
                      for sent, read in zip(document["Groups"], out["Groups"], strict=True)]
     out["capture"] = {**document["capture"], "left_out": problems}
     return out

@@ -19,7 +19,7 @@ from dataclasses import replace
 from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches, member_of, name_matches
 from postisupport.core.identifiers import Asked, looks_like_business_id, name_key
 from postisupport.errors import ApiError, InvalidInput
-from postisupport.idp.reading import contract_group, group_facts, user_facts
+from postisupport.idp.reading import group_facts, user_facts
 from postisupport.scim.client import BUDGET, LOOKUP_COUNT, Budget, Page
 from postisupport.sources.scim.queries import ScimStore
 
@@ -164,6 +164,12 @@ async def _organisation(store: ScimStore, given: str, by_id: bool) -> tuple[Orga
                   else store.find_organisations(name=given))
     organisations, problems = _groups(store, page)
     problems += _problems("Groups", page)
+    if not by_id and not page.resources:
+        # A name the directory starts with a blank or a quote (" Spacey Oy", '"Quoted" Oy') is no
+        # name the agent's typing starts: one that holds it is asked for too, before "none".
+        page = await _anywhere(store, given)
+        organisations, problems = _groups(store, page)
+        problems += _problems("Groups", page)
     if by_id:
         meant = [org for org in organisations if (org.business_id or "").strip() == given]
     else:
@@ -172,6 +178,10 @@ async def _organisation(store: ScimStore, given: str, by_id: bool) -> tuple[Orga
         # "Esimerkki" for "Esimerkki Oy": a whole word or more of the name, when no name is exactly it.
         meant = exact or [org for org in organisations
                           if org.name and name_key(org.name).startswith(key + " ")]
+    fact = "business_id" if by_id else "name"
+    unreadable = [org for org in organisations if fact in org.unknown]
+    if not meant and unreadable:
+        meant = _unreadable_answer(unreadable, given, by_id, problems)
     if len(meant) > 1 and by_id:
         # The directory's fault, not the agent's: the first is used, and the screen says so.
         names = ", ".join(repr(org.name or org.id) for org in meant)
@@ -183,6 +193,36 @@ async def _organisation(store: ScimStore, given: str, by_id: bool) -> tuple[Orga
         raise InvalidInput("organisation", f"{given!r} is the name of {len(meant)} organisations: {names}; "
                            "give its business ID")
     return (meant[0] if meant else None), problems
+
+
+async def _anywhere(store: ScimStore, name: str) -> Page:
+    """Organisations whose name holds the longest word of `name` (a name written '"Quoted" Oy' holds no
+    "Quoted Oy"); none when the server can't filter so (its error is no answer to a look-up the first
+    filter answered)."""
+    word = max(name.split(), key=len, default=name)
+    try:
+        return await store.find_organisations(name=word, anywhere=True)
+    except ApiError as error:
+        if error.status not in (400, 501):
+            raise
+        return Page([], 0)
+
+
+def _unreadable_answer(unreadable: list[OrganisationFacts], given: str, by_id: bool,
+                       problems: list[str]) -> list[OrganisationFacts]:
+    """The organisation meant when none the API answered with is `given` as read, but some may be: their
+    business ID (or name) can't be read. "No organisation has it" would be a guess. The one the API's
+    own filter answered with by that business ID is it, the screen saying its ID can't be read; an
+    answer by name may be a server's whole list, so a name that can't be read is asked by business ID."""
+    if by_id and len(unreadable) == 1:
+        taken = unreadable[0].name or unreadable[0].id
+        problems.append(f"the organisation {taken!r} is taken as the one with the business ID {given}: the "
+                        "API answered the look-up with it, but its own business ID can't be read")
+        return unreadable
+    what = "business ID" if by_id else "name"
+    raise ApiError("Groups", f"the identity API answered the look-up of {given!r} with {len(unreadable)} "
+                   f"organisation(s) whose {what} can't be read, so which one is meant can't be told"
+                   + ("" if by_id else "; look the organisation up by its business ID"))
 
 
 async def _completed(store: ScimStore, snapshot: Snapshot, shared: Shared | None) -> Snapshot:
@@ -282,7 +322,7 @@ def _groups(store: ScimStore, page: Page,
     organisations: list[OrganisationFacts] = []
     problems: list[str] = []
     for resource in page.resources:
-        organisation, noted = group_facts(contract_group(resource, store.mapping), members_asked)
+        organisation, noted = group_facts(resource, members_asked, store.mapping)
         problems += noted
         if organisation is not None:
             organisations.append(organisation)

@@ -40,7 +40,7 @@ from postisupport.errors import (
 from postisupport.idp import contract
 from postisupport.idp import mapping as mappings
 from postisupport.idp.mapping import Mapping
-from postisupport.idp.reading import contract_group, group_facts, named, user_facts
+from postisupport.idp.reading import group_facts, named, user_facts
 from postisupport.sources.scim import connect
 from postisupport.sources.scim.filters import (
     admins_filter,
@@ -345,8 +345,9 @@ async def _name_lookups(server: _Server) -> Check:
 
 
 def _prefix(name: str) -> str:
-    """The first half of a name (at least one letter), as an agent types the start of one."""
-    return name.strip()[:max(1, len(name.strip()) // 2)]
+    """The first half of a name as the server holds it (at least one character): a name it starts with a
+    blank starts so, and a prefix without it is rightly found by no `sw`."""
+    return name[:max(1, len(name) // 2)]
 
 
 async def _members_missed(server: _Server) -> str | None:
@@ -634,7 +635,7 @@ async def _organisations_among(server: _Server, group_ids: list[str] | None) -> 
 
 def _is_organisation(group: dict[str, Any], mapping: Mapping | None) -> bool:
     """Whether a Group is an organisation as the mapping reads it (it carries the mapping's extension)."""
-    return group_facts(contract_group(group, mapping))[0] is not None
+    return group_facts(group, mapping=mapping)[0] is not None
 
 
 async def _sample(server: _Server) -> dict[str, Any] | None:

@@ -83,10 +83,11 @@ def business_id_filter(business_id: str, mapping: Mapping | None = None) -> str:
     return f"{path or contract.BUSINESS_ID} eq {quote(business_id)}"
 
 
-def organisation_name_filter(name: str) -> str:
-    """Groups whose name starts with the name as typed ("Esimerkki" finds "Esimerkki Oy"); the
-    client's own comparison, case and accents aside, decides which one is meant."""
-    return f"{contract.GROUP_NAME} sw {quote(name)}"
+def organisation_name_filter(name: str, anywhere: bool = False) -> str:
+    """Groups whose name starts with the name as typed ("Esimerkki" finds "Esimerkki Oy"), or holds it
+    `anywhere` (a name the directory starts with a blank or a quote); the client's own comparison,
+    case and accents aside, decides which one is meant."""
+    return f"{contract.GROUP_NAME} {'co' if anywhere else 'sw'} {quote(name)}"
 
 
 def members_filter(group_id: str, mapping: Mapping | None = None) -> str:

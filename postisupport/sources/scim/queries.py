@@ -75,16 +75,17 @@ class ScimStore:
             return Page([], 0)
         return await self._batched("Users", lambda ids: admins_filter(ids, self.mapping), group_ids)
 
-    async def find_organisations(self, *, business_id: str | None = None, name: str | None = None) -> Page:
-        """Groups with this business ID, or whose name starts with this name (one page: more than
-        that is several organisations, whatever the rest would be)."""
+    async def find_organisations(self, *, business_id: str | None = None, name: str | None = None,
+                                 anywhere: bool = False) -> Page:
+        """Groups with this business ID, or whose name starts with this name, or holds it `anywhere`
+        (one page: more than that is several organisations, whatever the rest would be)."""
         if self._named_by_attribute:
-            return await self._organisations_named(business_id, name or "")
+            return await self._organisations_named(business_id, name or "", anywhere)
         if self._no_organisations:
             raise InvalidInput("organisation", "this directory records no organisations (its mapping names "
                                "none): look the caller up by their address or legacy user ID")
         scim_filter = business_id_filter(business_id, self.mapping) if business_id is not None \
-            else organisation_name_filter(name or "")
+            else organisation_name_filter(name or "", anywhere)
         return await self.client.search("Groups", scim_filter, count=LOOKUP_COUNT, excluded=contract.MEMBERS,
                                  pages=1)
 
@@ -109,15 +110,16 @@ class ScimStore:
         organisations = self.mapping.organisations if self.mapping is not None else None
         return organisations is not None and organisations.kind == "attribute"
 
-    async def _organisations_named(self, business_id: str | None, name: str) -> Page:
-        """Organisations named by the users' attribute: those whose name starts with `name`, as the
-        users holding it tell. They have no business ID to be found by."""
+    async def _organisations_named(self, business_id: str | None, name: str, anywhere: bool = False) -> Page:
+        """Organisations named by the users' attribute: those whose name starts with `name` (or holds it
+        `anywhere`), as the users holding it tell. They have no business ID to be found by."""
         organisations = self.mapping.organisations if self.mapping is not None else None
         attribute = str(organisations.attribute if organisations is not None else "")
         if business_id is not None:
             raise InvalidInput("organisation", f"this directory records no business IDs (its organisations "
                                f"are named by {attribute}): give the organisation's name")
-        users = await self.client.search("Users", f"{attribute} sw {quote(name)}", count=LOOKUP_COUNT,
+        operator = "co" if anywhere else "sw"
+        users = await self.client.search("Users", f"{attribute} {operator} {quote(name)}", count=LOOKUP_COUNT,
                                          pages=1)
         from postisupport.idp.mapping import resolve
 

@@ -1,0 +1,109 @@
+"""Issues 12 and 14, the nineteenth attack pass (A19): each finding's case, as it was found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.servers import serving
+from tests.test_attacked_sixteenth import Rewriting
+
+ORGANISATION = "urn:postisupport:scim:schemas:extension:organisation:1.0:Group"
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+
+
+def _number(group: dict[str, Any]) -> None:
+    if group.get("id") == "g-esimerkki":
+        group[ORGANISATION]["businessId"] = 2345678
+
+
+def _twice(group: dict[str, Any]) -> None:
+    if group.get("id") == "g-esimerkki":
+        group["DisplayName"] = "Evil Corp"
+        group[ORGANISATION]["BusinessId"] = "7654321-2"
+
+
+def test_a_business_id_sent_as_a_number_is_unknown_never_none(run) -> None:
+    """A19-7: a group's businessId sent as a number read as "no business ID": a business-ID look-up the
+    server answered with it said "no organisation has this business ID", the verify line "no business ID"."""
+    with serving(Rewriting(_number, endpoint="/Groups")) as url:
+        by_id = run("--api", url, "diagnose", "2345678-0", "--no-audit", "--ui-lang", "en", "--json").json()
+        caller = run("--api", url, "diagnose", "ESIM0042", "--no-audit", "--ui-lang", "en")
+        document = run("--api", url, "diagnose", "ESIM0042", "--no-audit", "--json").json()
+    assert (by_id["outcome"], by_id["rule"], by_id["organisation"]["id"]) == (
+        "organisation", "lookup.organisation", "g-esimerkki")
+    assert by_id["data_problems"] == [
+        "group g-esimerkki: businessId: 2345678 ignored (Input should be a valid string)",
+        "the organisation 'Esimerkki Oy' is taken as the one with the business ID 2345678-0: the API "
+        "answered the look-up with it, but its own business ID can't be read"]
+    lines = caller.stdout.splitlines()
+    assert lines[2:5] == [
+        "Verify first: Ask their name and organisation without reading them out, and",
+        "compare with the line below; then run again with --verified.",
+        "  Aino Korhonen · Esimerkki Oy (business ID can't be read)"]
+    assert "Organisation        Esimerkki Oy (business ID can't be read)" in lines
+    assert (document["organisation"]["businessId"], document["unknown"]) == (None, ["business_id"])
+
+
+def test_a_group_attribute_sent_twice_in_different_case_is_read_as_neither(run) -> None:
+    """A19-19: displayName/DisplayName and businessId/BusinessId: the last one sent was taken, so the
+    verify line showed another organisation's name and business ID."""
+    with serving(Rewriting(_twice, endpoint="/Groups")) as url:
+        document = run("--api", url, "diagnose", "ESIM0042", "--no-audit", "--json").json()
+        by_id = run("--api", url, "diagnose", "2345678-0", "--no-audit", "--json").json()
+        by_name = run("--api", url, "diagnose", "Aino Korhonen", "-o", "Esimerkki Oy", "--no-audit")
+    organisation = document["organisation"]
+    assert (organisation["name"], organisation["businessId"], document["unknown"]) == (
+        None, None, ["business_id"])
+    assert document["data_problems"] == [
+        "group g-esimerkki: displayName, DisplayName: sent 2 times in different case with different values, "
+        "so none is read",
+        f"group g-esimerkki: {ORGANISATION}:businessId, {ORGANISATION}:BusinessId: sent 2 times in different "
+        "case with different values, so none is read"]
+    assert (by_id["rule"], by_id["organisation"]["id"]) == ("lookup.organisation", "g-esimerkki")
+    # By name, a server may send every group whatever the filter: one whose name can't be read is no answer.
+    assert (by_name.exit_code, by_name.stdout, by_name.stderr) == (
+        5, "", "postisupport: error: the identity API answered the look-up of 'Esimerkki Oy' with 1 "
+        "organisation(s) whose name can't be read, so which one is meant can't be told; look the "
+        "organisation up by its business ID\n")
+
+
+def test_a_capture_keeps_a_business_id_that_cannot_be_read_unknown(run, tmp_path: Path) -> None:
+    """A19-7: the capture kept "unknownFacts": [] for the organisation, so its replay lost even the
+    data problem and read "no business ID"."""
+    ticket = tmp_path / "c.json"
+    with serving(Rewriting(_number, endpoint="/Groups")) as url:
+        made = run("--api", url, "capture", "ESIM0042", "-o", str(ticket))
+    assert made.exit_code == 0, made.stderr
+    group = next(g for g in json.loads(ticket.read_text())["Groups"] if g["id"] == "g-esimerkki")
+    assert group[ORGANISATION] == {"services": group[ORGANISATION]["services"],
+                                   "unknownFacts": ["business_id"]}
+    replayed = run("--sandbox-data", str(ticket), "diagnose", "ESIM0042", "--no-audit", "--json").json()
+    assert (replayed["organisation"]["businessId"], replayed["unknown"]) == (None, ["business_id"])
+
+
+def _one_organisation(path: Path, name: str) -> Path:
+    users = [{"id": f"u{i}", "userName": f"user{i}@example.fi", "displayName": person, "active": True,
+              "roles": [{"value": "admin"}] if i == 0 else [],
+              LOGIN: {"legacyUserId": f"LEGA000{i}", "lastLoginTime": "2021-03-01T00:00:00Z"}}
+             for i, person in enumerate(("Boss One", "Anna Berg", "Cee Dee"))]
+    path.write_text(json.dumps({"Users": users, "Groups": [
+        {"id": "g1", "displayName": name, "members": [{"value": f"u{i}"} for i in range(3)],
+         ORGANISATION: {"businessId": "2345678-0"}}]}), encoding="utf-8")
+    return path
+
+
+def test_an_organisation_whose_name_starts_with_a_blank_or_a_quote_is_found(run, tmp_path: Path) -> None:
+    """A19-12: " Spacey Oy" made doctor blame the server ("does not apply `sw`"), and neither it nor
+    '"Quoted" Oy' was ever found by --org, so the caller was asked to check their organisation's name."""
+    spacey = _one_organisation(tmp_path / "spacey.json", " Spacey Oy")
+    quoted = _one_organisation(tmp_path / "quoted.json", '"Quoted" Oy')
+    doctor = run("--sandbox-data", str(spacey), "doctor", "--json").json()
+    assert [c for c in doctor if c["id"] == "name-lookups"] == [
+        {"id": "name-lookups", "status": "pass", "detail": "`sw` (starts with) on Groups' displayName is "
+         "applied: an organisation's first letters find it", "consequence": None}]
+    for data, organisation in ((spacey, "Spacey Oy"), (quoted, "Quoted"), (quoted, "Quoted Oy")):
+        found = run("--sandbox-data", str(data), "diagnose", "Anna Berg", "-o", organisation, "--no-audit",
+                    "--json").json()
+        assert (found["rule"], found["user"]["userName"]) == ("login.not-login-email", "user1@example.fi")
