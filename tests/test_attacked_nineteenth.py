@@ -107,3 +107,60 @@ def test_an_organisation_whose_name_starts_with_a_blank_or_a_quote_is_found(run,
         found = run("--sandbox-data", str(data), "diagnose", "Anna Berg", "-o", organisation, "--no-audit",
                     "--json").json()
         assert (found["rule"], found["user"]["userName"]) == ("login.not-login-email", "user1@example.fi")
+
+
+def test_a_mapping_below_a_folder_others_may_change_is_warned_about(run, tmp_path: Path) -> None:
+    """A19-3: a mapping reached through a link in a folder anyone can write, or kept in a subfolder of
+    one, was used without a word, though another user could swap the link or rename the subfolder."""
+    mapping = run("--mapping", "scim-core", "mapping", "show").stdout
+    shared = tmp_path / "shared"
+    (shared / "sub").mkdir(parents=True)
+    shared.chmod(0o777)
+    kept = shared / "sub" / "m.toml"
+    kept.write_text(mapping, encoding="utf-8")
+    kept.chmod(0o644)
+    own = tmp_path / "own"
+    own.mkdir()
+    link = own / "link.toml"
+    link.symlink_to(kept)
+    safe = own / "m.toml"
+    safe.write_text(mapping, encoding="utf-8")
+    safe.chmod(0o644)
+    sample = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
+    for given in (kept, link, safe):
+        result = run("--sandbox-data", str(sample), "--mapping", str(given), "diagnose", "ESIM0101",
+                     "--no-audit")
+        warned = "" if given == safe else (
+            f"postisupport: warning: a folder above {given}, {shared} can be changed by other users, who "
+            "could decide who is an administrator or hide a lock; make it yours alone (chown to you, chmod "
+            "go-w)\n")
+        assert (result.exit_code, result.stderr) == (0, warned)
+
+
+def test_serving_a_capture_made_through_another_mapping_says_how_to_read_it(run, tmp_path: Path) -> None:
+    """A19-4: a capture made through scim-core, served and read through scim-core (its own mapping, or a
+    profile's), said "not found" and "no organisation", with nothing to warn of it."""
+    import os
+    import subprocess
+    import sys
+
+    sample = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
+    ticket = tmp_path / "c.json"
+    assert run("--sandbox-data", str(sample), "--mapping", "scim-core", "capture", "ESIM0101", "-o",
+               str(ticket)).exit_code == 0
+    env = {**os.environ, "HOME": str(tmp_path), "POSTISUPPORT_CONFIG": str(tmp_path / "config.toml")}
+    server = subprocess.Popen([sys.executable, "-m", "postisupport", "sandbox", "serve", "--data",
+                               str(ticket), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env)
+    try:
+        assert server.stdout is not None and server.stderr is not None
+        url = server.stdout.readline().strip()
+        said = [server.stderr.readline() for _ in range(2)]
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert said == [
+        f"postisupport: warning: {ticket} was captured through the mapping 'scim-core' but is served in "
+        "postisupport's own form: read it with the default mapping (no --mapping, and no profile's mapping), "
+        "or it is misread\n",
+        f"serving the SCIM sandbox at {url}; Ctrl-C stops it\n"]

@@ -146,7 +146,7 @@ def test_a_config_file_or_folder_another_user_owns_is_warned_about(run, env, pro
     path = config_path(env)
     os.chown(path if given == "file" else path.parent, 65534, 65534)  # nobody
     result = run("config", "path")
-    what = "" if given == "file" else f"the folder of {path}, "
+    what = "" if given == "file" else f"a folder above {path}, "
     shown = path if given == "file" else path.parent
     assert result.stderr == (f"postisupport: warning: {what}{shown} can be changed by other users, who could "
                              "send your stored credentials' requests elsewhere; make it yours alone "
@@ -257,7 +257,7 @@ def test_a_config_folder_others_can_write_is_warned_about_unless_sticky(run, env
     path = config_path(env)
     os.chmod(path.parent, 0o777)
     result = run("config", "path")
-    assert result.stderr == (f"postisupport: warning: the folder of {path}, {path.parent} can be changed by "
+    assert result.stderr == (f"postisupport: warning: a folder above {path}, {path.parent} can be changed by "
                              "other users, who could send your stored credentials' requests elsewhere; "
                              "make it yours alone (chown to you, chmod go-w)\n")
     os.chmod(path.parent, 0o1777)  # sticky, as /tmp: others can't replace a file that is not theirs

@@ -283,7 +283,7 @@ def _warn_about_the_config_file(env: Environment) -> None:
     path = config_path(env.environ, env.config_dir)
     exposed = others_can_write(path)
     if exposed is not None:
-        what = "" if exposed.is_file() else f"the folder of {path}, "
+        what = "" if exposed.is_file() else f"a folder above {path}, "
         env.say(f"{PROG}: warning: {what}{exposed} can be changed by other users, who could send your "
                 "stored credentials' requests elsewhere; make it yours alone (chown to you, chmod go-w)")
 

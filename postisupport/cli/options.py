@@ -130,7 +130,7 @@ class State:
         if settings.mapping_file is not None:
             exposed = profiles.others_can_write(settings.mapping_file)
             if exposed is not None:
-                what = "" if exposed.is_file() else f"the folder of {settings.mapping_file}, "
+                what = "" if exposed.is_file() else f"a folder above {settings.mapping_file}, "
                 self.env.say(f"postisupport: warning: {what}{exposed} can be changed by other users, who "
                              "could decide who is an administrator or hide a lock; make it yours alone "
                              "(chown to you, chmod go-w)")

@@ -42,11 +42,15 @@ def serve(
     settings = state.settings(ConnectionOptions(sandbox=True, sandbox_data=data))
     options = ServeOptions(host, port, writable)
 
-    def announce(url: str) -> None:
+    def announce(url: str, captured_through: str | None) -> None:
         # Warned once the address is taken: an address that can't be listened on is an error alone.
         if exposed(settings, options):
             state.env.say(f"postisupport: warning: serving on {host} without POSTISUPPORT_SANDBOX_TOKEN: "
                           "anyone who can reach this address can read the directory")
+        if captured_through is not None:
+            state.env.say(f"postisupport: warning: {settings.sandbox_data} was captured through the mapping "
+                          f"{captured_through!r} but is served in postisupport's own form: read it with the "
+                          "default mapping (no --mapping, and no profile's mapping), or it is misread")
         print(url, file=state.env.stdout, flush=True)
         state.env.say(f"serving the SCIM sandbox at {url}; Ctrl-C stops it")
 

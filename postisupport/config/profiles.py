@@ -207,16 +207,31 @@ def _edited(document: Any, name: str, values: Mapping[str, Any], default: str | 
 
 
 def others_can_write(path: Path) -> Path | None:
-    """The config file (a link's target), or its folder, when someone else may change it: its group or
-    everyone, or its owner when that is another user (root aside). They could point a profile at their
-    own server. A folder they may write (and not sticky), or own, lets them replace the file. None when
-    neither, or when there is no such file."""
+    """The config file (a link's target), or a folder above it, when someone else may change it: its
+    group or everyone, or its owner when that is another user (root aside). They could point a profile
+    at their own server. A folder they may write (and not sticky), or own, lets them replace what lies
+    below it: each folder above the file is looked at, along the path as given (a link's own folder) and
+    along the one it resolves to. None when none, or when there is no such file."""
     try:
+        given = Path(os.path.abspath(path))
         target = Path(os.path.realpath(path))
         info = target.stat()
-        folder = target.parent.stat()
     except OSError:
         return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    me = os.geteuid()
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or info.st_uid not in (me, 0):
+        return target
+    for folder in dict.fromkeys([*given.parents, *target.parents]):
+        try:
+            held = folder.stat()
+        except OSError:
+            continue
+        if (held.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not held.st_mode & stat.S_ISVTX) \
+                or held.st_uid not in (me, 0):
+            return folder
+    return None
     if not stat.S_ISREG(info.st_mode):
         return None
     me = os.geteuid()

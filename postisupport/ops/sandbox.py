@@ -27,8 +27,10 @@ def exposed(settings: Settings, options: ServeOptions) -> bool:
         return True  # a host name: it may resolve to anything
 
 
-def serve(settings: Settings, options: ServeOptions, on_ready: Callable[[str], None]) -> None:
-    """Serve until Ctrl-C or SIGTERM. `on_ready(url)` runs once the socket accepts connections.
+def serve(settings: Settings, options: ServeOptions, on_ready: Callable[[str, str | None], None]) -> None:
+    """Serve until Ctrl-C or SIGTERM. `on_ready(url, mapping)` runs once the socket accepts connections;
+    `mapping` names the mapping a capture served was made through, when it was another than
+    postisupport's own: the sandbox serves it in postisupport's form, which that mapping misreads.
 
     The data file is checked before the port is taken, so a bad file costs no socket.
     """
@@ -38,5 +40,10 @@ def serve(settings: Settings, options: ServeOptions, on_ready: Callable[[str], N
 
     served = application(settings.sandbox_data, settings.sandbox_token, writable=options.writable,
                          served=True)
+    from postisupport.idp.mapping import DEFAULT
+
+    record = served.record if isinstance(served.record, dict) else {}
+    through = record.get("mapping")
+    other = str(through) if through is not None and through != DEFAULT else None
     sock, url = bind(options.host, options.port)
-    serve_forever(served, sock, lambda: on_ready(url))
+    serve_forever(served, sock, lambda: on_ready(url, other))
