@@ -45,7 +45,8 @@ def test_a_draft_keeps_what_the_server_has_and_replaces_what_it_lacks_by_the_nam
         "active": Fact("active", (Source("active"),)),
         # Declared by no schema and on no user: left out, so unknown for everyone.
         "reset_requested": Fact("reset_requested", (Source(f"{WSO2}:forcePasswordReset"),), "unknown"),
-        "last_login": Fact("last_login", (Source(f"{WSO2}:lastLoginTime", format="epoch-ms"),)),
+        # Read as the wso2 preset reads it (A19-13): WSO2 writes it only when its listeners run.
+        "last_login": Fact("last_login", (Source(f"{WSO2}:lastLoginTime", format="epoch-ms"),), "unknown"),
         "locked": Fact("locked", (Source(f"{WSO2}:accountLocked"),)),
     }
     assert (mapping.organisations, mapping.administrators is not None) == (
@@ -63,6 +64,23 @@ def test_a_draft_keeps_what_the_server_has_and_replaces_what_it_lacks_by_the_nam
                              "password_changed_at", "last_failed_login")
     assert "# on none of the 2 users listed first, so an absent one is unknown\n" \
            f'reset_requested = {{path = "{WSO2}:forcePasswordReset", absent = "unknown"}}' in made.text
+
+
+def test_a_draft_reads_what_a_preset_reads_as_that_preset_does() -> None:
+    """A19-13: a draft from a WSO2-shaped server took lastLoginTime with absent meaning never (an
+    administrator WSO2 has no time for was "not logged in since the renewal"), and never proposed
+    accountState, so a pending change (PENDING_FUPR) or a lock told by it was missed."""
+    users = [{**USERS[0], WSO2: {**USERS[0][WSO2], "accountState": "PENDING_FUPR"}}, USERS[1]]
+    made = draft(preset("postisupport"), SCHEMAS, users)
+    mapping = parse(made.text, "draft")
+    state = f"{WSO2}:accountState"
+    assert [mapping.facts[name] for name in ("active", "reset_requested", "locked")] == [
+        Fact("active", (Source("active"), Source(state, ("DISABLED",), invert=True))),
+        Fact("reset_requested", (Source(f"{WSO2}:forcePasswordReset"),
+                                 Source(state, ("PENDING_FUPR", "PENDING_AP")))),
+        Fact("locked", (Source(f"{WSO2}:accountLocked"), Source(state, ("LOCKED",))))]
+    assert f"# found {state} on the users, read as the preset wso2 reads it\n" in made.text
+    assert f"# found {WSO2}:lastLoginTime (string), read as the preset wso2 reads it\n" in made.text
 
 
 def test_without_schemas_a_draft_uses_what_the_users_carry() -> None:

@@ -173,6 +173,7 @@ def draft(base: Mapping, schemas: list[dict[str, Any]] | None, users: list[dict[
         notes = [f"{s.path} is not on this server" for s in fact.sources if s not in kept] if fact else []
         carried = [s for s in kept if (held := server.has(s.path)) is not None and held.carriers]
         other = None
+        read: tuple[Source, str, mappings.Absent] | None = None
         if kept and not carried and users:
             # Declared but on none of its users, while another attribute of the fact's names is on some
             # (the store keeps it there): that one, or every look-up by it finds no one.
@@ -189,13 +190,25 @@ def draft(base: Mapping, schemas: list[dict[str, Any]] | None, users: list[dict[
                 if fact is not None:
                     unmapped.append(name)
                 continue
-            kept = [Source(found.path, format=_format(server, found.path, name))]
+            read = _as_presets_read(name, found.path)
+            kept = [read[0] if read else Source(found.path, format=_format(server, found.path, name))]
             if fact is not None:
                 replaced.append((name, fact.sources[0].path, found.path))
             else:
                 added.append((name, found.path))
-            notes.append(f"found {found.path}" + (f" ({found.type})" if found.type else ""))
-        absent = fact.absent if fact is not None else "unknown" if name in mappings.MOMENTS else "none"
+            notes.append(f"found {found.path}" + (f" ({found.type})" if found.type else "")
+                         + (f", read as the preset {read[1]} reads it" if read else ""))
+        if name in mappings.BOOLEANS:
+            # Several attributes tell a boolean (WSO2's accountState beside accountLocked): each a preset
+            # reads it from that the users carry is proposed too, as that preset reads it.
+            for source, preset_name in _presets_sources(name):
+                if _on_users(server, source.path) and all(k.path.lower() != source.path.lower()
+                                                          for k in kept):
+                    kept.append(source)
+                    notes.append(f"found {source.path} on the users, read as the preset {preset_name} "
+                                 "reads it")
+        absent: mappings.Absent = read[2] if read else fact.absent if fact is not None \
+            else "unknown" if name in mappings.MOMENTS else "none"
         if users and absent == "none" and name != "login_email" and not any(
                 (held := server.has(s.path)) is not None and held.carriers for s in kept):
             # Declared, but on none of the users listed first: this server may not keep it at all, and
@@ -241,6 +254,28 @@ def draft(base: Mapping, schemas: list[dict[str, Any]] | None, users: list[dict[
     text = tomlkit.dumps(doc)
     mappings.parse(text, "the draft")  # what doctor writes, --mapping reads
     return Draft(text, tuple(replaced), tuple(added), tuple(unmapped))
+
+
+def _presets_sources(fact: str) -> Iterable[tuple[Source, str]]:
+    """Each attribute a shipped preset reads `fact` from, as it reads it, with the preset's name."""
+    for name in mappings.PRESETS:
+        held = mappings.preset(name).facts.get(fact)
+        for source in held.sources if held is not None else ():
+            yield source, name
+
+
+def _as_presets_read(fact: str, path: str) -> tuple[Source, str, mappings.Absent] | None:
+    """How a shipped preset reads `fact` from the attribute at `path` (its format, what an absent one
+    means: WSO2 writes its times only when its listeners run, so an absent one is unknown), with the
+    preset's name; None when none reads it there."""
+    for name in mappings.PRESETS:
+        held = mappings.preset(name).facts.get(fact)
+        if held is None:
+            continue
+        for source in held.sources:
+            if source.path.lower() == path.lower():
+                return source, name, held.absent
+    return None
 
 
 def _format(server: _Server, path: str, fact: str) -> mappings.Format:
