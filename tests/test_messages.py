@@ -55,7 +55,9 @@ def test_every_language_has_the_same_keys_forms_and_placeholders(load: Any) -> N
 @pytest.mark.parametrize("load", CATALOGS)
 def test_plural_entries_have_one_and_other(load: Any) -> None:
     def forms(key: str, entry: dict[str, Any]) -> None:
-        assert {"one", "other"} <= set(entry) <= {"count", "none", "one", "other"}, key
+        assert {"one", "other"} <= set(entry) <= {"count", "none", "none.besides", "one", "other"}, key
+        # "none.besides" is a "none" said after services were named: never without its "none".
+        assert "none.besides" not in entry or "none" in entry, key
         for form in entry.values():
             if isinstance(form, dict):
                 forms(key, form)

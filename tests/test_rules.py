@@ -70,7 +70,10 @@ def test_forced_reset_is_step_1_whatever_the_identifier(matched_by: str) -> None
             "legacyUserId": (ScriptPart("login.not-login-email"),)}[matched_by]
     # A caller who holds another address is told to give the one they log in with on the change page.
     key = "login.reset-pending" if matched_by == "userName" else "login.reset-pending.login-address"
-    assert decision.script == (ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL}), *only, LOGIN_ADDRESS)
+    change = ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL})
+    # Who gave the old ID hears which address logs in before the change page that asks for it (N13-5).
+    assert decision.script == ((*only, LOGIN_ADDRESS, change) if matched_by == "legacyUserId"
+                               else (change, *only, LOGIN_ADDRESS))
 
 
 def test_request_sent_and_password_not_changed_since_is_pending() -> None:
@@ -589,8 +592,10 @@ def test_a_closed_account_found_by_its_old_id_is_not_told_to_just_log_in(changes
 
 def test_a_closed_account_with_a_reset_pending_is_told_the_password_comes_after() -> None:
     decision = decide(facts(a_user(locked=True, force_password_reset=True)))
+    # "Once your account is open again" tells that it is closed: said so to a verified caller only.
     assert decision.script == (closed("login.contact-admin.locked"), *ADMINS,
-                               ScriptPart("then.reset-pending", {"change_url": CHANGE_PASSWORD_URL}))
+                               ScriptPart("then.reset-pending", {"change_url": CHANGE_PASSWORD_URL},
+                                          personal=True, unverified="also.reset-pending"))
 
 
 @pytest.mark.parametrize(("user", "admins"), [(a_user(force_password_reset=True), ADMINS),

@@ -239,30 +239,29 @@ def test_3_a_failed_login_since_the_last_one_is_said_through_the_cli(run, tmp_pa
 
 
 LOCKED_RESET_OLD_ID = {
+    # Which address logs in comes before the change page that asks for it (N13-5), and the change is for
+    # once the account is open again (N14-8).
     "fi": "Käyttäjätunnuksesi on lukittu. Organisaatiosi Postin palveluiden pääkäyttäjä voi avata "
-          "lukituksen. "
-          "Pääkäyttäjä on Anna Admin. Yhteystiedot: sähköpostiosoite "
-          "anna@example.fi. Sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen "
-          "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin saat "
-          "ohjeet sähköpostiisi. "
-          "Kun pääset taas kirjautumaan, käytä sähköpostiosoitettasi: vanha asiointitunnus "
-          "ei enää käy. "
-          "Kirjautumiseen käytettävä sähköpostiosoitteesi on lotta.lukko@example.fi.",
+          "lukituksen. Pääkäyttäjä on Anna Admin. Yhteystiedot: sähköpostiosoite anna@example.fi. "
+          "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus "
+          "ei enää käy. Kirjautumiseen käytettävä sähköpostiosoitteesi on lotta.lukko@example.fi. Kun"
+          " tunnuksesi on taas avattu, sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen "
+          "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin"
+          " saat ohjeet sähköpostiisi.",
     "sv": "Ditt konto är låst. Din organisations administratör för Postis tjänster kan låsa upp det. "
-          "Administratören är Anna Admin. Kontaktuppgifter: e-postadress "
-          "anna@example.fi. Du behöver också byta lösenord: gå till https://www.posti.fi/changepassword och "
-          "ange den e-postadress du loggar in med, så får du anvisningar per e-post. När du kan logga in "
-          "igen ska du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
-          "e-postadress för inloggning är "
-          "lotta.lukko@example.fi.",
-    "en": "Your account is locked. Your organisation's administrator for Posti's services can unlock it. "
-          "The administrator is Anna Admin. Contact details: e-mail address "
-          "anna@example.fi. You'll also need to change your password: go to "
-          "https://www.posti.fi/changepassword "
-          "and enter the e-mail address you log in with, and you'll get instructions by e-mail. Once you "
-          "can log in again, use your e-mail address: the old user ID no longer works. The e-mail "
-          "address you log in with is "
-          "lotta.lukko@example.fi.",
+          "Administratören är Anna Admin. Kontaktuppgifter: e-postadress anna@example.fi. Numera "
+          "loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
+          "fungerar inte längre. Din e-postadress för inloggning är lotta.lukko@example.fi. När ditt "
+          "konto har öppnats igen behöver du också byta lösenord: gå till "
+          "https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så får du "
+          "anvisningar per e-post.",
+    "en": "Your account is locked. Your organisation's administrator for Posti's services can unlock "
+          "it. The administrator is Anna Admin. Contact details: e-mail address anna@example.fi. You "
+          "now log in to Posti's business services with your e-mail address: the old user ID no "
+          "longer works. The e-mail address you log in with is lotta.lukko@example.fi. Once your "
+          "account is open again, you'll also need to change your password: go to "
+          "https://www.posti.fi/changepassword and enter the e-mail address you log in with, and "
+          "you'll get instructions by e-mail.",
 }
 
 
@@ -278,14 +277,14 @@ def test_4_every_path_reached_by_the_old_id_says_it_no_longer_works() -> None:
     old_id = ScriptPart("login.not-login-email")
     reset = decide(facts(a_user(force_password_reset=True), "legacyUserId"))
     change = ScriptPart("login.reset-pending.login-address", {"change_url": CHANGE_PASSWORD_URL})
-    assert reset.script == (change, old_id, login)
+    assert reset.script == (old_id, login, change)  # which address logs in, before the change page
     service = decide(facts(a_user(), "legacyUserId"), ["reports"])  # can log in, asks about a service
     assert service.script[:2] == (old_id, login)
     assert [p.key for p in service.script].count("detail.login-email") == 1
     both = decide(facts(a_user(locked=True, force_password_reset=True), "legacyUserId"))
     # Not "your e-mail address" on the change page: the caller gave the old ID (native review 6).
-    assert [p.key for p in both.script][-3:] == ["then.reset-pending.login-address", "then.legacy",
-                                                 "detail.login-email"]
+    assert [p.key for p in both.script][-3:] == ["login.not-login-email", "detail.login-email",
+                                                 "then.reset-pending.login-address"]
 
 
 # -- 5 and 11. one other administrator, or several, on the screen and in the script -------------------------

@@ -215,12 +215,14 @@ def test_p2_masked_organisation_names_are_initials_on_the_screen_in_json_and_in_
     assert "Bbb Ab" not in screen(run, environ, *args, "--ui-lang", "sv")
 
 
+# After Reporting is named, the unnamed one is "the other service you asked about" (N14-1): plain "the
+# service you asked about" sounded like Reporting, just said to be theirs.
 MIXED = {
-    "fi": "Sinulla ei ole käyttöoikeutta palveluun, jota kysyit; sitä varten tunnuksesi on ensin "
+    "fi": "Sinulla ei ole käyttöoikeutta toiseen palveluun, jota kysyit; sitä varten tunnuksesi on ensin "
           "liitettävä organisaatioon.",
-    "sv": "Du har inte rätt att använda tjänsten som du frågade om; för det måste ditt konto först kopplas "
-          "till en organisation.",
-    "en": "You don't have access to the service you asked about; for that, your account must first be "
+    "sv": "Du har inte rätt att använda den andra tjänsten som du frågade om; för det måste ditt konto först "
+          "kopplas till en organisation.",
+    "en": "You don't have access to the other service you asked about; for that, your account must first be "
           "linked to an organisation.",
 }
 

@@ -381,6 +381,14 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
         if any("login_email" in p.params for p in reset_parts):  # the login address is said already
             note = tuple(p for p in note if p.key != "detail.login-email")
         reset = (*reset_parts, *note)
+        if facts.matched_by == "legacyUserId":
+            # Who gave the old ID doesn't know the login address: which it is comes first, then the
+            # change page that asks for it (else they type something there before hearing it).
+            tested = tuple(p for p in reset_parts if p.key == "detail.login-email.tested")
+            rest = tuple(replace(p, key="login.reset-pending.sent.after-address") if tested
+                         and p.key == "login.reset-pending.sent.login-address" else p
+                         for p in reset_parts if p not in tested)
+            reset = (*note, *tested, *rest)
         return Decision(rule, "login", _reset_evidence(rule, user), reset, actions=(Action(rule),))
     return _login_known(facts, user, trail, state, said_state)
 
@@ -441,22 +449,40 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             parts.append(ScriptPart(key, orgs if rule == "login.no-admin" else {}, personal=personal,
                                     unverified="escalate" if personal else None))
         ticket = True
+    if ticket and state is not None:
+        # The account's state, that no one there can open it, and who will: together, before what to do
+        # once it is open (said after the rest, the ticket sounded like one about the password or a service).
+        parts.append(ScriptPart("next.ticket"))
+        ticket = False
     if state is not None:
         # Once it is open again, what steps 1 and 2 would have said still holds: both of them. A caller
         # who gave another address, or whose request went to one no longer on the account, is told to
         # give the login address: "your e-mail address" would be the one they gave.
+        change: list[ScriptPart] = []
         if user.reset_pending:
             gone = user.reset_sent_to is not None and not user.has_address(user.reset_sent_to)
             key = "then.reset-pending.login-address" if facts.matched_by != "userName" or gone \
                 else "then.reset-pending"
-            parts.append(ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL}))
+            # "Once your account is open again" tells that it is closed: to a verified caller only.
+            change.append(ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL}, personal=True,
+                                     unverified=key.replace("then.", "also.", 1)))
             if gone and user.reset_sent_at is not None:
-                parts.append(ScriptPart("then.reset-pending.elsewhere", {"sent_at": user.reset_sent_at},
-                                        personal=True))
+                change.append(ScriptPart("then.reset-pending.elsewhere", {"sent_at": user.reset_sent_at},
+                                         personal=True))
+        address: list[ScriptPart] = []
         if untold and other_address:
-            parts.append(ScriptPart("then.email.unknown"))
+            address.append(ScriptPart("then.email.unknown"))
         elif facts.matched_by != "userName":
-            parts.extend(_login_address_parts(facts, user, then=True))
+            address.extend(_login_address_parts(facts, user, then=True))
+        if facts.matched_by == "legacyUserId" and change:
+            # Who gave the old ID hears which address logs in now, before the change page that asks for
+            # it, and then "that address" there (said by the seed page's test to anyone).
+            address = [ScriptPart("login.not-login-email"), *address[1:]]
+            if change and any(p.key == "detail.login-email.tested" for p in address):
+                change[0] = replace(change[0], key="then.reset-pending.that-address",
+                                    unverified="also.reset-pending.that-address")
+            change, address = address, change
+        parts.extend((*change, *address))
     if ticket:  # what happens next comes last
         parts.append(ScriptPart("next.ticket"))
     return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))
@@ -692,15 +718,18 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     groups = {rule: chosen for rule, chosen in groups.items() if chosen}
     top = next(iter(groups))
     parts: list[ScriptPart] = list(after_login.script) if after_login else []
-    # What happens next comes last, after what is said about the services too.
-    ticket = bool(parts) and parts[-1].key == "next.ticket"
-    if ticket:
+    # What happens next comes last, after what is said about the services too; a ticket for an account
+    # that can't be opened is promised with its state, and not again.
+    ticket = any(part.key == "next.ticket" for part in parts)
+    promised = ticket and parts[-1].key != "next.ticket"
+    if ticket and not promised:
         parts.pop()
     # A service missing for the reason the login's step gave (no one there can help) is said right
     # after that reason, before any later login step, and needs nothing of its own.
     same = [rule for rule in groups if after_login is not None and rule not in VERDICT_ONLY
             and rule.split(".", 1)[1] == after_login.rule.split(".", 1)[1]]
-    at = next((n for n, part in enumerate(parts) if part.key.startswith("then.")), len(parts))
+    at = next((n for n, part in enumerate(parts) if part.key.startswith("then.")
+               or (promised and part.key == "next.ticket")), len(parts))
     same_key = "service.same-reason.unknown" if facts.rights_unknown else "service.same-reason"
     parts[at:at] = [_group_part(same_key, groups[rule], personal=True,
                                 unverified=RIGHTS_UNVERIFIED) for rule in same]
@@ -744,7 +773,7 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
         parts.append(ScriptPart("service.not-subscribed.some" if some else "service.not-subscribed",
                                 {"n": len(unordered), "orgs": orgs}))
     parts.extend(_next(user, ticketed, (len(unordered), orgs), granted, after_login is not None, len(groups),
-                       legacy))
+                       legacy, promised))
     if after_login is None:  # else the login's evidence has said who can help and the account's state
         evidence.extend(_escalation_evidence(facts, user, top))
         evidence.extend(_account_evidence(top, user))
@@ -754,7 +783,23 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
              *(["service.not-subscribed"] if unordered else []),
              *(["service.granted"] if granted and after_login is None else [])]
     actions = tuple(Action(rule, tuple(_named(groups[rule]))) for rule in acted)
-    return Decision(top, "service-access", tuple(evidence), tuple(parts), verdicts, actions=actions)
+    return Decision(top, "service-access", tuple(evidence), tuple(_besides(parts)), verdicts, actions=actions)
+
+
+def _besides(parts: Sequence[ScriptPart]) -> list[ScriptPart]:
+    """Each sentence about services the directory can't name that follows one naming some of those
+    asked marked `besides`: "the other service you asked about", for plain "the service you asked
+    about" after "you do have access to Reporting" sounds like Reporting."""
+    out: list[ScriptPart] = []
+    named = False
+    for part in parts:
+        listed = part.params.get("missing", part.params.get("services"))
+        if isinstance(listed, list):
+            if not listed and named:
+                part = replace(part, params={**part.params, "besides": 1})
+            named = named or bool(listed)
+        out.append(part)
+    return out
 
 
 # The service rules whose sentence is no missing right that someone could grant.
@@ -849,18 +894,18 @@ def _unknown_right_parts(facts: Facts, user: UserFacts, rule: str,
 
 
 def _next(user: UserFacts, ticketed: bool, not_ordered: tuple[int, int], granted: Sequence[ServiceVerdict],
-          after_login: bool, groups: int, address_said: bool) -> list[ScriptPart]:
-    """What happens next, with a support request promised once: the ticket the agent opens, whether
-    the organisation ordered the services it lacks (`not_ordered`: how many, and the `orgs` count of
-    service.not-subscribed), and what to do if a granted service still won't open (nothing, after the
-    login steps: it opens with the login)."""
+          after_login: bool, groups: int, address_said: bool, promised: bool = False) -> list[ScriptPart]:
+    """What happens next, with a support request promised once (`promised`: already, with the account's
+    state): the ticket the agent opens, whether the organisation ordered the services it lacks
+    (`not_ordered`: how many, and the `orgs` count of service.not-subscribed), and what to do if a
+    granted service still won't open (nothing, after the login steps: it opens with the login)."""
     unordered, orgs = not_ordered
     # What to try if a granted service won't open tells that it is granted: for a verified caller only.
     if granted and not after_login and groups == 1:
         return [ScriptPart("service.granted.retry", personal=True, unverified=RIGHTS_UNVERIFIED),
                 *(() if address_said else _login_address(user))]
     retry = bool(granted) and not after_login
-    parts = [ScriptPart("next.ticket")] if ticketed else []
+    parts = [ScriptPart("next.ticket")] if ticketed and not promised else []
     if ticketed:
         if unordered:
             parts.append(ScriptPart("next.order-check.ticketed", {"n": unordered, "orgs": orgs}))

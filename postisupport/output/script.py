@@ -3,7 +3,8 @@
 Catalog entries are plain text, or plural forms chosen by the length of one
 list parameter: {"count": "services", "none": ..., "one": ..., "other": ...}; a form
 may itself be plural forms by another parameter (the "none" of a list whose items the
-directory could not name, by how many there were).
+directory could not name, by how many there were). "none.besides" is that "none" said after a
+sentence that named some of the services asked ("the other service you asked about").
 Until the caller is verified, parts that name someone (the login address, the
 administrators) or tell what only the account's owner may hear are left out, or
 said in words that hold either way.
@@ -65,7 +66,10 @@ def _sentence(part: ScriptPart, words: dict[str, Any], tz: tzinfo, spoken: bool 
     entry = words[part.key]
     while isinstance(entry, dict):
         counted = part.params[entry["count"]]
-        entry = entry[plural_form(counted if isinstance(counted, int) else len(counted), entry)]
+        form = plural_form(counted if isinstance(counted, int) else len(counted), entry)
+        if form == "none" and part.params.get("besides") and "none.besides" in entry:
+            form = "none.besides"  # "the other service you asked about": one was named before it
+        entry = entry[form]
     params = {name: _param(name, value, words, tz, spoken) for name, value in part.params.items()}
     if isinstance(part.params.get("contact"), Contact):
         contact = part.params["contact"]
