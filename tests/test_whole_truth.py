@@ -104,16 +104,16 @@ def test_1_what_works_what_is_missing_and_what_the_organisation_lacks_are_each_s
 
 
 TIMO = {
+    # Linked to no organisation: what the link would bring, not "either ... the same way" (N15-1).
     "fi": "Tunnustasi ei ole liitetty mihinkään organisaatioon, joten sinulla ei ole pääkäyttäjää, joka "
-          "voisi "
-          "auttaa. Sinulla ei myöskään ole käyttöoikeutta palveluihin, joita kysyit; ne hoituvat samalla "
-          f"tavalla. {TICKET['fi']}",
+          "voisi auttaa. Sinulla ei ole käyttöoikeutta palveluihin, joita kysyit; sitä varten tunnuksesi on "
+          f"ensin liitettävä organisaatioon. {TICKET['fi']}",
     "sv": "Ditt konto är inte kopplat till någon organisation, så du har ingen administratör som kan hjälpa "
-          "dig. Du har inte heller rätt att använda tjänsterna som du frågade om; det ordnas på samma sätt. "
-          f"{TICKET['sv']}",
+          "dig. Du har inte rätt att använda tjänsterna som du frågade om; för det måste ditt konto först "
+          f"kopplas till en organisation. {TICKET['sv']}",
     "en": "Your account isn't linked to any organisation, so you have no administrator who could help. You "
-          "don't have access to the services you asked about either; that is sorted out the same way. "
-          f"{TICKET['en']}",
+          "don't have access to the services you asked about; for that, your account must first be linked "
+          f"to an organisation. {TICKET['en']}",
 }
 
 

@@ -294,6 +294,14 @@ class Facts:
         return self.organisation is None and "organisation" in self.unknown
 
     @property
+    def unaskable(self) -> frozenset[str]:
+        """The identifiers no one could be told apart by here: what the store records for no one, and
+        an old user ID that none of several candidates has (asked for, a caller would give a code that
+        finds no one)."""
+        held = any(c.legacy_user_id or "legacy_user_id" in c.unknown for c in self.candidates)
+        return self.unrecorded | frozenset({"legacy_user_id"} if self.candidates and not held else ())
+
+    @property
     def rights_unknown(self) -> bool:
         """Whether the user's access rights are beyond what the directory tells: a right not among
         those read may still be theirs."""

@@ -314,7 +314,7 @@ _UNASKED = {"legacy_user_id": "no-legacy", "business_id": "no-business-id"}
 def _recorded(key: str, facts: Facts) -> str:
     """`key`, or its form that asks for nothing the store does not record."""
     fact = _ASKING_FOR.get(key)
-    return f"{key}.{_UNASKED[fact]}" if fact is not None and fact in facts.unrecorded else key
+    return f"{key}.{_UNASKED[fact]}" if fact is not None and fact in facts.unaskable else key
 
 
 def _organisation_found(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
@@ -731,8 +731,13 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     at = next((n for n, part in enumerate(parts) if part.key.startswith("then.")
                or (promised and part.key == "next.ticket")), len(parts))
     same_key = "service.same-reason.unknown" if facts.rights_unknown else "service.same-reason"
-    parts[at:at] = [_group_part(same_key, groups[rule], personal=True,
-                                unverified=RIGHTS_UNVERIFIED) for rule in same]
+    parts[at:at] = [part for rule in same for part in (
+        # Linked to no organisation: a right they hold is said as theirs, one they lack as what the link
+        # would bring; "you don't have access to it either" would be untrue of one they hold. The login
+        # step has said that the account is linked to none.
+        _missing_parts(facts, user, rule, groups[rule])[1:]
+        if rule in ("service.no-organisation", "service.organisation-unknown") and not facts.rights_unknown
+        else [_group_part(same_key, groups[rule], personal=True, unverified=RIGHTS_UNVERIFIED)])]
     legacy = after_login is None and facts.matched_by == "legacyUserId"
     if legacy:  # the old ID no longer works, whatever the question
         parts.extend(_address_note(facts, user))
@@ -843,8 +848,9 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
         lacking = [v for v in chosen if not user.has_right_to(v.asked)]
         # That the account is linked to no organisation is not theirs alone to hear (the login path says
         # it to anyone): said first, in the same words whether they have the right or not.
+        granted = "service.granted.after-login" if user.state else "service.granted"
         return [_no_organisation(facts),
-                *([_group_part("service.granted", held, personal=True, unverified=RIGHTS_UNVERIFIED)]
+                *([_group_part(granted, held, personal=True, unverified=RIGHTS_UNVERIFIED)]
                   if held else []),
                 *([_group_part(rule, lacking, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)]
                   if lacking else [])]

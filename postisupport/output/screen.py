@@ -64,7 +64,7 @@ def screen(rep: Report, view: View) -> Any:
     if facts.candidates:
         by_name = facts.asked is not None and facts.asked.kind == "name"
         warning = view.text("label.candidates.warning" if not by_name else "label.candidates.warning.name"
-                            + (".no-legacy" if "legacy_user_id" in facts.unrecorded else ""))
+                            + (".no-legacy" if "legacy_user_id" in facts.unaskable else ""))
         parts.append(Text(terminal_safe(warning), style="bold yellow"))
     note = _language_note(rep, view)
     if note:
@@ -166,6 +166,7 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         # directory tells.
         key = _untold_key(key, facts, view)
         key = _organisation_key(key, facts, view)
+        key = _state_key(key, facts)
         if ticketed and action.rule not in TICKETED and f"{key}.ticketed" in ui:
             key += ".ticketed"
         elif admin_given and action.rule in ("service.missing-right", "service.other-admin"):
@@ -231,8 +232,22 @@ def _organisation_key(key: str, facts: Facts, view: View) -> str:
         return f"{key}.unreadable"
     # What the store records for no one is never what the agent is told to look up by.
     for fact, form in (("legacy_user_id", "no-legacy"), ("business_id", "no-business-id")):
-        if fact in facts.unrecorded and f"{key}.{form}" in ui:
+        if fact in facts.unaskable and f"{key}.{form}" in ui:
             key = f"{key}.{form}"
+    return key
+
+
+def _state_key(key: str, facts: Facts) -> str:
+    """A Do-line's own words for what the account's or the administrators' state asks of the ticket: an
+    account in no organisation that is also closed is opened as well as linked; administrators whose
+    accounts are open but who can't log in (no login since the renewal, a failed one, a change pending)
+    need help logging in, not their accounts reopened."""
+    user = facts.user
+    if key == "do.login.no-organisation" and user is not None and user.state:
+        return f"{key}.{'inactive-locked' if user.state == 'inactive' and user.locked else user.state}"
+    if key in ("do.login.no-admin", "do.service.no-admin") and facts.unable_admins \
+            and all(admin.active is not False and not admin.locked for admin in facts.unable_admins):
+        return f"{key}.logins"
     return key
 
 
@@ -244,8 +259,13 @@ def _looked_up_key(key: str, facts: Facts, view: View) -> str:
         return f"{key}.name"  # they gave no old user ID
     if facts.matched_by == "email" and key == "do.login.not-login-email":
         return f"{key}.email"  # they gave another address on the account, not the old user ID
-    if facts.matched_by == "userName" and key == "do.login.user-is-admin":
-        return f"{key}.login-address"  # the address is the login address: nothing to check first
+    if key == "do.login.user-is-admin":
+        if facts.matched_by == "userName" or (facts.user is not None and facts.user.state):
+            # The address is the login address, or the account can't log in whatever the address:
+            # nothing to check first.
+            return f"{key}.login-address"
+        if facts.matched_by == "legacyUserId":
+            return f"{key}.old-id"  # they gave no address to check: the old ID is what to correct
     if asked is None or not key.startswith(("do.lookup.", "headline.lookup.")):
         return key
     kind = "organisation" if asked.kind == "name" and not asked.organisation_found else asked.kind
@@ -493,10 +513,11 @@ def _verify(facts: Facts, view: View) -> list[Any]:
         business_id = _business_id(org, view, facts.unrecorded)
         compare.append(f"{org.name or org.id or '?'} " + (f"({business_id})" if unknown else business_id))
     text = Text(f"{view.text('label.verify')}: ", style="bold yellow")
-    # No organisation to compare (none the directory can tell): the name alone is compared.
+    # No organisation to compare (none the directory can tell, or none at all): the name alone is compared.
     unknown = not orgs and "organisation" in facts.user.unknown | facts.unrecorded
     how = ("label.verify.how.session" if view.in_session else "label.verify.how") + \
-        (".no-organisation" if unknown else ".no-business-id" if unrecorded else "")
+        (".no-organisation" if unknown else ".none-organisation" if not orgs
+         else ".no-business-id" if unrecorded else "")
     text.append(terminal_safe(view.text(how)))
     return [text, Text("  " + terminal_safe(" · ".join(compare)), style="bold")]
 
