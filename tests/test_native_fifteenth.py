@@ -19,9 +19,20 @@ def _data(tmp_path: Path) -> Path:
               "active": True, "roles": [{"value": "admin"}],
               LOGIN: {"legacyUserId": "BASK0001", "accountLocked": True,
                       "lastLoginTime": "2021-03-01T08:00:00Z"}}
+    riikka = {"id": "u-3", "userName": "riikka@baskens.example.com", "displayName": "Riikka Rikkinen",
+              "active": True, "emails": [{"value": "riikka@baskens.example.com", "primary": True},
+                                         {"value": "riikka@koti.example.net"}],
+              LOGIN: {"accountLocked": True, "forcePasswordReset": True,
+                      "lastLoginTime": "2021-03-01T08:00:00Z", "passwordResetSentAt": "2021-01-17T06:00:00Z",
+                      "passwordResetSentTo": "riikka@koti.example.net"}}
+    lars = {"id": "u-4", "userName": "lars@baskens.example.com", "displayName": "Lars Lind", "active": True,
+            "emails": [{"value": "lars@baskens.example.com", "primary": True},
+                       {"value": "lars@hem.example.net"}],
+            LOGIN: {"lastLoginTime": "2021-03-01T08:00:00Z"}}
     path = tmp_path / "n15.json"
-    path.write_text(json.dumps({"Users": [ilkka, bertil], "Groups": [
-        {"id": "g-bask", "displayName": "Baskens Ab", "members": [{"value": "u-2"}],
+    path.write_text(json.dumps({"Users": [ilkka, bertil, riikka, lars], "Groups": [
+        {"id": "g-bask", "displayName": "Baskens Ab",
+         "members": [{"value": "u-2"}, {"value": "u-3"}, {"value": "u-4"}],
          ORGANISATION: {"businessId": "7654321-2", "services": []}}]}), encoding="utf-8")
     return path
 
@@ -88,3 +99,23 @@ def test_administrators_who_only_cannot_log_in_are_helped_to_not_reopened(run) -
         "administrators' accounts are open, but none can log in just now (see below), so",
         "one of them needs help logging in, or a new one is named (ticket: Services / no",
         "administrator)."]
+
+
+def test_a_locked_caller_whose_request_went_to_another_address_hears_which_logs_in(
+        run, tmp_path: Path) -> None:
+    """N15-6: on the locked path the request's address (by the seed page's test, the login one) was not
+    said, nor that only the login address works on the change page."""
+    assert _said(run, _data(tmp_path), "riikka@baskens.example.com", "--lang", "en").endswith(
+        "Once your account is open again, you'll also need to change your password. We sent the request on "
+        "17 January 2021 to your other address, riikka@koti.example.net, but you can only log in with "
+        "riikka@baskens.example.com: enter that address at https://www.posti.fi/changepassword, and you'll "
+        "get instructions by e-mail.\n")
+
+
+def test_a_caller_who_gave_another_address_asking_about_a_service_hears_which_logs_in(
+        run, tmp_path: Path) -> None:
+    """N15-7: on a service path, a caller who gave another address on the account never heard that only
+    the login address works, nor which it is."""
+    assert _said(run, _data(tmp_path), "lars@hem.example.net", "-s", "reports", "--lang", "en").startswith(
+        "Only your login e-mail address works for logging in to Posti's business services, not the other "
+        "addresses on your account. The e-mail address you log in with is lars@baskens.example.com. ")

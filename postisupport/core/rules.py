@@ -464,8 +464,18 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             key = "then.reset-pending.login-address" if facts.matched_by != "userName" or gone \
                 else "then.reset-pending"
             # "Once your account is open again" tells that it is closed: to a verified caller only.
-            change.append(ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL}, personal=True,
-                                     unverified=key.replace("then.", "also.", 1)))
+            other = user.reset_sent_to is not None and user.reset_sent_at is not None and not gone \
+                and user.user_name is not None and not equal_folded(user.reset_sent_to, user.user_name)
+            if other:
+                # Sent to another address still on the account: by the seed page's test that would be
+                # the login address, so which one logs in is said with it (to a verified caller).
+                change.append(ScriptPart("then.reset-pending.other-address", {
+                    "change_url": CHANGE_PASSWORD_URL, "sent_at": user.reset_sent_at,
+                    "sent_to": user.reset_sent_to, "login_email": user.user_name}, personal=True,
+                    unverified="also.reset-pending.login-address"))
+            else:
+                change.append(ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL}, personal=True,
+                                         unverified=key.replace("then.", "also.", 1)))
             if gone and user.reset_sent_at is not None:
                 change.append(ScriptPart("then.reset-pending.elsewhere", {"sent_at": user.reset_sent_at},
                                          personal=True))
@@ -474,6 +484,8 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             address.append(ScriptPart("then.email.unknown"))
         elif facts.matched_by != "userName":
             address.extend(_login_address_parts(facts, user, then=True))
+        if any(p.key == "then.reset-pending.other-address" for p in change):
+            address = [p for p in address if p.key != "detail.login-email"]  # it names the login address
         if facts.matched_by == "legacyUserId" and change:
             # Who gave the old ID hears which address logs in now, before the change page that asks for
             # it, and then "that address" there (said by the seed page's test to anyone).
@@ -738,8 +750,10 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
         _missing_parts(facts, user, rule, groups[rule])[1:]
         if rule in ("service.no-organisation", "service.organisation-unknown") and not facts.rights_unknown
         else [_group_part(same_key, groups[rule], personal=True, unverified=RIGHTS_UNVERIFIED)])]
-    legacy = after_login is None and facts.matched_by == "legacyUserId"
-    if legacy:  # the old ID no longer works, whatever the question
+    # The old ID no longer works, nor does another address on the account, whatever the question: a
+    # caller who gave one may be logging in with it.
+    legacy = after_login is None and facts.matched_by in ("legacyUserId", "email")
+    if legacy:
         parts.extend(_address_note(facts, user))
     granted = groups.get("service.granted", [])
     missing = [rule for rule in groups if rule not in VERDICT_ONLY and rule not in same]
