@@ -114,8 +114,9 @@ def test_a_capture_keeps_what_could_not_be_read_unknown_for_its_replay(run, tmp_
 
 def test_a_capture_is_made_when_an_administrator_has_an_attribute_that_cannot_be_read(run,
                                                                                       tmp_path: Path) -> None:
-    """A18-10: an administrator's lastLoginTime "yesterday" (unknown live: he can act) was absent in the
-    file ("never logged in since the renewal"): the capture was refused as deciding differently."""
+    """A18-10: an administrator's lastLoginTime "yesterday" (unknown live) was absent in the file ("never
+    logged in since the renewal"): the capture was refused as deciding differently. Whether she can act
+    is unknown (A20-5), live and in the file alike."""
     def admin(user: dict) -> None:
         if user.get("id") == "u-1001":
             user.setdefault(LOGIN, {})["lastLoginTime"] = "yesterday"
@@ -123,7 +124,8 @@ def test_a_capture_is_made_when_an_administrator_has_an_attribute_that_cannot_be
     ticket = tmp_path / "c.json"
     with serving(Rewriting(admin)) as url:
         made = run("--api", url, "capture", "johanna.makinen@esimerkki.example.fi", "-o", str(ticket))
-    assert (made.exit_code, made.stderr) == (0, f"captured contact-admin (login.contact-admin) in {ticket}\n")
+    assert (made.exit_code, made.stderr) == (
+        0, f"captured contact-customer-service (login.no-admin) in {ticket}\n")
     assert run("replay", str(ticket)).exit_code == 0
 
 

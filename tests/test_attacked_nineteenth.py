@@ -164,3 +164,25 @@ def test_serving_a_capture_made_through_another_mapping_says_how_to_read_it(run,
         "postisupport's own form: read it with the default mapping (no --mapping, and no profile's mapping), "
         "or it is misread\n",
         f"serving the SCIM sandbox at {url}; Ctrl-C stops it\n"]
+
+
+LOGIN_EXTENSION = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+
+
+def test_an_administrator_whose_state_cannot_be_read_is_never_offered_as_one_who_can_act(run) -> None:
+    """A20-5: Maija's accountLocked sent as "maybe" (or active as [false]): she was offered to the caller
+    as one who can act, with no data problem, where well-formed she was locked."""
+    def maybe(user: dict[str, Any]) -> None:
+        if user.get("id") == "u-1001":
+            user.setdefault(LOGIN_EXTENSION, {})["accountLocked"] = "maybe"
+
+    with serving(Rewriting(maybe)) as url:
+        document = run("--api", url, "diagnose", "johanna.makinen@esimerkki.example.fi", "--verified",
+                       "--json", "--no-audit").json()
+    assert (document["outcome"], document["rule"]) == ("contact-customer-service", "login.no-admin")
+    assert [(a["displayName"], a["state"]) for a in document["admins"] + document["unable_admins"]] == [
+        ("Maija Virtanen", "unknown"), ("Ville Heikkinen", "inactive")]
+    assert document["data_problems"] == [
+        "administrator maija.virtanen@esimerkki.example.fi: accountLocked: 'maybe' ignored (Input should be "
+        "a valid boolean, unable to interpret input)"]
+    assert "administrators" in document["unknown"]

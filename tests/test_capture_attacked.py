@@ -290,7 +290,8 @@ def test_a_user_keeps_exactly_the_attributes_the_diagnosis_reads() -> None:
         "emails": [["primary", "value"]], "phoneNumbers": [["primary", "value"]], "roles": [["value"]],
         "entitlements": [["display", "value"]] * 3, "groups": [["value"]],
         urns.LOGIN_EXTENSION: ["lastLoginTime", "lastPasswordUpdateTime", "legacyUserId",
-                               "passwordResetSentAt", "passwordResetSentTo", "unknownFacts"],
+                               "passwordResetSentAt", "passwordResetSentTo", "unknownFacts",
+                               "unreadableFacts"],
     }
     assert (out["active"], out["preferredLanguage"], out["roles"]) == (True, "fi", [{"value": "admin"}])
     assert out["groups"] == [{"value": Pseudonyms(b"fixed key").resource_id("g-esimerkki")}]

@@ -76,7 +76,9 @@ def test_an_unknown_reset_goes_before_step_2() -> None:
 def test_an_unknown_last_login_is_not_read_as_never_logged_in() -> None:
     user = a_user(last_login=None, unknown=frozenset({"last_login"}))
     assert (user.login_state, user.login_unknown) == (None, ("last_login",))
-    assert user.contact().can_act
+    # Sent unreadable: whether they can act is unknown (A20-5); told absent (untold), they can.
+    assert (user.contact().state, replace(user, untold=frozenset({"last_login"})).contact().can_act) == (
+        "unknown", True)
     # A service question goes to the services: nothing known stops the login.
     decision = decide(facts(user), ["reports"])
     assert (decision.rule, decision.step) == ("service.granted", None)
@@ -89,7 +91,9 @@ def test_an_unknown_last_login_is_not_read_as_never_logged_in() -> None:
 
 
 def test_an_administrator_whose_login_is_unknown_is_help_the_runbook_offers() -> None:
-    admin = a_user(id="u-2", is_admin=True, last_login=None, unknown=frozenset({"last_login"}))
+    # A directory that records no logins (told unknown): the administrator is the help it offers.
+    admin = a_user(id="u-2", is_admin=True, last_login=None, unknown=frozenset({"last_login"}),
+                   untold=frozenset({"last_login"}))
     assert admin.contact() == Contact("u-2", "Aino", "aino@example.fi", None, True, False, None)
     assert replace(admin, last_login=LOGGED_IN, unknown=frozenset()).contact().can_act
 

@@ -22,6 +22,9 @@ SLIP = 0.8  # difflib's similarity at or above which a service name counts as mi
 RENEWAL = datetime(2021, 1, 15, 22, tzinfo=UTC)
 # The facts a look-up compares the identifier with (matched_by).
 LOOKUP_FACTS = frozenset({"user_name", "emails", "legacy_user_id"})
+# The facts that tell whether someone can log in now (Contact.state).
+STATE_FACTS = frozenset({"active", "locked", "force_password_reset", "reset_sent_at", "last_password_update",
+                         "last_login", "last_failed_login"})
 
 
 # The facts a directory may not hold, by field, and the name each has wherever an unknown is told
@@ -69,14 +72,19 @@ class Contact:
     active: bool | None = None
     locked: bool = False
     login: LoginState | None = None
+    # What tells whether they can log in was sent but can't be read (not what the store records for no
+    # one): whether they can act is unknown, and they are never offered as one who can.
+    unreadable: bool = False
 
     @property
     def state(self) -> str | None:
         """What stops an administrator logging in, so acting: "inactive", "locked", or the `login`
-        state; None for one who can act."""
+        state; "unknown" when that can't be read; None for one who can act."""
         if self.active is False:
             return "inactive"
-        return "locked" if self.locked else self.login
+        if self.locked:
+            return "locked"
+        return self.login or ("unknown" if self.unreadable else None)
 
     @property
     def can_act(self) -> bool:
@@ -182,8 +190,9 @@ class UserFacts:
         return None if self.logs_in else "failed-login"
 
     def contact(self) -> Contact:
+        unreadable = bool((self.unknown - self.untold) & STATE_FACTS)
         return Contact(self.id, self.display_name, self.primary_email or self.user_name, self.phone,
-                       self.active, self.locked, self.login_state)
+                       self.active, self.locked, self.login_state, unreadable)
 
     @property
     def state(self) -> str | None:
@@ -439,9 +448,10 @@ def _build(snapshot: Snapshot) -> Facts:
     admins = [a for a in snapshot.admins
               if membership is not None and a.id != user.id and a.is_admin
               and member_of(a, membership.organisation)]
-    # An administrator the script names but whose id could not be read is a broken account too.
-    problems.extend(f"administrator {a.user_name or '?'}: {p}"
-                    for a in admins if not a.id for p in a.problems)
+    # An administrator the script names but whose id could not be read is a broken account too, and so
+    # is one whose state can't be read: what was wrong is said.
+    problems.extend(f"administrator {a.user_name or a.id or '?'}: {p}" for a in admins
+                    if not a.id or a.contact().state == "unknown" for p in a.problems)
     contacts = membership.admins if membership else ()
     return Facts(
         identifier=snapshot.identifier,
@@ -461,9 +471,11 @@ def _build(snapshot: Snapshot) -> Facts:
 def _admins_unknown(admins: Iterable[UserFacts], organisation: OrganisationFacts,
                     user: UserFacts | None = None) -> bool:
     """Whether a member the API sent as an administrator of `organisation` (other than the user) has
-    roles that could not be read, and none read made them one."""
-    return any("administrators" in a.unknown and not a.is_admin and member_of(a, organisation)
-               and (user is None or a.id != user.id) for a in admins)
+    roles that could not be read, and none read made them one; or is an administrator whose state can't
+    be read (whether they can act is unknown)."""
+    others = [a for a in admins if member_of(a, organisation) and (user is None or a.id != user.id)]
+    return any("administrators" in a.unknown and not a.is_admin for a in others) \
+        or any(a.is_admin and a.contact().state == "unknown" for a in others)
 
 
 def _organisation_only(snapshot: Snapshot) -> Facts:

@@ -26,11 +26,13 @@ BUSINESS_ID = f"{urns.ORGANISATION_EXTENSION}:businessId"
 MEMBERS = "members"  # left out of group answers: an organisation may have thousands
 
 
-def told_unknown(resource: dict[str, Any], extension: str, names: list[str]) -> dict[str, Any]:
-    """`resource` with `names` (of the facts vocabulary) added to its `extension`'s unknownFacts, each
-    once, after those it held: how a file tells a replay, or a client, what can't be told."""
+def told_unknown(resource: dict[str, Any], extension: str, names: list[str],
+                 key: str = "unknownFacts") -> dict[str, Any]:
+    """`resource` with `names` (of the facts vocabulary) added to its `extension`'s unknownFacts (or
+    `key`: "unreadableFacts", for facts sent but unreadable), each once, after those it held: how a
+    file tells a replay, or a client, what can't be told."""
     held = resource.get(extension)
     held = held if isinstance(held, dict) else {}
-    had = held.get("unknownFacts")
+    had = held.get(key)
     told = list(dict.fromkeys([*(had if isinstance(had, list) else []), *names]))
-    return {**resource, extension: {**held, "unknownFacts": told}}
+    return {**resource, extension: {**held, key: told}}

@@ -155,8 +155,10 @@ class LoginExtension(ScimModel):
     last_login_time: Timestamp = Field(None, alias="lastLoginTime")
     last_failed_login_time: Timestamp = Field(None, alias="lastFailedLoginTime")
     account_locked: Lenient[bool] = Field(None, alias="accountLocked")
-    # What the directory can't tell of this user (a capture read through another mapping keeps it so).
+    # What the directory can't tell of this user (a capture read through another mapping keeps it so),
+    # and what it sent but could not be read (a capture keeps it so: unknown, with a data problem live).
     unknown_facts: LenientList[str] = Field([], alias="unknownFacts")
+    unreadable_facts: LenientList[str] = Field([], alias="unreadableFacts")
 
 
 class OrganisationExtension(ScimModel):

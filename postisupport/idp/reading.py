@@ -50,6 +50,8 @@ def user_facts(resource: dict[str, Any], mapping: Mapping | None = None) -> User
     unreadable = set(user.unreadable)
     if login is not None and login.unknown_facts:
         told |= _unknown_facts(login.unknown_facts, problems)
+    if login is not None and login.unreadable_facts:
+        unread |= _unknown_facts(login.unreadable_facts, problems)
     # Read before the facts are made: each one that can't be shown adds to `problems`.
     reset_sent_at, last_password_update, last_login, last_failed_login = (
         _moment(name, getattr(login, field, None), problems, unreadable) for name, field in (
@@ -306,9 +308,10 @@ def contract_user(resource: dict[str, Any], mapping: Mapping,
             login[_LOGIN_NAMES[name]] = value
         else:
             out[_CORE_NAMES[name]] = value
-    told_unknown = mappings.resolve(resource, f"{urns.LOGIN_EXTENSION}:unknownFacts")
-    if told_unknown is not None:
-        login["unknownFacts"] = told_unknown  # a capture's, read again through its replay's mapping
+    for key in ("unknownFacts", "unreadableFacts"):
+        said = mappings.resolve(resource, f"{urns.LOGIN_EXTENSION}:{key}")
+        if said is not None:
+            login[key] = said  # a capture's, read again through its replay's mapping
     if login:
         out[urns.LOGIN_EXTENSION] = login
     organisations = mapping.organisations

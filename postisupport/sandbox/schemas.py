@@ -53,6 +53,8 @@ def extension_schemas() -> list[Schema]:
         _attribute("accountLocked", "boolean", "Login is locked"),
         _attribute("unknownFacts", "string", "The facts the directory can't tell for this user, by their "
                    "names in postisupport's vocabulary (docs/identity-api.md)", multiValued=True),
+        _attribute("unreadableFacts", "string", "The facts the directory sent for this user in a form that "
+                   "can't be read, by their names in postisupport's vocabulary", multiValued=True),
     )
     service = [
         _attribute("value", "string", "Service id", caseExact=True),

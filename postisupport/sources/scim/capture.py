@@ -115,9 +115,13 @@ def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[s
     converted: dict[str, dict[str, Any]] = {}
     for uid, user in users.items():
         resource, untold, unreadable, _ = contract_user(user, mapping)
-        # What could not be read is unknown to a replay too (its data problem stays in the diagnosis).
-        told = list(fact_names((untold | unreadable) - mapping.unrecorded))
-        converted[uid] = told_unknown(resource, urns.LOGIN_EXTENSION, told) if told else resource
+        # What could not be read is unknown to a replay too, as sent unreadable (its data problem stays
+        # in the diagnosis): an administrator's state that can't be read is no state told absent.
+        told = list(fact_names((untold - unreadable) - mapping.unrecorded))
+        unread = list(fact_names(unreadable - mapping.unrecorded))
+        resource = told_unknown(resource, urns.LOGIN_EXTENSION, told) if told else resource
+        converted[uid] = told_unknown(resource, urns.LOGIN_EXTENSION, unread, "unreadableFacts") \
+            if unread else resource
     # What the store records of no organisation, said in each: an extension left empty is sent by no
     # server, and a group without it is no organisation.
     unrecorded = [name for name in ("business_id", "organisation_services")
@@ -157,12 +161,15 @@ def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unknown_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
-    """`kept` (a user as the file holds it) with what could not be read of it as `sent` in its
-    unknownFacts: an attribute left out would read as none ("never", "not locked") in a replay."""
-    unreadable = list(fact_names(user_facts(sent).unknown))
-    if not unreadable or not isinstance(kept, dict):
+    """`kept` (a user as the file holds it) with what can't be told of it as `sent` in its unknownFacts,
+    and what could not be read in its unreadableFacts: an attribute left out would read as none
+    ("never", "not locked") in a replay."""
+    read = user_facts(sent)
+    told, unreadable = list(fact_names(read.untold)), list(fact_names(read.unknown - read.untold))
+    if not isinstance(kept, dict):
         return kept
-    return told_unknown(kept, urns.LOGIN_EXTENSION, unreadable)
+    kept = told_unknown(kept, urns.LOGIN_EXTENSION, told) if told else kept
+    return told_unknown(kept, urns.LOGIN_EXTENSION, unreadable, "unreadableFacts") if unreadable else kept
 
 
 def _unknown_kept_of_group(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:

@@ -82,6 +82,7 @@ STRUCTURE: dict[Path, Treatment] = {
     ("groups", "display"): DROP,  # the sandbox names a user's groups from the groups themselves
     ("groups", "primary"): DROP,
     (LOGIN, "unknownFacts"): KEEP,  # names of the vocabulary: no one's data
+    (LOGIN, "unreadableFacts"): KEEP,
 }
 
 
