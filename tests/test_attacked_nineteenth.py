@@ -186,3 +186,24 @@ def test_an_administrator_whose_state_cannot_be_read_is_never_offered_as_one_who
         "administrator maija.virtanen@esimerkki.example.fi: accountLocked: 'maybe' ignored (Input should be "
         "a valid boolean, unable to interpret input)"]
     assert "administrators" in document["unknown"]
+
+
+def test_doctor_fails_a_mapping_whose_organisations_carry_neither_business_id_nor_services(
+        run, tmp_path: Path) -> None:
+    """A20-2: business_id and services named attributes no group has; doctor passed every check, and
+    every diagnosis then said "no business ID" and "not among the organisation's services"."""
+    shown = run("mapping", "show").stdout
+    wrong = shown.replace(f'business_id = "{ORGANISATION}:businessId"',
+                          f'business_id = "{ORGANISATION}:bizId"')
+    wrong = wrong.replace(f'services = "{ORGANISATION}:services"', f'services = "{ORGANISATION}:servicez"')
+    assert wrong.count(":bizId") == wrong.count(":servicez") == 1
+    mapping = tmp_path / "biz.toml"
+    mapping.write_text(wrong, encoding="utf-8")
+    mapping.chmod(0o600)
+    result = run("--sandbox", "--mapping", str(mapping), "doctor", "--json")
+    coverage = next(c for c in result.json() if c["id"] == "coverage")
+    assert (result.exit_code, coverage["status"], coverage["consequence"]) == (
+        8, "fail", "every organisation is said to have no business ID, and no look-up by one finds it; every "
+        "service asked about is said to be none of the organisation's, so no administrator could grant it")
+    assert "; of the 4 organisations listed first: business_id 0, organisation_services 0;" \
+        in coverage["detail"]

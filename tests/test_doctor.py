@@ -132,7 +132,7 @@ def test_doctor_traces_like_every_command_that_reads(run, tmp_path: Path) -> Non
     trace = tmp_path / "trace.log"
     assert run("--sandbox", "--trace", str(trace), "doctor").exit_code == 0
     urls = [json.loads(line)["url"] for line in trace.read_text().splitlines()]
-    assert (len(urls), urls[0]) == (30, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
+    assert (len(urls), urls[0]) == (31, "http://sandbox.invalid/scim/v2/ServiceProviderConfig")
 
 
 @pytest.mark.parametrize(("typed", "outcome"), [
@@ -217,7 +217,7 @@ def test_the_latency_counts_only_the_requests_answered(run) -> None:
     assert checks["escaping"] == {"id": "escaping", "status": "fail", "detail": (
         f"the server could not answer: the identity API at {url} did not answer within 2 s"),
         "consequence": 'a diagnosis for details holding " or \\ stops with an error'}
-    assert re.fullmatch(r"median \d+ ms over 28 requests answered", checks["latency"]["detail"])
+    assert re.fullmatch(r"median \d+ ms over 29 requests answered", checks["latency"]["detail"])
     assert statuses(result.stdout) == {**dict.fromkeys(CHECKS, "pass"), "escaping": "fail"}
 
 

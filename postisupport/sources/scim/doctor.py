@@ -558,12 +558,15 @@ NOBODY_CARRIES = {
     "login_email": "no caller's login e-mail address can be told",
     "reset_requested": "no caller will be told to change their password",
     "services": "every caller who asks about a service is told they have no right to it",
+    "business_id": "every organisation is said to have no business ID, and no look-up by one finds it",
+    "organisation_services": "every service asked about is said to be none of the organisation's, so no "
+                             "administrator could grant it",
 }
 
 
 # The facts every user of a business directory has: carried by none of the users listed, the mapping
 # reads them from the wrong attribute.
-WRONG_FOR_EVERYONE = frozenset({"login_email", "organisation"})
+WRONG_FOR_EVERYONE = frozenset({"login_email", "organisation", "business_id", "organisation_services"})
 
 
 async def _coverage(server: _Server) -> Check:
@@ -596,8 +599,12 @@ async def _coverage(server: _Server) -> Check:
         counts["administrators"] = sum(1 for facts in read if facts.is_admin)
     unmapped = [name for field, name in FACT_NAMES.items() if field in mapping.unrecorded]
     carried = ", ".join(f"{name} {count}" for name, count in counts.items())
-    none = [name for name, count in counts.items() if count == 0]
+    groups, held = await _organisation_coverage(server)
+    none = [name for name, count in {**counts, **held}.items() if count == 0]
     detail = f"of the {counted(len(users), 'user')} listed first, carrying each mapped fact: {carried}"
+    if held:
+        detail += f"; of the {counted(groups, 'organisation')} listed first: " \
+            + ", ".join(f"{name} {count}" for name, count in held.items())
     if asked:
         detail += "; organisation not counted: User.groups is not filled, each diagnosis asks /Groups"
     if unmapped:
@@ -617,6 +624,25 @@ async def _coverage(server: _Server) -> Check:
                      f"{', '.join(none)}{mend}",
                      consequence="; ".join(said) or f"{', '.join(none)} unknown in every diagnosis")
     return Check("coverage", "pass", detail)
+
+
+async def _organisation_coverage(server: _Server) -> tuple[int, dict[str, int]]:
+    """How many of the organisations (Groups) the server lists first there are, and how many carry the
+    business ID and the services the mapping reads them from; nothing when it reads neither from Groups,
+    or no group is one."""
+    organisations = server.mapping.organisations
+    if organisations is None or organisations.kind != "groups":
+        return 0, {}
+    named_paths = {"business_id": organisations.business_id, "organisation_services": organisations.services}
+    paths = {name: path for name, path in named_paths.items() if path is not None}
+    if not paths:
+        return 0, {}
+    listed = _listed(await server.get("Groups", count=str(POPULATION), excludedAttributes=contract.MEMBERS))
+    ours = [g for g in listed if isinstance(g, dict) and _is_organisation(g, server.named_mapping)]
+    if not ours:
+        return 0, {}
+    return len(ours), {name: sum(1 for g in ours if mappings.resolve(g, path) is not None)
+                       for name, path in paths.items()}
 
 
 async def _organisations_among(server: _Server, group_ids: list[str] | None) -> set[str]:
