@@ -207,3 +207,46 @@ def test_doctor_fails_a_mapping_whose_organisations_carry_neither_business_id_no
         "service asked about is said to be none of the organisation's, so no administrator could grant it")
     assert "; of the 4 organisations listed first: business_id 0, organisation_services 0;" \
         in coverage["detail"]
+
+
+def test_an_item_without_a_value_leaves_its_list_unknown_never_one_item_fewer(run) -> None:
+    """A20-6: an entitlement sent as {"display": "E-invoicing"} was dropped silently: "You don't have
+    access to E-invoicing yet", with no data problem."""
+    def valueless(user: dict[str, Any]) -> None:
+        if user.get("id") == "u-1004":
+            user["entitlements"] = [{"value": "reports", "display": "Reporting"}, {"display": "E-invoicing"}]
+
+    with serving(Rewriting(valueless)) as url:
+        document = run("--api", url, "diagnose", "johanna.makinen@esimerkki.example.fi", "-s", "invoicing",
+                       "--verified", "--json", "--no-audit").json()
+    assert ("services" in document["unknown"], document["data_problems"]) == (
+        True, ["user u-1004: entitlements.value: missing"])
+    assert [v["rule"] for v in document["services"]] == ["service.missing-right"]
+
+
+def test_a_lone_surrogate_in_a_group_id_is_a_data_problem_not_an_internal_error(run) -> None:
+    """A20-7: a group id "g-\\ud800" went into the next filter and crashed every diagnosis (exit 1)."""
+    def surrogate(user: dict[str, Any]) -> None:
+        if user.get("id") == "u-1002":
+            user["groups"] = [{"value": "g-\ud800"}]
+
+    with serving(Rewriting(surrogate)) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--json", "--no-audit")
+    assert result.exit_code == 0, result.stderr
+    assert "user u-1002: groups.value: 'g-\\ud800' ignored (not text: it holds a lone surrogate)" in \
+        result.json()["data_problems"]
+
+
+def test_a_reset_address_that_is_no_address_is_unknown_never_one_no_longer_on_the_account(run) -> None:
+    """A20-8: passwordResetSentTo "" or "Name <address>" was told as "an address no longer on your
+    account", with no data problem."""
+    for sent in ("", "Aino Korhonen <aino.korhonen@esimerkki.example.fi>"):
+        def change(user: dict[str, Any], sent: str = sent) -> None:
+            if user.get("id") == "u-1002":
+                user[LOGIN_EXTENSION]["passwordResetSentTo"] = sent
+
+        with serving(Rewriting(change)) as url:
+            document = run("--api", url, "diagnose", "ESIM0042", "--verified", "--json", "--no-audit",
+                           "--lang", "en").json()
+        assert "no longer on your account" not in document["script"]["text"]
+        assert ("reset_sent_to" in document["unknown"], len(document["data_problems"])) == (True, 1)

@@ -77,8 +77,11 @@ def _lenient_list(value: Any, handler: ValidatorFunctionWrapHandler, info: Valid
     unread: set[str] = info.context.setdefault("unreadable", set()) if info.context is not None else set()
     before, unread_before = len(noted), set(unread)
     items = [item for item in handler(value) if item is not None]
-    # An item's attribute is named with its list's ("groups.value"): a bare "value" says nothing.
-    noted[before:] = [p if p.startswith(f"{name}:") else f"{name}.{p}" for p in noted[before:]]
+    # An item's attribute is named with its list's ("groups.value"): a bare "value" says nothing. A list
+    # known unreadable already (a value sent twice in different case, and so left out) is not said again
+    # to miss its items' values.
+    noted[before:] = [p if p.startswith(f"{name}:") else f"{name}.{p}" for p in noted[before:]
+                      if not (name in unread_before and p == "value: missing")]
     inner = unread - unread_before
     unread -= inner
     unread |= {leaf if leaf == name else f"{name}.{leaf}" for leaf in inner}
@@ -107,7 +110,26 @@ def _date_time_text(value: Any) -> Any:
     return value
 
 
+def _text(value: str) -> str:
+    # A lone surrogate (a JSON "\ud800") is no text: put into the next request's filter, it can't be sent.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("not text: it holds a lone surrogate") from None
+    return value
+
+
+def _address(value: str) -> str:
+    # Where a request went, told as an address no longer on the account, must be an address: "",
+    # "x" or "Name <address>" says nothing certain of where it went.
+    if not looks_like_email(value):
+        raise ValueError("not an e-mail address")
+    return value
+
+
 Lenient = Annotated[T | None, WrapValidator(_lenient)]
+Text = Annotated[str, AfterValidator(_text)]
+Address = Annotated[str, AfterValidator(_address)]
 Timestamp = Annotated[Lenient[Annotated[datetime, BeforeValidator(_date_time_text)]], AfterValidator(_utc)]
 if TYPE_CHECKING:
     LenientList = list  # what code sees: the invalid items are already dropped
@@ -135,9 +157,21 @@ def _canonical_names_of(cls: type[BaseModel]) -> dict[str, str]:
 
 
 class MultiValue(ScimModel):
-    value: Lenient[str] = None
+    value: Lenient[Text] = None
     display: Lenient[str] = None
     primary: Lenient[bool] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valued(cls, data: Any, info: ValidationInfo) -> Any:
+        # An item with no value (a right or a role sent as {"display": ...}) tells nothing: its list is
+        # not whole, never read as one item fewer ("no access", "not an administrator").
+        if isinstance(data, dict):
+            value = next((v for k, v in data.items() if str(k).lower() == "value"), None)
+            if value is None or value == "":
+                _note(info, "value: missing" if value is None else "value: empty")
+                _unreadable(info, "value")
+        return data
 
 
 class Name(ScimModel):
@@ -150,7 +184,7 @@ class LoginExtension(ScimModel):
     legacy_user_id: Lenient[str] = Field(None, alias="legacyUserId")
     force_password_reset: Lenient[bool] = Field(None, alias="forcePasswordReset")
     password_reset_sent_at: Timestamp = Field(None, alias="passwordResetSentAt")
-    password_reset_sent_to: Lenient[str] = Field(None, alias="passwordResetSentTo")
+    password_reset_sent_to: Lenient[Address] = Field(None, alias="passwordResetSentTo")
     last_password_update_time: Timestamp = Field(None, alias="lastPasswordUpdateTime")
     last_login_time: Timestamp = Field(None, alias="lastLoginTime")
     last_failed_login_time: Timestamp = Field(None, alias="lastFailedLoginTime")
@@ -170,7 +204,7 @@ class OrganisationExtension(ScimModel):
 
 
 class Resource(ScimModel):
-    id: Lenient[str] = None
+    id: Lenient[Text] = None
     _problems: list[str] = PrivateAttr(default_factory=list)
     _unreadable: frozenset[str] = PrivateAttr(default_factory=frozenset)
 
