@@ -250,3 +250,30 @@ def test_a_reset_address_that_is_no_address_is_unknown_never_one_no_longer_on_th
                            "--lang", "en").json()
         assert "no longer on your account" not in document["script"]["text"]
         assert ("reset_sent_to" in document["unknown"], len(document["data_problems"])) == (True, 1)
+
+
+def test_mask_reaches_the_error_lines_too(run, tmp_path: Path) -> None:
+    """A20-1: --mask left what was typed, and the organisations' names and business IDs the directory
+    gave, in full in error lines (diagnose, its stdin and the shell alike)."""
+    data = json.loads((Path(__file__).parent.parent / "postisupport" / "sandbox" / "data" / "demo.json")
+                      .read_text(encoding="utf-8"))
+    for group in data["Groups"]:
+        if group["id"] == "g-exempel":
+            group["displayName"] = "Esimerkki Ab"
+    two = tmp_path / "two.json"
+    two.write_text(json.dumps(data), encoding="utf-8")
+    typed = run("--sandbox", "diagnose", "bad@@aino.example.fi", "--mask")
+    assert (typed.exit_code, typed.stderr) == (
+        2, "postisupport: error: 'b***d@@***.fi' is not a valid e-mail address\n")
+    several = "postisupport: error: --org 'E.' is the name of 2 organisations: 'E. O.' (*******-0), " \
+              "'E. A.' (*******-2); give its business ID\n"
+    named = run("--sandbox-data", str(two), "diagnose", "Karin Holm", "--org", "Esimerkki", "--mask")
+    assert (named.exit_code, named.stderr) == (2, several)
+    listed = run("--sandbox", "diagnose", "-", "--mask", "--fields", "outcome",
+                 input="a@b.example.fi\nAino Korhonen\n")
+    assert listed.stderr == ("postisupport: error: line 2: 'A. K.' is not a valid legacy user ID: it "
+                             "contains spaces (a name is looked up within its organisation)\n")
+    session = run("--sandbox-data", str(two), "shell", input='mask on\n"Karin Holm" --org Esimerkki\n')
+    assert several in session.stderr
+    plain = run("--sandbox", "diagnose", "bad@@aino.example.fi")
+    assert plain.stderr == "postisupport: error: 'bad@@aino.example.fi' is not a valid e-mail address\n"

@@ -271,7 +271,7 @@ def test_several_organisations_by_one_name_are_refused_with_their_business_ids(r
     result = run("--sandbox-data", str(data), "diagnose", "Aino", "-o", "Salo", "--no-audit")
     assert (result.exit_code, result.stderr) == (
         ExitStatus.USAGE,
-        "postisupport: error: --org 'Salo' is the name of 2 organisations: Salo Oy (2345678-0), Salo Ab "
+        "postisupport: error: --org 'Salo' is the name of 2 organisations: 'Salo Oy' (2345678-0), 'Salo Ab' "
         "(7654321-2); give its business ID\n")
 
 

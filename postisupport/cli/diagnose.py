@@ -86,7 +86,7 @@ def command(
     Example: postisupport --sandbox diagnose 2345678-0
     """
     from postisupport.cli import render
-    from postisupport.errors import ApiError, AuthError, UnreachableError
+    from postisupport.errors import ApiError, AuthError, PostisupportError, UnreachableError
     from postisupport.ops.diagnose import DiagnoseOptions, run
 
     chosen = _format(output_format, as_json=as_json or fields is not None or jq_expression is not None,
@@ -99,7 +99,7 @@ def command(
                                                   one_line=identifier == STDIN))
     services = tuple(service or ())
     if identifier == STDIN:
-        _each(ctx, state.env, show, settings, services, lang, org)
+        _each(ctx, state.env, show, settings, services, lang, org, mask)
         return
     options = DiagnoseOptions(identifier, services, lang, settings.default_lang, org)
     try:
@@ -107,8 +107,21 @@ def command(
     except (AuthError, UnreachableError, ApiError) as error:
         if not wants_json:
             render.print_fallback(state.env, settings, lang, view, error, script=chosen == "script")
-        raise
+        _masked_failure(state.env, error, mask)
+    except PostisupportError as error:
+        _masked_failure(state.env, error, mask)
     show(report)
+
+
+def _masked_failure(env: Environment, error: BaseException, mask: bool) -> None:
+    """Re-raised as it came, unless --mask: then said here masked, with its exit code (what it quotes
+    was typed, or given by the directory)."""
+    if not mask:
+        raise error
+    from postisupport.cli.main import exit_status_of, failure_line
+
+    env.say(failure_line(error, masked=True))
+    raise typer.Exit(exit_status_of(error)) from None
 
 
 def _format(given: str | None, *, as_json: bool, script: bool) -> str:
@@ -128,7 +141,7 @@ def _format(given: str | None, *, as_json: bool, script: bool) -> str:
 
 
 def _each(ctx: typer.Context, env: Environment, show: Callable[[Report], None], settings: Any,
-          services: tuple[str, ...], lang: str | None, org: str | None = None) -> None:
+          services: tuple[str, ...], lang: str | None, org: str | None = None, mask: bool = False) -> None:
     """Each identifier on stdin, one diagnosis each (with `org`: each a name in that organisation);
     exits with the first failure's code at the end."""
     from collections import deque
@@ -150,7 +163,7 @@ def _each(ctx: typer.Context, env: Environment, show: Callable[[Report], None], 
     for _, outcome in each(settings, asked(), state.audit_trail(settings), state.observer(settings)):
         number = numbers.popleft()
         if isinstance(outcome, PostisupportError):
-            env.say(failure_line(outcome).replace(": error: ", f": error: line {number}: ", 1))
+            env.say(failure_line(outcome, masked=mask).replace(": error: ", f": error: line {number}: ", 1))
             failed = failed or int(exit_status_of(outcome))
         else:
             show(outcome)

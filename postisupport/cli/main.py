@@ -288,14 +288,19 @@ def _warn_about_the_config_file(env: Environment) -> None:
                 "stored credentials' requests elsewhere; make it yours alone (chown to you, chmod go-w)")
 
 
-def failure_line(error: BaseException) -> str:
-    """The one line a failure is told in, wherever it happens (a command, a session's look-up)."""
+def failure_line(error: BaseException, masked: bool = False) -> str:
+    """The one line a failure is told in, wherever it happens (a command, a session's look-up);
+    `masked` as --mask shows it: it may quote what was typed, or names the directory gave."""
     if isinstance(error, PostisupportError):
         message = f"error: {wording(error)}"
     elif isinstance(error, KeyboardInterrupt | typer.Abort):
         message = "interrupted"
     else:
         message = f"internal error: {type(error).__name__}: {error} (rerun with --debug for details)"
+    if masked:
+        from postisupport.output.mask import error_line
+
+        message = error_line(message)
     return f"{PROG}: {one_line(message)}"
 
 

@@ -152,6 +152,7 @@ class Shell:
         from postisupport.cli.main import failure_line
         from postisupport.errors import InvalidInput, PostisupportError
         from postisupport.ops.session import End, parse, refused, step
+        from postisupport.output.mask import error_line
 
         try:
             try:
@@ -171,12 +172,15 @@ class Shell:
             return self._stdout_failed(failed.error)
         except InvalidInput as error:
             # Said in the agent's language when it has a key in the catalogs; else as diagnose says it.
-            self.env.say(self._refusal(error) if error.key else failure_line(error))
+            said = self._refusal(error) if error.key else failure_line(error)
+            # What was typed for a look-up, or the directory's names, is masked; a command's word is not.
+            personal = error.field in ("identifier", "organisation") or not error.key
+            self.env.say(error_line(said) if self.session.masked and personal else said)
         except Exception as error:
             if self.state.debug and not isinstance(error, PostisupportError):
                 traceback.print_exc(file=self.env.stderr)
             else:
-                self.env.say(failure_line(error))
+                self.env.say(failure_line(error, masked=self.session.masked))
         except KeyboardInterrupt:
             self.env.say(f"{_prog()}: {self._text('shell.interrupted')}")
         try:

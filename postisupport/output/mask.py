@@ -100,6 +100,16 @@ def problem(text: str) -> str:
     return in_text(head) + in_text(rest)
 
 
+_BUSINESS_ID = re.compile(r"\b\d{7}-\d\b")
+
+
+def error_line(text: str) -> str:
+    """A one-line error as --mask shows it: what it quotes (an identifier typed, a name) as its words'
+    initials and addresses masked, every address and business ID anywhere in it masked."""
+    text = _QUOTED.sub(lambda found: _quoted(found.group(0)), text)
+    return _BUSINESS_ID.sub(lambda found: str(digits(found.group(0), 1)), in_text(text))
+
+
 def _quoted(literal: str) -> str:
     quote, cut = literal[0], literal.endswith(CUT) and not literal.endswith(literal[0])
     inner = literal[1:-len(CUT)] if cut else literal[1:-1]

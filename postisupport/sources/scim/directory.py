@@ -189,7 +189,7 @@ async def _organisation(store: ScimStore, given: str, by_id: bool) -> tuple[Orga
                         f"{names}; the first is used")
         return meant[0], problems
     if len(meant) > 1:
-        names = ", ".join(f"{org.name or org.id} ({org.business_id or 'no business ID'})" for org in meant)
+        names = ", ".join(f"{org.name or org.id!r} ({org.business_id or 'no business ID'})" for org in meant)
         raise InvalidInput("organisation", f"{given!r} is the name of {len(meant)} organisations: {names}; "
                            "give its business ID")
     return (meant[0] if meant else None), problems
