@@ -277,3 +277,18 @@ def test_mask_reaches_the_error_lines_too(run, tmp_path: Path) -> None:
     assert several in session.stderr
     plain = run("--sandbox", "diagnose", "bad@@aino.example.fi")
     assert plain.stderr == "postisupport: error: 'bad@@aino.example.fi' is not a valid e-mail address\n"
+
+
+def test_doctor_counts_what_reads_as_the_fact_not_what_is_carried(run, tmp_path: Path) -> None:
+    """A20-11: login_email read from emails (a list), or last_login from displayName, was "carried by 18
+    of 18" and passed, though every diagnosis then had the fact unknown."""
+    mapping = tmp_path / "emails.toml"
+    mapping.write_text('[lookup]\nby = ["login_email"]\n[facts]\nlogin_email = "emails"\n', encoding="utf-8")
+    mapping.chmod(0o600)
+    result = run("--sandbox", "--mapping", str(mapping), "doctor", "--json")
+    coverage = next(c for c in result.json() if c["id"] == "coverage")
+    assert (result.exit_code, coverage["status"], coverage["consequence"]) == (
+        8, "fail", "no caller's login e-mail address can be told")
+    assert coverage["detail"].startswith(
+        "of the 18 users listed first, carrying each mapped fact: login_email 0; carried but unreadable as the "
+        "fact: login_email 18;")

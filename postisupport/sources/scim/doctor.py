@@ -576,11 +576,16 @@ async def _coverage(server: _Server) -> Check:
     if not users:
         return _no_one("coverage")
     mapping = server.mapping
-    counts = {name: sum(1 for user in users if any(mappings.resolve(user, s.path) is not None
-                                                 for s in fact.sources))
-              for name, fact in mapping.facts.items()}
-    organisations = mapping.organisations
     read = [user_facts(user, server.named_mapping) for user in users]
+    carriers = {name: [facts for user, facts in zip(users, read, strict=True)
+                       if any(mappings.resolve(user, s.path) is not None for s in fact.sources)]
+                for name, fact in mapping.facts.items()}
+    # Carried is not read: a value of the wrong shape (a name where a time should be) tells nothing.
+    counts = {name: sum(1 for facts in held if mappings.FIELDS[name] not in facts.unknown - facts.untold)
+              for name, held in carriers.items()}
+    unreadable = {name: len(held) - counts[name] for name, held in carriers.items()
+                  if len(held) > counts[name]}
+    organisations = mapping.organisations
     # Groups that list their members, where User.groups is not filled: a diagnosis asks /Groups for a
     # user's organisations, so the users listed tell nothing of how many are in one.
     asked = organisations is not None and organisations.kind != "attribute" \
@@ -605,6 +610,9 @@ async def _coverage(server: _Server) -> Check:
     if held:
         detail += f"; of the {counted(groups, 'organisation')} listed first: " \
             + ", ".join(f"{name} {count}" for name, count in held.items())
+    if unreadable:
+        detail += "; carried but unreadable as the fact: " \
+            + ", ".join(f"{name} {count}" for name, count in unreadable.items())
     if asked:
         detail += "; organisation not counted: User.groups is not filled, each diagnosis asks /Groups"
     if unmapped:
