@@ -290,5 +290,5 @@ def test_doctor_counts_what_reads_as_the_fact_not_what_is_carried(run, tmp_path:
     assert (result.exit_code, coverage["status"], coverage["consequence"]) == (
         8, "fail", "no caller's login e-mail address can be told")
     assert coverage["detail"].startswith(
-        "of the 18 users listed first, carrying each mapped fact: login_email 0; carried but unreadable as the "
-        "fact: login_email 18;")
+        "of the 18 users listed first, carrying each mapped fact: login_email 0; carried but unreadable as "
+        "the fact: login_email 18;")
