@@ -292,3 +292,32 @@ def test_doctor_counts_what_reads_as_the_fact_not_what_is_carried(run, tmp_path:
     assert coverage["detail"].startswith(
         "of the 18 users listed first, carrying each mapped fact: login_email 0; carried but unreadable as "
         "the fact: login_email 18;")
+
+
+def test_bulk_marks_what_the_directory_cannot_tell_never_blank(run, tmp_path: Path) -> None:
+    """A20-3: an unknown organisation, business ID or administrators was written blank, as none, and the
+    workbook's Summary counted such rows under "(no organisation)"."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    sample = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
+    shown = run("--mapping", "scim-core", "mapping", "show").stdout
+    no_organisations = tmp_path / "noorg.toml"
+    no_organisations.write_text(shown.split("[organisations]")[0], encoding="utf-8")
+    no_organisations.chmod(0o600)
+    rows = tmp_path / "in.csv"
+    rows.write_text("identifier\nESIM0101\nESIM0102\n", encoding="utf-8")
+    core = run("--sandbox-data", str(sample), "--mapping", "scim-core", "bulk", str(rows), "-o", "-", "-q",
+               "--format", "csv")
+    cells = [(r["organisation"], r["business_id"], r["admins"])
+             for r in csv.DictReader(io.StringIO(core.stdout))]
+    assert cells == [("Esimerkki Oy", "(unknown)", "Matti Mäkinen <matti.makinen@esimerkki.example.fi>"),
+                     ("", "", "")]
+    book = tmp_path / "out.xlsx"
+    assert run("--sandbox-data", str(sample), "--mapping", str(no_organisations), "bulk", str(rows), "-o",
+               str(book), "-q").exit_code == 0
+    summary = [[c.value for c in line] for line in load_workbook(book)["Summary"].iter_rows()]
+    assert summary == [["organisation", "not-found", "use-login-email", "rows"],
+                       ["(no organisation)", 1, 0, 1], ["(organisation unknown)", 0, 1, 1]]

@@ -402,7 +402,10 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 return failed(row, error)
             try:
                 document = as_json(result, view)
-                organisation = (document.get("organisation") or {}).get("name") or ""
+                # Of a user found whose organisation the directory can't tell: not "no organisation".
+                untold = document.get("user") and "organisation" in (document.get("unknown") or ())
+                organisation = (document.get("organisation") or {}).get("name") or (
+                    "(organisation unknown)" if untold else "")
                 return _Done(row, sink.line(row, document, None), outcome=result.decision.outcome,
                              organisation=str(organisation))
             except Exception as error:

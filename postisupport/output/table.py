@@ -19,6 +19,8 @@ MAPPING_COLUMN = "mapping"
 # and LibreOffice drop a leading tab or CR and evaluate what follows (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SERVICE_SEPARATOR = "|"
+# A cell whose fact the directory can't tell (the JSON's `unknown`): never blank, which reads as none.
+UNKNOWN_CELL = "(unknown)"
 # What XML 1.0 can't hold, and so no workbook cell: C0 controls but tab, LF and CR; lone surrogates;
 # U+FFFE and U+FFFF. openpyxl refuses the controls (the whole run would die on one cell) and writes
 # the others into a sheet that no longer opens.
@@ -59,6 +61,7 @@ def csv_record(row: int, identifier: str, services: tuple[str, ...], document: d
         return {name: spreadsheet_safe(cell) for name, cell in record.items()}
     assert document is not None
     user, org = document["user"] or {}, document["organisation"] or {}
+    unknown = set(document.get("unknown") or ())
     record.update({
         "outcome": document["outcome"],
         "step": "" if document["step"] is None else str(document["step"]),
@@ -66,15 +69,17 @@ def csv_record(row: int, identifier: str, services: tuple[str, ...], document: d
         "rule": document["rule"],
         "matched_by": document["matched_by"] or "",
         "login": _text(user.get("userName")),
-        "organisation": _text(org.get("name")),
-        "business_id": _text(org.get("businessId")),
-        "admins": "; ".join(_contact(a) for a in document["admins"]),
+        # Of a user found: a row of no one has no organisation to be unknown.
+        "organisation": _text(org.get("name"), "organisation" in unknown and not org and bool(user)),
+        "business_id": _text(org.get("businessId"), "business_id" in unknown and bool(org)),
+        "admins": "; ".join(_contact(a) for a in document["admins"])
+        or (UNKNOWN_CELL if "administrators" in unknown and org else ""),
     })
     return {name: spreadsheet_safe(cell) for name, cell in record.items()}
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+def _text(value: Any, unknown: bool = False) -> str:
+    return (UNKNOWN_CELL if unknown else "") if value is None else str(value)
 
 
 def _contact(admin: dict[str, Any]) -> str:
