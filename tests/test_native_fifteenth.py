@@ -119,3 +119,4 @@ def test_a_caller_who_gave_another_address_asking_about_a_service_hears_which_lo
     assert _said(run, _data(tmp_path), "lars@hem.example.net", "-s", "reports", "--lang", "en").startswith(
         "Only your login e-mail address works for logging in to Posti's business services, not the other "
         "addresses on your account. The e-mail address you log in with is lars@baskens.example.com. ")
+

@@ -306,7 +306,8 @@ def test_a_granted_service_beside_a_missing_right_gets_its_retry_last() -> None:
 def test_an_administrator_without_the_right_is_escalated_once_verified() -> None:
     rule = "service.user-is-admin"
     decision = decide(facts(a_user(is_admin=True), admins=()), ["invoicing"])
+    # The ticket is for what their rights are: heard of once verified, never after nothing (N15-2).
     assert decision.script == (part(rule, personal=True, unverified=RIGHTS,
                                     **services(INVOICING, param="missing")),
-                               part("next.ticket"))
+                               part("next.ticket", personal=True, unverified=RIGHTS))
     assert decision.actions == (Action(rule, (INVOICING,)),)

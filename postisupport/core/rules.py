@@ -792,7 +792,8 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
         parts.append(ScriptPart("service.not-subscribed.some" if some else "service.not-subscribed",
                                 {"n": len(unordered), "orgs": orgs}))
     parts.extend(_next(user, ticketed, (len(unordered), orgs), granted, after_login is not None, len(groups),
-                       legacy, promised))
+                       legacy, promised, for_rights=ticketed and not ticket and not unordered
+                       and not {"service.no-organisation", "service.organisation-unknown"} & set(missing)))
     if after_login is None:  # else the login's evidence has said who can help and the account's state
         evidence.extend(_escalation_evidence(facts, user, top))
         evidence.extend(_account_evidence(top, user))
@@ -914,7 +915,8 @@ def _unknown_right_parts(facts: Facts, user: UserFacts, rule: str,
 
 
 def _next(user: UserFacts, ticketed: bool, not_ordered: tuple[int, int], granted: Sequence[ServiceVerdict],
-          after_login: bool, groups: int, address_said: bool, promised: bool = False) -> list[ScriptPart]:
+          after_login: bool, groups: int, address_said: bool, promised: bool = False,
+          for_rights: bool = False) -> list[ScriptPart]:
     """What happens next, with a support request promised once (`promised`: already, with the account's
     state): the ticket the agent opens, whether the organisation ordered the services it lacks
     (`not_ordered`: how many, and the `orgs` count of service.not-subscribed), and what to do if a
@@ -925,7 +927,11 @@ def _next(user: UserFacts, ticketed: bool, not_ordered: tuple[int, int], granted
         return [ScriptPart("service.granted.retry", personal=True, unverified=RIGHTS_UNVERIFIED),
                 *(() if address_said else _login_address(user))]
     retry = bool(granted) and not after_login
-    parts = [ScriptPart("next.ticket")] if ticketed and not promised else []
+    # A ticket opened only for what the caller's rights are is theirs to hear of once verified: before,
+    # "I'll pass this on" would follow nothing they were told (`for_rights`).
+    ticket = ScriptPart("next.ticket", personal=True, unverified=RIGHTS_UNVERIFIED) if for_rights \
+        else ScriptPart("next.ticket")
+    parts = [ticket] if ticketed and not promised else []
     if ticketed:
         if unordered:
             parts.append(ScriptPart("next.order-check.ticketed", {"n": unordered, "orgs": orgs}))
