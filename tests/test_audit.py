@@ -36,9 +36,12 @@ def test_the_trail_holds_the_users_id_only_as_a_keyed_hash(run, env, loopback_sa
     looked_up(run, loopback_sandbox, "ESIM0077", "toimisto@salo.example.fi", "nobody@example.com")
     records = [json.loads(line) for line in (env.state_dir / "audit.jsonl").read_text().splitlines()]
     assert [list(r) for r in records] == [["time", "os_user", "profile", "api_host", "directory",
-                                           "identifier_hmac", "user_hmac", "outcome", "rule"]] * 3
-    # One user found: their id's hash; several (a shared address) or no one: none.
+                                           "identifier_hmac", "user_hmac", "shown_hmacs", "outcome",
+                                           "rule"]] * 3
+    # One user found: their id's hash; several (a shared address) or no one: none. Whom else it showed
+    # (the administrators, the candidates) by the same keyed hashes (A20-4).
     assert [len(r["user_hmac"] or "") for r in records] == [64, 0, 0]
+    assert [[len(h) for h in r["shown_hmacs"]] for r in records] == [[64, 64], [64, 64], []]
     assert records[0]["user_hmac"] != records[0]["identifier_hmac"]
     text = (env.state_dir / "audit.jsonl").read_text().casefold()
     for clear in ("u-1003", "erik", "lindqvist", "esim0077", "toimisto", "nobody"):
@@ -152,3 +155,18 @@ def test_a_key_left_readable_by_others_is_made_private_again_and_still_used(run,
     records = [json.loads(line) for line in (env.state_dir / "audit.jsonl").read_text().splitlines()]
     assert (stat.S_IMODE(key.stat().st_mode), key.read_bytes() == before) == (0o600, True)
     assert records[0]["identifier_hmac"] == records[1]["identifier_hmac"]
+
+
+def test_a_person_shown_as_a_candidate_or_an_administrator_is_found(run, env, loopback_sandbox: str) -> None:
+    """A20-4: "0 look-up(s) of this person" for Laura Salo, whose name, login address and organisation two
+    look-ups had shown as a candidate."""
+    looked_up(run, loopback_sandbox, "toimisto@salo.example.fi")
+    run("--api", loopback_sandbox, "diagnose", "Salo", "--org", "2345678-0", "--no-audit")  # not recorded
+    laura = run("--api", loopback_sandbox, "audit", "find", "laura.salo@esimerkki.example.fi")
+    trail = env.state_dir / "audit.jsonl"
+    assert (len(laura.stdout.splitlines()), laura.stderr) == (1, f"1 look-up(s) of this person in {trail}\n")
+    maija = run("--api", loopback_sandbox, "audit", "find", "maija.virtanen@esimerkki.example.fi")
+    assert (maija.stdout, maija.stderr) == ("", f"0 look-up(s) of this person in {trail}\n")
+    looked_up(run, loopback_sandbox, "ESIM0042")  # Maija Virtanen is Aino's administrator: shown
+    maija = run("--api", loopback_sandbox, "audit", "find", "maija.virtanen@esimerkki.example.fi")
+    assert maija.stderr == f"1 look-up(s) of this person in {trail}\n"

@@ -374,8 +374,8 @@ def test_each_lookup_leaves_one_private_line_without_personal_data(run, env) -> 
     run("--sandbox", "diagnose", "ESIM0042", "-s", "reports")
     lines = audit_lines(env)
     assert [list(line) for line in lines] == [
-        ["time", "os_user", "profile", "api_host", "directory", "identifier_hmac", "user_hmac", "outcome",
-         "rule"]] * 2
+        ["time", "os_user", "profile", "api_host", "directory", "identifier_hmac", "user_hmac", "shown_hmacs",
+         "outcome", "rule"]] * 2
     assert (lines[0]["time"], lines[0]["api_host"], lines[0]["outcome"], lines[0]["rule"]) == (
         "2026-11-20T09:30:00Z", "sandbox", "change-password", "login.reset-pending")
     assert lines[1]["rule"] == "login.reset-pending"  # the login comes before the service asked
@@ -409,15 +409,15 @@ def test_no_audit_flag_and_config_turn_it_off(run, env) -> None:
 
 
 def test_the_trail_rotates_by_size(run, env, monkeypatch) -> None:
-    monkeypatch.setattr("postisupport.ops.audit.RECORD_BYTES", 800)
+    monkeypatch.setattr("postisupport.ops.audit.RECORD_BYTES", 1600)
     monkeypatch.setattr("postisupport.ops.audit.BACKUPS", 2)
     for _ in range(12):
         run("--sandbox", "diagnose", "ESIM0042", "--json")
     names = sorted(p.name for p in env.state_dir.iterdir())
     assert names == ["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2", "audit.key"]
-    assert all(p.stat().st_size <= 800 for p in env.state_dir.glob("audit.jsonl*"))
+    assert all(p.stat().st_size <= 1600 for p in env.state_dir.glob("audit.jsonl*"))
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in env.state_dir.iterdir())
-    assert len(run("audit", "find", "esim0042").stdout.splitlines()) == 6
+    assert len(run("audit", "find", "esim0042").stdout.splitlines()) == 9
 
 
 # -- no secret anywhere ---------------------------------------------------------------------------

@@ -77,9 +77,11 @@ class AuditTrail:
         return self.folder / RECORD_FILE
 
     def record(self, identifier: str, *, profile: str | None, api_host: str, outcome: str, rule: str,
-               user_id: str | None = None, directory: str | None = None) -> None:
+               user_id: str | None = None, directory: str | None = None,
+               shown: list[str] | None = None) -> None:
         """Append one look-up. `identifier` as the user gave it, `user_id` the id of the user it was
-        found to be (None: no one, or no one alone); only their keyed hashes are written."""
+        found to be (None: no one, or no one alone), `shown` the ids of the others whose data it showed
+        (candidates, administrators); only their keyed hashes are written."""
         entry = {
             "time": self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "os_user": _os_user(),
@@ -89,6 +91,7 @@ class AuditTrail:
             "directory": self.directory_digest(directory or api_host),
             "identifier_hmac": self.digest(identifier),
             "user_hmac": self.user_digest(user_id) if user_id is not None else None,
+            "shown_hmacs": [self.user_digest(other) for other in shown or ()],
             "outcome": outcome,
             "rule": rule,
         }
@@ -115,14 +118,13 @@ class AuditTrail:
 
     def find(self, identifier: str, user_id: str | None = None, api_host: str | None = None,
              directory: str | None = None) -> Iterator[dict[str, Any]]:
-        """The records of look-ups of `identifier`, or of the user whose id is `user_id` in `directory`
-        under any identifier, oldest first, across the rotated files. A user id names a person within
-        its directory only (another may give the same id to someone else), so it matches only the
-        records of that directory (of that API host, for records older than the field). Lines that
-        are no record (cut short by a crash, or damaged) are listed in `self.damaged` as (file, line
-        number): they can't be matched, and whoever reads the result must know some of the trail was
-        not read. Raises AuditError when
-        there are records but no key to match them with."""
+        """The records of look-ups of `identifier`, or of the user whose id is `user_id` in `directory` under
+        any identifier or shown as a candidate or an administrator, oldest first, across the rotated files.
+        A user id names a person within its directory only (another may give the same id to someone else),
+        so it matches only the records of that directory (of that API host, for records older than the
+        field). Lines that are no record (cut short by a crash, or damaged) are listed in `self.damaged` as
+        (file, line number): they can't be matched, and whoever reads the result must know some of the trail
+        was not read. Raises AuditError when there are records but no key to match them with."""
         self.damaged.clear()
         if not (self.folder / KEY_FILE).exists():
             if any(path.stat().st_size for path in self.files()):
@@ -149,8 +151,10 @@ class AuditTrail:
                         if line.strip():
                             self.damaged.append((path, number))
                         continue
+                    shown = entry.get("shown_hmacs")
                     if (entry.get("identifier_hmac") == wanted or (
-                            person is not None and entry.get("user_hmac") == person
+                            person is not None and (entry.get("user_hmac") == person
+                                                    or (isinstance(shown, list) and person in shown))
                             and (entry.get("directory") == directory if "directory" in entry
                                  else entry.get("api_host") == api_host))):
                         yield entry

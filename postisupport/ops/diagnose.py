@@ -101,10 +101,14 @@ def each(settings: Settings, asked: Iterable[DiagnoseOptions], trail: AuditTrail
 def record(trail: AuditTrail | None, settings: Settings, options: DiagnoseOptions, result: Report) -> None:
     """One look-up into the audit trail (when there is one), as a Desk records it."""
     if trail is not None:
-        user = result.facts.user
+        facts = result.facts
+        user = facts.user
+        # Whose data the screen showed besides the user's: the candidates, and the administrators.
+        shown = [c.id for c in facts.candidates] + [a.id for a in (*facts.admins, *facts.unable_admins)]
         trail.record(options.identifier, profile=settings.profile, api_host=api_host(settings),
                      outcome=result.decision.outcome, rule=result.decision.rule,
-                     user_id=user.id if user is not None else None, directory=directory_of(settings))
+                     user_id=user.id if user is not None else None, directory=directory_of(settings),
+                     shown=[i for i in dict.fromkeys(shown) if i])
 
 
 def user_of(settings: Settings, identifier: str, observe: Any = None) -> str | None:
