@@ -183,8 +183,8 @@ def test_an_administrator_whose_state_cannot_be_read_is_never_offered_as_one_who
     assert [(a["displayName"], a["state"]) for a in document["admins"] + document["unable_admins"]] == [
         ("Maija Virtanen", "unknown"), ("Ville Heikkinen", "inactive")]
     assert document["data_problems"] == [
-        "administrator maija.virtanen@esimerkki.example.fi: accountLocked: 'maybe' ignored (Input should be "
-        "a valid boolean, unable to interpret input)"]
+        "administrator maija.virtanen@esimerkki.example.fi: accountLocked: 'maybe' ignored (not a boolean "
+        "(true or false))"]
     assert "administrators" in document["unknown"]
 
 
@@ -321,3 +321,16 @@ def test_bulk_marks_what_the_directory_cannot_tell_never_blank(run, tmp_path: Pa
     summary = [[c.value for c in line] for line in load_workbook(book)["Summary"].iter_rows()]
     assert summary == [["organisation", "not-found", "use-login-email", "rows"],
                        ["(no organisation)", 1, 0, 1], ["(organisation unknown)", 0, 1, 1]]
+
+
+def test_a_value_that_is_no_boolean_is_unreadable_never_read_as_one() -> None:
+    """A20-9: "off", "n", "0", 0 and 1 were read as booleans (deactivated, locked), with no data
+    problem; true and false, as JSON or as text (WSO2 sends some so), are read."""
+    from postisupport.idp.reading import user_facts
+
+    for sent in ("off", "n", "0", 0, 1, "yes"):
+        facts = user_facts({"id": "u-1", "userName": "aino@example.fi", "active": sent})
+        assert (facts.active, "active" in facts.unknown, facts.problems) == (
+            None, True, (f"active: {sent!r} ignored (not a boolean (true or false))",))
+    assert [user_facts({"id": "u-1", "userName": "aino@example.fi", "active": sent}).active
+            for sent in (True, "False", " true ")] == [True, False, True]

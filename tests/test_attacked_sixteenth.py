@@ -75,8 +75,8 @@ def test_an_extension_sent_as_a_list_leaves_every_fact_it_holds_unreadable() -> 
 
 
 @pytest.mark.parametrize(("state", "problem"), [
-    (["LOCKED", "DISABLED"], "['LOCKED', 'DISABLED'] ignored (Input should be a valid boolean)"),
-    (5, "5 ignored (Input should be a valid boolean, unable to interpret input)"),
+    (["LOCKED", "DISABLED"], "['LOCKED', 'DISABLED'] ignored (not a boolean (true or false))"),
+    (5, "5 ignored (not a boolean (true or false))"),
 ])
 def test_an_account_state_that_is_not_text_is_unreadable_never_unlocked(state: object, problem: str) -> None:
     """A16-5: accountState ["LOCKED"] was "not locked" (an equals on a non-string was False)."""

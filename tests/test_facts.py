@@ -121,7 +121,7 @@ def test_problems_keep_their_order_snapshot_stray_user_groups() -> None:
     assert built.problems == (
         "page problem",
         "the API returned 1 user(s) that do not answer to the identifier",
-        "user 1: active: 'sometimes' ignored (Input should be a valid boolean, unable to interpret input)",
+        "user 1: active: 'sometimes' ignored (not a boolean (true or false))",
         "group g-1: bad",
     )
 

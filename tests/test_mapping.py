@@ -165,8 +165,7 @@ def test_wso2_an_absent_login_time_is_unknown_and_an_unreadable_flag_too() -> No
     assert {"force_password_reset", "last_login", "last_password_update"} <= facts.unknown
     assert facts.force_password_reset is False and facts.last_login is None
     assert facts.problems == (
-        "forcePasswordReset: 'sometimes' ignored (Input should be a valid boolean, "
-        "unable to interpret input)",
+        "forcePasswordReset: 'sometimes' ignored (not a boolean (true or false))",
         "lastLoginTime: '99999999999999999999' ignored (not a dateTime (YYYY-MM-DDThh:mm:ss))",
     )
 

@@ -75,7 +75,7 @@ def test_long_values_are_shortened_in_problem_notes() -> None:
     user = User.parse({"id": "1", "userName": "a@example.fi", "active": "x" * 500})
     quoted = "'" + "x" * 56 + "..."
     assert user.problems == [
-        f"active: {quoted} ignored (Input should be a valid boolean, unable to interpret input)"]
+        f"active: {quoted} ignored (not a boolean (true or false))"]
 
 
 def test_organisation_group() -> None:

@@ -127,8 +127,19 @@ def _address(value: str) -> str:
     return value
 
 
+def _yes_or_no(value: Any) -> Any:
+    # JSON's true and false, or the same in a string (WSO2 sends some so); pydantic would also read
+    # "off", "n", "0", 0 or 1, which no SCIM server means as a boolean: unreadable, never a guess.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError("not a boolean (true or false)")
+
+
 Lenient = Annotated[T | None, WrapValidator(_lenient)]
 Text = Annotated[str, AfterValidator(_text)]
+YesOrNo = Annotated[bool, BeforeValidator(_yes_or_no)]
 Address = Annotated[str, AfterValidator(_address)]
 Timestamp = Annotated[Lenient[Annotated[datetime, BeforeValidator(_date_time_text)]], AfterValidator(_utc)]
 if TYPE_CHECKING:
@@ -159,7 +170,7 @@ def _canonical_names_of(cls: type[BaseModel]) -> dict[str, str]:
 class MultiValue(ScimModel):
     value: Lenient[Text] = None
     display: Lenient[str] = None
-    primary: Lenient[bool] = None
+    primary: Lenient[YesOrNo] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -182,13 +193,13 @@ class Name(ScimModel):
 
 class LoginExtension(ScimModel):
     legacy_user_id: Lenient[str] = Field(None, alias="legacyUserId")
-    force_password_reset: Lenient[bool] = Field(None, alias="forcePasswordReset")
+    force_password_reset: Lenient[YesOrNo] = Field(None, alias="forcePasswordReset")
     password_reset_sent_at: Timestamp = Field(None, alias="passwordResetSentAt")
     password_reset_sent_to: Lenient[Address] = Field(None, alias="passwordResetSentTo")
     last_password_update_time: Timestamp = Field(None, alias="lastPasswordUpdateTime")
     last_login_time: Timestamp = Field(None, alias="lastLoginTime")
     last_failed_login_time: Timestamp = Field(None, alias="lastFailedLoginTime")
-    account_locked: Lenient[bool] = Field(None, alias="accountLocked")
+    account_locked: Lenient[YesOrNo] = Field(None, alias="accountLocked")
     # What the directory can't tell of this user (a capture read through another mapping keeps it so),
     # and what it sent but could not be read (a capture keeps it so: unknown, with a data problem live).
     unknown_facts: LenientList[str] = Field([], alias="unknownFacts")
@@ -238,7 +249,7 @@ class User(Resource):
     user_name: Lenient[str] = Field(None, alias="userName")
     display_name: Lenient[str] = Field(None, alias="displayName")
     name: Lenient[Name] = None
-    active: Lenient[bool] = None
+    active: Lenient[YesOrNo] = None
     preferred_language: Lenient[str] = Field(None, alias="preferredLanguage")
     emails: LenientList[MultiValue] = []
     phone_numbers: LenientList[MultiValue] = Field([], alias="phoneNumbers")
