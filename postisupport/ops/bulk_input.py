@@ -35,6 +35,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import os
 import re
 import stat
@@ -509,6 +510,13 @@ def _ndjson(source: _Source, column: str | None = None) -> Iterator[Row]:
         yield _object_row(number, line.text, column)
 
 
+def _as_given(value: Any) -> str:
+    """An identifier as the input had it: text as it is, anything else as its JSON (true, ["x"])."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _object_row(number: int, line: str, column: str | None = None) -> Row:
     try:
         record: Any = json_document(line)
@@ -518,10 +526,20 @@ def _object_row(number: int, line: str, column: str | None = None) -> Row:
     if not isinstance(record, dict):
         return Row(number, line.strip(), problem="not a JSON object")
     folded = {fold(str(k)): v for k, v in record.items()}
+    if len(folded) < len(record):
+        # "service" and "Service" with different values: one would be dropped unsaid, and its question
+        # with it.
+        keys: dict[str, list[Any]] = {}
+        for key in record:
+            keys.setdefault(fold(str(key)), []).append(key)
+        twice = next((sent for sent in keys.values() if len({json.dumps(record[k]) for k in sent}) > 1), None)
+        if twice is not None:
+            return Row(number, line.strip(), problem=f"the keys {', '.join(repr(str(k)) for k in twice)} are "
+                       "one key written in different case, with different values; keep one")
     identifier = _first(folded, (fold(column),) if column is not None else IDENTIFIER_COLUMNS)
     held = [key for key in IDENTIFIER_COLUMNS if key in folded] if column is None else []
     if len(held) > 1 and len({str(folded[key]) for key in held}) > 1:
-        return Row(number, "" if identifier is None else str(identifier),
+        return Row(number, _as_given(identifier),
                    problem=f"{len(held)} identifiers ({', '.join(held)}); name the one to look up with the "
                            "column option")
     if column is not None:  # the identifier's key is that alone, whatever its name
@@ -531,8 +549,7 @@ def _object_row(number: int, line: str, column: str | None = None) -> Row:
     if not isinstance(identifier, str):
         wanted = f"under the key {column!r}" if column is not None else \
             "under a key such as \"identifier\" or \"email\""
-        return Row(number, "" if identifier is None else str(identifier),
-                   problem=f"no identifier (a string {wanted})")
+        return Row(number, _as_given(identifier), problem=f"no identifier (a string {wanted})")
     # A service or language of another type is the row's error, never dropped: the row would
     # otherwise be diagnosed for every service, or scripted in another language, unsaid.
     if isinstance(services, list) and all(s is None or isinstance(s, str) for s in services):
