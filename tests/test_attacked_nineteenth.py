@@ -353,3 +353,10 @@ def test_ndjson_rows_keep_what_was_given_and_refuse_one_key_twice(run, tmp_path:
          "the keys 'service', 'Service' are one key written in different case, with different values; keep "
          "one"),
         ("ESIM0105", None)]
+
+
+def test_capture_to_a_device_says_at_once_that_it_writes_only_to_a_file(run) -> None:
+    """A19-21: capture -o /dev/null said "exists already: add --force", a flag that could not help."""
+    result = run("--sandbox", "capture", "ESIM0042", "-o", "/dev/null")
+    assert (result.exit_code, result.stderr) == (
+        2, "postisupport: error: /dev/null: is not a regular file; capture writes only to a file\n")

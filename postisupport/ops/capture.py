@@ -184,11 +184,12 @@ def _check_output(output: Path, overwrite: bool, own_files: tuple[Path, ...]) ->
         # personal data in its place, for every later process).
         raise FileProblem(output, "is a symbolic link; capture writes only to a file of its own "
                           "(-o - writes to stdout)")
+    if os.path.lexists(output) and not output.is_file():
+        # --force replaces a file by renaming over it: a device or a pipe would be destroyed (said
+        # first: "add --force" could not help).
+        raise FileProblem(output, "is not a regular file; capture writes only to a file")
     if os.path.lexists(output) and not overwrite:
         raise OutputExists(output, resumable=False)
-    if os.path.lexists(output) and not output.is_file():
-        # --force replaces a file by renaming over it: a device or a pipe would be destroyed.
-        raise FileProblem(output, "is not a regular file; capture writes only to a file")
     # The file goes there by way of a temporary file beside it: one that can't be made (no write
     # permission, a read-only or immutable folder) fails now, before a look-up is made and audited.
     import tempfile
