@@ -360,3 +360,14 @@ def test_capture_to_a_device_says_at_once_that_it_writes_only_to_a_file(run) -> 
     result = run("--sandbox", "capture", "ESIM0042", "-o", "/dev/null")
     assert (result.exit_code, result.stderr) == (
         2, "postisupport: error: /dev/null: is not a regular file; capture writes only to a file\n")
+
+
+def test_one_missing_oauth2_setting_is_it_not_them(run, env) -> None:
+    """A20-10's wording: "set them" of the one client secret missing."""
+    from tests.test_attacked import config_file
+
+    config_file(env, '[profiles.default]\napi_url = "https://idp.example.com/scim/v2"\nauth = "oauth2"\n'
+                'token_url = "https://idp.example.com/token"\nclient_id = "desk"\n')
+    result = run("diagnose", "ESIM0042")
+    assert (result.exit_code, result.stderr) == (2, (
+        "postisupport: error: client secret: OAuth2 needs client_secret; set it with auth login\n"))

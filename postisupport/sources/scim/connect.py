@@ -199,8 +199,9 @@ def _oauth2(settings: Settings, verify: ssl.SSLContext, transport: Any) -> Any:
 
     missing = [name for name in ("token_url", "client_id", "client_secret") if not getattr(settings, name)]
     if missing:
+        which = "it" if len(missing) == 1 else "them"
         raise InvalidSetting(missing[0], settings.origin(missing[0]),
-                             f"OAuth2 needs {', '.join(missing)}; set them with auth login")
+                             f"OAuth2 needs {', '.join(missing)}; set {which} with auth login")
     return ClientCredentials(str(settings.token_url), str(settings.client_id), str(settings.client_secret),
                              settings.scope, timeout=settings.timeout, verify=verify, transport=transport)
 
