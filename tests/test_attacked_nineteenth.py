@@ -371,3 +371,18 @@ def test_one_missing_oauth2_setting_is_it_not_them(run, env) -> None:
     result = run("diagnose", "ESIM0042")
     assert (result.exit_code, result.stderr) == (2, (
         "postisupport: error: client secret: OAuth2 needs client_secret; set it with auth login\n"))
+
+
+def test_a_second_organisation_of_the_name_written_with_a_leading_blank_is_seen(run, tmp_path: Path) -> None:
+    """A21-1: " Esimerkki Oy" beside Esimerkki Oy went unseen by --org "Esimerkki Oy" (the `co` look-up was
+    made only when `sw` found none), so the first was taken for the caller's."""
+    data = json.loads((Path(__file__).parent.parent / "postisupport" / "sandbox" / "data" / "demo.json")
+                      .read_text(encoding="utf-8"))
+    data["Groups"].append({"id": "g-toinen", "displayName": " Esimerkki Oy", "members": [],
+                           ORGANISATION: {"businessId": "1111111-0", "services": []}})
+    two = tmp_path / "two.json"
+    two.write_text(json.dumps(data), encoding="utf-8")
+    result = run("--sandbox-data", str(two), "diagnose", "Laura Salo", "--org", "Esimerkki Oy", "--no-audit")
+    assert (result.exit_code, result.stderr) == (2, (
+        "postisupport: error: --org 'Esimerkki Oy' is the name of 2 organisations: 'Esimerkki Oy' "
+        "(2345678-0), ' Esimerkki Oy' (1111111-0); give its business ID\n"))

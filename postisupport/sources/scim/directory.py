@@ -162,14 +162,17 @@ async def _organisation(store: ScimStore, given: str, by_id: bool) -> tuple[Orga
     None when none answers. Several by that name are refused: the business ID tells them apart."""
     page = await (store.find_organisations(business_id=given) if by_id
                   else store.find_organisations(name=given))
+    if not by_id:
+        # A name the directory starts with a blank or a quote (" Spacey Oy", '"Quoted" Oy') is no name
+        # the agent's typing starts: those that hold its longest word are asked for too, or a second
+        # organisation of that name would go unseen and the first be taken for the caller's.
+        more = await _anywhere(store, given)
+        seen = [resource.get("id") for resource in page.resources]
+        added = [r for r in more.resources if not isinstance(r.get("id"), str) or r.get("id") not in seen]
+        resources = [*page.resources, *added]
+        page = Page(resources, max(page.total, more.total, len(resources)), [*page.problems, *more.problems])
     organisations, problems = _groups(store, page)
     problems += _problems("Groups", page)
-    if not by_id and not page.resources:
-        # A name the directory starts with a blank or a quote (" Spacey Oy", '"Quoted" Oy') is no
-        # name the agent's typing starts: one that holds it is asked for too, before "none".
-        page = await _anywhere(store, given)
-        organisations, problems = _groups(store, page)
-        problems += _problems("Groups", page)
     if by_id:
         meant = [org for org in organisations if (org.business_id or "").strip() == given]
     else:
