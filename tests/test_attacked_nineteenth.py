@@ -386,3 +386,35 @@ def test_a_second_organisation_of_the_name_written_with_a_leading_blank_is_seen(
     assert (result.exit_code, result.stderr) == (2, (
         "postisupport: error: --org 'Esimerkki Oy' is the name of 2 organisations: 'Esimerkki Oy' "
         "(2345678-0), ' Esimerkki Oy' (1111111-0); give its business ID\n"))
+
+
+def test_an_administrator_of_unknown_state_is_counted_apart_and_their_problems_said(run) -> None:
+    """A21-3, A21-4: a business-ID look-up said nothing of an administrator's data problems, and an
+    administrator whose state can't be read was counted as one who does not log in."""
+    def nope(user: dict[str, Any]) -> None:
+        if user.get("id") == "u-1001":
+            user["active"] = "nope"
+
+    with serving(Rewriting(nope)) as url:
+        document = run("--api", url, "diagnose", "2345678-0", "--json", "--no-audit").json()
+    assert document["data_problems"] == [
+        "administrator maija.virtanen@esimerkki.example.fi: active: 'nope' ignored (not a boolean (true or "
+        "false))"]
+    counted = {e["fact"]: e["value"] for e in document["evidence"] if e["fact"].startswith("admins")
+               or e["fact"].endswith("Admins")}
+    assert counted == {"otherAdmins": 0, "deactivatedAdmins": 1, "adminsStateUnknown": 1}
+
+
+def test_doctor_counts_the_organisations_whose_values_read_as_the_fact(run, tmp_path: Path) -> None:
+    """A21-2: business_id and services read from attributes of the wrong shape were "carried by 4 of 4"."""
+    shown = run("mapping", "show").stdout
+    wrong = shown.replace(f'business_id = "{ORGANISATION}:businessId"', 'business_id = "meta"')
+    wrong = wrong.replace(f'services = "{ORGANISATION}:services"', 'services = "displayName"')
+    mapping = tmp_path / "meta.toml"
+    mapping.write_text(wrong, encoding="utf-8")
+    mapping.chmod(0o600)
+    result = run("--sandbox", "--mapping", str(mapping), "doctor", "--json")
+    coverage = next(c for c in result.json() if c["id"] == "coverage")
+    assert (result.exit_code, coverage["status"]) == (8, "fail")
+    assert "; of the 4 organisations listed first: business_id 0, organisation_services 0;" \
+        in coverage["detail"]

@@ -327,7 +327,12 @@ class Facts:
     @property
     def not_logging_in_admins(self) -> int:
         """Open accounts of administrators who cannot log in now, by the login rules."""
-        return sum(1 for a in self.unable_admins if a.state not in ("inactive", "locked"))
+        return sum(1 for a in self.unable_admins if a.state not in ("inactive", "locked", "unknown"))
+
+    @property
+    def unknown_state_admins(self) -> int:
+        """Administrators whose state was sent unreadable: whether they can act is unknown."""
+        return sum(1 for a in self.unable_admins if a.state == "unknown")
 
     @property
     def candidates_total(self) -> int:
@@ -482,8 +487,10 @@ def _organisation_only(snapshot: Snapshot) -> Facts:
     """A business ID looked up: the organisation and all its administrators, each with its state."""
     problems = [*snapshot.problems, *snapshot.group_problems]
     org = snapshot.organisations[0] if snapshot.organisations else None
-    contacts = tuple(a.contact() for a in snapshot.admins
-                     if org is not None and a.is_admin and member_of(a, org))
+    shown = [a for a in snapshot.admins if org is not None and a.is_admin and member_of(a, org)]
+    contacts = tuple(a.contact() for a in shown)
+    # Whom the screen shows, and what was wrong with what the API sent of them (a state, a phone).
+    problems.extend(f"administrator {a.user_name or a.id or '?'}: {p}" for a in shown for p in a.problems)
     unknown = org is not None and _admins_unknown(snapshot.admins, org)
     return Facts(
         identifier=snapshot.identifier,

@@ -679,7 +679,8 @@ def _escalation_evidence(facts: Facts, user: UserFacts, rule: str) -> list[Evide
 def _unable_admins_evidence(facts: Facts, rule: str) -> list[Evidence]:
     """How many administrators can't act, by why: each count only when there are such."""
     counts = (("deactivatedAdmins", facts.inactive_admins), ("lockedAdmins", facts.locked_admins),
-              ("adminsNotLoggingIn", facts.not_logging_in_admins))
+              ("adminsNotLoggingIn", facts.not_logging_in_admins),
+              ("adminsStateUnknown", facts.unknown_state_admins))
     return [Evidence(rule, name, count) for name, count in counts if count]
 
 

@@ -649,7 +649,13 @@ async def _organisation_coverage(server: _Server) -> tuple[int, dict[str, int]]:
     ours = [g for g in listed if isinstance(g, dict) and _is_organisation(g, server.named_mapping)]
     if not ours:
         return 0, {}
-    return len(ours), {name: sum(1 for g in ours if mappings.resolve(g, path) is not None)
+    # Carried is not read: a business ID sent as a number, services as an object, tell nothing.
+    read = [group_facts(g, mapping=server.named_mapping)[0] for g in ours]
+    readable = {"business_id": lambda org: org.business_id is not None,
+                "organisation_services": lambda org: not org.services_unknown}
+    return len(ours), {name: sum(1 for g, org in zip(ours, read, strict=True)
+                                 if mappings.resolve(g, path) is not None and org is not None
+                                 and readable[name](org))
                        for name, path in paths.items()}
 
 
