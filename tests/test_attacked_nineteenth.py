@@ -418,3 +418,25 @@ def test_doctor_counts_the_organisations_whose_values_read_as_the_fact(run, tmp_
     assert (result.exit_code, coverage["status"]) == (8, "fail")
     assert "; of the 4 organisations listed first: business_id 0, organisation_services 0;" \
         in coverage["detail"]
+
+
+def test_an_organisation_answered_without_a_readable_id_is_unknown_never_none(run) -> None:
+    """A21-8: the API answered the user's group g-esimerkki without its id: "Your account isn't linked to
+    any organisation", a ticket to link an account that is linked."""
+    def no_id(group: dict[str, Any]) -> None:
+        if group.get("id") == "g-esimerkki":
+            del group["id"]
+
+    with serving(Rewriting(no_id, endpoint="/Groups")) as url:
+        document = run("--api", url, "diagnose", "johanna.makinen@esimerkki.example.fi", "--verified",
+                       "--json", "--no-audit").json()
+    assert (document["rule"], "organisation" in document["unknown"]) == ("login.organisation-unknown", True)
+
+
+def test_mask_takes_no_apostrophe_inside_a_word_for_a_quote() -> None:
+    """A21-6: "can't ... can't" was masked as a quoted name, and the name quoted between them left clear."""
+    from postisupport.output.mask import error_line
+
+    said = "the API answered HTTP 400: Can't apply filter displayName sw 'Esimerkki Oy': it isn't indexed"
+    assert error_line(said) == ("the API answered HTTP 400: Can't apply filter displayName sw 'E. O.': it "
+                                "isn't indexed")

@@ -84,7 +84,7 @@ NOT_PERSONAL = frozenset({"id", "active", "primary", "forcePasswordReset", "acco
 # "user u-1: emails.value: 'x' ignored (...)": the attribute after the resource it is about.
 _NOTED = re.compile(r"(?:(?:user|group) \S*: )?(?P<attribute>[A-Za-z][\w.]*): ")
 # A value as the models quote it (repr), closed, or cut at its end by shortened() with CUT.
-_QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|['"].*""" + re.escape(CUT))
+_QUOTED = re.compile(r"""(?<!\w)(?:'(?:[^'\\]|\\.)*'(?!\w)|"(?:[^"\\]|\\.)*"|['"].*""" + re.escape(CUT) + ")")
 _NUMBER = re.compile(r"\d{5,}")  # a phone number or an ID sent as a number, not as a string
 
 

@@ -265,6 +265,12 @@ async def _completed(store: ScimStore, snapshot: Snapshot, shared: Shared | None
         admins = await store.admins_of(org_ids) if org_ids else Page([], 0)
         read = _users(store, admins)
     problems += _problems("Groups", groups) + _problems("administrators", admins)
+    if not organisations and any(org.id is None for org in _groups(store, groups)[0]):
+        # The API answered an organisation for the user's groups whose own id can't be read: which
+        # organisation the user is in can't be told, and "no organisation" would be untrue.
+        told = replace(user, unknown=user.unknown | {"organisation"})
+        snapshot = replace(snapshot, users=tuple(told if u is user else u for u in snapshot.users),
+                           found=tuple((told if u is user else u, how) for u, how in snapshot.found))
     return replace(snapshot, organisations=organisations, admins=read, problems=tuple(problems),
                    group_problems=tuple(group_problems))
 
