@@ -440,3 +440,23 @@ def test_mask_takes_no_apostrophe_inside_a_word_for_a_quote() -> None:
     said = "the API answered HTTP 400: Can't apply filter displayName sw 'Esimerkki Oy': it isn't indexed"
     assert error_line(said) == ("the API answered HTTP 400: Can't apply filter displayName sw 'E. O.': it "
                                 "isn't indexed")
+
+
+
+class _Unfiltered(Rewriting):
+    """The sandbox with Esimerkki's business ID a number, its Groups' filter dropped: every group sent."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/Groups"):
+            scope = {**scope, "query_string": b"count=20"}
+        await super().__call__(scope, receive, send)
+
+
+def test_a_business_id_look_up_a_server_answers_with_every_group_takes_no_unreadable_one(run) -> None:
+    """A21-12: a server that ignores the business-ID filter sent every group; a business ID no
+    organisation has was matched to the one whose business ID can't be read."""
+    with serving(_Unfiltered(_number, endpoint="/Groups")) as url:
+        result = run("--api", url, "diagnose", "2222222-9", "--json", "--no-audit")
+    assert (result.exit_code, result.stderr) == (5, (
+        "postisupport: error: the identity API answered the look-up of '2222222-9' with 1 organisation(s) "
+        "whose business ID can't be read, so which one is meant can't be told\n"))

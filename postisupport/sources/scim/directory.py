@@ -184,7 +184,7 @@ async def _organisation(store: ScimStore, given: str, by_id: bool) -> tuple[Orga
     fact = "business_id" if by_id else "name"
     unreadable = [org for org in organisations if fact in org.unknown]
     if not meant and unreadable:
-        meant = _unreadable_answer(unreadable, given, by_id, problems)
+        meant = _unreadable_answer(unreadable, given, by_id, problems, alone=len(organisations) == 1)
     if len(meant) > 1 and by_id:
         # The directory's fault, not the agent's: the first is used, and the screen says so.
         names = ", ".join(repr(org.name or org.id) for org in meant)
@@ -212,12 +212,13 @@ async def _anywhere(store: ScimStore, name: str) -> Page:
 
 
 def _unreadable_answer(unreadable: list[OrganisationFacts], given: str, by_id: bool,
-                       problems: list[str]) -> list[OrganisationFacts]:
+                       problems: list[str], alone: bool = True) -> list[OrganisationFacts]:
     """The organisation meant when none the API answered with is `given` as read, but some may be: their
     business ID (or name) can't be read. "No organisation has it" would be a guess. The one the API's
-    own filter answered with by that business ID is it, the screen saying its ID can't be read; an
-    answer by name may be a server's whole list, so a name that can't be read is asked by business ID."""
-    if by_id and len(unreadable) == 1:
+    own filter answered with by that business ID, `alone`, is it, the screen saying its ID can't be read
+    (an answer of several shows a filter not applied); an answer by name may be a server's whole list,
+    so a name that can't be read is asked by business ID."""
+    if by_id and alone and len(unreadable) == 1:
         taken = unreadable[0].name or unreadable[0].id
         problems.append(f"the organisation {taken!r} is taken as the one with the business ID {given}: the "
                         "API answered the look-up with it, but its own business ID can't be read")
