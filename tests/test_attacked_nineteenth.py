@@ -460,3 +460,29 @@ def test_a_business_id_look_up_a_server_answers_with_every_group_takes_no_unread
     assert (result.exit_code, result.stderr) == (5, (
         "postisupport: error: the identity API answered the look-up of '2222222-9' with 1 organisation(s) "
         "whose business ID can't be read, so which one is meant can't be told\n"))
+
+
+def test_a_reset_address_with_a_wrapper_or_an_invisible_character_is_no_address() -> None:
+    """A21-10: mailto:ADDRESS, <ADDRESS>, ADDRESS. and ADDRESS with a zero-width space were still read as an
+    address no longer on the account."""
+    from postisupport.idp.reading import user_facts
+
+    address = "aino.korhonen@esimerkki.example.fi"
+    for sent in (f"mailto:{address}", f"<{address}>", f"{address}.", f"{address}\u200b"):
+        facts = user_facts({"id": "u-1", "userName": address, LOGIN_EXTENSION: {"passwordResetSentTo": sent}})
+        assert (facts.reset_sent_to, "reset_sent_to" in facts.unknown, facts.problems) == (
+            None, True, (f"passwordResetSentTo: {sent!r} ignored (not an e-mail address)",))
+
+
+def test_a_lone_surrogate_in_an_organisations_business_id_or_name_is_a_data_problem() -> None:
+    """A21-9: "Esimerkki Oy \\ud800" was taken as text, with no data problem."""
+    from postisupport.idp.reading import group_facts
+
+    organisation, problems = group_facts({"id": "g-1", "displayName": "Esimerkki Oy \ud800",
+                                          ORGANISATION: {"businessId": "2345678-0\ud800"}})
+    assert organisation is not None
+    assert (organisation.name, organisation.business_id, organisation.unknown) == (
+        None, None, frozenset({"name", "business_id"}))
+    assert problems == [
+        "group g-1: displayName: 'Esimerkki Oy \\ud800' ignored (not text: it holds a lone surrogate)",
+        "group g-1: businessId: '2345678-0\\ud800' ignored (not text: it holds a lone surrogate)"]

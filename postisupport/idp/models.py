@@ -9,6 +9,7 @@ exactly the ones a support desk needs to look at.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -121,8 +122,10 @@ def _text(value: str) -> str:
 
 def _address(value: str) -> str:
     # Where a request went, told as an address no longer on the account, must be an address: "",
-    # "x" or "Name <address>" says nothing certain of where it went.
-    if not looks_like_email(value):
+    # "x", "mailto:...", "Name <address>", a trailing dot or an invisible character say nothing certain
+    # of where it went.
+    if not looks_like_email(value) or value.endswith(".") or any(
+            ch in '<>():;,[]"\\' or unicodedata.category(ch) in ("Cf", "Cc") for ch in value):
         raise ValueError("not an e-mail address")
     return value
 
@@ -207,7 +210,7 @@ class LoginExtension(ScimModel):
 
 
 class OrganisationExtension(ScimModel):
-    business_id: Lenient[str] = Field(None, alias="businessId")
+    business_id: Lenient[Text] = Field(None, alias="businessId")
     services: LenientList[MultiValue] = []
     # What the directory can't tell of this organisation (a capture read through another mapping keeps
     # it so; its extension, empty otherwise, would be left out, and the group be none).
@@ -274,7 +277,7 @@ class User(Resource):
 
 
 class Group(Resource):
-    display_name: Lenient[str] = Field(None, alias="displayName")
+    display_name: Lenient[Text] = Field(None, alias="displayName")
     organisation: Lenient[OrganisationExtension] = Field(  # type: ignore[literal-required]
         None, alias=urns.ORGANISATION_EXTENSION
     )
