@@ -40,8 +40,8 @@ CLOSED = {
           "stina.stangd@exempel.example.fi, the one we sent the password-change request to on 17 January "
           "2021. Once your account is open again, you'll also need to change your password: go to "
           "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by "
-          "e-mail. You already have access to Reporting, so it will open once you can log in. One of the "
-          "services you asked about isn't among your organisation's services, so no administrator can give "
+          "e-mail. You already have access to Reporting, so it will open once you can log in. The other "
+          "service you asked about isn't among your organisation's services, so no administrator can give "
           "you access to it. I'll also check whether your organisation has ordered that service: if it has, "
           "I'll add it to the same support request, and if not, I can put you through to our sales.\n",
     "sv": "Ditt konto har inaktiverats och är dessutom låst. Din organisation har ingen administratör för "
@@ -51,8 +51,8 @@ CLOSED = {
           "stina.stangd@exempel.example.fi, alltså den adress dit vi den 17.1.2021 skickade begäran om att "
           "byta lösenord. När ditt konto har öppnats igen behöver du också byta lösenord: gå till "
           "https://www.posti.fi/changepassword och ange den adressen, så får du anvisningar per e-post. "
-          "Du har redan rätt att använda tjänsten Rapportering, så den öppnas när du kan logga in. En av "
-          "tjänsterna som du frågade om syns inte bland din organisations tjänster, så ingen administratör "
+          "Du har redan rätt att använda tjänsten Rapportering, så den öppnas när du kan logga in. Den andra "
+          "tjänsten som du frågade om syns inte bland din organisations tjänster, så ingen administratör "
           "kan ge dig rätt att använda den. Jag kontrollerar också om din organisation har beställt "
           "tjänsten. Om den har det lägger jag till den i samma supportärende, och om inte kan jag koppla "
           "dig till vår försäljning.\n",

@@ -429,7 +429,7 @@ def test_9_a_retry_that_fails_and_an_order_check_each_keep_their_own_promise(run
     text = demo(run, "en", "johanna.makinen@esimerkki.example.fi", "-s", "reports", "-s", "parcel lockers")
     assert text == (
         "You do have access to Reporting. If Reporting still won't open, log out and log in again; if that "
-        "doesn't help, I'll open a support request for it. One of the services you asked about isn't among "
+        "doesn't help, I'll open a support request for it. The other service you asked about isn't among "
         "your organisation's services, so no administrator can give you access to it. I'll check whether "
         "your organisation has ordered that service: if it has, I'll open a support request for it, and if "
         "not, I can put you through to our sales.")

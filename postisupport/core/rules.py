@@ -790,8 +790,17 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     orgs = lacking if lacking == len(facts.memberships) > 1 else 1
     if unordered:
         some = len(unordered) < len(verdicts)
-        parts.append(ScriptPart("service.not-subscribed.some" if some else "service.not-subscribed",
-                                {"n": len(unordered), "orgs": orgs}))
+        counts = {"n": len(unordered), "orgs": orgs}
+        named = [v for v in verdicts if v not in unordered]
+        if some and len(named) == 1 and named[0].known_as:
+            # The one other service asked was named before it: "the other service", not "one of the
+            # services", which may sound like the one just named (to a verified caller, who heard it).
+            # Of three or more, fi "toinen" and sv "den andra" would be "the second": not said so.
+            parts.append(ScriptPart("service.not-subscribed.other", counts, personal=True,
+                                    unverified="service.not-subscribed.some"))
+        else:
+            key = "service.not-subscribed.some" if some else "service.not-subscribed"
+            parts.append(ScriptPart(key, counts))
     parts.extend(_next(user, ticketed, (len(unordered), orgs), granted, after_login is not None, len(groups),
                        legacy, promised, for_rights=ticketed and not ticket and not unordered
                        and not {"service.no-organisation", "service.organisation-unknown"} & set(missing)))
