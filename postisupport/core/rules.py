@@ -463,7 +463,6 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             gone = user.reset_sent_to is not None and not user.has_address(user.reset_sent_to)
             key = "then.reset-pending.login-address" if facts.matched_by != "userName" or gone \
                 else "then.reset-pending"
-            # "Once your account is open again" tells that it is closed: to a verified caller only.
             other = user.reset_sent_to is not None and user.reset_sent_at is not None and not gone \
                 and user.user_name is not None and not equal_folded(user.reset_sent_to, user.user_name)
             if other:
@@ -474,6 +473,7 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
                     "sent_to": user.reset_sent_to, "login_email": user.user_name}, personal=True,
                     unverified="also.reset-pending.login-address"))
             else:
+                # "Once your account is open again" tells that it is closed: to a verified caller only.
                 change.append(ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL}, personal=True,
                                          unverified=key.replace("then.", "also.", 1)))
             if gone and user.reset_sent_at is not None:
@@ -490,7 +490,7 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             # Who gave the old ID hears which address logs in now, before the change page that asks for
             # it, and then "that address" there (said by the seed page's test to anyone).
             address = [ScriptPart("login.not-login-email"), *address[1:]]
-            if change and any(p.key == "detail.login-email.tested" for p in address):
+            if any(p.key == "detail.login-email.tested" for p in address):
                 change[0] = replace(change[0], key="then.reset-pending.that-address",
                                     unverified="also.reset-pending.that-address")
             change, address = address, change

@@ -130,14 +130,21 @@ def _address(value: str) -> str:
     return value
 
 
-def _yes_or_no(value: Any) -> Any:
-    # JSON's true and false, or the same in a string (WSO2 sends some so); pydantic would also read
-    # "off", "n", "0", 0 or 1, which no SCIM server means as a boolean: unreadable, never a guess.
+def boolean(value: Any) -> bool | None:
+    """JSON's true and false, or the same in a string (WSO2 sends some so); None for anything else:
+    pydantic would also read "off", "n", "0", 0 or 1, which no SCIM server means as a boolean."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise ValueError("not a boolean (true or false)")
+    return None
+
+
+def _yes_or_no(value: Any) -> bool:
+    read = boolean(value)
+    if read is None:
+        raise ValueError("not a boolean (true or false)")  # unreadable, never a guess
+    return read
 
 
 Lenient = Annotated[T | None, WrapValidator(_lenient)]

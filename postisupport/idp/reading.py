@@ -12,7 +12,7 @@ from postisupport.core.identifiers import equal_folded
 from postisupport.core.text import shortened
 from postisupport.idp import urns
 from postisupport.idp.contract import ADMIN_ROLE, MEMBERS
-from postisupport.idp.models import Group, MultiValue, User
+from postisupport.idp.models import Group, MultiValue, User, boolean
 
 if TYPE_CHECKING:
     from postisupport.idp import mapping as mappings
@@ -436,7 +436,7 @@ def _value(resource: dict[str, Any], fact: mappings.Fact) -> Any:
             said: bool | None = value.strip().casefold() in {e.casefold() for e in source.equals} \
                 if isinstance(value, str) else None
         else:
-            said = _boolean(value)
+            said = boolean(value)
         if said is None:
             unreadable = value
             continue
@@ -447,14 +447,6 @@ def _value(resource: dict[str, Any], fact: mappings.Fact) -> Any:
     if unreadable is not None:
         return unreadable
     return told[0] if told else None
-
-
-def _boolean(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"  # WSO2 sends some booleans as strings
-    return None
 
 
 def _moment_of(value: Any) -> Any:

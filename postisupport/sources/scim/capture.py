@@ -117,11 +117,8 @@ def _in_contract_form(users: dict[str, dict[str, Any]], groups: dict[str, dict[s
         resource, untold, unreadable, _ = contract_user(user, mapping)
         # What could not be read is unknown to a replay too, as sent unreadable (its data problem stays
         # in the diagnosis): an administrator's state that can't be read is no state told absent.
-        told = list(fact_names((untold - unreadable) - mapping.unrecorded))
-        unread = list(fact_names(unreadable - mapping.unrecorded))
-        resource = told_unknown(resource, urns.LOGIN_EXTENSION, told) if told else resource
-        converted[uid] = told_unknown(resource, urns.LOGIN_EXTENSION, unread, "unreadableFacts") \
-            if unread else resource
+        converted[uid] = _said_unknown(resource, (untold - unreadable) - mapping.unrecorded,
+                                       unreadable - mapping.unrecorded)
     # What the store records of no organisation, said in each: an extension left empty is sent by no
     # server, and a group without it is no organisation.
     unrecorded = [name for name in ("business_id", "organisation_services")
@@ -165,11 +162,16 @@ def _unknown_kept(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     and what could not be read in its unreadableFacts: an attribute left out would read as none
     ("never", "not locked") in a replay."""
     read = user_facts(sent)
-    told, unreadable = list(fact_names(read.untold)), list(fact_names(read.unknown - read.untold))
-    if not isinstance(kept, dict):
-        return kept
-    kept = told_unknown(kept, urns.LOGIN_EXTENSION, told) if told else kept
-    return told_unknown(kept, urns.LOGIN_EXTENSION, unreadable, "unreadableFacts") if unreadable else kept
+    return _said_unknown(kept, read.untold, read.unknown - read.untold) if isinstance(kept, dict) else kept
+
+
+def _said_unknown(user: dict[str, Any], told: frozenset[str], unreadable: frozenset[str]) -> dict[str, Any]:
+    """`user` with the facts (by field) its store tells it can't tell in its unknownFacts, and those it
+    sent unreadable in its unreadableFacts; neither list added when empty."""
+    for fields, key in ((told, "unknownFacts"), (unreadable, "unreadableFacts")):
+        if fields:
+            user = told_unknown(user, urns.LOGIN_EXTENSION, list(fact_names(fields)), key)
+    return user
 
 
 def _unknown_kept_of_group(sent: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:

@@ -646,15 +646,15 @@ async def _organisation_coverage(server: _Server) -> tuple[int, dict[str, int]]:
     if not paths:
         return 0, {}
     listed = _listed(await server.get("Groups", count=str(POPULATION), excludedAttributes=contract.MEMBERS))
-    ours = [g for g in listed if isinstance(g, dict) and _is_organisation(g, server.named_mapping)]
+    # Each group read once: whether it is an organisation, and what of it reads as the fact (carried is
+    # not read: a business ID sent as a number, services as an object, tell nothing).
+    ours = [(g, org) for g in listed if isinstance(g, dict)
+            and (org := group_facts(g, mapping=server.named_mapping)[0]) is not None]
     if not ours:
         return 0, {}
-    # Carried is not read: a business ID sent as a number, services as an object, tell nothing.
-    read = [group_facts(g, mapping=server.named_mapping)[0] for g in ours]
     readable = {"business_id": lambda org: org.business_id is not None,
                 "organisation_services": lambda org: not org.services_unknown}
-    return len(ours), {name: sum(1 for g, org in zip(ours, read, strict=True)
-                                 if mappings.resolve(g, path) is not None and org is not None
+    return len(ours), {name: sum(1 for g, org in ours if mappings.resolve(g, path) is not None
                                  and readable[name](org))
                        for name, path in paths.items()}
 
