@@ -121,19 +121,20 @@ def _pseudonymised(store: ModuleType, document: dict[str, Any], result: Report, 
     Its record's diagnosis is the stand-ins' own: the real one names people too."""
     out: dict[str, Any] = store.pseudonymised(document)
     out["capture"]["diagnosis"] = _deciding_alike(store, out, result, settings, view,
-                                                  "the pseudonymised directory")
+                                                  "the pseudonymised directory", DECISION)
     return out
 
 
 def _deciding_alike(store: ModuleType, document: dict[str, Any], result: Report, settings: Settings,
-                    view: View, what: str) -> dict[str, Any]:
-    """The diagnosis `document` gives, as JSON, when it decides as `result` did; else DataFileError."""
+                    view: View, what: str, compared: tuple[str, ...] = COMPARED) -> dict[str, Any]:
+    """The diagnosis `document` gives, as JSON, when it decides as `result` did (its `compared`
+    fields: what `replay` compares, unless the evidence quotes stand-ins); else DataFileError."""
     try:
         again = _decide(store, document, _options(document["capture"]["arguments"]), settings)
     except DataFileError as error:
         raise DataFileError(f"{what} can't be read back ({_reason(error)}); nothing was written") from None
     before, now = as_json(result, view), as_json(again, view)
-    if any(before[k] != now[k] for k in DECISION):
+    if any(before[k] != now[k] for k in compared):
         if result.decision.rule == "lookup.unreadable":
             # The value that matched the caller is the one that can't be read: no file without it can
             # find them. The engineer still needs the evidence, which the trace holds.

@@ -69,7 +69,8 @@ def record(settings: Settings, observe: Any,
             # Attribute names in any case (RFC 7643 section 2.1), as the diagnosis read them.
             resource_id = named(resource, "id")
             if isinstance(resource_id, str):
-                kept[resource_id] = {k: v for k, v in resource.items() if str(k).lower() != "meta"}
+                sent = {k: v for k, v in resource.items() if str(k).lower() != "meta"}
+                kept[resource_id] = _first_kept(kept.get(resource_id), sent)
 
     secrets: list[str] = []
     mapping = mapping_of(settings)
@@ -92,6 +93,16 @@ def record(settings: Settings, observe: Any,
     _members_read(users, groups)
     return Recorded({"Users": list(users.values()), "Groups": list(groups.values())}, offered, extra, result,
                     secrets)
+
+
+def _first_kept(first: dict[str, Any] | None, again: dict[str, Any]) -> dict[str, Any]:
+    """A resource as first sent, with what only a later answer sent of it: the caller's own record
+    is read first, and an administrators' answer that sends her again otherwise (an attribute it
+    can't read) is not what the diagnosis decided her own facts from. Names in any case."""
+    if first is None:
+        return again
+    held = {str(k).lower() for k in first}
+    return {**first, **{k: v for k, v in again.items() if str(k).lower() not in held}}
 
 
 def _members_read(users: dict[str, dict[str, Any]], groups: dict[str, dict[str, Any]]) -> None:

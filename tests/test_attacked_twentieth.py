@@ -1,0 +1,50 @@
+"""Issues 12, 13 and 14, the twenty-first attack pass (A21) and what was left of it: each finding's case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from tests.servers import serving
+from tests.test_attacked_sixteenth import Rewriting
+
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+
+
+class AdministratorsAnswer(Rewriting):
+    """The demo sandbox, Maija Virtanen (u-1001) changed only in the answer to the administrators'
+    look-up: a server whose list of administrators sends an attribute otherwise than her own record."""
+
+    def __init__(self) -> None:
+        super().__init__(self._unreadable)
+        self.query = ""
+
+    def _unreadable(self, user: dict[str, Any]) -> None:
+        if user.get("id") == "u-1001" and "roles.value" in self.query:
+            user[LOGIN]["forcePasswordReset"] = "x"
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.query = unquote(scope.get("query_string", b"").decode())
+        await super().__call__(scope, receive, send)
+
+
+def test_a_capture_of_an_administrator_keeps_her_own_record_as_the_diagnosis_read_it(
+        run, tmp_path: Path) -> None:
+    """A21-5: the administrators' answer, read after her own record, replaced it in the capture: the file
+    held her reset state unreadable, and its replay decided otherwise (exit 7) where the capture said
+    "captured"."""
+    ticket = tmp_path / "c.json"
+    with serving(AdministratorsAnswer()) as url:
+        live = run("--api", url, "diagnose", "maija.virtanen@esimerkki.example.fi", "--no-audit",
+                   "--json").json()
+        made = run("--api", url, "capture", "maija.virtanen@esimerkki.example.fi", "-o", str(ticket))
+    assert (made.exit_code, made.stderr) == (
+        0, f"captured contact-customer-service (login.user-is-admin) in {ticket}\n")
+    maija = next(u for u in json.loads(ticket.read_text())["Users"] if u["id"] == "u-1001")
+    # Her own record sends no forcePasswordReset, and none is made unreadable.
+    assert ("forcePasswordReset" in maija[LOGIN], "unreadableFacts" in maija[LOGIN]) == (False, False)
+    replayed = run("replay", str(ticket))
+    assert replayed.exit_code == 0, replayed.stdout + replayed.stderr
+    assert (live["rule"], live["data_problems"], live["unknown"]) == ("login.user-is-admin", [], [])
