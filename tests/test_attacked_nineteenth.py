@@ -320,7 +320,7 @@ def test_bulk_marks_what_the_directory_cannot_tell_never_blank(run, tmp_path: Pa
                str(book), "-q").exit_code == 0
     summary = [[c.value for c in line] for line in load_workbook(book)["Summary"].iter_rows()]
     assert summary == [["organisation", "not-found", "use-login-email", "rows"],
-                       ["(no organisation)", 1, 0, 1], ["(organisation unknown)", 0, 1, 1]]
+                       ["(no single user)", 1, 0, 1], ["(organisation unknown)", 0, 1, 1]]
 
 
 def test_a_value_that_is_no_boolean_is_unreadable_never_read_as_one() -> None:

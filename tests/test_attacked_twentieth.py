@@ -48,3 +48,40 @@ def test_a_capture_of_an_administrator_keeps_her_own_record_as_the_diagnosis_rea
     replayed = run("replay", str(ticket))
     assert replayed.exit_code == 0, replayed.stdout + replayed.stderr
     assert (live["rule"], live["data_problems"], live["unknown"]) == ("login.user-is-admin", [], [])
+
+
+BULK_ROWS = ("identifier\njohanna.makinen@esimerkki.example.fi\n2345678-0\nESIM0042\n"
+             "timo.lahtinen@example.net\nkarin.holm@exempel.example.fi\ntoimisto@salo.example.fi\n"
+             "nobody@example.com\n")
+
+
+def test_bulk_says_unknown_of_every_organisation_cell_and_counts_no_single_user_apart(
+        run, tmp_path: Path) -> None:
+    """A21-7: with the organisation unknown, business_id and admins were blank (= none); and ambiguous,
+    not-found and errored rows were counted under "(no organisation)" next to users found in none."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = tmp_path / "in.csv"
+    rows.write_text(BULK_ROWS, encoding="utf-8")
+    no_organisations = tmp_path / "noorg.toml"
+    no_organisations.write_text(run("mapping", "show").stdout.split("[organisations]")[0], encoding="utf-8")
+    no_organisations.chmod(0o600)
+    written = run("--sandbox", "--mapping", str(no_organisations), "bulk", str(rows), "-o", "-", "-q",
+                  "--format", "csv", "--no-audit")
+    cells = [(r["outcome"], r["organisation"], r["business_id"], r["admins"])
+             for r in csv.DictReader(io.StringIO(written.stdout))]
+    unknown = ("(unknown)",) * 3
+    assert cells == [("contact-customer-service", *unknown), ("", "", "", ""), ("change-password", *unknown),
+                     ("contact-customer-service", *unknown), ("contact-customer-service", *unknown),
+                     ("ambiguous", "", "", ""), ("not-found", "", "", "")]
+    book = tmp_path / "out.xlsx"
+    assert run("--sandbox", "bulk", str(rows), "-o", str(book), "-q", "--no-audit").exit_code == 0
+    summary = [[c.value for c in line] for line in load_workbook(book)["Summary"].iter_rows()]
+    assert summary == [
+        ["organisation", "ambiguous", "change-password", "contact-admin", "contact-customer-service",
+         "not-found", "organisation", "rows"],
+        ["Esimerkki Oy", 0, 1, 1, 0, 0, 1, 3], ["(no single user)", 1, 0, 0, 0, 1, 0, 2],
+        ["(no organisation)", 0, 0, 0, 1, 0, 0, 1], ["Exempel Ab", 0, 0, 0, 1, 0, 0, 1]]

@@ -520,7 +520,7 @@ def test_a_workbook_has_the_results_and_a_summary_by_organisation_with_a_chart(r
     assert summary == [
         ["organisation", "change-password", "check-service-rights", "contact-customer-service",
          "error: invalid-input", "rows"],
-        ["Esimerkki Oy", 1, 1, 0, 0, 2], ["(no organisation)", 0, 0, 0, 1, 1],
+        ["Esimerkki Oy", 1, 1, 0, 0, 2], ["(no single user)", 0, 0, 0, 1, 1],
         ["Exempel Ab", 0, 0, 1, 0, 1]]
     assert len(book["Summary"]._charts) == 1
     assert_error(run("--sandbox", "bulk", str(source), "-o", str(out), "--resume", "-q"), ExitStatus.USAGE,

@@ -342,6 +342,26 @@ def _first_pass(path: Path, column: str | None, kept: _Kept) -> int:
     return count
 
 
+# A workbook's Summary rows that are no organisation's name: a user found in none, a user whose
+# organisation the directory can't tell, and a row where no single user was found (ambiguous, not
+# found, an error), which is known to be in no organisation no more than in one.
+NO_ORGANISATION = "(no organisation)"
+ORGANISATION_UNKNOWN = "(organisation unknown)"
+NO_SINGLE_USER = "(no single user)"
+
+
+def summary_organisation(document: dict[str, Any]) -> str:
+    """What a workbook's Summary counts a diagnosis under: its organisation's name, else one of the
+    labels above."""
+    organisation = document.get("organisation")
+    if organisation:
+        # An organisation whose name can't be read is still one.
+        return str(organisation.get("name") or ORGANISATION_UNKNOWN)
+    if not document.get("user"):
+        return NO_SINGLE_USER
+    return ORGANISATION_UNKNOWN if "organisation" in (document.get("unknown") or ()) else NO_ORGANISATION
+
+
 @dataclass
 class _Done:
     """One row, done: its output line or cells, what it counts as, and for a workbook's summary its
@@ -402,12 +422,8 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 return failed(row, error)
             try:
                 document = as_json(result, view)
-                # Of a user found whose organisation the directory can't tell: not "no organisation".
-                untold = document.get("user") and "organisation" in (document.get("unknown") or ())
-                organisation = (document.get("organisation") or {}).get("name") or (
-                    "(organisation unknown)" if untold else "")
                 return _Done(row, sink.line(row, document, None), outcome=result.decision.outcome,
-                             organisation=str(organisation))
+                             organisation=summary_organisation(document))
             except Exception as error:
                 return failed(row, error)
 
@@ -864,7 +880,7 @@ class _Workbook:
         outcome = done.outcome if done.error_kind is None else f"error: {done.error_kind}"
         # Counted already as the row's organisation cell.
         organisation = workbook_safe(spreadsheet_safe(done.organisation))[0]
-        self.counts[(organisation or "(no organisation)", str(outcome))] += 1
+        self.counts[(organisation or NO_SINGLE_USER, str(outcome))] += 1
 
     def save(self, out: IO[bytes]) -> None:
         from openpyxl.chart import BarChart, Reference

@@ -71,9 +71,10 @@ def csv_record(row: int, identifier: str, services: tuple[str, ...], document: d
         "login": _text(user.get("userName")),
         # Of a user found: a row of no one has no organisation to be unknown.
         "organisation": _text(org.get("name"), "organisation" in unknown and not org and bool(user)),
-        "business_id": _text(org.get("businessId"), "business_id" in unknown and bool(org)),
+        # Of an organisation found, or of a user whose organisation is unknown: then so are these.
+        "business_id": _text(org.get("businessId"), "business_id" in unknown and bool(org or user)),
         "admins": "; ".join(_contact(a) for a in document["admins"])
-        or (UNKNOWN_CELL if "administrators" in unknown and org else ""),
+        or (UNKNOWN_CELL if "administrators" in unknown and (org or user) else ""),
     })
     return {name: spreadsheet_safe(cell) for name, cell in record.items()}
 
