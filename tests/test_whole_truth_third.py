@@ -89,10 +89,14 @@ def test_u1_one_of_several_administrators_hears_the_others_cannot_act_not_that_t
 
 # -- U3: a right with no organisation behind it is no "no fault" ------------------------------------------
 
+# The right is theirs, but it opens only with the link the ticket asks for (N16-1).
 GRANTED_REPORTS = {
-    "fi": "Sinulla on käyttöoikeus palveluun Raportointi.",
-    "sv": "Du har rätt att använda tjänsten Rapportering.",
-    "en": "You do have access to Reporting.",
+    "fi": "Sinulla on käyttöoikeus palveluun Raportointi, mutta se aukeaa vasta, kun tunnuksesi on liitetty "
+          "organisaatioon.",
+    "sv": "Du har rätt att använda tjänsten Rapportering, men den öppnas först när ditt konto har kopplats "
+          "till en organisation.",
+    "en": "You do have access to Reporting, but it will only open once your account is linked to an "
+          "organisation.",
 }
 LINKED_TO_NONE = {
     "fi": "Tunnustasi ei ole liitetty mihinkään organisaatioon, joten sinulla ei ole pääkäyttäjää, joka "
@@ -106,9 +110,12 @@ RIGHTS_LATER = {
     "sv": "När jag har kontrollerat vem du är kan jag berätta om dina rättigheter.",
     "en": "Once I've checked who you are, I can tell you about your access rights.",
 }
-ROW_NO_ORGANISATION = {"fi": "Raportointi: ei organisaatiota: ratkaistaan täällä",
-                       "sv": "Rapportering: ingen organisation: vi löser det",
-                       "en": "Reporting: no organisation: ours to solve"}
+ROW_NO_ORGANISATION = {"fi": "Raportointi: oikeus on kunnossa; aukeaa, kun tunnus on liitetty",
+                       "sv": "Rapportering: rätten finns; öppnas när kontot har kopplats till en",
+                       "en": "Reporting: the right is there; it opens once the account is"}
+ROW_LACKING = {"fi": "Raportointi: ei organisaatiota: ratkaistaan täällä",
+               "sv": "Rapportering: ingen organisation: vi löser det",
+               "en": "Reporting: no organisation: ours to solve"}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -126,6 +133,9 @@ def test_u3_a_right_with_no_organisation_is_said_with_the_missing_link_and_a_tic
     shown = screen(run, environ, "--sandbox-data", path, "diagnose", "yrjo@example.net", "-s", "reports",
                    "--ui-lang", lang, "--verified")
     assert ROW_NO_ORGANISATION[lang] in shown
+    lacking = screen(run, environ, "--sandbox-data", path, "diagnose", "ylva@example.net", "-s", "reports",
+                     "--ui-lang", lang, "--verified")
+    assert ROW_LACKING[lang] in lacking
 
 
 # -- U2: the service another organisation of the caller has, with an administrator who can act ------------

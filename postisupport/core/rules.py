@@ -872,8 +872,11 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
         held = [v for v in chosen if user.has_right_to(v.asked)]
         lacking = [v for v in chosen if not user.has_right_to(v.asked)]
         # That the account is linked to no organisation is not theirs alone to hear (the login path says
-        # it to anyone): said first, in the same words whether they have the right or not.
-        granted = "service.granted.after-login" if user.state else "service.granted"
+        # it to anyone): said first, in the same words whether they have the right or not. A right they
+        # hold opens only with the link, as the agent's screen says: never a plain "you do have access".
+        granted = "service.granted.unlinked" if rule == "service.no-organisation" \
+            else "service.granted.organisation-unknown"
+        granted += ".after-login" if _cannot_log_in(user) else ""
         return [_no_organisation(facts),
                 *([_group_part(granted, held, personal=True, unverified=RIGHTS_UNVERIFIED)]
                   if held else []),

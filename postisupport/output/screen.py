@@ -397,6 +397,10 @@ def _user_line(user: UserFacts, facts: Facts | None, view: View) -> str:
     return " · ".join([line, *notes])
 
 
+# The verdicts of a user whose organisation is none or can't be told, whatever their rights.
+HELD_UNLINKED = ("service.no-organisation", "service.organisation-unknown")
+
+
 def _services(facts: Facts, decision: Decision, view: View) -> list[tuple[str, str]]:
     """Each asked service with its verdict, and what the organisation has, for a mistyped name."""
     if not decision.services:
@@ -415,6 +419,10 @@ def _services(facts: Facts, decision: Decision, view: View) -> list[tuple[str, s
         if verdict.rule == "service.granted" and decision.rule.startswith("login."):
             # A login step comes first: the right is there, but nothing opens until the login works.
             headline = view.text("verdict.service.granted.after-login")
+        elif verdict.rule in HELD_UNLINKED and facts.user is not None and not facts.rights_unknown \
+                and facts.user.has_right_to(verdict.asked):
+            # The right is theirs, and the script says so: what is ours to solve is the link.
+            headline = view.text(f"verdict.{verdict.rule}.held")
         rows.append((view.text("label.services") if n == 0 else "",
                      view.text("label.verdict", asked=name, verdict=headline)))
     if facts.organisation is not None:
