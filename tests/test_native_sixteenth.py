@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -32,3 +33,64 @@ def test_a_right_held_where_the_organisation_cannot_be_told_is_not_said_to_work(
                *(line for line in shown[row + 1:row + 3] if line.startswith(" "))]
     assert " ".join(line.strip() for line in wrapped) == (
         "Raportointi: oikeus on kunnossa; aukeaminen riippuu organisaatiosta, jota ei voi päätellä")
+
+
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+ORGANISATION = "urn:postisupport:scim:schemas:extension:organisation:1.0:Group"
+
+
+def _kivi(tmp_path: Path) -> Path:
+    """Kaarlo: a change pending, asked at his login address; he gives his second one. Riikka: locked, a
+    change pending, asked at her second address, which she gives. Kalle: their administrator."""
+    def person(uid: str, login: str, other: str, **state: object) -> dict[str, object]:
+        return {"id": uid, "userName": login, "displayName": uid.title(), "active": True,
+                "emails": [{"value": login, "primary": True}, {"value": other}],
+                LOGIN: {"lastLoginTime": "2021-03-01T08:00:00Z", **state}}
+
+    sent = "2021-01-17T06:00:00Z"
+    kaarlo = person("kaarlo", "kaarlo.kivi@kivi.example.fi", "kaarlo@hem.example.net",
+                    forcePasswordReset=True, passwordResetSentAt=sent,
+                    passwordResetSentTo="kaarlo.kivi@kivi.example.fi")
+    riikka = person("riikka", "riikka@kivi.example.fi", "riikka@koti.example.net", forcePasswordReset=True,
+                    accountLocked=True, passwordResetSentAt=sent,
+                    passwordResetSentTo="riikka@koti.example.net")
+    kalle = {**person("kalle", "kalle@kivi.example.fi", "kalle@hem.example.net"),
+             "roles": [{"value": "admin"}]}
+    members = [{"value": u["id"]} for u in (kaarlo, riikka, kalle)]
+    path = tmp_path / "kivi.json"
+    path.write_text(json.dumps({"Users": [kaarlo, riikka, kalle], "Groups": [
+        {"id": "g-kivi", "displayName": "Kivi Oy", "members": members,
+         ORGANISATION: {"businessId": "2345678-0", "services": []}}]}), encoding="utf-8")
+    return path
+
+
+def _script(run, data: Path, *args: str) -> str:
+    result = run("--sandbox-data", str(data), "diagnose", *args, "--script", "--no-audit")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+ONLY_LOGIN = ("Only your login e-mail address works for logging in to Posti's business services, not the "
+              "other addresses on your account.")
+
+
+def test_a_caller_who_gave_another_address_hears_which_logs_in_before_the_change_page(
+        run, tmp_path: Path) -> None:
+    """N16-2: "go to posti.fi/changepassword and enter the e-mail address you log in with" came before
+    "only your login address works" to a caller sure the address they gave is it."""
+    data = _kivi(tmp_path)
+    page = ("Your password hasn't been changed since then: please go to "
+            "https://www.posti.fi/changepassword and enter that address; you'll get instructions by e-mail. "
+            "Once you've changed the password, log in again with the same address.\n")
+    assert _script(run, data, "kaarlo@hem.example.net", "--lang", "en") == (
+        f"{ONLY_LOGIN} The address you log in with is the one we sent the password-change request to on "
+        f"17 January 2021. {page}")
+    assert _script(run, data, "kaarlo@hem.example.net", "--lang", "en", "--verified") == (
+        f"{ONLY_LOGIN} The e-mail address you log in with is kaarlo.kivi@kivi.example.fi, the one we sent "
+        f"the password-change request to on 17 January 2021. {page}")
+    # Locked, not verified: which address logs in, then the change page, after the state's step.
+    assert _script(run, data, "riikka@koti.example.net", "--lang", "en") == (
+        "From here I can't fix what's stopping you logging in, but your organisation's administrator for "
+        f"Posti's services can check your account and your access rights. {ONLY_LOGIN} You'll also need to "
+        "change your password: go to https://www.posti.fi/changepassword and enter the e-mail address you "
+        "log in with, and you'll get instructions by e-mail.\n")

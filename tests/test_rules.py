@@ -71,9 +71,10 @@ def test_forced_reset_is_step_1_whatever_the_identifier(matched_by: str) -> None
     # A caller who holds another address is told to give the one they log in with on the change page.
     key = "login.reset-pending" if matched_by == "userName" else "login.reset-pending.login-address"
     change = ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL})
-    # Who gave the old ID hears which address logs in before the change page that asks for it (N13-5).
-    assert decision.script == ((*only, LOGIN_ADDRESS, change) if matched_by == "legacyUserId"
-                               else (change, *only, LOGIN_ADDRESS))
+    # Who gave the old ID, or another of their addresses, hears which address logs in before the change
+    # page that asks for it (N13-5, N16-2).
+    assert decision.script == ((change, LOGIN_ADDRESS) if matched_by == "userName"
+                               else (*only, LOGIN_ADDRESS, change))
 
 
 def test_request_sent_and_password_not_changed_since_is_pending() -> None:

@@ -381,9 +381,10 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
         if any("login_email" in p.params for p in reset_parts):  # the login address is said already
             note = tuple(p for p in note if p.key != "detail.login-email")
         reset = (*reset_parts, *note)
-        if facts.matched_by == "legacyUserId":
-            # Who gave the old ID doesn't know the login address: which it is comes first, then the
-            # change page that asks for it (else they type something there before hearing it).
+        if facts.matched_by in ("legacyUserId", "email"):
+            # Who gave the old ID doesn't know the login address, and who gave another of their addresses
+            # takes it for the login one: which it is comes first, then the change page that asks for it
+            # (else they type something there before hearing it).
             tested = tuple(p for p in reset_parts if p.key == "detail.login-email.tested")
             rest = tuple(replace(p, key="login.reset-pending.sent.after-address") if tested
                          and p.key == "login.reset-pending.sent.login-address" else p
@@ -486,10 +487,12 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             address.extend(_login_address_parts(facts, user, then=True))
         if any(p.key == "then.reset-pending.other-address" for p in change):
             address = [p for p in address if p.key != "detail.login-email"]  # it names the login address
-        if facts.matched_by == "legacyUserId" and change:
-            # Who gave the old ID hears which address logs in now, before the change page that asks for
-            # it, and then "that address" there (said by the seed page's test to anyone).
-            address = [ScriptPart("login.not-login-email"), *address[1:]]
+        if facts.matched_by in ("legacyUserId", "email") and change and not untold:
+            # Who gave the old ID (or another of their addresses, which they take for the login one)
+            # hears which address logs in now, before the change page that asks for it, and then "that
+            # address" there (said by the seed page's test to anyone).
+            first = "login.not-login-email" + ("" if facts.matched_by == "legacyUserId" else ".email")
+            address = [ScriptPart(first), *address[1:]]
             if any(p.key == "detail.login-email.tested" for p in address):
                 change[0] = replace(change[0], key="then.reset-pending.that-address",
                                     unverified="also.reset-pending.that-address")
@@ -540,7 +543,7 @@ def _reset_parts(facts: Facts, user: UserFacts) -> tuple[ScriptPart, ...]:
                            unverified="login.reset-pending.sent.login-address"),)
     told = ScriptPart("login.reset-pending.sent.login-address" if other_held else "login.reset-pending.sent",
                       sent)
-    if facts.matched_by in ("legacyUserId", "name") and user.user_name \
+    if facts.matched_by in ("legacyUserId", "name", "email") and user.user_name \
             and equal_folded(user.reset_sent_to, user.user_name):
         # Which address that is, by the seed page's own test, which an unverified caller may hear too;
         # a verified one hears the address and the test in one sentence, and not the address again.
