@@ -630,11 +630,11 @@ def test_9_several_services_are_one_coherent_script_and_a_do_line_for_each_group
     unknown = said_in(run, "en", "ESIM0105", "-s", "invoicing", "-s", "tracking", "-s", "parcel lockers")
     assert unknown == (  # unverified: no word of the caller's own rights
         "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
-        "works. Once I've checked who you are, I can tell you about your access rights. "
-        "One of the services you asked about "
+        "works. One of the services you asked about "
         "isn't among your organisation's services, so no administrator can give you access to it. I'll "
         "check whether your organisation has ordered that service: if it has, I'll open a support request "
-        "for it, and if not, I can put you through to our sales.")
+        "for it, and if not, I can put you through to our sales. Once I've checked who you are, I can tell "
+        "you about your access rights.")
     assert "this service" not in unknown and "that service yet" not in unknown
     lines = screen_lines(run, environ, "--sandbox", "diagnose", "ESIM0105", "-s", "invoicing", "-s",
                          "reports", "-s", "tracking", "--verified")

@@ -94,3 +94,17 @@ def test_a_caller_who_gave_another_address_hears_which_logs_in_before_the_change
         f"Posti's services can check your account and your access rights. {ONLY_LOGIN} You'll also need to "
         "change your password: go to https://www.posti.fi/changepassword and enter the e-mail address you "
         "log in with, and you'll get instructions by e-mail.\n")
+
+
+def test_an_unverified_callers_ticket_is_never_heard_as_one_about_their_rights(run) -> None:
+    """N16-3: the login's ticket ("Teen asiasta tukipyynnön") came right after "Kun olen tarkistanut, kuka
+    olet, voin kertoa käyttöoikeuksistasi", so "asiasta" was heard as the rights."""
+    result = run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "-s", "reports", "-s", "invoicing",
+                 "--lang", "fi", "--script", "--no-audit")
+    assert result.stdout == (
+        "Organisaatiollasi ei ole Postin palveluiden pääkäyttäjää, joka voisi juuri nyt auttaa sinua. Yksi "
+        "kysymistäsi palveluista ei kuulu organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi antaa "
+        "sinulle käyttöoikeutta siihen. Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä "
+        "ollaan sinuun yhteydessä. Tarkistan myös, onko organisaatiosi tilannut palvelun. Jos on, lisään sen "
+        "samaan tukipyyntöön, ja jos ei, voin ohjata sinut myyntiimme. Kun olen tarkistanut, kuka olet, voin "
+        "kertoa käyttöoikeuksistasi.\n")

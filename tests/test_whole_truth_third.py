@@ -125,7 +125,7 @@ def test_u3_a_right_with_no_organisation_is_said_with_the_missing_link_and_a_tic
     text = own(run, path, lang, "yrjo@example.net", "-s", "reports", "--verified")
     assert text == f"{LINKED_TO_NONE[lang]} {GRANTED_REPORTS[lang]} {TICKET[lang]}"
     unverified = own(run, path, lang, "yrjo@example.net", "-s", "reports")
-    assert unverified == f"{LINKED_TO_NONE[lang]} {RIGHTS_LATER[lang]} {TICKET[lang]}"
+    assert unverified == f"{LINKED_TO_NONE[lang]} {TICKET[lang]} {RIGHTS_LATER[lang]}"
     # Whether they have the right is not heard before verification: one who lacks it hears the same.
     assert own(run, path, lang, "ylva@example.net", "-s", "reports") == unverified
     document = run("--sandbox-data", path, "diagnose", "yrjo@example.net", "-s", "reports", "--json").json()
