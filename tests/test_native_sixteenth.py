@@ -108,3 +108,30 @@ def test_an_unverified_callers_ticket_is_never_heard_as_one_about_their_rights(r
         "ollaan sinuun yhteydessä. Tarkistan myös, onko organisaatiosi tilannut palvelun. Jos on, lisään sen "
         "samaan tukipyyntöön, ja jos ei, voin ohjata sinut myyntiimme. Kun olen tarkistanut, kuka olet, voin "
         "kertoa käyttöoikeuksistasi.\n")
+
+
+def test_a_closed_caller_whose_organisation_has_no_one_to_act_is_escalated_to_be_opened_too(
+        run, tmp_path: Path) -> None:
+    """N16-4: the ticket asked only for an administrator: the caller, told that their account will be
+    opened, stayed locked."""
+    data = json.loads(_kivi(tmp_path).read_text())
+    for user in data["Users"]:
+        user[LOGIN]["accountLocked"] = True  # Kalle, their only administrator, too
+    path = tmp_path / "locked.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    lines = {}
+    for lang in ("en", "fi", "sv"):
+        shown = run("--sandbox-data", str(path), "diagnose", "riikka@koti.example.net", "--verified",
+                    "--no-audit", "--ui-lang", lang).stdout.splitlines()
+        lines[lang] = " ".join(shown[1:shown.index("")])
+    assert lines == {
+        "en": "Do this: Confirm the caller may act for the organisation, then escalate to have an "
+              "administrator named, or an administrator's account reopened (ticket: Login / no "
+              "administrator). In the same ticket, ask for the caller's own account to be unlocked.",
+        "fi": "Tee näin: Varmista, että soittaja voi asioida organisaation puolesta, ja tee tukipyyntö "
+              "pääkäyttäjän nimeämisestä tai pääkäyttäjän tunnuksen avaamisesta (Kirjautuminen / ei "
+              "pääkäyttäjää). Pyydä samassa tukipyynnössä myös soittajan oman tunnuksen lukituksen "
+              "avaamista.",
+        "sv": "Gör så här: Bekräfta att den som ringer får företräda organisationen och eskalera så att en "
+              "administratör utses eller får sitt konto öppnat igen (supportärende: Inloggning / ingen "
+              "administratör). Be i samma supportärende också om att kontot för den som ringer låses upp."}

@@ -181,6 +181,11 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         by = view.text("label.by-name" if "business_id" in facts.unrecorded else "label.by-business-id")
         text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N", command=command,
                          by=by)
+        user = facts.user
+        if key.startswith("do.login.no-admin") and user is not None and user.state:
+            # The caller's own account is closed too: the ticket that gets the organisation an
+            # administrator would leave them closed (the script has told them it will be opened).
+            text += " " + view.text(f"do.also.reopen.{_said_state(user)}")
         named = _action_services(action, decision, words)
         if len(actions) > 1 and named:
             # Running on after the colon: Finnish and Swedish go on in lower case (each Do-line
@@ -244,11 +249,16 @@ def _state_key(key: str, facts: Facts) -> str:
     need help logging in, not their accounts reopened."""
     user = facts.user
     if key == "do.login.no-organisation" and user is not None and user.state:
-        return f"{key}.{'inactive-locked' if user.state == 'inactive' and user.locked else user.state}"
+        return f"{key}.{_said_state(user)}"
     if key in ("do.login.no-admin", "do.service.no-admin") and facts.unable_admins \
             and all(admin.active is not False and not admin.locked for admin in facts.unable_admins):
         return f"{key}.logins"
     return key
+
+
+def _said_state(user: UserFacts) -> str:
+    """A closed account's state as a ticket asks for it to be opened: deactivated and locked, both."""
+    return "inactive-locked" if user.state == "inactive" and user.locked else str(user.state)
 
 
 def _looked_up_key(key: str, facts: Facts, view: View) -> str:
