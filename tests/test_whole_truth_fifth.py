@@ -267,7 +267,7 @@ def test_a_caller_found_by_name_is_told_which_address_to_give_on_the_change_page
            "sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään samalla osoitteella.\n"),
     ("sv", "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
            "fungerar inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 "
-           "skickade begäran om att byta lösenord. Lösenordet har inte bytts sedan dess: gå till "
+           "skickade begäran om att byta lösenord. Ditt lösenord har inte bytts sedan dess: gå till "
            "https://www.posti.fi/changepassword och ange den adressen, så får du anvisningar per e-post. "
            "När du har bytt lösenordet loggar du in med samma adress.\n"),
 ])
