@@ -85,3 +85,21 @@ def test_bulk_says_unknown_of_every_organisation_cell_and_counts_no_single_user_
          "not-found", "organisation", "rows"],
         ["Esimerkki Oy", 0, 1, 1, 0, 0, 1, 3], ["(no single user)", 1, 0, 0, 0, 1, 0, 2],
         ["(no organisation)", 0, 0, 0, 1, 0, 0, 1], ["Exempel Ab", 0, 0, 0, 1, 0, 0, 1]]
+
+
+def test_auth_status_of_an_oauth2_profile_without_its_secret_still_shows_the_status(run, env) -> None:
+    """A20-10: no status at all (nor JSON), where a token profile without its token shows one."""
+    from tests.test_attacked import config_file
+
+    config_file(env, '[profiles.default]\napi_url = "https://idp.example.com/scim/v2"\nauth = "oauth2"\n'
+                'token_url = "https://idp.example.com/token"\nclient_id = "desk"\n')
+    error = "postisupport: error: client secret: OAuth2 needs client_secret; set it with auth login\n"
+    shown = run("auth", "status")
+    assert (shown.exit_code, shown.stdout, shown.stderr) == (2, (
+        "profile        default\napi            https://idp.example.com/scim/v2\nauth           oauth2\n"
+        "client secret  none\naccepted       not known: not tried, a setting is missing\n"), error)
+    document = run("auth", "status", "--json")
+    assert (document.exit_code, document.json(), document.stderr) == (2, {
+        "profile": "default", "api_url": "https://idp.example.com/scim/v2", "auth": "oauth2",
+        "secret": {"name": "client_secret", "set": False, "origin": None, "variable": None},
+        "accepted": None}, error)

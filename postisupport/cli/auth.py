@@ -102,10 +102,10 @@ def status(
                                "origin": None if origin == "none" else origin,
                                "variable": ENVIRONMENT_VARIABLES.get(result.secret)
                                if origin == "environment" else None},
-                    "accepted": None if result.unreached else result.refused is None}
+                    "accepted": None if result.unreached or result.unset else result.refused is None}
         print(dumps(document), file=state.env.stdout)
-        if result.refused or result.unreached:
-            raise result.refused or result.unreached  # type: ignore[misc]
+        if result.refused or result.unreached or result.unset:
+            raise result.refused or result.unreached or result.unset  # type: ignore[misc]
         return
     if origin == "environment":
         origin = f"environment ({ENVIRONMENT_VARIABLES[result.secret]})"
@@ -114,12 +114,13 @@ def status(
         "api": result.api_url or "(none)",
         "auth": result.auth,
         result.secret.replace("_", " "): origin,
-        "accepted": "not known: not reached" if result.unreached else "no" if result.refused else "yes",
+        "accepted": "not known: not reached" if result.unreached else "not known: not tried, a setting is "
+        "missing" if result.unset else "no" if result.refused else "yes",
     }
     for key, value in lines.items():
         print(f"{key:14} {value}", file=state.env.stdout)
-    if result.refused or result.unreached:
-        raise result.refused or result.unreached  # type: ignore[misc]
+    if result.refused or result.unreached or result.unset:
+        raise result.refused or result.unreached or result.unset  # type: ignore[misc]
 
 
 @app.command("logout")

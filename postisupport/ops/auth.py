@@ -108,6 +108,9 @@ class Status:
     secret_origin: str  # "environment", "keyring" or "none"
     refused: AuthError | None  # None: the API accepted the credentials, or was not reached
     unreached: UnreachableError | None = None  # the API (or token endpoint) could not be asked at all
+    # What the credentials lack to be tried at all (an OAuth2 profile without its client secret): its
+    # status is still shown, as a token profile's is without its token.
+    unset: InvalidSetting | None = None
 
 
 def status(settings: Settings) -> Status:
@@ -119,14 +122,19 @@ def status(settings: Settings) -> Status:
         async with open_directory(settings) as directory:
             await directory.probe()
 
-    refused, unreached = None, None
+    refused, unreached, unset = None, None, None
     try:
         asyncio.run(probe())
     except AuthError as error:
         refused = error
     except UnreachableError as error:
         unreached = error  # what is known without the API is still worth showing
-    return Status(settings.profile, settings.api_url, settings.auth, secret, origin, refused, unreached)
+    except InvalidSetting as error:
+        if settings.auth != "oauth2" or error.setting not in ("token_url", "client_id", "client_secret"):
+            raise
+        unset = error
+    return Status(settings.profile, settings.api_url, settings.auth, secret, origin, refused, unreached,
+                  unset)
 
 
 def logout(profile: str) -> list[str]:
