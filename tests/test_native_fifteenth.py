@@ -94,11 +94,12 @@ def test_a_caller_in_no_organisation_is_compared_by_name_alone(run) -> None:
 
 def test_administrators_who_only_cannot_log_in_are_helped_to_not_reopened(run) -> None:
     """N15-9: "an administrator's account reopened", though the administrators' accounts are open: one
-    has not logged in since the renewal, the other's last login failed."""
+    has not logged in since the renewal, the other's last login failed. One of them is said as one
+    (N16-5)."""
     assert _do(run, None, "grace.taylor@sample.example.com", "-s", "reports", "--verified")[1:] == [
         "Reporting: confirm the caller may act for the organisation, then escalate: its",
-        "administrators' accounts are open, but none can log in just now (see below), so",
-        "one of them needs help logging in, or a new one is named (ticket: Services / no",
+        "administrator's account is open, but they can't log in just now (see below), so",
+        "they need help logging in, or a new one is named (ticket: Services / no",
         "administrator)."]
 
 

@@ -179,8 +179,8 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         command = view.text("label.command.session" if view.in_session else "label.command")
         # Where business IDs are recorded for no organisation, one is found by its name.
         by = view.text("label.by-name" if "business_id" in facts.unrecorded else "label.by-business-id")
-        text = view.text(key, n=len(facts.admins), business_id=business_id or "NNNNNNN-N", command=command,
-                         by=by)
+        text = view.text(key, n=len(facts.admins), unable=len(facts.unable_admins),
+                         business_id=business_id or "NNNNNNN-N", command=command, by=by)
         user = facts.user
         if key.startswith("do.login.no-admin") and user is not None and user.state:
             # The caller's own account is closed too: the ticket that gets the organisation an
