@@ -225,11 +225,15 @@ class AuthError(PostisupportError):
 
     source: SecretSource | None = None
 
-    def __init__(self, status: int, endpoint: str, detail: str = "", token_endpoint: bool = False) -> None:
-        who = "the OAuth2 token endpoint" if token_endpoint else "the identity API"
-        word = "rejected the credentials" if status == 401 else "refused access"
+    def __init__(self, status: int, endpoint: str, detail: str = "", token_endpoint: bool = False,
+                 ldap: bool = False) -> None:
+        who = "the OAuth2 token endpoint" if token_endpoint else "the LDAP directory" if ldap \
+            else "the identity API"
+        # An LDAP bind refused is result 49 (invalidCredentials); 50 is a right the account lacks.
+        rejected = status == (49 if ldap else 401)
+        word = "rejected the credentials" if rejected else "refused access"
         suffix = f": {detail}" if detail else ""
-        super().__init__(f"{who} {word} (HTTP {status}){suffix}")
+        super().__init__(f"{who} {word} ({'LDAP result' if ldap else 'HTTP'} {status}){suffix}")
         self.status = status
         self.endpoint = endpoint
         self.detail = detail

@@ -40,7 +40,9 @@ def test_each_variable_and_profile_key_is_where_config_show_says_the_setting_cam
         run, environ, tmp_path: Path) -> None:
     given = {"api_url": "https://idp.example.com/scim/v2", "timeout": "4", "default_lang": "sv",
              "ui_lang": "fi", "timezone": "UTC", "mapping": "wso2", "ca_bundle": str(tmp_path / "ca.pem"),
-             "ssl_cert_file": str(tmp_path / "ca.pem"), "sandbox_token": "sandbox-secret-1234"}
+             "ssl_cert_file": str(tmp_path / "ca.pem"), "sandbox_token": "sandbox-secret-1234",
+             "base_dn": "dc=example,dc=fi", "bind_dn": "cn=reader,dc=example,dc=fi",
+             "bind_password": "bind-secret-1234"}
     (tmp_path / "ca.pem").write_text("")
     variables = {s.name: s.variable for s in SETTINGS if s.variable and s.name not in ("profile", "token")}
     assert set(variables) == set(given)

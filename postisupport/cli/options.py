@@ -36,8 +36,12 @@ class ConnectionOptions:
 
     api: Annotated[str | None, typer.Option(
         "--api", metavar="URL", show_default=False,
-        help="SCIM base URL of the identity API (also POSTISUPPORT_API_URL); "
-             "the token comes from POSTISUPPORT_TOKEN.")] = None
+        help="SCIM base URL of the identity API, or ldaps://HOST[:PORT] of an LDAP directory (also "
+             "POSTISUPPORT_API_URL); the token comes from POSTISUPPORT_TOKEN.")] = None
+    base_dn: Annotated[str | None, typer.Option(
+        "--base-dn", metavar="DN", show_default=False,
+        help="An LDAP directory's users are searched for under this DN (also POSTISUPPORT_BASE_DN; "
+             "default: the directory's own naming context).")] = None
     sandbox: Annotated[bool, typer.Option(
         "--sandbox", help="Use the embedded sandbox with its fictional demo directory.")] = False
     sandbox_data: Annotated[Path | None, typer.Option(
@@ -68,7 +72,8 @@ class ConnectionOptions:
 
     def flags(self) -> dict[str, Any]:
         """As the settings resolver takes them: only what was given."""
-        return {"api_url": self.api, "sandbox": self.sandbox or None, "sandbox_data": self.sandbox_data,
+        return {"api_url": self.api, "base_dn": self.base_dn, "sandbox": self.sandbox or None,
+                "sandbox_data": self.sandbox_data,
                 "timeout": self.timeout, "profile": self.profile, "ca_bundle": self.ca_bundle,
                 "allow_insecure_http": self.allow_insecure_http or None,
                 "audit": False if self.no_audit else None, "trace": self.trace,
@@ -79,7 +84,8 @@ class ConnectionOptions:
         return [OPTION_NAMES[name] for name, value in vars(self).items() if _given(value)]
 
 
-OPTION_NAMES = {"api": "--api", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
+OPTION_NAMES = {"api": "--api", "base_dn": "--base-dn", "sandbox": "--sandbox",
+                "sandbox_data": "--sandbox-data",
                 "timeout": "--timeout", "profile": "--profile", "ca_bundle": "--ca-bundle",
                 "allow_insecure_http": "--allow-insecure-http", "no_audit": "--no-audit",
                 "trace": "--trace", "verbose": "--verbose", "mapping": "--mapping"}

@@ -46,6 +46,11 @@ SETTINGS = (
     Setting("client_id", profile=(str,)),
     Setting("scope", profile=(str,)),
     Setting("client_secret", secret=True),
+    # An LDAP directory (an ldap:// or ldaps:// API URL): where its users are, and the read-only
+    # account bound as; its password in the environment or the keyring only, as every secret.
+    Setting("base_dn", variable="POSTISUPPORT_BASE_DN", profile=(str,)),
+    Setting("bind_dn", variable="POSTISUPPORT_BIND_DN", profile=(str,)),
+    Setting("bind_password", variable="POSTISUPPORT_BIND_PASSWORD", secret=True),
     Setting("timeout", 10.0, "POSTISUPPORT_TIMEOUT", profile=(int, float)),
     Setting("ca_bundle", variable="POSTISUPPORT_CA_BUNDLE", profile=(str,)),
     # The OpenSSL convention, honoured as a further CA file.

@@ -18,7 +18,7 @@ from typing import Literal
 from postisupport.errors import KeyringUnavailable
 
 SERVICE = "postisupport"
-Kind = Literal["token", "client_secret"]
+Kind = Literal["token", "client_secret", "bind_password"]
 
 
 @dataclass(frozen=True)

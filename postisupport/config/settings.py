@@ -44,11 +44,13 @@ if TYPE_CHECKING:
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
 SECRETS = tuple(setting.name for setting in SETTINGS if setting.secret)
 # What goes with a profile's API and no other: dropped when the API comes from a flag or the environment.
-CREDENTIAL_SETTINGS = frozenset({"auth", "token_url", "client_id", "scope"})
+CREDENTIAL_SETTINGS = frozenset({"auth", "token_url", "client_id", "scope", "bind_dn"})
 PROFILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 AUTH_KINDS = ("token", "oauth2")
 MIN_TIMEOUT = 0.1
 DEFAULT_PROFILE = "default"
+LDAP_SCHEMES = ("ldap", "ldaps")
+LDAP_MAPPING = "ad"  # the mapping an LDAP directory is read through unless another is named
 
 # Reads a secret of a profile from the keyring: (profile, "token" | "client_secret") -> it, None when
 # there is none, Unreadable when the keyring could not be read.
@@ -67,6 +69,9 @@ class Settings:
     client_id: str | None = None
     scope: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    base_dn: str | None = None
+    bind_dn: str | None = None
+    bind_password: str | None = field(default=None, repr=False)
     timeout: float = DEFAULTS["timeout"]
     ca_bundle: Path | None = None
     ssl_cert_file: Path | None = None
@@ -94,6 +99,11 @@ class Settings:
         return self.sandbox or self.sandbox_data is not None
 
     @property
+    def uses_ldap(self) -> bool:
+        """Whether the API is an LDAP directory (an ldap:// or ldaps:// URL)."""
+        return not self.uses_sandbox and self.api_url is not None and is_ldap(self.api_url)
+
+    @property
     def mapping_file(self) -> Path | None:
         """The mapping file in force; None for a preset (a name with neither "/" nor ".")."""
         return Path(self.mapping).expanduser() if any(c in self.mapping for c in "/.") else None
@@ -108,7 +118,7 @@ class Settings:
     def insecure_urls(self) -> list[str]:
         """The URLs credentials would go to over plain http beyond this machine (allowed, warned about)."""
         urls = [] if self.uses_sandbox else [self.api_url, self.token_url if self.auth == "oauth2" else None]
-        return [url for url in urls if url and _scheme(url) == "http" and not is_loopback(url)]
+        return [url for url in urls if url and _scheme(url) in ("http", "ldap") and not is_loopback(url)]
 
     def origin(self, setting: str) -> Origin:
         return self.origins.get(setting, Origin.DEFAULT)
@@ -195,7 +205,8 @@ def _profile_layers(
     if name is None or secrets is None:
         return profile, {}, None
     # Only the secret of the profile's kind: a stale token must not beat the OAuth2 it was replaced by.
-    kind = "client_secret" if profile.get("auth") == "oauth2" else "token"
+    kind = ("bind_password" if is_ldap(str(profile["api_url"])) else
+            "client_secret" if profile.get("auth") == "oauth2" else "token")
     stored = secrets(name, kind)
     if stored is None:
         return profile, {}, None
@@ -232,6 +243,8 @@ def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:
         values["api_url"] = checked_url(
             values["api_url"], origins["api_url"], bool(values["allow_insecure_http"])
         )
+        if is_ldap(values["api_url"]) and origins["mapping"] is Origin.DEFAULT:
+            values["mapping"] = LDAP_MAPPING  # a directory's own default: its attributes are no SCIM's
     if values["token_url"] is not None:
         values["token_url"] = checked_url(values["token_url"], origins["token_url"],
                                           bool(values["allow_insecure_http"]), setting="token_url")
@@ -323,9 +336,14 @@ def checked_secret(value: str, setting: str, origin: Origin) -> str:
     return secret
 
 
+def is_ldap(url: str) -> bool:
+    return _scheme(url) in LDAP_SCHEMES
+
+
 def checked_url(url: str, origin: Origin = Origin.FLAG, allow_insecure_http: bool = False,
                 setting: str = "api_url") -> str:
-    """An http(s) base URL, or InvalidSetting: every malformed URL is caught here, before any I/O.
+    """An http(s) base URL (an API's also ldap(s)://HOST[:PORT], a directory's), or InvalidSetting: every
+    malformed URL is caught here, before any I/O.
 
     Never echoes a query string, a fragment or credentials: they may hold secrets.
     """
@@ -344,13 +362,20 @@ def checked_url(url: str, origin: Origin = Origin.FLAG, allow_insecure_http: boo
         raise invalid(f"{shown!r} is not a valid URL ({error})") from None
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise invalid("the URL holds a query string or fragment; a SCIM base URL has none")
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise invalid(f"{shown!r} is not an http(s) URL, e.g. https://idp.example.com/scim/v2")
+    scheme = parts.scheme.lower()
+    ldap = setting == "api_url" and scheme in LDAP_SCHEMES
+    if (scheme not in ("http", "https") and not ldap) or not parts.netloc:
+        also = " or ldaps://dc.example.com" if setting == "api_url" else ""
+        raise invalid(f"{shown!r} is not an http(s) URL, e.g. https://idp.example.com/scim/v2{also}")
     if any(ch.isspace() or not ch.isprintable() for ch in url):
         raise invalid(f"{shown!r} contains spaces or control characters")
-    if parts.scheme.lower() == "http" and not allow_insecure_http and not is_loopback(url):
-        raise invalid(f"{shown!r} is plain http, which would send the credentials unencrypted; use https",
-                      remedy="allow_insecure_http")
+    if ldap and parts.path.strip("/"):
+        raise invalid(f"{shown!r} names a base DN in the URL; give ldaps://HOST[:PORT] and the base DN "
+                      "with --base-dn")
+    if scheme in ("http", "ldap") and not allow_insecure_http and not is_loopback(url):
+        secure = "ldaps" if ldap else "https"
+        raise invalid(f"{shown!r} is plain {scheme}, which would send the credentials unencrypted; use "
+                      f"{secure}", remedy="allow_insecure_http")
     return url.rstrip("/")
 
 

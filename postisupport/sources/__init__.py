@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from postisupport.config.settings import Settings
 
 # The built-in backends, by the name a setting gives them.
-BACKENDS: dict[str, str] = {"scim": "postisupport.sources.scim"}
+BACKENDS: dict[str, str] = {"scim": "postisupport.sources.scim", "ldap": "postisupport.sources.ldap"}
 
 
 class Directory(Protocol):
@@ -59,8 +59,9 @@ class Directory(Protocol):
 
 
 def backend(settings: Settings) -> ModuleType:
-    """The backend module the settings choose (today every store is a SCIM service provider)."""
-    return importlib.import_module(BACKENDS["scim"])
+    """The backend module the settings choose: an ldap:// or ldaps:// API is an LDAP directory's, any
+    other (and the sandbox) a SCIM service provider's."""
+    return importlib.import_module(BACKENDS["ldap" if settings.uses_ldap else "scim"])
 
 
 def capturing(settings: Settings) -> ModuleType:

@@ -10,6 +10,7 @@ from postisupport.errors import DataFileError, InvalidSetting, NotConfigured, Se
 from postisupport.scim.client import QUICK, RetryPolicy, ScimClient
 from postisupport.scim.pacing import Pacer
 from postisupport.sources.scim.queries import ScimStore
+from postisupport.sources.trust import tls_context
 
 if TYPE_CHECKING:
     from postisupport.idp.mapping import Mapping
@@ -134,26 +135,6 @@ def secret_source(settings: Settings) -> SecretSource | None:
     if getattr(settings, secret) is None:
         return None
     return SecretSource(str(settings.origin(secret)), secret, settings.profile)
-
-
-def tls_context(settings: Settings) -> ssl.SSLContext:
-    """The OS trust store plus the CA bundle and SSL_CERT_FILE; a missing or unusable file is named."""
-    from postisupport.scim.tls import ssl_context, trust
-
-    context = ssl_context()
-    for name in ("ca_bundle", "ssl_cert_file"):
-        path = getattr(settings, name)
-        if path is None:
-            continue
-        try:
-            trust(context, path)
-        except FileNotFoundError:
-            raise InvalidSetting(name, settings.origin(name), f"{path}: no such file") from None
-        except (OSError, ssl.SSLError) as error:
-            reason = getattr(error, "reason", None) or error.strerror or type(error).__name__
-            raise InvalidSetting(name, settings.origin(name),
-                                 f"{path}: not usable as CA certificates ({reason})") from None
-    return context
 
 
 def _proxy_for(url: str) -> str | None:

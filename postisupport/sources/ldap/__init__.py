@@ -1,0 +1,34 @@
+"""The LDAP backend (sources/__init__.py): Active Directory, Samba AD and OpenLDAP over ldap3, read
+through an LDAP mapping (mapping.py, the presets ad and openldap) into Snapshots (directory.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from postisupport.config.settings import Settings
+    from postisupport.sources.ldap.directory import LdapDirectory
+    from postisupport.sources.ldap.mapping import LdapMapping
+
+
+def open(settings: Settings, *, observe: Any = None, **options: Any) -> LdapDirectory:
+    """A directory on a new (not yet bound) connection for `settings`; it binds on its first search."""
+    from postisupport.sources.ldap.directory import LdapDirectory, LdapStore
+
+    return LdapDirectory(LdapStore(settings, mapping_of(settings), observe))
+
+
+def mapping_of(settings: Settings) -> LdapMapping:
+    """The LDAP mapping the settings name; a SCIM preset named for an LDAP directory is refused."""
+    from postisupport.errors import InvalidSetting
+    from postisupport.idp.mapping import PRESETS as SCIM_PRESETS
+    from postisupport.sources.ldap.mapping import PRESETS, MappingError, load
+
+    if settings.mapping in SCIM_PRESETS:
+        raise InvalidSetting("mapping", settings.origin("mapping"), f"{settings.mapping} is a SCIM "
+                             f"mapping; an LDAP directory is read through {' or '.join(PRESETS)}, or an LDAP "
+                             "mapping file")
+    try:
+        return load(settings.mapping)
+    except MappingError as error:
+        raise InvalidSetting("mapping", settings.origin("mapping"), str(error)) from None

@@ -1,0 +1,571 @@
+"""The LDAP source: what an LDAP directory (Active Directory, Samba AD, OpenLDAP) knows about one
+identifier, read into a Snapshot through an LDAP mapping, in at most three searches on one bound
+connection: the user; their organisation (the nearest ancestor entry of an organisation's class) with
+their service groups; the organisation's administrators.
+
+ldap3's synchronous strategy runs in a worker thread, one operation at a time per connection; the
+connection is bound once and kept, and bound again when the server has dropped it. It only binds and
+searches: the connection is opened read-only, so ldap3 itself refuses any write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import ssl
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches, name_matches
+from postisupport.core.identifiers import Asked, fold, looks_like_business_id, name_key
+from postisupport.errors import (
+    ApiError,
+    AuthError,
+    InvalidInput,
+    InvalidSetting,
+    SecretSource,
+    UnreachableError,
+)
+from postisupport.sources.ldap import reading
+from postisupport.sources.ldap.reading import Entry, dn_key
+
+if TYPE_CHECKING:
+    from postisupport.config.settings import Settings
+    from postisupport.sources.ldap.mapping import LdapMapping
+
+ROUND_TRIPS = 3  # searches in a diagnosis: the user; the organisation and the groups; the administrators
+LOOKUP_COUNT = 20  # users a look-up reads, as the SCIM source's
+PAGE_SIZE = 500
+MAX_ENTRIES = 5000  # an organisation's administrators or members read at most
+# LDAP result codes (RFC 4511) said by name.
+RESULTS = {0: "success", 3: "timeLimitExceeded", 4: "sizeLimitExceeded", 10: "referral",
+           32: "noSuchObject", 34: "invalidDNSyntax", 48: "inappropriateAuthentication",
+           49: "invalidCredentials", 50: "insufficientAccessRights", 51: "busy", 52: "unavailable",
+           53: "unwillingToPerform", 80: "other"}
+AUTH_RESULTS = frozenset({48, 49, 50, 53})
+# AD's extended bind errors (the data field of result 49): what a refused service account means.
+AD_BIND_DATA = {"52e": "wrong password", "525": "no such account", "530": "not permitted at this time",
+                "531": "not permitted at this workstation", "532": "password expired",
+                "533": "account disabled", "701": "account expired", "773": "must change its password",
+                "775": "account locked"}
+
+
+@dataclass(frozen=True)
+class Root:
+    """What the rootDSE (and AD's partitions) tell of the directory: where its users are, its realm."""
+
+    base_dn: str
+    domains: frozenset[str]  # folded: the DNS domain and the Kerberos realm (name@REALM)
+    netbios: frozenset[str]  # folded: DOMAIN of DOMAIN\name
+
+
+class LdapStore:
+    """One LDAP server, bound as the service account: searches only, each reported to `observe`."""
+
+    def __init__(self, settings: Settings, mapping: LdapMapping, observe: Any = None) -> None:
+        if not settings.bind_dn:
+            raise InvalidSetting("bind_dn", settings.origin("bind_dn"), "an LDAP directory is read as a "
+                                 "read-only service account: set its DN (POSTISUPPORT_BIND_DN or auth login "
+                                 "--bind-dn)")
+        if not settings.bind_password:
+            raise InvalidSetting("bind_password", settings.origin("bind_password"), "the service account's "
+                                 "password is missing: set POSTISUPPORT_BIND_PASSWORD, or store it with auth "
+                                 "login --with-password")
+        self.url = str(settings.api_url)
+        self.mapping = mapping
+        self.timeout = settings.timeout
+        self.observe = observe
+        self._settings = settings
+        self._bind_dn = settings.bind_dn
+        self._password = settings.bind_password
+        self._given_base = settings.base_dn
+        self._connection: Any = None
+        self._root: Root | None = None
+        self._lock = threading.Lock()
+        self.searches = 0
+        self.context = _tls(settings) if urlsplit(self.url).scheme.lower() == "ldaps" else None
+
+    @property
+    def unrecorded(self) -> frozenset[str]:
+        return self.mapping.unrecorded
+
+    def secrets(self) -> list[str]:
+        return [self._password or ""]
+
+    @property
+    def root(self) -> Root:
+        assert self._root is not None
+        return self._root
+
+    # --- I/O, in a worker thread -------------------------------------------------------------------
+
+    async def run(self, work: Callable[[], Any]) -> Any:
+        return await asyncio.to_thread(self._locked, work)
+
+    def _locked(self, work: Callable[[], Any]) -> Any:
+        with self._lock:
+            return work()
+
+    def bound(self) -> Any:
+        """The bound connection, opened (and the rootDSE read) on first use, again when dropped."""
+        if self._connection is not None and not self._connection.closed and self._connection.bound:
+            return self._connection
+        import ldap3
+        from ldap3.core.exceptions import LDAPException
+
+        parts = urlsplit(self.url)
+        secure = parts.scheme.lower() == "ldaps"
+        tls = _Tls(self.context, parts.hostname or "") if secure else None
+        port = parts.port or (636 if secure else 389)
+        server = ldap3.Server(parts.hostname or "", port=port, use_ssl=secure, tls=tls, get_info=ldap3.NONE,
+                              connect_timeout=self.timeout)
+        connection = ldap3.Connection(server, user=self._bind_dn, password=self._password, read_only=True,
+                                      auto_referrals=False, receive_timeout=math.ceil(self.timeout),
+                                      raise_exceptions=False, return_empty_attributes=False)
+        started = time.perf_counter()
+        try:
+            connection.open()
+            ok = connection.bind()
+        except LDAPException as error:
+            self._report("bind", "", "", None, 0, started)
+            raise UnreachableError(self.url, _reason(error)) from None
+        except OSError as error:
+            self._report("bind", "", "", None, 0, started)
+            raise UnreachableError(self.url, error.strerror or type(error).__name__) from None
+        result = connection.result or {}
+        self._report("bind", "", "", result.get("result"), 0, started)
+        if not ok:
+            code = int(result.get("result") or 0)
+            connection.unbind()
+            detail = _bind_detail(result)
+            if code in AUTH_RESULTS:
+                refused = AuthError(code, self.url, detail, ldap=True)
+                refused.source = SecretSource(str(self._settings.origin("bind_password")), "bind_password",
+                                              self._settings.profile)
+                raise refused
+            raise ApiError("bind", f"the LDAP directory refused the bind ({_result(code)})", code, detail)
+        self._connection = connection
+        if self._root is None:
+            self._root = self._read_root(connection)
+        return connection
+
+    def _read_root(self, connection: Any) -> Root:
+        wanted = ["defaultNamingContext", "namingContexts", "ldapServiceName", "configurationNamingContext"]
+        entries = self._search_on(connection, "", "(objectClass=*)", wanted, scope="BASE", count=False)
+        root = entries[0] if entries else Entry("", {})
+        base = self._given_base or root.first("defaultNamingContext") or root.first("namingContexts")
+        if not base:
+            raise ApiError("rootDSE", "the LDAP directory names no naming context in its rootDSE; give the "
+                           "base DN (--base-dn or POSTISUPPORT_BASE_DN)")
+        dns = _dns_domain(base)
+        domains = {dns} if dns else set()
+        service = root.first("ldapServiceName")
+        if service and "@" in service:
+            domains.add(fold(service.rpartition("@")[2]))
+        netbios: set[str] = set()
+        configuration = root.first("configurationNamingContext")
+        if configuration and self.mapping.realm:
+            # AD's down-level domain name (DOMAIN\name) is its partition's nETBIOSName.
+            found = self._search_on(connection, f"CN=Partitions,{configuration}",
+                                    f"(&(objectClass=crossRef)(nCName={_escaped(base)}))", ["nETBIOSName"],
+                                    count=False, tolerate=True)
+            netbios = {fold(n) for e in found for n in e.values("nETBIOSName")}
+        return Root(base, frozenset(domains), frozenset(netbios))
+
+    def search(self, filter_: str, attributes: list[str], base: str | None = None, scope: str = "SUBTREE",
+               limit: int = LOOKUP_COUNT + 1) -> list[Entry]:
+        connection = self.bound()
+        return self._search_on(connection, self.root.base_dn if base is None else base, filter_, attributes,
+                               scope=scope, limit=limit)
+
+    def _search_on(self, connection: Any, base: str, filter_: str, attributes: list[str],
+                   scope: str = "SUBTREE", limit: int = LOOKUP_COUNT + 1, count: bool = True,
+                   tolerate: bool = False) -> list[Entry]:
+        import ldap3
+        from ldap3.core.exceptions import LDAPException
+
+        if count:
+            self.searches += 1
+        started = time.perf_counter()
+        entries: list[Entry] = []
+        cookie: Any = None
+        while True:
+            try:
+                connection.search(base, filter_, search_scope=getattr(ldap3, scope), attributes=attributes,
+                                  size_limit=limit, time_limit=max(1, int(self.timeout)),
+                                  paged_size=min(PAGE_SIZE, limit) if scope != "BASE" else None,
+                                  paged_cookie=cookie)
+            except LDAPException as error:
+                self._connection = None
+                self._report("search", base, filter_, None, len(entries), started)
+                raise UnreachableError(self.url, _reason(error)) from None
+            result = connection.result or {}
+            code = int(result.get("result") or 0)
+            entries += [_entry(item) for item in connection.response or []
+                        if item.get("type") == "searchResEntry"]
+            if code == 4 and len(entries) >= limit:
+                code = 0  # the limit is ours: what it sent is what was asked for
+            if code not in (0, 10):
+                self._report("search", base, filter_, code, len(entries), started)
+                if tolerate or (code == 32 and scope == "BASE"):
+                    return entries
+                if code == 3:
+                    raise UnreachableError(self.url, "time limit exceeded", timeout=self.timeout)
+                if code in AUTH_RESULTS:
+                    raise ApiError("search", f"the LDAP directory refused the search under {base!r} "
+                                   f"({_result(code)}): the service account may lack the right to read it",
+                                   code, str(result.get("message") or ""))
+                raise ApiError("search", f"the LDAP directory answered the search under {base!r} with "
+                               f"{_result(code)}", code, str(result.get("message") or ""))
+            controls = result.get("controls") or {}
+            cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
+            if not cookie or len(entries) >= limit:
+                break
+        self._report("search", base, filter_, 0, len(entries), started)
+        return entries[:limit]
+
+    def _report(self, operation: str, base: str, filter_: str, result: int | None, entries: int,
+                started: float) -> None:
+        if self.observe is None:
+            return
+        self.observe({"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "protocol": "ldap",
+                      "method": operation, "url": self.url, "base": base, "filter": filter_,
+                      "scope": "base" if operation == "bind" else None, "status": result,
+                      "result": None if result is None else _result(result), "entries": entries,
+                      "elapsed_ms": round((time.perf_counter() - started) * 1000, 1)})
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                with contextlib.suppress(Exception):  # a connection already gone is closed
+                    self._connection.unbind()
+                self._connection = None
+
+    # --- the questions ----------------------------------------------------------------------------
+
+    def user_filter(self, identifier: str) -> tuple[str, str | None]:
+        """The filter that finds the users answering to `identifier`, and the legacy ID a down-level form
+        (DOMAIN\\name, name@REALM) names, if any."""
+        mapping = self.mapping
+        terms: list[str] = []
+        legacy: str | None = None
+        local, at, domain = identifier.rpartition("@")
+        if mapping.realm and "\\" in identifier:
+            domain_part, _, name = identifier.partition("\\")
+            if fold(domain_part) in self.root.netbios | {d.split(".")[0] for d in self.root.domains}:
+                legacy = name
+        elif mapping.realm and at and fold(domain) in self.root.domains:
+            legacy = local
+        for name in mapping.lookup:
+            fact = mapping.facts[name]
+            for source in fact.sources:
+                value = identifier if name != "legacy_user_id" else (legacy or identifier)
+                terms.append(f"({source.attribute}={_escaped((source.prefix or '') + value)})")
+        return f"(&{mapping.users}(|{''.join(dict.fromkeys(terms))}))", legacy
+
+
+def _entry(item: dict[str, Any]) -> Entry:
+    raw = item.get("raw_attributes") or {}
+    attributes: dict[str, tuple[str, ...]] = {}
+    for name, values in raw.items():
+        texts = tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values)
+        attributes[name.lower()] = attributes.get(name.lower(), ()) + texts
+    return Entry(str(item.get("dn") or ""), attributes)
+
+
+def _escaped(value: str) -> str:
+    """A filter's value, RFC 4515's escapes applied."""
+    from ldap3.utils.conv import escape_filter_chars
+
+    return str(escape_filter_chars(value))
+
+
+def _dns_domain(dn: str) -> str | None:
+    try:
+        parts = reading.parse_dn(dn)
+    except ValueError:
+        return None
+    labels = [value for kind, value, _ in parts if kind.lower() == "dc"]
+    return fold(".".join(labels)) if labels else None
+
+
+def _result(code: int) -> str:
+    return f"{RESULTS.get(code, 'result')} ({code})"
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:200]
+
+
+def _bind_detail(result: dict[str, Any]) -> str:
+    message = str(result.get("message") or "")
+    marker = "data "
+    if marker in message:
+        code = message.split(marker, 1)[1][:3].lower()
+        if code in AD_BIND_DATA:
+            return f"{AD_BIND_DATA[code]} (AD data {code})"
+    return RESULTS.get(int(result.get("result") or 0), "")
+
+
+def _tls(settings: Settings) -> ssl.SSLContext:
+    from postisupport.sources.trust import tls_context
+
+    return tls_context(settings)
+
+
+class _Tls:
+    """ldap3's TLS, wrapped with the SSL context every HTTPS request of ours uses (the OS trust store,
+    --ca-bundle, SSL_CERT_FILE), the server's name checked by it."""
+
+    def __init__(self, context: ssl.SSLContext | None, host: str) -> None:
+        import ldap3
+
+        self._inner = ldap3.Tls()
+        self.context = context
+        self.host = host
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def wrap_socket(self, connection: Any, do_handshake: bool = False) -> None:
+        assert self.context is not None
+        connection.socket = self.context.wrap_socket(connection.socket, server_side=False,
+                                                     do_handshake_on_connect=True, server_hostname=self.host)
+
+    def start_tls(self, connection: Any) -> bool:  # StartTLS: not offered (ldaps, or ldap:// to loopback)
+        return False
+
+
+# --- the look-ups: three searches at most ---------------------------------------------------------
+
+
+async def fetch(store: LdapStore, identifier: str, asked: Asked | None = None) -> Snapshot:
+    mapping = store.mapping
+
+    def find() -> tuple[list[Entry], str | None]:
+        store.bound()
+        query, legacy = store.user_filter(identifier)
+        return store.search(query, mapping.attributes()), legacy
+
+    entries, legacy = await store.run(find)
+    problems: list[str] = []
+    if len(entries) > LOOKUP_COUNT:
+        problems.append(f"the directory holds more than {LOOKUP_COUNT} users for the look-up; the first "
+                        f"{LOOKUP_COUNT} are read")
+        entries = entries[:LOOKUP_COUNT]
+    users = tuple(reading.user_facts(e, mapping) for e in entries)
+    found = matches(users, identifier)
+    if not found and legacy is not None:
+        found = tuple((u, how) for u, how in matches(users, legacy) if how == "legacyUserId")
+    snapshot = Snapshot(identifier, users, found, problems=tuple(problems), users_reported=len(entries),
+                        asked=asked, unrecorded=mapping.unrecorded)
+    return await _completed(store, snapshot, {dn_key(e.dn): e for e in entries})
+
+
+async def fetch_by_name(store: LdapStore, name: str, organisation: str) -> Snapshot:
+    """A caller by their name among the entries right under their organisation (by name or business ID)."""
+    mapping = store.mapping
+    found_org = await _organisation(store, organisation)
+    asked = Asked(name, "name", organisation, organisation_found=found_org is not None,
+                  organisation_name=found_org[0].name if found_org is not None else None)
+    if found_org is None:
+        return Snapshot(name, (), (), asked=asked, unrecorded=mapping.unrecorded)
+    org_dn = found_org[1].dn
+    entries = await store.run(lambda: store.search(mapping.users, mapping.attributes(), base=org_dn,
+                                                   scope="LEVEL", limit=MAX_ENTRIES))
+    users = tuple(reading.user_facts(e, mapping, org_dn) for e in entries)
+    found = name_matches(users, name)
+    kept = {dn_key(u.id): e for e in entries for u, _ in found if u.id and dn_key(u.id) == dn_key(e.dn)}
+    snapshot = Snapshot(name, tuple(u for u, _ in found), found, users_reported=len(found), asked=asked,
+                        unrecorded=mapping.unrecorded)
+    return await _completed(store, snapshot, kept)
+
+
+async def fetch_organisation(store: LdapStore, business_id: str) -> Snapshot:
+    mapping = store.mapping
+    try:
+        found = await _organisation(store, business_id)
+    except InvalidInput as error:
+        raise InvalidInput("identifier", error.reason, error.key, **error.params) from None
+    asked = Asked(business_id, "business-id")
+    if found is None:
+        return Snapshot(business_id, (), (), asked=asked, unrecorded=mapping.unrecorded)
+    org, org_entry = found
+    admins, problems = await _administrators(store, org_entry)
+    return Snapshot(business_id, (), (), (org,), admins, tuple(problems), asked=asked,
+                    unrecorded=mapping.unrecorded)
+
+
+async def _organisation(store: LdapStore, given: str) -> tuple[OrganisationFacts, Entry] | None:
+    """The one organisation `given` names: a business ID, or its name as typed."""
+    mapping = store.mapping
+    by_id = looks_like_business_id(given)
+    classes = "".join(f"(objectClass={_escaped(c)})" for c in mapping.organisation_classes)
+    if by_id:
+        if mapping.business_id is None:
+            raise InvalidInput("organisation", "the directory records no business IDs (the mapping reads "
+                               "none); give the organisation's name")
+        values = "".join(f"({s.attribute}={_escaped(given)})" for s in mapping.business_id.sources)
+    else:
+        values = "".join(f"({a}={_escaped(given)})" for a in mapping.organisation_name)
+    query = f"(&(|{classes})(|{values}))"
+    entries = await store.run(lambda: store.search(query, mapping.organisation_attributes()))
+    organisations = [(reading.organisation_facts(e, mapping)[0], e) for e in entries]
+    if by_id:
+        meant = [(o, e) for o, e in organisations if (o.business_id or "").strip() == given]
+    else:
+        meant = [(o, e) for o, e in organisations if o.name and name_key(o.name) == name_key(given)]
+    if len(meant) > 1 and not by_id:
+        names = ", ".join(f"{o.name!r} ({o.business_id or 'no business ID'})" for o, _ in meant)
+        raise InvalidInput("organisation", f"{given!r} is the name of {len(meant)} organisations: {names}; "
+                           "give its business ID")
+    return meant[0] if meant else None
+
+
+async def _completed(store: LdapStore, snapshot: Snapshot, entries: dict[str, Entry]) -> Snapshot:
+    """Searches 2 and 3 for the one user found: the organisation and their service groups, then the
+    organisation's administrators; for several, each one's organisation by name."""
+    mapping = store.mapping
+    if len(snapshot.found) > 1:
+        return await _candidate_organisations(store, snapshot)
+    if len(snapshot.found) != 1:
+        return snapshot
+    user, how = snapshot.found[0]
+    entry = entries.get(dn_key(user.id or ""))
+    if entry is None:
+        return snapshot
+    problems = list(snapshot.problems)
+    try:
+        above = reading.ancestors(entry.dn)
+    except ValueError:
+        above = []
+        problems.append(f"the user's DN {entry.dn!r} can't be read, so its organisation can't be told")
+    groups = reading.service_groups(entry, mapping)
+    contexts = await _entries(store, above if mapping.organisation_classes else [], groups)
+    org_entry = _nearest(contexts, above, mapping)
+    org: OrganisationFacts | None = None
+    services = {dn_key(dn): reading.service(contexts.get(dn_key(dn)), dn, mapping) for dn in groups}
+    admins: tuple[UserFacts, ...] = ()
+    if org_entry is not None:
+        org, noted = reading.organisation_facts(org_entry, mapping)
+        problems += noted
+        admins, noted = await _administrators(store, org_entry)
+        problems += noted
+    is_admin = any(a.id is not None and dn_key(a.id) == dn_key(entry.dn) for a in admins)
+    read = reading.user_facts(entry, mapping, org.id if org else None, is_admin, services)
+    if not mapping.organisation_classes:
+        read = replace(read, unknown=read.unknown | {"organisation"}, untold=read.untold | {"organisation"})
+    users = tuple(read if u is user else u for u in snapshot.users)
+    return replace(snapshot, users=users, found=((read, how),), organisations=(org,) if org else (),
+                   admins=admins, problems=tuple(problems))
+
+
+async def _entries(store: LdapStore, *dns: Iterable[str]) -> dict[str, Entry]:
+    """Entries by their DN, in one search (the organisation's candidates and the service groups)."""
+    mapping = store.mapping
+    wanted = list(dict.fromkeys(dn for group in dns for dn in group))
+    if not wanted:
+        return {}
+    terms = "".join(f"({mapping.dn_attribute}={_escaped(dn)})" for dn in wanted)
+    named = [mapping.services_name] if mapping.services_name else []
+    attributes = [*mapping.organisation_attributes(), *named]
+    found = await store.run(lambda: store.search(f"(|{terms})", list(dict.fromkeys(attributes)),
+                                                 limit=len(wanted)))
+    return {dn_key(e.dn): e for e in found}
+
+
+async def _administrators(store: LdapStore, org: Entry) -> tuple[tuple[UserFacts, ...], list[str]]:
+    """The organisation's administrators, each as a user of it: the members of its admins group, or the
+    user (or the members of the group) its administrators' attribute names."""
+    mapping = store.mapping
+    problems: list[str] = []
+    if mapping.admins_group:
+        named = [f"{mapping.admins_group},{org.dn}"]
+    elif mapping.admins_attribute:
+        named = list(org.values(mapping.admins_attribute))
+    else:
+        return (), problems
+    if not named:
+        return (), problems
+    terms = "".join(f"({mapping.dn_attribute}={_escaped(dn)})(memberOf={_escaped(dn)})" for dn in named)
+    query = f"(&{mapping.users}(|{terms}))"
+    entries = await store.run(lambda: store.search(query, mapping.attributes(), limit=MAX_ENTRIES))
+    return tuple(reading.user_facts(e, mapping, org.dn, True) for e in entries), problems
+
+
+async def _candidate_organisations(store: LdapStore, snapshot: Snapshot) -> Snapshot:
+    mapping = store.mapping
+    shown = [user for user, _ in snapshot.found[:10]]
+    chains = []
+    for user in shown:
+        try:
+            chains.append(reading.ancestors(user.id or ""))
+        except ValueError:
+            chains.append([])
+    contexts = await _entries(store, *chains)
+    named = []
+    for chain in chains:
+        org = _nearest(contexts, chain, mapping)
+        named.append((reading.organisation_facts(org, mapping)[0].name or org.dn,) if org else ())
+    return replace(snapshot, candidate_organisations=tuple(named))
+
+
+def _nearest(contexts: dict[str, Entry], chain: list[str], mapping: LdapMapping) -> Entry | None:
+    """The nearest of `chain` (the DNs above an entry) that is an organisation."""
+    return next((contexts[dn_key(dn)] for dn in chain
+                 if dn_key(dn) in contexts and reading.is_organisation(contexts[dn_key(dn)], mapping)), None)
+
+
+class LdapDirectory:
+    """One LDAP directory as a source (sources.Directory), on one bound connection."""
+
+    def __init__(self, store: LdapStore) -> None:
+        self.store = store
+
+    @property
+    def requests(self) -> int:
+        return self.store.searches
+
+    @property
+    def unrecorded(self) -> frozenset[str]:
+        return self.store.unrecorded
+
+    def secrets(self) -> list[str]:
+        return self.store.secrets()
+
+    async def probe(self) -> None:
+        await self.store.run(self.store.bound)
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.store.close)
+
+    async def __aenter__(self) -> LdapDirectory:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def snapshot(self, identifier: str, asked: Asked | None = None) -> Snapshot:
+        return await self._within(ROUND_TRIPS, fetch(self.store, identifier, asked))
+
+    async def snapshot_by_name(self, name: str, organisation: str) -> Snapshot:
+        return await self._within(ROUND_TRIPS + 2, fetch_by_name(self.store, name, organisation))
+
+    async def organisation(self, business_id: str) -> Snapshot:
+        return await self._within(ROUND_TRIPS, fetch_organisation(self.store, business_id))
+
+    async def _within(self, rounds: int, looked_up: Awaitable[Snapshot]) -> Snapshot:
+        # The whole look-up's deadline: each search has the request timeout, and the look-up as many.
+        try:
+            return await asyncio.wait_for(looked_up, rounds * self.store.timeout + self.store.timeout)
+        except TimeoutError:
+            self.store._connection = None
+            raise UnreachableError(self.store.url, "timed out", timeout=self.store.timeout) from None
+
