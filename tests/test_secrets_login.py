@@ -233,7 +233,8 @@ def test_config_show_json(run, env, environ, protected) -> None:
     assert document["config_file"] == str(config_path(env))
     settings = document["settings"]
     assert list(settings) == ["profile", "api_url", "auth", "token", "token_url", "client_id", "scope",
-                              "client_secret", "base_dn", "bind_dn", "bind_password", "timeout", "ca_bundle", "ssl_cert_file", "allow_insecure_http",
+                              "client_secret", "base_dn", "bind_dn", "bind_password", "timeout", "ca_bundle",
+                              "ssl_cert_file", "allow_insecure_http",
                               "default_lang", "ui_lang", "timezone", "audit", "trace", "verbose", "sandbox",
                               "sandbox_data", "sandbox_token",
                               "mapping"]

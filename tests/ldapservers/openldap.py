@@ -85,7 +85,8 @@ PEOPLE = {
                     phone="+358 40 000 0102"),  # Esimerkki's administrator, logged in
     "kaisa": Person("ESIM0105", "kaisa.laine@example.fi", "Kaisa Laine", ESIMERKKI),  # locked by bad binds
     "lauri": Person("EXT0201", "lauri.nieminen@example.com", "Lauri Nieminen", TRADING, "en"),  # deactivated
-    "sanna": Person("EXT0202", "Sanna.Koski@Example.com", "Sanna Koski", TRADING, "sv"),  # Trading's admin, locked
+    # Trading's administrator, locked by bad binds.
+    "sanna": Person("EXT0202", "Sanna.Koski@Example.com", "Sanna Koski", TRADING, "sv"),
     "olli": Person("EXT0203", "olli.ojala@example.com", "Olli Ojala", TRADING),  # can log in; no one to help
 }
 
