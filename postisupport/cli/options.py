@@ -174,7 +174,14 @@ class State:
                     raise
                 except OSError as error:  # a write's own error names no file (a full disk, ulimit -f)
                     raise FileProblem.of(error, path) from None
-            if settings.verbose:
+            if settings.verbose and record.get("protocol") == "ldap":
+                # One line per LDAP operation: what, where, which filter, its result, what it found.
+                result = record["result"] or "no answer"
+                searched = record["method"] == "search"
+                where = f" {record['base'] or '(rootDSE)'} {record['filter']}" if searched else ""
+                entries = f" {record['entries']} entries" if searched else ""
+                env.say(f"{record['method']}{where} {result}{entries} {record['elapsed_ms']:g} ms")
+            elif settings.verbose:
                 target = urlsplit(record["url"])
                 status = record["status"] if record["status"] is not None else "no answer"
                 env.say(f"{record['method']} {target.path} {status} {record['elapsed_ms']:g} ms")

@@ -443,7 +443,7 @@ async def _completed(store: LdapStore, snapshot: Snapshot, entries: dict[str, En
         return snapshot
     problems = list(snapshot.problems)
     try:
-        above = reading.ancestors(entry.dn)
+        above = _within_base(store, reading.ancestors(entry.dn))
     except ValueError:
         above = []
         problems.append(f"the user's DN {entry.dn!r} can't be read, so its organisation can't be told")
@@ -506,7 +506,7 @@ async def _candidate_organisations(store: LdapStore, snapshot: Snapshot) -> Snap
     chains = []
     for user in shown:
         try:
-            chains.append(reading.ancestors(user.id or ""))
+            chains.append(_within_base(store, reading.ancestors(user.id or "")))
         except ValueError:
             chains.append([])
     contexts = await _entries(store, *chains)
@@ -515,6 +515,12 @@ async def _candidate_organisations(store: LdapStore, snapshot: Snapshot) -> Snap
         org = _nearest(contexts, chain, mapping)
         named.append((reading.organisation_facts(org, mapping)[0].name or org.dn,) if org else ())
     return replace(snapshot, candidate_organisations=tuple(named))
+
+
+def _within_base(store: LdapStore, dns: list[str]) -> list[str]:
+    """Those of `dns` at or under the base DN: no search under it finds one above."""
+    base = dn_key(store.root.base_dn)
+    return [dn for dn in dns if (key := dn_key(dn)) == base or key.endswith("," + base)]
 
 
 def _nearest(contexts: dict[str, Entry], chain: list[str], mapping: LdapMapping) -> Entry | None:

@@ -1,0 +1,133 @@
+"""The LDAP source against a real OpenLDAP with the ppolicy, memberof and lastbind overlays, read through
+the openldap preset (issue 15): every runbook outcome its data can express, its identifier forms, what
+it can't tell said as unknown, three searches a diagnosis, and never a write."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ldapservers.openldap import PEOPLE, READER, READER_PASSWORD, OpenLdap
+
+pytestmark = pytest.mark.slow
+
+
+def postisupport(run: Any, environ: dict[str, str], server: OpenLdap, *args: str,
+                 password: str = READER_PASSWORD) -> Any:
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": password})
+    result = run("--api", server.url, "--mapping", "openldap", "--no-audit", *args)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+def diagnosis(run: Any, environ: dict[str, str], server: OpenLdap, *args: str) -> dict[str, Any]:
+    result = postisupport(run, environ, server, "diagnose", *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    document: dict[str, Any] = result.json()
+    return document
+
+
+@pytest.mark.parametrize(("identifier", "expected"), [
+    # A password reset by an administrator under pwdMustChange: pwdReset.
+    ("aino.virtanen@example.fi", ("change-password", 1, "login.reset-pending", "userName")),
+    # The legacy ID, typed in lower case: the login address instead.
+    ("esim0102", ("use-login-email", 2, "login.not-login-email", "legacyUserId")),
+    # Locked by three bad binds: the administrator opens it.
+    ("kaisa.laine@example.fi", ("contact-admin", 3, "login.contact-admin", "userName")),
+    # Closed for good (000001010000Z), and the only administrator is locked: ours to solve.
+    ("lauri.nieminen@example.com", ("contact-customer-service", 3, "login.no-admin", "userName")),
+    # The administrator herself, locked: ours to solve. Stored in mixed case, asked in lower.
+    ("sanna.koski@example.com", ("contact-customer-service", 3, "login.user-is-admin", "userName")),
+    ("nobody@example.fi", ("not-found", 3, "lookup.not-found", None)),
+])
+def test_every_outcome_its_data_expresses(run, environ, openldap, identifier: str,
+                                          expected: tuple[Any, ...]) -> None:
+    document = diagnosis(run, environ, openldap, identifier)
+    assert (document["outcome"], document["step"], document["rule"], document["matched_by"]) == expected
+
+
+def test_the_facts_are_read_as_the_directory_keeps_them(run, environ, openldap) -> None:
+    document = diagnosis(run, environ, openldap, "aino.virtanen@example.fi", "--verified")
+    user = document["user"]
+    assert {k: user[k] for k in ("id", "userName", "displayName", "active", "isAdmin", "emails",
+                                 "preferredLanguage", "legacyUserId", "resetPending", "forcePasswordReset",
+                                 "passwordResetSentAt", "passwordResetSentTo", "lastLoginTime",
+                                 "accountLocked", "entitlements")} == {
+        "id": PEOPLE["aino"].dn, "userName": "aino.virtanen@example.fi", "displayName": "Aino Virtanen",
+        "active": True, "isAdmin": False, "emails": ["aino.virtanen@example.fi"], "preferredLanguage": "fi",
+        "legacyUserId": "ESIM0101", "resetPending": True, "forcePasswordReset": True,
+        "passwordResetSentAt": None, "passwordResetSentTo": None, "lastLoginTime": None,
+        "accountLocked": False, "entitlements": [{"id": "invoicing", "name": "Invoicing"}]}
+    assert user["lastPasswordUpdateTime"] is not None  # pwdChangedTime, set by the reset
+    assert {k: document["organisation"][k] for k in ("id", "name", "businessId")} == {
+        "id": PEOPLE["aino"].organisation, "name": "Esimerkki Oy", "businessId": "2345678-0"}
+    assert [(a["displayName"], a["email"]) for a in document["admins"]] == [
+        ("Matti M\u00e4kinen", "matti.makinen@example.fi")]
+
+
+def test_what_openldap_cannot_tell_is_unknown(run, environ, openldap) -> None:
+    document = diagnosis(run, environ, openldap, "olli.ojala@example.com", "--verified")
+    assert document["unknown"] == ["reset_sent_at", "reset_sent_to", "password_changed_at", "business_id",
+                                   "organisation_services"]
+    assert document["organisation"]["businessId"] is None
+    assert document["user"]["lastLoginTime"] is not None  # lastbind's authTimestamp
+
+
+def test_a_login_and_a_lock_made_for_real(run, environ, openldap) -> None:
+    matti = diagnosis(run, environ, openldap, "matti.makinen@example.fi", "--verified")
+    assert (matti["user"]["isAdmin"], matti["user"]["lastLoginTime"] is not None) == (True, True)
+    kaisa = diagnosis(run, environ, openldap, "esim0105", "--verified")["user"]
+    assert (kaisa["accountLocked"], kaisa["active"], kaisa["lastFailedLoginTime"] is not None) == (
+        True, True, True)
+    lauri = diagnosis(run, environ, openldap, "ext0201", "--verified")["user"]
+    assert (lauri["accountLocked"], lauri["active"]) == (False, False)
+
+
+def test_a_diagnosis_is_three_searches_on_one_bind(run, environ, openldap, tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+    diagnosis(run, environ, openldap, "aino.virtanen@example.fi", "--trace", str(trace))
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    # The rootDSE is read once per connection, with the bind: not a search of the diagnosis.
+    operations = [(r["method"], r["base"]) for r in records]
+    assert operations[:2] == [("bind", ""), ("search", "")]
+    assert [m for m, _ in operations[2:]] == ["search", "search", "search"]
+    assert READER_PASSWORD not in trace.read_text()
+
+
+def test_a_wrong_bind_password_is_an_auth_error_naming_its_variable(run, environ, openldap) -> None:
+    result = postisupport(run, environ, openldap, "diagnose", "aino.virtanen@example.fi",
+                          password="not-the-password-0000")
+    assert (result.exit_code, result.stderr.strip()) == (
+        3, "postisupport: error: the LDAP directory rejected the credentials (LDAP result 49): "
+           "invalidCredentials; check POSTISUPPORT_BIND_PASSWORD")
+    assert "not-the-password-0000" not in result.stdout + result.stderr
+
+
+def test_a_caller_by_name_and_an_organisation_by_business_id(run, environ, openldap) -> None:
+    by_name = diagnosis(run, environ, openldap, "Aino Virtanen", "--org", "Esimerkki Oy")
+    assert (by_name["outcome"], by_name["matched_by"], by_name["user"]["id"]) == (
+        "change-password", "name", PEOPLE["aino"].dn)
+    organisation = diagnosis(run, environ, openldap, "2345678-0")
+    assert (organisation["outcome"], organisation["organisation"]["name"],
+            [a["displayName"] for a in organisation["admins"]]) == (
+        "organisation", "Esimerkki Oy", ["Matti M\u00e4kinen"])
+
+
+def test_verbose_says_each_ldap_operation_in_a_line(run, environ, openldap) -> None:
+    result = postisupport(run, environ, openldap, "-v", "diagnose", "esim0101")
+    lines = [line.rsplit(" ", 2)[0] for line in result.stderr.splitlines() if line.endswith(" ms")]
+    dn = PEOPLE["aino"].dn
+    assert lines == [
+        "bind success (0)",
+        "search (rootDSE) (objectClass=*) success (0) 1 entries",
+        "search dc=example,dc=fi (&(objectClass=inetOrgPerson)(|(mail=esim0101)(uid=esim0101))) success (0) "
+        "1 entries",
+        f"search dc=example,dc=fi (|(entryDN={dn.split(',', 1)[1]})(entryDN=dc=example,dc=fi)"
+        "(entryDN=cn=svc-invoicing,ou=groups,dc=example,dc=fi)) success (0) 3 entries",
+        "search dc=example,dc=fi (&(objectClass=inetOrgPerson)(|(entryDN=cn=admins,o=Esimerkki Oy,dc=example,"
+        "dc=fi)(memberOf=cn=admins,o=Esimerkki Oy,dc=example,dc=fi))) success (0) 1 entries",
+    ]
+    assert READER_PASSWORD not in result.stdout + result.stderr
