@@ -1,0 +1,111 @@
+"""The LDAP source against a real Samba AD domain controller, read through the ad preset (issue 15):
+every runbook outcome its data can express, every identifier form AD has (the UPN, a proxy address,
+DOMAIN\\name, name@REALM, a lower-case legacy ID), and what AD can't tell said as unknown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.ldapservers.samba import PEOPLE, READER, READER_PASSWORD, Samba
+
+pytestmark = pytest.mark.slow
+UNKNOWN = ["reset_sent_at", "reset_sent_to", "organisation_services"]
+
+
+def diagnosis(run: Any, environ: dict[str, str], server: Samba, *args: str) -> dict[str, Any]:
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": READER_PASSWORD})
+    result = run("--api", server.url, "--no-audit", "diagnose", *args, "--json", "--verified")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.exit_code == 0, result.stderr
+    document: dict[str, Any] = result.json()
+    return document
+
+
+def summary(document: dict[str, Any]) -> tuple[Any, ...]:
+    return (document["outcome"], document["rule"], document["matched_by"],
+            (document["user"] or {}).get("id"), [a["displayName"] for a in document["admins"]],
+            [a["displayName"] for a in document["unable_admins"]])
+
+
+@pytest.mark.parametrize(("identifier", "expected"), [
+    # samba-tool's --must-change-at-next-login: pwdLastSet 0.
+    ("aino.virtanen@example.fi", ("change-password", "login.reset-pending", "userName", "aino",
+                                  ["Matti M\u00e4kinen"], [])),
+    ("esim0102", ("use-login-email", "login.not-login-email", "legacyUserId", "matti", [], [])),
+    # Locked by the domain's lockout policy after three bad binds.
+    ("kaisa.laine@example.fi", ("contact-admin", "login.contact-admin", "userName", "kaisa",
+                                ["Matti M\u00e4kinen"], [])),
+    # Disabled (userAccountControl 0x2); the only administrator (a member of managedBy's group) locked.
+    ("lauri.nieminen@example.com", ("contact-customer-service", "login.no-admin", "userName", "lauri", [],
+                                    ["Sanna Koski"])),
+    ("sanna.koski@example.com", ("contact-customer-service", "login.user-is-admin", "userName", "sanna",
+                                 [], [])),
+    ("olli.ojala@example.com", ("contact-customer-service", "login.no-admin", "userName", "olli", [],
+                                ["Sanna Koski"])),
+    ("nobody@example.fi", ("not-found", "lookup.not-found", None, None, [], [])),
+])
+def test_every_outcome_its_data_expresses(run, environ, samba, identifier: str,
+                                          expected: tuple[Any, ...]) -> None:
+    user = expected[3]
+    assert summary(diagnosis(run, environ, samba, identifier)) == (
+        *expected[:3], PEOPLE[user].dn if user else None, *expected[4:])
+
+
+@pytest.mark.parametrize(("identifier", "matched_by"), [
+    ("EXAMPLE\\ESIM0105", "legacyUserId"),  # the down-level logon name: it still logs in on AD
+    ("example\\esim0105", "legacyUserId"),
+    ("esim0105@ad.example.com", "legacyUserId"),  # name@REALM, the realm being no account's address
+    ("ESIM0105@AD.EXAMPLE.COM", "legacyUserId"),
+    ("kaisa.laine@example.fi", "userName"),  # the UPN
+    ("esim0105", "legacyUserId"),
+])
+def test_every_identifier_form_ad_has_resolves(run, environ, samba, identifier: str, matched_by: str) -> None:
+    document = diagnosis(run, environ, samba, identifier)
+    assert (document["matched_by"], document["user"]["id"]) == (matched_by, PEOPLE["kaisa"].dn)
+
+
+def test_a_proxy_address_is_another_address_on_the_account(run, environ, samba) -> None:
+    document = diagnosis(run, environ, samba, "aino.v@example.net")
+    assert (document["matched_by"], document["user"]["emails"]) == (
+        "email", ["aino.virtanen@example.fi", "aino.v@example.net"])
+
+
+def test_another_domain_of_the_same_name_is_not_ours(run, environ, samba) -> None:
+    assert summary(diagnosis(run, environ, samba, "OTHER\\ESIM0105"))[:3] == (
+        "not-found", "lookup.not-found", None)
+
+
+def test_the_facts_as_ad_keeps_them(run, environ, samba) -> None:
+    document = diagnosis(run, environ, samba, "kaisa.laine@example.fi")
+    user = document["user"]
+    assert {k: user[k] for k in ("userName", "displayName", "active", "isAdmin", "legacyUserId",
+                                 "preferredLanguage", "forcePasswordReset", "accountLocked", "lastLoginTime",
+                                 "entitlements")} == {
+        "userName": "kaisa.laine@example.fi", "displayName": "Kaisa Laine", "active": True, "isAdmin": False,
+        "legacyUserId": "ESIM0105", "preferredLanguage": "fi", "forcePasswordReset": False,
+        "accountLocked": True, "lastLoginTime": None, "entitlements": []}
+    assert (user["lastPasswordUpdateTime"] is not None, user["lastFailedLoginTime"] is not None) == (
+        True, True)
+    assert document["unknown"] == UNKNOWN
+    assert {k: document["organisation"][k] for k in ("name", "businessId")} == {
+        "name": "Esimerkki Oy", "businessId": "2345678-0"}
+    matti = diagnosis(run, environ, samba, "matti.makinen@example.fi")["user"]
+    assert (matti["isAdmin"], matti["lastLoginTime"] is not None, matti["phone"]) == (
+        True, True, "+358 40 000 0102")
+    assert [s["id"] for s in matti["entitlements"]] == ["invoicing", "reporting"]
+
+
+def test_an_ou_without_business_category_has_its_business_id_unknown(run, environ, samba) -> None:
+    document = diagnosis(run, environ, samba, "olli.ojala@example.com")
+    assert (document["organisation"]["businessId"], document["unknown"]) == (
+        None, ["reset_sent_at", "reset_sent_to", "business_id", "organisation_services"])
+
+
+def test_an_organisation_by_business_id_and_a_caller_by_name(run, environ, samba) -> None:
+    organisation = diagnosis(run, environ, samba, "2345678-0")
+    assert (organisation["outcome"], [a["displayName"] for a in organisation["admins"]]) == (
+        "organisation", ["Matti M\u00e4kinen"])
+    by_name = diagnosis(run, environ, samba, "Aino Virtanen", "--org", "Esimerkki Oy")
+    assert summary(by_name)[:4] == ("change-password", "login.reset-pending", "name", PEOPLE["aino"].dn)
