@@ -97,6 +97,16 @@ class OpenLdap:
     folder: Path
     process: subprocess.Popen[bytes]
 
+    @property
+    def log(self) -> Path:
+        return self.folder / "slapd.log"
+
+    def operations(self, since: int = 0) -> list[str]:
+        """The operations slapd logged after byte `since` of its log: "BIND", "SRCH", "MOD", ..."""
+        text = self.log.read_bytes()[since:].decode(errors="replace")
+        return [line.split(" op=", 1)[1].split()[1] for line in text.splitlines()
+                if " op=" in line and len(line.split(" op=", 1)[1].split()) > 1]
+
     def connection(self, user: str = MANAGER, password: str = MANAGER_PASSWORD) -> ldap3.Connection:
         return ldap3.Connection(ldap3.Server(self.url), user, password, auto_bind=True, raise_exceptions=True)
 
@@ -113,8 +123,10 @@ def running(folder: Path) -> Iterator[OpenLdap]:
     config.write_text(CONFIG.format(folder=folder, suffix=SUFFIX, manager=MANAGER, password=MANAGER_PASSWORD))
     port = free_port()
     url = f"ldap://127.0.0.1:{port}"
-    process = subprocess.Popen([str(SLAPD), "-f", str(config), "-h", f"{url}/", "-d", "0"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # -d stats: every operation in a line (conn=N op=M SRCH ...), what proves the source never writes.
+    with (folder / "slapd.log").open("wb") as log:
+        process = subprocess.Popen([str(SLAPD), "-f", str(config), "-h", f"{url}/", "-d", "stats"],
+                                   stdout=subprocess.DEVNULL, stderr=log)
     server = OpenLdap(url, folder, process)
     try:
         _wait(server)
@@ -127,15 +139,13 @@ def running(folder: Path) -> Iterator[OpenLdap]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def _wait(server: OpenLdap) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            error = server.process.stderr.read().decode(errors="replace") if server.process.stderr else ""
+            error = server.log.read_text(errors="replace")
             raise RuntimeError(f"slapd exited with {server.process.returncode}: {error[-2000:]}")
         try:
             server.connection().unbind()

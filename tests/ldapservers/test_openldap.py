@@ -5,6 +5,7 @@ it can't tell said as unknown, three searches a diagnosis, and never a write."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,13 @@ def test_verbose_says_each_ldap_operation_in_a_line(run, environ, openldap) -> N
         "dc=fi)(memberOf=cn=admins,o=Esimerkki Oy,dc=example,dc=fi))) success (0) 1 entries",
     ]
     assert READER_PASSWORD not in result.stdout + result.stderr
+
+
+def test_the_source_only_binds_and_searches(run, environ, openldap) -> None:
+    since = openldap.log.stat().st_size
+    for identifier in ("aino.virtanen@example.fi", "esim0105", "ext0201", "2345678-0", "nobody@example.fi"):
+        diagnosis(run, environ, openldap, identifier)
+    time.sleep(0.2)  # slapd writes its log line after it answers
+    done = set(openldap.operations(since))
+    assert "SRCH" in done
+    assert done - {"BIND", "SRCH", "UNBIND", "RESULT", "SEARCH"} == set()
