@@ -1,7 +1,7 @@
 """`postisupport auth ...`: credentials in the OS keyring, per profile."""
 
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,7 +19,8 @@ ProfileOption = Annotated[str | None, typer.Option(
 @app.command("login")
 def login(
     ctx: typer.Context,
-    api: Annotated[str, typer.Option("--api", metavar="URL", help="SCIM base URL of the identity API.")],
+    api: Annotated[str, typer.Option("--api", metavar="URL", help="SCIM base URL of the identity API, or "
+                                     "ldaps://HOST[:PORT] of an LDAP directory.")],
     profile: ProfileOption = None,
     with_token: Annotated[bool, typer.Option(
         "--with-token", help="Read a bearer token from stdin (a hidden prompt on a terminal).")] = False,
@@ -32,6 +33,11 @@ def login(
         "--client-id", metavar="ID", show_default=False, help="OAuth2 client id.")] = None,
     scope: Annotated[str | None, typer.Option(
         "--scope", metavar="SCOPE", show_default=False, help="OAuth2 scope to ask for.")] = None,
+    bind_dn: Annotated[str | None, typer.Option(
+        "--bind-dn", metavar="DN", show_default=False,
+        help="An LDAP directory's read-only service account.")] = None,
+    with_password: Annotated[bool, typer.Option(
+        "--with-password", help="LDAP: read the service account's password from stdin.")] = False,
     allow_insecure_http: Annotated[bool, typer.Option(
         "--allow-insecure-http",
         help="Allow plain-http URLs beyond this machine (test servers only).")] = False,
@@ -48,15 +54,21 @@ def login(
 
     Example: postisupport auth login --profile work --api https://idp.example.com/scim/v2 --with-token
     < token.txt
+
+    Example: postisupport auth login --profile ad --api ldaps://dc.example.com --bind-dn
+    "CN=postisupport,OU=Service,DC=example,DC=com" --with-password
     """
     from postisupport.config.settings import transport_only
     from postisupport.ops.auth import LoginOptions
     from postisupport.ops.auth import login as run
 
     state = state_of(ctx)
-    if with_token == with_client_secret:
-        raise typer.BadParameter("give exactly one of --with-token and --with-client-secret",
+    if [with_token, with_client_secret, with_password].count(True) != 1:
+        raise typer.BadParameter("give exactly one of --with-token, --with-client-secret and --with-password",
                                  param_hint="'--with-token'")
+    if with_password != bool(bind_dn):
+        raise typer.BadParameter("an LDAP service account is --bind-dn DN with --with-password",
+                                 param_hint="'--with-password'" if bind_dn else "'--bind-dn'")
     if with_client_secret and not (token_url and client_id):
         raise typer.BadParameter("OAuth2 client credentials need --token-url and --client-id",
                                  param_hint="'--with-client-secret'")
@@ -64,11 +76,13 @@ def login(
         raise typer.BadParameter("a bearer token takes no --token-url, --client-id or --scope",
                                  param_hint="'--with-token'")
     name = _profile(state, profile, api)
-    secret = _read_secret(state, "Client secret: " if with_client_secret else "Token: ")
-    options = LoginOptions(name, api, secret, token_url, client_id, scope, allow_insecure_http, make_default)
+    prompt = "Client secret: " if with_client_secret else "Password: " if with_password else "Token: "
+    secret = _read_secret(state, prompt)
+    options = LoginOptions(name, api, secret, token_url, client_id, scope, allow_insecure_http, make_default,
+                           bind_dn, state.connection.mapping)
     check = None if no_check else transport_only(state.connection.flags(), state.env.environ)
     config = run(state.config_path(), options, check)
-    checked = "not checked" if no_check else "the API accepts it"
+    checked = "not checked" if no_check else "the directory accepts it" if bind_dn else "the API accepts it"
     state.env.say(f"profile {name} saved in {config.path}; its secret is in the keyring ({checked})")
     if config.rewritten:
         state.env.say(f"postisupport: warning: {config.path} is laid out in a way that can't be edited in "
@@ -97,15 +111,18 @@ def status(
     if json:
         from postisupport.output.document import dumps
 
-        document = {"profile": result.profile, "api_url": result.api_url, "auth": result.auth,
+        document: dict[str, Any] = {"profile": result.profile, "api_url": result.api_url, "auth": result.auth,
                     "secret": {"name": result.secret, "set": origin != "none",
                                "origin": None if origin == "none" else origin,
                                "variable": ENVIRONMENT_VARIABLES.get(result.secret)
                                if origin == "environment" else None},
                     "accepted": None if result.unreached or result.unset else result.refused is None}
+        if result.auth == "bind":
+            document["bind_dn"] = result.bind_dn
+            document["rights"] = [result.blind.reason] if result.blind else list(result.rights)
         print(dumps(document), file=state.env.stdout)
-        if result.refused or result.unreached or result.unset:
-            raise result.refused or result.unreached or result.unset  # type: ignore[misc]
+        if result.refused or result.unreached or result.unset or result.blind:
+            raise result.refused or result.unreached or result.unset or result.blind  # type: ignore[misc]
         return
     if origin == "environment":
         origin = f"environment ({ENVIRONMENT_VARIABLES[result.secret]})"
@@ -113,14 +130,21 @@ def status(
         "profile": result.profile or "(none)",
         "api": result.api_url or "(none)",
         "auth": result.auth,
+        **({"bind dn": result.bind_dn or "(none)"} if result.auth == "bind" else {}),
         result.secret.replace("_", " "): origin,
         "accepted": "not known: not reached" if result.unreached else "not known: not tried, a setting is "
         "missing" if result.unset else "no" if result.refused else "yes",
     }
+    if result.blind is not None:
+        lines["reads"] = "nothing a look-up needs"
+    elif result.auth == "bind" and not (result.refused or result.unreached or result.unset):
+        lines["reads"] = "what a look-up needs" if not result.rights else result.rights[0]
     for key, value in lines.items():
         print(f"{key:14} {value}", file=state.env.stdout)
-    if result.refused or result.unreached or result.unset:
-        raise result.refused or result.unreached or result.unset  # type: ignore[misc]
+    for more in result.rights[1:]:
+        print(f"{'':14} {more}", file=state.env.stdout)
+    if result.refused or result.unreached or result.unset or result.blind:
+        raise result.refused or result.unreached or result.unset or result.blind  # type: ignore[misc]
 
 
 @app.command("logout")

@@ -185,6 +185,13 @@ def _what_to_check(error: AuthError) -> str:
         what = client or f"the {source.secret.replace('_', ' ')}"
         return (f"check {what} of profile {source.profile} (in the keyring; auth login --profile "
                 f"{source.profile})")
+    if source is not None and source.secret == "bind_password":
+        # The DN and the password are refused alike (LDAP result 49 tells neither apart).
+        where = (f"{ENVIRONMENT_VARIABLES['bind_dn']} and {ENVIRONMENT_VARIABLES['bind_password']}"
+                 if source.origin == Origin.ENVIRONMENT else
+                 f"the bind DN and password of profile {source.profile} (auth login --profile "
+                 f"{source.profile})")
+        return f"check {where}"
     if source is not None and source.origin == Origin.ENVIRONMENT and source.secret in ENVIRONMENT_VARIABLES:
         return f"check {ENVIRONMENT_VARIABLES[source.secret]}"
     if client:

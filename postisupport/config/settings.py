@@ -46,7 +46,7 @@ SECRETS = tuple(setting.name for setting in SETTINGS if setting.secret)
 # What goes with a profile's API and no other: dropped when the API comes from a flag or the environment.
 CREDENTIAL_SETTINGS = frozenset({"auth", "token_url", "client_id", "scope", "bind_dn"})
 PROFILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
-AUTH_KINDS = ("token", "oauth2")
+AUTH_KINDS = ("token", "oauth2", "bind")
 MIN_TIMEOUT = 0.1
 DEFAULT_PROFILE = "default"
 LDAP_SCHEMES = ("ldap", "ldaps")

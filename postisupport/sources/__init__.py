@@ -51,6 +51,10 @@ class Directory(Protocol):
     async def probe(self) -> None:
         """One cheap request: raises AuthError when the store refuses the credentials."""
 
+    async def rights(self) -> tuple[str, ...]:
+        """What the credentials accepted may not read that a look-up needs, each as a sentence (none: all
+        it needs is readable, or the store can't be asked); ApiError when they read nothing at all."""
+
     async def aclose(self) -> None: ...
 
     async def __aenter__(self) -> Directory: ...

@@ -103,7 +103,7 @@ def test_a_wrong_bind_password_is_an_auth_error_naming_its_variable(run, environ
                           password="not-the-password-0000")
     assert (result.exit_code, result.stderr.strip()) == (
         3, "postisupport: error: the LDAP directory rejected the credentials (LDAP result 49): "
-           "invalidCredentials; check POSTISUPPORT_BIND_PASSWORD")
+           "invalidCredentials; check POSTISUPPORT_BIND_DN and POSTISUPPORT_BIND_PASSWORD")
     assert "not-the-password-0000" not in result.stdout + result.stderr
 
 
@@ -142,3 +142,31 @@ def test_the_source_only_binds_and_searches(run, environ, openldap) -> None:
     done = set(openldap.operations(since))
     assert "SRCH" in done
     assert done - {"BIND", "SRCH", "UNBIND", "RESULT", "SEARCH"} == set()
+
+
+def test_auth_login_tries_the_bind_and_keeps_the_password_in_the_keyring(run, environ, openldap,
+                                                                         memory_keyring) -> None:
+    refused = run("auth", "login", "--profile", "ol", "--api", openldap.url, "--bind-dn", READER,
+                  "--with-password", input="not-the-password-0000")
+    assert (refused.exit_code, memory_keyring.entries) == (3, {})
+    stored = run("--mapping", "openldap", "auth", "login", "--profile", "ol", "--api", openldap.url,
+                 "--bind-dn", READER, "--with-password", input=READER_PASSWORD)
+    assert stored.exit_code == 0, stored.stderr
+    assert READER_PASSWORD not in stored.stdout + stored.stderr
+    status = run("auth", "status", "--profile", "ol")
+    assert (status.exit_code, status.stdout.splitlines()) == (0, [
+        "profile        ol", f"api            {openldap.url}", "auth           bind",
+        f"bind dn        {READER}", "bind password  keyring", "accepted       yes",
+        "reads          what a look-up needs"])
+    result = run("--profile", "ol", "--no-audit", "diagnose", "esim0101", "--json")  # the profile's mapping
+    assert (result.exit_code, result.json()["outcome"]) == (0, "change-password")
+
+
+def test_auth_status_says_an_account_that_sees_no_one(run, environ, openldap) -> None:
+    environ["POSTISUPPORT_BASE_DN"] = "ou=service,dc=example,dc=fi"
+    result = postisupport(run, environ, openldap, "auth", "status")
+    assert (result.exit_code, result.stdout.splitlines()[-1], result.stderr.strip()) == (
+        5, "reads          nothing a look-up needs",
+        "postisupport: error: the service account sees no user under ou=service,dc=example,dc=fi "
+        "((objectClass=inetOrgPerson)): it may lack the right to read them, or the base DN or the mapping is "
+        "another")

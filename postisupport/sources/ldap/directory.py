@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from postisupport.config.settings import Settings
     from postisupport.sources.ldap.mapping import LdapMapping
 
+# The facts that tell whether someone can log in, by the mapping's names: what auth status checks.
+STATE = ("reset_requested", "password_changed_at", "locked", "active", "last_login")
+SAMPLE = 50  # users auth status reads to tell whether the account reads their state
 ROUND_TRIPS = 3  # searches in a diagnosis: the user; the organisation and the groups; the administrators
 LOOKUP_COUNT = 20  # users a look-up reads, as the SCIM source's
 PAGE_SIZE = 500
@@ -548,6 +551,23 @@ class LdapDirectory:
 
     async def probe(self) -> None:
         await self.store.run(self.store.bound)
+
+    async def rights(self) -> tuple[str, ...]:
+        """Whether the account sees users, and which of the state attributes it reads none of them has:
+        an account without the right sees nothing, which is not "unknown" for everyone's facts."""
+        store = self.store
+        mapping = store.mapping
+        entries = await store.run(lambda: store.search(mapping.users, mapping.attributes(), limit=SAMPLE))
+        if not entries:
+            raise ApiError("search", f"the service account sees no user under {store.root.base_dn} "
+                           f"({mapping.users}): it may lack the right to read them, or the base DN or the "
+                           "mapping is another")
+        unseen = [f"{s.attribute} ({name})" for name, fact in mapping.facts.items() if name in STATE
+                  for s in fact.sources if not any(e.values(s.attribute) for e in entries)]
+        if not unseen:
+            return ()
+        return (f"of the {len(entries)} users read, none carries {', '.join(dict.fromkeys(unseen))}: "
+                "none has it set, or the account may not read it (doctor checks each)",)
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self.store.close)

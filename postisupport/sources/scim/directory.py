@@ -369,6 +369,9 @@ class ScimDirectory:
     async def probe(self) -> None:
         await self.store.client.probe()
 
+    async def rights(self) -> tuple[str, ...]:
+        return ()  # a token's scope shows in the answers themselves: doctor tells what they lack
+
     async def aclose(self) -> None:
         await self.store.aclose()
 
