@@ -168,7 +168,8 @@ def test_a_keyring_that_keeps_nothing_is_no_keyring(run, env) -> None:
 
 
 @pytest.mark.parametrize(("args", "pattern"), [
-    (["--with-token", "--with-client-secret"], "give exactly one of --with-token, --with-client-secret and --with-password"),
+    (["--with-token", "--with-client-secret"],
+     "give exactly one of --with-token, --with-client-secret and --with-password"),
     ([], "give exactly one of"),
     (["--with-client-secret"], "need --token-url and --client-id"),
     (["--with-token", "--client-id", "x"], "a bearer token takes no --token-url"),

@@ -170,3 +170,34 @@ def test_auth_status_says_an_account_that_sees_no_one(run, environ, openldap) ->
         "postisupport: error: the service account sees no user under ou=service,dc=example,dc=fi "
         "((objectClass=inetOrgPerson)): it may lack the right to read them, or the base DN or the mapping is "
         "another")
+
+
+def test_doctor_checks_the_directory(run, environ, openldap) -> None:
+    result = postisupport(run, environ, openldap, "doctor", "--json")
+    checks = {check["id"]: (check["status"], check["detail"]) for check in result.json()}
+    assert result.exit_code == 0, result.stderr
+    assert list(checks) == ["tls", "rootdse", "schema", "users", "password-policy", "positive-controls",
+                            "coverage", "latency"]
+    assert {k: v for k, v in checks.items() if k != "latency"} == {
+        "tls": ("warn", "plain ldap:// to this machine: the password and answers are not encrypted (use "
+                "ldaps:// for a directory elsewhere)"),
+        "rootdse": ("pass", "base DN dc=example,dc=fi; realms and domains read as the legacy ID's "
+                    "(DOMAIN\\name, name@REALM): not read (the mapping)"),
+        "schema": ("pass", "all 16 attributes the mapping reads are declared"),
+        "users": ("pass", "the service account sees users under dc=example,dc=fi: 6 users read"),
+        "password-policy": ("pass", "of the 6 users read, carrying each state attribute: pwdReset 1, "
+                            "pwdChangedTime 1, pwdAccountLockedTime 3, authTimestamp 2, pwdFailureTime 2"),
+        "positive-controls": ("pass", "10 look-ups by what users carry each found the user"),
+        "coverage": ("pass", "of the 6 users read, carrying each mapped fact: login_email 6, emails 6, "
+                     "legacy_user_id 6, language 6, phone 1, reset_requested 1, password_changed_at 1, "
+                     "locked 3, active 3, last_login 2, last_failed_login 2, organisation 6, business_id 1; "
+                     "not kept by this directory, so unknown for everyone: reset_sent_at, reset_sent_to, "
+                     "organisation_services"),
+    }
+
+
+def test_doctor_fails_an_account_that_sees_no_one(run, environ, openldap) -> None:
+    environ["POSTISUPPORT_BASE_DN"] = "ou=service,dc=example,dc=fi"
+    result = postisupport(run, environ, openldap, "doctor", "--json")
+    statuses = {check["id"]: check["status"] for check in result.json()}
+    assert (result.exit_code, statuses["users"], statuses["coverage"]) == (8, "fail", "warn")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from postisupport.config.settings import Settings
+    from postisupport.sources.checks import Findings
     from postisupport.sources.ldap.directory import LdapDirectory
     from postisupport.sources.ldap.mapping import LdapMapping
 
@@ -16,6 +17,13 @@ def open(settings: Settings, *, observe: Any = None, **options: Any) -> LdapDire
     from postisupport.sources.ldap.directory import LdapDirectory, LdapStore
 
     return LdapDirectory(LdapStore(settings, mapping_of(settings), observe))
+
+
+def checks(settings: Settings, observe: Any = None, draft: bool = False) -> Findings:
+    """doctor's checks of the directory (sources/ldap/doctor.py)."""
+    from postisupport.sources.ldap.doctor import run
+
+    return run(settings, observe, draft)
 
 
 def mapping_of(settings: Settings) -> LdapMapping:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from postisupport.config.settings import Settings
+    from postisupport.sources.checks import Findings
     from postisupport.sources.scim.directory import ScimDirectory
-    from postisupport.sources.scim.doctor import Findings
 
 
 def open(settings: Settings, *, concurrency: int = 8, patient: bool = False, throttle: Any = None,

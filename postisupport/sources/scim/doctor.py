@@ -23,8 +23,7 @@ import secrets
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from postisupport.config.settings import Settings
 from postisupport.core.facts import FACT_NAMES
@@ -41,6 +40,7 @@ from postisupport.idp import contract
 from postisupport.idp import mapping as mappings
 from postisupport.idp.mapping import Mapping
 from postisupport.idp.reading import group_facts, named, user_facts
+from postisupport.sources.checks import Check, Findings, Status
 from postisupport.sources.scim import connect
 from postisupport.sources.scim.filters import (
     admins_filter,
@@ -53,27 +53,15 @@ from postisupport.sources.scim.filters import (
 from postisupport.sources.scim.queries import ScimStore
 
 if TYPE_CHECKING:
-    from postisupport.idp.drafting import Draft
+    pass
 
 POPULATION = 50  # users read for the coverage and the positive controls
 
-Status = Literal["pass", "warn", "fail"]
 T = TypeVar("T")
 # Too many requests, or unavailable for now: the server rate limits (or is overloaded). Such an
 # answer says nothing about what it supports, so it is never taken for a refusal.
 RATE_LIMITED = frozenset({429, 503})
 NO_REFUSAL = RATE_LIMITED | {404}  # 4xx answers that refuse nothing in particular
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    status: Status
-    detail: str
-    # The server rate limited the check's requests: nothing was learnt, and doctor should run again.
-    untested: bool = field(default=False, compare=False)
-    # What a failure or a warning means for diagnoses, in the runbook's terms (None: nothing).
-    consequence: str | None = field(default=None, compare=False)
 
 
 class _Server:
@@ -720,12 +708,6 @@ def _stops(error: PostisupportError, server: _Server) -> bool:
 
 
 METADATA = ("/ServiceProviderConfig", "/Schemas")
-
-
-@dataclass(frozen=True)
-class Findings:
-    checks: list[Check]
-    draft: Draft | None = None  # asked for: the mapping proposed for this server (idp/drafting.py)
 
 
 def run(settings: Settings, observe: Any = None, draft: bool = False) -> Findings:
