@@ -286,8 +286,9 @@ def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Rep
     except DataFileError as error:
         # A record of the right shape, and a directory the sandbox can't serve (one a capture
         # kept of a server that sends the wrong types, or one edited by hand).
-        raise DataFileError(f"{path} cannot be replayed: the sandbox can't load its directory: "
-                            f"{_reason(error)}", path) from None
+        served = "the capture can't answer a search" if "Searches" in data else \
+            "the sandbox can't load its directory"
+        raise DataFileError(f"{path} cannot be replayed: {served}: {_reason(error)}", path) from None
     except InvalidInput as error:
         # What a caller would have typed is in the file: its fault is the file's.
         where = {"service": "services"}.get(error.field, error.field)

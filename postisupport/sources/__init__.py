@@ -70,13 +70,15 @@ def backend(settings: Settings) -> ModuleType:
 
 def capturing(settings: Settings) -> ModuleType:
     """The capture part of the backend the settings choose."""
-    return importlib.import_module(f"{BACKENDS['scim']}.capture")
+    return importlib.import_module(f"{BACKENDS['ldap' if settings.uses_ldap else 'scim']}.capture")
 
 
 def replaying(data: dict[str, Any]) -> ModuleType:
-    """The capture part of the backend a capture file was made by (today every one is a SCIM service
-    provider's: its "Users" and "Groups")."""
-    return importlib.import_module(f"{BACKENDS['scim']}.capture")
+    """The capture part of the backend a capture file was made by: an LDAP directory's holds "Entries"
+    and "Searches", a SCIM service provider's "Users" and "Groups"."""
+    record = data.get("capture")
+    ldap = isinstance(record, dict) and record.get("source") == "ldap"
+    return importlib.import_module(f"{BACKENDS['ldap' if ldap else 'scim']}.capture")
 
 
 def open_directory(settings: Settings, **options: Any) -> Directory:

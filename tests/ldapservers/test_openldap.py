@@ -201,3 +201,43 @@ def test_doctor_fails_an_account_that_sees_no_one(run, environ, openldap) -> Non
     result = postisupport(run, environ, openldap, "doctor", "--json")
     statuses = {check["id"]: check["status"] for check in result.json()}
     assert (result.exit_code, statuses["users"], statuses["coverage"]) == (8, "fail", "warn")
+
+
+def test_bulk_shell_capture_and_replay_against_it(run, environ, openldap, tmp_path: Path) -> None:
+    rows = tmp_path / "users.csv"
+    rows.write_text("identifier\naino.virtanen@example.fi\nesim0105\next0201\nnobody@example.fi\n")
+    out = tmp_path / "out.csv"
+    bulk = postisupport(run, environ, openldap, "bulk", str(rows), "-o", str(out))
+    assert bulk.exit_code == 0, bulk.stderr
+    assert [line.split(",")[3] for line in out.read_text().splitlines()[1:]] == [
+        "change-password", "contact-admin", "contact-customer-service", "not-found"]
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": READER_PASSWORD})
+    shell = run("--api", openldap.url, "--mapping", "openldap", "--no-audit", "shell",
+                input="esim0101\nesim0105\n")
+    # Each look-up's screen opens with its step (a long one ends with it too, near the prompt).
+    assert (shell.exit_code, shell.stdout.startswith("Step 1 \u2014 the password must be changed\n"),
+            "\nStep 3 \u2014 the organisation's administrator can help\n" in shell.stdout) == (0, True, True)
+    captured = tmp_path / "ticket.json"
+    made = postisupport(run, environ, openldap, "capture", "esim0105", "-o", str(captured))
+    assert made.exit_code == 0, made.stderr
+    document = json.loads(captured.read_text())
+    assert (list(document), document["capture"]["source"], document["capture"]["mapping"]) == (
+        ["Entries", "Searches", "capture"], "ldap", "openldap")
+    assert READER_PASSWORD not in captured.read_text()
+    replayed = run("replay", str(captured), "--json")
+    assert (replayed.exit_code, replayed.json()["outcome"]) == (0, "contact-admin"), replayed.stderr
+
+
+def test_a_capture_holds_no_answer_to_another_search_and_says_so(run, environ, openldap,
+                                                                tmp_path: Path) -> None:
+    captured = tmp_path / "ticket.json"
+    assert postisupport(run, environ, openldap, "capture", "esim0105", "-o", str(captured)).exit_code == 0
+    document = json.loads(captured.read_text())
+    document["capture"]["arguments"]["identifier"] = "esim0101"
+    captured.write_text(json.dumps(document))
+    replayed = run("replay", str(captured))
+    assert (replayed.exit_code, replayed.stderr.strip()) == (
+        2, f"postisupport: error: {captured} cannot be replayed: the capture can't answer a search: the "
+           "capture holds no answer to the search (&(objectClass=inetOrgPerson)(|(mail=esim0101)"
+           "(uid=esim0101))) under 'dc=example,dc=fi': it was made by another version, or its look-up was "
+           "another")

@@ -4,6 +4,7 @@ DOMAIN\\name, name@REALM, a lower-case legacy ID), and what AD can't tell said a
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,3 +110,29 @@ def test_an_organisation_by_business_id_and_a_caller_by_name(run, environ, samba
         "organisation", ["Matti M\u00e4kinen"])
     by_name = diagnosis(run, environ, samba, "Aino Virtanen", "--org", "Esimerkki Oy")
     assert summary(by_name)[:4] == ("change-password", "login.reset-pending", "name", PEOPLE["aino"].dn)
+
+
+def test_bulk_shell_capture_replay_and_doctor_against_it(run, environ, samba, tmp_path: Path) -> None:
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": READER_PASSWORD})
+    rows = tmp_path / "users.csv"
+    rows.write_text("identifier\naino.virtanen@example.fi\nEXAMPLE\\ESIM0105\next0201\nnobody@example.fi\n")
+    out = tmp_path / "out.csv"
+    bulk = run("--api", samba.url, "--no-audit", "bulk", str(rows), "-o", str(out))
+    assert bulk.exit_code == 0, bulk.stderr
+    assert [line.split(",")[3] for line in out.read_text().splitlines()[1:]] == [
+        "change-password", "contact-admin", "contact-customer-service", "not-found"]
+    shell = run("--api", samba.url, "--no-audit", "shell", input="esim0101\nesim0105\n")
+    # Each look-up's screen opens with its step (a long one ends with it too, near the prompt).
+    assert (shell.exit_code, shell.stdout.startswith("Step 1 \u2014 the password must be changed\n"),
+            "\nStep 3 \u2014 the organisation's administrator can help\n" in shell.stdout) == (0, True, True)
+    captured = tmp_path / "ticket.json"
+    made = run("--api", samba.url, "--no-audit", "capture", "esim0105@ad.example.com", "-o", str(captured))
+    assert made.exit_code == 0, made.stderr
+    assert READER_PASSWORD not in captured.read_text()
+    replayed = run("replay", str(captured), "--json")
+    assert (replayed.exit_code, replayed.json()["outcome"], replayed.json()["matched_by"]) == (
+        0, "contact-admin", "legacyUserId"), replayed.stderr
+    doctor = run("--api", samba.url, "--no-audit", "doctor", "--json")
+    assert {c["id"]: c["status"] for c in doctor.json()} == {
+        "tls": "warn", "rootdse": "pass", "schema": "pass", "users": "pass", "password-policy": "pass",
+        "positive-controls": "pass", "coverage": "pass", "latency": "pass"}

@@ -71,16 +71,16 @@ class Root:
 class LdapStore:
     """One LDAP server, bound as the service account: searches only, each reported to `observe`."""
 
-    def __init__(self, settings: Settings, mapping: LdapMapping, observe: Any = None) -> None:
-        if not settings.bind_dn:
-            raise InvalidSetting("bind_dn", settings.origin("bind_dn"), "an LDAP directory is read as a "
-                                 "read-only service account: set its DN (POSTISUPPORT_BIND_DN or auth login "
-                                 "--bind-dn)")
-        if not settings.bind_password:
-            raise InvalidSetting("bind_password", settings.origin("bind_password"), "the service account's "
-                                 "password is missing: set POSTISUPPORT_BIND_PASSWORD, or store it with auth "
-                                 "login --with-password")
-        self.url = str(settings.api_url)
+    def __init__(self, settings: Settings, mapping: LdapMapping, observe: Any = None,
+                 connector: Callable[[], Any] | None = None,
+                 recorder: Callable[[str, str, str, list[Entry]], None] | None = None) -> None:
+        """`connector` opens a connection instead of the network (a replay's); `recorder` sees each
+        search's base, filter, scope and entries (a capture's)."""
+        self._connector = connector
+        self._recorder = recorder
+        if connector is None:
+            self._check_account(settings)
+        self.url = str(settings.api_url or "ldap://replay.invalid")
         self.mapping = mapping
         self.timeout = settings.timeout
         self.observe = observe
@@ -92,7 +92,19 @@ class LdapStore:
         self._root: Root | None = None
         self._lock = threading.Lock()
         self.searches = 0
-        self.context = _tls(settings) if urlsplit(self.url).scheme.lower() == "ldaps" else None
+        secure = urlsplit(self.url).scheme.lower() == "ldaps" and connector is None
+        self.context = _tls(settings) if secure else None
+
+    @staticmethod
+    def _check_account(settings: Settings) -> None:
+        if not settings.bind_dn:
+            raise InvalidSetting("bind_dn", settings.origin("bind_dn"), "an LDAP directory is read as a "
+                                 "read-only service account: set its DN (POSTISUPPORT_BIND_DN or auth login "
+                                 "--bind-dn)")
+        if not settings.bind_password:
+            raise InvalidSetting("bind_password", settings.origin("bind_password"), "the service account's "
+                                 "password is missing: set POSTISUPPORT_BIND_PASSWORD, or store it with auth "
+                                 "login --with-password")
 
     @property
     def unrecorded(self) -> frozenset[str]:
@@ -122,6 +134,11 @@ class LdapStore:
         import ldap3
         from ldap3.core.exceptions import LDAPException
 
+        if self._connector is not None:
+            self._connection = self._connector()
+            if self._root is None:
+                self._root = self._read_root(self._connection)
+            return self._connection
         parts = urlsplit(self.url)
         secure = parts.scheme.lower() == "ldaps"
         tls = _Tls(self.context, parts.hostname or "") if secure else None
@@ -217,6 +234,8 @@ class LdapStore:
             if code not in (0, 10):
                 self._report("search", base, filter_, code, len(entries), started)
                 if tolerate or (code == 32 and scope == "BASE"):
+                    if self._recorder is not None:
+                        self._recorder(base, filter_, scope, entries)
                     return entries
                 if code == 3:
                     raise UnreachableError(self.url, "time limit exceeded", timeout=self.timeout)
@@ -231,6 +250,8 @@ class LdapStore:
             if not cookie or len(entries) >= limit:
                 break
         self._report("search", base, filter_, 0, len(entries), started)
+        if self._recorder is not None:
+            self._recorder(base, filter_, scope, entries[:limit])
         return entries[:limit]
 
     def _report(self, operation: str, base: str, filter_: str, result: int | None, entries: int,
