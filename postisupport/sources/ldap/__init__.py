@@ -12,11 +12,15 @@ if TYPE_CHECKING:
     from postisupport.sources.ldap.mapping import LdapMapping
 
 
-def open(settings: Settings, *, observe: Any = None, **options: Any) -> LdapDirectory:
-    """A directory on a new (not yet bound) connection for `settings`; it binds on its first search."""
+def open(settings: Settings, *, observe: Any = None, concurrency: int = 1, shared: bool = False,
+         throttle: Any = None, **options: Any) -> LdapDirectory:
+    """A directory for `settings`, bound on its first search: up to `concurrency` connections (a bulk
+    run's pool), `shared` keeping each organisation's administrators for the run, `throttle` a rate
+    limit every search waits for (bulk --rate). The SCIM source's pacing and retries are HTTP's."""
     from postisupport.sources.ldap.directory import LdapDirectory, LdapStore
 
-    return LdapDirectory(LdapStore(settings, mapping_of(settings), observe))
+    return LdapDirectory(LdapStore(settings, mapping_of(settings), observe, concurrency=concurrency,
+                                   shared=shared, throttle=throttle))
 
 
 def checks(settings: Settings, observe: Any = None, draft: bool = False) -> Findings:

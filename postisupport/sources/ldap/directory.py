@@ -16,7 +16,9 @@ import math
 import ssl
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 STATE = ("reset_requested", "password_changed_at", "locked", "active", "last_login")
 SAMPLE = 50  # users auth status reads to tell whether the account reads their state
 ROUND_TRIPS = 3  # searches in a diagnosis: the user; the organisation and the groups; the administrators
+SHARED_ANSWERS = 1000  # organisations whose administrators a run keeps (the most recently used)
 LOOKUP_COUNT = 20  # users a look-up reads, as the SCIM source's
 PAGE_SIZE = 500
 MAX_ENTRIES = 5000  # an organisation's administrators or members read at most
@@ -73,9 +76,12 @@ class LdapStore:
 
     def __init__(self, settings: Settings, mapping: LdapMapping, observe: Any = None,
                  connector: Callable[[], Any] | None = None,
-                 recorder: Callable[[str, str, str, list[Entry]], None] | None = None) -> None:
+                 recorder: Callable[[str, str, str, list[Entry]], None] | None = None,
+                 concurrency: int = 1, shared: bool = False, throttle: Any = None) -> None:
         """`connector` opens a connection instead of the network (a replay's); `recorder` sees each
-        search's base, filter, scope and entries (a capture's)."""
+        search's base, filter, scope and entries (a capture's). Up to `concurrency` searches run at
+        once, each on a bound connection of its own, kept for the next (a bulk run's pool); `shared`
+        keeps each organisation's administrators for every look-up of a run."""
         self._connector = connector
         self._recorder = recorder
         if connector is None:
@@ -88,10 +94,15 @@ class LdapStore:
         self._bind_dn = settings.bind_dn
         self._password = settings.bind_password
         self._given_base = settings.base_dn
-        self._connection: Any = None
-        self._root: Root | None = None
+        self._local = threading.local()  # the connection the worker thread's search is on
+        self._idle: list[Any] = []
+        self._opened: list[Any] = []
         self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ldap")
+        self._root: Root | None = None
         self.searches = 0
+        self.throttle = throttle
+        self.shared: OrderedDict[str, asyncio.Task[Any]] | None = OrderedDict() if shared else None
         secure = urlsplit(self.url).scheme.lower() == "ldaps" and connector is None
         self.context = _tls(settings) if secure else None
 
@@ -120,12 +131,32 @@ class LdapStore:
 
     # --- I/O, in a worker thread -------------------------------------------------------------------
 
-    async def run(self, work: Callable[[], Any]) -> Any:
-        return await asyncio.to_thread(self._locked, work)
+    @property
+    def _connection(self) -> Any:
+        return getattr(self._local, "connection", None)
 
-    def _locked(self, work: Callable[[], Any]) -> Any:
+    @_connection.setter
+    def _connection(self, connection: Any) -> None:
+        self._local.connection = connection
+
+    async def run(self, work: Callable[[], Any]) -> Any:
+        if self.throttle is not None:
+            async with self.throttle:
+                return await asyncio.get_running_loop().run_in_executor(self._executor, self._pooled, work)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._pooled, work)
+
+    def _pooled(self, work: Callable[[], Any]) -> Any:
+        """`work` on an idle bound connection (or a new one), given back when done; one a search
+        broke is dropped."""
         with self._lock:
+            self._connection = self._idle.pop() if self._idle else None
+        try:
             return work()
+        finally:
+            connection, self._connection = self._connection, None
+            if connection is not None and not connection.closed:
+                with self._lock:
+                    self._idle.append(connection)
 
     def bound(self) -> Any:
         """The bound connection, opened (and the rootDSE read) on first use, again when dropped."""
@@ -136,8 +167,7 @@ class LdapStore:
 
         if self._connector is not None:
             self._connection = self._connector()
-            if self._root is None:
-                self._root = self._read_root(self._connection)
+            self._rooted(self._connection)
             return self._connection
         parts = urlsplit(self.url)
         secure = parts.scheme.lower() == "ldaps"
@@ -171,9 +201,17 @@ class LdapStore:
                 raise refused
             raise ApiError("bind", f"the LDAP directory refused the bind ({_result(code)})", code, detail)
         self._connection = connection
-        if self._root is None:
-            self._root = self._read_root(connection)
+        with self._lock:
+            self._opened.append(connection)
+        self._rooted(connection)
         return connection
+
+    def _rooted(self, connection: Any) -> None:
+        """The rootDSE read once, by the first connection bound."""
+        if self._root is None:
+            root = self._read_root(connection)
+            with self._lock:
+                self._root = self._root or root
 
     def _read_root(self, connection: Any) -> Root:
         wanted = ["defaultNamingContext", "namingContexts", "ldapServiceName", "configurationNamingContext"]
@@ -266,10 +304,11 @@ class LdapStore:
 
     def close(self) -> None:
         with self._lock:
-            if self._connection is not None:
-                with contextlib.suppress(Exception):  # a connection already gone is closed
-                    self._connection.unbind()
-                self._connection = None
+            opened, self._opened, self._idle = self._opened, [], []
+        for connection in opened:
+            with contextlib.suppress(Exception):  # a connection already gone is closed
+                connection.unbind()
+        self._executor.shutdown(wait=False)
 
     # --- the questions ----------------------------------------------------------------------------
 
@@ -506,6 +545,28 @@ async def _entries(store: LdapStore, *dns: Iterable[str]) -> dict[str, Entry]:
 
 
 async def _administrators(store: LdapStore, org: Entry) -> tuple[tuple[UserFacts, ...], list[str]]:
+    """The organisation's administrators, asked once per organisation in a run that shares them."""
+    if store.shared is None:
+        return await _administrators_of(store, org)
+    key = dn_key(org.dn)
+    task = store.shared.get(key)
+    if task is None:
+        task = store.shared[key] = asyncio.ensure_future(_administrators_of(store, org))
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        while len(store.shared) > SHARED_ANSWERS:
+            store.shared.popitem(last=False)
+    else:
+        store.shared.move_to_end(key)
+    try:
+        found: tuple[tuple[UserFacts, ...], list[str]] = await asyncio.shield(task)
+    except BaseException:
+        if task.done() and store.shared.get(key) is task:
+            del store.shared[key]  # a failure is not kept: the next look-up asks again
+        raise
+    return found[0], list(found[1])
+
+
+async def _administrators_of(store: LdapStore, org: Entry) -> tuple[tuple[UserFacts, ...], list[str]]:
     """The organisation's administrators, each as a user of it: the members of its admins group, or the
     user (or the members of the group) its administrators' attribute names."""
     mapping = store.mapping
@@ -613,6 +674,5 @@ class LdapDirectory:
         try:
             return await asyncio.wait_for(looked_up, rounds * self.store.timeout + self.store.timeout)
         except TimeoutError:
-            self.store._connection = None
             raise UnreachableError(self.store.url, "timed out", timeout=self.store.timeout) from None
 
