@@ -211,6 +211,8 @@ def test_bulk_shell_capture_and_replay_against_it(run, environ, openldap, tmp_pa
     assert bulk.exit_code == 0, bulk.stderr
     assert [line.split(",")[3] for line in out.read_text().splitlines()[1:]] == [
         "change-password", "contact-admin", "contact-customer-service", "not-found"]
+    # 3 searches for Aino, 2 for Kaisa (Esimerkki's administrators were asked for Aino), 3 for Lauri, 1.
+    assert " 4 rows in " in bulk.stderr and ", 9 requests; " in bulk.stderr, bulk.stderr
     environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": READER_PASSWORD})
     shell = run("--api", openldap.url, "--mapping", "openldap", "--no-audit", "shell",
                 input="esim0101\nesim0105\n")
