@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ldap3
+import trustme
 from ldap3.core.exceptions import LDAPException
 
 from tests.servers import free_port
@@ -42,6 +43,8 @@ moduleload ppolicy
 moduleload memberof
 moduleload refint
 moduleload lastbind
+TLSCertificateFile {folder}/server.pem
+TLSCertificateKeyFile {folder}/server.key
 pidfile {folder}/slapd.pid
 argsfile {folder}/slapd.args
 database mdb
@@ -96,6 +99,8 @@ class OpenLdap:
     url: str
     folder: Path
     process: subprocess.Popen[bytes]
+    ldaps_url: str = ""  # the same server over TLS, its certificate for 127.0.0.1 by ca_file's CA
+    ca_file: Path | None = None
 
     @property
     def log(self) -> Path:
@@ -121,13 +126,17 @@ def running(folder: Path) -> Iterator[OpenLdap]:
     (folder / "db").mkdir(parents=True)
     config = folder / "slapd.conf"
     config.write_text(CONFIG.format(folder=folder, suffix=SUFFIX, manager=MANAGER, password=MANAGER_PASSWORD))
-    port = free_port()
-    url = f"ldap://127.0.0.1:{port}"
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1", "localhost")
+    issued.cert_chain_pems[0].write_to_path(folder / "server.pem")
+    issued.private_key_pem.write_to_path(folder / "server.key")
+    ca.cert_pem.write_to_path(folder / "ca.pem")
+    url, ldaps = f"ldap://127.0.0.1:{free_port()}", f"ldaps://127.0.0.1:{free_port()}"
     # -d stats: every operation in a line (conn=N op=M SRCH ...), what proves the source never writes.
     with (folder / "slapd.log").open("wb") as log:
-        process = subprocess.Popen([str(SLAPD), "-f", str(config), "-h", f"{url}/", "-d", "stats"],
+        process = subprocess.Popen([str(SLAPD), "-f", str(config), "-h", f"{url}/ {ldaps}/", "-d", "stats"],
                                    stdout=subprocess.DEVNULL, stderr=log)
-    server = OpenLdap(url, folder, process)
+    server = OpenLdap(url, folder, process, ldaps, folder / "ca.pem")
     try:
         _wait(server)
         seed(server)

@@ -243,3 +243,24 @@ def test_a_capture_holds_no_answer_to_another_search_and_says_so(run, environ, o
            "capture holds no answer to the search (&(objectClass=inetOrgPerson)(|(mail=esim0101)"
            "(uid=esim0101))) under 'dc=example,dc=fi': it was made by another version, or its look-up was "
            "another")
+
+
+def test_ldaps_is_verified_with_the_trust_https_has(run, environ, openldap) -> None:
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": READER_PASSWORD})
+    untrusted = run("--api", openldap.ldaps_url, "--mapping", "openldap", "--no-audit", "diagnose",
+                    "esim0101")
+    assert (untrusted.exit_code, "certificate verify failed" in untrusted.stderr) == (4, True), \
+        untrusted.stderr
+    trusted = run("--api", openldap.ldaps_url, "--mapping", "openldap", "--ca-bundle", str(openldap.ca_file),
+                  "--no-audit", "diagnose", "esim0101", "--json")
+    assert (trusted.exit_code, trusted.json()["outcome"]) == (0, "change-password"), trusted.stderr
+    environ["SSL_CERT_FILE"] = str(openldap.ca_file)
+    doctor = run("--api", openldap.ldaps_url, "--mapping", "openldap", "--no-audit", "doctor", "--json")
+    assert (doctor.json()[0]["id"], doctor.json()[0]["status"]) == ("tls", "pass")
+
+
+def test_plain_ldap_beyond_this_machine_is_refused(run, environ) -> None:
+    result = run("--api", "ldap://dc.example.com", "diagnose", "esim0101")
+    assert (result.exit_code, result.stderr.strip()) == (
+        2, "postisupport: error: --api: 'ldap://dc.example.com' is plain ldap, which would send the "
+           "credentials unencrypted; use ldaps (or pass --allow-insecure-http, to a test server only)")

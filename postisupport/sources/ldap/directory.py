@@ -171,7 +171,7 @@ class LdapStore:
             return self._connection
         parts = urlsplit(self.url)
         secure = parts.scheme.lower() == "ldaps"
-        tls = _Tls(self.context, parts.hostname or "") if secure else None
+        tls = _tls_of(self.context, parts.hostname or "") if secure else None
         port = parts.port or (636 if secure else 389)
         server = ldap3.Server(parts.hostname or "", port=port, use_ssl=secure, tls=tls, get_info=ldap3.NONE,
                               connect_timeout=self.timeout)
@@ -383,27 +383,18 @@ def _tls(settings: Settings) -> ssl.SSLContext:
     return tls_context(settings)
 
 
-class _Tls:
-    """ldap3's TLS, wrapped with the SSL context every HTTPS request of ours uses (the OS trust store,
-    --ca-bundle, SSL_CERT_FILE), the server's name checked by it."""
+def _tls_of(context: ssl.SSLContext | None, host: str) -> Any:
+    """ldap3's TLS, wrapping the socket with the SSL context every HTTPS request of ours uses (the OS
+    trust store, --ca-bundle, SSL_CERT_FILE), which checks the server's name too."""
+    import ldap3
 
-    def __init__(self, context: ssl.SSLContext | None, host: str) -> None:
-        import ldap3
+    class Verified(ldap3.Tls):  # type: ignore[misc]
+        def wrap_socket(self, connection: Any, do_handshake: bool = False) -> None:
+            assert context is not None
+            connection.socket = context.wrap_socket(connection.socket, server_side=False,
+                                                    do_handshake_on_connect=True, server_hostname=host)
 
-        self._inner = ldap3.Tls()
-        self.context = context
-        self.host = host
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def wrap_socket(self, connection: Any, do_handshake: bool = False) -> None:
-        assert self.context is not None
-        connection.socket = self.context.wrap_socket(connection.socket, server_side=False,
-                                                     do_handshake_on_connect=True, server_hostname=self.host)
-
-    def start_tls(self, connection: Any) -> bool:  # StartTLS: not offered (ldaps, or ldap:// to loopback)
-        return False
+    return Verified()
 
 
 # --- the look-ups: three searches at most ---------------------------------------------------------
