@@ -215,3 +215,55 @@ def preset_text(name: str) -> None:
     cog.outl("```toml")
     cog.outl(preset(name).text.rstrip())
     cog.outl("```")
+
+
+def ldap_presets() -> None:
+    """Which attribute each LDAP preset reads each fact from (sources/ldap/presets/*.toml)."""
+    from postisupport.sources.ldap.mapping import PRESETS, preset
+
+    mappings = [preset(name) for name in PRESETS]
+    cog.outl("| fact | " + " | ".join(f"`{m.name}`" for m in mappings) + " |")
+    cog.outl("| --- |" + " --- |" * len(mappings))
+
+    def source(s: Any) -> str:
+        how = (f" = {', '.join(s.equals)}" if s.equals else f" bit 0x{s.bit:x}" if s.bit
+               else " present" + (f" but {', '.join(s.except_)}" if s.except_ else "") if s.present else "")
+        how += " (inverted)" if s.invert else ""
+        how += f" ({s.format})" if s.format != "text" else ""
+        how += f" (values `{s.prefix}…`)" if s.prefix else ""
+        return f"`{s.attribute}`{how}"
+
+    def shown(mapping: Any, fact: str) -> str:
+        found = mapping.facts.get(fact)
+        if found is None:
+            return "unknown"
+        return "<br>".join(source(s) for s in found.sources) + \
+            (" (absent: unknown)" if found.absent == "unknown" else "")
+
+    order = ("login_email", "emails", "legacy_user_id", "display_name", "active", "locked", "reset_requested",
+             "reset_sent_at", "reset_sent_to", "password_changed_at", "last_login", "last_failed_login",
+             "language", "phone")
+    for fact in order:
+        cog.outl(f"| `{fact}` | " + " | ".join(shown(m, fact) for m in mappings) + " |")
+    cog.outl("| users | " + " | ".join(f"`{m.users}`" for m in mappings) + " |")
+    cog.outl("| organisation | " + " | ".join(
+        f"nearest ancestor of class {', '.join(f'`{c}`' for c in m.organisation_classes)}; name "
+        f"{', '.join(f'`{n}`' for n in m.organisation_name)}" for m in mappings) + " |")
+    cog.outl("| business ID | " + " | ".join(shown_fact(m.business_id) for m in mappings) + " |")
+    cog.outl("| administrators | " + " | ".join(
+        f"the users (or group members) its `{m.admins_attribute}` names" if m.admins_attribute
+        else f"the members of `{m.admins_group}` under it" if m.admins_group else "unknown"
+        for m in mappings) + " |")
+    cog.outl("| services | " + " | ".join(
+        f"`{m.services_attribute}` groups `{m.services_prefix}ID`, named by `{m.services_name}`"
+        for m in mappings) + " |")
+    cog.outl("| organisation's services | " + " | ".join("unknown" for _ in mappings) + " |")
+    cog.outl("| DOMAIN\\name, name@REALM | " + " | ".join("the legacy ID" if m.realm else "not read"
+                                                         for m in mappings) + " |")
+
+
+def shown_fact(fact: Any) -> str:
+    if fact is None:
+        return "unknown"
+    return "<br>".join(f"`{s.attribute}`" for s in fact.sources) + \
+        (" (absent: unknown)" if fact.absent == "unknown" else "")

@@ -27,6 +27,7 @@ import pytest
 
 from postisupport.cli.app import commands
 from postisupport.sandbox.app import application
+from tests.ldapservers import openldap
 from tests.servers import OAuthServer, free_port, serving
 
 ROOT = Path(__file__).parent.parent
@@ -34,6 +35,8 @@ DOCUMENTS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "doc
 # A command line: postisupport itself, or a pipe into it, or the quick start's install.
 EXAMPLE = re.compile(r"^ {4,}((?:[a-z][\w.-]* [^|]*\| *)?postisupport .*|python3 -m venv .*)$")
 REAL_API = "https://idp.example.com/scim/v2"
+# The docs' LDAP directory: a real OpenLDAP (tests/ldapservers) over TLS takes its place, its CA trusted.
+REAL_DIRECTORY = "ldaps://ldap.example.fi"
 REAL_TOKEN_URL = "https://idp.example.com/oauth2/token"
 TOKEN = "example-token-for-the-docs-0123456789"
 CLIENT_ID, CLIENT_SECRET = "support-desk", "example-client-secret-0123456789"
@@ -120,6 +123,7 @@ class Reader:
         self.background: list[subprocess.Popen[bytes]] = []
         (folder / "token.txt").write_text(TOKEN + "\n")
         (folder / "client-secret.txt").write_text(CLIENT_SECRET + "\n")
+        (folder / "password.txt").write_text(openldap.READER_PASSWORD + "\n")
         (folder / "example_keyring.py").write_text(KEYRING)
         bin_folder = str(Path(sys.executable).parent)
         self.environ = {
@@ -131,6 +135,7 @@ class Reader:
             "EXAMPLE_KEYRING": str(folder / "keyring.json"),
         }
         self.api: str | None = None
+        self.directory: str | None = None
         self.serving: contextlib.ExitStack = contextlib.ExitStack()
 
     def as_run_here(self, command: str) -> str:
@@ -140,7 +145,18 @@ class Reader:
             api = self.served()
             token_url = api.removesuffix("/scim/v2") + "/token"
             command = command.replace(REAL_API, api).replace(REAL_TOKEN_URL, token_url)
+        if REAL_DIRECTORY in command:
+            command = command.replace(REAL_DIRECTORY, self.directory_served())
         return command
+
+    def directory_served(self) -> str:
+        """The docs' LDAP directory: a real slapd over TLS, started on first need, its CA trusted as a
+        reader's system would trust the real one's (SSL_CERT_FILE)."""
+        if self.directory is None:
+            server = self.serving.enter_context(openldap.running(self.folder.parent / "slapd"))
+            self.environ["SSL_CERT_FILE"] = str(server.ca_file)
+            self.directory = server.ldaps_url
+        return self.directory
 
     def environ_for(self, command: str) -> dict[str, str]:
         """A command that names no directory runs against the desk's configured one: until an

@@ -243,7 +243,11 @@ def test_mapping_show_prints_the_mapping_in_force_by_flag_environment_or_profile
     environ["POSTISUPPORT_CONFIG"] = str(config)
     assert run("mapping", "show").stdout == preset("scim-core").text
     listed = run("mapping", "list").stdout.splitlines()
-    assert [line.split()[0] for line in listed] == list(PRESETS)
+    assert [line.split()[0] for line in listed] == [*PRESETS, "ad", "openldap"]
+    assert listed[-1] == ("openldap       (LDAP) OpenLDAP with ppolicy, memberof and lastbind: the nearest "
+                          "organization or OU is the organisation")
+    assert run("--mapping", "ad", "mapping", "show").stdout.startswith(
+        "# Active Directory and Samba AD (docs/identity-api.md")
 
 
 def test_a_copy_of_the_default_mapping_diagnoses_as_the_default(run, tmp_path: Path) -> None:

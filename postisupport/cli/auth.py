@@ -55,8 +55,8 @@ def login(
     Example: postisupport auth login --profile work --api https://idp.example.com/scim/v2 --with-token
     < token.txt
 
-    Example: postisupport auth login --profile ad --api ldaps://dc.example.com --bind-dn
-    "CN=postisupport,OU=Service,DC=example,DC=com" --with-password
+    Example: postisupport --mapping openldap auth login --profile dir --api ldaps://ldap.example.fi
+    --bind-dn cn=reader,ou=service,dc=example,dc=fi --with-password < password.txt
     """
     from postisupport.config.settings import transport_only
     from postisupport.ops.auth import LoginOptions

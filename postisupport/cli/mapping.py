@@ -16,11 +16,10 @@ def show(ctx: typer.Context, connection: ConnectionOptions) -> None:
 
     Example: postisupport --mapping wso2 mapping show > wso2-mine.toml
     """
-    from postisupport.idp.mapping import DEFAULT, preset
-    from postisupport.sources.scim.connect import mapping_of
+    from postisupport.sources import mapping_text
 
     state = state_of(ctx)
-    state.env.stdout.write((mapping_of(state.settings(connection)) or preset(DEFAULT)).text)
+    state.env.stdout.write(mapping_text(state.settings(connection)))
 
 
 @app.command("list")
@@ -29,8 +28,8 @@ def presets(ctx: typer.Context) -> None:
 
     Example: postisupport mapping list
     """
-    from postisupport.idp.mapping import PRESETS, preset
+    from postisupport.sources import presets as shipped
 
     state = state_of(ctx)
-    for name in PRESETS:
-        print(f"{name:14} {preset(name).description}", file=state.env.stdout)
+    for name, description in shipped():
+        print(f"{name:14} {description}", file=state.env.stdout)

@@ -81,6 +81,31 @@ def replaying(data: dict[str, Any]) -> ModuleType:
     return importlib.import_module(f"{BACKENDS['ldap' if ldap else 'scim']}.capture")
 
 
+def mapping_text(settings: Settings) -> str:
+    """The mapping in force as a file's text: an LDAP directory's (or an LDAP preset named), else the
+    SCIM one (the default mapping when none is named)."""
+    from postisupport.sources.ldap.mapping import PRESETS as LDAP_PRESETS
+
+    if settings.uses_ldap or settings.mapping in LDAP_PRESETS:
+        from postisupport.sources.ldap import mapping_of as ldap_mapping
+
+        return ldap_mapping(settings).text
+    from postisupport.idp.mapping import DEFAULT, preset
+    from postisupport.sources.scim.connect import mapping_of
+
+    return (mapping_of(settings) or preset(DEFAULT)).text
+
+
+def presets() -> list[tuple[str, str]]:
+    """Every shipped preset, SCIM's then LDAP's: its name and what it reads."""
+    from postisupport.idp.mapping import PRESETS, preset
+    from postisupport.sources.ldap.mapping import PRESETS as LDAP_PRESETS
+    from postisupport.sources.ldap.mapping import preset as ldap_preset
+
+    return [(name, preset(name).description) for name in PRESETS] + \
+        [(name, f"(LDAP) {ldap_preset(name).description}") for name in LDAP_PRESETS]
+
+
 def open_directory(settings: Settings, **options: Any) -> Directory:
     """The store the settings name, opened: `options` are the backend's (concurrency, patience,
     a shared rate limit, the engineer's trace, shared answers for a run)."""
