@@ -102,7 +102,7 @@ def test_an_unverified_callers_ticket_is_never_heard_as_one_about_their_rights(r
     result = run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "-s", "reports", "-s", "invoicing",
                  "--lang", "fi", "--script", "--no-audit")
     assert result.stdout == (
-        "Organisaatiollasi ei ole Postin palveluiden pääkäyttäjää, joka voisi juuri nyt auttaa sinua. Yksi "
+        "Juuri nyt ei ole Postin palveluiden pääkäyttäjää, joka voisi auttaa sinua. Yksi "
         "kysymistäsi palveluista ei kuulu organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi antaa "
         "sinulle käyttöoikeutta siihen. Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä "
         "ollaan sinuun yhteydessä. Tarkistan myös, onko organisaatiosi tilannut palvelun. Jos on, lisään sen "

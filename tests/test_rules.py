@@ -422,7 +422,11 @@ def escalated(rule: str) -> tuple[ScriptPart, ...]:
     """A customer-service case: what it is (what only the verified may hear apart), then the ticket."""
     if rule == "login.user-is-admin":
         return ScriptPart(rule, personal=True, unverified="escalate"), ScriptPart("next.ticket")
-    return ScriptPart(rule, {"orgs": 1} if rule == "login.no-admin" else {}), ScriptPart("next.ticket")
+    if rule == "login.no-admin":
+        # How many organisations are theirs is the caller's (N17-2).
+        return ScriptPart(rule, {"orgs": 1}, personal=True, unverified="login.no-admin.any"), \
+            ScriptPart("next.ticket")
+    return ScriptPart(rule), ScriptPart("next.ticket")
 
 
 def test_none_of_several_organisations_is_said_when_it_holds_for_each_of_them() -> None:
@@ -430,9 +434,10 @@ def test_none_of_several_organisations_is_said_when_it_holds_for_each_of_them() 
     administrator", and asked which one."""
     helpless = replace(TWO_ORGANISATIONS, admins=(), memberships=(
         Membership(facts().organisation), Membership(TWO_ORGANISATIONS.memberships[1].organisation)))  # type: ignore[arg-type]
-    assert decide(helpless).script == (ScriptPart("login.no-admin", {"orgs": 2}), ScriptPart("next.ticket"))
+    assert decide(helpless).script == (ScriptPart("login.no-admin", {"orgs": 2}, personal=True,
+                                                  unverified="login.no-admin.any"), ScriptPart("next.ticket"))
     # The organisation asked for has no one who can act, the other has: that one is no "none of yours".
-    one = ScriptPart("login.no-admin", {"orgs": 1})
+    one = ScriptPart("login.no-admin", {"orgs": 1}, personal=True, unverified="login.no-admin.any")
     assert decide(replace(TWO_ORGANISATIONS, admins=())).script[0] == one
     assert decide(TWO_ORGANISATIONS, ["parcels"]).script[0] == ScriptPart("service.not-subscribed",
                                                                           {"n": 1, "orgs": 2})

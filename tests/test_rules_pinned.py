@@ -229,7 +229,8 @@ def test_an_escalation_is_a_login_decision_that_ends_with_the_ticket() -> None:
     rule = "login.no-admin"
     decision = decide(facts(admins=()))
     assert (decision.problem, decision.actions) == ("login", (Action(rule),))
-    assert decision.script == (part(rule, orgs=1), part("next.ticket"))
+    assert decision.script == (part(rule, personal=True, unverified="login.no-admin.any", orgs=1),
+                               part("next.ticket"))
 
 
 def test_the_organisation_chosen_of_several_is_evidence() -> None:
@@ -253,7 +254,8 @@ def test_a_login_before_the_renewal_is_evidence_and_one_at_it_is_not() -> None:
 def test_a_service_missing_for_the_logins_reason_follows_it_before_the_ticket() -> None:
     decision = decide(facts(a_user(locked=True), admins=()), ["invoicing"])
     assert decision.rule == "login.no-admin"
-    assert decision.script == (part("account.locked", personal=True), part("login.no-admin", orgs=1),
+    assert decision.script == (part("account.locked", personal=True),
+                               part("login.no-admin", personal=True, unverified="login.no-admin.any", orgs=1),
                                part("service.same-reason", personal=True, unverified=RIGHTS,
                                     **services(INVOICING)), part("next.ticket"))
     assert decision.actions == (Action("login.no-admin"),)

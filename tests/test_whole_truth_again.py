@@ -80,6 +80,11 @@ NO_ADMIN = {
     "sv": "Din organisation har ingen administratör för Postis tjänster som kan hjälpa dig just nu.",
     "en": "Your organisation has no administrator for Posti's services who could help you just now.",
 }
+NO_ADMIN_UNVERIFIED = {  # of no one's organisation in particular: how many are theirs is theirs (N17-2)
+    "fi": "Juuri nyt ei ole Postin palveluiden pääkäyttäjää, joka voisi auttaa sinua.",
+    "sv": "Just nu finns det ingen administratör för Postis tjänster som kan hjälpa dig.",
+    "en": "There is no administrator for Posti's services who could help you just now.",
+}
 NONE_OF_THEM = {  # to a caller in several organisations, none of them with one (N7-18)
     "fi": "Yhdelläkään organisaatiollasi ei ole Postin palveluiden pääkäyttäjää, joka voisi juuri nyt "
           "auttaa sinua.",
@@ -124,6 +129,8 @@ def test_u1_oliver_smith_has_not_logged_in_since_the_renewal_so_is_offered_to_no
     # kaisa.koski is in Exempel Ab (no administrator) and Sample Trading Ltd (only Oliver Smith).
     kaisa = demo(run, lang, "kaisa.koski@exempel.example.fi", "--verified")
     assert kaisa == f"{NONE_OF_THEM[lang]} {TICKET[lang]}"
+    # Unverified, the same whatever the number of organisations (N17-2).
+    assert demo(run, lang, "kaisa.koski@exempel.example.fi") == f"{NO_ADMIN_UNVERIFIED[lang]} {TICKET[lang]}"
     here = {"fi": "joten selvitämme asian täällä Postilla.", "sv": "så vi reder ut det här på Posti.",
             "en": "so we'll sort it out here at Posti."}[lang]
     assert demo(run, lang, "1234567-1", "--verified") == f"{NO_ADMIN[lang][:-1]}, {here} {TICKET[lang]}"
@@ -363,7 +370,7 @@ def test_p1_an_unverified_caller_hears_nothing_of_their_own_rights(run, environ,
     assert three == f"{OLD_ID[lang]} {RIGHTS_LATER[lang]}"
     karin = demo(run, lang, "karin.holm@exempel.example.fi", "-s", "reports")
     # The rights come last: after them, the login's ticket sounded like one about the rights (N16-3).
-    assert karin == f"{NO_ADMIN[lang]} {TICKET[lang]} {RIGHTS_LATER[lang]}"
+    assert karin == f"{NO_ADMIN_UNVERIFIED[lang]} {TICKET[lang]} {RIGHTS_LATER[lang]}"
     oliver = demo(run, lang, "oliver.smith@sample.example.com", "-s", "reports")
     assert oliver.endswith(f"{TICKET[lang]} {RIGHTS_LATER[lang]}")
     for args in (("ESIM0105", "-s", "reports"), ("ESIM0105", "-s", "invoicing"),

@@ -447,8 +447,12 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         else:
             orgs = {"orgs": _helpless(facts)}
             key = f"{rule}.unknown" if rule == "login.no-admin" and facts.admins_unknown else rule
-            parts.append(ScriptPart(key, orgs if rule == "login.no-admin" else {}, personal=personal,
-                                    unverified="escalate" if personal else None))
+            if rule == "login.no-admin":
+                # Whose organisations they are, and how many, is the caller's: said once verified (N17-2).
+                parts.append(_no_admin(key, orgs))
+            else:
+                parts.append(ScriptPart(key, {}, personal=personal,
+                                        unverified="escalate" if personal else None))
         ticket = True
     if ticket and state is not None:
         # The account's state, that no one there can open it, and who will: together, before what to do
@@ -597,6 +601,12 @@ def _login_address(user: UserFacts) -> tuple[ScriptPart, ...]:
     if user.login_email_unknown:
         return (ScriptPart("detail.login-email.unknown"), *_login_test(user))
     return (ScriptPart("detail.login-email", {"login_email": user.user_name}, personal=True),)
+
+
+def _no_admin(key: str, orgs: dict[str, int]) -> ScriptPart:
+    """No administrator who can help: of the caller's organisation(s) once verified, of no one in
+    particular before (the number of organisations is the caller's)."""
+    return ScriptPart(key, orgs, personal=True, unverified=f"{key}.any")
 
 
 def _admins(facts: Facts, others: bool = False, admins: Sequence[Contact] | None = None,
@@ -919,7 +929,7 @@ def _unknown_right_parts(facts: Facts, user: UserFacts, rule: str,
         return [lead, ScriptPart(key, {"n": len(facts.admins)}, personal=True)]
     if rule == "service.no-admin":
         key = "login.no-admin.unknown" if facts.admins_unknown else "login.no-admin"
-        return [lead, ScriptPart(key, {"orgs": _helpless(facts)})]
+        return [lead, _no_admin(key, {"orgs": _helpless(facts)})]
     if rule == "service.user-is-admin" and facts.unable_admins:
         return [lead, ScriptPart("login.user-is-admin.one-of", {"n": len(facts.unable_admins)},
                                  personal=True)]
