@@ -182,9 +182,11 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         text = view.text(key, n=len(facts.admins), unable=len(facts.unable_admins),
                          business_id=business_id or "NNNNNNN-N", command=command, by=by)
         user = facts.user
-        if key.startswith("do.login.no-admin") and user is not None and user.state:
+        ticketed = key.startswith(("do.login.no-admin", "do.login.user-is-admin"))
+        if ticketed and user is not None and user.state:
             # The caller's own account is closed too: the ticket that gets the organisation an
-            # administrator would leave them closed (the script has told them it will be opened).
+            # administrator (or the only administrator help) would leave them closed, when the script
+            # has told them it will be opened (N16-4, N17-12).
             text += " " + view.text(f"do.also.reopen.{_said_state(user)}")
         named = _action_services(action, decision, words)
         if len(actions) > 1 and named:

@@ -1,0 +1,31 @@
+"""Issue 13, the seventeenth native review (N17): whole calls where several things are wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_native_sixteenth import LOGIN, _kivi
+
+
+def _do_line(run, path: Path, identifier: str, lang: str) -> str:
+    shown = run("--sandbox-data", str(path), "diagnose", identifier, "--verified", "--no-audit", "--ui-lang",
+                lang).stdout.splitlines()
+    return " ".join(shown[1:shown.index("")])
+
+
+def test_a_locked_only_administrator_is_escalated_with_the_unlock_asked(run, tmp_path: Path) -> None:
+    """N17-12: the Do line for a locked sole administrator never asked for the unlock, though the
+    script told her the account would be opened."""
+    data = json.loads(_kivi(tmp_path).read_text())
+    kalle = next(user for user in data["Users"] if user["id"] == "kalle")
+    kalle[LOGIN]["accountLocked"] = True
+    path = tmp_path / "locked-admin.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert {lang: _do_line(run, path, "kalle@kivi.example.fi", lang) for lang in ("en", "fi", "sv")} == {
+        "en": "Do this: Escalate to e-services support (ticket: Login / administrator). In the same ticket, "
+              "ask for the caller's own account to be unlocked.",
+        "fi": "Tee näin: Tee tukipyyntö sähköisten palveluiden tukeen (Kirjautuminen / pääkäyttäjä). Pyydä "
+              "samassa tukipyynnössä myös soittajan oman tunnuksen lukituksen avaamista.",
+        "sv": "Gör så här: Eskalera till e-tjänsternas support (supportärende: Inloggning / administratör). "
+              "Be i samma supportärende också om att kontot för den som ringer låses upp."}
