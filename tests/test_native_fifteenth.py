@@ -76,8 +76,10 @@ def test_the_only_administrator_locked_and_found_by_the_old_id_has_no_address_to
         run, tmp_path: Path) -> None:
     """N15-3: "Check that the caller's address is the login address" for a caller who gave no address,
     and whose lock stops the login whatever the address."""
+    # Her own lock asked to be opened in the same ticket (N17-12).
     assert _do(run, _data(tmp_path), "BASK0001", "--verified") == [
-        "Do this: Escalate to e-services support (ticket: Login / administrator)."]
+        "Do this: Escalate to e-services support (ticket: Login / administrator). In the",
+        "same ticket, ask for the caller's own account to be unlocked."]
 
 
 def test_a_caller_in_no_organisation_is_compared_by_name_alone(run) -> None:
