@@ -84,26 +84,15 @@ def replaying(data: dict[str, Any]) -> ModuleType:
 def mapping_text(settings: Settings) -> str:
     """The mapping in force as a file's text: an LDAP directory's (or an LDAP preset named), else the
     SCIM one (the default mapping when none is named)."""
-    from postisupport.sources.ldap.mapping import PRESETS as LDAP_PRESETS
-
-    if settings.uses_ldap or settings.mapping in LDAP_PRESETS:
-        from postisupport.sources.ldap import mapping_of as ldap_mapping
-
-        return ldap_mapping(settings).text
-    from postisupport.idp.mapping import DEFAULT, preset
-    from postisupport.sources.scim.connect import mapping_of
-
-    return (mapping_of(settings) or preset(DEFAULT)).text
+    ldap = importlib.import_module(BACKENDS["ldap"])
+    chosen = ldap if settings.uses_ldap or ldap.names_preset(settings.mapping) else backend(settings)
+    text: str = chosen.mapping_text(settings)
+    return text
 
 
 def presets() -> list[tuple[str, str]]:
-    """Every shipped preset, SCIM's then LDAP's: its name and what it reads."""
-    from postisupport.idp.mapping import PRESETS, preset
-    from postisupport.sources.ldap.mapping import PRESETS as LDAP_PRESETS
-    from postisupport.sources.ldap.mapping import preset as ldap_preset
-
-    return [(name, preset(name).description) for name in PRESETS] + \
-        [(name, f"(LDAP) {ldap_preset(name).description}") for name in LDAP_PRESETS]
+    """Every shipped preset, each backend's in turn: its name and what it reads."""
+    return [shipped for module in BACKENDS.values() for shipped in importlib.import_module(module).presets()]
 
 
 def open_directory(settings: Settings, **options: Any) -> Directory:

@@ -44,3 +44,22 @@ def mapping_of(settings: Settings) -> LdapMapping:
         return load(settings.mapping)
     except MappingError as error:
         raise InvalidSetting("mapping", settings.origin("mapping"), str(error)) from None
+
+
+def mapping_text(settings: Settings) -> str:
+    """The LDAP mapping the settings name as a file's text."""
+    return mapping_of(settings).text
+
+
+def names_preset(name: str) -> bool:
+    """Whether `name` is one of the shipped LDAP presets (a mapping named so is read as LDAP's)."""
+    from postisupport.sources.ldap.mapping import PRESETS
+
+    return name in PRESETS
+
+
+def presets() -> list[tuple[str, str]]:
+    """The shipped LDAP presets: each one's name and what it reads, marked as LDAP's."""
+    from postisupport.sources.ldap.mapping import PRESETS, preset
+
+    return [(name, f"(LDAP) {preset(name).description}") for name in PRESETS]

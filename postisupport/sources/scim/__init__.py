@@ -30,3 +30,18 @@ def checks(settings: Settings, observe: Any = None, draft: bool = False) -> Find
     from postisupport.sources.scim.doctor import run
 
     return run(settings, observe, draft)
+
+
+def mapping_text(settings: Settings) -> str:
+    """The SCIM mapping the settings name as a file's text (the default mapping when none is named)."""
+    from postisupport.idp.mapping import DEFAULT, preset
+    from postisupport.sources.scim.connect import mapping_of
+
+    return (mapping_of(settings) or preset(DEFAULT)).text
+
+
+def presets() -> list[tuple[str, str]]:
+    """The shipped SCIM presets: each one's name and what it reads."""
+    from postisupport.idp.mapping import PRESETS, preset
+
+    return [(name, preset(name).description) for name in PRESETS]
