@@ -141,21 +141,18 @@ TWO_ADMINS = {
     "fi": (
         "Sinulla ei ole vielä käyttöoikeutta palveluihin E-laskutus ja Lähetysseuranta. Pyydä "
         "ketä tahansa organisaatiosi Postin palveluiden pääkäyttäjistä tarkistamaan käyttöoikeutesi. "
-        "Organisaatiollasi on useampi Postin palveluiden pääkäyttäjä, ja kuka tahansa heistä voi "
-        "auttaa: Anna Admin ja Bo Boss. Luen heidän yhteystietonsa yksi kerrallaan. Anna "
+        "Pääkäyttäjät ovat Anna Admin ja Bo Boss. Luen heidän yhteystietonsa yksi kerrallaan. Anna "
         "Admin: sähköpostiosoite anna@example.fi. Bo Boss: sähköpostiosoite bo@example.fi."),
     "sv": (
         "Du har ännu inte rätt att använda tjänsterna E-fakturering och Försändelsespårning. Be "
-        "någon av din organisations administratörer för Postis tjänster kontrollera dina rättigheter. Din "
-        "organisation har flera administratörer för Postis tjänster, och vilken som helst av dem "
-        "kan hjälpa dig: Anna Admin och Bo Boss. Jag läser upp deras kontaktuppgifter en i "
+        "någon av din organisations administratörer för Postis tjänster kontrollera dina rättigheter. "
+        "Administratörerna är Anna Admin och Bo Boss. Jag läser upp deras kontaktuppgifter en i "
         "taget. Anna Admin: e-postadress anna@example.fi. Bo Boss: e-postadress bo@example.fi."),
     "en": (
         "You don't have access to E-invoicing or Shipment tracking yet. Please ask any "
-        "of your organisation's administrators for Posti's services to check your access rights. Your "
-        "organisation has several administrators for Posti's services, and any of them can help "
-        "you: Anna Admin and Bo Boss. I'll read you their contact details one at a time. Anna "
-        "Admin: e-mail address anna@example.fi. Bo Boss: e-mail address bo@example.fi."),
+        "of your organisation's administrators for Posti's services to check your access rights. The "
+        "administrators are Anna Admin and Bo Boss. I'll read you their contact details one at a "
+        "time. Anna Admin: e-mail address anna@example.fi. Bo Boss: e-mail address bo@example.fi."),
 }
 
 

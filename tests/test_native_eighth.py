@@ -11,7 +11,7 @@ import pytest
            "ordered "
            "that service: if one has, I'll open a support request for it, and if not, I can put you through "
            "to our sales."),
-    ("fi", "Palvelu, jota kysyit, ei kuulu minkään organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi "
+    ("fi", "Palvelu, jota kysyit, ei näy yhdenkään organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi "
            "antaa sinulle käyttöoikeutta siihen. Tarkistan, onko jokin organisaatioistasi tilannut palvelun. "
            "Jos on, teen asiasta tukipyynnön, ja jos ei, voin ohjata sinut myyntiimme."),
     ("sv", "Tjänsten som du frågade om syns inte bland tjänsterna hos någon av dina organisationer, så ingen "

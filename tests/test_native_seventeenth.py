@@ -45,3 +45,51 @@ def test_an_unverified_closed_caller_is_told_to_change_the_password_once_they_ca
     assert ("När du kan logga in igen behöver du också byta lösenord: gå till "
             "https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så får du "
             "anvisningar per e-post.") in said["sv"]
+
+
+def _screen_lines(found, asked: list[str], lang: str) -> list[str]:
+    from rich.console import Console
+
+    from postisupport.core.report import report
+    from postisupport.core.rules import decide
+    from postisupport.output.screen import screen
+    from postisupport.output.view import View
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(screen(report(found, decide(found, asked), lang), View(verified=True, ui_lang=lang)))
+    return [" ".join(line.split()) for line in console.export_text().splitlines()]
+
+
+def test_a_right_lacked_where_the_organisations_services_are_unrecorded_is_checked_not_promised() -> None:
+    """N17-14: where the directory records no organisation's services (LDAP's presets), the screen said
+    "the administrator can grant the right": only if the organisation has the service, which no one
+    can see. The headline, the service's row and the Do line say it is checked, and on what it rests."""
+    from dataclasses import replace
+
+    from postisupport.core.facts import OrganisationFacts
+    from tests.test_rules import a_user, facts
+
+    found = replace(facts(a_user(entitlements=())), unrecorded=frozenset({"organisation_services"}),
+                    organisation=OrganisationFacts("g-1", "Esimerkki Oy", "2345678-0", ()))
+    shown = {lang: _screen_lines(found, ["invoicing"], lang) for lang in ("en", "fi", "sv")}
+    assert {lang: (lines[0], " ".join(lines[1:lines.index("")]),
+                   next(line for line in lines if line.startswith(("Services", "Palvelut", "Tjänster"))))
+            for lang, lines in shown.items()} == {
+        "en": ("Service access — the administrator checks the right",
+               "Do this: The directory doesn't record the organisation's services; give the caller the "
+               "administrator's contact details; the administrator grants the right if the organisation has "
+               "the service.",
+               "Services E-invoicing: the administrator checks the right"),
+        "fi": ("Palvelun käyttöoikeus — pääkäyttäjä tarkistaa oikeuden",
+               "Tee näin: Hakemisto ei kirjaa organisaation palveluita; anna soittajalle pääkäyttäjän "
+               "yhteystiedot; pääkäyttäjä antaa oikeuden, jos palvelu on organisaation käytössä.",
+               "Palvelut E-laskutus: pääkäyttäjä tarkistaa oikeuden"),
+        "sv": ("Tjänsteåtkomst — administratören kontrollerar rätten",
+               "Gör så här: Katalogen registrerar inte organisationens tjänster; ge den som ringer "
+               "administratörens kontaktuppgifter; administratören ger rätten om organisationen har "
+               "tjänsten.",
+               "Tjänster E-fakturering: administratören kontrollerar rätten")}
+    recorded = replace(found, unrecorded=frozenset(),
+                       organisation=OrganisationFacts("g-1", "Esimerkki Oy", "2345678-0", ()))
+    assert _screen_lines(recorded, ["invoicing"], "en")[0] == \
+        "Service access — not among the organisation's services"

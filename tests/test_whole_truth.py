@@ -67,7 +67,7 @@ VILLE = {
           f"toinen pääkäyttäjä voi ottaa sen uudelleen käyttöön. Sinua voi auttaa pääkäyttäjä {MAIJA['fi']} "
           "Sinulla ei myöskään ole käyttöoikeutta palveluihin E-laskutus ja Raportointi; ne hoituvat samalla "
           "tavalla. Yksi kysymistäsi "
-          "palveluista ei kuulu organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi antaa sinulle "
+          "palveluista ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa sinulle "
           "käyttöoikeutta "
           "siihen. Tarkistan, onko organisaatiosi tilannut palvelun. Jos on, teen asiasta tukipyynnön, ja "
           "jos "
@@ -358,8 +358,8 @@ def test_6_missing_services_are_listed_as_what_one_could_ask_for(run, lang: str)
 
 
 @pytest.mark.parametrize(("lang", "row"), [
-    ("fi", "Palvelut E-laskutus: ei kuulu organisaation palveluihin"),
-    ("sv", "Tjänster E-fakturering: hör inte till organisationens tjänster"),
+    ("fi", "Palvelut E-laskutus: ei näy organisaation palveluissa"),
+    ("sv", "Tjänster E-fakturering: syns inte bland organisationens tjänster"),
     ("en", "Services E-invoicing: not among the organisation's services"),
 ])
 def test_8_a_service_the_organisation_lacks_is_named_in_the_agents_language(
@@ -377,7 +377,7 @@ def test_8_a_service_the_organisation_lacks_is_named_in_the_agents_language(
 
 KARIN = {
     "fi": "Organisaatiollasi ei ole Postin palveluiden pääkäyttäjää, joka voisi juuri nyt auttaa sinua. "
-          "Palvelu, jota kysyit, ei kuulu organisaatiosi palveluihin, joten pääkäyttäjäkään ei voi antaa "
+          "Palvelu, jota kysyit, ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa "
           f"sinulle käyttöoikeutta siihen. {TICKET['fi']} Tarkistan myös, onko organisaatiosi tilannut "
           "palvelun. Jos on, lisään sen samaan tukipyyntöön, ja jos ei, voin ohjata sinut myyntiimme.",
     "sv": "Din organisation har ingen administratör för Postis tjänster som kan hjälpa dig just nu. Tjänsten "

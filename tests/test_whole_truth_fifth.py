@@ -132,8 +132,8 @@ def script(run, directory: Path, *args: str) -> str:
         ),
         (
             "fi",
-            "Sinulla ei ole käyttöoikeutta palveluun E-laskutus. Palvelu on käytössä organisaatiollasi Kaksi "
-            "Oy, mutta sillä ei juuri nyt ole pääkäyttäjää, joka voisi antaa oikeuden.",
+            "Sinulla ei ole käyttöoikeutta palveluun E-laskutus. Palvelu on käytössä organisaatiossa Kaksi "
+            "Oy, johon kuulut, mutta siellä ei juuri nyt ole pääkäyttäjää, joka voisi antaa oikeuden.",
         ),
         (
             "sv",

@@ -141,7 +141,8 @@ def test_u3_a_right_with_no_organisation_is_said_with_the_missing_link_and_a_tic
 # -- U2: the service another organisation of the caller has, with an administrator who can act ------------
 
 ELSEWHERE = {
-    "fi": "Toisella organisaatiollasi Bbb Ab on käytössä E-laskutus. Sen organisaation Postin palveluiden "
+    "fi": "Organisaatiolla Bbb Ab, johon myös kuulut, on käytössä E-laskutus. Sen organisaation Postin "
+          "palveluiden "
           "pääkäyttäjä "
           "Bengt Bbb voi antaa sinulle käyttöoikeuden. Yhteystiedot: sähköpostiosoite "
           "bengt@bbb.example.fi ja puhelinnumero +358 40 200 0002.",
@@ -248,8 +249,8 @@ def test_u3_no_organisation_is_said_once_when_one_service_is_held_and_another_is
 # The organisation that has the service is named: the one the screen used may have an administrator who
 # can act (native review 6, N6-01).
 NO_ONE_THERE = {
-    "fi": "Sinulla ei ole käyttöoikeutta palveluun Lähetysseuranta. Palvelu on käytössä organisaatiollasi "
-          "Ccc Oy, mutta sillä ei juuri nyt ole pääkäyttäjää, joka voisi antaa oikeuden.",
+    "fi": "Sinulla ei ole käyttöoikeutta palveluun Lähetysseuranta. Palvelu on käytössä organisaatiossa "
+          "Ccc Oy, johon kuulut, mutta siellä ei juuri nyt ole pääkäyttäjää, joka voisi antaa oikeuden.",
     "sv": "Du har inte rätt att använda tjänsten Försändelsespårning. Din organisation Ccc Oy har tjänsten, "
           "men där finns just nu ingen administratör som kan ge dig rätten.",
     "en": "You don't have access to Shipment tracking. Your organisation Ccc Oy has that service, but no "

@@ -224,9 +224,16 @@ def _action_services(action: Action, decision: Decision, words: dict[str, Any]) 
 
 def _untold_key(key: str, facts: Facts, view: View) -> str:
     """A headline's or Do-line's own words for when what it rests on is beyond what the directory
-    tells: who can help, or whether the right is theirs (told a verified caller only)."""
+    tells: who can help, whether the right is theirs (told of a verified caller only), or whether
+    their organisation has the service."""
+    ui = ui_catalog(view.ui_lang)
     untold = facts.admins_unknown if key.endswith("no-admin") else facts.rights_unknown and view.verified
-    return f"{key}.unknown" if untold and f"{key}.unknown" in ui_catalog(view.ui_lang) else key
+    if untold and f"{key}.unknown" in ui:
+        return f"{key}.unknown"
+    # Whether the organisation has the service is unknown too: the administrator grants it only if so.
+    if facts.services_unknown and f"{key}.unrecorded" in ui:
+        return f"{key}.unrecorded"
+    return key
 
 
 def _organisation_key(key: str, facts: Facts, view: View) -> str:
