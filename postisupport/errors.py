@@ -83,13 +83,16 @@ class ConflictingSettings(ConfigurationError):
 
 
 class KeyringUnavailable(ConfigurationError):
-    """`removing`: the keyring was asked to remove a secret (logout), not to store one."""
+    """`removing`: the keyring was asked to remove a secret (logout), not to store one; `kind`: which
+    secret ("token", "client_secret", "bind_password"), for what can be used instead."""
 
-    def __init__(self, reason: str, removing: bool = False, left_behind: bool = False) -> None:
+    def __init__(self, reason: str, removing: bool = False, left_behind: bool = False,
+                 kind: str = "token") -> None:
         doing = "remove the secret from" if removing else "store the secret in"
         super().__init__(f"no usable keyring to {doing} ({reason})")
         self.reason = reason
         self.removing = removing
+        self.kind = kind
         # Stored, but not as given, and it could not be taken out again: the keyring may still hold it.
         self.left_behind = left_behind
 

@@ -152,6 +152,20 @@ def test_without_a_usable_keyring_login_says_what_to_do_and_writes_nothing(run, 
     assert run("--sandbox", "diagnose", "ESIM0042").exit_code == 0  # reading a missing keyring breaks nothing
 
 
+def test_without_a_usable_keyring_an_ldap_login_names_the_bind_password_variable(run, env) -> None:
+    """What to set instead is the secret's own variable: an LDAP bind password is no bearer token."""
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    result = run("auth", "login", "--api", "ldaps://ldap.example.fi", "--bind-dn",
+                 "cn=reader,dc=example,dc=fi", "--with-password", "--no-check", input="reader-pass-0000\n")
+    assert (result.exit_code, result.stderr) == (
+        ExitStatus.USAGE, "postisupport: error: no usable keyring to store the secret in (NoKeyringError): "
+        "set the bind password in POSTISUPPORT_BIND_PASSWORD instead, or install a keyring backend\n")
+    assert not (env.config_dir / "config.toml").exists()
+
+
 def test_a_keyring_that_keeps_nothing_is_no_keyring(run, env) -> None:
     """Attack pass 9, A9B-06: keyring's null backend (`keyring --disable`) took the secret without a word;
     login said it was stored and wrote the profile, and nothing was sent after."""

@@ -149,10 +149,9 @@ def wording(error: PostisupportError) -> str:
         return f"{error}: nothing was removed; a secret stored there stays until the keyring works again"
     if isinstance(error, KeyringUnavailable) and error.left_behind:
         return (f"{error}: the keyring may still hold what it was given; remove it with auth logout once "
-                f"the keyring works, and set the token in {ENVIRONMENT_VARIABLES['token']} meanwhile")
+                f"the keyring works, and set {_instead(error.kind)} meanwhile")
     if isinstance(error, KeyringUnavailable):
-        return (f"{error}: set the token in {ENVIRONMENT_VARIABLES['token']} instead, or install a "
-                "keyring backend")
+        return f"{error}: set {_instead(error.kind)} instead, or install a keyring backend"
     if isinstance(error, NotConfigured):
         return (f"{error}: pass --api URL or set {ENVIRONMENT_VARIABLES['api_url']} (and the bearer "
                 f"token in {ENVIRONMENT_VARIABLES['token']}), or try the demo directory with --sandbox")
@@ -167,6 +166,14 @@ def wording(error: PostisupportError) -> str:
         return (f"{error}; the {error.unstored.replace('_', ' ')} given to auth login was not stored "
                 "(--no-check stores it without trying it)")
     return str(error)
+
+
+def _instead(kind: str) -> str:
+    """What to set when the keyring can't hold a secret of `kind`: an LDAP bind password has its own
+    variable; an OAuth2 client's secret has none, and a bearer token is used instead."""
+    if kind == "bind_password":
+        return f"the bind password in {ENVIRONMENT_VARIABLES['bind_password']}"
+    return f"the token in {ENVIRONMENT_VARIABLES['token']}"
 
 
 def _what_to_check(error: AuthError) -> str:

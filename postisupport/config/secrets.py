@@ -86,7 +86,7 @@ def held(profile: str, kind: str) -> str | None:
 
         raw = keyring.get_password(SERVICE, _entry(profile, kind))
     except BACKEND_FAULTS as error:
-        raise KeyringUnavailable(type(error).__name__) from None
+        raise KeyringUnavailable(type(error).__name__, kind=kind) from None
     return raw if isinstance(raw, str) else None
 
 
@@ -99,7 +99,7 @@ def put_raw(profile: str, kind: Kind, raw: str) -> None:
 
         keyring.set_password(SERVICE, _entry(profile, kind), raw)
     except BACKEND_FAULTS as error:
-        raise KeyringUnavailable(type(error).__name__) from None
+        raise KeyringUnavailable(type(error).__name__, kind=kind) from None
     # keyring's null backend (what `keyring --disable` sets) and some broken ones drop what they are
     # given without a word, or keep it cut short, or store it and then can't read (a locked keyring).
     try:
@@ -108,7 +108,7 @@ def put_raw(profile: str, kind: Kind, raw: str) -> None:
     except BACKEND_FAULTS as error:
         kept, why = False, type(error).__name__
     if not kept:
-        raise KeyringUnavailable(why, left_behind=not _undone(profile, kind, previous))
+        raise KeyringUnavailable(why, left_behind=not _undone(profile, kind, previous), kind=kind)
 
 
 def _undone(profile: str, kind: Kind, previous: str | None) -> bool:
@@ -143,7 +143,7 @@ def delete(profile: str, kind: Kind) -> bool:
     except PasswordDeleteError as error:
         # The entry was there a moment ago: "nothing to delete" from a backend that can't delete it (a
         # locked or read-only collection) is no removal.
-        raise KeyringUnavailable(type(error).__name__, removing=True) from None
+        raise KeyringUnavailable(type(error).__name__, removing=True, kind=kind) from None
     except BACKEND_FAULTS as error:
-        raise KeyringUnavailable(type(error).__name__, removing=True) from None
+        raise KeyringUnavailable(type(error).__name__, removing=True, kind=kind) from None
     return True
