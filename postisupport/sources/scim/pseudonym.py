@@ -15,9 +15,6 @@ mapping reads each fact from (idp/mapping.py), with what becomes of each fact. W
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import types
 import typing
 from collections.abc import Callable
@@ -26,10 +23,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from postisupport.core.identifiers import check_digit, equal_folded, fold, looks_like_business_id
+from postisupport.core.identifiers import equal_folded, fold
 from postisupport.idp import models, urns
 from postisupport.idp.contract import ADMIN_ROLE, MEMBERS
 from postisupport.idp.reading import is_language_tag, member_ids, named
+from postisupport.sources.stand_ins import StandIns
 
 Path = tuple[str, ...]  # an attribute by its names from the resource down ("emails", "value")
 
@@ -133,50 +131,8 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
 AUTHENTICATION_TYPES = frozenset({"oauth", "oauth2", "oauthbearertoken", "httpbasic", "httpdigest"})
 
 
-class Pseudonyms:
-    def __init__(self, key: bytes | None = None) -> None:
-        self._key = key if key is not None else secrets.token_bytes(32)
-
-    def _digest(self, value: str, kind: str = "") -> str:
-        message = f"{kind}\0{fold(value)}" if kind else fold(value)
-        # A lone surrogate (a name a server cut inside an emoji) is data: hashed as its code points.
-        return hmac.new(self._key, message.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
-
-    def email(self, value: str) -> str:
-        if "@" not in value:
-            return self.text(value, "x")
-        local, _, domain = value.rpartition("@")
-        return f"user-{self._digest(local + '@' + domain)[:10]}@{self._digest(domain)[:8]}.example.com"
-
-    def identifier(self, value: str) -> str:
-        """What a caller gives, or what they are looked up by: an address, a legacy user ID, or an
-        organisation's business ID.
-
-        One function for all of them, so a value stands for the same whichever attribute holds it."""
-        if looks_like_business_id(value):
-            return self.business_id(value)
-        return self.email(value) if "@" in value else self.legacy_id(value)
-
-    def legacy_id(self, value: str) -> str:
-        return "ID" + self._digest(value)[:10].upper()
-
-    def resource_id(self, value: str) -> str:
-        # Not folded: ids are compared exactly, and two ids in different case are two resources.
-        digest = hmac.new(self._key, f"id\0{value}".encode(), hashlib.sha256).hexdigest()
-        return f"id-{digest[:16]}"
-
-    def text(self, value: str, prefix: str) -> str:
-        return f"{prefix}-{self._digest(value)[:8]}"
-
-    def business_id(self, value: str) -> str:
-        """A business ID with a right check digit: a look-up by the stand-in is checked as any is."""
-        number = int(self._digest(value.strip())[:12], 16) % 10**7
-        while (check := check_digit(f"{number:07d}")) is None:  # 1 in 11 numbers has none
-            number = (number + 1) % 10**7
-        return f"{number:07d}-{check}"
-
-    def phone(self, value: str) -> str:
-        return f"+000 {int(self._digest(value)[:12], 16) % 10**9:09d}"
+class Pseudonyms(StandIns):
+    """A SCIM capture's resources rewritten: only what the diagnosis reads, personal values replaced."""
 
     def user(self, user: dict[str, Any]) -> dict[str, Any]:
         """A User resource as the API sent it: only what the diagnosis reads, personal values replaced."""
