@@ -264,3 +264,27 @@ def test_plain_ldap_beyond_this_machine_is_refused(run, environ) -> None:
     assert (result.exit_code, result.stderr.strip()) == (
         2, "postisupport: error: --api: 'ldap://dc.example.com' is plain ldap, which would send the "
            "credentials unencrypted; use ldaps (or pass --allow-insecure-http, to a test server only)")
+
+
+def _personal(document: str) -> list[str]:
+    """The seed's personal values (and its organisations' and domain's names) a pseudonymised file holds;
+    the stand-ins' own domain is example.com."""
+    values = {"Esimerkki", "Example Trading", "2345678-0", "example.fi", "dc=example"}
+    for person in PEOPLE.values():
+        values |= {person.uid, person.mail, person.name, *person.name.split(), *filter(None, [person.phone])}
+    return sorted(v for v in values if v.casefold() in document.casefold())
+
+
+@pytest.mark.parametrize(("identifier", "outcome"), [
+    ("aino.virtanen@example.fi", "change-password"), ("esim0102", "use-login-email"),
+    ("kaisa.laine@example.fi", "contact-admin"), ("sanna.koski@example.com", "contact-customer-service")])
+def test_a_pseudonymised_capture_names_no_one_and_replays_alike(run, environ, openldap, tmp_path: Path,
+                                                                 identifier: str, outcome: str) -> None:
+    """Every DN's names, the addresses, IDs, names and phones replaced, each alike wherever it is, so the
+    replay's searches find the same entries and decide as the live look-up did."""
+    captured = tmp_path / "ticket.json"
+    made = postisupport(run, environ, openldap, "capture", identifier, "--pseudonymise", "-o", str(captured))
+    assert made.exit_code == 0, made.stderr
+    assert _personal(captured.read_text()) == []
+    replayed = run("replay", str(captured), "--json")
+    assert (replayed.exit_code, replayed.json()["outcome"]) == (0, outcome), replayed.stderr

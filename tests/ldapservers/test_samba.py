@@ -136,3 +136,52 @@ def test_bulk_shell_capture_replay_and_doctor_against_it(run, environ, samba, tm
     assert {c["id"]: c["status"] for c in doctor.json()} == {
         "tls": "warn", "rootdse": "pass", "schema": "pass", "users": "pass", "password-policy": "pass",
         "positive-controls": "pass", "coverage": "pass", "latency": "pass"}
+
+
+def _personal(document: str) -> list[str]:
+    """The seed's personal values (and its OUs', domain's and realm's names) a pseudonymised file holds;
+    the stand-ins' own domain is example.com."""
+    values = {"Esimerkki", "Example Trading", "2345678-0", "example.fi", "example.net", "DC=example", "DC=ad",
+              "AD.EXAMPLE", "EXAMPLE\\", "Trading admins"}
+    for person in PEOPLE.values():
+        values |= {person.account, person.upn, person.name, person.given, person.surname,
+                   *filter(None, [person.phone, person.proxy])}
+    return sorted(v for v in values if v.casefold() in document.casefold())
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("aino.virtanen@example.fi", "-s", "invoicing"), ("change-password", "login.reset-pending")),
+    (("aino.v@example.net",), ("change-password", "login.reset-pending")),
+    (("esim0102", "-s", "reporting"), ("no-fault-found", "service.granted")),
+    (("kaisa.laine@example.fi",), ("contact-admin", "login.contact-admin")),
+    (("Sanna.Koski@Example.com",), ("contact-customer-service", "login.user-is-admin")),
+])
+def test_a_pseudonymised_capture_names_no_one_and_replays_alike(run, environ, samba, tmp_path: Path,
+                                                                 args: tuple[str, ...],
+                                                                 expected: tuple[str, str]) -> None:
+    """The DNs' names, the addresses (a proxy address's smtp: kept), IDs, names and phones replaced,
+    the service groups' names kept (the services are read from them), the rootDSE cut to its naming
+    contexts: the replay's searches find the same entries and decide as the live look-up did."""
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": READER_PASSWORD})
+    captured = tmp_path / "ticket.json"
+    made = run("--api", samba.url, "--no-audit", "capture", *args, "--pseudonymise", "-o", str(captured))
+    assert made.exit_code == 0, made.stderr
+    assert _personal(captured.read_text()) == []
+    replayed = run("replay", str(captured), "--json")
+    assert (replayed.exit_code, replayed.json()["outcome"], replayed.json()["rule"]) == (0, *expected), \
+        replayed.stderr
+    if "-s" in args:
+        assert [s["rule"] for s in replayed.json()["services"]] == ["service.granted"]
+
+
+def test_a_down_level_name_is_not_pseudonymised(run, environ, samba, tmp_path: Path) -> None:
+    """DOMAIN\\name is read through the domain's NetBIOS name, which a pseudonymised file does not keep:
+    its stand-in would find no one, so the capture is refused before anything is written."""
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": READER_PASSWORD})
+    captured = tmp_path / "ticket.json"
+    made = run("--api", samba.url, "--no-audit", "capture", "EXAMPLE\\ESIM0105", "--pseudonymise", "-o",
+               str(captured))
+    assert (made.exit_code, made.stderr, captured.exists()) == (
+        2, "postisupport: error: --pseudonymise can't keep a look-up by a down-level name (DOMAIN\\name or "
+           "name@REALM): its stand-in would find no one; capture it by the caller's address or legacy ID\n",
+        False)

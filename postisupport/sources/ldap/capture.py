@@ -11,18 +11,22 @@ the file's error, never "no one".
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from postisupport.core.identifiers import fold
 from postisupport.errors import DataFileError, InvalidInput
-from postisupport.sources.ldap.reading import Entry, dn_key
+from postisupport.sources.ldap.reading import Entry, dn_key, parse_dn
+from postisupport.sources.stand_ins import StandIns
 
 if TYPE_CHECKING:
     from postisupport.config.settings import Settings
     from postisupport.core.report import Report
     from postisupport.sources.ldap.directory import LdapDirectory
+    from postisupport.sources.ldap.mapping import LdapMapping
 
 ENDPOINTS = ("Entries", "Searches")
 
@@ -148,6 +152,168 @@ def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
 
 
 def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
-    raise InvalidInput("pseudonymise", "is not offered yet for an LDAP directory's capture: capture it "
-                       "without --pseudonymise, and keep the file as personal data")
+    """The document with stand-ins for everyone's data: of each entry only the attributes its mapping
+    reads, personal values replaced; every DN's RDN values (but a service group's and the
+    administrators' group's, which the mapping reads by name), the filters' values and the identifier
+    asked, each as the entries' are, so the same searches find the same entries. The rootDSE keeps only
+    its naming contexts, so a replay reads no realm: a look-up by a down-level name (DOMAIN\\name,
+    name@REALM) is refused, as its stand-in would find no one."""
+    from postisupport.core.identifiers import normalise
+    from postisupport.sources.ldap.mapping import MappingError, parse
 
+    record = document["capture"]
+    try:
+        mapping = parse(record["mapping_text"], "capture.mapping_text")
+    except MappingError as error:
+        raise DataFileError(str(error)) from None
+    identifier = normalise(record["arguments"]["identifier"])
+    rewrite = _Rewriting(mapping, StandIns())
+    if rewrite.down_level(identifier, document["Searches"]):
+        raise InvalidInput("pseudonymise", "can't keep a look-up by a down-level name (DOMAIN\\name or "
+                           "name@REALM): its stand-in would find no one; capture it by the caller's address "
+                           "or legacy ID")
+    searches = [{"base": rewrite.dn(s["base"]), "filter": rewrite.filter(s["filter"]), "scope": s["scope"],
+                 "dns": [rewrite.dn(dn) for dn in s["dns"]]}
+                for s in document["Searches"] if not _partitions(s)]
+    return {"Entries": [rewrite.entry(e) for e in document["Entries"] if not _partitions_entry(e)],
+            "Searches": searches,
+            "capture": {**record, "arguments": {**record["arguments"],
+                                                "identifier": rewrite.stand_in.identifier(identifier)}}}
+
+
+# AD's partitions, searched for its down-level domain name (nETBIOSName): not kept (see pseudonymised).
+def _partitions(search: dict[str, Any]) -> bool:
+    return search["filter"].casefold().startswith("(&(objectclass=crossref)")
+
+
+def _partitions_entry(entry: dict[str, Any]) -> bool:
+    return any(name.casefold() == "netbiosname" for name in entry["attributes"])
+
+
+# An RDN or filter value (RFC 4515 and 4514 escapes aside): what a stand-in replaces.
+_TERM = re.compile(r"\(([A-Za-z][\w;.-]*)=([^()]*)\)")
+# The rootDSE's attributes a replay reads: where the users are.
+ROOT_DSE = ("defaultNamingContext", "namingContexts")
+# DN-valued attributes the searches' filters compare (the mapping's own DN attribute besides).
+DN_FILTERED = ("memberOf", "member", "distinguishedName", "entryDN")
+
+
+class _Rewriting:
+    """What becomes of each attribute an LDAP mapping reads, and the stand-ins of one capture."""
+
+    def __init__(self, mapping: LdapMapping, stand_in: StandIns) -> None:
+        self.mapping, self.stand_in = mapping, stand_in
+        facts = mapping.facts
+        fold_ = str.casefold
+        self.identifiers = {fold_(src.attribute): src.prefix for name in ("login_email", "emails",
+                                                                          "legacy_user_id")
+                            if name in facts for src in facts[name].sources}
+        self.legacy = {fold_(src.attribute) for src in facts["legacy_user_id"].sources} \
+            if "legacy_user_id" in facts else set()
+        people = {fold_(src.attribute) for name in ("display_name",) if name in facts
+                  for src in facts[name].sources}
+        phones = {fold_(src.attribute) for src in facts["phone"].sources} if "phone" in facts else set()
+        languages = {fold_(src.attribute) for src in facts["language"].sources} \
+            if "language" in facts else set()
+        business = {fold_(src.attribute) for src in mapping.business_id.sources} \
+            if mapping.business_id else set()
+        self.dns = {fold_(a) for a in (*DN_FILTERED, mapping.dn_attribute, mapping.admins_attribute,
+                                       mapping.services_attribute, *ROOT_DSE) if a}
+        kept = {fold_(a) for a in ("objectClass", mapping.services_name) if a}
+        # The facts of state (flags, times): kept, the decision reads them.
+        kept |= {fold_(src.attribute) for fact in facts.values() for src in fact.sources}
+        kept -= set(self.identifiers) | people | phones | languages
+        self.treatments: dict[str, Callable[[str], str | None]] = {
+            **{a: lambda v: v for a in kept},
+            **{a: lambda v: self.stand_in.text(v, "Person") for a in people},
+            **{a: lambda v: self.stand_in.text(v, "Organisation")
+               for a in map(fold_, mapping.organisation_name)},
+            **{a: self.stand_in.business_id for a in business},
+            **{a: self.stand_in.phone for a in phones},
+            **{a: _language for a in languages},
+            **{a: self.dn for a in self.dns},
+        }
+
+    def down_level(self, identifier: str, searches: list[dict[str, Any]]) -> bool:
+        """Whether the look-up read `identifier` as a down-level name: its legacy ID term another value."""
+        return any(fold(value) != fold(identifier) for search in searches
+                   for attribute, value in self._terms(search["filter"]) if attribute in self.legacy)
+
+    def _terms(self, filter_: str) -> list[tuple[str, str]]:
+        return [(m.group(1).casefold(), _unescaped(m.group(2))) for m in _TERM.finditer(filter_)]
+
+    def identifier(self, attribute: str, value: str) -> str | None:
+        prefix = self.identifiers[attribute]
+        if prefix is None:
+            return self.stand_in.identifier(value)
+        if not value.casefold().startswith(prefix.casefold()):
+            return None  # not an address of theirs (an X.400 proxy address): the mapping reads none
+        return value[:len(prefix)] + self.stand_in.identifier(value[len(prefix):])
+
+    def value(self, attribute: str, value: str) -> str | None:
+        """An attribute's value as the file keeps it: None drops it."""
+        if attribute in self.identifiers:
+            return self.identifier(attribute, value)
+        treat = self.treatments.get(attribute)
+        return treat(value) if treat is not None else None
+
+    def entry(self, entry: dict[str, Any]) -> dict[str, Any]:
+        attributes = {}
+        for name, values in entry["attributes"].items():
+            if entry["dn"] == "" and name.casefold() not in map(str.casefold, ROOT_DSE):
+                continue  # the rootDSE: where the users are, nothing of who runs the directory
+            kept = [v for v in (self.value(name.casefold(), value) for value in values) if v is not None]
+            if kept:
+                attributes[name] = kept
+        return {"dn": self.dn(entry["dn"]), "attributes": attributes}
+
+    def dn(self, dn: str) -> str:
+        """A DN with each RDN value a stand-in, but those the mapping reads by name."""
+        if not dn:
+            return dn
+        try:
+            parts = parse_dn(dn)
+        except ValueError:
+            return self.stand_in.text(dn, "dn")
+        return ",".join(f"{kind}={self._rdn(kind, value)}" for kind, value, _ in parts)
+
+    def _rdn(self, kind: str, value: str) -> str:
+        mapping = self.mapping
+        if value.casefold().startswith(mapping.services_prefix.casefold()) or \
+                (mapping.admins_group and f"{kind}={value}".casefold() == mapping.admins_group.casefold()):
+            return value  # a service's id, or the administrators' group: read by name, no one's
+        return self.stand_in.text(value, kind.strip().casefold())
+
+    def filter(self, filter_: str) -> str:
+        """A search's filter with each value as the entries' are, so the replay's search is the same."""
+        def term(match: re.Match[str]) -> str:
+            attribute, value = match.group(1).casefold(), _unescaped(match.group(2))
+            if "*" in match.group(2):
+                return match.group(0)  # a presence or substring test the mapping wrote: no one's value
+            if attribute in self.identifiers:
+                changed = self.identifier(attribute, value) or value
+                # The look-up asks for the identifier folded: so is its stand-in, as the replay asks.
+                changed = fold(changed) if value == fold(value) else changed
+            elif attribute in self.treatments:
+                changed = self.value(attribute, value) or value
+            else:
+                changed = value
+            # What is unchanged stays as written, its escapes as they were.
+            return match.group(0) if changed == value else f"({match.group(1)}={_escaped(changed)})"
+
+        return _TERM.sub(term, filter_)
+
+
+def _language(value: str) -> str | None:
+    """A language tag kept (the script's language), anything else dropped: it could be any text."""
+    return value if re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", value.strip()) else None
+
+
+def _unescaped(value: str) -> str:
+    return re.sub(r"\\([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), value)
+
+
+def _escaped(value: str) -> str:
+    from ldap3.utils.conv import escape_filter_chars
+
+    return str(escape_filter_chars(value))
