@@ -288,3 +288,40 @@ def test_a_pseudonymised_capture_names_no_one_and_replays_alike(run, environ, op
     assert _personal(captured.read_text()) == []
     replayed = run("replay", str(captured), "--json")
     assert (replayed.exit_code, replayed.json()["outcome"]) == (0, outcome), replayed.stderr
+
+
+def test_a_referral_to_another_host_is_not_followed(run, environ, openldap) -> None:
+    """A referral object under the organisation (RFC 3296) points at another server, here a listener of
+    ours. The user search runs over it, and decides as before; a base DN under it is referred there, and
+    said so, exit 5, never "not found". Neither connects there."""
+    import socket
+
+    from tests.ldapservers.openldap import ESIMERKKI
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.5)
+    elsewhere = f"ldap://127.0.0.1:{listener.getsockname()[1]}/o=Other"
+    referral = f"ou=elsewhere,{ESIMERKKI}"
+    manage_dsa_it = [("2.16.840.1.113730.3.4.2", False, None)]  # to add and remove the referral itself
+    with openldap.connection() as ldap:
+        ldap.add(referral, ["referral", "extensibleObject"], {"ou": "elsewhere", "ref": elsewhere},
+                 controls=manage_dsa_it)
+    try:
+        assert diagnosis(run, environ, openldap, "aino.virtanen@example.fi")["outcome"] == "change-password"
+        referred = postisupport(run, environ, openldap, "--base-dn", f"ou=people,{referral}", "diagnose",
+                                "aino.virtanen@example.fi")
+        assert (referred.exit_code, referred.stderr) == (5, (
+            f"postisupport: error: the LDAP directory referred the search under 'ou=people,{referral}' to "
+            f"{elsewhere.replace('/o=Other', '/ou=people,o=Other??sub')}, and referrals are not followed: give "
+            "a base DN this server holds\n"))
+        try:
+            connected = listener.accept()[0]
+        except TimeoutError:
+            connected = None
+        assert connected is None, "the referral was followed"
+    finally:
+        with openldap.connection() as ldap:
+            ldap.delete(referral, controls=manage_dsa_it)
+        listener.close()

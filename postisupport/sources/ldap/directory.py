@@ -269,6 +269,14 @@ class LdapStore:
                         if item.get("type") == "searchResEntry"]
             if code == 4 and len(entries) >= limit:
                 code = 0  # the limit is ours: what it sent is what was asked for
+            if code == 10 and not tolerate:
+                # The base itself is another server's: not followed (it could be anyone's), and never
+                # "no one" either. A continuation reference within a search's answer is left unread.
+                self._report("search", base, filter_, code, len(entries), started)
+                where = ", ".join(str(r) for r in result.get("referrals") or []) or "another server"
+                raise ApiError("search", f"the LDAP directory referred the search under {base!r} to {where}, "
+                               "and referrals are not followed: give a base DN this server holds", code,
+                               str(result.get("message") or ""))
             if code not in (0, 10):
                 self._report("search", base, filter_, code, len(entries), started)
                 if tolerate or (code == 32 and scope == "BASE"):
