@@ -314,8 +314,8 @@ def test_a_referral_to_another_host_is_not_followed(run, environ, openldap) -> N
                                 "aino.virtanen@example.fi")
         assert (referred.exit_code, referred.stderr) == (5, (
             f"postisupport: error: the LDAP directory referred the search under 'ou=people,{referral}' to "
-            f"{elsewhere.replace('/o=Other', '/ou=people,o=Other??sub')}, and referrals are not followed: give "
-            "a base DN this server holds\n"))
+            f"{elsewhere.replace('/o=Other', '/ou=people,o=Other??sub')}, and referrals are not followed: "
+            "give a base DN this server holds\n"))
         try:
             connected = listener.accept()[0]
         except TimeoutError:
