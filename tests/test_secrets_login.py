@@ -234,7 +234,7 @@ def test_config_show_json(run, env, environ, protected) -> None:
     settings = document["settings"]
     assert list(settings) == ["profile", "api_url", "auth", "token", "token_url", "client_id", "scope",
                               "client_secret", "base_dn", "bind_dn", "bind_password", "timeout", "ca_bundle",
-                              "ssl_cert_file", "allow_insecure_http",
+                              "ssl_cert_file", "allow_insecure_http", "starttls",
                               "default_lang", "ui_lang", "timezone", "audit", "trace", "verbose", "sandbox",
                               "sandbox_data", "sandbox_token",
                               "mapping"]

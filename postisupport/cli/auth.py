@@ -79,7 +79,7 @@ def login(
     prompt = "Client secret: " if with_client_secret else "Password: " if with_password else "Token: "
     secret = _read_secret(state, prompt)
     options = LoginOptions(name, api, secret, token_url, client_id, scope, allow_insecure_http, make_default,
-                           bind_dn, state.connection.mapping)
+                           bind_dn, state.connection.mapping, state.connection.starttls)
     check = None if no_check else transport_only(state.connection.flags(), state.env.environ)
     config = run(state.config_path(), options, check)
     checked = "not checked" if no_check else "the directory accepts it" if bind_dn else "the API accepts it"

@@ -95,7 +95,7 @@ EXIT_STATUS: tuple[tuple[type[BaseException], ExitStatus], ...] = (
 # Settings and inputs by the name the user gave them under.
 FLAGS = {"api_url": "--api", "base_dn": "--base-dn", "sandbox": "--sandbox", "sandbox_data": "--sandbox-data",
          "timeout": "--timeout", "service": "--service", "profile": "--profile",
-         "ca_bundle": "--ca-bundle", "allow_insecure_http": "--allow-insecure-http",
+         "ca_bundle": "--ca-bundle", "allow_insecure_http": "--allow-insecure-http", "starttls": "--starttls",
          "token_url": "--token-url", "client_id": "--client-id", "scope": "--scope", "ui_lang": "--ui-lang",
          "fields": "--fields", "jq": "--jq", "pseudonymise": "--pseudonymise", "organisation": "--org",
          "mapping": "--mapping"}

@@ -58,6 +58,9 @@ class ConnectionOptions:
         help="Also trust the CA certificates in this PEM file (a private CA).")] = None
     allow_insecure_http: Annotated[bool, typer.Option(
         "--allow-insecure-http", help="Allow a plain-http API that is not on this machine (warned).")] = False
+    starttls: Annotated[bool, typer.Option(
+        "--starttls", help="Start TLS on a plain ldap:// directory's connection before the bind, verified "
+                           "as ldaps:// is (also the profile).")] = False
     no_audit: Annotated[bool, typer.Option(
         "--no-audit", help="Do not record this look-up in the audit trail.")] = False
     trace: Annotated[Path | None, typer.Option(
@@ -75,7 +78,7 @@ class ConnectionOptions:
         return {"api_url": self.api, "base_dn": self.base_dn, "sandbox": self.sandbox or None,
                 "sandbox_data": self.sandbox_data,
                 "timeout": self.timeout, "profile": self.profile, "ca_bundle": self.ca_bundle,
-                "allow_insecure_http": self.allow_insecure_http or None,
+                "allow_insecure_http": self.allow_insecure_http or None, "starttls": self.starttls or None,
                 "audit": False if self.no_audit else None, "trace": self.trace,
                 "verbose": self.verbose or None, "mapping": self.mapping}
 
@@ -87,7 +90,8 @@ class ConnectionOptions:
 OPTION_NAMES = {"api": "--api", "base_dn": "--base-dn", "sandbox": "--sandbox",
                 "sandbox_data": "--sandbox-data",
                 "timeout": "--timeout", "profile": "--profile", "ca_bundle": "--ca-bundle",
-                "allow_insecure_http": "--allow-insecure-http", "no_audit": "--no-audit",
+                "allow_insecure_http": "--allow-insecure-http", "starttls": "--starttls",
+                "no_audit": "--no-audit",
                 "trace": "--trace", "verbose": "--verbose", "mapping": "--mapping"}
 
 

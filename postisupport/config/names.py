@@ -56,6 +56,8 @@ SETTINGS = (
     # The OpenSSL convention, honoured as a further CA file.
     Setting("ssl_cert_file", variable="SSL_CERT_FILE"),
     Setting("allow_insecure_http", False, profile=(bool,)),
+    # A plain ldap:// directory's connection upgraded to TLS before the bind (RFC 4513 StartTLS).
+    Setting("starttls", False, profile=(bool,)),
     Setting("default_lang", variable="POSTISUPPORT_LANG", profile=(str,)),
     Setting("ui_lang", "en", "POSTISUPPORT_UI_LANG", profile=(str,)),
     Setting("timezone", "Europe/Helsinki", "POSTISUPPORT_TIMEZONE", profile=(str,)),

@@ -56,7 +56,7 @@ LDAP_MAPPING = "ad"  # the mapping an LDAP directory is read through unless anot
 # there is none, Unreadable when the keyring could not be read.
 SecretReader = Callable[[str, str], "Stored | Unreadable | None"]
 # How a server is reached, whatever the profile: what a check of a secret before it is stored uses.
-TRANSPORT_SETTINGS = ("timeout", "ca_bundle", "ssl_cert_file", "allow_insecure_http")
+TRANSPORT_SETTINGS = ("timeout", "ca_bundle", "ssl_cert_file", "allow_insecure_http", "starttls")
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class Settings:
     ca_bundle: Path | None = None
     ssl_cert_file: Path | None = None
     allow_insecure_http: bool = False
+    starttls: bool = False  # a plain ldap:// directory: TLS started before the bind, verified
     default_lang: str | None = None
     ui_lang: str = "en"
     timezone: str = "Europe/Helsinki"
@@ -241,8 +242,12 @@ def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:
         values["api_url"], origins["api_url"] = None, Origin.DEFAULT
     elif values["api_url"] is not None:
         values["api_url"] = checked_url(
-            values["api_url"], origins["api_url"], bool(values["allow_insecure_http"])
+            values["api_url"], origins["api_url"], bool(values["allow_insecure_http"]),
+            starttls=bool(values["starttls"])
         )
+        if values["starttls"] and _scheme(values["api_url"]) != "ldap":
+            raise InvalidSetting("starttls", origins["starttls"], "only a plain ldap:// directory's "
+                                 f"connection starts TLS, and {_shown(values['api_url'])} is TLS already")
         if is_ldap(values["api_url"]) and origins["mapping"] is Origin.DEFAULT:
             values["mapping"] = LDAP_MAPPING  # a directory's own default: its attributes are no SCIM's
     if values["token_url"] is not None:
@@ -341,7 +346,7 @@ def is_ldap(url: str) -> bool:
 
 
 def checked_url(url: str, origin: Origin = Origin.FLAG, allow_insecure_http: bool = False,
-                setting: str = "api_url") -> str:
+                setting: str = "api_url", starttls: bool = False) -> str:
     """An http(s) base URL (an API's also ldap(s)://HOST[:PORT], a directory's), or InvalidSetting: every
     malformed URL is caught here, before any I/O.
 
@@ -372,8 +377,9 @@ def checked_url(url: str, origin: Origin = Origin.FLAG, allow_insecure_http: boo
     if ldap and parts.path.strip("/"):
         raise invalid(f"{shown!r} names a base DN in the URL; give ldaps://HOST[:PORT] and the base DN "
                       "with --base-dn")
-    if scheme in ("http", "ldap") and not allow_insecure_http and not is_loopback(url):
-        secure = "ldaps" if ldap else "https"
+    if scheme in ("http", "ldap") and not allow_insecure_http and not is_loopback(url) \
+            and not (ldap and scheme == "ldap" and starttls):
+        secure = "ldaps, or StartTLS (--starttls)" if ldap else "https"
         raise invalid(f"{shown!r} is plain {scheme}, which would send the credentials unencrypted; use "
                       f"{secure}", remedy="allow_insecure_http")
     return url.rstrip("/")

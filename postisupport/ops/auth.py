@@ -35,6 +35,7 @@ class LoginOptions:
     make_default: bool = False
     bind_dn: str | None = None
     mapping: str | None = None  # kept in the profile when given (an LDAP directory's preset, say)
+    starttls: bool = False  # a plain ldap:// directory's TLS, kept in the profile
 
     @property
     def kind(self) -> str:
@@ -56,7 +57,11 @@ def login(config_path: Path, options: LoginOptions, check: Settings | None = Non
     All or nothing: everything is checked first, and when writing the config
     fails, the keyring gets back what it had.
     """
-    api_url = checked_url(options.api_url, Origin.FLAG, options.allow_insecure_http)
+    api_url = checked_url(options.api_url, Origin.FLAG, options.allow_insecure_http,
+                          starttls=options.starttls)
+    if options.starttls and not api_url.lower().startswith("ldap://"):
+        raise InvalidSetting("starttls", Origin.FLAG, "only a plain ldap:// directory's connection starts "
+                             f"TLS, and {api_url} is TLS already")
     token_url = (checked_url(options.token_url, Origin.FLAG, options.allow_insecure_http, setting="token_url")
                  if options.token_url else None)
     if not PROFILE_NAME.fullmatch(options.profile):
@@ -86,6 +91,7 @@ def login(config_path: Path, options: LoginOptions, check: Settings | None = Non
         "scope": options.scope,
         "bind_dn": options.bind_dn,
         "allow_insecure_http": options.allow_insecure_http or None,
+        "starttls": options.starttls or None,
     }
     if options.mapping is not None:
         values["mapping"] = options.mapping  # else the profile keeps the one it has
@@ -113,7 +119,7 @@ def _check(transport: Settings, options: LoginOptions, api_url: str, token_url: 
                     client_secret=secret if kind == "client_secret" else None,
                     bind_dn=options.bind_dn, bind_password=secret if kind == "bind_password" else None,
                     mapping=LDAP_MAPPING if kind == "bind_password" else transport.mapping,
-                    allow_insecure_http=options.allow_insecure_http,
+                    allow_insecure_http=options.allow_insecure_http, starttls=options.starttls,
                     origins={**transport.origins, kind: Origin.LOGIN})
 
     async def probe() -> None:

@@ -162,6 +162,23 @@ def test_auth_login_tries_the_bind_and_keeps_the_password_in_the_keyring(run, en
     assert (result.exit_code, result.json()["outcome"]) == (0, "change-password")
 
 
+def test_auth_login_with_starttls_tries_it_and_keeps_it_in_the_profile(run, environ, env, openldap,
+                                                                       memory_keyring) -> None:
+    """--starttls given to auth login is used for its trial bind (exit 4 on a CA not trusted, nothing
+    stored), and kept in the profile."""
+    untrusted = run("--mapping", "openldap", "--starttls", "auth", "login", "--profile", "tls", "--api",
+                    openldap.url, "--bind-dn", READER, "--with-password", input=READER_PASSWORD)
+    assert (untrusted.exit_code, memory_keyring.entries) == (4, {}), untrusted.stderr
+    stored = run("--mapping", "openldap", "--starttls", "--ca-bundle", str(openldap.ca_file), "auth", "login",
+                 "--profile", "tls", "--api", openldap.url, "--bind-dn", READER, "--with-password",
+                 input=READER_PASSWORD)
+    assert stored.exit_code == 0, stored.stderr
+    assert "starttls = true" in (env.config_dir / "config.toml").read_text()
+    result = run("--profile", "tls", "--ca-bundle", str(openldap.ca_file), "--no-audit", "diagnose",
+                 "esim0101", "--json")
+    assert (result.exit_code, result.json()["outcome"]) == (0, "change-password"), result.stderr
+
+
 def test_auth_status_says_an_account_that_sees_no_one(run, environ, openldap) -> None:
     environ["POSTISUPPORT_BASE_DN"] = "ou=service,dc=example,dc=fi"
     result = postisupport(run, environ, openldap, "auth", "status")
@@ -263,7 +280,42 @@ def test_plain_ldap_beyond_this_machine_is_refused(run, environ) -> None:
     result = run("--api", "ldap://dc.example.com", "diagnose", "esim0101")
     assert (result.exit_code, result.stderr.strip()) == (
         2, "postisupport: error: --api: 'ldap://dc.example.com' is plain ldap, which would send the "
-           "credentials unencrypted; use ldaps (or pass --allow-insecure-http, to a test server only)")
+           "credentials unencrypted; use ldaps, or StartTLS (--starttls) (or pass --allow-insecure-http, to "
+           "a test server only)")
+    # With StartTLS the same URL is taken (its TLS is checked when the connection opens), but not for a
+    # URL that is TLS already.
+    assert run("--api", "ldap://dc.example.com", "--starttls", "config", "show").exit_code == 0
+    tls_already = run("--api", "ldaps://dc.example.com", "--starttls", "diagnose", "esim0101")
+    assert (tls_already.exit_code, tls_already.stderr.strip()) == (
+        2, "postisupport: error: --starttls: only a plain ldap:// directory's connection starts TLS, and "
+           "ldaps://dc.example.com is TLS already")
+
+
+def _binds(server: OpenLdap, since: int) -> list[str]:
+    """slapd's log lines of the reader's binds and the StartTLS requests after byte `since`."""
+    text = server.log.read_bytes()[since:].decode(errors="replace")
+    return [line.split(" op=", 1)[1] for line in text.splitlines()
+            if " op=" in line and ("1.3.6.1.4.1.1466.20037" in line or f'BIND dn="{READER}" mech' in line)]
+
+
+def test_starttls_upgrades_the_connection_before_the_bind_and_verifies_it(run, environ, openldap) -> None:
+    """ldap:// with --starttls: the StartTLS request first, then the bind inside TLS (slapd logs its
+    strength, ssf); a certificate not trusted stops it before the password is sent, exit 4."""
+    since = openldap.log.stat().st_size
+    done = postisupport(run, environ, openldap, "--starttls", "--ca-bundle", str(openldap.ca_file),
+                        "diagnose", "esim0105", "--json")
+    assert (done.exit_code, done.json()["outcome"]) == (0, "contact-admin"), done.stderr
+    time.sleep(0.2)  # slapd writes its log after answering
+    binds = _binds(openldap, since)
+    assert [line.split()[1] for line in binds] == ["EXT", "BIND"], binds
+    assert binds[1].split()[-1] == "ssf=256", binds  # bind_ssf=0 is the simple bind's own: none
+    since = openldap.log.stat().st_size
+    untrusted = postisupport(run, environ, openldap, "--starttls", "diagnose", "esim0105")
+    assert (untrusted.exit_code, untrusted.stderr.split(": StartTLS failed: ")[0]) == (
+        4, f"postisupport: error: cannot reach the identity API at {openldap.url}"), untrusted.stderr
+    assert "certificate verify failed" in untrusted.stderr
+    time.sleep(0.2)
+    assert [line.split()[1] for line in _binds(openldap, since)] == ["EXT"]
 
 
 def _personal(document: str) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import re
 import ssl
 import threading
 import time
@@ -103,7 +104,10 @@ class LdapStore:
         self.searches = 0
         self.throttle = throttle
         self.shared: OrderedDict[str, asyncio.Task[Any]] | None = OrderedDict() if shared else None
-        secure = urlsplit(self.url).scheme.lower() == "ldaps" and connector is None
+        scheme = urlsplit(self.url).scheme.lower()
+        # StartTLS (a plain ldap:// URL with starttls) is verified as ldaps:// is, with the same trust.
+        self.starttls = scheme == "ldap" and settings.starttls
+        secure = (scheme == "ldaps" or self.starttls) and connector is None
         self.context = _tls(settings) if secure else None
 
     @staticmethod
@@ -171,7 +175,7 @@ class LdapStore:
             return self._connection
         parts = urlsplit(self.url)
         secure = parts.scheme.lower() == "ldaps"
-        tls = _tls_of(self.context, parts.hostname or "") if secure else None
+        tls = _tls_of(self.context, parts.hostname or "") if secure or self.starttls else None
         port = parts.port or (636 if secure else 389)
         server = ldap3.Server(parts.hostname or "", port=port, use_ssl=secure, tls=tls, get_info=ldap3.NONE,
                               connect_timeout=self.timeout)
@@ -181,6 +185,8 @@ class LdapStore:
         started = time.perf_counter()
         try:
             connection.open()
+            if self.starttls:
+                self._started_tls(connection)
             ok = connection.bind()
         except LDAPException as error:
             self._report("bind", "", "", None, 0, started)
@@ -205,6 +211,31 @@ class LdapStore:
             self._opened.append(connection)
         self._rooted(connection)
         return connection
+
+    def _started_tls(self, connection: Any) -> None:
+        """TLS started on the open connection before the bind, or UnreachableError: the password is
+        never sent on a connection that did not start it (a server that refuses, a certificate not
+        trusted)."""
+        started = time.perf_counter()
+        try:
+            ok = connection.start_tls(read_server_info=False)
+        except Exception as error:  # ldap3 raises its own errors or ssl's for a failed handshake
+            with contextlib.suppress(Exception):  # the handshake's failure closed the socket already
+                connection.unbind()
+            self._report("starttls", "", "", None, 0, started)
+            # ldap3 wraps the handshake's error in its own, whose one argument is the reason's tuple.
+            reason = _reason(error)
+            wrapped = re.fullmatch(r"\(['\"](.*)['\"],\)", reason)
+            reason = (wrapped.group(1) if wrapped else reason).removeprefix("wrap socket error: ")
+            raise UnreachableError(self.url, f"StartTLS failed: {reason}") from None
+        result = connection.result or {}
+        self._report("starttls", "", "", result.get("result", 0 if ok else None), 0, started)
+        if not ok:
+            connection.unbind()
+            code = int(result.get("result") or 0)
+            refused = RESULTS.get(code) or str(result.get("description") or f"LDAP result {code}")
+            raise UnreachableError(self.url, f"the directory did not start TLS ({refused}): use ldaps://, or "
+                                   "have the directory offer StartTLS")
 
     def _rooted(self, connection: Any) -> None:
         """The rootDSE read once, by the first connection bound."""

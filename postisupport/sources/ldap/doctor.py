@@ -76,6 +76,9 @@ def _transport(store: LdapStore) -> Check:
     scheme = urlsplit(store.url).scheme.lower()
     if scheme == "ldaps":
         return Check("tls", "pass", "ldaps: TLS verified against the system's trust store and --ca-bundle")
+    if store.starttls:
+        return Check("tls", "pass", "ldap:// with StartTLS before the bind, verified against the system's "
+                     "trust store and --ca-bundle")
     if is_loopback(store.url):
         return Check("tls", "warn", "plain ldap:// to this machine: the password and answers are not "
                      "encrypted (use ldaps:// for a directory elsewhere)")
