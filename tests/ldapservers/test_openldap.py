@@ -245,6 +245,10 @@ def test_bulk_shell_capture_and_replay_against_it(run, environ, openldap, tmp_pa
     assert READER_PASSWORD not in captured.read_text()
     replayed = run("replay", str(captured), "--json")
     assert (replayed.exit_code, replayed.json()["outcome"]) == (0, "contact-admin"), replayed.stderr
+    served = run("--sandbox-data", str(captured), "diagnose", "esim0105")
+    assert (served.exit_code, served.stderr) == (2, (
+        "postisupport: error: sandbox data: this is an LDAP directory's capture (Entries and Searches), "
+        "which the SCIM sandbox can't serve; decide from it with postisupport replay FILE\n"))
 
 
 def test_a_capture_holds_no_answer_to_another_search_and_says_so(run, environ, openldap,
