@@ -75,8 +75,8 @@ def build_storage(data: dict[str, Any], scim: ScimProvider | None = None) -> Dir
     unknown = set(data) - {"Users", "Groups", "capture"}  # a capture file is a data file too
     if {"Entries", "Searches"} <= unknown:
         # An LDAP directory's capture answers the searches it recorded, not a SCIM client's requests.
-        raise DataFileError("sandbox data: this is an LDAP directory's capture (Entries and Searches), "
-                            "which the SCIM sandbox can't serve; decide from it with postisupport replay FILE")
+        raise DataFileError("sandbox data: this is an LDAP directory's capture (Entries and Searches), which "
+                            "the SCIM sandbox can't serve; decide from it with postisupport replay FILE")
     if unknown:
         raise DataFileError(f"sandbox data: unknown key(s) {', '.join(sorted(unknown))}; "
                          "expected Users and Groups")
