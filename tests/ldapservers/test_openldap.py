@@ -17,9 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 def postisupport(run: Any, environ: dict[str, str], server: OpenLdap, *args: str,
-                 password: str = READER_PASSWORD) -> Any:
+                 password: str = READER_PASSWORD, **given: Any) -> Any:
     environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": password})
-    result = run("--api", server.url, "--mapping", "openldap", "--no-audit", *args)
+    result = run("--api", server.url, "--mapping", "openldap", "--no-audit", *args, **given)
     assert "Traceback" not in result.stdout + result.stderr
     return result
 
@@ -381,3 +381,36 @@ def test_a_referral_to_another_host_is_not_followed(run, environ, openldap) -> N
         with openldap.connection() as ldap:
             ldap.delete(referral, controls=manage_dsa_it)
         listener.close()
+
+
+def test_no_command_shows_or_writes_the_bind_password(run, environ, env, openldap, memory_keyring,
+                                                      tmp_path: Path) -> None:
+    """The bind password as a canary through every command that binds, a refused bind too: no output,
+    trace, capture, config or audit file holds it, in any encoding."""
+    from tests.test_secrets_echo import encoded_forms
+
+    trace, rows = tmp_path / "trace.jsonl", tmp_path / "users.csv"
+    rows.write_text("identifier\nesim0101\nesim0105\n")
+    results = [
+        postisupport(run, environ, openldap, "-v", "--trace", str(trace), "diagnose", "esim0101"),
+        postisupport(run, environ, openldap, "bulk", str(rows), "-o", str(tmp_path / "out.csv")),
+        postisupport(run, environ, openldap, "capture", "esim0105", "-o", str(tmp_path / "c.json")),
+        postisupport(run, environ, openldap, "capture", "esim0105", "--pseudonymise", "-o",
+                     str(tmp_path / "p.json")),
+        postisupport(run, environ, openldap, "doctor", "--json"),
+        postisupport(run, environ, openldap, "shell", input="esim0101\n"),
+        postisupport(run, environ, openldap, "config", "show", "--json"),
+        run("--mapping", "openldap", "auth", "login", "--profile", "canary", "--api", openldap.url, "--bind-dn",
+            READER, "--with-password", input=READER_PASSWORD),
+        run("auth", "status", "--profile", "canary", "--json"),
+        run("--profile", "canary", "diagnose", "esim0105", "--json"),
+        # Last: the environment's password outranks the profile's keyring entry.
+        postisupport(run, environ, openldap, "diagnose", "esim0101", password=READER_PASSWORD[::-1]),
+    ]
+    assert [r.exit_code for r in results] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3], [r.stderr for r in results]
+    forms = [READER_PASSWORD, READER_PASSWORD[::-1], *encoded_forms(READER_PASSWORD)]
+    for result in results:
+        assert [f for f in forms if f in result.stdout + result.stderr] == []
+    written = [p for p in (*tmp_path.rglob("*"), *env.config_dir.rglob("*")) if p.is_file()]
+    assert {"trace.jsonl", "c.json", "p.json", "out.csv", "config.toml"} <= {p.name for p in written}
+    assert [(p.name, f) for p in written for f in forms if f.encode() in p.read_bytes()] == []
