@@ -400,8 +400,8 @@ def test_no_command_shows_or_writes_the_bind_password(run, environ, env, openlda
         postisupport(run, environ, openldap, "doctor", "--json"),
         postisupport(run, environ, openldap, "shell", input="esim0101\n"),
         postisupport(run, environ, openldap, "config", "show", "--json"),
-        run("--mapping", "openldap", "auth", "login", "--profile", "canary", "--api", openldap.url, "--bind-dn",
-            READER, "--with-password", input=READER_PASSWORD),
+        run("--mapping", "openldap", "auth", "login", "--profile", "canary", "--api", openldap.url,
+            "--bind-dn", READER, "--with-password", input=READER_PASSWORD),
         run("auth", "status", "--profile", "canary", "--json"),
         run("--profile", "canary", "diagnose", "esim0105", "--json"),
         # Last: the environment's password outranks the profile's keyring entry.
