@@ -71,10 +71,9 @@ def test_forced_reset_is_step_1_whatever_the_identifier(matched_by: str) -> None
     # A caller who holds another address is told to give the one they log in with on the change page.
     key = "login.reset-pending" if matched_by == "userName" else "login.reset-pending.login-address"
     change = ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL})
-    # Who gave the old ID, or another of their addresses, hears which address logs in before the change
-    # page that asks for it (N13-5, N16-2).
-    assert decision.script == ((change, LOGIN_ADDRESS) if matched_by == "userName"
-                               else (*only, LOGIN_ADDRESS, change))
+    # Every caller hears which address logs in before the change page that asks for it (N13-5, N16-2,
+    # N17-1).
+    assert decision.script == (*only, LOGIN_ADDRESS, change)
 
 
 def test_request_sent_and_password_not_changed_since_is_pending() -> None:
@@ -374,10 +373,10 @@ def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apar
     """The message key is what the renderer looks up; what names someone is a part of its own,
     left out until the caller is verified."""
     assert decide(facts(a_user(force_password_reset=True))).script == (
-        ScriptPart("login.reset-pending", {"change_url": CHANGE_PASSWORD_URL}), LOGIN_ADDRESS)
+        LOGIN_ADDRESS, ScriptPart("login.reset-pending", {"change_url": CHANGE_PASSWORD_URL}))
     assert decide(facts(a_user(reset_sent_at=SENT))).script == (
-        ScriptPart("login.reset-pending.sent", {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT}),
-        LOGIN_ADDRESS)
+        LOGIN_ADDRESS,
+        ScriptPart("login.reset-pending.sent", {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT}))
     assert decide(facts(matched_by="email")).script == (ScriptPart("login.not-login-email.email"),
                                                          LOGIN_ADDRESS, CURRENT_PASSWORD)
     assert decide(facts()).script == (ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
@@ -645,8 +644,8 @@ def test_a_reset_request_to_an_address_no_longer_on_the_account_is_flagged() -> 
     user = a_user(reset_sent_at=SENT, reset_sent_to="aino@old.example.fi")
     decision = decide(facts(user))
     sent = {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT}
-    assert decision.script == (ScriptPart("login.reset-pending.elsewhere", sent, personal=True,
-                                          unverified="login.reset-pending.asked"), LOGIN_ADDRESS)
+    assert decision.script == (LOGIN_ADDRESS, ScriptPart("login.reset-pending.elsewhere", sent, personal=True,
+                                                         unverified="login.reset-pending.asked"))
     assert decision.evidence[-2:] == (
         Evidence("login.reset-pending", "passwordResetSentTo", "aino@old.example.fi"),
         Evidence("login.reset-pending", "passwordResetSentToOnAccount", False))

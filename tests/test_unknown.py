@@ -36,7 +36,7 @@ def test_a_known_forced_reset_decides_whatever_else_is_unknown() -> None:
     user = a_user(force_password_reset=True, unknown=frozenset({"reset_sent_at", "last_login"}))
     decision = decide(facts(user))
     assert (decision.rule, [p.key for p in decision.script]) == (
-        "login.reset-pending", ["login.reset-pending", "detail.login-email"])
+        "login.reset-pending", ["detail.login-email", "login.reset-pending"])
     assert decision.considered[0].fired is True
     assert decision.considered[0].unknown == ()
 

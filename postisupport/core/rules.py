@@ -380,7 +380,8 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
         note = _address_note(facts, user)
         if any("login_email" in p.params for p in reset_parts):  # the login address is said already
             note = tuple(p for p in note if p.key != "detail.login-email")
-        reset = (*reset_parts, *note)
+        # Which address logs in comes before the change page that asks for it (N17-1).
+        reset = (*note, *reset_parts)
         if facts.matched_by in ("legacyUserId", "email"):
             # Who gave the old ID doesn't know the login address, and who gave another of their addresses
             # takes it for the login one: which it is comes first, then the change page that asks for it
