@@ -25,6 +25,9 @@ LOOKUP_FACTS = frozenset({"user_name", "emails", "legacy_user_id"})
 # The facts that tell whether someone can log in now (Contact.state).
 STATE_FACTS = frozenset({"active", "locked", "force_password_reset", "reset_sent_at", "last_password_update",
                          "last_login", "last_failed_login"})
+# Whether an account is open at all: the store telling it can't tell for one administrator, when it
+# records it for others, leaves whether she can act unknown (N18-7).
+ACCOUNT_FACTS = frozenset({"active", "locked"})
 
 
 # The facts a directory may not hold, by field, and the name each has wherever an unknown is told
@@ -189,8 +192,12 @@ class UserFacts:
             return "not-logged-in"
         return None if self.logs_in else "failed-login"
 
-    def contact(self) -> Contact:
-        unreadable = bool((self.unknown - self.untold) & STATE_FACTS)
+    def contact(self, unrecorded: frozenset[str] | None = None) -> Contact:
+        """As an administrator to send a caller to. `unrecorded`: what the store can't tell of anyone (it
+        records it for no one, or tells it unknown of the caller too); whether the account is open,
+        told unknown of her alone beyond that, is her state unknown."""
+        alone = (self.untold & ACCOUNT_FACTS) - unrecorded if unrecorded is not None else frozenset()
+        unreadable = bool((self.unknown - self.untold) & STATE_FACTS or alone)
         return Contact(self.id, self.display_name, self.primary_email or self.user_name, self.phone,
                        self.active, self.locked, self.login_state, unreadable)
 
@@ -434,12 +441,15 @@ def _build(snapshot: Snapshot) -> Facts:
         )
 
     user, how = snapshot.found[0]
+    # What the store can't tell of the caller either is its own gap, not the administrator's (a capture
+    # served over HTTP tells it of every user).
+    untold = snapshot.unrecorded | user.untold
     problems.extend(f"user {user.id or '?'}: {p}" for p in user.problems)
     problems.extend(snapshot.group_problems)
     memberships = tuple(
-        Membership(org, tuple(a.contact() for a in snapshot.admins
+        Membership(org, tuple(a.contact(untold) for a in snapshot.admins
                               if a.id != user.id and a.is_admin and member_of(a, org)),
-                   _admins_unknown(snapshot.admins, org, user))
+                   _admins_unknown(snapshot.admins, org, untold, user))
         for org in snapshot.organisations
     )
     chosen: OrganisationChoice | None = None
@@ -456,7 +466,7 @@ def _build(snapshot: Snapshot) -> Facts:
     # An administrator the script names but whose id could not be read is a broken account too, and so
     # is one whose state can't be read: what was wrong is said.
     problems.extend(f"administrator {a.user_name or a.id or '?'}: {p}" for a in admins
-                    if not a.id or a.contact().state == "unknown" for p in a.problems)
+                    if not a.id or a.contact(untold).state == "unknown" for p in a.problems)
     contacts = membership.admins if membership else ()
     return Facts(
         identifier=snapshot.identifier,
@@ -474,13 +484,13 @@ def _build(snapshot: Snapshot) -> Facts:
 
 
 def _admins_unknown(admins: Iterable[UserFacts], organisation: OrganisationFacts,
-                    user: UserFacts | None = None) -> bool:
+                    unrecorded: frozenset[str], user: UserFacts | None = None) -> bool:
     """Whether a member the API sent as an administrator of `organisation` (other than the user) has
     roles that could not be read, and none read made them one; or is an administrator whose state can't
     be read (whether they can act is unknown)."""
     others = [a for a in admins if member_of(a, organisation) and (user is None or a.id != user.id)]
     return any("administrators" in a.unknown and not a.is_admin for a in others) \
-        or any(a.is_admin and a.contact().state == "unknown" for a in others)
+        or any(a.is_admin and a.contact(unrecorded).state == "unknown" for a in others)
 
 
 def _organisation_only(snapshot: Snapshot) -> Facts:
@@ -488,10 +498,13 @@ def _organisation_only(snapshot: Snapshot) -> Facts:
     problems = [*snapshot.problems, *snapshot.group_problems]
     org = snapshot.organisations[0] if snapshot.organisations else None
     shown = [a for a in snapshot.admins if org is not None and a.is_admin and member_of(a, org)]
-    contacts = tuple(a.contact() for a in shown)
+    # What the store tells unknown of all of them is its own gap, as of the caller's on a user's look-up.
+    everyone = frozenset.intersection(*(a.untold for a in shown)) if shown else frozenset()
+    untold = snapshot.unrecorded | everyone
+    contacts = tuple(a.contact(untold) for a in shown)
     # Whom the screen shows, and what was wrong with what the API sent of them (a state, a phone).
     problems.extend(f"administrator {a.user_name or a.id or '?'}: {p}" for a in shown for p in a.problems)
-    unknown = org is not None and _admins_unknown(snapshot.admins, org)
+    unknown = org is not None and _admins_unknown(snapshot.admins, org, untold)
     return Facts(
         identifier=snapshot.identifier,
         matched_by=None,

@@ -59,6 +59,10 @@ def said(parts: Sequence[ScriptPart], verified: bool) -> list[ScriptPart]:
         elif part.unverified and part.unverified not in instead:
             instead.add(part.unverified)
             heard.append(replace(part, key=part.unverified, personal=False))
+    # How many organisations the account is in is theirs to hear once verified: until then each is
+    # spoken of as "your organisation" (N18-12).
+    heard = [replace(p, params={**p.params, "orgs": 1}) if isinstance(p.params.get("orgs"), int) else p
+             for p in heard]
     # "Once I've checked who you are, I can tell you about your rights" is said last: followed by "I'll
     # pass this on", the login's ticket sounded like one about the rights.
     return [p for p in heard if p.key != RIGHTS_UNVERIFIED] + [p for p in heard if p.key == RIGHTS_UNVERIFIED]
