@@ -43,5 +43,5 @@ def test_a_verified_caller_found_by_the_old_id_or_name_hears_the_login_address_o
     in with is aino.korhonen@…": the same fact twice, in two forms."""
     result = run("--sandbox", "diagnose", *who, "--verified", "--lang", "en", "--script", "--no-audit")
     assert (result.exit_code, result.stdout.count("aino.korhonen@esimerkki.example.fi")) == (0, 1)
-    assert " The e-mail address you log in with is aino.korhonen@esimerkki.example.fi, the one we sent the " \
+    assert "The e-mail address you log in with is aino.korhonen@esimerkki.example.fi, the one we sent the " \
            "password-change request to on 17 January 2021." in result.stdout

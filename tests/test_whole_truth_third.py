@@ -146,7 +146,7 @@ ELSEWHERE = {
           "pääkäyttäjä "
           "Bengt Bbb voi antaa sinulle käyttöoikeuden. Yhteystiedot: sähköpostiosoite "
           "bengt@bbb.example.fi ja puhelinnumero +358 40 200 0002.",
-    "sv": "Din andra organisation, Bbb Ab, har tjänsten E-fakturering. Organisationens administratör "
+    "sv": "Din andra organisation, Bbb Ab, har tjänsten E-fakturering. Den organisationens administratör "
           "för Postis tjänster, Bengt Bbb, kan ge dig rätten. Kontaktuppgifter: e-postadress "
           "bengt@bbb.example.fi och telefonnummer +358 40 200 0002.",
     "en": "Your other organisation, Bbb Ab, has E-invoicing. That organisation's administrator for "

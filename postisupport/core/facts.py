@@ -366,8 +366,9 @@ Match = tuple[UserFacts, MatchedBy]
 
 
 def matched_by(user: UserFacts, identifier: str) -> MatchedBy | None:
-    """How a user answers to an identifier, the login address first."""
-    if equal_folded(user.user_name, identifier):
+    """How a user answers to an identifier, the login address first: not when the store tells it can't
+    tell which address logs in, whatever it sent as one (the address is then one of theirs, no more)."""
+    if not user.login_email_unknown and equal_folded(user.user_name, identifier):
         return "userName"
     if any(equal_folded(email, identifier) for email in user.emails):
         return "email"

@@ -382,10 +382,10 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
             note = tuple(p for p in note if p.key != "detail.login-email")
         # Which address logs in comes before the change page that asks for it (N17-1).
         reset = (*note, *reset_parts)
-        if facts.matched_by in ("legacyUserId", "email"):
-            # Who gave the old ID doesn't know the login address, and who gave another of their addresses
-            # takes it for the login one: which it is comes first, then the change page that asks for it
-            # (else they type something there before hearing it).
+        if facts.matched_by in ("legacyUserId", "email", "name"):
+            # Who gave the old ID or their name doesn't know the login address, and who gave another of
+            # their addresses takes it for the login one: which it is comes first, then the change page
+            # that asks for it (else they type something there before hearing it, N18-18).
             tested = tuple(p for p in reset_parts if p.key == "detail.login-email.tested")
             rest = tuple(replace(p, key="login.reset-pending.sent.after-address") if tested
                          and p.key == "login.reset-pending.sent.login-address" else p
@@ -415,7 +415,12 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             Evidence(rule, "unknown", ["login_email"]) if user.login_email_unknown
             else Evidence(rule, "userName", user.user_name),
         )
-        return Decision(rule, "login", wrong_name, _login_address_parts(facts, user), actions=(Action(rule),))
+        parts = _login_address_parts(facts, user)
+        if user.reset_unknown or {"active", "locked"} & user.unknown:
+            # What else may stop the login can't be told: "log in with your current password" is then
+            # not the end of it, and step 3 follows if that fails too (N18-4, N18-6).
+            parts = (*parts, _still_failing(facts, user))
+        return Decision(rule, "login", wrong_name, parts, actions=(Action(rule),))
 
     rule = _escalation(facts, user, "login", trail)
     evidence = (*_escalation_evidence(facts, user, rule), *_account_evidence(rule, user))
@@ -506,6 +511,15 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
     if ticket:  # what happens next comes last
         parts.append(ScriptPart("next.ticket"))
     return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))
+
+
+def _still_failing(facts: Facts, user: UserFacts) -> ScriptPart:
+    """Step 3 after step 2, for when that fails too: an administrator who can act, else us."""
+    able = len(facts.admins)
+    if not able or facts.organisation is None or facts.organisation_unknown:
+        return ScriptPart("then.still-failing.support")
+    return ScriptPart("then.still-failing.other-admin" if user.is_admin else "then.still-failing.admin",
+                      {"n": able})
 
 
 def _reset_question(user: UserFacts) -> ScriptPart:

@@ -329,7 +329,7 @@ def _jq_reason(error: ValueError) -> str:
 def user_json(user: UserFacts) -> dict[str, Any]:
     return {
         "id": user.id,
-        "userName": user.user_name,
+        "userName": _known(user, "user_name", user.user_name),
         "displayName": user.display_name,
         "active": user.active,
         "isAdmin": user.is_admin,

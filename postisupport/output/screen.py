@@ -403,10 +403,15 @@ def _admin_rows(table: Any, label: str, admins: Sequence[Contact], view: View) -
 
 def _user_line(user: UserFacts, facts: Facts | None, view: View) -> str:
     name = user.display_name or view.text("label.no-name")
-    line = f"{name} <{user.user_name or view.text('label.no-login')}>"
+    # An address the store sent as the login one while telling it can't tell which logs in is not shown
+    # as the login address.
+    login = None if user.login_email_unknown else user.user_name
+    line = f"{name} <{login or view.text('label.no-login')}>"
     notes = []
     if facts is not None and facts.matched_by:
-        notes.append(view.text(f"matched.{facts.matched_by}"))
+        # "another address" would say it is not the login one, which can't be told either.
+        untold = facts.matched_by == "email" and user.login_email_unknown
+        notes.append(view.text(f"matched.{facts.matched_by}" + (".unknown" if untold else "")))
     if user.active is False:
         notes.append(view.text("state.inactive"))
     if user.locked:
@@ -464,7 +469,8 @@ def _organisation_services(org: OrganisationFacts, view: View,
 # The facts a directory may not record, as the timeline names them when it says so, in its order.
 UNRECORDED_EVENTS = {"force_password_reset": "event.reset-forced", "reset_sent_at": "event.reset-sent",
                      "last_password_update": "event.password-changed", "last_login": "event.last-login",
-                     "last_failed_login": "event.last-failed-login", "locked": "event.locked"}
+                     "last_failed_login": "event.last-failed-login", "active": "event.deactivated",
+                     "locked": "event.locked"}
 
 
 def _timeline(user: UserFacts, view: View, unrecorded: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
@@ -513,8 +519,10 @@ def _events(user: UserFacts, view: View, when: Callable[[str, datetime | None], 
     if user.last_failed_login is not None or "last_failed_login" in user.unknown:
         events.append((view.text("event.last-failed-login"),
                        when("last_failed_login", user.last_failed_login)))
-    if "locked" in user.unknown:
-        events.append((view.text("event.locked"), view.text(_unknown_event(user, "locked"))))
+    # Neither shown as a state on the User line when unknown: "not DEACTIVATED" would read as a fact.
+    for fact in ("active", "locked"):
+        if fact in user.unknown:
+            events.append((view.text(UNRECORDED_EVENTS[fact]), view.text(_unknown_event(user, fact))))
     return events
 
 
