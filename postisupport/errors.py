@@ -29,8 +29,10 @@ them for its user and maps each to its exit code, in one place
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 
 class PostisupportError(Exception):
@@ -39,6 +41,15 @@ class PostisupportError(Exception):
     failed this way."""
 
     unstored: str | None = None
+
+    def scrubbed(self, cut: Callable[[str], str]) -> Self:
+        """This error with `cut` applied to its message and every text it carries: what a server said
+        back may echo the credentials it was given."""
+        self.args = tuple(cut(a) if isinstance(a, str) else a for a in self.args)
+        for name, value in vars(self).items():
+            if isinstance(value, str):
+                setattr(self, name, cut(value))
+        return self
 
 
 class InvalidInput(PostisupportError):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from postisupport.sources.ldap.capture import _Rewriting
 from postisupport.sources.ldap.mapping import load
+from postisupport.sources.ldap.reading import dn_key
 from postisupport.sources.stand_ins import StandIns
 
 KEY = b"k" * 32
 
 
-def rewriting(preset: str = "ad") -> _Rewriting:
-    return _Rewriting(load(preset), StandIns(KEY))
+def rewriting(preset: str = "ad", services: frozenset[str] = frozenset()) -> _Rewriting:
+    return _Rewriting(load(preset), StandIns(KEY), services)
 
 
 def test_a_filter_keeps_what_names_no_one_as_written_and_replaces_the_rest_as_the_entries_are() -> None:
@@ -28,13 +29,17 @@ def test_a_filter_keeps_what_names_no_one_as_written_and_replaces_the_rest_as_th
 
 
 def test_a_dn_keeps_the_service_groups_and_the_administrators_group_by_name() -> None:
-    rewrite = rewriting("openldap")
+    """A service group is one the entries' groups name (its prefix alone would pass a person's
+    "svc-anna" too, and with an empty prefix everyone's name)."""
+    rewrite = rewriting("openldap", frozenset({dn_key("cn=svc-invoicing,o=Esimerkki Oy,dc=example")}))
     stand_in = StandIns(KEY)
     tail = f"o={stand_in.text('Esimerkki Oy', 'o')},dc={stand_in.text('example', 'dc')}"
     assert rewrite.dn("cn=admins,o=Esimerkki Oy,dc=example") == f"cn=admins,{tail}"
     assert rewrite.dn("cn=svc-invoicing,o=Esimerkki Oy,dc=example") == f"cn=svc-invoicing,{tail}"
     assert rewrite.dn("uid=ESIM0101,o=Esimerkki Oy,dc=example") == \
         f"uid={stand_in.text('ESIM0101', 'uid')},{tail}"
+    assert rewrite.dn("uid=svc-anna,o=Esimerkki Oy,dc=example") == \
+        f"uid={stand_in.text('svc-anna', 'uid')},{tail}"
 
 
 def test_an_entry_keeps_only_what_its_mapping_reads() -> None:

@@ -415,12 +415,12 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             Evidence(rule, "unknown", ["login_email"]) if user.login_email_unknown
             else Evidence(rule, "userName", user.user_name),
         )
-        parts = _login_address_parts(facts, user)
+        told = _login_address_parts(facts, user)
         if user.reset_unknown or {"active", "locked"} & user.unknown:
             # What else may stop the login can't be told: "log in with your current password" is then
             # not the end of it, and step 3 follows if that fails too (N18-4, N18-6).
-            parts = (*parts, _still_failing(facts, user))
-        return Decision(rule, "login", wrong_name, parts, actions=(Action(rule),))
+            told = (*told, _still_failing(facts, user))
+        return Decision(rule, "login", wrong_name, told, actions=(Action(rule),))
 
     rule = _escalation(facts, user, "login", trail)
     evidence = (*_escalation_evidence(facts, user, rule), *_account_evidence(rule, user))

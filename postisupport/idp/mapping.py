@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from postisupport.core.facts import FACT_NAMES
+from postisupport.core.text import shortened
 
 PRESETS = ("postisupport", "scim-core", "wso2")
 DEFAULT = "postisupport"
@@ -29,7 +30,8 @@ Absent = Literal["none", "unknown"]
 Format = Literal["datetime", "epoch-ms"]
 
 # An attribute path as RFC 7643 writes one: an optional schema URN, an attribute, a sub-attribute.
-# Nothing else may go into a filter unquoted.
+# Nothing else may go into a filter unquoted; nor one so long that no server's URL could hold it.
+MAX_PATH = 512
 PATH = re.compile(r"(urn:[A-Za-z0-9._:-]+:)?[A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z][A-Za-z0-9_$-]*)?")
 
 # The facts a mapping's [facts] table may name (vocabulary names), by kind.
@@ -263,8 +265,8 @@ class _Reader:
     def path_of(self, table: dict[str, Any], key: str, section: str | None,
                 owner: str | None = None) -> str | None:
         value = self.text_of(table, key, section, owner)
-        if value is not None and not PATH.fullmatch(value):
-            raise self.error(section, owner or key, f"{value!r} is not an attribute path "
+        if value is not None and (len(value) > MAX_PATH or not PATH.fullmatch(value)):
+            raise self.error(section, owner or key, f"{shortened(value, 60)!r} is not an attribute path "
                              "(e.g. userName, emails.value, urn:...:User:employeeNumber)")
         return value
 

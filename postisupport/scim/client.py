@@ -432,13 +432,9 @@ class ScimClient:
     def _scrubbed(self, error: PostisupportError) -> PostisupportError:
         """The error with our own credentials cut out of what the server said."""
         secrets = self.secrets()
-        error.args = tuple(redacted(a, secrets) if isinstance(a, str) else a for a in error.args)
         if isinstance(error, AuthError) and error.source is None:
             error.source = self._secret_source
-        for name in ("detail", "reason"):
-            if isinstance(getattr(error, name, None), str):
-                setattr(error, name, redacted(getattr(error, name), secrets))
-        return error
+        return error.scrubbed(lambda text: redacted(text, secrets))
 
     async def _send(self, path: str, params: dict[str, str]) -> Answer:
         """One request, whole: `timeout` is a deadline for all of it, not for each read, nor past the

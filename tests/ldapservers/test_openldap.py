@@ -414,3 +414,36 @@ def test_no_command_shows_or_writes_the_bind_password(run, environ, env, openlda
     written = [p for p in (*tmp_path.rglob("*"), *env.config_dir.rglob("*")) if p.is_file()]
     assert {"trace.jsonl", "c.json", "p.json", "out.csv", "config.toml"} <= {p.name for p in written}
     assert [(p.name, f) for p in written for f in forms if f.encode() in p.read_bytes()] == []
+
+
+def test_a_pseudonymised_capture_keeps_no_organisations_description(run, environ, openldap,
+                                                                     tmp_path: Path) -> None:
+    """Attack 25, F3: the services' name attribute (description) is asked of the organisation's entry
+    too, and was kept there: a contact person's name and phone in the ticket file. It is kept of the
+    service groups only, whose names the replay shows."""
+    import ldap3
+
+    from tests.ldapservers.openldap import ESIMERKKI
+
+    contact = "Yhteyshenkilö Eeva Esimerkkinen +358 40 111 2222"
+    with openldap.connection() as ldap:
+        ldap.modify(ESIMERKKI, {"description": [(ldap3.MODIFY_REPLACE, [contact])]})
+    try:
+        captured = tmp_path / "ticket.json"
+        made = postisupport(run, environ, openldap, "capture", "matti.makinen@example.fi", "--pseudonymise",
+                            "-o", str(captured))
+        clear = postisupport(run, environ, openldap, "capture", "matti.makinen@example.fi", "-o",
+                             str(tmp_path / "clear.json"))
+    finally:
+        with openldap.connection() as ldap:
+            ldap.modify(ESIMERKKI, {"description": [(ldap3.MODIFY_DELETE, [])]})
+    assert (made.exit_code, clear.exit_code) == (0, 0), made.stderr
+    assert contact in (tmp_path / "clear.json").read_text()  # the search did read it
+    text = captured.read_text()
+    assert [v for v in ("Eeva", "Esimerkkinen", "111 2222", "Yhteyshenkil") if v in text] == []
+    described = sorted(v for e in json.loads(text)["Entries"]
+                       for v in e["attributes"].get("description", []))
+    assert described == ["Invoicing", "Reporting"]
+    replayed = run("replay", str(captured), "--json")
+    assert (replayed.exit_code, sorted(s["name"] for s in replayed.json()["user"]["entitlements"])) == (
+        0, ["Invoicing", "Reporting"]), replayed.stderr

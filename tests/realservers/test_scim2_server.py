@@ -178,3 +178,26 @@ def test_a_draft_mapping_from_the_default_one_fits_the_stock_server(run, environ
     found = checks(again)
     assert [c for c, check in found.items() if check["status"] != "pass"] == ["coverage"]
     assert found["coverage"]["consequence"] == "language, phone, services unknown in every diagnosis"
+
+
+def test_doctor_fails_a_mapping_that_reads_states_from_an_extension_the_server_does_not_have(
+        run, environ, scim2_server, tmp_path):
+    """Attack 25, F4: a mapping that reads the last login, the lock and the pending change from an
+    extension the server neither declares nor puts on any user read them as "none" for everyone (never
+    logged in, so no administrator could act), and doctor passed. It fails (exit 8)."""
+    shown = run("--mapping", "scim-core", "mapping", "show")
+    nowhere = "urn:example:nonexistent:2.0:User"
+    text = shown.stdout.replace("[facts]\n", f'[facts]\nlast_login = "{nowhere}:lastLogin"\n'
+                                f'locked = "{nowhere}:locked"\nreset_requested = "{nowhere}:mustChange"\n')
+    mapping = tmp_path / "m1.toml"
+    mapping.write_text(text)
+    result = postisupport(run, environ, scim2_server, "--mapping", str(mapping), "doctor", "--json")
+    coverage = checks(result)["coverage"]
+    assert (result.exit_code, coverage["status"]) == (8, "fail"), coverage
+    assert coverage["consequence"].endswith(
+        "last_login, locked, reset_requested read as none for everyone (never logged in, not locked, no "
+        "change asked), from an extension this server does not have: every diagnosis, and whether any "
+        "administrator can act, would be wrong")
+    # The preset it was made from, whose states are unknown, still passes.
+    plain = postisupport(run, environ, scim2_server, "--mapping", "scim-core", "doctor", "--json")
+    assert plain.exit_code == 0

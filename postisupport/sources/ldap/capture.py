@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from postisupport.core.identifiers import fold
 from postisupport.errors import DataFileError, InvalidInput
-from postisupport.sources.ldap.reading import Entry, dn_key, parse_dn
+from postisupport.sources.ldap.reading import Entry, dn_key, parse_dn, service_groups
 from postisupport.sources.stand_ins import StandIns
 
 if TYPE_CHECKING:
@@ -167,7 +167,10 @@ def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
     except MappingError as error:
         raise DataFileError(str(error)) from None
     identifier = normalise(record["arguments"]["identifier"])
-    rewrite = _Rewriting(mapping, StandIns())
+    read = [Entry(e["dn"], {name.casefold(): tuple(values) for name, values in e["attributes"].items()})
+            for e in document["Entries"]]
+    groups = frozenset(dn_key(dn) for entry in read for dn in service_groups(entry, mapping))
+    rewrite = _Rewriting(mapping, StandIns(), groups)
     if rewrite.down_level(identifier, document["Searches"]):
         raise InvalidInput("pseudonymise", "can't keep a look-up by a down-level name (DOMAIN\\name or "
                            "name@REALM): its stand-in would find no one; capture it by the caller's address "
@@ -201,8 +204,10 @@ DN_FILTERED = ("memberOf", "member", "distinguishedName", "entryDN")
 class _Rewriting:
     """What becomes of each attribute an LDAP mapping reads, and the stand-ins of one capture."""
 
-    def __init__(self, mapping: LdapMapping, stand_in: StandIns) -> None:
-        self.mapping, self.stand_in = mapping, stand_in
+    def __init__(self, mapping: LdapMapping, stand_in: StandIns,
+                 services: frozenset[str] = frozenset()) -> None:
+        """`services`: the service groups' DNs (by dn_key), as the mapping finds them in the entries."""
+        self.mapping, self.stand_in, self.services = mapping, stand_in, services
         facts = mapping.facts
         fold_ = str.casefold
         self.identifiers = {fold_(src.attribute): src.prefix for name in ("login_email", "emails",
@@ -221,8 +226,13 @@ class _Rewriting:
                                        mapping.services_attribute, *ROOT_DSE) if a}
         kept = {fold_(a) for a in ("objectClass", mapping.services_name) if a}
         # The facts of state (flags, times): kept, the decision reads them.
-        kept |= {fold_(src.attribute) for fact in facts.values() for src in fact.sources}
+        read = {fold_(src.attribute) for fact in facts.values() for src in fact.sources}
+        kept |= read
         kept -= set(self.identifiers) | people | phones | languages
+        # A service's name is read of service groups only: on any other entry (an organisation's
+        # description) it is anyone's text, a contact person's name and phone as likely as not.
+        self.services_only = fold_(mapping.services_name) if mapping.services_name \
+            and fold_(mapping.services_name) not in read | {"objectclass"} else None
         self.treatments: dict[str, Callable[[str], str | None]] = {
             **{a: lambda v: v for a in kept},
             **{a: lambda v: self.stand_in.text(v, "Person") for a in people},
@@ -259,29 +269,38 @@ class _Rewriting:
 
     def entry(self, entry: dict[str, Any]) -> dict[str, Any]:
         attributes = {}
+        service = self._service(entry["dn"])
         for name, values in entry["attributes"].items():
             if entry["dn"] == "" and name.casefold() not in map(str.casefold, ROOT_DSE):
                 continue  # the rootDSE: where the users are, nothing of who runs the directory
+            if name.casefold() == self.services_only and not service:
+                continue
             kept = [v for v in (self.value(name.casefold(), value) for value in values) if v is not None]
             if kept:
                 attributes[name] = kept
         return {"dn": self.dn(entry["dn"]), "attributes": attributes}
 
+    def _service(self, dn: str) -> bool:
+        return bool(dn) and dn_key(dn) in self.services
+
     def dn(self, dn: str) -> str:
-        """A DN with each RDN value a stand-in, but those the mapping reads by name."""
+        """A DN with each RDN value a stand-in, but those the mapping reads by name: a service group's
+        own (the service's id), the administrators' group's. Which groups are services is told by the
+        entries' groups, not by the prefix alone: with none (or a short one) every name would pass."""
         if not dn:
             return dn
         try:
             parts = parse_dn(dn)
         except ValueError:
             return self.stand_in.text(dn, "dn")
-        return ",".join(f"{kind}={self._rdn(kind, value)}" for kind, value, _ in parts)
+        service = self._service(dn)
+        return ",".join(f"{kind}={value if at == 0 and service else self._rdn(kind, value)}"
+                        for at, (kind, value, _) in enumerate(parts))
 
     def _rdn(self, kind: str, value: str) -> str:
-        mapping = self.mapping
-        if value.casefold().startswith(mapping.services_prefix.casefold()) or \
-                (mapping.admins_group and f"{kind}={value}".casefold() == mapping.admins_group.casefold()):
-            return value  # a service's id, or the administrators' group: read by name, no one's
+        group = self.mapping.admins_group
+        if group and f"{kind}={value}".casefold() == group.casefold():
+            return value  # the administrators' group: read by name, no one's
         return self.stand_in.text(value, kind.strip().casefold())
 
     def filter(self, filter_: str) -> str:

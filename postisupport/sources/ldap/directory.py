@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import math
 import re
+import socket
 import ssl
 import threading
 import time
@@ -27,11 +28,13 @@ from urllib.parse import urlsplit
 
 from postisupport.core.facts import OrganisationFacts, Snapshot, UserFacts, matches, name_matches
 from postisupport.core.identifiers import Asked, fold, looks_like_business_id, name_key
+from postisupport.core.text import redacted, shortened
 from postisupport.errors import (
     ApiError,
     AuthError,
     InvalidInput,
     InvalidSetting,
+    PostisupportError,
     SecretSource,
     UnreachableError,
 )
@@ -143,11 +146,20 @@ class LdapStore:
     def _connection(self, connection: Any) -> None:
         self._local.connection = connection
 
+    def cut(self, text: str) -> str:
+        """`text` the directory sent, without the bind password in any form: a directory that echoes it
+        (in an error's message, in an entry's value) must not put it on a screen, in JSON or a bulk row."""
+        return redacted(text, self.secrets())
+
     async def run(self, work: Callable[[], Any]) -> Any:
-        if self.throttle is not None:
-            async with self.throttle:
-                return await asyncio.get_running_loop().run_in_executor(self._executor, self._pooled, work)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._pooled, work)
+        try:
+            if self.throttle is not None:
+                async with self.throttle:
+                    return await asyncio.get_running_loop().run_in_executor(self._executor, self._pooled,
+                                                                            work)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, self._pooled, work)
+        except PostisupportError as error:
+            raise error.scrubbed(self.cut) from None
 
     def _pooled(self, work: Callable[[], Any]) -> Any:
         """`work` on an idle bound connection (or a new one), given back when done; one a search
@@ -182,6 +194,9 @@ class LdapStore:
         connection = ldap3.Connection(server, user=self._bind_dn, password=self._password, read_only=True,
                                       auto_referrals=False, receive_timeout=math.ceil(self.timeout),
                                       raise_exceptions=False, return_empty_attributes=False)
+        with self._lock:  # from its opening on: close() must be able to cut a bind that never ends
+            self._opened = [c for c in self._opened if not c.closed]
+            self._opened.append(connection)
         started = time.perf_counter()
         try:
             connection.open()
@@ -207,8 +222,6 @@ class LdapStore:
                 raise refused
             raise ApiError("bind", f"the LDAP directory refused the bind ({_result(code)})", code, detail)
         self._connection = connection
-        with self._lock:
-            self._opened.append(connection)
         self._rooted(connection)
         return connection
 
@@ -252,6 +265,11 @@ class LdapStore:
         if not base:
             raise ApiError("rootDSE", "the LDAP directory names no naming context in its rootDSE; give the "
                            "base DN (--base-dn or POSTISUPPORT_BASE_DN)")
+        try:
+            reading.parse_dn(base)
+        except ValueError:
+            raise ApiError("rootDSE", f"the LDAP directory's naming context {shortened(base, 80)!r} is no "
+                           "DN; give the base DN (--base-dn or POSTISUPPORT_BASE_DN)") from None
         dns = _dns_domain(base)
         domains = {dns} if dns else set()
         service = root.first("ldapServiceName")
@@ -277,7 +295,7 @@ class LdapStore:
                    scope: str = "SUBTREE", limit: int = LOOKUP_COUNT + 1, count: bool = True,
                    tolerate: bool = False) -> list[Entry]:
         import ldap3
-        from ldap3.core.exceptions import LDAPException
+        from ldap3.core.exceptions import LDAPCommunicationError, LDAPException, LDAPResponseTimeoutError
 
         if count:
             self.searches += 1
@@ -293,10 +311,14 @@ class LdapStore:
             except LDAPException as error:
                 self._connection = None
                 self._report("search", base, filter_, None, len(entries), started)
-                raise UnreachableError(self.url, _reason(error)) from None
+                if isinstance(error, LDAPCommunicationError | LDAPResponseTimeoutError):
+                    raise UnreachableError(self.url, _reason(error)) from None
+                # ldap3 refused to send it (a DN or filter it can't encode): the directory was reached.
+                raise ApiError("search", f"the search under {base!r} can't be sent to the LDAP directory: "
+                               f"{_reason(error)}") from None
             result = connection.result or {}
             code = int(result.get("result") or 0)
-            entries += [_entry(item) for item in connection.response or []
+            entries += [_entry(item, self.cut) for item in connection.response or []
                         if item.get("type") == "searchResEntry"]
             if code == 4 and len(entries) >= limit:
                 code = 0  # the limit is ours: what it sent is what was asked for
@@ -342,11 +364,19 @@ class LdapStore:
                       "elapsed_ms": round((time.perf_counter() - started) * 1000, 1)})
 
     def close(self) -> None:
+        """Each idle connection unbound; one a search (or a bind) still holds is cut at its socket. Its
+        unbind would wait for ldap3's lock, which that search holds for as long as the server trickles
+        its answer (each byte resets ldap3's receive timeout): a deadline, Ctrl-C and the process's exit
+        all waited with it."""
         with self._lock:
-            opened, self._opened, self._idle = self._opened, [], []
+            opened, idle = self._opened, {id(c) for c in self._idle}
+            self._opened, self._idle = [], []
         for connection in opened:
-            with contextlib.suppress(Exception):  # a connection already gone is closed
-                connection.unbind()
+            if id(connection) in idle:
+                with contextlib.suppress(Exception):  # a connection already gone is closed
+                    connection.unbind()
+            else:
+                _cut_off(connection)
         self._executor.shutdown(wait=False)
 
     # --- the questions ----------------------------------------------------------------------------
@@ -372,13 +402,21 @@ class LdapStore:
         return f"(&{mapping.users}(|{''.join(dict.fromkeys(terms))}))", legacy
 
 
-def _entry(item: dict[str, Any]) -> Entry:
+def _cut_off(connection: Any) -> None:
+    """The connection's socket shut both ways: the search blocked reading it fails at once."""
+    sock = getattr(connection, "socket", None)
+    if isinstance(sock, socket.socket | ssl.SSLSocket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _entry(item: dict[str, Any], cut: Callable[[str], str]) -> Entry:
     raw = item.get("raw_attributes") or {}
     attributes: dict[str, tuple[str, ...]] = {}
     for name, values in raw.items():
-        texts = tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values)
+        texts = tuple(cut(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)) for v in values)
         attributes[name.lower()] = attributes.get(name.lower(), ()) + texts
-    return Entry(str(item.get("dn") or ""), attributes)
+    return Entry(cut(str(item.get("dn") or "")), attributes)
 
 
 def _escaped(value: str) -> str:

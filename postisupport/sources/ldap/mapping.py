@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from postisupport.core.facts import FACT_NAMES
+from postisupport.core.text import shortened
 
 PRESETS = ("ad", "openldap")
 MAX_BYTES = 1_000_000
+MAX_ATTRIBUTE = 128  # an attribute's name (with its options) longer than this is no directory's
 
 Absent = Literal["none", "unknown"]
 Format = Literal["text", "generalized", "filetime"]
@@ -186,6 +188,17 @@ class _Parser:
             raise self.error(key, "an attribute's name or a list of them")
         return tuple(self.text(v, key) for v in values)
 
+    def attribute(self, value: Any, key: str) -> str:
+        """An attribute's name (RFC 4512: a descriptor or an OID, with options): nothing else goes into a
+        filter as one, where ")(" would change what it asks."""
+        name = self.text(value, key)
+        if len(name) > MAX_ATTRIBUTE or not all(c.isalnum() or c in "-;." for c in name):
+            raise self.error(key, f"{shortened(name, 60)!r} is no attribute's name")
+        return name
+
+    def attributes(self, value: Any, key: str) -> tuple[str, ...]:
+        return tuple(self.attribute(v, key) for v in self.texts(value, key))
+
     def mapping(self, data: dict[str, Any], text: str, origin: str) -> LdapMapping:
         self.only(data, TOP_KEYS, "")
         users = self.table(data, "users")
@@ -209,7 +222,7 @@ class _Parser:
         self.only(organisations, ("classes", "name", "business_id"), "organisations")
         classes = (self.texts(organisations["classes"], "organisations.classes")
                    if "classes" in organisations else ())
-        names = self.texts(organisations.get("name", ["ou", "o"]), "organisations.name")
+        names = self.attributes(organisations.get("name", ["ou", "o"]), "organisations.name")
         business_id = self.fact("business_id", organisations["business_id"], "organisations.business_id") \
             if "business_id" in organisations else None
         admins = self.table(data, "administrators")
@@ -225,20 +238,20 @@ class _Parser:
             name=str(data.get("name") or Path(origin).stem or "mapping"),
             description=str(data.get("description", "")),
             users=users_filter,
-            dn_attribute=self.text(users.get("dn", "entryDN"), "users.dn"),
+            dn_attribute=self.attribute(users.get("dn", "entryDN"), "users.dn"),
             realm=bool(lookup.get("realm", False)),
             facts=facts,
             lookup=by,
             organisation_classes=classes,
             organisation_name=names,
             business_id=business_id,
-            admins_attribute=self.text(admins["attribute"], "administrators.attribute")
+            admins_attribute=self.attribute(admins["attribute"], "administrators.attribute")
             if "attribute" in admins else None,
             admins_group=group,
-            services_attribute=self.text(services["attribute"], "services.attribute")
+            services_attribute=self.attribute(services["attribute"], "services.attribute")
             if "attribute" in services else None,
             services_prefix=str(services.get("prefix", "")),
-            services_name=self.text(services["name"], "services.name") if "name" in services else None,
+            services_name=self.attribute(services["name"], "services.name") if "name" in services else None,
             text=text,
             origin=origin,
         )
@@ -263,9 +276,7 @@ class _Parser:
         if not isinstance(item, dict):
             raise self.error(key, "an attribute's name or a table with one")
         self.only(item, SOURCE_KEYS, key)
-        attribute = self.text(item.get("attribute"), f"{key}.attribute")
-        if not all(c.isalnum() or c in "-;." for c in attribute):
-            raise self.error(key, f"{attribute!r} is no attribute's name")
+        attribute = self.attribute(item.get("attribute"), key)
         form = item.get("format", "text")
         if form not in ("text", "generalized", "filetime"):
             raise self.error(key, f"format is \"text\", \"generalized\" or \"filetime\", not {form!r}")

@@ -251,6 +251,16 @@ def _undeclared(server: _Server, mapping: Mapping) -> list[tuple[str, str]]:
     return found
 
 
+def _nowhere(server: _Server, users: list[dict[str, Any]], sources: Any) -> bool:
+    """Whether every source is an extension's attribute that /Schemas does not list (or there is no
+    /Schemas) and no user's `schemas` names."""
+    carried = {str(urn).lower() for user in users if isinstance(named(user, "schemas"), list)
+               for urn in named(user, "schemas") if isinstance(urn, str)}
+    urns = [_urn_of(source.path) for source in sources]
+    return bool(urns) and all(urn is not None and urn.lower() not in (server.declared or set()) | carried
+                              for urn in urns)
+
+
 def _identifiers_of(user: dict[str, Any], mapping: Mapping | None = None) -> list[tuple[str, str]]:
     """What a caller may be looked up by, as a diagnosis reads the user: the login address, the legacy ID."""
     facts = user_facts(user, mapping)
@@ -614,6 +624,15 @@ async def _coverage(server: _Server) -> Check:
         # pending change, an administrator or a right that none of a few users has may be the truth.
         wrong = [n for n in none if n in WRONG_FOR_EVERYONE and n in NOBODY_CARRIES
                  and (n not in mapping.facts or mapping.facts[n].absent == "none")]
+        # Read from an extension the server neither declares nor puts on any user: not a truth about
+        # these users, but a mapping that names what this server has not, read as "none" by everyone.
+        absent = [n for n in none if n in mapping.facts and mapping.facts[n].absent == "none"
+                  and _nowhere(server, users, mapping.facts[n].sources)]
+        if absent:
+            said.append(f"{', '.join(absent)} read as none for everyone (never logged in, not locked, no "
+                        "change asked), from an extension this server does not have: every diagnosis, and "
+                        "whether any administrator can act, would be wrong")
+            wrong += [n for n in absent if n not in wrong]
         status: Status = "fail" if wrong else "warn"
         mend = " (doctor --draft-mapping FILE proposes what this server has for them)" if wrong else ""
         return Check("coverage", status, f"{detail}; carried by no one, so unknown (or none) for everyone: "

@@ -1,0 +1,179 @@
+"""A hostile LDAP server on loopback: what a real directory would never send, to test our faults.
+
+It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to bind and search:
+  - "echo": binds, answers the rootDSE, then puts the password it was sent into what it answers
+    (a user's displayName, or an error's diagnostic message);
+  - "trickle": binds, answers the rootDSE, then answers the user's search with a message that never
+    ends, one byte every `interval` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ldap3.protocol.rfc4511 import (
+    LDAPDN,
+    AttributeDescription,
+    BindResponse,
+    LDAPMessage,
+    LDAPString,
+    MessageID,
+    PartialAttribute,
+    PartialAttributeList,
+    ProtocolOp,
+    ResultCode,
+    SearchResultDone,
+    SearchResultEntry,
+    Vals,
+)
+from pyasn1.codec.ber import encoder
+
+BASE = "dc=example,dc=fi"
+
+
+def _message(number: int, name: str, operation: Any) -> bytes:
+    message = LDAPMessage()
+    message["messageID"] = MessageID(number)
+    choice = ProtocolOp()
+    choice.setComponentByName(name, operation)
+    message["protocolOp"] = choice
+    return bytes(encoder.encode(message))
+
+
+def _result(kind: Any, code: int, said: str = "") -> Any:
+    result = kind()
+    result["resultCode"] = ResultCode(code)
+    result["matchedDN"] = LDAPDN("")
+    result["diagnosticMessage"] = LDAPString(said)
+    return result
+
+
+def _entry(number: int, dn: str, attributes: dict[str, list[str]]) -> bytes:
+    entry = SearchResultEntry()
+    entry["object"] = LDAPDN(dn)
+    listed = PartialAttributeList()
+    for at, (name, values) in enumerate(attributes.items()):
+        attribute = PartialAttribute()
+        attribute["type"] = AttributeDescription(name)
+        vals = Vals()
+        for position, value in enumerate(values):
+            vals.setComponentByPosition(position, value.encode())
+        attribute["vals"] = vals
+        listed.setComponentByPosition(at, attribute)
+    entry["attributes"] = listed
+    return _message(number, "searchResEntry", entry)
+
+
+def _tlv(data: bytes, at: int) -> tuple[int, bytes, int]:
+    """The BER element at `at`: its tag, its value, where the next begins."""
+    tag, first = data[at], data[at + 1]
+    head = 2 + (first & 0x7F if first & 0x80 else 0)
+    length = int.from_bytes(data[at + 2: at + head], "big") if first & 0x80 else first
+    return tag, data[at + head: at + head + length], at + head + length
+
+
+def _request(raw: bytes) -> tuple[int, int, bytes]:
+    """A request's message ID, its operation's tag and the operation's value."""
+    _, message, _ = _tlv(raw, 0)
+    _, number, after = _tlv(message, 0)
+    tag, operation, _ = _tlv(message, after)
+    return int.from_bytes(number, "big"), tag, operation
+
+
+def _read_message(conn: socket.socket) -> bytes | None:
+    """One whole BER message from the client, or None when it hung up."""
+    data = b""
+    while True:
+        if len(data) >= 2:
+            first = data[1]
+            head = 2 + (first & 0x7F if first & 0x80 else 0)
+            if len(data) >= head:
+                length = int.from_bytes(data[2:head], "big") if first & 0x80 else first
+                if len(data) >= head + length:
+                    return data[: head + length]
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+
+
+class HostileLdap:
+    """`mode` "echo-entry", "echo-error" or "trickle"; `root` the naming context its rootDSE names;
+    `passwords` what binds sent."""
+
+    def __init__(self, mode: str, interval: float = 0.3, root: str = BASE) -> None:
+        self.mode, self.interval, self.root = mode, interval, root
+        self.passwords: list[str] = []
+        self.stopped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"ldap://127.0.0.1:{self.port}"
+
+    def serve(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):  # the client cut the connection: what a trickle is for
+            self._converse(conn)
+
+    def _converse(self, conn: socket.socket) -> None:
+        while (raw := _read_message(conn)) is not None:
+            number, tag, operation = _request(raw)
+            if tag == 0x60:  # bindRequest: version, name, then the simple password ([0])
+                _, _, after = _tlv(operation, 0)
+                _, _, after = _tlv(operation, after)
+                self.passwords.append(_tlv(operation, after)[1].decode())
+                conn.sendall(_message(number, "bindResponse", _result(BindResponse, 0)))
+            elif tag == 0x63:  # searchRequest: its base DN first
+                base = _tlv(operation, 0)[1].decode()
+                if self.mode == "trickle" and base:
+                    # The start of a message four gigabytes long, then one byte at a time.
+                    conn.sendall(bytes.fromhex("3084ffffff00"))
+                    while not self.stopped.is_set():
+                        conn.sendall(b"\x00")
+                        time.sleep(self.interval)
+                    return
+                conn.sendall(self._searched(number, base))
+            else:  # unbind, abandon
+                return
+
+    def _searched(self, number: int, base: str) -> bytes:
+        said = self.passwords[-1] if self.passwords else ""
+        if base == "":
+            return _entry(number, "", {"namingContexts": [self.root]}) + _message(
+                number, "searchResDone", _result(SearchResultDone, 0))
+        if self.mode == "echo-error":
+            return _message(number, "searchResDone",
+                            _result(SearchResultDone, 80, f"internal error for password {said} end"))
+        user = {"objectClass": ["inetOrgPerson"], "uid": ["eva"], "cn": ["Eva Esim"],
+                "displayName": [f"Eva {said}"], "mail": ["eva.esim@example.fi"]}
+        return _entry(number, f"uid=eva,ou=people,{BASE}", user) + _message(
+            number, "searchResDone", _result(SearchResultDone, 0))
+
+
+@contextmanager
+def hostile_ldap(mode: str, interval: float = 0.3, root: str = BASE) -> Iterator[HostileLdap]:
+    server = HostileLdap(mode, interval, root)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.stopped.set()
+        thread.join(5)
+        server.listener.close()

@@ -1,0 +1,147 @@
+"""The LDAP source against a hostile LDAP server of ours (tests/hostile_ldap.py): one that trickles its
+answer for ever, one that echoes the bind password it was sent (attack pass 25, F1 and F2)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.hostile_ldap import hostile_ldap
+from tests.test_secrets_echo import encoded_forms
+
+ROOT = Path(__file__).resolve().parents[1]
+READER = "cn=reader,ou=service,dc=example,dc=fi"
+PASSWORD = "Canary-PW-9f3kq7x"
+
+
+@contextmanager
+def _process(url: str, environ: dict[str, str], *args: str) -> Iterator[subprocess.Popen[str]]:
+    """The command line in a process of its own, killed if a test leaves it hanging."""
+    env = {**environ, "POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": PASSWORD}
+    process = subprocess.Popen([sys.executable, "-m", "postisupport", "--api", url, "--mapping", "openldap",
+                                "--no-audit", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=ROOT, env=env)
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.communicate()
+
+
+def test_a_directory_that_trickles_its_answer_for_ever_times_out(environ: dict[str, str]) -> None:
+    """F1: one byte every 0.3 s resets ldap3's receive timeout each time, and closing the connection
+    waited for ldap3's lock, which the search held: the look-up's deadline fired, and the process
+    never ended. It ends with the timeout's error (exit 4)."""
+    with hostile_ldap("trickle") as server, \
+            _process(server.url, environ, "--timeout", "1", "diagnose", "eva.esim@example.fi") as process:
+        out, err = process.communicate(timeout=60)  # a hang fails here, long after the deadline
+    assert (process.returncode, out, err) == (
+        4, "", f"postisupport: error: the identity API at {server.url} did not answer within 1 s\n")
+
+
+def test_ctrl_c_stops_a_look_up_a_trickling_directory_holds(environ: dict[str, str]) -> None:
+    """F1: Ctrl-C did nothing while the search was still reading: the process waited for it."""
+    with hostile_ldap("trickle") as server, \
+            _process(server.url, environ, "--timeout", "30", "diagnose", "eva.esim@example.fi") as process:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(server.passwords) < 1:
+            time.sleep(0.05)
+        time.sleep(1)  # the rootDSE read, the user's search under way
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert (process.returncode, out, err) == (130, "", "postisupport: interrupted\n")
+
+
+def _postisupport(run: Any, environ: dict[str, str], url: str, *args: str) -> Any:
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": PASSWORD})
+    return run("--api", url, "--mapping", "openldap", "--no-audit", *args)
+
+
+def test_a_directory_that_echoes_the_password_in_an_error_never_shows_it(
+        run, environ: dict[str, str], tmp_path: Path) -> None:
+    """F2: the search's diagnostic message held the password it was bound with: it was on stderr, in
+    doctor's report and in a bulk row's error, which an administrator's file keeps."""
+    rows, out = tmp_path / "users.csv", tmp_path / "out.csv"
+    rows.write_text("identifier\neva.esim@example.fi\n")
+    with hostile_ldap("echo-error") as server:
+        diagnosed = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi")
+        doctor = _postisupport(run, environ, server.url, "doctor")
+        bulk = _postisupport(run, environ, server.url, "bulk", str(rows), "-o", str(out), "-q")
+    assert server.passwords[0] == PASSWORD  # it was sent the password, and said it back
+    assert (diagnosed.exit_code, diagnosed.stderr) == (5, (
+        "postisupport: error: the LDAP directory answered the search under 'dc=example,dc=fi' with other "
+        "(80): internal error for password [redacted] end\n"))
+    assert "internal error for password [redacted] end" in doctor.stdout
+    assert "internal error for password [redacted] end" in out.read_text()
+    forms = [PASSWORD, *encoded_forms(PASSWORD)]
+    said = [diagnosed.stdout + diagnosed.stderr, doctor.stdout + doctor.stderr, bulk.stdout + bulk.stderr,
+            out.read_text()]
+    assert [(n, f) for n, text in enumerate(said) for f in forms if f in text] == []
+
+
+def test_a_directory_that_echoes_the_password_into_an_entry_never_shows_it(
+        run, environ: dict[str, str]) -> None:
+    """F2: the password the directory was bound with, put into a user's displayName, was on the agent's
+    screen and twice in the JSON."""
+    with hostile_ldap("echo-entry") as server:
+        screen = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--verified")
+        document = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--json")
+    assert (screen.exit_code, document.exit_code) == (0, 0)
+    assert document.json()["user"]["displayName"] == "Eva [redacted]"
+    assert "Eva [redacted] <eva.esim@example.fi>" in screen.stdout
+    forms = [PASSWORD, *encoded_forms(PASSWORD)]
+    assert [f for f in forms if f in screen.stdout + document.stdout + screen.stderr] == []
+
+
+def test_the_hostile_server_echoes_what_it_was_sent(environ: dict[str, str]) -> None:
+    """The server these tests trust to say the password back does: the code before the fix showed it."""
+    from ldap3 import NONE, Connection, Server
+
+    with hostile_ldap("echo-error") as server:
+        connection = Connection(Server("127.0.0.1", port=server.port, get_info=NONE), user=READER,
+                                password=PASSWORD, raise_exceptions=False)
+        assert connection.bind()
+        connection.search("dc=example,dc=fi", "(objectClass=*)")
+        said = connection.result["message"]
+        connection.unbind()
+    assert (said, os.environ.get("POSTISUPPORT_BIND_PASSWORD")) == (
+        f"internal error for password {PASSWORD} end", None)
+
+
+def test_a_naming_context_that_is_no_dn_is_the_directorys_answer_not_an_unreachable_one(
+        run, environ: dict[str, str]) -> None:
+    """Attack 25, F6: ldap3 refusing to send a search under a rootDSE's nonsense was "cannot reach the
+    identity API" (exit 4): the directory answered, with what can't be used (exit 5)."""
+    with hostile_ldap("echo-entry", root="this is not a dn ,,, =") as server:
+        result = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi")
+    assert (result.exit_code, result.stderr) == (5, (
+        "postisupport: error: the LDAP directory's naming context 'this is not a dn ,,, =' is no DN; give "
+        "the base DN (--base-dn or POSTISUPPORT_BASE_DN)\n"))
+
+
+def test_a_mapping_attribute_that_is_no_attributes_name_is_refused_when_loaded(
+        run, environ: dict[str, str], tmp_path: Path) -> None:
+    """Attack 25, F6: [users] dn went into filters unchecked ("entryDN)(objectClass=*"), and every
+    diagnosis was "cannot reach the identity API"; F5: a SCIM path of 100,000 characters was an internal
+    error. Each is the mapping's error, with its file and key (exit 2)."""
+    shown = run("--mapping", "openldap", "mapping", "show").stdout
+    injected = tmp_path / "dn.toml"
+    injected.write_text(shown.replace('dn = "entryDN"', 'dn = "entryDN)(objectClass=*"'))
+    long_path = tmp_path / "long.toml"
+    long_path.write_text('[facts]\nlogin_email = "' + "a" * 100_000 + '"\n')
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": PASSWORD})
+    refused = [run("--api", "ldap://127.0.0.1:9", "--mapping", str(injected), "diagnose", "x@example.com",
+                   "--no-audit"),
+               run("--sandbox", "--mapping", str(long_path), "diagnose", "x@example.com", "--no-audit")]
+    assert [(r.exit_code, r.stderr) for r in refused] == [
+        (2, f"postisupport: error: --mapping: {injected}: users.dn: 'entryDN)(objectClass=*' is no "
+            "attribute's name\n"),
+        (2, f"postisupport: error: --mapping: {long_path}:2: facts.login_email: '{'a' * 57}...' is not an "
+            "attribute path (e.g. userName, emails.value, urn:...:User:employeeNumber)\n")]
