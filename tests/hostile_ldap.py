@@ -4,7 +4,9 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
   - "echo": binds, answers the rootDSE, then puts the password it was sent into what it answers
     (a user's displayName, or an error's diagnostic message);
   - "trickle": binds, answers the rootDSE, then answers the user's search with a message that never
-    ends, one byte every `interval` seconds.
+    ends, one byte every `interval` seconds;
+  - "idle-close": answers as a directory would, and closes a connection left idle for `interval`
+    seconds (AD's MaxConnIdleTime, OpenLDAP's idletimeout), without a word.
 """
 
 from __future__ import annotations
@@ -132,6 +134,8 @@ class HostileLdap:
             self._converse(conn)
 
     def _converse(self, conn: socket.socket) -> None:
+        if self.mode == "idle-close":
+            conn.settimeout(self.interval)
         while (raw := _read_message(conn)) is not None:
             number, tag, operation = _request(raw)
             if tag == 0x60:  # bindRequest: version, name, then the simple password ([0])
@@ -160,8 +164,9 @@ class HostileLdap:
         if self.mode == "echo-error":
             return _message(number, "searchResDone",
                             _result(SearchResultDone, 80, f"internal error for password {said} end"))
+        shown = f"Eva {said}" if self.mode.startswith("echo") else "Eva Esim"
         user = {"objectClass": ["inetOrgPerson"], "uid": ["eva"], "cn": ["Eva Esim"],
-                "displayName": [f"Eva {said}"], "mail": ["eva.esim@example.fi"]}
+                "displayName": [shown], "mail": ["eva.esim@example.fi"]}
         return _entry(number, f"uid=eva,ou=people,{BASE}", user) + _message(
             number, "searchResDone", _result(SearchResultDone, 0))
 

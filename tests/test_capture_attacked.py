@@ -511,3 +511,29 @@ def test_the_capture_and_replay_examples_run_as_printed(run, tmp_path: Path,
         result = run(*args)
         ran.append((example, result.exit_code))
     assert ran and [r for r in ran if r[1] != 0] == []
+
+
+def names_in_unknown_facts(user: dict[str, Any]) -> dict[str, Any]:
+    if user.get("id") == "u-1002":
+        login = user.setdefault(urns.LOGIN_EXTENSION, {})
+        login["unknownFacts"] = ["Aino Korhonen", "last_failed_login"]
+        login["unreadableFacts"] = ["aino@koti.example.net"]
+    return user
+
+
+@pytest.mark.parametrize("api", [names_in_unknown_facts], indirect=True)
+def test_a_pseudonymised_capture_keeps_only_the_vocabularys_names_of_the_unknown_facts(
+    run, api, tmp_path: Path
+) -> None:
+    """Attack 25, F9: unknownFacts was kept whole, "names of the vocabulary": a server put a person's
+    name there, and it was in the file twice (the user's, and the data problem quoting it)."""
+    url, _ = api
+    ticket = tmp_path / "ticket.json"
+    made = capture(run, url, "ESIM0042", ticket, "--pseudonymise")
+    assert (made.exit_code, made.stdout) == (0, "")
+    text = ticket.read_text()
+    assert [v for v in ("Aino Korhonen", "aino@koti.example.net") if v in text] == []
+    users = json.loads(text)["Users"]
+    told = [u[urns.LOGIN_EXTENSION]["unknownFacts"] for u in users
+            if u.get(urns.LOGIN_EXTENSION, {}).get("unknownFacts")]
+    assert told == [["last_failed_login"]]

@@ -145,3 +145,26 @@ def test_a_mapping_attribute_that_is_no_attributes_name_is_refused_when_loaded(
             "attribute's name\n"),
         (2, f"postisupport: error: --mapping: {long_path}:2: facts.login_email: '{'a' * 57}...' is not an "
             "attribute path (e.g. userName, emails.value, urn:...:User:employeeNumber)\n")]
+
+
+def test_a_shell_binds_again_when_the_directory_closed_its_idle_connection(environ: dict[str, str]) -> None:
+    """Attack 25, F10: after a quiet spell the directory had closed the warm connection, and the next
+    caller's look-up failed ("session terminated by server"); only the one after bound again."""
+    env = {**environ, "POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": PASSWORD}
+    with hostile_ldap("idle-close", interval=0.5) as server:
+        command = [sys.executable, "-m", "postisupport", "--api", server.url, "--mapping", "openldap",
+                   "--no-audit", "shell"]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+        try:
+            assert process.stdin is not None
+            for _ in range(2):  # each look-up, then a quiet spell longer than the server's idle limit
+                process.stdin.write("eva.esim@example.fi\n")
+                process.stdin.flush()
+                time.sleep(1.5)
+            out, err = process.communicate("quit\n", timeout=30)
+        finally:
+            process.kill()
+    assert (process.returncode, [line for line in err.splitlines() if "error" in line]) == (0, [])
+    assert out.count("Eva Esim <eva.esim@example.fi>") == 2
+    assert len(server.passwords) == 2  # bound again after the close

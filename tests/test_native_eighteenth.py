@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_native_sixteenth import LOGIN, _kivi
+from tests.test_native_sixteenth import LOGIN, ORGANISATION, _kivi
 
 
 def _json(run, path: Path, *args: str) -> dict:
@@ -188,3 +188,45 @@ def test_an_administrator_who_still_cant_log_in_after_step_2_is_sent_to_another_
         "Please log in with your login e-mail address and your current password. If that doesn't work "
         "either, another of your organisation's administrators for Posti's services can check your "
         "account.\n")
+
+
+def test_a_right_to_a_service_the_organisation_does_not_have_is_not_no_fault(run, tmp_path: Path) -> None:
+    """N19-4 (High): a right to a service none of the user's organisations subscribes to was "the right
+    is there; no fault found", and the caller told to log out and in again, which can't open it. The
+    subscription is what is missing: the organisation's orders are checked."""
+    data = json.loads((Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json").read_text())
+    olli = next(user for user in data["Users"] if user["id"] == "u-5002")
+    olli["entitlements"].append({"value": "invoicing", "display": "E-invoicing"})
+    path = tmp_path / "stale.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    olli_asks = ("olli.ovinen@lukko.example.fi", "-s", "invoicing", "--verified", "--lang", "en")
+    document = _json(run, path, *olli_asks)
+    assert (document["rule"], document["outcome"], document["script"]["text"]) == (
+        "service.not-subscribed", "contact-customer-service",
+        "The service you asked about isn't among your organisation's services, so no administrator can give "
+        "you access to it. I'll check whether your organisation has ordered that service: if it has, I'll "
+        "open a support request for it, and if not, I can put you through to our sales.")
+    # The right to one the organisation has is still no fault.
+    held = _json(run, path, "olli.ovinen@lukko.example.fi", "-s", "reports", "--verified")
+    assert held["rule"] == "service.granted"
+
+
+def test_the_other_organisations_deactivated_administrator_is_not_said_to_have_an_open_account(
+        run, tmp_path: Path) -> None:
+    """N19-12 (High): the service is another organisation's of the caller, whose only administrator is
+    deactivated; the Do line said "its administrators' accounts are open, but none can log in", from
+    the first organisation's (Karin: open, never logged in). The ticket asks for an account reopened."""
+    data = json.loads((Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json").read_text())
+    sample = next(group for group in data["Groups"] if group["id"] == "g-sample")
+    sample[ORGANISATION]["services"].append({"value": "invoicing", "display": "E-invoicing"})
+    users = {user["id"]: user for user in data["Users"]}
+    users["u-3001"]["active"] = False
+    users["u-2001"]["roles"] = [{"value": "admin", "display": "Administrator"}]
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    screen = run("--sandbox-data", str(path), "diagnose", "kaisa.koski@exempel.example.fi", "-s", "invoicing",
+                 "--verified", "--no-audit", "--lang", "en").stdout
+    assert " ".join(screen.split()).split(" User ")[0] == (
+        "Service access — no administrator who can act: ours to solve Do this: Confirm the caller may act "
+        "for the organisation, then escalate to have an administrator named, or an administrator's account "
+        "reopened (ticket: Services / no administrator).")

@@ -1008,8 +1008,12 @@ def _verdict(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> Servic
 
 def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> str:
     org = facts.organisation
-    held = user.has_right_to(asked)
-    if not held and facts.rights_unknown:
+    # A right to a service none of the user's organisations subscribes to (their services known) opens
+    # nothing: the subscription is what is missing, never "no fault" (N19-4).
+    stale = org is not None and not facts.services_unknown and not org.subscribes_to(asked) \
+        and not any(m.organisation.subscribes_to(asked) for m in facts.memberships)
+    held = user.has_right_to(asked) and not stale
+    if not user.has_right_to(asked) and facts.rights_unknown:
         # A right not among those read may still be theirs: never "you don't have access".
         trail.unknown("service.granted", ["entitlements"], asked, entitlements=len(user.entitlements))
     elif trail.check("service.granted", held, asked, entitlements=len(user.entitlements)):

@@ -101,6 +101,7 @@ class LdapStore:
         self._local = threading.local()  # the connection the worker thread's search is on
         self._idle: list[Any] = []
         self._opened: list[Any] = []
+        self._shut = False  # closed: a search its cut connection failed is over, not retried
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ldap")
         self._root: Root | None = None
@@ -287,8 +288,17 @@ class LdapStore:
 
     def search(self, filter_: str, attributes: list[str], base: str | None = None, scope: str = "SUBTREE",
                limit: int = LOOKUP_COUNT + 1) -> list[Entry]:
+        kept = self._connection
         connection = self.bound()
-        return self._search_on(connection, self.root.base_dn if base is None else base, filter_, attributes,
+        try:
+            return self._search_on(connection, self.root.base_dn if base is None else base, filter_,
+                                   attributes, scope=scope, limit=limit)
+        except _Dropped:
+            if kept is not connection or self._shut:
+                raise  # opened for this search (the server is gone, not idle), or cut by close()
+        # One kept from an earlier look-up, which the server closed while idle (AD's MaxConnIdleTime,
+        # OpenLDAP's idletimeout, a load balancer): ldap3 tells only when it is read. Bound again, once.
+        return self._search_on(self.bound(), self.root.base_dn if base is None else base, filter_, attributes,
                                scope=scope, limit=limit)
 
     def _search_on(self, connection: Any, base: str, filter_: str, attributes: list[str],
@@ -311,7 +321,9 @@ class LdapStore:
             except LDAPException as error:
                 self._connection = None
                 self._report("search", base, filter_, None, len(entries), started)
-                if isinstance(error, LDAPCommunicationError | LDAPResponseTimeoutError):
+                if isinstance(error, LDAPCommunicationError):
+                    raise _Dropped(self.url, _reason(error)) from None
+                if isinstance(error, LDAPResponseTimeoutError):
                     raise UnreachableError(self.url, _reason(error)) from None
                 # ldap3 refused to send it (a DN or filter it can't encode): the directory was reached.
                 raise ApiError("search", f"the search under {base!r} can't be sent to the LDAP directory: "
@@ -369,6 +381,7 @@ class LdapStore:
         its answer (each byte resets ldap3's receive timeout): a deadline, Ctrl-C and the process's exit
         all waited with it."""
         with self._lock:
+            self._shut = True
             opened, idle = self._opened, {id(c) for c in self._idle}
             self._opened, self._idle = [], []
         for connection in opened:
@@ -400,6 +413,10 @@ class LdapStore:
                 value = identifier if name != "legacy_user_id" else (legacy or identifier)
                 terms.append(f"({source.attribute}={_escaped((source.prefix or '') + value)})")
         return f"(&{mapping.users}(|{''.join(dict.fromkeys(terms))}))", legacy
+
+
+class _Dropped(UnreachableError):
+    """The connection failed under a search: the server closed it, or can't be reached."""
 
 
 def _cut_off(connection: Any) -> None:

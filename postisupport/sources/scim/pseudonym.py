@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from postisupport.core.facts import FACT_NAMES
 from postisupport.core.identifiers import equal_folded, fold
 from postisupport.idp import models, urns
 from postisupport.idp.contract import ADMIN_ROLE, MEMBERS
@@ -44,9 +45,11 @@ class Treatment(Enum):
     PHONE = "phone"
     LANGUAGE = "language"  # kept when it is a language tag, dropped when it could be anything else
     ROLE = "role"  # the admin role kept (the decision reads it), any other replaced: it may name anyone
+    FACT_NAME = "fact name"  # a name of the vocabulary kept; anything else (it could be anyone's) dropped
 
 
 KEEP, DROP = Treatment.KEEP, Treatment.DROP
+VOCABULARY = frozenset(FACT_NAMES.values())
 LOGIN, ORGANISATION = urns.LOGIN_EXTENSION, urns.ORGANISATION_EXTENSION
 
 # What becomes of each fact of the vocabulary (idp/mapping.py), wherever the contract's own mapping keeps
@@ -79,8 +82,8 @@ STRUCTURE: dict[Path, Treatment] = {
     ("groups", "value"): Treatment.ID,
     ("groups", "display"): DROP,  # the sandbox names a user's groups from the groups themselves
     ("groups", "primary"): DROP,
-    (LOGIN, "unknownFacts"): KEEP,  # names of the vocabulary: no one's data
-    (LOGIN, "unreadableFacts"): KEEP,
+    (LOGIN, "unknownFacts"): Treatment.FACT_NAME,  # names of the vocabulary: no one's data
+    (LOGIN, "unreadableFacts"): Treatment.FACT_NAME,
 }
 
 
@@ -110,7 +113,7 @@ GROUP: dict[Path, Treatment] = {
     (ORGANISATION, "services", "value"): KEEP,
     (ORGANISATION, "services", "display"): KEEP,
     (ORGANISATION, "services", "primary"): DROP,
-    (ORGANISATION, "unknownFacts"): KEEP,  # names of the vocabulary: no one's data
+    (ORGANISATION, "unknownFacts"): Treatment.FACT_NAME,  # names of the vocabulary: no one's data
 }
 # Members are read only to tell who is in a group when the API does not fill User.groups; a
 # capture keeps those among the users read, and the sandbox needs them.
@@ -172,6 +175,8 @@ class Pseudonyms(StandIns):
             return value
         if treatment is Treatment.LANGUAGE:
             return _language_kept(value)
+        if treatment is Treatment.FACT_NAME:
+            return value if isinstance(value, str) and value in VOCABULARY else _GONE
         if treatment is Treatment.ROLE:
             if not isinstance(value, str):
                 return _GONE
