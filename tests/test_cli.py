@@ -94,7 +94,7 @@ def test_script_follows_the_users_language_unless_overridden(run) -> None:
     doc = run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "--json", "--lang", "en").json()
     assert doc["script"]["lang"] == "en"
     assert doc["script"]["text"] == (
-        "There is no administrator for Posti's services who could help you just now. I'll pass "
+        "Your organisation has no administrator for Posti's services who could help you just now. I'll pass "
         "this on to our e-services support as a support request, and they will get back to you.")
 
 

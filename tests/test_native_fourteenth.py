@@ -75,7 +75,7 @@ def test_an_unverified_caller_is_not_told_the_account_is_closed_by_when_to_chang
     result = run("--sandbox-data", str(_closed_without_administrator(tmp_path)), "diagnose", "EXEM0009",
                  "--script", "--no-audit", "--lang", "en")
     assert (result.exit_code, result.stdout) == (0, (
-        "There is no administrator for Posti's services who could help you just now. I'll pass "
+        "Your organisation has no administrator for Posti's services who could help you just now. I'll pass "
         "this on to our e-services support as a support request, and they will get back to you. You now log "
         "in to Posti's business services with your e-mail address: the old user ID no longer works. The "
         "address you log in with is the one we sent the password-change request to on 17 January 2021. "

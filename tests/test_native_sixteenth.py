@@ -103,7 +103,7 @@ def test_an_unverified_callers_ticket_is_never_heard_as_one_about_their_rights(r
     result = run("--sandbox", "diagnose", "karin.holm@exempel.example.fi", "-s", "reports", "-s", "invoicing",
                  "--lang", "fi", "--script", "--no-audit")
     assert result.stdout == (
-        "Juuri nyt ei ole Postin palveluiden pääkäyttäjää, joka voisi auttaa sinua. Yksi "
+        "Organisaatiollasi ei juuri nyt ole Postin palveluiden pääkäyttäjää, joka voisi auttaa sinua. Yksi "
         "kysymistäsi palveluista ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa "
         "sinulle käyttöoikeutta siihen. Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä "
         "ollaan sinuun yhteydessä. Tarkistan myös, onko organisaatiosi tilannut palvelun. Jos on, lisään sen "

@@ -80,10 +80,10 @@ NO_ADMIN = {
     "sv": "Din organisation har ingen administratör för Postis tjänster som kan hjälpa dig just nu.",
     "en": "Your organisation has no administrator for Posti's services who could help you just now.",
 }
-NO_ADMIN_UNVERIFIED = {  # of no one's organisation in particular: how many are theirs is theirs (N17-2)
-    "fi": "Juuri nyt ei ole Postin palveluiden pääkäyttäjää, joka voisi auttaa sinua.",
-    "sv": "Just nu finns det ingen administratör för Postis tjänster som kan hjälpa dig.",
-    "en": "There is no administrator for Posti's services who could help you just now.",
+NO_ADMIN_UNVERIFIED = {  # "your organisation" however many are theirs (N17-2): never Posti's own (N19-5)
+    "fi": "Organisaatiollasi ei juuri nyt ole Postin palveluiden pääkäyttäjää, joka voisi auttaa sinua.",
+    "sv": "Din organisation har just nu ingen administratör för Postis tjänster som kan hjälpa dig.",
+    "en": "Your organisation has no administrator for Posti's services who could help you just now.",
 }
 NONE_OF_THEM = {  # to a caller in several organisations, none of them with one (N7-18)
     "fi": "Yhdelläkään organisaatiollasi ei ole Postin palveluiden pääkäyttäjää, joka voisi juuri nyt "
