@@ -309,6 +309,22 @@ def test_a_sandbox_flag_outranks_an_api_in_the_environment(run, environ) -> None
     assert run("--sandbox", "diagnose", "ESIM0042", "--json").json()["outcome"] == "change-password"
 
 
+def test_the_sandbox_is_read_through_its_own_mapping_not_a_default_directory_profiles(run, env) -> None:
+    """Attack 25 F7: a default profile for a directory (its mapping "openldap") stopped every --sandbox
+    demo with "no such mapping file, nor a preset": the profile's mapping went on without its API. A
+    mapping named on the command line still holds."""
+    config = env.config_dir / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('default_profile = "ad"\n[profiles.ad]\napi_url = "ldaps://dc.example.fi"\n'
+                      'mapping = "openldap"\n', encoding="utf-8")
+    demo = run("--sandbox", "diagnose", "ESIM0042", "--json", "--no-audit")
+    named = run("--sandbox", "--mapping", "openldap", "diagnose", "ESIM0042", "--no-audit")
+    assert (demo.exit_code, demo.json()["outcome"], named.exit_code, named.stderr) == (
+        0, "change-password", 2,
+        "postisupport: error: --mapping: openldap: no such mapping file, nor a preset (postisupport, "
+        "scim-core, wso2)\n")
+
+
 def test_a_bad_url_from_the_environment_is_blamed_on_the_variable(run, environ) -> None:
     environ["POSTISUPPORT_API_URL"] = "idp.example.com"
     assert_error(run("diagnose", "a@example.fi"), ExitStatus.USAGE,

@@ -238,7 +238,11 @@ def _check(values: dict[str, Any], origins: dict[str, Origin]) -> None:
             ("api_url", "sandbox"), "an identity API and the sandbox exclude each other"
         )
     if sandbox:
-        # The sandbox was chosen on the command line, which outranks an API set elsewhere.
+        # The sandbox was chosen on the command line, which outranks an API set elsewhere. A mapping set
+        # with a directory's API (a profile's, the environment's) is that directory's: the sandbox is SCIM.
+        directory = values["api_url"] is not None and is_ldap(str(values["api_url"]))
+        if directory and origins["mapping"] is origins["api_url"]:
+            values["mapping"], origins["mapping"] = DEFAULTS["mapping"], Origin.DEFAULT
         values["api_url"], origins["api_url"] = None, Origin.DEFAULT
     elif values["api_url"] is not None:
         values["api_url"] = checked_url(
