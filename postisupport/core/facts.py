@@ -78,6 +78,8 @@ class Contact:
     # What tells whether they can log in was sent but can't be read (not what the store records for no
     # one): whether they can act is unknown, and they are never offered as one who can.
     unreadable: bool = False
+    # Unknown as the store told it does not record it for her (not sent unreadable): no data problem.
+    untold: bool = False
 
     @property
     def state(self) -> str | None:
@@ -197,9 +199,10 @@ class UserFacts:
         records it for no one, or tells it unknown of the caller too); whether the account is open,
         told unknown of her alone beyond that, is her state unknown."""
         alone = (self.untold & ACCOUNT_FACTS) - unrecorded if unrecorded is not None else frozenset()
-        unreadable = bool((self.unknown - self.untold) & STATE_FACTS or alone)
+        sent_unreadable = bool((self.unknown - self.untold) & STATE_FACTS)
         return Contact(self.id, self.display_name, self.primary_email or self.user_name, self.phone,
-                       self.active, self.locked, self.login_state, unreadable)
+                       self.active, self.locked, self.login_state, sent_unreadable or bool(alone),
+                       untold=bool(alone) and not sent_unreadable)
 
     @property
     def state(self) -> str | None:

@@ -397,7 +397,9 @@ def _admin_rows(table: Any, label: str, admins: Sequence[Contact], view: View) -
     for n, admin in enumerate(admins):
         # Name, phone and state on one line, the address on the next: neither is split by the fold.
         # One who cannot act is no help to offer: their state, not their contacts.
-        state = view.text(f"state.{admin.state}") if admin.state else None
+        # Told unknown is not sent unreadable: "can't be read" would send the agent to data problems.
+        told = ".untold" if admin.state == "unknown" and admin.untold else ""
+        state = view.text(f"state.{admin.state}{told}") if admin.state else None
         reach = (admin.phone,) if state is None else ()
         who = " · ".join(x for x in (admin.display_name, *reach, state) if x) or admin.id or "?"
         table.add_row(label if n == 0 else "", _plain(who))
