@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -40,3 +41,36 @@ def test_an_administrators_state_the_store_doesnt_tell_is_unknown_not_unreadable
         rows[lang] = next(line.split(maxsplit=1)[1].strip() for line in screen.splitlines()
                           if "Kalle" in line)
     assert rows == said
+
+
+def test_a_closed_account_with_a_change_pending_says_so_on_the_screen_as_in_the_script(
+        run, tmp_path: Path) -> None:
+    """N19-2: locked with a password change pending, the script told the caller to change it once the
+    account is open; the headline, the Do line and the User row said only "locked", so an agent reading
+    the top lines didn't know a second step follows."""
+    data = json.loads((Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json").read_text())
+    aino = next(user for user in data["Users"] if user["id"] == "u-1002")
+    aino[LOGIN]["accountLocked"] = True
+    path = tmp_path / "locked.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    shown = {}
+    for lang in ("en", "fi", "sv"):
+        lines = run("--sandbox-data", str(path), "diagnose", "aino.korhonen@esimerkki.example.fi",
+                    "--verified", "--no-audit", "--ui-lang", lang).stdout.splitlines()
+        user = next(n for n, line in enumerate(lines) if "<" in line)
+        folded = [lines[user], *itertools.takewhile(lambda line: line.startswith(" "), lines[user + 1:])]
+        shown[lang] = (" ".join(lines[1:lines.index("")]),
+                       " ".join(line.strip() for line in folded).split("<", 1)[1])
+    assert shown == {
+        "en": ("Do this: Give the caller the administrator's contact details. Then the caller changes the "
+               "password at posti.fi/changepassword.",
+               "aino.korhonen@esimerkki.example.fi> · matched by the login address · LOCKED · MUST CHANGE "
+               "PASSWORD"),
+        "fi": ("Tee näin: Anna soittajalle pääkäyttäjän yhteystiedot. Sen jälkeen soittaja vaihtaa "
+               "salasanansa osoitteessa posti.fi/changepassword.",
+               "aino.korhonen@esimerkki.example.fi> · löytyi kirjautumisosoitteella · LUKITTU · SALASANA "
+               "VAIHTAMATTA"),
+        "sv": ("Gör så här: Ge den som ringer administratörens kontaktuppgifter. Därefter byter den som "
+               "ringer lösenord på posti.fi/changepassword.",
+               "aino.korhonen@esimerkki.example.fi> · hittad med inloggningsadressen · LÅST · MÅSTE BYTA "
+               "LÖSENORD")}

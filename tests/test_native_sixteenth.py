@@ -128,11 +128,13 @@ def test_a_closed_caller_whose_organisation_has_no_one_to_act_is_escalated_to_be
     assert lines == {
         "en": "Do this: Confirm the caller may act for the organisation, then escalate to have an "
               "administrator named, or an administrator's account reopened (ticket: Login / no "
-              "administrator). In the same ticket, ask for the caller's own account to be unlocked.",
+              "administrator). In the same ticket, ask for the caller's own account to be unlocked. "
+              "Then the caller changes the password at posti.fi/changepassword.",
         "fi": "Tee näin: Varmista, että soittaja voi asioida organisaation puolesta, ja tee tukipyyntö "
               "pääkäyttäjän nimeämisestä tai pääkäyttäjän tunnuksen avaamisesta (Kirjautuminen / ei "
               "pääkäyttäjää). Pyydä samassa tukipyynnössä myös soittajan oman tunnuksen lukituksen "
-              "avaamista.",
+              "avaamista. Sen jälkeen soittaja vaihtaa salasanansa osoitteessa posti.fi/changepassword.",
         "sv": "Gör så här: Bekräfta att den som ringer får företräda organisationen och eskalera så att en "
               "administratör utses eller får sitt konto öppnat igen (supportärende: Inloggning / ingen "
-              "administratör). Be i samma supportärende också om att kontot för den som ringer låses upp."}
+              "administratör). Be i samma supportärende också om att kontot för den som ringer låses upp. "
+              "Därefter byter den som ringer lösenord på posti.fi/changepassword."}

@@ -196,6 +196,9 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
                              do=text[:1].lower() + text[1:])
         if text not in texts:
             texts.append(text)
+    if any(part.key.startswith("then.reset-pending") for part in decision.script):
+        # The account is closed and a change is pending: once it is open, the script asks for the change.
+        texts.append(view.text("do.then.reset-pending"))
     if decision.script and decision.script[0].key.startswith("check.reset-pending"):
         # The script opens with a question the directory could not answer: the agent asks it first, as
         # the script does (since a known change, or about a known request).
@@ -422,6 +425,9 @@ def _user_line(user: UserFacts, facts: Facts | None, view: View) -> str:
         notes.append(view.text("state.inactive"))
     if user.locked:
         notes.append(view.text("state.locked"))
+    if user.state and user.reset_pending:
+        # The headline is the closed account's step: a change that follows it would be in the script only.
+        notes.append(view.text("state.reset-pending"))
     if user.is_admin:
         notes.append(view.text("state.admin"))
     return " · ".join([line, *notes])
