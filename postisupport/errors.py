@@ -215,6 +215,17 @@ def os_reason(error: OSError) -> str:
     return (error.strerror or str(error)).lower()
 
 
+class MappingError(Exception):
+    """A mapping that can't be used (any store's): `where` names the file (and the line, where known),
+    `key` the key. Not a PostisupportError: each source says which setting the mapping came from."""
+
+    def __init__(self, where: str, key: str | None, reason: str) -> None:
+        super().__init__(f"{where}: {f'{key}: ' if key else ''}{reason}")
+        self.where = where
+        self.key = key
+        self.reason = reason
+
+
 class ListenError(PostisupportError):
     def __init__(self, host: str, port: int, reason: str) -> None:
         super().__init__(f"cannot listen on {host}:{port}: {reason}")

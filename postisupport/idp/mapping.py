@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from postisupport.core.facts import FACT_NAMES
 from postisupport.core.text import shortened
+from postisupport.errors import MappingError
 
 PRESETS = ("postisupport", "scim-core", "wso2")
 DEFAULT = "postisupport"
@@ -45,16 +46,6 @@ PROBLEM = {"reset_requested": True, "locked": True, "active": False}
 LOOKUP = ("login_email", "emails", "legacy_user_id")
 FIELDS = {name: fact_field for fact_field, name in FACT_NAMES.items()}
 TOP_KEYS = frozenset({"name", "description", "lookup", "facts", "organisations", "administrators"})
-
-
-class MappingError(Exception):
-    """A mapping that can't be used: `where` names the file and line, `key` the key."""
-
-    def __init__(self, where: str, key: str | None, reason: str) -> None:
-        super().__init__(f"{where}: {f'{key}: ' if key else ''}{reason}")
-        self.where = where
-        self.key = key
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from postisupport.core.facts import FACT_NAMES
 from postisupport.core.text import shortened
+from postisupport.errors import MappingError
 
 PRESETS = ("ad", "openldap")
 MAX_BYTES = 1_000_000
@@ -37,16 +38,6 @@ FIELDS = {name: fact_field for fact_field, name in FACT_NAMES.items()}
 SOURCE_KEYS = ("attribute", "absent", "equals", "invert", "bit", "present", "except", "prefix", "format")
 TOP_KEYS = frozenset({"name", "description", "users", "lookup", "facts", "organisations", "administrators",
                       "services"})
-
-
-class MappingError(Exception):
-    """A mapping that can't be used: `where` names the file, `key` the key."""
-
-    def __init__(self, where: str, key: str | None, reason: str) -> None:
-        super().__init__(f"{where}: {f'{key}: ' if key else ''}{reason}")
-        self.where = where
-        self.key = key
-        self.reason = reason
 
 
 @dataclass(frozen=True)
