@@ -69,6 +69,13 @@ def test_jq_filters_the_document_strings_as_they_are(run, loopback_sandbox: str)
     assert selected.stdout == '["outcome", "step"]\n'
 
 
+def test_jq_tsv_lines_keep_their_tabs_other_controls_are_escaped(run) -> None:
+    """Attack 25 F14: @tsv's tab came out as the six characters \\u0009, so no script could split it."""
+    result = run("--sandbox", "diagnose", "ESIM0042", "--no-audit", "--jq",
+                 '([.outcome, .rule] | @tsv), "a\\u001bb"')
+    assert (result.exit_code, result.stdout) == (0, "change-password\tlogin.reset-pending\na\\u001bb\n")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--fields", "outcome,stpe"], "--fields 'stpe' is no field of the diagnosis; the fields are "
      "schema_version, verified, masked, identifier, outcome, step, problem, rule, matched_by, user, "

@@ -306,10 +306,10 @@ def _stopping(number: int, frame: Any) -> None:
 def jq_lines(program: JqProgram, document: Any) -> Iterator[str]:
     """What the program makes of the document, one line per result as it comes (so `range(1e9) |
     head` prints at once and holds nothing), as gh prints them: a string as it is (its control
-    characters escaped), anything else as one line of JSON."""
+    characters but the tab escaped: @tsv's lines are for scripts), anything else as one line of JSON."""
     try:
         for result in program.results(document):
-            yield _safe(result) if isinstance(result, str) else dumps_line(result)
+            yield _safe(result, tabs=True) if isinstance(result, str) else dumps_line(result)
     except ValueError as error:
         raise InvalidInput("jq", f"failed on the diagnosis: {_jq_reason(error)}") from None
     except JqHalted as halted:
@@ -385,10 +385,13 @@ def dumps_line(document: Any) -> str:
     return _safe(json.dumps(document, ensure_ascii=False))
 
 
-def _safe(text: str) -> str:
-    if text.replace("\n", "").isprintable():
+def _safe(text: str, tabs: bool = False) -> str:
+    """`text` with what is not printable escaped; `tabs`: a tab kept as one (jq's @tsv is for scripts)."""
+    plain = text.replace("\n", "")
+    if (plain.replace("\t", "") if tabs else plain).isprintable():
         return text  # the common case, checked in one pass in C: bulk writes thousands of lines
-    return "".join(ch if ch.isprintable() or ch in " \n" else _escaped(ch) for ch in text)
+    kept = " \n\t" if tabs else " \n"
+    return "".join(ch if ch.isprintable() or ch in kept else _escaped(ch) for ch in text)
 
 
 def _escaped(ch: str) -> str:

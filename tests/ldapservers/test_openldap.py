@@ -270,8 +270,11 @@ def test_ldaps_is_verified_with_the_trust_https_has(run, environ, openldap) -> N
     environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": READER_PASSWORD})
     untrusted = run("--api", openldap.ldaps_url, "--mapping", "openldap", "--no-audit", "diagnose",
                     "esim0101")
-    assert (untrusted.exit_code, "certificate verify failed" in untrusted.stderr) == (4, True), \
-        untrusted.stderr
+    # The reason, not ldap3's tuple of a tuple's repr (attack 25, F15); OpenSSL's own words after it vary.
+    said = f"postisupport: error: cannot reach the identity API at {openldap.ldaps_url}: [SSL: " \
+        "CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+    shown = (untrusted.exit_code, untrusted.stderr.startswith(said), untrusted.stderr.count("\n"))
+    assert shown == (4, True, 1), untrusted.stderr
     trusted = run("--api", openldap.ldaps_url, "--mapping", "openldap", "--ca-bundle", str(openldap.ca_file),
                   "--no-audit", "diagnose", "esim0101", "--json")
     assert (trusted.exit_code, trusted.json()["outcome"]) == (0, "change-password"), trusted.stderr

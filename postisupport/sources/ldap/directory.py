@@ -237,11 +237,7 @@ class LdapStore:
             with contextlib.suppress(Exception):  # the handshake's failure closed the socket already
                 connection.unbind()
             self._report("starttls", "", "", None, 0, started)
-            # ldap3 wraps the handshake's error in its own, whose one argument is the reason's tuple.
-            reason = _reason(error)
-            wrapped = re.fullmatch(r"\(['\"](.*)['\"],\)", reason)
-            reason = (wrapped.group(1) if wrapped else reason).removeprefix("wrap socket error: ")
-            raise UnreachableError(self.url, f"StartTLS failed: {reason}") from None
+            raise UnreachableError(self.url, f"StartTLS failed: {_reason(error)}") from None
         result = connection.result or {}
         self._report("starttls", "", "", result.get("result", 0 if ok else None), 0, started)
         if not ok:
@@ -458,6 +454,12 @@ def _result(code: int) -> str:
 
 def _reason(error: Exception) -> str:
     text = str(error).strip() or type(error).__name__
+    # ldap3 passes a socket's error on as a tuple's repr, at times within another (a failed TLS
+    # handshake's): the reason is what is inside (attack 25, F15).
+    while wrapped := re.fullmatch(r"\((['\"])(.*)\1,\)", text, re.DOTALL):
+        text = wrapped.group(2).replace("\\'", "'").replace('\\"', '"')
+    for prefix in ("socket ssl wrapping error: ", "wrap socket error: "):
+        text = text.removeprefix(prefix)
     return text.splitlines()[0][:200]
 
 
