@@ -143,7 +143,9 @@ class Timeline:
         number = self.count
         self.count += 1
         self.events.append(("start", number))
-        await asyncio.sleep(0.02)  # long enough that concurrent requests overlap
+        # Long enough that requests sent together overlap on a loaded machine too (at 0.02 s a CI run's
+        # second request of a pair once started after the first had ended: depth 3 for 2).
+        await asyncio.sleep(0.25)
         await self.app(scope, receive, send)
         self.events.append(("end", number))
 
