@@ -1008,12 +1008,13 @@ def _verdict(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> Servic
 
 def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> str:
     org = facts.organisation
+    right = user.has_right_to(asked)
+    not_ordered = org is not None and not org.subscribes_to(asked)
+    elsewhere = any(m.organisation.subscribes_to(asked) for m in facts.memberships)
     # A right to a service none of the user's organisations subscribes to (their services known) opens
     # nothing: the subscription is what is missing, never "no fault" (N19-4).
-    stale = org is not None and not facts.services_unknown and not org.subscribes_to(asked) \
-        and not any(m.organisation.subscribes_to(asked) for m in facts.memberships)
-    held = user.has_right_to(asked) and not stale
-    if not user.has_right_to(asked) and facts.rights_unknown:
+    held = right and not (not_ordered and not facts.services_unknown and not elsewhere)
+    if not right and facts.rights_unknown:
         # A right not among those read may still be theirs: never "you don't have access".
         trail.unknown("service.granted", ["entitlements"], asked, entitlements=len(user.entitlements))
     elif trail.check("service.granted", held, asked, entitlements=len(user.entitlements)):
@@ -1030,7 +1031,6 @@ def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> s
         # services"; whoever can grant the right checks it (the runbook's "ask your administrator").
         trail.unknown("service.not-subscribed", ["organisation_services"], subject=asked)
         return _escalation(facts, user, "service-access", trail, asked)
-    not_ordered = org is not None and not org.subscribes_to(asked)
     if not_ordered and len(facts.memberships) > 1:
         # Another organisation of the user has it, with an administrator who can grant it.
         other = _other_membership(facts, asked)
@@ -1038,7 +1038,6 @@ def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> s
                        organisations=len(facts.memberships)):
             return "service.other-organisation"
         # Another has it but no administrator there can act: not "not among your organisation's services".
-        elsewhere = any(m.organisation.subscribes_to(asked) for m in facts.memberships)
         if trail.check("service.no-admin", elsewhere, asked, organisations=len(facts.memberships),
                        otherAdmins=0):
             return "service.no-admin"

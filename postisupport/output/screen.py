@@ -262,12 +262,14 @@ def _state_key(key: str, facts: Facts) -> str:
     user = facts.user
     if key == "do.login.no-organisation" and user is not None and user.state:
         return f"{key}.{_said_state(user)}"
-    # A service's no-admin may be another organisation's of the user (the one that has the service): its
-    # administrators count too, or "their accounts are open" is said of a deactivated one (N19-12).
-    unable = [*facts.unable_admins, *(a for m in facts.memberships for a in m.admins if not a.can_act)] \
-        if key == "do.service.no-admin" else list(facts.unable_admins)
-    if key in ("do.login.no-admin", "do.service.no-admin") and unable \
-            and all(admin.active is not False and not admin.locked for admin in unable):
+    if key not in ("do.login.no-admin", "do.service.no-admin"):
+        return key
+    # A service's no-admin may be another organisation's of the user (the one that has the service): every
+    # organisation's administrators count, or "their accounts are open" is said of a deactivated one
+    # (N19-12). The organisation the decision uses is one of them.
+    unable = [a for m in facts.memberships for a in m.admins if not a.can_act] \
+        if key == "do.service.no-admin" else facts.unable_admins
+    if unable and all(admin.active is not False and not admin.locked for admin in unable):
         return f"{key}.logins"
     return key
 

@@ -286,16 +286,15 @@ class LdapStore:
                limit: int = LOOKUP_COUNT + 1) -> list[Entry]:
         kept = self._connection
         connection = self.bound()
+        under = self.root.base_dn if base is None else base
         try:
-            return self._search_on(connection, self.root.base_dn if base is None else base, filter_,
-                                   attributes, scope=scope, limit=limit)
+            return self._search_on(connection, under, filter_, attributes, scope=scope, limit=limit)
         except _Dropped:
             if kept is not connection or self._shut:
                 raise  # opened for this search (the server is gone, not idle), or cut by close()
         # One kept from an earlier look-up, which the server closed while idle (AD's MaxConnIdleTime,
         # OpenLDAP's idletimeout, a load balancer): ldap3 tells only when it is read. Bound again, once.
-        return self._search_on(self.bound(), self.root.base_dn if base is None else base, filter_, attributes,
-                               scope=scope, limit=limit)
+        return self._search_on(self.bound(), under, filter_, attributes, scope=scope, limit=limit)
 
     def _search_on(self, connection: Any, base: str, filter_: str, attributes: list[str],
                    scope: str = "SUBTREE", limit: int = LOOKUP_COUNT + 1, count: bool = True,
