@@ -142,16 +142,23 @@ def test_whether_a_change_is_pending_untold_the_caller_who_still_cant_log_in_goe
     path = _demo_with(tmp_path, "u-1001", unknownFacts=["reset_requested"])
     said = {lang: run("--sandbox-data", str(path), "diagnose", "ESIM0001", "--script", "--no-audit",
                       "--lang", lang).stdout for lang in ("en", "fi", "sv")}
-    tail = {"en": "Please log in with your login e-mail address and your current password. If that doesn't "
-                  "work either, call us again and we'll pass it on to our e-services support.\n",
-            "fi": "Kirjaudu sisään kirjautumiseen käytettävällä sähköpostiosoitteellasi ja nykyisellä "
-                  "salasanallasi. Jos sekään ei auta, soita meille uudelleen, niin välitämme asian "
+    tail = {"en": "If that doesn't work either, call us again and we'll pass it on to our e-services "
+                  "support.\n",
+            "fi": "Muuten kirjaudu sisään sillä osoitteella ja nykyisellä salasanallasi. Jos sekään ei auta, "
+                  "soita meille uudelleen, niin välitämme asian "
                   "sähköisten palveluiden tukeen.\n",
             "sv": "Om det inte heller fungerar kan du ringa oss igen, så skickar vi det vidare till "
                   "e-tjänsternas support.\n"}
     assert {lang: text.endswith(tail[lang]) for lang, text in said.items()} == dict.fromkeys(said, True)
-    assert said["en"].startswith("Have you had an e-mail since 18 January 2021 asking you to change your "
-                                 "password?")
+    # Which address logs in (by the seed page's test) before the change page that asks for it (N19-3).
+    assert said["en"] == (
+        "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+        "works. The address you log in with is the one we sent the password-change request to on 17 January "
+        "2021. Have you had an e-mail since 18 January 2021 asking you to change your password? If you have, "
+        "change it first: go to https://www.posti.fi/changepassword and enter that address, and you'll get "
+        "instructions by e-mail; then log in again. Otherwise, log in with that address and your current "
+        "password. If that doesn't work either, call us again and we'll pass it on to our e-services "
+        "support.\n")
 
 
 def test_a_caller_found_by_name_hears_the_login_address_before_the_change_page_that_asks_for_it(run) -> None:
@@ -185,9 +192,8 @@ def test_an_administrator_who_still_cant_log_in_after_step_2_is_sent_to_another_
     path.write_text(json.dumps(data), encoding="utf-8")
     said = run("--sandbox-data", str(path), "diagnose", "ESIM0001", "--script", "--no-audit", "--lang", "en")
     assert said.stdout.endswith(
-        "Please log in with your login e-mail address and your current password. If that doesn't work "
-        "either, another of your organisation's administrators for Posti's services can check your "
-        "account.\n")
+        "Otherwise, log in with that address and your current password. If that doesn't work either, "
+        "another of your organisation's administrators for Posti's services can check your account.\n")
 
 
 def test_a_right_to_a_service_the_organisation_does_not_have_is_not_no_fault(run, tmp_path: Path) -> None:

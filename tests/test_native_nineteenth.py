@@ -74,3 +74,63 @@ def test_a_closed_account_with_a_change_pending_says_so_on_the_screen_as_in_the_
                "ringer lösenord på posti.fi/changepassword.",
                "aino.korhonen@esimerkki.example.fi> · hittad med inloggningsadressen · LÅST · MÅSTE BYTA "
                "LÖSENORD")}
+
+
+def _maija_untold(tmp_path: Path) -> Path:
+    """The demo's Maija, logging in by the old ID, in a store that can't tell a reset request or change."""
+    data = json.loads((Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json").read_text())
+    login = next(user for user in data["Users"] if user["id"] == "u-1001")[LOGIN]
+    for name in ("lastPasswordUpdateTime", "passwordResetSentAt", "passwordResetSentTo"):
+        del login[name]
+    login["unknownFacts"] = ["reset_requested", "reset_sent_at", "reset_sent_to", "password_changed_at"]
+    path = tmp_path / "untold.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_caller_with_the_old_id_hears_the_login_address_before_the_change_page_asks_for_it(
+        run, tmp_path: Path) -> None:
+    """N19-3: the store can't tell a reset; the caller gave the old user ID. The change page was sent
+    "the address you log in with" before the caller heard that logins are by e-mail and which address,
+    and the old-ID rule came inside "if you haven't, or ...: ...", two colons in one spoken sentence.
+    Now the rule and the address come first, then the question, then logging in as before."""
+    path = _maija_untold(tmp_path)
+    said = {lang: run("--sandbox-data", str(path), "diagnose", "ESIM0001", "--verified", "--script",
+                      "--no-audit", "--lang", lang).stdout for lang in ("en", "fi", "sv")}
+    said["en-unverified"] = run("--sandbox-data", str(path), "diagnose", "ESIM0001", "--script",
+                                "--no-audit", "--lang", "en").stdout
+    assert said == {
+        "en": "You now log in to Posti's business services with your e-mail address: the old user ID no "
+              "longer works. The e-mail address you log in with is maija.virtanen@esimerkki.example.fi. "
+              "Have you had an e-mail asking you to change your password? If you have, change it first: go "
+              "to https://www.posti.fi/changepassword and enter that address, and you'll get instructions "
+              "by e-mail; then log in again. Otherwise, log in with that address and your current password. "
+              "If that doesn't work either, call us again and we'll pass it on to our e-services support.\n",
+        "fi": "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
+              "enää käy. Kirjautumiseen käytettävä sähköpostiosoitteesi on "
+              "maija.virtanen@esimerkki.example.fi. Oletko saanut sähköpostiviestin, jossa sinua pyydetään "
+              "vaihtamaan salasanasi? Jos olet, vaihda se ensin: mene osoitteeseen "
+              "https://www.posti.fi/changepassword ja anna siellä tämä sähköpostiosoite, niin saat ohjeet "
+              "sähköpostiisi; kirjaudu sitten uudelleen. Muuten kirjaudu sisään sillä osoitteella ja "
+              "nykyisellä salasanallasi. Jos sekään ei auta, soita meille uudelleen, niin välitämme asian "
+              "sähköisten palveluiden tukeen.\n",
+        "sv": "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
+              "fungerar inte längre. Din e-postadress för inloggning är maija.virtanen@esimerkki.example.fi. "
+              "Har du fått ett e-postmeddelande där du ombeds byta lösenord? Om du har det, byt lösenordet "
+              "först: gå till https://www.posti.fi/changepassword och ange den här adressen, så får du "
+              "anvisningar per e-post; logga sedan in igen. Annars loggar du in med den adressen och ditt "
+              "nuvarande lösenord. Om det inte heller fungerar kan du ringa oss igen, så skickar vi det "
+              "vidare till e-tjänsternas support.\n",
+        "en-unverified": (
+            "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+            "works. Have you had an e-mail asking you to change your password? If you have, change it first: "
+            "go to https://www.posti.fi/changepassword and enter the e-mail address you log in with, and "
+            "you'll get instructions by e-mail; then log in again. Otherwise, log in with your login e-mail "
+            "address and your current password. If that doesn't work either, call us again and we'll pass "
+            "it on to our e-services support.\n")}
+    screen = run("--sandbox-data", str(path), "diagnose", "ESIM0001", "--verified", "--no-audit",
+                 "--ui-lang", "en").stdout.splitlines()
+    assert " ".join(screen[1:screen.index("")]) == (
+        "Do this: Tell the caller to log in with the login address, not the old user ID. Then ask whether "
+        "they have had an e-mail asking them to change the password (the directory can't tell); if so, they "
+        "change it at posti.fi/changepassword.")

@@ -67,10 +67,16 @@ def test_a_closed_account_is_not_asked_about_the_password(change: dict[str, Any]
     assert (decision.considered[0].rule, decision.considered[0].fired) == ("login.reset-pending", False)
 
 
-def test_an_unknown_reset_goes_before_step_2() -> None:
+def test_an_unknown_reset_goes_before_step_2s_login_after_the_address_it_asks_for() -> None:
     decision = decide(facts(a_user(unknown=frozenset({"force_password_reset"})), matched_by="legacyUserId"))
-    assert (decision.rule, [p.key for p in decision.script][:2]) == (
-        "login.not-login-email", ["check.reset-pending", "login.not-login-email"])
+    assert (decision.rule, [(p.key, p.unverified) for p in decision.script]) == ("login.not-login-email", [
+        ("login.not-login-email", None), ("detail.login-email", None),
+        ("check.reset-pending.told", "check.reset-pending.service"),
+        ("login.with-current-password.otherwise", "login.with-current-password.otherwise.any"),
+        ("then.still-failing.admin", None)])
+    by_login = decide(facts(a_user(unknown=frozenset({"force_password_reset"}))))
+    assert [p.key for p in by_login.script] == [
+        "check.reset-pending", "login.contact-admin", "detail.admins.said", "detail.contact"]
 
 
 def test_an_unknown_last_login_is_not_read_as_never_logged_in() -> None:

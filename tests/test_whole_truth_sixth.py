@@ -266,8 +266,11 @@ def test_the_shell_names_its_explain_command_and_a_finnish_refusal_reads_natural
         "postisupport: virhe: lang: 'xx' ei kelpaa; valitse jokin näistä: fi, sv, en"]
 
 
-def test_posti_keeps_its_capital_when_a_question_runs_on_into_the_next_sentence(run, tmp_path: Path) -> None:
-    """A step after the unknown-change question runs on in lower case, but "Postin" is a name."""
+def test_the_old_id_rule_comes_before_the_unknown_change_question_not_run_on_after_it(
+        run, tmp_path: Path) -> None:
+    """A step after the unknown-change question ran on in lower case after a colon, two colons in one
+    sentence ("Jos et ole, ...: Postin yrityspalveluihin ...: vanha ..."); the old ID's rule holds
+    whatever the answer, so it comes first (N19-3)."""
     enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
     data = {"Users": [{"id": "u-1", "userName": "aino@esimerkki.example.fi", "active": True,
                        "preferredLanguage": "fi", enterprise: {"employeeNumber": "ESIM0101"}}], "Groups": []}
@@ -276,4 +279,10 @@ def test_posti_keeps_its_capital_when_a_question_runs_on_into_the_next_sentence(
     result = run("--sandbox-data", str(path), "--mapping", "scim-core", "diagnose", "ESIM0101", "--script",
                  "--no-audit")
     assert result.exit_code == 0, result.stderr
-    assert "jos kirjautuminen ei silloinkaan onnistu: Postin yrityspalveluihin kirjaudutaan" in result.stdout
+    assert result.stdout == (
+        "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei enää "
+        "käy. Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi? Jos olet, vaihda "
+        "se ensin: mene osoitteeseen https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla "
+        "kirjaudut sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Muuten kirjaudu "
+        "sisään kirjautumiseen käytettävällä sähköpostiosoitteellasi ja nykyisellä salasanallasi. Jos "
+        "sekään ei auta, soita meille uudelleen, niin välitämme asian sähköisten palveluiden tukeen.\n")

@@ -105,6 +105,7 @@ ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.said", "detail.admins.ot
                         "detail.admins.of"})
 # Said instead of whatever tells a caller their own access rights, until they are verified.
 RIGHTS_UNVERIFIED = "service.rights-unverified"
+OTHERWISE = "login.with-current-password.otherwise"  # step 2's login, after step 1's question
 # The escalations that end with a support request (ticket) opened by the agent.
 TICKETED = frozenset({"lookup.unreadable", "login.user-is-admin", "login.no-organisation", "login.no-admin",
                       "login.organisation-unknown", "service.user-is-admin", "service.no-organisation",
@@ -237,10 +238,7 @@ def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str]
                    for p in decision.script)
     # The question closes on its own: whether the caller has a right does not depend on its answer, so it
     # never runs on into the verdict ("If you haven't, ...: you don't have access").
-    question = _reset_question(user)
-    question = replace(question, key=f"{question.key}.service",
-                       unverified=f"{question.unverified}.service" if question.unverified else None)
-    return replace(decision, script=(question, *script),
+    return replace(decision, script=_asked_in_turn(_reset_question(user), script, closed=True),
                    evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
                              *decision.evidence))
 
@@ -371,7 +369,7 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     if asked:
         trail.unknown("login.reset-pending", asked, **read)
         decision = _login_known(facts, user, trail, state, said_state)
-        return replace(decision, script=(_reset_question(user), *decision.script),
+        return replace(decision, script=_asked_in_turn(_reset_question(user), decision.script),
                        evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
                                  *decision.evidence))
     if trail.check("login.reset-pending", user.reset_pending and state is None, **read):
@@ -537,6 +535,37 @@ def _reset_question(user: UserFacts) -> ScriptPart:
     if user.last_password_update is not None:
         return ScriptPart("check.reset-pending.since", {**url, "changed_at": user.last_password_update})
     return ScriptPart("check.reset-pending", url)
+
+
+def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: bool = False
+                   ) -> tuple[ScriptPart, ...]:
+    """Step 1's question before what the known facts say (`closed`: ending on its own, not running on
+    into them), except to a caller who gave the old ID, another address or their name: the change page
+    asks for the login address, so which it is comes first (N19-3), then the question, closed, then
+    logging in as before ("Otherwise ...")."""
+    told = 0
+    while told < len(script) and script[told].key.startswith(("login.not-login-email", "detail.login-email")):
+        told += 1
+    if told or closed:
+        question = replace(question, key=f"{question.key}.service",
+                           unverified=f"{question.unverified}.service" if question.unverified else None)
+    if not told:
+        return (question, *script)
+    otherwise = {"login.with-current-password.it": OTHERWISE,
+                 "login.with-current-password": f"{OTHERWISE}.any"}
+    rest = [replace(part, key=otherwise[part.key], unverified=part.unverified and otherwise[part.unverified])
+            if part.key in otherwise else part for part in script[told:]]
+    told_key = question.key.replace(".service", ".told")
+    if any(part.key.startswith("detail.login-email.test") for part in script[:told]):
+        # Which address it is, by the seed page's test, is said to anyone: "enter that address" to anyone.
+        question = replace(question, key=told_key, personal=False, unverified=None)
+        rest = [replace(part, key=OTHERWISE, personal=False, unverified=None)
+                if part.key.startswith(OTHERWISE) else part for part in rest]
+    elif any("login_email" in part.params for part in script[:told]):
+        # "Enter that address" once it has been said: to a verified caller only.
+        question = replace(question, key=told_key, personal=True,
+                           unverified=question.unverified or question.key)
+    return (*script[:told], question, *rest)
 
 
 def _reset_parts(facts: Facts, user: UserFacts) -> tuple[ScriptPart, ...]:

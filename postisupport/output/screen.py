@@ -199,15 +199,16 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
     if any(part.key.startswith("then.reset-pending") for part in decision.script):
         # The account is closed and a change is pending: once it is open, the script asks for the change.
         texts.append(view.text("do.then.reset-pending"))
-    if decision.script and decision.script[0].key.startswith("check.reset-pending"):
-        # The script opens with a question the directory could not answer: the agent asks it first, as
-        # the script does (since a known change, or about a known request).
-        question = decision.script[0]
-        asked = question.key.removesuffix(".service")  # the agent's line is the same on either path
+    at, question = next(((n, p) for n, p in enumerate(decision.script)
+                         if p.key.startswith("check.reset-pending")), (0, None))
+    if question is not None:
+        # The script asks a question the directory could not answer: the agent asks it when the script
+        # does, first, or after which address logs in (since a known change, or about a known request).
+        asked = question.key.removesuffix(".service").removesuffix(".told")  # the same line on every path
         key = f"do.{asked}" if f"do.{asked}" in ui else "do.check.reset-pending"
         dates = {name: view.moment(when, ago=False) for name, when in question.params.items()
                  if name in ("sent_at", "changed_at")}
-        texts.insert(0, view.text(key, **dates))
+        texts.insert(min(at, 1), view.text(key + (".then" if at else ""), **dates))
     return " ".join(texts)
 
 

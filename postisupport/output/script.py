@@ -37,11 +37,11 @@ def script_text(decision: Decision, lang: str, *, verified: bool = True, tz: tzi
 
 def _run_on(sentences: list[str]) -> list[str]:
     """A sentence that ends in a colon (a question's "if not:") runs on into the next, in lower case;
-    English's "I" stays as it is, and so does Posti's name in any language's form of it (Postin, Postis):
-    no other part that follows one starts with a name."""
+    English's "I" stays as it is: no part that follows one starts with a name (the sentences that start
+    with Posti's, about the login address, come before the question, N19-3)."""
     out: list[str] = []
     for n, sentence in enumerate(sentences):
-        if n and out[-1].endswith(":") and not sentence.startswith(("I ", "I'", "Posti")):
+        if n and out[-1].endswith(":") and not sentence.startswith(("I ", "I'")):
             sentence = sentence[:1].lower() + sentence[1:]
         out.append(sentence)
     return out
