@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from postisupport.core.facts import Contact, Membership, OrganisationFacts
+from postisupport.core.rules import decide
+from postisupport.output.script import script_text
 from tests.test_native_sixteenth import LOGIN, _kivi
+from tests.test_rules import ADMIN, INVOICING, REPORTS, a_user, facts
 
 
 def _kalle_with(tmp_path: Path, name: str, facts: list[str]) -> Path:
@@ -134,3 +138,56 @@ def test_a_caller_with_the_old_id_hears_the_login_address_before_the_change_page
         "Do this: Tell the caller to log in with the login address, not the old user ID. Then ask whether "
         "they have had an e-mail asking them to change the password (the directory can't tell); if so, they "
         "change it at posti.fi/changepassword.")
+
+
+@pytest.mark.parametrize(("there", "said"), [
+    ((Contact("u-8", "Gun", "gun@example.fi", active=False), Contact("u-9", "Stig", "stig@example.fi",
+                                                                     locked=True)), {
+        "en": "You don't have access to E-invoicing. That service is used in Toinen Oy, where you are an "
+              "administrator yourself, but none of the other administrators there can grant it to you just "
+              "now.",
+        "fi": "Sinulla ei ole käyttöoikeutta palveluun E-laskutus. Palvelu on käytössä organisaatiossa "
+              "Toinen Oy, jonka pääkäyttäjä olet itsekin, mutta muut sen pääkäyttäjät eivät juuri nyt voi "
+              "antaa sinulle oikeutta.",
+        "sv": "Du har inte rätt att använda tjänsten E-fakturering. Tjänsten används i Toinen Oy, där du "
+              "själv också är administratör, men de andra administratörerna där kan inte ge dig rätten just "
+              "nu."}),
+    ((Contact("u-8", "Gun", "gun@example.fi", active=False),), {
+        "en": "You don't have access to E-invoicing. That service is used in Toinen Oy, where you are an "
+              "administrator yourself, but the other administrator there can't grant it to you just now.",
+        "fi": "Sinulla ei ole käyttöoikeutta palveluun E-laskutus. Palvelu on käytössä organisaatiossa "
+              "Toinen Oy, jonka pääkäyttäjä olet itsekin, mutta sen toinen pääkäyttäjä ei juuri nyt voi "
+              "antaa sinulle oikeutta.",
+        "sv": "Du har inte rätt att använda tjänsten E-fakturering. Tjänsten används i Toinen Oy, där du "
+              "själv också är administratör, men den andra administratören där kan inte ge dig rätten just "
+              "nu."}),
+    ((), {
+        "en": "You don't have access to E-invoicing. That service is used in Toinen Oy, where you are the "
+              "only administrator, so there is no one else there who could grant it to you.",
+        "fi": "Sinulla ei ole käyttöoikeutta palveluun E-laskutus. Palvelu on käytössä organisaatiossa "
+              "Toinen Oy, jonka ainoa pääkäyttäjä olet itse, joten siellä ei ole ketään muuta, joka voisi "
+              "antaa sinulle oikeuden.",
+        "sv": "Du har inte rätt att använda tjänsten E-fakturering. Tjänsten används i Toinen Oy, där du "
+              "själv är den enda administratören, så det finns ingen annan där som kan ge dig rätten."}),
+])
+def test_an_administrator_asking_for_a_service_of_her_other_organisation_is_not_told_it_has_none(
+        there: tuple[Contact, ...], said: dict[str, str]) -> None:
+    """N19-6: an administrator in two organisations, the other one with the service but no one there who
+    can act, heard "your organisation Prov Ab has it, but no administrator there who could grant it", and
+    the ticket asked to have an administrator named. She is one: her own rights are checked, as with an
+    administrator of one organisation (ticket: Services / administrator rights)."""
+    first = OrganisationFacts("g-1", "Esimerkki Oy", "2345678-0", (REPORTS,))
+    other = OrganisationFacts("g-2", "Toinen Oy", "1234567-1", (INVOICING,))
+    decision = decide(facts(a_user(is_admin=True), organisation=first, memberships=(
+        Membership(first, (ADMIN,)), Membership(other, there))), ["invoicing"])
+    ticket = {"en": "I'll pass this on to our e-services support as a support request, and they will get "
+                    "back to you.",
+              "fi": "Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä ollaan sinuun "
+                    "yhteydessä.",
+              "sv": "Jag skickar ett supportärende till e-tjänsternas support, och de kontaktar dig."}
+    assert ([v.rule for v in decision.services], decision.rule) == (["service.user-is-admin"],
+                                                                   "service.user-is-admin")
+    assert {lang: script_text(decision, lang, verified=True, spoken=True) for lang in said} == {
+        lang: f"{text} {ticket[lang]}" for lang, text in said.items()}
+    assert script_text(decision, "en", verified=False, spoken=True) == (
+        "Once I've checked who you are, I can tell you about your access rights.")

@@ -271,7 +271,12 @@ def test_the_service_rules_considered_are_recorded_as_they_were_weighed() -> Non
     assert decide(nobody, ["invoicing"]).considered == (
         check("service.granted", False, "invoicing", ("entitlements", 1)),
         check("service.other-organisation", False, "invoicing", ("organisations", 2)),
+        check("service.user-is-admin", False, "invoicing", ("isAdmin", False), ("organisations", 2)),
         check("service.no-admin", True, "invoicing", ("organisations", 2), ("otherAdmins", 0)))
+    # An administrator (here of both) is no one "without an administrator": their own rights (N19-6).
+    admin = replace(nobody, user=a_user(is_admin=True))
+    assert decide(admin, ["invoicing"]).considered[2:] == (
+        check("service.user-is-admin", True, "invoicing", ("isAdmin", True), ("organisations", 2)),)
     for memberships in ((), (Membership(first, (ADMIN,)),)):  # one organisation: no other to look at
         assert decide(facts(organisation=first, memberships=memberships), ["parcels"]).considered == (
             check("service.granted", False, "parcels", ("entitlements", 1)),

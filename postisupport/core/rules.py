@@ -17,6 +17,7 @@ from postisupport.core.facts import (
     Contact,
     Facts,
     Membership,
+    OrganisationFacts,
     Service,
     UserFacts,
     fact_names,
@@ -900,30 +901,37 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
     with no organisation who has the right hears that, not that they lack it."""
     if facts.rights_unknown:
         return _unknown_right_parts(facts, user, rule, chosen)
+    # The organisation the screen shows may not have the service; another of the user's has it, but no
+    # one there who can act: that one is named, or "your organisation" would be untrue.
+    holder = _holders(facts, chosen)
+    here = [v for v in chosen if holder[v.asked] is None]
+    if rule == "service.user-is-admin" and len(here) < len(chosen):
+        parts = _missing_parts(facts, user, rule, here) if here else []
+        for there in dict.fromkeys(m for m in holder.values() if m is not None):
+            away = [v for v in chosen if holder[v.asked] is there]
+            others = len(there.admins)
+            part = _group_part("service.user-is-admin.elsewhere" if others else
+                               "service.user-is-admin.elsewhere.alone", away, "missing", personal=True,
+                               unverified=RIGHTS_UNVERIFIED)
+            parts.append(replace(part, params={**part.params, "others": others,
+                                               "organisation": _org_name(there.organisation)}))
+        return parts
     if rule == "service.user-is-admin" and facts.unable_admins:
         part = _group_part("service.user-is-admin.one-of", chosen, "missing", personal=True,
                            unverified=RIGHTS_UNVERIFIED)
         return [replace(part, params={**part.params, "others": len(facts.unable_admins)})]
     if rule == "service.no-admin":
-        # The organisation the screen shows may not have the service; another of the user's has it,
-        # but no one there who can act: that one is named, or "your organisation" would be untrue.
-        org = facts.organisation
-        holder = {v.asked: next((m.organisation for m in facts.memberships
-                                 if org is not None and not org.subscribes_to(v.asked)
-                                 and m.organisation.id != org.id and m.organisation.subscribes_to(v.asked)),
-                                None) for v in chosen}
-        here = [v for v in chosen if holder[v.asked] is None]
         key = "service.no-admin.unknown" if facts.admins_unknown else rule
         parts = []
         if here:
             part = _group_part(key, here, "missing", personal=True, unverified=RIGHTS_UNVERIFIED)
             # "None of your organisations" to a caller in several, none with anyone who can act.
             parts.append(replace(part, params={**part.params, "orgs": _helpless(facts)}))
-        for there in dict.fromkeys(o for o in holder.values() if o is not None):
+        for there in dict.fromkeys(m for m in holder.values() if m is not None):
             away = [v for v in chosen if holder[v.asked] is there]
             part = _group_part("service.no-admin.elsewhere", away, "missing", personal=True,
                                unverified=RIGHTS_UNVERIFIED)
-            parts.append(replace(part, params={**part.params, "organisation": there.name or there.id or "?"}))
+            parts.append(replace(part, params={**part.params, "organisation": _org_name(there.organisation)}))
         return parts
     if rule in ("service.no-organisation", "service.organisation-unknown"):
         held = [v for v in chosen if user.has_right_to(v.asked)]
@@ -946,6 +954,20 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
     if rule == "service.other-admin":  # "another administrator", or "any of the others", then named
         part = replace(part, params={**part.params, "others": len(facts.admins)})
     return [part]
+
+
+def _holders(facts: Facts, chosen: Sequence[ServiceVerdict]) -> dict[str, Membership | None]:
+    """For each service asked, the first other organisation of the user that has it when the one the
+    decision uses does not; None when that one has it (or there is none)."""
+    org = facts.organisation
+    return {v.asked: next((m for m in facts.memberships
+                           if org is not None and not org.subscribes_to(v.asked)
+                           and m.organisation.id != org.id and m.organisation.subscribes_to(v.asked)), None)
+            for v in chosen}
+
+
+def _org_name(org: OrganisationFacts) -> str:
+    return org.name or org.id or "?"
 
 
 def _no_organisation(facts: Facts) -> ScriptPart:
@@ -1067,6 +1089,11 @@ def _service_rule(facts: Facts, user: UserFacts, asked: str, trail: _Trail) -> s
                        organisations=len(facts.memberships)):
             return "service.other-organisation"
         # Another has it but no administrator there can act: not "not among your organisation's services".
+        # An administrator (of each of their organisations) is not told there is none (N19-6): it is
+        # their own rights that are checked, as in an organisation of their own.
+        if elsewhere and trail.check("service.user-is-admin", user.is_admin, asked, isAdmin=user.is_admin,
+                                     organisations=len(facts.memberships)):
+            return "service.user-is-admin"
         if trail.check("service.no-admin", elsewhere, asked, organisations=len(facts.memberships),
                        otherAdmins=0):
             return "service.no-admin"
