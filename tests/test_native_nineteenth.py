@@ -191,3 +191,61 @@ def test_an_administrator_asking_for_a_service_of_her_other_organisation_is_not_
         lang: f"{text} {ticket[lang]}" for lang, text in said.items()}
     assert script_text(decision, "en", verified=False, spoken=True) == (
         "Once I've checked who you are, I can tell you about your access rights.")
+
+
+@pytest.mark.parametrize("unknown", [["locked", "reset_requested"], ["locked"], ["reset_requested"], []])
+def test_a_deactivated_account_whose_lock_or_change_the_store_cant_tell_is_not_told_reactivation_is_all(
+        run, tmp_path: Path, unknown: list[str]) -> None:
+    """N19-8: deactivated, the lock and a pending change beyond what the store tells, the caller heard
+    that reactivating is all it takes. The administrator is asked to look at the lock too, the caller
+    to change the password if asked once it is open; the Do line says both. Known, nothing is added."""
+    data = json.loads((Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json").read_text())
+    next(user for user in data["Users"] if user["id"] == "u-1005")[LOGIN]["unknownFacts"] = unknown
+    path = tmp_path / "pekka.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    said = {lang: run("--sandbox-data", str(path), "diagnose", "ESIM0200", "--verified", "--script",
+                      "--no-audit", "--lang", lang).stdout for lang in ("en", "fi", "sv")}
+    screen = run("--sandbox-data", str(path), "diagnose", "ESIM0200", "--verified", "--no-audit",
+                 "--ui-lang", "en").stdout.splitlines()
+    lock = {"en": " Ask the administrator at the same time to check whether your account is also locked, as "
+                  "I can't see that here.",
+            "fi": " Pyydä pääkäyttäjää samalla tarkistamaan, onko tunnuksesi myös lukittu, sillä en näe sitä "
+                  "täältä.",
+            "sv": " Be samtidigt administratören kontrollera om kontot också är låst, för det kan jag inte "
+                  "se härifrån."}
+    change = {"en": " If you are then asked to change your password, change it at "
+                    "https://www.posti.fi/changepassword.",
+              "fi": " Jos sinua sen jälkeen pyydetään vaihtamaan salasanasi, vaihda se osoitteessa "
+                    "https://www.posti.fi/changepassword.",
+              "sv": " Om du sedan ombeds byta lösenord, byter du det på https://www.posti.fi/changepassword."}
+    lock_said, change_said = ("locked" in unknown, "reset_requested" in unknown)
+    # Before verification, nothing of the account's state: neither is said.
+    assert run("--sandbox-data", str(path), "diagnose", "ESIM0200", "--script", "--no-audit", "--lang",
+               "en").stdout == (
+        "From here I can't fix what's stopping you logging in, but your organisation's administrator for "
+        "Posti's services can check your account and your access rights. Once you can log in again, use "
+        "your e-mail address: the old user ID no longer works.\n")
+    assert said == {
+        "en": "Your account has been deactivated. Your organisation's administrator for Posti's services can "
+              f"reactivate it.{lock['en'] if lock_said else ''} The administrator is Maija Virtanen. Contact "
+              "details: e-mail address maija.virtanen@esimerkki.example.fi and phone number "
+              "+358 40 123 4567. Once you can log in again, use your e-mail address: the old user ID no "
+              "longer works. The e-mail address you log in with is pekka.nieminen@esimerkki.example.fi."
+              f"{change['en'] if change_said else ''}\n",
+        "fi": "Käyttäjätunnuksesi on poistettu käytöstä. Organisaatiosi Postin palveluiden pääkäyttäjä voi "
+              f"ottaa sen uudelleen käyttöön.{lock['fi'] if lock_said else ''} Pääkäyttäjä on Maija "
+              "Virtanen. Yhteystiedot: sähköpostiosoite maija.virtanen@esimerkki.example.fi ja puhelinnumero "
+              "+358 40 123 4567. Kun pääset taas kirjautumaan, käytä sähköpostiosoitettasi: vanha "
+              "asiointitunnus ei enää käy. Kirjautumiseen käytettävä sähköpostiosoitteesi on "
+              f"pekka.nieminen@esimerkki.example.fi.{change['fi'] if change_said else ''}\n",
+        "sv": "Ditt konto har inaktiverats. Din organisations administratör för Postis tjänster kan aktivera "
+              f"det igen.{lock['sv'] if lock_said else ''} Administratören är Maija Virtanen. "
+              "Kontaktuppgifter: e-postadress maija.virtanen@esimerkki.example.fi och telefonnummer "
+              "+358 40 123 4567. När du kan logga in igen ska du använda din e-postadress: den gamla "
+              "ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
+              f"pekka.nieminen@esimerkki.example.fi.{change['sv'] if change_said else ''}\n"}
+    assert " ".join(screen[1:screen.index("")]) == "".join((
+        "Do this: Give the caller the administrator's contact details.",
+        " Ask the administrator also to check the lock (the directory can't tell)." if lock_said else "",
+        " Once the account is open, the caller changes the password at posti.fi/changepassword if asked to "
+        "(the directory can't tell whether a change is pending)." if change_said else ""))

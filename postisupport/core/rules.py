@@ -441,6 +441,9 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         personal = rule == "login.other-admin" or state is not None
         parts.append(ScriptPart(key, {"n": len(facts.admins)}, personal=personal,
                                 unverified="login.contact-admin" if personal else None))
+        if state == "inactive" and not user.locked and "locked" in user.unknown:
+            # Reactivated, it may still be locked (N19-8): the administrator looks at both at once.
+            parts.append(ScriptPart("then.check-lock", personal=True))
         parts.extend(_admins(facts, others=rule == "login.other-admin", said=True))
     else:
         if said_state:
@@ -506,7 +509,10 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
                 change[0] = replace(change[0], key="then.reset-pending.that-address",
                                     unverified="also.reset-pending.that-address")
             change, address = address, change
-        parts.extend((*change, *address))
+        # Whether a change is pending can't be told: once it is open, the login itself may ask (N19-8).
+        asked = [ScriptPart("then.reset-unknown", {"change_url": CHANGE_PASSWORD_URL}, personal=True)] \
+            if not change and user.reset_unknown else []
+        parts.extend((*change, *address, *asked))
     if ticket:  # what happens next comes last
         parts.append(ScriptPart("next.ticket"))
     return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))

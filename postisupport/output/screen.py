@@ -196,9 +196,12 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
                              do=text[:1].lower() + text[1:])
         if text not in texts:
             texts.append(text)
-    if any(part.key.startswith("then.reset-pending") for part in decision.script):
-        # The account is closed and a change is pending: once it is open, the script asks for the change.
-        texts.append(view.text("do.then.reset-pending"))
+    # What the script asks of the administrator, or of the caller once the account is open, beyond the step.
+    for key, then in (("then.check-lock", "do.also.check-lock"),
+                      ("then.reset-pending", "do.then.reset-pending"),
+                      ("then.reset-unknown", "do.then.reset-unknown")):
+        if any(part.key.startswith(key) for part in decision.script):
+            texts.append(view.text(then))
     at, question = next(((n, p) for n, p in enumerate(decision.script)
                          if p.key.startswith("check.reset-pending")), (0, None))
     if question is not None:
