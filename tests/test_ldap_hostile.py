@@ -4,9 +4,11 @@ answer for ever, one that echoes the bind password it was sent (attack pass 25, 
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,20 +153,32 @@ def test_a_shell_binds_again_when_the_directory_closed_its_idle_connection(envir
     """Attack 25, F10: after a quiet spell the directory had closed the warm connection, and the next
     caller's look-up failed ("session terminated by server"); only the one after bound again."""
     env = {**environ, "POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": PASSWORD}
-    with hostile_ldap("idle-close", interval=0.5) as server:
+    with hostile_ldap("idle-close", interval=1.0) as server:
         command = [sys.executable, "-m", "postisupport", "--api", server.url, "--mapping", "openldap",
                    "--no-audit", "shell"]
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+        lines: queue.Queue[str] = queue.Queue()
+        assert process.stdout is not None and process.stdin is not None
+        reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()])
+        reader.start()
+        shown: list[str] = []
         try:
-            assert process.stdin is not None
-            for _ in range(2):  # each look-up, then a quiet spell longer than the server's idle limit
+            for _ in range(2):  # each look-up, seen through, then a quiet spell past the server's idle limit
                 process.stdin.write("eva.esim@example.fi\n")
                 process.stdin.flush()
-                time.sleep(1.5)
-            out, err = process.communicate("quit\n", timeout=30)
+                while "Eva Esim <eva.esim@example.fi>" not in (line := lines.get(timeout=60)):
+                    shown.append(line)
+                shown.append(line)
+                time.sleep(2.5)
+            process.stdin.write("quit\n")
+            process.stdin.close()
+            process.wait(timeout=30)
         finally:
             process.kill()
+            reader.join(timeout=30)
+    err = process.stderr.read() if process.stderr else ""
+    shown.extend(lines.queue)
     assert (process.returncode, [line for line in err.splitlines() if "error" in line]) == (0, [])
-    assert out.count("Eva Esim <eva.esim@example.fi>") == 2
+    assert "".join(shown).count("Eva Esim <eva.esim@example.fi>") == 2
     assert len(server.passwords) == 2  # bound again after the close

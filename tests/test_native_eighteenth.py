@@ -43,9 +43,8 @@ def test_an_unverified_caller_in_two_organisations_hears_of_one(run) -> None:
     said = {lang: run(*args, "--lang", lang, "--script", "--no-audit").stdout for lang in ("en", "fi", "sv")}
     assert said["fi"] == (
         "Yksi kysymistäsi palveluista ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa "
-        "sinulle käyttöoikeutta siihen. Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä "
-        "ollaan sinuun yhteydessä. Tarkistan myös, onko organisaatiosi tilannut palvelun. Jos on, lisään sen "
-        "samaan tukipyyntöön, ja jos ei, voin ohjata sinut myyntiimme. Kun olen tarkistanut, kuka olet, voin "
+        "sinulle käyttöoikeutta siihen. Tarkistan, onko organisaatiosi tilannut palvelun. Jos on, teen "
+        "asiasta tukipyynnön, ja jos ei, voin ohjata sinut myyntiimme. Kun olen tarkistanut, kuka olet, voin "
         "kertoa käyttöoikeuksistasi.\n")
     for text in said.values():
         assert not any(word in text for word in ("your organisations", "organisaatioistasi", "yhdenkään",

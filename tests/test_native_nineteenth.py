@@ -249,3 +249,41 @@ def test_a_deactivated_account_whose_lock_or_change_the_store_cant_tell_is_not_t
         " Ask the administrator also to check the lock (the directory can't tell)." if lock_said else "",
         " Once the account is open, the caller changes the password at posti.fi/changepassword if asked to "
         "(the directory can't tell whether a change is pending)." if change_said else ""))
+
+
+def test_an_unverified_caller_hears_no_ticket_whose_reason_is_theirs_to_hear_once_verified(run) -> None:
+    """N19-11: two services, one not subscribed, the other with no administrator who can act. Before
+    verification the ticket for the second was announced right after the sentence about the first, whose
+    order check then joined "the same request": one service ticketed twice, the other forgotten. Until
+    verified, the order check is one of its own; the Do line says to verify first, as on other paths."""
+    args = ("--sandbox", "diagnose", "kaisa.koski@exempel.example.fi", "-s", "reports", "-s", "invoicing",
+            "--no-audit")
+    said = {lang: run(*args, "--script", "--lang", lang).stdout for lang in ("en", "sv")}
+    assert said == {
+        "en": "One of the services you asked about isn't among your organisation's services, so no "
+              "administrator can give you access to it. I'll check whether your organisation has "
+              "ordered that service: if it has, I'll open a support request for it, and if not, I can"
+              " put you through to our sales. Once I've checked who you are, I can tell you about "
+              "your access rights.\n",
+        "sv": "En av tjänsterna som du frågade om syns inte bland din organisations tjänster, så "
+              "ingen administratör kan ge dig rätt att använda den. Jag kontrollerar om din "
+              "organisation har beställt tjänsten. Om den har det skickar jag ett supportärende, och "
+              "om inte kan jag koppla dig till vår försäljning. När jag har kontrollerat vem du är "
+              "kan jag berätta om dina rättigheter.\n"}
+    # Verified, the ticket is theirs to hear, for the service no one can grant, and the order check joins it.
+    assert run(*args, "--script", "--verified", "--lang", "en").stdout == (
+        "You don't have access to Reporting, and none of your organisations has an administrator for "
+        "Posti's services who could grant it just now. The other service you asked about isn't among "
+        "the services of any of your organisations, so no administrator can give you access to it. "
+        "I'll pass this on to our e-services support as a support request, and they will get back to "
+        "you. I'll also check whether any of your organisations has ordered that service: if one has,"
+        " I'll add it to the same support request, and if not, I can put you through to our sales.\n")
+    screen = run(*args, "--ui-lang", "en").stdout.splitlines()
+    first = next(n for n, line in enumerate(screen) if line.startswith("Verify first"))
+    assert " ".join(screen[1:first]) == (
+        "Do this: Reporting: verify the caller before you say whether they have the right. Confirm "
+        "the caller may act for the organisation, then escalate: its administrators' accounts are "
+        "open, but none can log in just now (see below), so one of them needs help logging in, or a "
+        "new one is named (ticket: Services / no administrator). E-invoicing: check the "
+        "organisation's orders for the service; if it was ordered, escalate (ticket: Services / "
+        "subscription). Otherwise offer sales.")

@@ -699,8 +699,10 @@ def test_several_services_are_one_script_what_works_what_does_not_who_helps_each
         rights("service.granted", {"services": [REPORTS], "n": 1}),
         rights("service.no-admin", {"missing": [INVOICING], "n": 1, "orgs": 1}),
         ScriptPart("service.not-subscribed.some", {"n": 2, "orgs": 1}),
-        ScriptPart("next.ticket"),
-        ScriptPart("next.order-check.ticketed", {"n": 2, "orgs": 1}),
+        # The ticket is for a right (no one to grant it): told once verified; the order check before.
+        rights("next.ticket", {}),
+        ScriptPart("next.order-check.ticketed", {"n": 2, "orgs": 1}, personal=True,
+                   unverified="next.order-check"),
         ScriptPart("service.granted.retry.ticketed", {"services": [REPORTS], "n": 1}, personal=True),
     )
     assert decision.actions == (Action("service.no-admin", (INVOICING,)), Action("service.not-subscribed"),

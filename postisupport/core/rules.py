@@ -866,7 +866,7 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
             key = "service.not-subscribed.some" if some else "service.not-subscribed"
             parts.append(ScriptPart(key, counts))
     parts.extend(_next(user, ticketed, (len(unordered), orgs), granted, after_login is not None, len(groups),
-                       legacy, promised, for_rights=ticketed and not ticket and not unordered
+                       legacy, promised, for_rights=ticketed and not ticket
                        and not {"service.no-organisation", "service.organisation-unknown"} & set(missing)))
     if after_login is None:  # else the login's evidence has said who can help and the account's state
         evidence.extend(_escalation_evidence(facts, user, top))
@@ -1032,7 +1032,10 @@ def _next(user: UserFacts, ticketed: bool, not_ordered: tuple[int, int], granted
     parts = [ticket] if ticketed and not promised else []
     if ticketed:
         if unordered:
-            parts.append(ScriptPart("next.order-check.ticketed", {"n": unordered, "orgs": orgs}))
+            # The ticket not yet said (it is for their rights), the order check is one of its own (N19-11).
+            parts.append(ScriptPart("next.order-check.ticketed", {"n": unordered, "orgs": orgs},
+                                    personal=for_rights,
+                                    unverified="next.order-check" if for_rights else None))
         if retry:
             parts.append(_group_part("service.granted.retry.ticketed", granted, personal=True))
     elif unordered:  # a retry was said, and its ticket, with what works

@@ -188,6 +188,9 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
             # administrator (or the only administrator help) would leave them closed, when the script
             # has told them it will be opened (N16-4, N17-12).
             text += " " + view.text(f"do.also.reopen.{_said_state(user)}")
+        if not view.verified and action.rule in ("service.no-admin", "service.user-is-admin"):
+            # The script says their rights once verified, as on every other service path (N19-11).
+            text = view.text("do.verify-rights", do=text)
         named = _action_services(action, decision, words)
         if len(actions) > 1 and named:
             # Running on after the colon: Finnish and Swedish go on in lower case (each Do-line
