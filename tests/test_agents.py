@@ -326,7 +326,9 @@ def test_customer_service_cases_give_the_agent_the_next_action(run, environ) -> 
         lines = screen_lines(run, environ, "--sandbox", "diagnose", identifier)
         do = " ".join(line.strip() for line in lines[1:4] if line.strip())
         expected = ui_catalog('en')[f'do.{key}'].replace("{by}", "by its business ID")
-        assert do.startswith(f"Do this: {expected[:40]}"), do
+        # An administrator's own account is acted on once verified (N21-10).
+        first = "Verify the caller first. " if key.startswith("login.user-is-admin") else ""
+        assert do.startswith(f"Do this: {first}{expected[:40]}"), do
         assert "ticket" in do
 
 

@@ -160,6 +160,7 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
     words = catalog(view.ui_lang)
     ui = ui_catalog(view.ui_lang)
     texts = []
+    login = 0  # how many of the texts are the login step's
     for action in actions:
         key = _looked_up_key(f"do.{action.rule}", facts, view)
         # Who can help, or whether the right is theirs (told a verified caller only), is beyond what the
@@ -191,6 +192,10 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         if not view.verified and action.rule in ("service.no-admin", "service.user-is-admin"):
             # The script says their rights once verified, as on every other service path (N19-11).
             text = view.text("do.verify-rights", do=text)
+        elif not view.verified and action.rule == "login.user-is-admin":
+            # An administrator's own account reopened on a call's word is what a social engineer asks
+            # for: the check comes first, in the line the agent acts on (N21-10).
+            text = view.text("do.verify-first", do=text)
         named = _action_services(action, decision, words)
         if len(actions) > 1 and named:
             # Running on after the colon: Finnish and Swedish go on in lower case (each Do-line
@@ -199,12 +204,15 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
                              do=text[:1].lower() + text[1:])
         if text not in texts:
             texts.append(text)
-    # What the script asks of the administrator, or of the caller once the account is open, beyond the step.
+            login += action.rule.startswith("login.")
+    # What the script asks of the administrator, or of the caller once the account is open, beyond the
+    # step: with the login's step, before any service's (as the script has it: N21-9).
     for key, then in (("then.check-lock", "do.also.check-lock"),
                       ("then.reset-pending", "do.then.reset-pending"),
                       ("then.reset-unknown", "do.then.reset-unknown")):
         if any(part.key.startswith(key) for part in decision.script):
-            texts.append(view.text(then))
+            texts.insert(login, view.text(then))
+            login += 1
     at, question = next(((n, p) for n, p in enumerate(decision.script)
                          if p.key.startswith("check.reset-pending")), (0, None))
     if question is not None:
