@@ -512,10 +512,23 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         # Whether a change is pending can't be told: once it is open, the login itself may ask (N19-8).
         asked = [ScriptPart("then.reset-unknown", {"change_url": CHANGE_PASSWORD_URL}, personal=True)] \
             if not change and user.reset_unknown else []
-        parts.extend((*change, *address, *asked))
+        parts.extend((*_once_open(user, [*change, *address]), *asked))
     if ticket:  # what happens next comes last
         parts.append(ScriptPart("next.ticket"))
     return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))
+
+
+def _once_open(user: UserFacts, parts: list[ScriptPart]) -> list[ScriptPart]:
+    """What to do once a closed account is open, in the caller's words: why they never saw a request
+    that went to an old address comes before the change it asks for (N20-2), and a deactivated account
+    is "reactivated", not "opened": the verb of a lock is a second action to the caller (N20-3)."""
+    why = [p for p in parts if p.key == "then.reset-pending.elsewhere"]
+    rest = [p for p in parts if p not in why]
+    if user.state == "inactive" and not user.locked:
+        rest = [replace(p, key=f"{p.key}.reactivated") if p.key.startswith("then.reset-pending") else p
+                for p in rest]
+    at = next((n for n, p in enumerate(rest) if p.key.startswith("then.reset-pending")), len(rest))
+    return [*rest[:at], *why, *rest[at:]]
 
 
 def _still_failing(facts: Facts, user: UserFacts) -> ScriptPart:
