@@ -4,6 +4,7 @@ decision -> report."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -172,6 +173,14 @@ async def diagnose(directory: Directory, options: DiagnoseOptions) -> Report:
     other_names = [name for service in known for name in catalog_names(service.id)]
     meant_ids = {asked: _catalog_id(asked, known) for asked in options.services}
     for asked in options.services:
+        parts = [part for part in re.split(r"[,;/]|\s+", asked) if part]
+        if not meant_ids[asked] and not any(s.answers_to(asked) for s in known) and len(parts) > 1 and all(
+                _catalog_id(part, known) or any(s.answers_to(part) for s in known) for part in parts):
+            # "reports; invoicing" is no one service: read as one, its verdict would be "not among the
+            # organisation's services", silently (F26-10).
+            raise InvalidInput("service", f"{asked!r} names several services; give each one on its own "
+                               "(--service for each, or | between them in a bulk file)",
+                               "error.service.several", given=repr(asked))
         meant = None if meant_ids[asked] else found.suggestion_for(asked, other_names)
         if meant is not None:
             # Told to the agent, never to the caller: a slip must not become "you have no <slip>".
