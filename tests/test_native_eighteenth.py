@@ -149,11 +149,12 @@ def test_whether_a_change_is_pending_untold_the_caller_who_still_cant_log_in_goe
             "sv": "Om det inte heller fungerar kan du ringa oss igen, så skickar vi det vidare till "
                   "e-tjänsternas support.\n"}
     assert {lang: text.endswith(tail[lang]) for lang, text in said.items()} == dict.fromkeys(said, True)
-    # Which address logs in (by the seed page's test) before the change page that asks for it (N19-3).
+    # Which address logs in (by the seed page's test) before the change page that asks for it (N19-3);
+    # when the password was last changed is said once verified (N21-7).
     assert said["en"] == (
         "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
         "works. The address you log in with is the one we sent the password-change request to on 17 January "
-        "2021. Have you had an e-mail since 18 January 2021 asking you to change your password? If you have, "
+        "2021. Have you had an e-mail asking you to change your password? If you have, "
         "change it first: go to https://www.posti.fi/changepassword and enter that address, and you'll get "
         "instructions by e-mail; then log in again. Otherwise, log in with that address and your current "
         "password. If that doesn't work either, call us again and we'll pass it on to our e-services "

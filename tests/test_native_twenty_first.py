@@ -53,3 +53,32 @@ def test_an_unverified_sole_administrator_is_escalated_once_verified(run, tmp_pa
     assert _do_line(run, path, "kalle@kivi.example.fi", "--ui-lang", "en", "--verified") == (
         "Do this: Escalate to e-services support (ticket: Login / administrator). In the same ticket, ask "
         "for the caller's own account to be unlocked.")
+
+
+def test_when_the_password_was_last_changed_is_said_once_verified_and_as_what_it_is(
+        run, tmp_path: Path) -> None:
+    """N21-7: whether a change is pending untold, the question was "have you had an e-mail since 18.1.2021",
+    an unexplained date (the last change), heard as the 17.1. request just named, and said before
+    verification too. Verified, the date is said as the last change; until then, not at all."""
+    data = json.loads((Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json").read_text())
+    maija = next(user for user in data["Users"] if user["id"] == "u-1001")
+    maija[LOGIN]["unknownFacts"] = ["reset_requested"]
+    path = tmp_path / "since.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    def first(lang: str, *verified: str) -> str:
+        said = run("--sandbox-data", str(path), "diagnose", "maija.virtanen@esimerkki.example.fi", *verified,
+                   "--script", "--no-audit", "--lang", lang).stdout
+        return said.split(" If you have", 1)[0].split(" Jos olet", 1)[0].split(" Om du har", 1)[0]
+
+    assert {lang: first(lang, "--verified") for lang in ("en", "fi", "sv")} == {
+        "en": "You last changed your password on 18 January 2021. Have you had a new e-mail since then "
+              "asking you to change it?",
+        "fi": "Vaihdoit salasanasi viimeksi 18.1.2021. Oletko saanut sen jälkeen uuden sähköpostiviestin, "
+              "jossa sinua pyydetään vaihtamaan salasana?",
+        "sv": "Du bytte senast lösenord den 18.1.2021. Har du efter det fått ett nytt e-postmeddelande där "
+              "du ombeds byta lösenord?"}
+    assert {lang: first(lang) for lang in ("en", "fi", "sv")} == {
+        "en": "Have you had an e-mail asking you to change your password?",
+        "fi": "Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi?",
+        "sv": "Har du fått ett e-postmeddelande där du ombeds byta lösenord?"}

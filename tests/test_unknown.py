@@ -217,15 +217,18 @@ def test_the_question_asks_what_the_directory_can_not_tell_not_what_it_can() -> 
     changed = datetime(2021, 1, 18, 8, tzinfo=UTC)
     after_change = decide(facts(a_user(reset_sent_at=SENT, last_password_update=changed,
                                        unknown=frozenset({"force_password_reset"}))))
+    # When the password was last changed is the account's own (N21-7).
     assert after_change.script[0] == ScriptPart("check.reset-pending.since",
-                                                {"change_url": CHANGE_PASSWORD_URL, "changed_at": changed})
+                                                {"change_url": CHANGE_PASSWORD_URL, "changed_at": changed},
+                                                personal=True, unverified="check.reset-pending")
     change_unknown = decide(facts(a_user(reset_sent_at=SENT, unknown=frozenset({"last_password_update"}))))
     assert change_unknown.script[0] == ScriptPart("check.reset-pending.changed",
                                                   {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT})
     from postisupport.output.script import script_text
 
     assert script_text(after_change, "en").startswith(
-        "Have you had an e-mail since 18 January 2021 asking you to change your password? ")
+        "You last changed your password on 18 January 2021. Have you had a new e-mail since then asking you "
+        "to change it? ")
     assert script_text(change_unknown, "en").startswith(
         "We sent you a request on 17 January 2021 to change your password. If you haven't changed it since, "
         "please do it first: ")

@@ -553,7 +553,9 @@ def _reset_question(user: UserFacts) -> ScriptPart:
                               unverified="check.reset-pending.changed.asked")
         return ScriptPart("check.reset-pending.changed", sent)
     if user.last_password_update is not None:
-        return ScriptPart("check.reset-pending.since", {**url, "changed_at": user.last_password_update})
+        # When the password was last changed is the account's own: said once verified (N21-7).
+        return ScriptPart("check.reset-pending.since", {**url, "changed_at": user.last_password_update},
+                          personal=True, unverified="check.reset-pending")
     return ScriptPart("check.reset-pending", url)
 
 
@@ -577,8 +579,11 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
             if part.key in otherwise else part for part in script[told:]]
     told_key = question.key.replace(".service", ".told")
     if any(part.key.startswith("detail.login-email.test") for part in script[:told]):
-        # Which address it is, by the seed page's test, is said to anyone: "enter that address" to anyone.
-        question = replace(question, key=told_key, personal=False, unverified=None)
+        # Which address it is, by the seed page's test, is said to anyone: "enter that address" to anyone;
+        # the date of the last change still to a verified caller only.
+        since = question.key.startswith("check.reset-pending.since")
+        question = replace(question, key=told_key, personal=since,
+                           unverified="check.reset-pending.told" if since else None)
         rest = [replace(part, key=OTHERWISE, personal=False, unverified=None)
                 if part.key.startswith(OTHERWISE) else part for part in rest]
     elif any("login_email" in part.params for part in script[:told]):
