@@ -160,7 +160,12 @@ def test_a_shell_binds_again_when_the_directory_closed_its_idle_connection(envir
                                    stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
         lines: queue.Queue[str] = queue.Queue()
         assert process.stdout is not None and process.stdin is not None
-        reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()])
+
+        def read() -> None:
+            for line in process.stdout or ():
+                lines.put(line)
+
+        reader = threading.Thread(target=read)
         reader.start()
         shown: list[str] = []
         try:

@@ -510,9 +510,9 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
                                     unverified="also.reset-pending.that-address")
             change, address = address, change
         # Whether a change is pending can't be told: once it is open, the login itself may ask (N19-8).
-        asked = [ScriptPart("then.reset-unknown", {"change_url": CHANGE_PASSWORD_URL}, personal=True)] \
+        if_asked = [ScriptPart("then.reset-unknown", {"change_url": CHANGE_PASSWORD_URL}, personal=True)] \
             if not change and user.reset_unknown else []
-        parts.extend((*_once_open(user, [*change, *address]), *asked))
+        parts.extend((*_once_open(user, [*change, *address]), *if_asked))
     if ticket:  # what happens next comes last
         parts.append(ScriptPart("next.ticket"))
     return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))
@@ -926,9 +926,10 @@ def _missing_parts(facts: Facts, user: UserFacts, rule: str,
     if facts.rights_unknown:
         return _unknown_right_parts(facts, user, rule, chosen)
     # The organisation the screen shows may not have the service; another of the user's has it, but no
-    # one there who can act: that one is named, or "your organisation" would be untrue.
-    holder = _holders(facts, chosen)
-    here = [v for v in chosen if holder[v.asked] is None]
+    # one there who can act: that one is named, or "your organisation" would be untrue. Only these two
+    # rules can have it so.
+    holder = _holders(facts, chosen) if rule in ("service.user-is-admin", "service.no-admin") else {}
+    here = [v for v in chosen if holder.get(v.asked) is None]
     if rule == "service.user-is-admin" and len(here) < len(chosen):
         parts = _missing_parts(facts, user, rule, here) if here else []
         for there in dict.fromkeys(m for m in holder.values() if m is not None):

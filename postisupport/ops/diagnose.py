@@ -174,8 +174,7 @@ async def diagnose(directory: Directory, options: DiagnoseOptions) -> Report:
     meant_ids = {asked: _catalog_id(asked, known) for asked in options.services}
     for asked in options.services:
         parts = [part for part in re.split(r"[,;/]|\s+", asked) if part]
-        if not meant_ids[asked] and not any(s.answers_to(asked) for s in known) and len(parts) > 1 and all(
-                _catalog_id(part, known) or any(s.answers_to(part) for s in known) for part in parts):
+        if len(parts) > 1 and not _names_known(asked, known) and all(_names_known(p, known) for p in parts):
             # "reports; invoicing" is no one service: read as one, its verdict would be "not among the
             # organisation's services", silently (F26-10).
             raise InvalidInput("service", f"{asked!r} names several services; give each one on its own "
@@ -193,6 +192,11 @@ async def diagnose(directory: Directory, options: DiagnoseOptions) -> Report:
     decision = replace(decision, services=tuple(replace(v, asked=typed.get(v.asked, v.asked))
                                                 for v in decision.services))
     return report(found, decision, options.lang, options.default_lang, options.identifier)
+
+
+def _names_known(asked: str, known: Sequence[Service]) -> bool:
+    """Whether `asked` names a known service: by its id or the directory's name, or a catalog's."""
+    return any(service.answers_to(asked) for service in known) or _catalog_id(asked, known) is not None
 
 
 def _catalog_id(asked: str, known: Sequence[Service]) -> str | None:
