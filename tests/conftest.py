@@ -108,10 +108,10 @@ def loopback_sandbox() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def fresh_redaction() -> Iterator[None]:
-    """Each test compiles the redaction's patterns anew: cached from another test (or from the run a
-    mutation test forks from), a change to how they are made would go untested."""
+    """Each test folds the secrets' forms anew: cached from another test (or from the run a mutation
+    test forks from), a change to how they are made would go untested."""
     from postisupport.core import text
 
-    text._pattern.cache_clear()
+    text._folded_forms.cache_clear()
     text._forms.cache_clear()
     yield

@@ -34,3 +34,55 @@ def test_a_bulk_row_naming_several_services_in_one_cell_is_an_error_row(run, tmp
     assert json.loads(one.stdout)["services"] == [{
         "asked": "Shipment tracking", "known_as": "Shipment tracking", "id": "tracking",
         "outcome": "check-service-rights", "rule": "service.missing-right"}]
+
+
+def jwt(size: int) -> str:
+    """A token shaped as an access token is: three base64url parts, about `size` characters in all."""
+    import base64
+    import random
+
+    part = base64.urlsafe_b64encode(random.Random(size).randbytes(size * 3 // 4)).decode().rstrip("=")
+    return f"eyJhbGciOiJSUzI1NiJ9.{part[:-60]}.{part[-60:]}"
+
+
+def test_a_jwt_of_kilobytes_is_cut_out_in_every_form_a_server_echoes_it() -> None:
+    """F26-5: the scrubbing compiled one pattern of every character's encodings, seconds per kilobyte of
+    token, paid by every command; the forms of a 4 KB token are cut as those of a short one were."""
+    import base64
+    from urllib.parse import quote
+
+    from postisupport.core.text import redacted
+
+    token = jwt(4096)
+    mime = base64.b64encode(token.encode()).decode()
+    forms = [token, token.upper(), quote(token, safe=""), "".join(f"%{ord(c):02X}" for c in token[:100])
+             + token[100:], "&#x65;&#121;" + token[2:], "\\u0065" + token[1:], mime,
+             "\r\n".join(mime[at:at + 76] for at in range(0, len(mime), 76)),
+             token[:2000] + " " + token[2000:], base64.b64encode(b"Bearer " + token.encode()).decode()]
+    # Inside the base64 of "Bearer TOKEN", what encodes "Bearer ey" is shared with what comes before.
+    assert [redacted(f"refused <{form}> at once", [token]) for form in forms] == (
+        ["refused <[redacted]> at once"] * 9 + ["refused <QmVhcmVyIGV5[redacted]> at once"])
+
+
+@pytest.mark.parametrize(("text", "result"), [
+    # Folded text is mapped back exactly, letters that fold to more (ß to ss) and escapes before it.
+    ("Straße, Ä&#228; and \\u00e4: Geheim-Token-123.", "Straße, Ä&#228; and \\u00e4: [redacted]."),
+    # One break between two characters is a wrapped line, as \r\n or as JSON writes it; two are none.
+    ("a Geheim-\r\nToken-123 b Geheim-\\r\\nToken-123 c", "a [redacted] b [redacted] c"),
+    ("a Geheim- \nToken-123 b", "a Geheim- \n[redacted] b"),
+    # A character reference of no character is text, and the secret after it is still found.
+    ("&#x110000;Geheim-Token-123", "&#x110000;[redacted]"),
+])
+def test_a_secret_is_found_in_folded_text_and_cut_where_it_stood(text: str, result: str) -> None:
+    from postisupport.core.text import redacted
+
+    assert redacted(text, ["geheim-token-123"]) == result
+
+
+def test_a_secret_holding_a_blank_is_found_only_with_a_break_where_its_blank_is() -> None:
+    """Folding leaves breaks out; a secret's own blank still needs one (as is, %20, a line break)."""
+    from postisupport.core.text import redacted
+
+    assert [redacted(text, ["abc/ def gh"]) for text in (
+        "a abc/defgh b", "a abc/%20def\ngh b", "a abc/ \ndef gh b", "a ab c/ def gh b")] == [
+        "a abc/defgh b", "a [redacted] b", "a [redacted] b", "a [redacted] b"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 import json
 import re
@@ -10,7 +11,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, quote_plus
 
 REPLACEMENT = "\ufffd"
@@ -65,20 +66,26 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
     """`text` with every occurrence of each secret replaced: for text a server sent back, which may
     echo the credentials it was given, as sent or percent-encoded or base64-encoded.
 
+    The forms are looked for in the text folded (escapes decoded, breaks left out, in one case), so the
+    cost grows with the text and the secret, not with the secret times each character's encodings: one
+    pattern of those took seconds to compile for a JWT of 1 KB, minutes for an OAuth2 token of 20 KB.
     Secrets shorter than MIN_SECRET are left alone."""
     known = tuple(sorted({secret for secret in secrets if len(secret) >= MIN_SECRET},
                          key=lambda s: (-len(s), s)))
     if not known or not text:
         return text
-    text = _pattern(known).sub(REDACTED, text)
+    forms = _folded_forms(known)
+    quick = _FOLDED.sub(lambda match: _decoded(match) or "", text).casefold()
+    if any(form in quick for form, _ in forms):  # mapped back to the text only when there is one: rare
+        text = _cut_out(text, _echoes(_fold(text), forms))
     for secret in known:  # what is left of one a server echoed cut short: any run of half of it
         text = _without_parts(text, secret)
     if text.endswith(CUT):
         # Text cut short by shortened() may end in the first part of a secret: that part goes too.
         kept = text[: -len(CUT)]
         folded = kept.lower()
-        forms = {form for secret in known for form in _forms(secret)}
-        start = min((_cut_start(folded, form.lower()) for form in forms), default=len(kept))
+        start = min((_cut_start(folded, form.lower()) for form in {
+            form for secret in known for form in _forms(secret)}), default=len(kept))
         text = kept[:start] + (REDACTED if start < len(kept) else "") + CUT
     return text
 
@@ -96,23 +103,137 @@ def _cut_start(folded: str, form: str) -> int:
     return len(folded)
 
 
-@functools.lru_cache(maxsize=16)
-def _pattern(known: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern for every form of the secrets, compiled once for all the text a run scrubs.
+# A break a server or a log may put inside a secret, which leaves it readable: a blank or a line break
+# (a long message wrapped, then made one line), also as JSON writes it (\n), or an invisible character
+# (zero-width space or joiner, word joiner, soft hyphen, BOM), also once made terminal-safe (U+FFFD).
+_BREAK = r"\r?\n|[ \t\u00ad\u200b-\u200f\u2060\ufeff\ufffd]|(?:\\r)?\\n"
+_BREAK_CHARACTERS = frozenset("\n \t\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\ufffd")
+# A character encoded on its own (Java's URLEncoder writes ~ as %7E, a server may encode only + and /):
+# %XX, %25XX (percent-encoded twice), an HTML character reference (&#xHH; or &#DD;), or a JSON \uXXXX,
+# its backslash written once or twice over (a JSON text inside a JSON string: a gateway's wrapped error).
+# The look-ahead is for speed: most characters of a long answer start none of these.
+_FOLDED = re.compile("(?=[\r\n \t\u00ad\u200b-\u200f\u2060\ufeff\ufffd%&\\\\])(?:"
+                     f"(?P<breaks>(?:{_BREAK})+)"
+                     r"|%25(?P<twice>[0-9a-f]{2})|%(?P<once>[0-9a-f]{2})"
+                     r"|&#x0*(?P<hex>[0-9a-f]{1,6});|&#0*(?P<decimal>[0-9]{1,7});"
+                     r"|\\{1,2}u(?P<json>[0-9a-f]{4}))", re.IGNORECASE)
+_ONE_BREAK = re.compile(_BREAK)
 
-    One pass, longest first, so a form inside a longer one (a token inside its base64) is not cut
-    halfway. First each secret with any of its characters encoded on its own (Java's URLEncoder writes
-    ~ as %7E, a server may encode only + and /): no list of encoders' choices could hold them all.
-    In any case, as the cut start in `redacted` is: a server that upper-cases what it echoes must not
-    show the secret; the cost, text that equals a secret but for case also cut, is no loss."""
-    forms = {form for secret in known for form in _forms(secret)}
-    wrappable = {form for secret in known
-                 for form in (*_base64_forms(secret.encode()), secret.encode().hex(),
-                              "".join(f"0x{byte:02x}" for byte in secret.encode()))}
-    return re.compile("|".join([
-        *(_each_character_encoded(secret) for secret in known),
-        *(_wrapped(form) if form in wrappable else re.escape(form)
-          for form in sorted(forms, key=lambda f: (-len(f), f)))]), re.IGNORECASE)
+
+def _decoded(match: re.Match[str]) -> str | None:
+    """The character a match of _FOLDED encodes (the match itself if it encodes none); None for a break."""
+    if match["breaks"] is not None:
+        return None
+    code = int(match["decimal"]) if match["decimal"] is not None else int(
+        match["twice"] or match["once"] or match["hex"] or match["json"], 16)
+    if code > sys.maxunicode:  # no character: text like any other
+        return match[0]
+    return None if (character := chr(code)) in _BREAK_CHARACTERS else character
+
+
+class _Folded(NamedTuple):
+    """Text as a secret is looked for in it: each escape decoded, breaks left out, in one case (casefold).
+
+    Each run of `text` comes from the original at `origins`: from `pieces[i]` on, character for character
+    (`widths[i]` 0), or all of it from the one encoded character of `widths[i]` characters there.
+    `gaps` says where breaks stood, before which character (1: one, 2: more); `wide`, where more did."""
+
+    text: str
+    pieces: list[int]
+    origins: list[int]
+    widths: list[int]
+    gaps: dict[int, int]
+    wide: list[int]
+
+    def span(self, begin: int, end: int) -> tuple[int, int]:
+        """Where the folded text's characters from `begin` to `end` came from in the original."""
+        return self._origin(begin)[0], self._origin(end - 1)[1]
+
+    def _origin(self, at: int) -> tuple[int, int]:
+        piece = bisect.bisect_right(self.pieces, at) - 1
+        origin, width = self.origins[piece], self.widths[piece]
+        if width:
+            return origin, origin + width
+        origin += at - self.pieces[piece]
+        return origin, origin + 1
+
+
+def _fold(text: str) -> _Folded:
+    parts: list[str] = []
+    folded = _Folded("", [], [], [], {}, [])
+    length, gap, last = 0, 0, 0
+
+    def add(part: str, origin: int, width: int) -> None:
+        nonlocal length, gap
+        if gap:
+            folded.gaps[length] = min(gap, 2)
+            if gap > 1:
+                folded.wide.append(length)
+            gap = 0
+        parts.append(part)
+        folded.pieces.append(length)
+        folded.origins.append(origin)
+        folded.widths.append(width)
+        length += len(part)
+
+    def plain(begin: int, end: int) -> None:
+        run = text[begin:end]
+        if len(folded_run := run.casefold()) == len(run):
+            add(folded_run, begin, 0)
+        else:  # a letter that folds to more (ß to ss): each its own piece, so the map stays exact
+            for offset, character in enumerate(run):
+                add(character.casefold(), begin + offset, 1)
+
+    for match in _FOLDED.finditer(text):
+        if match.start() > last:
+            plain(last, match.start())
+        last = match.end()
+        if (breaks := match["breaks"]) is not None:
+            gap += 1 if len(breaks) == 1 or _ONE_BREAK.fullmatch(breaks) else 2
+        elif (character := _decoded(match)) is None:
+            gap += 1
+        else:
+            add(character.casefold(), match.start(), match.end() - match.start())
+    if last < len(text):
+        plain(last, len(text))
+    return folded._replace(text="".join(parts))
+
+
+@functools.lru_cache(maxsize=16)
+def _folded_forms(known: tuple[str, ...]) -> tuple[tuple[str, frozenset[int]], ...]:
+    """Every form of the secrets, folded as the text they are looked for in is, each with where the form
+    itself has breaks (a secret holding a blank, hex grouped by blanks). Longest first."""
+    folded = (_fold(form) for form in {form for secret in known for form in _forms(secret)})
+    found = {(form.text, frozenset(at for at in form.gaps if at)) for form in folded if form.text}
+    return tuple(sorted(found, key=lambda item: (-len(item[0]), item[0], sorted(item[1]))))
+
+
+def _echoes(text: _Folded, forms: tuple[tuple[str, frozenset[int]], ...]) -> list[tuple[int, int]]:
+    """Where in the original the forms are: in any case, each character as itself or encoded on its own,
+    one break between any two (a form's own blank, any number)."""
+    spans = []
+    for form, gaps in forms:
+        at = text.text.find(form)
+        while at != -1:
+            end = at + len(form)
+            inside = text.wide[bisect.bisect_right(text.wide, at):bisect.bisect_left(text.wide, end)]
+            if all(at + gap in text.gaps for gap in gaps) and all(wide - at in gaps for wide in inside):
+                spans.append(text.span(at, end))
+            at = text.text.find(form, at + 1)
+    return spans
+
+
+def _cut_out(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each of the spans, those that overlap as one, replaced by REDACTED."""
+    merged: list[list[int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    for begin, end in reversed(merged):
+        text = text[:begin] + REDACTED + text[end:]
+    return text
 
 
 def _without_parts(text: str, secret: str) -> str:
@@ -141,40 +262,7 @@ def _without_parts(text: str, secret: str) -> str:
             if end - begin >= least:
                 spans.append((begin, end))
             at = folded.find(piece, at + 1)
-    merged: list[list[int]] = []
-    for begin, end in sorted(spans):
-        if merged and begin <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([begin, end])
-    for begin, end in reversed(merged):
-        text = text[:begin] + REDACTED + text[end:]
-    return text
-
-
-def _each_character_encoded(secret: str) -> str:
-    """A pattern for `secret` with any of its ASCII characters as itself or encoded on its own: %XX,
-    %25XX (percent-encoded twice), an HTML character reference (&#xHH; or &#DD;), or a JSON \\u00XX."""
-    def one(c: str) -> str:
-        code = ord(c)
-        # A JSON escape once or twice over: a JSON text inside a JSON string (a gateway's wrapped error).
-        return (f"(?:{re.escape(c)}|%{code:02X}|%25{code:02X}|&#x0*{code:X};|&#0*{code};"
-                + r"|(?:\\){1,2}" + f"u00{code:02X})")
-    # Also broken by a blank or a line break anywhere: a server wrapping its long message, which is
-    # then made one line, a break turned into a space.
-    return BROKEN.join(one(c) if ord(c) < 128 else re.escape(c) for c in secret)
-
-
-# Also by an invisible character (zero-width space or joiner, word joiner, soft hyphen, BOM), as is, as
-# JSON escapes it (\u200b), or once made terminal-safe (U+FFFD): each leaves the secret readable.
-BROKEN = (r"(?:\r?\n|[ \t\u00ad\u200b-\u200f\u2060\ufeff\ufffd]|(?:\\r)?\\n"
-          r"|\\u(?:00ad|200[b-f]|2060|feff))?")  # also as JSON writes a break: \n
-
-
-def _wrapped(form: str) -> str:
-    """A pattern for a base64, base32 or hex form that may be broken into lines, as MIME (RFC 2045)
-    writes base64 and a log wraps a long line."""
-    return BROKEN.join(re.escape(c) for c in form)
+    return _cut_out(text, spans)
 
 
 def _base64_forms(raw: bytes) -> set[str]:
