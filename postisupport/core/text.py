@@ -281,11 +281,13 @@ def _forms(secret: str) -> frozenset[str]:
     in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
     pairs = [f"{byte:02x}" for byte in raw]  # hex as a dump or a log writes it: 53:65:..., \x53\x65...
     # ... 0x53 0x65, 0x53,0x65 (a C array), and the bytes in decimal as Java prints an array: 83, 101.
-    # Any of the separators a dump or a language puts between bytes (.NET's BitConverter: 53-65).
+    # Any of the separators a dump or a language puts between bytes (.NET's BitConverter: 53-65). A
+    # blank after one, or instead (53 65), is a break, which the text is searched without: 83, 101 is
+    # found as 83,101, and 53 65 as 5365; only the decimal bytes need their blanks (8310 is no 83 10).
     prefixed = [f"0x{pair}" for pair in pairs]
     decimal = [str(byte) for byte in raw]
-    grouped = {sep.join(parts) for sep in (":", "-", ".", ",", ";", "|", ", ", " ")
-               for parts in (pairs, prefixed, decimal)}
+    grouped = {sep.join(parts) for sep in (":", "-", ".", ",", ";", "|")
+               for parts in (pairs, prefixed, decimal)} | {" ".join(decimal)}
     return frozenset({secret, quote(secret), quote(secret, safe=""), quote_plus(secret), raw.hex(),
                       "".join(f"\\x{pair}" for pair in pairs), "".join(prefixed), *grouped}
                      | _base64_forms(raw) | in_json | {form.replace("/", "\\/") for form in in_json})
