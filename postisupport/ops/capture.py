@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, Literal
@@ -35,8 +35,11 @@ from postisupport.output.view import View
 
 # What a pseudonymised capture must keep: the decision (its evidence quotes the stand-ins).
 DECISION = ("outcome", "step", "problem", "rule")
-# What a replay compares: the decision and its evidence, not the wording or the timestamps.
+# What a capture checks its file decides alike on: the decision and its evidence, not the wording or
+# the timestamps.
 COMPARED = (*DECISION, "evidence")
+# What a replay compares: also what was wrong with the answers, the evidence of a broken account.
+REPLAYED = (*COMPARED, "data_problems")
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,7 @@ class _Diagnosis(_Checked):
 class _Record(_Checked):
     arguments: _Arguments
     diagnosis: _Diagnosis
+    data_problems: list[str] = []
     # What the directory read through another mapping does not record (vocabulary names): the replay
     # keeps them unknown for everyone, as the diagnosis did.
     unrecorded: list[Literal[*FACT_NAMES.values()]] = []  # type: ignore[valid-type]
@@ -294,8 +298,8 @@ def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Rep
         where = {"service": "services"}.get(error.field, error.field)
         raise refused(f"capture.arguments.{where}: {error.reason}") from None
     now = as_json(result, view)
-    differences = [(field, captured.get(field), now.get(field)) for field in COMPARED
-                   if captured.get(field) != now.get(field)]
+    differences = [(field, captured.get(field), now.get(field)) for field in REPLAYED
+                   if captured.get(field, []) != now.get(field)]
     return Replay(result, captured, differences)
 
 
@@ -312,7 +316,12 @@ def _decide(store: ModuleType, data: dict[str, Any], options: DiagnoseOptions,
         async with store.replayed(data, settings.timeout) as directory:
             return await diagnose(directory, options)
 
-    return asyncio.run(once())
+    result = asyncio.run(once())
+    # A directory kept as the diagnosis read it is not the answers as sent: what was wrong with those
+    # (a value of the wrong type, left out of the file; what the server said of its paging) is the
+    # record's, and what reading the file finds besides comes of what was left out ("userName: missing").
+    recorded = tuple(data["capture"].get("data_problems", ()))
+    return replace(result, facts=replace(result.facts, problems=recorded)) if recorded else result
 
 
 def _reason(error: DataFileError) -> str:

@@ -147,8 +147,9 @@ async def replayed(data: dict[str, Any], timeout: float) -> AsyncIterator[LdapDi
 
 
 def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
-    """The entries as sent are what the diagnosis read: nothing to leave out."""
-    return {**document, "capture": {**document["capture"], "left_out": problems}}
+    """The entries as sent are what the diagnosis read: nothing to leave out; its data problems are
+    recorded as a SCIM directory's are, for a replay to report."""
+    return {**document, "capture": {**document["capture"], "data_problems": problems}}
 
 
 def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:

@@ -199,7 +199,9 @@ def _unknown_kept_of_group(sent: dict[str, Any], kept: dict[str, Any]) -> dict[s
 
 def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     """Each resource as the diagnosis read it: an attribute of the wrong type left out, as the
-    diagnosis left it out, and said under the record's "left_out"."""
+    diagnosis left it out, and said under the record's "left_out" (which attributes, of which resource),
+    and the diagnosis's data problems under its "data_problems", which a replay reports (reading the
+    file, it would find what was left out of it missing instead)."""
     # An attribute sent twice in different case is left out, as the diagnosis left it out.
     def read(endpoint: str, resource: dict[str, Any]) -> dict[str, Any]:
         return pseudonym.as_read(endpoint, one_casing(resource)[0])
@@ -210,7 +212,10 @@ def as_read(document: dict[str, Any], problems: list[str]) -> dict[str, Any]:
                     for sent, read in zip(document["Users"], out["Users"], strict=True)]
     out["Groups"] = [_unknown_kept_of_group(sent, read)
                      for sent, read in zip(document["Groups"], out["Groups"], strict=True)]
-    out["capture"] = {**document["capture"], "left_out": problems}
+    out["capture"] = {**document["capture"], "data_problems": problems}
+    if left := [entry for endpoint in ENDPOINTS for resource in document[endpoint]
+                if (entry := pseudonym.left_out(endpoint, one_casing(resource)[0])) is not None]:
+        out["capture"]["left_out"] = left
     return out
 
 

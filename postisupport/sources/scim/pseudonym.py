@@ -152,12 +152,7 @@ class Pseudonyms(StandIns):
     def left_out(self, endpoint: str, resource: dict[str, Any]) -> dict[str, Any] | None:
         """Which attributes of a resource could not be read (so are not in the file), by name only, its
         id a stand-in: the evidence a ticket about a broken account needs, without the values."""
-        model = models.User if endpoint == "Users" else models.Group
-        parsed = model.parse(resource)
-        if not parsed.unreadable:
-            return None
-        return {"resource": endpoint, "id": self.resource_id(parsed.id) if parsed.id else None,
-                "attributes": sorted(parsed.unreadable)}
+        return left_out(endpoint, resource, self.resource_id)
 
     def _rewritten(self, read: dict[str, Any], treatments: dict[Path, Treatment]) -> dict[str, Any]:
         def walk(node: Any, path: Path) -> Any:
@@ -234,6 +229,18 @@ def _language_kept(value: Any) -> Any:
         return _GONE
     region = [part.upper() for part in rest[:1] if len(part) == 2 and part.isalpha()]
     return "-".join([language.lower(), *region])
+
+
+def left_out(endpoint: str, resource: dict[str, Any],
+             resource_id: Callable[[str], str] = str) -> dict[str, Any] | None:
+    """Which attributes of a resource ("Users" or "Groups") could not be read, so are not in a file of
+    it as read: {"resource", "id", "attributes"}, its id as `resource_id` gives it; None for none."""
+    model = models.User if endpoint == "Users" else models.Group
+    parsed = model.parse(resource)
+    if not parsed.unreadable:
+        return None
+    return {"resource": endpoint, "id": resource_id(parsed.id) if parsed.id else None,
+            "attributes": sorted(parsed.unreadable)}
 
 
 def as_read(endpoint: str, resource: dict[str, Any]) -> dict[str, Any]:
