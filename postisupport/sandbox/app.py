@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from scim2_models import Resource, ResourceType, ScimProvider, SearchRequest, UnauthorizedException
 from scim2_server.applications.asgi import ASGIApplication
 from scim2_server.memory import AsyncInMemoryStorage
 from scim2_server.requests import ScimRequest
+from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
 from scim2_server.storage import SearchPage
 
@@ -25,6 +28,9 @@ IN_PROCESS_URL = f"http://sandbox.invalid{BASE_PATH}"
 
 
 READ_METHODS = frozenset({"GET", "HEAD"})
+PATH_SAFE = "/:@!$&'()*+,;="  # what RFC 3986 lets a path hold as it is, beside letters, digits and -._~
+# RFC 3986's host (a name, an IPv4 address, an [IPv6] one and its zone) and a port, as RFC 9110 has Host.
+HOST = re.compile(rb"(\[[0-9A-Za-z:.%_~-]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(:[0-9]*)?")
 KEPT_PUBLISHED = 5000  # resources kept in their published form; the oldest kept is dropped past that
 
 
@@ -93,11 +99,27 @@ class SandboxApplication(ASGIApplication):
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), self.token.encode()):
             raise UnauthorizedException
 
+    def finalize_response(self, request: ScimRequest, response: ScimResponse) -> ScimResponse:
+        # scim2-server's Location is the URL of the request made of its decoded path: a %00, %0a or %0d
+        # in it became a control character in a header, which h11 will not send, and the client got no
+        # answer at all (and the server's stderr a traceback).
+        response.headers.setdefault("Location", _location(request))
+        return super().finalize_response(request, response)
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             path = scope["path"]
             if path != MOUNT and not path.startswith(MOUNT + "/"):
                 await _error(send, 404, f"the SCIM API is under {BASE_PATH}")
+                return
+            hosts = [value for name, value in scope["headers"] if name.lower() == b"host"]
+            if len(hosts) > 1 or not all(HOST.fullmatch(host) for host in hosts):
+                # It would be in every URL the sandbox answers with, headers too; RFC 9112 section 3.2
+                # has a server answer 400 to a Host that names no host, or to two of them.
+                await _error(send, 400, "the request's Host header names no host")
+                return
+            if not _utf8(scope):
+                await _error(send, 400, "the request's headers or query are not UTF-8 text")
                 return
             searching = scope["method"] == "POST" and path.endswith("/.search")
             if not self.writable and scope["method"] not in READ_METHODS and not searching:
@@ -105,6 +127,25 @@ class SandboxApplication(ASGIApplication):
                 return
             scope = {**scope, "root_path": MOUNT}
         await super().__call__(scope, receive, send)
+
+
+def _location(request: ScimRequest) -> str:
+    """The request's URL (as ScimRequest.url has it) with its path percent-encoded again."""
+    base = request.base_url.rstrip("/")
+    path = quote(request.path.strip("/"), safe=PATH_SAFE)
+    return f"{base}/{path}" if path else base
+
+
+def _utf8(scope: Any) -> bool:
+    """Whether the header values and the query string are UTF-8: scim2-server decodes them so, and any
+    other bytes raised in its hands (a 500, and a traceback on the server's stderr)."""
+    try:
+        scope["query_string"].decode()
+        for _, value in scope["headers"]:
+            value.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 async def _error(send: Any, status: int, detail: str) -> None:
