@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import re
 import socket
@@ -129,6 +130,46 @@ class Hostile:
         await send({"type": "http.response.start", "status": self.status,
                     "headers": [(b"content-type", self.content_type)]})
         await send({"type": "http.response.body", "body": self.body})
+
+
+@contextmanager
+def raw_serving(answer: bytes) -> Iterator[str]:
+    """A server on 127.0.0.1 on a free port that answers every request with `answer`, bytes as they are,
+    then closes the connection: what no ASGI server would send (control characters in a header, no
+    status line). Yields its SCIM base URL; stops it after. `answer` is sent in pieces of 16 KB, as a
+    large answer comes off a network."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stopped = threading.Event()
+
+    def answering(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):  # the client gave up on a broken answer: its right
+            request = b""
+            while b"\r\n\r\n" not in request and (chunk := conn.recv(65536)):
+                request += chunk
+            for start in range(0, len(answer), 16384):
+                conn.sendall(answer[start:start + 16384])
+            conn.shutdown(socket.SHUT_WR)
+            while conn.recv(65536):  # until the client closes: closing first could reset the answer
+                pass
+
+    def accepting() -> None:
+        while not stopped.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            conn.settimeout(10)
+            threading.Thread(target=answering, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accepting, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/scim/v2"
+    finally:
+        stopped.set()
+        thread.join(10)
+        listener.close()
 
 
 class Timeline:

@@ -1,18 +1,28 @@
-"""Attack pass 26, second part: the served sandbox against hostile requests (F26-7)."""
+"""Attack pass 26, second part: the served sandbox against hostile requests (F26-7), and malformed HTTP
+answers, which are the API's answer, not an API out of reach (F26-8)."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
+from postisupport.cli.main import ExitStatus
 from postisupport.sandbox.app import application
-from tests.servers import serving
+from tests.servers import raw_serving, serving
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+LIST = b'{"totalResults": 0, "Resources": []}'
+
+
+def answered(head: bytes, body: bytes = LIST) -> bytes:
+    """An HTTP/1.1 answer: the status line and headers in `head`, then its length and `body`."""
+    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
 # -- F26-7: the sandbox answers every request, with no control character in a header ---------------------
@@ -81,3 +91,66 @@ def test_sandbox_serve_answers_control_characters_in_a_path_with_no_traceback() 
     assert process.stderr is not None
     assert (statuses, process.returncode, process.stderr.read()) == ([404, 404, 404, 404, 400], 0, (
         f"serving the SCIM sandbox at {url}; Ctrl-C stops it\nsandbox stopped\n"))
+
+
+# -- F26-8: a malformed HTTP answer is the API's answer (exit 5), said for people ----------------------------
+
+MALFORMED = "postisupport: error: the identity API answered GET /Users with a malformed HTTP response"
+# 5,000 headers, 280 KB: httpcore reads 64 KB at a time, so h11 holds them unfinished past its 100 KB limit.
+MANY_HEADERS = b"".join(b"X-Header-%04d: %s\r\n" % (i, b"v" * 40) for i in range(5000))
+
+
+@pytest.mark.parametrize(("answer", "said"), [
+    (answered(b"HTTP/1.1 200 OK\r\nX-Bad: \x00\x01\r\n"),
+     f"{MALFORMED} (a header holding control characters)"),
+    (answered(b"HTTP/1.1 200 OK\r\n" + MANY_HEADERS),
+     f"{MALFORMED} (headers too large to read)"),
+    (answered(b"HTTP/1.1 200 OK\r\nX Bad: a\r\n"),
+     f"{MALFORMED} (a header line that is not a name and a value)"),
+    (answered(b"HTTP/1.1 abc OK\r\n"),
+     f"{MALFORMED} (a status line that is not HTTP's)"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n{}",
+     f"{MALFORMED} (a Content-Length that is not a length)"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+     f"{MALFORMED} (a chunked body that is malformed)"),
+    (answered(b"HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Encoding: br\r\n",
+              b"\x1b\xff\xfe\x00garbage"),
+     "postisupport: error: the identity API answered GET /Users with a body that can't be decompressed (br)"),
+    (b"HTTP/1.1 304 Not Modified\r\n\r\n",
+     "postisupport: error: the identity API answered HTTP 304 (not modified) to GET /Users, which was not a "
+     "conditional request"),
+])
+def test_a_malformed_http_answer_is_the_apis_unusable_answer_in_words(
+    run, answer: bytes, said: str,
+) -> None:
+    """F26-8: "cannot reach the identity API at ...: illegal header line: bytearray(b'X-Bad: \\x00\\x01')",
+    exit 4, though the API had answered; br was read as text, a 304 called a redirect."""
+    with raw_serving(answer) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stdout, result.stderr) == (ExitStatus.API_ERROR, "", f"{said}\n")
+
+
+@pytest.mark.parametrize("answer", [b"", LIST])
+def test_a_connection_closed_before_any_http_answer_is_out_of_reach_in_words(run, answer: bytes) -> None:
+    """F26-8's ambiguous case: httpcore says "Server disconnected without sending a response." alike for a
+    connection closed with nothing sent (a dropped connection, the usual case: bulk tries it again and
+    stops on a streak of them) and for a body with no status line (HTTP/0.9): it stays exit 4."""
+    with raw_serving(answer) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.UNREACHABLE, "", f"postisupport: error: cannot reach the identity API at {url}: it closed "
+        "the connection before any HTTP answer came\n")
+
+
+def test_bulk_rows_a_malformed_answer_failed_are_api_errors_not_an_outage(run, tmp_path: Path) -> None:
+    """F26-8 in bulk: unreachable rows stopped the run as an outage, to be resumed, though the API answered
+    every request (and would answer them so again)."""
+    source = tmp_path / "rows.csv"
+    source.write_text("email\nESIM0042\nESIM0105\n", encoding="utf-8")
+    with raw_serving(answered(b"HTTP/1.1 200 OK\r\nX-Bad: \x00\x01\r\n")) as url:
+        done = run("--api", url, "--no-audit", "bulk", str(source), "-o", "-", "-q")
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    said = ("the identity API answered GET /Users with a malformed HTTP response (a header holding control "
+            "characters)")
+    assert (done.exit_code, [(r["row"], r["error"]) for r in rows]) == (ExitStatus.ROWS_FAILED, [
+        (number, {"kind": "api-error", "exit_code": 5, "message": said}) for number in (1, 2)])

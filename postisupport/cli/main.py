@@ -64,10 +64,12 @@ MEANINGS = {
                       "for `auth login`, port taken.",
     ExitStatus.AUTH: "Authentication: the API (or the OAuth2 token endpoint) refused the credentials "
                      "(401 or 403); `auth status` when the API does not accept them.",
-    ExitStatus.UNREACHABLE: "The API could not be reached (its TLS certificate not trusted included), or "
-                            "a request or the whole diagnosis ran past its deadline.",
+    ExitStatus.UNREACHABLE: "The API could not be reached (its TLS certificate not trusted included), it "
+                            "closed the connection before its answer was whole, or a request or the whole "
+                            "diagnosis ran past its deadline.",
     ExitStatus.API_ERROR: "The API answered with an error (a redirect, 4xx other than 401/403, 5xx, "
-                          "429 after retries) or with data that is not a usable SCIM answer; `doctor`: a "
+                          "429 after retries) or with data that is not a usable SCIM answer (a malformed "
+                          "HTTP response, a body that can't be decompressed included); `doctor`: a "
                           "check went untested (the API was rate limiting, or no user is visible).",
     ExitStatus.ROWS_FAILED: "`bulk`: every row was done, but some ended with an error (in their output "
                             "row); `--retry-failed` runs them again.",

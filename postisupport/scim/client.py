@@ -12,6 +12,7 @@ import asyncio
 import contextvars
 import json
 import random
+import re
 import ssl
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -459,13 +460,15 @@ class ScimClient:
                                 f"the identity API's answer to GET /{path} is larger than "
                                 f"{MAX_ANSWER_BYTES // 2**20} MB; refused",
                             )
+                    undecoded = _undecoded(response) if content else None
                 except httpx.DecodingError:
+                    undecoded = response.headers.get("Content-Encoding", "?")
+                if undecoded is not None:
                     if response.status_code in (401, 403):
                         # A refusal is told by its status; its body (broken or not) only words it.
                         return Answer(response.status_code, response.headers, b"")
-                    encoding = terminal_safe(response.headers.get("Content-Encoding", "?"))
                     raise ApiError(f"GET /{path}", f"the identity API answered GET /{path} with a body that "
-                                   f"can't be decompressed ({encoding})") from None
+                                   f"can't be decompressed ({terminal_safe(undecoded)})") from None
                 return Answer(response.status_code, response.headers, bytes(content))
         except (httpx.TimeoutException, TimeoutError) as error:
             # The deadline covers the auth flow: an OAuth2 token endpoint may be what kept us waiting.
@@ -475,15 +478,79 @@ class ScimClient:
             if cut and budget is not None:
                 raise UnreachableError(self.base_url, TOO_LONG, timeout=budget.seconds) from None
             raise UnreachableError(self.base_url, _reason(error), timeout=self.timeout) from None
+        except httpx.RemoteProtocolError as error:
+            malformed = _malformed(str(error))
+            if malformed is None:
+                raise UnreachableError(self.base_url, _reason(error)) from None
+            # The server was reached and answered: its answer, not an outage (nor tried again).
+            said = f" ({malformed})" if malformed else ""
+            raise ApiError(f"GET /{path}", f"the identity API answered GET /{path} with a malformed HTTP "
+                           f"response{said}") from None
         except httpx.TransportError as error:
             raise UnreachableError(self.base_url, _reason(error)) from None
+
+
+# httpcore's words for a connection closed before a whole status line and headers came. Whether any
+# bytes came first (an HTTP/0.9 body, which has neither) it does not say; most often none did: a dropped
+# connection (a server restarting, a proxy with no backend), which bulk tries again and counts as an
+# outage when it lasts. So it stays "cannot reach", worded for people.
+DISCONNECTED = "Server disconnected without sending a response"
+# h11's words for a connection closed before the answer was whole: the same, once an answer had begun.
+CUT_SHORT = ("peer closed connection", "peer unexpectedly closed connection")
+# h11's words for an answer that breaks HTTP/1.1 (some with the bytes at fault as a Python repr,
+# `bytearray(b'X-Bad: \x00')`), and ours for people; the first that starts the text says it.
+MALFORMED = (
+    ("illegal header line", "a header line that is not a name and a value"),
+    ("continuation line at start of headers", "a header line that is not a name and a value"),
+    ("illegal status line", "a status line that is not HTTP's"),
+    ("no response line received", "a status line that is not HTTP's"),
+    ("Receive buffer too long", "headers too large to read"),
+    ("bad Content-Length", "a Content-Length that is not a length"),
+    ("conflicting Content-Length", "conflicting Content-Length headers"),
+    ("illegal chunk header", "a chunked body that is malformed"),
+    ("malformed chunk footer", "a chunked body that is malformed"),
+)
 
 
 def _reason(error: Exception) -> str:
     reason = str(error) or type(error).__name__
     if "CERTIFICATE_VERIFY_FAILED" in reason:
         return f"its TLS certificate is not trusted ({reason}); a private CA can be added as a CA bundle"
+    if reason.startswith(DISCONNECTED):
+        return "it closed the connection before any HTTP answer came"
     return reason
+
+
+def _malformed(reason: str) -> str | None:
+    """What is wrong with an answer h11 refused, in words for people ("" when h11's words are new to us);
+    None when the connection ended before the answer did, which is no answer to call malformed."""
+    if reason.startswith((DISCONNECTED, *CUT_SHORT)):
+        return None
+    if reason.startswith("illegal header line: ") and _controls(reason.removeprefix("illegal header line: ")):
+        return "a header holding control characters"
+    return next((said for start, said in MALFORMED if reason.startswith(start)), "")
+
+
+def _controls(line: str) -> bool:
+    """Whether the header line h11 quoted (`bytearray(b'...')`) holds a control character besides a tab."""
+    import ast
+
+    quoted = line.removeprefix("bytearray(").removesuffix(")")
+    try:
+        raw = ast.literal_eval(quoted)
+    except (ValueError, SyntaxError):
+        return False
+    return isinstance(raw, bytes) and re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", raw) is not None
+
+
+def _undecoded(response: httpx.Response) -> str | None:
+    """The content codings of an answer httpx left as they came, or None: it passes a coding it has no
+    decoder for (br without the brotli package) on unread, and those bytes are no text. The codings it
+    decodes are those it asks for."""
+    accepted = response.request.headers.get("Accept-Encoding", "")
+    asked = {"identity", *(coding.strip().lower() for coding in accepted.split(","))}
+    left = [coding.strip() for coding in response.headers.get_list("Content-Encoding", split_commas=True)]
+    return ", ".join(c for c in left if c and c.lower() not in asked) or None
 
 
 @dataclass(frozen=True)
@@ -558,6 +625,10 @@ def _body_of(response: Answer, path: str) -> Any:
     status = response.status_code
     if status in (401, 403):
         raise AuthError(status, where, _detail(body))
+    if status == 304:
+        # Not Modified answers a conditional request, and none is sent: neither a redirect nor an answer.
+        raise ApiError(where, f"the identity API answered HTTP 304 (not modified) to {where}, which was not "
+                       "a conditional request", status)
     if 300 <= status < 400:
         # Named by host only: the rest of a redirect's URL may carry a token.
         target = _host(response.headers.get(LOCATION_ASIDE, "")) or "an unnamed place"
