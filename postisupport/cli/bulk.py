@@ -324,6 +324,13 @@ def _warn(env: Any, summary: Any) -> None:
         env.say(f"postisupport: warning: {n} row{'' if n == 1 else 's'} (the first: row "
                 f"{summary.first_wide_row}) had more fields than the header, and the fields past the last "
                 "column are not in the output: a comma or semicolon in a note? Quote such cells")
+    if summary.unheaded_rows:
+        n, keys = summary.unheaded_rows, summary.unheaded_keys
+        shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+        env.say(f"postisupport: warning: {n} row{'' if n == 1 else 's'} (the first: row "
+                f"{summary.first_unheaded_row}) had keys the output has no column for ({shown}), and these "
+                "are not in it: read from a pipe, which is read once, an input's columns are the keys of its "
+                "first lines; give it as a file, or write NDJSON, to keep them")
     if summary.replaced_cells:
         n = summary.replaced_cells
         env.say(f"postisupport: warning: {_cells(n)} held characters a workbook can't (control characters, "

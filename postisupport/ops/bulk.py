@@ -51,7 +51,7 @@ from postisupport.errors import (
     os_reason,
 )
 from postisupport.ops.audit import AuditTrail
-from postisupport.ops.bulk_input import MAX_FIELD, Reading, Rewound, Row, rows
+from postisupport.ops.bulk_input import MAX_FIELD, Reading, Rewound, Row, as_given, named_apart, rows
 from postisupport.ops.diagnose import Desk, DiagnoseOptions
 from postisupport.output.document import as_json, dumps_line
 from postisupport.output.table import (
@@ -122,6 +122,11 @@ class Summary:
     blank_lines: int = 0
     wide_rows: int = 0  # rows with more fields than the header; their extra fields are not in the output
     first_wide_row: int | None = None
+    # NDJSON rows read from a pipe with keys its first lines lack, which a CSV or workbook output has no
+    # column for (Reading.unheaded_rows): the count, the first such row, those keys.
+    unheaded_rows: int = 0
+    first_unheaded_row: int | None = None
+    unheaded_keys: list[str] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0
     excel: bool = False  # whether the CSV written is as Excel writes it
@@ -173,17 +178,22 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
         summary.outcomes.update(kept.outcomes)
         if not kept.redo:  # a retry does every error row again: they count when done
             summary.errors.update(kept.errors)
-        if options.input is not None and (kept.inputs or options.count_rows) and _is_file(options.input):
+        keys = None
+        counted = bool(kept.inputs) or options.count_rows
+        if options.input is not None and (counted or options.format != "ndjson") and _is_file(options.input):
             # Before anything is written: an output resumed from another input is refused whole. (A named
-            # pipe can't be read twice: its rows are held to the output as they come, in `wanted`.)
-            summary.total = _first_pass(options.input, options.column, kept)
+            # pipe can't be read twice: its rows are held to the output as they come, in `wanted`.) A CSV
+            # or workbook output of an NDJSON input gets a column for every key: the file is read for them.
+            summary.total, keys = _first_pass(options.input, options.column, kept, counted)
         summary.excel = (kept.excel if kept.excel is not None else
                          options.excel if options.excel is not None else _excel_style(sample))
         try:
-            stream = rows(io.BufferedReader(Rewound(sample, source)), options.column, reading)
-            kept.check_columns(reading.extra_columns)  # a CSV output's header alone tells them
+            stream = rows(io.BufferedReader(Rewound(sample, source)), options.column, reading, keys)
+            # Only a CSV output's header tells its columns.
+            kept.check_columns(reading.extra_columns, reading.format)
             wanted = kept.wanted(stream)
-            sink = stack.enter_context(output.sink(summary.excel, reading.extra_columns, summary))
+            # The columns as headed: an NDJSON input's keys met later are not among them.
+            sink = stack.enter_context(output.sink(summary.excel, list(reading.extra_columns), summary))
             if progress is not None:
                 progress.started(summary)
             asyncio.run(_check(settings, options, view, describe, trail, progress, wanted, sink, summary,
@@ -191,6 +201,10 @@ def run(settings: Settings, options: BulkOptions, view: View, describe: Describe
         finally:
             summary.blank_lines = reading.blank_lines
             summary.wide_rows, summary.first_wide_row = reading.wide_rows, reading.first_wide_row
+            if options.format != "ndjson":  # NDJSON output keeps every key of every row
+                summary.unheaded_rows, summary.first_unheaded_row = (reading.unheaded_rows,
+                                                                     reading.first_unheaded_row)
+                summary.unheaded_keys = reading.unheaded_keys
             summary.seconds = time.monotonic() - started
     return summary
 
@@ -331,15 +345,23 @@ def _semicolons(lines: list[str]) -> bool:
         return False
 
 
-def _first_pass(path: Path, column: str | None, kept: _Kept) -> int:
-    """The input's rows, counted; each row the output kept is held to the input's row of that number."""
+def _first_pass(path: Path, column: str | None, kept: _Kept,
+                counted: bool) -> tuple[int | None, list[str] | None]:
+    """The input's rows, counted; each row the output kept is held to the input's row of that number.
+    Besides, an NDJSON input's other keys, all of them, first seen first: a CSV header, written before
+    the first row, then has a column for each. Not `counted` (neither a resume nor a count asked for),
+    only an NDJSON input is read through, for its keys."""
+    reading = Reading()
     count = 0
     with _open_input(path, None) as source:
-        for row in rows(source, column):
+        found = rows(source, column, reading)
+        if not counted and reading.format != "ndjson":
+            return None, None
+        for row in found:
             kept.check(row)
             count += 1
     kept.check_length(count)
-    return count
+    return count, reading.extra_columns if reading.format == "ndjson" else None
 
 
 # A workbook's Summary rows that are no organisation's name: a user found in none, a user whose
@@ -538,15 +560,27 @@ class _Kept:
                                f"and this run reads through {_mapping_named(mapping)}: its rows would be "
                                "decided two ways; resume through the same mapping, or start a new output")
 
-    def check_columns(self, extra_columns: list[str]) -> None:
+    def check_columns(self, extra_columns: list[str], format: str) -> None:
         """A CSV output resumed from an input with other columns would get rows wider or narrower than
         its header: refused before anything is written."""
-        given = [spreadsheet_safe(name) for name in extra_columns]
-        if self.extra_columns is not None and self.extra_columns != given:
-            had = ", ".join(self.extra_columns) or "none"
-            raise InvalidInput("input", f"the input's other columns ({', '.join(given) or 'none'}) are not "
-                               f"those of {self.path} ({had}): the output is from another input, or the "
-                               "input has changed since")
+        given = [spreadsheet_safe(name) for name in named_apart(extra_columns)]
+        if self.extra_columns is None or self.extra_columns == given:
+            return
+        if format == "ndjson" and not self.extra_columns:
+            # Before they were kept, a CSV output of an NDJSON input had no column for its other keys.
+            raise InvalidInput("input", f"{self.path} has no columns for the input's other keys "
+                               f"({', '.join(given)}): was it written by an older version of postisupport, "
+                               "which left them out? Finish it with that version, or start a new output")
+        had = ", ".join(self.extra_columns) or "none"
+        if format == "ndjson":
+            raise InvalidInput("input", f"the input's other keys ({', '.join(given) or 'none'}) are not the "
+                               f"columns of {self.path} ({had}): the output is from another input, the input "
+                               "has changed since, or it was started with the input read another way (from a "
+                               "pipe, the keys of its first lines alone are columns; from a file, all its "
+                               "keys): resume it as it was started")
+        raise InvalidInput("input", f"the input's other columns ({', '.join(given) or 'none'}) are not "
+                           f"those of {self.path} ({had}): the output is from another input, or the "
+                           "input has changed since")
 
     def keep(self, row: int, given: str, outcome: str | None, error_kind: str | None,
              asked: Any = None, mapping: str | None = None) -> None:
@@ -770,8 +804,10 @@ class _TextSink:
 
     def line(self, row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None) -> Any:
         if self.format == "ndjson":
+            # The input's other fields under a key of their own: none can be taken for the output's own.
             return dumps_line({**(document or {}), "row": row.number, "input": row.identifier,
                                "asked": {"services": list(row.services), "lang": row.lang},
+                               **({"input_fields": row.extra} if row.extra else {}),
                                "error": error, **({"mapping": self.mapping} if self.mapping else {})}) + "\n"
         return _cells(row, document, error, self.extra_columns, self.mapping)
 
@@ -799,8 +835,10 @@ class _TextSink:
 
 
 def _header(mapping: str | None, extra_columns: list[str]) -> list[str]:
-    """A CSV output's columns: ours, what the rows were read through unless the default, the input's."""
-    return [*CSV_COLUMNS, *([MAPPING_COLUMN] if mapping else []), *map(spreadsheet_safe, extra_columns)]
+    """A CSV output's columns: ours, what the rows were read through unless the default, the input's
+    (an NDJSON input's keys named apart here, as a CSV input's columns are when read)."""
+    return [*CSV_COLUMNS, *([MAPPING_COLUMN] if mapping else []),
+            *map(spreadsheet_safe, named_apart(extra_columns))]
 
 
 def _mapping_named(mapping: str | None) -> str:
@@ -809,8 +847,9 @@ def _mapping_named(mapping: str | None) -> str:
 
 def _cells(row: Row, document: dict[str, Any] | None, error: dict[str, Any] | None,
            extra_columns: list[str], mapping: str | None) -> list[str]:
+    # An NDJSON value that is no text (42, {"a": 1}) is its JSON; a key the row lacks, or null, is blank.
     cells = [*csv_record(row.number, row.identifier, row.services, document, error, mapping).values(),
-             *(spreadsheet_safe(row.extra.get(name, "")) for name in extra_columns)]
+             *(spreadsheet_safe(as_given(row.extra.get(name))) for name in extra_columns)]
     # A lone surrogate (the API's JSON may hold "\ud800") is no text: no UTF-8 file can hold it.
     return [LONE_SURROGATE.sub(REPLACEMENT, cell) for cell in cells]
 

@@ -23,7 +23,8 @@ lines is one row with a multi-line cell, however many lines it takes.
 
 Besides the rows, `Reading` tells (its attributes are filled while reading):
 `format`, `encoding`, `extra_columns`, `blank_lines`, `wide_rows` and
-`first_wide_row`; `excel_style`, True when the input looks written by Excel
+`first_wide_row`, `unheaded_rows`, `first_unheaded_row` and `unheaded_keys`;
+`excel_style`, True when the input looks written by Excel
 (`;` between fields, a BOM, or a line in cp1252; it may turn True part way
 through); `bytes_read`, the bytes of the
 input handed out as rows so far, and `total_bytes`, the input's size when it
@@ -74,13 +75,15 @@ UNREAD = "nothing in it was looked up: fix the quote, or look the identifier up 
 @dataclass(frozen=True)
 class Row:
     """One data row: its 1-based number (blank lines not counted), the identifier exactly as given,
-    the services and script language asked for, the input's other columns, and what is wrong with it."""
+    the services and script language asked for, the input's other columns (a CSV row's cells by the
+    names of `Reading.extra_columns`; an NDJSON object's other keys, their values as JSON has them),
+    and what is wrong with it."""
 
     number: int
     identifier: str
     services: tuple[str, ...] = ()
     lang: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
 
 
@@ -91,12 +94,20 @@ class Reading:
 
     format: str = "lines"
     encoding: str = "utf-8"
+    # A CSV input's other columns, named apart (named_apart); an NDJSON input's other keys, first seen
+    # first: those known ahead or of its first lines, then each new one as it is read.
     extra_columns: list[str] = field(default_factory=list)
     blank_lines: int = 0
     # Rows with more fields than the header (an unquoted comma in a note?): their extra fields have no
     # column to go to. The count, and the first such row's number.
     wide_rows: int = 0
     first_wide_row: int | None = None
+    # NDJSON rows with a key not among those known before the first row was read (from a pipe, the keys
+    # of its first lines): a CSV header, written before, has no column for it. The count, the first such
+    # row, and those keys.
+    unheaded_rows: int = 0
+    first_unheaded_row: int | None = None
+    unheaded_keys: list[str] = field(default_factory=list)
     excel_style: bool = False
     bytes_read: int = 0
     total_bytes: int | None = None
@@ -110,9 +121,12 @@ class Line(NamedTuple):
 
 
 def rows(
-    binary: IO[bytes], column: str | None = None, reading: Reading | None = None
+    binary: IO[bytes], column: str | None = None, reading: Reading | None = None,
+    keys: list[str] | None = None,
 ) -> Iterator[Row]:
-    """The rows of an input, streamed. `column` names the identifier column of a CSV file.
+    """The rows of an input, streamed. `column` names the identifier column of a CSV file. `keys` are an
+    NDJSON input's other keys when they are known ahead (all of them, read before from a file); else
+    those of its first lines are, until its rows are read.
 
     Raises InvalidInput (field "input") when the input as a whole can't be read: no identifier column
     in a CSV header, a `column` that isn't there."""
@@ -126,7 +140,8 @@ def rows(
     head = source.peek(20)
     if head and head[0].lstrip().startswith("{"):
         reading.format = "ndjson"
-        return _ndjson(source, column)
+        reading.extra_columns = list(keys) if keys is not None else _keys_of(source.peek_lines(20), column)
+        return _ndjson(source, reading, column)
     delimiter = _delimiter(head)
     if not head or delimiter not in head[0]:
         reading.format = "lines"
@@ -264,17 +279,21 @@ class _Source:
     def peek(self, count: int) -> list[str]:
         """The first `count` non-blank lines within the sample; every line, blank ones too, is left to
         be read again."""
+        return [line.text for line in self.peek_lines(count)]
+
+    def peek_lines(self, count: int) -> list[Line]:
+        """As peek, the lines with what could not be read of them."""
         seen: list[Line] = []
-        texts: list[str] = []
-        while len(texts) < count and self._reading.bytes_read < SAMPLE_BYTES:
+        found: list[Line] = []
+        while len(found) < count and self._reading.bytes_read < SAMPLE_BYTES:
             line = self._back.popleft() if self._back else next(self._lines, None)
             if line is None:
                 break
             seen.append(line)
             if line.text.strip():
-                texts.append(line.text)
+                found.append(line)
         self._back.extendleft(reversed(seen))
-        return texts
+        return found
 
     def put_back(self, lines: list[Line]) -> None:
         self._back.extendleft(reversed(lines))
@@ -378,24 +397,26 @@ def _table(source: _Source, delimiter: str, column: str | None, reading: Reading
     services = next((i for i, name in enumerate(names) if name in SERVICE_COLUMNS and i != at), None)
     langs = next((i for i, name in enumerate(names) if name in LANG_COLUMNS and i != at), None)
     others = [i for i in range(len(header)) if i not in (at, services, langs)]
-    header = _named_apart(header, others)
+    header = list(header)
+    for i, name in zip(others, named_apart([header[i] for i in others]), strict=True):
+        header[i] = name
     reading.extra_columns = [header[i] for i in others]
     source.skip_blank = False
     return _records(source, records, at, services, langs, others, header, reading, delimiter)
 
 
-def _named_apart(header: list[str], others: list[int]) -> list[str]:
-    """The header, each column kept from the input named apart from the output's own columns and from
-    each other ("error" becomes "input_error"): a reader of the output by column name (a spreadsheet's
-    lookup, pandas) would otherwise take the input's "error" for the result's."""
+def named_apart(names: list[str]) -> list[str]:
+    """The columns kept from the input, each named apart from the output's own columns and from each
+    other ("error" becomes "input_error"): a reader of the output by column name (a spreadsheet's
+    lookup, pandas) would otherwise take the input's "error" for the result's. Names already apart stay
+    as they are, and a name keeps its place whatever comes after it."""
     taken = {name.casefold() for name in (*CSV_COLUMNS, MAPPING_COLUMN)}
-    named = list(header)
-    for i in others:
-        name = header[i]
+    named = []
+    for name in names:
         while name.casefold() in taken:
             name = f"input_{name}"
         taken.add(name.casefold())
-        named[i] = name
+        named.append(name)
     return named
 
 
@@ -488,7 +509,7 @@ def _row_like(text: str, at: int, width: int, delimiter: str) -> bool:
 
 
 def _row(number: int, identifier: str, services: str = "", lang: str | None = None,
-         extra: dict[str, str] | None = None) -> Row:
+         extra: dict[str, Any] | None = None) -> Row:
     asked = tuple(s.strip() for s in services.split(SERVICE_SEPARATOR) if s.strip())
     problem = None if identifier.strip() else "the identifier is empty"
     if problem is None and lang is not None and lang.strip().casefold() not in LANGUAGES:
@@ -500,18 +521,38 @@ def _row(number: int, identifier: str, services: str = "", lang: str | None = No
 
 # NDJSON.
 
-def _ndjson(source: _Source, column: str | None = None) -> Iterator[Row]:
+def _ndjson(source: _Source, reading: Reading, column: str | None = None) -> Iterator[Row]:
+    headed = set(reading.extra_columns)  # what a CSV header written before the first row has columns for
+    known = set(headed)
     number = 0
     while (line := source.next_line()) is not None:
         number += 1
         if line.problem is not None:
             yield Row(number, shortened(line.text.strip(), SHOWN), problem=line.problem)
             continue
-        yield _object_row(number, line.text, column)
+        row = _object_row(number, line.text, column)
+        if not headed.issuperset(row.extra):
+            new = [key for key in row.extra if key not in known]
+            known.update(new)
+            reading.extra_columns += new
+            reading.unheaded_keys += new
+            reading.unheaded_rows += 1
+            reading.first_unheaded_row = reading.first_unheaded_row or number
+        yield row
 
 
-def _as_given(value: Any) -> str:
-    """An identifier as the input had it: text as it is, anything else as its JSON (true, ["x"])."""
+def _keys_of(lines: list[Line], column: str | None) -> list[str]:
+    """The other keys of the objects on these lines, first seen first."""
+    keys: dict[str, None] = {}
+    for line in lines:
+        if line.problem is None:
+            keys.update(dict.fromkeys(_object_row(0, line.text, column).extra))
+    return list(keys)
+
+
+def as_given(value: Any) -> str:
+    """A value as the input had it, as text: text as it is, null as nothing, anything else as its JSON
+    (true, 42, ["x"])."""
     if value is None or isinstance(value, str):
         return value or ""
     return json.dumps(value, ensure_ascii=False)
@@ -536,33 +577,39 @@ def _object_row(number: int, line: str, column: str | None = None) -> Row:
         if twice is not None:
             return Row(number, line.strip(), problem=f"the keys {', '.join(repr(str(k)) for k in twice)} are "
                        "one key written in different case, with different values; keep one")
-    identifier = _first(folded, (fold(column),) if column is not None else IDENTIFIER_COLUMNS)
-    held = [key for key in IDENTIFIER_COLUMNS if key in folded] if column is None else []
-    if len(held) > 1 and len({str(folded[key]) for key in held}) > 1:
-        return Row(number, _as_given(identifier),
-                   problem=f"{len(held)} identifiers ({', '.join(held)}); name the one to look up with the "
-                           "column option")
+    at = _key(folded, (fold(column),) if column is not None else IDENTIFIER_COLUMNS)
+    identifier = folded[at] if at is not None else None
     if column is not None:  # the identifier's key is that alone, whatever its name
         folded.pop(fold(column), None)
-    services = _first(folded, SERVICE_COLUMNS)
-    lang = _first(folded, LANG_COLUMNS)
+    at_services, at_lang = _key(folded, SERVICE_COLUMNS), _key(folded, LANG_COLUMNS)
+    services = folded[at_services] if at_services is not None else None
+    lang = folded[at_lang] if at_lang is not None else None
+    # Every key but those the row is about is kept, as a CSV row's other columns are: a note, a ticket.
+    used = {at, at_services, at_lang}
+    extra = {str(key): value for key, value in record.items() if fold(str(key)) not in used}
+    held = [key for key in IDENTIFIER_COLUMNS if key in folded] if column is None else []
+    if len(held) > 1 and len({str(folded[key]) for key in held}) > 1:
+        return Row(number, as_given(identifier), extra=extra,
+                   problem=f"{len(held)} identifiers ({', '.join(held)}); name the one to look up with the "
+                           "column option")
     if not isinstance(identifier, str):
         wanted = f"under the key {column!r}" if column is not None else \
             "under a key such as \"identifier\" or \"email\""
-        return Row(number, _as_given(identifier), problem=f"no identifier (a string {wanted})")
+        return Row(number, as_given(identifier), extra=extra, problem=f"no identifier (a string {wanted})")
     # A service or language of another type is the row's error, never dropped: the row would
     # otherwise be diagnosed for every service, or scripted in another language, unsaid.
     if isinstance(services, list) and all(s is None or isinstance(s, str) for s in services):
         services = SERVICE_SEPARATOR.join(s for s in services if s is not None)  # null: no service
     elif services is not None and not isinstance(services, str):
-        return Row(number, identifier, problem="the services are not a string or a list of strings")
+        return Row(number, identifier, extra=extra,
+                   problem="the services are not a string or a list of strings")
     if lang is not None and not isinstance(lang, str):
-        return Row(number, identifier, problem="the script language is not a string")
-    return _row(number, identifier, services or "", lang if lang and lang.strip() else None)
+        return Row(number, identifier, extra=extra, problem="the script language is not a string")
+    return _row(number, identifier, services or "", lang if lang and lang.strip() else None, extra)
 
 
-def _first(folded: dict[str, Any], keys: Iterable[str]) -> Any:
-    return next((folded[k] for k in keys if k in folded), None)
+def _key(folded: dict[str, Any], keys: Iterable[str]) -> str | None:
+    return next((k for k in keys if k in folded), None)
 
 
 class Rewound(io.RawIOBase):
