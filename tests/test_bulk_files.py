@@ -352,6 +352,24 @@ def test_resuming_with_another_input_is_refused(run, tmp_path: Path, name: str) 
     assert out.read_bytes() == before
 
 
+@pytest.mark.parametrize("mode", ["--resume", "--retry-failed"])
+@pytest.mark.parametrize(("name", "header"), [("out.ndjson", 0), ("out.csv", 1)])
+def test_an_output_that_holds_a_row_twice_is_refused(run, tmp_path: Path, name: str, header: int,
+                                                     mode: str) -> None:
+    """F26-11: a resume kept both records of a row an output held twice, and a retry wrote both again."""
+    source = write(tmp_path / "in.txt", "ESIM0042\nESIM0001\nESIM0200\n" * 10)
+    out = tmp_path / name
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "-q").exit_code == 0
+    records = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(b"".join([*records[:header + 5], records[header + 2]]))  # rows 1-5, then row 3 again
+    before = out.read_bytes()
+    assert_error(run("--sandbox", "bulk", str(source), "-o", str(out), mode, "-q"), ExitStatus.USAGE,
+                 f"^postisupport: error: line {header + 6} of {out} is row 3 again, and bulk writes each row "
+                 "once: was it edited, or put together from two outputs\\? Keep one of the two records, or "
+                 "start a new output$")
+    assert out.read_bytes() == before
+
+
 # -- 19: memory stays flat however many organisations ---------------------------------------------------
 
 

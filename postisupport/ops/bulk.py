@@ -583,7 +583,14 @@ class _Kept:
                            "input has changed since")
 
     def keep(self, row: int, given: str, outcome: str | None, error_kind: str | None,
-             asked: Any = None, mapping: str | None = None) -> None:
+             asked: Any = None, mapping: str | None = None, *, line: int) -> None:
+        """A record of the output, on its `line`. A row it holds twice is refused: bulk writes each row
+        once, so the file was edited or put together, the two may say different things, and a resume,
+        which only appends, would keep both (and count both)."""
+        if row in self.inputs:
+            raise InvalidInput("output", f"line {line} of {self.path} is row {row} again, and bulk writes "
+                               "each row once: was it edited, or put together from two outputs? Keep one of "
+                               "the two records, or start a new output")
         self.inputs[row] = hash(given)
         self.mappings.add(mapping or None)
         if asked is not None:
@@ -1029,7 +1036,7 @@ def _read_back_ndjson(path: Path, kept: _Kept) -> int:
                 raise _not_a_result(path, number)
             mapping = entry.get("mapping")
             kept.keep(row, given, entry.get("outcome"), kind, asked,
-                      mapping if isinstance(mapping, str) else None)
+                      mapping if isinstance(mapping, str) else None, line=number)
             end += len(line)
     return end
 
@@ -1080,7 +1087,7 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
         kept.extra_columns = list(header[len(CSV_COLUMNS) + (at_mapping is not None):])
         at_row, at_input, at_service, at_outcome, at_error = (
             CSV_COLUMNS.index(name) for name in ("row", "identifier", "service", "outcome", "error"))
-        end = records.end
+        end, start = records.end, records.line + 1  # where the next record ends, and the line it starts on
         for cells in records:
             whole = records.complete and len(cells) == len(header) and _number(cells[at_row])
             if not whole:
@@ -1090,8 +1097,8 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
             error = cells[at_error]
             kept.keep(int(cells[at_row]), cells[at_input], cells[at_outcome],
                       error.split(":", 1)[0] if error else None,
-                      cells[at_service], cells[at_mapping] if at_mapping is not None else None)
-            end = records.end
+                      cells[at_service], cells[at_mapping] if at_mapping is not None else None, line=start)
+            end, start = records.end, records.line + 1
         if records.failed and records.failed_at < size:
             raise _not_a_result(path, records.line)
     return end
