@@ -239,10 +239,12 @@ def test_only_a_4xx_answer_counts_as_a_refusal(run) -> None:
 
 class RateLimiting:
     """The demo sandbox behind a limiter: requests whose path holds `path`, after the first `passed`
-    ones, get `status` with Retry-After: 0 (so the client's retries don't slow the test)."""
+    ones, get `status` with Retry-After: `retry_after` (0: the client's retries don't slow the test)."""
 
-    def __init__(self, status: int, path: str = "", passed: int = 0, app: Any = None) -> None:
+    def __init__(self, status: int, path: str = "", passed: int = 0, app: Any = None,
+                 retry_after: bytes = b"0") -> None:
         self.app, self.status, self.path, self.passed = app or application(), status, path, passed
+        self.retry_after = retry_after
         self.requests = 0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -253,7 +255,7 @@ class RateLimiting:
         if self.requests > self.passed and self.path in scope["path"]:
             body = json.dumps({"status": str(self.status), "detail": "slow down"}).encode()
             await send({"type": "http.response.start", "status": self.status, "headers": [
-                (b"content-type", b"application/scim+json"), (b"retry-after", b"0")]})
+                (b"content-type", b"application/scim+json"), (b"retry-after", self.retry_after)]})
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
@@ -277,6 +279,27 @@ def test_a_server_rate_limiting_everything_is_not_tested_and_not_called_untrustw
     assert checks[-1] == {"id": "latency", "status": "warn", "detail": (
         "not measured: all 13 answers were HTTP 429 or 503; rate limited: run doctor again later"),
         "consequence": None}
+
+
+def test_after_a_check_the_server_rate_limited_through_its_retries_each_later_check_asks_once(run) -> None:
+    """F26-6: a server answering only 429 kept doctor silent for over 3 minutes before the same verdict:
+    each of the 13 checks waited out the server's Retry-After (5 s at most) before its request and each
+    of its 2 retries. The first check's retries still wait what the server asks (1 s here, to keep the
+    test quick); the checks after it ask once each, wait for nothing, and are not tested on that answer."""
+    limiting = RateLimiting(429, retry_after=b"1")
+    with serving(limiting) as url:
+        result = run("--api", url, "doctor")
+    assert (result.exit_code, result.stderr) == (ExitStatus.API_ERROR, "")
+    endpoints = {"service-provider-config": "ServiceProviderConfig", "extensions": "Schemas",
+                 "membership-filters": "Groups", "name-lookups": "Groups"}
+    assert result.stdout.splitlines() == [
+        *(f"warn  {check:<23}  not tested: the server is rate limiting (the identity API answered HTTP 429 "
+          f"to GET /{endpoints.get(check, 'Users')}: slow down); rate limited: run doctor again later"
+          for check in CHECKS[:-1]),
+        "warn  latency                  not measured: all 13 answers were HTTP 429 or 503; rate limited: "
+        "run doctor again later"]
+    # The first check's request and its 2 retries, then one request for each of the 12 other checks.
+    assert limiting.requests == 3 + 12
 
 
 def test_a_server_rate_limiting_only_the_look_ups_has_the_rest_tested_and_the_latency_of_those(run) -> None:

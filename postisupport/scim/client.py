@@ -81,6 +81,8 @@ class RetryPolicy:
 # An agent on a call can't wait long; a bulk run of thousands of rows can, and should be polite.
 QUICK = RetryPolicy()
 PATIENT = RetryPolicy(frozenset({429, 502, 503, 504}), attempts=5, transport=True, max_wait=30.0, jitter=0.5)
+# Nothing tried again: a 429 or 503 is its error at once (ScimClient.stop_retrying).
+ONCE = RetryPolicy(frozenset(), attempts=1)
 
 
 TOO_LONG = "the diagnosis took too long"
@@ -220,6 +222,14 @@ class ScimClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    def stop_retrying(self) -> None:
+        """From now on every request is tried once, and none waits for what the server asked
+        (Retry-After), the wait it last asked included: for a caller whose requests the server went on
+        rate limiting through every retry (doctor's later checks), where each next one would only wait
+        as long again, in vain."""
+        self._retry = ONCE
+        self._open.set()
 
     async def probe(self) -> None:
         """One cheap authenticated request: raises AuthError when the API refuses our credentials."""

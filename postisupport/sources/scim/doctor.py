@@ -12,8 +12,10 @@ answered, errors included; one that timed out is not an answer, and neither is a
 server said only "not now".
 
 A check the server never answered because it rate limits (429, or 503 for now) is not tested: a
-warning, never a failure, since it says nothing about the server's quirks. The caller tells
-"run doctor again later" from a run whose checks all answered by `untested`.
+warning, never a failure, since it says nothing about the server's quirks. Once a check is rate
+limited through the client's retries, the later checks' requests are tried once each and wait for no
+Retry-After: a check the server still rate limits is not tested at once, one it answers is tested.
+The caller tells "run doctor again later" from a run whose checks all answered by `untested`.
 """
 
 from __future__ import annotations
@@ -748,6 +750,10 @@ def run(settings: Settings, observe: Any = None, draft: bool = False) -> Finding
                     if _stops(error, server):
                         raise
                     results.append(_unanswered_check(name, error))
+                    if isinstance(error, ApiError) and error.status in RATE_LIMITED:
+                        # Still "not now" after the client's retries: each later check asks once, at
+                        # once, else each waits the same waits in vain (minutes before a line is shown).
+                        server.client.stop_retrying()
                 except (AttributeError, TypeError, ValueError, IndexError):
                     # The checks read JSON a server shaped as it liked: a wrong shape is a finding.
                     results.append(_unanswered(name, "the server answered JSON of an unexpected shape"))
