@@ -12,6 +12,8 @@ import pytest
 from postisupport.cli.main import ExitStatus
 from tests.test_cli import DEMO, assert_error
 
+CORE_SAMPLE = Path(__file__).parent.parent / "docs" / "samples" / "core-directory.json"
+
 
 @pytest.mark.parametrize("pseudonymise", [False, True])
 @pytest.mark.parametrize(("identifier", "services"), [
@@ -75,6 +77,48 @@ def test_replaying_a_file_that_is_no_capture_is_refused(run, tmp_path: Path) -> 
     other = tmp_path / "dir.json"
     other.write_text(json.dumps({"Users": []}))
     assert_error(run("replay", str(other)), ExitStatus.USAGE, f"{other} is not a capture file")
+
+
+CAPTURED_AS = "is a capture, read as it was captured (its record says how): name no other mapping with it"
+
+
+def test_another_mapping_named_with_a_capture_to_replay_is_refused_as_with_sandbox_data(
+        run, tmp_path: Path, environ: dict[str, str]) -> None:
+    """F26-9: `--mapping wso2 replay CAPTURE`, and POSTISUPPORT_MAPPING=wso2, were ignored without a word,
+    while `--sandbox-data CAPTURE --mapping wso2` is refused (docs/engineers.md)."""
+    ticket = tmp_path / "core.json"
+    made = run("--sandbox-data", str(CORE_SAMPLE), "--mapping", "scim-core", "capture", "ESIM0101", "-o",
+               str(ticket))
+    assert made.exit_code == 0, made.stderr
+    named = run("--mapping", "wso2", "replay", str(ticket))
+    assert (named.exit_code, named.stdout, named.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: --mapping: {ticket} {CAPTURED_AS}\n")
+    environ["POSTISUPPORT_MAPPING"] = "wso2"
+    from_environment = run("replay", str(ticket))
+    assert (from_environment.exit_code, from_environment.stdout, from_environment.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: POSTISUPPORT_MAPPING: {ticket} {CAPTURED_AS}\n")
+    del environ["POSTISUPPORT_MAPPING"]
+    # A profile is standing configuration for an API, which replay reads none of: its mapping is not
+    # in force there, so not refused (as sandbox data, the profile is read and its mapping would be).
+    config = tmp_path / "config.toml"
+    config.write_text('default_profile = "desk"\n[profiles.desk]\nmapping = "wso2"\n', "utf-8")
+    environ["POSTISUPPORT_CONFIG"] = str(config)
+    replayed = run("replay", str(ticket), "--json")
+    assert (replayed.exit_code, replayed.stderr, replayed.json()["rule"]) == (0, "", "login.not-login-email")
+
+
+@pytest.mark.parametrize(("given", "named"), [
+    (["--api", "https://idp.example.com/scim/v2"], "'--api'"), (["--sandbox"], "'--sandbox'"),
+    (["--sandbox-data", "other.json", "--timeout", "3"], "'--sandbox-data' and '--timeout'")])
+def test_replay_refuses_the_options_for_reaching_an_api_as_sandbox_serve_does(
+        run, tmp_path: Path, given: list[str], named: str) -> None:
+    """F26-9: `--api URL replay CAPTURE` and `--sandbox replay CAPTURE` were ignored without a word."""
+    ticket = tmp_path / "ticket.json"
+    run("--sandbox", "capture", "ESIM0042", "-o", str(ticket))
+    result = run(*given, "replay", str(ticket))
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.USAGE, "", f"postisupport: error: Invalid value for {named}: replay decides again from "
+        "the capture alone; it reads no identity API (see 'postisupport replay --help')\n")
 
 
 @pytest.mark.parametrize("identifier", ["ESIM0042", "johanna.makinen@esimerkki.example.fi", "ESIM0105",

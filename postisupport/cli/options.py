@@ -146,6 +146,13 @@ class State:
                              "(chown to you, chmod go-w)")
         return settings
 
+    def refuse_connection(self, reason: str, *meaningful: str) -> None:
+        """The connection options given before the subcommand, but the `meaningful` ones, refused with
+        `reason`: a command they mean nothing to would ignore them silently."""
+        misplaced = [flag for flag in self.connection.given() if flag not in meaningful]
+        if misplaced:
+            raise typer.BadParameter(reason, param_hint=" and ".join(f"'{flag}'" for flag in misplaced))
+
     def observer(self, settings: Settings, **files: Path | None) -> Callable[[dict[str, Any]], None] | None:
         """What sees every HTTP exchange: the trace file (0600: it holds personal data) and -v lines.
 

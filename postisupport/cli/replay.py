@@ -18,8 +18,10 @@ def replay(
 ) -> None:
     """Decide again from a capture, offline, and say what differs.
 
-    No identity API is configured or contacted. Exits 7 when today's rules decide differently
-    from the captured decision, so capture files can serve as regression tests.
+    No identity API is configured or contacted: options for one (--api, --sandbox, ...) are
+    refused, and so is a mapping (--mapping, POSTISUPPORT_MAPPING): the capture is read as it
+    was captured. Exits 7 when today's rules decide differently from the captured decision, so
+    capture files can serve as regression tests.
 
     Example: postisupport replay ticket.json
     """
@@ -31,9 +33,14 @@ def replay(
     from postisupport.ops.capture import replay as run
 
     state = state_of(ctx)
-    settings = resolve({"sandbox": True}, state.env.environ)
+    # The capture is the directory and says how it is read: a mapping named with it is refused as the
+    # capture's (once the file is known to be one); every other option for reaching an API, as meaningless.
+    state.refuse_connection("replay decides again from the capture alone; it reads no identity API",
+                            "--mapping")
+    # No profile: it is standing configuration for an API, and replay reads none.
+    settings = resolve({"sandbox": True, "mapping": state.connection.mapping}, state.env.environ)
     view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
-    result = run(capture, view, dict(state.env.environ))
+    result = run(capture, view, settings)
     if as_json:
         render.print_json(state.env, result.report, view)
     else:

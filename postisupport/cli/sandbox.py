@@ -34,10 +34,8 @@ def serve(
 
     state = state_of(ctx)
     # The global --sandbox-data names the file to serve too; options for reaching an API mean nothing here.
-    misplaced = [flag for flag in state.connection.given() if flag not in ("--sandbox", "--sandbox-data")]
-    if misplaced:
-        raise typer.BadParameter("sandbox serve serves the sandbox; it reads no identity API",
-                                 param_hint=" and ".join(f"'{flag}'" for flag in misplaced))
+    state.refuse_connection("sandbox serve serves the sandbox; it reads no identity API", "--sandbox",
+                            "--sandbox-data")
 
     settings = state.settings(ConnectionOptions(sandbox=True, sandbox_data=data))
     options = ServeOptions(host, port, writable)

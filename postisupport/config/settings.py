@@ -125,6 +125,15 @@ class Settings:
         return self.origins.get(setting, Origin.DEFAULT)
 
 
+def read_as_captured(settings: Settings, capture: Path) -> None:
+    """A capture is read back as it was captured (its record says how), by replay and as sandbox data
+    alike: a mapping other than the default, named with it, would be named as in force where it is not,
+    so it is refused."""
+    if settings.mapping != DEFAULTS["mapping"]:
+        raise InvalidSetting("mapping", settings.origin("mapping"), f"{capture} is a capture, read as it was "
+                             "captured (its record says how): name no other mapping with it")
+
+
 def config_path(environ: Mapping[str, str], config_dir: Path) -> Path:
     """POSTISUPPORT_CONFIG names the config file; else config.toml in the config folder."""
     from postisupport.config.profiles import FILE_NAME

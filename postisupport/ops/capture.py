@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from postisupport import __version__, sources
 from postisupport.config.private import refuse_own, replacing
-from postisupport.config.settings import Settings, resolve
+from postisupport.config.settings import Settings, read_as_captured
 from postisupport.core.facts import FACT_NAMES
 from postisupport.core.language import Language
 from postisupport.core.report import Report
@@ -259,10 +259,12 @@ class _CaptureFile(_Checked):
     Groups: list[dict[str, Any]] = []
 
 
-def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Replay:
-    """Decide again from a capture file, offline: no API is configured or contacted.
+def replay(path: Path, view: View, settings: Settings) -> Replay:
+    """Decide again from a capture file, offline: no API is configured or contacted. `settings`: the
+    sandbox's, which name no mapping but the default (the capture is read as it was captured).
 
-    Raises FileProblem when the file can't be read, DataFileError when it is no capture file."""
+    Raises FileProblem when the file can't be read, DataFileError when it is no capture file,
+    InvalidSetting when the settings name another mapping."""
     from postisupport.sandbox.datafile import NotJson, read_json
 
     def refused(reason: str) -> DataFileError:
@@ -282,9 +284,9 @@ def replay(path: Path, view: View, environ: dict[str, str] | None = None) -> Rep
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise refused(f"{where}: {first['msg']}") from None
+    read_as_captured(settings, path)
     captured = data["capture"]["diagnosis"]
     try:
-        settings = resolve({"sandbox": True}, environ or {})
         result = _decide(sources.replaying(data), data, _options(data["capture"]["arguments"]),
                          settings)
     except DataFileError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from postisupport.config.settings import DEFAULTS, Settings
+from postisupport.config.settings import DEFAULTS, Settings, read_as_captured
 from postisupport.errors import DataFileError, InvalidSetting, NotConfigured, SecretSource
 from postisupport.scim.client import QUICK, RetryPolicy, ScimClient
 from postisupport.scim.pacing import Pacer
@@ -29,14 +29,11 @@ def store(settings: Settings, *, max_concurrency: int = 8, transport: Any = None
         from postisupport.sandbox import app as sandbox
 
         application = sandbox.application(settings.sandbox_data)
-        if application.record is not None:
+        if application.record is not None and settings.sandbox_data is not None:
             # A capture holds what a store sent in postisupport's contract, whatever mapping it was read
             # through: it is read back as captured (as replay does), never through another mapping, which
             # would be named as in force where it was not.
-            if mapping is not None:
-                raise InvalidSetting("mapping", settings.origin("mapping"), f"{settings.sandbox_data} is a "
-                                     "capture, read as it was captured (its record says how): name no other "
-                                     "mapping with it")
+            read_as_captured(settings, settings.sandbox_data)
             try:
                 mapping = replay_mapping(application.record)
             except DataFileError as error:
