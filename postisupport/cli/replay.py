@@ -35,8 +35,9 @@ def replay(
     state = state_of(ctx)
     # The capture is the directory and says how it is read: a mapping named with it is refused as the
     # capture's (once the file is known to be one); every other option for reaching an API, as meaningless.
+    # --no-audit is not one: replay records nothing, as a script that gives it to every command expects.
     state.refuse_connection("replay decides again from the capture alone; it reads no identity API",
-                            "--mapping")
+                            "--mapping", "--no-audit")
     # No profile: it is standing configuration for an API, and replay reads none.
     settings = resolve({"sandbox": True, "mapping": state.connection.mapping}, state.env.environ)
     view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
