@@ -302,3 +302,22 @@ def test_the_reader_has_a_postisupport_to_run() -> None:
 def test_the_reader_fails_an_example_that_fails_here_or_in_bash(reader: Reader, broken: str) -> None:
     assert _failures(reader, [broken, "postisupport --sandbox diagnose ESIM0042"]) == [
         f"{broken}\n  exit 2: postisupport: error: 'foo@bar' is not a valid e-mail address"]
+
+
+# A line of a code block that starts a command a reader would paste into a shell.
+COMMAND_LINE = re.compile(r"^ {4,}(?:postisupport|printf|echo|cat|python3?|pip|cut|head|jq) ")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_no_command_in_a_document_leaves_a_quote_open_to_the_next_line(document: str) -> None:
+    """F26-1: `printf 'ESIM0042` with the \\n escapes written as real line breaks broke the code block in
+    two and was never run as an example: only its last line named postisupport."""
+    text = (ROOT / document).read_text(encoding="utf-8")
+    open_quoted = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if COMMAND_LINE.match(line):
+            try:
+                shlex.split(_without_comment(line).rstrip().rstrip("\\"))
+            except ValueError:
+                open_quoted.append(f"{document}:{number}: {line.strip()}")
+    assert open_quoted == []
