@@ -55,14 +55,17 @@ class PostisupportError(Exception):
 class InvalidInput(PostisupportError):
     """`field` names the input ("identifier", "service"); one bad bulk row is one of these. `reason`
     is the English text; `key` and `params`, when given, the same said by a key of the agent's
-    catalogs, so that a session can say it in the agent's language."""
+    catalogs, so that a session can say it in the agent's language. `plain`: what the text quotes that
+    is no one's personal data (a service's id it suggests), which masking leaves as it is."""
 
-    def __init__(self, field: str, reason: str, key: str | None = None, **params: str) -> None:
+    def __init__(self, field: str, reason: str, key: str | None = None, *, plain: tuple[str, ...] = (),
+                 **params: str) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
         self.key = key
         self.params = params
+        self.plain = plain
 
 
 class ConfigurationError(PostisupportError):

@@ -48,7 +48,7 @@ def test_a_capture_of_attributes_of_the_wrong_type_replays(run, tmp_path: Path) 
     aino = next(u for u in kept["Users"] if u["id"] == "u-1002")
     assert ("active" in aino, "displayName" in aino, aino["userName"]) == (
         False, False, "aino.korhonen@esimerkki.example.fi")
-    problems = ["user u-1002: displayName: {'text': 'Aino'} ignored (Input should be a valid string)",
+    problems = ["user u-1002: displayName: {'text': 'Aino'} ignored (not a string)",
                 "user u-1002: active: 'maybe' ignored (not a boolean (true or false))"]
     # Which attributes were left out, in the shape a pseudonymised capture says it; the problems as said.
     assert (kept["capture"]["left_out"], kept["capture"]["data_problems"]) == (

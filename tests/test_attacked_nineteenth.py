@@ -34,7 +34,7 @@ def test_a_business_id_sent_as_a_number_is_unknown_never_none(run) -> None:
     assert (by_id["outcome"], by_id["rule"], by_id["organisation"]["id"]) == (
         "organisation", "lookup.organisation", "g-esimerkki")
     assert by_id["data_problems"] == [
-        "group g-esimerkki: businessId: 2345678 ignored (Input should be a valid string)",
+        "group g-esimerkki: businessId: 2345678 ignored (not a string)",
         "the organisation 'Esimerkki Oy' is taken as the one with the business ID 2345678-0: the API "
         "answered the look-up with it, but its own business ID can't be read"]
     lines = caller.stdout.splitlines()

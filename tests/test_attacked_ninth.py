@@ -617,7 +617,7 @@ def test_auth_login_keeps_a_config_files_crlf_line_endings(run, env: Any) -> Non
                                  b'api_url = "https://idp.example.com/scim/v2"\r\nauth = "token"\r\n')
 
 
-ID_42 = "user ?: id: 42 ignored (Input should be a valid string)"
+ID_42 = "user ?: id: 42 ignored (not a string)"
 
 
 @pytest.mark.parametrize(("broken", "rule", "problems"), [

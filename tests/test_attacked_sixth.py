@@ -567,14 +567,14 @@ def test_a_negative_total_is_noted_and_read_as_the_number_sent(run) -> None:
 
 @pytest.mark.parametrize(("identifier", "breaks", "facts", "unreadable"), [
     ("ESIM0042", lambda user: user.update({LOGIN: [user[LOGIN]]}), ["legacy_user_id"], [
-        "user u-1002: login: [{'legacyUserId': 'ESIM0042', 'forcePasswordReset': True,... ignored (Input "
-        "should be a valid dictionary or instance of LoginExtension)"]),
+        "user u-1002: login: [{'legacyUserId': 'ESIM0042', 'forcePasswordReset': True,... ignored (not an "
+        "object)"]),
     ("ESIM0042", lambda user: user[LOGIN].update({"legacyUserId": ["ESIM0042"]}), ["legacy_user_id"], [
-        "user u-1002: legacyUserId: ['ESIM0042'] ignored (Input should be a valid string)"]),
+        "user u-1002: legacyUserId: ['ESIM0042'] ignored (not a string)"]),
     ("aino.korhonen@esimerkki.example.fi",
      lambda user: user.update({"userName": 42, "emails": "aino.korhonen@esimerkki.example.fi"}),
      ["emails", "user_name"], [
-         "user u-1002: userName: 42 ignored (Input should be a valid string)",
+         "user u-1002: userName: 42 ignored (not a string)",
          "user u-1002: emails: 'aino.korhonen@esimerkki.example.fi' ignored (not a list)"]),
 ])
 def test_an_account_sent_with_unreadable_login_data_is_not_called_missing(

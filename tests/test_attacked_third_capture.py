@@ -271,8 +271,8 @@ def test_mask_masks_the_personal_values_data_problems_quote(run) -> None:
     change = users_changed(AINO, named_addresses)
     document = api_run(run, change, "diagnose", "ESIM0042", "--mask", "--json").json()
     assert document["data_problems"] == [
-        "user u-1002: phoneNumbers.value: **********67 ignored (Input should be a valid string)",
-        "user u-1002: lastLoginTime: '2021-13-01' ignored (Input should be a valid datetime or date, month "
+        "user u-1002: phoneNumbers.value: **********67 ignored (not a string)",
+        "user u-1002: lastLoginTime: '2021-13-01' ignored (not a valid datetime or date, month "
         "value is outside expected range of 1-12)",
         "user u-1002: emails: 'A. P. <a***2@h***.fi>' is not an e-mail address",
     ]

@@ -86,3 +86,38 @@ def test_a_secret_holding_a_blank_is_found_only_with_a_break_where_its_blank_is(
     assert [redacted(text, ["abc/ def gh"]) for text in (
         "a abc/defgh b", "a abc/%20def\ngh b", "a abc/ \ndef gh b", "a ab c/ def gh b")] == [
         "a abc/defgh b", "a [redacted] b", "a [redacted] b", "a [redacted] b"]
+
+
+def test_mask_keeps_the_service_it_suggests_for_a_slip_and_masks_what_was_typed(run) -> None:
+    """F26-2: "--service 'i.' is no service ...; did you mean 'i.'?": the suggestion, a service's id and
+    the one useful part, was masked as if it were a name."""
+    slip = run("--sandbox", "--no-audit", "diagnose", "ESIM0105", "-s", "invoicng", "--mask")
+    assert (slip.exit_code, slip.stderr) == (2, "postisupport: error: --service 'i.' is no service of this "
+                                                "user or organisation; did you mean 'invoicing'?\n")
+
+
+def test_mask_keeps_the_dates_an_administrators_data_problems_quote() -> None:
+    """F26-12: "administrator m***n@e***.fi: lastLoginTime: '9.' ignored": a date is no one's personal
+    data, and what was wrong with it is the evidence; the administrator's address is still masked."""
+    from postisupport.output.mask import problem
+
+    assert [problem(text) for text in (
+        "administrator maija.virtanen@esimerkki.example.fi: lastPasswordUpdateTime: '2021-02-30T00:00:00Z' "
+        "ignored (not a valid datetime or date, day value is outside expected range)",
+        "administrator maija.virtanen@esimerkki.example.fi: displayName: 'Maija V' ignored (not a string)",
+    )] == [
+        "administrator m***n@e***.fi: lastPasswordUpdateTime: '2021-02-30T00:00:00Z' ignored (not a valid "
+        "datetime or date, day value is outside expected range)",
+        "administrator m***n@e***.fi: displayName: 'M. V.' ignored (not a string)"]
+
+
+def test_a_value_of_the_wrong_type_is_said_in_scims_words_not_pydantics() -> None:
+    """F26-12: "Input should be a valid dictionary or instance of MultiValue" named a Python class."""
+    from postisupport.idp.models import User
+
+    user = User.parse({"id": "u-1", "userName": "a@example.fi", "displayName": {"a": 1}, "groups": [7],
+                       "active": "maybe", "emails": [{"value": 5}]})
+    assert user.problems == [
+        "displayName: {'a': 1} ignored (not a string)",
+        "active: 'maybe' ignored (not a boolean (true or false))", "emails.value: 5 ignored (not a string)",
+        "groups: 7 ignored (not an object)"]

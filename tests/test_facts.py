@@ -238,7 +238,7 @@ def test_an_administrator_without_a_usable_id_is_still_named_and_noted() -> None
     aino = user("1", "aino@example.fi", groups=[{"value": "g-1"}])
     built = build(snapshot("aino@example.fi", [aino], organisations=(org,), admins=(boss,)))
     assert (built.admins, built.problems) == ((Contact(None, None, "boss@example.fi"),), (
-        "administrator boss@example.fi: id: {'x': 1} ignored (Input should be a valid string)",))
+        "administrator boss@example.fi: id: {'x': 1} ignored (not a string)",))
 
 
 def test_an_administrator_without_an_id_or_a_login_is_noted_with_a_question_mark() -> None:
@@ -248,7 +248,7 @@ def test_an_administrator_without_an_id_or_a_login_is_noted_with_a_question_mark
     aino = user("1", "aino@example.fi", groups=[{"value": "g-1"}])
     built = build(snapshot("aino@example.fi", [aino], organisations=(org,), admins=(boss,)))
     assert (built.admins, built.problems) == ((Contact(None, None, "boss@example.fi"),), (
-        "administrator ?: id: {'x': 1} ignored (Input should be a valid string)",
+        "administrator ?: id: {'x': 1} ignored (not a string)",
         "administrator ?: userName: missing, so the login e-mail address is unknown"))
 
 
@@ -307,8 +307,7 @@ def test_users_sent_for_the_identifier_whose_login_data_cant_be_read_are_unconfi
     built = build(snapshot("esim0042", [broken, idless, stranger]))
     assert (built.unconfirmed, built.candidates, built.problems) == ((broken, idless), (), (
         "the API returned 1 user(s) that do not answer to the identifier",
-        *(f"user {who}: login: [{{'x': 1}}] ignored (Input should be a valid dictionary or instance of "
-          "LoginExtension)" for who in ("u-9", "?"))))
+        *(f"user {who}: login: [{{'x': 1}}] ignored (not an object)" for who in ("u-9", "?"))))
     # One who answers: the others are only stray answers, whatever could not be read of them.
     me = user("1", "esim0042@example.fi")
     found = build(snapshot("esim0042@example.fi", [me, broken]))

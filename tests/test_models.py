@@ -89,13 +89,13 @@ def test_organisation_group() -> None:
 
 def test_an_id_of_the_wrong_type_is_noted_once_and_read_as_none() -> None:
     user = User.parse({"id": ["u-1"], "userName": "a@example.fi"})
-    assert (user.id, user.problems) == (None, ["id: ['u-1'] ignored (Input should be a valid string)"])
+    assert (user.id, user.problems) == (None, ["id: ['u-1'] ignored (not a string)"])
 
 
 def test_a_bad_attribute_inside_a_list_item_is_named_with_its_list() -> None:
     user = User.parse({"id": "1", "userName": "a@example.fi",
                        "groups": [{"value": {"id": "g"}}, {"value": "g-2"}, 7]})
     assert ([g.value for g in user.groups], user.problems) == ([None, "g-2"], [
-        "groups.value: {'id': 'g'} ignored (Input should be a valid string)",
-        "groups: 7 ignored (Input should be a valid dictionary or instance of MultiValue)",
+        "groups.value: {'id': 'g'} ignored (not a string)",
+        "groups: 7 ignored (not an object)",
     ])

@@ -313,7 +313,7 @@ def wrong_ids() -> Iterator[tuple[WrongIds, str]]:
 
 
 def _ignored(value: Any) -> str:
-    return f"id: {value!r} ignored (Input should be a valid string)"
+    return f"id: {value!r} ignored (not a string)"
 
 
 @pytest.mark.parametrize("wrong", [["u1"], {"id": "u1"}, 7])
@@ -330,7 +330,7 @@ def test_a_user_id_of_the_wrong_type_is_a_data_problem_not_an_internal_error(run
 @pytest.mark.parametrize("wrong", WRONG_IDS)
 @pytest.mark.parametrize(("place", "noted"), [
     ("user", "user ?: {id}"),
-    ("user.groups", "user u1: groups.value: {value!r} ignored (Input should be a valid string)"),
+    ("user.groups", "user u1: groups.value: {value!r} ignored (not a string)"),
     ("group", "group ?: {id}"),
     ("admin", "administrator boss@example.fi: {id}"),
     ("member", None),  # members are never read: a group is asked for without them

@@ -316,7 +316,7 @@ def failure_line(error: BaseException, masked: bool = False) -> str:
     if masked:
         from postisupport.output.mask import error_line
 
-        message = error_line(message)
+        message = error_line(message, error.plain if isinstance(error, InvalidInput) else ())
     return f"{PROG}: {one_line(message)}"
 
 

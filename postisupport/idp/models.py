@@ -56,12 +56,27 @@ def _shown(value: Any) -> str:
     return shortened(repr(value), MAX_NOTED_VALUE)
 
 
+# pydantic's words for the usual wrong types, as ours are said ("not a list"): its own name a model, for
+# instance ("a valid dictionary or instance of MultiValue"), and a SCIM attribute is no Python type.
+_WRONG_TYPE = {"string_type": "not a string", "dict_type": "not an object", "model_type": "not an object",
+               "model_attributes_type": "not an object", "list_type": "not a list",
+               "bool_type": "not a boolean (true or false)", "bool_parsing": "not a boolean (true or false)",
+               "int_type": "not a whole number", "int_parsing": "not a whole number"}
+
+
+def _reason(error: ValidationError) -> str:
+    first = error.errors()[0]
+    if (said := _WRONG_TYPE.get(first["type"])) is not None:
+        return said
+    reason = str(first["msg"]).removeprefix("Value error, ")  # our own validators' words
+    return reason.replace("Input should be ", "not ", 1) if reason.startswith("Input should be ") else reason
+
+
 def _lenient(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
     try:
         return handler(value)
     except ValidationError as error:
-        reason = str(error.errors()[0]["msg"]).removeprefix("Value error, ")  # our own validators' words
-        _note(info, f"{_attribute(info)}: {_shown(value)} ignored ({reason})")
+        _note(info, f"{_attribute(info)}: {_shown(value)} ignored ({_reason(error)})")
         _unreadable(info, _attribute(info))
         return None
 

@@ -185,7 +185,7 @@ async def diagnose(directory: Directory, options: DiagnoseOptions) -> Report:
             # Told to the agent, never to the caller: a slip must not become "you have no <slip>".
             raise InvalidInput("service", f"{asked!r} is no service of this user or organisation; "
                                f"did you mean {meant!r}?", "error.service.slip", given=repr(asked),
-                               meant=repr(meant))
+                               meant=repr(meant), plain=(meant,))
     decision = decide(found, tuple(meant_ids[asked] or asked for asked in options.services))
     # The verdicts say what was typed, as the agent typed it.
     typed = {meant_ids[asked] or asked: asked for asked in options.services}

@@ -81,8 +81,9 @@ def words(text: str) -> str:
 NOT_PERSONAL = frozenset({"id", "active", "primary", "forcePasswordReset", "accountLocked",
                           "passwordResetSentAt", "lastPasswordUpdateTime", "lastLoginTime",
                           "lastFailedLoginTime"})
-# "user u-1: emails.value: 'x' ignored (...)": the attribute after the resource it is about.
-_NOTED = re.compile(r"(?:(?:user|group) \S*: )?(?P<attribute>[A-Za-z][\w.]*): ")
+# "user u-1: emails.value: 'x' ignored (...)": the attribute after the resource it is about (an
+# administrator's named by the address, which in_text masks).
+_NOTED = re.compile(r"(?:(?:user|group|administrator) \S*: )?(?P<attribute>[A-Za-z][\w.]*): ")
 # A value as the models quote it (repr), closed, or cut at its end by shortened() with CUT.
 _QUOTED = re.compile(r"""(?<!\w)(?:'(?:[^'\\]|\\.)*'(?!\w)|"(?:[^"\\]|\\.)*"|['"].*""" + re.escape(CUT) + ")")
 _NUMBER = re.compile(r"\d{5,}")  # a phone number or an ID sent as a number, not as a string
@@ -103,17 +104,18 @@ def problem(text: str) -> str:
 _BUSINESS_ID = re.compile(r"\b\d{7}-\d\b")
 
 
-def error_line(text: str) -> str:
+def error_line(text: str, plain: tuple[str, ...] = ()) -> str:
     """A one-line error as --mask shows it: what it quotes (an identifier typed, a name) as its words'
-    initials and addresses masked, every address and business ID anywhere in it masked."""
-    text = _QUOTED.sub(lambda found: _quoted(found.group(0)), text)
+    initials and addresses masked, every address and business ID anywhere in it masked; but what is
+    quoted of `plain` (a service's id it suggests: no one's data, and the one useful part)."""
+    text = _QUOTED.sub(lambda found: _quoted(found.group(0), plain), text)
     return _BUSINESS_ID.sub(lambda found: str(digits(found.group(0), 1)), in_text(text))
 
 
-def _quoted(literal: str) -> str:
+def _quoted(literal: str, plain: tuple[str, ...] = ()) -> str:
     quote, cut = literal[0], literal.endswith(CUT) and not literal.endswith(literal[0])
     inner = literal[1:-len(CUT)] if cut else literal[1:-1]
-    return f"{quote}{words(inner)}{CUT if cut else quote}"
+    return literal if not cut and inner in plain else f"{quote}{words(inner)}{CUT if cut else quote}"
 
 
 def report(rep: Report) -> Report:
