@@ -58,14 +58,14 @@ class InvalidInput(PostisupportError):
     catalogs, so that a session can say it in the agent's language. `plain`: what the text quotes that
     is no one's personal data (a service's id it suggests), which masking leaves as it is."""
 
-    def __init__(self, field: str, reason: str, key: str | None = None, *, plain: tuple[str, ...] = (),
-                 **params: str) -> None:
+    plain: tuple[str, ...] = ()
+
+    def __init__(self, field: str, reason: str, key: str | None = None, **params: str) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
         self.key = key
         self.params = params
-        self.plain = plain
 
 
 class ConfigurationError(PostisupportError):

@@ -183,9 +183,11 @@ async def diagnose(directory: Directory, options: DiagnoseOptions) -> Report:
         meant = None if meant_ids[asked] else found.suggestion_for(asked, other_names)
         if meant is not None:
             # Told to the agent, never to the caller: a slip must not become "you have no <slip>".
-            raise InvalidInput("service", f"{asked!r} is no service of this user or organisation; "
-                               f"did you mean {meant!r}?", "error.service.slip", given=repr(asked),
-                               meant=repr(meant), plain=(meant,))
+            slip = InvalidInput("service", f"{asked!r} is no service of this user or organisation; "
+                                f"did you mean {meant!r}?", "error.service.slip", given=repr(asked),
+                                meant=repr(meant))
+            slip.plain = (meant,)
+            raise slip
     decision = decide(found, tuple(meant_ids[asked] or asked for asked in options.services))
     # The verdicts say what was typed, as the agent typed it.
     typed = {meant_ids[asked] or asked: asked for asked in options.services}
