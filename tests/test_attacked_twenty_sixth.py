@@ -121,3 +121,19 @@ def test_a_value_of_the_wrong_type_is_said_in_scims_words_not_pydantics() -> Non
         "displayName: {'a': 1} ignored (not a string)",
         "active: 'maybe' ignored (not a boolean (true or false))", "emails.value: 5 ignored (not a string)",
         "groups: 7 ignored (not an object)"]
+
+
+def test_mask_masks_a_service_typed_as_free_text_wherever_it_is_echoed(run) -> None:
+    """F26-2: a -s value that names no service ("Aino Korhonen +358 40 555 0101", an address) was in
+    clear under --mask, four times in --json and on the screen; a service's own name is no one's."""
+    document = run("--sandbox", "--no-audit", "diagnose", "ESIM0105", "-s", "Aino Korhonen +358 40 555 0101",
+                   "-s", "reports", "--mask", "--json").json()
+    masked = "A. K. +. 4. 5. 0."
+    assert ([(v["asked"], v["known_as"]) for v in document["services"]],
+            [e["fact"] for e in document["evidence"] if e["fact"].startswith("service:")],
+            [c["service"] for c in document["considered"] if c.get("service")]) == (
+        [(masked, None), ("reports", "Reporting")], [f"service:{masked}", "service:reports"],
+        [masked, masked, "reports"])
+    screen = run("--sandbox", "--no-audit", "diagnose", "ESIM0105", "-s", "aino.korhonen@example.fi",
+                 "--mask").stdout
+    assert ("aino.korhonen" in screen, "a***n@e***.fi (is not one of this user's" in screen) == (False, True)

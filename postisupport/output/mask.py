@@ -156,15 +156,25 @@ def report(rep: Report) -> Report:
         candidate_organisations=tuple(tuple(str(name(o)) for o in orgs)
                                       for orgs in facts.candidate_organisations),
     )
+    # A service typed that names none the directory knows is free text, as personal as a name typed.
+    free = {v.asked: words(v.asked) for v in rep.decision.services
+            if v.known_as is None and v.service_id is None}
+
+    def fact(name: str) -> str:
+        kind, colon, asked = name.partition(":")
+        return f"{kind}:{free[asked]}" if colon and kind == "service" and asked in free else name
+
     decision = replace(
         rep.decision,
+        services=tuple(replace(v, asked=free.get(v.asked, v.asked)) for v in rep.decision.services),
         script=tuple(replace(part, params={k: typed(v) if k == "typed" else _named(v) if k == "organisation"
                                            else _param(v) for k, v in part.params.items()})
                      for part in rep.decision.script),
-        evidence=tuple(replace(e, value=typed(e.value) if e.fact == "identifier" else _fact(e.fact, e.value))
-                       for e in rep.decision.evidence),
-        considered=tuple(replace(c, read=tuple((k, typed(v) if k == "identifier" and isinstance(v, str)
-                                                else _fact(k, v) if k in _BY_FACT else v) for k, v in c.read))
+        evidence=tuple(replace(e, fact=fact(e.fact), value=typed(e.value) if e.fact == "identifier"
+                               else _fact(e.fact, e.value)) for e in rep.decision.evidence),
+        considered=tuple(replace(c, subject=free.get(c.subject, c.subject) if c.subject else c.subject,
+                                 read=tuple((k, typed(v) if k == "identifier" and isinstance(v, str)
+                                             else _fact(k, v) if k in _BY_FACT else v) for k, v in c.read))
                          for c in rep.decision.considered),
     )
     return replace(rep, facts=masked_facts, decision=decision, asked=typed(rep.asked))
