@@ -154,3 +154,20 @@ def test_bulk_rows_a_malformed_answer_failed_are_api_errors_not_an_outage(run, t
             "characters)")
     assert (done.exit_code, [(r["row"], r["error"]) for r in rows]) == (ExitStatus.ROWS_FAILED, [
         (number, {"kind": "api-error", "exit_code": 5, "message": said}) for number in (1, 2)])
+
+
+def test_a_malformed_answer_of_the_token_endpoint_is_its_unusable_answer_in_words(run, env) -> None:
+    """F26-8 at the OAuth2 token endpoint: the same h11 text and repr, "cannot reach", exit 4."""
+    from postisupport.config import secrets
+
+    api = "https://idp.example.com/scim/v2"
+    with raw_serving(answered(b"HTTP/1.1 200 OK\r\nX-Bad: \x00\x01\r\n")) as token_url:
+        config = env.config_dir / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(f'default_profile = "sso"\n[profiles.sso]\napi_url = "{api}"\nauth = "oauth2"\n'
+                          f'token_url = "{token_url}"\nclient_id = "support-desk"\n', encoding="utf-8")
+        secrets.put("sso", "client_secret", "example-client-secret-0123456789", api, token_url)
+        result = run("diagnose", "ESIM0042", "--no-audit")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        ExitStatus.API_ERROR, "", "postisupport: error: the OAuth2 token endpoint answered the token request "
+        "with a malformed HTTP response (a header holding control characters)\n")

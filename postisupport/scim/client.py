@@ -489,13 +489,8 @@ class ScimClient:
                 raise UnreachableError(self.base_url, TOO_LONG, timeout=budget.seconds) from None
             raise UnreachableError(self.base_url, _reason(error), timeout=self.timeout) from None
         except httpx.RemoteProtocolError as error:
-            malformed = _malformed(str(error))
-            if malformed is None:
-                raise UnreachableError(self.base_url, _reason(error)) from None
-            # The server was reached and answered: its answer, not an outage (nor tried again).
-            said = f" ({malformed})" if malformed else ""
-            raise ApiError(f"GET /{path}", f"the identity API answered GET /{path} with a malformed HTTP "
-                           f"response{said}") from None
+            raise protocol_error(error, self.base_url, f"GET /{path}",
+                                 f"the identity API answered GET /{path}") from None
         except httpx.TransportError as error:
             raise UnreachableError(self.base_url, _reason(error)) from None
 
@@ -529,6 +524,18 @@ def _reason(error: Exception) -> str:
     if reason.startswith(DISCONNECTED):
         return "it closed the connection before any HTTP answer came"
     return reason
+
+
+def protocol_error(error: httpx.RemoteProtocolError, url: str, where: str, answered: str,
+                   token_endpoint: bool = False) -> ApiError | UnreachableError:
+    """What an answer that broke HTTP is: the server's unusable answer (ApiError: it was reached and
+    answered, so no outage, nor tried again), or no answer at all when it closed the connection first.
+    `answered` says who answered what ("the identity API answered GET /Users"); `url` is the server."""
+    malformed = _malformed(str(error))
+    if malformed is None:
+        return UnreachableError(url, _reason(error), token_endpoint=token_endpoint)
+    said = f" ({malformed})" if malformed else ""
+    return ApiError(where, f"{answered} with a malformed HTTP response{said}")
 
 
 def _malformed(reason: str) -> str | None:

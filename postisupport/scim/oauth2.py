@@ -134,6 +134,11 @@ class ClientCredentials(httpx.Auth):
         except httpx.TimeoutException:
             raise UnreachableError(self.token_url, "timed out", timeout=self._timeout,
                                    token_endpoint=True) from None
+        except httpx.RemoteProtocolError as error:
+            from postisupport.scim.client import protocol_error
+
+            raise protocol_error(error, self.token_url, where, "the OAuth2 token endpoint answered the "
+                                 "token request", token_endpoint=True) from None
         except httpx.TransportError as error:
             raise UnreachableError(self.token_url, str(error) or type(error).__name__,
                                    token_endpoint=True) from None
