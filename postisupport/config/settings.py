@@ -338,13 +338,18 @@ def _checked_timeout(value: Any, origin: Origin) -> float:
 def checked_secret(value: str, setting: str, origin: Origin) -> str:
     """A secret with its surrounding white space (a trailing newline from a secret store) removed.
 
-    Any other control or non-ASCII character cannot go into an HTTP header; the
-    error says so without ever holding the secret.
+    Any other control or non-ASCII character cannot go into an HTTP header; an LDAP simple bind's
+    password is a UTF-8 octet string (RFC 4513 section 5.1.1), so it may hold any printable character
+    in any script, but no control character (a paste's line break, bytes that were no UTF-8). The error
+    says so without ever holding the secret.
     """
     secret = value.strip()
     if not secret:
         raise InvalidSetting(setting, origin, "the secret is empty")
-    if not secret.isascii() or not secret.isprintable():
+    if setting == "bind_password":
+        if not secret.isprintable():
+            raise InvalidSetting(setting, origin, "the secret holds a control or unprintable character")
+    elif not secret.isascii() or not secret.isprintable():
         raise InvalidSetting(setting, origin, "the secret holds a control or non-ASCII character")
     if len(secret) < MIN_SECRET:
         # A secret this short could not be kept out of messages (text.redacted leaves it alone),

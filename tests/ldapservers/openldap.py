@@ -26,6 +26,9 @@ MANAGER = f"cn=manager,{SUFFIX}"
 MANAGER_PASSWORD = "manager-secret-1234"
 READER = f"cn=reader,ou=service,{SUFFIX}"
 READER_PASSWORD = "reader-secret-5678"
+# A service account whose password is not ASCII: a simple bind sends UTF-8 (RFC 4513 section 5.1.1).
+READER_UTF8 = f"cn=reader-utf8,ou=service,{SUFFIX}"
+READER_UTF8_PASSWORD = "Lukij\u00e4-salasana-2021"
 USER_PASSWORD = "Kes\u00e4-salasana-2021"
 PERMANENT = "000001010000Z"  # ppolicy: locked until an administrator unlocks it (deactivated)
 ESIMERKKI = f"o=Esimerkki Oy,{SUFFIX}"
@@ -178,6 +181,9 @@ def seed(server: OpenLdap) -> None:
         add(f"ou=service,{SUFFIX}", ["organizationalUnit"], {"ou": "service"})
         add(READER, ["applicationProcess", "simpleSecurityObject", "pwdPolicy"],
             {"cn": "reader", "userPassword": READER_PASSWORD, "pwdAttribute": "userPassword",
+             "pwdLockout": "FALSE"})
+        add(READER_UTF8, ["applicationProcess", "simpleSecurityObject", "pwdPolicy"],
+            {"cn": "reader-utf8", "userPassword": READER_UTF8_PASSWORD, "pwdAttribute": "userPassword",
              "pwdLockout": "FALSE"})
         add(ESIMERKKI, ["organization"], {"o": "Esimerkki Oy", "businessCategory": "2345678-0"})
         add(TRADING, ["organization"], {"o": "Example Trading Ltd"})  # no business ID recorded

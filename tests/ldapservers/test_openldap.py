@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.ldapservers.openldap import PEOPLE, READER, READER_PASSWORD, OpenLdap
+from tests.ldapservers.openldap import (
+    PEOPLE,
+    READER,
+    READER_PASSWORD,
+    READER_UTF8,
+    READER_UTF8_PASSWORD,
+    OpenLdap,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -160,6 +167,38 @@ def test_auth_login_tries_the_bind_and_keeps_the_password_in_the_keyring(run, en
         "reads          what a look-up needs"])
     result = run("--profile", "ol", "--no-audit", "diagnose", "esim0101", "--json")  # the profile's mapping
     assert (result.exit_code, result.json()["outcome"]) == (0, "change-password")
+
+
+def test_a_service_account_whose_password_is_not_ascii_binds_and_diagnoses(run, environ, env,
+                                                                           openldap) -> None:
+    """Attack 25, F8: a bind password with an \u00e4 was refused as a bearer token is ("a control or
+    non-ASCII character", exit 2), from the environment and by auth login alike; a simple bind sends
+    UTF-8 (RFC 4513 section 5.1.1). A control character in it is still refused, never shown."""
+    environ.update({"POSTISUPPORT_BIND_DN": READER_UTF8, "POSTISUPPORT_BIND_PASSWORD": READER_UTF8_PASSWORD})
+    from_environment = run("--api", openldap.url, "--mapping", "openldap", "--no-audit", "diagnose",
+                           "esim0102", "--json")
+    environ["POSTISUPPORT_BIND_PASSWORD"] = "Lukij\u00e4-salasana\a2021"
+    control = run("--api", openldap.url, "--mapping", "openldap", "--no-audit", "diagnose", "esim0102")
+    del environ["POSTISUPPORT_BIND_DN"], environ["POSTISUPPORT_BIND_PASSWORD"]
+    stored = run("--mapping", "openldap", "auth", "login", "--profile", "utf8", "--api", openldap.url,
+                 "--bind-dn", READER_UTF8, "--with-password", input=READER_UTF8_PASSWORD + "\n")
+    status = run("auth", "status", "--profile", "utf8")
+    by_profile = run("--profile", "utf8", "--no-audit", "diagnose", "esim0102", "--json")
+    assert (from_environment.exit_code, from_environment.stderr) == (0, "")
+    assert (from_environment.json()["outcome"], from_environment.json()["rule"]) == (
+        "use-login-email", "login.not-login-email")
+    assert (control.exit_code, control.stderr) == (
+        2, "postisupport: error: POSTISUPPORT_BIND_PASSWORD: the secret holds a control or unprintable "
+           "character\n")
+    assert (stored.exit_code, stored.stderr) == (0, (
+        f"profile utf8 saved in {env.config_dir / 'config.toml'}; its secret is in the keyring (the "
+        "directory accepts it)\n"))
+    assert (status.exit_code, status.stdout.splitlines()[3:]) == (0, [
+        f"bind dn        {READER_UTF8}", "bind password  keyring", "accepted       yes",
+        "reads          what a look-up needs"])
+    assert (by_profile.exit_code, by_profile.json()["outcome"]) == (0, "use-login-email")
+    said = [r.stdout + r.stderr for r in (from_environment, control, stored, status, by_profile)]
+    assert [n for n, text in enumerate(said) if "Lukij" in text] == []
 
 
 def test_auth_login_with_starttls_tries_it_and_keeps_it_in_the_profile(run, environ, env, openldap,
