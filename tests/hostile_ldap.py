@@ -6,7 +6,9 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
   - "trickle": binds, answers the rootDSE, then answers the user's search with a message that never
     ends, one byte every `interval` seconds;
   - "idle-close": answers as a directory would, and closes a connection left idle for `interval`
-    seconds (AD's MaxConnIdleTime, OpenLDAP's idletimeout), without a word.
+    seconds (AD's MaxConnIdleTime, OpenLDAP's idletimeout), without a word;
+  - "unreadable-boolean": answers the user's search, the search by DN and the administrators' as a
+    directory would (USERS), the user's ppolicy pwdReset neither TRUE nor FALSE.
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ from ldap3.protocol.rfc4511 import (
 from pyasn1.codec.ber import encoder
 
 BASE = "dc=example,dc=fi"
+EVA = {"objectClass": ["inetOrgPerson"], "uid": ["eva"], "cn": ["Eva Esim"], "displayName": ["Eva Esim"],
+       "mail": ["eva.esim@example.fi"]}
+# The modes that answer each search by what it asks: the user (their DN, their entry), the entries above
+# them that the search by DN finds.
+USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list[str]]]]]] = {
+    "unreadable-boolean": (f"uid=eva,ou=people,{BASE}", {**EVA, "pwdReset": ["MAYBE"]}, []),
+}
 
 
 def _message(number: int, name: str, operation: Any) -> bytes:
@@ -88,6 +97,15 @@ def _request(raw: bytes) -> tuple[int, int, bytes]:
     return int.from_bytes(number, "big"), tag, operation
 
 
+def _filter(operation: bytes) -> bytes:
+    """A search request's filter, as sent: after its base, scope, aliases, size and time limits and
+    typesOnly."""
+    at = 0
+    for _ in range(6):
+        _, _, at = _tlv(operation, at)
+    return operation[at:_tlv(operation, at)[2]]
+
+
 def _read_message(conn: socket.socket) -> bytes | None:
     """One whole BER message from the client, or None when it hung up."""
     data = b""
@@ -106,8 +124,8 @@ def _read_message(conn: socket.socket) -> bytes | None:
 
 
 class HostileLdap:
-    """`mode` "echo-entry", "echo-error" or "trickle"; `root` the naming context its rootDSE names;
-    `passwords` what binds sent."""
+    """`mode` one of the module's; `root` the naming context its rootDSE names; `passwords` what binds
+    sent."""
 
     def __init__(self, mode: str, interval: float = 0.3, root: str = BASE) -> None:
         self.mode, self.interval, self.root = mode, interval, root
@@ -152,15 +170,22 @@ class HostileLdap:
                         conn.sendall(b"\x00")
                         time.sleep(self.interval)
                     return
-                conn.sendall(self._searched(number, base))
+                conn.sendall(self._searched(number, base, _filter(operation)))
             else:  # unbind, abandon
                 return
 
-    def _searched(self, number: int, base: str) -> bytes:
+    def _searched(self, number: int, base: str, asked: bytes) -> bytes:
         said = self.passwords[-1] if self.passwords else ""
+        done = _message(number, "searchResDone", _result(SearchResultDone, 0))
         if base == "":
-            return _entry(number, "", {"namingContexts": [self.root]}) + _message(
-                number, "searchResDone", _result(SearchResultDone, 0))
+            return _entry(number, "", {"namingContexts": [self.root]}) + done
+        if self.mode in USERS:
+            dn, user, above = USERS[self.mode]
+            if asked[0] == 0xA1:  # (|(entryDN=...)...): the entries above the user, by their DN
+                return b"".join(_entry(number, at, entry) for at, entry in above) + done
+            if b"memberOf" in asked:  # the administrators'
+                return done
+            return _entry(number, dn, user) + done
         if self.mode == "echo-error":
             return _message(number, "searchResDone",
                             _result(SearchResultDone, 80, f"internal error for password {said} end"))

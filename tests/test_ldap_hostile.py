@@ -187,3 +187,18 @@ def test_a_shell_binds_again_when_the_directory_closed_its_idle_connection(envir
     assert (process.returncode, [line for line in err.splitlines() if "error" in line]) == (0, [])
     assert "".join(shown).count("Eva Esim <eva.esim@example.fi>") == 2
     assert len(server.passwords) == 2  # bound again after the close
+
+
+
+def test_a_boolean_that_is_neither_true_nor_false_is_unreadable_not_no(run, environ: dict[str, str]) -> None:
+    """Attack 25, F12: pwdReset is of LDAP's Boolean syntax (RFC 4517 section 3.3.3: TRUE or FALSE);
+    "MAYBE" was read as no password change pending, with no word of it. It is unreadable: a data
+    problem, and the fact unknown, as a bit attribute's value that is no integer is."""
+    with hostile_ldap("unreadable-boolean") as server:
+        result = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--json")
+    document = result.json()
+    assert (result.exit_code, document["user"]["forcePasswordReset"], document["data_problems"],
+            document["unknown"]) == (
+        0, None, ["user uid=eva,ou=people,dc=example,dc=fi: pwdReset: 'MAYBE' can't be read (not TRUE or "
+                  "FALSE)"],
+        ["reset_requested", "reset_sent_at", "reset_sent_to", "password_changed_at", "organisation_services"])

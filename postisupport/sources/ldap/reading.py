@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 # Active Directory's times: 100-nanosecond intervals since 1601. 0 and the largest value are "never".
 EPOCH_1601 = datetime(1601, 1, 1, tzinfo=UTC)
 NEVER = frozenset({"0", str(2**63 - 1)})
+# RFC 4517 section 3.3.3, the Boolean syntax's only values (read in any case, as `equals` is).
+BOOLEAN = frozenset({"true", "false"})
 
 
 @dataclass(frozen=True)
@@ -185,10 +187,11 @@ class _Reader:
                 continue
             try:
                 said.append(_told(source, values))
-            except ValueError:
+            except ValueError as error:
                 unreadable = True
-                self.problems.append(f"{source.attribute}: {shortened(repr(values[0]), 60)} can't be read "
-                                     f"(not {'an integer' if source.bit else 'a value it is read by'})")
+                shown = shortened(repr(error.args[0]), 60)
+                self.problems.append(f"{source.attribute}: {shown} can't be read "
+                                     f"(not {'an integer' if source.bit else 'TRUE or FALSE'})")
         field = _field(name)
         if PROBLEM[name] in said:
             return PROBLEM[name]
@@ -225,15 +228,28 @@ class _Reader:
 
 
 def _told(source: Source, values: list[str]) -> bool:
+    """What the values tell; ValueError holding the first that can't be read by the source."""
     if source.bit is not None:
-        told = any(int(v.strip()) & source.bit for v in values)
+        told = any(_integer(v) & source.bit for v in values)
     elif source.present:
         excepted = {fold(v) for v in source.except_}
         told = any(fold(v) not in excepted for v in values)
     else:
         wanted = {fold(v) for v in source.equals}
+        odd = next((v for v in values if fold(v) not in BOOLEAN), None)
+        if wanted and wanted <= BOOLEAN and odd is not None:
+            # Read by TRUE or FALSE, the attribute is of the Boolean syntax (ppolicy's pwdReset): a value
+            # that is neither tells nothing, and is no "FALSE" either.
+            raise ValueError(odd)
         told = any(fold(v) in wanted for v in values)
     return told != source.invert
+
+
+def _integer(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ValueError(value) from None
 
 
 def _field(name: str) -> str | None:
