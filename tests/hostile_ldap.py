@@ -8,7 +8,9 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
   - "idle-close": answers as a directory would, and closes a connection left idle for `interval`
     seconds (AD's MaxConnIdleTime, OpenLDAP's idletimeout), without a word;
   - "unreadable-boolean": answers the user's search, the search by DN and the administrators' as a
-    directory would (USERS), the user's ppolicy pwdReset neither TRUE nor FALSE.
+    directory would (USERS), the user's ppolicy pwdReset neither TRUE nor FALSE;
+  - "outside", "unreadable-dn": so, the user's entry outside the base DN searched under, or its DN no
+    DN at all.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ EVA = {"objectClass": ["inetOrgPerson"], "uid": ["eva"], "cn": ["Eva Esim"], "di
 # them that the search by DN finds.
 USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list[str]]]]]] = {
     "unreadable-boolean": (f"uid=eva,ou=people,{BASE}", {**EVA, "pwdReset": ["MAYBE"]}, []),
+    "outside": ("uid=ESIM0001,o=Other Org,dc=evil,dc=net", EVA, []),
+    "unreadable-dn": (f"uid=eva,=,{BASE}", EVA, []),
 }
 
 

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.hostile_ldap import hostile_ldap
 from tests.test_secrets_echo import encoded_forms
 
@@ -202,3 +204,25 @@ def test_a_boolean_that_is_neither_true_nor_false_is_unreadable_not_no(run, envi
         0, None, ["user uid=eva,ou=people,dc=example,dc=fi: pwdReset: 'MAYBE' can't be read (not TRUE or "
                   "FALSE)"],
         ["reset_requested", "reset_sent_at", "reset_sent_to", "password_changed_at", "organisation_services"])
+
+
+@pytest.mark.parametrize(("mode", "problem"), [
+    ("outside", "the user's entry 'uid=ESIM0001,o=Other Org,dc=evil,dc=net' is outside the base DN "
+                "'dc=example,dc=fi', so its organisation can't be told"),
+    ("unreadable-dn", "the user's DN 'uid=eva,=,dc=example,dc=fi' can't be read, so its organisation can't "
+                      "be told"),
+])
+def test_a_user_entry_whose_place_cant_be_told_is_in_an_organisation_unknown(
+        run, environ: dict[str, str], mode: str, problem: str) -> None:
+    """Attack 25, F13: the user search under dc=example,dc=fi answered an entry outside it, whose
+    ancestors no search under the base reads: the caller was "in no organisation" (login.no-organisation,
+    customer service), silently; a DN that can't be read was too, its data problem saying the contrary.
+    Their organisation is unknown (an alias the directory follows leads to such entries for real:
+    tests/ldapservers)."""
+    with hostile_ldap(mode) as server:
+        result = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--json")
+    document = result.json()
+    assert (result.exit_code, document["rule"], document["organisation"], document["data_problems"],
+            document["unknown"]) == (
+        0, "login.organisation-unknown", None, [problem],
+        ["reset_sent_at", "reset_sent_to", "password_changed_at", "organisation", "organisation_services"])

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.ldapservers.openldap import (
+    ESIMERKKI,
     PEOPLE,
     READER,
     READER_PASSWORD,
@@ -92,6 +93,28 @@ def test_a_login_and_a_lock_made_for_real(run, environ, openldap) -> None:
         True, True, True)
     lauri = diagnosis(run, environ, openldap, "ext0201", "--verified")["user"]
     assert (lauri["accountLocked"], lauri["active"]) == (False, False)
+
+
+def test_a_user_an_alias_leads_to_outside_the_base_dn_is_in_an_organisation_unknown(run, environ,
+                                                                                   openldap) -> None:
+    """Attack 25, F13: a search under the base follows an alias (ldap3 asks for aliases to be
+    dereferenced) to a user's entry outside it: the user, whose organisation above it no search under
+    the base reads. It was "in no organisation"; it is unknown."""
+    alias = f"uid=alias-olli,{ESIMERKKI}"
+    with openldap.connection() as ldap:
+        ldap.add(alias, ["alias", "extensibleObject"], {"uid": "alias-olli",
+                                                        "aliasedObjectName": PEOPLE["olli"].dn})
+    try:
+        environ["POSTISUPPORT_BASE_DN"] = ESIMERKKI
+        document = diagnosis(run, environ, openldap, "olli.ojala@example.com")
+    finally:
+        with openldap.connection() as ldap:
+            ldap.delete(alias)
+    assert (document["rule"], document["user"]["id"], document["organisation"], document["data_problems"],
+            "organisation" in document["unknown"]) == (
+        "login.organisation-unknown", PEOPLE["olli"].dn, None,
+        [f"the user's entry {PEOPLE['olli'].dn!r} is outside the base DN {ESIMERKKI!r}, so its organisation "
+         "can't be told"], True)
 
 
 def test_a_diagnosis_is_three_searches_on_one_bind(run, environ, openldap, tmp_path: Path) -> None:

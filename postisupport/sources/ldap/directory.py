@@ -591,11 +591,19 @@ async def _completed(store: LdapStore, snapshot: Snapshot, entries: dict[str, En
     if entry is None:
         return snapshot
     problems = list(snapshot.problems)
+    # Where the entry sits can't be told: its organisation is unknown, never "none".
+    placeless = False
     try:
         above = _within_base(store, reading.ancestors(entry.dn))
     except ValueError:
-        above = []
+        above, placeless = [], True
         problems.append(f"the user's DN {entry.dn!r} can't be read, so its organisation can't be told")
+    if not placeless and not _within_base(store, [entry.dn]):
+        # An alias the search dereferenced may lead there (ldap3 asks for aliases to be followed): the
+        # user is theirs, but no search under the base reads the entries above them.
+        placeless = True
+        problems.append(f"the user's entry {entry.dn!r} is outside the base DN {store.root.base_dn!r}, so "
+                        "its organisation can't be told")
     groups = reading.service_groups(entry, mapping)
     contexts = await _entries(store, above if mapping.organisation_classes else [], groups)
     org_entry = _nearest(contexts, above, mapping)
@@ -611,6 +619,8 @@ async def _completed(store: LdapStore, snapshot: Snapshot, entries: dict[str, En
     read = reading.user_facts(entry, mapping, org.id if org else None, is_admin, services)
     if not mapping.organisation_classes:
         read = replace(read, unknown=read.unknown | {"organisation"}, untold=read.untold | {"organisation"})
+    elif placeless:
+        read = replace(read, unknown=read.unknown | {"organisation"})
     users = tuple(read if u is user else u for u in snapshot.users)
     return replace(snapshot, users=users, found=((read, how),), organisations=(org,) if org else (),
                    admins=admins, problems=tuple(problems))
