@@ -10,7 +10,9 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
   - "unreadable-boolean": answers the user's search, the search by DN and the administrators' as a
     directory would (USERS), the user's ppolicy pwdReset neither TRUE nor FALSE;
   - "outside", "unreadable-dn": so, the user's entry outside the base DN searched under, or its DN no
-    DN at all.
+    DN at all;
+  - "many-admins": so, the user's organisation with ADMINS administrators, each deactivated, all sent
+    for a search that asked for fewer (as a server ignoring the size limit does).
 """
 
 from __future__ import annotations
@@ -43,12 +45,16 @@ from pyasn1.codec.ber import encoder
 BASE = "dc=example,dc=fi"
 EVA = {"objectClass": ["inetOrgPerson"], "uid": ["eva"], "cn": ["Eva Esim"], "displayName": ["Eva Esim"],
        "mail": ["eva.esim@example.fi"]}
+ORGANISATION = f"o=Esimerkki Oy,{BASE}"
+ADMINS = 6000  # more than the source reads of an organisation's (MAX_ENTRIES)
 # The modes that answer each search by what it asks: the user (their DN, their entry), the entries above
-# them that the search by DN finds.
-USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list[str]]]]]] = {
-    "unreadable-boolean": (f"uid=eva,ou=people,{BASE}", {**EVA, "pwdReset": ["MAYBE"]}, []),
-    "outside": ("uid=ESIM0001,o=Other Org,dc=evil,dc=net", EVA, []),
-    "unreadable-dn": (f"uid=eva,=,{BASE}", EVA, []),
+# them that the search by DN finds, how many administrators their organisation has.
+USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list[str]]]], int]] = {
+    "unreadable-boolean": (f"uid=eva,ou=people,{BASE}", {**EVA, "pwdReset": ["MAYBE"]}, [], 0),
+    "outside": ("uid=ESIM0001,o=Other Org,dc=evil,dc=net", EVA, [], 0),
+    "unreadable-dn": (f"uid=eva,=,{BASE}", EVA, [], 0),
+    "many-admins": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, {
+        "objectClass": ["organization"], "o": ["Esimerkki Oy"], "businessCategory": ["2345678-0"]})], ADMINS),
 }
 
 
@@ -83,6 +89,15 @@ def _entry(number: int, dn: str, attributes: dict[str, list[str]]) -> bytes:
         listed.setComponentByPosition(at, attribute)
     entry["attributes"] = listed
     return _message(number, "searchResEntry", entry)
+
+
+def _administrators(number: int, count: int) -> bytes:
+    """`count` administrators of ORGANISATION, each closed for good: one entry encoded, then numbered
+    (pyasn1 takes seconds for thousands)."""
+    one = _entry(number, f"uid=admin#####,{ORGANISATION}", {
+        "objectClass": ["inetOrgPerson"], "uid": ["admin#####"], "cn": ["Admin #####"],
+        "mail": ["admin#####@example.fi"], "pwdAccountLockedTime": ["000001010000Z"]})
+    return b"".join(one.replace(b"#####", b"%05d" % n) for n in range(count))
 
 
 def _tlv(data: bytes, at: int) -> tuple[int, bytes, int]:
@@ -184,11 +199,12 @@ class HostileLdap:
         if base == "":
             return _entry(number, "", {"namingContexts": [self.root]}) + done
         if self.mode in USERS:
-            dn, user, above = USERS[self.mode]
-            if asked[0] == 0xA1:  # (|(entryDN=...)...): the entries above the user, by their DN
+            dn, user, above, admins = USERS[self.mode]
+            # (|(entryDN=...)...): the entries above the user, by their DN; an organisation by business ID
+            if asked[0] == 0xA1 or b"businessCategory" in asked:
                 return b"".join(_entry(number, at, entry) for at, entry in above) + done
             if b"memberOf" in asked:  # the administrators'
-                return done
+                return _administrators(number, admins) + done
             return _entry(number, dn, user) + done
         if self.mode == "echo-error":
             return _message(number, "searchResDone",

@@ -226,3 +226,20 @@ def test_a_user_entry_whose_place_cant_be_told_is_in_an_organisation_unknown(
             document["unknown"]) == (
         0, "login.organisation-unknown", None, [problem],
         ["reset_sent_at", "reset_sent_to", "password_changed_at", "organisation", "organisation_services"])
+
+
+def test_past_the_administrators_it_reads_the_answer_is_said_to_be_cut(run, environ: dict[str, str]) -> None:
+    """Attack 25, F11: the organisation's administrators past MAX_ENTRIES (5000) were left out in
+    silence, and the 5000 read were all of them. As SCIM's cut answer is, it is a data problem, for a
+    caller's organisation and for a business ID's alike."""
+    from postisupport.sources.ldap.directory import MAX_ENTRIES
+
+    with hostile_ldap("many-admins") as server:
+        caller = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--json")
+        organisation = _postisupport(run, environ, server.url, "diagnose", "2345678-0", "--json")
+    cut = (f"the directory holds more than {MAX_ENTRIES} administrators of the organisation; the first "
+           f"{MAX_ENTRIES} are read")
+    said = [(r.exit_code, r.json()["rule"], len(r.json()["unable_admins"]), r.json()["data_problems"])
+            for r in (caller, organisation)]
+    assert (MAX_ENTRIES, said) == (5000, [(0, "login.no-admin", 5000, [cut]),
+                                          (0, "lookup.organisation.no-admin", 5000, [cut])])

@@ -677,7 +677,12 @@ async def _administrators_of(store: LdapStore, org: Entry) -> tuple[tuple[UserFa
         return (), problems
     terms = "".join(f"({mapping.dn_attribute}={_escaped(dn)})(memberOf={_escaped(dn)})" for dn in named)
     query = f"(&{mapping.users}(|{terms}))"
-    entries = await store.run(lambda: store.search(query, mapping.attributes(), limit=MAX_ENTRIES))
+    # One more than is read: what tells that the answer was cut, as SCIM's totalResults does.
+    entries = await store.run(lambda: store.search(query, mapping.attributes(), limit=MAX_ENTRIES + 1))
+    if len(entries) > MAX_ENTRIES:
+        problems.append(f"the directory holds more than {MAX_ENTRIES} administrators of the organisation; "
+                        f"the first {MAX_ENTRIES} are read")
+        entries = entries[:MAX_ENTRIES]
     return tuple(reading.user_facts(e, mapping, org.dn, True) for e in entries), problems
 
 
