@@ -243,3 +243,21 @@ def test_past_the_administrators_it_reads_the_answer_is_said_to_be_cut(run, envi
             for r in (caller, organisation)]
     assert (MAX_ENTRIES, said) == (5000, [(0, "login.no-admin", 5000, [cut]),
                                           (0, "lookup.organisation.no-admin", 5000, [cut])])
+
+
+def test_doctor_counts_a_user_whose_dn_cant_be_read_in_no_organisation_without_failing(
+        run, environ: dict[str, str]) -> None:
+    """A DN that is no DN made doctor's coverage check an internal error (ValueError from parsing it,
+    exit 1): a diagnosis reports it and calls the organisation unknown; doctor counts it in none."""
+    with hostile_ldap("unreadable-dn") as server:
+        result = _postisupport(run, environ, server.url, "doctor")
+    coverage = [line for line in result.stdout.splitlines() if "coverage" in line]
+    carried = ("login_email 1, emails 1, legacy_user_id 1, language 0, phone 0, reset_requested 0, "
+               "password_changed_at 0, locked 0, active 0, last_login 0, last_failed_login 0, "
+               "organisation 0, business_id 0")
+    none = ("language, phone, reset_requested, password_changed_at, locked, active, last_login, "
+            "last_failed_login, organisation, business_id")
+    assert (result.stderr, "internal error" in result.stdout, coverage) == ("", False, [
+        f"fail  coverage           of the 1 user read, carrying each mapped fact: {carried}; not kept by "
+        "this directory, so unknown for everyone: reset_sent_at, reset_sent_to, organisation_services; "
+        f"carried by no one: {none}; so every diagnosis would be wrong: mend the mapping"])

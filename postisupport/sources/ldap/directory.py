@@ -593,11 +593,10 @@ async def _completed(store: LdapStore, snapshot: Snapshot, entries: dict[str, En
     problems = list(snapshot.problems)
     # Where the entry sits can't be told: its organisation is unknown, never "none".
     placeless = False
-    try:
-        above = _within_base(store, reading.ancestors(entry.dn))
-    except ValueError:
-        above, placeless = [], True
+    if (chain := _chain(store, entry.dn)) is None:
+        placeless = True
         problems.append(f"the user's DN {entry.dn!r} can't be read, so its organisation can't be told")
+    above = chain or []
     if not placeless and not _within_base(store, [entry.dn]):
         # An alias the search dereferenced may lead there (ldap3 asks for aliases to be followed): the
         # user is theirs, but no search under the base reads the entries above them.
@@ -686,15 +685,18 @@ async def _administrators_of(store: LdapStore, org: Entry) -> tuple[tuple[UserFa
     return tuple(reading.user_facts(e, mapping, org.dn, True) for e in entries), problems
 
 
+def _chain(store: LdapStore, dn: str) -> list[str] | None:
+    """The DNs above `dn` within the base, nearest first; None when `dn` can't be read as a DN."""
+    try:
+        return _within_base(store, reading.ancestors(dn))
+    except ValueError:
+        return None
+
+
 async def _candidate_organisations(store: LdapStore, snapshot: Snapshot) -> Snapshot:
     mapping = store.mapping
     shown = [user for user, _ in snapshot.found[:10]]
-    chains = []
-    for user in shown:
-        try:
-            chains.append(_within_base(store, reading.ancestors(user.id or "")))
-        except ValueError:
-            chains.append([])
+    chains = [_chain(store, user.id or "") or [] for user in shown]
     contexts = await _entries(store, *chains)
     named = []
     for chain in chains:

@@ -187,7 +187,8 @@ async def _coverage(store: LdapStore, population: list[reading.Entry]) -> Check:
         if name not in FIELDS:
             continue
         counts[name] = sum(1 for e in population if any(e.values(s.attribute) for s in fact.sources))
-    chains = [ldap._within_base(store, reading.ancestors(e.dn)) for e in population]
+    # A DN that can't be read is in no organisation this check can count (a diagnosis calls it unknown).
+    chains = [ldap._chain(store, e.dn) or [] for e in population]
     contexts = await ldap._entries(store, *chains)
     organisations = [ldap._nearest(contexts, chain, mapping) for chain in chains]
     counts["organisation"] = sum(1 for org in organisations if org is not None)
