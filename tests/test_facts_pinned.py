@@ -127,9 +127,12 @@ def test_a_check_digit_is_of_seven_digits_exactly() -> None:
 
 
 
-def test_a_token_one_character_off_the_secrets_base64_is_left_alone() -> None:
-    # core/text.py, pinned here too: "s3cr3t-kW" encodes to base64 ending in an X, with no padding
-    # to strip; only the padding is ever taken off a form, so a neighbouring token is not redacted.
+def test_only_the_padding_is_taken_off_a_secrets_base64() -> None:
+    # core/text.py, pinned here too: "s3cr3t-kW" encodes to base64 ending in an X, with no padding to
+    # strip; only the padding is ever taken off a form. (A token one character off it, sharing over half
+    # of it, is cut too: what is left of an echo cut short is.)
+    from postisupport.core.text import _forms
+
     secret = "s3cr3t-kW"
     assert redacted("token czNjcjN0LWtX ok", [secret]) == "token [redacted] ok"
-    assert redacted("token czNjcjN0LWtY ok", [secret]) == "token czNjcjN0LWtY ok"
+    assert ("czNjcjN0LWtX" in _forms(secret), "czNjcjN0LWt" in _forms(secret)) == (True, False)

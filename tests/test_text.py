@@ -81,8 +81,8 @@ def test_redacted_cuts_every_secret_out_longest_first(text: str, secrets: list[s
     # Attack pass 14 (A14B-1): the same made terminal-safe (each a U+FFFD), or as JSON escapes them.
     ("a S\ufffde\ufffdC\ufffdr\ufffdE\ufffdtTok3n-abc b S\\u200Be\\u200bCrEtTok3n-abc c", ["SeCrEtTok3n-abc"],
      "a [redacted] b [redacted] c"),
-    # Two blanks are no wrap: only the end, over half of it, is what is left of a secret cut short.
-    ("a SeCrEt  Tok3n-abc b", ["SeCrEtTok3n-abc"], "a SeCrEt  [redacted] b"),
+    # Any number of breaks: a wrapped line indented, a header folded as CRLF and a blank (A27-3).
+    ("a SeCrEt  Tok3n-abc b SeCrEt\r\n Tok3n-abc", ["SeCrEtTok3n-abc"], "a [redacted] b [redacted]"),
     # What is left of one a server cut short (A9B-22): a start or an end of at least half of it.
     ("token Prefix-SECRET-abcdefghijk... (cut)", ["Prefix-SECRET-abcdefghijkl"], "token [redacted]... (cut)"),
     ("a refix-SECRET-abcdefghijkl b PREFIX-SECRET-a c", ["Prefix-SECRET-abcdefghijkl"],

@@ -76,10 +76,11 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
         return text
     forms = _folded_forms(known)
     quick = _FOLDED.sub(lambda match: _decoded(match) or "", text).casefold()
-    if any(form in quick for form, _ in forms):  # mapped back to the text only when there is one: rare
-        text = _cut_out(text, _echoes(_fold(text), forms))
-    for secret in known:  # what is left of one a server echoed cut short: any run of half of it
-        text = _without_parts(text, secret)
+    # Mapped back to the text only when a form, or a piece of one, is there: rare.
+    if any(form in quick for form, _ in forms) or any(piece in quick for piece in _anchors(forms)):
+        read = _fold(text)
+        text = _cut_out(text, [*_echoes(read, forms),
+                               *(read.span(*run) for form, _ in forms for run in _parts(read.text, form))])
     if text.endswith(CUT):
         # Text cut short by shortened() may end in the first part of a secret: that part goes too.
         kept = text[: -len(CUT)]
@@ -103,32 +104,45 @@ def _cut_start(folded: str, form: str) -> int:
     return len(folded)
 
 
-# A break a server or a log may put inside a secret, which leaves it readable: a blank or a line break
-# (a long message wrapped, then made one line), also as JSON writes it (\n), or an invisible character
-# (zero-width space or joiner, word joiner, soft hyphen, BOM), also once made terminal-safe (U+FFFD).
-_BREAK = r"\r?\n|[ \t\u00ad\u200b-\u200f\u2060\ufeff\ufffd]|(?:\\r)?\\n"
-_BREAK_CHARACTERS = frozenset("\n \t\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\ufffd")
+# What a server or a log may put inside a secret that leaves it readable, any number of them: a blank of
+# any width, a line break (a long message wrapped and indented, a header folded as CRLF and a space), a
+# control character, or an invisible one (zero-width space or joiner, soft hyphen, BOM, a variation
+# selector, U+FFFD of a character made terminal-safe); also as JSON writes one (\n, \r, \t).
+_BREAK_CLASS = ("\x00-\x20\x7f-\xa0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u1680"
+                "\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffd"
+                "\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef")
+_BREAK_CHARACTER = re.compile(f"[{_BREAK_CLASS}]")
 # A character encoded on its own (Java's URLEncoder writes ~ as %7E, a server may encode only + and /):
-# %XX, %25XX (percent-encoded twice), an HTML character reference (&#xHH; or &#DD;), or a JSON \uXXXX,
-# its backslash written once or twice over (a JSON text inside a JSON string: a gateway's wrapped error).
-# The look-ahead is for speed: most characters of a long answer start none of these.
-_FOLDED = re.compile("(?=[\r\n \t\u00ad\u200b-\u200f\u2060\ufeff\ufffd%&\\\\])(?:"
-                     f"(?P<breaks>(?:{_BREAK})+)"
-                     r"|%25(?P<twice>[0-9a-f]{2})|%(?P<once>[0-9a-f]{2})"
-                     r"|&#x0*(?P<hex>[0-9a-f]{1,6});|&#0*(?P<decimal>[0-9]{1,7});"
-                     r"|\\{1,2}u(?P<json>[0-9a-f]{4}))", re.IGNORECASE)
-_ONE_BREAK = re.compile(_BREAK)
+# %XX however many times percent-encoded (%25XX, %2525XX), IIS's %uXXXX, an HTML character reference
+# (&#xHH; or &#DD;, its ; left out as HTML allows, or &amp; &lt; &gt; &quot; &apos;), a JSON \uXXXX, its
+# backslash written once or twice over (a JSON text inside a JSON string: a gateway's wrapped error),
+# JSON's \/, and a language's \xHH, \u{H..} or \UHHHHHHHH. The look-ahead is for speed: most characters of
+# a long answer start none of these.
+_FOLDED = re.compile(f"(?=[{_BREAK_CLASS}%&\\\\])(?:"
+                     f"(?P<breaks>(?:[{_BREAK_CLASS}]|\\\\{{1,2}}[nrt])+)"
+                     r"|%(?:25)*(?P<percent>[0-9a-f]{2})|%u(?P<iis>[0-9a-f]{4})"
+                     r"|&#x0*(?P<hex>[0-9a-f]{1,6});?|&#0*(?P<decimal>[0-9]{1,7});?"
+                     r"|&(?P<named>amp|lt|gt|quot|apos);"
+                     r"|(?-i:\\U)(?P<wide>[0-9a-f]{8})|\\{1,2}u(?P<json>[0-9a-f]{4})|\\(?P<slash>/)"
+                     r"|\\x(?P<byte>[0-9a-f]{2})|\\u\{(?P<braced>[0-9a-f]{1,6})\})",
+                     re.IGNORECASE)
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
 def _decoded(match: re.Match[str]) -> str | None:
     """The character a match of _FOLDED encodes (the match itself if it encodes none); None for a break."""
     if match["breaks"] is not None:
         return None
+    if match["named"] is not None:
+        return _NAMED[match["named"].lower()]
+    if match["slash"] is not None:
+        return "/"
     code = int(match["decimal"]) if match["decimal"] is not None else int(
-        match["twice"] or match["once"] or match["hex"] or match["json"], 16)
+        match["percent"] or match["iis"] or match["hex"] or match["json"] or match["byte"] or match["braced"]
+        or match["wide"], 16)
     if code > sys.maxunicode:  # no character: text like any other
         return match[0]
-    return None if (character := chr(code)) in _BREAK_CHARACTERS else character
+    return None if _BREAK_CHARACTER.fullmatch(character := chr(code)) else character
 
 
 class _Folded(NamedTuple):
@@ -136,14 +150,13 @@ class _Folded(NamedTuple):
 
     Each run of `text` comes from the original at `origins`: from `pieces[i]` on, character for character
     (`widths[i]` 0), or all of it from the one encoded character of `widths[i]` characters there.
-    `gaps` says where breaks stood, before which character (1: one, 2: more); `wide`, where more did."""
+    `gaps`: before which characters breaks stood."""
 
     text: str
     pieces: list[int]
     origins: list[int]
     widths: list[int]
-    gaps: dict[int, int]
-    wide: list[int]
+    gaps: set[int]
 
     def span(self, begin: int, end: int) -> tuple[int, int]:
         """Where the folded text's characters from `begin` to `end` came from in the original."""
@@ -160,16 +173,14 @@ class _Folded(NamedTuple):
 
 def _fold(text: str) -> _Folded:
     parts: list[str] = []
-    folded = _Folded("", [], [], [], {}, [])
-    length, gap, last = 0, 0, 0
+    folded = _Folded("", [], [], [], set())
+    length, gap, last = 0, False, 0
 
     def add(part: str, origin: int, width: int) -> None:
         nonlocal length, gap
         if gap:
-            folded.gaps[length] = min(gap, 2)
-            if gap > 1:
-                folded.wide.append(length)
-            gap = 0
+            folded.gaps.add(length)
+            gap = False
         parts.append(part)
         folded.pieces.append(length)
         folded.origins.append(origin)
@@ -188,10 +199,8 @@ def _fold(text: str) -> _Folded:
         if match.start() > last:
             plain(last, match.start())
         last = match.end()
-        if (breaks := match["breaks"]) is not None:
-            gap += 1 if len(breaks) == 1 or _ONE_BREAK.fullmatch(breaks) else 2
-        elif (character := _decoded(match)) is None:
-            gap += 1
+        if (character := _decoded(match)) is None:
+            gap = True
         else:
             add(character.casefold(), match.start(), match.end() - match.start())
     if last < len(text):
@@ -210,59 +219,67 @@ def _folded_forms(known: tuple[str, ...]) -> tuple[tuple[str, frozenset[int]], .
 
 def _echoes(text: _Folded, forms: tuple[tuple[str, frozenset[int]], ...]) -> list[tuple[int, int]]:
     """Where in the original the forms are: in any case, each character as itself or encoded on its own,
-    one break between any two (a form's own blank, any number)."""
+    breaks anywhere between, and where a form has its own (a secret's blank) at least one."""
     spans = []
     for form, gaps in forms:
         at = text.text.find(form)
         while at != -1:
-            end = at + len(form)
-            inside = text.wide[bisect.bisect_right(text.wide, at):bisect.bisect_left(text.wide, end)]
-            if all(at + gap in text.gaps for gap in gaps) and all(wide - at in gaps for wide in inside):
-                spans.append(text.span(at, end))
+            if all(at + gap in text.gaps for gap in gaps):
+                spans.append(text.span(at, at + len(form)))
             at = text.text.find(form, at + 1)
     return spans
 
 
 def _cut_out(text: str, spans: list[tuple[int, int]]) -> str:
-    """`text` with each of the spans, those that overlap as one, replaced by REDACTED."""
-    merged: list[list[int]] = []
+    """`text` with each of the spans, those that overlap as one, replaced by REDACTED: built once, however
+    many there are (a hostile answer may echo a secret a hundred thousand times)."""
+    kept: list[str] = []
+    done = 0
     for begin, end in sorted(spans):
-        if merged and begin < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([begin, end])
-    for begin, end in reversed(merged):
-        text = text[:begin] + REDACTED + text[end:]
-    return text
+        if begin < done:  # overlaps the span cut before it: one cut
+            done = max(done, end)
+            continue
+        kept += [text[done:begin], REDACTED]
+        done = end
+    return "".join([*kept, text[done:]]) if kept else text
 
 
-def _without_parts(text: str, secret: str) -> str:
-    """`text` with what is left of `secret` echoed cut short cut out: any run of at least half of it
-    (and MIN_SECRET characters), its start, its end or its middle, in any case.
+def _least(form: str) -> int:
+    """How much of a form is taken for what is left of it cut short: half of it, and MIN_SECRET characters."""
+    return max(MIN_SECRET, -(-len(form) // 2))
 
-    Found from anchors: any such run holds one of the secret's blocks of `block` characters that start
-    at a multiple of `block`, so those few are looked for, and each match grown to the run around it."""
-    least = max(MIN_SECRET, -(-len(secret) // 2))
-    if least >= len(secret):
-        return text
-    folded, key = text.lower(), secret.lower()
-    if len(folded) != len(text) or len(key) != len(secret):  # a letter whose lower case is longer
-        folded, key = text, secret
+
+@functools.lru_cache(maxsize=16)
+def _anchors(forms: tuple[tuple[str, frozenset[int]], ...]) -> frozenset[str]:
+    """The blocks _parts looks for: a text holding none of them holds no part of any form."""
+    return frozenset(form[at:at + (_least(form) + 1) // 2] for form, _ in forms if _least(form) < len(form)
+                     for at in range(0, len(form) - (_least(form) + 1) // 2 + 1, (_least(form) + 1) // 2))
+
+
+def _parts(folded: str, form: str) -> list[tuple[int, int]]:
+    """Where in `folded` what is left of `form` echoed cut short is: any run of at least half of it (and
+    MIN_SECRET characters), its start, its end or its middle, in any encoding the fold undoes.
+
+    Found from anchors: any such run holds one of the form's blocks of `block` characters that start at a
+    multiple of `block`, so those few are looked for, and each match grown to the run around it."""
+    least = _least(form)
+    if least >= len(form):
+        return []
     block = (least + 1) // 2
     spans: list[tuple[int, int]] = []
-    for anchor in range(0, len(key) - block + 1, block):
-        piece = key[anchor:anchor + block]
+    for anchor in range(0, len(form) - block + 1, block):
+        piece = form[anchor:anchor + block]
         at = folded.find(piece)
         while at != -1:
             begin, offset, end, tail = at, anchor, at + block, anchor + block
-            while begin > 0 and offset > 0 and folded[begin - 1] == key[offset - 1]:
+            while begin > 0 and offset > 0 and folded[begin - 1] == form[offset - 1]:
                 begin, offset = begin - 1, offset - 1
-            while end < len(folded) and tail < len(key) and folded[end] == key[tail]:
+            while end < len(folded) and tail < len(form) and folded[end] == form[tail]:
                 end, tail = end + 1, tail + 1
             if end - begin >= least:
                 spans.append((begin, end))
             at = folded.find(piece, at + 1)
-    return _cut_out(text, spans)
+    return spans
 
 
 def _base64_forms(raw: bytes) -> set[str]:

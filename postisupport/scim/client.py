@@ -430,7 +430,9 @@ class ScimClient:
         echoes them into a user's name must not put them on the screen, in JSON or in bulk rows."""
         body = _body_of(answer, path)
         secrets = self.secrets()
-        text = answer.content.decode("utf-8", "replace")
+        # Decoded as the body was read (json.loads tells UTF-16 and UTF-32 apart): read as UTF-8, a UTF-16
+        # answer's secrets would have a NUL between each character, matching no form.
+        text = answer.content.decode(json.detect_encoding(answer.content), "replace")
         if redacted(text, secrets) == text:  # the usual case: one pass over the text, nothing to cut
             return body
         return without_secrets(body, secrets)
