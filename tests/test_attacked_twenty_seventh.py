@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -112,3 +113,90 @@ def test_text_that_merely_looks_encoded_is_left_as_it_is() -> None:
     """What the fold reads is for finding the secret only: text around it, and text without it, stay."""
     text = "C:\\new\\table %41 &amp; &#65; \\u0041 \u00a0 " + base64.b64encode(b"other").decode()
     assert redacted(text, [SECRET]) == text
+
+
+def test_a_trace_of_a_malformed_answer_keeps_no_token_its_bytes_hold(run, environ: dict[str, str],
+                                                                     tmp_path: Path) -> None:
+    """F27-8: the trace's error is h11's, with the header's bytes as a Python repr: a token broken by NUL
+    (\\x00 in the repr) was readable there."""
+    from tests.servers import raw_serving
+    from tests.test_attacked_twenty_sixth_b import answered
+
+    environ["POSTISUPPORT_TOKEN"] = SECRET
+    broken = b"\x00".join(SECRET[i:i + 4].encode() for i in range(0, len(SECRET), 4))
+    trace = tmp_path / "trace.jsonl"
+    with raw_serving(answered(b"HTTP/1.1 200 OK\r\nX-Echo: " + broken + b"\r\n")) as url:
+        result = run("--api", url, "--trace", str(trace), "diagnose", "ESIM0042", "--no-audit")
+    errors = [json.loads(line).get("error") for line in trace.read_text().splitlines()]
+    assert (result.exit_code, errors) == (5, ["RemoteProtocolError: illegal header line: "
+                                              "bytearray(b'X-Echo: [redacted]')"])
+
+
+def test_an_all_digit_token_echoed_as_a_number_is_cut(run, environ: dict[str, str]) -> None:
+    """F27-9: only strings were scrubbed: a token of digits sent back as a JSON number was quoted by the
+    data problem about it, on the screen and in --json."""
+    token = "123456789012345678"
+    environ["POSTISUPPORT_TOKEN"] = token
+
+    class Numbering(Echoing):
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http" or not scope["path"].endswith("/Users"):
+                return await self.app(scope, receive, send)
+            start, content = await answer_of(self.app, scope, receive)
+            body = json.loads(content)
+            for user in body.get("Resources", []):
+                user["active"] = int(token)
+            await send_answer(send, start, json.dumps(body).encode())
+
+    with serving(Numbering()) as url:
+        result = run("--api", url, "diagnose", "ESIM0042", "--json", "--no-audit")
+    assert (result.exit_code, token in result.stdout, result.json()["data_problems"]) == (
+        0, False, ["user u-1002: active: '[redacted]' ignored (not a boolean (true or false))",
+                   "administrator maija.virtanen@esimerkki.example.fi: active: '[redacted]' ignored (not a "
+                   "boolean (true or false))"])
+
+
+def test_a_replay_of_a_pseudonymised_capture_says_what_could_not_be_read(run, tmp_path: Path) -> None:
+    """F27-10: "can't be read (see data problems)", and no data problem: the file says which attributes
+    were left out (capture.left_out), without their values, and the replay now says so."""
+    from tests.test_attacked_fourth import Altering
+    from tests.test_capture_data_problems import broken
+
+    ticket = tmp_path / "ticket.json"
+    with serving(Altering("Users", broken)) as url:
+        made = run("--api", url, "capture", "ESIM0042", "-o", str(ticket), "--no-audit", "--pseudonymise")
+    assert made.exit_code == 0, made.stderr
+    left = json.loads(ticket.read_text())["capture"]["left_out"]
+    replayed = run("replay", str(ticket), "--json")
+    assert (replayed.exit_code, replayed.stderr, replayed.json()["data_problems"]) == (0, "", [
+        f"user {left[0]['id']}: active, displayName, emails, preferredLanguage, roles could not be read as "
+        "sent, and are not in this capture"])
+
+
+def test_replay_reads_no_profile_nor_timeout_from_the_environment(run, environ: dict[str, str], env,
+                                                                  tmp_path: Path) -> None:
+    """F27-12: a shell's POSTISUPPORT_PROFILE (a profile the config file has) refused every replay: "no
+    profile named 'work'"; so did a POSTISUPPORT_TIMEOUT replay has no use for."""
+    ticket = tmp_path / "ticket.json"
+    assert run("--sandbox", "capture", "ESIM0042", "-o", str(ticket), "--no-audit").exit_code == 0
+    config = env.config_dir / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('default_profile = "work"\n[profiles.work]\napi_url = "https://idp.example.com/scim/v2"\n',
+                      encoding="utf-8")
+    environ.update(POSTISUPPORT_PROFILE="work", POSTISUPPORT_TIMEOUT="abc")
+    replayed = run("replay", str(ticket))
+    assert (replayed.exit_code, replayed.stderr) == (0, "")
+
+
+def test_a_replay_difference_is_one_line_of_bounded_length(run, tmp_path: Path) -> None:
+    """F27-15: a record edited to hold 200,000 data problems gave a 20 MB line on stderr."""
+    ticket = tmp_path / "ticket.json"
+    assert run("--sandbox", "capture", "ESIM0042", "-o", str(ticket), "--no-audit").exit_code == 0
+    document = json.loads(ticket.read_text())
+    document["capture"]["diagnosis"]["data_problems"] = ["x" * 100] * 20_000
+    ticket.write_text(json.dumps(document))
+    replayed = run("replay", str(ticket))
+    lines = replayed.stderr.splitlines()
+    start = 'postisupport: replay differs in data_problems: captured ["xxx'
+    assert (replayed.exit_code, len(lines), lines[0][:len(start)]) == (7, 1, start)
+    assert len(lines[0]) == len("postisupport: replay differs in data_problems: captured , now []") + 2000

@@ -370,6 +370,23 @@ def test_an_output_that_holds_a_row_twice_is_refused(run, tmp_path: Path, name: 
     assert out.read_bytes() == before
 
 
+@pytest.mark.parametrize(("name", "header"), [("out.ndjson", 0), ("out.csv", 1)])
+def test_an_output_holding_a_row_numbered_0_is_refused(run, tmp_path: Path, name: str, header: int) -> None:
+    """F27-13: a record of row 0 was kept, and the run then counted 32 outcomes for a 31-row input."""
+    source = write(tmp_path / "in.txt", "ESIM0042\nESIM0001\nESIM0200\n" * 10)
+    out = tmp_path / name
+    assert run("--sandbox", "bulk", str(source), "-o", str(out), "-q").exit_code == 0
+    records = out.read_text().splitlines(keepends=True)
+    third = records[header + 2]
+    zero = third.replace('"row": 3,', '"row": 0,') if header == 0 else "0" + third[1:]
+    out.write_text("".join([*records[:header + 5], zero]))
+    before = out.read_bytes()
+    assert_error(run("--sandbox", "bulk", str(source), "-o", str(out), "--resume", "-q"), ExitStatus.USAGE,
+                 f"^postisupport: error: line {header + 6} of {out} is row 0, and an input's rows are "
+                 "numbered from 1: was it edited\\? Mend or remove that record, or start a new output$")
+    assert out.read_bytes() == before
+
+
 # -- 19: memory stays flat however many organisations ---------------------------------------------------
 
 

@@ -7,6 +7,8 @@ import typer
 
 from postisupport.cli.options import command_group, state_of
 
+SHOWN_DIFFERENCE = 2000  # characters of each side of a difference shown
+
 app = command_group("Decide again from a capture, offline, and say what differs.")
 
 
@@ -29,7 +31,9 @@ def replay(
 
     from postisupport.cli import render
     from postisupport.cli.main import ExitStatus
+    from postisupport.config.names import ENVIRONMENT_VARIABLES
     from postisupport.config.settings import resolve
+    from postisupport.core.text import shortened
     from postisupport.ops.capture import replay as run
 
     state = state_of(ctx)
@@ -38,8 +42,12 @@ def replay(
     # --no-audit is not one: replay records nothing, as a script that gives it to every command expects.
     state.refuse_connection("replay decides again from the capture alone; it reads no identity API",
                             "--mapping", "--no-audit")
-    # No profile: it is standing configuration for an API, and replay reads none.
-    settings = resolve({"sandbox": True, "mapping": state.connection.mapping}, state.env.environ)
+    # No profile: it is standing configuration for an API, and replay reads none; of the environment, only
+    # what says how to read and show the capture (a shell's POSTISUPPORT_PROFILE or _TIMEOUT is for others).
+    shown = {ENVIRONMENT_VARIABLES[name] for name in ("mapping", "default_lang", "ui_lang", "timezone")}
+    environ = {name: value for name, value in state.env.environ.items()
+               if name in shown or name not in ENVIRONMENT_VARIABLES.values()}
+    settings = resolve({"sandbox": True, "mapping": state.connection.mapping}, environ)
     view = render.view_for(state.env, settings, verified=True, masked=False, explain=False)
     result = run(capture, view, settings)
     if as_json:
@@ -47,7 +55,9 @@ def replay(
     else:
         render.print_screen(state.env, result.report, view)
     for field, before, now in result.differences:
-        was, is_now = json.dumps(before, ensure_ascii=False), json.dumps(now, ensure_ascii=False)
+        # Each side cut short: a hand-edited record may hold a list of any length, and a line is read.
+        was, is_now = (shortened(json.dumps(side, ensure_ascii=False), SHOWN_DIFFERENCE)
+                       for side in (before, now))
         state.env.say(f"postisupport: replay differs in {field}: captured {was}, now {is_now}")
     if result.differences:
         raise typer.Exit(int(ExitStatus.REPLAY_DIFFERS))

@@ -587,6 +587,10 @@ class _Kept:
         """A record of the output, on its `line`. A row it holds twice is refused: bulk writes each row
         once, so the file was edited or put together, the two may say different things, and a resume,
         which only appends, would keep both (and count both)."""
+        if row < 1:
+            raise InvalidInput("output", f"line {line} of {self.path} is row {row}, and an input's rows are "
+                               "numbered from 1: was it edited? Mend or remove that record, or start a new "
+                               "output")
         if row in self.inputs:
             raise InvalidInput("output", f"line {line} of {self.path} is row {row} again, and bulk writes "
                                "each row once: was it edited, or put together from two outputs? Keep one of "
@@ -1023,7 +1027,9 @@ def _read_back_ndjson(path: Path, kept: _Kept) -> int:
         for number, line in enumerate(lines, start=1):
             try:
                 entry = json.loads(line)
-                row, given, error = int(entry["row"]), str(entry["input"]), entry.get("error")
+                if type(entry["row"]) is not int:  # as bulk writes it: true is no row 1, nor "3" row 3
+                    raise TypeError
+                row, given, error = entry["row"], str(entry["input"]), entry.get("error")
                 kind = str(error["kind"]) if error else None
                 asked = _asked_of(entry.get("asked"))
             except (ValueError, TypeError, KeyError, RecursionError):

@@ -242,10 +242,18 @@ class _Diagnosis(_Checked):
     evidence: list[_Evidence]
 
 
+class _LeftOut(_Checked):
+    resource: Literal["Users", "Groups"]
+    id: str | None
+    attributes: list[str]
+
+
 class _Record(_Checked):
     arguments: _Arguments
     diagnosis: _Diagnosis
     data_problems: list[str] = []
+    # What could not be read, and so is not in the file; a capture made before 2026-12-07 said it in words.
+    left_out: list[_LeftOut | str] = []
     # What the directory read through another mapping does not record (vocabulary names): the replay
     # keeps them unknown for everyone, as the diagnosis did.
     unrecorded: list[Literal[*FACT_NAMES.values()]] = []  # type: ignore[valid-type]
@@ -322,8 +330,19 @@ def _decide(store: ModuleType, data: dict[str, Any], options: DiagnoseOptions,
     # A directory kept as the diagnosis read it is not the answers as sent: what was wrong with those
     # (a value of the wrong type, left out of the file; what the server said of its paging) is the
     # record's, and what reading the file finds besides comes of what was left out ("userName: missing").
-    recorded = tuple(data["capture"].get("data_problems", ()))
+    record = data["capture"]
+    recorded = tuple(record.get("data_problems", ())) or tuple(map(_said, record.get("left_out", ())))
     return replace(result, facts=replace(result.facts, problems=recorded)) if recorded else result
+
+
+def _said(left: dict[str, Any] | str) -> str:
+    """What a record's left_out entry says, as a data problem: without the values (a pseudonymised file
+    keeps none), the attributes that could not be read."""
+    if isinstance(left, str):
+        return left
+    kind = {"Users": "user", "Groups": "group"}[left["resource"]]
+    return (f"{kind} {left['id'] or '?'}: {', '.join(left['attributes'])} could not be read as sent, and "
+            "are not in this capture")
 
 
 def _reason(error: DataFileError) -> str:

@@ -29,6 +29,7 @@ from postisupport import USER_AGENT
 from postisupport.core.text import (
     NESTED,
     NOT_UTF8,
+    REDACTED,
     NotJson,
     json_document,
     redacted,
@@ -617,6 +618,9 @@ def without_secrets(body: Any, secrets: list[str]) -> Any:
     def clean(value: Any) -> Any:
         if isinstance(value, str):
             return redacted(value, secrets)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # An all-digit token echoed as a number: its data problem would quote it.
+            return REDACTED if redacted(written := json.dumps(value), secrets) != written else value
         if isinstance(value, (dict, list)):
             todo.append(value)
         return value
