@@ -73,7 +73,7 @@ def test_a_closed_account_with_a_change_pending_says_so_on_the_screen_as_in_the_
         "fi": ("Tee näin: Anna soittajalle pääkäyttäjän yhteystiedot. Sen jälkeen soittaja vaihtaa "
                "salasanansa osoitteessa posti.fi/changepassword.",
                "aino.korhonen@esimerkki.example.fi> · löytyi kirjautumisosoitteella · LUKITTU · SALASANA "
-               "VAIHTAMATTA"),
+               "VAIHDETTAVA"),
         "sv": ("Gör så här: Ge den som ringer administratörens kontaktuppgifter. Därefter byter den som "
                "ringer lösenord på posti.fi/changepassword.",
                "aino.korhonen@esimerkki.example.fi> · hittad med inloggningsadressen · LÅST · MÅSTE BYTA "

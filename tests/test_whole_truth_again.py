@@ -98,7 +98,7 @@ NONE_OF_THEM = {  # to a caller in several organisations, none of them with one 
 
 
 STATES = {
-    "fi": ("Cecilia Admin · SALASANA VAIHTAMATTA", "Daniel Admin · EI KIRJAUTUNUT UUDISTUKSEN JÄLKEEN",
+    "fi": ("Cecilia Admin · SALASANA VAIHDETTAVA", "Daniel Admin · EI KIRJAUTUNUT UUDISTUKSEN JÄLKEEN",
            "Eeva Admin · VIIMEISIN KIRJAUTUMISYRITYS EPÄONNISTUI"),
     "sv": ("Cecilia Admin · MÅSTE BYTA LÖSENORD", "Daniel Admin · INTE INLOGGAD SEDAN FÖRNYELSEN",
            "Eeva Admin · SENASTE INLOGGNINGSFÖRSÖKET MISSLYCKADES"),
