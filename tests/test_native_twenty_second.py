@@ -33,6 +33,13 @@ def _rows(run, path: Path, label: str, *args: str) -> list[str]:
     return [row.strip() for row in rows]
 
 
+
+def _do_line(run, path: Path, *args: str) -> str:
+    """The screen's "Do this" line, unwrapped."""
+    shown = run("--sandbox-data", str(path), "diagnose", *args, "--no-audit").stdout.splitlines()
+    return " ".join(shown[1:next(n for n, line in enumerate(shown) if not line or line.startswith(
+        ("Verify first", "Tunnista ensin", "Identifiera först")))])
+
 def test_an_administrator_who_must_change_the_password_is_said_so_in_finnish(run, tmp_path: Path) -> None:
     """N21-13: fi "SALASANA VAIHTAMATTA" ("password not changed") is true of almost everyone and says
     nothing of a change that is required, which is what keeps the administrator from acting; en and sv
@@ -44,3 +51,79 @@ def test_an_administrator_who_must_change_the_password_is_said_so_in_finnish(run
         "fi": ["Maija Virtanen · SALASANA VAIHDETTAVA", "Ville Heikkinen · POISTETTU KÄYTÖSTÄ"],
         "sv": ["Maija Virtanen · MÅSTE BYTA LÖSENORD", "Ville Heikkinen · INAKTIVERAD"],
         "en": ["Maija Virtanen · MUST CHANGE PASSWORD", "Ville Heikkinen · DEACTIVATED"]}
+
+
+def _script(run, path: Path, *args: str) -> str:
+    result = run("--sandbox-data", str(path), "diagnose", *args, "--script", "--no-audit")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.rstrip("\n")
+
+
+def _erik_untold(tmp_path: Path) -> Path:
+    """The demo's Erik, whose request of 17.1.2021 went to his login address, in a store that can't tell
+    whether one was asked of him or when he last changed his password."""
+    return _demo(tmp_path, "erik.json", u_1003={"unknownFacts": ["reset_requested", "password_changed_at"]})
+
+
+def test_the_request_the_login_address_was_told_by_is_not_said_again_in_the_question(
+        run, tmp_path: Path) -> None:
+    """N21-6: "The address you log in with is the one we sent the password-change request to on 17.1.2021."
+    was followed by "We sent you a request on 17.1.2021 to change your password.", the same fact with the
+    same date, heard as two requests; the question now starts from the sentence before it."""
+    path = _erik_untold(tmp_path)
+    said = {(lang, bool(verified)): _script(run, path, "ESIM0077", "--lang", lang, *verified)
+            for lang in ("en", "fi", "sv") for verified in ((), ("--verified",))}
+    assert said == {
+        ("en", False): (
+            "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+            "works. The address you log in with is the one we sent the password-change request to on 17 "
+            "January 2021. If you haven't changed your password since that e-mail, please do it first: go to "
+            "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by "
+            "e-mail; then log in again. Otherwise, log in with that address and your current password. If "
+            "that doesn't work either, your organisation's administrator for Posti's services can check your "
+            "account."),
+        ("en", True): (
+            "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+            "works. The e-mail address you log in with is erik.lindqvist@esimerkki.example.fi, the one we "
+            "sent the password-change request to on 17 January 2021. If you haven't changed your password "
+            "since that e-mail, please do it first: go to https://www.posti.fi/changepassword and enter that "
+            "address, and you'll get instructions by e-mail; then log in again. Otherwise, log in with that "
+            "address and your current password. If that doesn't work either, your organisation's "
+            "administrator for Posti's services can check your account."),
+        ("fi", False): (
+            "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
+            "enää käy. Kirjautumiseen käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön "
+            "17.1.2021. Jos et ole vaihtanut salasanaa sen viestin jälkeen, vaihda se ensin: mene "
+            "osoitteeseen https://www.posti.fi/changepassword ja anna siellä tämä sähköpostiosoite, niin "
+            "saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Muuten kirjaudu sisään sillä osoitteella "
+            "ja nykyisellä salasanallasi. Jos sekään ei auta, organisaatiosi Postin palveluiden pääkäyttäjä "
+            "voi tarkistaa tunnuksesi."),
+        ("fi", True): (
+            "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
+            "enää käy. Kirjautumisosoitteesi on erik.lindqvist@esimerkki.example.fi, sama osoite, johon "
+            "lähetimme salasanan vaihtopyynnön 17.1.2021. Jos et ole vaihtanut salasanaa sen viestin "
+            "jälkeen, vaihda se ensin: mene osoitteeseen https://www.posti.fi/changepassword ja anna siellä "
+            "tämä sähköpostiosoite, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Muuten "
+            "kirjaudu sisään sillä osoitteella ja nykyisellä salasanallasi. Jos sekään ei auta, "
+            "organisaatiosi Postin palveluiden pääkäyttäjä voi tarkistaa tunnuksesi."),
+        ("sv", False): (
+            "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
+            "fungerar inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 "
+            "skickade begäran om att byta lösenord. Om du inte har bytt lösenord efter det meddelandet, byt "
+            "det först: gå till https://www.posti.fi/changepassword och ange den här adressen, så får du "
+            "anvisningar per e-post; logga sedan in igen. Annars loggar du in med den adressen och ditt "
+            "nuvarande lösenord. Om det inte heller fungerar kan din organisations administratör för Postis "
+            "tjänster kontrollera ditt konto."),
+        ("sv", True): (
+            "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
+            "fungerar inte längre. Din e-postadress för inloggning är erik.lindqvist@esimerkki.example.fi, "
+            "alltså den adress dit vi den 17.1.2021 skickade begäran om att byta lösenord. Om du inte har "
+            "bytt lösenord efter det meddelandet, byt det först: gå till https://www.posti.fi/changepassword "
+            "och ange den här adressen, så får du anvisningar per e-post; logga sedan in igen. Annars loggar "
+            "du in med den adressen och ditt nuvarande lösenord. Om det inte heller fungerar kan din "
+            "organisations administratör för Postis tjänster kontrollera ditt konto.")}
+    # The agent's line still asks what the script asks: whether it was changed since that request.
+    assert _do_line(run, path, "ESIM0077", "--ui-lang", "en") == (
+        "Do this: Tell the caller to log in with the login address, not the old user ID. Then ask whether "
+        "they have changed the password since the request of 17 Jan 2021 08:00 (the directory can't tell "
+        "when it was changed); if not, they change it at posti.fi/changepassword.")

@@ -582,6 +582,10 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
         # Which address it is, by the seed page's test, is said to anyone: "enter that address" to anyone;
         # the date of the last change still to a verified caller only.
         since = question.key.startswith("check.reset-pending.since")
+        if told_key == "check.reset-pending.changed.told":
+            # The test has just named the request and its date: "we sent you a request on 17.1." again
+            # sounded like a second request (N21-6).
+            told_key = "check.reset-pending.changed.after-test"
         question = replace(question, key=told_key, personal=since,
                            unverified="check.reset-pending.told" if since else None)
         rest = [replace(part, key=OTHERWISE, personal=False, unverified=None)

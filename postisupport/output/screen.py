@@ -218,7 +218,8 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
     if question is not None:
         # The script asks a question the directory could not answer: the agent asks it when the script
         # does, first, or after which address logs in (since a known change, or about a known request).
-        asked = question.key.removesuffix(".service").removesuffix(".told")  # the same line on every path
+        # The same line on every path, and after the seed page's test too.
+        asked = question.key.removesuffix(".after-test").removesuffix(".service").removesuffix(".told")
         key = f"do.{asked}" if f"do.{asked}" in ui else "do.check.reset-pending"
         dates = {name: view.moment(when, ago=False) for name, when in question.params.items()
                  if name in ("sent_at", "changed_at")}
