@@ -460,7 +460,7 @@ def test_an_old_user_id_with_nothing_to_tell_the_login_address_goes_to_the_admin
         "login.contact-admin", None, ["login_email"])
     assert document["script"]["text"].startswith(
         "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
-        "works. I can't see here which e-mail address you log in with. From here I can't fix")
+        "works. I can't see here which e-mail address you log in with, and I can't fix")
 
 
 @pytest.mark.parametrize("mapping", ["postisupport", "scim-core"])

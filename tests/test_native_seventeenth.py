@@ -34,18 +34,19 @@ def test_a_locked_only_administrator_is_escalated_with_the_unlock_asked(run, tmp
 def test_an_unverified_closed_caller_is_told_to_change_the_password_once_they_can_log_in(
         run, tmp_path: Path) -> None:
     """N17-10: unverified, "change your password" now; verified, once the account is open: the same
-    account given two instructions. Unverified it is now "once what stops you logging in is put right",
-    which holds whatever stops them and tells no one what that is ("once you can log in again" was
-    circular, N18-1; "once that is sorted out" took the nearest sentence, the login address or "the old
-    user ID no longer works", for what is sorted out, N19-1)."""
+    account given two instructions. Unverified it is now "once the administrator has sorted out your
+    account", which holds whatever stops them and tells no one what that is ("once you can log in again"
+    was circular, N18-1; "once that is sorted out" took the nearest sentence, the login address or "the
+    old user ID no longer works", for what is sorted out, N19-1; "once what stops you logging in is put
+    right" said the opening's words again, N20-4)."""
     data = _kivi(tmp_path)
     said = {lang: run("--sandbox-data", str(data), "diagnose", "riikka@koti.example.net", "--script",
                       "--no-audit", "--lang", lang).stdout for lang in ("fi", "sv")}
-    assert ("Kun se, mikä estää kirjautumisesi, on korjattu, sinun täytyy vielä vaihtaa salasanasi: mene "
+    assert ("Kun pääkäyttäjä on saanut tunnuksesi kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene "
             "osoitteeseen "
             "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin saat "
             "ohjeet sähköpostiisi.") in said["fi"]
-    assert ("När det som hindrar dig från att logga in är åtgärdat behöver du också byta lösenord: gå till "
+    assert ("När administratören har fått ordning på ditt konto behöver du också byta lösenord: gå till "
             "https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så får du "
             "anvisningar per e-post.") in said["sv"]
 

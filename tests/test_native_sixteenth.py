@@ -91,8 +91,8 @@ def test_a_caller_who_gave_another_address_hears_which_logs_in_before_the_change
     # Locked, not verified: which address logs in, then the change page, after the state's step.
     assert _script(run, data, "riikka@koti.example.net", "--lang", "en") == (
         "From here I can't fix what's stopping you logging in, but your organisation's administrator for "
-        f"Posti's services can check your account and your access rights. {ONLY_LOGIN} Once what stops you "
-        "logging in is put right, you'll also need to change your password: go to "
+        f"Posti's services can check your account and your access rights. {ONLY_LOGIN} Once the "
+        "administrator has sorted out your account, you'll also need to change your password: go to "
         "https://www.posti.fi/changepassword and enter the e-mail address you log in with, and you'll get "
         "instructions by e-mail.\n")
 

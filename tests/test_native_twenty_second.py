@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from postisupport.core.rules import decide
+from postisupport.output.script import script_text
 from tests.test_native_sixteenth import LOGIN
+from tests.test_rules import a_user, facts
 
 DEMO = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
 
@@ -127,3 +130,102 @@ def test_the_request_the_login_address_was_told_by_is_not_said_again_in_the_ques
         "Do this: Tell the caller to log in with the login address, not the old user ID. Then ask whether "
         "they have changed the password since the request of 17 Jan 2021 08:00 (the directory can't tell "
         "when it was changed); if not, they change it at posti.fi/changepassword.")
+
+
+def test_an_unverified_closed_callers_password_change_follows_what_the_administrator_does(
+        run, tmp_path: Path) -> None:
+    """N20-4: unverified, locked with a change pending, the script said "what's stopping you logging in"
+    twice, four sentences apart ("From here I can't fix what's stopping you logging in ... Once what stops
+    you logging in is put right, ..."), like a form read aloud. The administrator, the one actor named,
+    is what the change follows."""
+    path = _demo(tmp_path, "locked.json", u_1002={"accountLocked": True})
+    assert {lang: _script(run, path, "ESIM0042", "--lang", lang) for lang in ("en", "fi", "sv")} == {
+        "en": "From here I can't fix what's stopping you logging in, but your organisation's administrator "
+              "for Posti's services can check your account and your access rights. You now log in to Posti's "
+              "business services with your e-mail address: the old user ID no longer works. The address you "
+              "log in with is the one we sent the password-change request to on 17 January 2021. Once the "
+              "administrator has sorted out your account, you'll also need to change your password: go to "
+              "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by "
+              "e-mail.",
+        "fi": "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi Postin "
+              "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Postin yrityspalveluihin "
+              "kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei enää käy. Kirjautumiseen "
+              "käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kun "
+              "pääkäyttäjä on saanut tunnuksesi kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene "
+              "osoitteeseen https://www.posti.fi/changepassword ja anna siellä tämä osoite, niin saat ohjeet "
+              "sähköpostiisi.",
+        "sv": "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men din organisations "
+              "administratör för Postis tjänster kan kontrollera ditt konto och dina rättigheter. Numera "
+              "loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden fungerar "
+              "inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 skickade "
+              "begäran om att byta lösenord. När administratören har fått ordning på ditt konto behöver du "
+              "också byta lösenord: gå till https://www.posti.fi/changepassword och ange den adressen, så "
+              "får du anvisningar per e-post."}
+
+
+def test_i_cant_see_here_which_address_and_i_cant_fix_it_are_one_sentence(run, tmp_path: Path) -> None:
+    """N20-4: the old ID given and the login address untold, two sentences in a row started "I can't ...
+    here" ("En näe täältä ... En pysty täältä ...", "Jag kan inte se här ... Härifrån kan jag inte ...");
+    they are one sentence, verified or not."""
+    path = _demo(tmp_path, "untold.json", u_1004={"unknownFacts": ["login_email"]})
+    said = {(lang, bool(verified)): _script(run, path, "ESIM0105", "--lang", lang, *verified)
+            for lang in ("en", "fi", "sv") for verified in ((), ("--verified",))}
+    assert said == {
+        ("en", False): "You now log in to Posti's business services with your e-mail address: the old user "
+                       "ID no longer works. I can't see here which e-mail address you log in with, and I "
+                       "can't fix what's stopping you logging in myself, but your organisation's "
+                       "administrator for Posti's services can check your account and your access rights.",
+        ("en", True): "You now log in to Posti's business services with your e-mail address: the old user ID "
+                      "no longer works. I can't see here which e-mail address you log in with, and I can't "
+                      "fix what's stopping you logging in myself, but your organisation's administrator for "
+                      "Posti's services can check your account and your access rights. The administrator is "
+                      "Maija Virtanen. Contact details: e-mail address maija.virtanen@esimerkki.example.fi "
+                      "and phone number +358 40 123 4567.",
+        ("fi", False): "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha "
+                       "asiointitunnus ei enää käy. En näe täältä, millä sähköpostiosoitteella kirjaudut, "
+                       "enkä pysty itse korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi "
+                       "Postin palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi.",
+        ("fi", True): "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha "
+                      "asiointitunnus ei enää käy. En näe täältä, millä sähköpostiosoitteella kirjaudut, "
+                      "enkä pysty itse korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi "
+                      "Postin palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. "
+                      "Pääkäyttäjä on Maija Virtanen. Yhteystiedot: sähköpostiosoite "
+                      "maija.virtanen@esimerkki.example.fi ja puhelinnumero +358 40 123 4567.",
+        ("sv", False): "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla "
+                       "ärendekoden fungerar inte längre. Jag kan inte se här vilken e-postadress du loggar "
+                       "in med, och jag kan inte själv åtgärda det som hindrar dig från att logga in, men "
+                       "din organisations administratör för Postis tjänster kan kontrollera ditt konto och "
+                       "dina rättigheter.",
+        ("sv", True): "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla "
+                      "ärendekoden fungerar inte längre. Jag kan inte se här vilken e-postadress du loggar "
+                      "in med, och jag kan inte själv åtgärda det som hindrar dig från att logga in, men din "
+                      "organisations administratör för Postis tjänster kan kontrollera ditt konto och dina "
+                      "rättigheter. Administratören är Maija Virtanen. Kontaktuppgifter: e-postadress "
+                      "maija.virtanen@esimerkki.example.fi och telefonnummer +358 40 123 4567."}
+
+    # Step 1's question, when the store can't tell whether a change is pending, stays between them: after
+    # which address logs in, as on the other paths (N19-3).
+    path = _demo(tmp_path, "untold-reset.json", u_1004={"unknownFacts": [
+        "login_email", "reset_requested", "reset_sent_at", "reset_sent_to", "password_changed_at"]})
+    assert _script(run, path, "ESIM0105", "--lang", "en") == (
+        "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+        "works. I can't see here which e-mail address you log in with. Have you had an e-mail asking you to "
+        "change your password? If you have, change it first: go to https://www.posti.fi/changepassword and "
+        "enter the e-mail address you log in with, and you'll get instructions by e-mail; then log in again. "
+        "From here I can't fix what's stopping you logging in, but your organisation's administrator for "
+        "Posti's services can check your account and your access rights.")
+
+def test_an_unverified_administrator_hears_the_same_one_sentence_and_their_role_once_verified() -> None:
+    """N20-4: the same for one of several administrators: before verification their role is not said, so
+    the sentence is the one an ordinary user hears; once verified, that another administrator can help."""
+    decision = decide(facts(a_user(user_name=None, is_admin=True), matched_by="legacyUserId"))
+    assert (script_text(decision, "en", verified=False), script_text(decision, "en")) == (
+        "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+        "works. I can't see here which e-mail address you log in with, and I can't fix what's stopping you "
+        "logging in myself, but your organisation's administrator for Posti's services can check your "
+        "account and your access rights.",
+        "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+        "works. I can't see here which e-mail address you log in with. You are one of your organisation's "
+        "administrators for Posti's services, and another administrator can check your account and your "
+        "access rights. The administrator who can help you is Maija Virtanen. Contact details: e-mail "
+        "address maija@example.fi.")

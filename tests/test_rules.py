@@ -383,10 +383,10 @@ def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apar
     # Without the login address, whether the caller's address is another one can't be told (A17-22).
     assert decide(facts(a_user(user_name=None), matched_by="email")).script == (
         ScriptPart("detail.login-email.unknown.email"), ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
-    # The old ID with nothing to tell the login address: step 3, the administrator can (N14-3).
+    # The old ID with nothing to tell the login address: step 3, the administrator can (N14-3), said with
+    # "I can't see here which address" in one sentence (N20-4).
     assert decide(facts(a_user(user_name=None), matched_by="legacyUserId")).script == (
-        ScriptPart("login.not-login-email"), ScriptPart("detail.login-email.unknown"),
-        ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
+        ScriptPart("login.not-login-email"), ScriptPart("login.contact-admin.unseen", {"n": 1}), *ADMINS)
 
 
 def rights(key: str, params: dict) -> ScriptPart:
@@ -599,10 +599,11 @@ def test_a_closed_account_found_by_its_old_id_is_not_told_to_just_log_in(changes
 
 def test_a_closed_account_with_a_reset_pending_is_told_the_password_comes_after() -> None:
     decision = decide(facts(a_user(locked=True, force_password_reset=True)))
-    # "Once your account is open again" tells that it is closed: said so to a verified caller only.
+    # "Once your account is open again" tells that it is closed: said so to a verified caller only; before,
+    # it follows what the administrator does (N20-4).
     assert decision.script == (closed("login.contact-admin.locked"), *ADMINS,
                                ScriptPart("then.reset-pending", {"change_url": CHANGE_PASSWORD_URL},
-                                          personal=True, unverified="also.reset-pending"))
+                                          personal=True, unverified="also.reset-pending.admin"))
 
 
 @pytest.mark.parametrize(("user", "admins"), [(a_user(force_password_reset=True), ADMINS),

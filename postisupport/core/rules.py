@@ -439,8 +439,21 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
     if rule in ("login.contact-admin", "login.other-admin"):
         key = f"{rule}.{said_state}" if said_state else rule
         personal = rule == "login.other-admin" or state is not None
-        parts.append(ScriptPart(key, {"n": len(facts.admins)}, personal=personal,
-                                unverified="login.contact-admin" if personal else None))
+        able = {"n": len(facts.admins)}
+        helper = ScriptPart(key, able, personal=personal,
+                            unverified="login.contact-admin" if personal else None)
+        if parts and parts[-1].key == "detail.login-email.unknown" and not user.reset_unknown:
+            # "I can't see here which address ..." then "From here I can't fix ...": one sentence, "here"
+            # said once (N20-4); an administrator hears it so until verified, and their role once verified.
+            # Step 1's question, when asked, comes between them: after which address logs in (N19-3).
+            unseen = "login.contact-admin.unseen"
+            if personal:
+                parts[-1] = replace(parts[-1], params=able, personal=True, unverified=unseen)
+                helper = replace(helper, unverified=unseen)
+            else:
+                parts.pop()
+                helper = ScriptPart(unseen, able)
+        parts.append(helper)
         if state == "inactive" and not user.locked and "locked" in user.unknown:
             # Reactivated, it may still be locked (N19-8): the administrator looks at both at once.
             parts.append(ScriptPart("then.check-lock", personal=True))
@@ -512,7 +525,13 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         # Whether a change is pending can't be told: once it is open, the login itself may ask (N19-8).
         if_asked = [ScriptPart("then.reset-unknown", {"change_url": CHANGE_PASSWORD_URL}, personal=True)] \
             if not change and user.reset_unknown else []
-        parts.extend((*_once_open(user, [*change, *address]), *if_asked))
+        later = [*change, *address]
+        if rule in ("login.contact-admin", "login.other-admin"):
+            # Until verified, the administrator is the one named who can help: the change follows what they
+            # do, not "what stops you logging in" said again from the opening (N20-4).
+            later = [replace(p, unverified=f"{p.unverified}.admin") if p.unverified
+                     and p.unverified.startswith("also.reset-pending") else p for p in later]
+        parts.extend((*_once_open(user, later), *if_asked))
     if ticket:  # what happens next comes last
         parts.append(ScriptPart("next.ticket"))
     return Decision(rule, "login", evidence, tuple(parts), actions=(Action(rule),))
