@@ -229,3 +229,70 @@ def test_an_unverified_administrator_hears_the_same_one_sentence_and_their_role_
         "administrators for Posti's services, and another administrator can check your account and your "
         "access rights. The administrator who can help you is Maija Virtanen. Contact details: e-mail "
         "address maija@example.fi.")
+
+
+def test_a_service_callers_no_to_the_password_question_has_its_answer(run, tmp_path: Path) -> None:
+    """N21-14: on a service question, whether a change is pending untold, "Have you had an e-mail asking
+    you to change your password?" had only its "yes" branch; on the login path "Otherwise, log in ..."
+    answers "no", here nothing did, and the agent had to improvise."""
+    path = _demo(tmp_path, "untold.json", u_1004={"unknownFacts": [
+        "reset_requested", "reset_sent_at", "reset_sent_to", "password_changed_at"]})
+    said = {(lang, bool(verified)): _script(run, path, "ESIM0105", "-s", "invoicing", "--lang", lang,
+                                            *verified)
+            for lang in ("en", "fi", "sv") for verified in ((), ("--verified",))}
+    assert said == {
+        ("en", False): "You now log in to Posti's business services with your e-mail address: the old user "
+                       "ID no longer works. Have you had an e-mail asking you to change your password? If "
+                       "you have, change it first: go to https://www.posti.fi/changepassword and enter the "
+                       "e-mail address you log in with, and you'll get instructions by e-mail; then log in "
+                       "again. If you haven't, you don't need to change it. Once I've checked who you are, I "
+                       "can tell you about your access rights.",
+        ("en", True): "You now log in to Posti's business services with your e-mail address: the old user ID "
+                      "no longer works. The e-mail address you log in with is "
+                      "johanna.makinen@esimerkki.example.fi. Have you had an e-mail asking you to change "
+                      "your password? If you have, change it first: go to "
+                      "https://www.posti.fi/changepassword and enter that address, and you'll get "
+                      "instructions by e-mail; then log in again. If you haven't, you don't need to change "
+                      "it. You don't have access to E-invoicing yet. Please ask your organisation's "
+                      "administrator for Posti's services to check your access rights. The administrator is "
+                      "Maija Virtanen. Contact details: e-mail address maija.virtanen@esimerkki.example.fi "
+                      "and phone number +358 40 123 4567.",
+        ("fi", False): "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha "
+                       "asiointitunnus ei enää käy. Oletko saanut sähköpostiviestin, jossa sinua pyydetään "
+                       "vaihtamaan salasanasi? Jos olet, vaihda se ensin: mene osoitteeseen "
+                       "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut "
+                       "sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut "
+                       "viestiä, salasanaasi ei tarvitse vaihtaa. Kun olen tarkistanut, kuka olet, voin "
+                       "kertoa käyttöoikeuksistasi.",
+        ("fi", True): "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha "
+                      "asiointitunnus ei enää käy. Kirjautumiseen käytettävä sähköpostiosoitteesi on "
+                      "johanna.makinen@esimerkki.example.fi. Oletko saanut sähköpostiviestin, jossa sinua "
+                      "pyydetään vaihtamaan salasanasi? Jos olet, vaihda se ensin: mene osoitteeseen "
+                      "https://www.posti.fi/changepassword ja anna siellä tämä sähköpostiosoite, niin saat "
+                      "ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut viestiä, "
+                      "salasanaasi ei tarvitse vaihtaa. Sinulla ei ole vielä käyttöoikeutta palveluun "
+                      "E-laskutus. Pyydä organisaatiosi Postin palveluiden pääkäyttäjää tarkistamaan "
+                      "käyttöoikeutesi. Pääkäyttäjä on Maija Virtanen. Yhteystiedot: sähköpostiosoite "
+                      "maija.virtanen@esimerkki.example.fi ja puhelinnumero +358 40 123 4567.",
+        ("sv", False): "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla "
+                       "ärendekoden fungerar inte längre. Har du fått ett e-postmeddelande där du ombeds "
+                       "byta lösenord? Om du har det, byt lösenordet först: gå till "
+                       "https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så "
+                       "får du anvisningar per e-post; logga sedan in igen. Om du inte har fått något sådant "
+                       "meddelande behöver du inte byta lösenord. När jag har kontrollerat vem du är kan jag "
+                       "berätta om dina rättigheter.",
+        ("sv", True): "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla "
+                      "ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
+                      "johanna.makinen@esimerkki.example.fi. Har du fått ett e-postmeddelande där du ombeds "
+                      "byta lösenord? Om du har det, byt lösenordet först: gå till "
+                      "https://www.posti.fi/changepassword och ange den här adressen, så får du anvisningar "
+                      "per e-post; logga sedan in igen. Om du inte har fått något sådant meddelande behöver "
+                      "du inte byta lösenord. Du har ännu inte rätt att använda tjänsten E-fakturering. Be "
+                      "din organisations administratör för Postis tjänster kontrollera dina rättigheter. "
+                      "Administratören är Maija Virtanen. Kontaktuppgifter: e-postadress "
+                      "maija.virtanen@esimerkki.example.fi och telefonnummer +358 40 123 4567."}
+    assert _script(run, path, "johanna.makinen@esimerkki.example.fi", "-s", "reports", "--lang", "en") == (
+        "Have you had an e-mail asking you to change your password? If you have, change it first: go to "
+        "https://www.posti.fi/changepassword and enter the e-mail address you log in with, and you'll get "
+        "instructions by e-mail; then log in again. If you haven't, you don't need to change it. Once I've "
+        "checked who you are, I can tell you about your access rights.")

@@ -104,7 +104,7 @@ def test_a_service_question_asks_first_about_a_change_the_directory_cannot_tell(
     assert said == (
         "Have you had an e-mail asking you to change your password? If you have, change it first: go to "
         "https://www.posti.fi/changepassword and enter the e-mail address you log in with, and you'll get "
-        "instructions by e-mail; then log in again. You do "
+        "instructions by e-mail; then log in again. If you haven't, you don't need to change it. You do "
         "have access to Reporting. Nothing else I can see on your account stops you. Please log out, then "
         "log "
         "in again with your login e-mail address. If it still doesn't work, I'll open a support request for "

@@ -590,8 +590,12 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
     if told or closed:
         question = replace(question, key=f"{question.key}.service",
                            unverified=f"{question.unverified}.service" if question.unverified else None)
+    # Closed, no "Otherwise, log in as before" follows to answer "Have you had an e-mail ...?" with "no":
+    # it gets its own answer (N21-14). "If you haven't changed it since" has both already.
+    answer = (ScriptPart("check.reset-pending.if-not"),) if closed \
+        and not question.key.startswith("check.reset-pending.changed") else ()
     if not told:
-        return (question, *script)
+        return (question, *answer, *script)
     otherwise = {"login.with-current-password.it": OTHERWISE,
                  "login.with-current-password": f"{OTHERWISE}.any"}
     rest = [replace(part, key=otherwise[part.key], unverified=part.unverified and otherwise[part.unverified])
@@ -613,7 +617,7 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
         # "Enter that address" once it has been said: to a verified caller only.
         question = replace(question, key=told_key, personal=True,
                            unverified=question.unverified or question.key)
-    return (*script[:told], question, *rest)
+    return (*script[:told], question, *answer, *rest)
 
 
 def _reset_parts(facts: Facts, user: UserFacts) -> tuple[ScriptPart, ...]:
