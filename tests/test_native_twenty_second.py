@@ -296,3 +296,44 @@ def test_a_service_callers_no_to_the_password_question_has_its_answer(run, tmp_p
         "https://www.posti.fi/changepassword and enter the e-mail address you log in with, and you'll get "
         "instructions by e-mail; then log in again. If you haven't, you don't need to change it. Once I've "
         "checked who you are, I can tell you about your access rights.")
+
+
+def test_the_administrator_just_named_is_asked_for_the_right_by_name(run, tmp_path: Path) -> None:
+    """N21-12: six sentences after she was named, with her contacts, as the one who reactivates the
+    account, the same administrator came back by her full title ("Please ask your organisation's
+    administrator for Posti's services ..."), heard as someone else; and asked to check a right that is
+    known to be missing."""
+    path = _demo(tmp_path, "inactive.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    next(user for user in data["Users"] if user["id"] == "u-1002")["active"] = False
+    path.write_text(json.dumps(data), encoding="utf-8")
+    said = {lang: _script(run, path, "ESIM0042", "-s", "invoicing", "--verified", "--lang", lang)
+            for lang in ("en", "fi", "sv")}
+    assert said == {
+        "en": "Your account has been deactivated. Your organisation's administrator for Posti's services can "
+              "reactivate it. The administrator is Maija Virtanen. Contact details: e-mail address "
+              "maija.virtanen@esimerkki.example.fi and phone number +358 40 123 4567. You now log in to "
+              "Posti's business services with your e-mail address: the old user ID no longer works. The "
+              "e-mail address you log in with is aino.korhonen@esimerkki.example.fi, the one we sent the "
+              "password-change request to on 17 January 2021. Once your account has been reactivated, you'll "
+              "also need to change your password: go to https://www.posti.fi/changepassword and enter that "
+              "address, and you'll get instructions by e-mail. You don't have access to E-invoicing yet. Ask "
+              "Maija Virtanen to give it to you at the same time.",
+        "fi": "Käyttäjätunnuksesi on poistettu käytöstä. Organisaatiosi Postin palveluiden pääkäyttäjä voi "
+              "ottaa sen uudelleen käyttöön. Pääkäyttäjä on Maija Virtanen. Yhteystiedot: sähköpostiosoite "
+              "maija.virtanen@esimerkki.example.fi ja puhelinnumero +358 40 123 4567. Postin "
+              "yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei enää "
+              "käy. Kirjautumisosoitteesi on aino.korhonen@esimerkki.example.fi, sama osoite, johon "
+              "lähetimme salasanan vaihtopyynnön 17.1.2021. Kun tunnuksesi on otettu uudelleen käyttöön, "
+              "sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen https://www.posti.fi/changepassword "
+              "ja anna siellä tämä osoite, niin saat ohjeet sähköpostiisi. Sinulla ei ole vielä "
+              "käyttöoikeutta palveluun E-laskutus. Maija Virtanen voi antaa sinulle senkin samalla.",
+        "sv": "Ditt konto har inaktiverats. Din organisations administratör för Postis tjänster kan aktivera "
+              "det igen. Administratören är Maija Virtanen. Kontaktuppgifter: e-postadress "
+              "maija.virtanen@esimerkki.example.fi och telefonnummer +358 40 123 4567. Numera loggar du in i "
+              "Postis företagstjänster med din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
+              "e-postadress för inloggning är aino.korhonen@esimerkki.example.fi, alltså den adress dit vi "
+              "den 17.1.2021 skickade begäran om att byta lösenord. När ditt konto har aktiverats igen "
+              "behöver du också byta lösenord: gå till https://www.posti.fi/changepassword och ange den "
+              "adressen, så får du anvisningar per e-post. Du har ännu inte rätt att använda tjänsten "
+              "E-fakturering. Be samtidigt Maija Virtanen ge dig den rätten."}

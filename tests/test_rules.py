@@ -606,17 +606,22 @@ def test_a_closed_account_with_a_reset_pending_is_told_the_password_comes_after(
                                           personal=True, unverified="also.reset-pending.admin"))
 
 
-@pytest.mark.parametrize(("user", "admins"), [(a_user(force_password_reset=True), ADMINS),
-                                              (a_user(last_login=None), ())])
+MISSING = {"missing": [INVOICING], "n": 1}
+
+
+@pytest.mark.parametrize(("user", "service"), [
+    (a_user(force_password_reset=True), (rights("service.missing-right", MISSING), *ADMINS)),
+    # The login's step named the administrator: the right is asked of her by name (N21-12).
+    (a_user(last_login=None), (rights("service.missing-right.said", MISSING),
+                               rights("service.missing-right.same-admin", {"admins": (ADMIN,)})))])
 def test_the_login_comes_before_a_service_for_a_user_who_cannot_log_in_yet(
-    user: UserFacts, admins: tuple[ScriptPart, ...]
+    user: UserFacts, service: tuple[ScriptPart, ...]
 ) -> None:
     decision = decide(facts(user), ["invoicing"])
     login = decide(facts(user))
     assert (decision.rule, decision.step) == (login.rule, login.step)
     # Who can help is said once: after the login's own administrators, not again.
-    assert decision.script == (*login.script,
-                               rights("service.missing-right", {"missing": [INVOICING], "n": 1}), *admins)
+    assert decision.script == (*login.script, *service)
     assert decision.actions == (Action(login.rule), Action("service.missing-right", (INVOICING,)))
 
 

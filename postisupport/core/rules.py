@@ -876,7 +876,17 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
             # What to try, and what happens if it fails, said with what works: apart from the order check
             # of the services not subscribed (heard together, logging in again seemed to be for those).
             parts.append(_group_part("service.granted.retry.some", granted, personal=True))
+    # The login's step has just named who can help, with their contacts: the same people grant the right.
+    admins_named = bool({p.key for p in parts} & ADMIN_KEYS) and not facts.rights_unknown
     for rule in missing:  # whether they have a right is theirs to hear, once verified
+        if admins_named and rule == "service.missing-right":
+            # Asked of by name, not by the title again, as if someone new; and to grant the right, which
+            # is known to be missing, not to check it (N21-12).
+            parts.extend((_group_part("service.missing-right.said", groups[rule], "missing", personal=True,
+                                      unverified=RIGHTS_UNVERIFIED),
+                          ScriptPart("service.missing-right.same-admin", {"admins": tuple(facts.admins)},
+                                     personal=True, unverified=RIGHTS_UNVERIFIED)))
+            continue
         parts.extend(_missing_parts(facts, user, rule, groups[rule]))
     keys = {p.key for p in parts}
     if {"service.missing-right", "service.other-admin"} & set(missing) and not keys & ADMIN_KEYS:
