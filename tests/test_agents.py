@@ -514,17 +514,15 @@ ANOTHER_ADDRESS = {
     "fi": "Postin yrityspalveluihin pääsee kirjautumaan vain kirjautumiseen käytettävällä "
           "sähköpostiosoitteella, ei tunnuksesi muilla osoitteilla. Kirjautumiseen käytettävä osoitteesi on "
           "se, "
-          "johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään kirjautumiseen käytettävällä "
-          "sähköpostiosoitteellasi ja nykyisellä salasanallasi.",
+          "johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään sillä osoitteella ja "
+          "nykyisellä salasanallasi.",
     "sv": "I Postis företagstjänster kan du bara logga in med din e-postadress för inloggning, inte med de "
           "andra adresserna på ditt konto. Din e-postadress för inloggning är den adress dit vi den "
           "17.1.2021 skickade "
-          "begäran om att byta lösenord. Logga in med din e-postadress för inloggning och ditt nuvarande "
-          "lösenord.",
+          "begäran om att byta lösenord. Logga in med den och ditt nuvarande lösenord.",
     "en": "Only your login e-mail address works for logging in to Posti's business services, not the other "
           "addresses on your account. The address you log in with is the one we sent the password-change "
-          "request to on 17 January 2021. Please log in with your login e-mail address and your current "
-          "password.",
+          "request to on 17 January 2021. Please log in with that address and your current password.",
 }
 
 

@@ -337,3 +337,39 @@ def test_the_administrator_just_named_is_asked_for_the_right_by_name(run, tmp_pa
               "behöver du också byta lösenord: gå till https://www.posti.fi/changepassword och ange den "
               "adressen, så får du anvisningar per e-post. Du har ännu inte rätt att använda tjänsten "
               "E-fakturering. Be samtidigt Maija Virtanen ge dig den rätten."}
+
+
+def test_the_login_address_told_by_its_test_is_that_address_when_logging_in(run) -> None:
+    """N19-9: unverified, the login address was named by its long name three times in three sentences
+    ("kirjautumiseen käytettävällä sähköpostiosoitteella ... Kirjautumiseen käytettävä osoitteesi on se,
+    johon ... Kirjaudu sisään kirjautumiseen käytettävällä sähköpostiosoitteellasi"), read like a form;
+    after the seed page's test has said which it is, the login is "with that address", as verified."""
+    gave = {"other": "erik@lindqvist.example.net", "old": "ESIM0077"}
+    said = {(how, lang): run("--sandbox", "diagnose", who, "--script", "--no-audit", "--lang", lang
+                             ).stdout.rstrip("\n")
+            for how, who in gave.items() for lang in ("en", "fi", "sv")}
+    assert said == {
+        ("other", "en"): "Only your login e-mail address works for logging in to Posti's business services, "
+                         "not the other addresses on your account. The address you log in with is the one we "
+                         "sent the password-change request to on 17 January 2021. Please log in with that "
+                         "address and your current password.",
+        ("other", "fi"): "Postin yrityspalveluihin pääsee kirjautumaan vain kirjautumiseen käytettävällä "
+                         "sähköpostiosoitteella, ei tunnuksesi muilla osoitteilla. Kirjautumiseen käytettävä "
+                         "osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu "
+                         "sisään sillä osoitteella ja nykyisellä salasanallasi.",
+        ("other", "sv"): "I Postis företagstjänster kan du bara logga in med din e-postadress för "
+                         "inloggning, inte med de andra adresserna på ditt konto. Din e-postadress för "
+                         "inloggning är den adress dit vi den 17.1.2021 skickade begäran om att byta "
+                         "lösenord. Logga in med den och ditt nuvarande lösenord.",
+        ("old", "en"): "You now log in to Posti's business services with your e-mail address: the old user "
+                       "ID no longer works. The address you log in with is the one we sent the "
+                       "password-change request to on 17 January 2021. Please log in with that address and "
+                       "your current password.",
+        ("old", "fi"): "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha "
+                       "asiointitunnus ei enää käy. Kirjautumiseen käytettävä osoitteesi on se, johon "
+                       "lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään sillä osoitteella ja "
+                       "nykyisellä salasanallasi.",
+        ("old", "sv"): "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla "
+                       "ärendekoden fungerar inte längre. Din e-postadress för inloggning är den adress dit "
+                       "vi den 17.1.2021 skickade begäran om att byta lösenord. Logga in med den och ditt "
+                       "nuvarande lösenord."}

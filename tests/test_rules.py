@@ -634,10 +634,12 @@ def test_a_user_who_never_logged_in_hears_no_no_fault() -> None:
 def test_another_address_hears_only_the_login_address_works_and_the_seed_pages_test() -> None:
     user = a_user(reset_sent_at=SENT, reset_sent_to="AINO@example.fi", last_password_update=LOGGED_IN)
     decision = decide(facts(user, matched_by="email"))
-    # The address and the test in one sentence once verified (native review 6, N6-06); the test alone before.
+    # The address and the test in one sentence once verified (native review 6, N6-06); the test alone before,
+    # then "log in with that address" to anyone (N19-9).
     tested = ScriptPart("detail.login-email.tested", {"login_email": "aino@example.fi", "sent_at": SENT},
                         personal=True, unverified="detail.login-email.test")
-    assert decision.script == (ScriptPart("login.not-login-email.email"), tested, CURRENT_PASSWORD)
+    assert decision.script == (ScriptPart("login.not-login-email.email"), tested,
+                               ScriptPart("login.with-current-password.it"))
     legacy = decide(facts(user, matched_by="legacyUserId"))
     assert legacy.script[0] == ScriptPart("login.not-login-email")
     # No test when the request went elsewhere, or no request went out.
