@@ -373,3 +373,36 @@ def test_the_login_address_told_by_its_test_is_that_address_when_logging_in(run)
                        "ärendekoden fungerar inte längre. Din e-postadress för inloggning är den adress dit "
                        "vi den 17.1.2021 skickade begäran om att byta lösenord. Logga in med den och ditt "
                        "nuvarande lösenord."}
+
+
+def test_an_unverified_callers_rights_are_not_promised_twice_in_two_sentences(run) -> None:
+    """N19-13: unverified, a login the administrator must see to and a service question: "your
+    organisation's administrator can check your account and your access rights. Once I've checked who
+    you are, I can tell you about your access rights" (sv "kontrollera ... kontrollerat"), the caller
+    asking which of them would; what the agent tells once verified is said of the services asked."""
+    said = {(len(asked), lang): run("--sandbox", "diagnose", "sanna.laine@esimerkki.example.fi",
+                                    *(arg for name in asked for arg in ("-s", name)),
+                                    "--script", "--no-audit", "--lang", lang).stdout.rstrip("\n")
+            for asked in (("invoicing",), ("invoicing", "reports")) for lang in ("en", "fi", "sv")}
+    assert said == {
+        (1, "en"): "From here I can't fix what's stopping you logging in, but your organisation's "
+                   "administrator for Posti's services can check your account and your access rights. Once "
+                   "I've confirmed who you are, I can tell you what I see about the service you asked about.",
+        (1, "fi"): "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi Postin "
+                   "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun olen "
+                   "varmistanut henkilöllisyytesi, voin kertoa, mitä näen kysymästäsi palvelusta.",
+        (1, "sv"): "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men din "
+                   "organisations administratör för Postis tjänster kan kontrollera ditt konto och dina "
+                   "rättigheter. När jag har identifierat dig kan jag berätta vad jag ser om tjänsten som du "
+                   "frågade om.",
+        (2, "en"): "From here I can't fix what's stopping you logging in, but your organisation's "
+                   "administrator for Posti's services can check your account and your access rights. Once "
+                   "I've confirmed who you are, I can tell you what I see about the services you asked "
+                   "about.",
+        (2, "fi"): "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi Postin "
+                   "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun olen "
+                   "varmistanut henkilöllisyytesi, voin kertoa, mitä näen kysymistäsi palveluista.",
+        (2, "sv"): "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men din "
+                   "organisations administratör för Postis tjänster kan kontrollera ditt konto och dina "
+                   "rättigheter. När jag har identifierat dig kan jag berätta vad jag ser om tjänsterna som "
+                   "du frågade om."}

@@ -11,6 +11,7 @@ from postisupport.core.facts import Contact, Facts, Membership, OrganisationFact
 from postisupport.core.identifiers import Asked
 from postisupport.core.rules import (
     CHANGE_PASSWORD_URL,
+    RIGHTS_ASKED,
     RIGHTS_UNVERIFIED,
     RULES,
     SERVICE_PRECEDENCE,
@@ -394,6 +395,12 @@ def rights(key: str, params: dict) -> ScriptPart:
     return ScriptPart(key, params, personal=True, unverified=RIGHTS_UNVERIFIED)
 
 
+def rights_asked(key: str, params: dict) -> ScriptPart:
+    """The same, after a login sentence that said the administrator can check the caller's rights: what the
+    agent tells once verified is said instead, of how many services were asked (on the first, N19-13)."""
+    return ScriptPart(key, params, personal=True, unverified=RIGHTS_ASKED)
+
+
 def closed(key: str) -> ScriptPart:
     return ScriptPart(key, {"n": 1}, personal=True, unverified="login.contact-admin")
 
@@ -577,8 +584,8 @@ def test_a_customer_service_case_of_an_account_in_order_is_its_rule_then_the_tic
 ])
 def test_a_closed_account_is_said_on_the_service_path_before_any_verdict(changes: dict, key: str) -> None:
     decision = decide(facts(a_user(**changes)), ["reports"])
-    assert decision.script == (closed(key), *ADMINS,
-                               rights("service.granted.after-login", {"services": [REPORTS], "n": 1}))
+    granted = {"services": [REPORTS], "n": 1, "asked": 1}
+    assert decision.script == (closed(key), *ADMINS, rights_asked("service.granted.after-login", granted))
     assert decision.actions == (Action("login.contact-admin"),)  # "log out and in again" can't help
 
 
@@ -612,8 +619,8 @@ MISSING = {"missing": [INVOICING], "n": 1}
 @pytest.mark.parametrize(("user", "service"), [
     (a_user(force_password_reset=True), (rights("service.missing-right", MISSING), *ADMINS)),
     # The login's step named the administrator: the right is asked of her by name (N21-12).
-    (a_user(last_login=None), (rights("service.missing-right.said", MISSING),
-                               rights("service.missing-right.same-admin", {"admins": (ADMIN,)})))])
+    (a_user(last_login=None), (rights_asked("service.missing-right.said", {**MISSING, "asked": 1}),
+                               rights_asked("service.missing-right.same-admin", {"admins": (ADMIN,)})))])
 def test_the_login_comes_before_a_service_for_a_user_who_cannot_log_in_yet(
     user: UserFacts, service: tuple[ScriptPart, ...]
 ) -> None:

@@ -106,6 +106,8 @@ ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.said", "detail.admins.ot
                         "detail.admins.of"})
 # Said instead of whatever tells a caller their own access rights, until they are verified.
 RIGHTS_UNVERIFIED = "service.rights-unverified"
+# Said instead, after a login sentence that has said the administrator can check their access rights.
+RIGHTS_ASKED = "service.rights-unverified.asked"
 OTHERWISE = "login.with-current-password.otherwise"  # step 2's login, after step 1's question
 # The escalations that end with a support request (ticket) opened by the agent.
 TICKETED = frozenset({"lookup.unreadable", "login.user-is-admin", "login.no-organisation", "login.no-admin",
@@ -936,7 +938,29 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
              *(["service.not-subscribed"] if unordered else []),
              *(["service.granted"] if granted and after_login is None else [])]
     actions = tuple(Action(rule, tuple(_named(groups[rule]))) for rule in acted)
-    return Decision(top, "service-access", tuple(evidence), tuple(_besides(parts)), verdicts, actions=actions)
+    said = _besides(parts)
+    if after_login is not None and any({p.key, p.unverified} & RIGHTS_SAID for p in after_login.script):
+        said = _rights_asked(said, len(verdicts))
+    return Decision(top, "service-access", tuple(evidence), tuple(said), verdicts, actions=actions)
+
+
+# The login sentences that say, before verification, that the administrator can check the caller's rights.
+RIGHTS_SAID = frozenset({"login.contact-admin", "login.contact-admin.unseen"})
+
+
+def _rights_asked(parts: Sequence[ScriptPart], asked: int) -> list[ScriptPart]:
+    """After "the administrator can check your account and your access rights", "once I've checked who you
+    are, I can tell you about your access rights" echoed it, the caller asking which of them would (N19-13):
+    said instead is what the agent tells once verified, of the services asked (`asked`, how many, on the
+    part it is said at: the first)."""
+    out: list[ScriptPart] = []
+    for part in parts:
+        if part.unverified == RIGHTS_UNVERIFIED:
+            first = all(p.unverified != RIGHTS_ASKED for p in out)
+            part = replace(part, unverified=RIGHTS_ASKED,
+                           params={**part.params, "asked": asked} if first else part.params)
+        out.append(part)
+    return out
 
 
 def _besides(parts: Sequence[ScriptPart]) -> list[ScriptPart]:

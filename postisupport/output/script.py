@@ -20,7 +20,7 @@ from typing import Any
 from postisupport.core.facts import Contact, Service
 from postisupport.core.identifiers import equal_folded
 from postisupport.core.language import LANGUAGES
-from postisupport.core.rules import RIGHTS_UNVERIFIED, Decision, ScriptPart
+from postisupport.core.rules import RIGHTS_ASKED, RIGHTS_UNVERIFIED, Decision, ScriptPart
 from postisupport.output.messages import catalog
 
 SPOKEN_URL = "posti.fi/changepassword"  # what a caller on the phone hears; the full URL is for chat
@@ -65,7 +65,8 @@ def said(parts: Sequence[ScriptPart], verified: bool) -> list[ScriptPart]:
              for p in heard]
     # "Once I've checked who you are, I can tell you about your rights" is said last: followed by "I'll
     # pass this on", the login's ticket sounded like one about the rights.
-    return [p for p in heard if p.key != RIGHTS_UNVERIFIED] + [p for p in heard if p.key == RIGHTS_UNVERIFIED]
+    last = (RIGHTS_UNVERIFIED, RIGHTS_ASKED)
+    return [p for p in heard if p.key not in last] + [p for p in heard if p.key in last]
 
 
 def _sentence(part: ScriptPart, words: dict[str, Any], tz: tzinfo, spoken: bool = False) -> str:
