@@ -243,7 +243,7 @@ def test_an_old_user_id_is_still_not_the_login_when_the_login_address_cannot_be_
         "login.not-login-email", "You now log in to Posti's business services with your e-mail address: the "
         "old user ID no longer works. I can't see here which e-mail address you log in with. The address you "
         "log in with is the one we sent the password-change request to on 17 January 2021. Please log in "
-        "with your login e-mail address and your current password.")
+        "with that address and your current password.")
 
 
 LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
