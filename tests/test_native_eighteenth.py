@@ -143,7 +143,8 @@ def test_whether_a_change_is_pending_untold_the_caller_who_still_cant_log_in_goe
                       "--lang", lang).stdout for lang in ("en", "fi", "sv")}
     tail = {"en": "If that doesn't work either, call us again and we'll pass it on to our e-services "
                   "support.\n",
-            "fi": "Muuten kirjaudu sisään sillä osoitteella ja nykyisellä salasanallasi. Jos sekään ei auta, "
+            "fi": "Jos et ole saanut viestiä, kirjaudu sillä osoitteella ja nykyisellä salasanallasi. Jos "
+                  "sekään ei auta, "
                   "soita meille uudelleen, niin välitämme asian "
                   "sähköisten palveluiden tukeen.\n",
             "sv": "Om det inte heller fungerar kan du ringa oss igen, så skickar vi det vidare till "

@@ -115,8 +115,9 @@ def test_a_caller_with_the_old_id_hears_the_login_address_before_the_change_page
               "maija.virtanen@esimerkki.example.fi. Oletko saanut sähköpostiviestin, jossa sinua pyydetään "
               "vaihtamaan salasanasi? Jos olet, vaihda se ensin: mene osoitteeseen "
               "https://www.posti.fi/changepassword ja anna siellä tämä sähköpostiosoite, niin saat ohjeet "
-              "sähköpostiisi; kirjaudu sitten uudelleen. Muuten kirjaudu sisään sillä osoitteella ja "
-              "nykyisellä salasanallasi. Jos sekään ei auta, soita meille uudelleen, niin välitämme asian "
+              "sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut viestiä, kirjaudu sillä "
+              "osoitteella ja nykyisellä salasanallasi. Jos sekään ei auta, soita meille uudelleen, niin "
+              "välitämme asian "
               "sähköisten palveluiden tukeen.\n",
         "sv": "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
               "fungerar inte längre. Din e-postadress för inloggning är maija.virtanen@esimerkki.example.fi. "

@@ -14,11 +14,14 @@ from tests.test_rules import a_user, facts
 DEMO = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
 
 
-def _demo(tmp_path: Path, name: str, **changed: dict[str, object]) -> Path:
-    """The demo directory with some users' login data changed (by id), written to `name`."""
+def _demo(tmp_path: Path, name: str, top: dict[str, dict[str, object]] | None = None,
+          **changed: dict[str, object]) -> Path:
+    """The demo directory with some users' login data changed (by id, "u_1001"), and `top` their other
+    attributes (by id, "u-1001"), written to `name`."""
     data = json.loads(DEMO.read_text(encoding="utf-8"))
     for user in data["Users"]:
         user.setdefault(LOGIN, {}).update(changed.get(user["id"].replace("-", "_"), {}))
+        user.update((top or {}).get(user["id"], {}))
     path = tmp_path / name
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
@@ -98,16 +101,17 @@ def test_the_request_the_login_address_was_told_by_is_not_said_again_in_the_ques
             "enää käy. Kirjautumiseen käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön "
             "17.1.2021. Jos et ole vaihtanut salasanaa sen viestin jälkeen, vaihda se ensin: mene "
             "osoitteeseen https://www.posti.fi/changepassword ja anna siellä tämä sähköpostiosoite, niin "
-            "saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Muuten kirjaudu sisään sillä osoitteella "
-            "ja nykyisellä salasanallasi. Jos sekään ei auta, organisaatiosi Postin palveluiden pääkäyttäjä "
+            "saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos olet jo vaihtanut sen, kirjaudu sillä "
+            "osoitteella ja nykyisellä salasanallasi. Jos sekään ei auta, organisaatiosi Postin palveluiden "
+            "pääkäyttäjä "
             "voi tarkistaa tunnuksesi."),
         ("fi", True): (
             "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
             "enää käy. Kirjautumisosoitteesi on erik.lindqvist@esimerkki.example.fi, sama osoite, johon "
             "lähetimme salasanan vaihtopyynnön 17.1.2021. Jos et ole vaihtanut salasanaa sen viestin "
             "jälkeen, vaihda se ensin: mene osoitteeseen https://www.posti.fi/changepassword ja anna siellä "
-            "tämä sähköpostiosoite, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Muuten "
-            "kirjaudu sisään sillä osoitteella ja nykyisellä salasanallasi. Jos sekään ei auta, "
+            "tämä sähköpostiosoite, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos olet jo "
+            "vaihtanut sen, kirjaudu sillä osoitteella ja nykyisellä salasanallasi. Jos sekään ei auta, "
             "organisaatiosi Postin palveluiden pääkäyttäjä voi tarkistaa tunnuksesi."),
         ("sv", False): (
             "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
@@ -303,10 +307,7 @@ def test_the_administrator_just_named_is_asked_for_the_right_by_name(run, tmp_pa
     account, the same administrator came back by her full title ("Please ask your organisation's
     administrator for Posti's services ..."), heard as someone else; and asked to check a right that is
     known to be missing."""
-    path = _demo(tmp_path, "inactive.json")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    next(user for user in data["Users"] if user["id"] == "u-1002")["active"] = False
-    path.write_text(json.dumps(data), encoding="utf-8")
+    path = _demo(tmp_path, "inactive.json", top={"u-1002": {"active": False}})
     said = {lang: _script(run, path, "ESIM0042", "-s", "invoicing", "--verified", "--lang", lang)
             for lang in ("en", "fi", "sv")}
     assert said == {
@@ -406,3 +407,118 @@ def test_an_unverified_callers_rights_are_not_promised_twice_in_two_sentences(ru
                    "organisations administratör för Postis tjänster kan kontrollera ditt konto och dina "
                    "rättigheter. När jag har identifierat dig kan jag berätta vad jag ser om tjänsterna som "
                    "du frågade om."}
+
+
+def test_an_administrator_hears_the_others_cannot_help_as_a_state_not_as_busy(run) -> None:
+    """N19-10: fi "toinen pääkäyttäjä ei pysty juuri nyt auttamaan sinua", sv "kan inte hjälpa dig just nu",
+    said of a deactivated administrator, sounded as if he were busy ("I'll call him tomorrow"); en "You are
+    your organisation's only administrator ... yourself" was a calque with "yourself" left dangling."""
+    said = {lang: run("--sandbox", "diagnose", "maija.virtanen@esimerkki.example.fi", "--verified",
+                      "--script", "--no-audit", "--lang", lang).stdout.rstrip("\n") for lang in ("fi", "sv")}
+    assert said == {
+        "fi": "Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, mutta toinen pääkäyttäjä ei tällä "
+              "hetkellä voi auttaa sinua. Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä "
+              "ollaan sinuun yhteydessä.",
+        "sv": "Du är en av din organisations administratörer för Postis tjänster, men den andra "
+              "administratören kan för närvarande inte hjälpa dig. Jag skickar ett supportärende till "
+              "e-tjänsternas support, och de kontaktar dig."}
+    assert run("--sandbox", "diagnose", "oliver.smith@sample.example.com", "--verified", "--script",
+               "--no-audit", "--lang", "en").stdout == (
+        "You are the only administrator for Posti's services in your organisation, so there is no one else "
+        "there who can help you log in. I'll pass this on to our e-services support as a support request, "
+        "and they will get back to you.\n")
+
+
+def test_the_finnish_otherwise_says_which_answer_it_follows(run, tmp_path: Path) -> None:
+    """N21-2: fi "Muuten kirjaudu sisään ..." after step 1's question is heard as "by the way, log in ...",
+    a new instruction, not the "no"; unverified, "kirjaudu sisään kirjautumiseen käytettävällä
+    sähköpostiosoitteellasi" said "log in with your log-in address". The "no" is said as what it answers:
+    not having had the e-mail, or (after "if you haven't changed it since") having changed it."""
+    untold = _demo(tmp_path, "untold.json", u_1004={"unknownFacts": [
+        "reset_requested", "reset_sent_at", "reset_sent_to", "password_changed_at"]})
+    changed = _erik_untold(tmp_path)
+
+    def otherwise(path: Path, who: str, *verified: str) -> str:
+        said = _script(run, path, who, "--lang", "fi", *verified)
+        return said.split("kirjaudu sitten uudelleen. ", 1)[1].split(" Jos sekään ei auta", 1)[0]
+
+    assert (otherwise(untold, "ESIM0105", "--verified"), otherwise(untold, "ESIM0105"),
+            otherwise(changed, "ESIM0077", "--verified"), otherwise(changed, "ESIM0077")) == (
+        "Jos et ole saanut viestiä, kirjaudu sillä osoitteella ja nykyisellä salasanallasi.",
+        "Jos et ole saanut viestiä, käytä kirjautumisosoitettasi ja nykyistä salasanaasi.",
+        "Jos olet jo vaihtanut sen, kirjaudu sillä osoitteella ja nykyisellä salasanallasi.",
+        "Jos olet jo vaihtanut sen, kirjaudu sillä osoitteella ja nykyisellä salasanallasi.")
+
+
+def test_the_login_address_is_said_again_where_it_is_typed_after_an_address_no_longer_on_the_account(
+        run, tmp_path: Path) -> None:
+    """N21-8: verified, the request of 17.1.2021 sent to an address no longer on the account, whether it
+    was acted on untold: "enter that address" came right after "an e-mail address that is no longer on
+    your account", so "that" was the old one (the one the caller remembers getting Posti's mail at); en
+    "We sent you a request ..., but to an e-mail address ..." was clumsy."""
+    path = _demo(tmp_path, "elsewhere.json", u_1010={"unknownFacts": [
+        "reset_requested", "password_changed_at"]})
+    said = {lang: _script(run, path, "ESIM0300", "--verified", "--lang", lang)
+            for lang in ("en", "fi", "sv")}
+    assert said == {
+        "en": "You now log in to Posti's business services with your e-mail address: the old user ID no "
+              "longer works. The e-mail address you log in with is mikael.aalto@esimerkki.example.fi. The "
+              "password-change request we sent on 17 January 2021 went to an address that is no longer on "
+              "your account, so it may never have reached you. If you haven't changed your password since "
+              "then, please do it first: go to https://www.posti.fi/changepassword and enter "
+              "mikael.aalto@esimerkki.example.fi, and you'll get instructions by e-mail; then log in again. "
+              "Otherwise, log in with that address and your current password. If that doesn't work either, "
+              "your organisation's administrator for Posti's services can check your account.",
+        "fi": "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
+              "enää käy. Kirjautumiseen käytettävä sähköpostiosoitteesi on "
+              "mikael.aalto@esimerkki.example.fi. 17.1.2021 lähettämämme salasanan vaihtopyyntö meni "
+              "osoitteeseen, joka ei enää ole tunnuksessasi, joten se ei ehkä tullut perille. Jos et ole "
+              "vaihtanut salasanaa sen jälkeen, vaihda se ensin: mene osoitteeseen "
+              "https://www.posti.fi/changepassword ja anna siellä osoite mikael.aalto@esimerkki.example.fi, "
+              "niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos olet jo vaihtanut sen, "
+              "kirjaudu sillä osoitteella ja nykyisellä salasanallasi. Jos sekään ei auta, organisaatiosi "
+              "Postin palveluiden pääkäyttäjä voi tarkistaa tunnuksesi.",
+        "sv": "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
+              "fungerar inte längre. Din e-postadress för inloggning är mikael.aalto@esimerkki.example.fi. "
+              "Den begäran om lösenordsbyte som vi skickade den 17.1.2021 gick till en adress som inte "
+              "längre finns på ditt konto, så den har kanske aldrig nått dig. Om du inte har bytt lösenord "
+              "sedan dess, byt det först: gå till https://www.posti.fi/changepassword och ange "
+              "mikael.aalto@esimerkki.example.fi, så får du anvisningar per e-post; logga sedan in igen. "
+              "Annars loggar du in med den adressen och ditt nuvarande lösenord. Om det inte heller fungerar "
+              "kan din organisations administratör för Postis tjänster kontrollera ditt konto."}
+
+
+def test_an_administrator_whose_fellow_administrators_state_is_untold_is_not_told_there_may_be_none(
+        run, tmp_path: Path) -> None:
+    """N21-4: an administrator, the other administrator's lock untold, heard "I can't see right now whether
+    your organisation has an administrator who could help you": untrue to one who is an administrator, and
+    "right now" on the agent's seeing sounded like a system fault; the Do line asked to confirm that one
+    the screen shows as its administrator may act for the organisation. Unverified, their role unsaid."""
+    path = _demo(tmp_path, "untold-admin.json", top={"u-1007": {"active": True}},
+                 u_1007={"unknownFacts": ["locked"], "lastLoginTime": "2021-02-01T07:30:00Z"})
+    said = {(lang, bool(verified)): _script(run, path, "maija.virtanen@esimerkki.example.fi", "--lang", lang,
+                                            *verified)
+            for lang in ("en", "fi", "sv") for verified in ((), ("--verified",))}
+    assert said == {
+        ("en", False): "I can't see from here whether your organisation has an administrator for Posti's "
+                       "services who can help you just now. I'll pass this on to our e-services support as a "
+                       "support request, and they will get back to you.",
+        ("en", True): "You are one of your organisation's administrators for Posti's services, but I can't "
+                      "see from here whether the other administrator can help you just now. I'll pass this "
+                      "on to our e-services support as a support request, and they will get back to you.",
+        ("fi", False): "En näe täältä, onko organisaatiollasi juuri nyt Postin palveluiden pääkäyttäjää, "
+                       "joka voisi auttaa sinua. Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja "
+                       "sieltä ollaan sinuun yhteydessä.",
+        ("fi", True): "Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, mutta en näe täältä, "
+                      "voiko toinen pääkäyttäjä tällä hetkellä auttaa sinua. Teen asiasta tukipyynnön "
+                      "sähköisten palveluiden tukeen, ja sieltä ollaan sinuun yhteydessä.",
+        ("sv", False): "Jag kan inte se härifrån om din organisation just nu har någon administratör för "
+                       "Postis tjänster som kan hjälpa dig. Jag skickar ett supportärende till e-tjänsternas "
+                       "support, och de kontaktar dig.",
+        ("sv", True): "Du är en av din organisations administratörer för Postis tjänster, men jag kan inte "
+                      "se härifrån om den andra administratören för närvarande kan hjälpa dig. Jag skickar "
+                      "ett supportärende till e-tjänsternas support, och de kontaktar dig."}
+    assert _do_line(run, path, "maija.virtanen@esimerkki.example.fi", "--verified", "--ui-lang", "en") == (
+        "Do this: The directory can't tell whether another administrator can act (an administrator's roles "
+        "or state can't be read, or it records none); the caller is an administrator of the organisation: "
+        "escalate to have the administrators checked (ticket: Login / administrators unknown).")

@@ -187,9 +187,9 @@ OLIVER = {
     "sv": "Du är själv din organisations enda administratör för Postis tjänster, så det finns ingen annan "
           "där som kan hjälpa dig med inloggningen. Du har redan rätt att använda tjänsten "
           f"Rapportering, så den öppnas när du kan logga in. {TICKET['sv']}",
-    "en": "You are your organisation's only administrator for Posti's services yourself, so there is no one "
-          "else there who could help you with logging in. You already have access to Reporting, so it will "
-          f"open once you can log in. {TICKET['en']}",
+    "en": "You are the only administrator for Posti's services in your organisation, so there is no one "
+          "else there who can help you log in. You already have access to Reporting, so it will open once "
+          f"you can log in. {TICKET['en']}",
 }
 
 
@@ -291,20 +291,18 @@ def test_4_every_path_reached_by_the_old_id_says_it_no_longer_works() -> None:
 
 
 ONE_OTHER = {
-    "fi": "Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, mutta toinen pääkäyttäjä ei pysty "
-          "juuri "
-          "nyt auttamaan sinua.",
+    "fi": "Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, mutta toinen pääkäyttäjä ei tällä "
+          "hetkellä voi auttaa sinua.",
     "sv": "Du är en av din organisations administratörer för Postis tjänster, men den andra administratören "
-          "kan inte hjälpa dig just nu.",
+          "kan för närvarande inte hjälpa dig.",
     "en": "You are one of your organisation's administrators for Posti's services, but the other "
           "administrator can't help you just now.",
 }
 TWO_OTHERS = {
-    "fi": "Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, mutta muut pääkäyttäjät eivät pysty "
-          "juuri nyt auttamaan sinua.",
-    "sv": "Du är en av din organisations administratörer för Postis tjänster, men de andra kan inte hjälpa "
-          "dig "
-          "just nu.",
+    "fi": "Olet yksi organisaatiosi Postin palveluiden pääkäyttäjistä, mutta muut pääkäyttäjät eivät tällä "
+          "hetkellä voi auttaa sinua.",
+    "sv": "Du är en av din organisations administratörer för Postis tjänster, men de andra kan för "
+          "närvarande inte hjälpa dig.",
     "en": "You are one of your organisation's administrators for Posti's services, but none of the others "
           "can "
           "help you just now.",

@@ -120,9 +120,9 @@ def test_a_service_question_asks_first_about_a_change_the_directory_cannot_tell(
 
 
 @pytest.mark.parametrize(("verified", "said"), [
-    (True, "We sent you a request on 17 January 2021 to change your password, but to an e-mail address that "
-           "is no longer on your account, so it may never have reached you. If you haven't changed the "
-           "password since, please do it first: "),
+    (True, "The password-change request we sent on 17 January 2021 went to an address that is no longer on "
+           "your account, so it may never have reached you. If you haven't changed your password since then, "
+           "please do it first: "),
     (False, "We sent you a request on 17 January 2021 to change your password. If you didn't get the "
             "message, or haven't changed the password since, please change it first: "),
 ])
@@ -144,8 +144,8 @@ def test_an_administrator_whose_roles_cannot_be_read_is_not_told_as_none(run, ro
     result = diagnosis(run, server, "johanna.makinen@esimerkki.example.fi", "--verified", "--script",
                        "--lang", "sv")
     assert result.stdout == (
-        "Jag kan inte se just nu om din organisation har en administratör för Postis tjänster som kan hjälpa "
-        "dig. Jag skickar ett supportärende till e-tjänsternas support, och de kontaktar dig.\n")
+        "Jag kan inte se härifrån om din organisation just nu har en administratör för Postis tjänster som "
+        "kan hjälpa dig. Jag skickar ett supportärende till e-tjänsternas support, och de kontaktar dig.\n")
     document = diagnosis(run, server, "johanna.makinen@esimerkki.example.fi", "--json").json()
     assert (document["rule"], document["unknown"], document["considered"][-1]) == (
         "login.no-admin", ["administrators"],
@@ -283,6 +283,6 @@ def test_the_old_id_rule_comes_before_the_unknown_change_question_not_run_on_aft
         "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei enää "
         "käy. Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi? Jos olet, vaihda "
         "se ensin: mene osoitteeseen https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla "
-        "kirjaudut sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Muuten kirjaudu "
-        "sisään kirjautumiseen käytettävällä sähköpostiosoitteellasi ja nykyisellä salasanallasi. Jos "
-        "sekään ei auta, soita meille uudelleen, niin välitämme asian sähköisten palveluiden tukeen.\n")
+        "kirjaudut sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut "
+        "viestiä, käytä kirjautumisosoitettasi ja nykyistä salasanaasi. Jos sekään ei auta, soita meille "
+        "uudelleen, niin välitämme asian sähköisten palveluiden tukeen.\n")

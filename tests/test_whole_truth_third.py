@@ -72,9 +72,9 @@ def own(run, path: str, lang: str, *args: str) -> str:
 
 ONE_OF = {
     "fi": "Sinulla ei ole käyttöoikeutta palveluun E-laskutus. Olet yksi organisaatiosi Postin palveluiden "
-          "pääkäyttäjistä, mutta muut pääkäyttäjät eivät pysty juuri nyt antamaan sitä sinulle.",
+          "pääkäyttäjistä, mutta muut pääkäyttäjät eivät tällä hetkellä voi antaa sitä sinulle.",
     "sv": "Du har inte rätt att använda tjänsten E-fakturering. Du är en av din organisations "
-          "administratörer för Postis tjänster, men de andra kan inte ge dig rätten just nu.",
+          "administratörer för Postis tjänster, men de andra kan för närvarande inte ge dig rätten.",
     "en": "You don't have access to E-invoicing. You are one of your organisation's administrators for "
           "Posti's services, but none of the others can grant it to you just now.",
 }

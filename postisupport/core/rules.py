@@ -470,7 +470,12 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         else:
             orgs = {"orgs": _helpless(facts)}
             key = f"{rule}.unknown" if rule == "login.no-admin" and facts.admins_unknown else rule
-            if rule == "login.no-admin":
+            if key == "login.no-admin.unknown" and user.is_admin:
+                # An administrator told "I can't see whether your organisation has an administrator" hears
+                # it untrue: what is unknown is whether the others can act (N21-4). Their role: once verified.
+                parts.append(ScriptPart(f"{key}.admin", {"n": len(facts.unable_admins)}, personal=True,
+                                        unverified=f"{key}.any"))
+            elif rule == "login.no-admin":
                 # Whose organisations they are, and how many, is the caller's: said once verified (N17-2).
                 parts.append(_no_admin(key, orgs))
             else:
@@ -598,8 +603,11 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
         and not question.key.startswith("check.reset-pending.changed") else ()
     if not told:
         return (question, *answer, *script)
-    otherwise = {"login.with-current-password.it": OTHERWISE,
-                 "login.with-current-password": f"{OTHERWISE}.any"}
+    # "Otherwise" said as the answer it follows (fi "Muuten ..." is heard as "by the way", N21-2): "if you
+    # haven't had the e-mail", or, after "if you haven't changed it since", "if you have changed it".
+    answered = ".changed" if question.key.startswith("check.reset-pending.changed") else ""
+    otherwise = {"login.with-current-password.it": OTHERWISE + answered,
+                 "login.with-current-password": f"{OTHERWISE}.any{answered}"}
     rest = [replace(part, key=otherwise[part.key], unverified=part.unverified and otherwise[part.unverified])
             if part.key in otherwise else part for part in script[told:]]
     told_key = question.key.replace(".service", ".told")
@@ -613,12 +621,17 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
             told_key = "check.reset-pending.changed.after-test"
         question = replace(question, key=told_key, personal=since,
                            unverified="check.reset-pending.told" if since else None)
-        rest = [replace(part, key=OTHERWISE, personal=False, unverified=None)
+        rest = [replace(part, key=OTHERWISE + answered, personal=False, unverified=None)
                 if part.key.startswith(OTHERWISE) else part for part in rest]
     elif any("login_email" in part.params for part in script[:told]):
         # "Enter that address" once it has been said: to a verified caller only.
         question = replace(question, key=told_key, personal=True,
                            unverified=question.unverified or question.key)
+        if told_key == "check.reset-pending.changed.elsewhere.told":
+            # The address no longer on the account is said between: "that address" there was the wrong
+            # one, so the login address is said again where it is typed (N21-8).
+            login = next(part.params["login_email"] for part in script[:told] if "login_email" in part.params)
+            question = replace(question, params={**question.params, "login_email": login})
     return (*script[:told], question, *answer, *rest)
 
 

@@ -168,6 +168,11 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         key = _untold_key(key, facts, view)
         key = _organisation_key(key, facts, view)
         key = _state_key(key, facts)
+        if key == "do.login.no-admin.unknown" and view.verified and facts.user is not None \
+                and facts.user.is_admin:
+            # "Confirm the caller may act for the organisation" of one the screen shows is its administrator,
+            # verified: what is unknown is whether the others can act (N21-4).
+            key += ".admin"
         if ticketed and action.rule not in TICKETED and f"{key}.ticketed" in ui:
             key += ".ticketed"
         elif admin_given and action.rule in ("service.missing-right", "service.other-admin"):
