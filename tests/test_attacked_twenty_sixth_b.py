@@ -67,13 +67,30 @@ def test_a_host_or_header_the_sandbox_cant_use_is_a_scim_400(
 
 
 def test_a_host_with_a_port_or_an_ipv6_address_is_the_url_answered_with() -> None:
-    """What the Host check lets through: a name or an address with its port, as before."""
+    """What the Host check lets through: an address with its port, localhost, and a name when a token
+    is asked for."""
     with serving(application()) as url:
-        named = httpx.get(f"{url}/Users?count=0", headers={"Host": "idp.example:8443"})
         literal = httpx.get(f"{url}/Users?count=0", headers={"Host": "[fe80::1%25eth0]:8080"})
+        local = httpx.get(f"{url}/Users?count=0", headers={"Host": "localhost:8080"})
+    token = "sandbox-token-0123456789"
+    with serving(application(None, token)) as url:
+        named = httpx.get(f"{url}/Users?count=0", headers={"Host": "idp.example:8443",
+                                                            "Authorization": f"Bearer {token}"})
     assert (named.status_code, named.headers["Location"]) == (200, "http://idp.example:8443/scim/v2/Users")
     assert (literal.status_code, literal.headers["Location"]) == (
         200, "http://[fe80::1%25eth0]:8080/scim/v2/Users")
+    assert (local.status_code, local.headers["Location"]) == (200, "http://localhost:8080/scim/v2/Users")
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:18501", "127.0.0.1.nip.example"])
+def test_a_sandbox_asking_no_token_answers_no_other_name_than_localhost(host: str) -> None:
+    """F27-14: any name was served: a web page whose name was rebound to 127.0.0.1 could read whatever
+    `sandbox serve --data` served (a capture may be real people's), with no token asked for."""
+    with serving(application()) as url:
+        refused = httpx.get(f"{url}/Users?count=0", headers={"Host": host})
+    assert (refused.status_code, refused.json()["detail"]) == (
+        400, "the request's Host header is a name other than localhost: served with no token, the sandbox "
+             "answers to its address or localhost only")
 
 
 def test_sandbox_serve_answers_control_characters_in_a_path_with_no_traceback() -> None:

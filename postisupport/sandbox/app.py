@@ -118,6 +118,12 @@ class SandboxApplication(ASGIApplication):
                 # has a server answer 400 to a Host that names no host, or to two of them.
                 await _error(send, 400, "the request's Host header names no host")
                 return
+            if self.token is None and hosts and not _no_rebound_name(hosts[0]):
+                # With no token to ask for, a page whose name was rebound to this address could read the
+                # directory (a capture served may be real people's); an address, or localhost, can't be.
+                await _error(send, 400, "the request's Host header is a name other than localhost: served "
+                             "with no token, the sandbox answers to its address or localhost only")
+                return
             if not _utf8(scope):
                 await _error(send, 400, "the request's headers or query are not UTF-8 text")
                 return
@@ -134,6 +140,24 @@ def _location(request: ScimRequest) -> str:
     base = request.base_url.rstrip("/")
     path = quote(request.path.strip("/"), safe=PATH_SAFE)
     return f"{base}/{path}" if path else base
+
+
+def _no_rebound_name(host: bytes) -> bool:
+    """Whether a Host header names an IP address, localhost or the in-process sandbox: no name that DNS
+    could point at this machine for a web page of another."""
+    import ipaddress
+
+    found = HOST.fullmatch(host)
+    name = found[1].decode("ascii", "replace").lower() if found else ""
+    if name.startswith("["):
+        name = name[1:-1].split("%")[0]
+    if name in ("localhost", IN_PROCESS_URL.split("/")[2]) or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _utf8(scope: Any) -> bool:
