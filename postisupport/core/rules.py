@@ -108,6 +108,8 @@ ADMIN_KEYS = frozenset({"detail.admins", "detail.admins.said", "detail.admins.ot
 RIGHTS_UNVERIFIED = "service.rights-unverified"
 # Said instead, after a login sentence that has said the administrator can check their access rights.
 RIGHTS_ASKED = "service.rights-unverified.asked"
+# The login sentences that say, before verification, that the administrator can check the caller's rights.
+RIGHTS_SAID = frozenset({"login.contact-admin", "login.contact-admin.unseen"})
 OTHERWISE = "login.with-current-password.otherwise"  # step 2's login, after step 1's question
 # The escalations that end with a support request (ticket) opened by the agent.
 TICKETED = frozenset({"lookup.unreadable", "login.user-is-admin", "login.no-organisation", "login.no-admin",
@@ -956,9 +958,6 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
         said = _rights_asked(said, len(verdicts))
     return Decision(top, "service-access", tuple(evidence), tuple(said), verdicts, actions=actions)
 
-
-# The login sentences that say, before verification, that the administrator can check the caller's rights.
-RIGHTS_SAID = frozenset({"login.contact-admin", "login.contact-admin.unseen"})
 
 
 def _rights_asked(parts: Sequence[ScriptPart], asked: int) -> list[ScriptPart]:

@@ -249,26 +249,32 @@ def _least(form: str) -> int:
     return max(MIN_SECRET, -(-len(form) // 2))
 
 
+def _blocks(form: str) -> list[tuple[int, str]]:
+    """The blocks of `form` that any run of at least _least(form) of its characters holds one of: those
+    of half that length that start at a multiple of it, each with where it starts. None for a form too
+    short to leave a part of it (the whole is looked for)."""
+    least = _least(form)
+    if least >= len(form):
+        return []
+    block = (least + 1) // 2
+    return [(at, form[at:at + block]) for at in range(0, len(form) - block + 1, block)]
+
+
 @functools.lru_cache(maxsize=16)
 def _anchors(forms: tuple[tuple[str, frozenset[int]], ...]) -> frozenset[str]:
     """The blocks _parts looks for: a text holding none of them holds no part of any form."""
-    return frozenset(form[at:at + (_least(form) + 1) // 2] for form, _ in forms if _least(form) < len(form)
-                     for at in range(0, len(form) - (_least(form) + 1) // 2 + 1, (_least(form) + 1) // 2))
+    return frozenset(piece for form, _ in forms for _, piece in _blocks(form))
 
 
 def _parts(folded: str, form: str) -> list[tuple[int, int]]:
     """Where in `folded` what is left of `form` echoed cut short is: any run of at least half of it (and
     MIN_SECRET characters), its start, its end or its middle, in any encoding the fold undoes.
 
-    Found from anchors: any such run holds one of the form's blocks of `block` characters that start at a
-    multiple of `block`, so those few are looked for, and each match grown to the run around it."""
+    Found from its _blocks: those few are looked for, and each match grown to the run around it."""
     least = _least(form)
-    if least >= len(form):
-        return []
-    block = (least + 1) // 2
     spans: list[tuple[int, int]] = []
-    for anchor in range(0, len(form) - block + 1, block):
-        piece = form[anchor:anchor + block]
+    for anchor, piece in _blocks(form):
+        block = len(piece)
         at = folded.find(piece)
         while at != -1:
             begin, offset, end, tail = at, anchor, at + block, anchor + block

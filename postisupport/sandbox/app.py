@@ -112,13 +112,14 @@ class SandboxApplication(ASGIApplication):
             if path != MOUNT and not path.startswith(MOUNT + "/"):
                 await _error(send, 404, f"the SCIM API is under {BASE_PATH}")
                 return
-            hosts = [value for name, value in scope["headers"] if name.lower() == b"host"]
-            if len(hosts) > 1 or not all(HOST.fullmatch(host) for host in hosts):
+            sent = [HOST.fullmatch(value) for name, value in scope["headers"] if name.lower() == b"host"]
+            hosts = [host for host in sent if host is not None]
+            if len(sent) > 1 or len(hosts) < len(sent):
                 # It would be in every URL the sandbox answers with, headers too; RFC 9112 section 3.2
                 # has a server answer 400 to a Host that names no host, or to two of them.
                 await _error(send, 400, "the request's Host header names no host")
                 return
-            if self.token is None and hosts and not _no_rebound_name(hosts[0]):
+            if self.token is None and hosts and not _no_rebound_name(hosts[0][1]):
                 # With no token to ask for, a page whose name was rebound to this address could read the
                 # directory (a capture served may be real people's); an address, or localhost, can't be.
                 await _error(send, 400, "the request's Host header is a name other than localhost: served "
@@ -143,12 +144,11 @@ def _location(request: ScimRequest) -> str:
 
 
 def _no_rebound_name(host: bytes) -> bool:
-    """Whether a Host header names an IP address, localhost or the in-process sandbox: no name that DNS
-    could point at this machine for a web page of another."""
+    """Whether a Host header's host (HOST's first group) is an IP address, localhost or the in-process
+    sandbox: no name that DNS could point at this machine for a web page of another."""
     import ipaddress
 
-    found = HOST.fullmatch(host)
-    name = found[1].decode("ascii", "replace").lower() if found else ""
+    name = host.decode("ascii", "replace").lower()
     if name.startswith("["):
         name = name[1:-1].split("%")[0]
     if name in ("localhost", IN_PROCESS_URL.split("/")[2]) or name.endswith(".localhost"):
