@@ -57,7 +57,8 @@ def test_a_caller_found_by_name_hears_their_login_address_only_once_verified(run
     verified = diagnosed(run, ("--sandbox",), "Aile Cuoppa", "-o", "2345678-0", "--lang", "en", "--verified")
     en = catalog("en")
     assert unverified["script"]["text"] == " ".join([en["login.not-login-email.name"],
-                                                     en["login.with-current-password"]])
+                                                     en["login.with-current-password.if-known"],
+                                                     en["then.address-unknown.admin"]["one"]])
     assert verified["script"]["text"] == " ".join([
         en["login.not-login-email.name"],
         "The e-mail address you log in with is aile.cuoppa@esimerkki.example.fi.",

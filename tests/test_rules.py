@@ -73,8 +73,9 @@ def test_forced_reset_is_step_1_whatever_the_identifier(matched_by: str) -> None
     key = "login.reset-pending" if matched_by == "userName" else "login.reset-pending.login-address"
     change = ScriptPart(key, {"change_url": CHANGE_PASSWORD_URL})
     # Every caller hears which address logs in before the change page that asks for it (N13-5, N16-2,
-    # N17-1).
-    assert decision.script == (*only, LOGIN_ADDRESS, change)
+    # N17-1); one who can't hear it yet, who can tell it (N21-1).
+    unknown = (ADDRESS_UNKNOWN,) if only else ()
+    assert decision.script == (*only, LOGIN_ADDRESS, change, *unknown)
 
 
 def test_request_sent_and_password_not_changed_since_is_pending() -> None:
@@ -98,7 +99,7 @@ def test_other_identifier_than_login_email_is_step_2(matched_by: str) -> None:
     decision = decide(facts(matched_by=matched_by))
     assert (decision.outcome, decision.step) == ("use-login-email", 2)
     key = "login.not-login-email" if matched_by == "legacyUserId" else "login.not-login-email.email"
-    assert decision.script == (ScriptPart(key), LOGIN_ADDRESS, CURRENT_PASSWORD)
+    assert decision.script == (ScriptPart(key), LOGIN_ADDRESS, CURRENT_PASSWORD, ADDRESS_UNKNOWN)
     assert any(e.fact == "matchedBy" and e.value == matched_by for e in decision.evidence)
 
 
@@ -363,9 +364,11 @@ def test_lookup_scripts_are_the_rule_alone() -> None:
 
 
 LOGIN_ADDRESS = ScriptPart("detail.login-email", {"login_email": "aino@example.fi"}, personal=True)
-# With the login address just said (to a verified caller), "with that address"; before, the login address.
+# With the login address just said (to a verified caller), "with that address"; before, "if you know
+# which address is yours", and who can tell it if not (N20-1), to none but an unverified caller.
 CURRENT_PASSWORD = ScriptPart("login.with-current-password.it", personal=True,
-                              unverified="login.with-current-password")
+                              unverified="login.with-current-password.if-known")
+ADDRESS_UNKNOWN = ScriptPart("then.address-unknown.admin", {"n": 1}, until_verified=True)
 ADMINS = (ScriptPart("detail.admins.said", {"admins": (ADMIN,)}, personal=True),
           ScriptPart("detail.contact", {"contact": ADMIN}, personal=True))
 
@@ -379,7 +382,7 @@ def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apar
         LOGIN_ADDRESS,
         ScriptPart("login.reset-pending.sent", {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT}))
     assert decide(facts(matched_by="email")).script == (ScriptPart("login.not-login-email.email"),
-                                                         LOGIN_ADDRESS, CURRENT_PASSWORD)
+                                                         LOGIN_ADDRESS, CURRENT_PASSWORD, ADDRESS_UNKNOWN)
     assert decide(facts()).script == (ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
     # Without the login address, whether the caller's address is another one can't be told (A17-22).
     assert decide(facts(a_user(user_name=None), matched_by="email")).script == (
@@ -652,7 +655,7 @@ def test_another_address_hears_only_the_login_address_works_and_the_seed_pages_t
     # No test when the request went elsewhere, or no request went out.
     elsewhere = replace(user, reset_sent_to="aino@home.example.net")
     assert decide(facts(elsewhere, matched_by="email")).script == (
-        ScriptPart("login.not-login-email.email"), LOGIN_ADDRESS, CURRENT_PASSWORD)
+        ScriptPart("login.not-login-email.email"), LOGIN_ADDRESS, CURRENT_PASSWORD, ADDRESS_UNKNOWN)
 
 
 def test_a_reset_request_to_an_address_no_longer_on_the_account_is_flagged() -> None:

@@ -210,7 +210,8 @@ def test_a_caller_found_by_name_hears_that_the_login_address_works() -> None:
     assert decision.evidence == ev(rule, ("matchedBy", "name"), ("userName", "aino@example.fi"))
     assert decision.script == (part("login.not-login-email.name"), LOGIN_ADDRESS,
                                ScriptPart("login.with-current-password.it", personal=True,
-                                          unverified="login.with-current-password"))
+                                          unverified="login.with-current-password.if-known"),
+                               ScriptPart("then.address-unknown.admin", {"n": 1}, until_verified=True))
 
 
 def test_an_administrator_sent_to_another_is_told_so_once_verified() -> None:

@@ -71,9 +71,11 @@ def test_an_unknown_reset_goes_before_step_2s_login_after_the_address_it_asks_fo
     decision = decide(facts(a_user(unknown=frozenset({"force_password_reset"})), matched_by="legacyUserId"))
     assert (decision.rule, [(p.key, p.unverified) for p in decision.script]) == ("login.not-login-email", [
         ("login.not-login-email", None), ("detail.login-email", None),
-        ("check.reset-pending.told", "check.reset-pending.service"),
-        ("login.with-current-password.otherwise", "login.with-current-password.otherwise.any"),
-        ("then.still-failing.admin", None)])
+        ("check.reset-pending.told", "check.reset-pending.came-to"),
+        ("login.with-current-password.otherwise", "login.with-current-password.otherwise.if-known"),
+        ("then.address-unknown.admin.still-failing", None), ("then.still-failing.admin", None)])
+    # Who can tell the login address is said only until it may be said; step 3 after it only once it is.
+    assert [(p.until_verified, p.personal) for p in decision.script[-2:]] == [(True, False), (False, True)]
     by_login = decide(facts(a_user(unknown=frozenset({"force_password_reset"}))))
     assert [p.key for p in by_login.script] == [
         "check.reset-pending", "login.contact-admin", "detail.admins.said", "detail.contact"]

@@ -277,7 +277,9 @@ def test_4_every_path_reached_by_the_old_id_says_it_no_longer_works() -> None:
     old_id = ScriptPart("login.not-login-email")
     reset = decide(facts(a_user(force_password_reset=True), "legacyUserId"))
     change = ScriptPart("login.reset-pending.login-address", {"change_url": CHANGE_PASSWORD_URL})
-    assert reset.script == (old_id, login, change)  # which address logs in, before the change page
+    # Which address logs in, before the change page; until it may be said, who can tell it (N21-1).
+    unknown = ScriptPart("then.address-unknown.admin", {"n": 1}, until_verified=True)
+    assert reset.script == (old_id, login, change, unknown)
     service = decide(facts(a_user(), "legacyUserId"), ["reports"])  # can log in, asks about a service
     assert service.script[:2] == (old_id, login)
     assert [p.key for p in service.script].count("detail.login-email") == 1

@@ -219,6 +219,18 @@ LOGIN_ADDRESS_RESET = {
           "you'll get instructions by e-mail. Once you've changed the password, log in again with that "
           "address.",
 }
+# Until verified, nothing said names the address the change page asks for: who can tell it (N21-1).
+ASK_ADMIN = {
+    "fi": "Jos et tiedä, millä osoitteella kirjaudut, organisaatiosi Postin palveluiden pääkäyttäjä voi "
+          "kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös "
+          "itse.",
+    "sv": "Om du inte vet vilken adress du loggar in med kan din organisations administratör för Postis "
+          "tjänster berätta det och kontrollera ditt konto. När jag har kontrollerat vem du är kan jag också "
+          "säga adressen själv.",
+    "en": "If you don't know which address you log in with, your organisation's administrator for Posti's "
+          "services can tell you and check your account. Once I've checked who you are, I can tell you the "
+          "address myself.",
+}
 ONLY_LOGIN = {
     "fi": "Postin yrityspalveluihin pääsee kirjautumaan vain kirjautumiseen käytettävällä "
           "sähköpostiosoitteella, "
@@ -240,7 +252,7 @@ def test_u3_a_reset_to_another_address_on_the_account_says_to_give_the_login_add
     # Which address logs in comes before the change page that asks for it (N16-2).
     assert verified == f"{ONLY_LOGIN[lang]} {OTHER_ADDRESS_RESET[lang]}"
     unverified = said(run, "--sandbox-data", path, "diagnose", "rasmus@koti.example.net", "--lang", lang)
-    assert unverified == f"{ONLY_LOGIN[lang]} {LOGIN_ADDRESS_RESET[lang]}"
+    assert unverified == f"{ONLY_LOGIN[lang]} {LOGIN_ADDRESS_RESET[lang]} {ASK_ADMIN[lang]}"
     flag = {"fi": "osoitteeseen rasmus@koti.example.net · EI KIRJAUTUMISOSOITE",
             "sv": "till rasmus@koti.example.net · INTE INLOGGNINGSADRESSEN",
             "en": "to rasmus@koti.example.net · NOT THE LOGIN ADDRESS"}[lang]

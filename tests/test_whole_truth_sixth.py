@@ -281,8 +281,10 @@ def test_the_old_id_rule_comes_before_the_unknown_change_question_not_run_on_aft
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
         "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei enää "
-        "käy. Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi? Jos olet, vaihda "
-        "se ensin: mene osoitteeseen https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla "
-        "kirjaudut sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut "
-        "viestiä, käytä kirjautumisosoitettasi ja nykyistä salasanaasi. Jos sekään ei auta, soita meille "
+        "käy. Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi? Jos olet, "
+        "kirjautumisosoitteesi on se osoite, johon viesti tuli: vaihda salasana ensin osoitteessa "
+        "https://www.posti.fi/changepassword antamalla siellä se osoite, niin saat ohjeet sähköpostiisi, ja "
+        "kirjaudu sitten uudelleen. Jos et ole saanut viestiä ja tiedät, millä osoitteella kirjaudut, "
+        "kirjaudu sillä ja nykyisellä salasanallasi. Jos et tiedä, millä osoitteella kirjaudut, voin kertoa "
+        "sen, kun olen tarkistanut, kuka olet. Jos kirjautuminen ei vieläkään onnistu, soita meille "
         "uudelleen, niin välitämme asian sähköisten palveluiden tukeen.\n")

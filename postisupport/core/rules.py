@@ -140,6 +140,8 @@ class ScriptPart:
     params: dict[str, Any] = field(default_factory=dict)
     personal: bool = False
     unverified: str | None = None  # for a personal part, the key said instead until verified (else nothing)
+    # Said only until the caller is verified: who can tell them what verifying would (their login address).
+    until_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,8 @@ def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str]
                    for p in decision.script)
     # The question closes on its own: whether the caller has a right does not depend on its answer, so it
     # never runs on into the verdict ("If you haven't, ...: you don't have access").
-    return replace(decision, script=_asked_in_turn(_reset_question(user), script, closed=True),
+    return replace(decision, script=_asked_in_turn(_reset_question(user), script, closed=True,
+                                                   came_to=_came_to_login(user)),
                    evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
                              *decision.evidence))
 
@@ -374,7 +377,8 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     if asked:
         trail.unknown("login.reset-pending", asked, **read)
         decision = _login_known(facts, user, trail, state, said_state)
-        return replace(decision, script=_asked_in_turn(_reset_question(user), decision.script),
+        return replace(decision, script=_asked_in_turn(_reset_question(user), decision.script,
+                                                       came_to=_came_to_login(user)),
                        evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
                                  *decision.evidence))
     if trail.check("login.reset-pending", user.reset_pending and state is None, **read):
@@ -394,6 +398,9 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
                          and p.key == "login.reset-pending.sent.login-address" else p
                          for p in reset_parts if p not in tested)
             reset = (*note, *tested, *rest)
+            if not tested and not user.login_email_unknown:
+                # Nothing said before verification tells them which address to enter there (N21-1).
+                reset = (*reset, _address_unknown(facts))
         return Decision(rule, "login", _reset_evidence(rule, user), reset, actions=(Action(rule),))
     return _login_known(facts, user, trail, state, said_state)
 
@@ -421,8 +428,13 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         told = _login_address_parts(facts, user)
         if user.reset_unknown or {"active", "locked"} & user.unknown:
             # What else may stop the login can't be told: "log in with your current password" is then
-            # not the end of it, and step 3 follows if that fails too (N18-4, N18-6).
-            told = (*told, _still_failing(facts, user))
+            # not the end of it, and step 3 follows if that fails too (N18-4, N18-6). Until verified,
+            # with who can tell the login address, in one sentence ("if that doesn't work either" after
+            # "I can tell you myself" had nothing to point back at).
+            unknown = [p for p in told if p.until_verified]
+            told = tuple(replace(p, key=f"{p.key}.still-failing") if p.until_verified else p for p in told)
+            failing = _still_failing(facts, user)
+            told = (*told, replace(failing, personal=True) if unknown else failing)
         return Decision(rule, "login", wrong_name, told, actions=(Action(rule),))
 
     rule = _escalation(facts, user, "login", trail)
@@ -559,13 +571,13 @@ def _once_open(user: UserFacts, parts: list[ScriptPart]) -> list[ScriptPart]:
     return [*rest[:at], *why, *rest[at:]]
 
 
-def _still_failing(facts: Facts, user: UserFacts) -> ScriptPart:
+def _still_failing(facts: Facts, user: UserFacts | None = None) -> ScriptPart:
     """Step 3 after step 2, for when that fails too: an administrator who can act, else us."""
     able = len(facts.admins)
     if not able or facts.organisation is None or facts.organisation_unknown:
         return ScriptPart("then.still-failing.support")
-    return ScriptPart("then.still-failing.other-admin" if user.is_admin else "then.still-failing.admin",
-                      {"n": able})
+    return ScriptPart("then.still-failing.other-admin" if user is not None and user.is_admin
+                      else "then.still-failing.admin", {"n": able})
 
 
 def _reset_question(user: UserFacts) -> ScriptPart:
@@ -587,12 +599,14 @@ def _reset_question(user: UserFacts) -> ScriptPart:
     return ScriptPart("check.reset-pending", url)
 
 
-def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: bool = False
-                   ) -> tuple[ScriptPart, ...]:
+def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: bool = False,
+                   came_to: bool = False) -> tuple[ScriptPart, ...]:
     """Step 1's question before what the known facts say (`closed`: ending on its own, not running on
     into them), except to a caller who gave the old ID, another address or their name: the change page
     asks for the login address, so which it is comes first (N19-3), then the question, closed, then
-    logging in as before ("Otherwise ...")."""
+    logging in as before ("Otherwise ...") (`came_to`: whether the address any such e-mail came to is
+    the login address, as the seed page says, or the request is known to have gone to another)."""
+    base = question.key
     told = 0
     while told < len(script) and script[told].key.startswith(("login.not-login-email", "detail.login-email")):
         told += 1
@@ -609,7 +623,8 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
     # haven't had the e-mail", or, after "if you haven't changed it since", "if you have changed it".
     answered = ".changed" if question.key.startswith("check.reset-pending.changed") else ""
     otherwise = {"login.with-current-password.it": OTHERWISE + answered,
-                 "login.with-current-password": f"{OTHERWISE}.any{answered}"}
+                 "login.with-current-password": f"{OTHERWISE}.any{answered}",
+                 "login.with-current-password.if-known": f"{OTHERWISE}.if-known{answered}"}
     rest = [replace(part, key=otherwise[part.key], unverified=part.unverified and otherwise[part.unverified])
             if part.key in otherwise else part for part in script[told:]]
     told_key = question.key.replace(".service", ".told")
@@ -626,15 +641,27 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
         rest = [replace(part, key=OTHERWISE + answered, personal=False, unverified=None)
                 if part.key.startswith(OTHERWISE) else part for part in rest]
     elif any("login_email" in part.params for part in script[:told]):
-        # "Enter that address" once it has been said: to a verified caller only.
+        # "Enter that address" once it has been said: to a verified caller only. Until then, to a caller
+        # who doesn't know it, the seed page's test answers "which address?": the one the e-mail came to
+        # (N21-1), unless the request is known to have gone to an address that is not the login one.
+        tested = {"check.reset-pending": "check.reset-pending.came-to",
+                  "check.reset-pending.since": "check.reset-pending.came-to",
+                  "check.reset-pending.changed": "check.reset-pending.changed.came-to"}
+        unknown = came_to and base in tested and any(part.until_verified for part in rest)
         question = replace(question, key=told_key, personal=True,
-                           unverified=question.unverified or question.key)
+                           unverified=tested[base] if unknown else question.unverified or question.key)
         if told_key == "check.reset-pending.changed.elsewhere.told":
             # The address no longer on the account is said between: "that address" there was the wrong
             # one, so the login address is said again where it is typed (N21-8).
             login = next(part.params["login_email"] for part in script[:told] if "login_email" in part.params)
             question = replace(question, params={**question.params, "login_email": login})
     return (*script[:told], question, *answer, *rest)
+
+
+def _came_to_login(user: UserFacts) -> bool:
+    """Whether the seed page's test holds: the password-change e-mail came to the login address, unless
+    the directory records it went to another."""
+    return user.reset_sent_to is None or equal_folded(user.reset_sent_to, user.user_name)
 
 
 def _reset_parts(facts: Facts, user: UserFacts) -> tuple[ScriptPart, ...]:
@@ -700,9 +727,24 @@ def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> t
         # The test tells anyone which address it is ("the one we sent the request to"): "that address",
         # not the long name of the login address a third time in three sentences (N19-9).
         return (*parts, ScriptPart("login.with-current-password.it"))
+    if user.login_email_unknown:
+        return (*parts, ScriptPart("login.with-current-password"))
+    # Until verified, "log in with your login address" is an instruction the caller who gave something
+    # else can't carry out: they log in with it if they know it, and step 3 tells who else can say it
+    # (runbook step 2: "does not know which address to log in with: go to step 3", N20-1).
     said = ScriptPart("login.with-current-password.it", personal=True,
-                      unverified="login.with-current-password")
-    return (*parts, ScriptPart("login.with-current-password") if user.login_email_unknown else said)
+                      unverified="login.with-current-password.if-known")
+    return (*parts, said, _address_unknown(facts))
+
+
+def _address_unknown(facts: Facts, still_failing: bool = False) -> ScriptPart:
+    """Step 3 for a caller who doesn't know their login address and may not hear it yet: the
+    administrator can tell it, and so can the agent once they are verified (`still_failing`: and also
+    if logging in with it fails). Who the caller is (an administrator too) is not said until verified."""
+    who = _still_failing(facts).key.rsplit(".", 1)[-1]
+    key = f"then.address-unknown.{'support' if who == 'support' else 'admin'}"
+    return ScriptPart(key + (".still-failing" if still_failing else ""), {"n": len(facts.admins)},
+                      until_verified=True)
 
 
 def _login_test(user: UserFacts) -> tuple[ScriptPart, ...]:

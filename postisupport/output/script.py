@@ -50,7 +50,7 @@ def _run_on(sentences: list[str]) -> list[str]:
 def said(parts: Sequence[ScriptPart], verified: bool) -> list[ScriptPart]:
     """The parts a caller hears: until verified, a personal part is said as its `unverified` key, or not."""
     if verified:
-        return list(parts)
+        return [part for part in parts if not part.until_verified]
     heard: list[ScriptPart] = []
     instead: set[str] = set()  # a key said instead of several parts is said once, at the first
     for part in parts:

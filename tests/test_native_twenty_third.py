@@ -1,0 +1,142 @@
+"""The twenty-third round of native-speaker fixes (fi, sv, en): findings of the twentieth and twenty-first
+reviews, each as the behaviour it found wrong."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from postisupport.core.rules import ScriptPart, decide
+from postisupport.output.script import script_text
+from tests.test_native_twenty_second import _demo, _script
+from tests.test_rules import a_user, facts
+
+SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
+OLD_ID = ("You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+          "works.")
+
+
+def test_a_caller_with_the_old_id_who_may_not_hear_the_address_yet_is_told_who_can_tell_it(run) -> None:
+    """N20-1: unverified, "Please log in with your login e-mail address" was the whole script to a caller
+    who gave the old user ID, i.e. who doesn't know that address and can't hear it yet; the runbook's step 2
+    says who doesn't know which address to use goes on to step 3. Once verified, the address is said and
+    nothing else is needed."""
+    path = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
+    said = {lang: _script(run, path, "ESIM0105", "--lang", lang) for lang in ("fi", "sv", "en")}
+    assert said == {
+        "fi": "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
+              "enää käy. Jos tiedät, mikä osoite sinulle on rekisteröity, kirjaudu sillä ja nykyisellä "
+              "salasanallasi. Jos et tiedä, millä osoitteella kirjaudut, organisaatiosi Postin palveluiden "
+              "pääkäyttäjä voi kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut, kuka olet, voin "
+              "kertoa osoitteen myös itse.",
+        "sv": "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
+              "fungerar inte längre. Om du vet vilken adress som har registrerats för dig loggar du in med "
+              "den och ditt nuvarande lösenord. Om du inte vet vilken adress du loggar in med kan din "
+              "organisations administratör för Postis tjänster berätta det och kontrollera ditt konto. När "
+              "jag har kontrollerat vem du är kan jag också säga adressen själv.",
+        "en": f"{OLD_ID} If you know which address is registered for you, please log in with it and your "
+              "current password. If you don't know which address you log in with, your organisation's "
+              "administrator for Posti's services can tell you and check your account. Once I've checked who "
+              "you are, I can tell you the address myself."}
+    assert _script(run, path, "ESIM0105", "--lang", "en", "--verified") == (
+        f"{OLD_ID} The e-mail address you log in with is johanna.makinen@esimerkki.example.fi. Please log in "
+        "with that address and your current password.")
+
+
+def test_the_address_the_e_mail_came_to_answers_which_address_to_enter_before_verifying(
+        run, tmp_path: Path) -> None:
+    """N21-1: unverified, the caller who gave the old user ID was sent to the change page to type "the
+    address you log in with", which nobody had told them, and otherwise to log in with it; the seed page's
+    own test names it ("the address the request came to"), and who can't use it is told who can say it, in
+    one sentence with step 3 for a login that still fails."""
+    path = _demo(tmp_path, "johanna.json", u_1004={"unknownFacts": ["reset_requested"]})
+    said = {lang: _script(run, path, "ESIM0105", "--lang", lang) for lang in ("fi", "sv", "en")}
+    assert said == {
+        "fi": "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
+              "enää käy. Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi? Jos "
+              "olet, kirjautumisosoitteesi on se osoite, johon viesti tuli: vaihda salasana ensin "
+              "osoitteessa https://www.posti.fi/changepassword antamalla siellä se osoite, niin saat ohjeet "
+              "sähköpostiisi, ja kirjaudu sitten uudelleen. Jos et ole saanut viestiä ja tiedät, millä "
+              "osoitteella kirjaudut, kirjaudu sillä ja nykyisellä salasanallasi. Jos et tiedä, millä "
+              "osoitteella kirjaudut, tai kirjautuminen ei vieläkään onnistu, organisaatiosi Postin "
+              "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja kertoa osoitteen. Kun olen tarkistanut, "
+              "kuka olet, voin kertoa osoitteen myös itse.",
+        "sv": "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
+              "fungerar inte längre. Har du fått ett e-postmeddelande där du ombeds byta lösenord? Om du har "
+              "det är din inloggningsadress den adress meddelandet kom till: byt först lösenord på "
+              "https://www.posti.fi/changepassword genom att ange den adressen, så får du anvisningar per "
+              "e-post; logga sedan in igen. Om du inte har fått något meddelande och vet vilken adress du "
+              "loggar in med, loggar du in med den och ditt nuvarande lösenord. Om du inte vet vilken adress "
+              "du loggar in med, eller om inloggningen ändå inte fungerar, kan din organisations "
+              "administratör för Postis tjänster kontrollera ditt konto och säga adressen. När jag har "
+              "kontrollerat vem du är kan jag också säga adressen själv.",
+        "en": f"{OLD_ID} Have you had an e-mail asking you to change your password? If you have, the address "
+              "it came to is your login address: first change your password at "
+              "https://www.posti.fi/changepassword by entering that address there, and you'll get "
+              "instructions by e-mail; then log in again. If you haven't had one and you know which address "
+              "you log in with, log in with it and your current password. If you don't know which address "
+              "you log in with, or logging in still doesn't work, your organisation's administrator for "
+              "Posti's services can check your account and tell you the address. Once I've checked who you "
+              "are, I can tell you the address myself."}
+    assert _script(run, path, "ESIM0105", "--lang", "en", "--verified") == (
+        f"{OLD_ID} The e-mail address you log in with is johanna.makinen@esimerkki.example.fi. Have you had "
+        "an e-mail asking you to change your password? If you have, change it first: go to "
+        "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by e-mail; "
+        "then log in again. Otherwise, log in with that address and your current password. If that doesn't "
+        "work either, your organisation's administrator for Posti's services can check your account.")
+
+
+def _unverified(user_changes: dict[str, object], **fact_changes: object) -> str:
+    decision = decide(facts(a_user(**user_changes), matched_by="legacyUserId", **fact_changes))
+    return script_text(decision, "en", verified=False)
+
+
+def test_with_no_administrator_who_can_act_the_agent_says_the_address_once_the_caller_is_verified() -> None:
+    """N20-1, when no administrator can act: who can tell the address is the agent, after verifying, and a
+    login that still fails comes back to us (runbook step 3)."""
+    assert _unverified({}, admins=()) == (
+        f"{OLD_ID} If you know which address is registered for you, please log in with it and your current "
+        "password. If you don't know which address you log in with, I can tell you once I've checked who you "
+        "are.")
+    assert _unverified({"unknown": frozenset({"locked"})}, admins=()) == (
+        f"{OLD_ID} If you know which address is registered for you, please log in with it and your current "
+        "password. If you don't know which address you log in with, I can tell you once I've checked who you "
+        "are. If logging in still doesn't work, call us again and we'll pass it on to our e-services "
+        "support.")
+
+
+def test_a_request_known_to_have_gone_to_another_address_is_not_the_test_of_the_login_one() -> None:
+    """N21-1 addendum: a change pending since a request that went to another address on the account; the
+    seed page's test would name the wrong address, so it is not said, and who can tell the right one is."""
+    pending = {"force_password_reset": True, "reset_sent_at": SENT, "reset_sent_to": "aino@home.example.net"}
+    assert _unverified(pending) == (
+        f"{OLD_ID} We sent you a request on 17 January 2021 to change your password, but it hasn't been "
+        "changed yet. Please go to https://www.posti.fi/changepassword and enter the e-mail address you log "
+        "in with; you'll get instructions by e-mail. Once you've changed the password, log in again with "
+        "that address. If you don't know which address you log in with, your organisation's administrator "
+        "for Posti's services can tell you and check your account. Once I've checked who you are, I can tell "
+        "you the address myself.")
+    # Whether it was acted on unknown: "the address it came to" is not said of that request either.
+    asked = {"reset_sent_at": SENT, "reset_sent_to": "aino@home.example.net",
+             "unknown": frozenset({"last_password_update"})}
+    assert "the address it came to" not in _unverified(asked)
+    assert _unverified({**asked, "reset_sent_to": None}) == (
+        f"{OLD_ID} We sent you a request on 17 January 2021 to change your password, and the address it came "
+        "to is your login address. If you haven't changed your password since, please do it first: go to "
+        "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by e-mail; "
+        "then log in again. If you have changed it and you know which address you log in with, log in with "
+        "it and your current password. If you don't know which address you log in with, or logging in still "
+        "doesn't work, your organisation's administrator for Posti's services can check your account and "
+        "tell you the address. Once I've checked who you are, I can tell you the address myself.")
+
+
+def test_a_verified_caller_hears_the_address_and_not_who_else_could_tell_it() -> None:
+    """The sentence for a caller who can't hear the address yet is never said once it has been said."""
+    decision = decide(facts(a_user(unknown=frozenset({"locked"})), matched_by="legacyUserId"))
+    assert script_text(decision, "en", verified=True) == (
+        f"{OLD_ID} The e-mail address you log in with is aino@example.fi. Please log in with that address "
+        "and your current password. If that doesn't work either, your organisation's administrator for "
+        "Posti's services can check your account.")
+    unknown = [p.key for p in decision.script if p.until_verified]
+    assert unknown == ["then.address-unknown.admin.still-failing"]
+    assert decision.script[-1] == ScriptPart("then.still-failing.admin", {"n": 1}, personal=True)
