@@ -138,9 +138,9 @@ def test_a_caller_with_the_old_id_hears_the_login_address_before_the_change_page
     screen = run("--sandbox-data", str(path), "diagnose", "ESIM0001", "--verified", "--no-audit",
                  "--ui-lang", "en").stdout.splitlines()
     assert " ".join(screen[1:screen.index("")]) == (
-        "Do this: Tell the caller to log in with the login address, not the old user ID. Then ask whether "
-        "they have had an e-mail asking them to change the password (the directory can't tell); if so, they "
-        "change it at posti.fi/changepassword.")
+        "Do this: Tell the caller the login is the e-mail address above, not the old user ID. Ask whether "
+        "they have had an e-mail asking them to change the password (the directory can't tell): if so, they "
+        "change it first at posti.fi/changepassword; if not, they log in with that address.")
 
 
 @pytest.mark.parametrize(("there", "said"), [

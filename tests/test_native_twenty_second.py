@@ -131,9 +131,10 @@ def test_the_request_the_login_address_was_told_by_is_not_said_again_in_the_ques
             "organisations administratör för Postis tjänster kontrollera ditt konto.")}
     # The agent's line still asks what the script asks: whether it was changed since that request.
     assert _do_line(run, path, "ESIM0077", "--ui-lang", "en") == (
-        "Do this: Tell the caller to log in with the login address, not the old user ID. Then ask whether "
-        "they have changed the password since the request of 17 Jan 2021 08:00 (the directory can't tell "
-        "when it was changed); if not, they change it at posti.fi/changepassword.")
+        "Do this: Tell the caller the login is the e-mail address, not the old user ID (the address itself "
+        "once verified). Ask whether they have changed the password since the request of 17 Jan 2021 08:00 "
+        "(the directory can't tell when it was changed): if not, they change it first at "
+        "posti.fi/changepassword; if so, they log in with that address.")
 
 
 def test_an_unverified_closed_callers_password_change_follows_what_the_administrator_does(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from postisupport.core.rules import ScriptPart, decide
 from postisupport.output.script import script_text
-from tests.test_native_twenty_second import _demo, _script
+from tests.test_native_twenty_second import _demo, _do_line, _script
 from tests.test_rules import a_user, facts
 
 SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
@@ -140,3 +140,34 @@ def test_a_verified_caller_hears_the_address_and_not_who_else_could_tell_it() ->
     unknown = [p.key for p in decision.script if p.until_verified]
     assert unknown == ["then.address-unknown.admin.still-failing"]
     assert decision.script[-1] == ScriptPart("then.still-failing.admin", {"n": 1}, personal=True)
+
+
+def test_the_agents_line_asks_about_the_change_before_the_login_it_may_stop(run, tmp_path: Path) -> None:
+    """N21-3: "Tell the caller to log in with the login address ... Then ask whether they have had an
+    e-mail": an agent reading only the top lines had the caller try the login first, which a pending
+    change makes fail; the script asks first and says to change the password first."""
+    path = _demo(tmp_path, "johanna.json", u_1004={"unknownFacts": ["reset_requested"]})
+    lines = {lang: _do_line(run, path, "ESIM0105", "--verified", "--ui-lang", lang)
+             for lang in ("fi", "sv", "en")}
+    lines["en-unverified"] = _do_line(run, path, "ESIM0105", "--ui-lang", "en")
+    assert lines == {
+        "fi": "Tee näin: Kerro soittajalle, että kirjautuminen tapahtuu yllä näkyvällä sähköpostiosoitteella "
+              "eikä vanhalla asiointitunnuksella. Kysy, onko hän saanut salasanan vaihtoa pyytävän "
+              "sähköpostiviestin (hakemistosta ei näe): jos on, hän vaihtaa ensin salasanan osoitteessa "
+              "posti.fi/changepassword; jos ei, hän kirjautuu sillä osoitteella.",
+        "sv": "Gör så här: Säg till den som ringer att inloggningen sker med e-postadressen ovan, inte med "
+              "den gamla ärendekoden. Fråga om hen har fått ett e-postmeddelande om att byta lösenord "
+              "(katalogen visar det inte): i så fall byter hen först lösenord på posti.fi/changepassword, "
+              "annars loggar hen in med den adressen.",
+        "en": "Do this: Tell the caller the login is the e-mail address above, not the old user ID. Ask "
+              "whether they have had an e-mail asking them to change the password (the directory can't "
+              "tell): if so, they change it first at posti.fi/changepassword; if not, they log in with that "
+              "address.",
+        "en-unverified": "Do this: Tell the caller the login is the e-mail address, not the old user ID (the "
+                         "address itself once verified). Ask whether they have had an e-mail asking them to "
+                         "change the password (the directory can't tell): if so, they change it first at "
+                         "posti.fi/changepassword; if not, they log in with that address."}
+    # With nothing to ask, the line is as before.
+    demo = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
+    assert _do_line(run, demo, "ESIM0105", "--verified", "--ui-lang", "en") == (
+        "Do this: Tell the caller to log in with the login address, not the old user ID.")

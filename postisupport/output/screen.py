@@ -159,10 +159,19 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
     admin_given = any(a.rule in ("login.contact-admin", "login.other-admin") for a in actions)
     words = catalog(view.ui_lang)
     ui = ui_catalog(view.ui_lang)
+    at, question = next(((n, p) for n, p in enumerate(decision.script)
+                         if p.key.startswith("check.reset-pending")), (0, None))
+    # Step 2 whose login waits on step 1's question: which address logs in, then the question, then
+    # logging in with it, as the script has it; "log in with ... Then ask" had the caller try before the
+    # change that may be pending (N21-3).
+    asked_after = question is not None and at > 0 and decision.rule == "login.not-login-email" \
+        and not decision.services
     texts = []
     login = 0  # how many of the texts are the login step's
     for action in actions:
         key = _looked_up_key(f"do.{action.rule}", facts, view)
+        if asked_after and action.rule == "login.not-login-email" and f"{key}.asked" in ui:
+            key += ".asked"
         # Who can help, or whether the right is theirs (told a verified caller only), is beyond what the
         # directory tells.
         key = _untold_key(key, facts, view)
@@ -218,8 +227,6 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         if any(part.key.startswith(key) for part in decision.script):
             texts.insert(login, view.text(then))
             login += 1
-    at, question = next(((n, p) for n, p in enumerate(decision.script)
-                         if p.key.startswith("check.reset-pending")), (0, None))
     if question is not None:
         # The script asks a question the directory could not answer: the agent asks it when the script
         # does, first, or after which address logs in (since a known change, or about a known request).
@@ -228,7 +235,8 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         key = f"do.{asked}" if f"do.{asked}" in ui else "do.check.reset-pending"
         dates = {name: view.moment(when, ago=False) for name, when in question.params.items()
                  if name in ("sent_at", "changed_at")}
-        texts.insert(min(at, 1), view.text(key + (".then" if at else ""), **dates))
+        then = ".told" if asked_after and f"{key}.told" in ui else ".then" if at else ""
+        texts.insert(min(at, 1), view.text(key + then, **dates))
     return " ".join(texts)
 
 
