@@ -112,7 +112,7 @@ def test_an_unreadable_organisation_is_escalated_as_unknown_on_the_screen_and_in
     assert [e for e in data["evidence"] if e["rule"] == "login.organisation-unknown"
             and e["fact"] in ("unknown", "organisation")] == [
         {"rule": "login.organisation-unknown", "fact": "unknown", "value": ["organisation"]}]
-    assert "I can't see right now which organisation your account is linked to, so I can't tell who " \
+    assert "I can't see from here which organisation your account is linked to, so I can't tell who " \
            "could help you. I'll pass this on" in data["script"]["text"]
     assert "isn't linked to any organisation" not in data["script"]["text"]
     lines = screen.stdout.splitlines()

@@ -79,6 +79,6 @@ def test_an_unverified_caller_is_not_told_the_account_is_closed_by_when_to_chang
         "this on to our e-services support as a support request, and they will get back to you. You now log "
         "in to Posti's business services with your e-mail address: the old user ID no longer works. The "
         "address you log in with is the one we sent the password-change request to on 17 January 2021. "
-        "Once what stops you logging in is put right, you'll also need to change your password: go to "
-        "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by "
-        "e-mail.\n"))
+        "Once your support request has been dealt with and we've been in touch, you'll also need to change "
+        "your password before you log in: go to https://www.posti.fi/changepassword and enter that address, "
+        "and you'll get instructions by e-mail.\n"))

@@ -21,7 +21,7 @@ def test_a_right_held_where_the_organisation_cannot_be_told_is_not_said_to_work(
     script = run("--sandbox", "--mapping", mapping, "diagnose", "johanna.makinen@esimerkki.example.fi", "-s",
                  "reports", "--verified", "--no-audit", "--lang", "en", "--script")
     assert script.stdout == (
-        "I can't see right now which organisation your account is linked to, so I can't tell who could help "
+        "I can't see from here which organisation your account is linked to, so I can't tell who could help "
         "you. You do have access to Reporting, but whether it opens depends on the organisation your account "
         "is linked to. I'll pass this on to our e-services support as a support request, and they will get "
         "back to you.\n")

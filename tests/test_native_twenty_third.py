@@ -171,3 +171,39 @@ def test_the_agents_line_asks_about_the_change_before_the_login_it_may_stop(run,
     demo = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
     assert _do_line(run, demo, "ESIM0105", "--verified", "--ui-lang", "en") == (
         "Do this: Tell the caller to log in with the login address, not the old user ID.")
+
+
+def test_with_no_administrator_the_change_follows_the_support_request_not_what_stops_the_login() -> None:
+    """N21-5: locked, a change pending and no administrator who can act, unverified: "once what stops you
+    logging in is put right" pointed back at the old user ID, the only obstacle said; the caller changed
+    the password and tried at once. The change now follows the support request the script has opened."""
+    user = a_user(locked=True, force_password_reset=True, reset_sent_at=SENT, reset_sent_to="aino@example.fi")
+    decision = decide(facts(user, matched_by="legacyUserId", admins=()))
+    assert {lang: script_text(decision, lang, verified=False).rsplit(". ", 1)[1]
+            for lang in ("fi", "sv", "en")} == {
+        "fi": "Kun tukipyyntösi on käsitelty ja sinuun on oltu yhteydessä, vaihda vielä salasanasi ennen "
+              "kuin kirjaudut: mene osoitteeseen https://www.posti.fi/changepassword ja anna siellä tämä "
+              "osoite, niin saat ohjeet sähköpostiisi.",
+        "sv": "När ditt supportärende har behandlats och vi har kontaktat dig byter du också lösenord innan "
+              "du loggar in: gå till https://www.posti.fi/changepassword och ange den adressen, så får du "
+              "anvisningar per e-post.",
+        "en": "Once your support request has been dealt with and we've been in touch, you'll also need to "
+              "change your password before you log in: go to https://www.posti.fi/changepassword and enter "
+              "that address, and you'll get instructions by e-mail."}
+    # Once verified, the lock is theirs to hear, and the change follows its opening.
+    assert script_text(decision, "en", verified=True).rsplit(". ", 1)[1].startswith(
+        "Once your account is open again, you'll also need to change your password")
+
+
+def test_what_the_directory_cant_tell_is_not_said_as_if_the_system_were_down() -> None:
+    """N21-4 (2): "I can't see right now" / "En näe juuri nyt" / "Jag kan inte se just nu" put the "now" on
+    the agent's seeing, as if the system were down and a later call would help."""
+    decision = decide(facts(a_user(), organisation=None, unrecorded=frozenset({"organisation"}), admins=()))
+    assert {lang: script_text(decision, lang, verified=True).split(". ", 1)[0]
+            for lang in ("fi", "sv", "en")} == {
+        "fi": "En näe täältä, mihin organisaatioon tunnuksesi on liitetty, joten en näe, kuka voisi auttaa "
+              "sinua",
+        "sv": "Jag kan inte se härifrån vilken organisation ditt konto är kopplat till, så jag kan inte se "
+              "vem som kan hjälpa dig",
+        "en": "I can't see from here which organisation your account is linked to, so I can't tell who could "
+              "help you"}

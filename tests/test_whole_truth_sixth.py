@@ -157,8 +157,8 @@ def test_a_business_id_whose_administrators_cannot_be_read_is_not_told_as_having
     server = mangling({"u-1001": {"roles": "admin-ish"}})
     said = diagnosis(run, server, "2345678-0", "--script", "--lang", "en").stdout
     assert said == (
-        "I can't see right now whether your organisation has an administrator for Posti's services who could "
-        "help you, so we'll sort it out here at Posti. I'll pass this on to our e-services support as a "
+        "I can't see whether your organisation has an administrator for Posti's services who can help you "
+        "just now, so we'll sort it out here at Posti. I'll pass this on to our e-services support as a "
         "support request, and they will get back to you.\n")
     screen = diagnosis(run, server, "2345678-0", "--ui-lang", "en").stdout
     assert screen.splitlines()[1] == ("Do this: The directory can't tell whether the organisation has an "

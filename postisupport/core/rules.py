@@ -547,11 +547,13 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         if_asked = [ScriptPart("then.reset-unknown", {"change_url": CHANGE_PASSWORD_URL}, personal=True)] \
             if not change and user.reset_unknown else []
         later = [*change, *address]
-        if rule in ("login.contact-admin", "login.other-admin"):
-            # Until verified, the administrator is the one named who can help: the change follows what they
-            # do, not "what stops you logging in" said again from the opening (N20-4).
-            later = [replace(p, unverified=f"{p.unverified}.admin") if p.unverified
-                     and p.unverified.startswith("also.reset-pending") else p for p in later]
+        # Until verified, the change follows what the one named to help does: the administrator, or the
+        # support request when there is none, not "what stops you logging in", which pointed back at the
+        # old user ID when nothing else had been said to stop it (N20-4, N21-5).
+        after = ".admin" if rule in ("login.contact-admin", "login.other-admin") \
+            else ".ticket" if rule in TICKETED else ""
+        later = [replace(p, unverified=f"{p.unverified}{after}") if p.unverified
+                 and p.unverified.startswith("also.reset-pending") else p for p in later]
         parts.extend((*_once_open(user, later), *if_asked))
     if ticket:  # what happens next comes last
         parts.append(ScriptPart("next.ticket"))
