@@ -3,6 +3,7 @@ answer for ever, one that echoes the bind password it was sent (attack pass 25, 
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -261,3 +262,31 @@ def test_doctor_counts_a_user_whose_dn_cant_be_read_in_no_organisation_without_f
         f"fail  coverage           of the 1 user read, carrying each mapped fact: {carried}; not kept by "
         "this directory, so unknown for everyone: reset_sent_at, reset_sent_to, organisation_services; "
         f"carried by no one: {none}; so every diagnosis would be wrong: mend the mapping"])
+
+
+def test_an_address_in_the_realm_is_pseudonymised_as_the_address_it_is(run, environ: dict[str, str],
+                                                                         tmp_path: Path) -> None:
+    """F27-11: on AD an address whose domain is the directory's is also asked as name@REALM's legacy ID
+    (sAMAccountName=eva.esim); --pseudonymise refused that as a down-level look-up, though the address
+    found the caller and the refusal says to capture by the address. The search is kept as the replay,
+    which reads no realm, asks it, and the replay decides as the capture did."""
+    environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": PASSWORD})
+    captured = tmp_path / "ticket.json"
+    with hostile_ldap("unreadable-boolean") as server:
+        made = run("--api", server.url, "--allow-insecure-http", "--no-audit", "capture",
+                   "eva.esim@example.fi", "--pseudonymise", "-o", str(captured))
+    assert made.exit_code == 0, made.stderr
+    text = captured.read_text(encoding="utf-8")
+    assert ("eva" in text.casefold(), "esim" in text.casefold()) == (False, False)
+    users = [s["filter"] for s in json.loads(text)["Searches"] if "sAMAccountName" in s["filter"]]
+    assert len(users) == 1
+    stand_in = users[0].split("(sAMAccountName=", 1)[1].split(")", 1)[0]
+    assert f"(mail={stand_in})" in users[0]
+    replayed = run("replay", str(captured), "--json")
+    assert (replayed.exit_code, replayed.json()["rule"]) == (0, "login.no-organisation"), replayed.stderr
+    # A down-level name itself is still refused: its stand-in would find no one.
+    with hostile_ldap("unreadable-boolean") as server:
+        refused = run("--api", server.url, "--allow-insecure-http", "--no-audit", "capture", "EXAMPLE\\eva",
+                      "--pseudonymise", "-o", str(tmp_path / "other.json"))
+    assert (refused.exit_code, refused.stderr.split(":", 2)[2].split(":")[0]) == (
+        2, " --pseudonymise can't keep a look-up by a down-level name (DOMAIN\\name or name@REALM)")

@@ -172,6 +172,13 @@ def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
             for e in document["Entries"]]
     groups = frozenset(dn_key(dn) for entry in read for dn in service_groups(entry, mapping))
     rewrite = _Rewriting(mapping, StandIns(), groups)
+    found_by = (record.get("diagnosis") or {}).get("matched_by")
+    if rewrite.down_level(identifier, document["Searches"]) and found_by in ("userName", "email"):
+        # An address in the realm is also asked as name@REALM's legacy ID; it was the address that found
+        # the caller, so the search is kept as the replay, reading no realm, asks it (F27-11).
+        asked = [{**search, "filter": rewrite.as_asked(search["filter"], identifier)}
+                 for search in document["Searches"]]
+        document = {**document, "Searches": asked}
     if rewrite.down_level(identifier, document["Searches"]):
         raise InvalidInput("pseudonymise", "can't keep a look-up by a down-level name (DOMAIN\\name or "
                            "name@REALM): its stand-in would find no one; capture it by the caller's address "
@@ -249,6 +256,16 @@ class _Rewriting:
         """Whether the look-up read `identifier` as a down-level name: its legacy ID term another value."""
         return any(fold(value) != fold(identifier) for search in searches
                    for attribute, value in self._terms(search["filter"]) if attribute in self.legacy)
+
+    def as_asked(self, filter_: str, identifier: str) -> str:
+        """A search's filter with its legacy ID terms asking for `identifier` itself, not the name its
+        realm made of it."""
+        def term(match: re.Match[str]) -> str:
+            if match.group(1).casefold() not in self.legacy or "*" in match.group(2) \
+                    or fold(_unescaped(match.group(2))) == fold(identifier):
+                return match.group(0)
+            return f"({match.group(1)}={_escaped(identifier)})"
+        return _TERM.sub(term, filter_)
 
     def _terms(self, filter_: str) -> list[tuple[str, str]]:
         return [(m.group(1).casefold(), _unescaped(m.group(2))) for m in _TERM.finditer(filter_)]
