@@ -207,3 +207,25 @@ def test_what_the_directory_cant_tell_is_not_said_as_if_the_system_were_down() -
               "vem som kan hjälpa dig",
         "en": "I can't see from here which organisation your account is linked to, so I can't tell who could "
               "help you"}
+
+
+def test_a_caller_found_by_name_hears_the_login_address_before_the_change_page_asks_for_it() -> None:
+    """N21-11: found by name (they remember neither the address nor the old ID), locked with a change
+    pending: the address came after the change page asking for "the e-mail address you log in with", in
+    a second "once you can log in again" sentence; now as on the old ID's path, address first, then
+    "enter that address"."""
+    user = a_user(locked=True, force_password_reset=True, reset_sent_at=SENT, reset_sent_to="aino@example.fi")
+    decision = decide(facts(user, matched_by="name"))
+    said = script_text(decision, "en", verified=True)
+    assert said.startswith("Your account is locked. ")
+    assert said.split(". ")[-3:] == [
+        "You log in to Posti's business services with your e-mail address",
+        "The e-mail address you log in with is aino@example.fi, the one we sent the password-change request "
+        "to on 17 January 2021",
+        "Once your account is open again, you'll also need to change your password: go to "
+        "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by e-mail."]
+    assert script_text(decision, "en", verified=False).split(". ")[-3:] == [
+        "You log in to Posti's business services with your e-mail address",
+        "The address you log in with is the one we sent the password-change request to on 17 January 2021",
+        "Once the administrator has sorted out your account, you'll also need to change your password: go to "
+        "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by e-mail."]

@@ -533,11 +533,13 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             address.extend(_login_address_parts(facts, user, then=True))
         if any(p.key == "then.reset-pending.other-address" for p in change):
             address = [p for p in address if p.key != "detail.login-email"]  # it names the login address
-        if facts.matched_by in ("legacyUserId", "email") and change and not untold:
-            # Who gave the old ID (or another of their addresses, which they take for the login one)
-            # hears which address logs in now, before the change page that asks for it, and then "that
-            # address" there (said by the seed page's test to anyone).
-            first = "login.not-login-email" + ("" if facts.matched_by == "legacyUserId" else ".email")
+        if facts.matched_by in ("legacyUserId", "email", "name") and change and not untold:
+            # Who gave the old ID, their name (neither knows the login address) or another of their
+            # addresses (which they take for the login one) hears which address logs in now, before the
+            # change page that asks for it, and then "that address" there (said by the seed page's test
+            # to anyone; N21-11).
+            first = {"legacyUserId": "login.not-login-email", "email": "login.not-login-email.email",
+                     "name": "login.not-login-email.name"}[facts.matched_by]
             address = [ScriptPart(first), *address[1:]]
             if any(p.key == "detail.login-email.tested" for p in address):
                 change[0] = replace(change[0], key="then.reset-pending.that-address",
