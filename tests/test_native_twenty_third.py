@@ -229,3 +229,15 @@ def test_a_caller_found_by_name_hears_the_login_address_before_the_change_page_a
         "The address you log in with is the one we sent the password-change request to on 17 January 2021",
         "Once the administrator has sorted out your account, you'll also need to change your password: go to "
         "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by e-mail."]
+
+
+def test_on_a_service_question_the_agent_asks_about_the_change_first(run, tmp_path: Path) -> None:
+    """N21-5 addendum to N21-3: a caller who gave the old user ID asks about a service they lack, and
+    whether a change is pending is unknown: the script asks first, the Do line asked "Then", after the
+    administrator's details, against docs/agents.md ("Do this and the script both open with the
+    question")."""
+    path = _demo(tmp_path, "johanna.json", u_1004={"unknownFacts": ["reset_requested"]})
+    assert _do_line(run, path, "ESIM0105", "-s", "invoicing", "--verified", "--ui-lang", "en") == (
+        "Do this: First ask whether they have had an e-mail asking them to change the password (the "
+        "directory can't tell); if so, they change it at posti.fi/changepassword. Give the caller the "
+        "administrator's contact details; the administrator grants the right.")

@@ -235,8 +235,10 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         key = f"do.{asked}" if f"do.{asked}" in ui else "do.check.reset-pending"
         dates = {name: view.moment(when, ago=False) for name, when in question.params.items()
                  if name in ("sent_at", "changed_at")}
-        then = ".told" if asked_after and f"{key}.told" in ui else ".then" if at else ""
-        texts.insert(min(at, 1), view.text(key + then, **dates))
+        # After the login's line, if it has one; else first, before a service's (as docs/agents.md says).
+        place = min(at, 1, login)
+        then = ".told" if asked_after and f"{key}.told" in ui else ".then" if place else ""
+        texts.insert(place, view.text(key + then, **dates))
     return " ".join(texts)
 
 
