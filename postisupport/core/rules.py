@@ -431,7 +431,7 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             # not the end of it, and step 3 follows if that fails too (N18-4, N18-6). Until verified,
             # with who can tell the login address, in one sentence ("if that doesn't work either" after
             # "I can tell you myself" had nothing to point back at).
-            unknown = [p for p in told if p.until_verified]
+            unknown = any(p.until_verified for p in told)
             told = tuple(replace(p, key=f"{p.key}.still-failing") if p.until_verified else p for p in told)
             failing = _still_failing(facts, user)
             told = (*told, replace(failing, personal=True) if unknown else failing)
@@ -741,14 +741,13 @@ def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> t
     return (*parts, said, _address_unknown(facts))
 
 
-def _address_unknown(facts: Facts, still_failing: bool = False) -> ScriptPart:
+def _address_unknown(facts: Facts) -> ScriptPart:
     """Step 3 for a caller who doesn't know their login address and may not hear it yet: the
-    administrator can tell it, and so can the agent once they are verified (`still_failing`: and also
-    if logging in with it fails). Who the caller is (an administrator too) is not said until verified."""
-    who = _still_failing(facts).key.rsplit(".", 1)[-1]
-    key = f"then.address-unknown.{'support' if who == 'support' else 'admin'}"
-    return ScriptPart(key + (".still-failing" if still_failing else ""), {"n": len(facts.admins)},
-                      until_verified=True)
+    administrator can tell it, and so can the agent once they are verified (its key's ".still-failing"
+    form: and also if logging in with it fails). Who the caller is (an administrator too) is not said
+    until verified."""
+    who = "support" if _still_failing(facts).key == "then.still-failing.support" else "admin"
+    return ScriptPart(f"then.address-unknown.{who}", {"n": len(facts.admins)}, until_verified=True)
 
 
 def _login_test(user: UserFacts) -> tuple[ScriptPart, ...]:
