@@ -575,13 +575,17 @@ def _once_open(user: UserFacts, parts: list[ScriptPart]) -> list[ScriptPart]:
     return [*rest[:at], *why, *rest[at:]]
 
 
-def _still_failing(facts: Facts, user: UserFacts | None = None) -> ScriptPart:
+def _admin_can_help(facts: Facts) -> bool:
+    """Whether step 3 has an administrator of a known organisation who can act, else it is us."""
+    return bool(facts.admins) and facts.organisation is not None and not facts.organisation_unknown
+
+
+def _still_failing(facts: Facts, user: UserFacts) -> ScriptPart:
     """Step 3 after step 2, for when that fails too: an administrator who can act, else us."""
-    able = len(facts.admins)
-    if not able or facts.organisation is None or facts.organisation_unknown:
+    if not _admin_can_help(facts):
         return ScriptPart("then.still-failing.support")
-    return ScriptPart("then.still-failing.other-admin" if user is not None and user.is_admin
-                      else "then.still-failing.admin", {"n": able})
+    return ScriptPart("then.still-failing.other-admin" if user.is_admin else "then.still-failing.admin",
+                      {"n": len(facts.admins)})
 
 
 def _reset_question(user: UserFacts) -> ScriptPart:
@@ -746,7 +750,7 @@ def _address_unknown(facts: Facts) -> ScriptPart:
     administrator can tell it, and so can the agent once they are verified (its key's ".still-failing"
     form: and also if logging in with it fails). Who the caller is (an administrator too) is not said
     until verified."""
-    who = "support" if _still_failing(facts).key == "then.still-failing.support" else "admin"
+    who = "admin" if _admin_can_help(facts) else "support"
     return ScriptPart(f"then.address-unknown.{who}", {"n": len(facts.admins)}, until_verified=True)
 
 
@@ -1002,7 +1006,6 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
     if after_login is not None and any({p.key, p.unverified} & RIGHTS_SAID for p in after_login.script):
         said = _rights_asked(said, len(verdicts))
     return Decision(top, "service-access", tuple(evidence), tuple(said), verdicts, actions=actions)
-
 
 
 def _rights_asked(parts: Sequence[ScriptPart], asked: int) -> list[ScriptPart]:

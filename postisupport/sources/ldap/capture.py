@@ -172,17 +172,16 @@ def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
             for e in document["Entries"]]
     groups = frozenset(dn_key(dn) for entry in read for dn in service_groups(entry, mapping))
     rewrite = _Rewriting(mapping, StandIns(), groups)
-    found_by = (record.get("diagnosis") or {}).get("matched_by")
-    if rewrite.down_level(identifier, document["Searches"]) and found_by in ("userName", "email"):
+    if rewrite.down_level(identifier, document["Searches"]):
+        if (record.get("diagnosis") or {}).get("matched_by") not in ("userName", "email"):
+            raise InvalidInput("pseudonymise", "can't keep a look-up by a down-level name (DOMAIN\\name or "
+                               "name@REALM): its stand-in would find no one; capture it by the caller's "
+                               "address or legacy ID")
         # An address in the realm is also asked as name@REALM's legacy ID; it was the address that found
         # the caller, so the search is kept as the replay, reading no realm, asks it (F27-11).
         asked = [{**search, "filter": rewrite.as_asked(search["filter"], identifier)}
                  for search in document["Searches"]]
         document = {**document, "Searches": asked}
-    if rewrite.down_level(identifier, document["Searches"]):
-        raise InvalidInput("pseudonymise", "can't keep a look-up by a down-level name (DOMAIN\\name or "
-                           "name@REALM): its stand-in would find no one; capture it by the caller's address "
-                           "or legacy ID")
     searches = [{"base": rewrite.dn(s["base"]), "filter": rewrite.filter(s["filter"]), "scope": s["scope"],
                  "dns": [rewrite.dn(dn) for dn in s["dns"]]}
                 for s in document["Searches"] if not _partitions(s)]
