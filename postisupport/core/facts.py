@@ -20,6 +20,9 @@ SLIP = 0.8  # difflib's similarity at or above which a service name counts as mi
 # Posti renewed its business customers' login on 16-17 January 2021 (the seed page): midnight in
 # Helsinki (UTC+2) as the first day began. A login before it says nothing about logging in now.
 RENEWAL = datetime(2021, 1, 15, 22, tzinfo=UTC)
+# The seed page tells anyone the password-change requests went out on 17 January 2021 (Helsinki, UTC+2):
+# a request sent on any other day is the account's own (F28-1).
+RENEWAL_REQUESTS = (datetime(2021, 1, 16, 22, tzinfo=UTC), datetime(2021, 1, 17, 22, tzinfo=UTC))
 # The facts a look-up compares the identifier with (matched_by).
 LOOKUP_FACTS = frozenset({"user_name", "emails", "legacy_user_id"})
 # The facts that tell whether someone can log in now (Contact.state).

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from postisupport.core.facts import (
     LOOKUP_FACTS,
     RENEWAL,
+    RENEWAL_REQUESTS,
     Contact,
     Facts,
     Membership,
@@ -227,7 +228,33 @@ def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
                            actions=(*login.actions, *access.actions))
     else:
         decision = _login(facts, facts.user, trail)
-    return replace(decision, considered=tuple(trail.checks))
+    return replace(decision, script=_public_dates(decision.script), considered=tuple(trail.checks))
+
+
+# The sentences that say when a password-change request was sent and may be said before the caller is
+# verified, and what is said instead when the date is not the renewal's: the same without it.
+DATED = {key: f"{key}.undated" for key in (
+    "login.reset-pending.sent", "login.reset-pending.sent.login-address", "login.reset-pending.asked",
+    "detail.login-email.test", "detail.login-email.test.try", "check.reset-pending.changed",
+    "check.reset-pending.changed.service", "check.reset-pending.changed.came-to", "check.reset-pending.changed.asked",
+    "check.reset-pending.changed.asked.service")} | {"lookup.ambiguous.reset-on": "lookup.ambiguous.reset"}
+
+
+def _public_dates(script: Sequence[ScriptPart]) -> tuple[ScriptPart, ...]:
+    """Until verified, a request's date only when it is the renewal's, which the seed page tells anyone:
+    a request sent on another day (a later reset, a second request) is a fact of the account (F28-1)."""
+    def public(part: ScriptPart) -> bool:
+        sent = part.params.get("sent_at")
+        return sent is None or RENEWAL_REQUESTS[0] <= sent < RENEWAL_REQUESTS[1]
+
+    def undated(part: ScriptPart) -> ScriptPart:
+        if not part.personal and part.key in DATED:
+            return replace(part, personal=True, unverified=DATED[part.key])
+        if part.personal and part.unverified in DATED:
+            return replace(part, unverified=DATED[part.unverified])
+        return part
+
+    return tuple(part if public(part) else undated(part) for part in script)
 
 
 def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str], trail: _Trail) -> Decision:
