@@ -26,11 +26,13 @@ def _users(sent_at: datetime) -> list[tuple[str, UserFacts]]:
     """One user for each way the request and the password's change can stand."""
     sent_to = {"none": None, "login": "aino@example.fi", "other": "aino@home.example.net",
                "gone": "aino@old.example.net"}
-    changed = {"never": None, "before": datetime(2022, 1, 1, tzinfo=UTC), "after": datetime(2024, 1, 1, tzinfo=UTC)}
+    changed = {"never": None, "before": datetime(2022, 1, 1, tzinfo=UTC),
+               "after": datetime(2024, 1, 1, tzinfo=UTC)}
     users = []
     for (to, address), (when, at), untold, login, forced, locked in itertools.product(
             sent_to.items(), changed.items(), (False, True), (True, False), (False, True), (False, True)):
-        unknown = frozenset({"last_password_update"} if untold else ()) | frozenset(() if login else {"user_name"})
+        unknown = frozenset({"last_password_update"} if untold else ()) \
+            | frozenset(() if login else {"user_name"})
         user = a_user(reset_sent_at=sent_at, reset_sent_to=address, last_password_update=at,
                       force_password_reset=forced, locked=locked, unknown=unknown,
                       user_name="aino@example.fi" if login else None)
@@ -100,7 +102,8 @@ def test_ambiguous_candidates_are_asked_the_requests_date_only_when_it_is_the_re
         two = (a_user(id="u-1", reset_sent_at=sent_at), a_user(id="u-2", reset_sent_at=sent_at))
         decision = decide(replace(facts(), user=None, matched_by=None, candidates=two))
         assert [part.key for part in decision.script] == ["lookup.ambiguous.reset-on"]
-        assert script_text(decision, "en", verified=False) == catalog("en")[key].format(sent_at="17 January 2021")
+        said = catalog("en")[key].format(sent_at="17 January 2021")
+        assert script_text(decision, "en", verified=False) == said
 
 
 def test_each_dated_sentence_has_the_same_without_its_date_in_every_language() -> None:

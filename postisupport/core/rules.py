@@ -236,7 +236,8 @@ def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
 DATED = {key: f"{key}.undated" for key in (
     "login.reset-pending.sent", "login.reset-pending.sent.login-address", "login.reset-pending.asked",
     "detail.login-email.test", "detail.login-email.test.try", "check.reset-pending.changed",
-    "check.reset-pending.changed.service", "check.reset-pending.changed.came-to", "check.reset-pending.changed.asked",
+    "check.reset-pending.changed.service", "check.reset-pending.changed.came-to",
+    "check.reset-pending.changed.asked",
     "check.reset-pending.changed.asked.service")} | {"lookup.ambiguous.reset-on": "lookup.ambiguous.reset"}
 
 
