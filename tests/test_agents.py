@@ -177,10 +177,12 @@ def test_the_reset_request_is_said_with_its_date(run, lang: str) -> None:
     said = script(run, "ESIM0042", "--lang", lang)
     date = "17 January 2021" if lang == "en" else "17.1.2021"
     # ESIM0042 is the old ID: that it no longer works, and which address logs in by the seed page's test
-    # (the request went to it), come before the change page that asks for that address (N13-5).
+    # (the request went to it), come before the change page that asks for that address (N13-5); for a
+    # caller who can't find that e-mail, who can tell the address (N22-5).
     assert said == " ".join([
         catalog(lang)["login.not-login-email"],
         catalog(lang)["detail.login-email.test"].format(sent_at=date),
+        catalog(lang)["then.address-unknown.tested.admin"]["one"],
         catalog(lang)["login.reset-pending.sent.after-address"].format(
             change_url="https://www.posti.fi/changepassword")])
 

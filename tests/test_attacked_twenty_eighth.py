@@ -71,23 +71,29 @@ def test_a_verified_caller_hears_the_date_of_their_own_request() -> None:
     assert text == (
         "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
         "works. The e-mail address you log in with is aino@example.fi, the one we sent the password-change "
-        "request to on 14 June 2023. Your password hasn't been changed since then: please go to "
+        "request to on 14 June 2023. Your password hasn't been changed since that request: please go to "
         "https://www.posti.fi/changepassword and enter that address; you'll get instructions by e-mail. Once "
         "you've changed the password, log in again with the same address.")
 
 
+# Who can tell the address, to a caller who can't find that e-mail (N22-5), then the change.
+UNFOUND = ("If you can't find that e-mail, your organisation's administrator for Posti's services can tell "
+           "you "
+           "the address. Once I've checked who you are, I can tell you the address myself. Your password "
+           "hasn't been changed since that request:")
+
+
 @pytest.mark.parametrize(("sent_at", "said"), [
-    (LATER, "The address you log in with is the one we sent the password-change request to. Your password "
-            "hasn't been changed since then:"),
+    (LATER, f"The address you log in with is the one we sent the password-change request to. {UNFOUND}"),
     (RENEWAL_DAY, "The address you log in with is the one we sent the password-change request to on 17 "
-                  "January 2021. Your password hasn't been changed since then:"),
+                  f"January 2021. {UNFOUND}"),
     # 22.30 on the 16th in UTC is already the 17th in Helsinki: the renewal's day, as the page has it.
     (datetime(2021, 1, 16, 22, 30, tzinfo=UTC), "The address you log in with is the one we sent the "
-     "password-change request to on 17 January 2021. Your password hasn't been changed since then:"),
+     f"password-change request to on 17 January 2021. {UNFOUND}"),
     (datetime(2021, 1, 16, 21, 59, tzinfo=UTC), "The address you log in with is the one we sent the "
-     "password-change request to. Your password hasn't been changed since then:"),
+     f"password-change request to. {UNFOUND}"),
     (datetime(2021, 1, 17, 22, tzinfo=UTC), "The address you log in with is the one we sent the "
-     "password-change request to. Your password hasn't been changed since then:"),
+     f"password-change request to. {UNFOUND}"),
 ])
 def test_before_verifying_the_date_is_said_only_when_it_is_the_renewals(sent_at: datetime, said: str) -> None:
     """The test for the login address, to an unverified caller who gave the old ID."""

@@ -151,11 +151,12 @@ def test_whether_a_change_is_pending_untold_the_caller_who_still_cant_log_in_goe
                   "e-tjänsternas support.\n"}
     assert {lang: text.endswith(tail[lang]) for lang, text in said.items()} == dict.fromkeys(said, True)
     # Which address logs in (by the seed page's test) before the change page that asks for it (N19-3);
-    # when the password was last changed is said once verified (N21-7).
+    # when the password was last changed is said once verified (N21-7); the question is of a request after
+    # the one just named (N22-4).
     assert said["en"] == (
         "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
         "works. The address you log in with is the one we sent the password-change request to on 17 January "
-        "2021. Have you had an e-mail asking you to change your password? If you have, "
+        "2021. Have you had another e-mail since that one asking you to change your password? If you have, "
         "change it first: go to https://www.posti.fi/changepassword and enter that address, and you'll get "
         "instructions by e-mail; then log in again. Otherwise, log in with that address and your current "
         "password. If that doesn't work either, call us again and we'll pass it on to our e-services "
@@ -169,17 +170,18 @@ def test_a_caller_found_by_name_hears_the_login_address_before_the_change_page_t
                       "--no-audit", "--lang", lang).stdout for lang in ("en", "fi", "sv")}
     assert said == {
         "en": "The e-mail address you log in with is aino.korhonen@esimerkki.example.fi, the one we sent the "
-              "password-change request to on 17 January 2021. Your password hasn't been changed since then: "
+              "password-change request to on 17 January 2021. Your password hasn't been changed since that "
+              "request: "
               "please go to https://www.posti.fi/changepassword and enter that address; you'll get "
               "instructions by e-mail. Once you've changed the password, log in again with the same "
               "address.\n",
         "fi": "Kirjautumisosoitteesi on aino.korhonen@esimerkki.example.fi, sama osoite, johon lähetimme "
-              "salasanan vaihtopyynnön 17.1.2021. Salasanaasi ei ole vaihdettu sen jälkeen: mene "
+              "salasanan vaihtopyynnön 17.1.2021. Salasanaasi ei ole vaihdettu sen pyynnön jälkeen: mene "
               "osoitteeseen https://www.posti.fi/changepassword ja anna siellä tämä osoite, niin saat ohjeet "
               "sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään samalla osoitteella.\n",
         "sv": "Din e-postadress för inloggning är aino.korhonen@esimerkki.example.fi, alltså den adress dit "
               "vi den 17.1.2021 skickade begäran om att byta lösenord. Ditt lösenord har inte bytts sedan "
-              "dess: gå till https://www.posti.fi/changepassword och ange den adressen, så får du "
+              "den begäran: gå till https://www.posti.fi/changepassword och ange den adressen, så får du "
               "anvisningar per e-post. När du har bytt lösenordet loggar du in med samma adress.\n"}
 
 

@@ -78,7 +78,8 @@ def test_an_unverified_caller_is_not_told_the_account_is_closed_by_when_to_chang
         "Your organisation has no administrator for Posti's services who could help you just now. I'll pass "
         "this on to our e-services support as a support request, and they will get back to you. You now log "
         "in to Posti's business services with your e-mail address: the old user ID no longer works. The "
-        "address you log in with is the one we sent the password-change request to on 17 January 2021. "
+        "address you log in with is the one we sent the password-change request to on 17 January 2021. If "
+        "you can't find that e-mail, I can tell you the address once I've checked who you are. "
         "Once your support request has been dealt with and we've been in touch, you'll also need to change "
         "your password before you log in: go to https://www.posti.fi/changepassword and enter that address, "
         "and you'll get instructions by e-mail.\n"))

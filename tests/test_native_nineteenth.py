@@ -222,12 +222,15 @@ def test_a_deactivated_account_whose_lock_or_change_the_store_cant_tell_is_not_t
                     "https://www.posti.fi/changepassword.",
               "sv": " Om du sedan ombeds byta lösenord, byter du det på https://www.posti.fi/changepassword."}
     lock_said, change_said = ("locked" in unknown, "reset_requested" in unknown)
-    # Before verification, nothing of the account's state: neither is said.
+    # Before verification, nothing of the account's state: neither is said; who can tell the login address
+    # to a caller who gave the old ID is (N22-2).
     assert run("--sandbox-data", str(path), "diagnose", "ESIM0200", "--script", "--no-audit", "--lang",
                "en").stdout == (
         "From here I can't fix what's stopping you logging in, but your organisation's administrator for "
         "Posti's services can check your account and your access rights. Once you can log in again, use "
-        "your e-mail address: the old user ID no longer works.\n")
+        "your e-mail address: the old user ID no longer works. If you don't know which address that is, the "
+        "administrator can tell you that too. Once I've checked who you are, I can tell you the address "
+        "myself.\n")
     assert said == {
         "en": "Your account has been deactivated. Your organisation's administrator for Posti's services can "
               f"reactivate it.{lock['en'] if lock_said else ''} The administrator is Maija Virtanen. Contact "

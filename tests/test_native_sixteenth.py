@@ -79,21 +79,28 @@ def test_a_caller_who_gave_another_address_hears_which_logs_in_before_the_change
     """N16-2: "go to posti.fi/changepassword and enter the e-mail address you log in with" came before
     "only your login address works" to a caller sure the address they gave is it."""
     data = _kivi(tmp_path)
-    page = ("Your password hasn't been changed since then: please go to "
+    page = ("Your password hasn't been changed since that request: please go to "
             "https://www.posti.fi/changepassword and enter that address; you'll get instructions by e-mail. "
             "Once you've changed the password, log in again with the same address.\n")
+    # Who can tell it, to a caller who can't find that e-mail (N22-5).
     assert _script(run, data, "kaarlo@hem.example.net", "--lang", "en") == (
         f"{ONLY_LOGIN} The address you log in with is the one we sent the password-change request to on "
-        f"17 January 2021. {page}")
+        "17 January 2021. If you can't find that e-mail, your organisation's administrator for Posti's "
+        "services can tell you the address. Once I've checked who you are, I can tell you the address "
+        "myself. "
+        f"{page}")
     assert _script(run, data, "kaarlo@hem.example.net", "--lang", "en", "--verified") == (
         f"{ONLY_LOGIN} The e-mail address you log in with is kaarlo.kivi@kivi.example.fi, the one we sent "
         f"the password-change request to on 17 January 2021. {page}")
-    # Locked, not verified: which address logs in, then the change page, after the state's step.
+    # Locked, not verified: which address logs in (and who can tell it, N22-2), then the change page, after
+    # the state's step.
     assert _script(run, data, "riikka@koti.example.net", "--lang", "en") == (
         "From here I can't fix what's stopping you logging in, but your organisation's administrator for "
-        f"Posti's services can check your account and your access rights. {ONLY_LOGIN} Once the "
-        "administrator has sorted out your account, you'll also need to change your password: go to "
-        "https://www.posti.fi/changepassword and enter the e-mail address you log in with, and you'll get "
+        f"Posti's services can check your account and your access rights. {ONLY_LOGIN} If you don't know "
+        "which address that is, the administrator can tell you that too. Once I've checked who you are, I "
+        "can tell you the address myself. Once the administrator has sorted out your account, you'll also "
+        "need to change your password: go to https://www.posti.fi/changepassword and enter the e-mail "
+        "address you log in with, and you'll get "
         "instructions by e-mail.\n")
 
 

@@ -148,14 +148,18 @@ def test_an_unverified_closed_callers_password_change_follows_what_the_administr
         "en": "From here I can't fix what's stopping you logging in, but your organisation's administrator "
               "for Posti's services can check your account and your access rights. You now log in to Posti's "
               "business services with your e-mail address: the old user ID no longer works. The address you "
-              "log in with is the one we sent the password-change request to on 17 January 2021. Once the "
-              "administrator has sorted out your account, you'll also need to change your password: go to "
+              "log in with is the one we sent the password-change request to on 17 January 2021. If you "
+              "can't find that e-mail, the administrator can tell you the address too. Once I've checked who "
+              "you are, I can tell you the address myself. Once the administrator has sorted out your "
+              "account, you'll also need to change your password: go to "
               "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by "
               "e-mail.",
         "fi": "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi Postin "
               "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Postin yrityspalveluihin "
               "kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei enää käy. Kirjautumiseen "
-              "käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kun "
+              "käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. Jos et löydä "
+              "sitä viestiä, pääkäyttäjä voi kertoa osoitteenkin. Kun olen tarkistanut, kuka olet, voin "
+              "kertoa osoitteen myös itse. Kun "
               "pääkäyttäjä on saanut tunnuksesi kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene "
               "osoitteeseen https://www.posti.fi/changepassword ja anna siellä tämä osoite, niin saat ohjeet "
               "sähköpostiisi.",
@@ -163,7 +167,9 @@ def test_an_unverified_closed_callers_password_change_follows_what_the_administr
               "administratör för Postis tjänster kan kontrollera ditt konto och dina rättigheter. Numera "
               "loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden fungerar "
               "inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 skickade "
-              "begäran om att byta lösenord. När administratören har fått ordning på ditt konto behöver du "
+              "begäran om att byta lösenord. Om du inte hittar det meddelandet kan administratören säga "
+              "adressen också. När jag har kontrollerat vem du är kan jag också säga adressen själv. När "
+              "administratören har fått ordning på ditt konto behöver du "
               "också byta lösenord: gå till https://www.posti.fi/changepassword och ange den adressen, så "
               "får du anvisningar per e-post."}
 

@@ -20,21 +20,22 @@ def test_a_caller_with_the_old_id_who_may_not_hear_the_address_yet_is_told_who_c
     """N20-1: unverified, "Please log in with your login e-mail address" was the whole script to a caller
     who gave the old user ID, i.e. who doesn't know that address and can't hear it yet; the runbook's step 2
     says who doesn't know which address to use goes on to step 3. Once verified, the address is said and
-    nothing else is needed."""
+    nothing else is needed. N22-3: "the address registered for you", then "the address you log in with",
+    named one address in two ways: "your login address"."""
     path = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
     said = {lang: _script(run, path, "ESIM0105", "--lang", lang) for lang in ("fi", "sv", "en")}
     assert said == {
         "fi": "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
-              "enää käy. Jos tiedät, mikä osoite sinulle on rekisteröity, kirjaudu sillä ja nykyisellä "
+              "enää käy. Jos tiedät kirjautumisosoitteesi, kirjaudu sillä ja nykyisellä "
               "salasanallasi. Jos et tiedä, millä osoitteella kirjaudut, organisaatiosi Postin palveluiden "
               "pääkäyttäjä voi kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut, kuka olet, voin "
               "kertoa osoitteen myös itse.",
         "sv": "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
-              "fungerar inte längre. Om du vet vilken adress som har registrerats för dig loggar du in med "
+              "fungerar inte längre. Om du vet din inloggningsadress loggar du in med "
               "den och ditt nuvarande lösenord. Om du inte vet vilken adress du loggar in med kan din "
               "organisations administratör för Postis tjänster berätta det och kontrollera ditt konto. När "
               "jag har kontrollerat vem du är kan jag också säga adressen själv.",
-        "en": f"{OLD_ID} If you know which address is registered for you, please log in with it and your "
+        "en": f"{OLD_ID} If you know your login address, please log in with it and your "
               "current password. If you don't know which address you log in with, your organisation's "
               "administrator for Posti's services can tell you and check your account. Once I've checked who "
               "you are, I can tell you the address myself."}
@@ -95,11 +96,11 @@ def test_with_no_administrator_who_can_act_the_agent_says_the_address_once_the_c
     """N20-1, when no administrator can act: who can tell the address is the agent, after verifying, and a
     login that still fails comes back to us (runbook step 3)."""
     assert _unverified({}, admins=()) == (
-        f"{OLD_ID} If you know which address is registered for you, please log in with it and your current "
+        f"{OLD_ID} If you know your login address, please log in with it and your current "
         "password. If you don't know which address you log in with, I can tell you once I've checked who you "
         "are.")
     assert _unverified({"unknown": frozenset({"locked"})}, admins=()) == (
-        f"{OLD_ID} If you know which address is registered for you, please log in with it and your current "
+        f"{OLD_ID} If you know your login address, please log in with it and your current "
         "password. If you don't know which address you log in with, I can tell you once I've checked who you "
         "are. If logging in still doesn't work, call us again and we'll pass it on to our e-services "
         "support.")
@@ -110,12 +111,12 @@ def test_a_request_known_to_have_gone_to_another_address_is_not_the_test_of_the_
     seed page's test would name the wrong address, so it is not said, and who can tell the right one is."""
     pending = {"force_password_reset": True, "reset_sent_at": SENT, "reset_sent_to": "aino@home.example.net"}
     assert _unverified(pending) == (
-        f"{OLD_ID} We sent you a request on 17 January 2021 to change your password, but it hasn't been "
-        "changed yet. Please go to https://www.posti.fi/changepassword and enter the e-mail address you log "
-        "in with; you'll get instructions by e-mail. Once you've changed the password, log in again with "
-        "that address. If you don't know which address you log in with, your organisation's administrator "
-        "for Posti's services can tell you and check your account. Once I've checked who you are, I can tell "
-        "you the address myself.")
+        f"{OLD_ID} If you don't know which address you log in with, your organisation's administrator for "
+        "Posti's services can tell you and check your account. Once I've checked who you are, I can tell you "
+        "the address myself. We sent you a request on 17 January 2021 to change your password, but it hasn't "
+        "been changed yet. Please go to https://www.posti.fi/changepassword and enter the e-mail address you "
+        "log in with; you'll get instructions by e-mail. Once you've changed the password, log in again with "
+        "that address.")
     # Whether it was acted on unknown: "the address it came to" is not said of that request either.
     asked = {"reset_sent_at": SENT, "reset_sent_to": "aino@home.example.net",
              "unknown": frozenset({"last_password_update"})}
@@ -224,9 +225,12 @@ def test_a_caller_found_by_name_hears_the_login_address_before_the_change_page_a
         "to on 17 January 2021",
         "Once your account is open again, you'll also need to change your password: go to "
         "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by e-mail."]
-    assert script_text(decision, "en", verified=False).split(". ")[-3:] == [
+    # Who can tell it, to a caller who can't find that e-mail (N22-5).
+    assert script_text(decision, "en", verified=False).split(". ")[-5:] == [
         "You log in to Posti's business services with your e-mail address",
         "The address you log in with is the one we sent the password-change request to on 17 January 2021",
+        "If you can't find that e-mail, the administrator can tell you the address too",
+        "Once I've checked who you are, I can tell you the address myself",
         "Once the administrator has sorted out your account, you'll also need to change your password: go to "
         "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by e-mail."]
 

@@ -271,6 +271,8 @@ def test_a_service_missing_for_the_logins_reason_comes_before_the_later_steps() 
         part("service.same-reason", personal=True, unverified=RIGHTS, **services(INVOICING)),
         # The ticket for an account no one there can open is promised with its state (N14-8).
         part("next.ticket"), part("then.email"), LOGIN_ADDRESS,
+        # Who can tell the login address to a caller who gave another and can't hear it yet (N22-2).
+        ScriptPart("then.address-unknown.support", {"n": 0}, until_verified=True),
     )
 
 

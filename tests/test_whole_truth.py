@@ -277,16 +277,18 @@ def test_4_every_path_reached_by_the_old_id_says_it_no_longer_works() -> None:
     old_id = ScriptPart("login.not-login-email")
     reset = decide(facts(a_user(force_password_reset=True), "legacyUserId"))
     change = ScriptPart("login.reset-pending.login-address", {"change_url": CHANGE_PASSWORD_URL})
-    # Which address logs in, before the change page; until it may be said, who can tell it (N21-1).
+    # Which address logs in, before the change page; until it may be said, who can tell it (N21-1), before
+    # that page too (N22-1).
     unknown = ScriptPart("then.address-unknown.admin", {"n": 1}, until_verified=True)
-    assert reset.script == (old_id, login, change, unknown)
+    assert reset.script == (old_id, login, unknown, change)
     service = decide(facts(a_user(), "legacyUserId"), ["reports"])  # can log in, asks about a service
     assert service.script[:2] == (old_id, login)
     assert [p.key for p in service.script].count("detail.login-email") == 1
     both = decide(facts(a_user(locked=True, force_password_reset=True), "legacyUserId"))
     # Not "your e-mail address" on the change page: the caller gave the old ID (native review 6).
-    assert [p.key for p in both.script][-3:] == ["login.not-login-email", "detail.login-email",
-                                                 "then.reset-pending.login-address"]
+    assert [p.key for p in both.script][-4:] == [
+        "login.not-login-email", "detail.login-email", "then.address-unknown.named",
+        "then.reset-pending.login-address"]
 
 
 # -- 5 and 11. one other administrator, or several, on the screen and in the script -------------------------

@@ -228,15 +228,21 @@ def test_a_caller_in_two_organisations_hears_whose_administrator_is_named(
 
 @pytest.mark.parametrize(("lang", "said"), [
     ("en", "The address you log in with is the one we sent the password-change request to on 17 January "
-           "2021. Your password hasn't been changed since then: please go to "
+           "2021. If you can't find that e-mail, your organisation's administrator for Posti's services can "
+           "tell you the address. Once I've checked who you are, I can tell you the address myself. Your "
+           "password hasn't been changed since that request: please go to "
            "https://www.posti.fi/changepassword and enter that address; you'll get instructions by e-mail. "
            "Once you've changed the password, log in again with the same address.\n"),
     ("fi", "Kirjautumiseen käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. "
-           "Salasanaasi ei ole vaihdettu sen jälkeen: mene osoitteeseen https://www.posti.fi/changepassword "
+           "Jos et löydä sitä viestiä, organisaatiosi Postin palveluiden pääkäyttäjä voi kertoa osoitteen. "
+           "Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse. Salasanaasi ei ole vaihdettu "
+           "sen pyynnön jälkeen: mene osoitteeseen https://www.posti.fi/changepassword "
            "ja anna siellä tämä osoite, niin saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, "
            "kirjaudu sisään samalla osoitteella.\n"),
     ("sv", "Din e-postadress för inloggning är den adress dit vi den 17.1.2021 skickade begäran om att byta "
-           "lösenord. Ditt lösenord har inte bytts sedan dess: gå till https://www.posti.fi/changepassword "
+           "lösenord. Om du inte hittar det meddelandet kan din organisations administratör för Postis "
+           "tjänster säga adressen. När jag har kontrollerat vem du är kan jag också säga adressen själv. "
+           "Ditt lösenord har inte bytts sedan den begäran: gå till https://www.posti.fi/changepassword "
            "och ange den adressen, så får du anvisningar per e-post. När du har bytt lösenordet loggar du in "
            "med samma adress.\n"),
 ])
@@ -253,17 +259,23 @@ def test_a_caller_found_by_name_is_told_which_address_to_give_on_the_change_page
 @pytest.mark.parametrize(("lang", "said"), [
     ("en", "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
            "works. The address you log in with is the one we sent the password-change request to on 17 "
-           "January 2021. Your password hasn't been changed since then: please go to "
+           "January 2021. If you can't find that e-mail, your organisation's administrator for Posti's "
+           "services can tell you the address. Once I've checked who you are, I can tell you the address "
+           "myself. Your password hasn't been changed since that request: please go to "
            "https://www.posti.fi/changepassword and enter that address; you'll get instructions by e-mail. "
            "Once you've changed the password, log in again with the same address.\n"),
     ("fi", "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
            "enää käy. Kirjautumiseen käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön "
-           "17.1.2021. Salasanaasi ei ole vaihdettu sen jälkeen: mene osoitteeseen "
+           "17.1.2021. Jos et löydä sitä viestiä, organisaatiosi Postin palveluiden pääkäyttäjä voi kertoa "
+           "osoitteen. Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse. Salasanaasi ei ole "
+           "vaihdettu sen pyynnön jälkeen: mene osoitteeseen "
            "https://www.posti.fi/changepassword ja anna siellä tämä osoite, niin saat ohjeet "
            "sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään samalla osoitteella.\n"),
     ("sv", "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
            "fungerar inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 "
-           "skickade begäran om att byta lösenord. Ditt lösenord har inte bytts sedan dess: gå till "
+           "skickade begäran om att byta lösenord. Om du inte hittar det meddelandet kan din organisations "
+           "administratör för Postis tjänster säga adressen. När jag har kontrollerat vem du är kan jag "
+           "också säga adressen själv. Ditt lösenord har inte bytts sedan den begäran: gå till "
            "https://www.posti.fi/changepassword och ange den adressen, så får du anvisningar per e-post. "
            "När du har bytt lösenordet loggar du in med samma adress.\n"),
 ])

@@ -425,10 +425,10 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
             rest = tuple(replace(p, key="login.reset-pending.sent.after-address") if tested
                          and p.key == "login.reset-pending.sent.login-address" else p
                          for p in reset_parts if p not in tested)
-            reset = (*note, *tested, *rest)
-            if not tested and not user.login_email_unknown:
-                # Nothing said before verification tells them which address to enter there (N21-1).
-                reset = (*reset, _address_unknown(facts))
+            # Nothing said before verification tells them which address to enter there (N21-1): who can
+            # tell it comes before the change page that asks for it, not after (N22-1).
+            unknown = () if user.login_email_unknown else (_address_unknown(facts, tested=bool(tested)),)
+            reset = (*note, *tested, *unknown, *rest)
         return Decision(rule, "login", _reset_evidence(rule, user), reset, actions=(Action(rule),))
     return _login_known(facts, user, trail, state, said_state)
 
@@ -559,6 +559,12 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             address.append(ScriptPart("then.email.unknown"))
         elif facts.matched_by != "userName":
             address.extend(_login_address_parts(facts, user, then=True))
+            if not user.login_email_unknown:
+                # Told to use the login address once open, the caller who gave something else may not
+                # know it, and can't hear it yet: who can tell it, as on the open account's path (N22-2).
+                tested = any(p.key.startswith("detail.login-email.test") for p in address)
+                address.append(_address_unknown(facts, tested=tested,
+                                                named=rule in ("login.contact-admin", "login.other-admin")))
         if any(p.key == "then.reset-pending.other-address" for p in change):
             address = [p for p in address if p.key != "detail.login-email"]  # it names the login address
         if facts.matched_by in ("legacyUserId", "email", "name") and change and not untold:
@@ -672,8 +678,10 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
             # The test has just named the request and its date: "we sent you a request on 17.1." again
             # sounded like a second request (N21-6).
             told_key = "check.reset-pending.changed.after-test"
+        # Unverified, the date of the last change unsaid: "Have you had an e-mail asking ...?" right after
+        # the request just named was heard as doubting it was sent; the question is of a later one (N22-4).
         question = replace(question, key=told_key, personal=since,
-                           unverified="check.reset-pending.told" if since else None)
+                           unverified="check.reset-pending.since.after-test" if since else None)
         rest = [replace(part, key=OTHERWISE + answered, personal=False, unverified=None)
                 if part.key.startswith(OTHERWISE) else part for part in rest]
     elif any("login_email" in part.params for part in script[:told]):
@@ -773,13 +781,15 @@ def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> t
     return (*parts, said, _address_unknown(facts))
 
 
-def _address_unknown(facts: Facts) -> ScriptPart:
+def _address_unknown(facts: Facts, tested: bool = False, named: bool = False) -> ScriptPart:
     """Step 3 for a caller who doesn't know their login address and may not hear it yet: the
     administrator can tell it, and so can the agent once they are verified (its key's ".still-failing"
     form: and also if logging in with it fails). Who the caller is (an administrator too) is not said
-    until verified."""
-    who = "admin" if _admin_can_help(facts) else "support"
-    return ScriptPart(f"then.address-unknown.{who}", {"n": len(facts.admins)}, until_verified=True)
+    until verified. `tested`: the seed page's test named the address by the request it went to, which
+    a caller may no longer find (N22-5); `named`: the administrator was just named, not introduced again."""
+    who = "named" if named else "admin" if _admin_can_help(facts) else "support"
+    form = "tested." if tested else ""
+    return ScriptPart(f"then.address-unknown.{form}{who}", {"n": len(facts.admins)}, until_verified=True)
 
 
 def _login_test(user: UserFacts) -> tuple[ScriptPart, ...]:

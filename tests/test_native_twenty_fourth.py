@@ -1,0 +1,157 @@
+"""The twenty-fourth round of native-speaker fixes (fi, sv, en): findings of the twenty-second review, each
+as the behaviour it found wrong, pinned in the three languages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from postisupport.core.facts import Contact, Facts
+from postisupport.core.rules import decide
+from postisupport.output.script import script_text
+from tests.test_native_twenty_second import _script
+from tests.test_rules import ADMIN, a_user, facts
+
+SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
+TWO = (ADMIN, Contact("u-admin2", "Bo Boss", "bo@example.fi"))
+LANGS = ("en", "fi", "sv")
+OLD_ID = {
+    "en": "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
+          "works.",
+    "fi": "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei enää "
+          "käy.",
+    "sv": "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
+          "fungerar "
+          "inte längre.",
+}
+
+
+def _unverified(case: Facts) -> dict[str, str]:
+    decision = decide(case)
+    helsinki = ZoneInfo("Europe/Helsinki")
+    return {lang: script_text(decision, lang, verified=False, tz=helsinki) for lang in LANGS}
+
+
+def test_who_can_tell_the_login_address_comes_before_the_change_page_that_asks_for_it(run) -> None:
+    """N22-1: ESIM0300 gave the old ID, so doesn't know the login address; the change page ("enter the
+    e-mail address you log in with") came first, and who can tell that address only after it."""
+    path = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
+    assert {lang: _script(run, path, "ESIM0300", "--lang", lang) for lang in LANGS} == {
+        "en": f"{OLD_ID['en']} If you don't know which address you log in with, your organisation's "
+              "administrator for Posti's services can tell you and check your account. Once I've checked who "
+              "you are, I can tell you the address myself. You were asked on 17 January 2021 to change your "
+              "password, but it hasn't been changed yet. If you didn't get the message, you can ask for a "
+              "new "
+              "one: go to https://www.posti.fi/changepassword and enter the e-mail address you log in with, "
+              "and you'll get instructions by e-mail. Once you've changed the password, log in with that "
+              "address.",
+        "fi": f"{OLD_ID['fi']} Jos et tiedä, millä osoitteella kirjaudut, organisaatiosi Postin palveluiden "
+              "pääkäyttäjä voi kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut, kuka olet, voin "
+              "kertoa osoitteen myös itse. Sinua on pyydetty 17.1.2021 vaihtamaan salasanasi, mutta sitä ei "
+              "ole vielä vaihdettu. Jos et saanut viestiä, voit pyytää uuden: mene osoitteeseen "
+              "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin "
+              "saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään sillä osoitteella.",
+        "sv": f"{OLD_ID['sv']} Om du inte vet vilken adress du loggar in med kan din organisations "
+              "administratör för Postis tjänster berätta det och kontrollera ditt konto. När jag har "
+              "kontrollerat vem du är kan jag också säga adressen själv. Den 17.1.2021 ombads du att byta "
+              "lösenord, men lösenordet har inte bytts ännu. Om du inte fick meddelandet kan du be om ett "
+              "nytt: gå till https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, "
+              "så får du anvisningar per e-post. När du har bytt lösenordet loggar du in med den adressen."}
+    # Once verified, the address itself is said instead, and who else could tell it is not.
+    verified = _script(run, path, "ESIM0300", "--lang", "en", "--verified")
+    assert "If you don't know which address" not in verified
+    assert "mikael.aalto@esimerkki.example.fi" in verified
+
+
+LOCKED = {
+    "en": "From here I can't fix what's stopping you logging in, but {any}your organisation's {admins} for "
+          "Posti's services can check your account and your access rights. Once you can log in again, use "
+          "your e-mail address: the old user ID no longer works. If you don't know which address that is, "
+          "{the} can tell you that too. Once I've checked who you are, I can tell you the address myself.",
+    "fi": "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta {any}organisaatiosi Postin "
+          "palveluiden {admins} voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun pääset taas kirjautumaan, "
+          "käytä sähköpostiosoitettasi: vanha asiointitunnus ei enää käy. Jos et tiedä, mikä osoite se on, "
+          "{the} voi kertoa senkin. Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse.",
+    "sv": "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men {any}din organisations "
+          "{admins} för Postis tjänster kan kontrollera ditt konto och dina rättigheter. När du kan logga in "
+          "igen ska du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Om du inte vet "
+          "vilken adress det är kan {the} berätta det också. När jag har kontrollerat vem du är kan jag "
+          "också "
+          "säga adressen själv.",
+}
+ONE = {"en": {"any": "", "admins": "administrator", "the": "the administrator"},
+       "fi": {"any": "", "admins": "pääkäyttäjä", "the": "pääkäyttäjä"},
+       "sv": {"any": "", "admins": "administratör", "the": "administratören"}}
+MANY = {"en": {"any": "any of ", "admins": "administrators", "the": "any of the administrators"},
+        "fi": {"any": "kuka tahansa ", "admins": "pääkäyttäjistä", "the": "kuka tahansa pääkäyttäjistä"},
+        "sv": {"any": "vilken som helst av ", "admins": "administratörer",
+               "the": "vilken som helst av administratörerna"}}
+
+
+@pytest.mark.parametrize("closed", [{"locked": True}, {"active": False}])
+@pytest.mark.parametrize(("admins", "words"), [((ADMIN,), ONE), (TWO, MANY)])
+def test_a_closed_account_found_by_the_old_id_is_told_who_can_tell_the_login_address(
+        closed: dict, admins: tuple[Contact, ...], words: dict) -> None:
+    """N22-2: locked (MIX0008) or deactivated, the caller who gave the old ID was told to use their e-mail
+    address once open, and not who can tell them which it is; the administrator just named is "the
+    administrator", and with several, any of them."""
+    case = facts(a_user(**closed), matched_by="legacyUserId", identifier="ESIM0042", admins=admins)
+    assert _unverified(case) == {lang: LOCKED[lang].format(**words[lang]) for lang in LANGS}
+    assert "Once I've checked" not in script_text(decide(case), "en", verified=True)
+
+
+def test_a_closed_account_no_one_there_can_open_is_told_the_agent_can_tell_the_address() -> None:
+    """N22-2, with no administrator who can act: the support request, then who can tell the address."""
+    case = facts(a_user(locked=True), matched_by="legacyUserId", identifier="ESIM0042", admins=())
+    assert {lang: text.rsplit(". ", 1)[-1] for lang, text in _unverified(case).items()} == {
+        "en": "If you don't know which address you log in with, I can tell you once I've checked who you "
+              "are.",
+        "fi": "Jos et tiedä, millä osoitteella kirjaudut, voin kertoa sen, kun olen tarkistanut, kuka olet.",
+        "sv": "Om du inte vet vilken adress du loggar in med kan jag säga den när jag har kontrollerat vem "
+              "du "
+              "är."}
+
+
+def test_the_question_after_the_request_just_named_is_of_a_later_one() -> None:
+    """N22-4: MIX0005, "The address you log in with is the one we sent the request to on 17.1.2021." then
+    "Have you had an e-mail asking you to change your password?", as if doubting the request just named;
+    the password was changed after it, so the question is whether another came since."""
+    user = a_user(reset_sent_at=SENT, reset_sent_to="aino@example.fi",
+                  last_password_update=datetime(2021, 1, 18, tzinfo=UTC),
+                  unknown=frozenset({"force_password_reset"}))
+    said = _unverified(facts(user, matched_by="legacyUserId", identifier="ESIM0042"))
+    assert {lang: text.split("? ")[0].rsplit(". ", 1)[-1] for lang, text in said.items()} == {
+        "en": "Have you had another e-mail since that one asking you to change your password",
+        "fi": "Oletko saanut sen viestin jälkeen uuden sähköpostiviestin, jossa sinua pyydetään vaihtamaan "
+              "salasanasi",
+        "sv": "Har du efter det meddelandet fått ett nytt e-postmeddelande där du ombeds byta lösenord"}
+
+
+@pytest.mark.parametrize(("admins", "who"), [
+    ((ADMIN,), {"en": "your organisation's administrator for Posti's services can tell you the address.",
+                "fi": "organisaatiosi Postin palveluiden pääkäyttäjä voi kertoa osoitteen.",
+                "sv": "din organisations administratör för Postis tjänster säga adressen."}),
+    (TWO, {"en": "any of your organisation's administrators for Posti's services can tell you the address.",
+           "fi": "kuka tahansa organisaatiosi Postin palveluiden pääkäyttäjistä voi kertoa osoitteen.",
+           "sv": "vilken som helst av din organisations administratörer för Postis tjänster säga adressen."}),
+])
+def test_a_caller_who_cant_find_the_request_that_names_the_login_address_hears_who_can_tell_it(
+        admins: tuple[Contact, ...], who: dict[str, str]) -> None:
+    """N22-5: ESIM0042 (a change pending since the request to the login address) heard "the address you log
+    in with is the one we sent the request to", and nothing for a caller who can't find that e-mail; and
+    "hasn't been changed since then" then followed the wrong sentence."""
+    user = a_user(force_password_reset=True, reset_sent_at=SENT, reset_sent_to="aino@example.fi")
+    said = _unverified(facts(user, matched_by="legacyUserId", identifier="ESIM0042", admins=admins))
+    unfound = {"en": "If you can't find that e-mail, ", "fi": "Jos et löydä sitä viestiä, ",
+               "sv": "Om du inte hittar det meddelandet kan "}
+    myself = {"en": "Once I've checked who you are, I can tell you the address myself.",
+              "fi": "Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse.",
+              "sv": "När jag har kontrollerat vem du är kan jag också säga adressen själv."}
+    since = {"en": "Your password hasn't been changed since that request:",
+             "fi": "Salasanaasi ei ole vaihdettu sen pyynnön jälkeen:",
+             "sv": "Ditt lösenord har inte bytts sedan den begäran:"}
+    assert {lang: f" {unfound[lang]}{who[lang]} {myself[lang]} {since[lang]} " in text
+            for lang, text in said.items()} == dict.fromkeys(LANGS, True)
