@@ -1,4 +1,5 @@
-"""Findings of the twenty-eighth attack: what an unverified caller hears of the account's own dates."""
+"""Findings of the twenty-eighth attack: what an unverified caller hears of the account's own dates, and
+a name with a digit in it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from postisupport.core.facts import Facts, UserFacts
+from postisupport.core.identifiers import names_a_person, normalise
 from postisupport.core.rules import DATED, decide
+from postisupport.errors import InvalidInput
 from postisupport.output.messages import catalog
 from postisupport.output.script import script_text
 from tests.test_rules import ADMIN, a_user, facts
@@ -119,3 +122,38 @@ def test_each_dated_sentence_has_the_same_without_its_date_in_every_language() -
                 for key, undated in DATED.items()} == {key: (True, False) for key in DATED}
     en = json.dumps(catalog("en"))
     assert en.count(".undated") == 10
+
+
+# -- F28-2: a name with a digit in it, given with its organisation --------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "is_name", "as_id"), [
+    ("Aino Korhonen2", True, None),  # letters in two groups: words, not an ID's prefix
+    ("2 Aino Korhonen", True, None),
+    ("Korhonen2", False, "korhonen2"),  # one group: an ID as typed, whatever it looks like
+    ("ESIM 0042", False, "esim0042"), ("esim - 00 42", False, "esim0042"), ("ESIM00 42", False, "esim0042"),
+])
+def test_a_name_with_a_digit_is_a_name_and_an_id_read_out_in_groups_is_the_id(
+        typed: str, is_name: bool, as_id: str | None) -> None:
+    assert names_a_person(typed) is is_name
+    if as_id is None:  # without its organisation, a name is refused, never looked up as an ID
+        with pytest.raises(InvalidInput) as refused:
+            normalise(typed)
+        assert refused.value.key == "error.identifier.spaces"
+    else:
+        assert normalise(typed) == as_id
+
+
+def test_a_name_with_a_slip_of_the_finger_is_looked_up_as_a_name_in_its_organisation(run) -> None:
+    """F28-2: "Aino Korhonen2" --org 2345678-0 was looked up as the old user ID "ainokorhonen2", and the
+    caller told "I can't find the user ID Aino Korhonen2"; it is a name, not found in Esimerkki Oy."""
+    result = run("--sandbox", "diagnose", "Aino Korhonen2", "--org", "2345678-0", "--json", "--no-audit",
+                 "--lang", "en")
+    body = result.json()
+    assert (result.exit_code, body["rule"], body["identifier"]) == (0, "lookup.not-found", "Aino Korhonen2")
+    assert body["script"]["text"].split(". ")[0] == (
+        "I can't find Aino Korhonen2 at Esimerkki Oy in Posti's business services")
+    refused = run("--sandbox", "diagnose", "Aino Korhonen2", "--no-audit")
+    assert (refused.exit_code, refused.stdout, refused.stderr) == (2, "", (
+        "postisupport: error: 'Aino Korhonen2' is not a valid legacy user ID: it contains spaces (a name is "
+        "looked up within its organisation)\n"))

@@ -17,7 +17,8 @@ MAX_NAME_LENGTH = 200  # longer than any person's or organisation's name a calle
 Kind = Literal["email", "legacy", "name", "business-id"]
 
 # A legacy user ID read out in groups ("ESIM 0042", "ESIM-0042"): letters and digits, both, with
-# spaces or hyphens between the groups. A name has no digit and a business ID no letter.
+# spaces or hyphens between the groups, its letters in one of them (see read_out). A business ID has
+# no letter.
 _GROUPED = re.compile(r"[A-Za-z0-9]+(?:[\s-]+[A-Za-z0-9]+)+")
 _SEPARATORS = re.compile(r"[\s-]+")
 _BUSINESS_ID = re.compile(r"(\d{7})-(\d)")
@@ -52,7 +53,7 @@ def normalise(raw: str) -> str:
         # "-", "--": what a legacy ID read out in groups would be with its letters and digits gone.
         raise invalid(f"{value!r} has no letter or digit: give an e-mail address or a legacy user ID",
                       "no-letters", given=repr(value))
-    if "@" not in value and _GROUPED.fullmatch(value) and has_letter_and_digit(value):
+    if "@" not in value and read_out(value):
         return _SEPARATORS.sub("", value).lower()
     if any(ch.isspace() for ch in value):  # an address with spaces was refused just above
         raise invalid(f"{value!r} is not a valid legacy user ID: it contains spaces "
@@ -65,10 +66,18 @@ def names_a_person(raw: str) -> bool:
     address (it has an @) nor a legacy ID (letters and digits together, however grouped), which
     find the user whatever the organisation."""
     value = raw.strip()
-    if "@" in value:
+    if "@" in value or read_out(value):
         return False
-    compact = _SEPARATORS.sub("", value) if _GROUPED.fullmatch(value) else value
-    return not (has_letter_and_digit(compact) and compact.isalnum())
+    return not (has_letter_and_digit(value) and value.isalnum())
+
+
+def read_out(value: str) -> bool:
+    """Whether `value` is a legacy user ID read out in groups ("ESIM 0042", "esim - 00 42"): its letters
+    stand in one group, the way an ID's prefix is said. Letters in two groups are words: "Aino
+    Korhonen2" is a name with a slip of the finger (F28-2), not the ID "ainokorhonen2"."""
+    if not _GROUPED.fullmatch(value) or not has_letter_and_digit(value):
+        return False
+    return sum(any(ch.isalpha() for ch in group) for group in _SEPARATORS.split(value)) == 1
 
 
 def has_letter_and_digit(value: str) -> bool:
