@@ -324,6 +324,7 @@ def test_every_rule_is_reachable() -> None:
                        unrecorded=frozenset({"legacy_user_id"}))).rule,
         decide(facts(a_user(unknown=frozenset({"organisation"})), organisation=None)).rule,
         decide(facts(a_user(unknown=frozenset({"organisation"})), organisation=None), ["invoicing"]).rule,
+        decide(facts(asked=Asked("Aino", "name", "2345678-0", members_cut=True))).rule,
     }
     assert seen == set(RULES)
 

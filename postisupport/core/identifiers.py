@@ -174,13 +174,15 @@ def name_answers(typed: str, *names: str | None) -> bool:
 @dataclass(frozen=True)
 class Asked:
     """What the agent typed, as typed (trimmed), and what it was taken for; for a name, the
-    organisation it was looked up in as typed, and whether that organisation was found."""
+    organisation it was looked up in as typed, whether that organisation was found, and whether its
+    members were read only in part (more than one look-up reads: whoever has the name may be past them)."""
 
     text: str
     kind: Kind
     organisation: str | None = None
     organisation_found: bool = True
     organisation_name: str | None = None  # the organisation's own name, when found (typed: its business ID)
+    members_cut: bool = False
 
 
 def looks_like_email(value: str) -> bool:

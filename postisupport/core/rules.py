@@ -61,6 +61,8 @@ RULES = _rules(
     Rule("lookup.not-found", "not-found", 3, "no user answers to the identifier"),
     Rule("lookup.unsearchable", "not-searched", None,
          "an old user ID, asked of a directory that records none: no look-up could find it"),
+    Rule("lookup.name-unsearchable", "not-searched", None,
+         "a name, asked of an organisation with more members than a look-up reads: who has it can't be told"),
     Rule("lookup.ambiguous", "ambiguous", None, "several users answer to the identifier"),
     Rule("lookup.unreadable", "contact-customer-service", None,
          "no user answers to the identifier by what could be read, but the API sent one whose login "
@@ -216,7 +218,9 @@ class _Trail:
 def decide(facts: Facts, services: Sequence[str] = ()) -> Decision:
     problem: Problem = "service-access" if services else "login"
     trail = _Trail()
-    if facts.user is None:
+    if _name_unsearchable(facts, trail):
+        decision = _name_unsearched(facts, problem)
+    elif facts.user is None:
         decision = _unidentified(facts, problem, trail)
     elif services and not _cannot_log_in(facts.user):
         decision = _service_access_asked(facts, facts.user, services, trail)
@@ -316,6 +320,23 @@ def _unidentified(facts: Facts, problem: Problem, trail: _Trail) -> Decision:
     return Decision(rule, problem, tuple(evidence), _not_found_parts(facts), actions=(Action(rule),))
 
 
+def _name_unsearchable(facts: Facts, trail: _Trail) -> bool:
+    """A name asked of an organisation whose members were read only in part: one who answers may not be
+    the only one, and none answering is no "not found" (docs/rules.md)."""
+    asked = facts.asked
+    if asked is None or asked.kind != "name" or not asked.organisation_found:
+        return False
+    return trail.check("lookup.name-unsearchable", asked.members_cut, identifier=facts.identifier,
+                       membersReadInPart=asked.members_cut)
+
+
+def _name_unsearched(facts: Facts, problem: Problem) -> Decision:
+    rule = "lookup.name-unsearchable"
+    evidence = (Evidence(rule, "identifier", facts.identifier), Evidence(rule, "membersReadInPart", True))
+    parts = (ScriptPart(_recorded(rule, facts)), ScriptPart("lookup.not-found.then"))
+    return Decision(rule, problem, evidence, parts, actions=(Action(rule),))
+
+
 def _unsearchable(facts: Facts) -> bool:
     """An old user ID asked of a store that records none: no look-up could find it."""
     return facts.asked is not None and facts.asked.kind == "legacy" and "legacy_user_id" in facts.unrecorded
@@ -341,6 +362,7 @@ def _not_found_parts(facts: Facts) -> tuple[ScriptPart, ...]:
 # The look-ups' scripts that ask for another identifier, with their forms for a store that records none
 # of it (which no caller could then be found by).
 _ASKING_FOR = {"lookup.not-found.email": "legacy_user_id", "lookup.not-found.name": "legacy_user_id",
+               "lookup.name-unsearchable": "legacy_user_id",
                "lookup.ambiguous.name": "legacy_user_id", "lookup.not-found.organisation": "business_id"}
 _UNASKED = {"legacy_user_id": "no-legacy", "business_id": "no-business-id"}
 

@@ -49,12 +49,15 @@ def record(settings: Settings, observe: Any,
     entries: dict[str, dict[str, Any]] = {}
     searches: list[dict[str, Any]] = []
 
-    def keep(base: str, filter_: str, scope: str, found: list[Entry]) -> None:
+    def keep(base: str, filter_: str, scope: str, found: list[Entry], result: int) -> None:
         for entry in found:
             kept = entries.setdefault(dn_key(entry.dn), {"dn": entry.dn, "attributes": {}})
             for name, values in entry.attributes.items():
                 kept["attributes"].setdefault(name, list(values))  # as first sent
-        searches.append({"base": base, "filter": filter_, "scope": scope, "dns": [e.dn for e in found]})
+        # An answer the directory cut at its size limit (its result, 4) is replayed as cut.
+        cut = {"result": result} if result else {}
+        searches.append({"base": base, "filter": filter_, "scope": scope, "dns": [e.dn for e in found],
+                         **cut})
 
     mapping = mapping_of(settings)
     store = LdapStore(settings, mapping, observe, recorder=keep)
@@ -83,6 +86,8 @@ def check(data: dict[str, Any]) -> None:
     for i, search in enumerate(searches):
         if not _texts(search, "base", "filter", "scope") or not _listed(search.get("dns")):
             raise DataFileError(f"Searches[{i}]: a base, a filter, a scope and the dns it answered")
+        if search.get("result", 0) not in (0, 4) or isinstance(search.get("result"), bool):
+            raise DataFileError(f"Searches[{i}].result: 4 (the directory's size limit cut it), or none")
     record = data.get("capture") or {}
     if not isinstance(record.get("mapping_text"), str):
         raise DataFileError("capture.mapping_text: the LDAP mapping the capture was read through")
@@ -104,7 +109,7 @@ class _Replayed:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.entries = {dn_key(e["dn"]): e for e in data["Entries"]}
-        self.searches = {(dn_key(s["base"]), s["filter"], s["scope"]): s["dns"] for s in data["Searches"]}
+        self.searches = {(dn_key(s["base"]), s["filter"], s["scope"]): s for s in data["Searches"]}
         self.result: dict[str, Any] = {}
         self.response: list[dict[str, Any]] = []
 
@@ -112,15 +117,16 @@ class _Replayed:
         from ldap3 import BASE, LEVEL
 
         scope = "BASE" if search_scope == BASE else "LEVEL" if search_scope == LEVEL else "SUBTREE"
-        dns = self.searches.get((dn_key(base), filter_, scope))
-        if dns is None:
+        search = self.searches.get((dn_key(base), filter_, scope))
+        if search is None:
             raise DataFileError(f"the capture holds no answer to the search {filter_} under {base!r}: it was "
                                 "made by another version, or its look-up was another")
+        dns = search["dns"]
         self.response = [{"type": "searchResEntry", "dn": dn, "raw_attributes": {
             name: [v.encode() for v in values]
             for name, values in self.entries.get(dn_key(dn), {"attributes": {}})["attributes"].items()}}
             for dn in dns]
-        self.result = {"result": 0, "controls": {}}
+        self.result = {"result": search.get("result", 0), "controls": {}}
         return True
 
     def unbind(self) -> None:
@@ -182,7 +188,7 @@ def pseudonymised(document: dict[str, Any]) -> dict[str, Any]:
         asked = [{**search, "filter": rewrite.as_asked(search["filter"], identifier)}
                  for search in document["Searches"]]
         document = {**document, "Searches": asked}
-    searches = [{"base": rewrite.dn(s["base"]), "filter": rewrite.filter(s["filter"]), "scope": s["scope"],
+    searches = [{**s, "base": rewrite.dn(s["base"]), "filter": rewrite.filter(s["filter"]),
                  "dns": [rewrite.dn(dn) for dn in s["dns"]]}
                 for s in document["Searches"] if not _partitions(s)]
     return {"Entries": [rewrite.entry(e) for e in document["Entries"] if not _partitions_entry(e)],

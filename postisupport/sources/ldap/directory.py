@@ -80,7 +80,7 @@ class LdapStore:
 
     def __init__(self, settings: Settings, mapping: LdapMapping, observe: Any = None,
                  connector: Callable[[], Any] | None = None,
-                 recorder: Callable[[str, str, str, list[Entry]], None] | None = None,
+                 recorder: Callable[[str, str, str, list[Entry], int], None] | None = None,
                  concurrency: int = 1, shared: bool = False, throttle: Any = None) -> None:
         """`connector` opens a connection instead of the network (a replay's); `recorder` sees each
         search's base, filter, scope and entries (a capture's). Up to `concurrency` searches run at
@@ -283,22 +283,34 @@ class LdapStore:
         return Root(base, frozenset(domains), frozenset(netbios))
 
     def search(self, filter_: str, attributes: list[str], base: str | None = None, scope: str = "SUBTREE",
-               limit: int = LOOKUP_COUNT + 1) -> list[Entry]:
+               limit: int = LOOKUP_COUNT + 1, sized: bool = False) -> list[Entry]:
         kept = self._connection
         connection = self.bound()
         under = self.root.base_dn if base is None else base
         try:
-            return self._search_on(connection, under, filter_, attributes, scope=scope, limit=limit)
+            return self._search_on(connection, under, filter_, attributes, scope=scope, limit=limit,
+                                   sized=sized)
         except _Dropped:
             if kept is not connection or self._shut:
                 raise  # opened for this search (the server is gone, not idle), or cut by close()
         # One kept from an earlier look-up, which the server closed while idle (AD's MaxConnIdleTime,
         # OpenLDAP's idletimeout, a load balancer): ldap3 tells only when it is read. Bound again, once.
-        return self._search_on(self.bound(), under, filter_, attributes, scope=scope, limit=limit)
+        return self._search_on(self.bound(), under, filter_, attributes, scope=scope, limit=limit,
+                               sized=sized)
+
+    def search_sized(self, filter_: str, attributes: list[str], base: str, scope: str,
+                     limit: int) -> tuple[list[Entry], bool]:
+        """At most `limit` entries, and whether there were more: past `limit`, or past the directory's own
+        size limit (OpenLDAP's sizelimit, 500 by default; the answer it cut is no failure, only part)."""
+        try:
+            entries = self.search(filter_, attributes, base=base, scope=scope, limit=limit + 1, sized=True)
+        except _SizeLimited as limited:
+            return limited.entries[:limit], True
+        return entries[:limit], len(entries) > limit
 
     def _search_on(self, connection: Any, base: str, filter_: str, attributes: list[str],
                    scope: str = "SUBTREE", limit: int = LOOKUP_COUNT + 1, count: bool = True,
-                   tolerate: bool = False) -> list[Entry]:
+                   tolerate: bool = False, sized: bool = False) -> list[Entry]:
         import ldap3
         from ldap3.core.exceptions import LDAPCommunicationError, LDAPException, LDAPResponseTimeoutError
 
@@ -329,6 +341,11 @@ class LdapStore:
                         if item.get("type") == "searchResEntry"]
             if code == 4 and len(entries) >= limit:
                 code = 0  # the limit is ours: what it sent is what was asked for
+            if code == 4 and sized:
+                self._report("search", base, filter_, code, len(entries), started)
+                if self._recorder is not None:
+                    self._recorder(base, filter_, scope, entries, code)
+                raise _SizeLimited(entries)
             if code == 10 and not tolerate:
                 # The base itself is another server's: not followed (it could be anyone's), and never
                 # "no one" either. A continuation reference within a search's answer is left unread.
@@ -341,7 +358,7 @@ class LdapStore:
                 self._report("search", base, filter_, code, len(entries), started)
                 if tolerate or (code == 32 and scope == "BASE"):
                     if self._recorder is not None:
-                        self._recorder(base, filter_, scope, entries)
+                        self._recorder(base, filter_, scope, entries, code)
                     return entries
                 if code == 3:
                     raise UnreachableError(self.url, "time limit exceeded", timeout=self.timeout)
@@ -357,7 +374,7 @@ class LdapStore:
                 break
         self._report("search", base, filter_, 0, len(entries), started)
         if self._recorder is not None:
-            self._recorder(base, filter_, scope, entries[:limit])
+            self._recorder(base, filter_, scope, entries[:limit], 0)
         return entries[:limit]
 
     def _report(self, operation: str, base: str, filter_: str, result: int | None, entries: int,
@@ -412,6 +429,14 @@ class LdapStore:
 
 class _Dropped(UnreachableError):
     """The connection failed under a search: the server closed it, or can't be reached."""
+
+
+class _SizeLimited(Exception):
+    """The directory stopped a search at its own size limit: `entries` is what it sent."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        super().__init__("sizeLimitExceeded")
+        self.entries = entries
 
 
 def _cut_off(connection: Any) -> None:
@@ -527,8 +552,14 @@ async def fetch_by_name(store: LdapStore, name: str, organisation: str) -> Snaps
     if found_org is None:
         return Snapshot(name, (), (), asked=asked, unrecorded=mapping.unrecorded)
     org_dn = found_org[1].dn
-    entries = await store.run(lambda: store.search(mapping.users, mapping.attributes(), base=org_dn,
-                                                   scope="LEVEL", limit=MAX_ENTRIES))
+    entries, cut_off = await store.run(lambda: store.search_sized(mapping.users, mapping.attributes(),
+                                                                  org_dn, "LEVEL", MAX_ENTRIES))
+    if cut_off:
+        # Those past them may have the name too: who has it can't be told, and no one found is shown as
+        # the caller (lookup.name-unsearchable).
+        cut = f"the directory sent {len(entries)} of the organisation's members, and has more"
+        return Snapshot(name, (), (), problems=(cut,), asked=replace(asked, members_cut=True),
+                        unrecorded=mapping.unrecorded)
     users = tuple(reading.user_facts(e, mapping, org_dn) for e in entries)
     found = name_matches(users, name)
     kept = {dn_key(u.id): e for e in entries for u, _ in found if u.id and dn_key(u.id) == dn_key(e.dn)}

@@ -119,6 +119,11 @@ async def fetch_by_name(store: ScimStore, name: str, organisation: str,
                         unrecorded=store.unrecorded)
     members = await store.members_of(org.id)
     problems += _problems("members", members)
+    if members.truncated:
+        # Members past those read may have the name too: who has it can't be told, and no one found is
+        # shown as the caller (lookup.name-unsearchable).
+        return Snapshot(name, (), (), problems=tuple(problems), asked=replace(asked, members_cut=True),
+                        unrecorded=store.unrecorded)
     users = _users(store, members)
     if any(not user.group_ids for user in users):
         org, noted = await _with_members(store, org)
