@@ -17,6 +17,9 @@ from tests.conftest import MemoryKeyring
 CONTRACT = ('name = "mine"\n[lookup]\nby = BY\n[facts]\nlogin_email = "userName"\nemails = "emails"\n'
             'legacy_user_id = "urn:postisupport:scim:schemas:extension:login:1.0:User:legacyUserId"\n')
 
+# An attribute sent twice with different values, in one case or in two (names are case-insensitive).
+TWICE = "sent 2 times with different values (names are case-insensitive), so none is read"
+
 
 @pytest.mark.parametrize(("by", "left"), [('["login_email", "legacy_user_id"]', "emails"),
                                           ('["login_email", "emails"]', "legacy_user_id")])
@@ -251,9 +254,9 @@ LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
 
 @pytest.mark.parametrize("mapping", ["postisupport", "scim-core"])
 @pytest.mark.parametrize(("extra", "unknown", "problem"), [
-    ({"USERNAME": "b@example.fi"}, {"user_name"}, "userName, USERNAME"),
-    ({"Active": False}, {"active"}, "active, Active"),
-    ({"EMAILS": [{"value": "c@example.fi"}]}, {"emails"}, "emails, EMAILS"),
+    ({"USERNAME": "b@example.fi"}, {"user_name"}, "userName"),
+    ({"Active": False}, {"active"}, "active"),
+    ({"EMAILS": [{"value": "c@example.fi"}]}, {"emails"}, "emails"),
 ])
 def test_an_attribute_sent_twice_in_different_case_with_different_values_is_unknown(
         mapping: str, extra: dict, unknown: set[str], problem: str) -> None:
@@ -264,7 +267,7 @@ def test_an_attribute_sent_twice_in_different_case_with_different_values_is_unkn
             **extra}
     facts = user_facts(user, preset(mapping))
     assert (facts.unknown - facts.untold, facts.problems) == (
-        unknown, (f"{problem}: sent 2 times in different case with different values, so none is read",))
+        unknown, (f"{problem}: {TWICE}",))
     assert (facts.user_name, facts.active, facts.emails) == (
         None if "user_name" in unknown else "a@example.fi", None if "active" in unknown else True,
         () if "emails" in unknown else ("a@example.fi",))
@@ -278,8 +281,7 @@ def test_an_attribute_sent_twice_with_one_value_is_read_and_a_twice_sent_extensi
     locked = user_facts({"id": "u1", "userName": "a@example.fi",
                          LOGIN: {"accountLocked": True, "ACCOUNTLOCKED": False}})
     assert (locked.locked, locked.unknown, locked.problems) == (False, {"locked"}, (
-        f"{LOGIN}:accountLocked, {LOGIN}:ACCOUNTLOCKED: sent 2 times in different case with different "
-        "values, so none is read",))
+        f"{LOGIN}:accountLocked: {TWICE}",))
 
 
 @pytest.mark.parametrize("pseudonymise", [[], ["--pseudonymise"]])
@@ -474,5 +476,5 @@ def test_an_items_sub_attribute_sent_twice_in_different_case_is_unknown(mapping:
     facts = user_facts(user, preset(mapping))
     assert (facts.is_admin, facts.emails, facts.unknown - facts.untold, facts.problems) == (
         False, (), {"administrators", "emails"},
-        ("roles.value, roles.VALUE: sent 2 times in different case with different values, so none is read",
-         "emails.value, emails.Value: sent 2 times in different case with different values, so none is read"))
+        (f"roles.value: {TWICE}",
+         f"emails.value: {TWICE}"))

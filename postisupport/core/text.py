@@ -6,10 +6,11 @@ import base64
 import bisect
 import functools
 import json
+import math
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote, quote_plus
@@ -336,17 +337,66 @@ NOT_UTF8 = "not UTF-8 text"
 
 class NotJson(ValueError):
     """Content that is no JSON document we read: `reason` says why ("not valid JSON: ..."); `number`,
-    that it is JSON but for a number of more digits than Python reads."""
+    that it is JSON but for a number of more digits than Python reads; `told`, that `reason` names
+    what in it can't be read (a key given twice with different values, NaN), to be said as it is."""
 
-    def __init__(self, reason: str, number: bool = False) -> None:
+    def __init__(self, reason: str, number: bool = False, told: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.number = number
+        self.told = told
 
 
-def json_document(content: bytes | bytearray | str, *, any_unicode: bool = False) -> Any:
+class _Unread(Exception):
+    """Raised from within json.loads's hooks: what makes the document unreadable, said."""
+
+
+def _refused_constant(name: str) -> Any:
+    raise _Unread(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise _Unread(f"the number {shortened(text, 40)} is beyond what can be read")
+    return number
+
+
+def _pairs(twins: bool) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """An object's members, a key sent twice with the same value once. With different values (JSON
+    leaves it to the reader, and json.loads keeps the last, unsaid): unreadable, or with `twins` kept
+    under a spelling of the key in another case, which the readers of a server's answer take for the
+    same attribute sent in two ways (idp.reading.one_casing: none of its values is read)."""
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key not in out:
+                out[key] = value
+            elif out[key] != value:
+                spelling = next((other for other in _spellings(key) if other not in out), None) \
+                    if twins else None
+                if spelling is None:
+                    raise _Unread(f"the key {shortened(key, 60)!r} is given twice, with different values")
+                out[spelling] = value
+        return out
+
+    return hook
+
+
+def _spellings(key: str) -> Iterator[str]:
+    """`key` in other case (the same attribute name, RFC 7643 section 2.1)."""
+    for other in (key.upper(), key.lower(), key.swapcase(), key.title(),
+                  *(key[:n] + key[n].swapcase() + key[n + 1:] for n in range(len(key)))):
+        if other != key and other.lower() == key.lower():
+            yield other
+
+
+def json_document(content: bytes | bytearray | str, *, any_unicode: bool = False,
+                  twins: bool = False) -> Any:
     """The JSON document `content` holds; NotJson, saying why, for anything else: one reading for every
     file and answer, so a number of more digits than Python converts is said so, not called "not JSON".
+    NaN and Infinity are not JSON, nor is a number past a float read as one; a key given twice with
+    different values is unreadable (`twins`: kept in another case, see _pairs).
 
     Bytes are UTF-8, a BOM allowed (an editor on Windows writes one); with `any_unicode`, also UTF-16
     or UTF-32, as json.loads tells them apart (a server's answer)."""
@@ -358,7 +408,10 @@ def json_document(content: bytes | bytearray | str, *, any_unicode: bool = False
         except UnicodeDecodeError:
             raise NotJson(NOT_UTF8) from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_pairs(twins), parse_constant=_refused_constant,
+                          parse_float=_finite)
+    except _Unread as error:
+        raise NotJson(str(error), told=True) from None
     except json.JSONDecodeError as error:
         raise NotJson(f"not valid JSON: {error}") from None
     except UnicodeDecodeError:  # bytes json.loads took for UTF-8, -16 or -32 but are none of them

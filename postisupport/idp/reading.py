@@ -102,8 +102,9 @@ def one_casing(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str], fro
             values = [node[key] for key in sent]
             if any(value != values[0] for value in values[1:]):
                 conflicted.add(f"{prefix}{folded}")
-                problems.append(f"{', '.join(within + str(key) for key in sent)}: sent {len(sent)} times in "
-                                "different case with different values, so none is read")
+                # Named as first sent: a key a server repeated in one case is kept in another (core.text).
+                problems.append(f"{within}{sent[0]}: sent {len(sent)} times with different values (names are "
+                                "case-insensitive), so none is read")
                 continue
             value = values[0]
             if isinstance(value, dict) and not prefix:  # an extension or a complex attribute, as its own

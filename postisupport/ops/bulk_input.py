@@ -563,7 +563,7 @@ def _object_row(number: int, line: str, column: str | None = None) -> Row:
         record: Any = json_document(line)
     except NotJson as error:
         return Row(number, line.strip(), problem=error.reason.removeprefix("not valid JSON: ")
-                   if error.number else "not a JSON object")
+                   if error.number or error.told else "not a JSON object")
     if not isinstance(record, dict):
         return Row(number, line.strip(), problem="not a JSON object")
     folded = {fold(str(k)): v for k, v in record.items()}

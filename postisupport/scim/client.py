@@ -642,7 +642,8 @@ def _body_of(response: Answer, path: str) -> Any:
     where = f"GET /{path}"
     unread: NotJson | None = None
     try:
-        body = json_document(response.content, any_unicode=True)
+        # A key sent twice with different values is read as one sent in two cases: none is read (F29-1).
+        body = json_document(response.content, any_unicode=True, twins=True)
     except NotJson as error:  # not JSON, not Unicode, nested to blow the stack, a number too long
         body, unread = NOT_JSON, error
     status = response.status_code
@@ -665,6 +666,9 @@ def _body_of(response: Answer, path: str) -> Any:
     if unread is not None and unread.number:
         raise ApiError(where, f"the identity API answered {where} with JSON holding a number of more than "
                        f"{sys.get_int_max_str_digits()} digits; refused")
+    if unread is not None and unread.told:
+        raise ApiError(where, f"the identity API answered {where} with JSON that can't be read: "
+                       f"{terminal_safe(unread.reason)}; refused")
     if body is NOT_JSON:
         kind = shortened(terminal_safe(response.headers.get("Content-Type", "no content type")), 100)
         what = "text that is not UTF-8, as JSON must be" if unread is not None and unread.reason == NOT_UTF8 \

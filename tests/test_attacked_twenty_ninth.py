@@ -1,0 +1,90 @@
+"""Findings of the twenty-ninth attack: what a JSON document says twice, or says in no JSON at all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from postisupport.core.text import NotJson, json_document
+from postisupport.idp.reading import user_facts
+from tests.servers import Hostile, serving
+
+LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
+TWICE = "sent 2 times with different values (names are case-insensitive), so none is read"
+
+
+def test_a_servers_key_sent_twice_is_kept_as_a_case_twin() -> None:
+    """The same value twice is one; different values are kept under another case of the key, which the
+    readers take for one attribute sent in two ways (none of its values is read)."""
+    assert json_document('{"a": 1, "a": 1}', twins=True) == {"a": 1}
+    assert json_document('{"aB": 1, "aB": 2, "aB": 3}', twins=True) == {"aB": 1, "AB": 2, "ab": 3}
+    # A one-letter key has one other case: taken, the repeat can't be kept, and the answer is refused.
+    with pytest.raises(NotJson) as refused:
+        json_document('{"a": 1, "A": 3, "a": 2}', twins=True)
+    assert (refused.value.reason, refused.value.told) == (
+        "the key 'a' is given twice, with different values", True)
+
+
+@pytest.mark.parametrize(("sent", "said"), [
+    ('{"email": "a@example.fi", "email": "b@example.fi"}', "the key 'email' is given twice, with different "
+                                                           "values"),
+    ('{"n": NaN}', "NaN is not a JSON value"),
+    ('{"n": -Infinity}', "-Infinity is not a JSON value"),
+    ('{"n": 1e999999}', "the number 1e999999 is beyond what can be read"),
+])
+def test_what_no_reader_can_take_one_way_is_refused_saying_what(sent: str, said: str) -> None:
+    with pytest.raises(NotJson) as refused:
+        json_document(sent)
+    assert (refused.value.reason, refused.value.told) == (said, True)
+
+
+def test_an_attribute_a_server_sends_twice_with_different_values_is_unknown() -> None:
+    """F29-1: "active": false, "active": true was read as active, with no word: json.loads keeps the last."""
+    raw = ('{"id": "u1", "userName": "dk@example.fi", "active": false, "active": true, '
+           f'"{LOGIN}": {{"accountLocked": true}}, "{LOGIN}": {{"accountLocked": false}}}}')
+    facts = user_facts(json_document(raw, twins=True))
+    assert (facts.active, {"active", "locked"} <= facts.unknown, facts.problems) == (
+        None, True, (f"active: {TWICE}", f"{LOGIN}: {TWICE}"))
+
+
+def test_a_deactivated_locked_account_a_server_also_sends_as_open_is_not_told_all_is_well(
+        run, environ) -> None:
+    """F29-1, through the client: the lock and the forced change sent first, then an extension without
+    them; the account was read as open, "contact the administrator", with no data problem."""
+    user = ('{"id": "u1", "userName": "dk@example.fi", "emails": [{"value": "dk@example.fi"}], '
+            f'"active": false, "active": true, '
+            f'"{LOGIN}": {{"accountLocked": true, "forcePasswordReset": true}}, '
+            f'"{LOGIN}": {{"lastLoginTime": "2021-02-01T07:30:00Z"}}}}')
+    body = ('{"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1, '
+            f'"Resources": [{user}]}}').encode()
+    environ["POSTISUPPORT_TOKEN"] = "tok-12345678"
+    with serving(Hostile(200, body, b"application/scim+json")) as url:
+        result = run("--api", url, "--no-audit", "diagnose", "dk@example.fi", "--json")
+    document = result.json()
+    assert (result.exit_code, document["user"]["active"], document["user"]["accountLocked"],
+            document["user"]["forcePasswordReset"]) == (0, None, None, None)
+    assert {"active", "locked", "reset_requested"} <= set(document["unknown"])
+    assert document["data_problems"][:2] == [f"user u1: active: {TWICE}", f"user u1: {LOGIN}: {TWICE}"]
+
+
+def test_an_ndjson_row_that_gives_a_key_twice_or_no_json_number_is_its_own_error(run, tmp_path: Path) -> None:
+    """F29-2: {"email": A, "email": B} was diagnosed as B, A in no output; F29-7: NaN and 1e999999 were
+    taken, and written out as NaN and Infinity, which no strict JSON reader reads."""
+    rows = ('{"email": "ESIM0105", "email": "ESIM0042"}\n{"email": "ESIM0105", "service": "reports", '
+            '"service": "invoicing"}\n{"email": "ESIM0105", "n": NaN}\n{"email": "ESIM0105", "n": 1e999999}\n'
+            '{"email": "ESIM0105", "email": "ESIM0105"}\n')
+    given = tmp_path / "in.ndjson"
+    given.write_text(rows, encoding="utf-8")
+    result = run("--sandbox", "bulk", str(given), "-q", "--no-audit")
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(row["input"], (row.get("error") or {}).get("message")) for row in out] == [
+        ('{"email": "ESIM0105", "email": "ESIM0042"}',
+         "the key 'email' is given twice, with different values"),
+        ('{"email": "ESIM0105", "service": "reports", "service": "invoicing"}',
+         "the key 'service' is given twice, with different values"),
+        ('{"email": "ESIM0105", "n": NaN}', "NaN is not a JSON value"),
+        ('{"email": "ESIM0105", "n": 1e999999}', "the number 1e999999 is beyond what can be read"),
+        ("ESIM0105", None)]  # the same value twice is one value
+    assert result.exit_code == 6  # rows in error
