@@ -9,7 +9,8 @@ import pytest
 
 from postisupport.core.text import NotJson, json_document
 from postisupport.idp.reading import user_facts
-from tests.servers import Hostile, serving
+from postisupport.sandbox.app import application
+from tests.servers import Hostile, Quirky, serving
 
 LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
 TWICE = "sent 2 times with different values (names are case-insensitive), so none is read"
@@ -88,3 +89,24 @@ def test_an_ndjson_row_that_gives_a_key_twice_or_no_json_number_is_its_own_error
         ('{"email": "ESIM0105", "n": 1e999999}', "the number 1e999999 is beyond what can be read"),
         ("ESIM0105", None)]  # the same value twice is one value
     assert result.exit_code == 6  # rows in error
+
+
+def test_a_capture_of_answers_with_data_problems_replays_as_it_decided(run, environ, tmp_path: Path) -> None:
+    """F29-4: a server that ignores the members' filter sent users of other organisations, which the
+    look-up left out, a data problem; the capture decided alike, was kept as captured, and its own replay
+    then "differs in data_problems" (exit 7): what was wrong with the answers can't come back from a file.
+    The record keeps it."""
+    environ["POSTISUPPORT_TOKEN"] = "tok-12345678"
+    captured = tmp_path / "ticket.json"
+    with serving(Quirky(application(), "ignores-filters")) as url:
+        made = run("--api", url, "--no-audit", "capture", "Aino Korhonen", "--org", "2345678-0", "-o",
+                   str(captured))
+        assert made.exit_code == 0, made.stderr
+    record = json.loads(captured.read_text())["capture"]
+    assert record["data_problems"] == record["diagnosis"]["data_problems"] == [
+        "the API returned 7 user(s) not among the organisation's members, left out",
+        "the API returned 3 organisation(s) not among the user's groups, left out: 'Exempel Ab', 'Lukko Oy', "
+        "'Sample Trading Ltd'"]
+    replayed = run("replay", str(captured), "--json")
+    assert (replayed.exit_code, replayed.stderr, replayed.json()["data_problems"]) == (
+        0, "", record["data_problems"])

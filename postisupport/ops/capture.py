@@ -165,10 +165,16 @@ def _replayable(store: ModuleType, document: dict[str, Any], result: Report, set
         # else it is kept as the diagnosis read it (an attribute sent twice in different case, which the
         # diagnosis could not read and the sandbox reads one of).
         try:
-            _deciding_alike(store, document, result, settings, view, "the directory as captured")
+            again = _deciding_alike(store, document, result, settings, view, "the directory as captured")
         except DataFileError:
             pass
         else:
+            if again["data_problems"] != as_json(result, view)["data_problems"]:
+                # What was wrong with the answers as sent (a user not among the organisation's members, a
+                # resource sent twice, its paging) can't come back from a file: the record keeps it, which
+                # replay says, else a capture fails its own replay the moment it is written (F29-4).
+                document = {**document, "capture": {**document["capture"],
+                                                    "data_problems": list(result.facts.problems)}}
             return document
     out: dict[str, Any] = store.as_read(document, list(result.facts.problems))
     _deciding_alike(store, out, result, settings, view, "the directory as read")
