@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from postisupport.core.rules import Evidence, decide
 from postisupport.core.text import NotJson, json_document
 from postisupport.idp.reading import user_facts
 from postisupport.sandbox.app import application
 from tests.servers import Hostile, Quirky, serving
+from tests.test_rules import a_user, facts
 
 LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
 TWICE = "sent 2 times with different values (names are case-insensitive), so none is read"
@@ -110,3 +113,20 @@ def test_a_capture_of_answers_with_data_problems_replays_as_it_decided(run, envi
     replayed = run("replay", str(captured), "--json")
     assert (replayed.exit_code, replayed.stderr, replayed.json()["data_problems"]) == (
         0, "", record["data_problems"])
+
+
+def test_a_caller_whose_own_roles_cant_be_read_is_not_told_there_is_no_administrator() -> None:
+    """F29-5: "roles": "admin" (a string, not a list) could not be read, and the rules read it as "not an
+    administrator": the only member of an organisation heard "your organisation has no administrator",
+    which docs/rules.md says is never said when the roles can't be read; isAdmin was false, fired false."""
+    read = user_facts({"id": "u1", "userName": "r1@example.fi", "roles": "admin"})
+    assert (read.is_admin, "administrators" in read.unknown) == (False, True)
+    alone = decide(facts(replace(a_user(), unknown=read.unknown, is_admin=False), admins=()))
+    assert ([part.key for part in alone.script], alone.evidence[0]) == (
+        ["login.no-admin.unknown", "next.ticket"], Evidence("login.no-admin", "isAdmin", None))
+    assert [(c.rule, c.fired, c.unknown) for c in alone.considered[2:]] == [
+        ("login.other-admin", None, ("administrators",)), ("login.no-admin", None, ("administrators",))]
+    # With another administrator who can act, she helps whether or not the caller is one too.
+    helped = decide(facts(replace(a_user(), unknown=read.unknown, is_admin=False)))
+    assert (helped.rule, [(c.rule, c.fired) for c in helped.considered[2:4]]) == (
+        "login.contact-admin", [("login.other-admin", None), ("login.user-is-admin", None)])

@@ -148,6 +148,12 @@ class UserFacts:
         return self.last_password_update < self.reset_sent_at
 
     @property
+    def role_unknown(self) -> bool:
+        """Whether they may be an administrator: their roles could not be read, and none read made them
+        one."""
+        return "administrators" in self.unknown and not self.is_admin
+
+    @property
     def reset_unknown(self) -> tuple[str, ...]:
         """The facts lacking to tell whether a password change is pending, when it is not known to be
         (empty: the directory tells)."""
@@ -306,8 +312,10 @@ class Facts:
     @property
     def admins_unknown(self) -> bool:
         """Whether the organisation may have administrators beyond `admins` and `unable_admins`: the
-        directory records none, or sent one whose roles could not be read."""
-        return self.admins_unreadable or "administrators" in self.unrecorded
+        directory records none, or sent one whose roles could not be read: the caller's own too, who may
+        then be its administrator (F29-5)."""
+        return self.admins_unreadable or "administrators" in self.unrecorded \
+            or (self.user is not None and self.user.role_unknown)
 
     @property
     def organisation_unknown(self) -> bool:

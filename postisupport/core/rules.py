@@ -874,8 +874,11 @@ def _escalation(facts: Facts, user: UserFacts, problem: Problem, trail: _Trail,
     group, admin_can_help, another_admin = GROUPS[problem]
     org = facts.organisation
     able = len(facts.admins)
-    if trail.check(another_admin, user.is_admin and able > 0, subject, isAdmin=user.is_admin,
-                   otherAdmins=able):
+    role = None if user.role_unknown else user.is_admin  # their roles unreadable: whether they are one
+    if user.role_unknown:
+        # Whether they are one of the administrators can't be told: the others who can act help either way.
+        trail.unknown(another_admin, ["administrators"], subject, isAdmin=None, otherAdmins=able)
+    elif trail.check(another_admin, user.is_admin and able > 0, subject, isAdmin=role, otherAdmins=able):
         return another_admin
     if org is not None and not able and facts.admins_unknown:
         # Administrators the directory can't tell of may be there: not "no one", not "only you".
@@ -884,11 +887,13 @@ def _escalation(facts: Facts, user: UserFacts, problem: Problem, trail: _Trail,
         return f"{group}.no-admin"
     # Checked (and recorded) only where a store may leave it untold: every other diagnosis is as before.
     if facts.organisation_unknown and trail.check(f"{group}.organisation-unknown", True, subject,
-                                                  isAdmin=user.is_admin):
+                                                  isAdmin=role):
         # Which organisation the account belongs to can't be told: not "none", and so not "only you" either.
         trail.unknown(f"{group}.no-organisation", ["organisation"], subject)
         return f"{group}.organisation-unknown"
-    if trail.check(f"{group}.user-is-admin", user.is_admin, subject, isAdmin=user.is_admin):
+    if user.role_unknown:
+        trail.unknown(f"{group}.user-is-admin", ["administrators"], subject, isAdmin=None)
+    elif trail.check(f"{group}.user-is-admin", user.is_admin, subject, isAdmin=user.is_admin):
         return f"{group}.user-is-admin"
     if trail.check(f"{group}.no-organisation", org is None, subject,
                    organisation=org.name or org.id if org else None):
@@ -901,7 +906,7 @@ def _escalation(facts: Facts, user: UserFacts, problem: Problem, trail: _Trail,
 
 
 def _escalation_evidence(facts: Facts, user: UserFacts, rule: str) -> list[Evidence]:
-    evidence = [Evidence(rule, "isAdmin", user.is_admin)]
+    evidence = [Evidence(rule, "isAdmin", None if user.role_unknown else user.is_admin)]
     org = facts.organisation
     if facts.organisation_unknown:
         evidence.append(Evidence(rule, "unknown", ["organisation"]))
