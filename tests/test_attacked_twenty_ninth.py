@@ -130,3 +130,23 @@ def test_a_caller_whose_own_roles_cant_be_read_is_not_told_there_is_no_administr
     helped = decide(facts(replace(a_user(), unknown=read.unknown, is_admin=False)))
     assert (helped.rule, [(c.rule, c.fired) for c in helped.considered[2:4]]) == (
         "login.contact-admin", [("login.other-admin", None), ("login.user-is-admin", None)])
+
+
+@pytest.mark.parametrize("output", ["out.csv", "out.ndjson"])
+@pytest.mark.parametrize("mode", ["--resume", "--retry-failed"])
+def test_a_resume_of_an_input_whose_other_columns_changed_since_is_refused(
+        run, tmp_path: Path, output: str, mode: str) -> None:
+    """F29-6: a row's note changed since the output was written; the resume kept the old note, unsaid,
+    though docs/bulk.md says an input changed since is refused."""
+    given = tmp_path / "in.csv"
+    given.write_text("email,note\r\nESIM0042,first\r\nESIM0105,second\r\n", encoding="utf-8")
+    out = tmp_path / output
+    assert run("--sandbox", "bulk", str(given), "-o", str(out), "-q", "--no-audit").exit_code == 0
+    before = out.read_bytes()
+    again = run("--sandbox", "bulk", str(given), "-o", str(out), "-q", "--no-audit", mode)
+    assert (again.exit_code, out.read_bytes()) == (0, before)  # unchanged: nothing to do
+    given.write_text("email,note\r\nESIM0042,first\r\nESIM0105,CHANGED\r\n", encoding="utf-8")
+    refused = run("--sandbox", "bulk", str(given), "-o", str(out), "-q", "--no-audit", mode)
+    assert (refused.exit_code, refused.stderr, out.read_bytes()) == (2, (
+        "postisupport: error: row 2 of the input ('ESIM0105') has other values in its other columns than "
+        f"row 2 of {out}: the input has changed since, or the output is from another input\n"), before)

@@ -358,7 +358,7 @@ def _first_pass(path: Path, column: str | None, kept: _Kept,
         if not counted and reading.format != "ndjson":
             return None, None
         for row in found:
-            kept.check(row)
+            kept.check(row, reading.extra_columns)
             count += 1
     kept.check_length(count)
     return count, reading.extra_columns if reading.format == "ndjson" else None
@@ -539,6 +539,8 @@ class _Kept:
     # What else of each row its result depends on (services, and in NDJSON the script's language), as a
     # hash; rows without it (NDJSON written by an older version) are held to their identifier only.
     asked: dict[int, int] = field(default_factory=dict)
+    # Each kept row's other columns (a note, a ticket) by hash, as the output holds them (F29-6).
+    others: dict[int, int] = field(default_factory=dict)
     failed: set[int] = field(default_factory=set)
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -548,6 +550,7 @@ class _Kept:
     format: Format = "ndjson"
     largest: int = 0
     extra_columns: list[str] | None = None  # a CSV output's columns kept from the input, as headed
+    input_columns: list[str] = field(default_factory=list)  # the input's other columns, as it names them
     # What its rows were read through (read_through); None for rows that name none: the default's.
     mappings: set[str | None] = field(default_factory=set)
 
@@ -564,6 +567,7 @@ class _Kept:
         """A CSV output resumed from an input with other columns would get rows wider or narrower than
         its header: refused before anything is written."""
         given = [spreadsheet_safe(name) for name in named_apart(extra_columns)]
+        self.input_columns = list(extra_columns)
         if self.extra_columns is None or self.extra_columns == given:
             return
         if format == "ndjson" and not self.extra_columns:
@@ -583,7 +587,7 @@ class _Kept:
                            "input has changed since")
 
     def keep(self, row: int, given: str, outcome: str | None, error_kind: str | None,
-             asked: Any = None, mapping: str | None = None, *, line: int) -> None:
+             asked: Any = None, mapping: str | None = None, *, line: int, others: Any = None) -> None:
         """A record of the output, on its `line`. A row it holds twice is refused: bulk writes each row
         once, so the file was edited or put together, the two may say different things, and a resume,
         which only appends, would keep both (and count both)."""
@@ -599,6 +603,8 @@ class _Kept:
         self.mappings.add(mapping or None)
         if asked is not None:
             self.asked[row] = hash(asked)
+        if others is not None:
+            self.others[row] = hash(others)
         self.largest = max(self.largest, row)
         if error_kind is not None:
             self.failed.add(row)
@@ -606,7 +612,9 @@ class _Kept:
         else:
             self.outcomes[outcome or ""] += 1
 
-    def check(self, row: Row) -> None:
+    def check(self, row: Row, columns: list[str] | None = None) -> None:
+        """`row` held to the output's row of its number; `columns`, the input's other columns read so far
+        (an NDJSON input's keys grow as it is read, and keep their places), else all of them."""
         had = self.inputs.get(row.number)
         # As the CSV wrote it: spreadsheet-safe, a lone surrogate (a JSON escape in NDJSON input) replaced.
         given = LONE_SURROGATE.sub(REPLACEMENT, spreadsheet_safe(row.identifier)) if self.format == "csv" \
@@ -622,6 +630,25 @@ class _Kept:
             raise InvalidInput("input", f"row {row.number} of the input ({row.identifier!r}) asks for {what} "
                                f"than row {row.number} of {self.path} was done for: the output is from "
                                "another input, or the input has changed since")
+        others = None if row.number in self.redo else self.others.get(row.number)
+        read = self.input_columns if columns is None else columns
+        if self.format == "csv" and [spreadsheet_safe(n) for n in named_apart(read)] \
+                != (self.extra_columns or [])[:len(read)]:
+            others = None  # other columns than the output's: check_columns says so, before anything runs
+        if others is not None and others != hash(self._others(row, read)):
+            # A note or a ticket changed since: the kept row would keep the old one, unsaid (F29-6).
+            raise InvalidInput("input", f"row {row.number} of the input ({row.identifier!r}) has other "
+                               f"values in its other columns than row {row.number} of {self.path}: the input "
+                               "has changed since, or the output is from another input")
+
+    def _others(self, row: Row, columns: list[str]) -> Any:
+        """A row's other columns as the output holds them (_cells; the NDJSON record's input_fields): in
+        CSV, a cell for each column, "" for those met after it."""
+        if self.format == "csv":
+            cells = [LONE_SURROGATE.sub(REPLACEMENT, spreadsheet_safe(as_given(row.extra.get(name))))
+                     for name in columns]
+            return tuple(cells + [""] * (len(self.extra_columns or ()) - len(cells)))
+        return json.dumps(row.extra, sort_keys=True)
 
     def check_length(self, count: int) -> None:
         if self.largest > count:
@@ -1041,8 +1068,11 @@ def _read_back_ndjson(path: Path, kept: _Kept) -> int:
                     break
                 raise _not_a_result(path, number)
             mapping = entry.get("mapping")
+            # A record without input_fields had none, or is an older version's: its others untold.
+            fields = entry.get("input_fields")
             kept.keep(row, given, entry.get("outcome"), kind, asked,
-                      mapping if isinstance(mapping, str) else None, line=number)
+                      mapping if isinstance(mapping, str) else None, line=number,
+                      others=json.dumps(fields, sort_keys=True) if isinstance(fields, dict) else None)
             end += len(line)
     return end
 
@@ -1103,7 +1133,8 @@ def _read_back_csv(path: Path, kept: _Kept) -> int:
             error = cells[at_error]
             kept.keep(int(cells[at_row]), cells[at_input], cells[at_outcome],
                       error.split(":", 1)[0] if error else None,
-                      cells[at_service], cells[at_mapping] if at_mapping is not None else None, line=start)
+                      cells[at_service], cells[at_mapping] if at_mapping is not None else None, line=start,
+                      others=tuple(cells[len(CSV_COLUMNS) + (at_mapping is not None):]))
             end, start = records.end, records.line + 1
         if records.failed and records.failed_at < size:
             raise _not_a_result(path, records.line)
