@@ -12,7 +12,7 @@ import pytest
 from postisupport.core.facts import Contact, Facts
 from postisupport.core.rules import decide
 from postisupport.output.script import script_text
-from tests.test_native_twenty_second import _script
+from tests.test_native_twenty_second import _demo, _do_line, _script
 from tests.test_rules import ADMIN, a_user, facts
 
 SENT = datetime(2021, 1, 17, 6, tzinfo=UTC)
@@ -155,3 +155,42 @@ def test_a_caller_who_cant_find_the_request_that_names_the_login_address_hears_w
              "sv": "Ditt lösenord har inte bytts sedan den begäran:"}
     assert {lang: f" {unfound[lang]}{who[lang]} {myself[lang]} {since[lang]} " in text
             for lang, text in said.items()} == dict.fromkeys(LANGS, True)
+
+
+def _erik(tmp_path: Path, **login: object) -> Path:
+    return _demo(tmp_path, "erik.json", u_1003=login)
+
+
+@pytest.mark.parametrize(("login", "unverified", "verified"), [
+    # The date of the last change, never said to an unverified caller.
+    ({"lastPasswordUpdateTime": "2021-01-18T08:00:00Z", "unknownFacts": ["reset_requested"]},
+     "Ask whether they have had an e-mail asking them to change the password since they last changed it (the "
+     "directory can't tell; its date once verified): if so, they change it first at posti.fi/changepassword; "
+     "if not, they log in with that address.",
+     "Ask whether they have had an e-mail since 18 Jan 2021 10:00 asking them to change the password"),
+    # A request of another day than the renewal's.
+    ({"passwordResetSentAt": "2021-03-05T06:00:00Z", "lastPasswordUpdateTime": None,
+      "unknownFacts": ["reset_requested", "password_changed_at"]},
+     "Ask whether they have changed the password since our request to change it (the directory can't tell "
+     "when it was changed; the request's date once verified): if not, they change it first at "
+     "posti.fi/changepassword; if so, they log in with that address.",
+     "Ask whether they have changed the password since the request of 5 Mar 2021 08:00"),
+    # A request to an address no longer on the account: where it went is the account's own too.
+    ({"passwordResetSentTo": "erik@vanha.example.fi", "lastPasswordUpdateTime": None,
+      "unknownFacts": ["reset_requested", "password_changed_at"]},
+     "Then ask whether they got our password-change request (its date, and where it went, once verified). If "
+     "they didn't, or haven't changed the password since (the directory can't tell), they change it at "
+     "posti.fi/changepassword.",
+     "Then ask whether they got the password-change request of 17 Jan 2021 08:00: it went to an address no "
+     "longer on the account."),
+])
+def test_the_agents_line_says_no_date_the_unverified_script_leaves_out(
+        run, tmp_path: Path, login: dict, unverified: str, verified: str) -> None:
+    """N24-1: before verification the script leaves out the date of the last change, a request's date that
+    is not the renewal's, and where a request went; the "Do this" line said them ("since 18 Jan 2021
+    10:00"), for the agent to ask with, against docs/agents.md ("the script and the Do line alike")."""
+    path = _erik(tmp_path, **login)
+    before = _do_line(run, path, "ESIM0077", "--ui-lang", "en")
+    assert before.endswith(f" {unverified}")
+    assert not any(said in before for said in ("2021", "no longer on the account"))
+    assert verified in _do_line(run, path, "ESIM0077", "--ui-lang", "en", "--verified")

@@ -23,6 +23,12 @@ RENEWAL = datetime(2021, 1, 15, 22, tzinfo=UTC)
 # The seed page tells anyone the password-change requests went out on 17 January 2021 (Helsinki, UTC+2):
 # a request sent on any other day is the account's own (F28-1).
 RENEWAL_REQUESTS = (datetime(2021, 1, 16, 22, tzinfo=UTC), datetime(2021, 1, 17, 22, tzinfo=UTC))
+
+
+def renewal_request(sent: datetime) -> bool:
+    """Whether a request was sent on the renewal's day, which anyone may hear (RENEWAL_REQUESTS)."""
+    return RENEWAL_REQUESTS[0] <= sent < RENEWAL_REQUESTS[1]
+
 # The facts a look-up compares the identifier with (matched_by).
 LOOKUP_FACTS = frozenset({"user_name", "emails", "legacy_user_id"})
 # The facts that tell whether someone can log in now (Contact.state).

@@ -14,7 +14,6 @@ from typing import Any, Literal
 from postisupport.core.facts import (
     LOOKUP_FACTS,
     RENEWAL,
-    RENEWAL_REQUESTS,
     Contact,
     Facts,
     Membership,
@@ -22,6 +21,7 @@ from postisupport.core.facts import (
     Service,
     UserFacts,
     fact_names,
+    renewal_request,
 )
 from postisupport.core.identifiers import equal_folded
 from postisupport.core.text import iso
@@ -250,7 +250,7 @@ def _public_dates(script: Sequence[ScriptPart]) -> tuple[ScriptPart, ...]:
     a request sent on another day (a later reset, a second request) is a fact of the account (F28-1)."""
     def public(part: ScriptPart) -> bool:
         sent = part.params.get("sent_at")
-        return sent is None or RENEWAL_REQUESTS[0] <= sent < RENEWAL_REQUESTS[1]
+        return sent is None or renewal_request(sent)
 
     def undated(part: ScriptPart) -> ScriptPart:
         if not part.personal and part.key in DATED:

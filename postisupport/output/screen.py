@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts
+from postisupport.core.facts import Contact, Facts, OrganisationFacts, Service, UserFacts, renewal_request
 from postisupport.core.identifiers import equal_folded
 from postisupport.core.language import DEFAULT_LANGUAGE, LANGUAGES
 from postisupport.core.report import Report
@@ -238,6 +238,14 @@ def _do(facts: Facts, decision: Decision, view: View) -> str:
         # After the login's line, if it has one; else first, before a service's (as docs/agents.md says).
         place = min(at, 1, login)
         then = ".told" if asked_after and f"{key}.told" in ui else ".then" if place else ""
+        sent = question.params.get("sent_at")
+        public = "changed_at" not in question.params and sent is not None and renewal_request(sent) \
+            and ".elsewhere" not in key
+        if not view.verified and not public and f"{key}{then}.unverified" in ui:
+            # Its dates (but the renewal's, which anyone may hear), and where a request went, are the
+            # account's own: as the script leaves them out, so does the line the agent reads from
+            # (docs/agents.md; N24-1).
+            then, dates = f"{then}.unverified", {}
         texts.insert(place, view.text(key + then, **dates))
     return " ".join(texts)
 
