@@ -143,8 +143,8 @@ def test_whether_a_change_is_pending_untold_the_caller_who_still_cant_log_in_goe
                       "--lang", lang).stdout for lang in ("en", "fi", "sv")}
     tail = {"en": "If that doesn't work either, call us again and we'll pass it on to our e-services "
                   "support.\n",
-            "fi": "Jos et ole saanut viestiä, kirjaudu sillä osoitteella ja nykyisellä salasanallasi. Jos "
-                  "sekään ei auta, "
+            "fi": "Jos uutta viestiä ei ole tullut, kirjaudu sillä osoitteella ja nykyisellä salasanallasi. "
+                  "Jos sekään ei auta, "
                   "soita meille uudelleen, niin välitämme asian "
                   "sähköisten palveluiden tukeen.\n",
             "sv": "Om det inte heller fungerar kan du ringa oss igen, så skickar vi det vidare till "
@@ -156,10 +156,11 @@ def test_whether_a_change_is_pending_untold_the_caller_who_still_cant_log_in_goe
     assert said["en"] == (
         "You now log in to Posti's business services with your e-mail address: the old user ID no longer "
         "works. The address you log in with is the one we sent the password-change request to on 17 January "
-        "2021. Have you had another e-mail since that one asking you to change your password? If you have, "
+        "2021. Since that e-mail, have you had a new one asking you to change your password? If you have, "
         "change it first: go to https://www.posti.fi/changepassword and enter that address, and you'll get "
-        "instructions by e-mail; then log in again. Otherwise, log in with that address and your current "
-        "password. If that doesn't work either, call us again and we'll pass it on to our e-services "
+        "instructions by e-mail; then log in again. If no new one has come, log in with that address and "
+        "your current password. If that doesn't work either, call us again and we'll pass it on to our "
+        "e-services "
         "support.\n")
 
 
@@ -195,8 +196,9 @@ def test_an_administrator_who_still_cant_log_in_after_step_2_is_sent_to_another_
     path.write_text(json.dumps(data), encoding="utf-8")
     said = run("--sandbox-data", str(path), "diagnose", "ESIM0001", "--script", "--no-audit", "--lang", "en")
     assert said.stdout.endswith(
-        "Otherwise, log in with that address and your current password. If that doesn't work either, "
-        "another of your organisation's administrators for Posti's services can check your account.\n")
+        "If no new one has come, log in with that address and your current password. If that doesn't work "
+        "either, another of your organisation's administrators for Posti's services can check your "
+        "account.\n")
 
 
 def test_a_right_to_a_service_the_organisation_does_not_have_is_not_no_fault(run, tmp_path: Path) -> None:

@@ -228,7 +228,8 @@ def test_a_deactivated_account_whose_lock_or_change_the_store_cant_tell_is_not_t
                "en").stdout == (
         "From here I can't fix what's stopping you logging in, but your organisation's administrator for "
         "Posti's services can check your account and your access rights. Once you can log in again, use "
-        "your e-mail address: the old user ID no longer works. If you don't know which address that is, the "
+        "your e-mail address: the old user ID no longer works. If you don't know which address you log in "
+        "with, the "
         "administrator can tell you that too. Once I've checked who you are, I can tell you the address "
         "myself.\n")
     assert said == {

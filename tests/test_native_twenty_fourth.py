@@ -69,16 +69,19 @@ def test_who_can_tell_the_login_address_comes_before_the_change_page_that_asks_f
 LOCKED = {
     "en": "From here I can't fix what's stopping you logging in, but {any}your organisation's {admins} for "
           "Posti's services can check your account and your access rights. Once you can log in again, use "
-          "your e-mail address: the old user ID no longer works. If you don't know which address that is, "
+          "your e-mail address: the old user ID no longer works. If you don't know which address you log in "
+          "with, "
           "{the} can tell you that too. Once I've checked who you are, I can tell you the address myself.",
     "fi": "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta {any}organisaatiosi Postin "
           "palveluiden {admins} voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun pääset taas kirjautumaan, "
-          "käytä sähköpostiosoitettasi: vanha asiointitunnus ei enää käy. Jos et tiedä, mikä osoite se on, "
+          "käytä sähköpostiosoitettasi: vanha asiointitunnus ei enää käy. Jos et tiedä, millä osoitteella "
+          "kirjaudut, "
           "{the} voi kertoa senkin. Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse.",
     "sv": "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men {any}din organisations "
           "{admins} för Postis tjänster kan kontrollera ditt konto och dina rättigheter. När du kan logga in "
           "igen ska du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Om du inte vet "
-          "vilken adress det är kan {the} berätta det också. När jag har kontrollerat vem du är kan jag "
+          "vilken adress du loggar in med kan {the} berätta det också. När jag har kontrollerat vem du är "
+          "kan jag "
           "också "
           "säga adressen själv.",
 }
@@ -124,10 +127,15 @@ def test_the_question_after_the_request_just_named_is_of_a_later_one() -> None:
                   unknown=frozenset({"force_password_reset"}))
     said = _unverified(facts(user, matched_by="legacyUserId", identifier="ESIM0042"))
     assert {lang: text.split("? ")[0].rsplit(". ", 1)[-1] for lang, text in said.items()} == {
-        "en": "Have you had another e-mail since that one asking you to change your password",
-        "fi": "Oletko saanut sen viestin jälkeen uuden sähköpostiviestin, jossa sinua pyydetään vaihtamaan "
-              "salasanasi",
-        "sv": "Har du efter det meddelandet fått ett nytt e-postmeddelande där du ombeds byta lösenord"}
+        "en": "Since that e-mail, have you had a new one asking you to change your password",
+        "fi": "Oletko saanut sen jälkeen uuden viestin, jossa sinua pyydetään vaihtamaan salasana",
+        "sv": "Har du efter det meddelandet fått ett nytt där du ombeds byta lösenord"}
+    # N24-8: "if you haven't had the e-mail" was heard as of the request just named.
+    follows = {"en": "If no new one has come, log in with that address and your current password.",
+               "fi": "Jos uutta viestiä ei ole tullut, kirjaudu sillä osoitteella ja nykyisellä "
+                     "salasanallasi.",
+               "sv": "Om inget nytt har kommit loggar du in med den adressen och ditt nuvarande lösenord."}
+    assert {lang: f". {follows[lang]} " in text for lang, text in said.items()} == dict.fromkeys(LANGS, True)
 
 
 @pytest.mark.parametrize(("admins", "who"), [

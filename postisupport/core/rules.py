@@ -704,7 +704,10 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
         # the request just named was heard as doubting it was sent; the question is of a later one (N22-4).
         question = replace(question, key=told_key, personal=since,
                            unverified="check.reset-pending.since.after-test" if since else None)
-        rest = [replace(part, key=OTHERWISE + answered, personal=False, unverified=None)
+        # After "have you had a new e-mail since ...?", "if you haven't had the e-mail" was heard as of the
+        # request just named: "if no new one has come" (N24-8).
+        otherwise_key = OTHERWISE + (".new" if since else answered)
+        rest = [replace(part, key=otherwise_key, personal=False, unverified=None)
                 if part.key.startswith(OTHERWISE) else part for part in rest]
     elif any("login_email" in part.params for part in script[:told]):
         # "Enter that address" once it has been said: to a verified caller only. Until then, to a caller
