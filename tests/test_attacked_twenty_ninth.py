@@ -150,3 +150,30 @@ def test_a_resume_of_an_input_whose_other_columns_changed_since_is_refused(
     assert (refused.exit_code, refused.stderr, out.read_bytes()) == (2, (
         "postisupport: error: row 2 of the input ('ESIM0105') has other values in its other columns than "
         f"row 2 of {out}: the input has changed since, or the output is from another input\n"), before)
+
+
+def test_a_resource_sent_again_with_other_values_is_one_whose_differing_values_are_not_read(
+        run, environ, tmp_path: Path) -> None:
+    """F29-3: two Users under one id, "Aino Korhonen" active and "Aino Impostor" deactivated: the second
+    was dropped, the first read as if it alone had come, and the data problem said it was "sent more than
+    once". What differs is read as an attribute sent two ways: none of it; a capture keeps both."""
+    first = {"id": "u2", "userName": "dup@example.fi", "displayName": "Aino Korhonen",
+             "emails": [{"value": "dup@example.fi"}], "active": True}
+    body = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 2,
+                       "Resources": [first, {**first, "displayName": "Aino Impostor", "active": False}]})
+    environ["POSTISUPPORT_TOKEN"] = "tok-12345678"
+    captured = tmp_path / "ticket.json"
+    with serving(Hostile(200, body.encode(), b"application/scim+json")) as url:
+        result = run("--api", url, "--no-audit", "diagnose", "dup@example.fi", "--json")
+        made = run("--api", url, "--no-audit", "capture", "dup@example.fi", "-o", str(captured))
+    document = result.json()
+    assert (result.exit_code, document["user"]["displayName"], document["user"]["active"]) == (0, None, None)
+    assert document["data_problems"][0] == (
+        "the API sent 1 of the Users more than once; each is read once (1 with other values the second time, "
+        "not read)")
+    assert [p for p in document["data_problems"] if p.startswith("user u2: ")] == [
+        f"user u2: displayName: {TWICE}", f"user u2: active: {TWICE}"]
+    assert made.exit_code == 0, made.stderr
+    assert "Aino Impostor" in captured.read_text()
+    replayed = run("replay", str(captured), "--json")
+    assert (replayed.exit_code, replayed.json()["rule"]) == (0, document["rule"]), replayed.stderr

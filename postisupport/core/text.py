@@ -372,15 +372,22 @@ def _pairs(twins: bool) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
         for key, value in pairs:
             if key not in out:
                 out[key] = value
-            elif out[key] != value:
-                spelling = next((other for other in _spellings(key) if other not in out), None) \
-                    if twins else None
-                if spelling is None:
-                    raise _Unread(f"the key {shortened(key, 60)!r} is given twice, with different values")
-                out[spelling] = value
+            elif out[key] != value and (not twins or not kept_twice(out, key, value)):
+                raise _Unread(f"the key {shortened(key, 60)!r} is given twice, with different values")
         return out
 
     return hook
+
+
+def kept_twice(node: dict[str, Any], key: str, value: Any) -> bool:
+    """`value`, sent for `key` beside another, kept in `node` under another case of the key (the same
+    attribute name, RFC 7643 section 2.1), which the readers take for one attribute sent two ways and
+    read none of; False when every case of it is taken."""
+    spelling = next((other for other in _spellings(key) if other not in node), None)
+    if spelling is None:
+        return False
+    node[spelling] = value
+    return True
 
 
 def _spellings(key: str) -> Iterator[str]:

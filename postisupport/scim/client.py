@@ -32,6 +32,7 @@ from postisupport.core.text import (
     REDACTED,
     NotJson,
     json_document,
+    kept_twice,
     redacted,
     shortened,
     terminal_safe,
@@ -249,21 +250,30 @@ class ScimClient:
         if excluded:
             params["excludedAttributes"] = excluded
         page = await self.get_page(endpoint, params)
-        seen: set[str | tuple[str, str]] = set()
-        repeated = 0
+        seen: dict[str | tuple[str, str], dict[str, Any]] = {}
+        repeated = differing = 0
 
         def fresh_of(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
             # A resource sent twice (a server that unions the filter's clauses naively) is one: else
-            # one person would be "several users", one administrator two.
-            nonlocal repeated
+            # one person would be "several users", one administrator two. Sent again with other values
+            # (F29-3), it is still one: what differs is read as an attribute sent two ways, so none of it.
+            nonlocal repeated, differing
             fresh = []
             for resource in resources:
                 identity = _identity(resource)
-                if identity in seen:
-                    repeated += 1
-                else:
-                    seen.add(identity)
+                first = seen.get(identity)
+                if first is None:
+                    seen[identity] = resource
                     fresh.append(resource)
+                    continue
+                repeated += 1
+                if first != resource:
+                    differing += 1
+                    for key, value in resource.items():
+                        if key not in first:
+                            first[key] = value
+                        elif first[key] != value:
+                            kept_twice(first, key, value)  # a key of no letters, sent twice: the first
             return fresh
 
         page.resources = fresh_of(page.resources)
@@ -281,8 +291,9 @@ class ScimClient:
         if repeated > 0:
             # What it counted in totalResults too: the page is not taken for cut short.
             page.total = max(page.total - repeated, len(page.resources))
+            again = f" ({differing} with other values the second time, not read)" if differing else ""
             page.problems.append(f"the API sent {repeated} of the {endpoint} more than once; each is read "
-                                 "once")
+                                 f"once{again}")
         if self._on_page is not None:
             self._on_page(endpoint, page)
         return page
