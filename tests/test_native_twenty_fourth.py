@@ -37,27 +37,29 @@ def _unverified(case: Facts) -> dict[str, str]:
 
 def test_who_can_tell_the_login_address_comes_before_the_change_page_that_asks_for_it(run) -> None:
     """N22-1: ESIM0300 gave the old ID, so doesn't know the login address; the change page ("enter the
-    e-mail address you log in with") came first, and who can tell that address only after it."""
+    e-mail address you log in with") came first, and who can tell that address only after it. N24-10: the
+    request went to an address no longer on the account, so its date, 17.1.2021, is not said until
+    verified: by the public page's test it would lead the caller to that address."""
     path = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
     assert {lang: _script(run, path, "ESIM0300", "--lang", lang) for lang in LANGS} == {
         "en": f"{OLD_ID['en']} If you don't know which address you log in with, your organisation's "
               "administrator for Posti's services can tell you and check your account. Once I've checked who "
-              "you are, I can tell you the address myself. You were asked on 17 January 2021 to change your "
-              "password, but it hasn't been changed yet. If you didn't get the message, you can ask for a "
+              "you are, I can tell you the address myself. You've been asked to change your password, but it "
+              "hasn't been changed yet. If you didn't get the message, you can ask for a "
               "new "
               "one: go to https://www.posti.fi/changepassword and enter the e-mail address you log in with, "
               "and you'll get instructions by e-mail. Once you've changed the password, log in with that "
               "address.",
         "fi": f"{OLD_ID['fi']} Jos et tiedä, millä osoitteella kirjaudut, organisaatiosi Postin palveluiden "
               "pääkäyttäjä voi kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut, kuka olet, voin "
-              "kertoa osoitteen myös itse. Sinua on pyydetty 17.1.2021 vaihtamaan salasanasi, mutta sitä ei "
+              "kertoa osoitteen myös itse. Sinua on pyydetty vaihtamaan salasanasi, mutta sitä ei "
               "ole vielä vaihdettu. Jos et saanut viestiä, voit pyytää uuden: mene osoitteeseen "
               "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin "
               "saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään sillä osoitteella.",
         "sv": f"{OLD_ID['sv']} Om du inte vet vilken adress du loggar in med kan din organisations "
               "administratör för Postis tjänster berätta det och kontrollera ditt konto. När jag har "
-              "kontrollerat vem du är kan jag också säga adressen själv. Den 17.1.2021 ombads du att byta "
-              "lösenord, men lösenordet har inte bytts ännu. Om du inte fick meddelandet kan du be om ett "
+              "kontrollerat vem du är kan jag också säga adressen själv. Du har ombetts att byta lösenord, "
+              "men lösenordet har inte bytts ännu. Om du inte fick meddelandet kan du be om ett "
               "nytt: gå till https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, "
               "så får du anvisningar per e-post. När du har bytt lösenordet loggar du in med den adressen."}
     # Once verified, the address itself is said instead, and who else could tell it is not.

@@ -113,7 +113,7 @@ def test_a_request_known_to_have_gone_to_another_address_is_not_the_test_of_the_
     assert _unverified(pending) == (
         f"{OLD_ID} If you don't know which address you log in with, your organisation's administrator for "
         "Posti's services can tell you and check your account. Once I've checked who you are, I can tell you "
-        "the address myself. We sent you a request on 17 January 2021 to change your password, but it hasn't "
+        "the address myself. We sent you a request to change your password, but it hasn't "
         "been changed yet. Please go to https://www.posti.fi/changepassword and enter the e-mail address you "
         "log in with; you'll get instructions by e-mail. Once you've changed the password, log in again with "
         "that address.")

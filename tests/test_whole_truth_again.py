@@ -205,16 +205,16 @@ OTHER_ADDRESS_RESET = {
           "instructions by e-mail. Once you've changed the password, log in with rasmus@ranta.example.fi.",
 }
 LOGIN_ADDRESS_RESET = {
-    "fi": "Lähetimme sinulle 17.1.2021 salasanan vaihtopyynnön, mutta salasanaa ei ole vielä vaihdettu. Mene "
+    "fi": "Lähetimme sinulle salasanan vaihtopyynnön, mutta salasanaa ei ole vielä vaihdettu. Mene "
           "osoitteeseen https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut "
           "sisään, "
           "niin saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu uudelleen sisään sillä "
           "osoitteella.",
-    "sv": "Den 17.1.2021 skickade vi dig en begäran om att byta lösenord, men lösenordet har inte bytts "
+    "sv": "Vi skickade dig en begäran om att byta lösenord, men lösenordet har inte bytts "
           "ännu. "
           "Gå till https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så får du "
           "anvisningar per e-post. När du har bytt lösenordet loggar du in igen med den adressen.",
-    "en": "We sent you a request on 17 January 2021 to change your password, but it hasn't been changed yet. "
+    "en": "We sent you a request to change your password, but it hasn't been changed yet. "
           "Please go to https://www.posti.fi/changepassword and enter the e-mail address you log in with; "
           "you'll get instructions by e-mail. Once you've changed the password, log in again with that "
           "address.",
@@ -334,17 +334,17 @@ def test_u6_a_chosen_language_is_not_said_to_follow_from_the_missing_script(run,
 
 
 ASKED = {
-    "fi": "Sinua on pyydetty 17.1.2021 vaihtamaan salasanasi, mutta sitä ei ole vielä vaihdettu. Jos et "
+    "fi": "Sinua on pyydetty vaihtamaan salasanasi, mutta sitä ei ole vielä vaihdettu. Jos et "
           "saanut "
           "viestiä, voit pyytää uuden: mene osoitteeseen https://www.posti.fi/changepassword ja anna "
           "sähköpostiosoite, jolla kirjaudut sisään, niin saat ohjeet sähköpostiisi. Kun olet vaihtanut "
           "salasanan, kirjaudu sisään sillä osoitteella.",
-    "sv": "Den 17.1.2021 ombads du att byta lösenord, men lösenordet har inte bytts ännu. Om du inte fick "
+    "sv": "Du har ombetts att byta lösenord, men lösenordet har inte bytts ännu. Om du inte fick "
           "meddelandet kan du be om ett nytt: gå till https://www.posti.fi/changepassword och ange den "
           "e-postadress du loggar in med, så får du anvisningar per e-post. När du har bytt lösenordet "
           "loggar "
           "du in med den adressen.",
-    "en": "You were asked on 17 January 2021 to change your password, but it hasn't been changed yet. If you "
+    "en": "You've been asked to change your password, but it hasn't been changed yet. If you "
           "didn't get the message, you can ask for a new one: go to https://www.posti.fi/changepassword and "
           "enter the e-mail address you log in with, and you'll get instructions by e-mail. Once you've "
           "changed the password, log in with that address.",

@@ -245,12 +245,20 @@ DATED = {key: f"{key}.undated" for key in (
     "check.reset-pending.changed.asked.service")} | {"lookup.ambiguous.reset-on": "lookup.ambiguous.reset"}
 
 
+# The sentences of a request that went to another address than the login one: the seed page's test
+# ("the login address is the one the 17.1.2021 request went to") would lead the caller who hears the
+# renewal's date to the wrong address, so until verified they hear it without (N24-10).
+ELSEWHERE = ("login.reset-pending.elsewhere", "login.reset-pending.other-address",
+             "check.reset-pending.changed.elsewhere")
+
+
 def _public_dates(script: Sequence[ScriptPart]) -> tuple[ScriptPart, ...]:
     """Until verified, a request's date only when it is the renewal's, which the seed page tells anyone:
-    a request sent on another day (a later reset, a second request) is a fact of the account (F28-1)."""
+    a request sent on another day (a later reset, a second request) is a fact of the account (F28-1),
+    and one that went to another address is said without its date too (ELSEWHERE)."""
     def public(part: ScriptPart) -> bool:
         sent = part.params.get("sent_at")
-        return sent is None or renewal_request(sent)
+        return sent is None or (renewal_request(sent) and not part.key.startswith(ELSEWHERE))
 
     def undated(part: ScriptPart) -> ScriptPart:
         if not part.personal and part.key in DATED:
