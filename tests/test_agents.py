@@ -538,8 +538,8 @@ def test_4_another_address_hears_only_the_login_address_works_and_the_seed_pages
 ELSEWHERE = {
     "fi": "Lähetimme sinulle 17.1.2021 salasanan vaihtopyynnön, mutta se meni osoitteeseen, joka ei enää "
           "ole liitetty käyttäjätunnukseesi, joten viesti ei ehkä tullut perille. Voit pyytää uuden: mene "
-          "osoitteeseen "
-          "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin saat "
+          "sivulle https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, "
+          "niin saat "
           "ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään sillä osoitteella.",
     "sv": "Den 17.1.2021 skickade vi dig en begäran om att byta lösenord, men till en e-postadress som inte "
           "längre finns på ditt konto, så den har kanske aldrig nått dig. Du kan be om en ny: gå till "

@@ -74,7 +74,7 @@ def test_an_unverified_locked_caller_with_a_change_pending_is_not_told_to_change
               "instructions by e-mail.\n",
         "fi": "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi Postin "
               "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun pääkäyttäjä on "
-              "saanut tunnuksesi kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene osoitteeseen "
+              "saanut tunnuksesi kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene sivulle "
               "https://www.posti.fi/changepassword ja anna sähköpostiosoitteesi, niin saat ohjeet "
               "sähköpostiisi.\n",
         "sv": "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men din organisations "
@@ -178,7 +178,7 @@ def test_a_caller_found_by_name_hears_the_login_address_before_the_change_page_t
               "address.\n",
         "fi": "Kirjautumisosoitteesi on aino.korhonen@esimerkki.example.fi, sama osoite, johon lähetimme "
               "salasanan vaihtopyynnön 17.1.2021. Salasanaasi ei ole vaihdettu sen pyynnön jälkeen: mene "
-              "osoitteeseen https://www.posti.fi/changepassword ja anna siellä tämä osoite, niin saat ohjeet "
+              "sivulle https://www.posti.fi/changepassword ja anna siellä sama osoite, niin saat ohjeet "
               "sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään samalla osoitteella.\n",
         "sv": "Din e-postadress för inloggning är aino.korhonen@esimerkki.example.fi, alltså den adress dit "
               "vi den 17.1.2021 skickade begäran om att byta lösenord. Ditt lösenord har inte bytts sedan "

@@ -113,8 +113,8 @@ def test_a_caller_with_the_old_id_hears_the_login_address_before_the_change_page
         "fi": "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
               "enää käy. Kirjautumiseen käytettävä sähköpostiosoitteesi on "
               "maija.virtanen@esimerkki.example.fi. Oletko saanut sähköpostiviestin, jossa sinua pyydetään "
-              "vaihtamaan salasanasi? Jos olet, vaihda se ensin: mene osoitteeseen "
-              "https://www.posti.fi/changepassword ja anna siellä tämä sähköpostiosoite, niin saat ohjeet "
+              "vaihtamaan salasanasi? Jos olet, vaihda se ensin: mene sivulle "
+              "https://www.posti.fi/changepassword ja anna siellä sama sähköpostiosoite, niin saat ohjeet "
               "sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut viestiä, kirjaudu sillä "
               "osoitteella ja nykyisellä salasanallasi. Jos sekään ei auta, soita meille uudelleen, niin "
               "välitämme asian "
@@ -218,7 +218,7 @@ def test_a_deactivated_account_whose_lock_or_change_the_store_cant_tell_is_not_t
                   "se härifrån."}
     change = {"en": " If you are then asked to change your password, change it at "
                     "https://www.posti.fi/changepassword.",
-              "fi": " Jos sinua sen jälkeen pyydetään vaihtamaan salasanasi, vaihda se osoitteessa "
+              "fi": " Jos sinua sen jälkeen pyydetään vaihtamaan salasanasi, vaihda se sivulla "
                     "https://www.posti.fi/changepassword.",
               "sv": " Om du sedan ombeds byta lösenord, byter du det på https://www.posti.fi/changepassword."}
     lock_said, change_said = ("locked" in unknown, "reset_requested" in unknown)

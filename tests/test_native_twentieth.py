@@ -11,7 +11,7 @@ from tests.test_native_sixteenth import LOGIN
 
 TAIL = {"en": "you'll also need to change your password: go to https://www.posti.fi/changepassword and enter "
               "your e-mail address, and you'll get instructions by e-mail.",
-        "fi": "sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen https://www.posti.fi/changepassword "
+        "fi": "sinun täytyy myös vaihtaa salasanasi: mene sivulle https://www.posti.fi/changepassword "
               "ja anna sähköpostiosoitteesi, niin saat ohjeet sähköpostiisi.",
         "sv": "behöver du också byta lösenord: gå till https://www.posti.fi/changepassword och ange din "
               "e-postadress, så får du anvisningar per e-post."}

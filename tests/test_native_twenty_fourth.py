@@ -53,7 +53,7 @@ def test_who_can_tell_the_login_address_comes_before_the_change_page_that_asks_f
         "fi": f"{OLD_ID['fi']} Jos et tiedä, millä osoitteella kirjaudut, organisaatiosi Postin palveluiden "
               "pääkäyttäjä voi kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut, kuka olet, voin "
               "kertoa osoitteen myös itse. Sinua on pyydetty vaihtamaan salasanasi, mutta sitä ei "
-              "ole vielä vaihdettu. Jos et saanut viestiä, voit pyytää uuden: mene osoitteeseen "
+              "ole vielä vaihdettu. Jos et saanut viestiä, voit pyytää uuden: mene sivulle "
               "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin "
               "saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään sillä osoitteella.",
         "sv": f"{OLD_ID['sv']} Om du inte vet vilken adress du loggar in med kan din organisations "

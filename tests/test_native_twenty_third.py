@@ -183,8 +183,8 @@ def test_with_no_administrator_the_change_follows_the_support_request_not_what_s
     assert {lang: script_text(decision, lang, verified=False).rsplit(". ", 1)[1]
             for lang in ("fi", "sv", "en")} == {
         "fi": "Kun tukipyyntösi on käsitelty ja sinuun on oltu yhteydessä, vaihda vielä salasanasi ennen "
-              "kuin kirjaudut: mene osoitteeseen https://www.posti.fi/changepassword ja anna siellä tämä "
-              "osoite, niin saat ohjeet sähköpostiisi.",
+              "kuin kirjaudut: mene sivulle https://www.posti.fi/changepassword ja anna siellä sama osoite, "
+              "niin saat ohjeet sähköpostiisi.",
         "sv": "När ditt supportärende har behandlats och vi har kontaktat dig byter du också lösenord innan "
               "du loggar in: gå till https://www.posti.fi/changepassword och ange den adressen, så får du "
               "anvisningar per e-post.",

@@ -245,7 +245,7 @@ LOCKED_RESET_OLD_ID = {
           "lukituksen. Pääkäyttäjä on Anna Admin. Yhteystiedot: sähköpostiosoite anna@example.fi. "
           "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus "
           "ei enää käy. Kirjautumiseen käytettävä sähköpostiosoitteesi on lotta.lukko@example.fi. Kun"
-          " tunnuksesi on taas avattu, sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen "
+          " tunnuksesi on taas avattu, sinun täytyy myös vaihtaa salasanasi: mene sivulle "
           "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin"
           " saat ohjeet sähköpostiisi.",
     "sv": "Ditt konto är låst. Din organisations administratör för Postis tjänster kan låsa upp det. "

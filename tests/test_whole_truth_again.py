@@ -336,7 +336,7 @@ def test_u6_a_chosen_language_is_not_said_to_follow_from_the_missing_script(run,
 ASKED = {
     "fi": "Sinua on pyydetty vaihtamaan salasanasi, mutta sitä ei ole vielä vaihdettu. Jos et "
           "saanut "
-          "viestiä, voit pyytää uuden: mene osoitteeseen https://www.posti.fi/changepassword ja anna "
+          "viestiä, voit pyytää uuden: mene sivulle https://www.posti.fi/changepassword ja anna "
           "sähköpostiosoite, jolla kirjaudut sisään, niin saat ohjeet sähköpostiisi. Kun olet vaihtanut "
           "salasanan, kirjaudu sisään sillä osoitteella.",
     "sv": "Du har ombetts att byta lösenord, men lösenordet har inte bytts ännu. Om du inte fick "

@@ -168,7 +168,7 @@ def test_the_organisation_that_has_the_service_is_named_when_no_one_there_can_gr
         ),
         (
             "fi",
-            "Kun tunnuksesi on taas avattu, sinun täytyy myös vaihtaa salasanasi: mene osoitteeseen "
+            "Kun tunnuksesi on taas avattu, sinun täytyy myös vaihtaa salasanasi: mene sivulle "
             "https://www.posti.fi/changepassword ja "
             "anna sähköpostiosoite, jolla kirjaudut sisään, niin saat ohjeet sähköpostiisi.",
             "17.1.2021 lähettämämme salasanan vaihtopyyntö meni osoitteeseen, joka ei enää ole "
@@ -236,8 +236,8 @@ def test_a_caller_in_two_organisations_hears_whose_administrator_is_named(
     ("fi", "Kirjautumiseen käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. "
            "Jos et löydä sitä viestiä, organisaatiosi Postin palveluiden pääkäyttäjä voi kertoa osoitteen. "
            "Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse. Salasanaasi ei ole vaihdettu "
-           "sen pyynnön jälkeen: mene osoitteeseen https://www.posti.fi/changepassword "
-           "ja anna siellä tämä osoite, niin saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, "
+           "sen pyynnön jälkeen: mene sivulle https://www.posti.fi/changepassword "
+           "ja anna siellä sama osoite, niin saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, "
            "kirjaudu sisään samalla osoitteella.\n"),
     ("sv", "Din e-postadress för inloggning är den adress dit vi den 17.1.2021 skickade begäran om att byta "
            "lösenord. Om du inte hittar det meddelandet kan din organisations administratör för Postis "
@@ -268,8 +268,8 @@ def test_a_caller_found_by_name_is_told_which_address_to_give_on_the_change_page
            "enää käy. Kirjautumiseen käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön "
            "17.1.2021. Jos et löydä sitä viestiä, organisaatiosi Postin palveluiden pääkäyttäjä voi kertoa "
            "osoitteen. Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse. Salasanaasi ei ole "
-           "vaihdettu sen pyynnön jälkeen: mene osoitteeseen "
-           "https://www.posti.fi/changepassword ja anna siellä tämä osoite, niin saat ohjeet "
+           "vaihdettu sen pyynnön jälkeen: mene sivulle https://www.posti.fi/changepassword ja anna siellä "
+           "sama osoite, niin saat ohjeet "
            "sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään samalla osoitteella.\n"),
     ("sv", "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
            "fungerar inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 "
