@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from postisupport.core.rules import decide
+from postisupport.output.messages import catalog
 from postisupport.output.script import script_text
 from tests.test_native_sixteenth import LOGIN
 from tests.test_rules import a_user, facts
@@ -356,7 +357,9 @@ def test_the_login_address_told_by_its_test_is_that_address_when_logging_in(run)
     said = {(how, lang): run("--sandbox", "diagnose", who, "--script", "--no-audit", "--lang", lang
                              ).stdout.rstrip("\n")
             for how, who in gave.items() for lang in ("en", "fi", "sv")}
-    assert said == {
+    # Each then says who can tell the address, to a caller who can't find that e-mail (N24-7).
+    unfound = {lang: catalog(lang)["then.address-unknown.tested.admin"]["one"] for lang in ("en", "fi", "sv")}
+    assert {key: text.removesuffix(f" {unfound[key[1]]}") for key, text in said.items()} == {
         ("other", "en"): "Only your login e-mail address works for logging in to Posti's business services, "
                          "not the other addresses on your account. The address you log in with is the one we "
                          "sent the password-change request to on 17 January 2021. Please log in with that "
@@ -381,6 +384,7 @@ def test_the_login_address_told_by_its_test_is_that_address_when_logging_in(run)
                        "ärendekoden fungerar inte längre. Din e-postadress för inloggning är den adress dit "
                        "vi den 17.1.2021 skickade begäran om att byta lösenord. Logga in med den och ditt "
                        "nuvarande lösenord."}
+    assert all(text.endswith(f" {unfound[lang]}") for (_, lang), text in said.items())
 
 
 def test_an_unverified_callers_rights_are_not_promised_twice_in_two_sentences(run) -> None:

@@ -652,8 +652,10 @@ def test_another_address_hears_only_the_login_address_works_and_the_seed_pages_t
     # then "log in with that address" to anyone (N19-9).
     tested = ScriptPart("detail.login-email.tested", {"login_email": "aino@example.fi", "sent_at": SENT},
                         personal=True, unverified="detail.login-email.test")
+    # Then who can tell it, to a caller who can't find that e-mail years on (N24-7).
+    unfound = ScriptPart("then.address-unknown.tested.admin", {"n": 1}, until_verified=True)
     assert decision.script == (ScriptPart("login.not-login-email.email"), tested,
-                               ScriptPart("login.with-current-password.it"))
+                               ScriptPart("login.with-current-password.it"), unfound)
     legacy = decide(facts(user, matched_by="legacyUserId"))
     assert legacy.script[0] == ScriptPart("login.not-login-email")
     # No test when the request went elsewhere, or no request went out.

@@ -802,8 +802,12 @@ def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> t
         return tuple(parts)
     if parts[-1].key.startswith("detail.login-email.test"):
         # The test tells anyone which address it is ("the one we sent the request to"): "that address",
-        # not the long name of the login address a third time in three sentences (N19-9).
-        return (*parts, ScriptPart("login.with-current-password.it"))
+        # not the long name of the login address a third time in three sentences (N19-9). A caller who
+        # can't find that e-mail, years on, hears who can tell it, as with a change pending (N24-7);
+        # not where what else may stop the login is unknown: step 3 follows in the same sentence there.
+        unfound = () if user.reset_unknown or {"active", "locked"} & user.unknown \
+            else (_address_unknown(facts, tested=True),)
+        return (*parts, ScriptPart("login.with-current-password.it"), *unfound)
     if user.login_email_unknown:
         return (*parts, ScriptPart("login.with-current-password"))
     # Until verified, "log in with your login address" is an instruction the caller who gave something
