@@ -337,17 +337,22 @@ def test_a_value_that_is_no_boolean_is_unreadable_never_read_as_one() -> None:
             for sent in (True, "False", " true ")] == [True, False, True]
 
 
+def ndjson_rows(run: Any, tmp_path: Path, rows: str) -> tuple[int, list[tuple[str, str | None]]]:
+    """A bulk run of NDJSON `rows` on the sandbox: its exit code, and each row's input and error message."""
+    given = tmp_path / "in.ndjson"
+    given.write_text(rows, encoding="utf-8")
+    result = run("--sandbox", "bulk", str(given), "-q", "--no-audit")
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    return result.exit_code, [(row["input"], (row.get("error") or {}).get("message")) for row in out]
+
+
 def test_ndjson_rows_keep_what_was_given_and_refuse_one_key_twice(run, tmp_path: Path) -> None:
     """A18-15: a non-string identifier came back as Python's repr ("True", "['ESIM0042']"); A19-11: a row
     with "service" and "Service" was diagnosed for the last one only, with no word."""
     rows = ('{"identifier": true}\n{"identifier": ["ESIM0042"]}\n'
             '{"EMAIL": "ESIM0105", "service": "invoicing", "Service": "reports"}\n'
             '{"email": "ESIM0105", "EMAIL": "ESIM0105"}\n')
-    given = tmp_path / "in.ndjson"
-    given.write_text(rows, encoding="utf-8")
-    result = run("--sandbox", "bulk", str(given), "-q", "--no-audit")
-    out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(row["input"], (row.get("error") or {}).get("message")) for row in out] == [
+    assert ndjson_rows(run, tmp_path, rows)[1] == [
         ("true", 'no identifier (a string under a key such as "identifier" or "email")'),
         ('["ESIM0042"]', 'no identifier (a string under a key such as "identifier" or "email")'),
         ('{"EMAIL": "ESIM0105", "service": "invoicing", "Service": "reports"}',

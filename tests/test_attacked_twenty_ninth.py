@@ -13,6 +13,7 @@ from postisupport.core.text import NotJson, json_document
 from postisupport.idp.reading import user_facts
 from postisupport.sandbox.app import application
 from tests.servers import Hostile, Quirky, serving
+from tests.test_attacked_nineteenth import ndjson_rows
 from tests.test_rules import a_user, facts
 
 LOGIN = "urn:postisupport:scim:schemas:extension:login:1.0:User"
@@ -79,19 +80,14 @@ def test_an_ndjson_row_that_gives_a_key_twice_or_no_json_number_is_its_own_error
     rows = ('{"email": "ESIM0105", "email": "ESIM0042"}\n{"email": "ESIM0105", "service": "reports", '
             '"service": "invoicing"}\n{"email": "ESIM0105", "n": NaN}\n{"email": "ESIM0105", "n": 1e999999}\n'
             '{"email": "ESIM0105", "email": "ESIM0105"}\n')
-    given = tmp_path / "in.ndjson"
-    given.write_text(rows, encoding="utf-8")
-    result = run("--sandbox", "bulk", str(given), "-q", "--no-audit")
-    out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(row["input"], (row.get("error") or {}).get("message")) for row in out] == [
+    assert ndjson_rows(run, tmp_path, rows) == (6, [  # 6: rows in error
         ('{"email": "ESIM0105", "email": "ESIM0042"}',
          "the key 'email' is given twice, with different values"),
         ('{"email": "ESIM0105", "service": "reports", "service": "invoicing"}',
          "the key 'service' is given twice, with different values"),
         ('{"email": "ESIM0105", "n": NaN}', "NaN is not a JSON value"),
         ('{"email": "ESIM0105", "n": 1e999999}', "the number 1e999999 is beyond what can be read"),
-        ("ESIM0105", None)]  # the same value twice is one value
-    assert result.exit_code == 6  # rows in error
+        ("ESIM0105", None)])  # the same value twice is one value
 
 
 def test_a_capture_of_answers_with_data_problems_replays_as_it_decided(run, environ, tmp_path: Path) -> None:
