@@ -473,16 +473,16 @@ def test_1_a_locked_account_asking_about_a_service_hears_it_is_locked_not_no_fau
 
 
 DEACTIVATED_OLD_ID = {
-    "fi": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'fi']} {MAIJA_SAID['fi']} Kun pääset taas "
+    "fi": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'fi']} {MAIJA_SAID['fi']} Kun pääset "
           "kirjautumaan, käytä sähköpostiosoitettasi: vanha asiointitunnus ei enää käy. "
           "Kirjautumiseen käytettävä "
           "sähköpostiosoitteesi on pekka.nieminen@esimerkki.example.fi.",
-    "sv": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'sv']} {MAIJA_SAID['sv']} När du kan logga in "
-          "igen ska du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
+    "sv": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'sv']} {MAIJA_SAID['sv']} När du kan logga in ska "
+          "du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Din "
           "e-postadress för inloggning är "
           "pekka.nieminen@esimerkki.example.fi.",
-    "en": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'en']} {MAIJA_SAID['en']} Once you can log in "
-          "again, use your e-mail address: the old user ID no longer works. The e-mail address you "
+    "en": f"{CLOSED['pekka.nieminen@esimerkki.example.fi', 'en']} {MAIJA_SAID['en']} Once you can log in, "
+          "use your e-mail address: the old user ID no longer works. The e-mail address you "
           "log in with is "
           "pekka.nieminen@esimerkki.example.fi.",
 }

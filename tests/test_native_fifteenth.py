@@ -51,8 +51,8 @@ def test_a_right_held_by_a_caller_in_no_organisation_is_said_as_theirs(run, tmp_
         " administrator who could help. You already have access to Reporting, but it will only open once "
         "you can log in and your account is linked to an organisation. You don't have access to the other"
         " service you asked about; for that, your account must first be linked to an organisation. I'll "
-        "pass this on to our e-services support as a support request, and they will get back to you. Once"
-        " you can log in again, use your e-mail address: the old user ID no longer works. The e-mail "
+        "pass this on to our e-services support as a support request, and they will get back to you. Once "
+        "you can log in, use your e-mail address: the old user ID no longer works. The e-mail "
         "address you log in with is ilkka.irrallinen@example.net.\n")
 
 

@@ -227,7 +227,7 @@ def test_a_deactivated_account_whose_lock_or_change_the_store_cant_tell_is_not_t
     assert run("--sandbox-data", str(path), "diagnose", "ESIM0200", "--script", "--no-audit", "--lang",
                "en").stdout == (
         "From here I can't fix what's stopping you logging in, but your organisation's administrator for "
-        "Posti's services can check your account and your access rights. Once you can log in again, use "
+        "Posti's services can check your account and your access rights. Once you can log in, use "
         "your e-mail address: the old user ID no longer works. If you don't know which address you log in "
         "with, the "
         "administrator can tell you that too. Once I've checked who you are, I can tell you the address "
@@ -236,19 +236,19 @@ def test_a_deactivated_account_whose_lock_or_change_the_store_cant_tell_is_not_t
         "en": "Your account has been deactivated. Your organisation's administrator for Posti's services can "
               f"reactivate it.{lock['en'] if lock_said else ''} The administrator is Maija Virtanen. Contact "
               "details: e-mail address maija.virtanen@esimerkki.example.fi and phone number "
-              "+358 40 123 4567. Once you can log in again, use your e-mail address: the old user ID no "
+              "+358 40 123 4567. Once you can log in, use your e-mail address: the old user ID no "
               "longer works. The e-mail address you log in with is pekka.nieminen@esimerkki.example.fi."
               f"{change['en'] if change_said else ''}\n",
         "fi": "Käyttäjätunnuksesi on poistettu käytöstä. Organisaatiosi Postin palveluiden pääkäyttäjä voi "
               f"ottaa sen uudelleen käyttöön.{lock['fi'] if lock_said else ''} Pääkäyttäjä on Maija "
               "Virtanen. Yhteystiedot: sähköpostiosoite maija.virtanen@esimerkki.example.fi ja puhelinnumero "
-              "+358 40 123 4567. Kun pääset taas kirjautumaan, käytä sähköpostiosoitettasi: vanha "
+              "+358 40 123 4567. Kun pääset kirjautumaan, käytä sähköpostiosoitettasi: vanha "
               "asiointitunnus ei enää käy. Kirjautumiseen käytettävä sähköpostiosoitteesi on "
               f"pekka.nieminen@esimerkki.example.fi.{change['fi'] if change_said else ''}\n",
         "sv": "Ditt konto har inaktiverats. Din organisations administratör för Postis tjänster kan aktivera "
               f"det igen.{lock['sv'] if lock_said else ''} Administratören är Maija Virtanen. "
               "Kontaktuppgifter: e-postadress maija.virtanen@esimerkki.example.fi och telefonnummer "
-              "+358 40 123 4567. När du kan logga in igen ska du använda din e-postadress: den gamla "
+              "+358 40 123 4567. När du kan logga in ska du använda din e-postadress: den gamla "
               "ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
               f"pekka.nieminen@esimerkki.example.fi.{change['sv'] if change_said else ''}\n"}
     assert " ".join(screen[1:screen.index("")]) == "".join((

@@ -70,18 +70,18 @@ def test_who_can_tell_the_login_address_comes_before_the_change_page_that_asks_f
 
 LOCKED = {
     "en": "From here I can't fix what's stopping you logging in, but {any}your organisation's {admins} for "
-          "Posti's services can check your account and your access rights. Once you can log in again, use "
+          "Posti's services can check your account and your access rights. Once you can log in, use "
           "your e-mail address: the old user ID no longer works. If you don't know which address you log in "
           "with, "
           "{the} can tell you that too. Once I've checked who you are, I can tell you the address myself.",
     "fi": "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta {any}organisaatiosi Postin "
-          "palveluiden {admins} voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun pääset taas kirjautumaan, "
+          "palveluiden {admins} voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun pääset kirjautumaan, "
           "käytä sähköpostiosoitettasi: vanha asiointitunnus ei enää käy. Jos et tiedä, millä osoitteella "
           "kirjaudut, "
           "{the} voi kertoa senkin. Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse.",
     "sv": "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men {any}din organisations "
           "{admins} för Postis tjänster kan kontrollera ditt konto och dina rättigheter. När du kan logga in "
-          "igen ska du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Om du inte vet "
+          "ska du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Om du inte vet "
           "vilken adress du loggar in med kan {the} berätta det också. När jag har kontrollerat vem du är "
           "kan jag "
           "också "
@@ -102,7 +102,8 @@ def test_a_closed_account_found_by_the_old_id_is_told_who_can_tell_the_login_add
         closed: dict, admins: tuple[Contact, ...], words: dict) -> None:
     """N22-2: locked (MIX0008) or deactivated, the caller who gave the old ID was told to use their e-mail
     address once open, and not who can tell them which it is; the administrator just named is "the
-    administrator", and with several, any of them."""
+    administrator", and with several, any of them. N24-12: "once you can log in", not "again": said to
+    one who never has too."""
     case = facts(a_user(**closed), matched_by="legacyUserId", identifier="ESIM0042", admins=admins)
     assert _unverified(case) == {lang: LOCKED[lang].format(**words[lang]) for lang in LANGS}
     assert "Once I've checked" not in script_text(decide(case), "en", verified=True)
