@@ -205,3 +205,21 @@ def test_the_agents_line_says_no_date_the_unverified_script_leaves_out(
     assert before.endswith(f" {unverified}")
     assert not any(said in before for said in ("2021", "no longer on the account"))
     assert verified in _do_line(run, path, "ESIM0077", "--ui-lang", "en", "--verified")
+
+
+def test_a_verified_caller_with_nothing_wrong_on_the_account_is_not_told_something_stops_them(run) -> None:
+    """N24-4: Áile Čuoppa (active, not locked, nothing pending) heard "From here I can't fix what's stopping
+    you logging in" once verified: untrue, and "what is it, then?" the reply. Before verification the
+    sentence holds either way, and stays."""
+    path = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
+    said = {lang: _script(run, path, "aile.cuoppa@esimerkki.example.fi", "--lang", lang, "--verified").split(
+        ". ")[0] for lang in LANGS}
+    assert said == {
+        "en": "I can't see anything on your account that would stop you logging in, but your organisation's "
+              "administrator for Posti's services can check your account and your access rights",
+        "fi": "En näe tunnuksessasi mitään, mikä estäisi kirjautumisen, mutta organisaatiosi Postin "
+              "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi",
+        "sv": "Jag ser inget på ditt konto som hindrar dig från att logga in, men din organisations "
+              "administratör för Postis tjänster kan kontrollera ditt konto och dina rättigheter"}
+    assert _script(run, path, "aile.cuoppa@esimerkki.example.fi", "--lang", "en").startswith(
+        "From here I can't fix what's stopping you logging in, but ")

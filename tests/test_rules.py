@@ -108,10 +108,16 @@ def test_reset_pending_wins_over_wrong_identifier() -> None:
     assert decision.rule == "login.reset-pending"
 
 
+# Nothing the directory tells stops the login: said so once verified, "I can't fix what's stopping you"
+# before, which holds either way (N24-4).
+NOTHING_SEEN = ScriptPart("login.contact-admin.nothing-seen", {"n": 1}, personal=True,
+                          unverified="login.contact-admin")
+
+
 def test_login_email_with_nothing_wrong_goes_to_the_admin() -> None:
     decision = decide(facts())
     assert (decision.outcome, decision.step) == ("contact-admin", 3)
-    assert decision.script == (ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
+    assert decision.script == (NOTHING_SEEN, *ADMINS)
 
 
 @pytest.mark.parametrize("change", [{"active": False}, {"locked": True}])
@@ -384,7 +390,7 @@ def test_login_scripts_are_keyed_by_the_deciding_rule_with_personal_details_apar
         ScriptPart("login.reset-pending.sent", {"change_url": CHANGE_PASSWORD_URL, "sent_at": SENT}))
     assert decide(facts(matched_by="email")).script == (ScriptPart("login.not-login-email.email"),
                                                          LOGIN_ADDRESS, CURRENT_PASSWORD, ADDRESS_UNKNOWN)
-    assert decide(facts()).script == (ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
+    assert decide(facts()).script == (NOTHING_SEEN, *ADMINS)
     # Without the login address, whether the caller's address is another one can't be told (A17-22).
     assert decide(facts(a_user(user_name=None), matched_by="email")).script == (
         ScriptPart("detail.login-email.unknown.email"), ScriptPart("login.contact-admin", {"n": 1}), *ADMINS)
@@ -641,8 +647,8 @@ def test_the_login_comes_before_a_service_for_a_user_who_cannot_log_in_yet(
 
 def test_a_user_who_never_logged_in_hears_no_no_fault() -> None:
     decision = decide(facts(a_user(last_login=None)), ["reports"])
-    assert [p.key for p in decision.script] == ["login.contact-admin", "detail.admins.said", "detail.contact",
-                                                "service.granted.after-login"]
+    assert [p.key for p in decision.script] == ["login.contact-admin.nothing-seen", "detail.admins.said",
+                                                "detail.contact", "service.granted.after-login"]
 
 
 def test_another_address_hears_only_the_login_address_works_and_the_seed_pages_test() -> None:

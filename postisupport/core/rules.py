@@ -516,6 +516,13 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         able = {"n": len(facts.admins)}
         helper = ScriptPart(key, able, personal=personal,
                             unverified="login.contact-admin" if personal else None)
+        merged = bool(parts) and parts[-1].key == "detail.login-email.unknown"
+        if key == "login.contact-admin" and not merged and not user.reset_unknown \
+                and not user.login_email_unknown and not {"active", "locked"} & user.unknown:
+            # Nothing the directory tells stops the login: "I can't fix what's stopping you" was untrue of
+            # it once verified; before, it holds either way (N24-4).
+            helper = ScriptPart("login.contact-admin.nothing-seen", able, personal=True,
+                                unverified="login.contact-admin")
         if parts and parts[-1].key == "detail.login-email.unknown" and not user.reset_unknown:
             # "I can't see here which address ..." then "From here I can't fix ...": one sentence, "here"
             # said once (N20-4); an administrator hears it so until verified, and their role once verified.
