@@ -484,7 +484,7 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
             else Evidence(rule, "userName", user.user_name),
         )
         told = _login_address_parts(facts, user)
-        if user.reset_unknown or {"active", "locked"} & user.unknown:
+        if _may_still_fail(user):
             # What else may stop the login can't be told: "log in with your current password" is then
             # not the end of it, and step 3 follows if that fails too (N18-4, N18-6). Until verified,
             # with who can tell the login address, in one sentence ("if that doesn't work either" after
@@ -516,9 +516,7 @@ def _login_known(facts: Facts, user: UserFacts, trail: _Trail, state: str | None
         able = {"n": len(facts.admins)}
         helper = ScriptPart(key, able, personal=personal,
                             unverified="login.contact-admin" if personal else None)
-        merged = bool(parts) and parts[-1].key == "detail.login-email.unknown"
-        if key == "login.contact-admin" and not merged and not user.reset_unknown \
-                and not user.login_email_unknown and not {"active", "locked"} & user.unknown:
+        if key == "login.contact-admin" and not user.login_email_unknown and not _may_still_fail(user):
             # Nothing the directory tells stops the login: "I can't fix what's stopping you" was untrue of
             # it once verified; before, it holds either way (N24-4).
             helper = ScriptPart("login.contact-admin.nothing-seen", able, personal=True,
@@ -644,6 +642,12 @@ def _once_open(user: UserFacts, parts: list[ScriptPart]) -> list[ScriptPart]:
                 for p in rest]
     at = next((n for n, p in enumerate(rest) if p.key.startswith("then.reset-pending")), len(rest))
     return [*rest[:at], *why, *rest[at:]]
+
+
+def _may_still_fail(user: UserFacts) -> bool:
+    """Whether what else may stop the login can't be told: a pending change, the lock or the account's
+    activation beyond what the directory tells."""
+    return bool(user.reset_unknown) or bool({"active", "locked"} & user.unknown)
 
 
 def _admin_can_help(facts: Facts) -> bool:
@@ -812,8 +816,7 @@ def _login_address_parts(facts: Facts, user: UserFacts, then: bool = False) -> t
         # not the long name of the login address a third time in three sentences (N19-9). A caller who
         # can't find that e-mail, years on, hears who can tell it, as with a change pending (N24-7);
         # not where what else may stop the login is unknown: step 3 follows in the same sentence there.
-        unfound = () if user.reset_unknown or {"active", "locked"} & user.unknown \
-            else (_address_unknown(facts, tested=True),)
+        unfound = () if _may_still_fail(user) else (_address_unknown(facts, tested=True),)
         return (*parts, ScriptPart("login.with-current-password.it"), *unfound)
     if user.login_email_unknown:
         return (*parts, ScriptPart("login.with-current-password"))
