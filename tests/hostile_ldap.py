@@ -12,7 +12,9 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
   - "outside", "unreadable-dn": so, the user's entry outside the base DN searched under, or its DN no
     DN at all;
   - "many-admins": so, the user's organisation with ADMINS administrators, each deactivated, all sent
-    for a search that asked for fewer (as a server ignoring the size limit does).
+    for a search that asked for fewer (as a server ignoring the size limit does);
+  - "partitions-refused": so, its rootDSE naming an AD configuration context whose partitions (the
+    down-level domain name) the account may not read: insufficientAccessRights, which is tolerated.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list
     "unreadable-boolean": (f"uid=eva,ou=people,{BASE}", {**EVA, "pwdReset": ["MAYBE"]}, [], 0),
     "outside": ("uid=ESIM0001,o=Other Org,dc=evil,dc=net", EVA, [], 0),
     "unreadable-dn": (f"uid=eva,=,{BASE}", EVA, [], 0),
+    "partitions-refused": (f"uid=eva,ou=people,{BASE}", EVA, [], 0),
     "many-admins": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, {
         "objectClass": ["organization"], "o": ["Esimerkki Oy"], "businessCategory": ["2345678-0"]})], ADMINS),
 }
@@ -197,7 +200,11 @@ class HostileLdap:
         said = self.passwords[-1] if self.passwords else ""
         done = _message(number, "searchResDone", _result(SearchResultDone, 0))
         if base == "":
-            return _entry(number, "", {"namingContexts": [self.root]}) + done
+            configuration = {"configurationNamingContext": [f"CN=Configuration,{self.root}"]} \
+                if self.mode == "partitions-refused" else {}
+            return _entry(number, "", {"namingContexts": [self.root], **configuration}) + done
+        if base.startswith("CN=Partitions,"):
+            return _message(number, "searchResDone", _result(SearchResultDone, 50, "no access"))
         if self.mode in USERS:
             dn, user, above, admins = USERS[self.mode]
             # (|(entryDN=...)...): the entries above the user, by their DN; an organisation by business ID

@@ -290,3 +290,21 @@ def test_an_address_in_the_realm_is_pseudonymised_as_the_address_it_is(run, envi
                       "--pseudonymise", "-o", str(tmp_path / "other.json"))
     assert (refused.exit_code, refused.stderr.split(":", 2)[2].split(":")[0]) == (
         2, " --pseudonymise can't keep a look-up by a down-level name (DOMAIN\\name or name@REALM)")
+
+
+def test_a_capture_of_a_directory_whose_partitions_are_refused_replays(
+        run, environ: dict[str, str], tmp_path: Path) -> None:
+    """A search the source tolerates a refusal of (AD's partitions, for the down-level domain name) is
+    kept in a capture as answered, with no result code: the capture's result is only ever a size limit's
+    cut (lookup.name-unsearchable), and a capture holding another was refused on its own replay."""
+    captured = tmp_path / "ticket.json"
+    with hostile_ldap("partitions-refused") as server:
+        environ.update({"POSTISUPPORT_BIND_DN": READER, "POSTISUPPORT_BIND_PASSWORD": PASSWORD})
+        made = run("--api", server.url, "--mapping", "ad", "--no-audit", "capture", "eva.esim@example.fi",
+                   "-o", str(captured))
+    assert made.exit_code == 0, made.stderr
+    searches = json.loads(captured.read_text())["Searches"]
+    refused = [search for search in searches if search["base"].startswith("CN=Partitions,")]
+    assert [(len(refused), "result" in refused[0])] == [(1, False)]
+    replayed = run("replay", str(captured))
+    assert replayed.exit_code == 0, replayed.stderr

@@ -358,7 +358,8 @@ class LdapStore:
                 self._report("search", base, filter_, code, len(entries), started)
                 if tolerate or (code == 32 and scope == "BASE"):
                     if self._recorder is not None:
-                        self._recorder(base, filter_, scope, entries, code)
+                        # Replayed as an answer: the capture's result is only ever a size limit's cut.
+                        self._recorder(base, filter_, scope, entries, 0)
                     return entries
                 if code == 3:
                     raise UnreachableError(self.url, "time limit exceeded", timeout=self.timeout)
