@@ -223,3 +223,82 @@ def test_a_verified_caller_with_nothing_wrong_on_the_account_is_not_told_somethi
               "administratör för Postis tjänster kan kontrollera ditt konto och dina rättigheter"}
     assert _script(run, path, "aile.cuoppa@esimerkki.example.fi", "--lang", "en").startswith(
         "From here I can't fix what's stopping you logging in, but ")
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_the_question_of_a_change_ends_in_a_sentence_and_the_administrator_follows_it(verified: bool) -> None:
+    """N24-3: "If you haven't, or logging in still doesn't work: from here I can't fix what's stopping you"
+    was a condition with no main clause after it in fi and sv ("Jos et ole, tai jos kirjautuminen ei
+    silloinkaan onnistu: en pysty ..."). The condition now closes its own sentence, and the helper follows
+    as "I can't fix that from here", not naming what stops the login twice."""
+    case = facts(a_user(reset_sent_at=SENT, unknown=frozenset({"last_password_update"})), admins=TWO)
+    said = {lang: script_text(decide(case), lang, verified=verified) for lang in LANGS}
+    admins = {
+        "en": " The administrators are Maija Virtanen and Bo Boss. I'll read you their contact details one "
+              "at a "
+              "time. Maija Virtanen: e-mail address maija@example.fi. Bo Boss: e-mail address bo@example.fi.",
+        "fi": " Pääkäyttäjät ovat Maija Virtanen ja Bo Boss. Luen heidän yhteystietonsa yksi kerrallaan. "
+              "Maija "
+              "Virtanen: sähköpostiosoite maija@example.fi. Bo Boss: sähköpostiosoite bo@example.fi.",
+        "sv": " Administratörerna är Maija Virtanen och Bo Boss. Jag läser upp deras kontaktuppgifter en i "
+              "taget. Maija Virtanen: e-postadress maija@example.fi. Bo Boss: e-postadress bo@example.fi.",
+    }
+    assert said == {
+        "en": "We sent you a request on 17 January 2021 to change your password. If you haven't changed it "
+              "since, "
+              "please do it first: go to https://www.posti.fi/changepassword and enter the e-mail address "
+              "you "
+              "log in with, and you'll get instructions by e-mail; then log in again. If you have, or "
+              "logging in "
+              "still doesn't work, something else is stopping you logging in. I can't fix that from here, "
+              "but "
+              "any of your organisation's administrators for Posti's services can check your account and "
+              "your "
+              "access rights." + (admins["en"] if verified else ""),
+        "fi": "Lähetimme sinulle 17.1.2021 salasanan vaihtopyynnön. Jos et ole vaihtanut salasanaa sen "
+              "jälkeen, "
+              "vaihda se ensin: mene sivulle https://www.posti.fi/changepassword ja anna sähköpostiosoite, "
+              "jolla "
+              "kirjaudut sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos olet jo "
+              "vaihtanut salasanan tai kirjautuminen ei vieläkään onnistu, kirjautumisesi estää jokin muu. "
+              "En "
+              "pysty korjaamaan sitä täältä, mutta kuka tahansa organisaatiosi Postin palveluiden "
+              "pääkäyttäjistä "
+              "voi tarkistaa tunnuksesi ja käyttöoikeutesi." + (admins["fi"] if verified else ""),
+        "sv": "Den 17.1.2021 skickade vi dig en begäran om att byta lösenord. Om du inte har bytt det sedan "
+              "dess, "
+              "byt lösenordet först: gå till https://www.posti.fi/changepassword och ange den e-postadress "
+              "du "
+              "loggar in med, så får du anvisningar per e-post; logga sedan in igen. Om du redan har bytt "
+              "lösenord, eller om inloggningen ändå inte fungerar, är det något annat som hindrar dig från "
+              "att "
+              "logga in. Det kan jag inte åtgärda härifrån, men vilken som helst av din organisations "
+              "administratörer för Postis tjänster kan kontrollera ditt konto och dina rättigheter."
+              + (admins["sv"] if verified else ""),
+    }
+
+
+def test_a_caller_with_no_administrator_hears_the_condition_close_before_who_sorts_it_out() -> None:
+    """N24-3: the condition "If you haven't had one" is its own sentence before any step 3, here that no one
+    at the organisation can help."""
+    case = facts(a_user(unknown=frozenset({"force_password_reset"})), admins=())
+    assert script_text(decide(case), "fi", verified=False) == (
+        "Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi? Jos olet, vaihda se "
+        "ensin: mene sivulle https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut "
+        "sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut viestiä tai "
+        "kirjautuminen ei vieläkään onnistu, kirjautumisesi estää jokin muu. Organisaatiollasi ei juuri nyt "
+        "ole Postin palveluiden pääkäyttäjää, joka voisi auttaa sinua. Teen asiasta tukipyynnön sähköisten "
+        "palveluiden tukeen, ja sieltä ollaan sinuun yhteydessä.")
+
+
+def test_no_sentence_a_caller_hears_ends_in_a_colon_waiting_for_the_next() -> None:
+    """N24-3: a sentence left open with ":" ran on into whatever part came next, which in fi and sv did
+    not follow from it: every caller's sentence stands on its own."""
+    def texts(entry: object) -> list[str]:
+        if isinstance(entry, dict):
+            return [t for form, value in entry.items() if form != "count" for t in texts(value)]
+        return [entry] if isinstance(entry, str) else []
+
+    from postisupport.output.messages import catalog
+    assert {lang: [key for key, entry in catalog(lang).items() if any(t.endswith(":") for t in texts(entry))]
+            for lang in LANGS} == {lang: [] for lang in LANGS}

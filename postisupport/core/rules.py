@@ -114,6 +114,7 @@ RIGHTS_ASKED = "service.rights-unverified.asked"
 # The login sentences that say, before verification, that the administrator can check the caller's rights.
 RIGHTS_SAID = frozenset({"login.contact-admin", "login.contact-admin.unseen"})
 OTHERWISE = "login.with-current-password.otherwise"  # step 2's login, after step 1's question
+HELPER = "login.contact-admin"  # step 3: what the administrator can do, "I can't fix what's stopping you"
 # The escalations that end with a support request (ticket) opened by the agent.
 TICKETED = frozenset({"lookup.unreadable", "login.user-is-admin", "login.no-organisation", "login.no-admin",
                       "login.organisation-unknown", "service.user-is-admin", "service.no-organisation",
@@ -284,7 +285,7 @@ def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str]
     script = tuple(replace(p, key="service.granted.retry.asked") if p.key == "service.granted.retry" else p
                    for p in decision.script)
     # The question closes on its own: whether the caller has a right does not depend on its answer, so it
-    # never runs on into the verdict ("If you haven't, ...: you don't have access").
+    # never leads into the verdict ("If you haven't, ... something else is stopping you. You don't have access").
     return replace(decision, script=_asked_in_turn(_reset_question(user), script, closed=True,
                                                    came_to=_came_to_login(user)),
                    evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
@@ -666,7 +667,7 @@ def _still_failing(facts: Facts, user: UserFacts) -> ScriptPart:
 def _reset_question(user: UserFacts) -> ScriptPart:
     """Step 1 asked of the caller, as far as the directory can tell it: whether a request sent on a
     known date was acted on, whether one came after a known change, or whether one came at all; each
-    says what to do if so, and leads into what follows if not."""
+    says what to do if so, and that something else stops the login if not."""
     url = {"change_url": CHANGE_PASSWORD_URL}
     if user.reset_sent_at is not None and "last_password_update" in user.reset_unknown:
         sent = {**url, "sent_at": user.reset_sent_at}
@@ -701,6 +702,13 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
     answer = (ScriptPart("check.reset-pending.if-not"),) if closed \
         and not question.key.startswith("check.reset-pending.changed") else ()
     if not told:
+        if not closed and script and HELPER in (script[0].key, script[0].unverified):
+            # "If you haven't, or logging in still doesn't work, something else is stopping you": "I can't
+            # fix that from here", not what is stopping them named a second time (N24-3).
+            first, then = script[0], f"{HELPER}.then"
+            script = (replace(first, key=then if first.key == HELPER else first.key,
+                              unverified=then if first.unverified == HELPER else first.unverified),
+                      *script[1:])
         return (question, *answer, *script)
     # "Otherwise" said as the answer it follows (fi "Muuten ..." is heard as "by the way", N21-2): "if you
     # haven't had the e-mail", or, after "if you haven't changed it since", "if you have changed it".

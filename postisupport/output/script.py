@@ -32,19 +32,7 @@ def script_text(decision: Decision, lang: str, *, verified: bool = True, tz: tzi
     address); else for pasting into a chat or a ticket (the full URL)."""
     words = catalog(lang)
     sentences = [s for part in said(decision.script, verified) if (s := _sentence(part, words, tz, spoken))]
-    return " ".join(_run_on(sentences))
-
-
-def _run_on(sentences: list[str]) -> list[str]:
-    """A sentence that ends in a colon (a question's "if not:") runs on into the next, in lower case;
-    English's "I" stays as it is: no part that follows one starts with a name (the sentences that start
-    with Posti's, about the login address, come before the question, N19-3)."""
-    out: list[str] = []
-    for n, sentence in enumerate(sentences):
-        if n and out[-1].endswith(":") and not sentence.startswith(("I ", "I'")):
-            sentence = sentence[:1].lower() + sentence[1:]
-        out.append(sentence)
-    return out
+    return " ".join(sentences)
 
 
 def said(parts: Sequence[ScriptPart], verified: bool) -> list[ScriptPart]:
