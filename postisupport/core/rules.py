@@ -285,7 +285,7 @@ def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str]
     script = tuple(replace(p, key="service.granted.retry.asked") if p.key == "service.granted.retry" else p
                    for p in decision.script)
     # The question closes on its own: whether the caller has a right does not depend on its answer, so it
-    # never leads into the verdict ("If you haven't, ... something else is stopping you. You don't have access").
+    # never leads into the verdict ("... something else is stopping you. You don't have access").
     return replace(decision, script=_asked_in_turn(_reset_question(user), script, closed=True,
                                                    came_to=_came_to_login(user)),
                    evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
