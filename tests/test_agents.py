@@ -513,17 +513,20 @@ def test_2_the_login_comes_before_the_service(run, args: list[str]) -> None:
 
 
 ANOTHER_ADDRESS = {
-    "fi": "Postin yrityspalveluihin pääsee kirjautumaan vain kirjautumiseen käytettävällä "
-          "sähköpostiosoitteella, ei tunnuksesi muilla osoitteilla. Kirjautumiseen käytettävä osoitteesi on "
+    "fi": "Tällä osoitteella et pääse kirjautumaan: Postin yrityspalveluihin kirjaudutaan vain yhdellä "
+          "sähköpostiosoitteella, eivätkä tunnuksesi muut osoitteet käy. Kirjautumiseen käytettävä "
+          "osoitteesi on "
           "se, "
           "johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään sillä osoitteella ja "
           "nykyisellä salasanallasi.",
-    "sv": "I Postis företagstjänster kan du bara logga in med din e-postadress för inloggning, inte med de "
-          "andra adresserna på ditt konto. Din e-postadress för inloggning är den adress dit vi den "
+    "sv": "Med den här adressen kan du inte logga in: i Postis företagstjänster loggar du in med en enda "
+          "e-postadress, och de andra adresserna på ditt konto fungerar inte. Din e-postadress för "
+          "inloggning är den adress dit vi den "
           "17.1.2021 skickade "
           "begäran om att byta lösenord. Logga in med den och ditt nuvarande lösenord.",
-    "en": "Only your login e-mail address works for logging in to Posti's business services, not the other "
-          "addresses on your account. The address you log in with is the one we sent the password-change "
+    "en": "That address won't log you in: Posti's business services take just one e-mail address for logging "
+          "in, and the other addresses on your account don't work. The address you log in with is the one we "
+          "sent the password-change "
           "request to on 17 January 2021. Please log in with that address and your current password.",
 }
 

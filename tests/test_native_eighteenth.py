@@ -44,7 +44,8 @@ def test_an_unverified_caller_in_two_organisations_hears_of_one(run) -> None:
     assert said["fi"] == (
         "Yksi kysymistäsi palveluista ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa "
         "sinulle käyttöoikeutta siihen. Tarkistan, onko organisaatiosi tilannut palvelun. Jos on, teen "
-        "asiasta tukipyynnön, ja jos ei, voin ohjata sinut myyntiimme. Kun olen tarkistanut, kuka olet, voin "
+        "asiasta tukipyynnön, ja jos ei, voin ohjata sinut myyntiimme. Kun olen tarkistanut "
+        "henkilöllisyytesi, voin "
         "kertoa käyttöoikeuksistasi.\n")
     for text in said.values():
         assert not any(word in text for word in ("your organisations", "organisaatioistasi", "yhdenkään",

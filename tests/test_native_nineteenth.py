@@ -275,7 +275,7 @@ def test_an_unverified_caller_hears_no_ticket_whose_reason_is_theirs_to_hear_onc
         "sv": "En av tjänsterna som du frågade om syns inte bland din organisations tjänster, så "
               "ingen administratör kan ge dig rätt att använda den. Jag kontrollerar om din "
               "organisation har beställt tjänsten. Om den har det skickar jag ett supportärende, och "
-              "om inte kan jag koppla dig till vår försäljning. När jag har kontrollerat vem du är "
+              "om inte kan jag koppla dig till vår försäljning. När jag har kontrollerat din identitet "
               "kan jag berätta om dina rättigheter.\n"}
     # Verified, the ticket is theirs to hear, for the service no one can grant, and the order check joins it.
     assert run(*args, "--script", "--verified", "--lang", "en").stdout == (

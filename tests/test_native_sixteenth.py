@@ -70,8 +70,8 @@ def _script(run, data: Path, *args: str) -> str:
     return result.stdout
 
 
-ONLY_LOGIN = ("Only your login e-mail address works for logging in to Posti's business services, not the "
-              "other addresses on your account.")
+ONLY_LOGIN = ("That address won't log you in: Posti's business services take just one e-mail address for "
+              "logging in, and the other addresses on your account don't work.")
 
 
 def test_a_caller_who_gave_another_address_hears_which_logs_in_before_the_change_page(
@@ -115,7 +115,8 @@ def test_an_unverified_callers_ticket_is_never_heard_as_one_about_their_rights(r
         "kysymistäsi palveluista ei näy organisaatiosi palveluissa, joten pääkäyttäjäkään ei voi antaa "
         "sinulle käyttöoikeutta siihen. Teen asiasta tukipyynnön sähköisten palveluiden tukeen, ja sieltä "
         "ollaan sinuun yhteydessä. Tarkistan myös, onko organisaatiosi tilannut palvelun. Jos on, lisään sen "
-        "samaan tukipyyntöön, ja jos ei, voin ohjata sinut myyntiimme. Kun olen tarkistanut, kuka olet, voin "
+        "samaan tukipyyntöön, ja jos ei, voin ohjata sinut myyntiimme. Kun olen tarkistanut "
+        "henkilöllisyytesi, voin "
         "kertoa käyttöoikeuksistasi.\n")
 
 

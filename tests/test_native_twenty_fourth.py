@@ -51,14 +51,16 @@ def test_who_can_tell_the_login_address_comes_before_the_change_page_that_asks_f
               "and you'll get instructions by e-mail. Once you've changed the password, log in with that "
               "address.",
         "fi": f"{OLD_ID['fi']} Jos et tiedä, millä osoitteella kirjaudut, organisaatiosi Postin palveluiden "
-              "pääkäyttäjä voi kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut, kuka olet, voin "
+              "pääkäyttäjä voi kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut henkilöllisyytesi, "
+              "voin "
               "kertoa osoitteen myös itse. Sinua on pyydetty vaihtamaan salasanasi, mutta sitä ei "
               "ole vielä vaihdettu. Jos et saanut viestiä, voit pyytää uuden: mene sivulle "
               "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, niin "
               "saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään sillä osoitteella.",
         "sv": f"{OLD_ID['sv']} Om du inte vet vilken adress du loggar in med kan din organisations "
               "administratör för Postis tjänster berätta det och kontrollera ditt konto. När jag har "
-              "kontrollerat vem du är kan jag också säga adressen själv. Du har ombetts att byta lösenord, "
+              "kontrollerat din identitet kan jag också säga adressen själv. Du har ombetts att byta "
+              "lösenord, "
               "men lösenordet har inte bytts ännu. Om du inte fick meddelandet kan du be om ett "
               "nytt: gå till https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, "
               "så får du anvisningar per e-post. När du har bytt lösenordet loggar du in med den adressen."}
@@ -78,11 +80,12 @@ LOCKED = {
           "palveluiden {admins} voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun pääset kirjautumaan, "
           "käytä sähköpostiosoitettasi: vanha asiointitunnus ei enää käy. Jos et tiedä, millä osoitteella "
           "kirjaudut, "
-          "{the} voi kertoa senkin. Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse.",
+          "{the} voi kertoa senkin. Kun olen tarkistanut henkilöllisyytesi, voin kertoa osoitteen myös itse.",
     "sv": "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men {any}din organisations "
           "{admins} för Postis tjänster kan kontrollera ditt konto och dina rättigheter. När du kan logga in "
           "ska du använda din e-postadress: den gamla ärendekoden fungerar inte längre. Om du inte vet "
-          "vilken adress du loggar in med kan {the} berätta det också. När jag har kontrollerat vem du är "
+          "vilken adress du loggar in med kan {the} berätta det också. När jag har kontrollerat din "
+          "identitet "
           "kan jag "
           "också "
           "säga adressen själv.",
@@ -115,10 +118,10 @@ def test_a_closed_account_no_one_there_can_open_is_told_the_agent_can_tell_the_a
     assert {lang: text.rsplit(". ", 1)[-1] for lang, text in _unverified(case).items()} == {
         "en": "If you don't know which address you log in with, I can tell you once I've checked who you "
               "are.",
-        "fi": "Jos et tiedä, millä osoitteella kirjaudut, voin kertoa sen, kun olen tarkistanut, kuka olet.",
-        "sv": "Om du inte vet vilken adress du loggar in med kan jag säga den när jag har kontrollerat vem "
-              "du "
-              "är."}
+        "fi": "Jos et tiedä, millä osoitteella kirjaudut, voin kertoa sen, kun olen tarkistanut "
+              "henkilöllisyytesi.",
+        "sv": "Om du inte vet vilken adress du loggar in med kan jag säga den när jag har kontrollerat din "
+              "identitet."}
 
 
 def test_the_question_after_the_request_just_named_is_of_a_later_one() -> None:
@@ -159,8 +162,8 @@ def test_a_caller_who_cant_find_the_request_that_names_the_login_address_hears_w
     unfound = {"en": "If you can't find that e-mail, ", "fi": "Jos et löydä sitä viestiä, ",
                "sv": "Om du inte hittar det meddelandet kan "}
     myself = {"en": "Once I've checked who you are, I can tell you the address myself.",
-              "fi": "Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse.",
-              "sv": "När jag har kontrollerat vem du är kan jag också säga adressen själv."}
+              "fi": "Kun olen tarkistanut henkilöllisyytesi, voin kertoa osoitteen myös itse.",
+              "sv": "När jag har kontrollerat din identitet kan jag också säga adressen själv."}
     since = {"en": "Your password hasn't been changed since that request:",
              "fi": "Salasanaasi ei ole vaihdettu sen pyynnön jälkeen:",
              "sv": "Ditt lösenord har inte bytts sedan den begäran:"}
@@ -302,3 +305,97 @@ def test_no_sentence_a_caller_hears_ends_in_a_colon_waiting_for_the_next() -> No
     from postisupport.output.messages import catalog
     assert {lang: [key for key, entry in catalog(lang).items() if any(t.endswith(":") for t in texts(entry))]
             for lang in LANGS} == {lang: [] for lang in LANGS}
+
+
+DEMO = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
+
+
+def test_the_condition_of_verification_is_said_once_for_the_address_and_the_rights(run) -> None:
+    """N24-5: "I can tell you the address once I've checked who you are. Once I've checked who you are, I
+    can tell you about your access rights": the same condition twice in a row; now once, of both."""
+    assert {lang: _script(run, DEMO, "EXAB0003", "-s", "reports", "--lang", lang) for lang in LANGS} == {
+        "en": f"{OLD_ID['en']} If you know your login address, please log in with it and your current "
+              "password. "
+              "Once I've checked who you are, I can tell you both your login address and your access rights.",
+        "fi": f"{OLD_ID['fi']} Jos tiedät kirjautumisosoitteesi, kirjaudu sillä ja nykyisellä salasanallasi. "
+              "Kun "
+              "olen tarkistanut henkilöllisyytesi, voin kertoa sekä kirjautumisosoitteesi että "
+              "käyttöoikeutesi.",
+        "sv": f"{OLD_ID['sv']} Om du vet din inloggningsadress loggar du in med den och ditt nuvarande "
+              "lösenord. "
+              "När jag har kontrollerat din identitet kan jag tala om både din inloggningsadress och dina "
+              "rättigheter.",
+    }
+
+
+def test_who_else_can_tell_the_address_stays_when_the_condition_is_said_with_the_rights(run) -> None:
+    """N24-5: the administrator who can tell the address is still named; only the agent's own "once I've
+    checked who you are" moves to the one sentence of both, at the end."""
+    said = _script(run, DEMO, "ESIM0042", "-s", "invoicing", "--lang", "sv")
+    assert said == (
+        f"{OLD_ID['sv']} Din e-postadress för inloggning är den adress dit vi den 17.1.2021 skickade begäran "
+        "om "
+        "att byta lösenord. Om du inte hittar det meddelandet kan din organisations administratör för Postis "
+        "tjänster säga adressen. Ditt lösenord har inte bytts sedan den begäran: gå till "
+        "https://www.posti.fi/changepassword och ange den adressen, så får du anvisningar per e-post. När du "
+        "har "
+        "bytt lösenordet loggar du in med samma adress. När jag har kontrollerat din identitet kan jag tala "
+        "om "
+        "både din inloggningsadress och dina rättigheter.")
+
+
+def test_every_sentence_of_who_can_tell_the_address_has_its_form_said_with_the_rights() -> None:
+    """N24-5: each "who can tell the login address" sentence is either said with the rights (its ".rights"
+    form, without "once I've checked who you are") or folded into them whole."""
+    from postisupport.output.messages import catalog
+    from postisupport.output.script import ADDRESS_UNKNOWN, TOLD_WITH_RIGHTS
+    keys = sorted(k for k in catalog("en") if k.startswith(ADDRESS_UNKNOWN) and not k.endswith(".rights"))
+    assert [k for k in keys if k not in TOLD_WITH_RIGHTS and f"{k}.rights" not in catalog("en")] == []
+    assert len(keys) == 8
+
+
+@pytest.mark.parametrize(("lang", "verify"), [("en", "checked who you are"), ("fi", "tarkistanut "
+                                                                                    "henkilöllisyytesi"),
+                                              ("sv", "kontrollerat din identitet")])
+def test_verification_is_said_in_one_phrase_in_each_language(lang: str, verify: str) -> None:
+    """N24-5: "checked who you are" and "confirmed who you are", fi "tarkistanut, kuka olet" and
+    "varmistanut henkilöllisyytesi", sv "kontrollerat vem du är" and "identifierat dig" sounded like
+    different procedures: one phrase each."""
+    from postisupport.output.messages import catalog
+    others = {"en": ("confirmed who", "verified"), "fi": ("kuka olet", "varmistanut"),
+              "sv": ("vem du är", "identifierat")}[lang]
+
+    def texts(entry: object) -> list[str]:
+        if isinstance(entry, dict):
+            return [t for form, value in entry.items() if form != "count" for t in texts(value)]
+        return [entry] if isinstance(entry, str) else []
+
+    said = [t for entry in catalog(lang).values() for t in texts(entry)]
+    assert [t for t in said if any(o in t for o in others)] == []
+    assert sum(verify in t for t in said) == 21
+
+
+def test_another_of_the_callers_addresses_is_told_it_wont_log_them_in(run) -> None:
+    """N24-9: "Only your login e-mail address works for logging in" said nothing; that the address the caller
+    just gave won't log them in is what they need to hear."""
+    said = {lang: _script(run, DEMO, "erik@lindqvist.example.net", "--lang", lang).split(". ")[0]
+            for lang in LANGS}
+    assert said == {
+        "en": "That address won't log you in: Posti's business services take just one e-mail address for "
+              "logging "
+              "in, and the other addresses on your account don't work",
+        "fi": "Tällä osoitteella et pääse kirjautumaan: Postin yrityspalveluihin kirjaudutaan vain yhdellä "
+              "sähköpostiosoitteella, eivätkä tunnuksesi muut osoitteet käy",
+        "sv": "Med den här adressen kan du inte logga in: i Postis företagstjänster loggar du in med en enda "
+              "e-postadress, och de andra adresserna på ditt konto fungerar inte",
+    }
+    assert {lang: _do_line(run, DEMO, "erik@lindqvist.example.net", "--ui-lang", lang) for lang in LANGS} == {
+        "en": "Do this: Tell the caller that the address they gave doesn't work for logging in: there is "
+              "only one "
+              "login address.",
+        "fi": "Tee näin: Kerro soittajalle, että hänen antamansa osoite ei käy kirjautumiseen: "
+              "kirjautumisosoite "
+              "on vain yksi.",
+        "sv": "Gör så här: Säg att adressen hen gav inte fungerar för inloggning: det finns bara en "
+              "inloggningsadress.",
+    }

@@ -159,7 +159,8 @@ def test_an_unverified_closed_callers_password_change_follows_what_the_administr
               "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Postin yrityspalveluihin "
               "kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei enää käy. Kirjautumiseen "
               "käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. Jos et löydä "
-              "sitä viestiä, pääkäyttäjä voi kertoa osoitteenkin. Kun olen tarkistanut, kuka olet, voin "
+              "sitä viestiä, pääkäyttäjä voi kertoa osoitteenkin. Kun olen tarkistanut henkilöllisyytesi, "
+              "voin "
               "kertoa osoitteen myös itse. Kun "
               "pääkäyttäjä on saanut tunnuksesi kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene sivulle "
               "https://www.posti.fi/changepassword ja anna siellä sama osoite, niin saat ohjeet "
@@ -169,7 +170,7 @@ def test_an_unverified_closed_callers_password_change_follows_what_the_administr
               "loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden fungerar "
               "inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 skickade "
               "begäran om att byta lösenord. Om du inte hittar det meddelandet kan administratören säga "
-              "adressen också. När jag har kontrollerat vem du är kan jag också säga adressen själv. När "
+              "adressen också. När jag har kontrollerat din identitet kan jag också säga adressen själv. När "
               "administratören har fått ordning på ditt konto behöver du "
               "också byta lösenord: gå till https://www.posti.fi/changepassword och ange den adressen, så "
               "får du anvisningar per e-post."}
@@ -274,7 +275,8 @@ def test_a_service_callers_no_to_the_password_question_has_its_answer(run, tmp_p
                        "vaihtamaan salasanasi? Jos olet, vaihda se ensin: mene sivulle "
                        "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut "
                        "sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut "
-                       "viestiä, salasanaasi ei tarvitse vaihtaa. Kun olen tarkistanut, kuka olet, voin "
+                       "viestiä, salasanaasi ei tarvitse vaihtaa. Kun olen tarkistanut henkilöllisyytesi, "
+                       "voin "
                        "kertoa käyttöoikeuksistasi.",
         ("fi", True): "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha "
                       "asiointitunnus ei enää käy. Kirjautumiseen käytettävä sähköpostiosoitteesi on "
@@ -291,7 +293,8 @@ def test_a_service_callers_no_to_the_password_question_has_its_answer(run, tmp_p
                        "byta lösenord? Om du har det, byt lösenordet först: gå till "
                        "https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så "
                        "får du anvisningar per e-post; logga sedan in igen. Om du inte har fått något sådant "
-                       "meddelande behöver du inte byta lösenord. När jag har kontrollerat vem du är kan jag "
+                       "meddelande behöver du inte byta lösenord. När jag har kontrollerat din identitet kan "
+                       "jag "
                        "berätta om dina rättigheter.",
         ("sv", True): "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla "
                       "ärendekoden fungerar inte längre. Din e-postadress för inloggning är "
@@ -360,16 +363,19 @@ def test_the_login_address_told_by_its_test_is_that_address_when_logging_in(run)
     # Each then says who can tell the address, to a caller who can't find that e-mail (N24-7).
     unfound = {lang: catalog(lang)["then.address-unknown.tested.admin"]["one"] for lang in ("en", "fi", "sv")}
     assert {key: text.removesuffix(f" {unfound[key[1]]}") for key, text in said.items()} == {
-        ("other", "en"): "Only your login e-mail address works for logging in to Posti's business services, "
-                         "not the other addresses on your account. The address you log in with is the one we "
+        ("other", "en"): "That address won't log you in: Posti's business services take just one e-mail "
+                         "address for logging in, and the other addresses on your account don't work. The "
+                         "address you log in with is the one we "
                          "sent the password-change request to on 17 January 2021. Please log in with that "
                          "address and your current password.",
-        ("other", "fi"): "Postin yrityspalveluihin pääsee kirjautumaan vain kirjautumiseen käytettävällä "
-                         "sähköpostiosoitteella, ei tunnuksesi muilla osoitteilla. Kirjautumiseen käytettävä "
+        ("other", "fi"): "Tällä osoitteella et pääse kirjautumaan: Postin yrityspalveluihin kirjaudutaan "
+                         "vain yhdellä sähköpostiosoitteella, eivätkä tunnuksesi muut osoitteet käy. "
+                         "Kirjautumiseen käytettävä "
                          "osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu "
                          "sisään sillä osoitteella ja nykyisellä salasanallasi.",
-        ("other", "sv"): "I Postis företagstjänster kan du bara logga in med din e-postadress för "
-                         "inloggning, inte med de andra adresserna på ditt konto. Din e-postadress för "
+        ("other", "sv"): "Med den här adressen kan du inte logga in: i Postis företagstjänster loggar du in "
+                         "med en enda e-postadress, och de andra adresserna på ditt konto fungerar inte. Din "
+                         "e-postadress för "
                          "inloggning är den adress dit vi den 17.1.2021 skickade begäran om att byta "
                          "lösenord. Logga in med den och ditt nuvarande lösenord.",
         ("old", "en"): "You now log in to Posti's business services with your e-mail address: the old user "
@@ -399,24 +405,26 @@ def test_an_unverified_callers_rights_are_not_promised_twice_in_two_sentences(ru
     assert said == {
         (1, "en"): "From here I can't fix what's stopping you logging in, but your organisation's "
                    "administrator for Posti's services can check your account and your access rights. Once "
-                   "I've confirmed who you are, I can tell you what I see about the service you asked about.",
+                   "I've checked who you are, I can tell you what I see about the service you asked about.",
         (1, "fi"): "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi Postin "
                    "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun olen "
-                   "varmistanut henkilöllisyytesi, voin kertoa, mitä näen kysymästäsi palvelusta.",
+                   "tarkistanut henkilöllisyytesi, voin kertoa, mitä näen kysymästäsi palvelusta.",
         (1, "sv"): "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men din "
                    "organisations administratör för Postis tjänster kan kontrollera ditt konto och dina "
-                   "rättigheter. När jag har identifierat dig kan jag berätta vad jag ser om tjänsten som du "
+                   "rättigheter. När jag har kontrollerat din identitet kan jag berätta vad jag ser om "
+                   "tjänsten som du "
                    "frågade om.",
         (2, "en"): "From here I can't fix what's stopping you logging in, but your organisation's "
                    "administrator for Posti's services can check your account and your access rights. Once "
-                   "I've confirmed who you are, I can tell you what I see about the services you asked "
+                   "I've checked who you are, I can tell you what I see about the services you asked "
                    "about.",
         (2, "fi"): "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi Postin "
                    "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun olen "
-                   "varmistanut henkilöllisyytesi, voin kertoa, mitä näen kysymistäsi palveluista.",
+                   "tarkistanut henkilöllisyytesi, voin kertoa, mitä näen kysymistäsi palveluista.",
         (2, "sv"): "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men din "
                    "organisations administratör för Postis tjänster kan kontrollera ditt konto och dina "
-                   "rättigheter. När jag har identifierat dig kan jag berätta vad jag ser om tjänsterna som "
+                   "rättigheter. När jag har kontrollerat din identitet kan jag berätta vad jag ser om "
+                   "tjänsterna som "
                    "du frågade om."}
 
 

@@ -28,13 +28,14 @@ def test_a_caller_with_the_old_id_who_may_not_hear_the_address_yet_is_told_who_c
         "fi": "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
               "enää käy. Jos tiedät kirjautumisosoitteesi, kirjaudu sillä ja nykyisellä "
               "salasanallasi. Jos et tiedä, millä osoitteella kirjaudut, organisaatiosi Postin palveluiden "
-              "pääkäyttäjä voi kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut, kuka olet, voin "
+              "pääkäyttäjä voi kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut henkilöllisyytesi, "
+              "voin "
               "kertoa osoitteen myös itse.",
         "sv": "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
               "fungerar inte längre. Om du vet din inloggningsadress loggar du in med "
               "den och ditt nuvarande lösenord. Om du inte vet vilken adress du loggar in med kan din "
               "organisations administratör för Postis tjänster berätta det och kontrollera ditt konto. När "
-              "jag har kontrollerat vem du är kan jag också säga adressen själv.",
+              "jag har kontrollerat din identitet kan jag också säga adressen själv.",
         "en": f"{OLD_ID} If you know your login address, please log in with it and your "
               "current password. If you don't know which address you log in with, your organisation's "
               "administrator for Posti's services can tell you and check your account. Once I've checked who "
@@ -60,8 +61,8 @@ def test_the_address_the_e_mail_came_to_answers_which_address_to_enter_before_ve
               "sähköpostiisi, ja kirjaudu sitten uudelleen. Jos et ole saanut viestiä ja tiedät, millä "
               "osoitteella kirjaudut, kirjaudu sillä ja nykyisellä salasanallasi. Jos et tiedä, millä "
               "osoitteella kirjaudut, tai kirjautuminen ei vieläkään onnistu, organisaatiosi Postin "
-              "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja kertoa osoitteen. Kun olen tarkistanut, "
-              "kuka olet, voin kertoa osoitteen myös itse.",
+              "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja kertoa osoitteen. Kun olen tarkistanut "
+              "henkilöllisyytesi, voin kertoa osoitteen myös itse.",
         "sv": "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
               "fungerar inte längre. Har du fått ett e-postmeddelande där du ombeds byta lösenord? Om du har "
               "det är din inloggningsadress den adress meddelandet kom till: byt först lösenord på "
@@ -70,7 +71,7 @@ def test_the_address_the_e_mail_came_to_answers_which_address_to_enter_before_ve
               "loggar in med, loggar du in med den och ditt nuvarande lösenord. Om du inte vet vilken adress "
               "du loggar in med, eller om inloggningen ändå inte fungerar, kan din organisations "
               "administratör för Postis tjänster kontrollera ditt konto och säga adressen. När jag har "
-              "kontrollerat vem du är kan jag också säga adressen själv.",
+              "kontrollerat din identitet kan jag också säga adressen själv.",
         "en": f"{OLD_ID} Have you had an e-mail asking you to change your password? If you have, the address "
               "it came to is your login address: first change your password at "
               "https://www.posti.fi/changepassword by entering that address there, and you'll get "

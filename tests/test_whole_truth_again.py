@@ -161,14 +161,12 @@ def test_u1_the_business_id_screen_shows_the_administrators_state(run, environ) 
 
 
 ANOTHER_ADDRESS_DO = {
-    "fi": "Tee näin: Kerro soittajalle, että kirjautuminen onnistuu vain kirjautumisosoitteella, ei "
-          "tunnuksen "
-          "muilla osoitteilla.",
-    "sv": "Gör så här: Säg att man bara kan logga in med inloggningsadressen, inte med kontots andra "
-          "adresser.",
-    "en": "Do this: Tell the caller that only the login address works for logging in, not the other "
-          "addresses "
-          "on the account.",
+    "fi": "Tee näin: Kerro soittajalle, että hänen antamansa osoite ei käy kirjautumiseen: kirjautumisosoite "
+          "on vain yksi.",
+    "sv": "Gör så här: Säg att adressen hen gav inte fungerar för inloggning: det finns bara en "
+          "inloggningsadress.",
+    "en": "Do this: Tell the caller that the address they gave doesn't work for logging in: there is only "
+          "one login address.",
 }
 
 
@@ -222,24 +220,24 @@ LOGIN_ADDRESS_RESET = {
 # Until verified, nothing said names the address the change page asks for: who can tell it (N21-1).
 ASK_ADMIN = {
     "fi": "Jos et tiedä, millä osoitteella kirjaudut, organisaatiosi Postin palveluiden pääkäyttäjä voi "
-          "kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös "
+          "kertoa sen ja tarkistaa tunnuksesi. Kun olen tarkistanut henkilöllisyytesi, voin kertoa osoitteen "
+          "myös "
           "itse.",
     "sv": "Om du inte vet vilken adress du loggar in med kan din organisations administratör för Postis "
-          "tjänster berätta det och kontrollera ditt konto. När jag har kontrollerat vem du är kan jag också "
+          "tjänster berätta det och kontrollera ditt konto. När jag har kontrollerat din identitet kan jag "
+          "också "
           "säga adressen själv.",
     "en": "If you don't know which address you log in with, your organisation's administrator for Posti's "
           "services can tell you and check your account. Once I've checked who you are, I can tell you the "
           "address myself.",
 }
 ONLY_LOGIN = {
-    "fi": "Postin yrityspalveluihin pääsee kirjautumaan vain kirjautumiseen käytettävällä "
-          "sähköpostiosoitteella, "
-          "ei tunnuksesi muilla osoitteilla.",
-    "sv": "I Postis företagstjänster kan du bara logga in med din e-postadress för inloggning, inte med "
-          "de andra "
-          "adresserna på ditt konto.",
-    "en": "Only your login e-mail address works for logging in to Posti's business services, not the other "
-          "addresses on your account.",
+    "fi": "Tällä osoitteella et pääse kirjautumaan: Postin yrityspalveluihin kirjaudutaan vain yhdellä "
+          "sähköpostiosoitteella, eivätkä tunnuksesi muut osoitteet käy.",
+    "sv": "Med den här adressen kan du inte logga in: i Postis företagstjänster loggar du in med en enda "
+          "e-postadress, och de andra adresserna på ditt konto fungerar inte.",
+    "en": "That address won't log you in: Posti's business services take just one e-mail address for logging "
+          "in, and the other addresses on your account don't work.",
 }
 
 
@@ -364,8 +362,8 @@ def test_u7_a_request_that_may_not_have_arrived_is_no_we_sent_you(run, lang: str
 
 
 RIGHTS_LATER = {
-    "fi": "Kun olen tarkistanut, kuka olet, voin kertoa käyttöoikeuksistasi.",
-    "sv": "När jag har kontrollerat vem du är kan jag berätta om dina rättigheter.",
+    "fi": "Kun olen tarkistanut henkilöllisyytesi, voin kertoa käyttöoikeuksistasi.",
+    "sv": "När jag har kontrollerat din identitet kan jag berätta om dina rättigheter.",
     "en": "Once I've checked who you are, I can tell you about your access rights.",
 }
 OLD_ID = {

@@ -235,13 +235,15 @@ def test_a_caller_in_two_organisations_hears_whose_administrator_is_named(
            "Once you've changed the password, log in again with the same address.\n"),
     ("fi", "Kirjautumiseen käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. "
            "Jos et löydä sitä viestiä, organisaatiosi Postin palveluiden pääkäyttäjä voi kertoa osoitteen. "
-           "Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse. Salasanaasi ei ole vaihdettu "
+           "Kun olen tarkistanut henkilöllisyytesi, voin kertoa osoitteen myös itse. Salasanaasi ei ole "
+           "vaihdettu "
            "sen pyynnön jälkeen: mene sivulle https://www.posti.fi/changepassword "
            "ja anna siellä sama osoite, niin saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, "
            "kirjaudu sisään samalla osoitteella.\n"),
     ("sv", "Din e-postadress för inloggning är den adress dit vi den 17.1.2021 skickade begäran om att byta "
            "lösenord. Om du inte hittar det meddelandet kan din organisations administratör för Postis "
-           "tjänster säga adressen. När jag har kontrollerat vem du är kan jag också säga adressen själv. "
+           "tjänster säga adressen. När jag har kontrollerat din identitet kan jag också säga adressen "
+           "själv. "
            "Ditt lösenord har inte bytts sedan den begäran: gå till https://www.posti.fi/changepassword "
            "och ange den adressen, så får du anvisningar per e-post. När du har bytt lösenordet loggar du in "
            "med samma adress.\n"),
@@ -267,14 +269,15 @@ def test_a_caller_found_by_name_is_told_which_address_to_give_on_the_change_page
     ("fi", "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
            "enää käy. Kirjautumiseen käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön "
            "17.1.2021. Jos et löydä sitä viestiä, organisaatiosi Postin palveluiden pääkäyttäjä voi kertoa "
-           "osoitteen. Kun olen tarkistanut, kuka olet, voin kertoa osoitteen myös itse. Salasanaasi ei ole "
+           "osoitteen. Kun olen tarkistanut henkilöllisyytesi, voin kertoa osoitteen myös itse. Salasanaasi "
+           "ei ole "
            "vaihdettu sen pyynnön jälkeen: mene sivulle https://www.posti.fi/changepassword ja anna siellä "
            "sama osoite, niin saat ohjeet "
            "sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu sisään samalla osoitteella.\n"),
     ("sv", "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
            "fungerar inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 "
            "skickade begäran om att byta lösenord. Om du inte hittar det meddelandet kan din organisations "
-           "administratör för Postis tjänster säga adressen. När jag har kontrollerat vem du är kan jag "
+           "administratör för Postis tjänster säga adressen. När jag har kontrollerat din identitet kan jag "
            "också säga adressen själv. Ditt lösenord har inte bytts sedan den begäran: gå till "
            "https://www.posti.fi/changepassword och ange den adressen, så får du anvisningar per e-post. "
            "När du har bytt lösenordet loggar du in med samma adress.\n"),

@@ -287,5 +287,5 @@ def test_the_old_id_rule_comes_before_the_unknown_change_question_not_run_on_aft
         "https://www.posti.fi/changepassword antamalla siellä se osoite, niin saat ohjeet sähköpostiisi, ja "
         "kirjaudu sitten uudelleen. Jos et ole saanut viestiä ja tiedät, millä osoitteella kirjaudut, "
         "kirjaudu sillä ja nykyisellä salasanallasi. Jos et tiedä, millä osoitteella kirjaudut, voin kertoa "
-        "sen, kun olen tarkistanut, kuka olet. Jos kirjautuminen ei vieläkään onnistu, soita meille "
+        "sen, kun olen tarkistanut henkilöllisyytesi. Jos kirjautuminen ei vieläkään onnistu, soita meille "
         "uudelleen, niin välitämme asian sähköisten palveluiden tukeen.\n")

@@ -106,8 +106,8 @@ LINKED_TO_NONE = {
     "en": "Your account isn't linked to any organisation, so you have no administrator who could help.",
 }
 RIGHTS_LATER = {
-    "fi": "Kun olen tarkistanut, kuka olet, voin kertoa käyttöoikeuksistasi.",
-    "sv": "När jag har kontrollerat vem du är kan jag berätta om dina rättigheter.",
+    "fi": "Kun olen tarkistanut henkilöllisyytesi, voin kertoa käyttöoikeuksistasi.",
+    "sv": "När jag har kontrollerat din identitet kan jag berätta om dina rättigheter.",
     "en": "Once I've checked who you are, I can tell you about your access rights.",
 }
 ROW_NO_ORGANISATION = {"fi": "Raportointi: oikeus on kunnossa; aukeaa, kun tunnus on liitetty",

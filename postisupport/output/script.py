@@ -24,6 +24,9 @@ from postisupport.core.rules import RIGHTS_ASKED, RIGHTS_UNVERIFIED, Decision, S
 from postisupport.output.messages import catalog
 
 SPOKEN_URL = "posti.fi/changepassword"  # what a caller on the phone hears; the full URL is for chat
+ADDRESS_UNKNOWN = "then.address-unknown."  # who can tell the login address; the agent can once verified
+# Of those, the ones that say nothing but that the agent can tell it once verified: said with the rights.
+TOLD_WITH_RIGHTS = frozenset({"then.address-unknown.support", "then.address-unknown.tested.support"})
 
 
 def script_text(decision: Decision, lang: str, *, verified: bool = True, tz: tzinfo = UTC,
@@ -54,7 +57,15 @@ def said(parts: Sequence[ScriptPart], verified: bool) -> list[ScriptPart]:
     # "Once I've checked who you are, I can tell you about your rights" is said last: followed by "I'll
     # pass this on", the login's ticket sounded like one about the rights.
     last = (RIGHTS_UNVERIFIED, RIGHTS_ASKED)
-    return [p for p in heard if p.key not in last] + [p for p in heard if p.key in last]
+    rights = [p for p in heard if p.key in last]
+    heard = [p for p in heard if p.key not in last]
+    if rights and any(p.key.startswith(ADDRESS_UNKNOWN) for p in heard):
+        # "Once I've checked who you are, I can tell you the address myself" then "Once I've checked who you
+        # are, I can tell you about your access rights": the condition said once, of both (N24-5).
+        heard = [replace(p, key=f"{p.key}.rights") if p.key.startswith(ADDRESS_UNKNOWN) else p
+                 for p in heard if p.key not in TOLD_WITH_RIGHTS]
+        rights = [replace(p, key=f"{p.key}.address") for p in rights]
+    return heard + rights
 
 
 def _sentence(part: ScriptPart, words: dict[str, Any], tz: tzinfo, spoken: bool = False) -> str:
