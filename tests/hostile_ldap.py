@@ -14,7 +14,12 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
   - "many-admins": so, the user's organisation with ADMINS administrators, each deactivated, all sent
     for a search that asked for fewer (as a server ignoring the size limit does);
   - "partitions-refused": so, its rootDSE naming an AD configuration context whose partitions (the
-    down-level domain name) the account may not read: insufficientAccessRights, which is tolerated.
+    down-level domain name) the account may not read: insufficientAccessRights, which is tolerated;
+  - "admins-unasked": so, the administrators' search answered with its one administrator (a member of
+    cn=admins), the caller herself and someone of another organisation, none of them members (a
+    directory that ignores the filter);
+  - "name-outside": so, the members' search one level under the organisation answered with a namesake
+    of another organisation (a directory that ignores the base or the scope).
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ EVA = {"objectClass": ["inetOrgPerson"], "uid": ["eva"], "cn": ["Eva Esim"], "di
        "mail": ["eva.esim@example.fi"]}
 ORGANISATION = f"o=Esimerkki Oy,{BASE}"
 ADMINS = 6000  # more than the source reads of an organisation's (MAX_ENTRIES)
+ORGANISATION_ENTRY = {"objectClass": ["organization"], "o": ["Esimerkki Oy"],
+                      "businessCategory": ["2345678-0"]}
 # The modes that answer each search by what it asks: the user (their DN, their entry), the entries above
 # them that the search by DN finds, how many administrators their organisation has.
 USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list[str]]]], int]] = {
@@ -56,9 +63,20 @@ USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list
     "outside": ("uid=ESIM0001,o=Other Org,dc=evil,dc=net", EVA, [], 0),
     "unreadable-dn": (f"uid=eva,=,{BASE}", EVA, [], 0),
     "partitions-refused": (f"uid=eva,ou=people,{BASE}", EVA, [], 0),
-    "many-admins": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, {
-        "objectClass": ["organization"], "o": ["Esimerkki Oy"], "businessCategory": ["2345678-0"]})], ADMINS),
+    "many-admins": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], ADMINS),
+    "admins-unasked": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], 0),
+    "name-outside": (f"uid=eva,o=Other Oy,{BASE}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], 0),
 }
+# Their administrators' search answered so, after the ADMINS: by mode, each entry's DN and attributes.
+UNASKED: dict[str, list[tuple[str, dict[str, list[str]]]]] = {"admins-unasked": [
+    (f"uid=maija,{ORGANISATION}", {
+        "objectClass": ["inetOrgPerson"], "uid": ["maija"], "cn": ["Maija Virtanen"],
+        "mail": ["maija@example.fi"], "memberOf": [f"cn=admins,{ORGANISATION}"]}),
+    (f"uid=eva,{ORGANISATION}", EVA),
+    (f"uid=olli,o=Other Oy,{BASE}", {
+        "objectClass": ["inetOrgPerson"], "uid": ["olli"], "cn": ["Olli Outsider"],
+        "mail": ["olli@other.example.net"], "telephoneNumber": ["+358 50 999 0000"]}),
+]}
 
 
 def _message(number: int, name: str, operation: Any) -> bytes:
@@ -99,7 +117,8 @@ def _administrators(number: int, count: int) -> bytes:
     (pyasn1 takes seconds for thousands)."""
     one = _entry(number, f"uid=admin#####,{ORGANISATION}", {
         "objectClass": ["inetOrgPerson"], "uid": ["admin#####"], "cn": ["Admin #####"],
-        "mail": ["admin#####@example.fi"], "pwdAccountLockedTime": ["000001010000Z"]})
+        "mail": ["admin#####@example.fi"], "pwdAccountLockedTime": ["000001010000Z"],
+        "memberOf": [f"cn=admins,{ORGANISATION}"]})
     return b"".join(one.replace(b"#####", b"%05d" % n) for n in range(count))
 
 
@@ -211,7 +230,8 @@ class HostileLdap:
             if asked[0] == 0xA1 or b"businessCategory" in asked:
                 return b"".join(_entry(number, at, entry) for at, entry in above) + done
             if b"memberOf" in asked:  # the administrators'
-                return _administrators(number, admins) + done
+                unasked = b"".join(_entry(number, at, entry) for at, entry in UNASKED.get(self.mode, []))
+                return _administrators(number, admins) + unasked + done
             return _entry(number, dn, user) + done
         if self.mode == "echo-error":
             return _message(number, "searchResDone",

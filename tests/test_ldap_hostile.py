@@ -308,3 +308,43 @@ def test_a_capture_of_a_directory_whose_partitions_are_refused_replays(
     assert [(len(refused), "result" in refused[0])] == [(1, False)]
     replayed = run("replay", str(captured))
     assert replayed.exit_code == 0, replayed.stderr
+
+
+def test_only_the_entries_the_administrators_search_asked_for_are_administrators(
+        run, environ: dict[str, str]) -> None:
+    """Attack 30, F30-1: a directory ignoring the administrators' filter sent the caller and someone of
+    another organisation besides the one member of cn=admins: the caller was told "you are one of your
+    organisation's administrators" and the outsider's phone number read out as the help. Only the named
+    and the members of the group named are administrators; the rest are left out, and said to be."""
+    with hostile_ldap("admins-unasked") as server:
+        result = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--verified",
+                               "--json")
+        organisation = _postisupport(run, environ, server.url, "diagnose", "2345678-0", "--json")
+    left_out = ("the directory sent 2 entries for the organisation's administrators that are neither named "
+                "by it "
+                "nor members of the group it names; they are left out")
+    document = result.json()
+    # Maija has no login the directory records since the renewal: one who can't help just now.
+    assert (result.exit_code, document["rule"], document["user"]["isAdmin"], document["admins"],
+            [a["displayName"] for a in document["unable_admins"]], document["data_problems"]) == (
+        0, "login.no-admin", False, [], ["Maija Virtanen"], [left_out])
+    assert "olli" not in result.stdout.lower()
+    named = organisation.json()
+    assert ([a["displayName"] for a in named["unable_admins"]], named["data_problems"]) == (
+        ["Maija Virtanen"], [left_out])
+
+
+def test_a_namesake_outside_the_organisation_is_not_found_by_name_in_it(run, environ: dict[str, str]) -> None:
+    """Attack 30, F30-2: the one-level search under Esimerkki Oy answered with an Eva Esim of o=Other Oy (a
+    directory ignoring the base or the scope): she was shown as the caller, "found by name in the
+    organisation", her login address read out once verified. She is no member of it: not found, and said."""
+    with hostile_ldap("name-outside") as server:
+        result = _postisupport(run, environ, server.url, "diagnose", "Eva Esim", "--org", "2345678-0",
+                               "--verified", "--json")
+    document = result.json()
+    assert (result.exit_code, document["rule"], document["user"], document["data_problems"]) == (
+        0, "lookup.not-found", None,
+        ["the directory sent 1 entries for the organisation's members that are not right under it; they are "
+         "left "
+         "out"])
+    assert "eva.esim@example.fi" not in result.stdout

@@ -6,6 +6,7 @@ bad binds until the domain's lockout policy locks an account, logins (lastLogonT
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -85,8 +86,12 @@ def available() -> bool:
 
 
 def free_address() -> str:
-    """The first 127.0.0.N (N from 2) on which AD's LDAP ports are both free."""
-    for n in range(2, 60):
+    """The first 127.0.0.N (N from 2) on which AD's LDAP ports are both free, each xdist worker from its
+    own N on: two workers provisioning at once both found 127.0.0.2 free, and the second's tests ran on
+    the first's domain controller."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    start = 8 * int(worker) if worker.isdigit() else 0
+    for n in [2 + (start + k) % 58 for k in range(58)]:
         host = f"127.0.0.{n}"
         try:
             for port in PORTS:

@@ -53,6 +53,7 @@ SHARED_ANSWERS = 1000  # organisations whose administrators a run keeps (the mos
 LOOKUP_COUNT = 20  # users a look-up reads, as the SCIM source's
 PAGE_SIZE = 500
 MAX_ENTRIES = 5000  # an organisation's administrators or members read at most
+MEMBER_OF = "memberOf"  # the groups an entry is in, as AD and OpenLDAP's memberof overlay keep them
 # LDAP result codes (RFC 4511) said by name.
 RESULTS = {0: "success", 3: "timeLimitExceeded", 4: "sizeLimitExceeded", 10: "referral",
            32: "noSuchObject", 34: "invalidDNSyntax", 48: "inappropriateAuthentication",
@@ -561,11 +562,16 @@ async def fetch_by_name(store: LdapStore, name: str, organisation: str) -> Snaps
         cut = f"the directory sent {len(entries)} of the organisation's members, and has more"
         return Snapshot(name, (), (), problems=(cut,), asked=replace(asked, members_cut=True),
                         unrecorded=mapping.unrecorded)
-    users = tuple(reading.user_facts(e, mapping, org_dn) for e in entries)
+    # One level under the organisation: an entry elsewhere is no member of it, whatever its name, and a
+    # directory that ignores the base or the scope sends such entries (attack 30, F30-2).
+    under = [e for e in entries if _parent_key(e.dn) == dn_key(org_dn)]
+    problems = (f"the directory sent {len(entries) - len(under)} entries for the organisation's members that "
+                "are not right under it; they are left out",) if len(under) < len(entries) else ()
+    users = tuple(reading.user_facts(e, mapping, org_dn) for e in under)
     found = name_matches(users, name)
-    kept = {dn_key(u.id): e for e in entries for u, _ in found if u.id and dn_key(u.id) == dn_key(e.dn)}
-    snapshot = Snapshot(name, tuple(u for u, _ in found), found, users_reported=len(found), asked=asked,
-                        unrecorded=mapping.unrecorded)
+    kept = {dn_key(u.id): e for e in under for u, _ in found if u.id and dn_key(u.id) == dn_key(e.dn)}
+    snapshot = Snapshot(name, tuple(u for u, _ in found), found, problems=problems, users_reported=len(found),
+                        asked=asked, unrecorded=mapping.unrecorded)
     return await _completed(store, snapshot, kept)
 
 
@@ -706,15 +712,35 @@ async def _administrators_of(store: LdapStore, org: Entry) -> tuple[tuple[UserFa
         return (), problems
     if not named:
         return (), problems
-    terms = "".join(f"({mapping.dn_attribute}={_escaped(dn)})(memberOf={_escaped(dn)})" for dn in named)
+    terms = "".join(f"({mapping.dn_attribute}={_escaped(dn)})({MEMBER_OF}={_escaped(dn)})" for dn in named)
     query = f"(&{mapping.users}(|{terms}))"
+    attributes = list(dict.fromkeys([*mapping.attributes(), MEMBER_OF]))
     # One more than is read: what tells that the answer was cut, as SCIM's totalResults does.
-    entries = await store.run(lambda: store.search(query, mapping.attributes(), limit=MAX_ENTRIES + 1))
+    entries = await store.run(lambda: store.search(query, attributes, limit=MAX_ENTRIES + 1))
     if len(entries) > MAX_ENTRIES:
         problems.append(f"the directory holds more than {MAX_ENTRIES} administrators of the organisation; "
                         f"the first {MAX_ENTRIES} are read")
         entries = entries[:MAX_ENTRIES]
-    return tuple(reading.user_facts(e, mapping, org.dn, True) for e in entries), problems
+    # Only an entry the search asked for administers it: named, or a member of a group named. A directory
+    # (a proxy, a virtual directory) that ignores the filter sends others: another organisation's people
+    # read out as the caller's administrators, or the caller made one (attack 30, F30-1).
+    wanted = {dn_key(dn) for dn in named}
+    asked = [e for e in entries
+             if dn_key(e.dn) in wanted or any(dn_key(group) in wanted for group in e.values(MEMBER_OF))]
+    if len(asked) < len(entries):
+        problems.append(f"the directory sent {len(entries) - len(asked)} entries for the organisation's "
+                        "administrators that are neither named by it nor members of the group it names; they "
+                        "are left out")
+    return tuple(reading.user_facts(e, mapping, org.dn, True) for e in asked), problems
+
+
+def _parent_key(dn: str) -> str | None:
+    """The DN right above `dn`, as compared; None when `dn` can't be read as a DN or has none above."""
+    try:
+        above = reading.ancestors(dn)
+    except ValueError:
+        return None
+    return dn_key(above[0]) if above else None
 
 
 def _chain(store: LdapStore, dn: str) -> list[str] | None:
