@@ -318,7 +318,8 @@ class Quirky:
     "case-sensitive" keeps only the users whose userName, e-mail or legacy ID is exactly a value
     a filter on userName names (as the Node server issue 9 tells of); "no-schemas" answers 404
     on /Schemas; "refuses" answers 400 to attributes= naming an extension attribute and to the
-    filter `roles pr`; "fails-halfway" answers 500 from the fifth request on."""
+    filter `roles pr`; "fails-halfway" answers 500 from the fifth request on; "whole-total" says, as
+    a filtered list's totalResults, how many the whole collection holds."""
 
     def __init__(self, app: Any, quirk: str) -> None:
         self.app, self.quirk, self.requests = app, quirk, 0
@@ -337,11 +338,35 @@ class Quirky:
             return await _json(send, 404, {"status": "404", "detail": "no such endpoint"})
         if self.quirk == "case-sensitive" and "userName eq " in query.get("filter", [""])[0]:
             return await self._exactly(query["filter"][0], scope, receive, send)
+        if self.quirk == "whole-total" and "filter" in query:
+            return await self._whole_total(scope, receive, send)
         dropped = {"ignores-filters": "filter", "ignores-attributes": "attributes"}.get(self.quirk)
         if dropped:
             kept = [(k, v) for k, values in query.items() if k != dropped for v in values]
             scope = {**scope, "query_string": urlencode(kept).encode()}
         await self.app(scope, receive, send)
+
+    async def _answered(self, scope: Any, receive: Any) -> tuple[int, Any]:
+        """The wrapped app's answer to `scope`: its status and its JSON body."""
+        sent: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, keep)
+        status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        return status, json.loads(body)
+
+    async def _whole_total(self, scope: Any, receive: Any, send: Any) -> None:
+        status, body = await self._answered(scope, receive)
+        if status != 200 or not isinstance(body, dict) or "Resources" not in body:
+            return await _json(send, status, body)
+        async def nothing() -> Any:  # a GET's request has no body; the first call has read it
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        _, whole = await self._answered({**scope, "query_string": b"count=0"}, nothing)
+        await _json(send, 200, {**body, "totalResults": whole["totalResults"]})
 
     async def _exactly(self, scim_filter: str, scope: Any, receive: Any, send: Any) -> None:
         values = {json.loads(f'"{v}"') for v in re.findall(r'eq "((?:[^"\\]|\\.)*)"', scim_filter)}

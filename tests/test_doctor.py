@@ -48,12 +48,28 @@ def test_the_screen_lists_one_line_per_check(run) -> None:
     ("ignores-attributes", {"attributes": "warn"}, ExitStatus.OK),
     ("no-schemas", {"extensions": "warn"}, ExitStatus.OK),
     ("refuses", {"refusals": "warn"}, ExitStatus.OK),
+    ("whole-total", {"filters": "fail"}, ExitStatus.DOCTOR_FAILED),
 ])
 def test_each_quirk_is_found_and_nothing_else(run, quirk: str, found: dict[str, str], exit_code: int) -> None:
     with serving(Quirky(application(), quirk)) as url:
         result = run("--api", url, "doctor", "--json")
     assert result.exit_code == exit_code, result.stderr
     assert statuses(result.stdout) == {**dict.fromkeys(CHECKS, "pass"), **found}
+
+
+def test_a_total_that_counts_the_whole_collection_fails_the_filters_as_every_diagnosis_stops(run) -> None:
+    """Attack 30, F30-3: a filtered list's totalResults that counts every user made each diagnosis stop
+    ("found 18 Users for the look-up but sent only 1 ... postisupport doctor checks it"), while doctor
+    passed every check and exited 0."""
+    with serving(Quirky(application(), "whole-total")) as url:
+        diagnosed = run("--api", url, "diagnose", "ESIM0042", "--no-audit")
+        checks = json.loads(run("--api", url, "doctor", "--json").stdout)
+    assert diagnosed.exit_code == ExitStatus.API_ERROR
+    assert (checks[2]["status"], checks[2]["detail"], checks[2]["consequence"]) == (
+        "fail", "the look-up diagnoses send, for a user the server lists, by its userName, says totalResults "
+                "18 "
+        "but sends 1: totalResults does not count what the filter found", "every diagnosis stops with an API "
+                                                                          "error")
 
 
 def test_a_server_ignoring_attributes_names_what_it_sent_too(run) -> None:

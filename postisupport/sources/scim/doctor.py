@@ -55,9 +55,10 @@ from postisupport.sources.scim.filters import (
 from postisupport.sources.scim.queries import ScimStore
 
 if TYPE_CHECKING:
-    pass
+    from postisupport.scim.client import Page
 
 POPULATION = 50  # users read for the coverage and the positive controls
+LOOKUP_PAGE = 10  # users a check's filtered request asks for
 
 T = TypeVar("T")
 # Too many requests, or unavailable for now: the server rate limits (or is overloaded). Such an
@@ -106,8 +107,11 @@ class _Server:
         return await self.found("Users", scim_filter, **params)
 
     async def found(self, endpoint: str, scim_filter: str, **params: str) -> list[dict[str, Any]]:
-        params = {"filter": scim_filter, "count": "10", **params}
-        return (await self._timed(self.client.get_page(endpoint, params))).resources
+        return (await self.page(endpoint, scim_filter, **params)).resources
+
+    async def page(self, endpoint: str, scim_filter: str, **params: str) -> Page:
+        params = {"filter": scim_filter, "count": str(LOOKUP_PAGE), **params}
+        return await self._timed(self.client.get_page(endpoint, params))
 
 
 def _listed(body: Any) -> list[Any]:
@@ -224,11 +228,18 @@ async def _filters_applied(server: _Server) -> Check:
     # by each attribute it holds. A server that answers every filter (or one on the extension) with no
     # one passes the checks above, and every diagnosis would then be "no user has these details".
     for attribute, value in _identifiers_of(sample, server.named_mapping):
-        found = await server.users(lookup_filter(value, attributes=_lookup_paths(server)))
+        page = await server.page("Users", lookup_filter(value, attributes=_lookup_paths(server)))
+        found = page.resources
         if not any(isinstance(user, dict) and named(user, "id") == named(sample, "id") for user in found):
             return Check("filters", "fail", f"the look-up diagnoses send, for a user the server lists, by "
                          f"its {attribute}, finds no one: every diagnosis would say no user has the caller's "
                          "details", consequence="every diagnosis would say no user has the caller's details")
+        if page.total > len(found) and len(found) < LOOKUP_PAGE:
+            # Fewer sent than asked for, yet more found: a diagnosis can't tell a held-back namesake from
+            # a totalResults that counts the whole collection, and stops (attack 30, F30-3).
+            return Check("filters", "fail", f"the look-up diagnoses send, for a user the server lists, by "
+                         f"its {attribute}, says totalResults {page.total} but sends {len(found)}: "
+                         "totalResults does not count what the filter found", consequence=STOPS)
     if server.named_mapping is None:
         return Check("filters", "pass", "filters are applied, the extension's attributes too")
     return Check("filters", "pass", f"filters are applied: on {', '.join(_lookup_paths(server))}")
