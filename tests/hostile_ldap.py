@@ -19,7 +19,9 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
     cn=admins), the caller herself and someone of another organisation, none of them members (a
     directory that ignores the filter);
   - "name-outside": so, the members' search one level under the organisation answered with a namesake
-    of another organisation (a directory that ignores the base or the scope).
+    of another organisation (a directory that ignores the base or the scope);
+  - "two-business-ids": so, the organisation's o and businessCategory multi-valued: two names, a kind
+    of business and two business IDs.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list
     "many-admins": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], ADMINS),
     "admins-unasked": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], 0),
     "name-outside": (f"uid=eva,o=Other Oy,{BASE}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], 0),
+    "two-business-ids": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, {
+        **ORGANISATION_ENTRY, "o": ["Evil Corp", "Esimerkki Oy"],
+        "businessCategory": ["Logistics", "2345678-0", "1234567-1"]})], 0),
 }
 # Their administrators' search answered so, after the ADMINS: by mode, each entry's DN and attributes.
 UNASKED: dict[str, list[tuple[str, dict[str, list[str]]]]] = {"admins-unasked": [

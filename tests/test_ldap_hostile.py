@@ -348,3 +348,20 @@ def test_a_namesake_outside_the_organisation_is_not_found_by_name_in_it(run, env
          "left "
          "out"])
     assert "eva.esim@example.fi" not in result.stdout
+
+
+@pytest.mark.parametrize("asked", ["eva.esim@example.fi", "1234567-1"])
+def test_an_organisation_with_two_business_ids_has_none_read_and_its_own_name(
+        run, environ: dict[str, str], asked: str) -> None:
+    """Attack 30, F30-4: businessCategory ["Logistics", "2345678-0", "1234567-1"] and o ["Evil Corp",
+    "Esimerkki Oy"] were read from their first values: "Logistics" shown as the business ID the agent
+    verifies against, "Evil Corp" as the name. The name is the one its DN gives; of two IDs none is read,
+    said; the organisation is still the one the look-up by either found."""
+    with hostile_ldap("two-business-ids") as server:
+        result = _postisupport(run, environ, server.url, "diagnose", asked, "--json")
+    document = result.json()
+    assert (result.exit_code, document["organisation"], document["data_problems"],
+            "business_id" in document["unknown"]) == (
+        0, {"id": "o=Esimerkki Oy,dc=example,dc=fi", "name": "Esimerkki Oy", "businessId": None,
+            "services": []},
+        ["businessCategory: sent 2 business IDs (2345678-0, 1234567-1), so none is read"], True)

@@ -586,6 +586,7 @@ async def fetch_organisation(store: LdapStore, business_id: str) -> Snapshot:
         return Snapshot(business_id, (), (), asked=asked, unrecorded=mapping.unrecorded)
     org, org_entry = found
     admins, problems = await _administrators(store, org_entry)
+    problems = [*reading.organisation_facts(org_entry, mapping)[1], *problems]
     return Snapshot(business_id, (), (), (org,), admins, tuple(problems), asked=asked,
                     unrecorded=mapping.unrecorded)
 
@@ -606,7 +607,8 @@ async def _organisation(store: LdapStore, given: str) -> tuple[OrganisationFacts
     entries = await store.run(lambda: store.search(query, mapping.organisation_attributes()))
     organisations = [(reading.organisation_facts(e, mapping)[0], e) for e in entries]
     if by_id:
-        meant = [(o, e) for o, e in organisations if (o.business_id or "").strip() == given]
+        # Of an entry that holds several, none is its business ID, but it is the one the search found.
+        meant = [(o, e) for o, e in organisations if given in reading.business_ids(e, mapping)]
     else:
         meant = [(o, e) for o, e in organisations if o.name and name_key(o.name) == name_key(given)]
     if len(meant) > 1 and not by_id:

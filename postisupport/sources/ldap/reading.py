@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from postisupport.core.facts import OrganisationFacts, Service, UserFacts
-from postisupport.core.identifiers import fold
+from postisupport.core.identifiers import fold, looks_like_business_id
 from postisupport.core.text import shortened
 
 if TYPE_CHECKING:
@@ -325,17 +325,37 @@ def is_organisation(entry: Entry, mapping: LdapMapping) -> bool:
     return any(fold(c) in classes for c in mapping.organisation_classes)
 
 
+def business_ids(entry: Entry, mapping: LdapMapping) -> list[str]:
+    """The values of the organisation's business-ID attributes that have a business ID's shape."""
+    if mapping.business_id is None:
+        return []
+    reader = _Reader(entry, mapping)
+    return list(dict.fromkeys(v.strip() for s in mapping.business_id.sources for v in reader._values(s)
+                              if looks_like_business_id(v)))
+
+
 def organisation_facts(entry: Entry, mapping: LdapMapping) -> tuple[OrganisationFacts, list[str]]:
     """An organisation's entry as facts: its name, its business ID (unknown as the mapping says)."""
     reader = _Reader(entry, mapping)
-    name = next((v for a in mapping.organisation_name for v in entry.values(a) if v.strip()), None)
-    if name is None:
-        name = rdn_value(entry.dn)
+    names = [v.strip() for a in mapping.organisation_name for v in entry.values(a) if v.strip()]
+    # The name the entry is known by, its RDN's, when it is one of several sent (ou and o are multi-valued).
+    named = rdn_value(entry.dn)
+    name = next((v for v in names if named is not None and fold(v) == fold(named.strip())), None) \
+        or next(iter(names), None) or named
     unknown: set[str] = set()
     business_id = None
     if mapping.business_id is not None:
-        found = [v.strip() for s in mapping.business_id.sources for v in reader._values(s)]
-        business_id = found[0] if found else None
+        found = list(dict.fromkeys(v.strip() for s in mapping.business_id.sources for v in reader._values(s)))
+        # businessCategory is multi-valued: a kind of business beside the ID is no ID, and of two IDs
+        # neither is the one the caller is verified against (attack 30, F30-4).
+        shaped = business_ids(entry, mapping)
+        if len(shaped) > 1:
+            attribute = mapping.business_id.sources[0].attribute
+            reader.problems.append(f"{attribute}: sent {len(shaped)} business IDs ({', '.join(shaped)}), so "
+                                   "none is read")
+            unknown.add("business_id")
+        else:
+            business_id = next(iter(shaped or found), None)
         if not found and mapping.business_id.absent == "unknown":
             unknown.add("business_id")
     return OrganisationFacts(entry.dn, name, business_id, (), services_unknown=True,
