@@ -241,6 +241,25 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(run, tm
     assert [r["row"] for r in lines_of(out)] == list(range(1, users + 1))
 
 
+def test_a_second_workbook_run_on_the_same_output_is_refused_while_the_first_runs(run, tmp_path: Path
+                                                                                  ) -> None:
+    """F30-6: a workbook run locks a file of its own beside the output, which the second run finds locked."""
+    users = 60
+    source = write(tmp_path / "in.txt", identifiers(users))
+    out = tmp_path / "out.xlsx"
+    with serving(Slow(directory(users, 3), 0.05)) as url:
+        first = bulk_process(url, str(source), "-o", str(out), "--concurrency", "2")
+        deadline = time.monotonic() + 30
+        while not (tmp_path / ".out.xlsx.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        second = run("--api", url, "bulk", str(source), "-o", str(out), "-q")
+        assert first.poll() is None, "the first run ended before the second was tried"
+        assert first.wait(60) == 0
+    assert_error(second, ExitStatus.USAGE, f"^postisupport: error: {out}: is being written by another bulk "
+                 "run right now; let it finish, or stop it first$")
+    assert sorted(p.name for p in tmp_path.iterdir() if "out" in p.name) == ["out.xlsx"]
+
+
 # -- 16: a resume counts the rows it read back ----------------------------------------------------------
 
 

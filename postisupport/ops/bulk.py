@@ -707,13 +707,17 @@ class _Output:
         self.created = False
         self.kept = _Kept(path=self.path, format=options.format)
         self.finished = False
+        self.lock: Path | None = None  # the file locked for the run: the output, or a workbook's own
 
     def __enter__(self) -> _Output:
         path, options = self.path, self.options
         if path is None or is_stream(path):
             return self
-        self.created = not os.path.lexists(path)
-        self.handle = open_private(path, "a")
+        # A workbook is written whole at the end: its run locks a file of its own beside it, as a locked
+        # output created empty at the start was left empty, named as the results, by a kill -9 (F30-6).
+        self.lock = path.with_name(f".{path.name}.lock") if options.format == "xlsx" else path
+        self.created = not os.path.lexists(self.lock)
+        self.handle = open_private(self.lock, "a")
         try:
             fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -796,13 +800,13 @@ class _Output:
             return
         try:
             ours = os.fstat(self.handle.fileno())
-            if not self.finished and self.created and ours.st_size == 0:
-                # Nothing was written: leave no empty file behind (the lock is still ours). Unless a
-                # stopped retry has renamed what it did into its place: that path is not ours any more.
+            if self.lock != self.path or (not self.finished and self.created and ours.st_size == 0):
+                # A workbook's lock, or nothing was written: leave no empty file behind (the lock is still
+                # ours). Unless a stopped retry has renamed what it did into its place: not ours any more.
                 with contextlib.suppress(OSError):
-                    there = os.stat(str(self.path))
+                    there = os.stat(str(self.lock))
                     if (there.st_dev, there.st_ino) == (ours.st_dev, ours.st_ino):
-                        os.unlink(str(self.path))
+                        os.unlink(str(self.lock))
         finally:
             assert self.path is not None
             _close(self.handle, self.path)
