@@ -272,8 +272,7 @@ def test_mask_masks_the_personal_values_data_problems_quote(run) -> None:
     document = api_run(run, change, "diagnose", "ESIM0042", "--mask", "--json").json()
     assert document["data_problems"] == [
         "user u-1002: phoneNumbers.value: **********67 ignored (not a string)",
-        "user u-1002: lastLoginTime: '2021-13-01' ignored (not a valid datetime or date, month "
-        "value is outside expected range of 1-12)",
+        "user u-1002: lastLoginTime: '2021-13-01' ignored (not a dateTime (YYYY-MM-DDThh:mm:ss))",
         "user u-1002: emails: 'A. P. <a***2@h***.fi>' is not an e-mail address",
     ]
     explained = api_run(run, change, "diagnose", "ESIM0042", "--mask", "--explain")

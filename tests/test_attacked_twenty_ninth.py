@@ -103,6 +103,8 @@ def test_a_capture_of_answers_with_data_problems_replays_as_it_decided(run, envi
         assert made.exit_code == 0, made.stderr
     record = json.loads(captured.read_text())["capture"]
     assert record["data_problems"] == record["diagnosis"]["data_problems"] == [
+        "the API returned 3 organisation(s) whose business ID is not 2345678-0, left out: 'Exempel Ab', "
+        "'Lukko Oy', 'Sample Trading Ltd'",
         "the API returned 7 user(s) not among the organisation's members, left out",
         "the API returned 3 organisation(s) not among the user's groups, left out: 'Exempel Ab', 'Lukko Oy', "
         "'Sample Trading Ltd'"]
@@ -173,3 +175,44 @@ def test_a_resource_sent_again_with_other_values_is_one_whose_differing_values_a
     assert "Aino Impostor" in captured.read_text()
     replayed = run("replay", str(captured), "--json")
     assert (replayed.exit_code, replayed.json()["rule"]) == (0, document["rule"]), replayed.stderr
+
+
+def test_a_date_alone_is_no_moment_and_the_change_it_would_order_is_asked() -> None:
+    """F29-8: passwordResetSentAt "2021-03-01" was read as midnight UTC, before a change at 06:00 that day:
+    no change pending, said to no one. A date alone can't order the two: it is not read, and step 1 is
+    asked of the caller."""
+    user = {"id": "u-1", "userName": "aino@example.fi", "active": True, LOGIN: {
+        "passwordResetSentAt": "2021-03-01", "lastPasswordUpdateTime": "2021-03-01T06:00:00Z"}}
+    read = user_facts(user)
+    assert (read.reset_sent_at, "reset_sent_at" in read.unknown, read.problems) == (
+        None, True, ("passwordResetSentAt: '2021-03-01' ignored (not a dateTime (YYYY-MM-DDThh:mm:ss))",))
+    assert decide(facts(read)).script[0].key == "check.reset-pending.since"
+
+
+def test_organisations_a_business_id_filter_should_not_have_let_through_are_said(run, environ) -> None:
+    """F29-11: a server ignoring the filter answered a business ID with other organisations, rightly set
+    aside in silence: with none that has it, the agent heard "no organisation has this business ID" with
+    no word of the server's fault."""
+    environ["POSTISUPPORT_TOKEN"] = "tok-12345678"
+    with serving(Quirky(application(), "ignores-filters")) as url:
+        result = run("--api", url, "--no-audit", "diagnose", "7777777-4", "--json")
+    document = result.json()
+    assert (result.exit_code, document["rule"], document["data_problems"]) == (
+        0, "lookup.not-found", ["the API returned 4 organisation(s) whose business ID is not 7777777-4, left "
+                                "out: "
+                                "'Esimerkki Oy', 'Exempel Ab', 'Lukko Oy', 'Sample Trading Ltd'"])
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_excels_sep_line_names_the_delimiter_and_is_no_header(run, tmp_path: Path, delimiter: str) -> None:
+    """F29-12: Excel's first line "sep=;" was read as the header: "no identifier column in the header
+    (sep=, )", exit 2."""
+    source = tmp_path / "in.csv"
+    source.write_bytes(f"sep={delimiter}\r\nemail{delimiter}note\r\naino.korhonen@esimerkki.example.fi{delimiter}"
+                       "a\r\n".encode())
+    out = tmp_path / "out.csv"
+    result = run("--sandbox", "--no-audit", "bulk", str(source), "-o", str(out), "-q")
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = [line.split(delimiter) for line in out.read_text(encoding="utf-8-sig").splitlines()]
+    assert (len(lines), lines[0][:4], lines[0][-1], lines[1][1]) == (
+        2, ["row", "identifier", "service", "outcome"], "note", "aino.korhonen@esimerkki.example.fi")

@@ -258,3 +258,13 @@ def test_a_copy_of_the_default_mapping_diagnoses_as_the_default(run, tmp_path: P
         mine = run("--sandbox", "--no-audit", "--mapping", str(copy), "diagnose", "--json", "--verified",
                    identifier)
         assert (mine.exit_code, mine.stdout) == (default.exit_code, default.stdout)
+
+
+@pytest.mark.parametrize("sent", ["1614585600", "0", 1614585600])
+def test_wso2_epoch_seconds_or_nought_are_no_login_time(sent: object) -> None:
+    """F29-9: 1614585600 (seconds, 2021-03-01) read as milliseconds was 19.1.1970, and 0 was 1.1.1970: an
+    administrator "not logged in since the renewal", the call escalated. Before 2000 is no moment."""
+    facts = user_facts(_wso2(lastLoginTime=sent, lastPasswordUpdateTime="2019-05-14T12:00:00Z"),
+                       preset("wso2"))
+    assert (facts.last_login, "last_login" in facts.unknown, facts.problems) == (
+        None, True, (f"lastLoginTime: {sent!r} ignored (not a dateTime (YYYY-MM-DDThh:mm:ss))",))

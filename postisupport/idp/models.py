@@ -114,8 +114,9 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 # An xsd:dateTime as text, its date in ISO 8601's extended form: pydantic would read a number, or digits
-# ("20210118", "2021"), as seconds or milliseconds since 1970, silently and wrongly.
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?", re.DOTALL)
+# ("20210118", "2021"), as seconds or milliseconds since 1970, silently and wrongly. A date alone is
+# no moment: read as midnight UTC, it decided whether a change on that day came after a request (F29-8).
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ].+", re.DOTALL)
 
 
 def _date_time_text(value: Any) -> Any:

@@ -450,11 +450,18 @@ def _value(resource: dict[str, Any], fact: mappings.Fact) -> Any:
     return told[0] if told else None
 
 
+EPOCH_MS_FROM = 946_684_800_000  # 2000-01-01 in epoch milliseconds: no login, change or request is older
+
+
 def _moment_of(value: Any) -> Any:
     """Epoch milliseconds (a number, or digits in a string) as a dateTime; anything else as it is."""
     digits = value.strip() if isinstance(value, str) else value
     number = isinstance(digits, int) and not isinstance(digits, bool)
     if not (number or (isinstance(digits, str) and digits.isdigit())):
+        return value
+    if int(digits) < EPOCH_MS_FROM:
+        # Seconds read as milliseconds, or 0: 1970, which made an administrator "not logged in since the
+        # renewal" (F29-9). No real moment: the reader notes it, and the fact is unknown.
         return value
     try:
         return datetime.fromtimestamp(int(digits) / 1000, UTC).isoformat()

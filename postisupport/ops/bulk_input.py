@@ -60,6 +60,7 @@ IDENTIFIER_COLUMNS = (
 SERVICE_COLUMNS = ("service", "services", "palvelu", "palvelut", "tjänst", "tjänster")
 LANG_COLUMNS = ("lang", "language", "kieli", "språk")
 SAMPLE_BYTES = 64 * 1024
+EXCEL_SEP = re.compile(r"sep=([;,\t|])", re.IGNORECASE)  # the delimiter Excel names in a first line
 MAX_FIELD = 2**20  # characters in one CSV field (the csv module's own default is 131,072)
 MAX_LINE_BYTES = 4 * 2**20  # one line: past that it is a row error, and the rest of it is skipped
 SHOWN = 200  # characters of an unusable line kept as the row's input
@@ -142,7 +143,13 @@ def rows(
         reading.format = "ndjson"
         reading.extra_columns = list(keys) if keys is not None else _keys_of(source.peek_lines(20), column)
         return _ndjson(source, reading, column)
-    delimiter = _delimiter(head)
+    excel_sep = EXCEL_SEP.fullmatch(head[0].strip()) if head else None
+    if excel_sep is not None:
+        # Excel's own first line, "sep=;", names the delimiter; the header follows it (F29-12).
+        source.skip_line()
+        head = source.peek(20)
+        reading.excel_style = True
+    delimiter = excel_sep.group(1) if excel_sep is not None else _delimiter(head)
     if not head or delimiter not in head[0]:
         reading.format = "lines"
         return _plain(source, head[0] if head else "", column)
@@ -294,6 +301,10 @@ class _Source:
                 found.append(line)
         self._back.extendleft(reversed(seen))
         return found
+
+    def skip_line(self) -> None:
+        """The next non-blank line, read and dropped (counted as a line of the input)."""
+        self._next_line()
 
     def put_back(self, lines: list[Line]) -> None:
         self._back.extendleft(reversed(lines))

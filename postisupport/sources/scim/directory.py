@@ -188,6 +188,13 @@ async def _organisation(store: ScimStore, given: str, by_id: bool) -> tuple[Orga
                           if org.name and name_key(org.name).startswith(key + " ")]
     fact = "business_id" if by_id else "name"
     unreadable = [org for org in organisations if fact in org.unknown]
+    others = [org for org in organisations if org not in meant and org not in unreadable]
+    if by_id and others:
+        # An answer the filter should not have let through: said, as the users a members' search sends
+        # that are no members are (F29-11); "no organisation has it" alone hid the server's fault.
+        names = ", ".join(repr(org.name or org.id) for org in others)
+        problems.append(f"the API returned {len(others)} organisation(s) whose business ID is not {given}, "
+                        f"left out: {names}")
     if not meant and unreadable:
         meant = _unreadable_answer(unreadable, given, by_id, problems, alone=len(organisations) == 1)
     if len(meant) > 1 and by_id:
