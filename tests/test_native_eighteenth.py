@@ -69,18 +69,18 @@ def test_an_unverified_locked_caller_with_a_change_pending_is_not_told_to_change
                       "--script", "--no-audit", "--lang", lang).stdout for lang in ("en", "fi", "sv")}
     assert said == {
         "en": "From here I can't fix what's stopping you logging in, but your organisation's administrator "
-              "for Posti's services can check your account and your access rights. Once the administrator "
-              "has sorted out your account, you'll also need to change your password: go to "
+              "for Posti's services can check your account and your access rights. Once your account has "
+              "been sorted out, you'll also need to change your password: go to "
               "https://www.posti.fi/changepassword and enter your e-mail address, and you'll get "
               "instructions by e-mail.\n",
         "fi": "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi Postin "
-              "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun pääkäyttäjä on "
-              "saanut tunnuksesi kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene sivulle "
+              "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja käyttöoikeutesi. Kun tunnuksesi on saatu "
+              "kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene sivulle "
               "https://www.posti.fi/changepassword ja anna sähköpostiosoitteesi, niin saat ohjeet "
               "sähköpostiisi.\n",
         "sv": "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men din organisations "
-              "administratör för Postis tjänster kan kontrollera ditt konto och dina rättigheter. När "
-              "administratören har fått ordning på ditt konto behöver du också byta lösenord: gå till "
+              "administratör för Postis tjänster kan kontrollera ditt konto och dina rättigheter. När ditt "
+              "konto är i ordning igen behöver du också byta lösenord: gå till "
               "https://www.posti.fi/changepassword och ange din e-postadress, så får du anvisningar per "
               "e-post.\n"}
 

@@ -42,11 +42,11 @@ def test_an_unverified_closed_caller_is_told_to_change_the_password_once_they_ca
     data = _kivi(tmp_path)
     said = {lang: run("--sandbox-data", str(data), "diagnose", "riikka@koti.example.net", "--script",
                       "--no-audit", "--lang", lang).stdout for lang in ("fi", "sv")}
-    assert ("Kun pääkäyttäjä on saanut tunnuksesi kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene "
+    assert ("Kun tunnuksesi on saatu kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene "
             "sivulle https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut sisään, "
             "niin saat "
             "ohjeet sähköpostiisi.") in said["fi"]
-    assert ("När administratören har fått ordning på ditt konto behöver du också byta lösenord: gå till "
+    assert ("När ditt konto är i ordning igen behöver du också byta lösenord: gå till "
             "https://www.posti.fi/changepassword och ange den e-postadress du loggar in med, så får du "
             "anvisningar per e-post.") in said["sv"]
 

@@ -99,8 +99,8 @@ def test_a_caller_who_gave_another_address_hears_which_logs_in_before_the_change
         f"Posti's services can check your account and your access rights. {ONLY_LOGIN} If you don't know "
         "which address you log in with, the administrator can tell you that too. Once I've checked who you "
         "are, I "
-        "can tell you the address myself. Once the administrator has sorted out your account, you'll also "
-        "need to change your password: go to https://www.posti.fi/changepassword and enter the e-mail "
+        "can tell you the address myself. Once your account has been sorted out, you'll also need to change "
+        "your password: go to https://www.posti.fi/changepassword and enter the e-mail "
         "address you log in with, and you'll get "
         "instructions by e-mail.\n")
 

@@ -94,9 +94,9 @@ ONE = {"en": {"any": "", "admins": "administrator", "the": "the administrator"},
        "fi": {"any": "", "admins": "pääkäyttäjä", "the": "pääkäyttäjä"},
        "sv": {"any": "", "admins": "administratör", "the": "administratören"}}
 MANY = {"en": {"any": "any of ", "admins": "administrators", "the": "any of the administrators"},
-        "fi": {"any": "kuka tahansa ", "admins": "pääkäyttäjistä", "the": "kuka tahansa pääkäyttäjistä"},
-        "sv": {"any": "vilken som helst av ", "admins": "administratörer",
-               "the": "vilken som helst av administratörerna"}}
+        "fi": {"any": "kuka vain ", "admins": "pääkäyttäjistä", "the": "kuka vain pääkäyttäjistä"},
+        "sv": {"any": "någon av ", "admins": "administratörer",
+               "the": "någon av administratörerna"}}
 
 
 @pytest.mark.parametrize("closed", [{"locked": True}, {"active": False}])
@@ -149,8 +149,8 @@ def test_the_question_after_the_request_just_named_is_of_a_later_one() -> None:
                 "fi": "organisaatiosi Postin palveluiden pääkäyttäjä voi kertoa osoitteen.",
                 "sv": "din organisations administratör för Postis tjänster säga adressen."}),
     (TWO, {"en": "any of your organisation's administrators for Posti's services can tell you the address.",
-           "fi": "kuka tahansa organisaatiosi Postin palveluiden pääkäyttäjistä voi kertoa osoitteen.",
-           "sv": "vilken som helst av din organisations administratörer för Postis tjänster säga adressen."}),
+           "fi": "kuka vain organisaatiosi Postin palveluiden pääkäyttäjistä voi kertoa osoitteen.",
+           "sv": "någon av din organisations administratörer för Postis tjänster säga adressen."}),
 ])
 def test_a_caller_who_cant_find_the_request_that_names_the_login_address_hears_who_can_tell_it(
         admins: tuple[Contact, ...], who: dict[str, str]) -> None:
@@ -265,7 +265,7 @@ def test_the_question_of_a_change_ends_in_a_sentence_and_the_administrator_follo
               "kirjaudut sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos olet jo "
               "vaihtanut salasanan tai kirjautuminen ei vieläkään onnistu, kirjautumisesi estää jokin muu. "
               "En "
-              "pysty korjaamaan sitä täältä, mutta kuka tahansa organisaatiosi Postin palveluiden "
+              "pysty korjaamaan sitä täältä, mutta kuka vain organisaatiosi Postin palveluiden "
               "pääkäyttäjistä "
               "voi tarkistaa tunnuksesi ja käyttöoikeutesi." + (admins["fi"] if verified else ""),
         "sv": "Den 17.1.2021 skickade vi dig en begäran om att byta lösenord. Om du inte har bytt det sedan "
@@ -275,7 +275,7 @@ def test_the_question_of_a_change_ends_in_a_sentence_and_the_administrator_follo
               "loggar in med, så får du anvisningar per e-post; logga sedan in igen. Om du redan har bytt "
               "lösenord, eller om inloggningen ändå inte fungerar, är det något annat som hindrar dig från "
               "att "
-              "logga in. Det kan jag inte åtgärda härifrån, men vilken som helst av din organisations "
+              "logga in. Det kan jag inte åtgärda härifrån, men någon av din organisations "
               "administratörer för Postis tjänster kan kontrollera ditt konto och dina rättigheter."
               + (admins["sv"] if verified else ""),
     }
@@ -399,3 +399,31 @@ def test_another_of_the_callers_addresses_is_told_it_wont_log_them_in(run) -> No
         "sv": "Gör så här: Säg att adressen hen gav inte fungerar för inloggning: det finns bara en "
               "inloggningsadress.",
     }
+
+
+def test_the_old_id_s_do_line_says_the_login_is_the_e_mail_address(run) -> None:
+    """N24-13: fi "kirjautuminen tapahtuu kirjautumisosoitteella" ("the login is with the login address")
+    said nothing; the e-mail address, not the old ID."""
+    assert {lang: _do_line(run, DEMO, "ESIM0001", "--ui-lang", lang) for lang in LANGS} == {
+        "en": "Do this: Tell the caller to log in with their e-mail address, not the old user ID.",
+        "fi": "Tee näin: Kerro soittajalle, että kirjautuminen tapahtuu sähköpostiosoitteella eikä vanhalla "
+              "asiointitunnuksella.",
+        "sv": "Gör så här: Säg att inloggningen sker med e-postadressen, inte med den gamla ärendekoden.",
+    }
+
+
+def test_the_change_after_the_account_is_opened_names_no_administrator() -> None:
+    """N24-14: "any of the administrators can tell you ... Once the administrator has sorted out your
+    account": the caller asked which one. Who sorts it out is left unsaid; several are "any of" in fi and sv
+    as said on the phone ("kuka vain", "någon av")."""
+    from postisupport.output.messages import catalog
+    said = {lang: catalog(lang)["also.reset-pending.admin"].split(":")[0] for lang in LANGS}
+    assert said == {"en": "Once your account has been sorted out, you'll also need to change your password",
+                    "fi": "Kun tunnuksesi on saatu kuntoon, sinun täytyy vielä vaihtaa salasanasi",
+                    "sv": "När ditt konto är i ordning igen behöver du också byta lösenord"}
+    assert (catalog("fi")["then.address-unknown.tested.named"]["other"],
+            catalog("sv")["then.address-unknown.tested.named"]["other"]) == (
+        "Jos et löydä sitä viestiä, kuka vain pääkäyttäjistä voi kertoa osoitteenkin. Kun olen tarkistanut "
+        "henkilöllisyytesi, voin kertoa osoitteen myös itse.",
+        "Om du inte hittar det meddelandet kan någon av administratörerna säga adressen också. När jag har "
+        "kontrollerat din identitet kan jag också säga adressen själv.")

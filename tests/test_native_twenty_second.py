@@ -151,8 +151,8 @@ def test_an_unverified_closed_callers_password_change_follows_what_the_administr
               "business services with your e-mail address: the old user ID no longer works. The address you "
               "log in with is the one we sent the password-change request to on 17 January 2021. If you "
               "can't find that e-mail, the administrator can tell you the address too. Once I've checked who "
-              "you are, I can tell you the address myself. Once the administrator has sorted out your "
-              "account, you'll also need to change your password: go to "
+              "you are, I can tell you the address myself. Once your account has been sorted out, you'll "
+              "also need to change your password: go to "
               "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by "
               "e-mail.",
         "fi": "En pysty täältä korjaamaan sitä, mikä estää kirjautumisesi, mutta organisaatiosi Postin "
@@ -161,8 +161,8 @@ def test_an_unverified_closed_callers_password_change_follows_what_the_administr
               "käytettävä osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. Jos et löydä "
               "sitä viestiä, pääkäyttäjä voi kertoa osoitteenkin. Kun olen tarkistanut henkilöllisyytesi, "
               "voin "
-              "kertoa osoitteen myös itse. Kun "
-              "pääkäyttäjä on saanut tunnuksesi kuntoon, sinun täytyy vielä vaihtaa salasanasi: mene sivulle "
+              "kertoa osoitteen myös itse. Kun tunnuksesi on saatu kuntoon, sinun täytyy vielä vaihtaa "
+              "salasanasi: mene sivulle "
               "https://www.posti.fi/changepassword ja anna siellä sama osoite, niin saat ohjeet "
               "sähköpostiisi.",
         "sv": "Härifrån kan jag inte åtgärda det som hindrar dig från att logga in, men din organisations "
@@ -171,7 +171,7 @@ def test_an_unverified_closed_callers_password_change_follows_what_the_administr
               "inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 skickade "
               "begäran om att byta lösenord. Om du inte hittar det meddelandet kan administratören säga "
               "adressen också. När jag har kontrollerat din identitet kan jag också säga adressen själv. När "
-              "administratören har fått ordning på ditt konto behöver du "
+              "ditt konto är i ordning igen behöver du "
               "också byta lösenord: gå till https://www.posti.fi/changepassword och ange den adressen, så "
               "får du anvisningar per e-post."}
 

@@ -172,7 +172,7 @@ def test_the_agents_line_asks_about_the_change_before_the_login_it_may_stop(run,
     # With nothing to ask, the line is as before.
     demo = Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json"
     assert _do_line(run, demo, "ESIM0105", "--verified", "--ui-lang", "en") == (
-        "Do this: Tell the caller to log in with the login address, not the old user ID.")
+        "Do this: Tell the caller to log in with their e-mail address, not the old user ID.")
 
 
 def test_with_no_administrator_the_change_follows_the_support_request_not_what_stops_the_login() -> None:
@@ -232,7 +232,7 @@ def test_a_caller_found_by_name_hears_the_login_address_before_the_change_page_a
         "The address you log in with is the one we sent the password-change request to on 17 January 2021",
         "If you can't find that e-mail, the administrator can tell you the address too",
         "Once I've checked who you are, I can tell you the address myself",
-        "Once the administrator has sorted out your account, you'll also need to change your password: go to "
+        "Once your account has been sorted out, you'll also need to change your password: go to "
         "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by e-mail."]
 
 

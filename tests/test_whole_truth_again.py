@@ -177,7 +177,7 @@ def test_u2_another_address_on_the_account_is_no_old_user_id_on_the_do_line(run,
                        *verified)
         assert ANOTHER_ADDRESS_DO[lang] in shown
     old_id = screen(run, environ, "--sandbox", "diagnose", "ESIM0077", "--ui-lang", "en")
-    assert "Do this: Tell the caller to log in with the login address, not the old user ID." in old_id
+    assert "Do this: Tell the caller to log in with their e-mail address, not the old user ID." in old_id
 
 
 # -- U3: a reset sent to another address on the account: which address to give -------------------------

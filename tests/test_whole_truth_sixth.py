@@ -216,13 +216,12 @@ def directory(tmp_path: Path) -> Path:
            "Posti's services, and any of the other administrators can grant it. Any of these administrators "
            "can help you: Anna Admin and Bertta Admin. I'll read you their contact details one at a time."),
     ("fi", "Sinulla ei ole vielä käyttöoikeutta palveluun E-laskutus. Olet yksi organisaatiosi Postin "
-           "palveluiden pääkäyttäjistä, ja kuka tahansa muista pääkäyttäjistä voi antaa sinulle oikeuden. "
-           "Kuka "
-           "tahansa näistä pääkäyttäjistä voi auttaa sinua: Anna Admin ja Bertta Admin. Luen heidän "
+           "palveluiden pääkäyttäjistä, ja kuka vain muista pääkäyttäjistä voi antaa sinulle oikeuden. "
+           "Kuka vain näistä pääkäyttäjistä voi auttaa sinua: Anna Admin ja Bertta Admin. Luen heidän "
            "yhteystietonsa yksi kerrallaan."),
     ("sv", "Du har ännu inte rätt att använda tjänsten E-fakturering. Du är en av din organisations "
-           "administratörer för Postis tjänster, och vilken som helst av de andra administratörerna kan ge "
-           "dig rätten. Vilken som helst av de här administratörerna kan hjälpa dig: Anna Admin och Bertta "
+           "administratörer för Postis tjänster, och någon av de andra administratörerna kan ge "
+           "dig rätten. Någon av de här administratörerna kan hjälpa dig: Anna Admin och Bertta "
            "Admin. "
            "Jag läser upp deras kontaktuppgifter en i taget."),
 ])
