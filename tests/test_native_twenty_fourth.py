@@ -427,3 +427,20 @@ def test_the_change_after_the_account_is_opened_names_no_administrator() -> None
         "henkilöllisyytesi, voin kertoa osoitteen myös itse.",
         "Om du inte hittar det meddelandet kan någon av administratörerna säga adressen också. När jag har "
         "kontrollerat din identitet kan jag också säga adressen själv.")
+
+
+def test_a_verified_caller_is_told_what_to_log_in_with_where_it_is_used_not_after_the_last_line(run) -> None:
+    """N24-11: "... If it still doesn't work, I'll open a support request. The e-mail address you log in with
+    is olli.ovinen@...": read back to the caller who had just given it, after the closing line. Given, it is
+    not said again; found by name, it is said in the sentence that logs in with it."""
+    given = _script(run, DEMO, "olli.ovinen@lukko.example.fi", "-s", "reports", "--lang", "sv", "--verified")
+    named = _script(run, DEMO, "Olli Ovinen", "--org", "Lukko Oy", "-s", "reports", "--lang", "fi",
+                    "--verified")
+    assert (given, named) == (
+        "Du har rätt att använda tjänsten Rapportering. Jag ser inget fel på ditt konto. Logga ut och logga "
+        "sedan "
+        "in igen med din e-postadress för inloggning. Om det fortfarande inte fungerar skickar jag ett "
+        "supportärende.",
+        "Sinulla on käyttöoikeus palveluun Raportointi. Tunnuksessasi ei näy vikaa. Kirjaudu ulos ja sitten "
+        "uudelleen sisään osoitteella olli.ovinen@lukko.example.fi. Jos ongelma jatkuu, teen asiasta "
+        "tukipyynnön.")

@@ -287,8 +287,13 @@ def test_the_old_id_asking_for_a_service_hears_the_login_address_once() -> None:
 def test_only_granted_services_get_what_to_try_then_the_login_address() -> None:
     rule = "service.granted"
     decision = decide(facts(), ["reports"])
+    # The caller gave the login address: not read back to them (N24-11).
     assert decision.script == (part(rule, personal=True, unverified=RIGHTS, **services(REPORTS)),
-                               part("service.granted.retry", personal=True, unverified=RIGHTS), LOGIN_ADDRESS)
+                               part("service.granted.retry", personal=True, unverified=RIGHTS))
+    # Found by name, the address they log in with is said in the sentence that uses it.
+    by_name = decide(facts(matched_by="name"), ["reports"])
+    assert by_name.script[1:] == (part("service.granted.retry.address", personal=True, unverified=RIGHTS,
+                                       login_email="aino@example.fi"),)
     assert decision.evidence == (
         Evidence(rule, "service:reports", "no-fault-found"),
         *ev(rule, ("isAdmin", False), ("organisation", "Esimerkki Oy"), ("otherAdmins", 1)))

@@ -282,7 +282,8 @@ def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str]
                   lastPasswordUpdateTime=iso(user.last_password_update), accountState=None)
     decision = _service_access(facts, user, services, trail)
     # "I can't see a fault on your account" would be untrue after a question the directory can't answer.
-    script = tuple(replace(p, key="service.granted.retry.asked") if p.key == "service.granted.retry" else p
+    script = tuple(replace(p, key=p.key.replace("service.granted.retry", "service.granted.retry.asked"))
+                   if p.key.startswith("service.granted.retry") and ".asked" not in p.key else p
                    for p in decision.script)
     # The question closes on its own: whether the caller has a right does not depend on its answer, so it
     # never leads into the verdict ("... something else is stopping you. You don't have access").
@@ -1088,8 +1089,10 @@ def _service_access(facts: Facts, user: UserFacts, asked: Sequence[str], trail: 
         else:
             key = "service.not-subscribed.some" if some else "service.not-subscribed"
             parts.append(ScriptPart(key, counts))
+    # The caller who gave the login address hears it no more: only how to log in again (N24-11).
+    told = legacy or facts.matched_by == "userName"
     parts.extend(_next(user, ticketed, (len(unordered), orgs), granted, after_login is not None, len(groups),
-                       legacy, promised, for_rights=ticketed and not ticket
+                       told, promised, for_rights=ticketed and not ticket
                        and not {"service.no-organisation", "service.organisation-unknown"} & set(missing)))
     if after_login is None:  # else the login's evidence has said who can help and the account's state
         evidence.extend(_escalation_evidence(facts, user, top))
@@ -1264,8 +1267,13 @@ def _next(user: UserFacts, ticketed: bool, not_ordered: tuple[int, int], granted
     unordered, orgs = not_ordered
     # What to try if a granted service won't open tells that it is granted: for a verified caller only.
     if granted and not after_login and groups == 1:
-        return [ScriptPart("service.granted.retry", personal=True, unverified=RIGHTS_UNVERIFIED),
-                *(() if address_said else _login_address(user))]
+        if address_said or user.login_email_unknown:
+            return [ScriptPart("service.granted.retry", personal=True, unverified=RIGHTS_UNVERIFIED),
+                    *(() if address_said else _login_address(user))]
+        # "Log in again with your login address", the address itself said after the closing line: said
+        # where it is used (N24-11).
+        return [ScriptPart("service.granted.retry.address", {"login_email": user.user_name}, personal=True,
+                           unverified=RIGHTS_UNVERIFIED)]
     retry = bool(granted) and not after_login
     # A ticket opened only for what the caller's rights are is theirs to hear of once verified: before,
     # "I'll pass this on" would follow nothing they were told (`for_rights`).
