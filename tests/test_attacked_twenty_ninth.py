@@ -216,3 +216,14 @@ def test_excels_sep_line_names_the_delimiter_and_is_no_header(run, tmp_path: Pat
     lines = [line.split(delimiter) for line in out.read_text(encoding="utf-8-sig").splitlines()]
     assert (len(lines), lines[0][:4], lines[0][-1], lines[1][1]) == (
         2, ["row", "identifier", "service", "outcome"], "note", "aino.korhonen@esimerkki.example.fi")
+
+
+def test_a_null_in_a_list_and_a_sub_attribute_are_said_as_what_they_are() -> None:
+    """F29-12: a null among the e-mail addresses was dropped unsaid, and name.formatted sent as a list was
+    "formatted: ['x'] ignored", naming no attribute the server has."""
+    user = {"id": "t", "userName": "a@example.fi", "name": {"formatted": ["x"]},
+            "emails": [None, {"value": 5}, {"value": "b@example.fi"}]}
+    read = user_facts(user)
+    assert (read.emails, read.problems) == (("b@example.fi",), (
+        "name.formatted: ['x'] ignored (not a string)", "emails.value: 5 ignored (not a string)",
+        "emails: 1 null item(s) ignored"))

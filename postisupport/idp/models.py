@@ -72,9 +72,21 @@ def _reason(error: ValidationError) -> str:
     return reason.replace("Input should be ", "not ", 1) if reason.startswith("Input should be ") else reason
 
 
+# Complex core attributes: a sub-attribute is named with its parent ("name.formatted"), as a list's items
+# are ("emails.value"); an extension's attributes are named bare, as the extension's own (F29-12).
+_WITH_PARENT = frozenset({"name"})
+
+
 def _lenient(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    name = _attribute(info)
+    noted = info.context.setdefault("problems", []) if info.context is not None else []
+    before = len(noted)
     try:
-        return handler(value)
+        read = handler(value)
+        if name in _WITH_PARENT:
+            within = (f"{name}.", f"{name}:")
+            noted[before:] = [p if p.startswith(within) else f"{name}.{p}" for p in noted[before:]]
+        return read
     except ValidationError as error:
         _note(info, f"{_attribute(info)}: {_shown(value)} ignored ({_reason(error)})")
         _unreadable(info, _attribute(info))
@@ -93,6 +105,7 @@ def _lenient_list(value: Any, handler: ValidatorFunctionWrapHandler, info: Valid
     unread: set[str] = info.context.setdefault("unreadable", set()) if info.context is not None else set()
     before, unread_before = len(noted), set(unread)
     items = [item for item in handler(value) if item is not None]
+    nulls = sum(item is None for item in value)
     # An item's attribute is named with its list's ("groups.value"): a bare "value" says nothing. A list
     # known unreadable already (a value sent twice in different case, and so left out) is not said again
     # to miss its items' values.
@@ -103,6 +116,9 @@ def _lenient_list(value: Any, handler: ValidatorFunctionWrapHandler, info: Valid
     unread |= {leaf if leaf == name else f"{name}.{leaf}" for leaf in inner}
     if len(noted) > before:
         _unreadable(info, name)  # an item left out, or one of its attributes: the list is not whole
+    if nulls:
+        # A null carries nothing, and the list's other items are whole: said, not made unreadable (F29-12).
+        noted.append(f"{name}: {nulls} null item(s) ignored")
     return items
 
 
