@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -227,3 +228,18 @@ def test_a_null_in_a_list_and_a_sub_attribute_are_said_as_what_they_are() -> Non
     assert (read.emails, read.problems) == (("b@example.fi",), (
         "name.formatted: ['x'] ignored (not a string)", "emails.value: 5 ignored (not a string)",
         "emails: 1 null item(s) ignored"))
+
+
+def test_a_name_of_any_length_is_cut_on_the_screen_and_kept_whole_in_the_json(run, tmp_path: Path) -> None:
+    """F29-10: a 100,000-character display name took 229 KB and 1,300 lines of the agent's screen. Each
+    line that holds it is cut, with "..."; the JSON document keeps it as sent."""
+    from postisupport.output.screen import SCREEN_LINE
+    from tests.test_native_twenty_second import _demo
+
+    path = _demo(tmp_path, "long.json", top={"u-1002": {"displayName": "A" * 100_000}})
+    shown = run("--sandbox-data", str(path), "diagnose", "ESIM0042", "--no-audit", "--verified")
+    document = run("--sandbox-data", str(path), "diagnose", "ESIM0042", "--no-audit", "--json").json()
+    runs = [len(m) for m in re.findall("A{100,}", shown.stdout.replace("\n", "").replace(" ", ""))]
+    assert (shown.exit_code, max(runs) < SCREEN_LINE, len(shown.stdout) < 6_000, SCREEN_LINE) == (
+        0, True, True, 1000)
+    assert len(document["user"]["displayName"]) == 100_000

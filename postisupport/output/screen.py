@@ -20,7 +20,7 @@ from postisupport.core.identifiers import equal_folded
 from postisupport.core.language import DEFAULT_LANGUAGE, LANGUAGES
 from postisupport.core.report import Report
 from postisupport.core.rules import TICKETED, Action, Decision
-from postisupport.core.text import terminal_safe
+from postisupport.core.text import shortened, terminal_safe
 from postisupport.output.messages import catalog, ui_catalog
 from postisupport.output.script import catalog_service, listing, script_text, service_name
 from postisupport.output.view import View
@@ -29,6 +29,7 @@ from postisupport.output.view import View
 PHONE = re.compile(r"\+?\d[\d -]{4,}\d")
 UNBROKEN = "\u00a0"  # a space the wrap keeps, as textwrap breaks at ASCII blanks only
 SHOWN_CANDIDATES = 10  # an agent on a call reads a few names, not a directory
+SCREEN_LINE = 1000  # characters of a line that holds a server's value: a name, an address, who to verify
 
 OUTCOME_STYLE = {
     "change-password": "bold yellow",
@@ -607,7 +608,7 @@ def _verify(facts: Facts, view: View) -> list[Any]:
         (".no-organisation" if unknown else ".none-organisation" if not orgs
          else ".no-business-id" if unrecorded else "")
     text.append(terminal_safe(view.text(how)))
-    return [text, Text("  " + terminal_safe(" · ".join(compare)), style="bold")]
+    return [text, Text("  " + _bounded(" · ".join(compare)), style="bold")]
 
 
 def _explanation(facts: Facts, decision: Decision, view: View) -> list[Any]:
@@ -647,14 +648,20 @@ def _labelled(label: str, text: str) -> Any:
     from rich.text import Text
 
     line = Text(f"{label}: ", style="bold")
-    line.append(terminal_safe(text))
+    line.append(_bounded(text))
     return line
 
 
 def _plain(value: str) -> Any:
     from rich.text import Text
 
-    return Text(terminal_safe(value), overflow="fold")
+    return Text(_bounded(value), overflow="fold")
+
+
+def _bounded(text: str) -> str:
+    """A line that holds a server's value, made safe and cut: a 100,000-character display name took
+    1,300 lines of the agent's screen (F29-10). The JSON document keeps it whole."""
+    return shortened(terminal_safe(text), SCREEN_LINE)
 
 
 def _value(value: Any, view: View) -> str:
