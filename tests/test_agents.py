@@ -513,19 +513,19 @@ def test_2_the_login_comes_before_the_service(run, args: list[str]) -> None:
 
 
 ANOTHER_ADDRESS = {
-    "fi": "Tällä osoitteella et pääse kirjautumaan: Postin yrityspalveluihin kirjaudutaan vain yhdellä "
-          "sähköpostiosoitteella, eivätkä tunnuksesi muut osoitteet käy. Kirjautumiseen käytettävä "
+    "fi": "Antamallasi osoitteella et pääse kirjautumaan: tunnukseesi on liitetty useampi sähköpostiosoite, "
+          "mutta kirjautumiseen käy niistä vain yksi. Kirjautumiseen käytettävä "
           "osoitteesi on "
           "se, "
           "johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu sisään sillä osoitteella ja "
           "nykyisellä salasanallasi.",
-    "sv": "Med den här adressen kan du inte logga in: i Postis företagstjänster loggar du in med en enda "
-          "e-postadress, och de andra adresserna på ditt konto fungerar inte. Din e-postadress för "
+    "sv": "Med adressen du gav kan du inte logga in: ditt konto har flera e-postadresser, men bara en av dem "
+          "fungerar för inloggning. Din e-postadress för "
           "inloggning är den adress dit vi den "
           "17.1.2021 skickade "
           "begäran om att byta lösenord. Logga in med den och ditt nuvarande lösenord.",
-    "en": "That address won't log you in: Posti's business services take just one e-mail address for logging "
-          "in, and the other addresses on your account don't work. The address you log in with is the one we "
+    "en": "You can't log in with the address you gave: your account has more than one e-mail address, but "
+          "only one of them works for logging in. The address you log in with is the one we "
           "sent the password-change "
           "request to on 17 January 2021. Please log in with that address and your current password.",
 }

@@ -121,7 +121,7 @@ def test_a_caller_who_gave_another_address_asking_about_a_service_hears_which_lo
     """N15-7: on a service path, a caller who gave another address on the account never heard that only
     the login address works, nor which it is."""
     assert _said(run, _data(tmp_path), "lars@hem.example.net", "-s", "reports", "--lang", "en").startswith(
-        "That address won't log you in: Posti's business services take just one e-mail address for logging "
-        "in, and the other addresses on your account don't work. The e-mail address you log in with is "
+        "You can't log in with the address you gave: your account has more than one e-mail address, but only "
+        "one of them works for logging in. The e-mail address you log in with is "
         "lars@baskens.example.com. ")
 

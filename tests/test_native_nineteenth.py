@@ -131,8 +131,8 @@ def test_a_caller_with_the_old_id_hears_the_login_address_before_the_change_page
             "works. Have you had an e-mail asking you to change your password? If you have, the address it "
             "came to is your login address: first change your password at "
             "https://www.posti.fi/changepassword by entering that address there, and you'll get instructions "
-            "by e-mail; then log in again. If you haven't had one and you know which address you log in "
-            "with, log in with it and your current password. If you don't know which address you log in "
+            "by e-mail; then log in again. If you haven't had one and you know your login address, log in "
+            "with it and your current password. If you don't know which address you log in "
             "with, I can tell you once I've checked who you are. If logging in still doesn't work, call us "
             "again and we'll pass it on to our e-services support.\n")}
     screen = run("--sandbox-data", str(path), "diagnose", "ESIM0001", "--verified", "--no-audit",

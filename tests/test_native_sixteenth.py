@@ -70,8 +70,8 @@ def _script(run, data: Path, *args: str) -> str:
     return result.stdout
 
 
-ONLY_LOGIN = ("That address won't log you in: Posti's business services take just one e-mail address for "
-              "logging in, and the other addresses on your account don't work.")
+ONLY_LOGIN = ("You can't log in with the address you gave: your account has more than one e-mail address, "
+              "but only one of them works for logging in.")
 
 
 def test_a_caller_who_gave_another_address_hears_which_logs_in_before_the_change_page(

@@ -233,52 +233,58 @@ def test_the_question_of_a_change_ends_in_a_sentence_and_the_administrator_follo
     """N24-3: "If you haven't, or logging in still doesn't work: from here I can't fix what's stopping you"
     was a condition with no main clause after it in fi and sv ("Jos et ole, tai jos kirjautuminen ei
     silloinkaan onnistu: en pysty ..."). The condition now closes its own sentence, and the helper follows
-    as "I can't fix that from here", not naming what stops the login twice."""
+    as "I can't fix that from here" until verified. N25-1: to a verified caller, on whose account nothing
+    else is unknown, "that" was heard as a fault the agent sees: "I can't see on your account what it is"."""
     case = facts(a_user(reset_sent_at=SENT, unknown=frozenset({"last_password_update"})), admins=TWO)
     said = {lang: script_text(decide(case), lang, verified=verified) for lang in LANGS}
     admins = {
         "en": " The administrators are Maija Virtanen and Bo Boss. I'll read you their contact details one "
-              "at a "
-              "time. Maija Virtanen: e-mail address maija@example.fi. Bo Boss: e-mail address bo@example.fi.",
+              "at "
+              "a time. Maija Virtanen: e-mail address maija@example.fi. Bo Boss: e-mail address "
+              "bo@example.fi.",
         "fi": " Pääkäyttäjät ovat Maija Virtanen ja Bo Boss. Luen heidän yhteystietonsa yksi kerrallaan. "
               "Maija "
               "Virtanen: sähköpostiosoite maija@example.fi. Bo Boss: sähköpostiosoite bo@example.fi.",
         "sv": " Administratörerna är Maija Virtanen och Bo Boss. Jag läser upp deras kontaktuppgifter en i "
               "taget. Maija Virtanen: e-postadress maija@example.fi. Bo Boss: e-postadress bo@example.fi.",
     }
+    helper = {
+        "en": "I can't see on your account what it is" if verified else "I can't fix that from here",
+        "fi": "En näe tunnuksessasi, mikä se on" if verified else "En pysty korjaamaan sitä täältä",
+        "sv": "Jag ser inte på ditt konto vad det är" if verified else "Det kan jag inte åtgärda härifrån",
+    }
     assert said == {
         "en": "We sent you a request on 17 January 2021 to change your password. If you haven't changed it "
-              "since, "
-              "please do it first: go to https://www.posti.fi/changepassword and enter the e-mail address "
-              "you "
-              "log in with, and you'll get instructions by e-mail; then log in again. If you have, or "
-              "logging in "
-              "still doesn't work, something else is stopping you logging in. I can't fix that from here, "
-              "but "
-              "any of your organisation's administrators for Posti's services can check your account and "
-              "your "
-              "access rights." + (admins["en"] if verified else ""),
+              "since, please do it first: go to https://www.posti.fi/changepassword and enter the e-mail "
+              "address you log in with, and you'll get instructions by e-mail; then log in again. If you "
+              "have, "
+              f"or logging in still doesn't work, something else is stopping you. {helper['en']}, but any of "
+              "your organisation's administrators for Posti's services can check your account and your "
+              "access "
+              "rights." + (admins["en"] if verified else ""),
         "fi": "Lähetimme sinulle 17.1.2021 salasanan vaihtopyynnön. Jos et ole vaihtanut salasanaa sen "
-              "jälkeen, "
-              "vaihda se ensin: mene sivulle https://www.posti.fi/changepassword ja anna sähköpostiosoite, "
-              "jolla "
-              "kirjaudut sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos olet jo "
-              "vaihtanut salasanan tai kirjautuminen ei vieläkään onnistu, kirjautumisesi estää jokin muu. "
-              "En "
-              "pysty korjaamaan sitä täältä, mutta kuka vain organisaatiosi Postin palveluiden "
-              "pääkäyttäjistä "
-              "voi tarkistaa tunnuksesi ja käyttöoikeutesi." + (admins["fi"] if verified else ""),
+              "jälkeen, vaihda se ensin: mene sivulle https://www.posti.fi/changepassword ja anna "
+              "sähköpostiosoite, jolla kirjaudut sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten "
+              "uudelleen. Jos olet jo vaihtanut salasanan tai kirjautuminen ei vieläkään onnistu, syy on "
+              f"jossain muussa. {helper['fi']}, mutta kuka vain organisaatiosi Postin palveluiden "
+              "pääkäyttäjistä voi tarkistaa tunnuksesi ja käyttöoikeutesi."
+              + (admins["fi"] if verified else ""),
         "sv": "Den 17.1.2021 skickade vi dig en begäran om att byta lösenord. Om du inte har bytt det sedan "
-              "dess, "
-              "byt lösenordet först: gå till https://www.posti.fi/changepassword och ange den e-postadress "
-              "du "
-              "loggar in med, så får du anvisningar per e-post; logga sedan in igen. Om du redan har bytt "
-              "lösenord, eller om inloggningen ändå inte fungerar, är det något annat som hindrar dig från "
-              "att "
-              "logga in. Det kan jag inte åtgärda härifrån, men någon av din organisations "
-              "administratörer för Postis tjänster kan kontrollera ditt konto och dina rättigheter."
+              "dess, byt lösenordet först: gå till https://www.posti.fi/changepassword och ange den "
+              "e-postadress du loggar in med, så får du anvisningar per e-post; logga sedan in igen. Om du "
+              "redan har bytt lösenord, eller om inloggningen ändå inte fungerar, är det något annat som "
+              f"hindrar dig. {helper['sv']}, men någon av din organisations administratörer för Postis "
+              "tjänster kan kontrollera ditt konto och dina rättigheter."
               + (admins["sv"] if verified else ""),
     }
+
+
+def test_an_account_whose_lock_is_unknown_too_hears_that_the_agent_cant_fix_it_once_verified() -> None:
+    """N25-1: with more unknown of the account than the change asked about, "I can't fix that from here"
+    holds once verified too."""
+    case = facts(a_user(reset_sent_at=SENT, unknown=frozenset({"last_password_update", "locked"})))
+    assert [p.key for p in decide(case).script][:2] == [
+        "check.reset-pending.changed", "login.contact-admin.then"]
 
 
 def test_a_caller_with_no_administrator_hears_the_condition_close_before_who_sorts_it_out() -> None:
@@ -289,7 +295,7 @@ def test_a_caller_with_no_administrator_hears_the_condition_close_before_who_sor
         "Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi? Jos olet, vaihda se "
         "ensin: mene sivulle https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut "
         "sisään, niin saat ohjeet sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut viestiä tai "
-        "kirjautuminen ei vieläkään onnistu, kirjautumisesi estää jokin muu. Organisaatiollasi ei juuri nyt "
+        "kirjautuminen ei vieläkään onnistu, syy on jossain muussa. Organisaatiollasi ei juuri nyt "
         "ole Postin palveluiden pääkäyttäjää, joka voisi auttaa sinua. Teen asiasta tukipyynnön sähköisten "
         "palveluiden tukeen, ja sieltä ollaan sinuun yhteydessä.")
 
@@ -323,8 +329,8 @@ def test_the_condition_of_verification_is_said_once_for_the_address_and_the_righ
               "käyttöoikeutesi.",
         "sv": f"{OLD_ID['sv']} Om du vet din inloggningsadress loggar du in med den och ditt nuvarande "
               "lösenord. "
-              "När jag har kontrollerat din identitet kan jag tala om både din inloggningsadress och dina "
-              "rättigheter.",
+              "När jag har kontrollerat din identitet kan jag säga både din inloggningsadress och vilka "
+              "rättigheter du har.",
     }
 
 
@@ -339,9 +345,8 @@ def test_who_else_can_tell_the_address_stays_when_the_condition_is_said_with_the
         "tjänster säga adressen. Ditt lösenord har inte bytts sedan den begäran: gå till "
         "https://www.posti.fi/changepassword och ange den adressen, så får du anvisningar per e-post. När du "
         "har "
-        "bytt lösenordet loggar du in med samma adress. När jag har kontrollerat din identitet kan jag tala "
-        "om "
-        "både din inloggningsadress och dina rättigheter.")
+        "bytt lösenordet loggar du in med samma adress. När jag har kontrollerat din identitet kan jag säga "
+        "både din inloggningsadress och vilka rättigheter du har.")
 
 
 def test_every_sentence_of_who_can_tell_the_address_has_its_form_said_with_the_rights() -> None:
@@ -381,13 +386,14 @@ def test_another_of_the_callers_addresses_is_told_it_wont_log_them_in(run) -> No
     said = {lang: _script(run, DEMO, "erik@lindqvist.example.net", "--lang", lang).split(". ")[0]
             for lang in LANGS}
     assert said == {
-        "en": "That address won't log you in: Posti's business services take just one e-mail address for "
-              "logging "
-              "in, and the other addresses on your account don't work",
-        "fi": "Tällä osoitteella et pääse kirjautumaan: Postin yrityspalveluihin kirjaudutaan vain yhdellä "
-              "sähköpostiosoitteella, eivätkä tunnuksesi muut osoitteet käy",
-        "sv": "Med den här adressen kan du inte logga in: i Postis företagstjänster loggar du in med en enda "
-              "e-postadress, och de andra adresserna på ditt konto fungerar inte",
+        "en": "You can't log in with the address you gave: your account has more than one e-mail address, "
+              "but "
+              "only one of them works for logging in",
+        "fi": "Antamallasi osoitteella et pääse kirjautumaan: tunnukseesi on liitetty useampi "
+              "sähköpostiosoite, mutta kirjautumiseen käy niistä vain yksi",
+        "sv": "Med adressen du gav kan du inte logga in: ditt konto har flera e-postadresser, men bara en av "
+              "dem "
+              "fungerar för inloggning",
     }
     assert {lang: _do_line(run, DEMO, "erik@lindqvist.example.net", "--ui-lang", lang) for lang in LANGS} == {
         "en": "Do this: Tell the caller that the address they gave doesn't work for logging in: there is "

@@ -118,7 +118,7 @@ def test_the_request_the_login_address_was_told_by_is_not_said_again_in_the_ques
             "Numera loggar du in i Postis företagstjänster med din e-postadress: den gamla ärendekoden "
             "fungerar inte längre. Din e-postadress för inloggning är den adress dit vi den 17.1.2021 "
             "skickade begäran om att byta lösenord. Om du inte har bytt lösenord efter det meddelandet, byt "
-            "det först: gå till https://www.posti.fi/changepassword och ange den här adressen, så får du "
+            "det först: gå till https://www.posti.fi/changepassword och ange den adressen, så får du "
             "anvisningar per e-post; logga sedan in igen. Annars loggar du in med den adressen och ditt "
             "nuvarande lösenord. Om det inte heller fungerar kan din organisations administratör för Postis "
             "tjänster kontrollera ditt konto."),
@@ -127,7 +127,7 @@ def test_the_request_the_login_address_was_told_by_is_not_said_again_in_the_ques
             "fungerar inte längre. Din e-postadress för inloggning är erik.lindqvist@esimerkki.example.fi, "
             "alltså den adress dit vi den 17.1.2021 skickade begäran om att byta lösenord. Om du inte har "
             "bytt lösenord efter det meddelandet, byt det först: gå till https://www.posti.fi/changepassword "
-            "och ange den här adressen, så får du anvisningar per e-post; logga sedan in igen. Annars loggar "
+            "och ange den adressen, så får du anvisningar per e-post; logga sedan in igen. Annars loggar "
             "du in med den adressen och ditt nuvarande lösenord. Om det inte heller fungerar kan din "
             "organisations administratör för Postis tjänster kontrollera ditt konto.")}
     # The agent's line still asks what the script asks: whether it was changed since that request.
@@ -363,18 +363,18 @@ def test_the_login_address_told_by_its_test_is_that_address_when_logging_in(run)
     # Each then says who can tell the address, to a caller who can't find that e-mail (N24-7).
     unfound = {lang: catalog(lang)["then.address-unknown.tested.admin"]["one"] for lang in ("en", "fi", "sv")}
     assert {key: text.removesuffix(f" {unfound[key[1]]}") for key, text in said.items()} == {
-        ("other", "en"): "That address won't log you in: Posti's business services take just one e-mail "
-                         "address for logging in, and the other addresses on your account don't work. The "
+        ("other", "en"): "You can't log in with the address you gave: your account has more than one e-mail "
+                         "address, but only one of them works for logging in. The "
                          "address you log in with is the one we "
                          "sent the password-change request to on 17 January 2021. Please log in with that "
                          "address and your current password.",
-        ("other", "fi"): "Tällä osoitteella et pääse kirjautumaan: Postin yrityspalveluihin kirjaudutaan "
-                         "vain yhdellä sähköpostiosoitteella, eivätkä tunnuksesi muut osoitteet käy. "
+        ("other", "fi"): "Antamallasi osoitteella et pääse kirjautumaan: tunnukseesi on liitetty useampi "
+                         "sähköpostiosoite, mutta kirjautumiseen käy niistä vain yksi. "
                          "Kirjautumiseen käytettävä "
                          "osoitteesi on se, johon lähetimme salasanan vaihtopyynnön 17.1.2021. Kirjaudu "
                          "sisään sillä osoitteella ja nykyisellä salasanallasi.",
-        ("other", "sv"): "Med den här adressen kan du inte logga in: i Postis företagstjänster loggar du in "
-                         "med en enda e-postadress, och de andra adresserna på ditt konto fungerar inte. Din "
+        ("other", "sv"): "Med adressen du gav kan du inte logga in: ditt konto har flera e-postadresser, men "
+                         "bara en av dem fungerar för inloggning. Din "
                          "e-postadress för "
                          "inloggning är den adress dit vi den 17.1.2021 skickade begäran om att byta "
                          "lösenord. Logga in med den och ditt nuvarande lösenord.",
@@ -464,7 +464,7 @@ def test_the_finnish_otherwise_says_which_answer_it_follows(run, tmp_path: Path)
     assert (otherwise(untold, "ESIM0105", "--verified"), otherwise(untold, "ESIM0105"),
             otherwise(changed, "ESIM0077", "--verified"), otherwise(changed, "ESIM0077")) == (
         "Jos et ole saanut viestiä, kirjaudu sillä osoitteella ja nykyisellä salasanallasi.",
-        "Jos et ole saanut viestiä ja tiedät, millä osoitteella kirjaudut, kirjaudu sillä ja nykyisellä "
+        "Jos et ole saanut viestiä ja tiedät kirjautumisosoitteesi, kirjaudu sillä ja nykyisellä "
         "salasanallasi.",
         "Jos olet jo vaihtanut sen, kirjaudu sillä osoitteella ja nykyisellä salasanallasi.",
         "Jos olet jo vaihtanut sen, kirjaudu sillä osoitteella ja nykyisellä salasanallasi.")

@@ -56,10 +56,10 @@ def test_the_address_the_e_mail_came_to_answers_which_address_to_enter_before_ve
     assert said == {
         "fi": "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei "
               "enää käy. Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi? Jos "
-              "olet, kirjautumisosoitteesi on se osoite, johon viesti tuli: vaihda salasana ensin "
-              "osoitteessa https://www.posti.fi/changepassword antamalla siellä se osoite, niin saat ohjeet "
-              "sähköpostiisi, ja kirjaudu sitten uudelleen. Jos et ole saanut viestiä ja tiedät, millä "
-              "osoitteella kirjaudut, kirjaudu sillä ja nykyisellä salasanallasi. Jos et tiedä, millä "
+              "olet, kirjautumisosoitteesi on se, johon viesti tuli. Vaihda salasana ensin: mene sivulle "
+              "https://www.posti.fi/changepassword ja anna siellä se sähköpostiosoite, niin saat ohjeet "
+              "sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut viestiä ja tiedät "
+              "kirjautumisosoitteesi, kirjaudu sillä ja nykyisellä salasanallasi. Jos et tiedä, millä "
               "osoitteella kirjaudut, tai kirjautuminen ei vieläkään onnistu, organisaatiosi Postin "
               "palveluiden pääkäyttäjä voi tarkistaa tunnuksesi ja kertoa osoitteen. Kun olen tarkistanut "
               "henkilöllisyytesi, voin kertoa osoitteen myös itse.",
@@ -67,16 +67,17 @@ def test_the_address_the_e_mail_came_to_answers_which_address_to_enter_before_ve
               "fungerar inte längre. Har du fått ett e-postmeddelande där du ombeds byta lösenord? Om du har "
               "det är din inloggningsadress den adress meddelandet kom till: byt först lösenord på "
               "https://www.posti.fi/changepassword genom att ange den adressen, så får du anvisningar per "
-              "e-post; logga sedan in igen. Om du inte har fått något meddelande och vet vilken adress du "
-              "loggar in med, loggar du in med den och ditt nuvarande lösenord. Om du inte vet vilken adress "
+              "e-post; logga sedan in igen. Om du inte har fått något meddelande och vet din "
+              "inloggningsadress loggar du in med den och ditt nuvarande lösenord. Om du inte vet vilken "
+              "adress "
               "du loggar in med, eller om inloggningen ändå inte fungerar, kan din organisations "
               "administratör för Postis tjänster kontrollera ditt konto och säga adressen. När jag har "
               "kontrollerat din identitet kan jag också säga adressen själv.",
         "en": f"{OLD_ID} Have you had an e-mail asking you to change your password? If you have, the address "
               "it came to is your login address: first change your password at "
               "https://www.posti.fi/changepassword by entering that address there, and you'll get "
-              "instructions by e-mail; then log in again. If you haven't had one and you know which address "
-              "you log in with, log in with it and your current password. If you don't know which address "
+              "instructions by e-mail; then log in again. If you haven't had one and you know your login "
+              "address, log in with it and your current password. If you don't know which address "
               "you log in with, or logging in still doesn't work, your organisation's administrator for "
               "Posti's services can check your account and tell you the address. Once I've checked who you "
               "are, I can tell you the address myself."}
@@ -126,8 +127,8 @@ def test_a_request_known_to_have_gone_to_another_address_is_not_the_test_of_the_
         f"{OLD_ID} We sent you a request on 17 January 2021 to change your password, and the address it came "
         "to is your login address. If you haven't changed your password since, please do it first: go to "
         "https://www.posti.fi/changepassword and enter that address, and you'll get instructions by e-mail; "
-        "then log in again. If you have changed it and you know which address you log in with, log in with "
-        "it and your current password. If you don't know which address you log in with, or logging in still "
+        "then log in again. If you have changed it and you know your login address, log in with it and your "
+        "current password. If you don't know which address you log in with, or logging in still "
         "doesn't work, your organisation's administrator for Posti's services can check your account and "
         "tell you the address. Once I've checked who you are, I can tell you the address myself.")
 
@@ -157,7 +158,7 @@ def test_the_agents_line_asks_about_the_change_before_the_login_it_may_stop(run,
               "eikä vanhalla asiointitunnuksella. Kysy, onko hän saanut salasanan vaihtoa pyytävän "
               "sähköpostiviestin (hakemistosta ei näe): jos on, hän vaihtaa ensin salasanan osoitteessa "
               "posti.fi/changepassword; jos ei, hän kirjautuu sillä osoitteella.",
-        "sv": "Gör så här: Säg till den som ringer att inloggningen sker med e-postadressen ovan, inte med "
+        "sv": "Gör så här: Säg att inloggningen sker med e-postadressen ovan, inte med "
               "den gamla ärendekoden. Fråga om hen har fått ett e-postmeddelande om att byta lösenord "
               "(katalogen visar det inte): i så fall byter hen först lösenord på posti.fi/changepassword, "
               "annars loggar hen in med den adressen.",

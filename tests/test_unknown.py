@@ -24,7 +24,8 @@ def test_an_unknown_forced_reset_is_asked_first_then_the_known_facts_decide() ->
     assert (decision.rule, decision.step) == ("login.contact-admin", 3)
     assert decision.script[0] == ASK
     assert [p.key for p in decision.script] == [
-        "check.reset-pending", "login.contact-admin.then", "detail.admins.said", "detail.contact"]
+        "check.reset-pending", "login.contact-admin.then.nothing-seen", "detail.admins.said",
+        "detail.contact"]
     assert decision.considered[0] == Check(
         "login.reset-pending", None,
         (("forcePasswordReset", None), ("passwordResetSentAt", None), ("lastPasswordUpdateTime", None),
@@ -79,7 +80,8 @@ def test_an_unknown_reset_goes_before_step_2s_login_after_the_address_it_asks_fo
     assert [(p.until_verified, p.personal) for p in decision.script[-2:]] == [(True, False), (False, True)]
     by_login = decide(facts(a_user(unknown=frozenset({"force_password_reset"}))))
     assert [p.key for p in by_login.script] == [
-        "check.reset-pending", "login.contact-admin.then", "detail.admins.said", "detail.contact"]
+        "check.reset-pending", "login.contact-admin.then.nothing-seen", "detail.admins.said",
+        "detail.contact"]
 
 
 def test_an_unknown_last_login_is_not_read_as_never_logged_in() -> None:
@@ -143,7 +145,7 @@ def test_through_the_cli_an_unreadable_forced_reset_is_null_listed_and_asked(run
         "Have you had an e-mail asking you to change your password? If you have, change it first: go to "
         f"{CHANGE_PASSWORD_URL} and enter the e-mail address you log in with, and you'll get instructions "
         "by e-mail; then log in again. If you haven't, or logging in still doesn't work, something else is "
-        "stopping you logging in. I can't fix that from here, ")
+        "stopping you. I can't see on your account what it is, ")
     lines = [" ".join(line.split()) for line in shown.stdout.splitlines()]
     assert " ".join(lines[1:lines.index("")]) == ("Do this: First ask whether they have had an e-mail "
                                                   "asking them to change the "
@@ -235,10 +237,13 @@ def test_the_question_asks_what_the_directory_can_not_tell_not_what_it_can() -> 
     assert script_text(change_unknown, "en").startswith(
         "We sent you a request on 17 January 2021 to change your password. If you haven't changed it since, "
         "please do it first: ")
-    # The condition closes its own sentence; the helper says "that" of it (N24-3).
-    said = script_text(change_unknown, "en")
-    assert "If you have, or logging in still doesn't work, something else is stopping you logging in. " \
+    # The condition closes its own sentence (N24-3); the helper says "that" of it until verified, and once
+    # verified, with nothing else unknown of the account, that the agent can't see what it is (N25-1).
+    said = script_text(change_unknown, "en", verified=False)
+    assert "If you have, or logging in still doesn't work, something else is stopping you. " \
         "I can't fix that from here," in said
+    assert "something else is stopping you. I can't see on your account what it is," in script_text(
+        change_unknown, "en")
 
 
 def test_the_service_rules_considered_are_recorded_as_they_were_weighed() -> None:

@@ -203,8 +203,8 @@ OTHER_ADDRESS_RESET = {
           "instructions by e-mail. Once you've changed the password, log in with rasmus@ranta.example.fi.",
 }
 LOGIN_ADDRESS_RESET = {
-    "fi": "Lähetimme sinulle salasanan vaihtopyynnön, mutta salasanaa ei ole vielä vaihdettu. Mene "
-          "osoitteeseen https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut "
+    "fi": "Lähetimme sinulle salasanan vaihtopyynnön, mutta salasanaa ei ole vielä vaihdettu. Mene sivulle "
+          "https://www.posti.fi/changepassword ja anna sähköpostiosoite, jolla kirjaudut "
           "sisään, "
           "niin saat ohjeet sähköpostiisi. Kun olet vaihtanut salasanan, kirjaudu uudelleen sisään sillä "
           "osoitteella.",
@@ -232,12 +232,12 @@ ASK_ADMIN = {
           "address myself.",
 }
 ONLY_LOGIN = {
-    "fi": "Tällä osoitteella et pääse kirjautumaan: Postin yrityspalveluihin kirjaudutaan vain yhdellä "
-          "sähköpostiosoitteella, eivätkä tunnuksesi muut osoitteet käy.",
-    "sv": "Med den här adressen kan du inte logga in: i Postis företagstjänster loggar du in med en enda "
-          "e-postadress, och de andra adresserna på ditt konto fungerar inte.",
-    "en": "That address won't log you in: Posti's business services take just one e-mail address for logging "
-          "in, and the other addresses on your account don't work.",
+    "fi": "Antamallasi osoitteella et pääse kirjautumaan: tunnukseesi on liitetty useampi sähköpostiosoite, "
+          "mutta kirjautumiseen käy niistä vain yksi.",
+    "sv": "Med adressen du gav kan du inte logga in: ditt konto har flera e-postadresser, men bara en av dem "
+          "fungerar för inloggning.",
+    "en": "You can't log in with the address you gave: your account has more than one e-mail address, but "
+          "only one of them works for logging in.",
 }
 
 

@@ -282,9 +282,10 @@ def test_the_old_id_rule_comes_before_the_unknown_change_question_not_run_on_aft
     assert result.stdout == (
         "Postin yrityspalveluihin kirjaudutaan nykyään sähköpostiosoitteella: vanha asiointitunnus ei enää "
         "käy. Oletko saanut sähköpostiviestin, jossa sinua pyydetään vaihtamaan salasanasi? Jos olet, "
-        "kirjautumisosoitteesi on se osoite, johon viesti tuli: vaihda salasana ensin osoitteessa "
-        "https://www.posti.fi/changepassword antamalla siellä se osoite, niin saat ohjeet sähköpostiisi, ja "
-        "kirjaudu sitten uudelleen. Jos et ole saanut viestiä ja tiedät, millä osoitteella kirjaudut, "
-        "kirjaudu sillä ja nykyisellä salasanallasi. Jos et tiedä, millä osoitteella kirjaudut, voin kertoa "
+        "kirjautumisosoitteesi on se, johon viesti tuli. Vaihda salasana ensin: mene sivulle "
+        "https://www.posti.fi/changepassword ja anna siellä se sähköpostiosoite, niin saat ohjeet "
+        "sähköpostiisi; kirjaudu sitten uudelleen. Jos et ole saanut viestiä ja tiedät "
+        "kirjautumisosoitteesi, kirjaudu sillä ja nykyisellä salasanallasi. Jos et tiedä, millä osoitteella "
+        "kirjaudut, voin kertoa "
         "sen, kun olen tarkistanut henkilöllisyytesi. Jos kirjautuminen ei vieläkään onnistu, soita meille "
         "uudelleen, niin välitämme asian sähköisten palveluiden tukeen.\n")

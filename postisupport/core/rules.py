@@ -437,8 +437,9 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     if asked:
         trail.unknown("login.reset-pending", asked, **read)
         decision = _login_known(facts, user, trail, state, said_state)
+        seen = not ({"active", "locked"} & user.unknown) and not user.login_email_unknown
         return replace(decision, script=_asked_in_turn(_reset_question(user), decision.script,
-                                                       came_to=_came_to_login(user)),
+                                                       came_to=_came_to_login(user), seen=seen),
                        evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
                                  *decision.evidence))
     if trail.check("login.reset-pending", user.reset_pending and state is None, **read):
@@ -685,12 +686,13 @@ def _reset_question(user: UserFacts) -> ScriptPart:
 
 
 def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: bool = False,
-                   came_to: bool = False) -> tuple[ScriptPart, ...]:
+                   came_to: bool = False, seen: bool = False) -> tuple[ScriptPart, ...]:
     """Step 1's question before what the known facts say (`closed`: ending on its own, not running on
     into them), except to a caller who gave the old ID, another address or their name: the change page
     asks for the login address, so which it is comes first (N19-3), then the question, closed, then
     logging in as before ("Otherwise ...") (`came_to`: whether the address any such e-mail came to is
-    the login address, as the seed page says, or the request is known to have gone to another)."""
+    the login address, as the seed page says, or the request is known to have gone to another; `seen`:
+    nothing but the change asked about is unknown of the account)."""
     base = question.key
     told = 0
     while told < len(script) and script[told].key.startswith(("login.not-login-email", "detail.login-email")):
@@ -705,11 +707,16 @@ def _asked_in_turn(question: ScriptPart, script: Sequence[ScriptPart], closed: b
     if not told:
         if not closed and script and HELPER in (script[0].key, script[0].unverified):
             # "If you haven't, or logging in still doesn't work, something else is stopping you": "I can't
-            # fix that from here", not what is stopping them named a second time (N24-3).
+            # fix that from here", not what is stopping them named a second time (N24-3). To a verified
+            # caller on whose account nothing else is unknown, "that" was heard as a fault the agent sees:
+            # they hear that the agent can't see what it is (N25-1).
             first, then = script[0], f"{HELPER}.then"
-            script = (replace(first, key=then if first.key == HELPER else first.key,
-                              unverified=then if first.unverified == HELPER else first.unverified),
-                      *script[1:])
+            if first.key == HELPER and seen:
+                first = replace(first, key=f"{then}.nothing-seen", personal=True, unverified=then)
+            else:
+                first = replace(first, key=then if first.key == HELPER else first.key,
+                                unverified=then if first.unverified == HELPER else first.unverified)
+            script = (first, *script[1:])
         return (question, *answer, *script)
     # "Otherwise" said as the answer it follows (fi "Muuten ..." is heard as "by the way", N21-2): "if you
     # haven't had the e-mail", or, after "if you haven't changed it since", "if you have changed it".
