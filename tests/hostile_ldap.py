@@ -21,7 +21,11 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
   - "name-outside": so, the members' search one level under the organisation answered with a namesake
     of another organisation (a directory that ignores the base or the scope);
   - "two-business-ids": so, the organisation's o and businessCategory multi-valued: two names, a kind
-    of business and two business IDs.
+    of business and two business IDs;
+  - "org-hidden": so, the organisation's entry not sent (an account that may not read it), the root
+    above it an organization;
+  - "org-twice", "admin-twice": so, the organisation's entry, or its administrator, sent twice with
+    different values.
 """
 
 from __future__ import annotations
@@ -68,12 +72,25 @@ USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list
     "many-admins": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], ADMINS),
     "admins-unasked": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], 0),
     "name-outside": (f"uid=eva,o=Other Oy,{BASE}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], 0),
+    "org-hidden": (f"uid=eva,{ORGANISATION}", EVA,
+                   [(BASE, {"objectClass": ["organization"], "o": ["Example"]})], 0),
+    "org-twice": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY), (ORGANISATION, {
+        **ORGANISATION_ENTRY, "o": ["Evil Oy"], "businessCategory": ["1234567-1"]})], 0),
+    "admin-twice": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], 0),
     "two-business-ids": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, {
         **ORGANISATION_ENTRY, "o": ["Evil Corp", "Esimerkki Oy"],
         "businessCategory": ["Logistics", "2345678-0", "1234567-1"]})], 0),
 }
 # Their administrators' search answered so, after the ADMINS: by mode, each entry's DN and attributes.
-UNASKED: dict[str, list[tuple[str, dict[str, list[str]]]]] = {"admins-unasked": [
+MAIJA = {"objectClass": ["inetOrgPerson"], "uid": ["maija"], "cn": ["Maija Virtanen"],
+         "mail": ["maija@example.fi"], "memberOf": [f"cn=admins,{ORGANISATION}"],
+         "authTimestamp": ["20210301080000Z"]}
+# The entries above the user a mode's search by DN leaves out, as an account that may not read them.
+HIDDEN = {"org-hidden": {ORGANISATION.lower()}}
+UNASKED: dict[str, list[tuple[str, dict[str, list[str]]]]] = {
+    "admin-twice": [(f"uid=maija,{ORGANISATION}", MAIJA),
+                    (f"uid=maija,{ORGANISATION}", {**MAIJA, "telephoneNumber": ["+358 40 666 6666"]})],
+    "admins-unasked": [
     (f"uid=maija,{ORGANISATION}", {
         "objectClass": ["inetOrgPerson"], "uid": ["maija"], "cn": ["Maija Virtanen"],
         "mail": ["maija@example.fi"], "memberOf": [f"cn=admins,{ORGANISATION}"]}),
@@ -82,6 +99,12 @@ UNASKED: dict[str, list[tuple[str, dict[str, list[str]]]]] = {"admins-unasked": 
         "objectClass": ["inetOrgPerson"], "uid": ["olli"], "cn": ["Olli Outsider"],
         "mail": ["olli@other.example.net"], "telephoneNumber": ["+358 50 999 0000"]}),
 ]}
+
+
+def _above(dn: str) -> list[str]:
+    """The DNs above `dn` within BASE (the modes' DNs hold no escaped comma)."""
+    parts = dn.split(",")
+    return [at for at in (",".join(parts[n:]) for n in range(1, len(parts))) if at.lower().endswith(BASE)]
 
 
 def _message(number: int, name: str, operation: Any) -> bytes:
@@ -233,7 +256,12 @@ class HostileLdap:
             dn, user, above, admins = USERS[self.mode]
             # (|(entryDN=...)...): the entries above the user, by their DN; an organisation by business ID
             if asked[0] == 0xA1 or b"businessCategory" in asked:
-                return b"".join(_entry(number, at, entry) for at, entry in above) + done
+                # The entries above the user, each there as in a directory: those the mode gives, the
+                # others no organisation (a container, the domain).
+                named = {at.lower() for at, _ in above} | HIDDEN.get(self.mode, set())
+                plain = [(at, {"objectClass": ["top", "domain" if at == BASE else "nsContainer"]})
+                         for at in _above(dn) if at.lower() not in named] if asked[0] == 0xA1 else []
+                return b"".join(_entry(number, at, entry) for at, entry in [*above, *plain]) + done
             if b"memberOf" in asked:  # the administrators'
                 unasked = b"".join(_entry(number, at, entry) for at, entry in UNASKED.get(self.mode, []))
                 return _administrators(number, admins) + unasked + done

@@ -365,3 +365,47 @@ def test_an_organisation_with_two_business_ids_has_none_read_and_its_own_name(
         0, {"id": "o=Esimerkki Oy,dc=example,dc=fi", "name": "Esimerkki Oy", "businessId": None,
             "services": []},
         ["businessCategory: sent 2 business IDs (2345678-0, 1234567-1), so none is read"], True)
+
+
+def test_an_organisation_entry_the_account_cant_read_makes_the_organisation_unknown(run, environ) -> None:
+    """Attack 31, F31-1: the account could read the users under o=Esimerkki Oy but not that entry: each user
+    was put in "Example", the directory's root entry, told "your organisation has no administrator", and
+    doctor passed. Every DN above a user is an entry: one not sent may be the organisation."""
+    with hostile_ldap("org-hidden") as server:
+        result = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--json")
+        doctor = _postisupport(run, environ, server.url, "doctor", "--json")
+    document = result.json()
+    assert (result.exit_code, document["rule"], document["organisation"], document["data_problems"]) == (
+        0, "login.organisation-unknown", None,
+        ["the entry 'o=Esimerkki Oy,dc=example,dc=fi' above the user can't be read, so the user's "
+         "organisation "
+         "can't be told"])
+    coverage = next(c for c in doctor.json() if c["id"] == "coverage")
+    assert (doctor.exit_code, coverage["status"], coverage["detail"].endswith(
+        "; for 1 user an entry above them can't be read, so their organisation can't be told: the service "
+        "account may lack the right to read it")) == (8, "fail", True)
+
+
+def test_an_entry_sent_twice_with_different_values_is_not_read(run, environ: dict[str, str]) -> None:
+    """Attack 31, F31-3: the organisation's entry sent twice, the second "Evil Oy (1234567-1)": the last
+    copy won, unsaid. An administrator sent twice was read out twice, with two phone numbers. Copies that
+    differ are not read: the organisation is unknown; the administrator is one, whose state is unknown."""
+    with hostile_ldap("org-twice") as server:
+        organisation = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--json")
+    with hostile_ldap("admin-twice") as server:
+        admin = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--json",
+                              "--verified")
+    twice = ("the directory sent the entry 'o=Esimerkki Oy,dc=example,dc=fi' more than once, with different "
+             "values")
+    found = organisation.json()
+    assert (found["rule"], found["organisation"], found["data_problems"]) == (
+        "login.organisation-unknown", None,
+        [f"{twice}, so it is not read", "the entry 'o=Esimerkki Oy,dc=example,dc=fi' above the user can't be "
+         "read, so the user's organisation can't be told"])
+    document = admin.json()
+    admins = document["admins"] + document["unable_admins"]
+    assert ([(a["displayName"], a["phone"], a["state"]) for a in admins], document["data_problems"],
+            "administrators" in document["unknown"]) == (
+        [("Maija Virtanen", None, "unknown")],
+        ["the directory sent the entry 'uid=maija,o=Esimerkki Oy,dc=example,dc=fi' more than once, with "
+         "different values, so whether they can act is not read"], True)

@@ -53,6 +53,7 @@ SHARED_ANSWERS = 1000  # organisations whose administrators a run keeps (the mos
 LOOKUP_COUNT = 20  # users a look-up reads, as the SCIM source's
 PAGE_SIZE = 500
 MAX_ENTRIES = 5000  # an organisation's administrators or members read at most
+EMPTY_PAGES = 100  # pages in a row with no entry, each with a cookie, that end a search as a fault
 MEMBER_OF = "memberOf"  # the groups an entry is in, as AD and OpenLDAP's memberof overlay keep them
 # LDAP result codes (RFC 4511) said by name.
 RESULTS = {0: "success", 3: "timeLimitExceeded", 4: "sizeLimitExceeded", 10: "referral",
@@ -319,6 +320,8 @@ class LdapStore:
             self.searches += 1
         started = time.perf_counter()
         entries: list[Entry] = []
+        seen: set[str] = set()
+        empty = 0
         cookie: Any = None
         while True:
             try:
@@ -338,8 +341,15 @@ class LdapStore:
                                f"{_reason(error)}") from None
             result = connection.result or {}
             code = int(result.get("result") or 0)
-            entries += [_entry(item, self.cut) for item in connection.response or []
-                        if item.get("type") == "searchResEntry"]
+            page = [_entry(item, self.cut) for item in connection.response or []
+                    if item.get("type") == "searchResEntry"]
+            entries += page
+            # A page of entries all sent before, or page after page of none, with a cookie each time: a
+            # paging that would never end (F31-3, F31-6). What was sent is the answer.
+            fresh = {dn_key(e.dn) for e in page} - seen
+            seen |= fresh
+            repeated = bool(page) and not fresh
+            empty = 0 if page else empty + 1
             if code == 4 and len(entries) >= limit:
                 code = 0  # the limit is ours: what it sent is what was asked for
             if code == 4 and sized:
@@ -372,7 +382,12 @@ class LdapStore:
                                f"{_result(code)}", code, str(result.get("message") or ""))
             controls = result.get("controls") or {}
             cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
-            if not cookie or len(entries) >= limit:
+            if empty >= EMPTY_PAGES:
+                self._report("search", base, filter_, code, len(entries), started)
+                raise ApiError("search", f"the LDAP directory sent {empty} pages in a row with no entry for "
+                               f"the search under {base!r}, each with a cookie for the next: its paging has "
+                               "no end")
+            if not cookie or len(entries) >= limit or repeated:
                 break
         self._report("search", base, filter_, 0, len(entries), started)
         if self._recorder is not None:
@@ -644,8 +659,14 @@ async def _completed(store: LdapStore, snapshot: Snapshot, entries: dict[str, En
         problems.append(f"the user's entry {entry.dn!r} is outside the base DN {store.root.base_dn!r}, so "
                         "its organisation can't be told")
     groups = reading.service_groups(entry, mapping)
-    contexts = await _entries(store, above if mapping.organisation_classes else [], groups)
-    org_entry = _nearest(contexts, above, mapping)
+    contexts = await _entries(store, problems, above if mapping.organisation_classes else [], groups)
+    org_entry, unread = _nearest(contexts, above, mapping)
+    if unread is not None and mapping.organisation_classes and not placeless:
+        # Every DN above the user within the base is an entry: one the search did not send may be their
+        # organisation, and the next one up (the directory's root, say) is not it (F31-1).
+        placeless = True
+        problems.append(f"the entry {unread!r} above the user can't be read, so the user's organisation "
+                        "can't be told")
     org: OrganisationFacts | None = None
     services = {dn_key(dn): reading.service(contexts.get(dn_key(dn)), dn, mapping) for dn in groups}
     admins: tuple[UserFacts, ...] = ()
@@ -665,8 +686,9 @@ async def _completed(store: LdapStore, snapshot: Snapshot, entries: dict[str, En
                    admins=admins, problems=tuple(problems))
 
 
-async def _entries(store: LdapStore, *dns: Iterable[str]) -> dict[str, Entry]:
-    """Entries by their DN, in one search (the organisation's candidates and the service groups)."""
+async def _entries(store: LdapStore, problems: list[str], *dns: Iterable[str]) -> dict[str, Entry]:
+    """Entries by their DN, in one search (the organisation's candidates and the service groups); what
+    could not be read of them is added to `problems`."""
     mapping = store.mapping
     wanted = list(dict.fromkeys(dn for group in dns for dn in group))
     if not wanted:
@@ -676,7 +698,23 @@ async def _entries(store: LdapStore, *dns: Iterable[str]) -> dict[str, Entry]:
     attributes = [*mapping.organisation_attributes(), *named]
     found = await store.run(lambda: store.search(f"(|{terms})", list(dict.fromkeys(attributes)),
                                                  limit=len(wanted)))
-    return {dn_key(e.dn): e for e in found}
+    return _one_each(found, problems)
+
+
+def _one_each(entries: list[Entry], problems: list[str]) -> dict[str, Entry]:
+    """Entries by their DN as compared, each once: copies alike are one; copies that differ are no answer
+    (which of them holds is the directory's to tell), left out and said (F31-3), as SCIM's are."""
+    kept: dict[str, Entry] = {}
+    differ: set[str] = set()
+    for entry in entries:
+        key = dn_key(entry.dn)
+        if key in kept and kept[key].attributes != entry.attributes:
+            differ.add(key)
+        kept.setdefault(key, entry)
+    for key in differ:
+        problems.append(f"the directory sent the entry {kept.pop(key).dn!r} more than once, with different "
+                        "values, so it is not read")
+    return kept
 
 
 async def _administrators(store: LdapStore, org: Entry) -> tuple[tuple[UserFacts, ...], list[str]]:
@@ -733,7 +771,20 @@ async def _administrators_of(store: LdapStore, org: Entry) -> tuple[tuple[UserFa
         problems.append(f"the directory sent {len(entries) - len(asked)} entries for the organisation's "
                         "administrators that are neither named by it nor members of the group it names; they "
                         "are left out")
-    return tuple(reading.user_facts(e, mapping, org.dn, True) for e in asked), problems
+    # One administrator sent twice is one (F31-3); sent with different values, whether they can act can't
+    # be told: never left out, which could make "no administrator" of one.
+    noted = len(problems)
+    one = _one_each(asked, problems)
+    differ: dict[str, Entry] = {}
+    for entry in asked:
+        if dn_key(entry.dn) not in one:
+            differ.setdefault(dn_key(entry.dn), entry)  # the first copy's contacts: as the user look-up's
+    problems[noted:] = [p.replace("so it is not read", "so whether they can act is not read")
+                        for p in problems[noted:]]
+    admins = [reading.user_facts(e, mapping, org.dn, True) for e in {**one, **differ}.values()]
+    admins = [replace(a, unknown=a.unknown | {"active", "locked"}) if dn_key(a.id or "") in differ else a
+              for a in admins]
+    return tuple(admins), problems
 
 
 def _parent_key(dn: str) -> str | None:
@@ -757,10 +808,10 @@ async def _candidate_organisations(store: LdapStore, snapshot: Snapshot) -> Snap
     mapping = store.mapping
     shown = [user for user, _ in snapshot.found[:10]]
     chains = [_chain(store, user.id or "") or [] for user in shown]
-    contexts = await _entries(store, *chains)
+    contexts = await _entries(store, [], *chains)
     named = []
     for chain in chains:
-        org = _nearest(contexts, chain, mapping)
+        org, _ = _nearest(contexts, chain, mapping)
         named.append((reading.organisation_facts(org, mapping)[0].name or org.dn,) if org else ())
     return replace(snapshot, candidate_organisations=tuple(named))
 
@@ -771,10 +822,17 @@ def _within_base(store: LdapStore, dns: list[str]) -> list[str]:
     return [dn for dn in dns if (key := dn_key(dn)) == base or key.endswith("," + base)]
 
 
-def _nearest(contexts: dict[str, Entry], chain: list[str], mapping: LdapMapping) -> Entry | None:
-    """The nearest of `chain` (the DNs above an entry) that is an organisation."""
-    return next((contexts[dn_key(dn)] for dn in chain
-                 if dn_key(dn) in contexts and reading.is_organisation(contexts[dn_key(dn)], mapping)), None)
+def _nearest(contexts: dict[str, Entry], chain: list[str], mapping: LdapMapping) -> tuple[Entry | None,
+                                                                                          str | None]:
+    """The nearest of `chain` (the DNs above an entry) that is an organisation; or the nearest the search
+    did not send before one (its DN), as whether that one is the organisation can't be told."""
+    for dn in chain:
+        entry = contexts.get(dn_key(dn))
+        if entry is None:
+            return None, dn
+        if reading.is_organisation(entry, mapping):
+            return entry, None
+    return None, None
 
 
 class LdapDirectory:

@@ -189,8 +189,11 @@ async def _coverage(store: LdapStore, population: list[reading.Entry]) -> Check:
         counts[name] = sum(1 for e in population if any(e.values(s.attribute) for s in fact.sources))
     # A DN that can't be read is in no organisation this check can count (a diagnosis calls it unknown).
     chains = [ldap._chain(store, e.dn) or [] for e in population]
-    contexts = await ldap._entries(store, *chains)
-    organisations = [ldap._nearest(contexts, chain, mapping) for chain in chains]
+    contexts = await ldap._entries(store, [], *chains)
+    nearest = [ldap._nearest(contexts, chain, mapping) for chain in chains]
+    organisations = [org for org, _ in nearest]
+    # An entry above a user that the account can't read: their organisation can't be told (F31-1).
+    unread = sum(1 for _, missing in nearest if missing is not None) if mapping.organisation_classes else 0
     counts["organisation"] = sum(1 for org in organisations if org is not None)
     business = mapping.business_id
     if business is not None:
@@ -210,6 +213,13 @@ async def _coverage(store: LdapStore, population: list[reading.Entry]) -> Check:
         status = "warn"
     if none:
         detail += f"; carried by no one: {', '.join(none)}"
+    if unread:
+        if unread == len(population):
+            status = "fail"
+        elif status == "pass":
+            status = "warn"
+        detail += (f"; for {counted(unread, 'user')} an entry above them can't be read, so their "
+                   "organisation can't be told: the service account may lack the right to read it")
     return Check("coverage", status, detail, consequence="every diagnosis would be wrong: mend the mapping"
                  if status == "fail" else None)
 
