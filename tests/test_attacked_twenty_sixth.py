@@ -9,7 +9,10 @@ import pytest
 
 
 @pytest.mark.parametrize("given", ["reports, invoicing", "reports; invoicing", "reports/invoicing",
-                                   "Reporting E-invoicing"])
+                                   "Reporting E-invoicing",
+                                   # F31-2: one part a service, the other none: "not among the
+                                   # organisation's services" for the one it has.
+                                   "tracking/parcels", "tracking;customs", "tracking, customs"])
 def test_several_services_in_one_value_are_refused_not_read_as_one_unknown(run, given: str) -> None:
     """F26-10: "reports; invoicing" was one service no one has: "not among the organisation's
     services ... offer sales", exit 0, though the organisation has both."""

@@ -174,9 +174,13 @@ async def diagnose(directory: Directory, options: DiagnoseOptions) -> Report:
     meant_ids = {asked: _catalog_id(asked, known) for asked in options.services}
     for asked in options.services:
         parts = [part for part in re.split(r"[,;/]|\s+", asked) if part]
-        if len(parts) > 1 and not _names_known(asked, known) and all(_names_known(p, known) for p in parts):
+        listed = [part.strip() for part in re.split(r"[,;/]", asked) if part.strip()]
+        several = all(_names_known(p, known) for p in parts) or (
+            len(listed) > 1 and any(_names_known(p, known) for p in listed))
+        if len(parts) > 1 and not _names_known(asked, known) and several:
             # "reports; invoicing" is no one service: read as one, its verdict would be "not among the
-            # organisation's services", silently (F26-10).
+            # organisation's services", silently (F26-10); so is "tracking/parcels", of which one part is
+            # a service the administrator can grant (F31-2).
             raise InvalidInput("service", f"{asked!r} names several services; give each one on its own "
                                "(--service for each, or | between them in a bulk file)",
                                "error.service.several", given=repr(asked))
