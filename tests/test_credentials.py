@@ -220,6 +220,18 @@ def test_oauth2_fetches_one_token_for_a_whole_diagnosis(run, oauth) -> None:
     assert server.token_requests == [{"grant_type": ["client_credentials"], "scope": ["scim.read"]}] * 2
 
 
+@pytest.mark.parametrize("lifetime", [10**400, float("nan"), 10**12], ids=["past-a-float", "nan", "years"])
+def test_an_expires_in_that_is_no_lifetime_is_read_as_unsaid(run, lifetime: object) -> None:
+    """Attack 31, F31-7 and F31-8: expires_in past a float's range crashed every diagnosis (exit 1), and NaN
+    fetched a new token before each request. Either is no lifetime: the default's."""
+    server = OAuthServer(application(), "support-desk", SECRET, expires_in=lifetime)  # type: ignore[arg-type]
+    with serving(server) as url:
+        assert login_oauth(run, url).exit_code == 0
+        result = run("diagnose", "johanna.makinen@esimerkki.example.fi", "--json")
+    assert (result.exit_code, result.json()["outcome"], server.issued) == (
+        0, "contact-admin", ["access-token-1", "access-token-2"])
+
+
 def test_oauth2_fetches_a_new_token_once_after_a_401(run, env, oauth) -> None:
     import asyncio
 

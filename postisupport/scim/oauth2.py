@@ -26,6 +26,7 @@ from postisupport.errors import ApiError, AuthError, PostisupportError, Unreacha
 MAX_ANSWER_BYTES = 100_000  # a token response is a few hundred bytes
 REFRESH_MARGIN = 30.0  # seconds before expiry that a token counts as expired
 DEFAULT_LIFETIME = 300.0  # when the token endpoint does not say (expires_in is only RECOMMENDED)
+MAX_LIFETIME = 366 * 24 * 3600  # an expires_in beyond a year, NaN or past a float's range is read as unsaid
 # After the token endpoint failed, requests in this many seconds get the same failure without asking
 # it again: a bulk run's hundreds of rows must not each hammer an endpoint that is down.
 FAILURE_HOLD = 2.0
@@ -161,7 +162,10 @@ class ClientCredentials(httpx.Auth):
             # Too short to be cut out of what a server echoes (core.text.redacted): never sent.
             raise ApiError(where, f"the token endpoint issued an access token of only {len(token)} "
                            f"character(s); one that short is refused (at least {MIN_SECRET})")
-        if not isinstance(lifetime, int | float) or isinstance(lifetime, bool) or lifetime <= 0:
+        told = isinstance(lifetime, int | float) and not isinstance(lifetime, bool)
+        if not told or not 0 < lifetime <= MAX_LIFETIME:
+            # NaN, an integer too big for a float, or years: what the endpoint says of it is no lifetime
+            # (F31-7 crashed on float(10**400), F31-8 asked for a token before each request on NaN).
             lifetime = DEFAULT_LIFETIME
         return token, float(lifetime)
 
