@@ -25,7 +25,7 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
   - "org-hidden": so, the organisation's entry not sent (an account that may not read it), the root
     above it an organization;
   - "org-twice", "admin-twice": so, the organisation's entry, or its administrator, sent twice with
-    different values.
+    different values; "admin-spaced": so, the administrator's memberOf written with blanks and escapes.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ USERS: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, dict[str, list
     "org-twice": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY), (ORGANISATION, {
         **ORGANISATION_ENTRY, "o": ["Evil Oy"], "businessCategory": ["1234567-1"]})], 0),
     "admin-twice": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], 0),
+    "admin-spaced": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, ORGANISATION_ENTRY)], 0),
     "two-business-ids": (f"uid=eva,{ORGANISATION}", EVA, [(ORGANISATION, {
         **ORGANISATION_ENTRY, "o": ["Evil Corp", "Esimerkki Oy"],
         "businessCategory": ["Logistics", "2345678-0", "1234567-1"]})], 0),
@@ -90,6 +91,9 @@ HIDDEN = {"org-hidden": {ORGANISATION.lower()}}
 UNASKED: dict[str, list[tuple[str, dict[str, list[str]]]]] = {
     "admin-twice": [(f"uid=maija,{ORGANISATION}", MAIJA),
                     (f"uid=maija,{ORGANISATION}", {**MAIJA, "telephoneNumber": ["+358 40 666 6666"]})],
+    # Its memberOf written with blanks after the commas and an escaped blank: the same DN.
+    "admin-spaced": [(f"uid=maija,{ORGANISATION}", {
+        **MAIJA, "memberOf": ["CN=admins, O=Esimerkki\\20Oy, DC=example, DC=fi"]})],
     "admins-unasked": [
     (f"uid=maija,{ORGANISATION}", {
         "objectClass": ["inetOrgPerson"], "uid": ["maija"], "cn": ["Maija Virtanen"],

@@ -409,3 +409,18 @@ def test_an_entry_sent_twice_with_different_values_is_not_read(run, environ: dic
         [("Maija Virtanen", None, "unknown")],
         ["the directory sent the entry 'uid=maija,o=Esimerkki Oy,dc=example,dc=fi' more than once, with "
          "different values, so whether they can act is not read"], True)
+
+
+def test_a_dn_written_with_blanks_or_escapes_is_the_same_dn(run, environ: dict[str, str]) -> None:
+    """Attack 31, F31-4: DNs ldap3 can't parse ("cn=admins, o=...") were compared as text, and those with
+    other escapes (\\20) too: the one administrator was left out, and the caller told there is none."""
+    from postisupport.sources.ldap.reading import dn_key
+
+    assert {dn_key("cn=admins, O=Esimerkki\\20Oy, DC=example, DC=fi"), dn_key("CN=Admins,o=Esimerkki "
+                                                                              "Oy,dc=example,dc=fi")} \
+        == {"cn=admins,o=esimerkki oy,dc=example,dc=fi"}
+    with hostile_ldap("admin-spaced") as server:
+        result = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--json")
+    document = result.json()
+    assert (result.exit_code, document["rule"], [a["displayName"] for a in document["admins"]],
+            document["data_problems"]) == (0, "login.contact-admin", ["Maija Virtanen"], [])

@@ -4,6 +4,7 @@ attributes meet the core. Pure but for ldap3's DN parser: values come in as the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -38,12 +39,28 @@ class Entry:
 
 
 def dn_key(dn: str) -> str:
-    """A DN as compared: its RDNs' types and values folded, blanks around them dropped."""
+    """A DN as compared: its RDNs' types and values folded, blanks around them dropped, escapes read
+    (OU=Esimerkki\\20Oy is ou=Esimerkki Oy; "ou=x, dc=y", which ldap3 won't parse, is "ou=x,dc=y"). An
+    administrator's DN written so was no administrator's (F31-4)."""
     try:
         parts = parse_dn(dn)
     except ValueError:
-        return fold(dn)
-    return ",".join(f"{kind.strip()}={value.strip()}".casefold() for kind, value, _ in parts)
+        try:
+            parts = parse_dn(_SEPARATED.sub(r"\1", dn.strip()))
+        except ValueError:
+            return fold(dn)
+    return ",".join(f"{kind.strip().casefold()}={_key_value(value)}" for kind, value, _ in parts)
+
+
+# Blanks around an unescaped separator of RDNs or of an attribute and its value (RFC 4514 allows none,
+# RFC 2253's readers took them).
+_SEPARATED = re.compile(r"(?<!\\)\s*([,=+;])\s*")
+
+
+def _key_value(value: str) -> str:
+    """An RDN value as compared: unescaped, folded, and written so no value reads as two."""
+    text = fold(_unescaped(value.strip()).strip())
+    return text.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace("+", "\\+")
 
 
 def parse_dn(dn: str) -> list[tuple[str, str, str]]:
