@@ -22,6 +22,7 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
     of another organisation (a directory that ignores the base or the scope);
   - "two-business-ids": so, the organisation's o and businessCategory multi-valued: two names, a kind
     of business and two business IDs;
+  - "ignores-filters" (or any other name): binds, answers the rootDSE, and every search with Eva;
   - "org-hidden": so, the organisation's entry not sent (an account that may not read it), the root
     above it an organization;
   - "org-twice", "admin-twice": so, the organisation's entry, or its administrator, sent twice with

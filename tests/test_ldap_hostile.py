@@ -424,3 +424,13 @@ def test_a_dn_written_with_blanks_or_escapes_is_the_same_dn(run, environ: dict[s
     document = result.json()
     assert (result.exit_code, document["rule"], [a["displayName"] for a in document["admins"]],
             document["data_problems"]) == (0, "login.contact-admin", ["Maija Virtanen"], [])
+
+
+def test_doctor_fails_a_directory_that_ignores_the_look_ups_filter(run, environ: dict[str, str]) -> None:
+    """Attack 31, F31-5: the LDAP doctor had no check of filters, and passed a directory that answers every
+    search with whoever comes first."""
+    with hostile_ldap("ignores-filters") as server:
+        doctor = _postisupport(run, environ, server.url, "doctor", "--json")
+    filters = next(c for c in doctor.json() if c["id"] == "filters")
+    assert (doctor.exit_code, filters["status"], filters["detail"]) == (
+        8, "fail", "a look-up for an address no one has returned 1 entry: the directory ignores filters")

@@ -255,8 +255,8 @@ def test_doctor_checks_the_directory(run, environ, openldap) -> None:
     result = postisupport(run, environ, openldap, "doctor", "--json")
     checks = {check["id"]: (check["status"], check["detail"]) for check in result.json()}
     assert result.exit_code == 0, result.stderr
-    assert list(checks) == ["tls", "rootdse", "schema", "users", "password-policy", "positive-controls",
-                            "coverage", "latency"]
+    assert list(checks) == ["tls", "rootdse", "schema", "users", "filters", "password-policy",
+                            "positive-controls", "coverage", "latency"]
     assert {k: v for k, v in checks.items() if k != "latency"} == {
         "tls": ("warn", "plain ldap:// to this machine: the password and answers are not encrypted (use "
                 "ldaps:// for a directory elsewhere)"),
@@ -264,6 +264,7 @@ def test_doctor_checks_the_directory(run, environ, openldap) -> None:
                     "(DOMAIN\\name, name@REALM): not read (the mapping)"),
         "schema": ("pass", "all 16 attributes the mapping reads are declared"),
         "users": ("pass", "the service account sees users under dc=example,dc=fi: 6 users read"),
+        "filters": ("pass", "a look-up for an address no one has finds no one"),
         "password-policy": ("pass", "of the 6 users read, carrying each state attribute: pwdReset 1, "
                             "pwdChangedTime 1, pwdAccountLockedTime 3, authTimestamp 2, pwdFailureTime 2"),
         "positive-controls": ("pass", "10 look-ups by what users carry each found the user"),

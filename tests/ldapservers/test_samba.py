@@ -134,8 +134,8 @@ def test_bulk_shell_capture_replay_and_doctor_against_it(run, environ, samba, tm
         0, "contact-admin", "legacyUserId"), replayed.stderr
     doctor = run("--api", samba.url, "--no-audit", "doctor", "--json")
     assert {c["id"]: c["status"] for c in doctor.json()} == {
-        "tls": "warn", "rootdse": "pass", "schema": "pass", "users": "pass", "password-policy": "pass",
-        "positive-controls": "pass", "coverage": "pass", "latency": "pass"}
+        "tls": "warn", "rootdse": "pass", "schema": "pass", "users": "pass", "filters": "pass",
+        "password-policy": "pass", "positive-controls": "pass", "coverage": "pass", "latency": "pass"}
 
 
 def _personal(document: str) -> list[str]:

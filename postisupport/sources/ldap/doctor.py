@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import statistics
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -53,7 +54,7 @@ def run(settings: Settings, observe: Any = None, draft: bool = False) -> Finding
         await store.run(store.bound)  # stops here when unreachable or refused
         results = [_transport(store)]
         population: list[reading.Entry] = []
-        for check in (_root, _schema, _users, _password_policy, _positive_controls, _coverage):
+        for check in (_root, _schema, _users, _filters, _password_policy, _positive_controls, _coverage):
             try:
                 results.append(await check(store, population))
             except (AuthError, UnreachableError):
@@ -152,6 +153,20 @@ async def _password_policy(store: LdapStore, population: list[reading.Entry]) ->
                      "lock, a reset) or unknown for everyone: check the account's rights")
     return Check("password-policy", "pass", f"of the {counted(len(population), 'user')} read, carrying each "
                  f"state attribute: {detail}")
+
+
+async def _filters(store: LdapStore, population: list[reading.Entry]) -> Check:
+    """A look-up for an address no one has finds no one: a directory (a proxy, a virtual directory) that
+    ignores the filter answers every look-up with whoever comes first (F31-5)."""
+    nobody = f"postisupport-doctor-{secrets.token_hex(6)}@example.invalid"
+    query, _ = store.user_filter(nobody)
+    sent = await store.run(lambda: store.search(query, store.mapping.attributes()))
+    if sent:
+        entries = f"{len(sent)} {'entry' if len(sent) == 1 else 'entries'}"
+        return Check("filters", "fail", f"a look-up for an address no one has returned {entries}: the "
+                     "directory ignores filters", consequence="every diagnosis would be about the wrong "
+                     "people, or find no one")
+    return Check("filters", "pass", "a look-up for an address no one has finds no one")
 
 
 async def _positive_controls(store: LdapStore, population: list[reading.Entry]) -> Check:
