@@ -23,6 +23,7 @@ It speaks just enough of RFC 4511 (BER through ldap3's own ASN.1 definitions) to
   - "two-business-ids": so, the organisation's o and businessCategory multi-valued: two names, a kind
     of business and two business IDs;
   - "ignores-filters" (or any other name): binds, answers the rootDSE, and every search with Eva;
+  - "many-others": so, every search with 25 users, none of them Eva;
   - "org-hidden": so, the organisation's entry not sent (an account that may not read it), the root
     above it an organization;
   - "org-twice", "admin-twice": so, the organisation's entry, or its administrator, sent twice with
@@ -271,6 +272,10 @@ class HostileLdap:
                 unasked = b"".join(_entry(number, at, entry) for at, entry in UNASKED.get(self.mode, []))
                 return _administrators(number, admins) + unasked + done
             return _entry(number, dn, user) + done
+        if self.mode == "many-others":
+            return b"".join(_entry(number, f"uid=other{n},ou=people,{BASE}", {
+                "objectClass": ["inetOrgPerson"], "uid": [f"other{n}"], "cn": [f"Other {n}"],
+                "mail": [f"other{n}@example.fi"]}) for n in range(25)) + done
         if self.mode == "echo-error":
             return _message(number, "searchResDone",
                             _result(SearchResultDone, 80, f"internal error for password {said} end"))

@@ -434,3 +434,32 @@ def test_doctor_fails_a_directory_that_ignores_the_look_ups_filter(run, environ:
     filters = next(c for c in doctor.json() if c["id"] == "filters")
     assert (doctor.exit_code, filters["status"], filters["detail"]) == (
         8, "fail", "a look-up for an address no one has returned 1 entry: the directory ignores filters")
+
+
+def test_mask_cuts_the_names_an_ldap_directorys_ids_hold(run, environ: dict[str, str]) -> None:
+    """Attack 32, F32-1: LDAP ids are DNs, which hold the caller's, the administrators' and the
+    organisation's names: under --mask they were in clear in the JSON, the ids line and the data
+    problems. Each name in them is its initials; the domain's components stay."""
+    with hostile_ldap("admin-spaced") as server:
+        masked = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--mask",
+                               "--json", "--verified")
+        explained = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi", "--mask",
+                                  "--explain", "--verified")
+    document = masked.json()
+    ids = (document["user"]["id"], document["organisation"]["id"], [a["id"] for a in document["admins"]])
+    assert ids == (
+        "uid=e.,o=E. O.,dc=example,dc=fi", "o=E. O.,dc=example,dc=fi", ["uid=m.,o=E. O.,dc=example,dc=fi"])
+    for shown in (masked.stdout, explained.stdout):
+        assert ("Esimerkki" in shown, "maija" in shown.lower(), "Eva" in shown) == (False, False, False)
+
+
+def test_a_look_up_cut_with_none_of_its_users_answering_is_no_not_found(run, environ: dict[str, str]) -> None:
+    """Attack 32, F32-5: a look-up answered with more users than it reads, none of them the caller, was "no
+    user has these details", exit 0: the caller may be past the cut. An API error, as SCIM's source says."""
+    with hostile_ldap("many-others") as server:
+        result = _postisupport(run, environ, server.url, "diagnose", "eva.esim@example.fi")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        5, "", "postisupport: error: the LDAP directory sent more than 20 users for the look-up, none of "
+               "which "
+               "answers to the identifier: it seems not to apply the look-up's filter (postisupport doctor "
+               "checks it)\n")

@@ -89,8 +89,21 @@ _QUOTED = re.compile(r"""(?<!\w)(?:'(?:[^'\\]|\\.)*'(?!\w)|"(?:[^"\\]|\\.)*"|['"
 _NUMBER = re.compile(r"\d{5,}")  # a phone number or an ID sent as a number, not as a string
 
 
+# An RDN whose value is someone's or an organisation's name (an LDAP id is a DN: "CN=Aino Korhonen,OU=
+# Esimerkki Oy,DC=example,DC=fi"); a domain component is the directory's, kept.
+_NAMED_RDN = re.compile(r"(?i)(?<![\w-])(cn|ou|o|uid|sn|givenName|displayName)=((?:[^,+\\]|\\.)+)")
+
+
+def dn(value: str | None) -> str | None:
+    """An id as --mask shows it: a DN's names as their initials (F32-1); any other id as it is."""
+    if not value or "=" not in value:
+        return value
+    return _NAMED_RDN.sub(lambda found: f"{found[1]}={name(found[2].strip()) or ''}", value)
+
+
 def problem(text: str) -> str:
     """A data-problem note as --mask shows it."""
+    text = dn(text) or text  # "user CN=Aino Korhonen,...: ...": the DN the note is about
     noted = _NOTED.match(text)
     if noted is not None and noted["attribute"].rsplit(".", 1)[-1] in NOT_PERSONAL:
         return in_text(text)
@@ -127,11 +140,11 @@ def report(rep: Report) -> Report:
                           if org is not None and org.id and org.id == org.name)
 
     def organisation(org: OrganisationFacts) -> OrganisationFacts:
-        return _organisation(replace(org, id=name(org.id)) if org.id in named_ids else org)
+        return _organisation(replace(org, id=name(org.id) if org.id in named_ids else dn(org.id)))
 
     def user(facts_of: UserFacts) -> UserFacts:
-        return _user(replace(facts_of, group_ids=tuple(str(name(g)) if g in named_ids else g
-                                                       for g in facts_of.group_ids)))
+        return _user(replace(facts_of, id=dn(facts_of.id), group_ids=tuple(
+            str(name(g)) if g in named_ids else str(dn(g)) for g in facts_of.group_ids)))
 
     # A name typed to look the caller up is as personal as the name the directory gives.
     by_name = facts.asked is not None and facts.asked.kind == "name"
@@ -210,8 +223,8 @@ def _named(value: Any) -> Any:
 
 
 def _contact(contact: Contact) -> Contact:
-    return replace(contact, display_name=name(contact.display_name), email=email(contact.email),
-                   phone=phone(contact.phone))
+    return replace(contact, id=dn(contact.id), display_name=name(contact.display_name),
+                   email=email(contact.email), phone=phone(contact.phone))
 
 
 # How a fact is masked by its name in the evidence and the rules' reads, whatever its shape: an address

@@ -555,6 +555,12 @@ async def fetch(store: LdapStore, identifier: str, asked: Asked | None = None) -
     found = matches(users, identifier)
     if not found and legacy is not None:
         found = tuple((u, how) for u, how in matches(users, legacy) if how == "legacyUserId")
+    if problems and not found:
+        # Cut, and none of those read answers: one past the cut may be the caller, and "no user has these
+        # details" would be untrue of them (F32-5), as SCIM's source refuses a held-back answer.
+        raise ApiError("search", f"the LDAP directory sent more than {LOOKUP_COUNT} users for the look-up, "
+                       "none of which answers to the identifier: it seems not to apply the look-up's "
+                       "filter (postisupport doctor checks it)")
     snapshot = Snapshot(identifier, users, found, problems=tuple(problems), users_reported=len(entries),
                         asked=asked, unrecorded=mapping.unrecorded)
     return await _completed(store, snapshot, {dn_key(e.dn): e for e in entries})
