@@ -243,3 +243,20 @@ def test_a_name_of_any_length_is_cut_on_the_screen_and_kept_whole_in_the_json(ru
     assert (shown.exit_code, max(runs) < SCREEN_LINE, len(shown.stdout) < 6_000, SCREEN_LINE) == (
         0, True, True, 1000)
     assert len(document["user"]["displayName"]) == 100_000
+
+
+def test_mask_cuts_a_value_quoted_because_it_could_not_be_read_as_a_moment_or_a_yes_or_no() -> None:
+    """Attack 32, F32-2: "active: 'Aino Korhonen' ignored (not a boolean ...)" stayed in clear under --mask:
+    the attributes whose values are moments or yes-or-no were exempt even when what they held was neither."""
+    from postisupport.output.mask import problem
+
+    assert [problem(note) for note in (
+        "user u-1002: active: 'Aino Korhonen' ignored (not a boolean (true or false))",
+        "user u-1002: lastLoginTime: 'Aino Korhonen 2345678-0' ignored (not a dateTime "
+        "(YYYY-MM-DDThh:mm:ss))",
+        "user u-1002: lastLoginTime: '2021-03-01T08:00:00+00:00' read as a login in the future",
+    )] == [
+        "user u-1002: active: 'A. K.' ignored (not a boolean (true or false))",
+        "user u-1002: lastLoginTime: 'A. K. 2.' ignored (not a dateTime (YYYY-MM-DDThh:mm:ss))",
+        "user u-1002: lastLoginTime: '2021-03-01T08:00:00+00:00' read as a login in the future",
+    ]

@@ -81,6 +81,10 @@ def words(text: str) -> str:
 NOT_PERSONAL = frozenset({"id", "active", "primary", "forcePasswordReset", "accountLocked",
                           "passwordResetSentAt", "lastPasswordUpdateTime", "lastLoginTime",
                           "lastFailedLoginTime"})
+# A value that is digits and a moment's signs ("2021-02-30T00:00:00Z", "-1", "TRUE" is not) is no one's.
+_MOMENT_LIKE = re.compile(r"[\d:.+\-TZ ]*")
+# What a note says of a value that could not be read (models, the LDAP reader).
+UNREAD = (" ignored (", "can't be read", "is no time")
 # "user u-1: emails.value: 'x' ignored (...)": the attribute after the resource it is about (an
 # administrator's named by the address, which in_text masks).
 _NOTED = re.compile(r"(?:(?:user|group|administrator) \S*: )?(?P<attribute>[A-Za-z][\w.]*): ")
@@ -105,7 +109,11 @@ def problem(text: str) -> str:
     """A data-problem note as --mask shows it."""
     text = dn(text) or text  # "user CN=Aino Korhonen,...: ...": the DN the note is about
     noted = _NOTED.match(text)
-    if noted is not None and noted["attribute"].rsplit(".", 1)[-1] in NOT_PERSONAL:
+    # A moment or a yes-or-no quoted is no one's; a value quoted because it could not be read as one is
+    # whatever the directory put there, a name or a phone number (F32-2).
+    unread = any(said in text for said in UNREAD) and any(
+        not _MOMENT_LIKE.fullmatch(found.group(0).strip("'\"")) for found in _QUOTED.finditer(text))
+    if noted is not None and noted["attribute"].rsplit(".", 1)[-1] in NOT_PERSONAL and not unread:
         return in_text(text)
     head, rest = (text[:noted.end()], text[noted.end():]) if noted is not None else ("", text)
     rest = _QUOTED.sub(lambda found: _quoted(found.group(0)), rest)
