@@ -341,3 +341,20 @@ def test_a_real_failure_still_wins_over_rate_limiting(run) -> None:
     assert (result.exit_code, result.stderr) == (ExitStatus.DOCTOR_FAILED, "")
     assert statuses(result.stdout) == {**dict.fromkeys(CHECKS, "warn"), "service-provider-config": "pass",
                                        "extensions": "pass", "filters": "fail", "latency": "pass"}
+
+
+def test_a_server_that_keeps_no_login_time_for_anyone_fails_the_coverage(run, tmp_path: Path) -> None:
+    """Attack 32, F32-3: with lastLoginTime on no user, every administrator was "not logged in since the
+    renewal" and every caller told no administrator can help, while doctor warned "unknown in every
+    diagnosis" and exited 0."""
+    data = json.loads((Path(__file__).parents[1] / "postisupport/sandbox/data/demo.json").read_text())
+    for user in data["Users"]:
+        user.get("urn:postisupport:scim:schemas:extension:login:1.0:User", {}).pop("lastLoginTime", None)
+    path = tmp_path / "nologin.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = run("--sandbox-data", str(path), "doctor", "--json")
+    coverage = next(c for c in json.loads(result.stdout) if c["id"] == "coverage")
+    assert (result.exit_code, coverage["status"], coverage["consequence"]) == (
+        ExitStatus.DOCTOR_FAILED, "fail", "every administrator is taken as not logged in since the renewal, "
+                                          "so "
+        "every caller is told no administrator can help just now")

@@ -572,12 +572,16 @@ NOBODY_CARRIES = {
     "business_id": "every organisation is said to have no business ID, and no look-up by one finds it",
     "organisation_services": "every service asked about is said to be none of the organisation's, so no "
                              "administrator could grant it",
+    # No one of those listed ever logged in: no business directory in use; the time is not kept there.
+    "last_login": "every administrator is taken as not logged in since the renewal, so every caller is told "
+                  "no administrator can help just now",
 }
 
 
 # The facts every user of a business directory has: carried by none of the users listed, the mapping
 # reads them from the wrong attribute.
-WRONG_FOR_EVERYONE = frozenset({"login_email", "organisation", "business_id", "organisation_services"})
+WRONG_FOR_EVERYONE = frozenset({"login_email", "organisation", "business_id", "organisation_services",
+                                "last_login"})
 
 
 async def _coverage(server: _Server) -> Check:
