@@ -723,3 +723,25 @@ def test_an_audit_key_that_is_a_symbolic_link_is_refused_in_words(run, env: Any)
     assert (result.exit_code, result.stdout, result.stderr) == (
         ExitStatus.USAGE, "", f"postisupport: error: the audit trail at {key} cannot be used: the key is a "
         "symbolic link; it must be a file of its own\n")
+
+
+def test_a_resume_that_meets_the_same_server_errors_first_writes_them_and_goes_on(run, tmp_path: Path
+                                                                                   ) -> None:
+    """Attack 32, F32-4: an input whose first rows the server answers 500 (it answers the others) stopped as
+    an outage, and every --resume printed stopped on the same rows again: the rows after them were never
+    done. The resume writes that first streak as its rows' own errors, once, and goes on."""
+    from tests.test_bulk import Flaky, directory, lines_of
+
+    users = 9
+    source = write(tmp_path / "in.txt", "".join(f"user{i}@example.com\n" for i in range(users)))
+    out = tmp_path / "out.ndjson"
+    flaky = Flaky(directory(users, 3), {f"user{i}%40" for i in range(7)})
+    with serving(flaky) as url:
+        stopped = run("--api", url, "bulk", str(source), "-o", str(out), "--concurrency", "1", "-q")
+        written = out.exists()
+        resumed = run("--api", url, "bulk", str(source), "-o", str(out), "--concurrency", "1", "--resume",
+                      "-q")
+    assert (stopped.exit_code, written, resumed.exit_code) == (
+        ExitStatus.API_ERROR, False, ExitStatus.ROWS_FAILED)
+    assert [(r["row"], (r["error"] or {}).get("kind")) for r in lines_of(out)] == [
+        *((n, "api-error") for n in range(1, 8)), (8, None), (9, None)]

@@ -453,6 +453,11 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
         # server error), held back: if the streak stops the run they are the outage's, not their own,
         # and are not written, so the resume does them; if a row gets through, they are written.
         held: list[_Done] = []
+        # A resumed run whose first rows meet server errors again: those rows may be what the server
+        # chokes on (it answers others), and the resume would stop on them every time (F32-4). Once,
+        # before any row of the run is written, they are written as their own error rows (a retry of the
+        # failed does them again) and the run goes on; a streak after them stops it as before.
+        forgive = [options.mode in ("resume", "retry-failed")]
 
         def flush_head() -> None:
             done = window.popleft().result()
@@ -461,6 +466,10 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 held.append(done)
                 first = isinstance(done.error, UnreachableError) and not summary.outcomes
                 if len(held) >= STOP_AFTER or first:
+                    if forgive[0] and not first and not isinstance(done.error, UnreachableError):
+                        forgive[0] = False
+                        write_held()
+                        return
                     assert done.error is not None
                     raise done.error
                 return
@@ -472,6 +481,7 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 write(held.pop(0))
 
         def write(done: _Done) -> None:
+            forgive[0] = False if done.error_kind is None else forgive[0]
             if done.error_kind is not None:
                 summary.errors[done.error_kind] += 1
             else:
