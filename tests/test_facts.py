@@ -313,3 +313,21 @@ def test_users_sent_for_the_identifier_whose_login_data_cant_be_read_are_unconfi
     found = build(snapshot("esim0042@example.fi", [me, broken]))
     assert (found.user, found.unconfirmed, found.problems[:1]) == (
         me, (), ("the API returned 1 user(s) that do not answer to the identifier",))
+
+
+def test_another_person_sent_under_the_callers_id_stays_an_administrator_whose_state_is_unknown() -> None:
+    """Attack 33, F33-1: an administrator sent under the caller's id (ids are unique, RFC 7643) was taken
+    for the caller and left out without a word: the organisation's one administrator gone, "no
+    administrator who could help". They stay, whether they can act unknown, and it is said."""
+    me = user("1", "me@example.fi", groups=[{"value": "g-1"}])
+    boss = user("1", "boss@example.fi", roles=[{"value": "admin"}], **LOGS_IN, groups=[{"value": "g-1"}])
+    built = build(snapshot("me@example.fi", [me], organisations=(organisation(),), admins=(me, boss)))
+    assert ([(a.id, a.email, a.state) for a in built.admins + built.unable_admins], built.admins_unknown,
+            built.problems) == (
+        [("1", "boss@example.fi", "unknown")], True,
+        ("the API sent the user me@example.fi and the administrator boss@example.fi under one id, '1'; "
+         "whether "
+         "the administrator can act is not read",))
+    # The caller sent among the administrators under their own id is the caller, as before.
+    alone = build(snapshot("me@example.fi", [me], organisations=(organisation(),), admins=(me,)))
+    assert (alone.admins, alone.unable_admins, alone.problems) == ((), (), ())

@@ -467,9 +467,21 @@ def _build(snapshot: Snapshot) -> Facts:
     untold = snapshot.unrecorded | user.untold
     problems.extend(f"user {user.id or '?'}: {p}" for p in user.problems)
     problems.extend(snapshot.group_problems)
+    # Another person sent under the caller's id (ids are unique, RFC 7643): not the caller, and left out as
+    # if they were, the organisation's one administrator was gone, unsaid (F33-1). Whose values the id's
+    # are can't be told: the administrator stays, their state unknown.
+    sent = []
+    for a in snapshot.admins:
+        if a.id == user.id and not _same_person(a, user):
+            problems.append(f"the API sent the user {user.user_name or '?'} and the administrator "
+                            f"{a.user_name or '?'} under one id, {a.id!r}; whether the administrator can act "
+                            "is not read")
+            a = replace(a, unknown=a.unknown | {"active", "locked"})
+        sent.append(a)
+    snapshot = replace(snapshot, admins=tuple(sent))
     memberships = tuple(
         Membership(org, tuple(a.contact(untold) for a in snapshot.admins
-                              if a.id != user.id and a.is_admin and member_of(a, org)),
+                              if not _same_person(a, user) and a.is_admin and member_of(a, org)),
                    _admins_unknown(snapshot.admins, org, untold, user))
         for org in snapshot.organisations
     )
@@ -482,7 +494,7 @@ def _build(snapshot: Snapshot) -> Facts:
         chosen = "first-with-admin" if able is not None and able is not memberships[0] else "first"
         membership = able or memberships[0]
     admins = [a for a in snapshot.admins
-              if membership is not None and a.id != user.id and a.is_admin
+              if membership is not None and not _same_person(a, user) and a.is_admin
               and member_of(a, membership.organisation)]
     # An administrator the script names but whose id could not be read is a broken account too, and so
     # is one whose state can't be read: what was wrong is said.
@@ -504,12 +516,18 @@ def _build(snapshot: Snapshot) -> Facts:
     )
 
 
+def _same_person(admin: UserFacts, user: UserFacts) -> bool:
+    """Whether an administrator sent is the caller: the same id, and no other login address under it."""
+    return admin.id == user.id and (admin.user_name is None or user.user_name is None
+                                    or equal_folded(admin.user_name, user.user_name))
+
+
 def _admins_unknown(admins: Iterable[UserFacts], organisation: OrganisationFacts,
                     unrecorded: frozenset[str], user: UserFacts | None = None) -> bool:
     """Whether a member the API sent as an administrator of `organisation` (other than the user) has
     roles that could not be read, and none read made them one; or is an administrator whose state can't
     be read (whether they can act is unknown)."""
-    others = [a for a in admins if member_of(a, organisation) and (user is None or a.id != user.id)]
+    others = [a for a in admins if member_of(a, organisation) and (user is None or not _same_person(a, user))]
     return any("administrators" in a.unknown and not a.is_admin for a in others) \
         or any(a.is_admin and a.contact(unrecorded).state == "unknown" for a in others)
 
