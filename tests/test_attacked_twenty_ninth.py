@@ -260,3 +260,35 @@ def test_mask_cuts_a_value_quoted_because_it_could_not_be_read_as_a_moment_or_a_
         "user u-1002: lastLoginTime: 'A. K. 2.' ignored (not a dateTime (YYYY-MM-DDThh:mm:ss))",
         "user u-1002: lastLoginTime: '2021-03-01T08:00:00+00:00' read as a login in the future",
     ]
+
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+@pytest.mark.parametrize("spelled", ["esimerkki oy", "Esimerkki O\u0308y"], ids=["case", "decomposed"])
+def test_an_organisation_named_by_an_attribute_is_one_however_its_name_is_spelled(run, tmp_path: Path,
+                                                                                 spelled: str) -> None:
+    """Attack 34, F34-1 and F34-2: under scim-core a user's organisation is their attribute's value. An
+    administrator whose value was "esimerkki oy" (or "Öy" of O and a combining mark) was in another
+    organisation: dropped, unsaid, and the caller told there is no administrator; a look-up by name was
+    refused as naming two organisations, with a business ID this directory doesn't record."""
+    import unicodedata
+
+    # The caller's own spelling: "Esimerkki Oy", or the administrator's composed.
+    own = unicodedata.normalize("NFC", spelled) if "\u0308" in spelled else "Esimerkki Oy"
+
+    def person(ident: str, login: str, name: str, organisation: str, **rest: object) -> dict[str, object]:
+        return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE], "id": ident,
+                "userName": login, "displayName": name, "active": True, "emails": [{"value": login}],
+                ENTERPRISE: {"organization": organisation}, **rest}
+
+    data = {"Users": [person("u-1", "aino@esim.example.fi", "Aino Korhonen", own, active=False),
+                      person("u-2", "maija@esim.example.fi", "Maija Virtanen", spelled,
+                             roles=[{"value": "admin"}])], "Groups": []}
+    path = tmp_path / "spelled.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    common = ("--sandbox-data", str(path), "--mapping", "scim-core", "--no-audit", "diagnose")
+    found = run(*common, "aino@esim.example.fi", "--json").json()
+    by_name = run(*common, "Aino Korhonen", "--org", "Esimerkki", "--json")
+    assert ([a["displayName"] for a in found["admins"] + found["unable_admins"]], found["data_problems"],
+            by_name.exit_code, by_name.json()["user"]["id"]) == (["Maija Virtanen"], [], 0, "u-1")

@@ -562,6 +562,10 @@ def member_of(user: UserFacts, organisation: OrganisationFacts) -> bool:
     """Whether the answers show `user` in `organisation`: by User.groups, else by the organisation's
     members. A server that sends neither was asked by membership, and its answer is all there is."""
     if user.group_ids:
+        if organisation.id is not None and organisation.id == organisation.name:
+            # An organisation named by a user's attribute goes by its name: "esimerkki oy", or "Öy" made of
+            # O and a combining mark, is the same one (F34-1), as names are compared everywhere.
+            return fold(organisation.id) in {fold(g) for g in user.group_ids}
         return organisation.id in user.group_ids
     if organisation.member_ids is not None:
         return user.id in organisation.member_ids

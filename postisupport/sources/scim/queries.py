@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
+from postisupport.core.identifiers import fold
 from postisupport.errors import InvalidInput
 from postisupport.idp import contract, urns
 from postisupport.scim.client import LOOKUP_COUNT, PAGE_COUNT, Page, ScimClient
@@ -124,8 +125,13 @@ class ScimStore:
         from postisupport.idp.mapping import resolve
 
         names = (resolve(user, attribute) for user in users.resources)
-        found = dict.fromkeys(n for n in names if isinstance(n, str) and n)
-        return _named_organisations(list(found))
+        # One organisation per name as names are compared: "esimerkki oy", or "Öy" made of O and a combining
+        # mark, is "Esimerkki Oy" spelled otherwise, not a second one refused as ambiguous (F34-2).
+        found: dict[str, str] = {}
+        for named in names:
+            if isinstance(named, str) and named:
+                found.setdefault(fold(named), named)
+        return _named_organisations(list(found.values()))
 
     async def _batched(
         self, endpoint: str, make_filter: Callable[[Sequence[str]], str], values: Sequence[str],
