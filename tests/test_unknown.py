@@ -293,3 +293,19 @@ def test_the_service_rules_considered_are_recorded_as_they_were_weighed() -> Non
         assert decide(facts(organisation=first, memberships=memberships), ["parcels"]).considered == (
             check("service.granted", False, "parcels", ("entitlements", 1)),
             check("service.not-subscribed", True, "parcels", ("organisationServices", 1)))
+
+
+def test_a_granted_service_beside_a_missing_one_after_the_question_reads_its_own_retry() -> None:
+    """The question's "nothing else I can see stops you" replaces the sentences that say "I can't see a
+    fault" (found by the login address or by name), and no other: "service.granted.retry.some" beside a
+    missing right was renamed to a key no catalog has, and the script failed (KeyError)."""
+    from postisupport.output.script import script_text
+
+    asked = a_user(unknown=frozenset({"force_password_reset"}))
+    decision = decide(facts(asked), ["reports", "invoicing"])
+    by_name = decide(facts(asked, matched_by="name"), ["reports"])
+    assert ([p.key for p in decision.script][-1], [p.key for p in by_name.script][-1]) == (
+        "service.granted.retry.some", "service.granted.retry.asked.address")
+    assert script_text(decision, "en").endswith(
+        "If Reporting still won't open, log out and log in again; if that doesn't help, I'll open a support "
+        "request for it.")

@@ -271,6 +271,12 @@ def _public_dates(script: Sequence[ScriptPart]) -> tuple[ScriptPart, ...]:
     return tuple(part if public(part) else undated(part) for part in script)
 
 
+# "I can't see a fault on your account. Please log out, then log in again ...", said after step 1's question
+# as "nothing else I can see stops you" (the sentences that say it; .some and .ticketed don't).
+RETRY_ASKED = {"service.granted.retry": "service.granted.retry.asked",
+               "service.granted.retry.address": "service.granted.retry.asked.address"}
+
+
 def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str], trail: _Trail) -> Decision:
     """Part B for a user who can log in as far as the directory tells; when it can't tell whether a
     password change is pending, step 1 is asked of the caller first, as on the login path."""
@@ -282,9 +288,7 @@ def _service_access_asked(facts: Facts, user: UserFacts, services: Sequence[str]
                   lastPasswordUpdateTime=iso(user.last_password_update), accountState=None)
     decision = _service_access(facts, user, services, trail)
     # "I can't see a fault on your account" would be untrue after a question the directory can't answer.
-    script = tuple(replace(p, key=p.key.replace("service.granted.retry", "service.granted.retry.asked"))
-                   if p.key.startswith("service.granted.retry") and ".asked" not in p.key else p
-                   for p in decision.script)
+    script = tuple(replace(p, key=RETRY_ASKED[p.key]) if p.key in RETRY_ASKED else p for p in decision.script)
     # The question closes on its own: whether the caller has a right does not depend on its answer, so it
     # never leads into the verdict ("... something else is stopping you. You don't have access").
     return replace(decision, script=_asked_in_turn(_reset_question(user), script, closed=True,
