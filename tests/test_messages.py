@@ -243,3 +243,37 @@ def test_an_unknown_administrator_for_a_service_is_said_of_each_organisation(lan
     for orgs, expected in ((1, one), (2, two)):
         text = said(lang, ScriptPart("service.no-admin.unknown", {"missing": [], "n": 1, "orgs": orgs}))
         assert expected in text, text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("matched_by", ["userName", "email", "legacyUserId", "name"])
+def test_every_script_the_rules_make_has_its_words_in_every_language(matched_by: str) -> None:
+    """The rules rename a part's key by what else is said (".then", ".asked", ".rights", ".address"): a
+    rename to a key no catalog has made the script fail with a KeyError (service.granted.retry.some after
+    step 1's question). Every account state, change, administrator and service question, in each language,
+    verified and not, has its words."""
+    import itertools
+
+    from tests.test_rules import ADMIN, a_user, facts
+
+    sent, changed = datetime(2021, 1, 17, 6, tzinfo=UTC), datetime(2021, 3, 1, tzinfo=UTC)
+    two = (ADMIN, replace(ADMIN, id="u-b", display_name="Bo", email="bo@example.fi"))
+    failed: list[str] = []
+    said = 0
+    for unknown, at, to, last, admins, is_admin, locked, active, services in itertools.product(
+            [frozenset(), frozenset({"force_password_reset"}), frozenset({"last_password_update"}),
+             frozenset({"locked"}), frozenset({"user_name"})],
+            [None, sent], ["aino@example.fi", "old@example.fi"], [None, changed], [(ADMIN,), two, ()],
+            [False, True], [False, True], [True, False],
+            [(), ("reports",), ("reports", "invoicing"), ("tracking",)]):
+        user = a_user(unknown=unknown, reset_sent_at=at, reset_sent_to=to if at else None,
+                      last_password_update=last, is_admin=is_admin, locked=locked, active=active,
+                      user_name=None if "user_name" in unknown else "aino@example.fi")
+        decision = decide(facts(user, matched_by=matched_by, admins=admins), services)
+        for lang, verified in itertools.product(LANGUAGES, (True, False)):
+            said += 1
+            try:
+                script_text(decision, lang, verified=verified)
+            except KeyError as missing:
+                failed.append(f"{lang}: {missing}")
+    assert (said, sorted(set(failed))) == (23040, [])
