@@ -441,7 +441,7 @@ def _login(facts: Facts, user: UserFacts, trail: _Trail) -> Decision:
     if asked:
         trail.unknown("login.reset-pending", asked, **read)
         decision = _login_known(facts, user, trail, state, said_state)
-        seen = not ({"active", "locked"} & user.unknown) and not user.login_email_unknown
+        seen = not _state_unknown(user) and not user.login_email_unknown
         return replace(decision, script=_asked_in_turn(_reset_question(user), decision.script,
                                                        came_to=_came_to_login(user), seen=seen),
                        evidence=(Evidence("login.reset-pending", "unknown", list(fact_names(asked))),
@@ -654,7 +654,12 @@ def _once_open(user: UserFacts, parts: list[ScriptPart]) -> list[ScriptPart]:
 def _may_still_fail(user: UserFacts) -> bool:
     """Whether what else may stop the login can't be told: a pending change, the lock or the account's
     activation beyond what the directory tells."""
-    return bool(user.reset_unknown) or bool({"active", "locked"} & user.unknown)
+    return bool(user.reset_unknown) or _state_unknown(user)
+
+
+def _state_unknown(user: UserFacts) -> bool:
+    """Whether the lock or the account's activation is beyond what the directory tells."""
+    return bool({"active", "locked"} & user.unknown)
 
 
 def _admin_can_help(facts: Facts) -> bool:
