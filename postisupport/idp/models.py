@@ -78,14 +78,15 @@ _WITH_PARENT = frozenset({"name"})
 
 
 def _lenient(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
-    name = _attribute(info)
-    noted = info.context.setdefault("problems", []) if info.context is not None else []
-    before = len(noted)
     try:
+        if info.field_name not in _WITH_PARENT:  # every attribute of every user: nothing more to do
+            return handler(value)
+        name = _attribute(info)
+        noted = info.context.setdefault("problems", []) if info.context is not None else []
+        before = len(noted)
         read = handler(value)
-        if name in _WITH_PARENT:
-            within = (f"{name}.", f"{name}:")
-            noted[before:] = [p if p.startswith(within) else f"{name}.{p}" for p in noted[before:]]
+        within = (f"{name}.", f"{name}:")
+        noted[before:] = [p if p.startswith(within) else f"{name}.{p}" for p in noted[before:]]
         return read
     except ValidationError as error:
         _note(info, f"{_attribute(info)}: {_shown(value)} ignored ({_reason(error)})")

@@ -457,17 +457,18 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
         # chokes on (it answers others), and the resume would stop on them every time (F32-4). Once,
         # before any row of the run is written, they are written as their own error rows (a retry of the
         # failed does them again) and the run goes on; a streak after them stops it as before.
-        forgive = [options.mode in ("resume", "retry-failed")]
+        forgive = options.mode in ("resume", "retry-failed")
 
         def flush_head() -> None:
+            nonlocal forgive
             done = window.popleft().result()
             # A row after this one got through: the API is up, and this failure is the row's own.
             if _the_apis(done.error) and answered < done.row.number:
                 held.append(done)
                 first = isinstance(done.error, UnreachableError) and not summary.outcomes
                 if len(held) >= STOP_AFTER or first:
-                    if forgive[0] and not first and not isinstance(done.error, UnreachableError):
-                        forgive[0] = False
+                    if forgive and not first and not isinstance(done.error, UnreachableError):
+                        forgive = False
                         write_held()
                         return
                     assert done.error is not None
@@ -481,7 +482,9 @@ async def _check(settings: Settings, options: BulkOptions, view: View, describe:
                 write(held.pop(0))
 
         def write(done: _Done) -> None:
-            forgive[0] = False if done.error_kind is None else forgive[0]
+            nonlocal forgive
+            if done.error_kind is None:
+                forgive = False
             if done.error_kind is not None:
                 summary.errors[done.error_kind] += 1
             else:

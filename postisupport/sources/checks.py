@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,3 +24,8 @@ class Check:
 class Findings:
     checks: list[Check]
     draft: Any = None  # asked for: the mapping proposed for this server (idp/drafting.py's Draft)
+
+
+def nobody() -> str:
+    """An address no one has, new for each check: a look-up for it must find no one."""
+    return f"postisupport-doctor-{secrets.token_hex(6)}@example.invalid"

@@ -707,9 +707,10 @@ async def _entries(store: LdapStore, problems: list[str], *dns: Iterable[str]) -
     return _one_each(found, problems)
 
 
-def _one_each(entries: list[Entry], problems: list[str]) -> dict[str, Entry]:
+def _one_each(entries: list[Entry], problems: list[str], unread: str = "it is not read") -> dict[str, Entry]:
     """Entries by their DN as compared, each once: copies alike are one; copies that differ are no answer
-    (which of them holds is the directory's to tell), left out and said (F31-3), as SCIM's are."""
+    (which of them holds is the directory's to tell), left out and said (F31-3), as SCIM's are; `unread`,
+    what of them is not read."""
     kept: dict[str, Entry] = {}
     differ: set[str] = set()
     for entry in entries:
@@ -719,7 +720,7 @@ def _one_each(entries: list[Entry], problems: list[str]) -> dict[str, Entry]:
         kept.setdefault(key, entry)
     for key in differ:
         problems.append(f"the directory sent the entry {kept.pop(key).dn!r} more than once, with different "
-                        "values, so it is not read")
+                        f"values, so {unread}")
     return kept
 
 
@@ -779,14 +780,11 @@ async def _administrators_of(store: LdapStore, org: Entry) -> tuple[tuple[UserFa
                         "are left out")
     # One administrator sent twice is one (F31-3); sent with different values, whether they can act can't
     # be told: never left out, which could make "no administrator" of one.
-    noted = len(problems)
-    one = _one_each(asked, problems)
+    one = _one_each(asked, problems, "whether they can act is not read")
     differ: dict[str, Entry] = {}
     for entry in asked:
         if dn_key(entry.dn) not in one:
             differ.setdefault(dn_key(entry.dn), entry)  # the first copy's contacts: as the user look-up's
-    problems[noted:] = [p.replace("so it is not read", "so whether they can act is not read")
-                        for p in problems[noted:]]
     admins = [reading.user_facts(e, mapping, org.dn, True) for e in {**one, **differ}.values()]
     admins = [replace(a, unknown=a.unknown | {"active", "locked"}) if dn_key(a.id or "") in differ else a
               for a in admins]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import statistics
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -20,7 +19,7 @@ from postisupport.core.facts import FACT_NAMES, matches
 from postisupport.core.text import counted
 from postisupport.core.urls import is_loopback
 from postisupport.errors import AuthError, PostisupportError, UnreachableError
-from postisupport.sources.checks import Check, Findings, Status
+from postisupport.sources.checks import Check, Findings, Status, nobody
 from postisupport.sources.ldap import directory as ldap
 from postisupport.sources.ldap import reading
 from postisupport.sources.ldap.directory import LdapStore, fetch
@@ -158,8 +157,7 @@ async def _password_policy(store: LdapStore, population: list[reading.Entry]) ->
 async def _filters(store: LdapStore, population: list[reading.Entry]) -> Check:
     """A look-up for an address no one has finds no one: a directory (a proxy, a virtual directory) that
     ignores the filter answers every look-up with whoever comes first (F31-5)."""
-    nobody = f"postisupport-doctor-{secrets.token_hex(6)}@example.invalid"
-    query, _ = store.user_filter(nobody)
+    query, _ = store.user_filter(nobody())
     sent = await store.run(lambda: store.search(query, store.mapping.attributes()))
     if sent:
         entries = f"{len(sent)} {'entry' if len(sent) == 1 else 'entries'}"

@@ -42,7 +42,7 @@ from postisupport.idp import contract
 from postisupport.idp import mapping as mappings
 from postisupport.idp.mapping import Mapping
 from postisupport.idp.reading import group_facts, named, user_facts
-from postisupport.sources.checks import Check, Findings, Status
+from postisupport.sources.checks import Check, Findings, Status, nobody
 from postisupport.sources.scim import connect
 from postisupport.sources.scim.filters import (
     admins_filter,
@@ -119,10 +119,6 @@ def _listed(body: Any) -> list[Any]:
     # Attribute names in any case (RFC 7643 section 2.1), as diagnoses read them.
     resources = named(body, "Resources") if isinstance(body, dict) else []
     return resources if isinstance(resources, list) else []
-
-
-def _nobody() -> str:
-    return f"postisupport-doctor-{secrets.token_hex(6)}@example.invalid"
 
 
 async def _service_provider_config(server: _Server) -> Check:
@@ -208,11 +204,11 @@ async def _filters_applied(server: _Server) -> Check:
     mapping = server.mapping
     login = mapping.filter_path("login_email") or contract.USER_NAME
     legacy = mapping.filter_path("legacy_user_id")
-    if await server.users(f"{login} eq {quote(_nobody())}"):
+    if await server.users(f"{login} eq {quote(nobody())}"):
         return Check("filters", "fail", "a filter for a userName no one has returned users: the server "
                      "ignores filters, so every diagnosis would be about the wrong people",
                      consequence=WRONG_PEOPLE)
-    if legacy is not None and await server.users(f"{legacy} eq {quote(_nobody())}"):
+    if legacy is not None and await server.users(f"{legacy} eq {quote(nobody())}"):
         return Check("filters", "fail", "a filter on the legacy user ID returned users: the server drops "
                      "filter attributes it doesn't know", consequence=WRONG_PEOPLE)
     unknown = _undeclared(server, mapping)
@@ -282,7 +278,7 @@ def _identifiers_of(user: dict[str, Any], mapping: Mapping | None = None) -> lis
 
 
 async def _membership_filters(server: _Server) -> Check:
-    nobody = f"postisupport-doctor-{secrets.token_hex(6)}"
+    unknown_id = f"postisupport-doctor-{secrets.token_hex(6)}"
     mapping = server.named_mapping
     organisations = mapping.organisations if mapping is not None else None
     # Each as a diagnosis sends it: a server may apply a clause alone and drop it inside "and (...)".
@@ -291,14 +287,14 @@ async def _membership_filters(server: _Server) -> Check:
         role = mapping.administrators.attribute if mapping is not None and mapping.administrators else "roles"
         asked = (
             (f"{organisations.attribute} (an organisation's members)", "Users",
-             members_filter(nobody, mapping)),
+             members_filter(unknown_id, mapping)),
             (f"the administrators' {role} and {organisations.attribute}", "Users",
-             admins_filter([nobody], mapping)))
+             admins_filter([unknown_id], mapping)))
     else:
         asked = (
-            ("members.value (a member's groups)", "Groups", member_filter(nobody)),
-            ("groups.value (an organisation's members)", "Users", members_filter(nobody, mapping)),
-            ("the administrators' roles and groups.value", "Users", admins_filter([nobody], mapping)))
+            ("members.value (a member's groups)", "Groups", member_filter(unknown_id)),
+            ("groups.value (an organisation's members)", "Users", members_filter(unknown_id, mapping)),
+            ("the administrators' roles and groups.value", "Users", admins_filter([unknown_id], mapping)))
     ignored = [what for what, endpoint, scim_filter in asked
                if await server.found(endpoint, scim_filter, excludedAttributes=contract.MEMBERS)]
     if ignored:
